@@ -1,0 +1,27 @@
+package vectorgrad.autograd;
+
+/**
+ * One recorded op: its inputs and its backward rule. After a backward pass without {@code retainGraph}
+ * it is freed: the inputs and the rule (with every tensor it saved) are dropped, and a second backward
+ * through it gets a clear error instead of wrong gradients.
+ */
+final class Node {
+    final String op;
+    Tensor[] inputs;
+    Tensor.BackwardFn backward;
+
+    Node(String op, Tensor[] inputs, Tensor.BackwardFn backward) {
+        this.op = op;
+        this.inputs = inputs;
+        this.backward = backward;
+    }
+
+    boolean isFreed() {
+        return backward == null;
+    }
+
+    void free() {
+        inputs = null;
+        backward = null;
+    }
+}

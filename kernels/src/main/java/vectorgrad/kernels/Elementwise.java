@@ -1,0 +1,312 @@
+package vectorgrad.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Elementwise maps, broadcasting binary ops and sum-reductions over float32 memory.
+ *
+ * <p>Offsets and lengths count floats, not bytes. Strides are in floats too; a stride of 0 repeats an
+ * element along that dimension, which is how broadcasting reaches the kernels. Each public method checks
+ * its arguments against the segments once; the loops behind it do not.
+ *
+ * <p>Each method has a scalar body here, used alone on the scalar path and for the tail (the last
+ * {@code n % lanes} elements) on the vector path; the vector bodies live in {@link VectorKernels}.
+ */
+public final class Elementwise {
+    private Elementwise() {}
+
+    static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    static final boolean V = Simd.VECTOR_AVAILABLE;
+
+    /** Unary maps {@code out[i] = f(a[i])}. */
+    public enum Unary { NEG, EXP, LOG, SQRT, ABS, RELU, SIGMOID, TANH, SQUARE, RECIPROCAL, SIGN }
+
+    /** Binary maps {@code out[i] = f(a[i], b[i])}. */
+    public enum Binary {
+        ADD, SUB, MUL, DIV,
+        /** {@code b > 0 ? a : 0}: the gradient {@code a} of relu at input {@code b}. */
+        RELU_BACKWARD
+    }
+
+    // ---------------------------------------------------------------- unary
+
+    public static void unary(Unary op, MemorySegment a, long aOff, MemorySegment out, long outOff, long n) {
+        Check.floats(a, aOff, n, "unary " + op + " input");
+        Check.floats(out, outOff, n, "unary " + op + " output");
+        if (V) VectorKernels.unary(op, a, aOff, out, outOff, n);
+        else unaryScalar(op, a, aOff, out, outOff, 0, n);
+    }
+
+    static void unaryScalar(Unary op, MemorySegment a, long aOff, MemorySegment out, long outOff, long from, long n) {
+        for (long i = from; i < n; i++) {
+            float x = a.getAtIndex(F, aOff + i);
+            out.setAtIndex(F, outOff + i, unaryScalar(op, x));
+        }
+    }
+
+    /** The reference definition of each unary op (also the tail of the vector path). */
+    public static float unaryScalar(Unary op, float x) {
+        return switch (op) {
+            case NEG -> -x;
+            case EXP -> (float) Math.exp(x);
+            case LOG -> (float) Math.log(x);
+            case SQRT -> (float) Math.sqrt(x);
+            case ABS -> Math.abs(x);
+            case RELU -> x > 0f ? x : (x == x ? 0f : x);
+            case SIGMOID -> (float) (1.0 / (1.0 + Math.exp(-x)));
+            case TANH -> (float) Math.tanh(x);
+            case SQUARE -> x * x;
+            case RECIPROCAL -> 1f / x;
+            case SIGN -> x > 0f ? 1f : (x < 0f ? -1f : (x == x ? 0f : x));
+        };
+    }
+
+    // ---------------------------------------------------------------- pow and affine
+
+    /** {@code out[i] = a[i]^p} with PyTorch's rules: integral p works for negative bases, other p gives NaN there. */
+    public static void pow(MemorySegment a, long aOff, float p, MemorySegment out, long outOff, long n) {
+        Check.floats(a, aOff, n, "pow input");
+        Check.floats(out, outOff, n, "pow output");
+        if (p == 2f) { unary(Unary.SQUARE, a, aOff, out, outOff, n); return; }
+        if (p == 1f) { copy(a, aOff, out, outOff, n); return; }
+        if (p == 0.5f) { unary(Unary.SQRT, a, aOff, out, outOff, n); return; }
+        if (p == -1f) { unary(Unary.RECIPROCAL, a, aOff, out, outOff, n); return; }
+        if (V) VectorKernels.pow(a, aOff, p, out, outOff, n);
+        else powScalar(a, aOff, p, out, outOff, 0, n);
+    }
+
+    static void powScalar(MemorySegment a, long aOff, float p, MemorySegment out, long outOff, long from, long n) {
+        for (long i = from; i < n; i++) {
+            out.setAtIndex(F, outOff + i, (float) Math.pow(a.getAtIndex(F, aOff + i), p));
+        }
+    }
+
+    /** {@code out[i] = a[i] * scale + shift}: the scalar forms of add, sub, mul and div. */
+    public static void affine(MemorySegment a, long aOff, float scale, float shift, MemorySegment out, long outOff, long n) {
+        Check.floats(a, aOff, n, "affine input");
+        Check.floats(out, outOff, n, "affine output");
+        if (V) VectorKernels.affine(a, aOff, scale, shift, out, outOff, n);
+        else affineScalar(a, aOff, scale, shift, out, outOff, 0, n);
+    }
+
+    static void affineScalar(MemorySegment a, long aOff, float scale, float shift, MemorySegment out, long outOff, long from, long n) {
+        for (long i = from; i < n; i++) {
+            out.setAtIndex(F, outOff + i, a.getAtIndex(F, aOff + i) * scale + shift);
+        }
+    }
+
+    /** {@code y[i] += alpha * x[i]}. */
+    public static void axpy(long n, float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        Check.floats(x, xOff, n, "axpy x");
+        Check.floats(y, yOff, n, "axpy y");
+        if (V) VectorKernels.axpy(n, alpha, x, xOff, y, yOff);
+        else axpyScalar(n, alpha, x, xOff, y, yOff, 0);
+    }
+
+    static void axpyScalar(long n, float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, long from) {
+        for (long i = from; i < n; i++) {
+            y.setAtIndex(F, yOff + i, y.getAtIndex(F, yOff + i) + alpha * x.getAtIndex(F, xOff + i));
+        }
+    }
+
+    public static void fill(MemorySegment out, long outOff, long n, float value) {
+        Check.floats(out, outOff, n, "fill");
+        if (value == 0f && !(1f / value < 0)) {
+            out.asSlice(outOff * Float.BYTES, n * Float.BYTES).fill((byte) 0);
+            return;
+        }
+        for (long i = 0; i < n; i++) out.setAtIndex(F, outOff + i, value);
+    }
+
+    public static void copy(MemorySegment src, long srcOff, MemorySegment dst, long dstOff, long n) {
+        Check.floats(src, srcOff, n, "copy source");
+        Check.floats(dst, dstOff, n, "copy destination");
+        MemorySegment.copy(src, srcOff * Float.BYTES, dst, dstOff * Float.BYTES, n * Float.BYTES);
+    }
+
+    // ---------------------------------------------------------------- broadcasting binary
+
+    /**
+     * {@code out = a op b} over {@code shape}, {@code out} contiguous, {@code a} and {@code b} read through
+     * their strides (0 along a broadcast dimension). The innermost dimension is the vectorised run.
+     */
+    public static void binary(Binary op, int[] shape,
+                              MemorySegment a, long aOff, long[] aStrides,
+                              MemorySegment b, long bOff, long[] bStrides,
+                              MemorySegment out, long outOff) {
+        int rank = shape.length;
+        if (aStrides.length != rank || bStrides.length != rank) {
+            throw new IllegalArgumentException("binary " + op + ": rank of strides differs from rank of shape " + java.util.Arrays.toString(shape));
+        }
+        long total = Check.product(shape);
+        Check.floats(a, aOff, Check.extent(shape, aStrides), "binary " + op + " a");
+        Check.floats(b, bOff, Check.extent(shape, bStrides), "binary " + op + " b");
+        Check.floats(out, outOff, total, "binary " + op + " output");
+        if (total == 0) return;
+        if (rank == 0) {
+            out.setAtIndex(F, outOff, binaryScalar(op, a.getAtIndex(F, aOff), b.getAtIndex(F, bOff)));
+            return;
+        }
+        int inner = shape[rank - 1];
+        long sa = aStrides[rank - 1], sb = bStrides[rank - 1];
+        int[] idx = new int[rank];
+        long ao = aOff, bo = bOff, oo = outOff;
+        long runs = total / inner;
+        for (long r = 0; r < runs; r++) {
+            if (V && (sa <= 1 && sb <= 1)) VectorKernels.binaryRun(op, a, ao, sa, b, bo, sb, out, oo, inner);
+            else binaryRunScalar(op, a, ao, sa, b, bo, sb, out, oo, 0, inner);
+            oo += inner;
+            // advance the outer index (odometer over dims 0..rank-2)
+            for (int d = rank - 2; d >= 0; d--) {
+                idx[d]++;
+                ao += aStrides[d];
+                bo += bStrides[d];
+                if (idx[d] < shape[d]) break;
+                ao -= aStrides[d] * shape[d];
+                bo -= bStrides[d] * shape[d];
+                idx[d] = 0;
+            }
+        }
+    }
+
+    static void binaryRunScalar(Binary op, MemorySegment a, long ao, long sa, MemorySegment b, long bo, long sb,
+                                MemorySegment out, long oo, long from, long n) {
+        for (long i = from; i < n; i++) {
+            out.setAtIndex(F, oo + i, binaryScalar(op, a.getAtIndex(F, ao + i * sa), b.getAtIndex(F, bo + i * sb)));
+        }
+    }
+
+    /** The reference definition of each binary op. */
+    public static float binaryScalar(Binary op, float x, float y) {
+        return switch (op) {
+            case ADD -> x + y;
+            case SUB -> x - y;
+            case MUL -> x * y;
+            case DIV -> x / y;
+            case RELU_BACKWARD -> y > 0f ? x : 0f;
+        };
+    }
+
+    /**
+     * {@code out} (contiguous, {@code shape}) = {@code src} read through {@code srcStrides}: 0 along a
+     * dimension repeats it. The forward of expand and the backward of sum.
+     */
+    public static void expand(int[] shape, MemorySegment src, long srcOff, long[] srcStrides, MemorySegment out, long outOff) {
+        int rank = shape.length;
+        if (srcStrides.length != rank) throw new IllegalArgumentException("expand: strides rank differs from shape rank");
+        long total = Check.product(shape);
+        Check.floats(src, srcOff, Check.extent(shape, srcStrides), "expand source");
+        Check.floats(out, outOff, total, "expand output");
+        if (total == 0) return;
+        if (rank == 0) {
+            out.setAtIndex(F, outOff, src.getAtIndex(F, srcOff));
+            return;
+        }
+        int inner = shape[rank - 1];
+        long si = srcStrides[rank - 1];
+        int[] idx = new int[rank];
+        long so = srcOff, oo = outOff;
+        long runs = total / inner;
+        for (long r = 0; r < runs; r++) {
+            if (si == 1) MemorySegment.copy(src, so * Float.BYTES, out, oo * Float.BYTES, (long) inner * Float.BYTES);
+            else if (si == 0) fill(out, oo, inner, src.getAtIndex(F, so));
+            else for (int i = 0; i < inner; i++) out.setAtIndex(F, oo + i, src.getAtIndex(F, so + i * si));
+            oo += inner;
+            for (int d = rank - 2; d >= 0; d--) {
+                idx[d]++;
+                so += srcStrides[d];
+                if (idx[d] < shape[d]) break;
+                so -= srcStrides[d] * shape[d];
+                idx[d] = 0;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- sum reduction
+
+    /**
+     * {@code out = sum of in over the dimensions where outStrides is 0}: {@code in} is contiguous with
+     * {@code inShape}; element {@code i} of it adds into {@code out[sum_d idx_d * outStrides[d]]}.
+     * {@code out} is overwritten (zeroed first, {@code outSize} floats). This one kernel serves sum over
+     * any set of dimensions and the reduction of a broadcast gradient to its input's shape.
+     */
+    public static void sumInto(int[] inShape, MemorySegment in, long inOff,
+                               MemorySegment out, long outOff, long[] outStrides, long outSize) {
+        int rank = inShape.length;
+        if (outStrides.length != rank) throw new IllegalArgumentException("sumInto: strides rank differs from shape rank");
+        long total = Check.product(inShape);
+        Check.floats(in, inOff, total, "sum input");
+        Check.floats(out, outOff, outSize, "sum output");
+        if (Check.extent(inShape, outStrides) > outSize) throw new IllegalArgumentException("sum: output strides reach past outSize " + outSize);
+        fill(out, outOff, outSize, 0f);
+        if (total == 0) return;
+        if (rank == 0) {
+            out.setAtIndex(F, outOff, in.getAtIndex(F, inOff));
+            return;
+        }
+        int inner = inShape[rank - 1];
+        long so = outStrides[rank - 1];
+        int[] idx = new int[rank];
+        long io = inOff, oo = outOff;
+        long runs = total / inner;
+        for (long r = 0; r < runs; r++) {
+            if (so == 0) {
+                float s = V ? VectorKernels.sum(in, io, inner) : sumScalar(in, io, 0, inner);
+                out.setAtIndex(F, oo, out.getAtIndex(F, oo) + s);
+            } else if (so == 1) {
+                if (V) VectorKernels.axpy(inner, 1f, in, io, out, oo);
+                else axpyScalar(inner, 1f, in, io, out, oo, 0);
+            } else {
+                for (int i = 0; i < inner; i++) out.setAtIndex(F, oo + i * so, out.getAtIndex(F, oo + i * so) + in.getAtIndex(F, io + i));
+            }
+            io += inner;
+            for (int d = rank - 2; d >= 0; d--) {
+                idx[d]++;
+                oo += outStrides[d];
+                if (idx[d] < inShape[d]) break;
+                oo -= outStrides[d] * inShape[d];
+                idx[d] = 0;
+            }
+        }
+    }
+
+    static float sumScalar(MemorySegment in, long off, long from, long n) {
+        float s = 0f;
+        for (long i = from; i < n; i++) s += in.getAtIndex(F, off + i);
+        return s;
+    }
+
+    // ---------------------------------------------------------------- layout
+
+    /**
+     * Copies {@code src} (contiguous, {@code srcShape}) to {@code dst} contiguous in the permuted order:
+     * {@code dst} has shape {@code srcShape[perm[0]], srcShape[perm[1]], ...}.
+     */
+    public static void permute(int[] srcShape, int[] perm, MemorySegment src, long srcOff, MemorySegment dst, long dstOff) {
+        int rank = srcShape.length;
+        if (perm.length != rank) throw new IllegalArgumentException("permute: " + perm.length + " axes for rank " + rank);
+        long total = Check.product(srcShape);
+        Check.floats(src, srcOff, total, "permute source");
+        Check.floats(dst, dstOff, total, "permute destination");
+        if (total == 0) return;
+        long[] srcStrides = new long[rank];
+        long s = 1;
+        for (int d = rank - 1; d >= 0; d--) { srcStrides[d] = s; s *= srcShape[d]; }
+        int[] dstShape = new int[rank];
+        long[] readStrides = new long[rank];
+        for (int d = 0; d < rank; d++) { dstShape[d] = srcShape[perm[d]]; readStrides[d] = srcStrides[perm[d]]; }
+        int[] idx = new int[rank];
+        long ro = srcOff;
+        for (long i = 0; i < total; i++) {
+            dst.setAtIndex(F, dstOff + i, src.getAtIndex(F, ro));
+            for (int d = rank - 1; d >= 0; d--) {
+                idx[d]++;
+                ro += readStrides[d];
+                if (idx[d] < dstShape[d]) break;
+                ro -= readStrides[d] * dstShape[d];
+                idx[d] = 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package vectorgrad.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * {@code C = alpha * op(A) * op(B) + beta * C} on row-major float32 memory, BLAS style.
+ *
+ * <p>{@code op(A)} is {@code m x k}: A itself ({@code m x k}, row stride {@code lda}) or, with
+ * {@code transA}, the transpose of a stored {@code k x m} matrix. Likewise {@code op(B)} is {@code k x n}.
+ * With {@code beta == 0} C is overwritten and never read (NaN in C does not propagate, as in BLAS).
+ *
+ * <p>This is the straightforward, correct kernel: rows of C in parallel, the inner loop a vector
+ * broadcast-FMA over a row of B (or a vector dot product when B is transposed). Results do not depend
+ * on the thread count: each row of C is computed by the same code whichever thread runs it.
+ */
+public final class Gemm {
+    private Gemm() {}
+
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                             MemorySegment a, long aOff, int lda,
+                             MemorySegment b, long bOff, int ldb,
+                             float beta, MemorySegment c, long cOff, int ldc) {
+        validate(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        if (m == 0 || n == 0) return;
+        long work = (long) m * n * Math.max(k, 1);
+        int grain = (int) Math.max(1, (1L << 16) / Math.max(1, (long) n * Math.max(k, 1)));
+        Parallel.RangeBody rows = (from, to) -> {
+            for (int i = from; i < to; i++) {
+                long ci = cOff + (long) i * ldc;
+                scaleRow(c, ci, n, beta);
+                if (k == 0 || alpha == 0f) continue;
+                if (!transB) {
+                    for (int p = 0; p < k; p++) {
+                        float aip = alpha * (transA ? a.getAtIndex(F, aOff + (long) p * lda + i) : a.getAtIndex(F, aOff + (long) i * lda + p));
+                        long bp = bOff + (long) p * ldb;
+                        if (Simd.VECTOR_AVAILABLE) VectorGemm.axpyRow(n, aip, b, bp, c, ci);
+                        else Elementwise.axpyScalar(n, aip, b, bp, c, ci, 0);
+                    }
+                } else if (!transA) {
+                    long ai = aOff + (long) i * lda;
+                    for (int j = 0; j < n; j++) {
+                        long bj = bOff + (long) j * ldb;
+                        float dot = Simd.VECTOR_AVAILABLE ? VectorGemm.dot(k, a, ai, b, bj) : dotScalar(k, a, ai, b, bj, 0);
+                        c.setAtIndex(F, ci + j, c.getAtIndex(F, ci + j) + alpha * dot);
+                    }
+                } else {
+                    for (int j = 0; j < n; j++) {
+                        float dot = 0f;
+                        for (int p = 0; p < k; p++) {
+                            dot += a.getAtIndex(F, aOff + (long) p * lda + i) * b.getAtIndex(F, bOff + (long) j * ldb + p);
+                        }
+                        c.setAtIndex(F, ci + j, c.getAtIndex(F, ci + j) + alpha * dot);
+                    }
+                }
+            }
+        };
+        if (work < (1L << 15)) rows.run(0, m);
+        else Parallel.forRange(m, grain, rows);
+    }
+
+    private static void scaleRow(MemorySegment c, long ci, int n, float beta) {
+        if (beta == 0f) {
+            c.asSlice(ci * Float.BYTES, (long) n * Float.BYTES).fill((byte) 0);
+        } else if (beta != 1f) {
+            for (int j = 0; j < n; j++) c.setAtIndex(F, ci + j, beta * c.getAtIndex(F, ci + j));
+        }
+    }
+
+    static float dotScalar(int k, MemorySegment a, long ai, MemorySegment b, long bj, int from) {
+        float s = 0f;
+        for (int p = from; p < k; p++) s += a.getAtIndex(F, ai + p) * b.getAtIndex(F, bj + p);
+        return s;
+    }
+
+    private static String dims(int r, int c) {
+        return r + "x" + c;
+    }
+
+    private static void validate(boolean transA, boolean transB, int m, int n, int k,
+                                 MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
+                                 MemorySegment c, long cOff, int ldc) {
+        String shapes = "op(A) " + dims(m, k) + (transA ? " (A stored " + dims(k, m) + ")" : "")
+                + ", op(B) " + dims(k, n) + (transB ? " (B stored " + dims(n, k) + ")" : "")
+                + ", C " + dims(m, n);
+        if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException("sgemm: negative dimension: " + shapes);
+        int aCols = transA ? m : k, aRows = transA ? k : m;
+        int bCols = transB ? k : n, bRows = transB ? n : k;
+        if (lda < Math.max(1, aCols)) throw new IllegalArgumentException("sgemm: lda " + lda + " < row length " + aCols + " of A: " + shapes);
+        if (ldb < Math.max(1, bCols)) throw new IllegalArgumentException("sgemm: ldb " + ldb + " < row length " + bCols + " of B: " + shapes);
+        if (ldc < Math.max(1, n)) throw new IllegalArgumentException("sgemm: ldc " + ldc + " < row length " + n + " of C: " + shapes);
+        if (aRows > 0 && aCols > 0) Check.floats(a, aOff, (long) (aRows - 1) * lda + aCols, "sgemm A (" + shapes + ")");
+        if (bRows > 0 && bCols > 0) Check.floats(b, bOff, (long) (bRows - 1) * ldb + bCols, "sgemm B (" + shapes + ")");
+        if (m > 0 && n > 0) Check.floats(c, cOff, (long) (m - 1) * ldc + n, "sgemm C (" + shapes + ")");
+    }
+}

@@ -1,0 +1,98 @@
+package vectorgrad.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A seedable random generator (xoshiro256**, seeded through splitmix64) that fills float memory.
+ *
+ * <p>Its whole state is four longs, readable and settable, so a checkpoint can resume the same stream.
+ * Not thread-safe: callers that share one synchronise (the tensor library's generator does).
+ */
+public final class Rng {
+    private final long[] s = new long[4];
+
+    public Rng(long seed) {
+        seed(seed);
+    }
+
+    public void seed(long seed) {
+        long x = seed;
+        for (int i = 0; i < 4; i++) {
+            x += 0x9E3779B97F4A7C15L;
+            long z = x;
+            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+            s[i] = z ^ (z >>> 31);
+        }
+    }
+
+    public long[] state() {
+        return s.clone();
+    }
+
+    public void setState(long[] state) {
+        if (state.length != 4) throw new IllegalArgumentException("generator state has 4 longs, got " + state.length);
+        if ((state[0] | state[1] | state[2] | state[3]) == 0) throw new IllegalArgumentException("generator state must not be all zero");
+        System.arraycopy(state, 0, s, 0, 4);
+    }
+
+    public long nextLong() {
+        long result = Long.rotateLeft(s[1] * 5, 7) * 9;
+        long t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = Long.rotateLeft(s[3], 45);
+        return result;
+    }
+
+    /** Uniform in [0, 1) with 24 random bits, exactly representable as a float. */
+    public float nextFloat() {
+        return (nextLong() >>> 40) * 0x1.0p-24f;
+    }
+
+    /** Uniform in [0, 1) with 53 random bits. */
+    public double nextDouble() {
+        return (nextLong() >>> 11) * 0x1.0p-53;
+    }
+
+    /** Uniform integer in [0, bound). */
+    public int nextInt(int bound) {
+        if (bound <= 0) throw new IllegalArgumentException("bound must be positive, got " + bound);
+        // Lemire's multiply-shift with rejection: unbiased
+        long m = (nextLong() >>> 32) * bound;
+        long l = m & 0xFFFFFFFFL;
+        if (l < bound) {
+            long t = (0x100000000L - bound) % bound;
+            while (l < t) {
+                m = (nextLong() >>> 32) * bound;
+                l = m & 0xFFFFFFFFL;
+            }
+        }
+        return (int) (m >>> 32);
+    }
+
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+
+    /** {@code out[i] ~ U[low, high)}. */
+    public void fillUniform(MemorySegment out, long off, long n, float low, float high) {
+        Check.floats(out, off, n, "uniform fill");
+        float span = high - low;
+        for (long i = 0; i < n; i++) out.setAtIndex(F, off + i, low + span * nextFloat());
+    }
+
+    /** {@code out[i] ~ N(mean, std^2)} by the Box-Muller transform, both values of each pair used. */
+    public void fillNormal(MemorySegment out, long off, long n, float mean, float std) {
+        Check.floats(out, off, n, "normal fill");
+        for (long i = 0; i < n; i += 2) {
+            double u1 = 1.0 - nextDouble(); // (0, 1]: log is finite
+            double u2 = nextDouble();
+            double r = Math.sqrt(-2.0 * Math.log(u1));
+            out.setAtIndex(F, off + i, (float) (mean + std * r * Math.cos(2 * Math.PI * u2)));
+            if (i + 1 < n) out.setAtIndex(F, off + i + 1, (float) (mean + std * r * Math.sin(2 * Math.PI * u2)));
+        }
+    }
+}

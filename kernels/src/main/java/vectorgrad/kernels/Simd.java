@@ -1,0 +1,43 @@
+package vectorgrad.kernels;
+
+/**
+ * Whether the Vector API can be used, decided once per JVM.
+ *
+ * <p>The vector kernels live in classes that are loaded only when {@link #VECTOR_AVAILABLE} is true,
+ * so a JVM started without {@code --add-modules jdk.incubator.vector} still runs, on the scalar path,
+ * and says so once on stderr rather than being silently slow.
+ *
+ * <p>System properties: {@code -Dvectorgrad.scalar=true} forces the scalar path (for tests and
+ * benchmarks); {@code -Dvectorgrad.vectorBits=256|512} picks the vector width (default: the CPU's preferred).
+ */
+public final class Simd {
+    private Simd() {}
+
+    public static final boolean VECTOR_AVAILABLE = detect();
+
+    private static boolean detect() {
+        if (Boolean.getBoolean("vectorgrad.scalar")) {
+            System.err.println("vectorgrad: scalar kernels forced by -Dvectorgrad.scalar=true");
+            return false;
+        }
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            System.err.println("vectorgrad: module jdk.incubator.vector is not available "
+                    + "(start java with --add-modules jdk.incubator.vector); "
+                    + "running the scalar kernels, which are several times slower");
+            return false;
+        }
+        return true;
+    }
+
+    /** Lanes of a float vector on the active path (1 on the scalar path). */
+    public static int floatLanes() {
+        return VECTOR_AVAILABLE ? VectorKernels.LANES : 1;
+    }
+
+    /** A short description for benchmark reports, e.g. "Vector API, 512-bit (16 floats)". */
+    public static String describe() {
+        return VECTOR_AVAILABLE
+                ? "Vector API, " + VectorKernels.LANES * 32 + "-bit (" + VectorKernels.LANES + " floats)"
+                : "scalar";
+    }
+}

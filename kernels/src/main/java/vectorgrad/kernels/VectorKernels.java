@@ -1,0 +1,159 @@
+package vectorgrad.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API bodies of the elementwise and reduction kernels. Loaded only when
+ * {@link Simd#VECTOR_AVAILABLE}; every loop runs whole vectors, then hands the tail to the scalar body.
+ * Arguments were checked by the public entry point.
+ */
+final class VectorKernels {
+    private VectorKernels() {}
+
+    static final VectorSpecies<Float> S = species();
+    static final VectorSpecies<Integer> SI = IntVector.SPECIES_PREFERRED.length() == S.length()
+            ? IntVector.SPECIES_PREFERRED : (S.length() == 8 ? IntVector.SPECIES_256 : IntVector.SPECIES_512);
+    static final int LANES = S.length();
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
+
+    private static VectorSpecies<Float> species() {
+        String bits = System.getProperty("vectorgrad.vectorBits");
+        if ("256".equals(bits)) return FloatVector.SPECIES_256;
+        if ("512".equals(bits)) return FloatVector.SPECIES_512;
+        if (bits != null) System.err.println("vectorgrad: ignoring -Dvectorgrad.vectorBits=" + bits + " (256 or 512)");
+        return FloatVector.SPECIES_PREFERRED;
+    }
+
+    private static FloatVector load(MemorySegment m, long i) {
+        return FloatVector.fromMemorySegment(S, m, i * Float.BYTES, NO);
+    }
+
+    private static void store(FloatVector v, MemorySegment m, long i) {
+        v.intoMemorySegment(m, i * Float.BYTES, NO);
+    }
+
+    static void unary(Elementwise.Unary op, MemorySegment a, long aOff, MemorySegment out, long outOff, long n) {
+        long upper = n - n % LANES;
+        long i = 0;
+        switch (op) {
+            case NEG -> { for (; i < upper; i += LANES) store(load(a, aOff + i).neg(), out, outOff + i); }
+            case EXP -> { for (; i < upper; i += LANES) store(load(a, aOff + i).lanewise(VectorOperators.EXP), out, outOff + i); }
+            case LOG -> { for (; i < upper; i += LANES) store(load(a, aOff + i).lanewise(VectorOperators.LOG), out, outOff + i); }
+            case SQRT -> { for (; i < upper; i += LANES) store(load(a, aOff + i).sqrt(), out, outOff + i); }
+            case ABS -> { for (; i < upper; i += LANES) store(load(a, aOff + i).abs(), out, outOff + i); }
+            case RELU -> {
+                // x > 0 ? x : 0, NaN kept: blend rather than max so NaN inputs stay NaN as in PyTorch
+                for (; i < upper; i += LANES) {
+                    FloatVector x = load(a, aOff + i);
+                    store(x.blend(0f, x.compare(VectorOperators.LE, 0f)), out, outOff + i);
+                }
+            }
+            case SIGMOID -> {
+                for (; i < upper; i += LANES) {
+                    FloatVector x = load(a, aOff + i);
+                    store(ONE.div(x.neg().lanewise(VectorOperators.EXP).add(1f)), out, outOff + i);
+                }
+            }
+            case TANH -> { for (; i < upper; i += LANES) store(load(a, aOff + i).lanewise(VectorOperators.TANH), out, outOff + i); }
+            case SQUARE -> {
+                for (; i < upper; i += LANES) {
+                    FloatVector x = load(a, aOff + i);
+                    store(x.mul(x), out, outOff + i);
+                }
+            }
+            case SIGN -> {
+                FloatVector one = ONE, minusOne = ONE.neg();
+                for (; i < upper; i += LANES) {
+                    FloatVector x = load(a, aOff + i);
+                    // 0 stays 0 and NaN stays NaN: only strictly positive/negative lanes are replaced
+                    store(x.blend(one, x.compare(VectorOperators.GT, 0f)).blend(minusOne, x.compare(VectorOperators.LT, 0f)), out, outOff + i);
+                }
+            }
+            case RECIPROCAL -> {
+                
+                for (; i < upper; i += LANES) store(ONE.div(load(a, aOff + i)), out, outOff + i);
+            }
+        }
+        Elementwise.unaryScalar(op, a, aOff, out, outOff, upper, n);
+    }
+
+    static void pow(MemorySegment a, long aOff, float p, MemorySegment out, long outOff, long n) {
+        long upper = n - n % LANES;
+        for (long i = 0; i < upper; i += LANES) {
+            store(load(a, aOff + i).lanewise(VectorOperators.POW, p), out, outOff + i);
+        }
+        Elementwise.powScalar(a, aOff, p, out, outOff, upper, n);
+    }
+
+    static void affine(MemorySegment a, long aOff, float scale, float shift, MemorySegment out, long outOff, long n) {
+        long upper = n - n % LANES;
+        for (long i = 0; i < upper; i += LANES) {
+            store(load(a, aOff + i).mul(scale).add(shift), out, outOff + i);
+        }
+        Elementwise.affineScalar(a, aOff, scale, shift, out, outOff, upper, n);
+    }
+
+    static void axpy(long n, float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff) {
+        long upper = n - n % LANES;
+        for (long i = 0; i < upper; i += LANES) {
+            store(load(y, yOff + i).add(load(x, xOff + i).mul(alpha)), y, yOff + i);
+        }
+        Elementwise.axpyScalar(n, alpha, x, xOff, y, yOff, upper);
+    }
+
+    /** One innermost run of a broadcasting binary op; each stride is 0 (repeat) or 1 (contiguous). */
+    static void binaryRun(Elementwise.Binary op, MemorySegment a, long ao, long sa, MemorySegment b, long bo, long sb,
+                          MemorySegment out, long oo, long n) {
+        long upper = n - n % LANES;
+        FloatVector ca = sa == 0 ? FloatVector.broadcast(S, a.getAtIndex(Elementwise.F, ao)) : null;
+        FloatVector cb = sb == 0 ? FloatVector.broadcast(S, b.getAtIndex(Elementwise.F, bo)) : null;
+        for (long i = 0; i < upper; i += LANES) {
+            FloatVector x = ca != null ? ca : load(a, ao + i);
+            FloatVector y = cb != null ? cb : load(b, bo + i);
+            FloatVector r = switch (op) {
+                case ADD -> x.add(y);
+                case SUB -> x.sub(y);
+                case MUL -> x.mul(y);
+                case DIV -> x.div(y);
+                case RELU_BACKWARD -> x.blend(0f, y.compare(VectorOperators.LE, 0f).or(y.test(jdk.incubator.vector.VectorOperators.IS_NAN)));
+            };
+            store(r, out, oo + i);
+        }
+        Elementwise.binaryRunScalar(op, a, ao, sa, b, bo, sb, out, oo, upper, n);
+    }
+
+    static float sum(MemorySegment in, long off, long n) {
+        long upper = n - n % LANES;
+        FloatVector acc = FloatVector.zero(S);
+        for (long i = 0; i < upper; i += LANES) acc = acc.add(load(in, off + i));
+        return acc.reduceLanes(VectorOperators.ADD) + Elementwise.sumScalar(in, off, upper, n);
+    }
+
+    /** Running max and first argmax over k of {@code in[o*n*inner + k*inner + i]}, vectorised over i. */
+    static void maxInner(MemorySegment in, long base, int n, int inner, MemorySegment vals, long vo,
+                         MemorySegment idx, long io) {
+        int upper = inner - inner % LANES;
+        for (int i = 0; i < upper; i += LANES) {
+            FloatVector best = load(in, base + i);
+            IntVector bestIdx = IntVector.zero(SI);
+            for (int k = 1; k < n; k++) {
+                FloatVector v = load(in, base + (long) k * inner + i);
+                // strictly greater keeps the first index on ties; a NaN wins once, as in the scalar body
+                VectorMask<Float> gt = v.compare(VectorOperators.GT, best)
+                        .or(v.test(VectorOperators.IS_NAN).andNot(best.test(VectorOperators.IS_NAN)));
+                best = best.blend(v, gt);
+                bestIdx = bestIdx.blend(k, gt.cast(SI));
+            }
+            store(best, vals, vo + i);
+            bestIdx.intoMemorySegment(idx, (io + i) * Integer.BYTES, NO);
+        }
+        Reduce.maxInnerScalar(in, base, n, inner, vals, vo, idx, io, upper);
+    }
+}

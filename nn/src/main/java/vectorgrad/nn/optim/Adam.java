@@ -1,0 +1,99 @@
+package vectorgrad.nn.optim;
+
+import java.lang.ref.Reference;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import vectorgrad.autograd.MemoryScope;
+import vectorgrad.autograd.Tensor;
+import vectorgrad.kernels.OptimKernels;
+
+/**
+ * Adam, exactly as {@code torch.optim.Adam} (single-tensor CPU path).
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li>Defaults: {@code lr = 1e-3}, {@code betas = (0.9, 0.999)}, {@code eps = 1e-8},
+ *       {@code weightDecay = 0} (L2, added to the gradient), {@code amsgrad = false}.</li>
+ *   <li>Per parameter, state {@code step}, {@code exp_avg}, {@code exp_avg_sq} (and
+ *       {@code max_exp_avg_sq} with amsgrad), created at its first step.</li>
+ *   <li>Update: {@code m ← lerp(m, g, 1-β1)}, {@code v ← β2·v + (1-β2)·g²},
+ *       {@code p ← p - lr/(1-β1^t) · m / (√v / √(1-β2^t) + eps)}: eps is added <i>after</i> the bias
+ *       correction, as PyTorch does. Bias corrections are computed in double.</li>
+ * </ul>
+ */
+public final class Adam extends Optimizer {
+    private final double beta1, beta2, eps, weightDecay;
+    private final boolean amsgrad;
+    private final Map<Tensor, State> state = new IdentityHashMap<>();
+
+    /** Per-parameter state, as PyTorch's {@code optimizer.state[p]}. */
+    public static final class State {
+        public long step;
+        public final Tensor expAvg, expAvgSq, maxExpAvgSq;
+
+        State(Tensor expAvg, Tensor expAvgSq, Tensor maxExpAvgSq) {
+            this.expAvg = expAvg;
+            this.expAvgSq = expAvgSq;
+            this.maxExpAvgSq = maxExpAvgSq;
+        }
+    }
+
+    public Adam(Iterable<? extends Tensor> params) {
+        this(params, 1e-3);
+    }
+
+    public Adam(Iterable<? extends Tensor> params, double lr) {
+        this(params, lr, 0.9, 0.999, 1e-8, 0, false);
+    }
+
+    public Adam(Iterable<? extends Tensor> params, double lr, double beta1, double beta2, double eps,
+                double weightDecay, boolean amsgrad) {
+        super(params, lr);
+        if (!(eps >= 0)) throw new IllegalArgumentException("Invalid epsilon value: " + eps);
+        if (!(beta1 >= 0 && beta1 < 1)) throw new IllegalArgumentException("Invalid beta parameter at index 0: " + beta1);
+        if (!(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("Invalid beta parameter at index 1: " + beta2);
+        if (!(weightDecay >= 0)) throw new IllegalArgumentException("Invalid weight_decay value: " + weightDecay);
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        this.amsgrad = amsgrad;
+    }
+
+    @Override
+    public void step() {
+        for (Tensor p : params) {
+            Tensor g = p.grad();
+            if (g == null) continue;
+            requireGradShape(p);
+            State s = state.computeIfAbsent(p, k -> MemoryScope.outside(() -> new State(
+                    Tensor.zeros(k.shape()), Tensor.zeros(k.shape()), amsgrad ? Tensor.zeros(k.shape()) : null)));
+            if (!Arrays.equals(s.expAvg.shape(), p.shape())) {
+                throw new IllegalStateException("Adam state of shape " + Arrays.toString(s.expAvg.shape())
+                        + " does not match parameter shape " + Arrays.toString(p.shape()) + " (was the parameter's data replaced with another shape?)");
+            }
+            s.step++;
+            double bc1 = 1 - Math.pow(beta1, s.step);
+            double bc2 = 1 - Math.pow(beta2, s.step);
+            double stepSize = lr / bc1;
+            OptimKernels.adam(p.numel(), p.segment(), g.segment(), s.expAvg.segment(), s.expAvgSq.segment(),
+                    s.maxExpAvgSq == null ? null : s.maxExpAvgSq.segment(),
+                    (float) (1 - beta1), (float) beta2, (float) (1 - beta2), (float) eps, (float) weightDecay,
+                    (float) stepSize, (float) Math.sqrt(bc2));
+            Reference.reachabilityFence(g);
+            Reference.reachabilityFence(s);
+        }
+    }
+
+    /** The state of {@code p}, or null before its first step. */
+    public State state(Tensor p) {
+        return state.get(p);
+    }
+
+    public double beta1() { return beta1; }
+    public double beta2() { return beta2; }
+    public double eps() { return eps; }
+    public double weightDecay() { return weightDecay; }
+    public boolean amsgrad() { return amsgrad; }
+}

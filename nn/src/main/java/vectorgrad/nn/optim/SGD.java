@@ -1,0 +1,70 @@
+package vectorgrad.nn.optim;
+
+import java.lang.ref.Reference;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import vectorgrad.autograd.MemoryScope;
+import vectorgrad.autograd.Tensor;
+import vectorgrad.kernels.OptimKernels;
+
+/**
+ * Stochastic gradient descent, exactly as {@code torch.optim.SGD}.
+ *
+ * <h2>Contract</h2>
+ * Defaults: {@code lr = 1e-3}, {@code momentum = 0}, {@code dampening = 0}, {@code nesterov = false},
+ * {@code weightDecay = 0}. With momentum the buffer starts as the first gradient, then
+ * {@code buf ← momentum·buf + (1-dampening)·g}; nesterov uses {@code g + momentum·buf}. Nesterov needs
+ * momentum > 0 and dampening = 0.
+ */
+public final class SGD extends Optimizer {
+    private final double momentum, dampening, weightDecay;
+    private final boolean nesterov;
+    private final Map<Tensor, Tensor> momentumBuffers = new IdentityHashMap<>();
+
+    public SGD(Iterable<? extends Tensor> params) {
+        this(params, 1e-3);
+    }
+
+    public SGD(Iterable<? extends Tensor> params, double lr) {
+        this(params, lr, 0, 0, 0, false);
+    }
+
+    public SGD(Iterable<? extends Tensor> params, double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
+        super(params, lr);
+        if (!(momentum >= 0)) throw new IllegalArgumentException("Invalid momentum value: " + momentum);
+        if (!(weightDecay >= 0)) throw new IllegalArgumentException("Invalid weight_decay value: " + weightDecay);
+        if (nesterov && (momentum <= 0 || dampening != 0)) throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
+        this.momentum = momentum;
+        this.dampening = dampening;
+        this.weightDecay = weightDecay;
+        this.nesterov = nesterov;
+    }
+
+    @Override
+    public void step() {
+        for (Tensor p : params) {
+            Tensor g = p.grad();
+            if (g == null) continue;
+            requireGradShape(p);
+            Tensor buf = null;
+            boolean first = false;
+            if (momentum != 0) {
+                buf = momentumBuffers.get(p);
+                if (buf == null) {
+                    buf = MemoryScope.outside(() -> Tensor.zeros(p.shape()));
+                    momentumBuffers.put(p, buf);
+                    first = true;
+                }
+            }
+            OptimKernels.sgd(p.numel(), p.segment(), g.segment(), buf == null ? null : buf.segment(), first,
+                    (float) lr, (float) momentum, (float) (1 - dampening), nesterov, (float) weightDecay);
+            Reference.reachabilityFence(g);
+            Reference.reachabilityFence(buf);
+        }
+    }
+
+    /** The momentum buffer of {@code p}, or null. */
+    public Tensor momentumBuffer(Tensor p) {
+        return momentumBuffers.get(p);
+    }
+}
