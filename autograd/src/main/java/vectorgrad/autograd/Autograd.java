@@ -73,7 +73,7 @@ final class Autograd {
         if (leaf.grad == null || leaf.grad.isClosed()) {
             // Take g over only if this pass made it, with memory of its own, and nothing else will read
             // it; otherwise copy, so that accumulating in place later never writes into another tensor.
-            boolean exclusive = scope.created(g) && !scope.isKept(g) && g.ownsStorage() && !pending.containsValue(g);
+            boolean exclusive = scope.owns(g) && g.ownsStorage() && !pending.containsValue(g);
             Tensor owned = exclusive ? g : copyOf(g);
             scope.escape(owned);
             leaf.grad = owned;

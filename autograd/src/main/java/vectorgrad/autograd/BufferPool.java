@@ -2,7 +2,7 @@ package vectorgrad.autograd;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -27,10 +27,18 @@ public final class BufferPool {
 
     private static final int MIN_CLASS = 6;   // 64 bytes
     private static final int MAX_CLASS = 62;
+    // LIFO per size class: the block freed last is the one most likely still in cache.
     @SuppressWarnings("unchecked")
-    private static final ConcurrentLinkedDeque<MemorySegment>[] FREE = new ConcurrentLinkedDeque[MAX_CLASS + 1];
+    private static final ArrayDeque<MemorySegment>[] FREE = new ArrayDeque[MAX_CLASS + 1];
     static {
-        for (int i = 0; i < FREE.length; i++) FREE[i] = new ConcurrentLinkedDeque<>();
+        for (int i = 0; i < FREE.length; i++) FREE[i] = new ArrayDeque<>();
+    }
+
+    private static MemorySegment poll(int c) {
+        ArrayDeque<MemorySegment> list = FREE[c];
+        synchronized (list) {
+            return list.pollFirst();
+        }
     }
 
     private static final AtomicLong RESERVED = new AtomicLong();
@@ -51,10 +59,10 @@ public final class BufferPool {
     static MemorySegment acquire(long bytes) {
         int c = sizeClass(bytes);
         long size = 1L << c;
-        MemorySegment seg = FREE[c].pollFirst();
+        MemorySegment seg = poll(c);
         if (seg == null && LIVE.get() + size > GC_THRESHOLD) {
             reclaim();
-            seg = FREE[c].pollFirst();
+            seg = poll(c);
         }
         if (seg == null) {
             // An automatic arena per block: trim() gives a block back to the OS by dropping it, and a
@@ -71,7 +79,10 @@ public final class BufferPool {
     static void release(MemorySegment seg) {
         int c = sizeClass(seg.byteSize());
         LIVE.addAndGet(-seg.byteSize());
-        FREE[c].addFirst(seg);
+        ArrayDeque<MemorySegment> list = FREE[c];
+        synchronized (list) {
+            list.addFirst(seg);
+        }
     }
 
     /** Asks the GC for unreachable tensors and waits briefly for their cleaners to return blocks. */
@@ -117,9 +128,11 @@ public final class BufferPool {
 
     /** Drops every free block; the GC returns their memory to the OS. */
     public static void trim() {
-        for (ConcurrentLinkedDeque<MemorySegment> list : FREE) {
-            MemorySegment seg;
-            while ((seg = list.pollFirst()) != null) RESERVED.addAndGet(-seg.byteSize());
+        for (ArrayDeque<MemorySegment> list : FREE) {
+            synchronized (list) {
+                MemorySegment seg;
+                while ((seg = list.pollFirst()) != null) RESERVED.addAndGet(-seg.byteSize());
+            }
         }
     }
 }

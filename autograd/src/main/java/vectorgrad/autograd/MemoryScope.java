@@ -1,8 +1,6 @@
 package vectorgrad.autograd;
 
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Set;
+import java.util.ArrayList;
 
 /**
  * Releases, on close, every tensor created on this thread inside the scope, except those kept.
@@ -24,9 +22,9 @@ public final class MemoryScope implements AutoCloseable {
 
     private final MemoryScope parent;
     private final Thread owner = Thread.currentThread();
-    private final Set<Tensor> created = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final Set<Tensor> kept = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final Set<Tensor> escaped = Collections.newSetFromMap(new IdentityHashMap<>());
+    // Each tensor records its scope (Tensor.scope); a tensor kept or escaped points elsewhere and is
+    // skipped on close. A plain list keeps tracking to one append per tensor.
+    private final ArrayList<Tensor> created = new ArrayList<>();
     private boolean closed;
 
     private MemoryScope(MemoryScope parent) {
@@ -41,22 +39,29 @@ public final class MemoryScope implements AutoCloseable {
 
     static void track(Tensor t) {
         MemoryScope s = CURRENT.get();
-        if (s != null) s.created.add(t);
+        if (s != null) {
+            s.created.add(t);
+            t.scope = s;
+        }
     }
 
     /** Keeps {@code t} alive past this scope (it moves to the enclosing scope, if any). */
     public <T extends Tensor> T keep(T t) {
-        kept.add(t);
+        if (t.scope == this) {
+            t.scope = parent;
+            if (parent != null) parent.created.add(t);
+        }
         return t;
     }
 
-    boolean isKept(Tensor t) {
-        return kept.contains(t) || escaped.contains(t);
+    /** Whether {@code t} was created in this scope and is still to be released by it. */
+    boolean owns(Tensor t) {
+        return t.scope == this;
     }
 
     /** Keeps {@code t} out of this scope and every enclosing one (a leaf's gradient, optimizer state). */
     void escape(Tensor t) {
-        escaped.add(t);
+        if (t.scope == this) t.scope = null;
     }
 
     /**
@@ -73,22 +78,18 @@ public final class MemoryScope implements AutoCloseable {
         }
     }
 
-    boolean created(Tensor t) {
-        return created.contains(t);
-    }
-
     @Override
     public void close() {
         if (closed) return;
         if (Thread.currentThread() != owner) throw new IllegalStateException("a MemoryScope must be closed on the thread that opened it");
         if (CURRENT.get() != this) throw new IllegalStateException("MemoryScope closed out of order: close inner scopes first");
         closed = true;
-        CURRENT.set(parent);
-        for (Tensor t : created) {
-            if (escaped.contains(t)) continue;
-            if (kept.contains(t)) {
-                if (parent != null) parent.created.add(t);
-            } else {
+        if (parent != null) CURRENT.set(parent);
+        else CURRENT.remove();
+        for (int i = 0, n = created.size(); i < n; i++) {
+            Tensor t = created.get(i);
+            if (t.scope == this) {
+                t.scope = null;
                 t.close();
             }
         }

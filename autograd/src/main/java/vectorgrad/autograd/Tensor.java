@@ -38,6 +38,7 @@ public class Tensor implements AutoCloseable {
     private boolean ownsStorage;          // false for views: the storage came from another tensor
     private volatile boolean closed;
     boolean requiresGrad;
+    MemoryScope scope;                    // the scope that will release this tensor, if any
     Tensor grad;
     Node gradFn;
 

@@ -108,23 +108,42 @@ final class VectorKernels {
         Elementwise.axpyScalar(n, alpha, x, xOff, y, yOff, upper);
     }
 
-    /** One innermost run of a broadcasting binary op; each stride is 0 (repeat) or 1 (contiguous). */
+    /**
+     * One innermost run of a broadcasting binary op; each stride is 0 (repeat) or 1 (contiguous).
+     * One flat loop per op and stride pattern: a vector chosen by a branch inside the loop would be
+     * boxed by C2 and run many times slower.
+     */
     static void binaryRun(Elementwise.Binary op, MemorySegment a, long ao, long sa, MemorySegment b, long bo, long sb,
                           MemorySegment out, long oo, long n) {
         long upper = n - n % LANES;
-        FloatVector ca = sa == 0 ? FloatVector.broadcast(S, a.getAtIndex(Elementwise.F, ao)) : null;
-        FloatVector cb = sb == 0 ? FloatVector.broadcast(S, b.getAtIndex(Elementwise.F, bo)) : null;
-        for (long i = 0; i < upper; i += LANES) {
-            FloatVector x = ca != null ? ca : load(a, ao + i);
-            FloatVector y = cb != null ? cb : load(b, bo + i);
-            FloatVector r = switch (op) {
-                case ADD -> x.add(y);
-                case SUB -> x.sub(y);
-                case MUL -> x.mul(y);
-                case DIV -> x.div(y);
-                case RELU_BACKWARD -> x.blend(0f, y.compare(VectorOperators.LE, 0f).or(y.test(jdk.incubator.vector.VectorOperators.IS_NAN)));
-            };
-            store(r, out, oo + i);
+        if (sa == 1 && sb == 1) {
+            switch (op) {
+                case ADD -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i), y = load(b, bo + i); store(x.add(y), out, oo + i); } }
+                case SUB -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i), y = load(b, bo + i); store(x.sub(y), out, oo + i); } }
+                case MUL -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i), y = load(b, bo + i); store(x.mul(y), out, oo + i); } }
+                case DIV -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i), y = load(b, bo + i); store(x.div(y), out, oo + i); } }
+                case RELU_BACKWARD -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i), y = load(b, bo + i); store(x.blend(0f, y.compare(VectorOperators.GT, 0f).not()), out, oo + i); } }
+            }
+        } else if (sa == 0 && sb == 1) {
+            FloatVector x = FloatVector.broadcast(S, a.getAtIndex(Elementwise.F, ao));
+            switch (op) {
+                case ADD -> { for (long i = 0; i < upper; i += LANES) { FloatVector y = load(b, bo + i); store(x.add(y), out, oo + i); } }
+                case SUB -> { for (long i = 0; i < upper; i += LANES) { FloatVector y = load(b, bo + i); store(x.sub(y), out, oo + i); } }
+                case MUL -> { for (long i = 0; i < upper; i += LANES) { FloatVector y = load(b, bo + i); store(x.mul(y), out, oo + i); } }
+                case DIV -> { for (long i = 0; i < upper; i += LANES) { FloatVector y = load(b, bo + i); store(x.div(y), out, oo + i); } }
+                case RELU_BACKWARD -> { for (long i = 0; i < upper; i += LANES) { FloatVector y = load(b, bo + i); store(x.blend(0f, y.compare(VectorOperators.GT, 0f).not()), out, oo + i); } }
+            }
+        } else if (sa == 1 && sb == 0) {
+            FloatVector y = FloatVector.broadcast(S, b.getAtIndex(Elementwise.F, bo));
+            switch (op) {
+                case ADD -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i); store(x.add(y), out, oo + i); } }
+                case SUB -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i); store(x.sub(y), out, oo + i); } }
+                case MUL -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i); store(x.mul(y), out, oo + i); } }
+                case DIV -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i); store(x.div(y), out, oo + i); } }
+                case RELU_BACKWARD -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i); store(x.blend(0f, y.compare(VectorOperators.GT, 0f).not()), out, oo + i); } }
+            }
+        } else {
+            upper = 0; // both repeated: a run of one value, the scalar body does it
         }
         Elementwise.binaryRunScalar(op, a, ao, sa, b, bo, sb, out, oo, upper, n);
     }

@@ -169,9 +169,16 @@ public abstract class Module {
         return training;
     }
 
-    /** Sets every parameter's gradient to null. */
+    /**
+     * Sets every parameter's gradient to null and returns its memory to the pool (see
+     * {@code Optimizer.zeroGrad()}: copy a gradient first to keep it).
+     */
     public void zeroGrad() {
-        for (Parameter p : parameters()) p.setGrad(null);
+        for (Parameter p : parameters()) {
+            Tensor g = p.grad();
+            p.setGrad(null);
+            if (g != null) g.close();
+        }
     }
 
     /** The parameters by name, as tensors sharing their memory (PyTorch's {@code state_dict()}). */

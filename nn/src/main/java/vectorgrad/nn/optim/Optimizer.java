@@ -32,7 +32,12 @@ public abstract class Optimizer {
     /** Applies one update from the current gradients. */
     public abstract void step();
 
-    /** Sets every parameter's gradient to null ({@code zero_grad(set_to_none=True)}, PyTorch's default). */
+    /**
+     * Sets every parameter's gradient to null ({@code zero_grad(set_to_none=True)}, PyTorch's default)
+     * and returns the gradients' memory to the pool at once, so a training loop allocates nothing new per
+     * step. A gradient to be kept past this call must be copied first ({@code p.grad().clone()}); the old
+     * tensor throws a clear error if used.
+     */
     public void zeroGrad() {
         zeroGrad(true);
     }
@@ -42,8 +47,12 @@ public abstract class Optimizer {
         for (Tensor p : params) {
             Tensor g = p.grad();
             if (g == null) continue;
-            if (setToNone) p.setGrad(null);
-            else g.zero_();
+            if (setToNone) {
+                p.setGrad(null);
+                g.close();
+            } else {
+                g.zero_();
+            }
         }
     }
 
