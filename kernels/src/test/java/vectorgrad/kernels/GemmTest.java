@@ -1,0 +1,106 @@
+package vectorgrad.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** sgemm against a double-precision triple loop: every transpose case, ragged sizes, alpha/beta, ld > row. */
+class GemmTest {
+    private final SplittableRandom rnd = new SplittableRandom(7);
+
+    /** C = alpha*op(A)*op(B) + beta*C in double; beta == 0 ignores C (NaN included), as BLAS. */
+    static double[] reference(boolean ta, boolean tb, int m, int n, int k, double alpha, float[] a, int lda,
+                              float[] b, int ldb, double beta, float[] c, int ldc) {
+        double[] out = new double[c.length];
+        for (int i = 0; i < c.length; i++) out[i] = c[i];
+        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) {
+            double s = 0;
+            for (int p = 0; p < k; p++) {
+                double av = ta ? a[p * lda + i] : a[i * lda + p];
+                double bv = tb ? b[j * ldb + p] : b[p * ldb + j];
+                s += av * bv;
+            }
+            out[i * ldc + j] = alpha * s + (beta == 0 ? 0 : beta * c[i * ldc + j]);
+        }
+        return out;
+    }
+
+    private void check(boolean ta, boolean tb, int m, int n, int k, float alpha, float beta, int pad) {
+        int lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad;
+        float[] a = Mem.random(rnd, Math.max(1, (ta ? k : m) * lda), -1, 1);
+        float[] b = Mem.random(rnd, Math.max(1, (tb ? n : k) * ldb), -1, 1);
+        float[] c = Mem.random(rnd, Math.max(1, m * ldc), -1, 1);
+        if (beta == 0) for (int i = 0; i < c.length; i += 3) c[i] = Float.NaN;
+        double[] want = reference(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        MemorySegment cs = Mem.of(c);
+        Gemm.sgemm(ta, tb, m, n, k, alpha, Mem.of(a), 0, Math.max(1, lda), Mem.of(b), 0, Math.max(1, ldb), beta, cs, 0, Math.max(1, ldc));
+        float[] got = Mem.read(cs, c.length);
+        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) {
+            // k products of terms <= 1 summed in float: error grows ~ sqrt(k) ulps; 1e-5*k bounds it loosely
+            Mem.assertClose(want[i * ldc + j], got[i * ldc + j], 1e-5, 1e-5 * Math.max(1, k),
+                    "sgemm ta=" + ta + " tb=" + tb + " m=" + m + " n=" + n + " k=" + k + " at " + i + "," + j);
+        }
+        // padding between rows of C is never written
+        for (int i = 0; i < m; i++) for (int j = n; j < ldc; j++) {
+            float before = c[i * ldc + j], after = got[i * ldc + j];
+            assertTrue(Float.compare(before, after) == 0, "wrote into C's padding at " + i + "," + j);
+        }
+    }
+
+    @Test
+    void everyTransposeCaseAtRaggedSizes() {
+        int[] sizes = {1, 2, 3, 7, 16, 17, 33, 64, 65};
+        for (boolean ta : new boolean[] {false, true}) for (boolean tb : new boolean[] {false, true}) {
+            for (int t = 0; t < 40; t++) {
+                int m = sizes[rnd.nextInt(sizes.length)], n = sizes[rnd.nextInt(sizes.length)], k = sizes[rnd.nextInt(sizes.length)];
+                check(ta, tb, m, n, k, 1f, 0f, 0);
+            }
+        }
+    }
+
+    @Test
+    void alphaBetaAndLeadingDimensions() {
+        for (boolean ta : new boolean[] {false, true}) for (boolean tb : new boolean[] {false, true}) {
+            check(ta, tb, 13, 19, 23, 0.5f, 0f, 3);
+            check(ta, tb, 13, 19, 23, -2f, 1f, 5);
+            check(ta, tb, 31, 9, 40, 1.5f, 0.25f, 1);
+            check(ta, tb, 5, 128, 300, 1f, 0f, 0);
+            check(ta, tb, 4, 4, 0, 1f, 0.5f, 0); // k = 0: C = beta*C
+        }
+    }
+
+    @Test
+    void resultDoesNotDependOnThreadCount() {
+        int m = 150, n = 70, k = 90;
+        float[] a = Mem.random(rnd, m * k, -1, 1), b = Mem.random(rnd, k * n, -1, 1);
+        int saved = Parallel.getNumThreads();
+        try {
+            float[][] results = new float[3][];
+            int[] threads = {1, 2, 3};
+            for (int t = 0; t < 3; t++) {
+                Parallel.setNumThreads(threads[t]);
+                MemorySegment c = Mem.zeros(m * n);
+                Gemm.sgemm(false, false, m, n, k, 1f, Mem.of(a), 0, k, Mem.of(b), 0, n, 0f, c, 0, n);
+                results[t] = Mem.read(c, m * n);
+            }
+            assertArrayEquals(results[0], results[1], 0f);
+            assertArrayEquals(results[0], results[2], 0f);
+        } finally {
+            Parallel.setNumThreads(saved);
+        }
+    }
+
+    @Test
+    void mismatchedSizesNameEveryShape() {
+        MemorySegment a = Mem.zeros(10), b = Mem.zeros(10), c = Mem.zeros(10);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Gemm.sgemm(false, false, 5, 10, 9216, 1f, a, 0, 9216, b, 0, 10, 0f, c, 0, 10));
+        assertTrue(e.getMessage().contains("5x9216") && e.getMessage().contains("9216x10"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Gemm.sgemm(false, false, -1, 2, 2, 1f, a, 0, 2, b, 0, 2, 0f, c, 0, 2));
+        assertThrows(IllegalArgumentException.class, () -> Gemm.sgemm(false, false, 2, 2, 3, 1f, a, 0, 2, b, 0, 2, 0f, c, 0, 2));
+    }
+}

@@ -1,0 +1,55 @@
+package vectorgrad.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import org.junit.jupiter.api.Test;
+
+class RngTest {
+    @Test
+    void sameSeedSameStreamAndStateRestores() {
+        Rng a = new Rng(5), b = new Rng(5);
+        for (int i = 0; i < 100; i++) assertEquals(a.nextLong(), b.nextLong());
+        long[] state = a.state();
+        float[] first = new float[10];
+        for (int i = 0; i < 10; i++) first[i] = a.nextFloat();
+        a.setState(state);
+        for (int i = 0; i < 10; i++) assertEquals(first[i], a.nextFloat());
+        assertThrows(IllegalArgumentException.class, () -> a.setState(new long[4]));
+    }
+
+    @Test
+    void uniformAndNormalHaveTheirMoments() {
+        Rng r = new Rng(1);
+        int n = 200_001; // odd: the normal fill's last pair is cut
+        MemorySegment s = Mem.zeros(n);
+        r.fillUniform(s, 0, n, -1f, 3f);
+        float[] u = Mem.read(s, n);
+        double mean = 0;
+        for (float x : u) { assertTrue(x >= -1f && x < 3f); mean += x; }
+        assertEquals(1.0, mean / n, 0.02);
+        r.fillNormal(s, 0, n, 0f, 1f);
+        float[] z = Mem.read(s, n);
+        double m = 0, v = 0;
+        for (float x : z) m += x;
+        m /= n;
+        for (float x : z) v += (x - m) * (x - m);
+        v /= n;
+        // standard errors: 1/sqrt(n) ~ 0.0022 for the mean, sqrt(2/n) ~ 0.0032 for the variance
+        assertEquals(0.0, m, 0.01);
+        assertEquals(1.0, v, 0.015);
+    }
+
+    @Test
+    void nextIntIsInRangeAndCoversIt() {
+        Rng r = new Rng(9);
+        int[] counts = new int[7];
+        for (int i = 0; i < 70_000; i++) counts[r.nextInt(7)]++;
+        for (int c : counts) assertEquals(10_000, c, 500);
+        int[] one = {r.nextInt(1)};
+        assertArrayEquals(new int[] {0}, one);
+    }
+}
