@@ -1,0 +1,90 @@
+package vectorgrad.bench;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import vectorgrad.kernels.Simd;
+
+/**
+ * {@code ./vectorgrad bench <suite> [--threads N] [--json] [--long]}: runs a JMH suite with short settings
+ * (a few seconds; {@code --long} for more iterations), prints a table, and with {@code --json} a last
+ * line of JSON. Suites: {@code linreg}. Anything else is passed to JMH's own command line ({@code jmh ...}).
+ */
+public final class BenchMain {
+    private BenchMain() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0 || args[0].equals("--help")) {
+            System.out.println("usage: vectorgrad bench linreg [--threads N] [--json] [--long]\n"
+                    + "       vectorgrad bench jmh <JMH options>   (e.g. jmh -l to list benchmarks)");
+            System.exit(args.length == 0 ? 2 : 0);
+        }
+        if (args[0].equals("jmh")) {
+            String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+            org.openjdk.jmh.Main.main(rest);
+            return;
+        }
+        boolean json = false, longRun = false;
+        int threads = 1;
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--json" -> json = true;
+                case "--long" -> longRun = true;
+                case "--threads" -> {
+                    if (i + 1 >= args.length) fail("--threads needs a value");
+                    try {
+                        threads = Integer.parseInt(args[++i]);
+                    } catch (NumberFormatException e) {
+                        fail("--threads expects an integer, got '" + args[i] + "'");
+                    }
+                    if (threads < 1) fail("--threads must be >= 1");
+                }
+                default -> fail("unknown option " + args[i]);
+            }
+        }
+        switch (args[0]) {
+            case "linreg" -> linreg(threads, json, longRun);
+            default -> fail("unknown suite '" + args[0] + "' (suites: linreg)");
+        }
+    }
+
+    private static void fail(String message) {
+        System.err.println("vectorgrad bench: " + message);
+        System.exit(2);
+    }
+
+    private static ChainedOptionsBuilder options(String include, int threads, boolean longRun) {
+        return new OptionsBuilder()
+                .include(include)
+                .forks(1)
+                .warmupIterations(longRun ? 5 : 3)
+                .warmupTime(TimeValue.seconds(1))
+                .measurementIterations(longRun ? 10 : 5)
+                .measurementTime(TimeValue.seconds(1))
+                .jvmArgsAppend("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                        "-XX:+UseParallelGC", "-Dvectorgrad.threads=" + threads);
+    }
+
+    private static void linreg(int threads, boolean json, boolean longRun) throws RunnerException {
+        Collection<RunResult> results = new Runner(options(LinregStepBenchmark.class.getName(), threads, longRun).build()).run();
+        List<String> rows = new ArrayList<>();
+        System.out.println();
+        System.out.printf(Locale.ROOT, "linear regression step, n = 1000, %d thread(s), kernels: %s%n", threads, Simd.describe());
+        System.out.printf(Locale.ROOT, "%-22s %14s %12s %10s%n", "impl", "steps/s", "± (99.9%)", "µs/step");
+        for (RunResult r : results) {
+            String name = r.getParams().getBenchmark().replaceAll(".*\\.", "");
+            double score = r.getPrimaryResult().getScore(), err = r.getPrimaryResult().getScoreError();
+            System.out.printf(Locale.ROOT, "%-22s %14.0f %12.0f %10.2f%n", name, score, err, 1e6 / score);
+            rows.add(String.format(Locale.ROOT, "{\"impl\":\"%s\",\"threads\":%d,\"steps_per_s\":%.1f,\"error\":%.1f,\"us_per_step\":%.3f}",
+                    name, threads, score, err, 1e6 / score));
+        }
+        if (json) System.out.println("[" + String.join(",", rows) + "]");
+    }
+}
