@@ -53,6 +53,8 @@ class GradientPropertiesTest {
     // abs and relu: inputs at least 0.1 from the kink at 0, further than the step h = 0.01
     @Test void abs() { property("abs", r -> new Tensor[] {awayFromZero(r, shape(r, 0, 3, 4), 0.1, 2)}, x -> x[0].abs()); }
     @Test void relu() { property("relu", r -> new Tensor[] {awayFromZero(r, shape(r, 0, 3, 4), 0.1, 2)}, x -> x[0].relu()); }
+    // sign is flat away from 0: its gradient is 0 there, which the differences confirm
+    @Test void sign() { property("sign", r -> new Tensor[] {awayFromZero(r, shape(r, 0, 3, 4), 0.1, 2)}, x -> x[0].sign().mul(x[0])); }
     @Test void sigmoid() { property("sigmoid", r -> new Tensor[] {uniform(r, shape(r, 0, 3, 4), -3, 3)}, x -> x[0].sigmoid()); }
     @Test void tanh() { property("tanh", r -> new Tensor[] {uniform(r, shape(r, 0, 3, 4), -2, 2)}, x -> x[0].tanh()); }
 
