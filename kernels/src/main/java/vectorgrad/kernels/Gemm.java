@@ -19,12 +19,20 @@ public final class Gemm {
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
 
+    /** Below this many multiply-adds packing costs more than it saves: the direct loops run. */
+    static final long PACKED_MIN_WORK = Long.getLong("vectorgrad.gemm.packedMin", 32L * 32 * 32);
+
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              MemorySegment a, long aOff, int lda,
                              MemorySegment b, long bOff, int ldb,
                              float beta, MemorySegment c, long cOff, int ldc) {
         validate(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
         if (m == 0 || n == 0) return;
+        if (Simd.VECTOR_AVAILABLE && (long) m * n * k >= PACKED_MIN_WORK && k > 0 && alpha != 0f) {
+            for (int i = 0; i < m; i++) scaleRow(c, cOff + (long) i * ldc, n, beta);
+            PackedGemm.multiply(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+            return;
+        }
         long work = (long) m * n * Math.max(k, 1);
         int grain = (int) Math.max(1, (1L << 16) / Math.max(1, (long) n * Math.max(k, 1)));
         Parallel.RangeBody rows = (from, to) -> {

@@ -73,9 +73,29 @@ class GemmTest {
         }
     }
 
+    /** Random shapes and transposes (QuickTheories draws them; the reference decides). */
+    @Test
+    void propertyOverRandomShapes() {
+        org.quicktheories.QuickTheory.qt().withExamples(60).withFixedSeed(11)
+                .forAll(org.quicktheories.generators.SourceDSL.integers().between(1, 100),
+                        org.quicktheories.generators.SourceDSL.integers().between(1, 100),
+                        org.quicktheories.generators.SourceDSL.integers().between(1, 100),
+                        org.quicktheories.generators.SourceDSL.integers().between(0, 3))
+                .checkAssert((m, n, k, t) -> check((t & 1) != 0, (t & 2) != 0, m, n, k, 1f, 0f, t));
+    }
+
+    /** The MNIST model's products (Linear(9216,128) forward and both gradients, Linear(128,10)). */
+    @Test
+    void mnistShapes() {
+        check(false, true, 5, 128, 9216, 1f, 0f, 0);   // x · Wᵀ
+        check(false, false, 5, 9216, 128, 1f, 0f, 0);  // g · W
+        check(true, false, 128, 9216, 5, 1f, 1f, 0);   // gᵀ · x, accumulated
+        check(false, true, 5, 10, 128, 1f, 0f, 0);
+    }
+
     @Test
     void resultDoesNotDependOnThreadCount() {
-        int m = 150, n = 70, k = 90;
+        int m = 150, n = 170, k = 90;
         float[] a = Mem.random(rnd, m * k, -1, 1), b = Mem.random(rnd, k * n, -1, 1);
         int saved = Parallel.getNumThreads();
         try {

@@ -1,0 +1,161 @@
+package vectorgrad.kernels;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The packed, cache-blocked sgemm behind {@link Gemm} for all but tiny products (BLIS's loop nest).
+ *
+ * <pre>
+ *  for jc in N step NC:                 B block of NC columns
+ *    for pc in K step KC:               pack op(B)[pc:pc+KC, jc:jc+NC] into NR-wide panels
+ *      for ic in M step MC:             pack op(A)[ic:ic+MC, pc:pc+KC] into MR-tall panels
+ *        for jr in NC step NR:          one B micro-panel (KC x NR), reused across ir from L1
+ *          for ir in MC step MR:        micro-kernel: C[MR x NR] += alpha * Ap * Bp
+ * </pre>
+ *
+ * Packing reads either storage order, so one micro-kernel serves every transpose case. Panels are
+ * zero-padded to whole MR/NR tiles; an edge tile is computed whole into a scratch tile and only its
+ * valid part is added to C. Threads take disjoint row ranges of C (or column ranges, when C has few rows)
+ * and run the whole nest on them with their own packing buffers: every element of C is computed by the
+ * same sequence of operations whatever the thread count, so results are bitwise identical.
+ *
+ * <p>Block sizes default to this machine's caches (48 KiB L1d, 1 MiB L2 per core) and can be set with
+ * {@code -Dvectorgrad.gemm.kc/mc/nc} for tuning.
+ */
+final class PackedGemm {
+    private PackedGemm() {}
+
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+
+    static final int MR = VectorGemm.MR;
+    static final int NR = VectorGemm.NR;
+    static final int KC = Integer.getInteger("vectorgrad.gemm.kc", 256);
+    static final int MC = roundUp(Integer.getInteger("vectorgrad.gemm.mc", 96), MR);
+    static final int NC = roundUp(Integer.getInteger("vectorgrad.gemm.nc", 1536), NR);
+
+    private static int roundUp(int v, int m) {
+        return (v + m - 1) / m * m;
+    }
+
+    /** Per-thread packing buffers (heap arrays: see VectorGemm.kernel), allocated once per thread. */
+    private static final class Buffers {
+        final float[] a = new float[MC * KC];
+        final float[] b = new float[KC * NC];
+        final MemorySegment tile = Arena.ofAuto().allocate((long) MR * NR * Float.BYTES, 64);
+    }
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    /** C has already been scaled by beta; this adds alpha * op(A) * op(B). */
+    static void multiply(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                         MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
+                         MemorySegment c, long cOff, int ldc) {
+        int threads = Parallel.getNumThreads();
+        int rowPanels = (m + MR - 1) / MR;
+        int colPanels = (n + NR - 1) / NR;
+        long flops = 2L * m * n * k;
+        if (threads <= 1 || flops < (1L << 22)) {
+            nest(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        } else if (rowPanels >= 2 * threads || rowPanels >= colPanels) {
+            Parallel.forRange(rowPanels, 1, (from, to) -> nest(transA, transB, from * MR, Math.min(m, to * MR), 0, n, k,
+                    alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc));
+        } else {
+            Parallel.forRange(colPanels, 1, (from, to) -> nest(transA, transB, 0, m, from * NR, Math.min(n, to * NR), k,
+                    alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc));
+        }
+    }
+
+    /** The loop nest over C[i0:i1, j0:j1]. */
+    private static void nest(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k, float alpha,
+                             MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
+                             MemorySegment c, long cOff, int ldc) {
+        if (i1 <= i0 || j1 <= j0) return;
+        Buffers buf = BUFFERS.get();
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                packB(transB, b, bOff, ldb, pc, kc, jc, nc, buf.b);
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    packA(transA, a, aOff, lda, ic, mc, pc, kc, buf.a);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr);
+                        int bPanel = (jr / NR) * kc * NR;
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            int mr = Math.min(MR, mc - ir);
+                            int aPanel = (ir / MR) * kc * MR;
+                            long cTile = cOff + (long) (ic + ir) * ldc + jc + jr;
+                            if (mr == MR && nr == NR) {
+                                VectorGemm.kernel(kc, buf.a, aPanel, buf.b, bPanel, c, cTile, ldc, alpha);
+                            } else {
+                                buf.tile.fill((byte) 0);
+                                VectorGemm.kernel(kc, buf.a, aPanel, buf.b, bPanel, buf.tile, 0, NR, alpha);
+                                for (int r = 0; r < mr; r++) {
+                                    for (int j = 0; j < nr; j++) {
+                                        long ci = cTile + (long) r * ldc + j;
+                                        c.setAtIndex(F, ci, c.getAtIndex(F, ci) + buf.tile.getAtIndex(F, (long) r * NR + j));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** op(A)[ic:ic+mc, pc:pc+kc] into MR-tall panels: element (i, p) at panel*kc*MR + p*MR + i%MR. */
+    private static void packA(boolean transA, MemorySegment a, long aOff, int lda, int ic, int mc, int pc, int kc, float[] ap) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int base = (ir / MR) * kc * MR;
+            if (transA) {
+                // stored k x m: the MR values of one p are contiguous
+                for (int p = 0; p < kc; p++) {
+                    long src = aOff + (long) (pc + p) * lda + ic + ir;
+                    int dst = base + p * MR;
+                    MemorySegment.copy(a, F, src * Float.BYTES, ap, dst, mr);
+                    for (int r = mr; r < MR; r++) ap[dst + r] = 0f;
+                }
+            } else {
+                for (int r = 0; r < MR; r++) {
+                    if (r < mr) {
+                        long src = aOff + (long) (ic + ir + r) * lda + pc;
+                        for (int p = 0; p < kc; p++) ap[base + p * MR + r] = a.getAtIndex(F, src + p);
+                    } else {
+                        for (int p = 0; p < kc; p++) ap[base + p * MR + r] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /** op(B)[pc:pc+kc, jc:jc+nc] into NR-wide panels: element (p, j) at panel*kc*NR + p*NR + j%NR. */
+    private static void packB(boolean transB, MemorySegment b, long bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int base = (jr / NR) * kc * NR;
+            if (!transB) {
+                // stored k x n: the NR values of one p are contiguous
+                for (int p = 0; p < kc; p++) {
+                    long src = bOff + (long) (pc + p) * ldb + jc + jr;
+                    int dst = base + p * NR;
+                    MemorySegment.copy(b, F, src * Float.BYTES, bp, dst, nr);
+                    for (int j = nr; j < NR; j++) bp[dst + j] = 0f;
+                }
+            } else {
+                for (int j = 0; j < NR; j++) {
+                    if (j < nr) {
+                        long src = bOff + (long) (jc + jr + j) * ldb + pc;
+                        for (int p = 0; p < kc; p++) bp[base + p * NR + j] = b.getAtIndex(F, src + p);
+                    } else {
+                        for (int p = 0; p < kc; p++) bp[base + p * NR + j] = 0f;
+                    }
+                }
+            }
+        }
+    }
+}
