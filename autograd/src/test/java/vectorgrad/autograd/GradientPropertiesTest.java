@@ -80,6 +80,14 @@ class GradientPropertiesTest {
             int m = r.nextInt(1, 6), k = r.nextInt(1, 6), n = r.nextInt(1, 6);
             return new Tensor[] {uniform(r, new int[] {m, k}, -1, 1), uniform(r, new int[] {k, n}, -1, 1)};
         }, x -> x[0].matmul(x[1]));
+        property("batched matmul", r -> {
+            int b = r.nextInt(1, 4), m = r.nextInt(1, 5), k = r.nextInt(1, 5), n = r.nextInt(1, 5);
+            return new Tensor[] {uniform(r, new int[] {b, m, k}, -1, 1), uniform(r, new int[] {b, k, n}, -1, 1)};
+        }, x -> x[0].matmul(x[1]));
+        property("batched matmul, shared matrix", r -> {
+            int b = r.nextInt(1, 4), m = r.nextInt(1, 5), k = r.nextInt(1, 5), n = r.nextInt(1, 5);
+            return new Tensor[] {uniform(r, new int[] {b, m, k}, -1, 1), uniform(r, new int[] {k, n}, -1, 1)};
+        }, x -> x[0].matmul(x[1]));
     }
 
     @Test void shapeOps() {

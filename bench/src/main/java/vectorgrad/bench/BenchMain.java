@@ -22,7 +22,7 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("--help")) {
-            System.out.println("usage: vectorgrad bench linreg [--threads N] [--json] [--long]\n"
+            System.out.println("usage: vectorgrad bench linreg|gemm [--threads N] [--json] [--long]\n"
                     + "       vectorgrad bench jmh <JMH options>   (e.g. jmh -l to list benchmarks)");
             System.exit(args.length == 0 ? 2 : 0);
         }
@@ -51,7 +51,8 @@ public final class BenchMain {
         }
         switch (args[0]) {
             case "linreg" -> linreg(threads, json, longRun);
-            default -> fail("unknown suite '" + args[0] + "' (suites: linreg)");
+            case "gemm" -> gemm(threads, json, longRun);
+            default -> fail("unknown suite '" + args[0] + "' (suites: linreg, gemm)");
         }
     }
 
@@ -70,6 +71,43 @@ public final class BenchMain {
                 .measurementTime(TimeValue.seconds(1))
                 .jvmArgsAppend("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                         "-XX:+UseParallelGC", "-Dvectorgrad.threads=" + threads);
+    }
+
+    static final String[] GEMM_SHAPES = {
+            "64,64,64,NN", "128,128,128,NN", "256,256,256,NN", "512,512,512,NN", "1024,1024,1024,NN", "2048,2048,2048,NN",
+            // the MNIST model: Linear(9216,128) forward x·Wᵀ and its gradients g·W, gᵀ·x, at batch 5 and 64; Linear(128,10)
+            "5,128,9216,NT", "5,9216,128,NN", "128,9216,5,TN",
+            "64,128,9216,NT", "64,9216,128,NN", "128,9216,64,TN",
+            "5,10,128,NT"};
+    /** The scalar triple loop runs only where it finishes in reasonable time. */
+    static final String[] NAIVE_SHAPES = {"64,64,64,NN", "128,128,128,NN", "256,256,256,NN", "512,512,512,NN",
+            "5,128,9216,NT", "5,10,128,NT"};
+
+    private static void gemm(int threads, boolean json, boolean longRun) throws RunnerException {
+        List<RunResult> results = new ArrayList<>();
+        String cls = GemmBenchmark.class.getName();
+        results.addAll(new Runner(options(cls + ".(vectorgrad|netlibVectorBlas)$", threads, longRun)
+                .param("shape", GEMM_SHAPES).build()).run());
+        results.addAll(new Runner(options(cls + ".naiveJava$", threads, longRun)
+                .param("shape", NAIVE_SHAPES).build()).run());
+        List<String> rows = new ArrayList<>();
+        System.out.println();
+        System.out.printf(Locale.ROOT, "sgemm, %d thread(s) for vectorgrad (the baselines are single-threaded), kernels: %s%n", threads, Simd.describe());
+        System.out.printf(Locale.ROOT, "%-18s %6s %6s %6s %4s %9s %9s%n", "impl", "m", "n", "k", "op", "GFLOP/s", "±");
+        results.sort(java.util.Comparator.comparing((RunResult r) -> java.util.Arrays.asList(GEMM_SHAPES).indexOf(r.getParams().getParam("shape")))
+                .thenComparing(r -> r.getParams().getBenchmark()));
+        for (RunResult r : results) {
+            String impl = r.getParams().getBenchmark().replaceAll(".*\\.", "");
+            String shape = r.getParams().getParam("shape");
+            String[] p = shape.split(",");
+            double f = GemmBenchmark.flops(shape) / 1e9;
+            double g = r.getPrimaryResult().getScore() * f, e = r.getPrimaryResult().getScoreError() * f;
+            int t = impl.equals("vectorgrad") ? threads : 1;
+            System.out.printf(Locale.ROOT, "%-18s %6s %6s %6s %4s %9.1f %9.1f%n", impl, p[0], p[1], p[2], p[3], g, e);
+            rows.add(String.format(Locale.ROOT, "{\"impl\":\"%s\",\"m\":%s,\"n\":%s,\"k\":%s,\"op\":\"%s\",\"threads\":%d,\"gflops\":%.2f}",
+                    impl, p[0], p[1], p[2], p[3], t, g));
+        }
+        if (json) System.out.println("[" + String.join(",", rows) + "]");
     }
 
     private static void linreg(int threads, boolean json, boolean longRun) throws RunnerException {

@@ -69,6 +69,27 @@ public final class Gemm {
         else Parallel.forRange(m, grain, rows);
     }
 
+    /**
+     * {@code batch} independent products: operand {@code i} starts {@code i * stride} floats after the
+     * first (a stride of 0 reuses one operand for every product, e.g. a weight matrix).
+     */
+    public static void sgemmBatched(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
+                                    MemorySegment a, long aOff, long strideA, int lda,
+                                    MemorySegment b, long bOff, long strideB, int ldb,
+                                    float beta, MemorySegment c, long cOff, long strideC, int ldc) {
+        if (batch < 0 || strideA < 0 || strideB < 0 || strideC < 0) {
+            throw new IllegalArgumentException("sgemmBatched: negative batch or stride (batch " + batch + ", strides " + strideA + ", " + strideB + ", " + strideC + ")");
+        }
+        if (batch == 0) return;
+        // the last product reaches furthest: checking it (and the first) checks them all
+        validate(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        validate(transA, transB, m, n, k, a, aOff + (batch - 1) * strideA, lda, b, bOff + (batch - 1) * strideB, ldb,
+                c, cOff + (batch - 1) * strideC, ldc);
+        for (int i = 0; i < batch; i++) {
+            sgemm(transA, transB, m, n, k, alpha, a, aOff + i * strideA, lda, b, bOff + i * strideB, ldb, beta, c, cOff + i * strideC, ldc);
+        }
+    }
+
     private static void scaleRow(MemorySegment c, long ci, int n, float beta) {
         if (beta == 0f) {
             c.asSlice(ci * Float.BYTES, (long) n * Float.BYTES).fill((byte) 0);
