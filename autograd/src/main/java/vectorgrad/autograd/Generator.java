@@ -42,6 +42,10 @@ public final class Generator {
         rng.fillNormal(seg, 0, n, mean, std);
     }
 
+    synchronized void fillDropoutMask(MemorySegment seg, long n, float p, float scale) {
+        rng.fillDropoutMask(seg, 0, n, p, scale);
+    }
+
     /** A random permutation of {@code [0, n)} (Fisher-Yates). */
     public synchronized int[] randperm(int n) {
         int[] p = new int[n];

@@ -95,4 +95,13 @@ public final class Rng {
             if (i + 1 < n) out.setAtIndex(F, off + i + 1, (float) (mean + std * r * Math.sin(2 * Math.PI * u2)));
         }
     }
+
+    /**
+     * Dropout mask: {@code out[i] = U[0,1) < p ? 0 : scale} (PyTorch keeps each element with probability
+     * 1-p and scales kept ones by 1/(1-p)).
+     */
+    public void fillDropoutMask(MemorySegment out, long off, long n, float p, float scale) {
+        Check.floats(out, off, n, "dropout mask");
+        for (long i = 0; i < n; i++) out.setAtIndex(F, off + i, nextFloat() < p ? 0f : scale);
+    }
 }

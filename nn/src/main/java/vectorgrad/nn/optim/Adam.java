@@ -86,6 +86,30 @@ public final class Adam extends Optimizer {
         }
     }
 
+    /**
+     * Restores the state of {@code p} (from a checkpoint): its step count and copies of the moments.
+     * {@code maxExpAvgSq} is required with amsgrad and ignored without.
+     */
+    public void setState(Tensor p, long step, Tensor expAvg, Tensor expAvgSq, Tensor maxExpAvgSq) {
+        if (!params.contains(p)) throw new IllegalArgumentException("not a parameter of this optimizer (shape " + Arrays.toString(p.shape()) + ")");
+        for (Tensor t : new Tensor[] {expAvg, expAvgSq, amsgrad ? maxExpAvgSq : expAvg}) {
+            if (t == null || !Arrays.equals(t.shape(), p.shape())) {
+                throw new IllegalArgumentException("Adam state for a parameter of shape " + Arrays.toString(p.shape()) + " has shape "
+                        + (t == null ? "null" : Arrays.toString(t.shape())));
+            }
+        }
+        if (step < 0) throw new IllegalArgumentException("Adam step must be >= 0, got " + step);
+        State s = MemoryScope.outside(() -> new State(expAvg.clone().detach(), expAvgSq.clone().detach(),
+                amsgrad ? maxExpAvgSq.clone().detach() : null));
+        s.step = step;
+        State old = state.put(p, s);
+        if (old != null) {
+            old.expAvg.close();
+            old.expAvgSq.close();
+            if (old.maxExpAvgSq != null) old.maxExpAvgSq.close();
+        }
+    }
+
     /** The state of {@code p}, or null before its first step. */
     public State state(Tensor p) {
         return state.get(p);

@@ -1,0 +1,250 @@
+package vectorgrad.autograd;
+
+import java.lang.ref.Reference;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
+import vectorgrad.kernels.Conv;
+import vectorgrad.kernels.Elementwise;
+import vectorgrad.kernels.Gemm;
+import vectorgrad.kernels.Pool;
+import vectorgrad.kernels.Softmax;
+
+/**
+ * The neural-network ops, each with its forward and backward side by side: linear, conv2d, max_pool2d,
+ * softmax, log_softmax, cross_entropy, dropout, dropout2d. Shapes and names follow
+ * {@code torch.nn.functional}; bad shapes are {@link IllegalArgumentException}s naming them.
+ */
+public final class NeuralOps {
+    private NeuralOps() {}
+
+    /** How cross-entropy reduces its per-item losses. */
+    public enum Reduction { NONE, MEAN, SUM }
+
+    // ------------------------------------------------------------------ linear
+
+    /**
+     * {@code y = x·Wᵀ + b} for {@code x [B, in]}, {@code W [out, in]}, {@code b [out]} (may be null)  |
+     * dx = g·W, dW = gᵀ·x, db = Σ_B g. The transposes are read in place by sgemm.
+     */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        x.requireFloat("linear");
+        int[] xs = x.shape(), ws = weight.shape();
+        if (ws.length != 2 || xs.length != 2 || xs[1] != ws[1]) {
+            throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied (" + Shapes.x(xs) + " and " + Shapes.x(new int[] {ws.length == 2 ? ws[1] : -1, ws[0]}) + ")");
+        }
+        if (bias != null && !Arrays.equals(bias.shape(), new int[] {ws[0]})) {
+            throw new IllegalArgumentException("linear: bias of shape " + Shapes.str(bias.shape()) + " for weight " + Shapes.str(ws));
+        }
+        int batch = xs[0], in = xs[1], out = ws[0];
+        Tensor y = Tensor.empty(new int[] {batch, out});
+        if (bias != null) Elementwise.expand(new int[] {batch, out}, bias.seg(), 0, new long[] {0, 1}, y.seg(), 0);
+        Gemm.sgemm(false, true, batch, out, in, 1f, x.seg(), 0, in, weight.seg(), 0, in, bias != null ? 1f : 0f, y.seg(), 0, out);
+        fence(x, weight, bias);
+        Tensor.BackwardFn fn = (g, need) -> {
+            Tensor gx = null, gw = null, gb = null;
+            if (need[0]) {
+                gx = Tensor.empty(xs);
+                Gemm.sgemm(false, false, batch, in, out, 1f, g.seg(), 0, out, weight.seg(), 0, in, 0f, gx.seg(), 0, in);
+            }
+            if (need[1]) {
+                gw = Tensor.empty(ws);
+                Gemm.sgemm(true, false, out, in, batch, 1f, g.seg(), 0, out, x.seg(), 0, in, 0f, gw.seg(), 0, in);
+            }
+            if (bias != null && need[2]) gb = g.sum(0, false);
+            fence(g, x, weight);
+            return new Tensor[] {gx, gw, gb};
+        };
+        return bias != null ? Tensor.record(y, "linear", fn, x, weight, bias) : Tensor.record(y, "linear", fn, x, weight);
+    }
+
+    // ------------------------------------------------------------------ conv2d
+
+    /**
+     * 2-D convolution of {@code x [B, C, H, W]} with {@code weight [O, C, kh, kw]} and optional
+     * {@code bias [O]}, as {@code F.conv2d(x, w, b, stride, padding, dilation)}  |  dx by the transposed
+     * convolution, dW = Σ_b g_b·col_bᵀ, db = Σ g.
+     */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation) {
+        x.requireFloat("conv2d");
+        int[] xs = x.shape(), ws = weight.shape();
+        if (xs.length != 4) throw new IllegalArgumentException("conv2d: expected 4-D input [B, C, H, W], got " + Shapes.str(xs));
+        if (ws.length != 4) throw new IllegalArgumentException("conv2d: expected 4-D weight [O, C, kh, kw], got " + Shapes.str(ws));
+        if (xs[1] != ws[1]) {
+            throw new IllegalArgumentException("conv2d: weight of size " + Shapes.str(ws) + ", expected input " + Shapes.str(xs)
+                    + " to have " + ws[1] + " channels, but got " + xs[1] + " channels instead");
+        }
+        if (bias != null && !Arrays.equals(bias.shape(), new int[] {ws[0]})) {
+            throw new IllegalArgumentException("conv2d: bias of shape " + Shapes.str(bias.shape()) + " for weight " + Shapes.str(ws));
+        }
+        Conv.Geometry geo = new Conv.Geometry(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3],
+                stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1]);
+        Tensor y = Tensor.empty(new int[] {xs[0], ws[0], geo.outH(), geo.outW()});
+        Conv.forward(geo, x.seg(), weight.seg(), bias == null ? null : bias.seg(), y.seg());
+        fence(x, weight, bias);
+        Tensor.BackwardFn fn = (g, need) -> {
+            Tensor gx = null, gw = null, gb = null;
+            if (need[0]) {
+                gx = Tensor.empty(xs);
+                Conv.backwardInput(geo, g.seg(), weight.seg(), gx.seg());
+            }
+            boolean wantBias = bias != null && need[2];
+            if (need[1] || wantBias) {
+                gw = Tensor.empty(ws);
+                if (wantBias) gb = Tensor.empty(new int[] {ws[0]});
+                Conv.backwardWeight(geo, x.seg(), g.seg(), gw.seg(), wantBias ? gb.seg() : null);
+                if (!need[1]) {
+                    gw.close();
+                    gw = null;
+                }
+            }
+            fence(g, x, weight);
+            return new Tensor[] {gx, gw, gb};
+        };
+        return bias != null ? Tensor.record(y, "conv2d", fn, x, weight, bias) : Tensor.record(y, "conv2d", fn, x, weight);
+    }
+
+    // ------------------------------------------------------------------ max_pool2d
+
+    /**
+     * Max pooling of {@code x [B, C, H, W]} (or {@code [C, H, W]}), as {@code F.max_pool2d}  |  the
+     * gradient goes to each window's argmax.
+     */
+    public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        x.requireFloat("max_pool2d");
+        int[] xs = x.shape();
+        if (xs.length != 3 && xs.length != 4) throw new IllegalArgumentException("max_pool2d: expected 3-D or 4-D input, got " + Shapes.str(xs));
+        int h = xs[xs.length - 2], w = xs[xs.length - 1];
+        int planes = (int) (x.numel() / ((long) h * w));
+        Pool.Geometry geo = new Pool.Geometry(planes, h, w, kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
+                dilation[0], dilation[1], ceilMode);
+        int[] ys = xs.clone();
+        ys[ys.length - 2] = geo.outH();
+        ys[ys.length - 1] = geo.outW();
+        Tensor y = Tensor.empty(ys);
+        Tensor idx = new Tensor(ys, DType.INT32);
+        Pool.maxForward(geo, x.seg(), y.seg(), idx.seg());
+        fence(x, null, null);
+        return Tensor.record(y, "max_pool2d", (g, need) -> {
+            Tensor gx = Tensor.empty(xs);
+            Pool.maxBackward(geo, g.seg(), idx.seg(), gx.seg());
+            fence(g, idx, null);
+            return new Tensor[] {gx};
+        }, x);
+    }
+
+    // ------------------------------------------------------------------ softmax family
+
+    private static int[] split(int[] s, int dim) {
+        int outer = 1, inner = 1;
+        for (int i = 0; i < dim; i++) outer *= s[i];
+        for (int i = dim + 1; i < s.length; i++) inner *= s[i];
+        return new int[] {outer, s.length == 0 ? 1 : s[dim], inner};
+    }
+
+    /** Softmax over {@code dim}  |  dx = y·(g - Σ g·y). */
+    public static Tensor softmax(Tensor x, int dim) {
+        return softmaxFamily(x, dim, false);
+    }
+
+    /** Log-softmax over {@code dim}  |  dx = g - softmax·Σ g. */
+    public static Tensor logSoftmax(Tensor x, int dim) {
+        return softmaxFamily(x, dim, true);
+    }
+
+    private static Tensor softmaxFamily(Tensor x, int dim, boolean log) {
+        String name = log ? "log_softmax" : "softmax";
+        x.requireFloat(name);
+        int[] xs = x.shape();
+        int d = Shapes.dim(dim, xs.length, name);
+        int[] oni = split(xs, d);
+        Tensor y = Tensor.empty(xs);
+        Softmax.forward(oni[0], oni[1], oni[2], x.seg(), y.seg(), log);
+        fence(x, null, null);
+        return Tensor.record(y, name, (g, need) -> {
+            Tensor gx = Tensor.empty(xs);
+            Softmax.backward(oni[0], oni[1], oni[2], y.seg(), g.seg(), gx.seg(), log);
+            fence(g, y, null);
+            return new Tensor[] {gx};
+        }, x);
+    }
+
+    /**
+     * Cross-entropy of logits {@code [B, classes]} against int32 class indices {@code [B]}, as
+     * {@code F.cross_entropy(input, target, reduction=...)}  |  d/dlogits = g_b·(softmax - onehot).
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor target, Reduction reduction) {
+        logits.requireFloat("cross_entropy");
+        int[] ls = logits.shape(), ts = target.shape();
+        if (ls.length != 2) throw new IllegalArgumentException("cross_entropy: expected input [batch, classes], got " + Shapes.str(ls));
+        if (target.dtype() != DType.INT32) throw new IllegalArgumentException("cross_entropy: expected int32 class indices as target, got " + target.dtype());
+        if (ts.length != 1 || ts[0] != ls[0]) {
+            throw new IllegalArgumentException("cross_entropy: expected target of shape [" + ls[0] + "] for input " + Shapes.str(ls) + ", got " + Shapes.str(ts));
+        }
+        int batch = ls[0], classes = ls[1];
+        Tensor perItem = Tensor.empty(new int[] {batch});
+        Softmax.crossEntropy(batch, classes, logits.seg(), target.seg(), perItem.seg());
+        fence(logits, target, null);
+        Tensor loss = Tensor.record(perItem, "cross_entropy", (g, need) -> {
+            Tensor gx = Tensor.empty(ls);
+            Softmax.crossEntropyBackward(batch, classes, logits.seg(), target.seg(), g.seg(), gx.seg());
+            fence(g, logits, target);
+            return new Tensor[] {gx};
+        }, logits);
+        return switch (reduction) {
+            case NONE -> loss;
+            case MEAN -> loss.mean();
+            case SUM -> loss.sum();
+        };
+    }
+
+    // ------------------------------------------------------------------ dropout
+
+    /**
+     * In training, zeroes each element with probability {@code p} and scales the rest by 1/(1-p); identity
+     * otherwise  |  g times the same mask.
+     */
+    public static Tensor dropout(Tensor x, double p, boolean training, Generator gen) {
+        checkP(p);
+        if (!training || p == 0) return x;
+        Tensor mask = Tensor.empty(x.shape());
+        gen.fillDropoutMask(mask.seg(), mask.numel(), (float) p, p == 1 ? 0f : (float) (1 / (1 - p)));
+        return x.mul(mask);
+    }
+
+    private static final AtomicBoolean WARNED_2D = new AtomicBoolean();
+
+    /**
+     * Channel dropout for {@code [B, C, H, W]} (or unbatched {@code [C, H, W]}) input: whole channels are
+     * zeroed with probability {@code p}, the rest scaled by 1/(1-p). Given a 2-D input, PyTorch drops
+     * single elements (warning that this is deprecated): so does this, warning once.
+     */
+    public static Tensor dropout2d(Tensor x, double p, boolean training, Generator gen) {
+        checkP(p);
+        int[] s = x.shape();
+        if (s.length != 2 && s.length != 3 && s.length != 4) {
+            throw new IllegalArgumentException("dropout2d: expected 2-D, 3-D or 4-D input, got " + Shapes.str(s));
+        }
+        if (s.length == 2 && WARNED_2D.compareAndSet(false, true)) {
+            System.err.println("vectorgrad: dropout2d on 2-D input " + Shapes.str(s) + " drops single elements, as PyTorch does "
+                    + "(PyTorch warns that 2-D input to Dropout2d is deprecated); use Dropout for this");
+        }
+        if (!training || p == 0) return x;
+        if (s.length == 2) return dropout(x, p, true, gen);
+        int[] maskShape = s.clone();
+        maskShape[s.length - 1] = 1;
+        maskShape[s.length - 2] = 1;
+        Tensor mask = Tensor.empty(maskShape);
+        gen.fillDropoutMask(mask.seg(), mask.numel(), (float) p, p == 1 ? 0f : (float) (1 / (1 - p)));
+        return x.mul(mask);
+    }
+
+    private static void checkP(double p) {
+        if (!(p >= 0 && p <= 1)) throw new IllegalArgumentException("dropout probability has to be between 0 and 1, but got " + p);
+    }
+
+    private static void fence(Object a, Object b, Object c) {
+        Reference.reachabilityFence(a);
+        Reference.reachabilityFence(b);
+        Reference.reachabilityFence(c);
+    }
+}

@@ -1,0 +1,331 @@
+package vectorgrad.examples;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import vectorgrad.autograd.MemoryScope;
+import vectorgrad.autograd.NoGrad;
+import vectorgrad.autograd.Tensor;
+import vectorgrad.kernels.Parallel;
+import vectorgrad.nn.Interruptible;
+import vectorgrad.nn.data.DataLoader;
+import vectorgrad.nn.data.Download;
+import vectorgrad.nn.data.Mnist;
+import vectorgrad.nn.io.Checkpoint;
+import vectorgrad.nn.io.FormatException;
+import vectorgrad.nn.optim.Adam;
+
+/**
+ * {@code ./vectorgrad mnist train|eval|classify}: the textbook's example 3.3.2 as a program.
+ */
+public final class MnistCommand {
+    private MnistCommand() {}
+
+    /** Where Debian's dataset-fashion-mnist package puts the files, and the other default folders. */
+    static final List<Path> DEFAULT_DATA = List.of(Path.of("data"), Path.of("/usr/share/datasets/fashion-mnist"));
+
+    static final String NO_DATA = "no MNIST data found (looked in ./data and /usr/share/datasets/fashion-mnist); "
+            + "install Debian's Fashion-MNIST (apt-get install dataset-fashion-mnist), pass --data DIR with MNIST's IDX files, "
+            + "or add --download to fetch MNIST into --data (default ./data)";
+
+    static int run(String[] args) throws IOException {
+        if (args.length == 0) throw new UsageException("mnist: expected train, eval or classify\n" + Main.USAGE);
+        String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+        return switch (args[0]) {
+            case "train" -> train(new Args("mnist train", rest, Set.of("data", "epochs", "batch-size", "lr", "seed", "threads",
+                    "max-steps", "checkpoint", "print-every"), Set.of("resume", "json", "download", "shuffle")), System.out);
+            case "eval" -> eval(new Args("mnist eval", rest, Set.of("data", "checkpoint", "threads", "batch-size"), Set.of("json")), System.out);
+            case "classify" -> classify(new Args("mnist classify", rest, Set.of("data", "checkpoint", "index", "image"), Set.of("test", "json")), System.out);
+            default -> throw new UsageException("mnist: unknown subcommand '" + args[0] + "' (train, eval, classify)");
+        };
+    }
+
+    static Path dataRoot(Args a, boolean download, PrintStream out) throws IOException {
+        String d = a.string("data", null);
+        if (download) {
+            Path root = Path.of(d == null ? "data" : d);
+            out.println("downloading MNIST into " + root.resolve("MNIST").resolve("raw"));
+            Download.mnist(root, Download.MNIST_MIRRORS, Download.MNIST_FILES, out);
+            return root;
+        }
+        if (d != null) return Path.of(d);
+        for (Path p : DEFAULT_DATA) {
+            try {
+                Mnist.candidates(p, "train-images-idx3-ubyte").stream().filter(Files::isRegularFile).findFirst().orElseThrow();
+                return p;
+            } catch (java.util.NoSuchElementException e) {
+                // try the next
+            }
+        }
+        throw new UsageException(NO_DATA);
+    }
+
+    static Mnist load(Path root, boolean train) throws IOException {
+        try {
+            return Mnist.load(root, train);
+        } catch (NoSuchFileException e) {
+            throw new UsageException(e.getFile() + ": " + e.getReason());
+        } catch (FormatException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    static void threads(Args a) {
+        if (a.string("threads", null) != null) Parallel.setNumThreads((int) a.longValue("threads", 1, 1));
+    }
+
+    // ------------------------------------------------------------------ train
+
+    static int train(Args a, PrintStream out) throws IOException {
+        int epochs = (int) a.longValue("epochs", 1, 1);
+        int batchSize = (int) a.longValue("batch-size", 5, 1);
+        double lr = a.doubleValue("lr", 1e-3);
+        if (lr <= 0) throw new UsageException("mnist train: --lr must be > 0, got " + lr);
+        long seed = a.longValue("seed", 0, Long.MIN_VALUE);
+        long maxSteps = a.longValue("max-steps", Long.MAX_VALUE, 0);
+        long printEvery = a.longValue("print-every", 25, 1);
+        String ckpt = a.string("checkpoint", null);
+        boolean resume = a.flag("resume"), json = a.flag("json"), shuffle = a.flag("shuffle");
+        if (resume && ckpt == null) throw new UsageException("mnist train: --resume needs --checkpoint FILE");
+        threads(a);
+        Path root = dataRoot(a, a.flag("download"), out);
+        Mnist train = load(root, true), test = load(root, false);
+
+        Tensor.manualSeed(seed);
+        MnistClassifier model = new MnistClassifier();
+        Adam optimizer = new Adam(model.parameters(), lr);
+        int startEpoch = 0, startBatch = 0;
+        long step = 0;
+        if (resume) {
+            Map<String, String> md = loadCheckpoint(Path.of(ckpt), model, optimizer);
+            startEpoch = Integer.parseInt(md.getOrDefault("epoch", "0"));
+            startBatch = Integer.parseInt(md.getOrDefault("batch", "0"));
+            step = Long.parseLong(md.getOrDefault("step", "0"));
+            if (md.containsKey("generator")) Tensor.defaultGenerator().setState(parseState(md.get("generator")));
+            out.printf(Locale.ROOT, "resumed from %s at epoch=%d batch=%d (step %d)%n", ckpt, startEpoch, startBatch, step);
+        }
+        DataLoader loader = new DataLoader(train, batchSize, shuffle, false, seed);
+        out.printf(Locale.ROOT, "training on %s (%d images, %d batches of %d per epoch), Adam(lr=%g), %d thread(s); Ctrl-C stops and saves%n",
+                train.imageFile().getParent(), train.size(), loader.size(), batchSize, lr, Parallel.getNumThreads());
+
+        model.train(true);
+        long t0 = System.nanoTime(), images = 0, stepsThisRun = 0;
+        int epoch = startEpoch, batchNext = startBatch;
+        boolean interrupted = false, stopped = false;
+        double lastLoglik = Double.NaN;
+        try (Interruptible loop = Interruptible.open()) {
+            outer:
+            for (; epoch < epochs; epoch++, batchNext = 0) {
+                Iterator<DataLoader.Batch> it = loader.iterator(epoch, batchNext);
+                while (it.hasNext()) {
+                    if (step >= maxSteps) {
+                        stopped = true;
+                        break outer;
+                    }
+                    if (!loop.next()) {
+                        interrupted = loop.wasInterrupted();
+                        stopped = true;
+                        break outer;
+                    }
+                    try (DataLoader.Batch batch = it.next(); MemoryScope s = MemoryScope.open()) {
+                        optimizer.zeroGrad();
+                        Tensor loglik = model.forward(batch.images(), batch.labels());
+                        Tensor e = loglik.mean().neg();
+                        e.backward();
+                        optimizer.step();
+                        lastLoglik = -e.item();
+                        images += batch.size();
+                        batchNext = batch.index() + 1;
+                    }
+                    step++;
+                    stepsThisRun++;
+                    if (!Double.isFinite(lastLoglik)) {
+                        throw new UsageException("mnist train: the log-likelihood became " + lastLoglik + " at step " + step + " (diverged); try a smaller --lr");
+                    }
+                    if ((batchNext - 1) % printEvery == 0) {
+                        double secs = (System.nanoTime() - t0) / 1e9, rate = images / Math.max(secs, 1e-9);
+                        long left = (long) (epochs - epoch) * loader.size() - batchNext;
+                        out.printf(Locale.ROOT, "epoch=%d batch=%d/%d loglik=%.4f  %.0f images/s, %s left%n", epoch, batchNext - 1, loader.size(),
+                                lastLoglik, rate, duration(left * batchSize / Math.max(rate, 1e-9)));
+                    }
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Map<String, String> md = new LinkedHashMap<>();
+        md.put("epoch", Integer.toString(epoch));
+        md.put("batch", Integer.toString(batchNext));
+        md.put("step", Long.toString(step));
+        md.put("seed", Long.toString(seed));
+        md.put("batch_size", Integer.toString(batchSize));
+        md.put("generator", formatState(Tensor.defaultGenerator().getState()));
+        if (ckpt != null || interrupted) {
+            Path file = Path.of(ckpt != null ? ckpt : "mnist-checkpoint.safetensors");
+            try {
+                Checkpoint.save(file, model, optimizer, md);
+            } catch (NoSuchFileException e) {
+                throw new UsageException(file + ": cannot write the checkpoint (" + e.getReason() + ")");
+            } catch (java.nio.file.AccessDeniedException e) {
+                throw new UsageException(file + ": cannot write the checkpoint (permission denied)");
+            }
+            out.printf(Locale.ROOT, "checkpoint written to %s (epoch=%d batch=%d, step %d); continue with --checkpoint %s --resume%n",
+                    file, epoch, batchNext, step, file);
+        }
+        if (interrupted) {
+            out.println("interrupted");
+            return 130;
+        }
+        double rate = images / Math.max(seconds, 1e-9);
+        out.printf(Locale.ROOT, "%s: %d steps (%d images) in %.1f s, %.0f images/s%n", stopped ? "stopped" : "done", stepsThisRun, images, seconds, rate);
+        Evaluation ev = evaluate(model, test, 500);
+        out.printf(Locale.ROOT, "test accuracy %.4f, mean log-likelihood %.4f (%d images)%n", ev.accuracy(), ev.loglik(), test.size());
+        if (json) {
+            out.printf(Locale.ROOT, "{\"test_accuracy\":%.6f,\"test_loglik\":%.6f,\"steps\":%d,\"images_per_s\":%.1f,\"seconds\":%.3f}%n",
+                    ev.accuracy(), ev.loglik(), step, rate, seconds);
+        }
+        return 0;
+    }
+
+    static Map<String, String> loadCheckpoint(Path file, MnistClassifier model, Adam optimizer) throws IOException {
+        try {
+            return Checkpoint.load(file, model, optimizer);
+        } catch (NoSuchFileException e) {
+            throw new UsageException(file + ": no such checkpoint");
+        } catch (FormatException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s / 60 % 60) : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+    }
+
+    static String formatState(long[] s) {
+        StringBuilder sb = new StringBuilder();
+        for (long v : s) sb.append(sb.length() == 0 ? "" : ",").append(Long.toHexString(v));
+        return sb.toString();
+    }
+
+    static long[] parseState(String s) {
+        String[] p = s.split(",");
+        long[] out = new long[p.length];
+        for (int i = 0; i < p.length; i++) out[i] = Long.parseUnsignedLong(p[i], 16);
+        return out;
+    }
+
+    // ------------------------------------------------------------------ eval
+
+    /** Accuracy, mean log-likelihood and the confusion matrix (rows: true class, columns: predicted). */
+    record Evaluation(double accuracy, double loglik, int[][] confusion) {
+        double[] perClass() {
+            double[] out = new double[confusion.length];
+            for (int c = 0; c < out.length; c++) {
+                int total = 0;
+                for (int v : confusion[c]) total += v;
+                out[c] = total == 0 ? Double.NaN : (double) confusion[c][c] / total;
+            }
+            return out;
+        }
+    }
+
+    static Evaluation evaluate(MnistClassifier model, Mnist data, int batchSize) {
+        boolean wasTraining = model.isTraining();
+        model.eval();
+        int[][] confusion = new int[10][10];
+        double loglik = 0;
+        int correct = 0;
+        DataLoader loader = new DataLoader(data, batchSize, false, false, 0);
+        Iterator<DataLoader.Batch> it = loader.iterator(0, 0);
+        try (NoGrad g = Tensor.noGrad()) {
+            while (it.hasNext()) {
+                try (DataLoader.Batch b = it.next(); MemoryScope s = MemoryScope.open()) {
+                    Tensor logits = model.f.forward(b.images());
+                    loglik += -vectorgrad.nn.Functional.crossEntropy(logits, b.labels(), "sum").item();
+                    int[] pred = logits.argmax(1, false).toIntArray(), truth = b.labels().toIntArray();
+                    for (int i = 0; i < pred.length; i++) {
+                        confusion[truth[i]][pred[i]]++;
+                        if (pred[i] == truth[i]) correct++;
+                    }
+                }
+            }
+        }
+        model.train(wasTraining);
+        return new Evaluation((double) correct / data.size(), loglik / data.size(), confusion);
+    }
+
+    static int eval(Args a, PrintStream out) throws IOException {
+        String ckpt = a.string("checkpoint", null);
+        if (ckpt == null) throw new UsageException("mnist eval: --checkpoint FILE is required");
+        threads(a);
+        MnistClassifier model = new MnistClassifier();
+        loadCheckpoint(Path.of(ckpt), model, null);
+        Mnist test = load(dataRoot(a, false, out), false);
+        Evaluation ev = evaluate(model, test, (int) a.longValue("batch-size", 500, 1));
+        out.printf(Locale.ROOT, "accuracy %.4f on %d test images (mean log-likelihood %.4f)%n", ev.accuracy(), test.size(), ev.loglik());
+        double[] pc = ev.perClass();
+        out.println("per class: ");
+        for (int c = 0; c < 10; c++) out.printf(Locale.ROOT, "  %d: %.4f%n", c, pc[c]);
+        out.println("confusion matrix (rows: true class, columns: predicted):");
+        for (int[] row : ev.confusion()) {
+            StringBuilder sb = new StringBuilder(" ");
+            for (int v : row) sb.append(String.format(Locale.ROOT, " %5d", v));
+            out.println(sb);
+        }
+        if (a.flag("json")) {
+            List<String> rows = new ArrayList<>();
+            for (int[] row : ev.confusion()) rows.add(java.util.Arrays.toString(row).replace(" ", ""));
+            StringBuilder per = new StringBuilder();
+            for (double v : pc) per.append(per.length() == 0 ? "" : ",").append(Double.isNaN(v) ? "null" : String.format(Locale.ROOT, "%.6f", v));
+            out.printf(Locale.ROOT, "{\"accuracy\":%.6f,\"per_class\":[%s],\"confusion\":[%s]}%n", ev.accuracy(), per, String.join(",", rows));
+        }
+        return 0;
+    }
+
+    // ------------------------------------------------------------------ classify
+
+    static int classify(Args a, PrintStream out) throws IOException {
+        String ckpt = a.string("checkpoint", null);
+        if (ckpt == null) throw new UsageException("mnist classify: --checkpoint FILE is required");
+        String index = a.string("index", null), image = a.string("image", null);
+        if ((index == null) == (image == null)) throw new UsageException("mnist classify: give one of --index N or --image FILE.png");
+        MnistClassifier model = new MnistClassifier();
+        loadCheckpoint(Path.of(ckpt), model, null);
+        model.train(false);
+        Tensor img;
+        String what;
+        if (index != null) {
+            boolean fromTest = a.flag("test");
+            Mnist data = load(dataRoot(a, false, out), !fromTest);
+            int i = (int) a.longValue("index", 0, 0);
+            if (i >= data.size()) throw new UsageException("mnist classify: --index " + i + " is past the " + data.size() + " images");
+            float[] px = new float[data.height() * data.width()];
+            data.image(i, px, 0);
+            img = Tensor.of(px, 1, data.height(), data.width());
+            what = (fromTest ? "test" : "training") + " image " + i + " (label " + data.label(i) + ")";
+        } else {
+            img = Images.readGray(Path.of(image), 28, 28);
+            what = image;
+        }
+        float[] p = model.classify(img).toFloatArray();
+        int best = 0;
+        for (int c = 1; c < 10; c++) if (p[c] > p[best]) best = c;
+        out.println("class probabilities for " + what + ":");
+        for (int c = 0; c < 10; c++) out.printf(Locale.ROOT, "  %d: %.4f%s%n", c, p[c], c == best ? "  <- predicted" : "");
+        if (a.flag("json")) {
+            StringBuilder sb = new StringBuilder();
+            for (float v : p) sb.append(sb.length() == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.6f", v));
+            out.printf(Locale.ROOT, "{\"predicted\":%d,\"probabilities\":[%s]}%n", best, sb);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,219 @@
+package vectorgrad.kernels;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * 2-D convolution on NCHW float32 memory (PyTorch's {@code conv2d}: cross-correlation, weight
+ * {@code [O, C, kh, kw]}), with stride, zero padding and dilation, and its two backward passes.
+ *
+ * <p>Method: im2col + sgemm, image by image. For image b, the column matrix {@code col[C·kh·kw, OH·OW]}
+ * holds the input patch under every output position; then {@code out_b = W[O, C·kh·kw] · col} (+ bias),
+ * {@code dcol = Wᵀ · g_b} scattered back by col2im gives the input gradient, and
+ * {@code dW += g_b · colᵀ} the weight gradient. Images run in parallel on the kernel pool (each with its own
+ * column buffer); the weight gradient is summed over images in a fixed order, so results do not depend on
+ * the thread count.
+ */
+public final class Conv {
+    private Conv() {}
+
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+
+    /** Geometry of one convolution; validates everything once. */
+    public record Geometry(int batch, int inC, int h, int w, int outC, int kh, int kw,
+                           int strideH, int strideW, int padH, int padW, int dilH, int dilW) {
+        public Geometry {
+            if (batch < 0 || inC <= 0 || h <= 0 || w <= 0 || outC <= 0 || kh <= 0 || kw <= 0) {
+                throw new IllegalArgumentException("conv2d: sizes must be positive: input [" + batch + ", " + inC + ", " + h + ", " + w
+                        + "], weight [" + outC + ", " + inC + ", " + kh + ", " + kw + "]");
+            }
+            if (strideH <= 0 || strideW <= 0) throw new IllegalArgumentException("conv2d: non-positive stride (" + strideH + ", " + strideW + ")");
+            if (padH < 0 || padW < 0) throw new IllegalArgumentException("conv2d: negative padding (" + padH + ", " + padW + ")");
+            if (dilH <= 0 || dilW <= 0) throw new IllegalArgumentException("conv2d: non-positive dilation (" + dilH + ", " + dilW + ")");
+            int effH = dilH * (kh - 1) + 1, effW = dilW * (kw - 1) + 1;
+            if (effH > h + 2 * padH || effW > w + 2 * padW) {
+                throw new IllegalArgumentException("conv2d: kernel size (" + effH + " x " + effW + " with dilation) can't be greater than the padded input size ("
+                        + (h + 2 * padH) + " x " + (w + 2 * padW) + ")");
+            }
+        }
+
+        public int outH() {
+            return (h + 2 * padH - dilH * (kh - 1) - 1) / strideH + 1;
+        }
+
+        public int outW() {
+            return (w + 2 * padW - dilW * (kw - 1) - 1) / strideW + 1;
+        }
+
+        int patch() {
+            return inC * kh * kw;
+        }
+
+        int positions() {
+            return outH() * outW();
+        }
+
+        long inputSize() {
+            return (long) batch * inC * h * w;
+        }
+
+        long outputSize() {
+            return (long) batch * outC * positions();
+        }
+
+        long weightSize() {
+            return (long) outC * patch();
+        }
+    }
+
+    /** Per-thread column buffers, grown as needed and reused. */
+    private static final ThreadLocal<MemorySegment[]> COLUMNS = ThreadLocal.withInitial(() -> new MemorySegment[1]);
+
+    private static MemorySegment columns(long floats) {
+        MemorySegment[] holder = COLUMNS.get();
+        if (holder[0] == null || holder[0].byteSize() < floats * Float.BYTES) {
+            holder[0] = Arena.ofAuto().allocate(Math.max(floats, 1024) * Float.BYTES, 64);
+        }
+        return holder[0];
+    }
+
+    /** {@code out = conv2d(x, weight) + bias}; {@code bias} may be null. */
+    public static void forward(Geometry g, MemorySegment x, MemorySegment weight, MemorySegment bias, MemorySegment out) {
+        Check.floats(x, 0, g.inputSize(), "conv2d input");
+        Check.floats(weight, 0, g.weightSize(), "conv2d weight");
+        if (bias != null) Check.floats(bias, 0, g.outC(), "conv2d bias");
+        Check.floats(out, 0, g.outputSize(), "conv2d output");
+        int patch = g.patch(), pos = g.positions();
+        Parallel.forRange(g.batch(), 1, (from, to) -> {
+            MemorySegment col = columns((long) patch * pos);
+            for (int b = from; b < to; b++) {
+                long xo = (long) b * g.inC() * g.h() * g.w(), oo = (long) b * g.outC() * pos;
+                im2col(g, x, xo, col);
+                if (bias != null) {
+                    for (int o = 0; o < g.outC(); o++) Elementwise.fill(out, oo + (long) o * pos, pos, bias.getAtIndex(F, o));
+                }
+                Gemm.sgemm(false, false, g.outC(), pos, patch, 1f, weight, 0, patch, col, 0, pos, bias != null ? 1f : 0f, out, oo, pos);
+            }
+        });
+    }
+
+    /** {@code dx = conv2d's input gradient for upstream gradient dy}; {@code dx} is overwritten. */
+    public static void backwardInput(Geometry g, MemorySegment dy, MemorySegment weight, MemorySegment dx) {
+        Check.floats(dy, 0, g.outputSize(), "conv2d grad output");
+        Check.floats(weight, 0, g.weightSize(), "conv2d weight");
+        Check.floats(dx, 0, g.inputSize(), "conv2d grad input");
+        int patch = g.patch(), pos = g.positions();
+        Parallel.forRange(g.batch(), 1, (from, to) -> {
+            MemorySegment col = columns((long) patch * pos);
+            for (int b = from; b < to; b++) {
+                long xo = (long) b * g.inC() * g.h() * g.w(), oo = (long) b * g.outC() * pos;
+                Gemm.sgemm(true, false, patch, pos, g.outC(), 1f, weight, 0, patch, dy, oo, pos, 0f, col, 0, pos);
+                col2im(g, col, dx, xo);
+            }
+        });
+    }
+
+    /**
+     * {@code dW = Σ_b dy_b · col_bᵀ} and {@code db = Σ dy} (dBias may be null). Both are overwritten.
+     * Images are processed in parallel into per-chunk partial sums, then added in chunk order.
+     */
+    public static void backwardWeight(Geometry g, MemorySegment x, MemorySegment dy, MemorySegment dWeight, MemorySegment dBias) {
+        Check.floats(x, 0, g.inputSize(), "conv2d input");
+        Check.floats(dy, 0, g.outputSize(), "conv2d grad output");
+        Check.floats(dWeight, 0, g.weightSize(), "conv2d grad weight");
+        if (dBias != null) Check.floats(dBias, 0, g.outC(), "conv2d grad bias");
+        int patch = g.patch(), pos = g.positions();
+        long wsize = g.weightSize();
+        // Fixed chunks (not one per thread) so the summation order is the same for any thread count.
+        int chunks = Math.min(g.batch(), 8);
+        MemorySegment partial = chunks > 1 ? Arena.ofAuto().allocate((chunks - 1) * wsize * Float.BYTES, 64) : null;
+        Parallel.forRange(chunks, 1, (cFrom, cTo) -> {
+            MemorySegment col = columns((long) patch * pos);
+            for (int chunk = cFrom; chunk < cTo; chunk++) {
+                MemorySegment acc = chunk == 0 ? dWeight : partial;
+                long accOff = chunk == 0 ? 0 : (chunk - 1) * wsize;
+                int b0 = (int) ((long) g.batch() * chunk / chunks), b1 = (int) ((long) g.batch() * (chunk + 1) / chunks);
+                for (int b = b0; b < b1; b++) {
+                    im2col(g, x, (long) b * g.inC() * g.h() * g.w(), col);
+                    Gemm.sgemm(false, true, g.outC(), patch, pos, 1f, dy, (long) b * g.outC() * pos, pos, col, 0, pos,
+                            b == b0 ? 0f : 1f, acc, accOff, patch);
+                }
+                if (b1 == b0) Elementwise.fill(acc, accOff, wsize, 0f);
+            }
+        });
+        if (g.batch() == 0) Elementwise.fill(dWeight, 0, wsize, 0f);
+        for (int chunk = 1; chunk < chunks; chunk++) Elementwise.axpy(wsize, 1f, partial, (chunk - 1) * wsize, dWeight, 0);
+        if (dBias != null) {
+            for (int o = 0; o < g.outC(); o++) {
+                float s = 0f;
+                for (int b = 0; b < g.batch(); b++) {
+                    long off = ((long) b * g.outC() + o) * pos;
+                    s += Simd.VECTOR_AVAILABLE ? VectorKernels.sum(dy, off, pos) : Elementwise.sumScalar(dy, off, 0, pos);
+                }
+                dBias.setAtIndex(F, o, s);
+            }
+        }
+    }
+
+    /** col[(c·kh + i)·kw + j, oy·OW + ox] = x[c, oy·s - p + i·d, ox·s - p + j·d] (0 outside). */
+    static void im2col(Geometry g, MemorySegment x, long xOff, MemorySegment col) {
+        int oh = g.outH(), ow = g.outW(), pos = oh * ow;
+        for (int c = 0; c < g.inC(); c++) {
+            long plane = xOff + (long) c * g.h() * g.w();
+            for (int i = 0; i < g.kh(); i++) {
+                for (int j = 0; j < g.kw(); j++) {
+                    long row = ((long) (c * g.kh() + i) * g.kw() + j) * pos;
+                    for (int oy = 0; oy < oh; oy++) {
+                        int iy = oy * g.strideH() - g.padH() + i * g.dilH();
+                        long dst = row + (long) oy * ow;
+                        if (iy < 0 || iy >= g.h()) {
+                            col.asSlice(dst * Float.BYTES, (long) ow * Float.BYTES).fill((byte) 0);
+                            continue;
+                        }
+                        long src = plane + (long) iy * g.w();
+                        int ix0 = -g.padW() + j * g.dilW();
+                        if (g.strideW() == 1 && ix0 >= 0 && ix0 + ow <= g.w()) {
+                            // the common case (stride 1, inside the image): one contiguous run
+                            MemorySegment.copy(x, (src + ix0) * Float.BYTES, col, dst * Float.BYTES, (long) ow * Float.BYTES);
+                        } else {
+                            for (int ox = 0; ox < ow; ox++) {
+                                int ix = ox * g.strideW() + ix0;
+                                col.setAtIndex(F, dst + ox, ix >= 0 && ix < g.w() ? x.getAtIndex(F, src + ix) : 0f);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The adjoint of im2col: dx (overwritten) = Σ over patches of col. */
+    static void col2im(Geometry g, MemorySegment col, MemorySegment dx, long dxOff) {
+        int oh = g.outH(), ow = g.outW(), pos = oh * ow;
+        dx.asSlice(dxOff * Float.BYTES, (long) g.inC() * g.h() * g.w() * Float.BYTES).fill((byte) 0);
+        for (int c = 0; c < g.inC(); c++) {
+            long plane = dxOff + (long) c * g.h() * g.w();
+            for (int i = 0; i < g.kh(); i++) {
+                for (int j = 0; j < g.kw(); j++) {
+                    long row = ((long) (c * g.kh() + i) * g.kw() + j) * pos;
+                    for (int oy = 0; oy < oh; oy++) {
+                        int iy = oy * g.strideH() - g.padH() + i * g.dilH();
+                        if (iy < 0 || iy >= g.h()) continue;
+                        long src = row + (long) oy * ow, dst = plane + (long) iy * g.w();
+                        int ix0 = -g.padW() + j * g.dilW();
+                        if (g.strideW() == 1 && ix0 >= 0 && ix0 + ow <= g.w()) {
+                            if (Simd.VECTOR_AVAILABLE) VectorKernels.axpy(ow, 1f, col, src, dx, dst + ix0);
+                            else Elementwise.axpyScalar(ow, 1f, col, src, dx, dst + ix0, 0);
+                        } else {
+                            for (int ox = 0; ox < ow; ox++) {
+                                int ix = ox * g.strideW() + ix0;
+                                if (ix >= 0 && ix < g.w()) dx.setAtIndex(F, dst + ix, dx.getAtIndex(F, dst + ix) + col.getAtIndex(F, src + ox));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package vectorgrad.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Softmax, log-softmax and cross-entropy over one dimension of a contiguous tensor seen as
+ * {@code [outer, n, inner]}; all max-subtracted, so large logits do not overflow.
+ */
+public final class Softmax {
+    private Softmax() {}
+
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
+
+    private static void check(int outer, int n, int inner, MemorySegment x, MemorySegment out, String what) {
+        if (outer < 0 || n <= 0 || inner <= 0) throw new IllegalArgumentException(what + ": bad sizes outer " + outer + ", n " + n + ", inner " + inner);
+        Check.floats(x, 0, (long) outer * n * inner, what + " input");
+        Check.floats(out, 0, (long) outer * n * inner, what + " output");
+    }
+
+    /** {@code out = softmax(x)} (or log-softmax with {@code log}) along the middle dimension. */
+    public static void forward(int outer, int n, int inner, MemorySegment x, MemorySegment out, boolean log) {
+        check(outer, n, inner, x, out, log ? "log_softmax" : "softmax");
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                long base = (long) o * n * inner + i;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int k = 0; k < n; k++) max = Math.max(max, x.getAtIndex(F, base + (long) k * inner));
+                double sum = 0;
+                for (int k = 0; k < n; k++) sum += Math.exp(x.getAtIndex(F, base + (long) k * inner) - max);
+                if (log) {
+                    float lse = (float) Math.log(sum);
+                    for (int k = 0; k < n; k++) out.setAtIndex(F, base + (long) k * inner, x.getAtIndex(F, base + (long) k * inner) - max - lse);
+                } else {
+                    double inv = 1.0 / sum;
+                    for (int k = 0; k < n; k++) out.setAtIndex(F, base + (long) k * inner, (float) (Math.exp(x.getAtIndex(F, base + (long) k * inner) - max) * inv));
+                }
+            }
+        }
+    }
+
+    /**
+     * Backward of softmax/log-softmax given the forward's output {@code y} and upstream {@code dy}:
+     * softmax: {@code dx = y·(dy - Σ dy·y)}; log-softmax: {@code dx = dy - exp(y)·Σ dy}.
+     */
+    public static void backward(int outer, int n, int inner, MemorySegment y, MemorySegment dy, MemorySegment dx, boolean log) {
+        check(outer, n, inner, y, dx, log ? "log_softmax backward" : "softmax backward");
+        Check.floats(dy, 0, (long) outer * n * inner, "softmax backward grad");
+        for (int o = 0; o < outer; o++) {
+            for (int i = 0; i < inner; i++) {
+                long base = (long) o * n * inner + i;
+                double s = 0;
+                for (int k = 0; k < n; k++) {
+                    long at = base + (long) k * inner;
+                    s += log ? dy.getAtIndex(F, at) : (double) dy.getAtIndex(F, at) * y.getAtIndex(F, at);
+                }
+                for (int k = 0; k < n; k++) {
+                    long at = base + (long) k * inner;
+                    float yv = y.getAtIndex(F, at), g = dy.getAtIndex(F, at);
+                    dx.setAtIndex(F, at, log ? (float) (g - Math.exp(yv) * s) : (float) (yv * (g - s)));
+                }
+            }
+        }
+    }
+
+    /**
+     * Cross-entropy with class indices, fused with log-softmax over the class dimension:
+     * {@code loss[b] = logsumexp(x[b, :]) - x[b, target[b]]} for logits {@code [batch, classes]}.
+     * Targets outside {@code [0, classes)} are an error naming the batch position and value.
+     */
+    public static void crossEntropy(int batch, int classes, MemorySegment logits, MemorySegment target, MemorySegment loss) {
+        if (batch < 0 || classes <= 0) throw new IllegalArgumentException("cross_entropy: bad sizes batch " + batch + ", classes " + classes);
+        Check.floats(logits, 0, (long) batch * classes, "cross_entropy input");
+        Check.floats(target, 0, batch, "cross_entropy target");
+        Check.floats(loss, 0, batch, "cross_entropy output");
+        for (int b = 0; b < batch; b++) {
+            int t = target.getAtIndex(I, b);
+            if (t < 0 || t >= classes) {
+                throw new IllegalArgumentException("cross_entropy: target " + t + " at position " + b + " is out of bounds for " + classes + " classes");
+            }
+            long base = (long) b * classes;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int k = 0; k < classes; k++) max = Math.max(max, logits.getAtIndex(F, base + k));
+            double sum = 0;
+            for (int k = 0; k < classes; k++) sum += Math.exp(logits.getAtIndex(F, base + k) - max);
+            loss.setAtIndex(F, b, (float) (Math.log(sum) + max - logits.getAtIndex(F, base + t)));
+        }
+    }
+
+    /** {@code dlogits[b, k] = dloss[b]·(softmax(x[b])[k] - [k == target[b]])}. */
+    public static void crossEntropyBackward(int batch, int classes, MemorySegment logits, MemorySegment target,
+                                            MemorySegment dloss, MemorySegment dlogits) {
+        Check.floats(logits, 0, (long) batch * classes, "cross_entropy input");
+        Check.floats(target, 0, batch, "cross_entropy target");
+        Check.floats(dloss, 0, batch, "cross_entropy grad");
+        Check.floats(dlogits, 0, (long) batch * classes, "cross_entropy grad input");
+        for (int b = 0; b < batch; b++) {
+            int t = target.getAtIndex(I, b);
+            long base = (long) b * classes;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int k = 0; k < classes; k++) max = Math.max(max, logits.getAtIndex(F, base + k));
+            double sum = 0;
+            for (int k = 0; k < classes; k++) sum += Math.exp(logits.getAtIndex(F, base + k) - max);
+            double inv = 1.0 / sum;
+            float g = dloss.getAtIndex(F, b);
+            for (int k = 0; k < classes; k++) {
+                double p = Math.exp(logits.getAtIndex(F, base + k) - max) * inv;
+                dlogits.setAtIndex(F, base + k, (float) (g * (p - (k == t ? 1 : 0))));
+            }
+        }
+    }
+}

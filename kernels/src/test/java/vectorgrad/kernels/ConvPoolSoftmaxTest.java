@@ -1,0 +1,196 @@
+package vectorgrad.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** Convolution (both backward passes), max pooling and the softmax family against direct scalar loops. */
+class ConvPoolSoftmaxTest {
+    private final SplittableRandom rnd = new SplittableRandom(5);
+
+    /** Direct convolution in double: the definition. */
+    static double[] refConv(Conv.Geometry g, float[] x, float[] w, float[] bias) {
+        int oh = g.outH(), ow = g.outW();
+        double[] out = new double[g.batch() * g.outC() * oh * ow];
+        for (int b = 0; b < g.batch(); b++) for (int o = 0; o < g.outC(); o++) for (int y = 0; y < oh; y++) for (int z = 0; z < ow; z++) {
+            double s = bias == null ? 0 : bias[o];
+            for (int c = 0; c < g.inC(); c++) for (int i = 0; i < g.kh(); i++) for (int j = 0; j < g.kw(); j++) {
+                int iy = y * g.strideH() - g.padH() + i * g.dilH(), ix = z * g.strideW() - g.padW() + j * g.dilW();
+                if (iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w()) continue;
+                s += (double) x[((b * g.inC() + c) * g.h() + iy) * g.w() + ix] * w[((o * g.inC() + c) * g.kh() + i) * g.kw() + j];
+            }
+            out[((b * g.outC() + o) * oh + y) * ow + z] = s;
+        }
+        return out;
+    }
+
+    @Test
+    void convolutionAndItsGradientsMatchTheDefinition() {
+        for (int t = 0; t < 40; t++) {
+            int k = rnd.nextInt(1, 4), s = rnd.nextInt(1, 3), p = rnd.nextInt(0, 2), d = rnd.nextInt(1, 3);
+            int h = rnd.nextInt(d * (k - 1) + 1, 12), w = rnd.nextInt(d * (k - 1) + 1, 12);
+            Conv.Geometry g = new Conv.Geometry(rnd.nextInt(1, 4), rnd.nextInt(1, 4), h, w, rnd.nextInt(1, 5), k, k, s, s, p, p, d, d);
+            float[] x = Mem.random(rnd, (int) g.inputSize(), -1, 1), wt = Mem.random(rnd, (int) g.weightSize(), -1, 1);
+            float[] bias = Mem.random(rnd, g.outC(), -1, 1);
+            MemorySegment out = Mem.zeros((int) g.outputSize());
+            Conv.forward(g, Mem.of(x), Mem.of(wt), Mem.of(bias), out);
+            double[] want = refConv(g, x, wt, bias);
+            float[] got = Mem.read(out, want.length);
+            for (int i = 0; i < want.length; i++) Mem.assertClose(want[i], got[i], 1e-5, 1e-5, "conv forward " + g);
+
+            // gradients by the definition: d/dx and d/dW of sum(out * dy)
+            float[] dy = Mem.random(rnd, want.length, -1, 1);
+            double[] wantDx = new double[x.length], wantDw = new double[wt.length], wantDb = new double[g.outC()];
+            int oh = g.outH(), ow = g.outW();
+            for (int b = 0; b < g.batch(); b++) for (int o = 0; o < g.outC(); o++) for (int y = 0; y < oh; y++) for (int z = 0; z < ow; z++) {
+                double gy = dy[((b * g.outC() + o) * oh + y) * ow + z];
+                wantDb[o] += gy;
+                for (int c = 0; c < g.inC(); c++) for (int i = 0; i < k; i++) for (int j = 0; j < k; j++) {
+                    int iy = y * s - p + i * d, ix = z * s - p + j * d;
+                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                    int xi = ((b * g.inC() + c) * h + iy) * w + ix, wi = ((o * g.inC() + c) * k + i) * k + j;
+                    wantDx[xi] += gy * wt[wi];
+                    wantDw[wi] += gy * x[xi];
+                }
+            }
+            MemorySegment dx = Mem.of(Mem.random(rnd, x.length, 5, 6)), dw = Mem.of(Mem.random(rnd, wt.length, 5, 6)), db = Mem.zeros(g.outC());
+            Conv.backwardInput(g, Mem.of(dy), Mem.of(wt), dx);
+            Conv.backwardWeight(g, Mem.of(x), Mem.of(dy), dw, db);
+            float[] gx = Mem.read(dx, x.length), gw = Mem.read(dw, wt.length), gb = Mem.read(db, g.outC());
+            for (int i = 0; i < x.length; i++) Mem.assertClose(wantDx[i], gx[i], 1e-5, 1e-5, "conv dx " + g);
+            for (int i = 0; i < wt.length; i++) Mem.assertClose(wantDw[i], gw[i], 1e-5, 1e-4, "conv dW " + g);
+            for (int i = 0; i < gb.length; i++) Mem.assertClose(wantDb[i], gb[i], 1e-5, 1e-4, "conv db " + g);
+        }
+    }
+
+    @Test
+    void convolutionRejectsBadGeometry() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Conv.Geometry(1, 1, 2, 2, 1, 3, 3, 1, 1, 0, 0, 1, 1));
+        assertTrue(e.getMessage().contains("greater than the padded input"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Conv.Geometry(1, 1, 5, 5, 1, 3, 3, 0, 1, 0, 0, 1, 1));
+    }
+
+    @Test
+    void convolutionResultDoesNotDependOnThreadCount() {
+        Conv.Geometry g = new Conv.Geometry(9, 3, 10, 10, 4, 3, 3, 1, 1, 1, 1, 1, 1);
+        float[] x = Mem.random(rnd, (int) g.inputSize(), -1, 1), wt = Mem.random(rnd, (int) g.weightSize(), -1, 1);
+        float[] dy = Mem.random(rnd, (int) g.outputSize(), -1, 1);
+        int saved = Parallel.getNumThreads();
+        float[][] dws = new float[2][];
+        try {
+            for (int t = 1; t <= 2; t++) {
+                Parallel.setNumThreads(t);
+                MemorySegment dw = Mem.zeros((int) g.weightSize());
+                Conv.backwardWeight(g, Mem.of(x), Mem.of(dy), dw, null);
+                dws[t - 1] = Mem.read(dw, (int) g.weightSize());
+            }
+        } finally {
+            Parallel.setNumThreads(saved);
+        }
+        assertArrayEquals(dws[0], dws[1], 0f);
+    }
+
+    @Test
+    void maxPoolMatchesTheDefinitionAndRoutesGradients() {
+        for (int t = 0; t < 40; t++) {
+            int k = rnd.nextInt(1, 4), s = rnd.nextInt(1, 4), p = rnd.nextInt(0, k / 2 + 1), d = rnd.nextInt(1, 3);
+            boolean ceil = rnd.nextBoolean();
+            int h = rnd.nextInt(d * (k - 1) + 1, 11), w = rnd.nextInt(d * (k - 1) + 1, 11);
+            Pool.Geometry g;
+            try {
+                g = new Pool.Geometry(rnd.nextInt(1, 4), h, w, k, k, s, s, p, p, d, d, ceil);
+            } catch (IllegalArgumentException tooSmall) {
+                continue;
+            }
+            int oh = g.outH(), ow = g.outW();
+            float[] x = Mem.random(rnd, g.planes() * h * w, -1, 1);
+            MemorySegment out = Mem.zeros(g.planes() * oh * ow), idx = Mem.zeros(g.planes() * oh * ow);
+            Pool.maxForward(g, Mem.of(x), out, idx);
+            float[] got = Mem.read(out, g.planes() * oh * ow);
+            for (int pl = 0; pl < g.planes(); pl++) for (int y = 0; y < oh; y++) for (int z = 0; z < ow; z++) {
+                float best = Float.NEGATIVE_INFINITY;
+                for (int i = 0; i < k; i++) for (int j = 0; j < k; j++) {
+                    int iy = y * s - p + i * d, ix = z * s - p + j * d;
+                    if (iy >= 0 && iy < h && ix >= 0 && ix < w) best = Math.max(best, x[(pl * h + iy) * w + ix]);
+                }
+                assertEquals(best, got[(pl * oh + y) * ow + z], "max_pool " + g);
+            }
+            float[] dy = Mem.random(rnd, g.planes() * oh * ow, 1, 2);
+            MemorySegment dx = Mem.zeros(x.length);
+            Pool.maxBackward(g, Mem.of(dy), idx, dx);
+            float[] gx = Mem.read(dx, x.length);
+            double total = 0, want = 0;
+            for (float v : gx) total += v;
+            for (float v : dy) want += v;
+            assertEquals(want, total, 1e-3, "every output's gradient lands somewhere");
+            for (int i = 0; i < x.length; i++) {
+                if (gx[i] != 0f) {
+                    boolean isAMax = false;
+                    for (float v : got) isAMax |= v == x[i];
+                    assertTrue(isAMax, "gradient routed to a non-maximum");
+                }
+            }
+        }
+    }
+
+    @Test
+    void poolOutputSizeFollowsPyTorch() {
+        assertEquals(12, new Pool.Geometry(1, 24, 24, 2, 2, 2, 2, 0, 0, 1, 1, false).outH());
+        assertEquals(3, new Pool.Geometry(1, 7, 7, 2, 2, 2, 2, 0, 0, 1, 1, false).outH());
+        assertEquals(4, new Pool.Geometry(1, 7, 7, 2, 2, 2, 2, 0, 0, 1, 1, true).outH());
+        assertEquals(4, new Pool.Geometry(1, 6, 6, 2, 2, 2, 2, 1, 1, 1, 1, false).outH()); // (6 + 2 - 2) / 2 + 1
+    }
+
+    @Test
+    void softmaxFamilyAndCrossEntropy() {
+        for (int inner : new int[] {1, 3}) {
+            int outer = 4, n = 7;
+            float[] x = Mem.random(rnd, outer * n * inner, -30, 30); // large: must not overflow
+            MemorySegment sm = Mem.zeros(x.length), lsm = Mem.zeros(x.length);
+            Softmax.forward(outer, n, inner, Mem.of(x), sm, false);
+            Softmax.forward(outer, n, inner, Mem.of(x), lsm, true);
+            float[] p = Mem.read(sm, x.length), lp = Mem.read(lsm, x.length);
+            for (int o = 0; o < outer; o++) for (int i = 0; i < inner; i++) {
+                double max = Double.NEGATIVE_INFINITY, sum = 0, total = 0;
+                for (int k = 0; k < n; k++) max = Math.max(max, x[(o * n + k) * inner + i]);
+                for (int k = 0; k < n; k++) sum += Math.exp(x[(o * n + k) * inner + i] - max);
+                for (int k = 0; k < n; k++) {
+                    int at = (o * n + k) * inner + i;
+                    Mem.assertClose(Math.exp(x[at] - max) / sum, p[at], 1e-5, 1e-7, "softmax");
+                    Mem.assertClose(x[at] - max - Math.log(sum), lp[at], 1e-5, 1e-5, "log_softmax");
+                    total += p[at];
+                }
+                assertEquals(1.0, total, 1e-5);
+            }
+        }
+        int batch = 6, classes = 10;
+        float[] logits = Mem.random(rnd, batch * classes, -5, 5);
+        int[] target = {0, 9, 3, 3, 7, 1};
+        MemorySegment t = Mem.zeros(batch);
+        MemorySegment.copy(target, 0, t, ValueLayout.JAVA_INT, 0, batch);
+        MemorySegment loss = Mem.zeros(batch), grad = Mem.zeros(batch * classes);
+        Softmax.crossEntropy(batch, classes, Mem.of(logits), t, loss);
+        float[] dl = {1f, 0.5f, -1f, 2f, 0f, 1f};
+        Softmax.crossEntropyBackward(batch, classes, Mem.of(logits), t, Mem.of(dl), grad);
+        float[] l = Mem.read(loss, batch), g = Mem.read(grad, batch * classes);
+        for (int b = 0; b < batch; b++) {
+            double sum = 0;
+            for (int k = 0; k < classes; k++) sum += Math.exp(logits[b * classes + k]);
+            Mem.assertClose(Math.log(sum) - logits[b * classes + target[b]], l[b], 1e-5, 1e-6, "cross_entropy");
+            for (int k = 0; k < classes; k++) {
+                double want = dl[b] * (Math.exp(logits[b * classes + k]) / sum - (k == target[b] ? 1 : 0));
+                Mem.assertClose(want, g[b * classes + k], 1e-5, 1e-6, "cross_entropy grad");
+            }
+        }
+        MemorySegment bad = Mem.zeros(batch);
+        MemorySegment.copy(new int[] {0, 1, 2, 10, 0, 0}, 0, bad, ValueLayout.JAVA_INT, 0, batch);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Softmax.crossEntropy(batch, classes, Mem.of(logits), bad, loss));
+        assertTrue(e.getMessage().contains("target 10 at position 3"), e.getMessage());
+    }
+}

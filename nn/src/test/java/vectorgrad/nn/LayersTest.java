@@ -1,0 +1,91 @@
+package vectorgrad.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import vectorgrad.autograd.Tensor;
+import vectorgrad.nn.layers.Conv2d;
+import vectorgrad.nn.layers.Dropout2d;
+import vectorgrad.nn.layers.Flatten;
+import vectorgrad.nn.layers.Linear;
+import vectorgrad.nn.layers.MaxPool2d;
+import vectorgrad.nn.layers.ReLU;
+
+/** The MNIST model's layers: shapes as the textbook's comments, names as PyTorch's, default init. */
+class LayersTest {
+    static Sequential seedModel() {
+        return new Sequential(new Conv2d(1, 32, 3, 1), new ReLU(), new Conv2d(32, 64, 3, 1), new MaxPool2d(2),
+                new Dropout2d(0.25), new Flatten(1), new Linear(9216, 128), new ReLU(), new Dropout2d(0.5), new Linear(128, 10));
+    }
+
+    static final class Classifier extends Module {
+        final Sequential f = seedModel();
+    }
+
+    @Test
+    void shapesFollowTheTextbooksComments() {
+        Sequential f = seedModel();
+        Tensor x = Tensor.rand(5, 1, 28, 28);
+        Tensor h = x;
+        int[][] want = {{5, 32, 26, 26}, {5, 32, 26, 26}, {5, 64, 24, 24}, {5, 64, 12, 12}, {5, 64, 12, 12},
+                {5, 9216}, {5, 128}, {5, 128}, {5, 128}, {5, 10}};
+        for (int i = 0; i < f.size(); i++) {
+            h = f.get(i).forward(h);
+            assertArrayEquals(want[i], h.shape(), "after layer " + i);
+        }
+    }
+
+    @Test
+    void parameterNamesAreTorchsStateDictKeys() {
+        assertEquals(List.of("f.0.weight", "f.0.bias", "f.2.weight", "f.2.bias", "f.6.weight", "f.6.bias", "f.9.weight", "f.9.bias"),
+                List.copyOf(new Classifier().namedParameters().keySet()));
+    }
+
+    @Test
+    void defaultInitIsUniformWithinOneOverSqrtFanIn() {
+        Tensor.manualSeed(1);
+        Linear l = new Linear(9216, 128);
+        float bound = (float) (1 / Math.sqrt(9216));
+        float max = 0, sum = 0;
+        for (float v : l.weight.toFloatArray()) {
+            max = Math.max(max, Math.abs(v));
+            sum += v;
+        }
+        assertTrue(max <= bound && max > 0.99f * bound, "max |w| " + max + " vs bound " + bound);
+        assertEquals(0, sum / l.weight.numel(), bound / 100);
+        Conv2d c = new Conv2d(32, 64, 3, 1);
+        float cb = (float) (1 / Math.sqrt(32 * 9));
+        for (float v : c.bias.toFloatArray()) assertTrue(Math.abs(v) <= cb);
+        Tensor.manualSeed(1);
+        assertArrayEquals(l.weight.toFloatArray(), new Linear(9216, 128).weight.toFloatArray(), "seeded init repeats");
+    }
+
+    @Test
+    void evalTurnsDropoutOff() {
+        Classifier m = new Classifier();
+        Tensor x = Tensor.rand(2, 1, 28, 28);
+        m.eval();
+        float[] a = m.f.forward(x).toFloatArray(), b = m.f.forward(x).toFloatArray();
+        assertArrayEquals(a, b, "eval mode is deterministic");
+        m.train(true);
+        float[] c = m.f.forward(x).toFloatArray(), d = m.f.forward(x).toFloatArray();
+        boolean differs = false;
+        for (int i = 0; i < c.length; i++) differs |= c[i] != d[i];
+        assertTrue(differs, "training mode drops at random");
+        Dropout2d drop = new Dropout2d(0.5);
+        drop.eval();
+        Tensor y = Tensor.ones(3, 4);
+        assertSame(y, drop.forward(y));
+    }
+
+    @Test
+    void reprNamesTheLayers() {
+        String s = seedModel().toString();
+        assertTrue(s.contains("(0): Conv2d(1, 32, kernel_size=(3, 3), stride=(1, 1))"), s);
+        assertTrue(s.contains("(6): Linear(in_features=9216, out_features=128, bias=True)"), s);
+    }
+}
