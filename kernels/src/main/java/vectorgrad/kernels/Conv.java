@@ -78,6 +78,17 @@ public final class Conv {
         return holder[0];
     }
 
+    /** Per-thread buffers for the weight gradient's partial sums, grown as needed and reused. */
+    private static final ThreadLocal<MemorySegment[]> PARTIALS = ThreadLocal.withInitial(() -> new MemorySegment[1]);
+
+    private static MemorySegment partials(long floats) {
+        MemorySegment[] holder = PARTIALS.get();
+        if (holder[0] == null || holder[0].byteSize() < floats * Float.BYTES) {
+            holder[0] = Arena.ofAuto().allocate(floats * Float.BYTES, 64);
+        }
+        return holder[0];
+    }
+
     /** {@code out = conv2d(x, weight) + bias}; {@code bias} may be null. */
     public static void forward(Geometry g, MemorySegment x, MemorySegment weight, MemorySegment bias, MemorySegment out) {
         Check.floats(x, 0, g.inputSize(), "conv2d input");
@@ -127,7 +138,7 @@ public final class Conv {
         long wsize = g.weightSize();
         // Fixed chunks (not one per thread) so the summation order is the same for any thread count.
         int chunks = Math.min(g.batch(), 8);
-        MemorySegment partial = chunks > 1 ? Arena.ofAuto().allocate((chunks - 1) * wsize * Float.BYTES, 64) : null;
+        MemorySegment partial = chunks > 1 ? partials((chunks - 1) * wsize) : null;
         Parallel.forRange(chunks, 1, (cFrom, cTo) -> {
             MemorySegment col = columns((long) patch * pos);
             for (int chunk = cFrom; chunk < cTo; chunk++) {

@@ -50,55 +50,94 @@ public final class Pool {
 
     public static void maxForward(Geometry g, MemorySegment x, MemorySegment out, MemorySegment indices) {
         int oh = g.outH(), ow = g.outW();
-        long outPlane = (long) oh * ow, inPlane = (long) g.h() * g.w();
-        Check.floats(x, 0, g.planes() * inPlane, "max_pool2d input");
-        Check.floats(out, 0, g.planes() * outPlane, "max_pool2d output");
-        Check.floats(indices, 0, g.planes() * outPlane, "max_pool2d indices");
+        int outPlane = oh * ow, inPlane = g.h() * g.w();
+        Check.floats(x, 0, (long) g.planes() * inPlane, "max_pool2d input");
+        Check.floats(out, 0, (long) g.planes() * outPlane, "max_pool2d output");
+        Check.floats(indices, 0, (long) g.planes() * outPlane, "max_pool2d indices");
         Parallel.forRange(g.planes(), 8, (from, to) -> {
+            // one plane at a time through heap arrays: bulk copies in and out, and loops C2 compiles
+            // without per-element segment checks (several times faster than reading the segment directly)
+            float[] in = new float[inPlane], o = new float[outPlane];
+            int[] ix = new int[outPlane];
             for (int pl = from; pl < to; pl++) {
-                long xo = pl * inPlane, oo = pl * outPlane;
-                for (int oy = 0; oy < oh; oy++) {
-                    for (int ox = 0; ox < ow; ox++) {
-                        float best = Float.NEGATIVE_INFINITY;
-                        int bi = -1;
-                        for (int i = 0; i < g.kh(); i++) {
-                            int iy = oy * g.strideH() - g.padH() + i * g.dilH();
-                            if (iy < 0 || iy >= g.h()) continue;
-                            for (int j = 0; j < g.kw(); j++) {
-                                int ix = ox * g.strideW() - g.padW() + j * g.dilW();
-                                if (ix < 0 || ix >= g.w()) continue;
-                                float v = x.getAtIndex(F, xo + (long) iy * g.w() + ix);
-                                if (v > best || bi < 0 || (v != v && best == best)) {
-                                    best = v;
-                                    bi = iy * g.w() + ix;
-                                }
-                            }
-                        }
-                        out.setAtIndex(F, oo + (long) oy * ow + ox, best);
-                        indices.setAtIndex(I, oo + (long) oy * ow + ox, bi);
-                    }
+                MemorySegment.copy(x, F, (long) pl * inPlane * Float.BYTES, in, 0, inPlane);
+                if (g.kh() == 2 && g.kw() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0 && g.padW() == 0
+                        && g.dilH() == 1 && g.dilW() == 1) {
+                    pool2x2(in, g.w(), oh, ow, o, ix);
+                } else {
+                    poolGeneric(g, in, oh, ow, o, ix);
                 }
+                MemorySegment.copy(o, 0, out, F, (long) pl * outPlane * Float.BYTES, outPlane);
+                MemorySegment.copy(ix, 0, indices, I, (long) pl * outPlane * Integer.BYTES, outPlane);
             }
         });
+    }
+
+    /** The MNIST model's pooling: 2x2 windows, stride 2, no padding. */
+    private static void pool2x2(float[] in, int w, int oh, int ow, float[] out, int[] idx) {
+        for (int oy = 0; oy < oh; oy++) {
+            int r0 = 2 * oy * w, r1 = r0 + w;
+            for (int ox = 0; ox < ow; ox++) {
+                int a = r0 + 2 * ox;
+                float best = in[a];
+                int bi = a;
+                // same order and tie rule as the generic loop: row by row, strictly greater (or a first NaN)
+                float v = in[a + 1];
+                if (v > best || (v != v && best == best)) { best = v; bi = a + 1; }
+                v = in[r1 + 2 * ox];
+                if (v > best || (v != v && best == best)) { best = v; bi = r1 + 2 * ox; }
+                v = in[r1 + 2 * ox + 1];
+                if (v > best || (v != v && best == best)) { best = v; bi = r1 + 2 * ox + 1; }
+                out[oy * ow + ox] = best;
+                idx[oy * ow + ox] = bi;
+            }
+        }
+    }
+
+    private static void poolGeneric(Geometry g, float[] in, int oh, int ow, float[] out, int[] idx) {
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ox++) {
+                float best = Float.NEGATIVE_INFINITY;
+                int bi = -1;
+                for (int i = 0; i < g.kh(); i++) {
+                    int iy = oy * g.strideH() - g.padH() + i * g.dilH();
+                    if (iy < 0 || iy >= g.h()) continue;
+                    for (int j = 0; j < g.kw(); j++) {
+                        int ix = ox * g.strideW() - g.padW() + j * g.dilW();
+                        if (ix < 0 || ix >= g.w()) continue;
+                        float v = in[iy * g.w() + ix];
+                        if (v > best || bi < 0 || (v != v && best == best)) {
+                            best = v;
+                            bi = iy * g.w() + ix;
+                        }
+                    }
+                }
+                out[oy * ow + ox] = best;
+                idx[oy * ow + ox] = bi;
+            }
+        }
     }
 
     /** dx (overwritten) = scatter-add of dy to the recorded argmax positions. */
     public static void maxBackward(Geometry g, MemorySegment dy, MemorySegment indices, MemorySegment dx) {
         int oh = g.outH(), ow = g.outW();
-        long outPlane = (long) oh * ow, inPlane = (long) g.h() * g.w();
-        Check.floats(dy, 0, g.planes() * outPlane, "max_pool2d grad output");
-        Check.floats(indices, 0, g.planes() * outPlane, "max_pool2d indices");
-        Check.floats(dx, 0, g.planes() * inPlane, "max_pool2d grad input");
+        int outPlane = oh * ow, inPlane = g.h() * g.w();
+        Check.floats(dy, 0, (long) g.planes() * outPlane, "max_pool2d grad output");
+        Check.floats(indices, 0, (long) g.planes() * outPlane, "max_pool2d indices");
+        Check.floats(dx, 0, (long) g.planes() * inPlane, "max_pool2d grad input");
         Parallel.forRange(g.planes(), 8, (from, to) -> {
+            float[] d = new float[inPlane], gy = new float[outPlane];
+            int[] ix = new int[outPlane];
             for (int pl = from; pl < to; pl++) {
-                long xo = pl * inPlane, oo = pl * outPlane;
-                dx.asSlice(xo * Float.BYTES, inPlane * Float.BYTES).fill((byte) 0);
-                for (long o = 0; o < outPlane; o++) {
-                    int idx = indices.getAtIndex(I, oo + o);
-                    if (idx < 0 || idx >= inPlane) throw new IllegalArgumentException("max_pool2d backward: index " + idx + " outside the " + g.h() + " x " + g.w() + " plane");
-                    long at = xo + idx;
-                    dx.setAtIndex(F, at, dx.getAtIndex(F, at) + dy.getAtIndex(F, oo + o));
+                java.util.Arrays.fill(d, 0f);
+                MemorySegment.copy(dy, F, (long) pl * outPlane * Float.BYTES, gy, 0, outPlane);
+                MemorySegment.copy(indices, I, (long) pl * outPlane * Integer.BYTES, ix, 0, outPlane);
+                for (int o = 0; o < outPlane; o++) {
+                    int at = ix[o];
+                    if (at < 0 || at >= inPlane) throw new IllegalArgumentException("max_pool2d backward: index " + at + " outside the " + g.h() + " x " + g.w() + " plane");
+                    d[at] += gy[o];
                 }
+                MemorySegment.copy(d, 0, dx, F, (long) pl * inPlane * Float.BYTES, inPlane);
             }
         });
     }

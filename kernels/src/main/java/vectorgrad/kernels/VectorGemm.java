@@ -191,4 +191,112 @@ final class VectorGemm {
         o = (cOff + 3L * ldc + 2L * L) * Float.BYTES;
         c32.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
     }
+
+    private static final java.lang.foreign.ValueLayout.OfFloat FL = java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+    private static void add(MemorySegment c, long at, float v) {
+        c.setAtIndex(FL, at, c.getAtIndex(FL, at) + v);
+    }
+
+    private static float tail(MemorySegment a, long ai, MemorySegment b, long bj, int from, int to) {
+        float s = 0f;
+        for (int p = from; p < to; p++) s += a.getAtIndex(FL, ai + p) * b.getAtIndex(FL, bj + p);
+        return s;
+    }
+
+    /** C[4x3 tile] += alpha · A[i0.., p0:p1]·B[j0.., p0:p1]ᵀ, rows contiguous along p (dot products). */
+    static void dot4x3(MemorySegment a, long ai, int lda, MemorySegment b, long bj, int ldb, int len, MemorySegment c, long ci, int ldc, float alpha) {
+        FloatVector s00 = FloatVector.zero(S), s01 = FloatVector.zero(S), s02 = FloatVector.zero(S);
+        FloatVector s10 = FloatVector.zero(S), s11 = FloatVector.zero(S), s12 = FloatVector.zero(S);
+        FloatVector s20 = FloatVector.zero(S), s21 = FloatVector.zero(S), s22 = FloatVector.zero(S);
+        FloatVector s30 = FloatVector.zero(S), s31 = FloatVector.zero(S), s32 = FloatVector.zero(S);
+        int upper = len - len % L;
+        for (int p = 0; p < upper; p += L) {
+            FloatVector a0 = FloatVector.fromMemorySegment(S, a, (ai + (long) 0 * lda + p) * Float.BYTES, NO);
+            FloatVector a1 = FloatVector.fromMemorySegment(S, a, (ai + (long) 1 * lda + p) * Float.BYTES, NO);
+            FloatVector a2 = FloatVector.fromMemorySegment(S, a, (ai + (long) 2 * lda + p) * Float.BYTES, NO);
+            FloatVector a3 = FloatVector.fromMemorySegment(S, a, (ai + (long) 3 * lda + p) * Float.BYTES, NO);
+            FloatVector b0 = FloatVector.fromMemorySegment(S, b, (bj + (long) 0 * ldb + p) * Float.BYTES, NO);
+            s00 = a0.fma(b0, s00);
+            s10 = a1.fma(b0, s10);
+            s20 = a2.fma(b0, s20);
+            s30 = a3.fma(b0, s30);
+            FloatVector b1 = FloatVector.fromMemorySegment(S, b, (bj + (long) 1 * ldb + p) * Float.BYTES, NO);
+            s01 = a0.fma(b1, s01);
+            s11 = a1.fma(b1, s11);
+            s21 = a2.fma(b1, s21);
+            s31 = a3.fma(b1, s31);
+            FloatVector b2 = FloatVector.fromMemorySegment(S, b, (bj + (long) 2 * ldb + p) * Float.BYTES, NO);
+            s02 = a0.fma(b2, s02);
+            s12 = a1.fma(b2, s12);
+            s22 = a2.fma(b2, s22);
+            s32 = a3.fma(b2, s32);
+        }
+        add(c, ci + (long) 0 * ldc + 0, alpha * (s00.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 0 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(c, ci + (long) 0 * ldc + 1, alpha * (s01.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 0 * lda, b, bj + (long) 1 * ldb, upper, len)));
+        add(c, ci + (long) 0 * ldc + 2, alpha * (s02.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 0 * lda, b, bj + (long) 2 * ldb, upper, len)));
+        add(c, ci + (long) 1 * ldc + 0, alpha * (s10.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 1 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(c, ci + (long) 1 * ldc + 1, alpha * (s11.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 1 * lda, b, bj + (long) 1 * ldb, upper, len)));
+        add(c, ci + (long) 1 * ldc + 2, alpha * (s12.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 1 * lda, b, bj + (long) 2 * ldb, upper, len)));
+        add(c, ci + (long) 2 * ldc + 0, alpha * (s20.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 2 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(c, ci + (long) 2 * ldc + 1, alpha * (s21.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 2 * lda, b, bj + (long) 1 * ldb, upper, len)));
+        add(c, ci + (long) 2 * ldc + 2, alpha * (s22.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 2 * lda, b, bj + (long) 2 * ldb, upper, len)));
+        add(c, ci + (long) 3 * ldc + 0, alpha * (s30.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 3 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(c, ci + (long) 3 * ldc + 1, alpha * (s31.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 3 * lda, b, bj + (long) 1 * ldb, upper, len)));
+        add(c, ci + (long) 3 * ldc + 2, alpha * (s32.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 3 * lda, b, bj + (long) 2 * ldb, upper, len)));
+    }
+
+    /** C[1x3 tile] += alpha · A[i0.., p0:p1]·B[j0.., p0:p1]ᵀ, rows contiguous along p (dot products). */
+    static void dot1x3(MemorySegment a, long ai, int lda, MemorySegment b, long bj, int ldb, int len, MemorySegment c, long ci, int ldc, float alpha) {
+        FloatVector s00 = FloatVector.zero(S), s01 = FloatVector.zero(S), s02 = FloatVector.zero(S);
+        int upper = len - len % L;
+        for (int p = 0; p < upper; p += L) {
+            FloatVector a0 = FloatVector.fromMemorySegment(S, a, (ai + (long) 0 * lda + p) * Float.BYTES, NO);
+            FloatVector b0 = FloatVector.fromMemorySegment(S, b, (bj + (long) 0 * ldb + p) * Float.BYTES, NO);
+            s00 = a0.fma(b0, s00);
+            FloatVector b1 = FloatVector.fromMemorySegment(S, b, (bj + (long) 1 * ldb + p) * Float.BYTES, NO);
+            s01 = a0.fma(b1, s01);
+            FloatVector b2 = FloatVector.fromMemorySegment(S, b, (bj + (long) 2 * ldb + p) * Float.BYTES, NO);
+            s02 = a0.fma(b2, s02);
+        }
+        add(c, ci + (long) 0 * ldc + 0, alpha * (s00.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 0 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(c, ci + (long) 0 * ldc + 1, alpha * (s01.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 0 * lda, b, bj + (long) 1 * ldb, upper, len)));
+        add(c, ci + (long) 0 * ldc + 2, alpha * (s02.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 0 * lda, b, bj + (long) 2 * ldb, upper, len)));
+    }
+
+    /** C[4x1 tile] += alpha · A[i0.., p0:p1]·B[j0.., p0:p1]ᵀ, rows contiguous along p (dot products). */
+    static void dot4x1(MemorySegment a, long ai, int lda, MemorySegment b, long bj, int ldb, int len, MemorySegment c, long ci, int ldc, float alpha) {
+        FloatVector s00 = FloatVector.zero(S);
+        FloatVector s10 = FloatVector.zero(S);
+        FloatVector s20 = FloatVector.zero(S);
+        FloatVector s30 = FloatVector.zero(S);
+        int upper = len - len % L;
+        for (int p = 0; p < upper; p += L) {
+            FloatVector a0 = FloatVector.fromMemorySegment(S, a, (ai + (long) 0 * lda + p) * Float.BYTES, NO);
+            FloatVector a1 = FloatVector.fromMemorySegment(S, a, (ai + (long) 1 * lda + p) * Float.BYTES, NO);
+            FloatVector a2 = FloatVector.fromMemorySegment(S, a, (ai + (long) 2 * lda + p) * Float.BYTES, NO);
+            FloatVector a3 = FloatVector.fromMemorySegment(S, a, (ai + (long) 3 * lda + p) * Float.BYTES, NO);
+            FloatVector b0 = FloatVector.fromMemorySegment(S, b, (bj + (long) 0 * ldb + p) * Float.BYTES, NO);
+            s00 = a0.fma(b0, s00);
+            s10 = a1.fma(b0, s10);
+            s20 = a2.fma(b0, s20);
+            s30 = a3.fma(b0, s30);
+        }
+        add(c, ci + (long) 0 * ldc + 0, alpha * (s00.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 0 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(c, ci + (long) 1 * ldc + 0, alpha * (s10.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 1 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(c, ci + (long) 2 * ldc + 0, alpha * (s20.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 2 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(c, ci + (long) 3 * ldc + 0, alpha * (s30.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 3 * lda, b, bj + (long) 0 * ldb, upper, len)));
+    }
+
+    /** C[1x1 tile] += alpha · A[i0.., p0:p1]·B[j0.., p0:p1]ᵀ, rows contiguous along p (dot products). */
+    static void dot1x1(MemorySegment a, long ai, int lda, MemorySegment b, long bj, int ldb, int len, MemorySegment c, long ci, int ldc, float alpha) {
+        FloatVector s00 = FloatVector.zero(S);
+        int upper = len - len % L;
+        for (int p = 0; p < upper; p += L) {
+            FloatVector a0 = FloatVector.fromMemorySegment(S, a, (ai + (long) 0 * lda + p) * Float.BYTES, NO);
+            FloatVector b0 = FloatVector.fromMemorySegment(S, b, (bj + (long) 0 * ldb + p) * Float.BYTES, NO);
+            s00 = a0.fma(b0, s00);
+        }
+        add(c, ci + (long) 0 * ldc + 0, alpha * (s00.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 0 * lda, b, bj + (long) 0 * ldb, upper, len)));
+    }
 }
