@@ -34,7 +34,7 @@ final class VectorGemm {
             FloatVector vb = FloatVector.fromMemorySegment(S, b, (bj + p) * Float.BYTES, NO);
             acc = va.fma(vb, acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD) + Gemm.dotScalar(k, a, ai, b, bj, upper);
+        return VectorKernels.sumLanes(acc) + Gemm.dotScalar(k, a, ai, b, bj, upper);
     }
 
     /**
@@ -232,18 +232,18 @@ final class VectorGemm {
             s22 = a2.fma(b2, s22);
             s32 = a3.fma(b2, s32);
         }
-        add(c, ci + (long) 0 * ldc + 0, alpha * (s00.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 0 * lda, b, bj + (long) 0 * ldb, upper, len)));
-        add(c, ci + (long) 0 * ldc + 1, alpha * (s01.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 0 * lda, b, bj + (long) 1 * ldb, upper, len)));
-        add(c, ci + (long) 0 * ldc + 2, alpha * (s02.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 0 * lda, b, bj + (long) 2 * ldb, upper, len)));
-        add(c, ci + (long) 1 * ldc + 0, alpha * (s10.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 1 * lda, b, bj + (long) 0 * ldb, upper, len)));
-        add(c, ci + (long) 1 * ldc + 1, alpha * (s11.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 1 * lda, b, bj + (long) 1 * ldb, upper, len)));
-        add(c, ci + (long) 1 * ldc + 2, alpha * (s12.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 1 * lda, b, bj + (long) 2 * ldb, upper, len)));
-        add(c, ci + (long) 2 * ldc + 0, alpha * (s20.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 2 * lda, b, bj + (long) 0 * ldb, upper, len)));
-        add(c, ci + (long) 2 * ldc + 1, alpha * (s21.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 2 * lda, b, bj + (long) 1 * ldb, upper, len)));
-        add(c, ci + (long) 2 * ldc + 2, alpha * (s22.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 2 * lda, b, bj + (long) 2 * ldb, upper, len)));
-        add(c, ci + (long) 3 * ldc + 0, alpha * (s30.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 3 * lda, b, bj + (long) 0 * ldb, upper, len)));
-        add(c, ci + (long) 3 * ldc + 1, alpha * (s31.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 3 * lda, b, bj + (long) 1 * ldb, upper, len)));
-        add(c, ci + (long) 3 * ldc + 2, alpha * (s32.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 3 * lda, b, bj + (long) 2 * ldb, upper, len)));
+        add(c, ci + (long) 0 * ldc + 0, alpha * (VectorKernels.sumLanes(s00) + tail(a, ai + (long) 0 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(c, ci + (long) 0 * ldc + 1, alpha * (VectorKernels.sumLanes(s01) + tail(a, ai + (long) 0 * lda, b, bj + (long) 1 * ldb, upper, len)));
+        add(c, ci + (long) 0 * ldc + 2, alpha * (VectorKernels.sumLanes(s02) + tail(a, ai + (long) 0 * lda, b, bj + (long) 2 * ldb, upper, len)));
+        add(c, ci + (long) 1 * ldc + 0, alpha * (VectorKernels.sumLanes(s10) + tail(a, ai + (long) 1 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(c, ci + (long) 1 * ldc + 1, alpha * (VectorKernels.sumLanes(s11) + tail(a, ai + (long) 1 * lda, b, bj + (long) 1 * ldb, upper, len)));
+        add(c, ci + (long) 1 * ldc + 2, alpha * (VectorKernels.sumLanes(s12) + tail(a, ai + (long) 1 * lda, b, bj + (long) 2 * ldb, upper, len)));
+        add(c, ci + (long) 2 * ldc + 0, alpha * (VectorKernels.sumLanes(s20) + tail(a, ai + (long) 2 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(c, ci + (long) 2 * ldc + 1, alpha * (VectorKernels.sumLanes(s21) + tail(a, ai + (long) 2 * lda, b, bj + (long) 1 * ldb, upper, len)));
+        add(c, ci + (long) 2 * ldc + 2, alpha * (VectorKernels.sumLanes(s22) + tail(a, ai + (long) 2 * lda, b, bj + (long) 2 * ldb, upper, len)));
+        add(c, ci + (long) 3 * ldc + 0, alpha * (VectorKernels.sumLanes(s30) + tail(a, ai + (long) 3 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(c, ci + (long) 3 * ldc + 1, alpha * (VectorKernels.sumLanes(s31) + tail(a, ai + (long) 3 * lda, b, bj + (long) 1 * ldb, upper, len)));
+        add(c, ci + (long) 3 * ldc + 2, alpha * (VectorKernels.sumLanes(s32) + tail(a, ai + (long) 3 * lda, b, bj + (long) 2 * ldb, upper, len)));
     }
 
     /** C[1x3 tile] += alpha · A[i0.., p0:p1]·B[j0.., p0:p1]ᵀ, rows contiguous along p (dot products). */
@@ -259,9 +259,9 @@ final class VectorGemm {
             FloatVector b2 = FloatVector.fromMemorySegment(S, b, (bj + (long) 2 * ldb + p) * Float.BYTES, NO);
             s02 = a0.fma(b2, s02);
         }
-        add(c, ci + (long) 0 * ldc + 0, alpha * (s00.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 0 * lda, b, bj + (long) 0 * ldb, upper, len)));
-        add(c, ci + (long) 0 * ldc + 1, alpha * (s01.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 0 * lda, b, bj + (long) 1 * ldb, upper, len)));
-        add(c, ci + (long) 0 * ldc + 2, alpha * (s02.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 0 * lda, b, bj + (long) 2 * ldb, upper, len)));
+        add(c, ci + (long) 0 * ldc + 0, alpha * (VectorKernels.sumLanes(s00) + tail(a, ai + (long) 0 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(c, ci + (long) 0 * ldc + 1, alpha * (VectorKernels.sumLanes(s01) + tail(a, ai + (long) 0 * lda, b, bj + (long) 1 * ldb, upper, len)));
+        add(c, ci + (long) 0 * ldc + 2, alpha * (VectorKernels.sumLanes(s02) + tail(a, ai + (long) 0 * lda, b, bj + (long) 2 * ldb, upper, len)));
     }
 
     /** C[4x1 tile] += alpha · A[i0.., p0:p1]·B[j0.., p0:p1]ᵀ, rows contiguous along p (dot products). */
@@ -282,10 +282,10 @@ final class VectorGemm {
             s20 = a2.fma(b0, s20);
             s30 = a3.fma(b0, s30);
         }
-        add(c, ci + (long) 0 * ldc + 0, alpha * (s00.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 0 * lda, b, bj + (long) 0 * ldb, upper, len)));
-        add(c, ci + (long) 1 * ldc + 0, alpha * (s10.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 1 * lda, b, bj + (long) 0 * ldb, upper, len)));
-        add(c, ci + (long) 2 * ldc + 0, alpha * (s20.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 2 * lda, b, bj + (long) 0 * ldb, upper, len)));
-        add(c, ci + (long) 3 * ldc + 0, alpha * (s30.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 3 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(c, ci + (long) 0 * ldc + 0, alpha * (VectorKernels.sumLanes(s00) + tail(a, ai + (long) 0 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(c, ci + (long) 1 * ldc + 0, alpha * (VectorKernels.sumLanes(s10) + tail(a, ai + (long) 1 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(c, ci + (long) 2 * ldc + 0, alpha * (VectorKernels.sumLanes(s20) + tail(a, ai + (long) 2 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(c, ci + (long) 3 * ldc + 0, alpha * (VectorKernels.sumLanes(s30) + tail(a, ai + (long) 3 * lda, b, bj + (long) 0 * ldb, upper, len)));
     }
 
     /** C[1x1 tile] += alpha · A[i0.., p0:p1]·B[j0.., p0:p1]ᵀ, rows contiguous along p (dot products). */
@@ -297,6 +297,6 @@ final class VectorGemm {
             FloatVector b0 = FloatVector.fromMemorySegment(S, b, (bj + (long) 0 * ldb + p) * Float.BYTES, NO);
             s00 = a0.fma(b0, s00);
         }
-        add(c, ci + (long) 0 * ldc + 0, alpha * (s00.reduceLanes(VectorOperators.ADD) + tail(a, ai + (long) 0 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(c, ci + (long) 0 * ldc + 0, alpha * (VectorKernels.sumLanes(s00) + tail(a, ai + (long) 0 * lda, b, bj + (long) 0 * ldb, upper, len)));
     }
 }

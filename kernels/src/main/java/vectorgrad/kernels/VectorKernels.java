@@ -148,11 +148,22 @@ final class VectorKernels {
         Elementwise.binaryRunScalar(op, a, ao, sa, b, bo, sb, out, oo, upper, n);
     }
 
+    /**
+     * The lanes of {@code v} added in lane order. Not {@code reduceLanes(ADD)}: its association order is
+     * unspecified and differs between the interpreter and C2's intrinsic, so the same call gave different
+     * bits before and after JIT compilation (seen as a training run that did not repeat itself).
+     */
+    static float sumLanes(FloatVector v) {
+        float s = v.lane(0);
+        for (int i = 1; i < LANES; i++) s += v.lane(i);
+        return s;
+    }
+
     static float sum(MemorySegment in, long off, long n) {
         long upper = n - n % LANES;
         FloatVector acc = FloatVector.zero(S);
         for (long i = 0; i < upper; i += LANES) acc = acc.add(load(in, off + i));
-        return acc.reduceLanes(VectorOperators.ADD) + Elementwise.sumScalar(in, off, upper, n);
+        return VectorKernels.sumLanes(acc) + Elementwise.sumScalar(in, off, upper, n);
     }
 
     /** Running max and first argmax over k of {@code in[o*n*inner + k*inner + i]}, vectorised over i. */

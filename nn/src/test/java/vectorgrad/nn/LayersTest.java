@@ -82,6 +82,43 @@ class LayersTest {
         assertSame(y, drop.forward(y));
     }
 
+    /**
+     * The same forward and backward, repeated while the JIT compiles the kernels, gives the same bits
+     * every time (this once failed: reduceLanes(ADD) sums in a different order once compiled).
+     */
+    @Test
+    void repeatsBitForBitAcrossJitCompilation() {
+        Tensor.manualSeed(3);
+        Classifier m = new Classifier();
+        m.eval();
+        Tensor x = Tensor.rand(3, 1, 28, 28);
+        Tensor y = Tensor.ofInts(new int[] {1, 7, 9}, 3);
+        float[] first = null;
+        for (int run = 0; run < 40; run++) {
+            m.zeroGrad();
+            Tensor e = Functional.crossEntropy(m.f.forward(x), y);
+            e.backward();
+            float[] now = concat(e, m);
+            if (first == null) first = now;
+            else assertArrayEquals(first, now, 0f, "run " + run);
+        }
+    }
+
+    private static float[] concat(Tensor e, Module m) {
+        java.util.List<float[]> parts = new java.util.ArrayList<>();
+        parts.add(new float[] {e.item()});
+        for (Parameter p : m.parameters()) parts.add(p.grad().toFloatArray());
+        int n = 0;
+        for (float[] p : parts) n += p.length;
+        float[] out = new float[n];
+        int o = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, out, o, p.length);
+            o += p.length;
+        }
+        return out;
+    }
+
     @Test
     void reprNamesTheLayers() {
         String s = seedModel().toString();
