@@ -124,6 +124,7 @@ public final class SafeTensors {
             for (Entry e : entries) {
                 ByteBuffer buf = ByteBuffer.allocate((int) (e.end() - e.begin())).order(ByteOrder.LITTLE_ENDIAN);
                 readFully(ch, buf, dataStart + e.begin(), file);
+                buf.flip();
                 int n = (int) ((e.end() - e.begin()) / e.width());
                 if (e.dtype() == DType.FLOAT32) {
                     float[] v = new float[n];
