@@ -1,0 +1,165 @@
+package vectorgrad.examples;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vectorgrad.autograd.Tensor;
+import vectorgrad.nn.io.SafeTensors;
+
+/** The mnist command end to end on small IDX files it writes: train, resume, eval, classify, errors. */
+class MnistCommandTest {
+    @TempDir Path dir;
+
+    record Run(int status, String out, String err) {}
+
+    static synchronized Run run(String... args) {
+        PrintStream oldOut = System.out, oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int status = Main.run(args);
+            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    /** 60 training and 20 test images: digit-like blobs whose position depends on the label. */
+    static void writeData(Path root, int train, int test) throws IOException {
+        for (String split : new String[] {"train", "t10k"}) {
+            int n = split.equals("train") ? train : test;
+            byte[] px = new byte[n * 784], lb = new byte[n];
+            for (int i = 0; i < n; i++) {
+                int label = i % 10;
+                lb[i] = (byte) label;
+                for (int y = 0; y < 28; y++) for (int x = 0; x < 28; x++) {
+                    boolean on = Math.abs(y - (4 + 2 * label)) < 3 && Math.abs(x - (6 + (i * 7) % 16)) < 4;
+                    px[i * 784 + y * 28 + x] = (byte) (on ? 200 + (i % 50) : (i * 31 + x) % 20);
+                }
+            }
+            Files.write(root.resolve(split + "-images-idx3-ubyte"), idx(new int[] {n, 28, 28}, px));
+            Files.write(root.resolve(split + "-labels-idx1-ubyte"), idx(new int[] {n}, lb));
+        }
+    }
+
+    static byte[] idx(int[] dims, byte[] data) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        o.writeBytes(new byte[] {0, 0, 8, (byte) dims.length});
+        for (int d : dims) o.writeBytes(new byte[] {(byte) (d >>> 24), (byte) (d >>> 16), (byte) (d >>> 8), (byte) d});
+        o.writeBytes(data);
+        return o.toByteArray();
+    }
+
+    @BeforeEach
+    void data() throws IOException {
+        writeData(dir, 60, 20);
+    }
+
+    private static String lastLine(String s) {
+        String t = s.strip();
+        return t.substring(t.lastIndexOf('\n') + 1);
+    }
+
+    private static double field(String json, String name) {
+        Matcher m = Pattern.compile("\"" + name + "\":([-0-9.eE]+)").matcher(json);
+        assertTrue(m.find(), name + " in " + json);
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void trainsWithProgressAndJson() {
+        Run r = run("mnist", "train", "--data", dir.toString(), "--epochs", "2", "--batch-size", "5", "--json", "--threads", "2");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("epoch=0 batch=0/12 loglik="), r.out());
+        assertTrue(r.out().contains("epoch=1 batch=0/12"), r.out());
+        String json = lastLine(r.out());
+        assertEquals(24, (long) field(json, "steps"));
+        double acc = field(json, "test_accuracy");
+        assertTrue(acc >= 0 && acc <= 1);
+        assertTrue(field(json, "images_per_s") > 0);
+    }
+
+    /** Stopped after 7 steps and resumed, the run ends where one uninterrupted run of 15 steps ends. */
+    @Test
+    void resumingContinuesTheSameTrajectory() throws IOException {
+        Path whole = dir.resolve("whole.safetensors"), part = dir.resolve("part.safetensors");
+        String d = dir.toString();
+        assertEquals(0, run("mnist", "train", "--data", d, "--max-steps", "15", "--checkpoint", whole.toString(), "--shuffle", "--seed", "3").status());
+        assertEquals(0, run("mnist", "train", "--data", d, "--max-steps", "7", "--checkpoint", part.toString(), "--shuffle", "--seed", "3").status());
+        Run resumed = run("mnist", "train", "--data", d, "--max-steps", "15", "--checkpoint", part.toString(), "--resume", "--shuffle", "--seed", "3");
+        assertEquals(0, resumed.status(), resumed.err());
+        assertTrue(resumed.out().contains("resumed from"), resumed.out());
+        Map<String, Tensor> a = SafeTensors.read(whole).tensors(), b = SafeTensors.read(part).tensors();
+        assertEquals(a.keySet(), b.keySet());
+        for (String k : a.keySet()) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
+        assertTrue(a.containsKey("f.0.weight") && a.containsKey("optimizer.f.0.weight.exp_avg"));
+    }
+
+    @Test
+    void evalAndClassifyReadTheCheckpoint() throws IOException {
+        Path ckpt = dir.resolve("m.safetensors");
+        assertEquals(0, run("mnist", "train", "--data", dir.toString(), "--max-steps", "5", "--checkpoint", ckpt.toString()).status());
+        Run ev = run("mnist", "eval", "--checkpoint", ckpt.toString(), "--data", dir.toString(), "--json");
+        assertEquals(0, ev.status(), ev.err());
+        String json = lastLine(ev.out());
+        assertTrue(json.matches("\\{\"accuracy\":[0-9.]+,\"per_class\":\\[.*],\"confusion\":\\[(\\[[0-9,]+],?){10}]}"), json);
+        Run cl = run("mnist", "classify", "--checkpoint", ckpt.toString(), "--data", dir.toString(), "--index", "11", "--json");
+        assertEquals(0, cl.status(), cl.err());
+        assertTrue(cl.out().contains("training image 11 (label 1)"), cl.out());
+        double total = 0;
+        Matcher m = Pattern.compile("\"probabilities\":\\[([^]]*)]").matcher(lastLine(cl.out()));
+        assertTrue(m.find());
+        for (String p : m.group(1).split(",")) total += Double.parseDouble(p);
+        assertEquals(1.0, total, 1e-4);
+        BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+        img.getRaster().setSample(14, 14, 0, 255);
+        Path png = dir.resolve("digit.png");
+        ImageIO.write(img, "png", png.toFile());
+        Run fromPng = run("mnist", "classify", "--checkpoint", ckpt.toString(), "--image", png.toString());
+        assertEquals(0, fromPng.status(), fromPng.err());
+        assertTrue(fromPng.out().contains("<- predicted"), fromPng.out());
+    }
+
+    private void assertOneLineError(Run r, String... fragments) {
+        assertEquals(2, r.status(), r.out() + r.err());
+        String err = r.err().strip();
+        err = err.substring(err.lastIndexOf("vectorgrad: "));
+        assertFalse(err.contains("\n"), "one line: " + err);
+        assertFalse(err.contains("Exception") || err.contains("\tat "), "no stack trace: " + err);
+        for (String f : fragments) assertTrue(err.contains(f), "'" + f + "' in: " + err);
+    }
+
+    @Test
+    void badInputIsAOneLineError() throws IOException {
+        assertOneLineError(run("mnist", "train", "--data", dir.resolve("nowhere").toString()), "nowhere", "no such data folder");
+        Files.write(dir.resolve("t10k-images-idx3-ubyte"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+        assertOneLineError(run("mnist", "train", "--data", dir.toString(), "--max-steps", "1"), "t10k-images-idx3-ubyte", "magic");
+        writeData(dir, 60, 20);
+        Path ckpt = dir.resolve("other.safetensors");
+        SafeTensors.write(ckpt, Map.of("f.0.weight", Tensor.zeros(3)), null);
+        assertOneLineError(run("mnist", "eval", "--checkpoint", ckpt.toString(), "--data", dir.toString()), "other.safetensors", "f.0.weight");
+        assertOneLineError(run("mnist", "eval", "--checkpoint", dir.resolve("missing.safetensors").toString(), "--data", dir.toString()), "missing.safetensors");
+        assertOneLineError(run("mnist", "train", "--data", dir.toString(), "--max-steps", "1", "--checkpoint", dir.resolve("no/dir/x.safetensors").toString()),
+                "x.safetensors", "cannot write");
+        assertOneLineError(run("mnist", "classify", "--checkpoint", ckpt.toString()), "--index");
+        assertOneLineError(run("mnist", "train", "--resume"), "--checkpoint");
+    }
+}
