@@ -22,7 +22,7 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("--help")) {
-            System.out.println("usage: vectorgrad bench linreg|gemm [--threads N] [--json] [--long]\n"
+            System.out.println("usage: vectorgrad bench linreg|gemm|train [--threads N] [--json] [--long]\n"
                     + "       vectorgrad bench jmh <JMH options>   (e.g. jmh -l to list benchmarks)");
             System.exit(args.length == 0 ? 2 : 0);
         }
@@ -52,7 +52,8 @@ public final class BenchMain {
         switch (args[0]) {
             case "linreg" -> linreg(threads, json, longRun);
             case "gemm" -> gemm(threads, json, longRun);
-            default -> fail("unknown suite '" + args[0] + "' (suites: linreg, gemm)");
+            case "train" -> train(threads, json, longRun);
+            default -> fail("unknown suite '" + args[0] + "' (suites: linreg, gemm, train)");
         }
     }
 
@@ -106,6 +107,27 @@ public final class BenchMain {
             System.out.printf(Locale.ROOT, "%-18s %6s %6s %6s %4s %9.1f %9.1f%n", impl, p[0], p[1], p[2], p[3], g, e);
             rows.add(String.format(Locale.ROOT, "{\"impl\":\"%s\",\"m\":%s,\"n\":%s,\"k\":%s,\"op\":\"%s\",\"threads\":%d,\"gflops\":%.2f}",
                     impl, p[0], p[1], p[2], p[3], t, g));
+        }
+        if (json) System.out.println("[" + String.join(",", rows) + "]");
+    }
+
+    private static void train(int threads, boolean json, boolean longRun) throws RunnerException {
+        List<RunResult> results = new ArrayList<>(new Runner(options(TrainStepBenchmark.class.getName(), threads, longRun).build()).run());
+        results.sort(java.util.Comparator.comparingInt(r -> Integer.parseInt(r.getParams().getParam("batch"))));
+        List<String> rows = new ArrayList<>();
+        System.out.println();
+        System.out.printf(Locale.ROOT, "MNIST training step (forward, loss, backward, Adam), %d thread(s), kernels: %s%n", threads, Simd.describe());
+        System.out.printf(Locale.ROOT, "%6s %12s %10s %8s %14s%n", "batch", "images/s", "ms/step", "±", "new native B/step");
+        for (RunResult r : results) {
+            int batch = Integer.parseInt(r.getParams().getParam("batch"));
+            double ms = r.getPrimaryResult().getScore(), err = r.getPrimaryResult().getScoreError();
+            double ips = batch * 1000.0 / ms;
+            var bytes = r.getSecondaryResults().get("nativeBytes");
+            var steps = r.getSecondaryResults().get("steps");
+            double perStep = bytes == null || steps == null || steps.getScore() == 0 ? Double.NaN : bytes.getScore() / steps.getScore();
+            System.out.printf(Locale.ROOT, "%6d %12.0f %10.3f %8.3f %14.1f%n", batch, ips, ms, err, perStep);
+            rows.add(String.format(Locale.ROOT, "{\"batch\":%d,\"threads\":%d,\"images_per_s\":%.1f,\"ms_per_step\":%.4f,\"native_bytes_per_step\":%s}",
+                    batch, threads, ips, ms, Double.isNaN(perStep) ? "null" : String.format(Locale.ROOT, "%.1f", perStep)));
         }
         if (json) System.out.println("[" + String.join(",", rows) + "]");
     }
