@@ -241,9 +241,15 @@ public final class Conv {
                         int iy = oy * g.strideH() - g.padH() + i * g.dilH();
                         if (iy < 0 || iy >= g.h()) continue;
                         int src = row + oy * ow, dst = plane + iy * g.w();
-                        for (int ox = 0; ox < ow; ox++) {
-                            int ix = ox * g.strideW() + ix0;
-                            if (ix >= 0 && ix < g.w()) img[dst + ix] += col[src + ox];
+                        if (g.strideW() == 1 && ix0 >= 0 && ix0 + ow <= g.w()) {
+                            // the common case: one straight run, no per-element bounds test
+                            int d0 = dst + ix0;
+                            for (int ox = 0; ox < ow; ox++) img[d0 + ox] += col[src + ox];
+                        } else {
+                            for (int ox = 0; ox < ow; ox++) {
+                                int ix = ox * g.strideW() + ix0;
+                                if (ix >= 0 && ix < g.w()) img[dst + ix] += col[src + ox];
+                            }
                         }
                     }
                 }

@@ -148,6 +148,27 @@ public final class Elementwise {
             out.setAtIndex(F, outOff, binaryScalar(op, a.getAtIndex(F, aOff), b.getAtIndex(F, bOff)));
             return;
         }
+        // Merge adjacent dimensions that both operands walk the same way (contiguously, or both repeated):
+        // a [B, C, 12, 12] times a [B, C, 1, 1] mask becomes runs of 144, long enough to vectorise.
+        int[] cs = new int[rank];
+        long[] ca = new long[rank], cb = new long[rank];
+        int merged = 0;
+        for (int d = 0; d < rank; d++) {
+            if (merged > 0 && mergeable(cs[merged - 1], ca[merged - 1], cb[merged - 1], shape[d], aStrides[d], bStrides[d])) {
+                cs[merged - 1] *= shape[d];
+                ca[merged - 1] = aStrides[d];
+                cb[merged - 1] = bStrides[d];
+            } else {
+                cs[merged] = shape[d];
+                ca[merged] = aStrides[d];
+                cb[merged] = bStrides[d];
+                merged++;
+            }
+        }
+        shape = java.util.Arrays.copyOf(cs, merged);
+        aStrides = java.util.Arrays.copyOf(ca, merged);
+        bStrides = java.util.Arrays.copyOf(cb, merged);
+        rank = merged;
         int inner = shape[rank - 1];
         long sa = aStrides[rank - 1], sb = bStrides[rank - 1];
         int[] idx = new int[rank];
@@ -168,6 +189,13 @@ public final class Elementwise {
                 idx[d] = 0;
             }
         }
+    }
+
+    /** Whether dimension (n1, sa1, sb1) can absorb the next one (n2, sa2, sb2) for both operands. */
+    private static boolean mergeable(int n1, long sa1, long sb1, int n2, long sa2, long sb2) {
+        boolean a = (sa1 == 0 && sa2 == 0) || (sa1 == sa2 * n2 && sa2 != 0);
+        boolean b = (sb1 == 0 && sb2 == 0) || (sb1 == sb2 * n2 && sb2 != 0);
+        return a && b;
     }
 
     static void binaryRunScalar(Binary op, MemorySegment a, long ao, long sa, MemorySegment b, long bo, long sb,

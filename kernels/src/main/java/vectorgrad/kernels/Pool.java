@@ -77,7 +77,8 @@ public final class Pool {
      * The MNIST model's pooling: 2x2 windows, stride 2, no padding. Written as selects rather than
      * branches (C2 emits conditional moves): on real activations the comparisons are unpredictable, and
      * the branchy form spent most of its time in mispredictions. Same order and tie rule as the generic
-     * loop (row by row, strictly greater wins); a window holding a NaN takes the generic path.
+     * loop (row by row, strictly greater wins); one well-predicted test sends a window holding a NaN
+     * aside.
      */
     private static void pool2x2(float[] in, int w, int oh, int ow, float[] out, int[] idx) {
         for (int oy = 0; oy < oh; oy++) {
@@ -85,11 +86,15 @@ public final class Pool {
             for (int ox = 0; ox < ow; ox++) {
                 int a = r0 + 2 * ox, b = r1 + 2 * ox;
                 float v0 = in[a], v1 = in[a + 1], v2 = in[b], v3 = in[b + 1];
-                if (v0 != v0 || v1 != v1 || v2 != v2 || v3 != v3) {
-                    int bi = v0 != v0 ? a : v1 != v1 ? a + 1 : v2 != v2 ? b : b + 1;
-                    out[oy * ow + ox] = Float.NaN;
-                    idx[oy * ow + ox] = bi;
-                    continue;
+                float any = v0 + v1 + v2 + v3;
+                if (any != any) {
+                    // a NaN in the window (or infinities of both signs): the first NaN wins, as the generic loop
+                    int bi = v0 != v0 ? a : v1 != v1 ? a + 1 : v2 != v2 ? b : v3 != v3 ? b + 1 : -1;
+                    if (bi >= 0) {
+                        out[oy * ow + ox] = Float.NaN;
+                        idx[oy * ow + ox] = bi;
+                        continue;
+                    }
                 }
                 boolean c1 = v1 > v0;
                 float best = c1 ? v1 : v0;

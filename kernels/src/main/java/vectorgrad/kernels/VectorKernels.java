@@ -122,7 +122,7 @@ final class VectorKernels {
                 case SUB -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i), y = load(b, bo + i); store(x.sub(y), out, oo + i); } }
                 case MUL -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i), y = load(b, bo + i); store(x.mul(y), out, oo + i); } }
                 case DIV -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i), y = load(b, bo + i); store(x.div(y), out, oo + i); } }
-                case RELU_BACKWARD -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i), y = load(b, bo + i); store(x.blend(0f, y.compare(VectorOperators.GT, 0f).not()), out, oo + i); } }
+                case RELU_BACKWARD -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i), y = load(b, bo + i); store(FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f)), out, oo + i); } }
             }
         } else if (sa == 0 && sb == 1) {
             FloatVector x = FloatVector.broadcast(S, a.getAtIndex(Elementwise.F, ao));
@@ -131,7 +131,7 @@ final class VectorKernels {
                 case SUB -> { for (long i = 0; i < upper; i += LANES) { FloatVector y = load(b, bo + i); store(x.sub(y), out, oo + i); } }
                 case MUL -> { for (long i = 0; i < upper; i += LANES) { FloatVector y = load(b, bo + i); store(x.mul(y), out, oo + i); } }
                 case DIV -> { for (long i = 0; i < upper; i += LANES) { FloatVector y = load(b, bo + i); store(x.div(y), out, oo + i); } }
-                case RELU_BACKWARD -> { for (long i = 0; i < upper; i += LANES) { FloatVector y = load(b, bo + i); store(x.blend(0f, y.compare(VectorOperators.GT, 0f).not()), out, oo + i); } }
+                case RELU_BACKWARD -> { for (long i = 0; i < upper; i += LANES) { FloatVector y = load(b, bo + i); store(FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f)), out, oo + i); } }
             }
         } else if (sa == 1 && sb == 0) {
             FloatVector y = FloatVector.broadcast(S, b.getAtIndex(Elementwise.F, bo));
@@ -140,7 +140,7 @@ final class VectorKernels {
                 case SUB -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i); store(x.sub(y), out, oo + i); } }
                 case MUL -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i); store(x.mul(y), out, oo + i); } }
                 case DIV -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i); store(x.div(y), out, oo + i); } }
-                case RELU_BACKWARD -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i); store(x.blend(0f, y.compare(VectorOperators.GT, 0f).not()), out, oo + i); } }
+                case RELU_BACKWARD -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i); store(FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f)), out, oo + i); } }
             }
         } else {
             upper = 0; // both repeated: a run of one value, the scalar body does it
