@@ -63,7 +63,8 @@ public final class Pool {
                 MemorySegment.copy(x, F, (long) pl * inPlane * Float.BYTES, in, 0, inPlane);
                 if (g.kh() == 2 && g.kw() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0 && g.padW() == 0
                         && g.dilH() == 1 && g.dilW() == 1) {
-                    pool2x2(in, g.w(), oh, ow, o, ix);
+                    int done = Simd.VECTOR_AVAILABLE ? VectorPool.pool2x2(in, g.w(), oh, ow, o, ix, corners(g, oh, ow)) : 0;
+                    pool2x2(in, g.w(), oh, ow, o, ix, done);
                 } else {
                     poolGeneric(g, in, oh, ow, o, ix);
                 }
@@ -80,10 +81,11 @@ public final class Pool {
      * loop (row by row, strictly greater wins); one well-predicted test sends a window holding a NaN
      * aside.
      */
-    private static void pool2x2(float[] in, int w, int oh, int ow, float[] out, int[] idx) {
-        for (int oy = 0; oy < oh; oy++) {
+    static void pool2x2(float[] in, int w, int oh, int ow, float[] out, int[] idx, int fromWindow) {
+        for (int win = fromWindow; win < oh * ow; win++) {
+            int oy = win / ow, ox = win % ow;
             int r0 = 2 * oy * w, r1 = r0 + w;
-            for (int ox = 0; ox < ow; ox++) {
+            {
                 int a = r0 + 2 * ox, b = r1 + 2 * ox;
                 float v0 = in[a], v1 = in[a + 1], v2 = in[b], v3 = in[b + 1];
                 float any = v0 + v1 + v2 + v3;
@@ -109,6 +111,13 @@ public final class Pool {
                 idx[oy * ow + ox] = bi;
             }
         }
+    }
+
+    /** Top-left corner of every 2x2 window of a plane, in output order (the vector path's gather map). */
+    private static int[] corners(Geometry g, int oh, int ow) {
+        int[] c = new int[oh * ow];
+        for (int oy = 0; oy < oh; oy++) for (int ox = 0; ox < ow; ox++) c[oy * ow + ox] = 2 * oy * g.w() + 2 * ox;
+        return c;
     }
 
     private static void poolGeneric(Geometry g, float[] in, int oh, int ow, float[] out, int[] idx) {

@@ -139,6 +139,33 @@ class ConvPoolSoftmaxTest {
         }
     }
 
+    /** The MNIST model's 2x2 pooling (the vector path): ties keep the first in row order, a NaN wins. */
+    @Test
+    void pool2x2KeepsTheScalarRuleForTiesAndNaN() {
+        int planes = 3, h = 24, w = 24;
+        Pool.Geometry g = new Pool.Geometry(planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, false);
+        float[] x = new float[planes * h * w];
+        for (int i = 0; i < x.length; i++) x[i] = rnd.nextInt(3); // many ties
+        for (int i = 0; i < 20; i++) x[rnd.nextInt(x.length)] = Float.NaN;
+        MemorySegment out = Mem.zeros(planes * 144), idx = Mem.zeros(planes * 144);
+        Pool.maxForward(g, Mem.of(x), out, idx);
+        float[] got = Mem.read(out, planes * 144);
+        int[] gi = new int[planes * 144];
+        MemorySegment.copy(idx, ValueLayout.JAVA_INT, 0, gi, 0, gi.length);
+        for (int pl = 0; pl < planes; pl++) for (int oy = 0; oy < 12; oy++) for (int ox = 0; ox < 12; ox++) {
+            float best = Float.NEGATIVE_INFINITY;
+            int bi = -1;
+            for (int i = 0; i < 2; i++) for (int j = 0; j < 2; j++) {
+                int at = (2 * oy + i) * w + 2 * ox + j;
+                float v = x[pl * h * w + at];
+                if (bi < 0 || v > best || (v != v && best == best)) { best = v; bi = at; }
+            }
+            int o = (pl * 12 + oy) * 12 + ox;
+            assertEquals(bi, gi[o], "index of window " + o);
+            assertEquals(Float.floatToIntBits(best), Float.floatToIntBits(got[o]), "value of window " + o);
+        }
+    }
+
     @Test
     void poolOutputSizeFollowsPyTorch() {
         assertEquals(12, new Pool.Geometry(1, 24, 24, 2, 2, 2, 2, 0, 0, 1, 1, false).outH());
