@@ -62,7 +62,8 @@ public final class Pool {
             for (int pl = from; pl < to; pl++) {
                 MemorySegment.copy(x, F, (long) pl * inPlane * Float.BYTES, in, 0, inPlane);
                 if (g.kh() == 2 && g.kw() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0 && g.padW() == 0
-                        && g.dilH() == 1 && g.dilW() == 1) {
+                        && g.dilH() == 1 && g.dilW() == 1 && 2 * oh <= g.h() && 2 * ow <= g.w()) {
+                    // every window lies inside the plane (ceil mode can add windows hanging off the edge)
                     int done = Simd.VECTOR_AVAILABLE ? VectorPool.pool2x2(in, g.w(), oh, ow, o, ix, corners(g, oh, ow)) : 0;
                     pool2x2(in, g.w(), oh, ow, o, ix, done);
                 } else {
