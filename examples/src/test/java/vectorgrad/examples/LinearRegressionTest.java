@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
@@ -19,20 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 class LinearRegressionTest {
     @TempDir Path dir;
 
-    record Run(int status, String out, String err) {}
-
-    private static synchronized Run run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int status = Main.run(args);
-            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static Cli.Run run(String... args) {
+        return Cli.run(args);
     }
 
     private static double field(String json, String name) {
@@ -43,7 +28,7 @@ class LinearRegressionTest {
 
     @Test
     void defaultRunRecoversTheMaximumLikelihoodEstimate() {
-        Run r = run("linreg", "--json", "--print-every", "5000");
+        Cli.Run r = run("linreg", "--json", "--print-every", "5000");
         assertEquals(0, r.status(), r.err());
         String[] lines = r.out().strip().split("\n");
         String json = lines[lines.length - 1];
@@ -68,7 +53,7 @@ class LinearRegressionTest {
         Files.writeString(csv, sb.toString());
         LinearRegression.Data d = LinearRegression.readCsv(csv);
         assertEquals(50, d.x().length);
-        Run r = run("linreg", "--data", csv.toString(), "--steps", "20000", "--lr", "0.01", "--json", "--print-every", "0");
+        Cli.Run r = run("linreg", "--data", csv.toString(), "--steps", "20000", "--lr", "0.01", "--json", "--print-every", "0");
         assertEquals(0, r.status(), r.err());
         double[] mle = LinearRegression.closedForm(d);
         String json = r.out().strip().substring(r.out().strip().lastIndexOf('\n') + 1);
@@ -76,7 +61,7 @@ class LinearRegressionTest {
         assertEquals(mle[1], field(json, "beta"), 0.02);
     }
 
-    private void assertOneLineError(Run r, String... fragments) {
+    private void assertOneLineError(Cli.Run r, String... fragments) {
         assertEquals(2, r.status(), r.out() + r.err());
         String err = r.err().strip();
         assertFalse(err.contains("\n"), "one line: " + err);

@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -26,20 +24,8 @@ import vectorgrad.nn.io.SafeTensors;
 class MnistCommandTest {
     @TempDir Path dir;
 
-    record Run(int status, String out, String err) {}
-
-    static synchronized Run run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int status = Main.run(args);
-            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static Cli.Run run(String... args) {
+        return Cli.run(args);
     }
 
     /** 60 training and 20 test images: digit-like blobs whose position depends on the label. */
@@ -86,7 +72,7 @@ class MnistCommandTest {
 
     @Test
     void trainsWithProgressAndJson() {
-        Run r = run("mnist", "train", "--data", dir.toString(), "--epochs", "2", "--batch-size", "5", "--json", "--threads", "2");
+        Cli.Run r = run("mnist", "train", "--data", dir.toString(), "--epochs", "2", "--batch-size", "5", "--json", "--threads", "2");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("epoch=0 batch=0/12 loglik="), r.out());
         assertTrue(r.out().contains("epoch=1 batch=0/12"), r.out());
@@ -104,7 +90,7 @@ class MnistCommandTest {
         String d = dir.toString();
         assertEquals(0, run("mnist", "train", "--data", d, "--max-steps", "15", "--checkpoint", whole.toString(), "--shuffle", "--seed", "3").status());
         assertEquals(0, run("mnist", "train", "--data", d, "--max-steps", "7", "--checkpoint", part.toString(), "--shuffle", "--seed", "3").status());
-        Run resumed = run("mnist", "train", "--data", d, "--max-steps", "15", "--checkpoint", part.toString(), "--resume", "--shuffle", "--seed", "3");
+        Cli.Run resumed = run("mnist", "train", "--data", d, "--max-steps", "15", "--checkpoint", part.toString(), "--resume", "--shuffle", "--seed", "3");
         assertEquals(0, resumed.status(), resumed.err());
         assertTrue(resumed.out().contains("resumed from"), resumed.out());
         Map<String, Tensor> a = SafeTensors.read(whole).tensors(), b = SafeTensors.read(part).tensors();
@@ -117,11 +103,11 @@ class MnistCommandTest {
     void evalAndClassifyReadTheCheckpoint() throws IOException {
         Path ckpt = dir.resolve("m.safetensors");
         assertEquals(0, run("mnist", "train", "--data", dir.toString(), "--max-steps", "5", "--checkpoint", ckpt.toString()).status());
-        Run ev = run("mnist", "eval", "--checkpoint", ckpt.toString(), "--data", dir.toString(), "--json");
+        Cli.Run ev = run("mnist", "eval", "--checkpoint", ckpt.toString(), "--data", dir.toString(), "--json");
         assertEquals(0, ev.status(), ev.err());
         String json = lastLine(ev.out());
         assertTrue(json.matches("\\{\"accuracy\":[0-9.]+,\"per_class\":\\[.*],\"confusion\":\\[(\\[[0-9,]+],?){10}]}"), json);
-        Run cl = run("mnist", "classify", "--checkpoint", ckpt.toString(), "--data", dir.toString(), "--index", "11", "--json");
+        Cli.Run cl = run("mnist", "classify", "--checkpoint", ckpt.toString(), "--data", dir.toString(), "--index", "11", "--json");
         assertEquals(0, cl.status(), cl.err());
         assertTrue(cl.out().contains("training image 11 (label 1)"), cl.out());
         double total = 0;
@@ -133,12 +119,12 @@ class MnistCommandTest {
         img.getRaster().setSample(14, 14, 0, 255);
         Path png = dir.resolve("digit.png");
         ImageIO.write(img, "png", png.toFile());
-        Run fromPng = run("mnist", "classify", "--checkpoint", ckpt.toString(), "--image", png.toString());
+        Cli.Run fromPng = run("mnist", "classify", "--checkpoint", ckpt.toString(), "--image", png.toString());
         assertEquals(0, fromPng.status(), fromPng.err());
         assertTrue(fromPng.out().contains("<- predicted"), fromPng.out());
     }
 
-    private void assertOneLineError(Run r, String... fragments) {
+    private void assertOneLineError(Cli.Run r, String... fragments) {
         assertEquals(2, r.status(), r.out() + r.err());
         String err = r.err().strip();
         err = err.substring(err.lastIndexOf("vectorgrad: "));
