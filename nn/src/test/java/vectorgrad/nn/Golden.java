@@ -9,10 +9,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** Reads golden/torch_golden.txt (written by bench/scripts/torch_golden.py): {@code key<TAB>values}. */
-final class Golden {
+public final class Golden {
     private final Map<String, double[]> values = new HashMap<>();
 
-    Golden(String resource) {
+    public Golden(String resource) {
         try (InputStream in = Golden.class.getResourceAsStream(resource)) {
             if (in == null) throw new IllegalStateException("missing test resource " + resource);
             BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
@@ -30,7 +30,7 @@ final class Golden {
         }
     }
 
-    double[] get(String key) {
+    public double[] get(String key) {
         double[] v = values.get(key);
         if (v == null) throw new IllegalArgumentException("golden file has no key " + key);
         return v;
@@ -44,7 +44,7 @@ final class Golden {
     }
 
     /** Parity tolerance: 1e-5 relative, 1e-6 absolute for values near zero. */
-    static void assertMatches(double[] want, float[] got, String what) {
+    public static void assertMatches(double[] want, float[] got, String what) {
         if (want.length != got.length) throw new AssertionError(what + ": length " + got.length + ", PyTorch has " + want.length);
         for (int i = 0; i < want.length; i++) {
             if (!(Math.abs(want[i] - got[i]) <= 1e-6 + 1e-5 * Math.abs(want[i]))) {
