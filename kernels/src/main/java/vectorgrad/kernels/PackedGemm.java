@@ -94,11 +94,9 @@ final class PackedGemm {
                             } else {
                                 buf.tile.fill((byte) 0);
                                 VectorGemm.kernel(kc, buf.a, aPanel, buf.b, bPanel, buf.tile, 0, NR, alpha);
+                                // add the valid part of the scratch tile, a row at a time with vector adds
                                 for (int r = 0; r < mr; r++) {
-                                    for (int j = 0; j < nr; j++) {
-                                        long ci = cTile + (long) r * ldc + j;
-                                        c.setAtIndex(F, ci, c.getAtIndex(F, ci) + buf.tile.getAtIndex(F, (long) r * NR + j));
-                                    }
+                                    VectorKernels.axpy(nr, 1f, buf.tile, (long) r * NR, c, cTile + (long) r * ldc);
                                 }
                             }
                         }

@@ -54,6 +54,9 @@ public final class Pool {
         Check.floats(x, 0, (long) g.planes() * inPlane, "max_pool2d input");
         Check.floats(out, 0, (long) g.planes() * outPlane, "max_pool2d output");
         Check.floats(indices, 0, (long) g.planes() * outPlane, "max_pool2d indices");
+        boolean fast2x2 = g.kh() == 2 && g.kw() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0 && g.padW() == 0
+                && g.dilH() == 1 && g.dilW() == 1 && 2 * oh <= g.h() && 2 * ow <= g.w();
+        int[] corner = fast2x2 && Simd.VECTOR_AVAILABLE ? corners(g, oh, ow) : null;
         Parallel.forRange(g.planes(), 8, (from, to) -> {
             // one plane at a time through heap arrays: bulk copies in and out, and loops C2 compiles
             // without per-element segment checks (several times faster than reading the segment directly)
@@ -61,10 +64,9 @@ public final class Pool {
             int[] ix = new int[outPlane];
             for (int pl = from; pl < to; pl++) {
                 MemorySegment.copy(x, F, (long) pl * inPlane * Float.BYTES, in, 0, inPlane);
-                if (g.kh() == 2 && g.kw() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0 && g.padW() == 0
-                        && g.dilH() == 1 && g.dilW() == 1 && 2 * oh <= g.h() && 2 * ow <= g.w()) {
+                if (fast2x2) {
                     // every window lies inside the plane (ceil mode can add windows hanging off the edge)
-                    int done = Simd.VECTOR_AVAILABLE ? VectorPool.pool2x2(in, g.w(), oh, ow, o, ix, corners(g, oh, ow)) : 0;
+                    int done = corner != null ? VectorPool.pool2x2(in, g.w(), oh, ow, o, ix, corner) : 0;
                     pool2x2(in, g.w(), oh, ow, o, ix, done);
                 } else {
                     poolGeneric(g, in, oh, ow, o, ix);
@@ -83,7 +85,11 @@ public final class Pool {
      * aside.
      */
     static void pool2x2(float[] in, int w, int oh, int ow, float[] out, int[] idx, int fromWindow) {
-        for (int win = fromWindow; win < oh * ow; win++) {
+        pool2x2(in, w, oh, ow, out, idx, fromWindow, oh * ow);
+    }
+
+    static void pool2x2(float[] in, int w, int oh, int ow, float[] out, int[] idx, int fromWindow, int toWindow) {
+        for (int win = fromWindow; win < toWindow; win++) {
             int oy = win / ow, ox = win % ow;
             int r0 = 2 * oy * w, r1 = r0 + w;
             {
