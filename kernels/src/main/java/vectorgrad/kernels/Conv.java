@@ -117,15 +117,13 @@ public final class Conv {
         Parallel.forRange(g.batch(), 1, (from, to) -> {
             Scratch sc = SCRATCH.get();
             float[] colArr = sc.col((long) patch * pos);
-            MemorySegment col = sc.colSeg;
             for (int b = from; b < to; b++) {
                 long xo = (long) b * g.inC() * g.h() * g.w(), oo = (long) b * g.outC() * pos;
                 im2col(g, x, xo, colArr, sc);
-                MemorySegment.copy(colArr, 0, col, F, 0, patch * pos);
                 if (bias != null) {
                     for (int o = 0; o < g.outC(); o++) Elementwise.fill(out, oo + (long) o * pos, pos, bias.getAtIndex(F, o));
                 }
-                Gemm.sgemm(false, false, g.outC(), pos, patch, 1f, weight, 0, patch, col, 0, pos, bias != null ? 1f : 0f, out, oo, pos);
+                Gemm.sgemmHeapB(false, false, g.outC(), pos, patch, 1f, weight, 0, patch, colArr, 0, pos, bias != null ? 1f : 0f, out, oo, pos);
             }
         });
     }
@@ -166,15 +164,13 @@ public final class Conv {
         Parallel.forRange(chunks, 1, (cFrom, cTo) -> {
             Scratch sc = SCRATCH.get();
             float[] colArr = sc.col((long) patch * pos);
-            MemorySegment col = sc.colSeg;
             for (int chunk = cFrom; chunk < cTo; chunk++) {
                 MemorySegment acc = chunk == 0 ? dWeight : partial;
                 long accOff = chunk == 0 ? 0 : (chunk - 1) * wsize;
                 int b0 = (int) ((long) g.batch() * chunk / chunks), b1 = (int) ((long) g.batch() * (chunk + 1) / chunks);
                 for (int b = b0; b < b1; b++) {
                     im2col(g, x, (long) b * g.inC() * g.h() * g.w(), colArr, sc);
-                    MemorySegment.copy(colArr, 0, col, F, 0, patch * pos);
-                    Gemm.sgemm(false, true, g.outC(), patch, pos, 1f, dy, (long) b * g.outC() * pos, pos, col, 0, pos,
+                    Gemm.sgemmHeapB(false, true, g.outC(), patch, pos, 1f, dy, (long) b * g.outC() * pos, pos, colArr, 0, pos,
                             b == b0 ? 0f : 1f, acc, accOff, patch);
                 }
                 if (b1 == b0) Elementwise.fill(acc, accOff, wsize, 0f);

@@ -84,6 +84,27 @@ public final class Gemm {
     }
 
     /**
+     * {@code C = alpha·op(A)·op(B) + beta·C} with B in a heap array, for kernels that build B on the heap
+     * (convolution's column matrix). Same contract and checks as {@link #sgemm}; B is {@code b[bOff..]}.
+     */
+    static void sgemmHeapB(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                           MemorySegment a, long aOff, int lda, float[] b, int bOff, int ldb,
+                           float beta, MemorySegment c, long cOff, int ldc) {
+        if (!Simd.VECTOR_AVAILABLE || (long) m * n * k < PACKED_MIN_WORK || k == 0 || alpha == 0f) {
+            // the small and scalar paths read segments: wrap the array (rare; not a hot path)
+            sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, MemorySegment.ofArray(b), bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        int bRows = transB ? n : k, bCols = transB ? k : n;
+        if (bOff < 0 || ldb < Math.max(1, bCols) || (bRows > 0 && (long) bOff + (long) (bRows - 1) * ldb + bCols > b.length)) {
+            throw new IllegalArgumentException("sgemm: B (" + bRows + "x" + bCols + ", ld " + ldb + ") does not fit its array of " + b.length);
+        }
+        validate(transA, false, m, n, k, a, aOff, lda, MemorySegment.ofArray(new float[0]), 0, Math.max(1, n), c, cOff, ldc, true);
+        for (int i = 0; i < m; i++) scaleRow(c, cOff + (long) i * ldc, n, beta);
+        PackedGemm.multiply(transA, transB, m, n, k, alpha, a, aOff, lda, null, b, bOff, ldb, c, cOff, ldc);
+    }
+
+    /**
      * {@code batch} independent products: operand {@code i} starts {@code i * stride} floats after the
      * first (a stride of 0 reuses one operand for every product, e.g. a weight matrix).
      */
@@ -125,6 +146,13 @@ public final class Gemm {
     private static void validate(boolean transA, boolean transB, int m, int n, int k,
                                  MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
                                  MemorySegment c, long cOff, int ldc) {
+        validate(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false);
+    }
+
+    /** With {@code skipB}, B was checked by the caller (it lives in a heap array). */
+    private static void validate(boolean transA, boolean transB, int m, int n, int k,
+                                 MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
+                                 MemorySegment c, long cOff, int ldc, boolean skipB) {
         String shapes = "op(A) " + dims(m, k) + (transA ? " (A stored " + dims(k, m) + ")" : "")
                 + ", op(B) " + dims(k, n) + (transB ? " (B stored " + dims(n, k) + ")" : "")
                 + ", C " + dims(m, n);
@@ -135,7 +163,7 @@ public final class Gemm {
         if (ldb < Math.max(1, bCols)) throw new IllegalArgumentException("sgemm: ldb " + ldb + " < row length " + bCols + " of B: " + shapes);
         if (ldc < Math.max(1, n)) throw new IllegalArgumentException("sgemm: ldc " + ldc + " < row length " + n + " of C: " + shapes);
         if (aRows > 0 && aCols > 0) Check.floats(a, aOff, (long) (aRows - 1) * lda + aCols, "sgemm A (" + shapes + ")");
-        if (bRows > 0 && bCols > 0) Check.floats(b, bOff, (long) (bRows - 1) * ldb + bCols, "sgemm B (" + shapes + ")");
+        if (!skipB && bRows > 0 && bCols > 0) Check.floats(b, bOff, (long) (bRows - 1) * ldb + bCols, "sgemm B (" + shapes + ")");
         if (m > 0 && n > 0) Check.floats(c, cOff, (long) (m - 1) * ldc + n, "sgemm C (" + shapes + ")");
     }
 }

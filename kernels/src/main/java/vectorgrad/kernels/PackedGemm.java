@@ -52,25 +52,35 @@ final class PackedGemm {
     static void multiply(boolean transA, boolean transB, int m, int n, int k, float alpha,
                          MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
                          MemorySegment c, long cOff, int ldc) {
+        multiply(transA, transB, m, n, k, alpha, a, aOff, lda, b, null, bOff, ldb, c, cOff, ldc);
+    }
+
+    /**
+     * As above with B either a segment or, when {@code bArr} is not null, a heap array (the convolution's
+     * column matrix, built on the heap): packing reads it directly, with no copy to native memory first.
+     */
+    static void multiply(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                         MemorySegment a, long aOff, int lda, MemorySegment b, float[] bArr, long bOff, int ldb,
+                         MemorySegment c, long cOff, int ldc) {
         int threads = Parallel.getNumThreads();
         int rowPanels = (m + MR - 1) / MR;
         int colPanels = (n + NR - 1) / NR;
         long flops = 2L * m * n * k;
         // below ~16 MFLOP a second thread costs more than it brings (measured: 128³ ran at 62 GFLOP/s on two, 149 on one)
         if (threads <= 1 || flops < (1L << 24)) {
-            nest(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+            nest(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bArr, bOff, ldb, c, cOff, ldc);
         } else if (rowPanels >= 2 * threads || rowPanels >= colPanels) {
             Parallel.forRange(rowPanels, 1, (from, to) -> nest(transA, transB, from * MR, Math.min(m, to * MR), 0, n, k,
-                    alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc));
+                    alpha, a, aOff, lda, b, bArr, bOff, ldb, c, cOff, ldc));
         } else {
             Parallel.forRange(colPanels, 1, (from, to) -> nest(transA, transB, 0, m, from * NR, Math.min(n, to * NR), k,
-                    alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc));
+                    alpha, a, aOff, lda, b, bArr, bOff, ldb, c, cOff, ldc));
         }
     }
 
     /** The loop nest over C[i0:i1, j0:j1]. */
     private static void nest(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k, float alpha,
-                             MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
+                             MemorySegment a, long aOff, int lda, MemorySegment b, float[] bArr, long bOff, int ldb,
                              MemorySegment c, long cOff, int ldc) {
         if (i1 <= i0 || j1 <= j0) return;
         Buffers buf = BUFFERS.get();
@@ -78,7 +88,8 @@ final class PackedGemm {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
-                packB(transB, b, bOff, ldb, pc, kc, jc, nc, buf.b);
+                if (bArr != null) packB(transB, bArr, (int) bOff, ldb, pc, kc, jc, nc, buf.b);
+                else packB(transB, b, bOff, ldb, pc, kc, jc, nc, buf.b);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     packA(transA, a, aOff, lda, ic, mc, pc, kc, buf.a);
@@ -150,6 +161,30 @@ final class PackedGemm {
                     if (j < nr) {
                         long src = bOff + (long) (jc + jr + j) * ldb + pc;
                         for (int p = 0; p < kc; p++) bp[base + p * NR + j] = b.getAtIndex(F, src + p);
+                    } else {
+                        for (int p = 0; p < kc; p++) bp[base + p * NR + j] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /** packB from a heap array (same layout as the segment version). */
+    private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int base = (jr / NR) * kc * NR;
+            if (!transB) {
+                for (int p = 0; p < kc; p++) {
+                    int dst = base + p * NR;
+                    System.arraycopy(b, bOff + (pc + p) * ldb + jc + jr, bp, dst, nr);
+                    for (int j = nr; j < NR; j++) bp[dst + j] = 0f;
+                }
+            } else {
+                for (int j = 0; j < NR; j++) {
+                    if (j < nr) {
+                        int src = bOff + (jc + jr + j) * ldb + pc;
+                        for (int p = 0; p < kc; p++) bp[base + p * NR + j] = b[src + p];
                     } else {
                         for (int p = 0; p < kc; p++) bp[base + p * NR + j] = 0f;
                     }
