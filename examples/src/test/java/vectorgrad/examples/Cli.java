@@ -10,6 +10,19 @@ final class Cli {
 
     record Run(int status, String out, String err) {}
 
+    /** The number in {@code "name":value} of a one-line JSON object. */
+    static double field(String json, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + name + "\":([-0-9.eE]+)").matcher(json);
+        if (!m.find()) throw new AssertionError("no " + name + " in " + json);
+        return Double.parseDouble(m.group(1));
+    }
+
+    /** The last line printed (where the programs put their JSON). */
+    static String lastLine(String s) {
+        String t = s.strip();
+        return t.substring(t.lastIndexOf('\n') + 1);
+    }
+
     static synchronized Run run(String... args) {
         PrintStream oldOut = System.out, oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();

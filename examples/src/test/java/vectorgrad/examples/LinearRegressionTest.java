@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,11 +18,6 @@ class LinearRegressionTest {
         return Cli.run(args);
     }
 
-    private static double field(String json, String name) {
-        Matcher m = Pattern.compile("\"" + name + "\":([-0-9.eE]+)").matcher(json);
-        assertTrue(m.find(), name + " in " + json);
-        return Double.parseDouble(m.group(1));
-    }
 
     @Test
     void defaultRunRecoversTheMaximumLikelihoodEstimate() {
@@ -34,13 +27,13 @@ class LinearRegressionTest {
         String json = lines[lines.length - 1];
         double[] mle = LinearRegression.closedForm(LinearRegression.synthetic(1000, 2, 0.5, 0.3, 0));
         // Adam at lr 1e-3 settles within ~1e-4 of the optimum; the MLE itself is within ~0.02 of the truth
-        assertEquals(mle[0], field(json, "alpha"), 2e-3);
-        assertEquals(mle[1], field(json, "beta"), 2e-3);
-        assertEquals(mle[2], field(json, "sigma"), 2e-3);
-        assertEquals(2.0, field(json, "alpha"), 0.05);
-        assertEquals(0.5, field(json, "beta"), 0.05);
-        assertEquals(0.3, field(json, "sigma"), 0.03);
-        assertEquals(20000, (long) field(json, "steps"));
+        assertEquals(mle[0], Cli.field(json, "alpha"), 2e-3);
+        assertEquals(mle[1], Cli.field(json, "beta"), 2e-3);
+        assertEquals(mle[2], Cli.field(json, "sigma"), 2e-3);
+        assertEquals(2.0, Cli.field(json, "alpha"), 0.05);
+        assertEquals(0.5, Cli.field(json, "beta"), 0.05);
+        assertEquals(0.3, Cli.field(json, "sigma"), 0.03);
+        assertEquals(20000, (long) Cli.field(json, "steps"));
         assertTrue(r.out().contains("epoch=0 loglik="), r.out());
         assertTrue(r.out().contains("epoch=19999 loglik="), "the last step is always reported");
     }
@@ -57,8 +50,8 @@ class LinearRegressionTest {
         assertEquals(0, r.status(), r.err());
         double[] mle = LinearRegression.closedForm(d);
         String json = r.out().strip().substring(r.out().strip().lastIndexOf('\n') + 1);
-        assertEquals(mle[0], field(json, "alpha"), 0.02);
-        assertEquals(mle[1], field(json, "beta"), 0.02);
+        assertEquals(mle[0], Cli.field(json, "alpha"), 0.02);
+        assertEquals(mle[1], Cli.field(json, "beta"), 0.02);
     }
 
     private void assertOneLineError(Cli.Run r, String... fragments) {

@@ -59,16 +59,7 @@ class MnistCommandTest {
         writeData(dir, 60, 20);
     }
 
-    private static String lastLine(String s) {
-        String t = s.strip();
-        return t.substring(t.lastIndexOf('\n') + 1);
-    }
 
-    private static double field(String json, String name) {
-        Matcher m = Pattern.compile("\"" + name + "\":([-0-9.eE]+)").matcher(json);
-        assertTrue(m.find(), name + " in " + json);
-        return Double.parseDouble(m.group(1));
-    }
 
     @Test
     void trainsWithProgressAndJson() {
@@ -76,11 +67,11 @@ class MnistCommandTest {
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("epoch=0 batch=0/12 loglik="), r.out());
         assertTrue(r.out().contains("epoch=1 batch=0/12"), r.out());
-        String json = lastLine(r.out());
-        assertEquals(24, (long) field(json, "steps"));
-        double acc = field(json, "test_accuracy");
+        String json = Cli.lastLine(r.out());
+        assertEquals(24, (long) Cli.field(json, "steps"));
+        double acc = Cli.field(json, "test_accuracy");
         assertTrue(acc >= 0 && acc <= 1);
-        assertTrue(field(json, "images_per_s") > 0);
+        assertTrue(Cli.field(json, "images_per_s") > 0);
     }
 
     /** Stopped after 7 steps and resumed, the run ends where one uninterrupted run of 15 steps ends. */
@@ -105,13 +96,13 @@ class MnistCommandTest {
         assertEquals(0, run("mnist", "train", "--data", dir.toString(), "--max-steps", "5", "--checkpoint", ckpt.toString()).status());
         Cli.Run ev = run("mnist", "eval", "--checkpoint", ckpt.toString(), "--data", dir.toString(), "--json");
         assertEquals(0, ev.status(), ev.err());
-        String json = lastLine(ev.out());
+        String json = Cli.lastLine(ev.out());
         assertTrue(json.matches("\\{\"accuracy\":[0-9.]+,\"per_class\":\\[.*],\"confusion\":\\[(\\[[0-9,]+],?){10}]}"), json);
         Cli.Run cl = run("mnist", "classify", "--checkpoint", ckpt.toString(), "--data", dir.toString(), "--index", "11", "--json");
         assertEquals(0, cl.status(), cl.err());
         assertTrue(cl.out().contains("training image 11 (label 1)"), cl.out());
         double total = 0;
-        Matcher m = Pattern.compile("\"probabilities\":\\[([^]]*)]").matcher(lastLine(cl.out()));
+        Matcher m = Pattern.compile("\"probabilities\":\\[([^]]*)]").matcher(Cli.lastLine(cl.out()));
         assertTrue(m.find());
         for (String p : m.group(1).split(",")) total += Double.parseDouble(p);
         assertEquals(1.0, total, 1e-4);
