@@ -22,7 +22,7 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("--help")) {
-            System.out.println("usage: vectorgrad bench linreg|gemm|train [--threads N] [--json] [--long]\n"
+            System.out.println("usage: vectorgrad bench linreg|gemm|train|layers [--threads N] [--json] [--long]\n"
                     + "       vectorgrad bench jmh <JMH options>   (e.g. jmh -l to list benchmarks)");
             System.exit(args.length == 0 ? 2 : 0);
         }
@@ -53,7 +53,8 @@ public final class BenchMain {
             case "linreg" -> linreg(threads, json, longRun);
             case "gemm" -> gemm(threads, json, longRun);
             case "train" -> train(threads, json, longRun);
-            default -> fail("unknown suite '" + args[0] + "' (suites: linreg, gemm, train)");
+            case "layers" -> layers(threads, json, longRun);
+            default -> fail("unknown suite '" + args[0] + "' (suites: linreg, gemm, train, layers)");
         }
     }
 
@@ -107,6 +108,34 @@ public final class BenchMain {
             System.out.printf(Locale.ROOT, "%-18s %6s %6s %6s %4s %9.1f %9.1f%n", impl, p[0], p[1], p[2], p[3], g, e);
             rows.add(String.format(Locale.ROOT, "{\"impl\":\"%s\",\"m\":%s,\"n\":%s,\"k\":%s,\"op\":\"%s\",\"threads\":%d,\"gflops\":%.2f}",
                     impl, p[0], p[1], p[2], p[3], t, g));
+        }
+        if (json) System.out.println("[" + String.join(",", rows) + "]");
+    }
+
+    private static void layers(int threads, boolean json, boolean longRun) throws RunnerException {
+        ChainedOptionsBuilder o = options(LayersBenchmark.class.getName(), threads, longRun);
+        if (!longRun) {
+            o.warmupIterations(2).warmupTime(TimeValue.milliseconds(500)).measurementIterations(3).measurementTime(TimeValue.milliseconds(500));
+        }
+        List<RunResult> results = new ArrayList<>(new Runner(o.build()).run());
+        List<String> order = List.of("conv1", "relu1", "conv2", "pool", "dropout1", "fc1", "relu2", "dropout2", "fc2", "loss");
+        results.sort(java.util.Comparator.comparingInt((RunResult r) -> Integer.parseInt(r.getParams().getParam("batch")))
+                .thenComparingInt(r -> order.indexOf(r.getParams().getParam("layer")))
+                .thenComparing(r -> r.getParams().getBenchmark()));
+        List<String> rows = new ArrayList<>();
+        System.out.println();
+        System.out.printf(Locale.ROOT, "MNIST model layers, %d thread(s), kernels: %s%n", threads, Simd.describe());
+        System.out.printf(Locale.ROOT, "%-9s %6s %-8s %11s %9s %9s%n", "layer", "batch", "pass", "µs", "±", "GFLOP/s");
+        for (RunResult r : results) {
+            String layer = r.getParams().getParam("layer");
+            int batch = Integer.parseInt(r.getParams().getParam("batch"));
+            boolean bwd = r.getParams().getBenchmark().endsWith("fwdBwd");
+            double us = r.getPrimaryResult().getScore(), err = r.getPrimaryResult().getScoreError();
+            double f = LayersBenchmark.forwardFlops(layer, batch) * (bwd ? (layer.equals("conv1") ? 2 : 3) : 1);
+            String gf = f == 0 ? "null" : String.format(Locale.ROOT, "%.2f", f / us / 1e3);
+            System.out.printf(Locale.ROOT, "%-9s %6d %-8s %11.2f %9.2f %9s%n", layer, batch, bwd ? "fwd+bwd" : "fwd", us, err, f == 0 ? "" : gf);
+            rows.add(String.format(Locale.ROOT, "{\"layer\":\"%s\",\"batch\":%d,\"threads\":%d,\"pass\":\"%s\",\"micros\":%.3f,\"gflops\":%s}",
+                    layer, batch, threads, bwd ? "fwd+bwd" : "fwd", us, gf));
         }
         if (json) System.out.println("[" + String.join(",", rows) + "]");
     }
