@@ -36,13 +36,11 @@ final class Storage {
     private final Block block;
     private final Cleaner.Cleanable cleanable;
     private final AtomicInteger handles = new AtomicInteger(1);
-    final long capacityFloats;
 
     Storage(long floats) {
         MemorySegment seg = BufferPool.acquire(Math.max(1, floats) * Float.BYTES);
         this.block = new Block(seg);
         this.cleanable = CLEANER.register(this, block);
-        this.capacityFloats = seg.byteSize() / Float.BYTES;
     }
 
     MemorySegment segment() {

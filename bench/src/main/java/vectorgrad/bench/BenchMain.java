@@ -76,14 +76,14 @@ public final class BenchMain {
     }
 
     static final String[] GEMM_SHAPES = {
-            "64,64,64,NN", "128,128,128,NN", "256,256,256,NN", "512,512,512,NN", "1024,1024,1024,NN", "2048,2048,2048,NN",
+            "64:64:64:NN", "128:128:128:NN", "256:256:256:NN", "512:512:512:NN", "1024:1024:1024:NN", "2048:2048:2048:NN",
             // the MNIST model: Linear(9216,128) forward x·Wᵀ and its gradients g·W, gᵀ·x, at batch 5 and 64; Linear(128,10)
-            "5,128,9216,NT", "5,9216,128,NN", "128,9216,5,TN",
-            "64,128,9216,NT", "64,9216,128,NN", "128,9216,64,TN",
-            "5,10,128,NT"};
+            "5:128:9216:NT", "5:9216:128:NN", "128:9216:5:TN",
+            "64:128:9216:NT", "64:9216:128:NN", "128:9216:64:TN",
+            "5:10:128:NT"};
     /** The scalar triple loop runs only where it finishes in reasonable time. */
-    static final String[] NAIVE_SHAPES = {"64,64,64,NN", "128,128,128,NN", "256,256,256,NN", "512,512,512,NN",
-            "5,128,9216,NT", "5,10,128,NT"};
+    static final String[] NAIVE_SHAPES = {"64:64:64:NN", "128:128:128:NN", "256:256:256:NN", "512:512:512:NN",
+            "5:128:9216:NT", "5:10:128:NT"};
 
     private static void gemm(int threads, boolean json, boolean longRun) throws RunnerException {
         List<RunResult> results = new ArrayList<>();
@@ -101,7 +101,7 @@ public final class BenchMain {
         for (RunResult r : results) {
             String impl = r.getParams().getBenchmark().replaceAll(".*\\.", "");
             String shape = r.getParams().getParam("shape");
-            String[] p = shape.split(",");
+            String[] p = shape.split(":");
             double f = GemmBenchmark.flops(shape) / 1e9;
             double g = r.getPrimaryResult().getScore() * f, e = r.getPrimaryResult().getScoreError() * f;
             int t = impl.equals("vectorgrad") ? threads : 1;

@@ -22,14 +22,14 @@ import vectorgrad.kernels.Gemm;
  * and a plain Java triple loop (i-k-j order, the best a scalar loop does). OpenBLAS and PyTorch run the
  * same shapes in bench/scripts/gemm_native.py.
  *
- * <p>{@code shape} is {@code m,n,k,op} with op one of NN, NT, TN: e.g. {@code 5,128,9216,NT} is the MNIST
+ * <p>{@code shape} is {@code m:n:k:op} (colons: JMH's -p splits values on commas) with op one of NN, NT, TN: e.g. {@code 5:128:9216:NT} is the MNIST
  * model's {@code x·Wᵀ} for Linear(9216,128) at batch 5. Threads: -Dvectorgrad.threads (vectorgrad only).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class GemmBenchmark {
-    @Param({"512,512,512,NN"})
+    @Param({"512:512:512:NN"})
     public String shape;
 
     int m, n, k;
@@ -40,7 +40,7 @@ public class GemmBenchmark {
 
     @Setup(Level.Trial)
     public void setup() {
-        String[] p = shape.split(",");
+        String[] p = shape.split(":");
         m = Integer.parseInt(p[0]);
         n = Integer.parseInt(p[1]);
         k = Integer.parseInt(p[2]);
@@ -64,7 +64,7 @@ public class GemmBenchmark {
 
     /** 2·m·n·k: multiply by the throughput to get FLOP/s. */
     public static double flops(String shape) {
-        String[] p = shape.split(",");
+        String[] p = shape.split(":");
         return 2.0 * Long.parseLong(p[0]) * Long.parseLong(p[1]) * Long.parseLong(p[2]);
     }
 
