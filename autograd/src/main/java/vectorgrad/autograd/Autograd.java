@@ -27,6 +27,8 @@ final class Autograd {
                     + Shapes.str(root.shape()) + ")");
         }
         List<Tensor> order = topologicalOrder(root);
+        boolean anomaly = Anomaly.isEnabled();
+        if (anomaly) Anomaly.enterBackward();
         try (NoGrad ignored = Tensor.noGrad(); MemoryScope scope = MemoryScope.open()) {
             Tensor start = seed != null ? seed : Tensor.onesLike(root);
             if (root.gradFn == null) {
@@ -44,6 +46,7 @@ final class Autograd {
                 boolean[] need = new boolean[inputs.length];
                 for (int j = 0; j < inputs.length; j++) need[j] = inputs[j].requiresGrad;
                 Tensor[] inGrads = node.backward.apply(g, need);
+                if (anomaly) Anomaly.checkBackward(node, g, inputs, inGrads);
                 // non-leaf inputs first, so that a leaf can tell whether the map still reads its gradient
                 for (int pass = 0; pass < 2; pass++) {
                     for (int j = 0; j < inputs.length; j++) {
@@ -65,6 +68,8 @@ final class Autograd {
                 }
                 if (!retainGraph) node.free();
             }
+        } finally {
+            if (anomaly) Anomaly.exitBackward();
         }
     }
 

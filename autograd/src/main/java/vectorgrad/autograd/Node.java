@@ -9,6 +9,8 @@ final class Node {
     final String op;
     Tensor[] inputs;
     Tensor.BackwardFn backward;
+    /** Where the op was recorded; captured only while {@link Anomaly} detection is on. */
+    StackTraceElement[] createdAt;
 
     Node(String op, Tensor[] inputs, Tensor.BackwardFn backward) {
         this.op = op;

@@ -423,12 +423,14 @@ public class Tensor implements AutoCloseable {
      * Public so that libraries can add ops: the backward rule must return tensors shaped as the inputs.
      */
     public static Tensor record(Tensor out, String op, BackwardFn backward, Tensor... inputs) {
+        if (Anomaly.isEnabled()) Anomaly.checkForward(out, op, inputs);
         if (!NoGrad.gradEnabled()) return out;
         boolean any = false;
         for (Tensor t : inputs) any |= t.requiresGrad;
         if (!any) return out;
         out.requiresGrad = true;
         out.gradFn = new Node(op, inputs, backward);
+        if (Anomaly.isEnabled()) out.gradFn.createdAt = Anomaly.captureCreation();
         return out;
     }
 

@@ -112,7 +112,7 @@ public final class LinearRegression {
                 }
             } catch (NumberFormatException e) {
                 if (rows.isEmpty() && i == firstNonBlank(lines)) continue; // a header
-                throw new UsageException(file + ":" + (i + 1) + ": not a finite number in '" + line + "'");
+                throw new UsageException(vectorgrad.nn.io.FormatException.oneLine(file + ":" + (i + 1) + ": not a finite number in '" + line + "'"));
             }
             rows.add(row);
         }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import vectorgrad.autograd.Anomaly;
 import vectorgrad.autograd.MemoryScope;
 import vectorgrad.autograd.NoGrad;
 import vectorgrad.autograd.Tensor;
@@ -42,7 +43,7 @@ public final class MnistCommand {
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
         return switch (args[0]) {
             case "train" -> train(new Args("mnist train", rest, Set.of("data", "epochs", "batch-size", "lr", "seed", "threads",
-                    "max-steps", "checkpoint", "print-every"), Set.of("resume", "json", "download", "shuffle")), System.out);
+                    "max-steps", "checkpoint", "print-every", "save-every"), Set.of("resume", "json", "download", "shuffle", "detect-anomaly")), System.out);
             case "eval" -> eval(new Args("mnist eval", rest, Set.of("data", "checkpoint", "threads", "batch-size"), Set.of("json")), System.out);
             case "classify" -> classify(new Args("mnist classify", rest, Set.of("data", "checkpoint", "index", "image"), Set.of("test", "json")), System.out);
             default -> throw new UsageException("mnist: unknown subcommand '" + args[0] + "' (train, eval, classify)");
@@ -95,7 +96,10 @@ public final class MnistCommand {
         long printEvery = a.longValue("print-every", 25, 1);
         String ckpt = a.string("checkpoint", null);
         boolean resume = a.flag("resume"), json = a.flag("json"), shuffle = a.flag("shuffle");
+        long saveEvery = a.longValue("save-every", 1000, 1);
         if (resume && ckpt == null) throw new UsageException("mnist train: --resume needs --checkpoint FILE");
+        if (a.flag("detect-anomaly")) Anomaly.setEnabled(true);
+        if (ckpt != null) Checkpoint.removeStaleTemporaries(Path.of(ckpt)); // left by a run killed mid-write
         threads(a);
         Path root = dataRoot(a, a.flag("download"), out);
         Mnist train = load(root, true), test = load(root, false);
@@ -122,6 +126,7 @@ public final class MnistCommand {
         int epoch = startEpoch, batchNext = startBatch;
         boolean interrupted = false, stopped = false;
         double lastLoglik = Double.NaN;
+        long lastSaved = resume ? step : -1;
         try (Interruptible loop = Interruptible.open()) {
             outer:
             for (; epoch < epochs; epoch++, batchNext = 0) {
@@ -140,16 +145,21 @@ public final class MnistCommand {
                         optimizer.zeroGrad();
                         Tensor loglik = model.forward(batch.images(), batch.labels());
                         Tensor e = loglik.mean().neg();
+                        lastLoglik = -e.item();
+                        if (!Double.isFinite(lastLoglik)) {
+                            // stop before the step spoils the parameters; keep the last good checkpoint
+                            throw new UsageException(diverged(model, batch, lastLoglik, step + 1, ckpt, lastSaved));
+                        }
                         e.backward();
                         optimizer.step();
-                        lastLoglik = -e.item();
                         images += batch.size();
                         batchNext = batch.index() + 1;
                     }
                     step++;
                     stepsThisRun++;
-                    if (!Double.isFinite(lastLoglik)) {
-                        throw new UsageException("mnist train: the log-likelihood became " + lastLoglik + " at step " + step + " (diverged); try a smaller --lr");
+                    if (ckpt != null && step % saveEvery == 0 && parametersFinite(model)) {
+                        saveCheckpoint(Path.of(ckpt), model, optimizer, metadata(epoch, batchNext, step, seed, batchSize));
+                        lastSaved = step;
                     }
                     if ((batchNext - 1) % printEvery == 0) {
                         double secs = (System.nanoTime() - t0) / 1e9, rate = images / Math.max(secs, 1e-9);
@@ -161,22 +171,10 @@ public final class MnistCommand {
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        Map<String, String> md = new LinkedHashMap<>();
-        md.put("epoch", Integer.toString(epoch));
-        md.put("batch", Integer.toString(batchNext));
-        md.put("step", Long.toString(step));
-        md.put("seed", Long.toString(seed));
-        md.put("batch_size", Integer.toString(batchSize));
-        md.put("generator", formatState(Tensor.defaultGenerator().getState()));
+        Map<String, String> md = metadata(epoch, batchNext, step, seed, batchSize);
         if (ckpt != null || interrupted) {
             Path file = Path.of(ckpt != null ? ckpt : "mnist-checkpoint.safetensors");
-            try {
-                Checkpoint.save(file, model, optimizer, md);
-            } catch (NoSuchFileException e) {
-                throw new UsageException(file + ": cannot write the checkpoint (" + e.getReason() + ")");
-            } catch (java.nio.file.AccessDeniedException e) {
-                throw new UsageException(file + ": cannot write the checkpoint (permission denied)");
-            }
+            saveCheckpoint(file, model, optimizer, md);
             out.printf(Locale.ROOT, "checkpoint written to %s (epoch=%d batch=%d, step %d); continue with --checkpoint %s --resume%n",
                     file, epoch, batchNext, step, file);
         }
@@ -193,6 +191,50 @@ public final class MnistCommand {
                     ev.accuracy(), ev.loglik(), step, rate, seconds);
         }
         return 0;
+    }
+
+    static Map<String, String> metadata(int epoch, int batchNext, long step, long seed, int batchSize) {
+        Map<String, String> md = new LinkedHashMap<>();
+        md.put("epoch", Integer.toString(epoch));
+        md.put("batch", Integer.toString(batchNext));
+        md.put("step", Long.toString(step));
+        md.put("seed", Long.toString(seed));
+        md.put("batch_size", Integer.toString(batchSize));
+        md.put("generator", formatState(Tensor.defaultGenerator().getState()));
+        return md;
+    }
+
+    static void saveCheckpoint(Path file, MnistClassifier model, Adam optimizer, Map<String, String> md) throws IOException {
+        try {
+            Checkpoint.save(file, model, optimizer, md);
+        } catch (NoSuchFileException e) {
+            throw new UsageException(file + ": cannot write the checkpoint (" + e.getReason() + ")");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new UsageException(file + ": cannot write the checkpoint (permission denied)");
+        }
+    }
+
+    static boolean parametersFinite(MnistClassifier model) {
+        for (Tensor p : model.parameters()) if (Anomaly.nonFiniteIn(p) != null) return false;
+        return true;
+    }
+
+    /**
+     * The message for a diverged run: replays the batch's forward pass with anomaly detection to name the
+     * first op that produced NaN or infinity, and says which checkpoint was kept.
+     */
+    static String diverged(MnistClassifier model, DataLoader.Batch batch, double loglik, long step, String ckpt, long lastSaved) {
+        String where;
+        try (Anomaly a = Anomaly.detect(); NoGrad g = Tensor.noGrad(); MemoryScope s = MemoryScope.open()) {
+            model.forward(batch.images(), batch.labels()).mean();
+            where = "the replay with anomaly detection found no non-finite value";
+        } catch (Anomaly.AnomalyException e) {
+            where = e.getMessage();
+        }
+        String kept = ckpt == null ? "no checkpoint was written (pass --checkpoint FILE to keep one)"
+                : lastSaved >= 0 ? "the last good checkpoint " + ckpt + " (step " + lastSaved + ") was kept"
+                : "no checkpoint had been written yet";
+        return "mnist train: diverged at step " + step + " (log-likelihood " + loglik + "): " + where + "; " + kept + "; try a smaller --lr";
     }
 
     static Map<String, String> loadCheckpoint(Path file, MnistClassifier model, Adam optimizer) throws IOException {

@@ -115,6 +115,27 @@ class MnistCommandTest {
         assertTrue(fromPng.out().contains("<- predicted"), fromPng.out());
     }
 
+    /**
+     * An absurd learning rate makes the weights overflow within a few steps: the run stops before the
+     * step that would spoil the parameters, names the op that produced the first non-finite value (a
+     * replay with anomaly detection), and keeps the last checkpoint with finite weights.
+     */
+    @Test
+    void divergenceStopsNamesTheOpAndKeepsTheLastGoodCheckpoint() throws IOException {
+        Path ckpt = dir.resolve("diverging.safetensors");
+        Cli.Run r = run("mnist", "train", "--data", dir.toString(), "--lr", "1e30", "--max-steps", "20", "--checkpoint", ckpt.toString(), "--save-every", "1");
+        assertOneLineError(r, "diverged at step", "produced", "created at vectorgrad.examples.MnistClassifier", "the last good checkpoint");
+        java.util.regex.Matcher m = Pattern.compile("diverged at step (\\d+).*\\(step (\\d+)\\) was kept").matcher(r.err());
+        assertTrue(m.find(), r.err());
+        long stepDiverged = Long.parseLong(m.group(1)), kept = Long.parseLong(m.group(2));
+        assertEquals(stepDiverged - 1, kept);
+        SafeTensors.Contents c = SafeTensors.read(ckpt);
+        assertEquals(Long.toString(kept), c.metadata().get("step"));
+        for (Map.Entry<String, Tensor> e : c.tensors().entrySet()) {
+            for (float v : e.getValue().toFloatArray()) assertTrue(Float.isFinite(v), e.getKey() + " holds " + v);
+        }
+    }
+
     private void assertOneLineError(Cli.Run r, String... fragments) {
         assertEquals(2, r.status(), r.out() + r.err());
         String err = r.err().strip();

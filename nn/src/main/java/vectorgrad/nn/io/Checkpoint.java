@@ -42,6 +42,25 @@ public final class Checkpoint {
     }
 
     /**
+     * Deletes what a writer killed mid-write left beside {@code file} (the {@code .<name>.*.tmp} files of
+     * {@link SafeTensors#write}); call it when a run starts, before any writer of this checkpoint runs.
+     * Readers never look at these files, so leaving them is harmless but untidy. Returns how many went.
+     */
+    public static int removeStaleTemporaries(Path file) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir == null || !java.nio.file.Files.isDirectory(dir)) return 0;
+        String prefix = "." + file.getFileName() + ".";
+        int removed = 0;
+        try (var entries = java.nio.file.Files.newDirectoryStream(dir, e -> {
+            String n = e.getFileName().toString();
+            return n.startsWith(prefix) && n.endsWith(".tmp");
+        })) {
+            for (Path p : entries) if (java.nio.file.Files.deleteIfExists(p)) removed++;
+        }
+        return removed;
+    }
+
+    /**
      * Loads {@code file} into {@code model} (every parameter must be present with its shape, and nothing
      * else but optimizer state) and, if {@code optimizer} is given and the file has its state, into it.
      * Returns the file's metadata.
