@@ -23,8 +23,13 @@ public final class BenchMain {
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("--help")) {
             System.out.println("usage: vectorgrad bench linreg|gemm|train|layers [--threads N] [--json] [--long]\n"
+                    + "       vectorgrad bench soak [--steps 10000] [--every 500] [--batch-size 5] [--json]   (memory over a long run)\n"
                     + "       vectorgrad bench jmh <JMH options>   (e.g. jmh -l to list benchmarks)");
             System.exit(args.length == 0 ? 2 : 0);
+        }
+        if (args[0].equals("soak")) {
+            Soak.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
         }
         if (args[0].equals("jmh")) {
             String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
