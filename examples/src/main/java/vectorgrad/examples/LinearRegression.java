@@ -129,6 +129,11 @@ public final class LinearRegression {
 
     /** The textbook's loop: Adam on the negative mean log-likelihood until maxSteps or Ctrl-C. */
     public static Fit fit(Data data, long maxSteps, double lr, long printEvery, java.io.PrintStream progress) {
+        return fit(data, maxSteps, lr, printEvery, progress, null);
+    }
+
+    /** As above; {@code history}, if given, receives each step's mean log-likelihood (for the plot). */
+    public static Fit fit(Data data, long maxSteps, double lr, long printEvery, java.io.PrintStream progress, java.util.function.DoubleConsumer history) {
         Tensor x = Tensor.of(data.x()), y = Tensor.of(data.y());
         Y model = new Y();
         Adam optimizer = new Adam(model.parameters(), lr);
@@ -144,6 +149,7 @@ public final class LinearRegression {
                     e.backward();
                     optimizer.step();
                     loglik = -e.item();
+                    if (history != null) history.accept(loglik);
                     loop.report("loglik=%.3f", loglik);
                 }
             }
@@ -154,7 +160,7 @@ public final class LinearRegression {
 
     static int run(String[] args) {
         Args a = new Args("linreg", args,
-                Set.of("data", "n", "alpha", "beta", "sigma", "seed", "steps", "lr", "print-every", "threads"),
+                Set.of("data", "n", "alpha", "beta", "sigma", "seed", "steps", "lr", "print-every", "threads", "plot"),
                 Set.of("json"));
         long steps = a.longValue("steps", 20000, 0);
         double lr = a.doubleValue("lr", 1e-3);
@@ -174,14 +180,31 @@ public final class LinearRegression {
         boolean json = a.flag("json");
         System.out.printf(Locale.ROOT, "fitting y = alpha + beta*x + N(0, sigma^2) to %d points with Adam(lr=%g), %d steps at most (Ctrl-C stops)%n",
                 data.x().length, lr, steps);
+        String plot = a.string("plot", null);
+        java.util.List<Double> history = new java.util.ArrayList<>();
         long t0 = System.nanoTime();
-        Fit fit = fit(data, steps, lr, printEvery, System.out);
+        Fit fit = fit(data, steps, lr, printEvery, System.out, plot == null ? null : history::add);
         double seconds = (System.nanoTime() - t0) / 1e9;
         double[] mle = closedForm(data);
         System.out.printf(Locale.ROOT, "%s after %d steps (%.2f s, %.0f steps/s)%n", fit.interrupted() ? "interrupted" : "done",
                 fit.steps(), seconds, fit.steps() / Math.max(seconds, 1e-9));
         System.out.printf(Locale.ROOT, "alpha=%.4f beta=%.4f sigma=%.4f loglik=%.4f%n", fit.alpha(), fit.beta(), fit.sigma(), fit.loglik());
         System.out.printf(Locale.ROOT, "closed-form MLE: alpha=%.4f beta=%.4f sigma=%.4f%n", mle[0], mle[1], mle[2]);
+        if (plot != null) {
+            // at most 2,000 points on the curve: every k-th step
+            int k = Math.max(1, history.size() / 2000), m = history.size() / k;
+            double[] xs = new double[m], ys = new double[m];
+            for (int i = 0; i < m; i++) {
+                xs[i] = (long) i * k + 1;
+                ys[i] = history.get(i * k);
+            }
+            try {
+                Plots.linearRegression(Path.of(plot), data.x(), data.y(), fit.alpha(), fit.beta(), fit.sigma(), xs, ys);
+            } catch (IOException e) {
+                throw new UsageException(plot + ": cannot write the picture (" + e.getMessage() + ")");
+            }
+            System.out.println("plot written to " + plot);
+        }
         if (json) {
             System.out.printf(Locale.ROOT, "{\"alpha\":%s,\"beta\":%s,\"sigma\":%s,\"loglik\":%s,\"steps\":%d}%n",
                     num(fit.alpha()), num(fit.beta()), num(fit.sigma()), num(fit.loglik()), fit.steps());

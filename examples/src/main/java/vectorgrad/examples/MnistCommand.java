@@ -43,8 +43,9 @@ public final class MnistCommand {
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
         return switch (args[0]) {
             case "train" -> train(new Args("mnist train", rest, Set.of("data", "epochs", "batch-size", "lr", "seed", "threads",
-                    "max-steps", "checkpoint", "print-every", "save-every"), Set.of("resume", "json", "download", "shuffle", "detect-anomaly")), System.out);
-            case "eval" -> eval(new Args("mnist eval", rest, Set.of("data", "checkpoint", "threads", "batch-size"), Set.of("json")), System.out);
+                    "max-steps", "checkpoint", "print-every", "save-every", "plot", "eval-every"), Set.of("resume", "json", "download", "shuffle", "detect-anomaly")), System.out);
+            case "eval" -> eval(new Args("mnist eval", rest, Set.of("data", "checkpoint", "threads", "batch-size", "plot", "misclassified",
+                    "max-misclassified"), Set.of("json")), System.out);
             case "classify" -> classify(new Args("mnist classify", rest, Set.of("data", "checkpoint", "index", "image"), Set.of("test", "json")), System.out);
             default -> throw new UsageException("mnist: unknown subcommand '" + args[0] + "' (train, eval, classify)");
         };
@@ -121,6 +122,10 @@ public final class MnistCommand {
         out.printf(Locale.ROOT, "training on %s (%d images, %d batches of %d per epoch), Adam(lr=%g), %d thread(s); Ctrl-C stops and saves%n",
                 train.imageFile().getParent(), train.size(), loader.size(), batchSize, lr, Parallel.getNumThreads());
 
+        String plot = a.string("plot", null);
+        long evalEvery = a.longValue("eval-every", Math.max(1, loader.size() / 10), 1);
+        List<double[]> curve = new ArrayList<>(), accuracy = new ArrayList<>(); // {step, value}
+        ProgressLine progress = new ProgressLine(out);
         model.train(true);
         long t0 = System.nanoTime(), images = 0, stepsThisRun = 0;
         int epoch = startEpoch, batchNext = startBatch;
@@ -157,6 +162,13 @@ public final class MnistCommand {
                     }
                     step++;
                     stepsThisRun++;
+                    if (plot != null) {
+                        curve.add(new double[] {step, lastLoglik});
+                        if (step % evalEvery == 0) {
+                            // a quick look on the first 1,000 test images; the full test set is scored at the end
+                            accuracy.add(new double[] {step, evaluate(model, test, 500, 1000, null, 0).accuracy()});
+                        }
+                    }
                     if (ckpt != null && step % saveEvery == 0 && parametersFinite(model)) {
                         saveCheckpoint(Path.of(ckpt), model, optimizer, metadata(epoch, batchNext, step, seed, batchSize));
                         lastSaved = step;
@@ -164,12 +176,14 @@ public final class MnistCommand {
                     if ((batchNext - 1) % printEvery == 0) {
                         double secs = (System.nanoTime() - t0) / 1e9, rate = images / Math.max(secs, 1e-9);
                         long left = (long) (epochs - epoch) * loader.size() - batchNext;
-                        out.printf(Locale.ROOT, "epoch=%d batch=%d/%d loglik=%.4f  %.0f images/s, %s left%n", epoch, batchNext - 1, loader.size(),
-                                lastLoglik, rate, duration(left * batchSize / Math.max(rate, 1e-9)));
+                        progress.report(String.format(Locale.ROOT, "epoch=%d batch=%d/%d loglik=%.4f  %.0f images/s, %s left", epoch, batchNext - 1,
+                                loader.size(), lastLoglik, rate, duration(left * batchSize / Math.max(rate, 1e-9))),
+                                ((double) epoch * loader.size() + batchNext) / ((double) epochs * loader.size()));
                     }
                 }
             }
         }
+        progress.end();
         double seconds = (System.nanoTime() - t0) / 1e9;
         Map<String, String> md = metadata(epoch, batchNext, step, seed, batchSize);
         if (ckpt != null || interrupted) {
@@ -186,6 +200,11 @@ public final class MnistCommand {
         out.printf(Locale.ROOT, "%s: %d steps (%d images) in %.1f s, %.0f images/s%n", stopped ? "stopped" : "done", stepsThisRun, images, seconds, rate);
         Evaluation ev = evaluate(model, test, 500);
         out.printf(Locale.ROOT, "test accuracy %.4f, mean log-likelihood %.4f (%d images)%n", ev.accuracy(), ev.loglik(), test.size());
+        if (plot != null) {
+            accuracy.add(new double[] {step, ev.accuracy()});
+            Plots.trainingCurves(Path.of(plot), column(curve, 0), column(curve, 1), column(accuracy, 0), column(accuracy, 1));
+            out.println("plot written to " + plot);
+        }
         if (json) {
             out.printf(Locale.ROOT, "{\"test_accuracy\":%.6f,\"test_loglik\":%.6f,\"steps\":%d,\"images_per_s\":%.1f,\"seconds\":%.3f}%n",
                     ev.accuracy(), ev.loglik(), step, rate, seconds);
@@ -280,29 +299,49 @@ public final class MnistCommand {
         }
     }
 
+    static double[] column(List<double[]> rows, int c) {
+        double[] out = new double[rows.size()];
+        for (int i = 0; i < out.length; i++) out[i] = rows.get(i)[c];
+        return out;
+    }
+
     static Evaluation evaluate(MnistClassifier model, Mnist data, int batchSize) {
+        return evaluate(model, data, batchSize, Integer.MAX_VALUE, null, 0);
+    }
+
+    /**
+     * Accuracy, mean log-likelihood and confusion matrix over the first {@code limit} images (eval mode,
+     * no grad); collects up to {@code maxWrong} misclassified images into {@code wrong} if it is given.
+     */
+    static Evaluation evaluate(MnistClassifier model, Mnist data, int batchSize, int limit, List<Plots.Misclassified> wrong, int maxWrong) {
         boolean wasTraining = model.isTraining();
         model.eval();
         int[][] confusion = new int[10][10];
         double loglik = 0;
-        int correct = 0;
+        int correct = 0, seen = 0;
         DataLoader loader = new DataLoader(data, batchSize, false, false, 0);
-        Iterator<DataLoader.Batch> it = loader.iterator(0, 0);
-        try (NoGrad g = Tensor.noGrad()) {
-            while (it.hasNext()) {
+        try (NoGrad g = Tensor.noGrad(); DataLoader.BatchIterator it = loader.iterator(0, 0)) {
+            while (it.hasNext() && seen < limit) {
                 try (DataLoader.Batch b = it.next(); MemoryScope s = MemoryScope.open()) {
                     Tensor logits = model.f.forward(b.images());
                     loglik += -vectorgrad.nn.Functional.crossEntropy(logits, b.labels(), "sum").item();
                     int[] pred = logits.argmax(1, false).toIntArray(), truth = b.labels().toIntArray();
+                    float[] probs = wrong != null ? vectorgrad.nn.Functional.softmax(logits, 1).toFloatArray() : null;
                     for (int i = 0; i < pred.length; i++) {
                         confusion[truth[i]][pred[i]]++;
                         if (pred[i] == truth[i]) correct++;
+                        else if (wrong != null && wrong.size() < maxWrong) {
+                            float[] px = new float[784];
+                            data.image(b.index() * batchSize + i, px, 0);
+                            wrong.add(new Plots.Misclassified(px, truth[i], pred[i], probs[i * 10 + pred[i]]));
+                        }
                     }
+                    seen += pred.length;
                 }
             }
         }
         model.train(wasTraining);
-        return new Evaluation((double) correct / data.size(), loglik / data.size(), confusion);
+        return new Evaluation((double) correct / seen, loglik / seen, confusion);
     }
 
     static int eval(Args a, PrintStream out) throws IOException {
@@ -311,8 +350,12 @@ public final class MnistCommand {
         threads(a);
         MnistClassifier model = new MnistClassifier();
         loadCheckpoint(Path.of(ckpt), model, null);
-        Mnist test = load(dataRoot(a, false, out), false);
-        Evaluation ev = evaluate(model, test, (int) a.longValue("batch-size", 500, 1));
+        Path root = dataRoot(a, false, out);
+        Mnist test = load(root, false);
+        String plot = a.string("plot", null), grid = a.string("misclassified", null);
+        List<Plots.Misclassified> wrong = grid != null ? new ArrayList<>() : null;
+        Evaluation ev = evaluate(model, test, (int) a.longValue("batch-size", 500, 1), Integer.MAX_VALUE, wrong,
+                (int) a.longValue("max-misclassified", 24, 1));
         out.printf(Locale.ROOT, "accuracy %.4f on %d test images (mean log-likelihood %.4f)%n", ev.accuracy(), test.size(), ev.loglik());
         double[] pc = ev.perClass();
         out.println("per class: ");
@@ -329,6 +372,16 @@ public final class MnistCommand {
             StringBuilder per = new StringBuilder();
             for (double v : pc) per.append(per.length() == 0 ? "" : ",").append(Double.isNaN(v) ? "null" : String.format(Locale.ROOT, "%.6f", v));
             out.printf(Locale.ROOT, "{\"accuracy\":%.6f,\"per_class\":[%s],\"confusion\":[%s]}%n", ev.accuracy(), per, String.join(",", rows));
+        }
+        if (plot != null) {
+            long[][] counts = new long[10][10];
+            for (int t = 0; t < 10; t++) for (int p = 0; p < 10; p++) counts[t][p] = ev.confusion()[t][p];
+            Plots.confusion(Path.of(plot), counts, Plots.classNames(root));
+            out.println("confusion matrix plot written to " + plot);
+        }
+        if (grid != null) {
+            Plots.misclassifiedGrid(Path.of(grid), wrong, Plots.classNames(root));
+            out.println(wrong.size() + " misclassified images written to " + grid);
         }
         return 0;
     }

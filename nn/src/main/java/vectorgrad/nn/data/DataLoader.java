@@ -65,8 +65,17 @@ public final class DataLoader {
     }
 
     /** The batches of {@code epoch} from batch {@code startBatch} on (for resuming). */
-    public Iterator<Batch> iterator(int epoch, int startBatch) {
+    public BatchIterator iterator(int epoch, int startBatch) {
         return new Prefetcher(order(epoch), startBatch);
+    }
+
+    /**
+     * Batches, prepared one ahead by a background thread. Close it to stop early: the thread ends and the
+     * batches it prepared are released (running to the end needs no close).
+     */
+    public interface BatchIterator extends Iterator<Batch>, AutoCloseable {
+        @Override
+        void close();
     }
 
     /** Builds batch {@code b} of the given order. */
@@ -83,7 +92,7 @@ public final class DataLoader {
         return MemoryScope.outside(() -> new Batch(Tensor.of(px, n, 1, data.height(), data.width()), Tensor.ofInts(lb, n), b));
     }
 
-    private final class Prefetcher implements Iterator<Batch> {
+    private final class Prefetcher implements BatchIterator {
         private static final Object END = new Object();
         private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(2);
         private final Thread worker;
@@ -127,6 +136,19 @@ public final class DataLoader {
             Batch b = (Batch) next;
             next = null;
             return b;
+        }
+
+        @Override
+        public void close() {
+            worker.interrupt();
+            try {
+                worker.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (next instanceof Batch b) b.close();
+            next = END;
+            for (Object o; (o = queue.poll()) != null; ) if (o instanceof Batch b) b.close();
         }
     }
 }

@@ -189,7 +189,8 @@ public final class SafeTensors {
         byte[] header = h.toString().getBytes(StandardCharsets.UTF_8);
         Path dir = file.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) throw new NoSuchFileException(file.toString(), null, "its folder does not exist");
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+        // not createTempFile: its owner-only permissions would stay on the renamed file
+        Path tmp = Files.createFile(dir.resolve("." + file.getFileName() + "." + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".tmp"));
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
                  OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {

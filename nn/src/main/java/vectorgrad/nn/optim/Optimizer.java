@@ -13,7 +13,7 @@ import vectorgrad.autograd.Tensor;
  */
 public abstract class Optimizer {
     protected final List<Tensor> params;
-    protected double lr;
+    protected volatile double lr; // volatile: may be changed from another thread while a TrainingRun is paused
 
     protected Optimizer(Iterable<? extends Tensor> parameters, double lr) {
         if (!(lr >= 0)) throw new IllegalArgumentException("Invalid learning rate: " + lr);
