@@ -115,6 +115,13 @@ public final class Adam extends Optimizer {
         return state.get(p);
     }
 
+    /** As PyTorch prints an optimizer: its hyper-parameters. */
+    @Override
+    public String toString() {
+        return String.format(java.util.Locale.ROOT, "Adam(lr=%s, betas=(%s, %s), eps=%s, weight_decay=%s, amsgrad=%s, %d parameters)",
+                lr, beta1, beta2, eps, weightDecay, amsgrad, params.size());
+    }
+
     public double beta1() { return beta1; }
     public double beta2() { return beta2; }
     public double eps() { return eps; }
