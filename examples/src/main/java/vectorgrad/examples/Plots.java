@@ -8,14 +8,13 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
+import vectorgrad.nn.io.AtomicFile;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
@@ -249,19 +248,6 @@ public final class Plots {
     private static void write(Path png, Writer w) throws IOException {
         Path dir = png.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) throw new UsageException(png + ": cannot write the picture (its folder does not exist)");
-        // not createTempFile: its owner-only permissions would stay on the renamed file
-        Path tmp = Files.createFile(dir.resolve("." + png.getFileName() + "." + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".tmp"));
-        try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                w.write(out);
-            }
-            try {
-                Files.move(tmp, png, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFile.write(png, w::write);
     }
 }

@@ -1,18 +1,15 @@
 package vectorgrad.nn.io;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -187,38 +184,22 @@ public final class SafeTensors {
         int pad = (8 - h.toString().getBytes(StandardCharsets.UTF_8).length % 8) % 8;
         h.append(" ".repeat(pad));
         byte[] header = h.toString().getBytes(StandardCharsets.UTF_8);
-        Path dir = file.toAbsolutePath().getParent();
-        if (dir == null || !Files.isDirectory(dir)) throw new NoSuchFileException(file.toString(), null, "its folder does not exist");
-        // not createTempFile: its owner-only permissions would stay on the renamed file
-        Path tmp = Files.createFile(dir.resolve("." + file.getFileName() + "." + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".tmp"));
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-                 OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
-                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
-                out.write(len.array());
-                out.write(header);
-                byte[] buf = new byte[1 << 16];
-                for (Tensor t : tensors.values()) {
-                    MemorySegment seg = t.segment();
-                    long bytes = t.numel() * 4;
-                    for (long o = 0; o < bytes; o += buf.length) {
-                        int n = (int) Math.min(buf.length, bytes - o);
-                        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, o, buf, 0, n);
-                        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) swap4(buf, n);
-                        out.write(buf, 0, n);
-                    }
+        AtomicFile.write(file, out -> {
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
+            out.write(len.array());
+            out.write(header);
+            byte[] buf = new byte[1 << 16];
+            for (Tensor t : tensors.values()) {
+                MemorySegment seg = t.segment();
+                long bytes = t.numel() * 4;
+                for (long o = 0; o < bytes; o += buf.length) {
+                    int n = (int) Math.min(buf.length, bytes - o);
+                    MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, o, buf, 0, n);
+                    if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) swap4(buf, n);
+                    out.write(buf, 0, n);
                 }
-                out.flush();
-                ch.force(true);
             }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     private static void swap4(byte[] b, int n) {
