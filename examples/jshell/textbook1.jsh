@@ -27,10 +27,10 @@ var run = TrainingRun.start(step -> {
     return -e.item();
 }).printEvery(Duration.ofSeconds(5), "loglik");
 Thread.sleep(300);
-run.pause();
+var pausedAt = run.pause();
 System.out.printf("paused at step %d: alpha=%.4f beta=%.4f sigma=%.4f loglik=%.4f%n", run.steps(), model.f.alpha.item(), model.f.beta.item(), model.sigma.item(), run.last());
 optimizer.setLr(0.01);
 run.resume();
-Thread.sleep(1000);
+while (run.steps() < pausedAt + 20000) Thread.sleep(10);
 run.stop();
 System.out.printf("stopped at step %d: alpha=%.4f beta=%.4f sigma=%.4f loglik=%.4f%n", run.steps(), model.f.alpha.item(), model.f.beta.item(), model.sigma.item(), run.last());

@@ -15,25 +15,32 @@ import java.lang.foreign.ValueLayout;
  * <pre>{@code try (var a = Anomaly.detect()) { loss = model.forward(x); loss.backward(); } }</pre>
  */
 public final class Anomaly implements AutoCloseable {
-    private static volatile boolean enabled;
+    /** On when set, or while any {@link #detect()} scope is open (counted: scopes on several threads nest safely). */
+    private static volatile boolean enabled, flag;
+    private static final java.util.concurrent.atomic.AtomicInteger OPEN_SCOPES = new java.util.concurrent.atomic.AtomicInteger();
     /** Per thread: inside the backward pass, ops are a rule's internals and are reported as the rule. */
     private static final ThreadLocal<int[]> IN_BACKWARD = ThreadLocal.withInitial(() -> new int[1]);
 
-    private final boolean previous;
+    private boolean closed;
 
-    private Anomaly(boolean on) {
-        previous = enabled;
-        enabled = on;
+    private Anomaly() {
+        OPEN_SCOPES.incrementAndGet();
+        update();
     }
 
-    /** Turns detection on until the returned scope is closed (then restores the previous setting). */
+    private static synchronized void update() {
+        enabled = flag || OPEN_SCOPES.get() > 0;
+    }
+
+    /** Turns detection on until the returned scope is closed. */
     public static Anomaly detect() {
-        return new Anomaly(true);
+        return new Anomaly();
     }
 
-    /** {@code torch.autograd.set_detect_anomaly(on)}. */
+    /** {@code torch.autograd.set_detect_anomaly(on)}; open {@link #detect()} scopes keep it on regardless. */
     public static void setEnabled(boolean on) {
-        enabled = on;
+        flag = on;
+        update();
     }
 
     public static boolean isEnabled() {
@@ -42,7 +49,10 @@ public final class Anomaly implements AutoCloseable {
 
     @Override
     public void close() {
-        enabled = previous;
+        if (closed) return;
+        closed = true;
+        OPEN_SCOPES.decrementAndGet();
+        update();
     }
 
     /** Thrown when an op or a backward rule produces NaN or infinity while detection is on. */

@@ -99,7 +99,7 @@ public final class MnistCommand {
         boolean resume = a.flag("resume"), json = a.flag("json"), shuffle = a.flag("shuffle");
         long saveEvery = a.longValue("save-every", 1000, 1);
         if (resume && ckpt == null) throw new UsageException("mnist train: --resume needs --checkpoint FILE");
-        if (a.flag("detect-anomaly")) Anomaly.setEnabled(true);
+        boolean detectAnomaly = a.flag("detect-anomaly");
         if (ckpt != null) Checkpoint.removeStaleTemporaries(Path.of(ckpt)); // left by a run killed mid-write
         threads(a);
         Path root = dataRoot(a, a.flag("download"), out);
@@ -132,10 +132,10 @@ public final class MnistCommand {
         boolean interrupted = false, stopped = false;
         double lastLoglik = Double.NaN;
         long lastSaved = resume ? step : -1;
-        try (Interruptible loop = Interruptible.open()) {
+        try (Interruptible loop = Interruptible.open(); Anomaly anomaly = detectAnomaly ? Anomaly.detect() : null) {
             outer:
             for (; epoch < epochs; epoch++, batchNext = 0) {
-                Iterator<DataLoader.Batch> it = loader.iterator(epoch, batchNext);
+              try (DataLoader.BatchIterator it = loader.iterator(epoch, batchNext)) {
                 while (it.hasNext()) {
                     if (step >= maxSteps) {
                         stopped = true;
@@ -159,7 +159,11 @@ public final class MnistCommand {
                         optimizer.step();
                         images += batch.size();
                         batchNext = batch.index() + 1;
+                    } catch (Anomaly.AnomalyException e) {
+                        // --detect-anomaly caught it inside forward or backward, before the update
+                        throw new UsageException("mnist train: diverged at step " + (step + 1) + ": " + e.getMessage() + "; " + kept(ckpt, lastSaved));
                     }
+
                     step++;
                     stepsThisRun++;
                     if (plot != null) {
@@ -181,13 +185,19 @@ public final class MnistCommand {
                                 ((double) epoch * loader.size() + batchNext) / ((double) epochs * loader.size()));
                     }
                 }
+              }
             }
+        } finally {
+            progress.end();
         }
-        progress.end();
         double seconds = (System.nanoTime() - t0) / 1e9;
         Map<String, String> md = metadata(epoch, batchNext, step, seed, batchSize);
         if (ckpt != null || interrupted) {
             Path file = Path.of(ckpt != null ? ckpt : "mnist-checkpoint.safetensors");
+            if (!parametersFinite(model)) {
+                // the last update made the weights non-finite: never write them over a good checkpoint
+                throw new UsageException("mnist train: diverged: the parameters hold NaN or infinity after step " + step + "; " + kept(ckpt, lastSaved));
+            }
             saveCheckpoint(file, model, optimizer, md);
             out.printf(Locale.ROOT, "checkpoint written to %s (epoch=%d batch=%d, step %d); continue with --checkpoint %s --resume%n",
                     file, epoch, batchNext, step, file);
@@ -250,10 +260,14 @@ public final class MnistCommand {
         } catch (Anomaly.AnomalyException e) {
             where = e.getMessage();
         }
+        return "mnist train: diverged at step " + step + " (log-likelihood " + loglik + "): " + where + "; " + kept(ckpt, lastSaved);
+    }
+
+    static String kept(String ckpt, long lastSaved) {
         String kept = ckpt == null ? "no checkpoint was written (pass --checkpoint FILE to keep one)"
                 : lastSaved >= 0 ? "the last good checkpoint " + ckpt + " (step " + lastSaved + ") was kept"
                 : "no checkpoint had been written yet";
-        return "mnist train: diverged at step " + step + " (log-likelihood " + loglik + "): " + where + "; " + kept + "; try a smaller --lr";
+        return kept + "; try a smaller --lr";
     }
 
     static Map<String, String> loadCheckpoint(Path file, MnistClassifier model, Adam optimizer) throws IOException {

@@ -82,7 +82,7 @@ public final class Plots {
         curve.setYAxisTitle("log-likelihood");
         style(curve);
         curve.getStyler().setLegendVisible(false);
-        XYSeries ll = curve.addSeries("loglik", steps, loglik);
+        XYSeries ll = curve.addSeries("loglik", steps.length == 0 ? new double[] {0} : steps, steps.length == 0 ? new double[] {0} : loglik);
         ll.setMarker(SeriesMarkers.NONE);
         ll.setLineColor(BLUE);
         save(png, List.of(fit, curve), 1, 2);

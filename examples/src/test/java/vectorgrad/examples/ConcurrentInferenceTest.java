@@ -118,8 +118,8 @@ class ConcurrentInferenceTest {
         Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-Dvectorgrad.threads=2", "-cp", System.getProperty("java.class.path"),
                 ExitChild.class.getName()).redirectErrorStream(true).start();
         boolean exited = p.waitFor(60, TimeUnit.SECONDS);
+        if (!exited) p.destroyForcibly().waitFor(); // before reading: a live child never ends its output
         String out = new String(p.getInputStream().readAllBytes());
-        if (!exited) p.destroyForcibly();
         assertTrue(exited, "the JVM did not exit after main returned: " + out);
         assertEquals(0, p.exitValue(), out);
         assertTrue(out.contains("classified"), out);

@@ -134,6 +134,10 @@ class MnistCommandTest {
         for (Map.Entry<String, Tensor> e : c.tensors().entrySet()) {
             for (float v : e.getValue().toFloatArray()) assertTrue(Float.isFinite(v), e.getKey() + " holds " + v);
         }
+        // with --detect-anomaly the op is caught as it runs; same one-line report
+        Cli.Run d = run("mnist", "train", "--data", dir.toString(), "--lr", "1e30", "--max-steps", "20", "--detect-anomaly");
+        assertOneLineError(d, "diverged at step", "produced", "created at vectorgrad.examples.MnistClassifier", "no checkpoint was written");
+        assertFalse(vectorgrad.autograd.Anomaly.isEnabled(), "the run turned detection off again");
     }
 
     private void assertOneLineError(Cli.Run r, String... fragments) {

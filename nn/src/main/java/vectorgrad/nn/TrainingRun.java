@@ -92,7 +92,7 @@ public final class TrainingRun {
             while (true) {
                 long n;
                 synchronized (lock) {
-                    while (pauseRequested && !stopRequested) {
+                    while (pauseRequested && !stopRequested && steps < maxSteps) {
                         state = State.PAUSED;
                         lock.notifyAll();
                         lock.wait();
@@ -138,6 +138,7 @@ public final class TrainingRun {
         synchronized (lock) {
             pauseRequested = true;
             lock.notifyAll();
+            if (Thread.currentThread() == thread) return steps; // from inside a step: takes effect after it
             while (state == State.RUNNING) lock.wait();
             return steps;
         }
@@ -156,6 +157,7 @@ public final class TrainingRun {
         synchronized (lock) {
             stopRequested = true;
             lock.notifyAll();
+            if (Thread.currentThread() == thread) return steps; // from inside a step: ends after it
         }
         thread.join();
         return steps();
@@ -163,6 +165,7 @@ public final class TrainingRun {
 
     /** Waits until the loop ends (its step limit, {@link #stop()}, or a failure); returns the steps done. */
     public long await() throws InterruptedException {
+        if (Thread.currentThread() == thread) throw new IllegalStateException("await() inside a step would wait for itself");
         thread.join();
         return steps();
     }

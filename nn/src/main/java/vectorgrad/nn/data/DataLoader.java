@@ -101,10 +101,16 @@ public final class DataLoader {
         Prefetcher(int[] order, int start) {
             int total = size();
             worker = Thread.ofPlatform().daemon().name("vectorgrad-dataloader").start(() -> {
+                Batch made = null;
                 try {
-                    for (int b = start; b < total; b++) queue.put(make(order, b));
+                    for (int b = start; b < total; b++) {
+                        made = make(order, b);
+                        queue.put(made);
+                        made = null;
+                    }
                     queue.put(END);
                 } catch (InterruptedException e) {
+                    if (made != null) made.close(); // closed early: the batch in hand goes back too
                     Thread.currentThread().interrupt();
                 } catch (RuntimeException e) {
                     try {

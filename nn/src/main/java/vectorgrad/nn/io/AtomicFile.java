@@ -43,6 +43,11 @@ public final class AtomicFile {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
+            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                d.force(true); // the rename itself survives a power cut, not only a killed process
+            } catch (IOException | UnsupportedOperationException notOnThisPlatform) {
+                // some platforms cannot open or sync a folder; the rename is still atomic
+            }
         } finally {
             Files.deleteIfExists(tmp);
         }

@@ -49,12 +49,10 @@ public final class Checkpoint {
     public static int removeStaleTemporaries(Path file) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         if (dir == null || !java.nio.file.Files.isDirectory(dir)) return 0;
-        String prefix = "." + file.getFileName() + ".";
+        // exactly AtomicFile's names for this file: not those of "<name>.bak" or any other file
+        java.util.regex.Pattern mine = java.util.regex.Pattern.compile("\\." + java.util.regex.Pattern.quote(file.getFileName().toString()) + "\\.[0-9a-f]+\\.tmp");
         int removed = 0;
-        try (var entries = java.nio.file.Files.newDirectoryStream(dir, e -> {
-            String n = e.getFileName().toString();
-            return n.startsWith(prefix) && n.endsWith(".tmp");
-        })) {
+        try (var entries = java.nio.file.Files.newDirectoryStream(dir, e -> mine.matcher(e.getFileName().toString()).matches())) {
             for (Path p : entries) if (java.nio.file.Files.deleteIfExists(p)) removed++;
         }
         return removed;

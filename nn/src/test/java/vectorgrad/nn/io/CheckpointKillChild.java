@@ -49,7 +49,11 @@ public final class CheckpointKillChild {
             Map<String, String> md = Checkpoint.load(file, net, opt);
             step = Long.parseLong(md.get("step"));
         }
-        System.out.println("ready " + step + " removed " + removed);
+        long left;
+        try (var files = Files.list(file.toAbsolutePath().getParent())) {
+            left = files.filter(f -> f.getFileName().toString().endsWith(".tmp")).count();
+        }
+        System.out.println("ready " + step + " removed " + removed + " left " + left);
         System.out.flush();
         try (Tensor x = Tensor.randn(new vectorgrad.autograd.Generator(1), 4, 256)) {
             while (true) {
@@ -59,9 +63,10 @@ public final class CheckpointKillChild {
                     opt.step();
                 }
                 step++;
-                System.out.println("writing " + step);
+                Map<String, String> md = Map.of("step", Long.toString(step), "crc", crc(net));
+                System.out.println("writing " + step); // the file write starts now
                 System.out.flush();
-                Checkpoint.save(file, net, opt, Map.of("step", Long.toString(step), "crc", crc(net)));
+                Checkpoint.save(file, net, opt, md);
                 System.out.println("saved " + step);
                 System.out.flush();
             }

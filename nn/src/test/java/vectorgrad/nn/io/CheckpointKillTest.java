@@ -49,28 +49,33 @@ class CheckpointKillTest {
             String[] f = ready.split(" ");
             assertEquals(onDisk, Long.parseLong(f[1]), "the restarted run resumes from the checkpoint on disk");
             tempsRemoved += Integer.parseInt(f[3]);
-            assertEquals(0, temporaries(dir), "stale temporaries are removed when a run starts");
-            // let it write a few checkpoints, then kill it at a random moment
-            String l;
-            do {
-                l = lines.poll(60, TimeUnit.SECONDS);
+            assertEquals("0", f[5], "stale temporaries are removed when a run starts, before it writes");
+            // wait for a finished write; then kill half the time at a random moment, half the time
+            // just after the next write began (inside it, mostly)
+            long saved = -1, writing = -1;
+            String last = null;
+            boolean sawSaved = false;
+            while (true) {
+                String l = lines.poll(60, TimeUnit.SECONDS);
                 assertTrue(l != null && !l.equals("eof"), "child stopped early");
-            } while (!l.startsWith("saved"));
-            Thread.sleep(rnd.nextInt(150));
+                last = l;
+                if (l.startsWith("saved ")) saved = Long.parseLong(l.substring(6));
+                if (l.startsWith("writing ")) writing = Long.parseLong(l.substring(8));
+                if (kill % 2 == 0 ? l.startsWith("saved ") : sawSaved && l.startsWith("writing ")) break;
+                sawSaved |= l.startsWith("saved ");
+            }
+            Thread.sleep(kill % 2 == 0 ? rnd.nextInt(150) : rnd.nextInt(4));
             p.destroyForcibly(); // SIGKILL on Linux
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
             reader.join(30_000);
             List<String> rest = new ArrayList<>();
             lines.drainTo(rest);
-            long saved = -1, writing = -1;
-            String last = l;
             for (String s : rest) {
                 if (s.equals("eof")) break;
                 last = s;
                 if (s.startsWith("saved ")) saved = Long.parseLong(s.substring(6));
                 if (s.startsWith("writing ")) writing = Long.parseLong(s.substring(8));
             }
-            if (saved < 0) saved = Long.parseLong(l.substring(6));
             if (last.startsWith("writing")) duringWrite++;
             tempsLeft += temporaries(dir);
 
@@ -83,7 +88,8 @@ class CheckpointKillTest {
         }
         System.out.printf("checkpoint kill test: %d SIGKILLs, %d during a write, %d temporary files left by kills, %d removed by the next run%n",
                 KILLS, duringWrite, tempsLeft, tempsRemoved);
-        assertTrue(duringWrite > 0, "no kill landed inside a write; the test does not test what it says");
+        assertTrue(duringWrite > 0 && tempsLeft > 0, "no kill landed inside a file write; the test does not test what it says");
+        assertTrue(tempsRemoved > 0 || tempsLeft == temporaries(dir), "the next run removed the temporaries kills left");
     }
 
     private static long temporaries(Path dir) throws IOException {
