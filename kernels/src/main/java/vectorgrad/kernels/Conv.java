@@ -113,19 +113,35 @@ public final class Conv {
         Check.floats(weight, 0, g.weightSize(), "conv2d weight");
         if (bias != null) Check.floats(bias, 0, g.outC(), "conv2d bias");
         Check.floats(out, 0, g.outputSize(), "conv2d output");
-        int patch = g.patch(), pos = g.positions();
-        Parallel.forRange(g.batch(), 1, (from, to) -> {
+        int patch = g.patch(), pos = g.positions(), ow = g.outW();
+        // work units: (image, band of output rows); see parts()
+        int parts = parts(g.batch(), g.outH());
+        Parallel.forRange(g.batch() * parts, 1, (from, to) -> {
             Scratch sc = SCRATCH.get();
-            float[] colArr = sc.col((long) patch * pos);
-            for (int b = from; b < to; b++) {
-                long xo = (long) b * g.inC() * g.h() * g.w(), oo = (long) b * g.outC() * pos;
-                im2col(g, x, xo, colArr, sc);
+            for (int u = from; u < to; u++) {
+                int b = u / parts, part = u % parts;
+                int oy0 = (int) ((long) g.outH() * part / parts), oy1 = (int) ((long) g.outH() * (part + 1) / parts);
+                int p0 = oy0 * ow, cols = (oy1 - oy0) * ow;
+                float[] colArr = sc.col((long) patch * cols);
+                long xo = (long) b * g.inC() * g.h() * g.w(), oo = (long) b * g.outC() * pos + p0;
+                im2col(g, x, xo, colArr, sc, 0, g.inC(), oy0, oy1);
                 if (bias != null) {
-                    for (int o = 0; o < g.outC(); o++) Elementwise.fill(out, oo + (long) o * pos, pos, bias.getAtIndex(F, o));
+                    for (int o = 0; o < g.outC(); o++) Elementwise.fill(out, oo + (long) o * pos, cols, bias.getAtIndex(F, o));
                 }
-                Gemm.sgemmHeapB(false, false, g.outC(), pos, patch, 1f, weight, 0, patch, colArr, 0, pos, bias != null ? 1f : 0f, out, oo, pos);
+                Gemm.sgemmHeapB(false, false, g.outC(), cols, patch, 1f, weight, 0, patch, colArr, 0, cols, bias != null ? 1f : 0f, out, oo, pos);
             }
         });
+    }
+
+    /**
+     * How many parts each image's work is cut into. With few images the pool's threads would get
+     * unequal shares (5 images on 2 threads: 3 and 2), so small batches are cut finer, into at least
+     * 8 units. A function of the batch and the geometry only, never of the thread count: the cut decides
+     * which products run, and results must not depend on how many threads run them.
+     */
+    static int parts(int batch, int extent) {
+        if (batch >= 8 || batch == 0) return 1;
+        return Math.max(1, Math.min(extent, (8 + batch - 1) / batch));
     }
 
     /** {@code dx = conv2d's input gradient for upstream gradient dy}; {@code dx} is overwritten. */
@@ -133,16 +149,21 @@ public final class Conv {
         Check.floats(dy, 0, g.outputSize(), "conv2d grad output");
         Check.floats(weight, 0, g.weightSize(), "conv2d weight");
         Check.floats(dx, 0, g.inputSize(), "conv2d grad input");
-        int patch = g.patch(), pos = g.positions();
-        Parallel.forRange(g.batch(), 1, (from, to) -> {
+        int patch = g.patch(), pos = g.positions(), kk = g.kh() * g.kw();
+        // work units: (image, group of input channels), whose rows of dcol and planes of dx are their own
+        int parts = parts(g.batch(), g.inC());
+        Parallel.forRange(g.batch() * parts, 1, (from, to) -> {
             Scratch sc = SCRATCH.get();
-            float[] colArr = sc.col((long) patch * pos);
-            MemorySegment col = sc.colSeg;
-            for (int b = from; b < to; b++) {
+            for (int u = from; u < to; u++) {
+                int b = u / parts, part = u % parts;
+                int c0 = (int) ((long) g.inC() * part / parts), c1 = (int) ((long) g.inC() * (part + 1) / parts);
+                int rows = (c1 - c0) * kk;
+                float[] colArr = sc.col((long) rows * pos);
+                MemorySegment col = sc.colSeg;
                 long xo = (long) b * g.inC() * g.h() * g.w(), oo = (long) b * g.outC() * pos;
-                Gemm.sgemm(true, false, patch, pos, g.outC(), 1f, weight, 0, patch, dy, oo, pos, 0f, col, 0, pos);
-                MemorySegment.copy(col, F, 0, colArr, 0, patch * pos);
-                col2im(g, colArr, dx, xo, sc);
+                Gemm.sgemm(true, false, rows, pos, g.outC(), 1f, weight, (long) c0 * kk, patch, dy, oo, pos, 0f, col, 0, pos);
+                MemorySegment.copy(col, F, 0, colArr, 0, rows * pos);
+                col2im(g, colArr, dx, xo, sc, c0, c1);
             }
         });
     }
@@ -161,19 +182,27 @@ public final class Conv {
         // Fixed chunks (not one per thread) so the summation order is the same for any thread count.
         int chunks = Math.min(g.batch(), 8);
         MemorySegment partial = chunks > 1 ? partials((chunks - 1) * wsize) : null;
-        Parallel.forRange(chunks, 1, (cFrom, cTo) -> {
+        // work units: (chunk of images, group of input channels — or of output channels when there is
+        // one input channel); each unit owns its columns (rows) of the chunk's partial sum
+        int kk = g.kh() * g.kw();
+        boolean byInput = g.inC() > 1;
+        int parts = parts(chunks, byInput ? g.inC() : g.outC());
+        Parallel.forRange(chunks * parts, 1, (from, to) -> {
             Scratch sc = SCRATCH.get();
-            float[] colArr = sc.col((long) patch * pos);
-            for (int chunk = cFrom; chunk < cTo; chunk++) {
+            for (int u = from; u < to; u++) {
+                int chunk = u / parts, part = u % parts, extent = byInput ? g.inC() : g.outC();
+                int q0 = (int) ((long) extent * part / parts), q1 = (int) ((long) extent * (part + 1) / parts);
+                int c0 = byInput ? q0 : 0, c1 = byInput ? q1 : g.inC(), o0 = byInput ? 0 : q0, o1 = byInput ? g.outC() : q1;
+                int rows = (c1 - c0) * kk;
+                float[] colArr = sc.col((long) rows * pos);
                 MemorySegment acc = chunk == 0 ? dWeight : partial;
-                long accOff = chunk == 0 ? 0 : (chunk - 1) * wsize;
+                long accOff = (chunk == 0 ? 0 : (chunk - 1) * wsize) + (long) o0 * patch + (long) c0 * kk;
                 int b0 = (int) ((long) g.batch() * chunk / chunks), b1 = (int) ((long) g.batch() * (chunk + 1) / chunks);
                 for (int b = b0; b < b1; b++) {
-                    im2col(g, x, (long) b * g.inC() * g.h() * g.w(), colArr, sc);
-                    Gemm.sgemmHeapB(false, true, g.outC(), patch, pos, 1f, dy, (long) b * g.outC() * pos, pos, colArr, 0, pos,
+                    im2col(g, x, (long) b * g.inC() * g.h() * g.w(), colArr, sc, c0, c1, 0, g.outH());
+                    Gemm.sgemmHeapB(false, true, o1 - o0, rows, pos, 1f, dy, ((long) b * g.outC() + o0) * pos, pos, colArr, 0, pos,
                             b == b0 ? 0f : 1f, acc, accOff, patch);
                 }
-                if (b1 == b0) Elementwise.fill(acc, accOff, wsize, 0f);
             }
         });
         if (g.batch() == 0) Elementwise.fill(dWeight, 0, wsize, 0f);
@@ -190,21 +219,24 @@ public final class Conv {
         }
     }
 
-    /** col[(c·kh + i)·kw + j, oy·OW + ox] = x[c, oy·s - p + i·d, ox·s - p + j·d] (0 outside). */
-    static void im2col(Geometry g, MemorySegment x, long xOff, float[] col, Scratch sc) {
-        int oh = g.outH(), ow = g.outW(), pos = oh * ow, hw = g.h() * g.w();
-        float[] img = sc.image(g.inC() * hw);
-        MemorySegment.copy(x, F, xOff * Float.BYTES, img, 0, g.inC() * hw);
-        for (int c = 0; c < g.inC(); c++) {
-            int plane = c * hw;
+    /**
+     * col[((c - c0)·kh + i)·kw + j, (oy - oy0)·OW + ox] = x[c, oy·s - p + i·d, ox·s - p + j·d] (0 outside),
+     * for channels {@code [c0, c1)} and output rows {@code [oy0, oy1)}: one work unit's slice.
+     */
+    static void im2col(Geometry g, MemorySegment x, long xOff, float[] col, Scratch sc, int c0, int c1, int oy0, int oy1) {
+        int ow = g.outW(), cols = (oy1 - oy0) * ow, hw = g.h() * g.w();
+        float[] img = sc.image((c1 - c0) * hw);
+        MemorySegment.copy(x, F, (xOff + (long) c0 * hw) * Float.BYTES, img, 0, (c1 - c0) * hw);
+        for (int c = c0; c < c1; c++) {
+            int plane = (c - c0) * hw;
             for (int i = 0; i < g.kh(); i++) {
                 for (int j = 0; j < g.kw(); j++) {
-                    int row = ((c * g.kh() + i) * g.kw() + j) * pos;
+                    int row = (((c - c0) * g.kh() + i) * g.kw() + j) * cols;
                     int ix0 = -g.padW() + j * g.dilW();
                     boolean contiguous = g.strideW() == 1 && ix0 >= 0 && ix0 + ow <= g.w();
-                    for (int oy = 0; oy < oh; oy++) {
+                    for (int oy = oy0; oy < oy1; oy++) {
                         int iy = oy * g.strideH() - g.padH() + i * g.dilH();
-                        int dst = row + oy * ow;
+                        int dst = row + (oy - oy0) * ow;
                         if (iy < 0 || iy >= g.h()) {
                             java.util.Arrays.fill(col, dst, dst + ow, 0f);
                         } else if (contiguous) {
@@ -222,16 +254,16 @@ public final class Conv {
         }
     }
 
-    /** The adjoint of im2col: dx (overwritten) = Σ over patches of col. */
-    static void col2im(Geometry g, float[] col, MemorySegment dx, long dxOff, Scratch sc) {
+    /** The adjoint of im2col for channels {@code [c0, c1)}: those planes of dx (overwritten) = Σ over patches of col. */
+    static void col2im(Geometry g, float[] col, MemorySegment dx, long dxOff, Scratch sc, int c0, int c1) {
         int oh = g.outH(), ow = g.outW(), pos = oh * ow, hw = g.h() * g.w();
-        float[] img = sc.image(g.inC() * hw);
-        java.util.Arrays.fill(img, 0, g.inC() * hw, 0f);
-        for (int c = 0; c < g.inC(); c++) {
-            int plane = c * hw;
+        float[] img = sc.image((c1 - c0) * hw);
+        java.util.Arrays.fill(img, 0, (c1 - c0) * hw, 0f);
+        for (int c = c0; c < c1; c++) {
+            int plane = (c - c0) * hw;
             for (int i = 0; i < g.kh(); i++) {
                 for (int j = 0; j < g.kw(); j++) {
-                    int row = ((c * g.kh() + i) * g.kw() + j) * pos;
+                    int row = (((c - c0) * g.kh() + i) * g.kw() + j) * pos;
                     int ix0 = -g.padW() + j * g.dilW();
                     for (int oy = 0; oy < oh; oy++) {
                         int iy = oy * g.strideH() - g.padH() + i * g.dilH();
@@ -251,6 +283,6 @@ public final class Conv {
                 }
             }
         }
-        MemorySegment.copy(img, 0, dx, F, dxOff * Float.BYTES, g.inC() * hw);
+        MemorySegment.copy(img, 0, dx, F, (dxOff + (long) c0 * hw) * Float.BYTES, (c1 - c0) * hw);
     }
 }

@@ -48,6 +48,9 @@ final class PackedGemm {
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
+    /** Products smaller than this many FLOPs run on the calling thread alone. */
+    static final long PARALLEL_MIN_FLOPS = Long.getLong("vectorgrad.gemm.parallelMinFlops", 1L << 24);
+
     /** C has already been scaled by beta; this adds alpha * op(A) * op(B). */
     static void multiply(boolean transA, boolean transB, int m, int n, int k, float alpha,
                          MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
@@ -67,7 +70,7 @@ final class PackedGemm {
         int colPanels = (n + NR - 1) / NR;
         long flops = 2L * m * n * k;
         // below ~16 MFLOP a second thread costs more than it brings (measured: 128³ ran at 62 GFLOP/s on two, 149 on one)
-        if (threads <= 1 || flops < (1L << 24)) {
+        if (threads <= 1 || flops < PARALLEL_MIN_FLOPS) {
             nest(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bArr, bOff, ldb, c, cOff, ldc);
         } else if (rowPanels >= 2 * threads || rowPanels >= colPanels) {
             Parallel.forRange(rowPanels, 1, (from, to) -> nest(transA, transB, from * MR, Math.min(m, to * MR), 0, n, k,

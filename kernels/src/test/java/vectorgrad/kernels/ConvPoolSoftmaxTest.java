@@ -76,24 +76,29 @@ class ConvPoolSoftmaxTest {
         assertThrows(IllegalArgumentException.class, () -> new Conv.Geometry(1, 1, 5, 5, 1, 3, 3, 0, 1, 0, 0, 1, 1));
     }
 
+    /** All three passes, bit for bit on 1, 2 and 3 threads — also for small batches, cut into finer work units. */
     @Test
     void convolutionResultDoesNotDependOnThreadCount() {
-        Conv.Geometry g = new Conv.Geometry(9, 3, 10, 10, 4, 3, 3, 1, 1, 1, 1, 1, 1);
-        float[] x = Mem.random(rnd, (int) g.inputSize(), -1, 1), wt = Mem.random(rnd, (int) g.weightSize(), -1, 1);
-        float[] dy = Mem.random(rnd, (int) g.outputSize(), -1, 1);
-        int saved = Parallel.getNumThreads();
-        float[][] dws = new float[2][];
-        try {
-            for (int t = 1; t <= 2; t++) {
-                Parallel.setNumThreads(t);
-                MemorySegment dw = Mem.zeros((int) g.weightSize());
-                Conv.backwardWeight(g, Mem.of(x), Mem.of(dy), dw, null);
-                dws[t - 1] = Mem.read(dw, (int) g.weightSize());
+        for (int batch : new int[] {9, 5, 2, 1}) {
+            Conv.Geometry g = new Conv.Geometry(batch, 3, 10, 10, 4, 3, 3, 1, 1, 1, 1, 1, 1);
+            float[] x = Mem.random(rnd, (int) g.inputSize(), -1, 1), wt = Mem.random(rnd, (int) g.weightSize(), -1, 1);
+            float[] dy = Mem.random(rnd, (int) g.outputSize(), -1, 1), bias = Mem.random(rnd, g.outC(), -1, 1);
+            int saved = Parallel.getNumThreads();
+            float[][][] r = new float[3][][];
+            try {
+                for (int t = 1; t <= 3; t++) {
+                    Parallel.setNumThreads(t);
+                    MemorySegment out = Mem.zeros((int) g.outputSize()), dx = Mem.zeros((int) g.inputSize()), dw = Mem.zeros((int) g.weightSize());
+                    Conv.forward(g, Mem.of(x), Mem.of(wt), Mem.of(bias), out);
+                    Conv.backwardInput(g, Mem.of(dy), Mem.of(wt), dx);
+                    Conv.backwardWeight(g, Mem.of(x), Mem.of(dy), dw, null);
+                    r[t - 1] = new float[][] {Mem.read(out, (int) g.outputSize()), Mem.read(dx, (int) g.inputSize()), Mem.read(dw, (int) g.weightSize())};
+                }
+            } finally {
+                Parallel.setNumThreads(saved);
             }
-        } finally {
-            Parallel.setNumThreads(saved);
+            for (int t = 1; t < 3; t++) for (int i = 0; i < 3; i++) assertArrayEquals(r[0][i], r[t][i], 0f, "batch " + batch + ", " + (t + 1) + " threads, pass " + i);
         }
-        assertArrayEquals(dws[0], dws[1], 0f);
     }
 
     @Test
