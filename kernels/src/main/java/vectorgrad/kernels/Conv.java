@@ -94,6 +94,9 @@ public final class Conv {
         }
     }
 
+    /** Weight-gradient products narrower than this many columns use dot-product tiles. */
+    static final int SMALL_PATCH = 32;
+
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** Per-thread buffers for the weight gradient's partial sums, grown as needed and reused. */
@@ -116,7 +119,7 @@ public final class Conv {
         int patch = g.patch(), pos = g.positions(), ow = g.outW();
         // work units: (image, band of output rows); see parts()
         int parts = parts(g.batch(), g.outH());
-        Parallel.forRange(g.batch() * parts, 1, (from, to) -> {
+        run(g, g.batch() * parts, (from, to) -> {
             Scratch sc = SCRATCH.get();
             for (int u = from; u < to; u++) {
                 int b = u / parts, part = u % parts;
@@ -131,6 +134,17 @@ public final class Conv {
                 Gemm.sgemmHeapB(false, false, g.outC(), cols, patch, 1f, weight, 0, patch, colArr, 0, cols, bias != null ? 1f : 0f, out, oo, pos);
             }
         });
+    }
+
+    /**
+     * Runs the work units on the pool, or on this thread when the whole pass is under 4 MFLOP: waking a
+     * second thread costs tens of microseconds (measured: the first convolution's forward pass at batch 5,
+     * 1 MFLOP, took 65 µs on two threads and 36 on one).
+     */
+    private static void run(Geometry g, int units, Parallel.RangeBody body) {
+        long flops = 2L * g.batch() * g.outC() * g.patch() * g.positions();
+        if (flops < (1L << 22)) body.run(0, units);
+        else Parallel.forRange(units, 1, body);
     }
 
     /**
@@ -152,7 +166,7 @@ public final class Conv {
         int patch = g.patch(), pos = g.positions(), kk = g.kh() * g.kw();
         // work units: (image, group of input channels), whose rows of dcol and planes of dx are their own
         int parts = parts(g.batch(), g.inC());
-        Parallel.forRange(g.batch() * parts, 1, (from, to) -> {
+        run(g, g.batch() * parts, (from, to) -> {
             Scratch sc = SCRATCH.get();
             for (int u = from; u < to; u++) {
                 int b = u / parts, part = u % parts;
@@ -187,7 +201,7 @@ public final class Conv {
         int kk = g.kh() * g.kw();
         boolean byInput = g.inC() > 1;
         int parts = parts(chunks, byInput ? g.inC() : g.outC());
-        Parallel.forRange(chunks * parts, 1, (from, to) -> {
+        run(g, chunks * parts, (from, to) -> {
             Scratch sc = SCRATCH.get();
             for (int u = from; u < to; u++) {
                 int chunk = u / parts, part = u % parts, extent = byInput ? g.inC() : g.outC();
@@ -200,8 +214,17 @@ public final class Conv {
                 int b0 = (int) ((long) g.batch() * chunk / chunks), b1 = (int) ((long) g.batch() * (chunk + 1) / chunks);
                 for (int b = b0; b < b1; b++) {
                     im2col(g, x, (long) b * g.inC() * g.h() * g.w(), colArr, sc, c0, c1, 0, g.outH());
-                    Gemm.sgemmHeapB(false, true, o1 - o0, rows, pos, 1f, dy, ((long) b * g.outC() + o0) * pos, pos, colArr, 0, pos,
-                            b == b0 ? 0f : 1f, acc, accOff, patch);
+                    long dyOff = ((long) b * g.outC() + o0) * pos;
+                    if (rows < SMALL_PATCH && Simd.VECTOR_AVAILABLE) {
+                        // a narrow product (the first layer: 9 columns): dot-product tiles, where the packed
+                        // kernel would fill 48-wide panels with mostly padding
+                        MemorySegment col = sc.colSeg;
+                        MemorySegment.copy(colArr, 0, col, F, 0, rows * pos);
+                        if (b == b0) for (int o = 0; o < o1 - o0; o++) Elementwise.fill(acc, accOff + (long) o * patch, rows, 0f);
+                        DotGemm.multiply(o1 - o0, rows, pos, 1f, dy, dyOff, pos, col, 0, pos, acc, accOff, patch);
+                    } else {
+                        Gemm.sgemmHeapB(false, true, o1 - o0, rows, pos, 1f, dy, dyOff, pos, colArr, 0, pos, b == b0 ? 0f : 1f, acc, accOff, patch);
+                    }
                 }
             }
         });

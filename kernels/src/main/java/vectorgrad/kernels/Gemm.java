@@ -37,14 +37,16 @@ public final class Gemm {
         validate(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
         if (m == 0 || n == 0) return;
         if (Simd.VECTOR_AVAILABLE && (long) m * n * k >= PACKED_MIN_WORK && k > 0 && alpha != 0f) {
-            for (int i = 0; i < m; i++) scaleRow(c, cOff + (long) i * ldc, n, beta);
             if (transB && !transA && m <= DOT_MAX_M && k >= DOT_MIN_K) {
+                for (int i = 0; i < m; i++) scaleRow(c, cOff + (long) i * ldc, n, beta);
                 // skinny NT (a Linear layer's x·Wᵀ at small batch): dot-product tiles stream W once, no
                 // packing; measured 86 GFLOP/s at 5x128x9216 where packing gave 26 (OpenBLAS: 28)
                 DotGemm.multiply(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
                 return;
             }
-            PackedGemm.multiply(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+            // beta = 0: the kernel stores its first block of k into C (no zeroing pass, no reads of C)
+            if (beta != 0f) for (int i = 0; i < m; i++) scaleRow(c, cOff + (long) i * ldc, n, beta);
+            PackedGemm.multiply(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, beta == 0f);
             return;
         }
         long work = (long) m * n * Math.max(k, 1);
@@ -100,8 +102,8 @@ public final class Gemm {
             throw new IllegalArgumentException("sgemm: B (" + bRows + "x" + bCols + ", ld " + ldb + ") does not fit its array of " + b.length);
         }
         validate(transA, false, m, n, k, a, aOff, lda, MemorySegment.ofArray(new float[0]), 0, Math.max(1, n), c, cOff, ldc, true);
-        for (int i = 0; i < m; i++) scaleRow(c, cOff + (long) i * ldc, n, beta);
-        PackedGemm.multiply(transA, transB, m, n, k, alpha, a, aOff, lda, null, b, bOff, ldb, c, cOff, ldc);
+        if (beta != 0f) for (int i = 0; i < m; i++) scaleRow(c, cOff + (long) i * ldc, n, beta);
+        PackedGemm.multiply(transA, transB, m, n, k, alpha, a, aOff, lda, null, b, bOff, ldb, c, cOff, ldc, beta == 0f);
     }
 
     /**

@@ -54,8 +54,8 @@ final class PackedGemm {
     /** C has already been scaled by beta; this adds alpha * op(A) * op(B). */
     static void multiply(boolean transA, boolean transB, int m, int n, int k, float alpha,
                          MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
-                         MemorySegment c, long cOff, int ldc) {
-        multiply(transA, transB, m, n, k, alpha, a, aOff, lda, b, null, bOff, ldb, c, cOff, ldc);
+                         MemorySegment c, long cOff, int ldc, boolean overwrite) {
+        multiply(transA, transB, m, n, k, alpha, a, aOff, lda, b, null, bOff, ldb, c, cOff, ldc, overwrite);
     }
 
     /**
@@ -64,27 +64,27 @@ final class PackedGemm {
      */
     static void multiply(boolean transA, boolean transB, int m, int n, int k, float alpha,
                          MemorySegment a, long aOff, int lda, MemorySegment b, float[] bArr, long bOff, int ldb,
-                         MemorySegment c, long cOff, int ldc) {
+                         MemorySegment c, long cOff, int ldc, boolean overwrite) {
         int threads = Parallel.getNumThreads();
         int rowPanels = (m + MR - 1) / MR;
         int colPanels = (n + NR - 1) / NR;
         long flops = 2L * m * n * k;
         // below ~16 MFLOP a second thread costs more than it brings (measured: 128³ ran at 62 GFLOP/s on two, 149 on one)
         if (threads <= 1 || flops < PARALLEL_MIN_FLOPS) {
-            nest(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bArr, bOff, ldb, c, cOff, ldc);
+            nest(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bArr, bOff, ldb, c, cOff, ldc, overwrite);
         } else if (rowPanels >= 2 * threads || rowPanels >= colPanels) {
             Parallel.forRange(rowPanels, 1, (from, to) -> nest(transA, transB, from * MR, Math.min(m, to * MR), 0, n, k,
-                    alpha, a, aOff, lda, b, bArr, bOff, ldb, c, cOff, ldc));
+                    alpha, a, aOff, lda, b, bArr, bOff, ldb, c, cOff, ldc, overwrite));
         } else {
             Parallel.forRange(colPanels, 1, (from, to) -> nest(transA, transB, 0, m, from * NR, Math.min(n, to * NR), k,
-                    alpha, a, aOff, lda, b, bArr, bOff, ldb, c, cOff, ldc));
+                    alpha, a, aOff, lda, b, bArr, bOff, ldb, c, cOff, ldc, overwrite));
         }
     }
 
     /** The loop nest over C[i0:i1, j0:j1]. */
     private static void nest(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k, float alpha,
                              MemorySegment a, long aOff, int lda, MemorySegment b, float[] bArr, long bOff, int ldb,
-                             MemorySegment c, long cOff, int ldc) {
+                             MemorySegment c, long cOff, int ldc, boolean overwrite) {
         if (i1 <= i0 || j1 <= j0) return;
         Buffers buf = BUFFERS.get();
         for (int jc = j0; jc < j1; jc += NC) {
@@ -103,13 +103,18 @@ final class PackedGemm {
                             int mr = Math.min(MR, mc - ir);
                             int aPanel = (ir / MR) * kc * MR;
                             long cTile = cOff + (long) (ic + ir) * ldc + jc + jr;
+                            // beta = 0: the first block of k stores into C instead of adding, so C is not
+                            // zeroed in a pass of its own, nor read (VectorGemm.kernelStore)
+                            boolean first = overwrite && pc == 0;
                             if (mr == MR && nr == NR) {
-                                VectorGemm.kernel(kc, buf.a, aPanel, buf.b, bPanel, c, cTile, ldc, alpha);
+                                if (first) VectorGemm.kernelStore(kc, buf.a, aPanel, buf.b, bPanel, c, cTile, ldc, alpha);
+                                else VectorGemm.kernel(kc, buf.a, aPanel, buf.b, bPanel, c, cTile, ldc, alpha);
                             } else {
                                 buf.tile.fill((byte) 0);
                                 VectorGemm.kernel(kc, buf.a, aPanel, buf.b, bPanel, buf.tile, 0, NR, alpha);
                                 // add the valid part of the scratch tile, a row at a time with vector adds
                                 for (int r = 0; r < mr; r++) {
+                                    if (first) VectorKernels.fill(c, cTile + (long) r * ldc, nr, 0f);
                                     VectorKernels.axpy(nr, 1f, buf.tile, (long) r * NR, c, cTile + (long) r * ldc);
                                 }
                             }

@@ -1,6 +1,7 @@
 package vectorgrad.kernels;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -172,6 +173,14 @@ final class VectorKernels {
 
     private static VectorShuffle<Float> fold(int h) {
         return VectorShuffle.fromOp(S, i -> (i + h) % LANES);
+    }
+
+    /** out[off..off+n) = value, with vector stores (a few rows of a GEMM tile: no slice, no call into fill). */
+    static void fill(MemorySegment out, long off, int n, float value) {
+        FloatVector v = FloatVector.broadcast(S, value);
+        int upper = n - n % LANES;
+        for (int i = 0; i < upper; i += LANES) v.intoMemorySegment(out, (off + i) * Float.BYTES, NO);
+        for (int i = upper; i < n; i++) out.setAtIndex(ValueLayout.JAVA_FLOAT, off + i, value);
     }
 
     static float sum(MemorySegment in, long off, long n) {
