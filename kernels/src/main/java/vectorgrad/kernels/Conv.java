@@ -263,7 +263,8 @@ public final class Conv {
                         if (iy < 0 || iy >= g.h()) {
                             java.util.Arrays.fill(col, dst, dst + ow, 0f);
                         } else if (contiguous) {
-                            System.arraycopy(img, plane + iy * g.w() + ix0, col, dst, ow);
+                            if (Simd.VECTOR_AVAILABLE) VectorKernels.copyRun(img, plane + iy * g.w() + ix0, col, dst, ow);
+                            else System.arraycopy(img, plane + iy * g.w() + ix0, col, dst, ow);
                         } else {
                             int src = plane + iy * g.w();
                             for (int ox = 0; ox < ow; ox++) {
@@ -295,7 +296,8 @@ public final class Conv {
                         if (g.strideW() == 1 && ix0 >= 0 && ix0 + ow <= g.w()) {
                             // the common case: one straight run, no per-element bounds test
                             int d0 = dst + ix0;
-                            for (int ox = 0; ox < ow; ox++) img[d0 + ox] += col[src + ox];
+                            if (Simd.VECTOR_AVAILABLE) VectorKernels.addRun(col, src, img, d0, ow);
+                            else for (int ox = 0; ox < ow; ox++) img[d0 + ox] += col[src + ox];
                         } else {
                             for (int ox = 0; ox < ow; ox++) {
                                 int ix = ox * g.strideW() + ix0;
