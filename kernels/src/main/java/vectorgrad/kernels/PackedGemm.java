@@ -164,6 +164,8 @@ final class PackedGemm {
                     MemorySegment.copy(b, F, src * Float.BYTES, bp, dst, nr);
                     for (int j = nr; j < NR; j++) bp[dst + j] = 0f;
                 }
+            } else if (VectorGemm.TRANSPOSE16) {
+                VectorGemm.packTransposed(b, bOff + (long) (jc + jr) * ldb + pc, ldb, nr, kc, bp, base);
             } else {
                 for (int j = 0; j < NR; j++) {
                     if (j < nr) {
@@ -188,6 +190,8 @@ final class PackedGemm {
                     System.arraycopy(b, bOff + (pc + p) * ldb + jc + jr, bp, dst, nr);
                     for (int j = nr; j < NR; j++) bp[dst + j] = 0f;
                 }
+            } else if (VectorGemm.TRANSPOSE16) {
+                VectorGemm.packTransposed(b, bOff + (jc + jr) * ldb + pc, ldb, nr, kc, bp, base);
             } else {
                 for (int j = 0; j < NR; j++) {
                     if (j < nr) {

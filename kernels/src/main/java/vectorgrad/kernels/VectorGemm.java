@@ -4,6 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector bodies of {@link Gemm}; loaded only when the Vector API is available. */
@@ -54,6 +56,328 @@ final class VectorGemm {
     static void kernel(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {
         if (MR == 6) kernel6(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
         else kernel4(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+    }
+
+    /** Lane shuffles and masks of the 16x16 transpose: stage b swaps the off-diagonal b x b blocks. */
+    private static final VectorShuffle<Float> UP8 = up(8), UP4 = up(4), UP2 = up(2), UP1 = up(1);
+    private static final VectorShuffle<Float> DN8 = dn(8), DN4 = dn(4), DN2 = dn(2), DN1 = dn(1);
+    private static final VectorMask<Float> HI8 = hi(8), HI4 = hi(4), HI2 = hi(2), HI1 = hi(1);
+    private static final VectorMask<Float> LO8 = HI8.not(), LO4 = HI4.not(), LO2 = HI2.not(), LO1 = HI1.not();
+
+    private static VectorShuffle<Float> up(int b) {
+        return VectorShuffle.fromOp(S, l -> Math.floorMod(l - b, L));
+    }
+
+    private static VectorShuffle<Float> dn(int b) {
+        return VectorShuffle.fromOp(S, l -> (l + b) % L);
+    }
+
+    private static VectorMask<Float> hi(int b) {
+        boolean[] m = new boolean[L];
+        for (int l = 0; l < L; l++) m[l] = (l & b) != 0;
+        return VectorMask.fromArray(S, m, 0);
+    }
+
+    /** Whether the transposing pack uses 16x16 register blocks (512-bit vectors). */
+    static final boolean TRANSPOSE16 = L == 16 && !Boolean.getBoolean("vectorgrad.gemm.scalarTransposePack");
+
+    /**
+     * Packs a transposed B panel, {@code bp[base + p*NR + j] = B[row0 + j*ldb + p]} for j < NR (rows at
+     * or past {@code nr} are zero), p < kc: 16x16 blocks are loaded as 16 row vectors, transposed in
+     * registers (four stages, each swapping the off-diagonal blocks of half the size) and stored as 16
+     * panel rows. Columns past the last multiple of 16 go one at a time.
+     */
+    static void packTransposed(MemorySegment b, long row0, int ldb, int nr, int kc, float[] bp, int base) {
+        int kv = kc - kc % 16;
+        for (int jb = 0; jb < NR; jb += 16) {
+            int rows = Math.max(0, Math.min(16, nr - jb));
+            long r = row0 + (long) jb * ldb;
+            for (int p0 = 0; p0 < kv; p0 += 16) transpose16(b, r, ldb, rows, p0, bp, base + p0 * NR + jb);
+            for (int j = 0; j < 16; j++) {
+                int jj = jb + j;
+                long src = row0 + (long) jj * ldb;
+                for (int p = kv; p < kc; p++) bp[base + p * NR + jj] = jj < nr ? b.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, src + p) : 0f;
+            }
+        }
+    }
+
+    /** One 16x16 block: rows r.. (of which {@code rows} exist) at column p0, to bp[dst + q*NR + j]. */
+    private static void transpose16(MemorySegment b, long r, int ldb, int rows, int p0, float[] bp, int dst) {
+        FloatVector v0 = 0 < rows ? FloatVector.fromMemorySegment(S, b, (r + 0L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
+        FloatVector v1 = 1 < rows ? FloatVector.fromMemorySegment(S, b, (r + 1L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
+        FloatVector v2 = 2 < rows ? FloatVector.fromMemorySegment(S, b, (r + 2L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
+        FloatVector v3 = 3 < rows ? FloatVector.fromMemorySegment(S, b, (r + 3L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
+        FloatVector v4 = 4 < rows ? FloatVector.fromMemorySegment(S, b, (r + 4L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
+        FloatVector v5 = 5 < rows ? FloatVector.fromMemorySegment(S, b, (r + 5L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
+        FloatVector v6 = 6 < rows ? FloatVector.fromMemorySegment(S, b, (r + 6L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
+        FloatVector v7 = 7 < rows ? FloatVector.fromMemorySegment(S, b, (r + 7L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
+        FloatVector v8 = 8 < rows ? FloatVector.fromMemorySegment(S, b, (r + 8L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
+        FloatVector v9 = 9 < rows ? FloatVector.fromMemorySegment(S, b, (r + 9L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
+        FloatVector v10 = 10 < rows ? FloatVector.fromMemorySegment(S, b, (r + 10L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
+        FloatVector v11 = 11 < rows ? FloatVector.fromMemorySegment(S, b, (r + 11L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
+        FloatVector v12 = 12 < rows ? FloatVector.fromMemorySegment(S, b, (r + 12L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
+        FloatVector v13 = 13 < rows ? FloatVector.fromMemorySegment(S, b, (r + 13L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
+        FloatVector v14 = 14 < rows ? FloatVector.fromMemorySegment(S, b, (r + 14L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
+        FloatVector v15 = 15 < rows ? FloatVector.fromMemorySegment(S, b, (r + 15L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
+        FloatVector t0_8 = v0.blend(v8.rearrange(UP8), HI8);
+        v8 = v8.blend(v0.rearrange(DN8), LO8);
+        v0 = t0_8;
+        FloatVector t1_8 = v1.blend(v9.rearrange(UP8), HI8);
+        v9 = v9.blend(v1.rearrange(DN8), LO8);
+        v1 = t1_8;
+        FloatVector t2_8 = v2.blend(v10.rearrange(UP8), HI8);
+        v10 = v10.blend(v2.rearrange(DN8), LO8);
+        v2 = t2_8;
+        FloatVector t3_8 = v3.blend(v11.rearrange(UP8), HI8);
+        v11 = v11.blend(v3.rearrange(DN8), LO8);
+        v3 = t3_8;
+        FloatVector t4_8 = v4.blend(v12.rearrange(UP8), HI8);
+        v12 = v12.blend(v4.rearrange(DN8), LO8);
+        v4 = t4_8;
+        FloatVector t5_8 = v5.blend(v13.rearrange(UP8), HI8);
+        v13 = v13.blend(v5.rearrange(DN8), LO8);
+        v5 = t5_8;
+        FloatVector t6_8 = v6.blend(v14.rearrange(UP8), HI8);
+        v14 = v14.blend(v6.rearrange(DN8), LO8);
+        v6 = t6_8;
+        FloatVector t7_8 = v7.blend(v15.rearrange(UP8), HI8);
+        v15 = v15.blend(v7.rearrange(DN8), LO8);
+        v7 = t7_8;
+        FloatVector t0_4 = v0.blend(v4.rearrange(UP4), HI4);
+        v4 = v4.blend(v0.rearrange(DN4), LO4);
+        v0 = t0_4;
+        FloatVector t1_4 = v1.blend(v5.rearrange(UP4), HI4);
+        v5 = v5.blend(v1.rearrange(DN4), LO4);
+        v1 = t1_4;
+        FloatVector t2_4 = v2.blend(v6.rearrange(UP4), HI4);
+        v6 = v6.blend(v2.rearrange(DN4), LO4);
+        v2 = t2_4;
+        FloatVector t3_4 = v3.blend(v7.rearrange(UP4), HI4);
+        v7 = v7.blend(v3.rearrange(DN4), LO4);
+        v3 = t3_4;
+        FloatVector t8_4 = v8.blend(v12.rearrange(UP4), HI4);
+        v12 = v12.blend(v8.rearrange(DN4), LO4);
+        v8 = t8_4;
+        FloatVector t9_4 = v9.blend(v13.rearrange(UP4), HI4);
+        v13 = v13.blend(v9.rearrange(DN4), LO4);
+        v9 = t9_4;
+        FloatVector t10_4 = v10.blend(v14.rearrange(UP4), HI4);
+        v14 = v14.blend(v10.rearrange(DN4), LO4);
+        v10 = t10_4;
+        FloatVector t11_4 = v11.blend(v15.rearrange(UP4), HI4);
+        v15 = v15.blend(v11.rearrange(DN4), LO4);
+        v11 = t11_4;
+        FloatVector t0_2 = v0.blend(v2.rearrange(UP2), HI2);
+        v2 = v2.blend(v0.rearrange(DN2), LO2);
+        v0 = t0_2;
+        FloatVector t1_2 = v1.blend(v3.rearrange(UP2), HI2);
+        v3 = v3.blend(v1.rearrange(DN2), LO2);
+        v1 = t1_2;
+        FloatVector t4_2 = v4.blend(v6.rearrange(UP2), HI2);
+        v6 = v6.blend(v4.rearrange(DN2), LO2);
+        v4 = t4_2;
+        FloatVector t5_2 = v5.blend(v7.rearrange(UP2), HI2);
+        v7 = v7.blend(v5.rearrange(DN2), LO2);
+        v5 = t5_2;
+        FloatVector t8_2 = v8.blend(v10.rearrange(UP2), HI2);
+        v10 = v10.blend(v8.rearrange(DN2), LO2);
+        v8 = t8_2;
+        FloatVector t9_2 = v9.blend(v11.rearrange(UP2), HI2);
+        v11 = v11.blend(v9.rearrange(DN2), LO2);
+        v9 = t9_2;
+        FloatVector t12_2 = v12.blend(v14.rearrange(UP2), HI2);
+        v14 = v14.blend(v12.rearrange(DN2), LO2);
+        v12 = t12_2;
+        FloatVector t13_2 = v13.blend(v15.rearrange(UP2), HI2);
+        v15 = v15.blend(v13.rearrange(DN2), LO2);
+        v13 = t13_2;
+        FloatVector t0_1 = v0.blend(v1.rearrange(UP1), HI1);
+        v1 = v1.blend(v0.rearrange(DN1), LO1);
+        v0 = t0_1;
+        FloatVector t2_1 = v2.blend(v3.rearrange(UP1), HI1);
+        v3 = v3.blend(v2.rearrange(DN1), LO1);
+        v2 = t2_1;
+        FloatVector t4_1 = v4.blend(v5.rearrange(UP1), HI1);
+        v5 = v5.blend(v4.rearrange(DN1), LO1);
+        v4 = t4_1;
+        FloatVector t6_1 = v6.blend(v7.rearrange(UP1), HI1);
+        v7 = v7.blend(v6.rearrange(DN1), LO1);
+        v6 = t6_1;
+        FloatVector t8_1 = v8.blend(v9.rearrange(UP1), HI1);
+        v9 = v9.blend(v8.rearrange(DN1), LO1);
+        v8 = t8_1;
+        FloatVector t10_1 = v10.blend(v11.rearrange(UP1), HI1);
+        v11 = v11.blend(v10.rearrange(DN1), LO1);
+        v10 = t10_1;
+        FloatVector t12_1 = v12.blend(v13.rearrange(UP1), HI1);
+        v13 = v13.blend(v12.rearrange(DN1), LO1);
+        v12 = t12_1;
+        FloatVector t14_1 = v14.blend(v15.rearrange(UP1), HI1);
+        v15 = v15.blend(v14.rearrange(DN1), LO1);
+        v14 = t14_1;
+        v0.intoArray(bp, dst + 0 * NR);
+        v1.intoArray(bp, dst + 1 * NR);
+        v2.intoArray(bp, dst + 2 * NR);
+        v3.intoArray(bp, dst + 3 * NR);
+        v4.intoArray(bp, dst + 4 * NR);
+        v5.intoArray(bp, dst + 5 * NR);
+        v6.intoArray(bp, dst + 6 * NR);
+        v7.intoArray(bp, dst + 7 * NR);
+        v8.intoArray(bp, dst + 8 * NR);
+        v9.intoArray(bp, dst + 9 * NR);
+        v10.intoArray(bp, dst + 10 * NR);
+        v11.intoArray(bp, dst + 11 * NR);
+        v12.intoArray(bp, dst + 12 * NR);
+        v13.intoArray(bp, dst + 13 * NR);
+        v14.intoArray(bp, dst + 14 * NR);
+        v15.intoArray(bp, dst + 15 * NR);
+    }
+
+    /** As above, B in a heap array (the convolution's column matrix, for its weight gradient). */
+    static void packTransposed(float[] b, int row0, int ldb, int nr, int kc, float[] bp, int base) {
+        int kv = kc - kc % 16;
+        for (int jb = 0; jb < NR; jb += 16) {
+            int rows = Math.max(0, Math.min(16, nr - jb));
+            int r = row0 + jb * ldb;
+            for (int p0 = 0; p0 < kv; p0 += 16) transpose16(b, r, ldb, rows, p0, bp, base + p0 * NR + jb);
+            for (int j = 0; j < 16; j++) {
+                int jj = jb + j;
+                int src = row0 + jj * ldb;
+                for (int p = kv; p < kc; p++) bp[base + p * NR + jj] = jj < nr ? b[src + p] : 0f;
+            }
+        }
+    }
+
+    /** As above, from a heap array (the convolution's column matrix). One 16x16 block: rows r.. (of which {@code rows} exist) at column p0, to bp[dst + q*NR + j]. */
+    private static void transpose16(float[] b, int r, int ldb, int rows, int p0, float[] bp, int dst) {
+        FloatVector v0 = 0 < rows ? FloatVector.fromArray(S, b, r + 0 * ldb + p0) : FloatVector.zero(S);
+        FloatVector v1 = 1 < rows ? FloatVector.fromArray(S, b, r + 1 * ldb + p0) : FloatVector.zero(S);
+        FloatVector v2 = 2 < rows ? FloatVector.fromArray(S, b, r + 2 * ldb + p0) : FloatVector.zero(S);
+        FloatVector v3 = 3 < rows ? FloatVector.fromArray(S, b, r + 3 * ldb + p0) : FloatVector.zero(S);
+        FloatVector v4 = 4 < rows ? FloatVector.fromArray(S, b, r + 4 * ldb + p0) : FloatVector.zero(S);
+        FloatVector v5 = 5 < rows ? FloatVector.fromArray(S, b, r + 5 * ldb + p0) : FloatVector.zero(S);
+        FloatVector v6 = 6 < rows ? FloatVector.fromArray(S, b, r + 6 * ldb + p0) : FloatVector.zero(S);
+        FloatVector v7 = 7 < rows ? FloatVector.fromArray(S, b, r + 7 * ldb + p0) : FloatVector.zero(S);
+        FloatVector v8 = 8 < rows ? FloatVector.fromArray(S, b, r + 8 * ldb + p0) : FloatVector.zero(S);
+        FloatVector v9 = 9 < rows ? FloatVector.fromArray(S, b, r + 9 * ldb + p0) : FloatVector.zero(S);
+        FloatVector v10 = 10 < rows ? FloatVector.fromArray(S, b, r + 10 * ldb + p0) : FloatVector.zero(S);
+        FloatVector v11 = 11 < rows ? FloatVector.fromArray(S, b, r + 11 * ldb + p0) : FloatVector.zero(S);
+        FloatVector v12 = 12 < rows ? FloatVector.fromArray(S, b, r + 12 * ldb + p0) : FloatVector.zero(S);
+        FloatVector v13 = 13 < rows ? FloatVector.fromArray(S, b, r + 13 * ldb + p0) : FloatVector.zero(S);
+        FloatVector v14 = 14 < rows ? FloatVector.fromArray(S, b, r + 14 * ldb + p0) : FloatVector.zero(S);
+        FloatVector v15 = 15 < rows ? FloatVector.fromArray(S, b, r + 15 * ldb + p0) : FloatVector.zero(S);
+        FloatVector t0_8 = v0.blend(v8.rearrange(UP8), HI8);
+        v8 = v8.blend(v0.rearrange(DN8), LO8);
+        v0 = t0_8;
+        FloatVector t1_8 = v1.blend(v9.rearrange(UP8), HI8);
+        v9 = v9.blend(v1.rearrange(DN8), LO8);
+        v1 = t1_8;
+        FloatVector t2_8 = v2.blend(v10.rearrange(UP8), HI8);
+        v10 = v10.blend(v2.rearrange(DN8), LO8);
+        v2 = t2_8;
+        FloatVector t3_8 = v3.blend(v11.rearrange(UP8), HI8);
+        v11 = v11.blend(v3.rearrange(DN8), LO8);
+        v3 = t3_8;
+        FloatVector t4_8 = v4.blend(v12.rearrange(UP8), HI8);
+        v12 = v12.blend(v4.rearrange(DN8), LO8);
+        v4 = t4_8;
+        FloatVector t5_8 = v5.blend(v13.rearrange(UP8), HI8);
+        v13 = v13.blend(v5.rearrange(DN8), LO8);
+        v5 = t5_8;
+        FloatVector t6_8 = v6.blend(v14.rearrange(UP8), HI8);
+        v14 = v14.blend(v6.rearrange(DN8), LO8);
+        v6 = t6_8;
+        FloatVector t7_8 = v7.blend(v15.rearrange(UP8), HI8);
+        v15 = v15.blend(v7.rearrange(DN8), LO8);
+        v7 = t7_8;
+        FloatVector t0_4 = v0.blend(v4.rearrange(UP4), HI4);
+        v4 = v4.blend(v0.rearrange(DN4), LO4);
+        v0 = t0_4;
+        FloatVector t1_4 = v1.blend(v5.rearrange(UP4), HI4);
+        v5 = v5.blend(v1.rearrange(DN4), LO4);
+        v1 = t1_4;
+        FloatVector t2_4 = v2.blend(v6.rearrange(UP4), HI4);
+        v6 = v6.blend(v2.rearrange(DN4), LO4);
+        v2 = t2_4;
+        FloatVector t3_4 = v3.blend(v7.rearrange(UP4), HI4);
+        v7 = v7.blend(v3.rearrange(DN4), LO4);
+        v3 = t3_4;
+        FloatVector t8_4 = v8.blend(v12.rearrange(UP4), HI4);
+        v12 = v12.blend(v8.rearrange(DN4), LO4);
+        v8 = t8_4;
+        FloatVector t9_4 = v9.blend(v13.rearrange(UP4), HI4);
+        v13 = v13.blend(v9.rearrange(DN4), LO4);
+        v9 = t9_4;
+        FloatVector t10_4 = v10.blend(v14.rearrange(UP4), HI4);
+        v14 = v14.blend(v10.rearrange(DN4), LO4);
+        v10 = t10_4;
+        FloatVector t11_4 = v11.blend(v15.rearrange(UP4), HI4);
+        v15 = v15.blend(v11.rearrange(DN4), LO4);
+        v11 = t11_4;
+        FloatVector t0_2 = v0.blend(v2.rearrange(UP2), HI2);
+        v2 = v2.blend(v0.rearrange(DN2), LO2);
+        v0 = t0_2;
+        FloatVector t1_2 = v1.blend(v3.rearrange(UP2), HI2);
+        v3 = v3.blend(v1.rearrange(DN2), LO2);
+        v1 = t1_2;
+        FloatVector t4_2 = v4.blend(v6.rearrange(UP2), HI2);
+        v6 = v6.blend(v4.rearrange(DN2), LO2);
+        v4 = t4_2;
+        FloatVector t5_2 = v5.blend(v7.rearrange(UP2), HI2);
+        v7 = v7.blend(v5.rearrange(DN2), LO2);
+        v5 = t5_2;
+        FloatVector t8_2 = v8.blend(v10.rearrange(UP2), HI2);
+        v10 = v10.blend(v8.rearrange(DN2), LO2);
+        v8 = t8_2;
+        FloatVector t9_2 = v9.blend(v11.rearrange(UP2), HI2);
+        v11 = v11.blend(v9.rearrange(DN2), LO2);
+        v9 = t9_2;
+        FloatVector t12_2 = v12.blend(v14.rearrange(UP2), HI2);
+        v14 = v14.blend(v12.rearrange(DN2), LO2);
+        v12 = t12_2;
+        FloatVector t13_2 = v13.blend(v15.rearrange(UP2), HI2);
+        v15 = v15.blend(v13.rearrange(DN2), LO2);
+        v13 = t13_2;
+        FloatVector t0_1 = v0.blend(v1.rearrange(UP1), HI1);
+        v1 = v1.blend(v0.rearrange(DN1), LO1);
+        v0 = t0_1;
+        FloatVector t2_1 = v2.blend(v3.rearrange(UP1), HI1);
+        v3 = v3.blend(v2.rearrange(DN1), LO1);
+        v2 = t2_1;
+        FloatVector t4_1 = v4.blend(v5.rearrange(UP1), HI1);
+        v5 = v5.blend(v4.rearrange(DN1), LO1);
+        v4 = t4_1;
+        FloatVector t6_1 = v6.blend(v7.rearrange(UP1), HI1);
+        v7 = v7.blend(v6.rearrange(DN1), LO1);
+        v6 = t6_1;
+        FloatVector t8_1 = v8.blend(v9.rearrange(UP1), HI1);
+        v9 = v9.blend(v8.rearrange(DN1), LO1);
+        v8 = t8_1;
+        FloatVector t10_1 = v10.blend(v11.rearrange(UP1), HI1);
+        v11 = v11.blend(v10.rearrange(DN1), LO1);
+        v10 = t10_1;
+        FloatVector t12_1 = v12.blend(v13.rearrange(UP1), HI1);
+        v13 = v13.blend(v12.rearrange(DN1), LO1);
+        v12 = t12_1;
+        FloatVector t14_1 = v14.blend(v15.rearrange(UP1), HI1);
+        v15 = v15.blend(v14.rearrange(DN1), LO1);
+        v14 = t14_1;
+        v0.intoArray(bp, dst + 0 * NR);
+        v1.intoArray(bp, dst + 1 * NR);
+        v2.intoArray(bp, dst + 2 * NR);
+        v3.intoArray(bp, dst + 3 * NR);
+        v4.intoArray(bp, dst + 4 * NR);
+        v5.intoArray(bp, dst + 5 * NR);
+        v6.intoArray(bp, dst + 6 * NR);
+        v7.intoArray(bp, dst + 7 * NR);
+        v8.intoArray(bp, dst + 8 * NR);
+        v9.intoArray(bp, dst + 9 * NR);
+        v10.intoArray(bp, dst + 10 * NR);
+        v11.intoArray(bp, dst + 11 * NR);
+        v12.intoArray(bp, dst + 12 * NR);
+        v13.intoArray(bp, dst + 13 * NR);
+        v14.intoArray(bp, dst + 14 * NR);
+        v15.intoArray(bp, dst + 15 * NR);
     }
 
     /**

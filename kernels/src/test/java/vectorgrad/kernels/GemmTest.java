@@ -44,6 +44,14 @@ class GemmTest {
             Mem.assertClose(want[i * ldc + j], got[i * ldc + j], 1e-5, 1e-5 * Math.max(1, k),
                     "sgemm ta=" + ta + " tb=" + tb + " m=" + m + " n=" + n + " k=" + k + " at " + i + "," + j);
         }
+        // the same product with B in a heap array (the convolution's path: its own packing code)
+        MemorySegment cs2 = Mem.of(c);
+        Gemm.sgemmHeapB(ta, tb, m, n, k, alpha, Mem.of(a), 0, Math.max(1, lda), b, 0, Math.max(1, ldb), beta, cs2, 0, Math.max(1, ldc));
+        float[] got2 = Mem.read(cs2, c.length);
+        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) {
+            Mem.assertClose(want[i * ldc + j], got2[i * ldc + j], 1e-5, 1e-5 * Math.max(1, k),
+                    "sgemm (heap B) ta=" + ta + " tb=" + tb + " m=" + m + " n=" + n + " k=" + k + " at " + i + "," + j);
+        }
         // padding between rows of C is never written
         for (int i = 0; i < m; i++) for (int j = n; j < ldc; j++) {
             float before = c[i * ldc + j], after = got[i * ldc + j];
