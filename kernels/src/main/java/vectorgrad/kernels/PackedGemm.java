@@ -91,14 +91,24 @@ final class PackedGemm {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
-                if (bArr != null) packB(transB, bArr, (int) bOff, ldb, pc, kc, jc, nc, buf.b);
-                else packB(transB, b, bOff, ldb, pc, kc, jc, nc, buf.b);
+                // one block of rows (a short A, as x·Wᵀ at batch 64): each B panel is used once, so pack
+                // it just before its use, into one slot that stays in L1, instead of all panels up front
+                boolean lazy = i1 - i0 <= MC;
+                if (!lazy) {
+                    if (bArr != null) packB(transB, bArr, (int) bOff, ldb, pc, kc, jc, nc, buf.b);
+                    else packB(transB, b, bOff, ldb, pc, kc, jc, nc, buf.b);
+                }
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     packA(transA, a, aOff, lda, ic, mc, pc, kc, buf.a);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         int bPanel = (jr / NR) * kc * NR;
+                        if (lazy) {
+                            if (bArr != null) packB(transB, bArr, (int) bOff, ldb, pc, kc, jc + jr, nr, buf.b);
+                            else packB(transB, b, bOff, ldb, pc, kc, jc + jr, nr, buf.b);
+                            bPanel = 0;
+                        }
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             int aPanel = (ir / MR) * kc * MR;
