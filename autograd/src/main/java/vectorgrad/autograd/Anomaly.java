@@ -1,7 +1,5 @@
 package vectorgrad.autograd;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * Anomaly detection, as {@code torch.autograd.detect_anomaly}: while it is on, every op's output and
@@ -75,14 +73,14 @@ public final class Anomaly implements AutoCloseable {
     /** Called by {@link Tensor#record} when enabled: checks a forward output. */
     static void checkForward(Tensor out, String op, Tensor[] inputs) {
         if (IN_BACKWARD.get()[0] > 0) return;
-        String bad = nonFinite(out);
+        String bad = nonFiniteIn(out);
         if (bad == null) return;
         StringBuilder m = new StringBuilder("'").append(op).append("' produced ").append(bad).append(" in its output of shape ")
                 .append(Shapes.str(out.shape())).append(" from inputs of shape");
         appendShapes(m, inputs);
         for (int i = 0; i < inputs.length; i++) {
-            if (nonFinite(inputs[i]) != null) {
-                m.append("; input ").append(i).append(" already held ").append(nonFinite(inputs[i]))
+            if (nonFiniteIn(inputs[i]) != null) {
+                m.append("; input ").append(i).append(" already held ").append(nonFiniteIn(inputs[i]))
                         .append(inputs[i].gradFn != null ? " (made by '" + inputs[i].gradFn.op + "')" : " (a leaf: a parameter or data)");
             }
         }
@@ -94,13 +92,13 @@ public final class Anomaly implements AutoCloseable {
     static void checkBackward(Node node, Tensor outGrad, Tensor[] inputs, Tensor[] inGrads) {
         for (int j = 0; j < inGrads.length; j++) {
             if (inGrads[j] == null) continue;
-            String bad = nonFinite(inGrads[j]);
+            String bad = nonFiniteIn(inGrads[j]);
             if (bad == null) continue;
             StringBuilder m = new StringBuilder("backward of '").append(node.op).append("' returned ").append(bad)
                     .append(" in the gradient for its input ").append(j).append(" of shape ").append(Shapes.str(inputs[j].shape()))
                     .append(" (inputs of shape");
             appendShapes(m, inputs);
-            m.append(outGrad != null && nonFinite(outGrad) != null ? "; the incoming gradient already held " + nonFinite(outGrad) : "")
+            m.append(outGrad != null && nonFiniteIn(outGrad) != null ? "; the incoming gradient already held " + nonFiniteIn(outGrad) : "")
                     .append("); the op was created at ").append(node.createdAt == null ? "(unknown: recorded before detection was on)" : userFrame(node.createdAt));
             throw new AnomalyException(m.toString());
         }
@@ -114,21 +112,11 @@ public final class Anomaly implements AutoCloseable {
         for (int i = 0; i < inputs.length; i++) m.append(i == 0 ? " " : ", ").append(Shapes.str(inputs[i].shape()));
     }
 
-    /** "NaN", "infinity" or "NaN and infinity" if {@code t} holds such values; null when all are finite. */
+    /** "NaN", "infinity" or "NaN and infinity" if {@code t} holds such values; null when all are finite (or not float). */
     public static String nonFiniteIn(Tensor t) {
-        return nonFinite(t);
-    }
-
-    /** "NaN", "infinity" or "NaN and infinity"; null when all finite (or not float). */
-    static String nonFinite(Tensor t) {
         if (t.dtype() != DType.FLOAT32 || t.isClosed()) return null;
-        MemorySegment s = t.segment();
-        boolean nan = false, inf = false;
-        for (long i = 0, n = t.numel(); i < n; i++) {
-            float v = s.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-            if (v != v) nan = true;
-            else if (Float.isInfinite(v)) inf = true;
-        }
+        int f = vectorgrad.kernels.Reduce.nonFinite(t.segment(), 0, t.numel());
+        boolean nan = (f & vectorgrad.kernels.Reduce.HAS_NAN) != 0, inf = (f & vectorgrad.kernels.Reduce.HAS_INFINITY) != 0;
         return nan && inf ? "NaN and infinity" : nan ? "NaN" : inf ? "infinity" : null;
     }
 

@@ -33,6 +33,27 @@ public final class Reduce {
         }
     }
 
+    /** Flag of {@link #nonFinite}: some value is NaN. */
+    public static final int HAS_NAN = 1;
+    /** Flag of {@link #nonFinite}: some value is infinite. */
+    public static final int HAS_INFINITY = 2;
+
+    /** Which kinds of non-finite values {@code in[off..off+n)} holds: HAS_NAN | HAS_INFINITY, or 0. */
+    public static int nonFinite(MemorySegment in, long off, long n) {
+        Check.floats(in, off, n, "nonFinite input");
+        return Simd.VECTOR_AVAILABLE ? VectorKernels.nonFinite(in, off, n) : nonFiniteScalar(in, off, 0, n);
+    }
+
+    static int nonFiniteScalar(MemorySegment in, long off, long from, long n) {
+        int flags = 0;
+        for (long i = from; i < n; i++) {
+            float v = in.getAtIndex(F, off + i);
+            if (v != v) flags |= HAS_NAN;
+            else if (Float.isInfinite(v)) flags |= HAS_INFINITY;
+        }
+        return flags;
+    }
+
     static void maxInnerScalar(MemorySegment in, long base, int n, int inner, MemorySegment vals, long vo,
                                MemorySegment idx, long io, int from) {
         for (int i = from; i < inner; i++) {

@@ -208,6 +208,18 @@ final class VectorKernels {
         for (int i = upper; i < n; i++) out.setAtIndex(ValueLayout.JAVA_FLOAT, off + i, value);
     }
 
+    static int nonFinite(MemorySegment in, long off, long n) {
+        long upper = n - n % LANES;
+        VectorMask<Float> nan = S.maskAll(false), inf = S.maskAll(false);
+        for (long i = 0; i < upper; i += LANES) {
+            FloatVector v = load(in, off + i);
+            nan = nan.or(v.test(VectorOperators.IS_NAN));
+            inf = inf.or(v.test(VectorOperators.IS_INFINITE));
+        }
+        int flags = (nan.anyTrue() ? Reduce.HAS_NAN : 0) | (inf.anyTrue() ? Reduce.HAS_INFINITY : 0);
+        return flags | Reduce.nonFiniteScalar(in, off, upper, n);
+    }
+
     static float sum(MemorySegment in, long off, long n) {
         long upper = n - n % LANES;
         FloatVector acc = FloatVector.zero(S);

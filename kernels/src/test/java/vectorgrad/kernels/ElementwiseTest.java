@@ -261,6 +261,29 @@ class ElementwiseTest {
         }
     }
 
+    /** The non-finite scan against a plain loop, with NaN and infinities at every position (tails too). */
+    @Test
+    void nonFiniteFindsNaNAndInfinityAnywhere() {
+        for (int n : new int[] {0, 1, 7, 15, 16, 17, 33, 100}) {
+            for (int pos = 0; pos < n; pos++) {
+                for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+                    float[] x = Mem.random(rnd, n, -1e30, 1e30);
+                    x[pos] = bad;
+                    int want = Float.isNaN(bad) ? Reduce.HAS_NAN : Reduce.HAS_INFINITY;
+                    assertEquals(want, Reduce.nonFinite(Mem.of(x), 0, n), "n=" + n + " at " + pos + ": " + bad);
+                }
+            }
+            float[] x = Mem.random(rnd, n + 3, -1e30, 1e30);
+            assertEquals(0, Reduce.nonFinite(Mem.of(x), 3, n), "finite, n=" + n);
+            if (n > 1) {
+                x[3] = Float.NaN;
+                x[3 + n - 1] = Float.NEGATIVE_INFINITY;
+                assertEquals(Reduce.HAS_NAN | Reduce.HAS_INFINITY, Reduce.nonFinite(Mem.of(x), 3, n));
+                assertEquals(0, Reduce.nonFinite(Mem.of(x), 4, n - 2), "the scan stays inside its range");
+            }
+        }
+    }
+
     @Test
     void maxPropagatesNaN() {
         float[] in = {1f, Float.NaN, 3f, 2f};
