@@ -7,7 +7,6 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -241,13 +240,9 @@ public final class Plots {
         write(png, out -> BitmapEncoder.saveBitmap(charts, rows, cols, out, BitmapEncoder.BitmapFormat.PNG));
     }
 
-    private interface Writer {
-        void write(OutputStream out) throws IOException;
-    }
-
-    private static void write(Path png, Writer w) throws IOException {
+    private static void write(Path png, AtomicFile.Content content) throws IOException {
         Path dir = png.toAbsolutePath().getParent();
         if (dir == null || !Files.isDirectory(dir)) throw new UsageException(png + ": cannot write the picture (its folder does not exist)");
-        AtomicFile.write(png, w::write);
+        AtomicFile.write(png, content);
     }
 }

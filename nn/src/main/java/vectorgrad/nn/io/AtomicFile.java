@@ -15,7 +15,7 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Writes a file so that readers see the old content or the new, never half of it: the bytes go to
  * {@code .<name>.<random>.tmp} in the same folder, are forced to disk, and the file is renamed over the
- * target. A writer killed midway leaves only the temporary (see {@link Checkpoint#removeStaleTemporaries}).
+ * target. A writer killed midway leaves only the temporary ({@link #removeTemporaries} clears it).
  */
 public final class AtomicFile {
     private AtomicFile() {}
@@ -24,6 +24,23 @@ public final class AtomicFile {
     @FunctionalInterface
     public interface Content {
         void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** Temporaries of {@link #write} for {@code file}: exactly {@code .<name>.<hex>.tmp}, nothing else's. */
+    static java.util.regex.Pattern temporaryName(Path file) {
+        return java.util.regex.Pattern.compile("\\." + java.util.regex.Pattern.quote(file.getFileName().toString()) + "\\.[0-9a-f]+\\.tmp");
+    }
+
+    /** Deletes temporaries a killed {@link #write} of {@code file} left behind; returns how many. */
+    public static int removeTemporaries(Path file) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir == null || !Files.isDirectory(dir)) return 0;
+        java.util.regex.Pattern mine = temporaryName(file);
+        int removed = 0;
+        try (var entries = Files.newDirectoryStream(dir, e -> mine.matcher(e.getFileName().toString()).matches())) {
+            for (Path p : entries) if (Files.deleteIfExists(p)) removed++;
+        }
+        return removed;
     }
 
     public static void write(Path file, Content content) throws IOException {

@@ -47,15 +47,7 @@ public final class Checkpoint {
      * Readers never look at these files, so leaving them is harmless but untidy. Returns how many went.
      */
     public static int removeStaleTemporaries(Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        if (dir == null || !java.nio.file.Files.isDirectory(dir)) return 0;
-        // exactly AtomicFile's names for this file: not those of "<name>.bak" or any other file
-        java.util.regex.Pattern mine = java.util.regex.Pattern.compile("\\." + java.util.regex.Pattern.quote(file.getFileName().toString()) + "\\.[0-9a-f]+\\.tmp");
-        int removed = 0;
-        try (var entries = java.nio.file.Files.newDirectoryStream(dir, e -> mine.matcher(e.getFileName().toString()).matches())) {
-            for (Path p : entries) if (java.nio.file.Files.deleteIfExists(p)) removed++;
-        }
-        return removed;
+        return AtomicFile.removeTemporaries(file);
     }
 
     /**
