@@ -229,7 +229,11 @@ final class VectorGemm {
         v15.intoArray(bp, dst + 15 * NR);
     }
 
-    /** As above, B in a heap array (the convolution's column matrix, for its weight gradient). */
+    /**
+     * As above, B in a heap array (the convolution's column matrix, for its weight gradient). A copy of
+     * the segment version on purpose: passing {@code MemorySegment.ofArray(b)} to it made its loads see
+     * two segment kinds, and a batch-64 training step took 232 ms instead of 38 (JMH, same run).
+     */
     static void packTransposed(float[] b, int row0, int ldb, int nr, int kc, float[] bp, int base) {
         int kv = kc - kc % 16;
         for (int jb = 0; jb < NR; jb += 16) {
