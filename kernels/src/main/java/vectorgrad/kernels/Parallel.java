@@ -82,7 +82,8 @@ public final class Parallel {
         boolean[] inRegion = IN_REGION.get();
         if (threads <= 1 || inRegion[0] || ForkJoinTask.inForkJoinPool()) {
             // nested loops run inline: the pool's threads are already busy with the outer loop, and a
-            // nested task queued behind them would leave the caller waiting (measured: 40% slower steps)
+            // nested task queued behind them would leave the caller waiting (seen in JMH: with nested products
+            // allowed onto the pool, a batch-5 training step took 5.0 ms instead of 3.6)
             if (n > 0) body.run(0, n);
             return;
         }
