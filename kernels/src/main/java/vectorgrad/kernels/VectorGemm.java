@@ -3,7 +3,6 @@ package vectorgrad.kernels;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector bodies of {@link Gemm}; loaded only when the Vector API is available. */

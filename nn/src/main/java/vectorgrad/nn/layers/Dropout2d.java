@@ -3,7 +3,6 @@ package vectorgrad.nn.layers;
 import vectorgrad.autograd.Generator;
 import vectorgrad.autograd.NeuralOps;
 import vectorgrad.autograd.Tensor;
-import vectorgrad.nn.Layer;
 
 /**
  * As {@code nn.Dropout2d(p=0.5)}: in training mode whole channels of {@code [B × C × H × W]} are zeroed
