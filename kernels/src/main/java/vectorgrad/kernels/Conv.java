@@ -8,7 +8,8 @@ import java.lang.foreign.ValueLayout;
  * 2-D convolution on NCHW float32 memory (PyTorch's {@code conv2d}: cross-correlation, weight
  * {@code [O, C, kh, kw]}), with stride, zero padding and dilation, and its two backward passes.
  *
- * <p>Method: im2col + sgemm, image by image. For image b, the column matrix {@code col[C·kh·kw, OH·OW]}
+ * <p>Method: for stride 1 and patches of 32 taps or more, an implicit GEMM that packs the image
+ * straight into the micro-kernel's panels ({@link ConvGemm}); otherwise im2col + sgemm, image by image. For image b, the column matrix {@code col[C·kh·kw, OH·OW]}
  * holds the input patch under every output position; then {@code out_b = W[O, C·kh·kw] · col} (+ bias),
  * {@code dcol = Wᵀ · g_b} scattered back by col2im gives the input gradient, and
  * {@code dW += g_b · colᵀ} the weight gradient. Images run in parallel on the kernel pool (each with its own
@@ -119,18 +120,23 @@ public final class Conv {
         int patch = g.patch(), pos = g.positions(), ow = g.outW();
         // work units: (image, band of output rows); see parts()
         int parts = parts(g.batch(), g.outH());
+        boolean implicit = ConvGemm.applies(g);
         run(g, g.batch() * parts, (from, to) -> {
             Scratch sc = SCRATCH.get();
             for (int u = from; u < to; u++) {
                 int b = u / parts, part = u % parts;
                 int oy0 = (int) ((long) g.outH() * part / parts), oy1 = (int) ((long) g.outH() * (part + 1) / parts);
                 int p0 = oy0 * ow, cols = (oy1 - oy0) * ow;
-                float[] colArr = sc.col((long) patch * cols);
                 long xo = (long) b * g.inC() * g.h() * g.w(), oo = (long) b * g.outC() * pos + p0;
-                im2col(g, x, xo, colArr, sc, 0, g.inC(), oy0, oy1);
                 if (bias != null) {
                     for (int o = 0; o < g.outC(); o++) Elementwise.fill(out, oo + (long) o * pos, cols, bias.getAtIndex(F, o));
                 }
+                if (implicit) {
+                    ConvGemm.forward(g, x, xo, weight, out, oo, p0, cols, bias != null);
+                    continue;
+                }
+                float[] colArr = sc.col((long) patch * cols);
+                im2col(g, x, xo, colArr, sc, 0, g.inC(), oy0, oy1);
                 Gemm.sgemmHeapB(false, false, g.outC(), cols, patch, 1f, weight, 0, patch, colArr, 0, cols, bias != null ? 1f : 0f, out, oo, pos);
             }
         });
@@ -166,11 +172,16 @@ public final class Conv {
         int patch = g.patch(), pos = g.positions(), kk = g.kh() * g.kw();
         // work units: (image, group of input channels), whose rows of dcol and planes of dx are their own
         int parts = parts(g.batch(), g.inC());
+        float[] wt = ConvGemm.applies(g) ? ConvGemm.transposedWeight(g, weight) : null;
         run(g, g.batch() * parts, (from, to) -> {
             Scratch sc = SCRATCH.get();
             for (int u = from; u < to; u++) {
                 int b = u / parts, part = u % parts;
                 int c0 = (int) ((long) g.inC() * part / parts), c1 = (int) ((long) g.inC() * (part + 1) / parts);
+                if (wt != null) {
+                    ConvGemm.backwardInput(g, dy, (long) b * g.outC() * pos, wt, dx, (long) b * g.inC() * g.h() * g.w(), c0, c1);
+                    continue;
+                }
                 int rows = (c1 - c0) * kk;
                 float[] colArr = sc.col((long) rows * pos);
                 MemorySegment col = sc.colSeg;
@@ -201,6 +212,7 @@ public final class Conv {
         int kk = g.kh() * g.kw();
         boolean byInput = g.inC() > 1;
         int parts = parts(chunks, byInput ? g.inC() : g.outC());
+        boolean implicit = ConvGemm.applies(g);
         run(g, chunks * parts, (from, to) -> {
             Scratch sc = SCRATCH.get();
             for (int u = from; u < to; u++) {
@@ -208,10 +220,14 @@ public final class Conv {
                 int q0 = (int) ((long) extent * part / parts), q1 = (int) ((long) extent * (part + 1) / parts);
                 int c0 = byInput ? q0 : 0, c1 = byInput ? q1 : g.inC(), o0 = byInput ? 0 : q0, o1 = byInput ? g.outC() : q1;
                 int rows = (c1 - c0) * kk;
-                float[] colArr = sc.col((long) rows * pos);
                 MemorySegment acc = chunk == 0 ? dWeight : partial;
                 long accOff = (chunk == 0 ? 0 : (chunk - 1) * wsize) + (long) o0 * patch + (long) c0 * kk;
                 int b0 = (int) ((long) g.batch() * chunk / chunks), b1 = (int) ((long) g.batch() * (chunk + 1) / chunks);
+                if (implicit) {
+                    ConvGemm.backwardWeight(g, x, dy, b0, b1, c0, c1, o0, o1, acc, accOff);
+                    continue;
+                }
+                float[] colArr = sc.col((long) rows * pos);
                 for (int b = b0; b < b1; b++) {
                     im2col(g, x, (long) b * g.inC() * g.h() * g.w(), colArr, sc, c0, c1, 0, g.outH());
                     long dyOff = ((long) b * g.outC() + o0) * pos;

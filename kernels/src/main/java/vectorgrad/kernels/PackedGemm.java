@@ -115,22 +115,34 @@ final class PackedGemm {
                             long cTile = cOff + (long) (ic + ir) * ldc + jc + jr;
                             // beta = 0: the first block of k stores into C instead of adding, so C is not
                             // zeroed in a pass of its own, nor read (VectorGemm.kernelStore)
-                            boolean first = overwrite && pc == 0;
-                            if (mr == MR && nr == NR) {
-                                if (first) VectorGemm.kernelStore(kc, buf.a, aPanel, buf.b, bPanel, c, cTile, ldc, alpha);
-                                else VectorGemm.kernel(kc, buf.a, aPanel, buf.b, bPanel, c, cTile, ldc, alpha);
-                            } else {
-                                buf.tile.fill((byte) 0);
-                                VectorGemm.kernel(kc, buf.a, aPanel, buf.b, bPanel, buf.tile, 0, NR, alpha);
-                                // add the valid part of the scratch tile, a row at a time with vector adds
-                                for (int r = 0; r < mr; r++) {
-                                    if (first) VectorKernels.fill(c, cTile + (long) r * ldc, nr, 0f);
-                                    VectorKernels.axpy(nr, 1f, buf.tile, (long) r * NR, c, cTile + (long) r * ldc);
-                                }
-                            }
+                            tile(kc, buf.a, aPanel, buf.b, bPanel, mr, nr, c, cTile, ldc, alpha, overwrite && pc == 0, buf.tile);
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * One micro-tile, {@code C[mr x nr] (+)= alpha * Ap * Bp} at {@code cTile}; {@code store}: C is not
+     * read (beta = 0, first block of k). A whole tile goes straight to C. An edge tile is computed whole
+     * into {@code scratch} (MR x NR) and only its valid part added — except a 4-row edge of the 6-row
+     * kernel, which the 4-row kernel writes directly (the last rows of every M = 64 product).
+     */
+    static void tile(int kc, float[] ap, int aPanel, float[] bp, int bPanel, int mr, int nr,
+                     MemorySegment c, long cTile, int ldc, float alpha, boolean store, MemorySegment scratch) {
+        if (mr == MR && nr == NR) {
+            if (store) VectorGemm.kernelStore(kc, ap, aPanel, bp, bPanel, c, cTile, ldc, alpha);
+            else VectorGemm.kernel(kc, ap, aPanel, bp, bPanel, c, cTile, ldc, alpha);
+        } else if (mr == 4 && nr == NR && MR == 6) {
+            VectorGemm.kernelFourRows(kc, ap, aPanel, bp, bPanel, c, cTile, ldc, alpha, store);
+        } else {
+            scratch.fill((byte) 0);
+            VectorGemm.kernel(kc, ap, aPanel, bp, bPanel, scratch, 0, NR, alpha);
+            // add the valid part of the scratch tile, a row at a time with vector adds
+            for (int r = 0; r < mr; r++) {
+                if (store) VectorKernels.fill(c, cTile + (long) r * ldc, nr, 0f);
+                VectorKernels.axpy(nr, 1f, scratch, (long) r * NR, c, cTile + (long) r * ldc);
             }
         }
     }

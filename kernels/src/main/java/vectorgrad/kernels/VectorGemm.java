@@ -234,37 +234,46 @@ final class VectorGemm {
      * two segment kinds, and a batch-64 training step took 232 ms instead of 38 (JMH, same run).
      */
     static void packTransposed(float[] b, int row0, int ldb, int nr, int kc, float[] bp, int base) {
+        int[] rowOff = new int[NR];
+        for (int j = 0; j < nr; j++) rowOff[j] = row0 + j * ldb;
+        packTransposedRows(b, rowOff, nr, kc, bp, base);
+    }
+
+    /**
+     * {@code bp[base + p*NR + j] = b[rowOff[j] + p]} for j < nr (rows past {@code nr} zero), p < kc: the
+     * transposing pack for rows that start anywhere — a matrix's rows, or the shifted windows of an image
+     * that the implicit convolution reads as its column matrix ({@link ConvGemm}).
+     */
+    static void packTransposedRows(float[] b, int[] rowOff, int nr, int kc, float[] bp, int base) {
         int kv = kc - kc % 16;
         for (int jb = 0; jb < NR; jb += 16) {
             int rows = Math.max(0, Math.min(16, nr - jb));
-            int r = row0 + jb * ldb;
-            for (int p0 = 0; p0 < kv; p0 += 16) transpose16(b, r, ldb, rows, p0, bp, base + p0 * NR + jb);
+            for (int p0 = 0; p0 < kv; p0 += 16) transpose16(b, rowOff, jb, rows, p0, bp, base + p0 * NR + jb);
             for (int j = 0; j < 16; j++) {
                 int jj = jb + j;
-                int src = row0 + jj * ldb;
-                for (int p = kv; p < kc; p++) bp[base + p * NR + jj] = jj < nr ? b[src + p] : 0f;
+                for (int p = kv; p < kc; p++) bp[base + p * NR + jj] = jj < nr ? b[rowOff[jj] + p] : 0f;
             }
         }
     }
 
-    /** As above, from a heap array (the convolution's column matrix). One 16x16 block: rows r.. (of which {@code rows} exist) at column p0, to bp[dst + q*NR + j]. */
-    private static void transpose16(float[] b, int r, int ldb, int rows, int p0, float[] bp, int dst) {
-        FloatVector v0 = 0 < rows ? FloatVector.fromArray(S, b, r + 0 * ldb + p0) : FloatVector.zero(S);
-        FloatVector v1 = 1 < rows ? FloatVector.fromArray(S, b, r + 1 * ldb + p0) : FloatVector.zero(S);
-        FloatVector v2 = 2 < rows ? FloatVector.fromArray(S, b, r + 2 * ldb + p0) : FloatVector.zero(S);
-        FloatVector v3 = 3 < rows ? FloatVector.fromArray(S, b, r + 3 * ldb + p0) : FloatVector.zero(S);
-        FloatVector v4 = 4 < rows ? FloatVector.fromArray(S, b, r + 4 * ldb + p0) : FloatVector.zero(S);
-        FloatVector v5 = 5 < rows ? FloatVector.fromArray(S, b, r + 5 * ldb + p0) : FloatVector.zero(S);
-        FloatVector v6 = 6 < rows ? FloatVector.fromArray(S, b, r + 6 * ldb + p0) : FloatVector.zero(S);
-        FloatVector v7 = 7 < rows ? FloatVector.fromArray(S, b, r + 7 * ldb + p0) : FloatVector.zero(S);
-        FloatVector v8 = 8 < rows ? FloatVector.fromArray(S, b, r + 8 * ldb + p0) : FloatVector.zero(S);
-        FloatVector v9 = 9 < rows ? FloatVector.fromArray(S, b, r + 9 * ldb + p0) : FloatVector.zero(S);
-        FloatVector v10 = 10 < rows ? FloatVector.fromArray(S, b, r + 10 * ldb + p0) : FloatVector.zero(S);
-        FloatVector v11 = 11 < rows ? FloatVector.fromArray(S, b, r + 11 * ldb + p0) : FloatVector.zero(S);
-        FloatVector v12 = 12 < rows ? FloatVector.fromArray(S, b, r + 12 * ldb + p0) : FloatVector.zero(S);
-        FloatVector v13 = 13 < rows ? FloatVector.fromArray(S, b, r + 13 * ldb + p0) : FloatVector.zero(S);
-        FloatVector v14 = 14 < rows ? FloatVector.fromArray(S, b, r + 14 * ldb + p0) : FloatVector.zero(S);
-        FloatVector v15 = 15 < rows ? FloatVector.fromArray(S, b, r + 15 * ldb + p0) : FloatVector.zero(S);
+    /** As above, from a heap array: rows starting at rowOff[j0..] (of which {@code rows} exist), column p0, to bp[dst + q*NR + j]. */
+    private static void transpose16(float[] b, int[] rowOff, int j0, int rows, int p0, float[] bp, int dst) {
+        FloatVector v0 = 0 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 0] + p0) : FloatVector.zero(S);
+        FloatVector v1 = 1 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 1] + p0) : FloatVector.zero(S);
+        FloatVector v2 = 2 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 2] + p0) : FloatVector.zero(S);
+        FloatVector v3 = 3 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 3] + p0) : FloatVector.zero(S);
+        FloatVector v4 = 4 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 4] + p0) : FloatVector.zero(S);
+        FloatVector v5 = 5 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 5] + p0) : FloatVector.zero(S);
+        FloatVector v6 = 6 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 6] + p0) : FloatVector.zero(S);
+        FloatVector v7 = 7 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 7] + p0) : FloatVector.zero(S);
+        FloatVector v8 = 8 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 8] + p0) : FloatVector.zero(S);
+        FloatVector v9 = 9 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 9] + p0) : FloatVector.zero(S);
+        FloatVector v10 = 10 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 10] + p0) : FloatVector.zero(S);
+        FloatVector v11 = 11 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 11] + p0) : FloatVector.zero(S);
+        FloatVector v12 = 12 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 12] + p0) : FloatVector.zero(S);
+        FloatVector v13 = 13 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 13] + p0) : FloatVector.zero(S);
+        FloatVector v14 = 14 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 14] + p0) : FloatVector.zero(S);
+        FloatVector v15 = 15 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 15] + p0) : FloatVector.zero(S);
         FloatVector t0_8 = X8.selectFrom(v0, v8);
         v8 = Y8.selectFrom(v0, v8);
         v0 = t0_8;
@@ -388,6 +397,12 @@ final class VectorGemm {
     static void kernelStore(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {
         if (MR == 6) kernel6Store(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
         else kernel4Store(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+    }
+
+    /** The 4-row kernel on panels packed MR (6) rows apart: rows 4 and 5 of the panel are not read. */
+    static void kernelFourRows(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha, boolean store) {
+        if (store) kernel4Store(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+        else kernel4(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
     }
 
     /** C[6 x 3L] += alpha * Ap(kc x 6) * Bp(kc x 3L), panels packed by PackedGemm. */

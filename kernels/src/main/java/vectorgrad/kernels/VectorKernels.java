@@ -189,6 +189,15 @@ final class VectorKernels {
         }
     }
 
+    /**
+     * dst[d..d+n) = src[s..s+n) in whole vectors, without a masked tail: reads and writes up to LANES-1
+     * floats past the run. For packing loops whose next run overwrites that spill (the implicit
+     * convolution's panels: a masked tail per 24-float row was most of their cost).
+     */
+    static void copyRunSpill(float[] src, int s, float[] dst, int d, int n) {
+        for (int i = 0; i < n; i += LANES) FloatVector.fromArray(S, src, s + i).intoArray(dst, d + i);
+    }
+
     /** dst[d..d+n) += src[s..s+n) for a short run (col2im's rows), vectorised with a masked tail. */
     static void addRun(float[] src, int s, float[] dst, int d, int n) {
         int i = 0;
@@ -198,6 +207,18 @@ final class VectorKernels {
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
             FloatVector.fromArray(S, dst, d + i, m).add(FloatVector.fromArray(S, src, s + i, m)).intoArray(dst, d + i, m);
+        }
+    }
+
+    /** dst[d..d+n) += src[s..s+n) from native memory (the implicit convolution's gradient rows, ConvGemm). */
+    static void addRun(MemorySegment src, long s, float[] dst, int d, int n) {
+        int i = 0;
+        for (; i + LANES <= n; i += LANES) {
+            FloatVector.fromArray(S, dst, d + i).add(load(src, s + i)).intoArray(dst, d + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector.fromArray(S, dst, d + i, m).add(FloatVector.fromMemorySegment(S, src, (s + i) * Float.BYTES, NO, m)).intoArray(dst, d + i, m);
         }
     }
 

@@ -35,38 +35,60 @@ class ConvPoolSoftmaxTest {
         for (int t = 0; t < 40; t++) {
             int k = rnd.nextInt(1, 4), s = rnd.nextInt(1, 3), p = rnd.nextInt(0, 2), d = rnd.nextInt(1, 3);
             int h = rnd.nextInt(d * (k - 1) + 1, 12), w = rnd.nextInt(d * (k - 1) + 1, 12);
-            Conv.Geometry g = new Conv.Geometry(rnd.nextInt(1, 4), rnd.nextInt(1, 4), h, w, rnd.nextInt(1, 5), k, k, s, s, p, p, d, d);
-            float[] x = Mem.random(rnd, (int) g.inputSize(), -1, 1), wt = Mem.random(rnd, (int) g.weightSize(), -1, 1);
-            float[] bias = Mem.random(rnd, g.outC(), -1, 1);
-            MemorySegment out = Mem.zeros((int) g.outputSize());
-            Conv.forward(g, Mem.of(x), Mem.of(wt), Mem.of(bias), out);
-            double[] want = refConv(g, x, wt, bias);
-            float[] got = Mem.read(out, want.length);
-            for (int i = 0; i < want.length; i++) Mem.assertClose(want[i], got[i], 1e-5, 1e-5, "conv forward " + g);
-
-            // gradients by the definition: d/dx and d/dW of sum(out * dy)
-            float[] dy = Mem.random(rnd, want.length, -1, 1);
-            double[] wantDx = new double[x.length], wantDw = new double[wt.length], wantDb = new double[g.outC()];
-            int oh = g.outH(), ow = g.outW();
-            for (int b = 0; b < g.batch(); b++) for (int o = 0; o < g.outC(); o++) for (int y = 0; y < oh; y++) for (int z = 0; z < ow; z++) {
-                double gy = dy[((b * g.outC() + o) * oh + y) * ow + z];
-                wantDb[o] += gy;
-                for (int c = 0; c < g.inC(); c++) for (int i = 0; i < k; i++) for (int j = 0; j < k; j++) {
-                    int iy = y * s - p + i * d, ix = z * s - p + j * d;
-                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                    int xi = ((b * g.inC() + c) * h + iy) * w + ix, wi = ((o * g.inC() + c) * k + i) * k + j;
-                    wantDx[xi] += gy * wt[wi];
-                    wantDw[wi] += gy * x[xi];
-                }
-            }
-            MemorySegment dx = Mem.of(Mem.random(rnd, x.length, 5, 6)), dw = Mem.of(Mem.random(rnd, wt.length, 5, 6)), db = Mem.zeros(g.outC());
-            Conv.backwardInput(g, Mem.of(dy), Mem.of(wt), dx);
-            Conv.backwardWeight(g, Mem.of(x), Mem.of(dy), dw, db);
-            float[] gx = Mem.read(dx, x.length), gw = Mem.read(dw, wt.length), gb = Mem.read(db, g.outC());
-            for (int i = 0; i < x.length; i++) Mem.assertClose(wantDx[i], gx[i], 1e-5, 1e-5, "conv dx " + g);
-            for (int i = 0; i < wt.length; i++) Mem.assertClose(wantDw[i], gw[i], 1e-5, 1e-4, "conv dW " + g);
-            for (int i = 0; i < gb.length; i++) Mem.assertClose(wantDb[i], gb[i], 1e-5, 1e-4, "conv db " + g);
+            checkAgainstDefinition(new Conv.Geometry(rnd.nextInt(1, 4), rnd.nextInt(1, 4), h, w, rnd.nextInt(1, 5), k, k, s, s, p, p, d, d));
         }
+    }
+
+    /**
+     * Stride 1 with 32 taps or more: the implicit GEMM (ConvGemm). Odd sizes, padding, dilation, output
+     * channels that leave 1-5 rows in the last micro-tile (and 64: the 4-row kernel), patches longer
+     * than a block of k (288 taps), images whose wide positions span several blocks, batches cut finer.
+     */
+    @Test
+    void implicitConvolutionMatchesTheDefinition() {
+        for (int t = 0; t < 30; t++) {
+            int k = rnd.nextInt(2, 4), p = rnd.nextInt(0, 3), d = rnd.nextInt(1, 3);
+            int inC = rnd.nextInt((32 + k * k - 1) / (k * k), 9);
+            int h = rnd.nextInt(d * (k - 1) + 1, 15), w = rnd.nextInt(d * (k - 1) + 1, 21);
+            int outC = t % 5 == 0 ? 64 : rnd.nextInt(1, 14);
+            checkAgainstDefinition(new Conv.Geometry(rnd.nextInt(1, 10), inC, h, w, outC, k, k, 1, 1, p, p, d, d));
+        }
+        checkAgainstDefinition(new Conv.Geometry(2, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 1, 1)); // the MNIST model's conv2
+        checkAgainstDefinition(new Conv.Geometry(1, 33, 9, 11, 7, 3, 3, 1, 1, 1, 1, 1, 1));
+    }
+
+    private void checkAgainstDefinition(Conv.Geometry g) {
+        int k = g.kh(), s = g.strideH(), p = g.padH(), d = g.dilH(), h = g.h(), w = g.w();
+        float[] x = Mem.random(rnd, (int) g.inputSize(), -1, 1), wt = Mem.random(rnd, (int) g.weightSize(), -1, 1);
+        float[] bias = Mem.random(rnd, g.outC(), -1, 1);
+        MemorySegment out = Mem.zeros((int) g.outputSize());
+        Conv.forward(g, Mem.of(x), Mem.of(wt), Mem.of(bias), out);
+        double[] want = refConv(g, x, wt, bias);
+        float[] got = Mem.read(out, want.length);
+        for (int i = 0; i < want.length; i++) Mem.assertClose(want[i], got[i], 1e-5, 1e-5, "conv forward " + g);
+
+        // gradients by the definition: d/dx and d/dW of sum(out * dy)
+        float[] dy = Mem.random(rnd, want.length, -1, 1);
+        double[] wantDx = new double[x.length], wantDw = new double[wt.length], wantDb = new double[g.outC()];
+        int oh = g.outH(), ow = g.outW();
+        for (int b = 0; b < g.batch(); b++) for (int o = 0; o < g.outC(); o++) for (int y = 0; y < oh; y++) for (int z = 0; z < ow; z++) {
+            double gy = dy[((b * g.outC() + o) * oh + y) * ow + z];
+            wantDb[o] += gy;
+            for (int c = 0; c < g.inC(); c++) for (int i = 0; i < k; i++) for (int j = 0; j < k; j++) {
+                int iy = y * s - p + i * d, ix = z * s - p + j * d;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                int xi = ((b * g.inC() + c) * h + iy) * w + ix, wi = ((o * g.inC() + c) * k + i) * k + j;
+                wantDx[xi] += gy * wt[wi];
+                wantDw[wi] += gy * x[xi];
+            }
+        }
+        MemorySegment dx = Mem.of(Mem.random(rnd, x.length, 5, 6)), dw = Mem.of(Mem.random(rnd, wt.length, 5, 6)), db = Mem.zeros(g.outC());
+        Conv.backwardInput(g, Mem.of(dy), Mem.of(wt), dx);
+        Conv.backwardWeight(g, Mem.of(x), Mem.of(dy), dw, db);
+        float[] gx = Mem.read(dx, x.length), gw = Mem.read(dw, wt.length), gb = Mem.read(db, g.outC());
+        for (int i = 0; i < x.length; i++) Mem.assertClose(wantDx[i], gx[i], 1e-5, 1e-5, "conv dx " + g);
+        for (int i = 0; i < wt.length; i++) Mem.assertClose(wantDw[i], gw[i], 1e-5, 1e-4, "conv dW " + g);
+        for (int i = 0; i < gb.length; i++) Mem.assertClose(wantDb[i], gb[i], 1e-5, 1e-4, "conv db " + g);
     }
 
     @Test
@@ -79,8 +101,10 @@ class ConvPoolSoftmaxTest {
     /** All three passes, bit for bit on 1, 2 and 3 threads — also for small batches, cut into finer work units. */
     @Test
     void convolutionResultDoesNotDependOnThreadCount() {
-        for (int batch : new int[] {9, 5, 2, 1}) {
-            Conv.Geometry g = new Conv.Geometry(batch, 3, 10, 10, 4, 3, 3, 1, 1, 1, 1, 1, 1);
+        for (int batch : new int[] {9, 5, 2, 1, -9, -5, -2}) {
+            // negative: the same batch through the implicit GEMM (36 taps)
+            Conv.Geometry g = batch > 0 ? new Conv.Geometry(batch, 3, 10, 10, 4, 3, 3, 1, 1, 1, 1, 1, 1)
+                    : new Conv.Geometry(-batch, 4, 11, 10, 8, 3, 3, 1, 1, 1, 1, 1, 1);
             float[] x = Mem.random(rnd, (int) g.inputSize(), -1, 1), wt = Mem.random(rnd, (int) g.weightSize(), -1, 1);
             float[] dy = Mem.random(rnd, (int) g.outputSize(), -1, 1), bias = Mem.random(rnd, g.outC(), -1, 1);
             int saved = Parallel.getNumThreads();

@@ -1,0 +1,288 @@
+package vectorgrad.kernels;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * The convolution's three products for stride 1 with no column matrix (an implicit GEMM): the packing
+ * routines read the image and the upstream gradient straight into the micro-kernel's panels, so im2col's
+ * matrix (nine times the image for a 3x3 kernel) is never written, and the input gradient needs no
+ * col2im scatter of short rows. Measured (JMH, conv2 of the MNIST model at batch 64, one thread): those
+ * two passes were ~20 % of the layer's forward+backward time.
+ *
+ * <p><b>Wide positions.</b> With stride 1, output (oy, ox) reads the padded input (width Wp) at
+ * (oy + i·dh, ox + j·dw). Numbering positions q = oy·Wp + ox — over the padded width, not the output
+ * width — tap (c, i, j) reads the image at {@code q + c·Hp·Wp + i·dh·Wp + j·dw}: one contiguous window per
+ * tap. The columns ox ≥ OW of that numbering are junk; the upstream gradient is widened with zeros there,
+ * so they add nothing. (A junk column multiplies a real pixel or weight by zero: an infinite value there
+ * would make NaN where the im2col path gives ±∞; such a step has diverged either way.)
+ * <ul>
+ *   <li>forward: {@code out = W · col} over the normal positions, B panels gathered from the image;
+ *   <li>input gradient: {@code dcol = Wᵀ · dy} over wide positions, then each row of dcol is one
+ *       contiguous add into the padded gradient image at its tap's offset;
+ *   <li>weight gradient: {@code dW += dy · colᵀ} over wide positions: A is the widened dy, B the tap
+ *       windows, transposed by 16x16 register blocks.
+ * </ul>
+ * Each call computes one work unit of {@link Conv} on the calling thread; the unit's cut, and so every
+ * result, does not depend on the thread count.
+ */
+final class ConvGemm {
+    private ConvGemm() {}
+
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    private static final int MR = VectorGemm.MR, NR = VectorGemm.NR, KC = PackedGemm.KC;
+    /** Floats of A packed at a time (an L2-resident block). */
+    private static final int A_BLOCK = 48 * 1024;
+
+    /** Stride 1, a vector machine, and a patch wide enough for packed panels (conv1's 9 taps are not). */
+    static boolean applies(Conv.Geometry g) {
+        return Simd.VECTOR_AVAILABLE && g.strideH() == 1 && g.strideW() == 1 && g.patch() >= Conv.SMALL_PATCH;
+    }
+
+    /** Floats past the end of every scratch array: room for copyRunSpill's spill. */
+    private static final int SPILL = 64;
+
+    private static final class Scratch {
+        float[] img = new float[0], grad = new float[0], wide = new float[0], ap = new float[A_BLOCK + MR * KC];
+        final float[] bp = new float[KC * NR + SPILL];
+        final int[] rowOff = new int[NR];
+        final MemorySegment tile = Arena.ofAuto().allocate((long) MR * NR * Float.BYTES, 64);
+        MemorySegment dcol = Arena.ofAuto().allocate(64, 64);
+
+        float[] img(int n) {
+            if (img.length < n + SPILL) img = new float[n + SPILL];
+            return img;
+        }
+
+        float[] grad(int n) {
+            if (grad.length < n + SPILL) grad = new float[n + SPILL];
+            return grad;
+        }
+
+        float[] wide(int n) {
+            if (wide.length < n + SPILL) wide = new float[n + SPILL];
+            return wide;
+        }
+
+        MemorySegment dcol(long n) {
+            if (dcol.byteSize() < n * Float.BYTES) dcol = Arena.ofAuto().allocate(n * Float.BYTES, 64);
+            return dcol;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    private static final ThreadLocal<float[][]> TRANSPOSED = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+
+    private static int paddedW(Conv.Geometry g) {
+        return g.w() + 2 * g.padW();
+    }
+
+    private static int paddedPlane(Conv.Geometry g) {
+        return (g.h() + 2 * g.padH()) * paddedW(g);
+    }
+
+    /** Wide positions: the last one is (OH-1, OW-1). */
+    private static int widePositions(Conv.Geometry g) {
+        return (g.outH() - 1) * paddedW(g) + g.outW();
+    }
+
+    /** Offset of tap t (= (c·kh + i)·kw + j, c counted from the first channel held) in the padded image. */
+    private static int tapOffset(Conv.Geometry g, int t) {
+        int kk = g.kh() * g.kw(), c = t / kk, r = t - c * kk, i = r / g.kw(), j = r - i * g.kw();
+        return c * paddedPlane(g) + i * g.dilH() * paddedW(g) + j * g.dilW();
+    }
+
+    /** Rows of A packed per block: as many as fit A_BLOCK, a multiple of MR. */
+    private static int rowBlock(int m, int kc) {
+        return Math.min(m, Math.max(MR, A_BLOCK / kc / MR * MR));
+    }
+
+    /** Channels [c0, c1) of image {@code xOff}, zero-padded, into the scratch image. */
+    private static float[] padded(Conv.Geometry g, MemorySegment x, long xOff, int c0, int c1, Scratch sc) {
+        int h = g.h(), w = g.w(), hw = h * w, wp = paddedW(g), plane = paddedPlane(g), n = (c1 - c0) * plane;
+        float[] img = sc.img(n);
+        if (g.padH() == 0 && g.padW() == 0) {
+            MemorySegment.copy(x, F, (xOff + (long) c0 * hw) * Float.BYTES, img, 0, n);
+            return img;
+        }
+        // one bulk copy to the heap, then rows into place (per-row segment copies cost more: see Conv.Scratch)
+        float[] raw = sc.grad((c1 - c0) * hw);
+        MemorySegment.copy(x, F, (xOff + (long) c0 * hw) * Float.BYTES, raw, 0, (c1 - c0) * hw);
+        Arrays.fill(img, 0, n, 0f);
+        for (int c = 0; c < c1 - c0; c++) {
+            for (int y = 0; y < h; y++) System.arraycopy(raw, c * hw + y * w, img, c * plane + (y + g.padH()) * wp + g.padW(), w);
+        }
+        return img;
+    }
+
+    /** Rows [o0, o1) of image b's upstream gradient at wide positions (zeros in the junk columns). */
+    private static float[] widened(Conv.Geometry g, MemorySegment dy, long dyOff, int rows, Scratch sc) {
+        int oh = g.outH(), ow = g.outW(), pos = oh * ow, wp = paddedW(g), nw = widePositions(g);
+        float[] raw = sc.grad(rows * pos);
+        MemorySegment.copy(dy, F, dyOff * Float.BYTES, raw, 0, rows * pos);
+        float[] wide = sc.wide(rows * nw);
+        for (int r = 0; r < rows; r++) {
+            for (int oy = 0; oy < oh; oy++) {
+                int d = r * nw + oy * wp;
+                // the spill lands on the junk columns (zeroed next) and the next row (written later)
+                VectorKernels.copyRunSpill(raw, r * pos + oy * ow, wide, d, ow);
+                if (oy < oh - 1) for (int z = ow; z < wp; z++) wide[d + z] = 0f;
+            }
+        }
+        return wide;
+    }
+
+    /**
+     * {@code out[b][o][p0 .. p0+cols) (+)= Σ_t W[o][t] · col[t][p]} for one image (at {@code xOff}) and a
+     * band of output positions; {@code accumulate}: add to what is there (the bias), else overwrite.
+     */
+    static void forward(Conv.Geometry g, MemorySegment x, long xOff, MemorySegment weight, MemorySegment out, long outOff,
+                        int p0, int cols, boolean accumulate) {
+        Scratch sc = SCRATCH.get();
+        float[] img = padded(g, x, xOff, 0, g.inC(), sc);
+        int m = g.outC(), k = g.patch(), pos = g.positions(), blocks = (k + KC - 1) / KC;
+        for (int blk = 0; blk < blocks; blk++) {
+            int pc = k * blk / blocks, kc = k * (blk + 1) / blocks - pc, mb = rowBlock(m, kc);
+            for (int ic = 0; ic < m; ic += mb) {
+                int mc = Math.min(mb, m - ic);
+                for (int r = 0; r < roundUp(mc); r++) {
+                    int dst = (r / MR) * kc * MR + (r % MR) * kc;
+                    if (r < mc) MemorySegment.copy(weight, F, ((long) (ic + r) * k + pc) * Float.BYTES, sc.ap, dst, kc);
+                    else Arrays.fill(sc.ap, dst, dst + kc, 0f);
+                }
+                for (int jr = 0; jr < cols; jr += NR) {
+                    int nr = Math.min(NR, cols - jr);
+                    packColumns(g, img, pc, kc, p0 + jr, nr, sc.bp);
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        PackedGemm.tile(kc, sc.ap, (ir / MR) * kc * MR, sc.bp, 0, Math.min(MR, mc - ir), nr,
+                                out, outOff + (long) (ic + ir) * pos + jr, pos, 1f, !accumulate && blk == 0, sc.tile);
+                    }
+                }
+            }
+        }
+    }
+
+    /** One B panel of the forward product: {@code bp[p·NR + j] = col[pc + p][q0 + j]}, gathered from the image. */
+    private static void packColumns(Conv.Geometry g, float[] img, int pc, int kc, int q0, int nr, float[] bp) {
+        int ow = g.outW(), wp = paddedW(g);
+        for (int p = 0; p < kc; p++) {
+            int base = tapOffset(g, pc + p), dst = p * NR, q = q0, end = q0 + nr, oy = q / ow, ox = q - oy * ow;
+            while (q < end) {
+                int run = Math.min(ow - ox, end - q);
+                // the spill lands where the next run, the next row or the zero fill below writes
+                VectorKernels.copyRunSpill(img, base + oy * wp + ox, bp, dst, run);
+                dst += run;
+                q += run;
+                oy++;
+                ox = 0;
+            }
+            if (nr < NR) Arrays.fill(bp, p * NR + nr, p * NR + NR, 0f);
+        }
+    }
+
+    /**
+     * Wᵀ as a row-major {@code [patch × outC]} heap matrix, made once per backward call by the calling
+     * thread (the work units only read it) and kept for the next call.
+     */
+    static float[] transposedWeight(Conv.Geometry g, MemorySegment weight) {
+        int m = g.patch(), k = g.outC();
+        float[][] holder = TRANSPOSED.get();
+        if (holder[0].length < m * k) holder[0] = new float[m * k];
+        float[] wt = holder[0];
+        float[] row = SCRATCH.get().grad(m);
+        for (int o = 0; o < k; o++) {
+            MemorySegment.copy(weight, F, (long) o * m * Float.BYTES, row, 0, m);
+            for (int t = 0; t < m; t++) wt[t * k + o] = row[t];
+        }
+        return wt;
+    }
+
+    /**
+     * Planes [c0, c1) of image b's input gradient (overwritten): {@code dcol = Wᵀ · dy} over wide positions
+     * for those channels' taps, then one contiguous add per tap. {@code wt} from {@link #transposedWeight}.
+     */
+    static void backwardInput(Conv.Geometry g, MemorySegment dy, long dyOff, float[] wt, MemorySegment dx, long dxOff, int c0, int c1) {
+        Scratch sc = SCRATCH.get();
+        int kk = g.kh() * g.kw(), m = (c1 - c0) * kk, k = g.outC(), n = widePositions(g), blocks = (k + KC - 1) / KC;
+        float[] wide = widened(g, dy, dyOff, k, sc);
+        MemorySegment dcol = sc.dcol((long) m * n);
+        for (int blk = 0; blk < blocks; blk++) {
+            int pc = k * blk / blocks, kc = k * (blk + 1) / blocks - pc, mb = rowBlock(m, kc);
+            for (int ic = 0; ic < m; ic += mb) {
+                int mc = Math.min(mb, m - ic);
+                for (int r = 0; r < roundUp(mc); r++) {
+                    int dst = (r / MR) * kc * MR + (r % MR) * kc;
+                    if (r < mc) System.arraycopy(wt, (c0 * kk + ic + r) * k + pc, sc.ap, dst, kc);
+                    else Arrays.fill(sc.ap, dst, dst + kc, 0f);
+                }
+                for (int jr = 0; jr < n; jr += NR) {
+                    int nr = Math.min(NR, n - jr);
+                    for (int p = 0; p < kc; p++) {
+                        VectorKernels.copyRun(wide, (pc + p) * n + jr, sc.bp, p * NR, nr);
+                        if (nr < NR) Arrays.fill(sc.bp, p * NR + nr, p * NR + NR, 0f);
+                    }
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        PackedGemm.tile(kc, sc.ap, (ir / MR) * kc * MR, sc.bp, 0, Math.min(MR, mc - ir), nr,
+                                dcol, (long) (ic + ir) * n + jr, n, 1f, blk == 0, sc.tile);
+                    }
+                }
+            }
+        }
+        // the scatter: tap t's row lands on one window of the padded gradient image
+        int plane = paddedPlane(g), wp = paddedW(g), h = g.h(), w = g.w(), hw = h * w;
+        float[] img = sc.img((c1 - c0) * plane);
+        Arrays.fill(img, 0, (c1 - c0) * plane, 0f);
+        for (int t = 0; t < m; t++) VectorKernels.addRun(dcol, (long) t * n, img, tapOffset(g, t), n);
+        if (g.padH() == 0 && g.padW() == 0) {
+            MemorySegment.copy(img, 0, dx, F, (dxOff + (long) c0 * hw) * Float.BYTES, (c1 - c0) * hw);
+        } else {
+            float[] raw = sc.grad((c1 - c0) * hw);
+            for (int c = 0; c < c1 - c0; c++) {
+                for (int y = 0; y < h; y++) System.arraycopy(img, c * plane + (y + g.padH()) * wp + g.padW(), raw, c * hw + y * w, w);
+            }
+            MemorySegment.copy(raw, 0, dx, F, (dxOff + (long) c0 * hw) * Float.BYTES, (c1 - c0) * hw);
+        }
+    }
+
+    /**
+     * {@code acc[o][t] (+)= Σ_b Σ_q dy_b[o][q] · col_b[t][q]} for images [b0, b1), output channels
+     * [o0, o1) and the taps of input channels [c0, c1); the first image overwrites. {@code acc} is at the
+     * unit's first element, rows {@code patch} apart.
+     */
+    static void backwardWeight(Conv.Geometry g, MemorySegment x, MemorySegment dy, int b0, int b1, int c0, int c1, int o0, int o1,
+                               MemorySegment acc, long accOff) {
+        Scratch sc = SCRATCH.get();
+        int kk = g.kh() * g.kw(), m = o1 - o0, nTaps = (c1 - c0) * kk, k = widePositions(g), blocks = (k + KC - 1) / KC;
+        int ldc = g.patch(), pos = g.positions();
+        for (int b = b0; b < b1; b++) {
+            float[] img = padded(g, x, (long) b * g.inC() * g.h() * g.w(), c0, c1, sc);
+            float[] wide = widened(g, dy, ((long) b * g.outC() + o0) * pos, m, sc);
+            for (int blk = 0; blk < blocks; blk++) {
+                int pc = k * blk / blocks, kc = k * (blk + 1) / blocks - pc, mb = rowBlock(m, kc);
+                for (int ic = 0; ic < m; ic += mb) {
+                    int mc = Math.min(mb, m - ic);
+                    for (int r = 0; r < roundUp(mc); r++) {
+                        int dst = (r / MR) * kc * MR + (r % MR) * kc;
+                        if (r < mc) System.arraycopy(wide, (ic + r) * k + pc, sc.ap, dst, kc);
+                        else Arrays.fill(sc.ap, dst, dst + kc, 0f);
+                    }
+                    for (int jr = 0; jr < nTaps; jr += NR) {
+                        int nr = Math.min(NR, nTaps - jr);
+                        for (int j = 0; j < nr; j++) sc.rowOff[j] = tapOffset(g, jr + j) + pc;
+                        VectorGemm.packTransposedRows(img, sc.rowOff, nr, kc, sc.bp, 0);
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            PackedGemm.tile(kc, sc.ap, (ir / MR) * kc * MR, sc.bp, 0, Math.min(MR, mc - ir), nr,
+                                    acc, accOff + (long) (ic + ir) * ldc + jr, ldc, 1f, b == b0 && blk == 0, sc.tile);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static int roundUp(int rows) {
+        return (rows + MR - 1) / MR * MR;
+    }
+}
