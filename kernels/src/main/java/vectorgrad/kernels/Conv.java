@@ -120,7 +120,7 @@ public final class Conv {
         int patch = g.patch(), pos = g.positions(), ow = g.outW();
         // work units: (image, band of output rows); see parts()
         int parts = parts(g.batch(), g.outH());
-        boolean implicit = ConvGemm.applies(g);
+        ConvGemm.Shape implicit = ConvGemm.applies(g) ? ConvGemm.shape(g) : null;
         run(g, g.batch() * parts, (from, to) -> {
             Scratch sc = SCRATCH.get();
             for (int u = from; u < to; u++) {
@@ -131,8 +131,8 @@ public final class Conv {
                 if (bias != null) {
                     for (int o = 0; o < g.outC(); o++) Elementwise.fill(out, oo + (long) o * pos, cols, bias.getAtIndex(F, o));
                 }
-                if (implicit) {
-                    ConvGemm.forward(g, x, xo, weight, out, oo, p0, cols, bias != null);
+                if (implicit != null) {
+                    ConvGemm.forward(implicit, x, xo, weight, out, oo, p0, cols, bias != null);
                     continue;
                 }
                 float[] colArr = sc.col((long) patch * cols);
@@ -172,14 +172,15 @@ public final class Conv {
         int patch = g.patch(), pos = g.positions(), kk = g.kh() * g.kw();
         // work units: (image, group of input channels), whose rows of dcol and planes of dx are their own
         int parts = parts(g.batch(), g.inC());
-        float[] wt = ConvGemm.applies(g) ? ConvGemm.transposedWeight(g, weight) : null;
+        ConvGemm.Shape implicit = ConvGemm.applies(g) ? ConvGemm.shape(g) : null;
+        float[] wt = implicit != null ? ConvGemm.transposedWeight(g, weight) : null;
         run(g, g.batch() * parts, (from, to) -> {
             Scratch sc = SCRATCH.get();
             for (int u = from; u < to; u++) {
                 int b = u / parts, part = u % parts;
                 int c0 = (int) ((long) g.inC() * part / parts), c1 = (int) ((long) g.inC() * (part + 1) / parts);
                 if (wt != null) {
-                    ConvGemm.backwardInput(g, dy, (long) b * g.outC() * pos, wt, dx, (long) b * g.inC() * g.h() * g.w(), c0, c1);
+                    ConvGemm.backwardInput(implicit, dy, (long) b * g.outC() * pos, wt, dx, (long) b * g.inC() * g.h() * g.w(), c0, c1);
                     continue;
                 }
                 int rows = (c1 - c0) * kk;
@@ -212,7 +213,7 @@ public final class Conv {
         int kk = g.kh() * g.kw();
         boolean byInput = g.inC() > 1;
         int parts = parts(chunks, byInput ? g.inC() : g.outC());
-        boolean implicit = ConvGemm.applies(g);
+        ConvGemm.Shape implicit = ConvGemm.applies(g) ? ConvGemm.shape(g) : null;
         run(g, chunks * parts, (from, to) -> {
             Scratch sc = SCRATCH.get();
             for (int u = from; u < to; u++) {
@@ -223,8 +224,8 @@ public final class Conv {
                 MemorySegment acc = chunk == 0 ? dWeight : partial;
                 long accOff = (chunk == 0 ? 0 : (chunk - 1) * wsize) + (long) o0 * patch + (long) c0 * kk;
                 int b0 = (int) ((long) g.batch() * chunk / chunks), b1 = (int) ((long) g.batch() * (chunk + 1) / chunks);
-                if (implicit) {
-                    ConvGemm.backwardWeight(g, x, dy, b0, b1, c0, c1, o0, o1, acc, accOff);
+                if (implicit != null) {
+                    ConvGemm.backwardWeight(implicit, x, dy, b0, b1, c0, c1, o0, o1, acc, accOff);
                     continue;
                 }
                 float[] colArr = sc.col((long) rows * pos);

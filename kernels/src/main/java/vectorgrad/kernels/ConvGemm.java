@@ -47,7 +47,7 @@ final class ConvGemm {
     private static final class Scratch {
         float[] img = new float[0], grad = new float[0], wide = new float[0], ap = new float[A_BLOCK + MR * KC];
         final float[] bp = new float[KC * NR + SPILL];
-        final int[] rowOff = new int[NR];
+        final int[] rowOff = new int[NR], runSrc = new int[NR], runDst = new int[NR], runLen = new int[NR];
         final MemorySegment tile = Arena.ofAuto().allocate((long) MR * NR * Float.BYTES, 64);
         MemorySegment dcol = Arena.ofAuto().allocate(64, 64);
 
@@ -75,23 +75,22 @@ final class ConvGemm {
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
     private static final ThreadLocal<float[][]> TRANSPOSED = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
-    private static int paddedW(Conv.Geometry g) {
-        return g.w() + 2 * g.padW();
-    }
+    /**
+     * What every pass needs of the geometry, computed once per call: padded width and plane, wide
+     * positions, and each tap's offset in the padded image (integer divisions per packed row were a
+     * tenth of the packing time).
+     */
+    record Shape(Conv.Geometry g, int oh, int ow, int wp, int plane, int nw, int[] tapOff) {}
 
-    private static int paddedPlane(Conv.Geometry g) {
-        return (g.h() + 2 * g.padH()) * paddedW(g);
-    }
-
-    /** Wide positions: the last one is (OH-1, OW-1). */
-    private static int widePositions(Conv.Geometry g) {
-        return (g.outH() - 1) * paddedW(g) + g.outW();
-    }
-
-    /** Offset of tap t (= (c·kh + i)·kw + j, c counted from the first channel held) in the padded image. */
-    private static int tapOffset(Conv.Geometry g, int t) {
-        int kk = g.kh() * g.kw(), c = t / kk, r = t - c * kk, i = r / g.kw(), j = r - i * g.kw();
-        return c * paddedPlane(g) + i * g.dilH() * paddedW(g) + j * g.dilW();
+    static Shape shape(Conv.Geometry g) {
+        int oh = g.outH(), ow = g.outW(), wp = g.w() + 2 * g.padW(), plane = (g.h() + 2 * g.padH()) * wp;
+        int[] tapOff = new int[g.patch()];
+        for (int c = 0, t = 0; c < g.inC(); c++) {
+            for (int i = 0; i < g.kh(); i++) {
+                for (int j = 0; j < g.kw(); j++) tapOff[t++] = c * plane + i * g.dilH() * wp + j * g.dilW();
+            }
+        }
+        return new Shape(g, oh, ow, wp, plane, (oh - 1) * wp + ow, tapOff);
     }
 
     /** Rows of A packed per block: as many as fit A_BLOCK, a multiple of MR. */
@@ -100,8 +99,9 @@ final class ConvGemm {
     }
 
     /** Channels [c0, c1) of image {@code xOff}, zero-padded, into the scratch image. */
-    private static float[] padded(Conv.Geometry g, MemorySegment x, long xOff, int c0, int c1, Scratch sc) {
-        int h = g.h(), w = g.w(), hw = h * w, wp = paddedW(g), plane = paddedPlane(g), n = (c1 - c0) * plane;
+    private static float[] padded(Shape sh, MemorySegment x, long xOff, int c0, int c1, Scratch sc) {
+        Conv.Geometry g = sh.g();
+        int h = g.h(), w = g.w(), hw = h * w, wp = sh.wp(), plane = sh.plane(), n = (c1 - c0) * plane;
         float[] img = sc.img(n);
         if (g.padH() == 0 && g.padW() == 0) {
             MemorySegment.copy(x, F, (xOff + (long) c0 * hw) * Float.BYTES, img, 0, n);
@@ -118,8 +118,8 @@ final class ConvGemm {
     }
 
     /** Rows [o0, o1) of image b's upstream gradient at wide positions (zeros in the junk columns). */
-    private static float[] widened(Conv.Geometry g, MemorySegment dy, long dyOff, int rows, Scratch sc) {
-        int oh = g.outH(), ow = g.outW(), pos = oh * ow, wp = paddedW(g), nw = widePositions(g);
+    private static float[] widened(Shape sh, MemorySegment dy, long dyOff, int rows, Scratch sc) {
+        int oh = sh.oh(), ow = sh.ow(), pos = oh * ow, wp = sh.wp(), nw = sh.nw();
         float[] raw = sc.grad(rows * pos);
         MemorySegment.copy(dy, F, dyOff * Float.BYTES, raw, 0, rows * pos);
         float[] wide = sc.wide(rows * nw);
@@ -138,10 +138,11 @@ final class ConvGemm {
      * {@code out[b][o][p0 .. p0+cols) (+)= Σ_t W[o][t] · col[t][p]} for one image (at {@code xOff}) and a
      * band of output positions; {@code accumulate}: add to what is there (the bias), else overwrite.
      */
-    static void forward(Conv.Geometry g, MemorySegment x, long xOff, MemorySegment weight, MemorySegment out, long outOff,
+    static void forward(Shape sh, MemorySegment x, long xOff, MemorySegment weight, MemorySegment out, long outOff,
                         int p0, int cols, boolean accumulate) {
+        Conv.Geometry g = sh.g();
         Scratch sc = SCRATCH.get();
-        float[] img = padded(g, x, xOff, 0, g.inC(), sc);
+        float[] img = padded(sh, x, xOff, 0, g.inC(), sc);
         int m = g.outC(), k = g.patch(), pos = g.positions(), blocks = (k + KC - 1) / KC;
         for (int blk = 0; blk < blocks; blk++) {
             int pc = k * blk / blocks, kc = k * (blk + 1) / blocks - pc, mb = rowBlock(m, kc);
@@ -154,7 +155,7 @@ final class ConvGemm {
                 }
                 for (int jr = 0; jr < cols; jr += NR) {
                     int nr = Math.min(NR, cols - jr);
-                    packColumns(g, img, pc, kc, p0 + jr, nr, sc.bp);
+                    packColumns(sh, img, pc, kc, p0 + jr, nr, sc);
                     for (int ir = 0; ir < mc; ir += MR) {
                         PackedGemm.tile(kc, sc.ap, (ir / MR) * kc * MR, sc.bp, 0, Math.min(MR, mc - ir), nr,
                                 out, outOff + (long) (ic + ir) * pos + jr, pos, 1f, !accumulate && blk == 0, sc.tile);
@@ -164,21 +165,26 @@ final class ConvGemm {
         }
     }
 
-    /** One B panel of the forward product: {@code bp[p·NR + j] = col[pc + p][q0 + j]}, gathered from the image. */
-    private static void packColumns(Conv.Geometry g, float[] img, int pc, int kc, int q0, int nr, float[] bp) {
-        int ow = g.outW(), wp = paddedW(g);
+    /**
+     * One B panel of the forward product, {@code bp[p·NR + j] = col[pc + p][q0 + j]}, gathered from the
+     * image: the panel's columns fall into runs along output rows, the same runs for every tap.
+     */
+    private static void packColumns(Shape sh, float[] img, int pc, int kc, int q0, int nr, Scratch sc) {
+        int ow = sh.ow(), wp = sh.wp(), runs = 0;
+        for (int q = q0, oy = q0 / ow, ox = q0 - oy * ow; q < q0 + nr; oy++, ox = 0) {
+            int run = Math.min(ow - ox, q0 + nr - q);
+            sc.runSrc[runs] = oy * wp + ox;
+            sc.runDst[runs] = q - q0;
+            sc.runLen[runs++] = run;
+            q += run;
+        }
+        int[] tapOff = sh.tapOff();
+        float[] bp = sc.bp;
         for (int p = 0; p < kc; p++) {
-            int base = tapOffset(g, pc + p), dst = p * NR, q = q0, end = q0 + nr, oy = q / ow, ox = q - oy * ow;
-            while (q < end) {
-                int run = Math.min(ow - ox, end - q);
-                // the spill lands where the next run, the next row or the zero fill below writes
-                VectorKernels.copyRunSpill(img, base + oy * wp + ox, bp, dst, run);
-                dst += run;
-                q += run;
-                oy++;
-                ox = 0;
-            }
-            if (nr < NR) Arrays.fill(bp, p * NR + nr, p * NR + NR, 0f);
+            int base = tapOff[pc + p], dst = p * NR;
+            // each run's spill lands where the next run, the next row or the zero fill below writes
+            for (int r = 0; r < runs; r++) VectorKernels.copyRunSpill(img, base + sc.runSrc[r], bp, dst + sc.runDst[r], sc.runLen[r]);
+            if (nr < NR) Arrays.fill(bp, dst + nr, dst + NR, 0f);
         }
     }
 
@@ -203,10 +209,11 @@ final class ConvGemm {
      * Planes [c0, c1) of image b's input gradient (overwritten): {@code dcol = Wᵀ · dy} over wide positions
      * for those channels' taps, then one contiguous add per tap. {@code wt} from {@link #transposedWeight}.
      */
-    static void backwardInput(Conv.Geometry g, MemorySegment dy, long dyOff, float[] wt, MemorySegment dx, long dxOff, int c0, int c1) {
+    static void backwardInput(Shape sh, MemorySegment dy, long dyOff, float[] wt, MemorySegment dx, long dxOff, int c0, int c1) {
+        Conv.Geometry g = sh.g();
         Scratch sc = SCRATCH.get();
-        int kk = g.kh() * g.kw(), m = (c1 - c0) * kk, k = g.outC(), n = widePositions(g), blocks = (k + KC - 1) / KC;
-        float[] wide = widened(g, dy, dyOff, k, sc);
+        int kk = g.kh() * g.kw(), m = (c1 - c0) * kk, k = g.outC(), n = sh.nw(), blocks = (k + KC - 1) / KC;
+        float[] wide = widened(sh, dy, dyOff, k, sc);
         MemorySegment dcol = sc.dcol((long) m * n);
         for (int blk = 0; blk < blocks; blk++) {
             int pc = k * blk / blocks, kc = k * (blk + 1) / blocks - pc, mb = rowBlock(m, kc);
@@ -231,10 +238,12 @@ final class ConvGemm {
             }
         }
         // the scatter: tap t's row lands on one window of the padded gradient image
-        int plane = paddedPlane(g), wp = paddedW(g), h = g.h(), w = g.w(), hw = h * w;
+        int plane = sh.plane(), wp = sh.wp(), h = g.h(), w = g.w(), hw = h * w;
         float[] img = sc.img((c1 - c0) * plane);
         Arrays.fill(img, 0, (c1 - c0) * plane, 0f);
-        for (int t = 0; t < m; t++) VectorKernels.addRun(dcol, (long) t * n, img, tapOffset(g, t), n);
+        // tap offsets count from channel 0; this unit's image starts at channel c0
+        int[] tapOff = sh.tapOff();
+        for (int t = 0; t < m; t++) VectorKernels.addRun(dcol, (long) t * n, img, tapOff[t], n);
         if (g.padH() == 0 && g.padW() == 0) {
             MemorySegment.copy(img, 0, dx, F, (dxOff + (long) c0 * hw) * Float.BYTES, (c1 - c0) * hw);
         } else {
@@ -251,14 +260,16 @@ final class ConvGemm {
      * [o0, o1) and the taps of input channels [c0, c1); the first image overwrites. {@code acc} is at the
      * unit's first element, rows {@code patch} apart.
      */
-    static void backwardWeight(Conv.Geometry g, MemorySegment x, MemorySegment dy, int b0, int b1, int c0, int c1, int o0, int o1,
+    static void backwardWeight(Shape sh, MemorySegment x, MemorySegment dy, int b0, int b1, int c0, int c1, int o0, int o1,
                                MemorySegment acc, long accOff) {
+        Conv.Geometry g = sh.g();
         Scratch sc = SCRATCH.get();
-        int kk = g.kh() * g.kw(), m = o1 - o0, nTaps = (c1 - c0) * kk, k = widePositions(g), blocks = (k + KC - 1) / KC;
+        int kk = g.kh() * g.kw(), m = o1 - o0, nTaps = (c1 - c0) * kk, k = sh.nw(), blocks = (k + KC - 1) / KC;
+        int[] tapOff = sh.tapOff();
         int ldc = g.patch(), pos = g.positions();
         for (int b = b0; b < b1; b++) {
-            float[] img = padded(g, x, (long) b * g.inC() * g.h() * g.w(), c0, c1, sc);
-            float[] wide = widened(g, dy, ((long) b * g.outC() + o0) * pos, m, sc);
+            float[] img = padded(sh, x, (long) b * g.inC() * g.h() * g.w(), c0, c1, sc);
+            float[] wide = widened(sh, dy, ((long) b * g.outC() + o0) * pos, m, sc);
             for (int blk = 0; blk < blocks; blk++) {
                 int pc = k * blk / blocks, kc = k * (blk + 1) / blocks - pc, mb = rowBlock(m, kc);
                 for (int ic = 0; ic < m; ic += mb) {
@@ -270,7 +281,7 @@ final class ConvGemm {
                     }
                     for (int jr = 0; jr < nTaps; jr += NR) {
                         int nr = Math.min(NR, nTaps - jr);
-                        for (int j = 0; j < nr; j++) sc.rowOff[j] = tapOffset(g, jr + j) + pc;
+                        for (int j = 0; j < nr; j++) sc.rowOff[j] = tapOff[jr + j] + pc;
                         VectorGemm.packTransposedRows(img, sc.rowOff, nr, kc, sc.bp, 0);
                         for (int ir = 0; ir < mc; ir += MR) {
                             PackedGemm.tile(kc, sc.ap, (ir / MR) * kc * MR, sc.bp, 0, Math.min(MR, mc - ir), nr,
