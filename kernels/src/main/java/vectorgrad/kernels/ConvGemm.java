@@ -8,8 +8,8 @@ import java.util.Arrays;
 /**
  * The convolution's three products for stride 1 with no column matrix (an implicit GEMM): the packing
  * routines read the image and the upstream gradient straight into the micro-kernel's panels, so im2col's
- * matrix (nine times the image for a 3x3 kernel) is never written, and the input gradient needs no
- * col2im scatter of short rows. Measured (JMH, conv2 of the MNIST model at batch 64, one thread): those
+ * matrix (nine times the image for a 3x3 kernel) is never written, nor col2im's scatter of short rows
+ * done. Measured (JMH, conv2 of the MNIST model at batch 64, one thread): those
  * two passes were ~20 % of the layer's forward+backward time.
  *
  * <p><b>Wide positions.</b> With stride 1, output (oy, ox) reads the padded input (width Wp) at
@@ -20,8 +20,8 @@ import java.util.Arrays;
  * would make NaN where the im2col path gives ±∞; such a step has diverged either way.)
  * <ul>
  *   <li>forward: {@code out = W · col} over the normal positions, B panels gathered from the image;
- *   <li>input gradient: {@code dcol = Wᵀ · dy} over wide positions, then each row of dcol is one
- *       contiguous add into the padded gradient image at its tap's offset;
+ *   <li>input gradient: {@code Wᵀ · dy} over wide positions, tap by tap, the micro-kernel adding each
+ *       tile straight into the gradient image at its tap's offset (no column matrix, no scatter);
  *   <li>weight gradient: {@code dW += dy · colᵀ} over wide positions: A is the widened dy, B the tap
  *       windows, transposed by 16x16 register blocks.
  * </ul>
@@ -46,10 +46,16 @@ final class ConvGemm {
 
     private static final class Scratch {
         float[] img = new float[0], grad = new float[0], wide = new float[0], ap = new float[A_BLOCK + MR * KC];
+
+        float[] ap(int n) {
+            if (ap.length < n) ap = new float[n];
+            return ap;
+        }
+
         final float[] bp = new float[KC * NR + SPILL];
         final int[] rowOff = new int[NR], runSrc = new int[NR], runDst = new int[NR], runLen = new int[NR];
         final MemorySegment tile = Arena.ofAuto().allocate((long) MR * NR * Float.BYTES, 64);
-        MemorySegment dcol = Arena.ofAuto().allocate(64, 64);
+        MemorySegment paddedGrad = Arena.ofAuto().allocate(64, 64);
 
         float[] img(int n) {
             if (img.length < n + SPILL) img = new float[n + SPILL];
@@ -66,9 +72,9 @@ final class ConvGemm {
             return wide;
         }
 
-        MemorySegment dcol(long n) {
-            if (dcol.byteSize() < n * Float.BYTES) dcol = Arena.ofAuto().allocate(n * Float.BYTES, 64);
-            return dcol;
+        MemorySegment paddedGrad(long n) {
+            if (paddedGrad.byteSize() < n * Float.BYTES) paddedGrad = Arena.ofAuto().allocate(n * Float.BYTES, 64);
+            return paddedGrad;
         }
     }
 
@@ -156,8 +162,9 @@ final class ConvGemm {
                 for (int jr = 0; jr < cols; jr += NR) {
                     int nr = Math.min(NR, cols - jr);
                     packColumns(sh, img, pc, kc, p0 + jr, nr, sc);
-                    for (int ir = 0; ir < mc; ir += MR) {
-                        PackedGemm.tile(kc, sc.ap, (ir / MR) * kc * MR, sc.bp, 0, Math.min(MR, mc - ir), nr,
+                    for (int ir = 0, mr; ir < mc; ir += mr) {
+                        mr = PackedGemm.tileRows(mc - ir);
+                        PackedGemm.tile(kc, sc.ap, ir * kc, sc.bp, 0, mr, nr,
                                 out, outOff + (long) (ic + ir) * pos + jr, pos, 1f, !accumulate && blk == 0, sc.tile);
                     }
                 }
@@ -189,69 +196,70 @@ final class ConvGemm {
     }
 
     /**
-     * Wᵀ as a row-major {@code [patch × outC]} heap matrix, made once per backward call by the calling
-     * thread (the work units only read it) and kept for the next call.
+     * Wᵀ with its rows in (tap, channel) order, {@code wt[(t·C + c)·O + o] = W[o][c][t]}, made once per
+     * backward call by the calling thread (the work units only read it) and kept for the next call.
      */
     static float[] transposedWeight(Conv.Geometry g, MemorySegment weight) {
-        int m = g.patch(), k = g.outC();
+        int patch = g.patch(), taps = g.kh() * g.kw(), inC = g.inC(), k = g.outC();
         float[][] holder = TRANSPOSED.get();
-        if (holder[0].length < m * k) holder[0] = new float[m * k];
+        if (holder[0].length < patch * k) holder[0] = new float[patch * k];
         float[] wt = holder[0];
-        float[] row = SCRATCH.get().grad(m);
+        float[] row = SCRATCH.get().grad(patch);
         for (int o = 0; o < k; o++) {
-            MemorySegment.copy(weight, F, (long) o * m * Float.BYTES, row, 0, m);
-            for (int t = 0; t < m; t++) wt[t * k + o] = row[t];
+            MemorySegment.copy(weight, F, (long) o * patch * Float.BYTES, row, 0, patch);
+            for (int c = 0; c < inC; c++) for (int t = 0; t < taps; t++) wt[(t * inC + c) * k + o] = row[c * taps + t];
         }
         return wt;
     }
 
     /**
-     * Planes [c0, c1) of image b's input gradient (overwritten): {@code dcol = Wᵀ · dy} over wide positions
-     * for those channels' taps, then one contiguous add per tap. {@code wt} from {@link #transposedWeight}.
+     * Planes [c0, c1) of image b's input gradient (overwritten). For each tap t, {@code dx[c] at t's
+     * offset += (Wᵀ)[t, c] · dy} over wide positions: with the rows of a micro-tile being six channels of
+     * one tap, the tile's rows land one plane apart, so the micro-kernel adds them into the gradient
+     * image itself (C with a row stride of one plane) — no column matrix, no scatter pass. Without
+     * padding that image is dx; with padding a padded copy that is cropped into dx.
+     * {@code wt} from {@link #transposedWeight}.
      */
     static void backwardInput(Shape sh, MemorySegment dy, long dyOff, float[] wt, MemorySegment dx, long dxOff, int c0, int c1) {
         Conv.Geometry g = sh.g();
         Scratch sc = SCRATCH.get();
-        int kk = g.kh() * g.kw(), m = (c1 - c0) * kk, k = g.outC(), n = sh.nw(), blocks = (k + KC - 1) / KC;
+        int taps = g.kh() * g.kw(), ch = c1 - c0, k = g.outC(), n = sh.nw(), blocks = (k + KC - 1) / KC, plane = sh.plane();
+        int h = g.h(), w = g.w(), hw = h * w, wp = sh.wp();
         float[] wide = widened(sh, dy, dyOff, k, sc);
-        MemorySegment dcol = sc.dcol((long) m * n);
+        boolean direct = g.padH() == 0 && g.padW() == 0;
+        MemorySegment target = direct ? dx : sc.paddedGrad((long) ch * plane);
+        long base = direct ? dxOff + (long) c0 * hw : 0;
+        Elementwise.fill(target, base, (long) ch * plane, 0f);
+        int[] tapOff = sh.tapOff();
         for (int blk = 0; blk < blocks; blk++) {
-            int pc = k * blk / blocks, kc = k * (blk + 1) / blocks - pc, mb = rowBlock(m, kc);
-            for (int ic = 0; ic < m; ic += mb) {
-                int mc = Math.min(mb, m - ic);
-                for (int r = 0; r < roundUp(mc); r++) {
-                    int dst = (r / MR) * kc * MR + (r % MR) * kc;
-                    if (r < mc) System.arraycopy(wt, (c0 * kk + ic + r) * k + pc, sc.ap, dst, kc);
-                    else Arrays.fill(sc.ap, dst, dst + kc, 0f);
+            int pc = k * blk / blocks, kc = k * (blk + 1) / blocks - pc;
+            float[] ap = sc.ap((taps * ch + MR) * kc);
+            for (int t = 0; t < taps; t++) {
+                for (int c = 0; c < ch; c++) System.arraycopy(wt, (t * g.inC() + c0 + c) * k + pc, ap, (t * ch + c) * kc, kc);
+            }
+            Arrays.fill(ap, taps * ch * kc, (taps * ch + MR) * kc, 0f);
+            for (int jr = 0; jr < n; jr += NR) {
+                int nr = Math.min(NR, n - jr);
+                for (int p = 0; p < kc; p++) {
+                    VectorKernels.copyRun(wide, (pc + p) * n + jr, sc.bp, p * NR, nr);
+                    if (nr < NR) Arrays.fill(sc.bp, p * NR + nr, p * NR + NR, 0f);
                 }
-                for (int jr = 0; jr < n; jr += NR) {
-                    int nr = Math.min(NR, n - jr);
-                    for (int p = 0; p < kc; p++) {
-                        VectorKernels.copyRun(wide, (pc + p) * n + jr, sc.bp, p * NR, nr);
-                        if (nr < NR) Arrays.fill(sc.bp, p * NR + nr, p * NR + NR, 0f);
-                    }
-                    for (int ir = 0; ir < mc; ir += MR) {
-                        PackedGemm.tile(kc, sc.ap, (ir / MR) * kc * MR, sc.bp, 0, Math.min(MR, mc - ir), nr,
-                                dcol, (long) (ic + ir) * n + jr, n, 1f, blk == 0, sc.tile);
+                for (int t = 0; t < taps; t++) {
+                    for (int ir = 0, mr; ir < ch; ir += mr) {
+                        mr = PackedGemm.tileRows(ch - ir);
+                        PackedGemm.tile(kc, ap, (t * ch + ir) * kc, sc.bp, 0, mr, nr,
+                                target, base + (long) ir * plane + tapOff[t] + jr, plane, 1f, false, sc.tile);
                     }
                 }
             }
         }
-        // the scatter: tap t's row lands on one window of the padded gradient image
-        int plane = sh.plane(), wp = sh.wp(), h = g.h(), w = g.w(), hw = h * w;
-        float[] img = sc.img((c1 - c0) * plane);
-        Arrays.fill(img, 0, (c1 - c0) * plane, 0f);
-        // tap offsets count from channel 0; this unit's image starts at channel c0
-        int[] tapOff = sh.tapOff();
-        for (int t = 0; t < m; t++) VectorKernels.addRun(dcol, (long) t * n, img, tapOff[t], n);
-        if (g.padH() == 0 && g.padW() == 0) {
-            MemorySegment.copy(img, 0, dx, F, (dxOff + (long) c0 * hw) * Float.BYTES, (c1 - c0) * hw);
-        } else {
-            float[] raw = sc.grad((c1 - c0) * hw);
-            for (int c = 0; c < c1 - c0; c++) {
-                for (int y = 0; y < h; y++) System.arraycopy(img, c * plane + (y + g.padH()) * wp + g.padW(), raw, c * hw + y * w, w);
+        if (!direct) {
+            for (int c = 0; c < ch; c++) {
+                for (int y = 0; y < h; y++) {
+                    MemorySegment.copy(target, ((long) c * plane + (long) (y + g.padH()) * wp + g.padW()) * Float.BYTES,
+                            dx, (dxOff + (long) (c0 + c) * hw + (long) y * w) * Float.BYTES, (long) w * Float.BYTES);
+                }
             }
-            MemorySegment.copy(raw, 0, dx, F, (dxOff + (long) c0 * hw) * Float.BYTES, (c1 - c0) * hw);
         }
     }
 
@@ -283,8 +291,9 @@ final class ConvGemm {
                         int nr = Math.min(NR, nTaps - jr);
                         for (int j = 0; j < nr; j++) sc.rowOff[j] = tapOff[jr + j] + pc;
                         VectorGemm.packTransposedRows(img, sc.rowOff, nr, kc, sc.bp, 0);
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            PackedGemm.tile(kc, sc.ap, (ir / MR) * kc * MR, sc.bp, 0, Math.min(MR, mc - ir), nr,
+                        for (int ir = 0, mr; ir < mc; ir += mr) {
+                            mr = PackedGemm.tileRows(mc - ir);
+                            PackedGemm.tile(kc, sc.ap, ir * kc, sc.bp, 0, mr, nr,
                                     acc, accOff + (long) (ic + ir) * ldc + jr, ldc, 1f, b == b0 && blk == 0, sc.tile);
                         }
                     }

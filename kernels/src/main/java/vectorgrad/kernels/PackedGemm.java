@@ -109,9 +109,9 @@ final class PackedGemm {
                             else packB(transB, b, bOff, ldb, pc, kc, jc + jr, nr, buf.b);
                             bPanel = 0;
                         }
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int mr = Math.min(MR, mc - ir);
-                            int aPanel = (ir / MR) * kc * MR;
+                        for (int ir = 0, mr; ir < mc; ir += mr) {
+                            mr = tileRows(mc - ir);
+                            int aPanel = ir * kc;
                             long cTile = cOff + (long) (ic + ir) * ldc + jc + jr;
                             // beta = 0: the first block of k stores into C instead of adding, so C is not
                             // zeroed in a pass of its own, nor read (VectorGemm.kernelStore)
@@ -121,6 +121,16 @@ final class PackedGemm {
                 }
             }
         }
+    }
+
+    /**
+     * Rows of the next micro-tile when {@code remaining} rows are left: MR, but 4 + 4 for the last 8 and
+     * 4 for the last 4 with the 6-row kernel, so that M = 32, 64, 128 need no edge tile. Panels are
+     * packed row-major (row r of a block at r·kc), so a tile may start at any row.
+     */
+    static int tileRows(int remaining) {
+        if (MR == 6 && (remaining == 8 || remaining == 4)) return 4;
+        return Math.min(MR, remaining);
     }
 
     /**
