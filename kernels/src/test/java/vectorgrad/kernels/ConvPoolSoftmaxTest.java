@@ -57,6 +57,21 @@ class ConvPoolSoftmaxTest {
         checkAgainstDefinition(new Conv.Geometry(1, 33, 9, 11, 7, 3, 3, 1, 1, 1, 1, 1, 1));
     }
 
+    /**
+     * One-channel 3x3, stride 1: the direct kernel (DirectConv). Output widths that are whole vectors
+     * (16, 32) and not (an overlapping or masked last block), odd output channel counts (a lone
+     * channel), padding, batches cut into bands.
+     */
+    @Test
+    void directConvolutionMatchesTheDefinition() {
+        int[] widths = {18, 34, 17, 19, 28, 41};
+        for (int t = 0; t < 24; t++) {
+            int p = rnd.nextInt(0, 3), w = widths[t % widths.length] - 2 * p, h = rnd.nextInt(3, 12);
+            checkAgainstDefinition(new Conv.Geometry(rnd.nextInt(1, 11), 1, h, w, rnd.nextInt(1, 8), 3, 3, 1, 1, p, p, 1, 1));
+        }
+        checkAgainstDefinition(new Conv.Geometry(3, 1, 28, 28, 32, 3, 3, 1, 1, 0, 0, 1, 1)); // the MNIST model's conv1
+    }
+
     private void checkAgainstDefinition(Conv.Geometry g) {
         int k = g.kh(), s = g.strideH(), p = g.padH(), d = g.dilH(), h = g.h(), w = g.w();
         float[] x = Mem.random(rnd, (int) g.inputSize(), -1, 1), wt = Mem.random(rnd, (int) g.weightSize(), -1, 1);
@@ -101,9 +116,10 @@ class ConvPoolSoftmaxTest {
     /** All three passes, bit for bit on 1, 2 and 3 threads — also for small batches, cut into finer work units. */
     @Test
     void convolutionResultDoesNotDependOnThreadCount() {
-        for (int batch : new int[] {9, 5, 2, 1, -9, -5, -2}) {
-            // negative: the same batch through the implicit GEMM (36 taps)
-            Conv.Geometry g = batch > 0 ? new Conv.Geometry(batch, 3, 10, 10, 4, 3, 3, 1, 1, 1, 1, 1, 1)
+        for (int batch : new int[] {9, 5, 2, 1, -9, -5, -2, 109, 105, 101}) {
+            // negative: the same batch through the implicit GEMM (36 taps); past 100: the direct kernel
+            Conv.Geometry g = batch > 100 ? new Conv.Geometry(batch - 100, 1, 20, 21, 5, 3, 3, 1, 1, 0, 0, 1, 1)
+                    : batch > 0 ? new Conv.Geometry(batch, 3, 10, 10, 4, 3, 3, 1, 1, 1, 1, 1, 1)
                     : new Conv.Geometry(-batch, 4, 11, 10, 8, 3, 3, 1, 1, 1, 1, 1, 1);
             float[] x = Mem.random(rnd, (int) g.inputSize(), -1, 1), wt = Mem.random(rnd, (int) g.weightSize(), -1, 1);
             float[] dy = Mem.random(rnd, (int) g.outputSize(), -1, 1), bias = Mem.random(rnd, g.outC(), -1, 1);

@@ -1,0 +1,225 @@
+package vectorgrad.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A direct 3x3 convolution of one-channel images — the first layer of an image model, as the MNIST
+ * model's {@code Conv2d(1, 32, 3)} — forward and weight gradient; stride 1, dilation 1, any padding.
+ * im2col + GEMM suits it badly: nine taps make a product with k = 9, so the micro-kernel stores a whole
+ * tile every nine steps. Here output positions lie in the vector lanes: the nine shifted image vectors
+ * of a block of positions are loaded once and used by two output channels whose 18 weights stay in
+ * registers. The last block of a row overlaps the one before (forward: the same values are written
+ * twice) or has its lanes past the row zeroed (weight gradient: nothing may count twice; a pixel read
+ * past the row is multiplied by zero — an infinite one would give NaN where the definition gives ±∞, in a
+ * step that has diverged either way).
+ */
+final class DirectConv {
+    private DirectConv() {}
+
+    private static final VectorSpecies<Float> S = VectorKernels.S;
+    private static final int L = S.length();
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+
+    /** Lane j picks lane j + k of the pair (v, next): the window k pixels on. */
+    private static final FloatVector NEXT1 = next(1), NEXT2 = next(2);
+
+    private static FloatVector next(int k) {
+        float[] idx = new float[L];
+        for (int j = 0; j < L; j++) idx[j] = j + k;
+        return FloatVector.fromArray(S, idx, 0);
+    }
+
+    static boolean applies(Conv.Geometry g) {
+        return Simd.VECTOR_AVAILABLE && g.inC() == 1 && g.kh() == 3 && g.kw() == 3 && g.strideH() == 1 && g.strideW() == 1
+                && g.dilH() == 1 && g.dilW() == 1 && g.outW() >= L;
+    }
+
+    private static final class Scratch {
+        float[] img = new float[0], dy = new float[0], acc = new float[0];
+
+        float[] img(int n) {
+            if (img.length < n) img = new float[n];
+            return img;
+        }
+
+        float[] dy(int n) {
+            if (dy.length < n) dy = new float[n];
+            return dy;
+        }
+
+        float[] acc(int n) {
+            if (acc.length < n) acc = new float[n];
+            return acc;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** Image b, zero-padded, with 2L floats of zeros after it (the last block's loads stay inside). */
+    private static float[] padded(Conv.Geometry g, MemorySegment x, long xOff, Scratch sc) {
+        int h = g.h(), w = g.w(), wp = w + 2 * g.padW(), n = (h + 2 * g.padH()) * wp;
+        float[] img = sc.img(n + 2 * L);
+        if (g.padH() == 0 && g.padW() == 0) {
+            MemorySegment.copy(x, F, xOff * Float.BYTES, img, 0, n);
+            Arrays.fill(img, n, n + 2 * L, 0f);
+        } else {
+            Arrays.fill(img, 0, n + 2 * L, 0f);
+            for (int y = 0; y < h; y++) MemorySegment.copy(x, F, (xOff + (long) y * w) * Float.BYTES, img, (y + g.padH()) * wp + g.padW(), w);
+        }
+        return img;
+    }
+
+    /**
+     * Output rows [oy0, oy1) of image b, all channels: {@code out = conv(x, w) + bias}. {@code w} is the
+     * weight as a heap array ([O, 9]), {@code bias} null for none; {@code outOff} is image b's output.
+     */
+    static void forward(Conv.Geometry g, MemorySegment x, long xOff, float[] w, float[] bias, MemorySegment out, long outOff, int oy0, int oy1) {
+        Scratch sc = SCRATCH.get();
+        float[] img = padded(g, x, xOff, sc);
+        int outC = g.outC(), ow = g.outW(), wp = g.w() + 2 * g.padW(), pos = g.outH() * ow;
+        for (int o = 0; o < outC; o += 2) {
+            boolean two = o + 1 < outC;
+            int a = o * 9, b = two ? a + 9 : a;
+            FloatVector w0 = FloatVector.broadcast(S, w[a]), w1 = FloatVector.broadcast(S, w[a + 1]), w2 = FloatVector.broadcast(S, w[a + 2]);
+            FloatVector w3 = FloatVector.broadcast(S, w[a + 3]), w4 = FloatVector.broadcast(S, w[a + 4]), w5 = FloatVector.broadcast(S, w[a + 5]);
+            FloatVector w6 = FloatVector.broadcast(S, w[a + 6]), w7 = FloatVector.broadcast(S, w[a + 7]), w8 = FloatVector.broadcast(S, w[a + 8]);
+            FloatVector u0 = FloatVector.broadcast(S, w[b]), u1 = FloatVector.broadcast(S, w[b + 1]), u2 = FloatVector.broadcast(S, w[b + 2]);
+            FloatVector u3 = FloatVector.broadcast(S, w[b + 3]), u4 = FloatVector.broadcast(S, w[b + 4]), u5 = FloatVector.broadcast(S, w[b + 5]);
+            FloatVector u6 = FloatVector.broadcast(S, w[b + 6]), u7 = FloatVector.broadcast(S, w[b + 7]), u8 = FloatVector.broadcast(S, w[b + 8]);
+            FloatVector bias0 = FloatVector.broadcast(S, bias == null ? 0f : bias[o]);
+            FloatVector bias1 = FloatVector.broadcast(S, bias == null ? 0f : bias[two ? o + 1 : o]);
+            long row0 = outOff + (long) o * pos, row1 = row0 + pos;
+            for (int y = oy0; y < oy1; y++) {
+                for (int x0 = 0; ; x0 += L) {
+                    if (x0 + L > ow) x0 = ow - L;
+                    int s = y * wp + x0;
+                    FloatVector v0 = FloatVector.fromArray(S, img, s), v1 = FloatVector.fromArray(S, img, s + 1), v2 = FloatVector.fromArray(S, img, s + 2);
+                    FloatVector v3 = FloatVector.fromArray(S, img, s + wp), v4 = FloatVector.fromArray(S, img, s + wp + 1), v5 = FloatVector.fromArray(S, img, s + wp + 2);
+                    FloatVector v6 = FloatVector.fromArray(S, img, s + 2 * wp), v7 = FloatVector.fromArray(S, img, s + 2 * wp + 1), v8 = FloatVector.fromArray(S, img, s + 2 * wp + 2);
+                    // two FMA chains per channel (the first five taps onto the bias, the last four), so
+                    // that the nine dependent FMAs do not set the pace
+                    FloatVector r0 = v4.fma(w4, v3.fma(w3, v2.fma(w2, v1.fma(w1, v0.fma(w0, bias0)))))
+                            .add(v8.fma(w8, v7.fma(w7, v6.fma(w6, v5.mul(w5)))));
+                    long d = (long) y * ow + x0;
+                    r0.intoMemorySegment(out, (row0 + d) * Float.BYTES, NO);
+                    if (two) {
+                        FloatVector r1 = v4.fma(u4, v3.fma(u3, v2.fma(u2, v1.fma(u1, v0.fma(u0, bias1)))))
+                                .add(v8.fma(u8, v7.fma(u7, v6.fma(u6, v5.mul(u5)))));
+                        r1.intoMemorySegment(out, (row1 + d) * Float.BYTES, NO);
+                    }
+                    if (x0 + L >= ow) break;
+                }
+            }
+        }
+    }
+
+    /**
+     * The weight gradient of output channels [o0, o1) summed over images [b0, b1): {@code acc[o][t] =
+     * Σ_b Σ_p dy[b][o][p] · x[b][p + tap t]} (overwritten; rows 9 apart from {@code accOff}). Per image
+     * and channel pair, 18 vector sums (2 channels x 9 taps) run over the positions in registers; they
+     * are kept across images in a small array and reduced once, in a fixed order.
+     */
+    static void backwardWeight(Conv.Geometry g, MemorySegment x, MemorySegment dy, int b0, int b1, int o0, int o1,
+                               MemorySegment acc, long accOff) {
+        Scratch sc = SCRATCH.get();
+        int ow = g.outW(), oh = g.outH(), pos = oh * ow, wp = g.w() + 2 * g.padW(), outC = g.outC();
+        int pairs = (o1 - o0 + 1) / 2;
+        float[] sums = sc.acc(pairs * 18 * L);
+        Arrays.fill(sums, 0, pairs * 18 * L, 0f);
+        int rows = o1 - o0;
+        for (int b = b0; b < b1; b++) {
+            float[] img = padded(g, x, (long) b * g.h() * g.w(), sc);
+            // the channels' gradients, with L floats after them for the last block's loads
+            float[] gy = sc.dy(rows * pos + L);
+            MemorySegment.copy(dy, F, ((long) b * outC + o0) * pos * Float.BYTES, gy, 0, rows * pos);
+            for (int pr = 0; pr < pairs; pr++) {
+                int oa = 2 * pr, obb = Math.min(oa + 1, rows - 1), base = pr * 18 * L;
+                boolean two = oa + 1 < rows;
+                FloatVector a0 = FloatVector.fromArray(S, sums, base), a1 = FloatVector.fromArray(S, sums, base + L), a2 = FloatVector.fromArray(S, sums, base + 2 * L);
+                FloatVector a3 = FloatVector.fromArray(S, sums, base + 3 * L), a4 = FloatVector.fromArray(S, sums, base + 4 * L), a5 = FloatVector.fromArray(S, sums, base + 5 * L);
+                FloatVector a6 = FloatVector.fromArray(S, sums, base + 6 * L), a7 = FloatVector.fromArray(S, sums, base + 7 * L), a8 = FloatVector.fromArray(S, sums, base + 8 * L);
+                FloatVector c0 = FloatVector.fromArray(S, sums, base + 9 * L), c1 = FloatVector.fromArray(S, sums, base + 10 * L), c2 = FloatVector.fromArray(S, sums, base + 11 * L);
+                FloatVector c3 = FloatVector.fromArray(S, sums, base + 12 * L), c4 = FloatVector.fromArray(S, sums, base + 13 * L), c5 = FloatVector.fromArray(S, sums, base + 14 * L);
+                FloatVector c6 = FloatVector.fromArray(S, sums, base + 15 * L), c7 = FloatVector.fromArray(S, sums, base + 16 * L), c8 = FloatVector.fromArray(S, sums, base + 17 * L);
+                // a block of L positions at a time, down the image: each image row is loaded once (two
+                // loads, and the windows one and two pixels on by two-vector permutes) and serves the
+                // three output rows it touches. (Nine shifted loads per block, most across a cache
+                // line, made this loop load-bound at a third of the FMA rate.)
+                for (int x0 = 0; x0 < ow; x0 += L) {
+                    // lanes past the row's end read the next row's gradients: zeroed, so that they count
+                    // nothing (an image pixel read past the row is multiplied by that zero)
+                    VectorMask<Float> past = S.indexInRange(x0, ow).not();
+                    FloatVector v = FloatVector.fromArray(S, img, x0), vn = FloatVector.fromArray(S, img, x0 + L);
+                    FloatVector p0 = v, p1 = NEXT1.selectFrom(v, vn), p2 = NEXT2.selectFrom(v, vn);
+                    v = FloatVector.fromArray(S, img, wp + x0);
+                    vn = FloatVector.fromArray(S, img, wp + x0 + L);
+                    FloatVector q0 = v, q1 = NEXT1.selectFrom(v, vn), q2 = NEXT2.selectFrom(v, vn);
+                    for (int y = 0; y < oh; y++) {
+                        int s = (y + 2) * wp + x0, gd = y * ow + x0;
+                        v = FloatVector.fromArray(S, img, s);
+                        vn = FloatVector.fromArray(S, img, s + L);
+                        FloatVector r0 = v, r1 = NEXT1.selectFrom(v, vn), r2 = NEXT2.selectFrom(v, vn);
+                        FloatVector ga = FloatVector.fromArray(S, gy, oa * pos + gd).blend(0f, past);
+                        FloatVector gb = two ? FloatVector.fromArray(S, gy, obb * pos + gd).blend(0f, past) : FloatVector.zero(S);
+                        a0 = ga.fma(p0, a0);
+                        a1 = ga.fma(p1, a1);
+                        a2 = ga.fma(p2, a2);
+                        a3 = ga.fma(q0, a3);
+                        a4 = ga.fma(q1, a4);
+                        a5 = ga.fma(q2, a5);
+                        a6 = ga.fma(r0, a6);
+                        a7 = ga.fma(r1, a7);
+                        a8 = ga.fma(r2, a8);
+                        c0 = gb.fma(p0, c0);
+                        c1 = gb.fma(p1, c1);
+                        c2 = gb.fma(p2, c2);
+                        c3 = gb.fma(q0, c3);
+                        c4 = gb.fma(q1, c4);
+                        c5 = gb.fma(q2, c5);
+                        c6 = gb.fma(r0, c6);
+                        c7 = gb.fma(r1, c7);
+                        c8 = gb.fma(r2, c8);
+                        p0 = q0;
+                        p1 = q1;
+                        p2 = q2;
+                        q0 = r0;
+                        q1 = r1;
+                        q2 = r2;
+                    }
+                }
+                a0.intoArray(sums, base);
+                a1.intoArray(sums, base + L);
+                a2.intoArray(sums, base + 2 * L);
+                a3.intoArray(sums, base + 3 * L);
+                a4.intoArray(sums, base + 4 * L);
+                a5.intoArray(sums, base + 5 * L);
+                a6.intoArray(sums, base + 6 * L);
+                a7.intoArray(sums, base + 7 * L);
+                a8.intoArray(sums, base + 8 * L);
+                c0.intoArray(sums, base + 9 * L);
+                c1.intoArray(sums, base + 10 * L);
+                c2.intoArray(sums, base + 11 * L);
+                c3.intoArray(sums, base + 12 * L);
+                c4.intoArray(sums, base + 13 * L);
+                c5.intoArray(sums, base + 14 * L);
+                c6.intoArray(sums, base + 15 * L);
+                c7.intoArray(sums, base + 16 * L);
+                c8.intoArray(sums, base + 17 * L);
+            }
+        }
+        for (int o = o0; o < o1; o++) {
+            int pr = (o - o0) / 2, half = (o - o0) % 2;
+            for (int t = 0; t < 9; t++) {
+                float v = VectorKernels.sumLanes(FloatVector.fromArray(S, sums, (pr * 18 + half * 9 + t) * L));
+                acc.setAtIndex(F, accOff + (long) (o - o0) * 9 + t, v);
+            }
+        }
+    }
+}
