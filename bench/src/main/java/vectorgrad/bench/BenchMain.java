@@ -148,7 +148,11 @@ public final class BenchMain {
     }
 
     private static void train(int threads, boolean json, boolean longRun) throws RunnerException {
-        List<RunResult> results = new ArrayList<>(new Runner(options(TrainStepBenchmark.class.getName(), threads, longRun).build()).run());
+        // 8 s of warm-up: with two cores, C2's compiler threads share them with the two compute threads,
+        // and a batch-64 step was still getting faster in the sixth second (36.5, 25.4, 21.9, 21.2, 21.3,
+        // 20.3 ms in 1-s iterations after 3 s)
+        ChainedOptionsBuilder o = options(TrainStepBenchmark.class.getName(), threads, longRun).warmupIterations(8);
+        List<RunResult> results = new ArrayList<>(new Runner(o.build()).run());
         results.sort(java.util.Comparator.comparingInt(r -> Integer.parseInt(r.getParams().getParam("batch"))));
         List<String> rows = new ArrayList<>();
         System.out.println();
