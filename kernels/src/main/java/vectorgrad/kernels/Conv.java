@@ -123,7 +123,7 @@ public final class Conv {
         int parts = parts(g.batch(), g.outH());
         ConvGemm.Shape implicit = ConvGemm.applies(g) ? ConvGemm.shape(g) : null;
         float[] direct = DirectConv.applies(g) ? heapCopy(weight, g.weightSize()) : null;
-        float[] directBias = direct != null && bias != null ? heapCopy(bias, g.outC()) : null;
+        float[] directBias = (direct != null || implicit != null) && bias != null ? heapCopy(bias, g.outC()) : null;
         run(g, g.batch() * parts, (from, to) -> {
             Scratch sc = SCRATCH.get();
             for (int u = from; u < to; u++) {
@@ -135,12 +135,12 @@ public final class Conv {
                     DirectConv.forward(g, x, xo, direct, directBias, out, (long) b * g.outC() * pos, oy0, oy1);
                     continue;
                 }
+                if (implicit != null) {
+                    ConvGemm.forward(implicit, x, xo, weight, directBias, out, oo, p0, cols);
+                    continue;
+                }
                 if (bias != null) {
                     for (int o = 0; o < g.outC(); o++) Elementwise.fill(out, oo + (long) o * pos, cols, bias.getAtIndex(F, o));
-                }
-                if (implicit != null) {
-                    ConvGemm.forward(implicit, x, xo, weight, out, oo, p0, cols, bias != null);
-                    continue;
                 }
                 float[] colArr = sc.col((long) patch * cols);
                 im2col(g, x, xo, colArr, sc, 0, g.inC(), oy0, oy1);

@@ -141,31 +141,41 @@ final class ConvGemm {
     }
 
     /**
-     * {@code out[b][o][p0 .. p0+cols) (+)= Σ_t W[o][t] · col[t][p]} for one image (at {@code xOff}) and a
-     * band of output positions; {@code accumulate}: add to what is there (the bias), else overwrite.
+     * {@code out[b][o][p0 .. p0+cols) = Σ_t W[o][t] · col[t][p] + bias[o]} for one image (at {@code xOff})
+     * and a band of output positions; {@code bias} (a heap copy) may be null. The bias is one more step
+     * of k — a column of A, a row of ones in B — so the output is written once, never filled first.
      */
-    static void forward(Shape sh, MemorySegment x, long xOff, MemorySegment weight, MemorySegment out, long outOff,
-                        int p0, int cols, boolean accumulate) {
+    static void forward(Shape sh, MemorySegment x, long xOff, MemorySegment weight, float[] bias, MemorySegment out, long outOff,
+                        int p0, int cols) {
         Conv.Geometry g = sh.g();
         Scratch sc = SCRATCH.get();
         float[] img = padded(sh, x, xOff, 0, g.inC(), sc);
-        int m = g.outC(), k = g.patch(), pos = g.positions(), blocks = (k + KC - 1) / KC;
+        int m = g.outC(), patch = g.patch(), k = patch + (bias != null ? 1 : 0), pos = g.positions(), blocks = (k + KC - 1) / KC;
         for (int blk = 0; blk < blocks; blk++) {
             int pc = k * blk / blocks, kc = k * (blk + 1) / blocks - pc, mb = rowBlock(m, kc);
+            int taps = Math.min(kc, patch - pc);
             for (int ic = 0; ic < m; ic += mb) {
                 int mc = Math.min(mb, m - ic);
                 for (int r = 0; r < roundUp(mc); r++) {
-                    int dst = (r / MR) * kc * MR + (r % MR) * kc;
-                    if (r < mc) MemorySegment.copy(weight, F, ((long) (ic + r) * k + pc) * Float.BYTES, sc.ap, dst, kc);
-                    else Arrays.fill(sc.ap, dst, dst + kc, 0f);
+                    int dst = r * kc;
+                    if (r < mc) {
+                        MemorySegment.copy(weight, F, ((long) (ic + r) * patch + pc) * Float.BYTES, sc.ap, dst, taps);
+                        if (taps < kc) sc.ap[dst + taps] = bias[ic + r];
+                    } else {
+                        Arrays.fill(sc.ap, dst, dst + kc, 0f);
+                    }
                 }
                 for (int jr = 0; jr < cols; jr += NR) {
                     int nr = Math.min(NR, cols - jr);
-                    packColumns(sh, img, pc, kc, p0 + jr, nr, sc);
+                    packColumns(sh, img, pc, taps, p0 + jr, nr, sc);
+                    if (taps < kc) {
+                        Arrays.fill(sc.bp, taps * NR, taps * NR + nr, 1f);
+                        Arrays.fill(sc.bp, taps * NR + nr, taps * NR + NR, 0f);
+                    }
                     for (int ir = 0, mr; ir < mc; ir += mr) {
                         mr = PackedGemm.tileRows(mc - ir);
                         PackedGemm.tile(kc, sc.ap, ir * kc, sc.bp, 0, mr, nr,
-                                out, outOff + (long) (ic + ir) * pos + jr, pos, 1f, !accumulate && blk == 0, sc.tile);
+                                out, outOff + (long) (ic + ir) * pos + jr, pos, 1f, blk == 0, sc.tile);
                     }
                 }
             }
