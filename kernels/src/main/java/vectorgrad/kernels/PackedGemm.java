@@ -137,7 +137,8 @@ final class PackedGemm {
      * One micro-tile, {@code C[mr x nr] (+)= alpha * Ap * Bp} at {@code cTile}; {@code store}: C is not
      * read (beta = 0, first block of k). A whole tile goes straight to C. An edge tile is computed whole
      * into {@code scratch} (MR x NR) and only its valid part added — except a 4-row edge of the 6-row
-     * kernel, which the 4-row kernel writes directly (the last rows of every M = 64 product).
+     * kernel, which the 4-row kernel writes directly (the last rows of every M = 64 product), and a
+     * 32-column edge, which a two-vector kernel writes directly (the last panel of N = 128).
      */
     static void tile(int kc, float[] ap, int aPanel, float[] bp, int bPanel, int mr, int nr,
                      MemorySegment c, long cTile, int ldc, float alpha, boolean store, MemorySegment scratch) {
@@ -146,6 +147,8 @@ final class PackedGemm {
             else VectorGemm.kernel(kc, ap, aPanel, bp, bPanel, c, cTile, ldc, alpha);
         } else if (mr == 4 && nr == NR && MR == 6) {
             VectorGemm.kernelFourRows(kc, ap, aPanel, bp, bPanel, c, cTile, ldc, alpha, store);
+        } else if (mr == 6 && nr == 2 * NR / 3 && MR == 6) {
+            VectorGemm.kernelTwoVectors(kc, ap, aPanel, bp, bPanel, c, cTile, ldc, alpha, store);
         } else {
             scratch.fill((byte) 0);
             VectorGemm.kernel(kc, ap, aPanel, bp, bPanel, scratch, 0, NR, alpha);

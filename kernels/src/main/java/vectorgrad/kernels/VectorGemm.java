@@ -405,6 +405,134 @@ final class VectorGemm {
         else kernel4(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
     }
 
+    /**
+     * Six rows of a panel whose last third is padding (32 valid columns of 48: the third panel of a
+     * 128-column product, as Linear(9216, 128)): two vectors of B, a third less work than the full
+     * kernel and no scratch tile. {@code store}: C = alpha·tile, C not read.
+     */
+    static void kernelTwoVectors(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha, boolean store) {
+        if (store) kernel6TwoStore(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+        else kernel6Two(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+    }
+
+    /** C[6 x 2L] += alpha * Ap(kc x 6) * (the first two vectors of Bp(kc x 3L)). */
+    private static void kernel6Two(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int a = aOff + p, b = bOff + p * 3 * L;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b);
+            FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[a]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1 * kc]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2 * kc]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3 * kc]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4 * kc]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[a + 5 * kc]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+        }
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        long o;
+        o = (cOff + 0L * ldc + 0L * L) * Float.BYTES;
+        c00.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 0L * ldc + 1L * L) * Float.BYTES;
+        c01.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 1L * ldc + 0L * L) * Float.BYTES;
+        c10.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 1L * ldc + 1L * L) * Float.BYTES;
+        c11.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 2L * ldc + 0L * L) * Float.BYTES;
+        c20.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 2L * ldc + 1L * L) * Float.BYTES;
+        c21.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 3L * ldc + 0L * L) * Float.BYTES;
+        c30.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 3L * ldc + 1L * L) * Float.BYTES;
+        c31.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 4L * ldc + 0L * L) * Float.BYTES;
+        c40.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 4L * ldc + 1L * L) * Float.BYTES;
+        c41.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 5L * ldc + 0L * L) * Float.BYTES;
+        c50.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 5L * ldc + 1L * L) * Float.BYTES;
+        c51.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+    }
+
+    /** As {@link #kernel6Two} but C = alpha·tile: C is not read. */
+    private static void kernel6TwoStore(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int a = aOff + p, b = bOff + p * 3 * L;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b);
+            FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[a]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1 * kc]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2 * kc]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3 * kc]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4 * kc]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[a + 5 * kc]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+        }
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        long o;
+        o = (cOff + 0L * ldc + 0L * L) * Float.BYTES;
+        c00.mul(va).intoMemorySegment(c, o, NO);
+        o = (cOff + 0L * ldc + 1L * L) * Float.BYTES;
+        c01.mul(va).intoMemorySegment(c, o, NO);
+        o = (cOff + 1L * ldc + 0L * L) * Float.BYTES;
+        c10.mul(va).intoMemorySegment(c, o, NO);
+        o = (cOff + 1L * ldc + 1L * L) * Float.BYTES;
+        c11.mul(va).intoMemorySegment(c, o, NO);
+        o = (cOff + 2L * ldc + 0L * L) * Float.BYTES;
+        c20.mul(va).intoMemorySegment(c, o, NO);
+        o = (cOff + 2L * ldc + 1L * L) * Float.BYTES;
+        c21.mul(va).intoMemorySegment(c, o, NO);
+        o = (cOff + 3L * ldc + 0L * L) * Float.BYTES;
+        c30.mul(va).intoMemorySegment(c, o, NO);
+        o = (cOff + 3L * ldc + 1L * L) * Float.BYTES;
+        c31.mul(va).intoMemorySegment(c, o, NO);
+        o = (cOff + 4L * ldc + 0L * L) * Float.BYTES;
+        c40.mul(va).intoMemorySegment(c, o, NO);
+        o = (cOff + 4L * ldc + 1L * L) * Float.BYTES;
+        c41.mul(va).intoMemorySegment(c, o, NO);
+        o = (cOff + 5L * ldc + 0L * L) * Float.BYTES;
+        c50.mul(va).intoMemorySegment(c, o, NO);
+        o = (cOff + 5L * ldc + 1L * L) * Float.BYTES;
+        c51.mul(va).intoMemorySegment(c, o, NO);
+    }
+
     /** C[6 x 3L] += alpha * Ap(kc x 6) * Bp(kc x 3L), panels packed by PackedGemm. */
     private static void kernel6(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);

@@ -92,11 +92,28 @@ class GemmTest {
                 .checkAssert((m, n, k, t) -> check((t & 1) != 0, (t & 2) != 0, m, n, k, 1f, 0f, t));
     }
 
+    /**
+     * The edge tiles that skip the scratch tile: 4 rows (M = 4, 10, 64; 8 = 4 + 4), 32 columns (N = 32,
+     * 80, 128), both at once, each with one and two blocks of k (the first stores, the second adds).
+     */
+    @Test
+    void edgeTilesWrittenDirectly() {
+        for (int m : new int[] {4, 6, 8, 10, 64}) {
+            for (int n : new int[] {32, 80, 128}) {
+                for (int k : new int[] {40, 300}) {
+                    check(false, false, m, n, k, 1f, 0f, 0);
+                    check(true, true, m, n, k, 0.5f, 1f, 3);
+                }
+            }
+        }
+    }
+
     /** The MNIST model's products (Linear(9216,128) forward and both gradients, Linear(128,10)). */
     @Test
     void mnistShapes() {
         check(false, true, 5, 128, 9216, 1f, 0f, 0);   // x · Wᵀ
         check(false, false, 5, 9216, 128, 1f, 0f, 0);  // g · W
+        check(false, true, 64, 128, 9216, 1f, 0f, 0);  // x · Wᵀ at batch 64: 4-row and 32-column edge tiles
         check(true, false, 128, 9216, 5, 1f, 1f, 0);   // gᵀ · x, accumulated
         check(false, true, 5, 10, 128, 1f, 0f, 0);
     }
