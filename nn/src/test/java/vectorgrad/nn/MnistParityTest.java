@@ -67,7 +67,19 @@ class MnistParityTest {
         optimizer.step();
         for (String name : NAMES) {
             int step = (int) G.get("mnist/step/" + name)[0];
-            Golden.assertMatches(G.get("mnist/param_after/" + name), sample(params.get(name).toFloatArray(), step), name + " after one Adam step");
+            double[] want = G.get("mnist/param_after/" + name), gradWant = G.get("mnist/grad/" + name);
+            float[] got = sample(params.get(name).toFloatArray(), step);
+            for (int i = 0; i < want.length; i++) {
+                // Adam's first step moves a parameter by lr·g/(|g| + eps): for a gradient that cancels
+                // to rounding noise (f.0.bias[27]: 7.1e-8 in PyTorch, against ~1e-3 for its neighbours)
+                // the step depends on the noise digits, which no two summation orders share. The
+                // gradient itself is checked above (within 1e-6); the step is checked to be at most lr.
+                double tol = Math.abs(gradWant[i]) < 1e-6 ? 1e-3 + 1e-6 : 1e-6 + 1e-5 * Math.abs(want[i]);
+                if (!(Math.abs(want[i] - got[i]) <= tol)) {
+                    throw new AssertionError(name + " after one Adam step[" + i + "]: PyTorch " + want[i] + ", vectorgrad " + got[i]
+                            + " (gradient " + gradWant[i] + ")");
+                }
+            }
         }
     }
 
