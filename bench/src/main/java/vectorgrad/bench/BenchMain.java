@@ -121,8 +121,9 @@ public final class BenchMain {
         ChainedOptionsBuilder o = options(LayersBenchmark.class.getName(), threads, longRun);
         if (!longRun) {
             // 1-s iterations: with half-second ones conv2's forward at batch 5 was once measured before C2
-            // had compiled the micro-kernel (62 ms a call instead of 0.7 ms)
-            o.warmupIterations(3).measurementIterations(3);
+            // had compiled the micro-kernel (62 ms a call instead of 0.7 ms); 6 s of warm-up: conv1's
+            // forward+backward at batch 5 ran 425 µs in the fourth and fifth seconds, 55 µs from the sixth
+            o.warmupIterations(6).measurementIterations(3);
         }
         List<RunResult> results = new ArrayList<>(new Runner(o.build()).run());
         List<String> order = List.of("conv1", "relu1", "conv2", "pool", "dropout1", "fc1", "relu2", "dropout2", "fc2", "loss");
