@@ -34,8 +34,37 @@ public final class Elementwise {
     public static void unary(Unary op, MemorySegment a, long aOff, MemorySegment out, long outOff, long n) {
         Check.floats(a, aOff, n, "unary " + op + " input");
         Check.floats(out, outOff, n, "unary " + op + " output");
-        if (V) VectorKernels.unary(op, a, aOff, out, outOff, n);
-        else unaryScalar(op, a, aOff, out, outOff, 0, n);
+        if (V && n >= PARALLEL_MIN) {
+            inBlocks(n, (from, len) -> VectorKernels.unary(op, a, aOff + from, out, outOff + from, len));
+        } else if (V) {
+            VectorKernels.unary(op, a, aOff, out, outOff, n);
+        } else {
+            unaryScalar(op, a, aOff, out, outOff, 0, n);
+        }
+    }
+
+    /** Elementwise passes at least this long run in blocks on the pool (1 MB of floats). */
+    static final long PARALLEL_MIN = 1L << 18;
+    /** Block length: a multiple of every vector length, so only the pass's own last elements take the scalar tail. */
+    private static final int BLOCK = 1 << 16;
+
+    interface Block {
+        void run(long from, long len);
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)} in fixed blocks of BLOCK floats on the pool. The blocks do not
+     * depend on the thread count, so neither do the results (a vector and a scalar exp may round
+     * differently: an element's path must not depend on where a thread's share ends).
+     */
+    static void inBlocks(long n, Block body) {
+        int blocks = Math.toIntExact((n + BLOCK - 1) / BLOCK);
+        Parallel.forRange(blocks, 1, (b0, b1) -> {
+            for (int b = b0; b < b1; b++) {
+                long from = (long) b * BLOCK;
+                body.run(from, Math.min(BLOCK, n - from));
+            }
+        });
     }
 
     static void unaryScalar(Unary op, MemorySegment a, long aOff, MemorySegment out, long outOff, long from, long n) {
@@ -174,6 +203,12 @@ public final class Elementwise {
         int[] idx = new int[rank];
         long ao = aOff, bo = bOff, oo = outOff;
         long runs = total / inner;
+        if (V && runs == 1 && sa <= 1 && sb <= 1 && inner >= PARALLEL_MIN) {
+            // one long run (same-shape operands, or a scalar): blocks on the pool
+            long a0 = aOff, b0 = bOff, sa0 = sa, sb0 = sb;
+            inBlocks(inner, (from, len) -> VectorKernels.binaryRun(op, a, a0 + from * sa0, sa0, b, b0 + from * sb0, sb0, out, outOff + from, (int) len));
+            return;
+        }
         for (long r = 0; r < runs; r++) {
             if (V && (sa <= 1 && sb <= 1)) VectorKernels.binaryRun(op, a, ao, sa, b, bo, sb, out, oo, inner);
             else binaryRunScalar(op, a, ao, sa, b, bo, sb, out, oo, 0, inner);

@@ -303,4 +303,35 @@ class ElementwiseTest {
         assertThrows(IllegalArgumentException.class,
                 () -> Elementwise.binary(Binary.ADD, new int[] {2, 3}, small, 0, new long[] {3, 1}, small, 0, new long[] {0, 1}, small, 0));
     }
+
+    /**
+     * Passes long enough to run in blocks on the pool (n past PARALLEL_MIN, not a multiple of the block):
+     * the same bits on one and two threads, and each element as the one-pass kernel gives it.
+     */
+    @Test
+    void longPassesRunInBlocksWithTheSameBits() {
+        int n = (int) Elementwise.PARALLEL_MIN + 65_539;
+        float[] a = Mem.random(rnd, n, -5, 5), b = Mem.random(rnd, n, -5, 5);
+        int saved = Parallel.getNumThreads();
+        float[][] exp = new float[2][], relu = new float[2][];
+        try {
+            for (int t = 1; t <= 2; t++) {
+                Parallel.setNumThreads(t);
+                MemorySegment out = Mem.zeros(n), out2 = Mem.zeros(n);
+                Elementwise.unary(Unary.EXP, Mem.of(a), 0, out, 0, n);
+                Elementwise.binary(Binary.RELU_BACKWARD, new int[] {n}, Mem.of(a), 0, new long[] {1}, Mem.of(b), 0, new long[] {1}, out2, 0);
+                exp[t - 1] = Mem.read(out, n);
+                relu[t - 1] = Mem.read(out2, n);
+            }
+        } finally {
+            Parallel.setNumThreads(saved);
+        }
+        assertArrayEquals(exp[0], exp[1], 0f, "exp on 1 and 2 threads");
+        assertArrayEquals(relu[0], relu[1], 0f, "relu backward on 1 and 2 threads");
+        MemorySegment whole = Mem.zeros(n);
+        if (Simd.VECTOR_AVAILABLE) VectorKernels.unary(Unary.EXP, Mem.of(a), 0, whole, 0, n);
+        else Elementwise.unaryScalar(Unary.EXP, Mem.of(a), 0, whole, 0, 0, n);
+        assertArrayEquals(Mem.read(whole, n), exp[0], 0f, "exp in blocks as in one pass");
+        for (int i = 0; i < n; i++) assertEquals(b[i] > 0 ? a[i] : 0f, relu[0][i], "relu backward " + i);
+    }
 }
