@@ -200,16 +200,40 @@ public final class Elementwise {
         rank = merged;
         int inner = shape[rank - 1];
         long sa = aStrides[rank - 1], sb = bStrides[rank - 1];
-        int[] idx = new int[rank];
-        long ao = aOff, bo = bOff, oo = outOff;
         long runs = total / inner;
         if (V && runs == 1 && sa <= 1 && sb <= 1 && inner >= PARALLEL_MIN) {
             // one long run (same-shape operands, or a scalar): blocks on the pool
-            long a0 = aOff, b0 = bOff, sa0 = sa, sb0 = sb;
-            inBlocks(inner, (from, len) -> VectorKernels.binaryRun(op, a, a0 + from * sa0, sa0, b, b0 + from * sb0, sb0, out, outOff + from, (int) len));
+            long sa0 = sa, sb0 = sb;
+            inBlocks(inner, (from, len) -> VectorKernels.binaryRun(op, a, aOff + from * sa0, sa0, b, bOff + from * sb0, sb0, out, outOff + from, (int) len));
             return;
         }
-        for (long r = 0; r < runs; r++) {
+        int[] sh = shape;
+        long[] as = aStrides, bs = bStrides;
+        if (V && total >= PARALLEL_MIN) {
+            // many runs (a broadcast operand, as dropout2d's [B, C, 1, 1] mask): whole runs in fixed blocks
+            long per = Math.max(1, BLOCK / inner), blocks = (runs + per - 1) / per;
+            Parallel.forRange(Math.toIntExact(blocks), 1, (b0, b1) ->
+                    binaryRuns(op, sh, a, aOff, as, b, bOff, bs, out, outOff, b0 * per, Math.min(runs, b1 * per)));
+            return;
+        }
+        binaryRuns(op, sh, a, aOff, as, b, bOff, bs, out, outOff, 0, runs);
+    }
+
+    /** Runs [r0, r1) of a merged binary op: each run is the innermost dimension at one outer index. */
+    private static void binaryRuns(Binary op, int[] shape, MemorySegment a, long aOff, long[] aStrides,
+                                   MemorySegment b, long bOff, long[] bStrides, MemorySegment out, long outOff, long r0, long r1) {
+        int rank = shape.length, inner = shape[rank - 1];
+        long sa = aStrides[rank - 1], sb = bStrides[rank - 1];
+        // the odometer over dims 0..rank-2 at run r0
+        int[] idx = new int[rank];
+        long ao = aOff, bo = bOff, oo = outOff + r0 * inner, rest = r0;
+        for (int d = rank - 2; d >= 0; d--) {
+            idx[d] = (int) (rest % shape[d]);
+            rest /= shape[d];
+            ao += idx[d] * aStrides[d];
+            bo += idx[d] * bStrides[d];
+        }
+        for (long r = r0; r < r1; r++) {
             if (V && (sa <= 1 && sb <= 1)) VectorKernels.binaryRun(op, a, ao, sa, b, bo, sb, out, oo, inner);
             else binaryRunScalar(op, a, ao, sa, b, bo, sb, out, oo, 0, inner);
             oo += inner;

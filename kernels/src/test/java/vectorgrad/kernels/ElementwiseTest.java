@@ -327,6 +327,23 @@ class ElementwiseTest {
             Parallel.setNumThreads(saved);
         }
         assertArrayEquals(exp[0], exp[1], 0f, "exp on 1 and 2 threads");
+        // many runs: a [64, 32, 145] activation times a [64, 32, 1] mask (dropout2d's shape), runs of 145
+        int[] shape = {64, 32, 145};
+        int total = 64 * 32 * 145;
+        float[] x = Mem.random(rnd, total, -1, 1), mask = Mem.random(rnd, 64 * 32, 0, 2);
+        float[][] masked = new float[2][];
+        try {
+            for (int t = 1; t <= 2; t++) {
+                Parallel.setNumThreads(t);
+                MemorySegment out = Mem.zeros(total);
+                Elementwise.binary(Binary.MUL, shape, Mem.of(x), 0, new long[] {32 * 145, 145, 1}, Mem.of(mask), 0, new long[] {32, 1, 0}, out, 0);
+                masked[t - 1] = Mem.read(out, total);
+            }
+        } finally {
+            Parallel.setNumThreads(saved);
+        }
+        assertArrayEquals(masked[0], masked[1], 0f, "broadcast multiply on 1 and 2 threads");
+        for (int i = 0; i < total; i++) assertEquals(x[i] * mask[i / 145], masked[0][i], "broadcast multiply " + i);
         assertArrayEquals(relu[0], relu[1], 0f, "relu backward on 1 and 2 threads");
         MemorySegment whole = Mem.zeros(n);
         if (Simd.VECTOR_AVAILABLE) VectorKernels.unary(Unary.EXP, Mem.of(a), 0, whole, 0, n);
