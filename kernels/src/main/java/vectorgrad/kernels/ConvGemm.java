@@ -300,7 +300,14 @@ final class ConvGemm {
                     for (int jr = 0; jr < nTaps; jr += NR) {
                         int nr = Math.min(NR, nTaps - jr);
                         for (int j = 0; j < nr; j++) sc.rowOff[j] = tapOff[jr + j] + pc;
-                        VectorGemm.packTransposedRows(img, sc.rowOff, nr, kc, sc.bp, 0);
+                        if (VectorGemm.TRANSPOSE16) {
+                            VectorGemm.packTransposedRows(img, sc.rowOff, nr, kc, sc.bp, 0);
+                        } else {
+                            // narrower vectors (or the scalar pack asked for): one element at a time
+                            for (int p = 0; p < kc; p++) {
+                                for (int j = 0; j < NR; j++) sc.bp[p * NR + j] = j < nr ? img[sc.rowOff[j] + p] : 0f;
+                            }
+                        }
                         for (int ir = 0, mr; ir < mc; ir += mr) {
                             mr = PackedGemm.tileRows(mc - ir);
                             PackedGemm.tile(kc, sc.ap, ir * kc, sc.bp, 0, mr, nr,

@@ -72,9 +72,11 @@ public final class Parallel {
         final int n, chunks;
         final AtomicInteger pending;
         final Thread caller = Thread.currentThread();
+        final long id;
         volatile Throwable failure;
 
-        Loop(RangeBody body, int n, int chunks) {
+        Loop(RangeBody body, int n, int chunks, long id) {
+            this.id = id;
             this.body = body;
             this.n = n;
             this.chunks = chunks;
@@ -103,14 +105,14 @@ public final class Parallel {
         public void run() {
             IN_REGION.get()[0] = true; // loops inside a chunk run inline
             long seen = born;
-            Loop last = null;
+            long last = -1; // the id of the last loop seen (not the loop: that would keep its captures alive)
             while (true) {
                 seen = awaitGeneration(seen);
-                // a worker outside the last loop may wake to a later one: identity, not the count, says
-                // whether this loop is new to it
+                // a worker outside the last loop may wake to a later one: the loop's id, not the count
+                // it woke to, says whether this loop is new to it
                 Loop loop = current;
-                if (loop == null || loop == last) continue;
-                last = loop;
+                if (loop == null || loop.id == last) continue;
+                last = loop.id;
                 if (index >= loop.chunks) continue;
                 try {
                     loop.run(index);
@@ -162,8 +164,10 @@ public final class Parallel {
                 for (int i = w.length; i < needed; i++) {
                     grown[i] = new Worker(i + 1, generation);
                     grown[i].start();
+                    // published one by one: if a later start fails, the started ones are not made again
+                    workers = java.util.Arrays.copyOf(grown, i + 1);
                 }
-                workers = w = grown;
+                w = workers;
             }
         }
         return w;
@@ -185,9 +189,9 @@ public final class Parallel {
         }
         try {
             Worker[] w = workers(threads - 1);
-            Loop loop = new Loop(body, n, threads);
+            Loop loop = new Loop(body, n, threads, generation + 1);
             current = loop;
-            generation++; // only the holder of BUSY writes it
+            generation = loop.id; // only the holder of BUSY writes it
             for (int i = 0; i < threads - 1; i++) {
                 if (w[i].parked) LockSupport.unpark(w[i]);
             }
