@@ -9,8 +9,9 @@ import java.util.Arrays;
  * The convolution's three products for stride 1 with no column matrix (an implicit GEMM): the packing
  * routines read the image and the upstream gradient straight into the micro-kernel's panels, so im2col's
  * matrix (nine times the image for a 3x3 kernel) is never written, nor col2im's scatter of short rows
- * done. Measured (JMH, conv2 of the MNIST model at batch 64, one thread): those two passes were ~20 %
- * of the layer's forward+backward time, and the layer went from 30.4 to 24.1 ms with this class.
+ * done. Measured on conv2 of the MNIST model at batch 64, one thread: those two passes were ~20 % of
+ * the layer's forward+backward time (JFR during a JMH run), and the layer went from 30.4 to 24.1 ms
+ * (JMH) with this class.
  *
  * <p><b>Wide positions.</b> With stride 1, output (oy, ox) reads the padded input (width Wp) at
  * (oy + i·dh, ox + j·dw). Numbering positions q = oy·Wp + ox — over the padded width, not the output

@@ -43,6 +43,7 @@ final class PackedGemm {
     private static final class Buffers {
         final float[] a = new float[MC * KC];
         final float[] b = new float[KC * NC];
+        final int[] rowOff = new int[NR];
         final MemorySegment tile = Arena.ofAuto().allocate((long) MR * NR * Float.BYTES, 64);
     }
 
@@ -95,7 +96,7 @@ final class PackedGemm {
                 // it just before its use, into one slot that stays in L1, instead of all panels up front
                 boolean lazy = i1 - i0 <= MC;
                 if (!lazy) {
-                    if (bArr != null) packB(transB, bArr, (int) bOff, ldb, pc, kc, jc, nc, buf.b);
+                    if (bArr != null) packB(transB, bArr, (int) bOff, ldb, pc, kc, jc, nc, buf.b, buf.rowOff);
                     else packB(transB, b, bOff, ldb, pc, kc, jc, nc, buf.b);
                 }
                 for (int ic = i0; ic < i1; ic += MC) {
@@ -105,7 +106,7 @@ final class PackedGemm {
                         int nr = Math.min(NR, nc - jr);
                         int bPanel = (jr / NR) * kc * NR;
                         if (lazy) {
-                            if (bArr != null) packB(transB, bArr, (int) bOff, ldb, pc, kc, jc + jr, nr, buf.b);
+                            if (bArr != null) packB(transB, bArr, (int) bOff, ldb, pc, kc, jc + jr, nr, buf.b, buf.rowOff);
                             else packB(transB, b, bOff, ldb, pc, kc, jc + jr, nr, buf.b);
                             bPanel = 0;
                         }
@@ -213,7 +214,7 @@ final class PackedGemm {
     }
 
     /** packB from a heap array (same layout as the segment version). */
-    private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp) {
+    private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp, int[] rowOff) {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int base = (jr / NR) * kc * NR;
@@ -224,7 +225,7 @@ final class PackedGemm {
                     for (int j = nr; j < NR; j++) bp[dst + j] = 0f;
                 }
             } else if (VectorGemm.TRANSPOSE16) {
-                VectorGemm.packTransposed(b, bOff + (jc + jr) * ldb + pc, ldb, nr, kc, bp, base);
+                VectorGemm.packTransposed(b, bOff + (jc + jr) * ldb + pc, ldb, nr, kc, bp, base, rowOff);
             } else {
                 for (int j = 0; j < NR; j++) {
                     if (j < nr) {

@@ -15,8 +15,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>The workers spin for a while ({@code -Dvectorgrad.spinMicros}, default 50 µs) after a loop before
  * they park, as OpenMP runtimes do: a training step runs a few dozen parallel loops back to back, and
- * waking a parked thread costs tens of microseconds each time (measured with a ForkJoinPool: 512³ on two
- * threads ran 1.69x one thread's speed; a batch-5 step is 2.5 ms). They do not spin when there are more
+ * waking a parked thread costs tens of microseconds each time (JMH A/B, same run: 512³ on two threads
+ * ran 1.77x one thread's speed with a ForkJoinPool, 1.87x with these workers). They do not spin when there are more
  * threads than processors. One loop runs on the pool at a time; a loop started while another thread's
  * loop has the pool runs whole on its own thread (same results: see above).
  */

@@ -232,9 +232,9 @@ final class VectorGemm {
      * As above, B in a heap array (the convolution's column matrix, for its weight gradient). A copy of
      * the segment version on purpose: passing {@code MemorySegment.ofArray(b)} to it made its loads see
      * two segment kinds, and a batch-64 training step took 232 ms instead of 38 (JMH, same run).
+     * {@code rowOff}: the caller's scratch (NR ints), filled here.
      */
-    static void packTransposed(float[] b, int row0, int ldb, int nr, int kc, float[] bp, int base) {
-        int[] rowOff = new int[NR];
+    static void packTransposed(float[] b, int row0, int ldb, int nr, int kc, float[] bp, int base, int[] rowOff) {
         for (int j = 0; j < nr; j++) rowOff[j] = row0 + j * ldb;
         packTransposedRows(b, rowOff, nr, kc, bp, base);
     }

@@ -210,18 +210,6 @@ final class VectorKernels {
         }
     }
 
-    /** dst[d..d+n) += src[s..s+n) from native memory (the implicit convolution's gradient rows, ConvGemm). */
-    static void addRun(MemorySegment src, long s, float[] dst, int d, int n) {
-        int i = 0;
-        for (; i + LANES <= n; i += LANES) {
-            FloatVector.fromArray(S, dst, d + i).add(load(src, s + i)).intoArray(dst, d + i);
-        }
-        if (i < n) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector.fromArray(S, dst, d + i, m).add(FloatVector.fromMemorySegment(S, src, (s + i) * Float.BYTES, NO, m)).intoArray(dst, d + i, m);
-        }
-    }
-
     /** out[off..off+n) = value, with vector stores (a few rows of a GEMM tile: no slice, no call into fill). */
     static void fill(MemorySegment out, long off, int n, float value) {
         FloatVector v = FloatVector.broadcast(S, value);
