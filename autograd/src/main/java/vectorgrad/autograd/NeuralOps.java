@@ -65,19 +65,33 @@ public final class NeuralOps {
      * convolution, dW = Σ_b g_b·col_bᵀ, db = Σ g.
      */
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation) {
+        return conv2d(x, weight, bias, stride, padding, dilation, 1);
+    }
+
+    /**
+     * Grouped convolution, as {@code F.conv2d(x, w, b, stride, padding, dilation, groups)}: the C input
+     * channels and O output channels are split into {@code groups} equal groups, output group i sees input
+     * group i only, and the weight is {@code [O, C/groups, kh, kw]}.
+     */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
         x.requireFloat("conv2d");
         int[] xs = x.shape(), ws = weight.shape();
         if (xs.length != 4) throw new IllegalArgumentException("conv2d: expected 4-D input [B, C, H, W], got " + Shapes.str(xs));
         if (ws.length != 4) throw new IllegalArgumentException("conv2d: expected 4-D weight [O, C, kh, kw], got " + Shapes.str(ws));
-        if (xs[1] != ws[1]) {
-            throw new IllegalArgumentException("conv2d: weight of size " + Shapes.str(ws) + ", expected input " + Shapes.str(xs)
-                    + " to have " + ws[1] + " channels, but got " + xs[1] + " channels instead");
+        if (groups <= 0) throw new IllegalArgumentException("conv2d: non-positive groups is not supported (groups=" + groups + ")");
+        if ((long) ws[1] * groups != xs[1]) {
+            throw new IllegalArgumentException("conv2d: " + (groups > 1 ? "given groups=" + groups + ", " : "") + "weight of size " + Shapes.str(ws)
+                    + ", expected input " + Shapes.str(xs) + " to have " + (long) ws[1] * groups + " channels, but got " + xs[1] + " channels instead");
+        }
+        if (ws[0] % groups != 0) {
+            throw new IllegalArgumentException("conv2d: given groups=" + groups + ", expected weight " + Shapes.str(ws)
+                    + " to be at least " + groups + " at dimension 0 and divisible by groups, but got " + ws[0]);
         }
         if (bias != null && !Arrays.equals(bias.shape(), new int[] {ws[0]})) {
             throw new IllegalArgumentException("conv2d: bias of shape " + Shapes.str(bias.shape()) + " for weight " + Shapes.str(ws));
         }
         Conv.Geometry geo = new Conv.Geometry(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3],
-                stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1]);
+                stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], groups);
         Tensor y = Tensor.empty(new int[] {xs[0], ws[0], geo.outH(), geo.outW()});
         Conv.forward(geo, x.seg(), weight.seg(), bias == null ? null : bias.seg(), y.seg());
         fence(x, weight, bias);

@@ -42,6 +42,21 @@ class NeuralOpsPropertiesTest {
         });
     }
 
+    /** Groups of 1-3 channels in and out: each output channel sees its own group's inputs only. */
+    @Test
+    void groupedConv2d() {
+        property("conv2d groups", r -> {
+            int[] c = convCase(r);
+            int groups = r.nextInt(2, 4), cg = r.nextInt(1, 3), og = r.nextInt(1, 3);
+            return new Tensor[] {uniform(r, new int[] {c[0], groups * cg, c[2], c[3]}, -1, 1),
+                    uniform(r, new int[] {groups * og, cg, c[5], c[5]}, -1, 1), uniform(r, new int[] {groups * og}, -1, 1),
+                    Tensor.ofInts(new int[] {c[6], c[7], c[8], groups}, 4)};
+        }, x -> {
+            int[] a = x[3].toIntArray();
+            return NeuralOps.conv2d(x[0], x[1], x[2], new int[] {a[0], a[0]}, new int[] {a[1], a[1]}, new int[] {a[2], a[2]}, a[3]);
+        });
+    }
+
     // max-pool: distinct values 0.1 apart, so no window's maximum is tied or moved by a 0.01 step
     @Test
     void maxPool2d() {
@@ -116,6 +131,12 @@ class NeuralOpsPropertiesTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> NeuralOps.conv2d(Tensor.zeros(3, 8, 8), Tensor.zeros(4, 3, 3, 3), null, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}));
         assertTrue(e.getMessage().contains("4-D input"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> NeuralOps.conv2d(x, Tensor.zeros(4, 2, 3, 3), null, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 2));
+        assertTrue(e.getMessage().contains("groups=2, weight of size [4, 2, 3, 3], expected input [2, 3, 8, 8] to have 4 channels, but got 3"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> NeuralOps.conv2d(Tensor.zeros(2, 4, 8, 8), Tensor.zeros(3, 2, 3, 3), null, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 2));
+        assertTrue(e.getMessage().contains("divisible by groups"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> NeuralOps.linear(Tensor.zeros(5, 9216), Tensor.zeros(10, 128), null));
         assertEquals("mat1 and mat2 shapes cannot be multiplied (5x9216 and 128x10)", e.getMessage());
         e = assertThrows(IllegalArgumentException.class,

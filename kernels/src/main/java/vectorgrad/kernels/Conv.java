@@ -22,9 +22,20 @@ public final class Conv {
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
 
-    /** Geometry of one convolution; validates everything once. */
+    /**
+     * Geometry of one convolution; validates everything once. {@code inC} and {@code outC} count all
+     * channels; with {@code groups} > 1 (PyTorch's {@code groups}) input channel group i, of inC/groups
+     * channels, is convolved with output channels [i·outC/groups, (i+1)·outC/groups) only, and the weight
+     * is {@code [outC, inC/groups, kh, kw]}.
+     */
     public record Geometry(int batch, int inC, int h, int w, int outC, int kh, int kw,
-                           int strideH, int strideW, int padH, int padW, int dilH, int dilW) {
+                           int strideH, int strideW, int padH, int padW, int dilH, int dilW, int groups) {
+        /** One group: an ordinary convolution. */
+        public Geometry(int batch, int inC, int h, int w, int outC, int kh, int kw,
+                        int strideH, int strideW, int padH, int padW, int dilH, int dilW) {
+            this(batch, inC, h, w, outC, kh, kw, strideH, strideW, padH, padW, dilH, dilW, 1);
+        }
+
         public Geometry {
             if (batch < 0 || inC <= 0 || h <= 0 || w <= 0 || outC <= 0 || kh <= 0 || kw <= 0) {
                 throw new IllegalArgumentException("conv2d: sizes must be positive: input [" + batch + ", " + inC + ", " + h + ", " + w
@@ -33,6 +44,11 @@ public final class Conv {
             if (strideH <= 0 || strideW <= 0) throw new IllegalArgumentException("conv2d: non-positive stride (" + strideH + ", " + strideW + ")");
             if (padH < 0 || padW < 0) throw new IllegalArgumentException("conv2d: negative padding (" + padH + ", " + padW + ")");
             if (dilH <= 0 || dilW <= 0) throw new IllegalArgumentException("conv2d: non-positive dilation (" + dilH + ", " + dilW + ")");
+            if (groups <= 0) throw new IllegalArgumentException("conv2d: non-positive groups (" + groups + ")");
+            if (inC % groups != 0 || outC % groups != 0) {
+                throw new IllegalArgumentException("conv2d: in_channels (" + inC + ") and out_channels (" + outC
+                        + ") must both be divisible by groups (" + groups + ")");
+            }
             int effH = dilH * (kh - 1) + 1, effW = dilW * (kw - 1) + 1;
             if (effH > h + 2 * padH || effW > w + 2 * padW) {
                 throw new IllegalArgumentException("conv2d: kernel size (" + effH + " x " + effW + " with dilation) can't be greater than the padded input size ("
@@ -48,8 +64,14 @@ public final class Conv {
             return (w + 2 * padW - dilW * (kw - 1) - 1) / strideW + 1;
         }
 
+        /** Taps per output value: one group's input channels times the kernel window. */
         int patch() {
-            return inC * kh * kw;
+            return inC / groups * kh * kw;
+        }
+
+        /** The convolution of one group alone: channels divided by the groups. */
+        Geometry group() {
+            return new Geometry(batch, inC / groups, h, w, outC / groups, kh, kw, strideH, strideW, padH, padW, dilH, dilW, 1);
         }
 
         int positions() {
@@ -118,6 +140,10 @@ public final class Conv {
         Check.floats(weight, 0, g.weightSize(), "conv2d weight");
         if (bias != null) Check.floats(bias, 0, g.outC(), "conv2d bias");
         Check.floats(out, 0, g.outputSize(), "conv2d output");
+        if (g.groups() > 1) {
+            Grouped.forward(g, x, weight, bias, out);
+            return;
+        }
         int patch = g.patch(), pos = g.positions(), ow = g.outW();
         // work units: (image, band of output rows); see parts()
         int parts = parts(g.batch(), g.outH());
@@ -182,6 +208,10 @@ public final class Conv {
         Check.floats(dy, 0, g.outputSize(), "conv2d grad output");
         Check.floats(weight, 0, g.weightSize(), "conv2d weight");
         Check.floats(dx, 0, g.inputSize(), "conv2d grad input");
+        if (g.groups() > 1) {
+            Grouped.backwardInput(g, dy, weight, dx);
+            return;
+        }
         int patch = g.patch(), pos = g.positions(), kk = g.kh() * g.kw();
         // work units: (image, group of input channels), whose rows of dcol and planes of dx are their own
         int parts = parts(g.batch(), g.inC());
@@ -216,6 +246,10 @@ public final class Conv {
         Check.floats(dy, 0, g.outputSize(), "conv2d grad output");
         Check.floats(dWeight, 0, g.weightSize(), "conv2d grad weight");
         if (dBias != null) Check.floats(dBias, 0, g.outC(), "conv2d grad bias");
+        if (g.groups() > 1) {
+            Grouped.backwardWeight(g, x, dy, dWeight, dBias);
+            return;
+        }
         int patch = g.patch(), pos = g.positions();
         long wsize = g.weightSize();
         // Fixed chunks (not one per thread) so the summation order is the same for any thread count.

@@ -20,10 +20,11 @@ class ConvPoolSoftmaxTest {
         double[] out = new double[g.batch() * g.outC() * oh * ow];
         for (int b = 0; b < g.batch(); b++) for (int o = 0; o < g.outC(); o++) for (int y = 0; y < oh; y++) for (int z = 0; z < ow; z++) {
             double s = bias == null ? 0 : bias[o];
-            for (int c = 0; c < g.inC(); c++) for (int i = 0; i < g.kh(); i++) for (int j = 0; j < g.kw(); j++) {
+            int cg = g.inC() / g.groups(), c0 = o / (g.outC() / g.groups()) * cg; // output channel o sees its group's cg channels
+            for (int c = c0; c < c0 + cg; c++) for (int i = 0; i < g.kh(); i++) for (int j = 0; j < g.kw(); j++) {
                 int iy = y * g.strideH() - g.padH() + i * g.dilH(), ix = z * g.strideW() - g.padW() + j * g.dilW();
                 if (iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w()) continue;
-                s += (double) x[((b * g.inC() + c) * g.h() + iy) * g.w() + ix] * w[((o * g.inC() + c) * g.kh() + i) * g.kw() + j];
+                s += (double) x[((b * g.inC() + c) * g.h() + iy) * g.w() + ix] * w[((o * cg + c - c0) * g.kh() + i) * g.kw() + j];
             }
             out[((b * g.outC() + o) * oh + y) * ow + z] = s;
         }
@@ -72,6 +73,23 @@ class ConvPoolSoftmaxTest {
         checkAgainstDefinition(new Conv.Geometry(3, 1, 28, 28, 32, 3, 3, 1, 1, 0, 0, 1, 1)); // the MNIST model's conv1
     }
 
+    /**
+     * Groups: each group through whichever path its own shape takes — im2col (small patches), the
+     * implicit GEMM (stride 1, 32+ taps per group), the direct kernel (depthwise 3x3: one channel a group).
+     */
+    @Test
+    void groupedConvolutionMatchesTheDefinition() {
+        for (int t = 0; t < 24; t++) {
+            int groups = rnd.nextInt(2, 5), k = rnd.nextInt(1, 4), s = t % 3 == 0 ? 2 : 1, p = rnd.nextInt(0, 2);
+            int cg = t % 4 == 0 ? 1 : rnd.nextInt(1, 6), og = rnd.nextInt(1, 4);
+            int h = rnd.nextInt(k, 12), w = rnd.nextInt(k, 20);
+            checkAgainstDefinition(new Conv.Geometry(rnd.nextInt(1, 6), groups * cg, h, w, groups * og, k, k, s, s, p, p, 1, 1, groups));
+        }
+        checkAgainstDefinition(new Conv.Geometry(3, 8, 20, 20, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8)); // depthwise: DirectConv per group
+        checkAgainstDefinition(new Conv.Geometry(2, 8, 9, 13, 6, 3, 3, 1, 1, 0, 0, 1, 1, 2)); // 36 taps a group: ConvGemm
+        checkAgainstDefinition(new Conv.Geometry(0, 4, 5, 5, 4, 3, 3, 1, 1, 0, 0, 1, 1, 2)); // no images
+    }
+
     private void checkAgainstDefinition(Conv.Geometry g) {
         int k = g.kh(), s = g.strideH(), p = g.padH(), d = g.dilH(), h = g.h(), w = g.w();
         float[] x = Mem.random(rnd, (int) g.inputSize(), -1, 1), wt = Mem.random(rnd, (int) g.weightSize(), -1, 1);
@@ -89,10 +107,11 @@ class ConvPoolSoftmaxTest {
         for (int b = 0; b < g.batch(); b++) for (int o = 0; o < g.outC(); o++) for (int y = 0; y < oh; y++) for (int z = 0; z < ow; z++) {
             double gy = dy[((b * g.outC() + o) * oh + y) * ow + z];
             wantDb[o] += gy;
-            for (int c = 0; c < g.inC(); c++) for (int i = 0; i < k; i++) for (int j = 0; j < k; j++) {
+            int cg = g.inC() / g.groups(), c0 = o / (g.outC() / g.groups()) * cg;
+            for (int c = c0; c < c0 + cg; c++) for (int i = 0; i < k; i++) for (int j = 0; j < k; j++) {
                 int iy = y * s - p + i * d, ix = z * s - p + j * d;
                 if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                int xi = ((b * g.inC() + c) * h + iy) * w + ix, wi = ((o * g.inC() + c) * k + i) * k + j;
+                int xi = ((b * g.inC() + c) * h + iy) * w + ix, wi = ((o * cg + c - c0) * k + i) * k + j;
                 wantDx[xi] += gy * wt[wi];
                 wantDw[wi] += gy * x[xi];
             }
@@ -111,6 +130,9 @@ class ConvPoolSoftmaxTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Conv.Geometry(1, 1, 2, 2, 1, 3, 3, 1, 1, 0, 0, 1, 1));
         assertTrue(e.getMessage().contains("greater than the padded input"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new Conv.Geometry(1, 1, 5, 5, 1, 3, 3, 0, 1, 0, 0, 1, 1));
+        e = assertThrows(IllegalArgumentException.class, () -> new Conv.Geometry(1, 6, 5, 5, 4, 3, 3, 1, 1, 0, 0, 1, 1, 4));
+        assertTrue(e.getMessage().contains("in_channels (6) and out_channels (4) must both be divisible by groups (4)"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Conv.Geometry(1, 6, 5, 5, 4, 3, 3, 1, 1, 0, 0, 1, 1, 0));
     }
 
     /** All three passes, bit for bit on 1, 2 and 3 threads — also for small batches, cut into finer work units. */

@@ -1,0 +1,83 @@
+package vectorgrad.kernels;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Grouped convolution (PyTorch's {@code groups}) as one ordinary convolution per group: the group's
+ * input channels (and, for the backward passes, its output gradient channels) are gathered into
+ * contiguous scratch, the group runs through {@link Conv} with all its paths (direct, implicit GEMM,
+ * im2col) and its parallelism over the batch, and the result is scattered back. The weight, bias and
+ * their gradients need no copy: a group's rows are contiguous in {@code [outC, inC/groups, kh, kw]}.
+ * The gathers move each activation once more per pass, small beside the convolution's multiply-adds.
+ */
+final class Grouped {
+    private Grouped() {}
+
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+
+    /** The calling thread's gather buffers, grown as needed and reused (steady state allocates nothing). */
+    private static final ThreadLocal<MemorySegment[]> SCRATCH = ThreadLocal.withInitial(() -> new MemorySegment[3]);
+
+    private static MemorySegment scratch(int which, long floats) {
+        MemorySegment[] s = SCRATCH.get();
+        if (s[which] == null || s[which].byteSize() < floats * Float.BYTES) {
+            s[which] = Arena.ofAuto().allocate(Math.max(1, floats) * Float.BYTES, 64);
+        }
+        return s[which];
+    }
+
+    /**
+     * Copies channels [c0, c0 + n) of every image of {@code src} (images of {@code channels} planes of
+     * {@code plane} floats) into {@code dst} as images of n planes, or back when {@code gather} is false.
+     */
+    private static void move(boolean gather, MemorySegment src, int channels, int c0, int n, long plane, int batch, MemorySegment dst) {
+        long run = n * plane * Float.BYTES;
+        for (int b = 0; b < batch; b++) {
+            long full = ((long) b * channels + c0) * plane * Float.BYTES, packed = (long) b * n * plane * Float.BYTES;
+            if (gather) MemorySegment.copy(src, full, dst, packed, run);
+            else MemorySegment.copy(dst, packed, src, full, run);
+        }
+    }
+
+    private static MemorySegment weightOf(Conv.Geometry g, MemorySegment weight, int group) {
+        long size = (long) g.outC() / g.groups() * g.patch() * Float.BYTES;
+        return weight.asSlice(group * size, size);
+    }
+
+    static void forward(Conv.Geometry g, MemorySegment x, MemorySegment weight, MemorySegment bias, MemorySegment out) {
+        Conv.Geometry one = g.group();
+        long inPlane = (long) g.h() * g.w(), outPlane = (long) g.outH() * g.outW();
+        MemorySegment xs = scratch(0, one.inputSize()), ys = scratch(1, one.outputSize());
+        for (int i = 0; i < g.groups(); i++) {
+            move(true, x, g.inC(), i * one.inC(), one.inC(), inPlane, g.batch(), xs);
+            MemorySegment bs = bias == null ? null : bias.asSlice((long) i * one.outC() * Float.BYTES, (long) one.outC() * Float.BYTES);
+            Conv.forward(one, xs, weightOf(g, weight, i), bs, ys);
+            move(false, out, g.outC(), i * one.outC(), one.outC(), outPlane, g.batch(), ys);
+        }
+    }
+
+    static void backwardInput(Conv.Geometry g, MemorySegment dy, MemorySegment weight, MemorySegment dx) {
+        Conv.Geometry one = g.group();
+        long inPlane = (long) g.h() * g.w(), outPlane = (long) g.outH() * g.outW();
+        MemorySegment dys = scratch(1, one.outputSize()), dxs = scratch(2, one.inputSize());
+        for (int i = 0; i < g.groups(); i++) {
+            move(true, dy, g.outC(), i * one.outC(), one.outC(), outPlane, g.batch(), dys);
+            Conv.backwardInput(one, dys, weightOf(g, weight, i), dxs);
+            move(false, dx, g.inC(), i * one.inC(), one.inC(), inPlane, g.batch(), dxs);
+        }
+    }
+
+    static void backwardWeight(Conv.Geometry g, MemorySegment x, MemorySegment dy, MemorySegment dWeight, MemorySegment dBias) {
+        Conv.Geometry one = g.group();
+        long inPlane = (long) g.h() * g.w(), outPlane = (long) g.outH() * g.outW();
+        MemorySegment xs = scratch(0, one.inputSize()), dys = scratch(1, one.outputSize());
+        for (int i = 0; i < g.groups(); i++) {
+            move(true, x, g.inC(), i * one.inC(), one.inC(), inPlane, g.batch(), xs);
+            move(true, dy, g.outC(), i * one.outC(), one.outC(), outPlane, g.batch(), dys);
+            MemorySegment db = dBias == null ? null : dBias.asSlice((long) i * one.outC() * Float.BYTES, (long) one.outC() * Float.BYTES);
+            Conv.backwardWeight(one, xs, dys, weightOf(g, dWeight, i), db);
+        }
+    }
+}
