@@ -59,6 +59,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from torch_threads import blas_threads, cpu_seconds, set_threads
+
 LAYERS = ["conv1", "relu1", "conv2", "pool", "dropout1",
           "fc1", "relu2", "dropout2", "fc2", "loss"]
 PASSES = ["fwd", "fwd+bwd"]
@@ -176,12 +178,13 @@ def make_step(name, batch, pass_name):
 
 
 def time_step(step, seconds):
-    """Median microseconds per call of step().
+    """Median microseconds per call of step(), and the cores it kept busy.
 
     Warms up first, while choosing how many calls to put in each timed batch
     so that a batch lasts about 5 ms (short calls are too quick to time one
     at a time).  Then times batches until `seconds` have passed and returns
-    the median per-call time over the batches.
+    the median per-call time over the batches, with the process's CPU time
+    over the wall time of the timed part (1.0: one core busy throughout).
     """
     # Warm-up: a few calls, then keep calling until ~0.1 s has gone by
     # (or a fifth of the timed period, whichever is less).
@@ -200,7 +203,8 @@ def time_step(step, seconds):
     batch_calls = max(1, int(0.005 / per_call))
 
     samples = []
-    end = time.perf_counter() + seconds
+    start, cpu0 = time.perf_counter(), cpu_seconds()
+    end = start + seconds
     while True:
         t0 = time.perf_counter()
         for _ in range(batch_calls):
@@ -210,7 +214,8 @@ def time_step(step, seconds):
         # Always take at least a few samples, even for slow calls.
         if t1 >= end and len(samples) >= 3:
             break
-    return statistics.median(samples) * 1e6
+    cores = (cpu_seconds() - cpu0) / (time.perf_counter() - start)
+    return statistics.median(samples) * 1e6, cores
 
 
 def main():
@@ -218,7 +223,7 @@ def main():
     ap.add_argument("--batch", type=int, nargs="+", default=[5, 64],
                     help="batch sizes (default 5 64)")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2],
-                    help="torch.set_num_threads values (default 1 2)")
+                    help="threads for torch and OpenBLAS (default 1 2)")
     ap.add_argument("--seconds", type=float, default=1.0,
                     help="timed seconds per configuration (default 1.0)")
     ap.add_argument("--json", action="store_true",
@@ -231,18 +236,19 @@ def main():
     torch.manual_seed(0)
 
     print(f"torch {torch.__version__}, seconds per configuration {args.seconds}")
-    header = f"{'layer':<9} {'batch':>5} {'thr':>3} {'pass':<8} {'us/call':>10} {'GFLOP/s':>8}"
+    header = f"{'layer':<9} {'batch':>5} {'thr':>3} {'pass':<8} {'us/call':>10} {'GFLOP/s':>8} {'cores':>6}"
     print(header)
     print("-" * len(header))
 
     results = []
     for threads in args.threads:
-        torch.set_num_threads(threads)
+        set_threads(threads)
+        print(f"# threads {threads}: torch {torch.get_num_threads()}, OpenBLAS {blas_threads()}")
         for batch in args.batch:
             for name in LAYERS:
                 for pass_name in PASSES:
                     step = make_step(name, batch, pass_name)
-                    micros = time_step(step, args.seconds)
+                    micros, cores = time_step(step, args.seconds)
                     flops = pass_flops(name, batch, pass_name)
                     # flops / (micros * 1e-6 s) / 1e9 = flops / (micros * 1e3)
                     gflops = None if flops is None else flops / (micros * 1e3)
@@ -250,11 +256,11 @@ def main():
                         "layer": name, "batch": batch, "threads": threads,
                         "pass": pass_name, "micros": round(micros, 3),
                         "gflops": None if gflops is None else round(gflops, 3),
-                        "impl": "pytorch",
+                        "impl": "pytorch", "cores": round(cores, 2),
                     })
                     gf = "-" if gflops is None else f"{gflops:.2f}"
                     print(f"{name:<9} {batch:>5} {threads:>3} {pass_name:<8} "
-                          f"{micros:>10.2f} {gf:>8}", flush=True)
+                          f"{micros:>10.2f} {gf:>8} {cores:>6.2f}", flush=True)
 
     if args.json:
         print(json.dumps(results))

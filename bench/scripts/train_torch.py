@@ -38,7 +38,8 @@ on random images and labels: a pool of 16 different batches, generated up
 front and cycled through, so that no single batch stays hot in the cache.
 
 Options: --batch B [B ...] (batch sizes, default 5 32 64 128),
---threads T [T ...] (torch.set_num_threads values, default 1 2),
+--threads T [T ...] (threads for torch and OpenBLAS, default 1 2; see
+torch_threads.py: set_num_threads alone leaves OpenBLAS on every core),
 --seconds S (timed seconds per configuration after 20 warm-up steps,
 default 3), --json (make the last output line a JSON array of results).
 """
@@ -53,6 +54,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torch.optim as optim
+
+from torch_threads import cpu_seconds, set_threads
 
 WARMUP_STEPS = 20  # untimed steps before each measurement
 POOL_SIZE = 16  # number of distinct random batches cycled through
@@ -110,8 +113,8 @@ def train_step(model, opt, x, y):
 
 def time_config(batch, threads, seconds):
     """Warm up, then run as many steps as fit in `seconds`.
-    Returns (steps, elapsed seconds)."""
-    torch.set_num_threads(threads)
+    Returns (steps, elapsed seconds, cores busy: CPU time / wall time)."""
+    set_threads(threads)
     torch.manual_seed(0)
     model = make_model()
     opt = make_optimizer(model)
@@ -124,6 +127,7 @@ def time_config(batch, threads, seconds):
         i += 1
 
     steps = 0
+    cpu0 = cpu_seconds()
     start = time.perf_counter()
     deadline = start + seconds
     while True:
@@ -134,7 +138,7 @@ def time_config(batch, threads, seconds):
         now = time.perf_counter()
         if now >= deadline:
             break
-    return steps, now - start
+    return steps, now - start, (cpu_seconds() - cpu0) / (now - start)
 
 
 def main():
@@ -142,7 +146,7 @@ def main():
     ap.add_argument("--batch", type=int, nargs="+", default=[5, 32, 64, 128],
                     help="batch sizes")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2],
-                    help="torch.set_num_threads values")
+                    help="threads for torch and OpenBLAS")
     ap.add_argument("--seconds", type=float, default=3.0,
                     help="timed seconds per configuration")
     ap.add_argument("--json", action="store_true",
@@ -151,15 +155,15 @@ def main():
 
     print(f"PyTorch {torch.__version__}, MNIST training step, "
           f"{WARMUP_STEPS} warm-up steps, {args.seconds:g} s per configuration")
-    print(f"{'batch':>6} {'threads':>7} {'images/s':>12} {'ms/step':>10}")
+    print(f"{'batch':>6} {'threads':>7} {'images/s':>12} {'ms/step':>10} {'cores':>6}")
 
     results = []
     for threads in args.threads:
         for batch in args.batch:
-            steps, elapsed = time_config(batch, threads, args.seconds)
+            steps, elapsed, cores = time_config(batch, threads, args.seconds)
             images_per_s = steps * batch / elapsed
             ms_per_step = 1000.0 * elapsed / steps
-            print(f"{batch:>6} {threads:>7} {images_per_s:>12,.0f} {ms_per_step:>10.3f}",
+            print(f"{batch:>6} {threads:>7} {images_per_s:>12,.0f} {ms_per_step:>10.3f} {cores:>6.2f}",
                   flush=True)
             results.append({
                 "impl": "pytorch",
@@ -168,6 +172,7 @@ def main():
                 "threads": threads,
                 "images_per_s": images_per_s,
                 "ms_per_step": ms_per_step,
+                "cores": round(cores, 2),
             })
 
     if args.json:

@@ -1,0 +1,50 @@
+"""Thread control for the PyTorch comparison scripts.
+
+Debian's PyTorch 1.13 runs its matrix products in OpenBLAS (pthreads build), and
+`torch.set_num_threads(n)` does not reach OpenBLAS's own pool: measured on this
+machine, with `torch.set_num_threads(1)` a 1024^3 `torch.mm` used both cores
+(process CPU time / wall time 1.99, 354-362 GFLOP/s) and 1.0 / 237 GFLOP/s once
+OpenBLAS was told too.  So a "1 thread" PyTorch figure taken with
+`set_num_threads` alone was two cores for every GEMM-backed layer (conv2, fc1,
+fc2).  `set_threads` sets both; `cpu_seconds` lets a script report how many
+cores a measurement actually used.
+"""
+
+import ctypes
+import time
+
+import torch
+
+_openblas = None
+
+
+def _find_openblas():
+    """The OpenBLAS library this process has loaded (torch loads it), or None."""
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "libopenblas" in line}
+    for path in sorted(paths):
+        lib = ctypes.CDLL(path)
+        if hasattr(lib, "openblas_set_num_threads"):
+            return lib
+    return None
+
+
+def set_threads(n):
+    """torch.set_num_threads(n), and the same for OpenBLAS's pool when it is loaded."""
+    global _openblas
+    torch.set_num_threads(n)
+    if _openblas is None:
+        torch.mm(torch.ones(2, 2), torch.ones(2, 2))  # makes sure the BLAS library is loaded
+        _openblas = _find_openblas() or False
+    if _openblas:
+        _openblas.openblas_set_num_threads(n)
+
+
+def blas_threads():
+    """OpenBLAS's thread count now, or None without OpenBLAS."""
+    return _openblas.openblas_get_num_threads() if _openblas else None
+
+
+def cpu_seconds():
+    """CPU time of the whole process (all threads), for a cores-used ratio against wall time."""
+    return time.process_time()
