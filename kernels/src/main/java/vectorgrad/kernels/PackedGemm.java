@@ -138,8 +138,10 @@ final class PackedGemm {
      * One micro-tile, {@code C[mr x nr] (+)= alpha * Ap * Bp} at {@code cTile}; {@code store}: C is not
      * read (beta = 0, first block of k). A whole tile goes straight to C. An edge tile is computed whole
      * into {@code scratch} (MR x NR) and only its valid part added — except a 4-row edge of the 6-row
-     * kernel, which the 4-row kernel writes directly (the last rows of every M = 64 product), and a
-     * 32-column edge, which a two-vector kernel writes directly (the last panel of N = 128).
+     * kernel, which the 4-row kernel writes directly (the last rows of every M = 64 product), a
+     * 32-column edge, which a two-vector kernel writes directly (the last panel of N = 128), and an edge
+     * of one vector or less, which a one-vector kernel writes with masked stores (N = 10). A tile with
+     * fewer than six rows reads the panel's next rows, which packing provides (its zero padding).
      */
     static void tile(int kc, float[] ap, int aPanel, float[] bp, int bPanel, int mr, int nr,
                      MemorySegment c, long cTile, int ldc, float alpha, boolean store, MemorySegment scratch) {
@@ -150,6 +152,9 @@ final class PackedGemm {
             VectorGemm.kernelFourRows(kc, ap, aPanel, bp, bPanel, c, cTile, ldc, alpha, store);
         } else if (mr == 6 && nr == 2 * NR / 3 && MR == 6) {
             VectorGemm.kernelTwoVectors(kc, ap, aPanel, bp, bPanel, c, cTile, ldc, alpha, store);
+        } else if (nr <= NR / 3 && MR == 6) {
+            // a narrow C (Linear(128, 10)): one vector of columns, rows past mr computed on padding, not written
+            VectorGemm.kernelOneVector(kc, ap, aPanel, bp, bPanel, c, cTile, ldc, alpha, store, mr, nr);
         } else {
             scratch.fill((byte) 0);
             VectorGemm.kernel(kc, ap, aPanel, bp, bPanel, scratch, 0, NR, alpha);

@@ -3,6 +3,7 @@ package vectorgrad.kernels;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector bodies of {@link Gemm}; loaded only when the Vector API is available. */
@@ -413,6 +414,44 @@ final class VectorGemm {
     static void kernelTwoVectors(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha, boolean store) {
         if (store) kernel6TwoStore(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
         else kernel6Two(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+    }
+
+    /**
+     * Up to six rows by at most one vector of columns ({@code nr <= L}): a product with a narrow C, as
+     * Linear(128, 10)'s x·Wᵀ, whose only panel is 10 columns of 48 — the full kernel spent 80 % of its
+     * multiply-adds on padding. Six accumulators over the panel's first vector; rows {@code >= mr} are
+     * computed (the panel is zero-padded there) but not written; C's columns past {@code nr} are masked
+     * off. {@code store}: C = alpha·tile, C not read.
+     */
+    static void kernelOneVector(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha,
+                                boolean store, int mr, int nr) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int a = aOff + p;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bOff + p * NR);
+            c0 = FloatVector.broadcast(S, ap[a]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, ap[a + kc]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, ap[a + 2 * kc]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, ap[a + 3 * kc]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, ap[a + 4 * kc]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, ap[a + 5 * kc]).fma(b0, c5);
+        }
+        VectorMask<Float> cols = S.indexInRange(0, nr);
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        oneVectorRow(c0, va, c, cOff, cols, store);
+        if (mr > 1) oneVectorRow(c1, va, c, cOff + ldc, cols, store);
+        if (mr > 2) oneVectorRow(c2, va, c, cOff + 2L * ldc, cols, store);
+        if (mr > 3) oneVectorRow(c3, va, c, cOff + 3L * ldc, cols, store);
+        if (mr > 4) oneVectorRow(c4, va, c, cOff + 4L * ldc, cols, store);
+        if (mr > 5) oneVectorRow(c5, va, c, cOff + 5L * ldc, cols, store);
+    }
+
+    /** One row of {@link #kernelOneVector}'s tile into C (a small method: C2 inlines it, vectors unboxed). */
+    private static void oneVectorRow(FloatVector acc, FloatVector va, MemorySegment c, long at, VectorMask<Float> cols, boolean store) {
+        long o = at * Float.BYTES;
+        FloatVector v = store ? acc.mul(va) : acc.fma(va, FloatVector.fromMemorySegment(S, c, o, NO, cols));
+        v.intoMemorySegment(c, o, NO, cols);
     }
 
     /** C[6 x 2L] += alpha * Ap(kc x 6) * (the first two vectors of Bp(kc x 3L)). */

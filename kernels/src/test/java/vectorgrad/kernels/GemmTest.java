@@ -108,6 +108,25 @@ class GemmTest {
         }
     }
 
+    /**
+     * C one vector wide or less (the one-vector kernel, masked stores): N = 1, 10, 15, 16, 17 (16 + 1:
+     * a full panel's edge of one column) with M leaving 1-5 rows in the last tile, one and two blocks of
+     * k, every transpose case, beta 0 and 1 (C read under the mask, and the columns past N untouched).
+     */
+    @Test
+    void narrowProducts() {
+        for (int m : new int[] {7, 11, 64, 65}) {
+            for (int n : new int[] {1, 10, 15, 16, 17}) {
+                for (int k : new int[] {600, 300}) {
+                    check(false, true, m, n, k, 1f, 0f, 0);
+                    check(false, false, m, n, k, 0.5f, 1f, 3);
+                    check(true, true, m, n, k, 1f, 1f, 5);
+                    check(true, false, m, n, k, 2f, 0f, 1);
+                }
+            }
+        }
+    }
+
     /** The MNIST model's products (Linear(9216,128) forward and both gradients, Linear(128,10)). */
     @Test
     void mnistShapes() {
@@ -116,6 +135,7 @@ class GemmTest {
         check(false, true, 64, 128, 9216, 1f, 0f, 0);  // x · Wᵀ at batch 64: 4-row and 32-column edge tiles
         check(true, false, 128, 9216, 5, 1f, 1f, 0);   // gᵀ · x, accumulated
         check(false, true, 5, 10, 128, 1f, 0f, 0);
+        check(false, true, 64, 10, 128, 1f, 0f, 0);    // Linear(128, 10) at batch 64: the one-vector kernel
     }
 
     @Test
