@@ -301,13 +301,14 @@ public final class Conv {
         for (int chunk = 1; chunk < chunks; chunk++) Elementwise.axpy(wsize, 1f, partial, (chunk - 1) * wsize, dWeight, 0);
         if (dBias != null) {
             // channels on the pool (a pass over all of dy: 9 MB for the second layer at batch 64), each
-            // summed in image order, so the bits do not depend on the thread count
+            // summed by one thread in a fixed order, so the bits do not depend on the thread count
             run(g, g.outC(), (from, to) -> {
                 for (int o = from; o < to; o++) {
                     float s = 0f;
-                    for (int b = 0; b < g.batch(); b++) {
-                        long off = ((long) b * g.outC() + o) * pos;
-                        s += Simd.VECTOR_AVAILABLE ? VectorKernels.sum(dy, off, pos) : Elementwise.sumScalar(dy, off, 0, pos);
+                    if (Simd.VECTOR_AVAILABLE) {
+                        s = VectorKernels.sumRuns(dy, (long) o * pos, (long) g.outC() * pos, g.batch(), pos);
+                    } else {
+                        for (int b = 0; b < g.batch(); b++) s += Elementwise.sumScalar(dy, ((long) b * g.outC() + o) * pos, 0, pos);
                     }
                     dBias.setAtIndex(F, o, s);
                 }
