@@ -249,7 +249,7 @@ final class VectorGemm {
         int kv = kc - kc % 16;
         for (int jb = 0; jb < NR; jb += 16) {
             int rows = Math.max(0, Math.min(16, nr - jb));
-            for (int p0 = 0; p0 < kv; p0 += 16) transpose16(b, rowOff, jb, rows, p0, bp, base + p0 * NR + jb);
+            for (int p0 = 0; p0 < kv; p0 += 16) transpose16(b, rowOff, jb, rows, p0, bp, base + p0 * NR + jb, NR);
             for (int j = 0; j < 16; j++) {
                 int jj = jb + j;
                 for (int p = kv; p < kc; p++) bp[base + p * NR + jj] = jj < nr ? b[rowOff[jj] + p] : 0f;
@@ -257,8 +257,20 @@ final class VectorGemm {
         }
     }
 
+    /**
+     * {@code t[base + q*16 + u] = b[rowOff[u] + q]} for u < rows (zero for rows..15), q < n: up to 16 rows
+     * transposed into rows of 16 floats (the weight gradient's shifted windows: {@link ConvGemm}).
+     */
+    static void transposeRows16(float[] b, int[] rowOff, int rows, int n, float[] t, int base) {
+        int nv = n - n % 16;
+        for (int q0 = 0; q0 < nv; q0 += 16) transpose16(b, rowOff, 0, rows, q0, t, base + q0 * 16, 16);
+        for (int q = nv; q < n; q++) {
+            for (int u = 0; u < 16; u++) t[base + q * 16 + u] = u < rows ? b[rowOff[u] + q] : 0f;
+        }
+    }
+
     /** As above, from a heap array: rows starting at rowOff[j0..] (of which {@code rows} exist), column p0, to bp[dst + q*NR + j]. */
-    private static void transpose16(float[] b, int[] rowOff, int j0, int rows, int p0, float[] bp, int dst) {
+    private static void transpose16(float[] b, int[] rowOff, int j0, int rows, int p0, float[] bp, int dst, int ld) {
         FloatVector v0 = 0 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 0] + p0) : FloatVector.zero(S);
         FloatVector v1 = 1 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 1] + p0) : FloatVector.zero(S);
         FloatVector v2 = 2 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 2] + p0) : FloatVector.zero(S);
@@ -371,22 +383,22 @@ final class VectorGemm {
         FloatVector t14_1 = X1.selectFrom(v14, v15);
         v15 = Y1.selectFrom(v14, v15);
         v14 = t14_1;
-        v0.intoArray(bp, dst + 0 * NR);
-        v1.intoArray(bp, dst + 1 * NR);
-        v2.intoArray(bp, dst + 2 * NR);
-        v3.intoArray(bp, dst + 3 * NR);
-        v4.intoArray(bp, dst + 4 * NR);
-        v5.intoArray(bp, dst + 5 * NR);
-        v6.intoArray(bp, dst + 6 * NR);
-        v7.intoArray(bp, dst + 7 * NR);
-        v8.intoArray(bp, dst + 8 * NR);
-        v9.intoArray(bp, dst + 9 * NR);
-        v10.intoArray(bp, dst + 10 * NR);
-        v11.intoArray(bp, dst + 11 * NR);
-        v12.intoArray(bp, dst + 12 * NR);
-        v13.intoArray(bp, dst + 13 * NR);
-        v14.intoArray(bp, dst + 14 * NR);
-        v15.intoArray(bp, dst + 15 * NR);
+        v0.intoArray(bp, dst + 0 * ld);
+        v1.intoArray(bp, dst + 1 * ld);
+        v2.intoArray(bp, dst + 2 * ld);
+        v3.intoArray(bp, dst + 3 * ld);
+        v4.intoArray(bp, dst + 4 * ld);
+        v5.intoArray(bp, dst + 5 * ld);
+        v6.intoArray(bp, dst + 6 * ld);
+        v7.intoArray(bp, dst + 7 * ld);
+        v8.intoArray(bp, dst + 8 * ld);
+        v9.intoArray(bp, dst + 9 * ld);
+        v10.intoArray(bp, dst + 10 * ld);
+        v11.intoArray(bp, dst + 11 * ld);
+        v12.intoArray(bp, dst + 12 * ld);
+        v13.intoArray(bp, dst + 13 * ld);
+        v14.intoArray(bp, dst + 14 * ld);
+        v15.intoArray(bp, dst + 15 * ld);
     }
 
     /**
@@ -417,6 +429,90 @@ final class VectorGemm {
     }
 
     /**
+     * {@code C[6 x 3L] += Ap(6 x kc) · B} where row p of B is {@code bp[bOff + p·L ..+3L)}: consecutive
+     * rows overlap by two vectors. For the convolution's weight gradient with a 3-wide kernel, whose taps
+     * j = 0, 1, 2 read the same image row shifted by one (ConvGemm.backwardWeightShifted): row p of B holds
+     * rows p, p+1, p+2 of one transposed block, so only a third of the taps are transposed.
+     */
+    static void kernelShifted(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int a = aOff + p, b = bOff + p * L;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b);
+            FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
+            FloatVector b2 = FloatVector.fromArray(S, bp, b + 2 * L);
+            FloatVector a0 = FloatVector.broadcast(S, ap[a]);
+            c00 = a0.fma(b0, c00);
+            c01 = a0.fma(b1, c01);
+            c02 = a0.fma(b2, c02);
+            FloatVector a1 = FloatVector.broadcast(S, ap[a + kc]);
+            c10 = a1.fma(b0, c10);
+            c11 = a1.fma(b1, c11);
+            c12 = a1.fma(b2, c12);
+            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2 * kc]);
+            c20 = a2.fma(b0, c20);
+            c21 = a2.fma(b1, c21);
+            c22 = a2.fma(b2, c22);
+            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3 * kc]);
+            c30 = a3.fma(b0, c30);
+            c31 = a3.fma(b1, c31);
+            c32 = a3.fma(b2, c32);
+            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4 * kc]);
+            c40 = a4.fma(b0, c40);
+            c41 = a4.fma(b1, c41);
+            c42 = a4.fma(b2, c42);
+            FloatVector a5 = FloatVector.broadcast(S, ap[a + 5 * kc]);
+            c50 = a5.fma(b0, c50);
+            c51 = a5.fma(b1, c51);
+            c52 = a5.fma(b2, c52);
+        }
+        // written inline: a vector passed to a call that C2 does not inline is boxed, in the loop too
+        // (with the rows added by a helper method this kernel ran at 16 GFLOP/s)
+        long o;
+        o = (cOff + 0L * ldc + 0L * L) * Float.BYTES;
+        c00.add(FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 0L * ldc + 1L * L) * Float.BYTES;
+        c01.add(FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 0L * ldc + 2L * L) * Float.BYTES;
+        c02.add(FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 1L * ldc + 0L * L) * Float.BYTES;
+        c10.add(FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 1L * ldc + 1L * L) * Float.BYTES;
+        c11.add(FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 1L * ldc + 2L * L) * Float.BYTES;
+        c12.add(FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 2L * ldc + 0L * L) * Float.BYTES;
+        c20.add(FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 2L * ldc + 1L * L) * Float.BYTES;
+        c21.add(FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 2L * ldc + 2L * L) * Float.BYTES;
+        c22.add(FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 3L * ldc + 0L * L) * Float.BYTES;
+        c30.add(FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 3L * ldc + 1L * L) * Float.BYTES;
+        c31.add(FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 3L * ldc + 2L * L) * Float.BYTES;
+        c32.add(FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 4L * ldc + 0L * L) * Float.BYTES;
+        c40.add(FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 4L * ldc + 1L * L) * Float.BYTES;
+        c41.add(FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 4L * ldc + 2L * L) * Float.BYTES;
+        c42.add(FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 5L * ldc + 0L * L) * Float.BYTES;
+        c50.add(FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 5L * ldc + 1L * L) * Float.BYTES;
+        c51.add(FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+        o = (cOff + 5L * ldc + 2L * L) * Float.BYTES;
+        c52.add(FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
+    }
+
+    /**
      * Up to six rows by at most one vector of columns ({@code nr <= L}): a product with a narrow C, as
      * Linear(128, 10)'s x·Wᵀ, whose only panel is 10 columns of 48 — the full kernel spent 80 % of its
      * multiply-adds on padding. Six accumulators over the panel's first vector; rows {@code >= mr} are
@@ -437,21 +533,22 @@ final class VectorGemm {
             c4 = FloatVector.broadcast(S, ap[a + 4 * kc]).fma(b0, c4);
             c5 = FloatVector.broadcast(S, ap[a + 5 * kc]).fma(b0, c5);
         }
+        // written inline, row by row: a vector passed to a method C2 does not inline is boxed
         VectorMask<Float> cols = S.indexInRange(0, nr);
         FloatVector va = FloatVector.broadcast(S, alpha);
-        oneVectorRow(c0, va, c, cOff, cols, store);
-        if (mr > 1) oneVectorRow(c1, va, c, cOff + ldc, cols, store);
-        if (mr > 2) oneVectorRow(c2, va, c, cOff + 2L * ldc, cols, store);
-        if (mr > 3) oneVectorRow(c3, va, c, cOff + 3L * ldc, cols, store);
-        if (mr > 4) oneVectorRow(c4, va, c, cOff + 4L * ldc, cols, store);
-        if (mr > 5) oneVectorRow(c5, va, c, cOff + 5L * ldc, cols, store);
-    }
-
-    /** One row of {@link #kernelOneVector}'s tile into C (a small method: C2 inlines it, vectors unboxed). */
-    private static void oneVectorRow(FloatVector acc, FloatVector va, MemorySegment c, long at, VectorMask<Float> cols, boolean store) {
-        long o = at * Float.BYTES;
-        FloatVector v = store ? acc.mul(va) : acc.fma(va, FloatVector.fromMemorySegment(S, c, o, NO, cols));
-        v.intoMemorySegment(c, o, NO, cols);
+        long o;
+        o = (cOff + 0L * ldc) * Float.BYTES;
+        (store ? c0.mul(va) : c0.fma(va, FloatVector.fromMemorySegment(S, c, o, NO, cols))).intoMemorySegment(c, o, NO, cols);
+        o = (cOff + 1L * ldc) * Float.BYTES;
+        if (mr > 1) (store ? c1.mul(va) : c1.fma(va, FloatVector.fromMemorySegment(S, c, o, NO, cols))).intoMemorySegment(c, o, NO, cols);
+        o = (cOff + 2L * ldc) * Float.BYTES;
+        if (mr > 2) (store ? c2.mul(va) : c2.fma(va, FloatVector.fromMemorySegment(S, c, o, NO, cols))).intoMemorySegment(c, o, NO, cols);
+        o = (cOff + 3L * ldc) * Float.BYTES;
+        if (mr > 3) (store ? c3.mul(va) : c3.fma(va, FloatVector.fromMemorySegment(S, c, o, NO, cols))).intoMemorySegment(c, o, NO, cols);
+        o = (cOff + 4L * ldc) * Float.BYTES;
+        if (mr > 4) (store ? c4.mul(va) : c4.fma(va, FloatVector.fromMemorySegment(S, c, o, NO, cols))).intoMemorySegment(c, o, NO, cols);
+        o = (cOff + 5L * ldc) * Float.BYTES;
+        if (mr > 5) (store ? c5.mul(va) : c5.fma(va, FloatVector.fromMemorySegment(S, c, o, NO, cols))).intoMemorySegment(c, o, NO, cols);
     }
 
     /** C[6 x 2L] += alpha * Ap(kc x 6) * (the first two vectors of Bp(kc x 3L)). */
