@@ -39,7 +39,8 @@ public final class Conv {
         public Geometry {
             if (batch < 0 || inC <= 0 || h <= 0 || w <= 0 || outC <= 0 || kh <= 0 || kw <= 0) {
                 throw new IllegalArgumentException("conv2d: sizes must be positive: input [" + batch + ", " + inC + ", " + h + ", " + w
-                        + "], weight [" + outC + ", " + inC + ", " + kh + ", " + kw + "]");
+                        + "], weight [" + outC + ", " + (groups > 0 ? inC / groups : inC) + ", " + kh + ", " + kw + "]"
+                        + (groups != 1 ? ", groups " + groups : ""));
             }
             if (strideH <= 0 || strideW <= 0) throw new IllegalArgumentException("conv2d: non-positive stride (" + strideH + ", " + strideW + ")");
             if (padH < 0 || padW < 0) throw new IllegalArgumentException("conv2d: negative padding (" + padH + ", " + padW + ")");

@@ -8,7 +8,9 @@ import java.lang.foreign.ValueLayout;
  * Grouped convolution (PyTorch's {@code groups}) as one ordinary convolution per group: the group's
  * input channels (and, for the backward passes, its output gradient channels) are gathered into
  * contiguous scratch, the group runs through {@link Conv} with all its paths (direct, implicit GEMM,
- * im2col) and its parallelism over the batch, and the result is scattered back. The weight, bias and
+ * im2col) and, when a group's work is large enough for the pool (Conv.run: 4 MFLOP), its parallelism
+ * over the batch, and the result is scattered back. Groups run one after another: a depthwise
+ * convolution of small groups runs on one thread. The weight, bias and
  * their gradients need no copy: a group's rows are contiguous in {@code [outC, inC/groups, kh, kw]}.
  * The gathers move each activation once more per pass, small beside the convolution's multiply-adds.
  */

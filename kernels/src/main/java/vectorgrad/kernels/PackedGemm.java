@@ -140,8 +140,9 @@ final class PackedGemm {
      * into {@code scratch} (MR x NR) and only its valid part added — except a 4-row edge of the 6-row
      * kernel, which the 4-row kernel writes directly (the last rows of every M = 64 product), a
      * 32-column edge, which a two-vector kernel writes directly (the last panel of N = 128), and an edge
-     * of one vector or less, which a one-vector kernel writes with masked stores (N = 10). A tile with
-     * fewer than six rows reads the panel's next rows, which packing provides (its zero padding).
+     * of one vector or less, which a one-vector kernel computes (N = 10). A tile with
+     * fewer than six rows reads the rows after it, which every packing provides (zero padding, or in
+     * ConvGemm's input gradient the next tap's rows), and writes only its own.
      */
     static void tile(int kc, float[] ap, int aPanel, float[] bp, int bPanel, int mr, int nr,
                      MemorySegment c, long cTile, int ldc, float alpha, boolean store, MemorySegment scratch) {
@@ -153,8 +154,8 @@ final class PackedGemm {
         } else if (mr == 6 && nr == 2 * NR / 3 && MR == 6) {
             VectorGemm.kernelTwoVectors(kc, ap, aPanel, bp, bPanel, c, cTile, ldc, alpha, store);
         } else if (nr <= NR / 3 && MR == 6) {
-            // a narrow C (Linear(128, 10)): one vector of columns, rows past mr computed on padding, not written
-            VectorGemm.kernelOneVector(kc, ap, aPanel, bp, bPanel, c, cTile, ldc, alpha, store, mr, nr);
+            // a narrow C (Linear(128, 10)): one vector of columns, rows past mr computed, not written
+            VectorGemm.kernelOneVector(kc, ap, aPanel, bp, bPanel, c, cTile, ldc, alpha, store, mr, nr, scratch);
         } else {
             scratch.fill((byte) 0);
             VectorGemm.kernel(kc, ap, aPanel, bp, bPanel, scratch, 0, NR, alpha);

@@ -269,7 +269,7 @@ final class VectorGemm {
         }
     }
 
-    /** As above, from a heap array: rows starting at rowOff[j0..] (of which {@code rows} exist), column p0, to bp[dst + q*NR + j]. */
+    /** As above, from a heap array: rows starting at rowOff[j0..] (of which {@code rows} exist), column p0, to bp[dst + q*ld + j]. */
     private static void transpose16(float[] b, int[] rowOff, int j0, int rows, int p0, float[] bp, int dst, int ld) {
         FloatVector v0 = 0 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 0] + p0) : FloatVector.zero(S);
         FloatVector v1 = 1 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 1] + p0) : FloatVector.zero(S);
@@ -516,11 +516,12 @@ final class VectorGemm {
      * Up to six rows by at most one vector of columns ({@code nr <= L}): a product with a narrow C, as
      * Linear(128, 10)'s x·Wᵀ, whose only panel is 10 columns of 48 — the full kernel spent 80 % of its
      * multiply-adds on padding. Six accumulators over the panel's first vector; rows {@code >= mr} are
-     * computed (the panel is zero-padded there) but not written; C's columns past {@code nr} are masked
-     * off. {@code store}: C = alpha·tile, C not read.
+     * computed (the packing provides rows there: zeros, or the next rows of a block) but not written.
+     * The tile goes through {@code scratch} (MR x NR floats) to C's {@code mr x nr} corner.
+     * {@code store}: C = alpha·tile, C not read.
      */
     static void kernelOneVector(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha,
-                                boolean store, int mr, int nr) {
+                                boolean store, int mr, int nr, MemorySegment scratch) {
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
         FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
@@ -533,22 +534,22 @@ final class VectorGemm {
             c4 = FloatVector.broadcast(S, ap[a + 4 * kc]).fma(b0, c4);
             c5 = FloatVector.broadcast(S, ap[a + 5 * kc]).fma(b0, c5);
         }
-        // written inline, row by row: a vector passed to a method C2 does not inline is boxed
-        VectorMask<Float> cols = S.indexInRange(0, nr);
-        FloatVector va = FloatVector.broadcast(S, alpha);
-        long o;
-        o = (cOff + 0L * ldc) * Float.BYTES;
-        (store ? c0.mul(va) : c0.fma(va, FloatVector.fromMemorySegment(S, c, o, NO, cols))).intoMemorySegment(c, o, NO, cols);
-        o = (cOff + 1L * ldc) * Float.BYTES;
-        if (mr > 1) (store ? c1.mul(va) : c1.fma(va, FloatVector.fromMemorySegment(S, c, o, NO, cols))).intoMemorySegment(c, o, NO, cols);
-        o = (cOff + 2L * ldc) * Float.BYTES;
-        if (mr > 2) (store ? c2.mul(va) : c2.fma(va, FloatVector.fromMemorySegment(S, c, o, NO, cols))).intoMemorySegment(c, o, NO, cols);
-        o = (cOff + 3L * ldc) * Float.BYTES;
-        if (mr > 3) (store ? c3.mul(va) : c3.fma(va, FloatVector.fromMemorySegment(S, c, o, NO, cols))).intoMemorySegment(c, o, NO, cols);
-        o = (cOff + 4L * ldc) * Float.BYTES;
-        if (mr > 4) (store ? c4.mul(va) : c4.fma(va, FloatVector.fromMemorySegment(S, c, o, NO, cols))).intoMemorySegment(c, o, NO, cols);
-        o = (cOff + 5L * ldc) * Float.BYTES;
-        if (mr > 5) (store ? c5.mul(va) : c5.fma(va, FloatVector.fromMemorySegment(S, c, o, NO, cols))).intoMemorySegment(c, o, NO, cols);
+        // through the scratch tile (MR x NR), then C element by element: with masked loads and stores per
+        // row written here, C1 gave up on this method ("out of virtual registers") and in some runs it
+        // never reached C2 (fc2's forward took 186 µs instead of 3)
+        c0.intoMemorySegment(scratch, 0, NO);
+        c1.intoMemorySegment(scratch, (long) NR * Float.BYTES, NO);
+        c2.intoMemorySegment(scratch, 2L * NR * Float.BYTES, NO);
+        c3.intoMemorySegment(scratch, 3L * NR * Float.BYTES, NO);
+        c4.intoMemorySegment(scratch, 4L * NR * Float.BYTES, NO);
+        c5.intoMemorySegment(scratch, 5L * NR * Float.BYTES, NO);
+        for (int r = 0; r < mr; r++) {
+            for (int j = 0; j < nr; j++) {
+                long at = cOff + (long) r * ldc + j;
+                float v = alpha * scratch.getAtIndex(FL, (long) r * NR + j);
+                c.setAtIndex(FL, at, store ? v : c.getAtIndex(FL, at) + v);
+            }
+        }
     }
 
     /** C[6 x 2L] += alpha * Ap(kc x 6) * (the first two vectors of Bp(kc x 3L)). */

@@ -56,6 +56,10 @@ class ConvPoolSoftmaxTest {
         }
         checkAgainstDefinition(new Conv.Geometry(2, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 1, 1)); // the MNIST model's conv2
         checkAgainstDefinition(new Conv.Geometry(1, 33, 9, 11, 7, 3, 3, 1, 1, 1, 1, 1, 1));
+        // 3-wide kernels whose weight gradient reads shifted rows: taller kernels, dilation in H only
+        checkAgainstDefinition(new Conv.Geometry(3, 7, 12, 10, 9, 5, 3, 1, 1, 2, 1, 1, 1));
+        checkAgainstDefinition(new Conv.Geometry(2, 6, 13, 9, 5, 3, 3, 1, 1, 1, 0, 2, 1));
+        checkAgainstDefinition(new Conv.Geometry(2, 4, 9, 9, 7, 2, 3, 1, 1, 0, 1, 3, 1));
     }
 
     /**
@@ -91,7 +95,7 @@ class ConvPoolSoftmaxTest {
     }
 
     private void checkAgainstDefinition(Conv.Geometry g) {
-        int k = g.kh(), s = g.strideH(), p = g.padH(), d = g.dilH(), h = g.h(), w = g.w();
+        int h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw();
         float[] x = Mem.random(rnd, (int) g.inputSize(), -1, 1), wt = Mem.random(rnd, (int) g.weightSize(), -1, 1);
         float[] bias = Mem.random(rnd, g.outC(), -1, 1);
         MemorySegment out = Mem.zeros((int) g.outputSize());
@@ -108,10 +112,10 @@ class ConvPoolSoftmaxTest {
             double gy = dy[((b * g.outC() + o) * oh + y) * ow + z];
             wantDb[o] += gy;
             int cg = g.inC() / g.groups(), c0 = o / (g.outC() / g.groups()) * cg;
-            for (int c = c0; c < c0 + cg; c++) for (int i = 0; i < k; i++) for (int j = 0; j < k; j++) {
-                int iy = y * s - p + i * d, ix = z * s - p + j * d;
+            for (int c = c0; c < c0 + cg; c++) for (int i = 0; i < kh; i++) for (int j = 0; j < kw; j++) {
+                int iy = y * g.strideH() - g.padH() + i * g.dilH(), ix = z * g.strideW() - g.padW() + j * g.dilW();
                 if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                int xi = ((b * g.inC() + c) * h + iy) * w + ix, wi = ((o * cg + c - c0) * k + i) * k + j;
+                int xi = ((b * g.inC() + c) * h + iy) * w + ix, wi = ((o * cg + c - c0) * kh + i) * kw + j;
                 wantDx[xi] += gy * wt[wi];
                 wantDw[wi] += gy * x[xi];
             }
@@ -151,15 +155,17 @@ class ConvPoolSoftmaxTest {
                 for (int t = 1; t <= 3; t++) {
                     Parallel.setNumThreads(t);
                     MemorySegment out = Mem.zeros((int) g.outputSize()), dx = Mem.zeros((int) g.inputSize()), dw = Mem.zeros((int) g.weightSize());
+                    MemorySegment db = Mem.zeros(g.outC());
                     Conv.forward(g, Mem.of(x), Mem.of(wt), Mem.of(bias), out);
                     Conv.backwardInput(g, Mem.of(dy), Mem.of(wt), dx);
-                    Conv.backwardWeight(g, Mem.of(x), Mem.of(dy), dw, null);
-                    r[t - 1] = new float[][] {Mem.read(out, (int) g.outputSize()), Mem.read(dx, (int) g.inputSize()), Mem.read(dw, (int) g.weightSize())};
+                    Conv.backwardWeight(g, Mem.of(x), Mem.of(dy), dw, db);
+                    r[t - 1] = new float[][] {Mem.read(out, (int) g.outputSize()), Mem.read(dx, (int) g.inputSize()),
+                            Mem.read(dw, (int) g.weightSize()), Mem.read(db, g.outC())};
                 }
             } finally {
                 Parallel.setNumThreads(saved);
             }
-            for (int t = 1; t < 3; t++) for (int i = 0; i < 3; i++) assertArrayEquals(r[0][i], r[t][i], 0f, "batch " + batch + ", " + (t + 1) + " threads, pass " + i);
+            for (int t = 1; t < 3; t++) for (int i = 0; i < 4; i++) assertArrayEquals(r[0][i], r[t][i], 0f, "batch " + batch + ", " + (t + 1) + " threads, pass " + i);
         }
     }
 

@@ -54,8 +54,9 @@ class GemmTest {
         }
         // padding between rows of C is never written
         for (int i = 0; i < m; i++) for (int j = n; j < ldc; j++) {
-            float before = c[i * ldc + j], after = got[i * ldc + j];
-            assertTrue(Float.compare(before, after) == 0, "wrote into C's padding at " + i + "," + j);
+            float before = c[i * ldc + j];
+            assertTrue(Float.compare(before, got[i * ldc + j]) == 0, "wrote into C's padding at " + i + "," + j);
+            assertTrue(Float.compare(before, got2[i * ldc + j]) == 0, "wrote into C's padding (heap B) at " + i + "," + j);
         }
     }
 
