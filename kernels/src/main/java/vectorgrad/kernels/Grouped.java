@@ -8,9 +8,10 @@ import java.lang.foreign.ValueLayout;
  * Grouped convolution (PyTorch's {@code groups}) as one ordinary convolution per group: the group's
  * input channels (and, for the backward passes, its output gradient channels) are gathered into
  * contiguous scratch, the group runs through {@link Conv} with all its paths (direct, implicit GEMM,
- * im2col) and, when a group's work is large enough for the pool (Conv.run: 4 MFLOP), its parallelism
- * over the batch, and the result is scattered back. Groups run one after another: a depthwise
- * convolution of small groups runs on one thread. The weight, bias and
+ * im2col), and the result is scattered back. Groups big enough for the pool on their own (Conv.run: 4
+ * MFLOP) run one after another, each parallel over the batch; smaller ones (a depthwise convolution's)
+ * run side by side on the pool, a group to a thread. Either way each group is computed by the same
+ * operations whatever the thread count (a convolution called on a pool thread runs inline). The weight, bias and
  * their gradients need no copy: a group's rows are contiguous in {@code [outC, inC/groups, kh, kw]}.
  * The gathers move each activation once more per pass, small beside the convolution's multiply-adds.
  */
@@ -43,6 +44,14 @@ final class Grouped {
         }
     }
 
+    /** Runs {@code body} over the groups: on the pool when each group is too small to use it itself. */
+    private static void overGroups(Conv.Geometry g, Parallel.RangeBody body) {
+        Conv.Geometry one = g.group();
+        long flops = 2L * one.batch() * one.outC() * one.patch() * one.positions();
+        if (flops < (1L << 22)) Parallel.forRange(g.groups(), 1, body);
+        else body.run(0, g.groups());
+    }
+
     private static MemorySegment weightOf(Conv.Geometry g, MemorySegment weight, int group) {
         long size = (long) g.outC() / g.groups() * g.patch() * Float.BYTES;
         return weight.asSlice(group * size, size);
@@ -51,35 +60,41 @@ final class Grouped {
     static void forward(Conv.Geometry g, MemorySegment x, MemorySegment weight, MemorySegment bias, MemorySegment out) {
         Conv.Geometry one = g.group();
         long inPlane = (long) g.h() * g.w(), outPlane = (long) g.outH() * g.outW();
-        MemorySegment xs = scratch(0, one.inputSize()), ys = scratch(1, one.outputSize());
-        for (int i = 0; i < g.groups(); i++) {
-            move(true, x, g.inC(), i * one.inC(), one.inC(), inPlane, g.batch(), xs);
-            MemorySegment bs = bias == null ? null : bias.asSlice((long) i * one.outC() * Float.BYTES, (long) one.outC() * Float.BYTES);
-            Conv.forward(one, xs, weightOf(g, weight, i), bs, ys);
-            move(false, out, g.outC(), i * one.outC(), one.outC(), outPlane, g.batch(), ys);
-        }
+        overGroups(g, (from, to) -> {
+            MemorySegment xs = scratch(0, one.inputSize()), ys = scratch(1, one.outputSize());
+            for (int i = from; i < to; i++) {
+                move(true, x, g.inC(), i * one.inC(), one.inC(), inPlane, g.batch(), xs);
+                MemorySegment bs = bias == null ? null : bias.asSlice((long) i * one.outC() * Float.BYTES, (long) one.outC() * Float.BYTES);
+                Conv.forward(one, xs, weightOf(g, weight, i), bs, ys);
+                move(false, out, g.outC(), i * one.outC(), one.outC(), outPlane, g.batch(), ys);
+            }
+        });
     }
 
     static void backwardInput(Conv.Geometry g, MemorySegment dy, MemorySegment weight, MemorySegment dx) {
         Conv.Geometry one = g.group();
         long inPlane = (long) g.h() * g.w(), outPlane = (long) g.outH() * g.outW();
-        MemorySegment dys = scratch(1, one.outputSize()), dxs = scratch(2, one.inputSize());
-        for (int i = 0; i < g.groups(); i++) {
-            move(true, dy, g.outC(), i * one.outC(), one.outC(), outPlane, g.batch(), dys);
-            Conv.backwardInput(one, dys, weightOf(g, weight, i), dxs);
-            move(false, dx, g.inC(), i * one.inC(), one.inC(), inPlane, g.batch(), dxs);
-        }
+        overGroups(g, (from, to) -> {
+            MemorySegment dys = scratch(1, one.outputSize()), dxs = scratch(2, one.inputSize());
+            for (int i = from; i < to; i++) {
+                move(true, dy, g.outC(), i * one.outC(), one.outC(), outPlane, g.batch(), dys);
+                Conv.backwardInput(one, dys, weightOf(g, weight, i), dxs);
+                move(false, dx, g.inC(), i * one.inC(), one.inC(), inPlane, g.batch(), dxs);
+            }
+        });
     }
 
     static void backwardWeight(Conv.Geometry g, MemorySegment x, MemorySegment dy, MemorySegment dWeight, MemorySegment dBias) {
         Conv.Geometry one = g.group();
         long inPlane = (long) g.h() * g.w(), outPlane = (long) g.outH() * g.outW();
-        MemorySegment xs = scratch(0, one.inputSize()), dys = scratch(1, one.outputSize());
-        for (int i = 0; i < g.groups(); i++) {
-            move(true, x, g.inC(), i * one.inC(), one.inC(), inPlane, g.batch(), xs);
-            move(true, dy, g.outC(), i * one.outC(), one.outC(), outPlane, g.batch(), dys);
-            MemorySegment db = dBias == null ? null : dBias.asSlice((long) i * one.outC() * Float.BYTES, (long) one.outC() * Float.BYTES);
-            Conv.backwardWeight(one, xs, dys, weightOf(g, dWeight, i), db);
-        }
+        overGroups(g, (from, to) -> {
+            MemorySegment xs = scratch(0, one.inputSize()), dys = scratch(1, one.outputSize());
+            for (int i = from; i < to; i++) {
+                move(true, x, g.inC(), i * one.inC(), one.inC(), inPlane, g.batch(), xs);
+                move(true, dy, g.outC(), i * one.outC(), one.outC(), outPlane, g.batch(), dys);
+                MemorySegment db = dBias == null ? null : dBias.asSlice((long) i * one.outC() * Float.BYTES, (long) one.outC() * Float.BYTES);
+                Conv.backwardWeight(one, xs, dys, weightOf(g, dWeight, i), db);
+            }
+        });
     }
 }

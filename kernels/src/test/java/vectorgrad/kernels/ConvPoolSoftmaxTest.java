@@ -169,6 +169,35 @@ class ConvPoolSoftmaxTest {
         }
     }
 
+    /** Grouped convolutions, bit for bit on 1, 2 and 3 threads: small groups side by side on the pool, large ones in turn. */
+    @Test
+    void groupedConvolutionDoesNotDependOnThreadCount() {
+        Conv.Geometry[] cases = {new Conv.Geometry(3, 8, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 8), // depthwise x2: on the pool
+                new Conv.Geometry(5, 6, 9, 11, 6, 3, 3, 2, 2, 1, 1, 1, 1, 3),
+                new Conv.Geometry(16, 16, 20, 20, 16, 3, 3, 1, 1, 1, 1, 1, 1, 2)}; // 7 MFLOP a group: in turn
+        for (Conv.Geometry g : cases) {
+            float[] x = Mem.random(rnd, (int) g.inputSize(), -1, 1), wt = Mem.random(rnd, (int) g.weightSize(), -1, 1);
+            float[] dy = Mem.random(rnd, (int) g.outputSize(), -1, 1), bias = Mem.random(rnd, g.outC(), -1, 1);
+            int saved = Parallel.getNumThreads();
+            float[][][] r = new float[3][][];
+            try {
+                for (int t = 1; t <= 3; t++) {
+                    Parallel.setNumThreads(t);
+                    MemorySegment out = Mem.zeros((int) g.outputSize()), dx = Mem.zeros((int) g.inputSize()), dw = Mem.zeros((int) g.weightSize());
+                    MemorySegment db = Mem.zeros(g.outC());
+                    Conv.forward(g, Mem.of(x), Mem.of(wt), Mem.of(bias), out);
+                    Conv.backwardInput(g, Mem.of(dy), Mem.of(wt), dx);
+                    Conv.backwardWeight(g, Mem.of(x), Mem.of(dy), dw, db);
+                    r[t - 1] = new float[][] {Mem.read(out, (int) g.outputSize()), Mem.read(dx, (int) g.inputSize()),
+                            Mem.read(dw, (int) g.weightSize()), Mem.read(db, g.outC())};
+                }
+            } finally {
+                Parallel.setNumThreads(saved);
+            }
+            for (int t = 1; t < 3; t++) for (int i = 0; i < 4; i++) assertArrayEquals(r[0][i], r[t][i], 0f, g + ", " + (t + 1) + " threads, pass " + i);
+        }
+    }
+
     @Test
     void maxPoolMatchesTheDefinitionAndRoutesGradients() {
         for (int t = 0; t < 40; t++) {
