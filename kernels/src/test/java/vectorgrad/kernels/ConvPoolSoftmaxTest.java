@@ -147,25 +147,7 @@ class ConvPoolSoftmaxTest {
             Conv.Geometry g = batch > 100 ? new Conv.Geometry(batch - 100, 1, 20, 21, 5, 3, 3, 1, 1, 0, 0, 1, 1)
                     : batch > 0 ? new Conv.Geometry(batch, 3, 10, 10, 4, 3, 3, 1, 1, 1, 1, 1, 1)
                     : new Conv.Geometry(-batch, 4, 11, 10, 8, 3, 3, 1, 1, 1, 1, 1, 1);
-            float[] x = Mem.random(rnd, (int) g.inputSize(), -1, 1), wt = Mem.random(rnd, (int) g.weightSize(), -1, 1);
-            float[] dy = Mem.random(rnd, (int) g.outputSize(), -1, 1), bias = Mem.random(rnd, g.outC(), -1, 1);
-            int saved = Parallel.getNumThreads();
-            float[][][] r = new float[3][][];
-            try {
-                for (int t = 1; t <= 3; t++) {
-                    Parallel.setNumThreads(t);
-                    MemorySegment out = Mem.zeros((int) g.outputSize()), dx = Mem.zeros((int) g.inputSize()), dw = Mem.zeros((int) g.weightSize());
-                    MemorySegment db = Mem.zeros(g.outC());
-                    Conv.forward(g, Mem.of(x), Mem.of(wt), Mem.of(bias), out);
-                    Conv.backwardInput(g, Mem.of(dy), Mem.of(wt), dx);
-                    Conv.backwardWeight(g, Mem.of(x), Mem.of(dy), dw, db);
-                    r[t - 1] = new float[][] {Mem.read(out, (int) g.outputSize()), Mem.read(dx, (int) g.inputSize()),
-                            Mem.read(dw, (int) g.weightSize()), Mem.read(db, g.outC())};
-                }
-            } finally {
-                Parallel.setNumThreads(saved);
-            }
-            for (int t = 1; t < 3; t++) for (int i = 0; i < 4; i++) assertArrayEquals(r[0][i], r[t][i], 0f, "batch " + batch + ", " + (t + 1) + " threads, pass " + i);
+            sameOnOneTwoThreeThreads(g, "batch " + batch);
         }
     }
 
@@ -176,26 +158,31 @@ class ConvPoolSoftmaxTest {
                 new Conv.Geometry(5, 6, 9, 11, 6, 3, 3, 2, 2, 1, 1, 1, 1, 3),
                 new Conv.Geometry(16, 16, 20, 20, 16, 3, 3, 1, 1, 1, 1, 1, 1, 2)}; // 7 MFLOP a group: in turn
         for (Conv.Geometry g : cases) {
-            float[] x = Mem.random(rnd, (int) g.inputSize(), -1, 1), wt = Mem.random(rnd, (int) g.weightSize(), -1, 1);
-            float[] dy = Mem.random(rnd, (int) g.outputSize(), -1, 1), bias = Mem.random(rnd, g.outC(), -1, 1);
-            int saved = Parallel.getNumThreads();
-            float[][][] r = new float[3][][];
-            try {
-                for (int t = 1; t <= 3; t++) {
-                    Parallel.setNumThreads(t);
-                    MemorySegment out = Mem.zeros((int) g.outputSize()), dx = Mem.zeros((int) g.inputSize()), dw = Mem.zeros((int) g.weightSize());
-                    MemorySegment db = Mem.zeros(g.outC());
-                    Conv.forward(g, Mem.of(x), Mem.of(wt), Mem.of(bias), out);
-                    Conv.backwardInput(g, Mem.of(dy), Mem.of(wt), dx);
-                    Conv.backwardWeight(g, Mem.of(x), Mem.of(dy), dw, db);
-                    r[t - 1] = new float[][] {Mem.read(out, (int) g.outputSize()), Mem.read(dx, (int) g.inputSize()),
-                            Mem.read(dw, (int) g.weightSize()), Mem.read(db, g.outC())};
-                }
-            } finally {
-                Parallel.setNumThreads(saved);
-            }
-            for (int t = 1; t < 3; t++) for (int i = 0; i < 4; i++) assertArrayEquals(r[0][i], r[t][i], 0f, g + ", " + (t + 1) + " threads, pass " + i);
+            sameOnOneTwoThreeThreads(g, g.toString());
         }
+    }
+
+    /** All three passes (and the bias gradient) on 1, 2 and 3 threads give the same bits. */
+    private void sameOnOneTwoThreeThreads(Conv.Geometry g, String what) {
+        float[] x = Mem.random(rnd, (int) g.inputSize(), -1, 1), wt = Mem.random(rnd, (int) g.weightSize(), -1, 1);
+        float[] dy = Mem.random(rnd, (int) g.outputSize(), -1, 1), bias = Mem.random(rnd, g.outC(), -1, 1);
+        int saved = Parallel.getNumThreads();
+        float[][][] r = new float[3][][];
+        try {
+            for (int t = 1; t <= 3; t++) {
+                Parallel.setNumThreads(t);
+                MemorySegment out = Mem.zeros((int) g.outputSize()), dx = Mem.zeros((int) g.inputSize()), dw = Mem.zeros((int) g.weightSize());
+                MemorySegment db = Mem.zeros(g.outC());
+                Conv.forward(g, Mem.of(x), Mem.of(wt), Mem.of(bias), out);
+                Conv.backwardInput(g, Mem.of(dy), Mem.of(wt), dx);
+                Conv.backwardWeight(g, Mem.of(x), Mem.of(dy), dw, db);
+                r[t - 1] = new float[][] {Mem.read(out, (int) g.outputSize()), Mem.read(dx, (int) g.inputSize()),
+                        Mem.read(dw, (int) g.weightSize()), Mem.read(db, g.outC())};
+            }
+        } finally {
+            Parallel.setNumThreads(saved);
+        }
+        for (int t = 1; t < 3; t++) for (int i = 0; i < 4; i++) assertArrayEquals(r[0][i], r[t][i], 0f, what + ", " + (t + 1) + " threads, pass " + i);
     }
 
     @Test
