@@ -10,7 +10,7 @@ import java.lang.foreign.ValueLayout;
  * contiguous scratch, the group runs through {@link Conv} with all its paths (direct, implicit GEMM,
  * im2col), and the result is scattered back. Groups big enough for the pool on their own (Conv.run: 4
  * MFLOP) run one after another, each parallel over the batch; smaller ones (a depthwise convolution's)
- * run side by side on the pool, a group to a thread. Either way each group is computed by the same
+ * run side by side on the pool, a group to a thread, when all of them together are worth it. Either way each group is computed by the same
  * operations whatever the thread count (a convolution called on a pool thread runs inline). The weight, bias and
  * their gradients need no copy: a group's rows are contiguous in {@code [outC, inC/groups, kh, kw]}.
  * The gathers move each activation once more per pass, small beside the convolution's multiply-adds.
@@ -44,11 +44,14 @@ final class Grouped {
         }
     }
 
-    /** Runs {@code body} over the groups: on the pool when each group is too small to use it itself. */
+    /**
+     * Runs {@code body} over the groups: on the pool when each group is too small to use it itself but
+     * the whole pass is not (Conv.run's 4 MFLOP: below it, waking a second thread costs more than it brings).
+     */
     private static void overGroups(Conv.Geometry g, Parallel.RangeBody body) {
         Conv.Geometry one = g.group();
         long flops = 2L * one.batch() * one.outC() * one.patch() * one.positions();
-        if (flops < (1L << 22)) Parallel.forRange(g.groups(), 1, body);
+        if (flops < (1L << 22) && flops * g.groups() >= (1L << 22)) Parallel.forRange(g.groups(), 1, body);
         else body.run(0, g.groups());
     }
 

@@ -546,8 +546,9 @@ final class VectorGemm {
         for (int r = 0; r < mr; r++) {
             for (int j = 0; j < nr; j++) {
                 long at = cOff + (long) r * ldc + j;
-                float v = alpha * scratch.getAtIndex(FL, (long) r * NR + j);
-                c.setAtIndex(FL, at, store ? v : c.getAtIndex(FL, at) + v);
+                float v = scratch.getAtIndex(FL, (long) r * NR + j);
+                // C + alpha·v in one rounding, as the other kernels' epilogues
+                c.setAtIndex(FL, at, store ? alpha * v : Math.fma(alpha, v, c.getAtIndex(FL, at)));
             }
         }
     }

@@ -151,11 +151,15 @@ class ConvPoolSoftmaxTest {
         }
     }
 
-    /** Grouped convolutions, bit for bit on 1, 2 and 3 threads: small groups side by side on the pool, large ones in turn. */
+    /**
+     * Grouped convolutions, bit for bit on 1, 2 and 3 threads: small groups side by side on the pool
+     * (depthwise through DirectConv, 36-tap groups through ConvGemm), large ones in turn, tiny passes inline.
+     */
     @Test
     void groupedConvolutionDoesNotDependOnThreadCount() {
-        Conv.Geometry[] cases = {new Conv.Geometry(3, 8, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 8), // depthwise x2: on the pool
-                new Conv.Geometry(5, 6, 9, 11, 6, 3, 3, 2, 2, 1, 1, 1, 1, 3),
+        Conv.Geometry[] cases = {new Conv.Geometry(8, 64, 32, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 64), // depthwise: on the pool
+                new Conv.Geometry(8, 16, 24, 24, 16, 3, 3, 1, 1, 1, 1, 1, 1, 4), // 1.3 MFLOP groups of 36 taps: on the pool
+                new Conv.Geometry(5, 6, 9, 11, 6, 3, 3, 2, 2, 1, 1, 1, 1, 3), // tiny: inline
                 new Conv.Geometry(16, 16, 20, 20, 16, 3, 3, 1, 1, 1, 1, 1, 1, 2)}; // 7 MFLOP a group: in turn
         for (Conv.Geometry g : cases) {
             sameOnOneTwoThreeThreads(g, g.toString());
