@@ -73,11 +73,11 @@ final class ConvGemm {
             return wide;
         }
 
-        MemorySegment dwT = Arena.ofAuto().allocate(64, 64);
+        MemorySegment sums = Arena.ofAuto().allocate(64, 64);
 
-        MemorySegment dwT(long n) {
-            if (dwT.byteSize() < n * Float.BYTES) dwT = Arena.ofAuto().allocate(n * Float.BYTES, 64);
-            return dwT;
+        MemorySegment sums(long n) {
+            if (sums.byteSize() < n * Float.BYTES) sums = Arena.ofAuto().allocate(n * Float.BYTES, 64);
+            return sums;
         }
 
         MemorySegment paddedGrad(long n) {
@@ -351,7 +351,7 @@ final class ConvGemm {
         Scratch sc = SCRATCH.get();
         int kh = g.kh(), m = o1 - o0, mRows = roundUp(m), pairs = (c1 - c0) * kh, panels = (pairs + 15) / 16;
         int k = sh.nw(), blocks = (k + KC - 1) / KC, pos = g.positions(), ldc = g.patch(), ldw = panels * NR;
-        MemorySegment sums = sc.dwT((long) mRows * ldw);
+        MemorySegment sums = sc.sums((long) mRows * ldw);
         Elementwise.fill(sums, 0, (long) mRows * ldw, 0f);
         for (int b = b0; b < b1; b++) {
             float[] img = padded(sh, x, (long) b * g.inC() * g.h() * g.w(), c0, c1, sc);

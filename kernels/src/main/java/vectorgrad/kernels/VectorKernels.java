@@ -240,8 +240,9 @@ final class VectorKernels {
     /**
      * {@code Σ_b Σ_i in[off + b·stride + i]} over {@code count} runs of {@code n} floats (a convolution's
      * bias gradient: one channel's planes over the batch). Four accumulators, so the adds are not one
-     * dependent chain (one add per 3 cycles made conv1's bias gradient ~90 µs at batch 64), and each
-     * run's tail is a masked load into the same accumulators.
+     * dependent chain, and each run's tail is a masked load into the same accumulators. (A JMH A/B of
+     * conv1's forward+backward at batch 64 on two threads showed no difference from the one-chain sum
+     * per plane it replaced: 311-329 vs 313-314 µs.)
      */
     static float sumRuns(MemorySegment in, long off, long stride, int count, int n) {
         FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
