@@ -149,6 +149,7 @@ public final class Conv {
         // work units: (image, band of output rows); see parts()
         int parts = parts(g.batch(), g.outH());
         ConvGemm.Shape implicit = ConvGemm.applies(g) ? ConvGemm.shape(g) : null;
+        float[] lanes = ConvLanes.applies(g) ? ConvLanes.packedWeight(g, weight) : null;
         float[] direct = DirectConv.applies(g) ? heapCopy(weight, g.weightSize()) : null;
         float[] directBias = (direct != null || implicit != null) && bias != null ? heapCopy(bias, g.outC()) : null;
         run(g, g.batch() * parts, (from, to) -> {
@@ -160,6 +161,10 @@ public final class Conv {
                 long xo = (long) b * g.inC() * g.h() * g.w(), oo = (long) b * g.outC() * pos + p0;
                 if (direct != null) {
                     DirectConv.forward(g, x, xo, direct, directBias, out, (long) b * g.outC() * pos, oy0, oy1);
+                    continue;
+                }
+                if (lanes != null) {
+                    ConvLanes.forward(implicit, x, xo, lanes, directBias, out, (long) b * g.outC() * pos, oy0, oy1);
                     continue;
                 }
                 if (implicit != null) {
@@ -214,6 +219,21 @@ public final class Conv {
             return;
         }
         int patch = g.patch(), pos = g.positions(), kk = g.kh() * g.kw();
+        if (ConvLanes.appliesToInput(g)) {
+            // work units: (image, band of the padded input's rows)
+            int bands = parts(g.batch(), g.h() + 2 * g.padH());
+            ConvLanes.InputShape is = ConvLanes.inputShape(g);
+            float[] wf = ConvLanes.inputWeight(g, weight);
+            int hp = is.hp();
+            run(g, g.batch() * bands, (from, to) -> {
+                for (int u = from; u < to; u++) {
+                    int b = u / bands, part = u % bands;
+                    ConvLanes.backwardInput(is, dy, (long) b * g.outC() * pos, wf, dx, (long) b * g.inC() * g.h() * g.w(),
+                            (int) ((long) hp * part / bands), (int) ((long) hp * (part + 1) / bands));
+                }
+            });
+            return;
+        }
         // work units: (image, group of input channels), whose rows of dcol and planes of dx are their own
         int parts = parts(g.batch(), g.inC());
         ConvGemm.Shape implicit = ConvGemm.applies(g) ? ConvGemm.shape(g) : null;
@@ -262,7 +282,7 @@ public final class Conv {
         boolean byInput = g.inC() > 1;
         int parts = parts(chunks, byInput ? g.inC() : g.outC());
         ConvGemm.Shape implicit = ConvGemm.applies(g) ? ConvGemm.shape(g) : null;
-        boolean direct = DirectConv.applies(g) && !byInput;
+        boolean direct = DirectConv.applies(g) && !byInput, lanes = byInput && ConvLanes.applies(g);
         run(g, chunks * parts, (from, to) -> {
             Scratch sc = SCRATCH.get();
             for (int u = from; u < to; u++) {
@@ -275,6 +295,10 @@ public final class Conv {
                 int b0 = (int) ((long) g.batch() * chunk / chunks), b1 = (int) ((long) g.batch() * (chunk + 1) / chunks);
                 if (direct) {
                     DirectConv.backwardWeight(g, x, dy, b0, b1, o0, o1, acc, accOff);
+                    continue;
+                }
+                if (lanes) {
+                    ConvLanes.backwardWeight(implicit, x, dy, b0, b1, c0, c1, acc, accOff);
                     continue;
                 }
                 if (implicit != null) {

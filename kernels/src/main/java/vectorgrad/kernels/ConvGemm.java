@@ -112,6 +112,14 @@ final class ConvGemm {
         return Math.min(m, Math.max(MR, A_BLOCK / kc / MR * MR));
     }
 
+    /**
+     * Channels [c0, c1) of image {@code xOff}, zero-padded, in this thread's scratch image (valid until the
+     * next call on this thread; at least 64 floats of slack past its end, for reads that run over).
+     */
+    static float[] paddedImage(Shape sh, MemorySegment x, long xOff, int c0, int c1) {
+        return padded(sh, x, xOff, c0, c1, SCRATCH.get());
+    }
+
     /** Channels [c0, c1) of image {@code xOff}, zero-padded, into the scratch image. */
     private static float[] padded(Shape sh, MemorySegment x, long xOff, int c0, int c1, Scratch sc) {
         Conv.Geometry g = sh.g();

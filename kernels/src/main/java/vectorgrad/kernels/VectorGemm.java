@@ -270,7 +270,7 @@ final class VectorGemm {
     }
 
     /** As above, from a heap array: rows starting at rowOff[j0..] (of which {@code rows} exist), column p0, to bp[dst + q*ld + j]. */
-    private static void transpose16(float[] b, int[] rowOff, int j0, int rows, int p0, float[] bp, int dst, int ld) {
+    static void transpose16(float[] b, int[] rowOff, int j0, int rows, int p0, float[] bp, int dst, int ld) {
         FloatVector v0 = 0 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 0] + p0) : FloatVector.zero(S);
         FloatVector v1 = 1 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 1] + p0) : FloatVector.zero(S);
         FloatVector v2 = 2 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 2] + p0) : FloatVector.zero(S);

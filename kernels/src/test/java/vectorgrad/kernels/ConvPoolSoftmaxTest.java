@@ -63,6 +63,24 @@ class ConvPoolSoftmaxTest {
     }
 
     /**
+     * Channels in vector lanes (ConvLanes, with 512-bit vectors): forward and weight gradient for output
+     * channels in blocks of 64, input gradient for input channels in blocks of 32. Rows that leave a
+     * short last tile (11 = 6 + 5 wide, 12-wide dy tiles over 7 or 19 columns), images narrower than a
+     * 16-wide transpose and wider, padding (also more than the kernel reaches: bands of the input
+     * gradient holding padding only), dilation in either direction, kh != kw, two blocks of channels,
+     * one path without the other, batches cut into bands.
+     */
+    @Test
+    void lanesConvolutionMatchesTheDefinition() {
+        checkAgainstDefinition(new Conv.Geometry(3, 32, 9, 11, 64, 3, 3, 1, 1, 1, 1, 1, 1));
+        checkAgainstDefinition(new Conv.Geometry(1, 32, 20, 19, 128, 3, 2, 1, 1, 2, 1, 1, 2));
+        checkAgainstDefinition(new Conv.Geometry(2, 64, 7, 30, 64, 2, 3, 1, 1, 0, 0, 2, 1));
+        checkAgainstDefinition(new Conv.Geometry(9, 32, 5, 5, 64, 3, 3, 1, 1, 3, 3, 1, 1));
+        checkAgainstDefinition(new Conv.Geometry(2, 5, 8, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1)); // forward and dW only
+        checkAgainstDefinition(new Conv.Geometry(2, 32, 6, 17, 7, 3, 3, 1, 1, 0, 0, 1, 1)); // dx only
+    }
+
+    /**
      * One-channel 3x3, stride 1: the direct kernel (DirectConv). Output widths that are whole vectors
      * (16, 32) and not (an overlapping or masked last block), odd output channel counts (a lone
      * channel), padding, batches cut into bands.
@@ -142,6 +160,7 @@ class ConvPoolSoftmaxTest {
     /** All three passes, bit for bit on 1, 2 and 3 threads — also for small batches, cut into finer work units. */
     @Test
     void convolutionResultDoesNotDependOnThreadCount() {
+        for (int batch : new int[] {5, 2, 1}) sameOnOneTwoThreeThreads(new Conv.Geometry(batch, 32, 10, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1), "lanes, batch " + batch);
         for (int batch : new int[] {9, 5, 2, 1, -9, -5, -2, 109, 105, 101}) {
             // negative: the same batch through the implicit GEMM (36 taps); past 100: the direct kernel
             Conv.Geometry g = batch > 100 ? new Conv.Geometry(batch - 100, 1, 20, 21, 5, 3, 3, 1, 1, 0, 0, 1, 1)

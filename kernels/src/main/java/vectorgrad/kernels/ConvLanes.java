@@ -1,0 +1,270 @@
+package vectorgrad.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * Stride-1 convolutions with the output channels in vector lanes, for 512-bit vectors and output
+ * channels in blocks of 64 (the MNIST model's conv2). A micro-tile is six rows by 64 channels
+ * ({@link VectorConv}); its six values per step are broadcast straight from the padded image, so no
+ * panel of the image is ever packed.
+ * <ul>
+ *   <li>forward: a tile is six neighbouring positions of one output row, summed over the taps against
+ *       Wᵀ ({@code [tap][64]}, repacked once per call); tiles fill a positions x channels scratch that is
+ *       transposed into the output's planes. {@link ConvGemm#forward} packs B panels from the image for
+ *       each tile column, 1.2-1.5 ms of its 7.3 ms (conv2, batch 64, one thread).
+ *   <li>weight gradient: a tile is six taps, summed over an image's output positions against dyᵀ
+ *       ({@code [position][64]}, transposed once per image); dWᵀ is transposed into dW once per unit.
+ * </ul>
+ * Each call computes one work unit of {@link Conv} on the calling thread; the unit's cut, and so every
+ * result, does not depend on the thread count.
+ */
+final class ConvLanes {
+    private ConvLanes() {}
+
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    /** Output channels of a tile (four 16-float vectors) and rows of a tile. */
+    private static final int BLOCK = 64, ROWS = 6, T = 16, HALF = 32, INPUT_ROWS = 12;
+    private static final float[] ZEROS = new float[BLOCK];
+
+    /** Where ConvGemm applies, with 16-float vectors and whole blocks of 64 output channels. */
+    static boolean applies(Conv.Geometry g) {
+        return ConvGemm.applies(g) && Simd.floatLanes() == T && g.outC() % BLOCK == 0;
+    }
+
+    /** Where the input gradient runs here: ConvGemm's conditions, 16-float vectors, whole blocks of 32 input channels. */
+    static boolean appliesToInput(Conv.Geometry g) {
+        return ConvGemm.applies(g) && Simd.floatLanes() == T && g.inC() % HALF == 0;
+    }
+
+    private static final class Scratch {
+        float[] src = new float[0], tile = new float[0], planes = new float[0], sums = new float[0], dyT = new float[0], raw = new float[0];
+        final int[] rowOff = new int[T], off = new int[ROWS];
+
+        static float[] grow(float[] a, int n) {
+            return a.length < n ? new float[n] : a;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    private static final ThreadLocal<float[][]> PACKED = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+    private static final ThreadLocal<float[][]> INPUT_WEIGHT = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+
+    /**
+     * Wᵀ in blocks of 64 output channels, {@code wt[(blk·patch + t)·64 + o] = W[blk·64 + o][t]}, made by the
+     * calling thread once per call (the work units only read it) and kept for the next call.
+     */
+    static float[] packedWeight(Conv.Geometry g, MemorySegment weight) {
+        int patch = g.patch(), outC = g.outC(), full = patch - patch % T;
+        float[][] holder = PACKED.get();
+        if (holder[0].length < patch * outC) holder[0] = new float[patch * outC];
+        float[] wt = holder[0];
+        Scratch sc = SCRATCH.get();
+        float[] w = sc.raw = Scratch.grow(sc.raw, patch * outC);
+        MemorySegment.copy(weight, F, 0, w, 0, patch * outC);
+        for (int o0 = 0; o0 < outC; o0 += T) {
+            int blk = o0 / BLOCK, dst = blk * patch * BLOCK + o0 % BLOCK;
+            for (int u = 0; u < T; u++) sc.rowOff[u] = (o0 + u) * patch;
+            for (int t0 = 0; t0 < full; t0 += T) VectorGemm.transpose16(w, sc.rowOff, 0, T, t0, wt, dst + t0 * BLOCK, BLOCK);
+            for (int t = full; t < patch; t++) for (int u = 0; u < T; u++) wt[dst + t * BLOCK + u] = w[sc.rowOff[u] + t];
+        }
+        return wt;
+    }
+
+    /**
+     * Output rows [oy0, oy1) of the image at {@code xOff}: {@code out} is at the image's first output
+     * value; {@code bias} (a heap copy) may be null; {@code wt} from {@link #packedWeight}.
+     */
+    static void forward(ConvGemm.Shape sh, MemorySegment x, long xOff, float[] wt, float[] bias, MemorySegment out, long outOff,
+                        int oy0, int oy1) {
+        Conv.Geometry g = sh.g();
+        float[] img = ConvGemm.paddedImage(sh, x, xOff, 0, g.inC());
+        Scratch sc = SCRATCH.get();
+        int ow = sh.ow(), wp = sh.wp(), cols = (oy1 - oy0) * ow, patch = g.patch(), pos = g.positions();
+        // room for a last tile's spill: see below
+        float[] tile = sc.tile = Scratch.grow(sc.tile, (cols + ROWS) * BLOCK);
+        int[] tapOff = sh.tapOff();
+        for (int blk = 0; blk < g.outC() / BLOCK; blk++) {
+            float[] init = bias != null ? bias : ZEROS;
+            int iOff = bias != null ? blk * BLOCK : 0;
+            for (int oy = oy0; oy < oy1; oy++) {
+                // a row's last tile may be narrower than six: its extra rows read on along the padded
+                // image (there is slack past its end) and land on the next row's first positions, written after
+                for (int ox = 0; ox < ow; ox += ROWS) {
+                    VectorConv.forwardTile(patch, img, oy * wp + ox, tapOff, wt, blk * patch * BLOCK, init, iOff, 0,
+                            tile, ((oy - oy0) * ow + ox) * BLOCK);
+                }
+            }
+            toPlanes(tile, cols, sc, out, outOff + (long) blk * BLOCK * pos + (long) oy0 * ow, pos);
+        }
+    }
+
+    /** {@code out[o·ld + q] = tile[q·64 + o]}: a positions x 64 tile to 64 output planes {@code ld} apart. */
+    private static void toPlanes(float[] tile, int cols, Scratch sc, MemorySegment out, long outOff, int ld) {
+        float[] planes = sc.planes = Scratch.grow(sc.planes, BLOCK * cols);
+        int full = cols - cols % T;
+        for (int q0 = 0; q0 < full; q0 += T) {
+            for (int u = 0; u < T; u++) sc.rowOff[u] = (q0 + u) * BLOCK;
+            for (int o0 = 0; o0 < BLOCK; o0 += T) VectorGemm.transpose16(tile, sc.rowOff, 0, T, o0, planes, o0 * cols + q0, cols);
+        }
+        for (int q = full; q < cols; q++) for (int o = 0; o < BLOCK; o++) planes[o * cols + q] = tile[q * BLOCK + o];
+        for (int o = 0; o < BLOCK; o++) MemorySegment.copy(planes, o * cols, out, F, (outOff + (long) o * ld) * Float.BYTES, cols);
+    }
+
+    /**
+     * {@code acc[o][t] = Σ_b Σ_q dy_b[o][q] · col_b[t][q]} for images [b0, b1), every output channel and the
+     * taps of input channels [c0, c1) (overwritten). {@code acc} is at the unit's first element, rows
+     * {@code patch} apart.
+     */
+    static void backwardWeight(ConvGemm.Shape sh, MemorySegment x, MemorySegment dy, int b0, int b1, int c0, int c1,
+                               MemorySegment acc, long accOff) {
+        Conv.Geometry g = sh.g();
+        Scratch sc = SCRATCH.get();
+        int taps = (c1 - c0) * g.kh() * g.kw(), rows = (taps + ROWS - 1) / ROWS * ROWS, blocks = g.outC() / BLOCK;
+        int pos = g.positions(), oh = sh.oh(), ow = sh.ow(), wp = sh.wp();
+        float[] sums = sc.sums = Scratch.grow(sc.sums, blocks * rows * BLOCK);
+        float[] dyT = sc.dyT = Scratch.grow(sc.dyT, blocks * pos * BLOCK);
+        int[] tapOff = sh.tapOff(), off = sc.off;
+        for (int b = b0; b < b1; b++) {
+            float[] img = ConvGemm.paddedImage(sh, x, (long) b * g.inC() * g.h() * g.w(), c0, c1);
+            toPositions(dy, (long) b * g.outC() * pos, g.outC(), pos, sc);
+            for (int blk = 0; blk < blocks; blk++) {
+                for (int t0 = 0; t0 < taps; t0 += ROWS) {
+                    // the last tile's rows past the unit's taps read tap 0 again; their sums are not used
+                    for (int r = 0; r < ROWS; r++) off[r] = t0 + r < taps ? tapOff[t0 + r] : 0;
+                    int s = (blk * rows + t0) * BLOCK;
+                    VectorConv.weightTile(oh, ow, wp, img, off[0], off[1], off[2], off[3], off[4], off[5], dyT, blk * pos * BLOCK,
+                            b == b0 ? ZEROS : sums, b == b0 ? 0 : s, b == b0 ? 0 : BLOCK, sums, s);
+                }
+            }
+        }
+        // dWᵀ to dW, 16x16 blocks through the heap, a bulk copy per output channel
+        int full = taps - taps % T, patch = g.patch();
+        float[] planes = sc.planes = Scratch.grow(sc.planes, BLOCK * taps);
+        for (int blk = 0; blk < blocks; blk++) {
+            for (int t0 = 0; t0 < full; t0 += T) {
+                for (int u = 0; u < T; u++) sc.rowOff[u] = (blk * rows + t0 + u) * BLOCK;
+                for (int o0 = 0; o0 < BLOCK; o0 += T) VectorGemm.transpose16(sums, sc.rowOff, 0, T, o0, planes, o0 * taps + t0, taps);
+            }
+            for (int t = full; t < taps; t++) for (int o = 0; o < BLOCK; o++) planes[o * taps + t] = sums[(blk * rows + t) * BLOCK + o];
+            for (int o = 0; o < BLOCK; o++) {
+                MemorySegment.copy(planes, o * taps, acc, F, (accOff + (long) (blk * BLOCK + o) * patch) * Float.BYTES, taps);
+            }
+        }
+    }
+
+    /** {@code dyT[(blk·pos + q)·64 + o] = dy[blk·64 + o][q]}: one image's upstream gradient, positions x channels by blocks. */
+    private static void toPositions(MemorySegment dy, long dyOff, int outC, int pos, Scratch sc) {
+        float[] raw = sc.raw = Scratch.grow(sc.raw, outC * pos), dyT = sc.dyT;
+        MemorySegment.copy(dy, F, dyOff * Float.BYTES, raw, 0, outC * pos);
+        int full = pos - pos % T;
+        for (int o0 = 0; o0 < outC; o0 += T) {
+            int dst = (o0 / BLOCK) * pos * BLOCK + o0 % BLOCK;
+            for (int u = 0; u < T; u++) sc.rowOff[u] = (o0 + u) * pos;
+            for (int q0 = 0; q0 < full; q0 += T) VectorGemm.transpose16(raw, sc.rowOff, 0, T, q0, dyT, dst + q0 * BLOCK, BLOCK);
+            for (int q = full; q < pos; q++) for (int u = 0; u < T; u++) dyT[dst + q * BLOCK + u] = raw[sc.rowOff[u] + q];
+        }
+    }
+
+    /**
+     * The input gradient tap by tap: tap (i, j) carries dy's position (oy, ox) to the padded input's
+     * (oy + i·dh, ox + j·dw), so {@code dxp[c] at that shift += Σ_o W[o][c][i][j] · dy[o]}. A tile is
+     * twelve positions of one row of dy (rows widened with zeros to whole tiles, {@code wd}) by 32 input
+     * channels, summed over the output channels and added into a positions x channels scratch of the
+     * padded input, rows {@code wx} wide. Only products of real values are computed: as a forward pass over
+     * dy padded by the kernel's extent, a 26x26 gradient from 24x24 would multiply 17 % zeros.
+     */
+    record InputShape(Conv.Geometry g, int wd, int wx, int hp) {}
+
+    static InputShape inputShape(Conv.Geometry g) {
+        int wd = (g.outW() + INPUT_ROWS - 1) / INPUT_ROWS * INPUT_ROWS;
+        return new InputShape(g, wd, wd + (g.kw() - 1) * g.dilW(), g.h() + 2 * g.padH());
+    }
+
+    /**
+     * The weight in blocks of 32 input channels, {@code wt[((cb·kh·kw + t)·O + o)·32 + c] = W[o][cb·32 + c][t]}
+     * for tap t = i·kw + j; made by the calling thread once per call.
+     */
+    static float[] inputWeight(Conv.Geometry g, MemorySegment weight) {
+        int kk = g.kh() * g.kw(), inC = g.inC(), outC = g.outC(), n = inC * outC * kk;
+        float[][] holder = INPUT_WEIGHT.get();
+        if (holder[0].length < n) holder[0] = new float[n];
+        float[] wt = holder[0];
+        Scratch sc = SCRATCH.get();
+        float[] w = sc.raw = Scratch.grow(sc.raw, n);
+        MemorySegment.copy(weight, F, 0, w, 0, n);
+        for (int o = 0; o < outC; o++) {
+            for (int c = 0; c < inC; c++) {
+                int from = (o * inC + c) * kk, to = ((c / HALF * kk) * outC + o) * HALF + c % HALF;
+                for (int t = 0; t < kk; t++) wt[to + t * outC * HALF] = w[from + t];
+            }
+        }
+        return wt;
+    }
+
+    /**
+     * Rows [y0, y1) of image b's padded-input gradient, cropped into dx (overwritten there); {@code wt}
+     * from {@link #inputWeight}. {@code dyOff} and {@code dxOff} are at the image's first value. Each value
+     * sums its taps in the same order (i, then j) whatever the band, so results do not depend on the cut.
+     */
+    static void backwardInput(InputShape is, MemorySegment dy, long dyOff, float[] wt, MemorySegment dx, long dxOff, int y0, int y1) {
+        Conv.Geometry g = is.g();
+        int h = g.h(), w = g.w(), ya = Math.max(y0, g.padH()), yb = Math.min(y1, g.padH() + h), n = Math.max(0, yb - ya) * w;
+        if (n == 0) return;
+        Scratch sc = SCRATCH.get();
+        int oh = g.outH(), ow = g.outW(), outC = g.outC(), kh = g.kh(), kw = g.kw(), dh = g.dilH(), dw = g.dilW();
+        int wd = is.wd(), wx = is.wx(), plane = oh * wd, pos = oh * ow;
+        // dy with rows widened to wd, zeros past ow (those positions then add nothing)
+        float[] src = sc.src = Scratch.grow(sc.src, outC * plane);
+        float[] raw = sc.raw = Scratch.grow(sc.raw, outC * pos);
+        MemorySegment.copy(dy, F, dyOff * Float.BYTES, raw, 0, outC * pos);
+        if (wd == ow) {
+            System.arraycopy(raw, 0, src, 0, outC * pos);
+        } else {
+            for (int o = 0; o < outC; o++) {
+                for (int oy = 0; oy < oh; oy++) {
+                    int d = o * plane + oy * wd;
+                    System.arraycopy(raw, o * pos + oy * ow, src, d, ow);
+                    Arrays.fill(src, d + ow, d + wd, 0f);
+                }
+            }
+        }
+        int rows = y1 - y0;
+        float[] tile = sc.tile = Scratch.grow(sc.tile, rows * wx * HALF);
+        float[] planes = sc.planes = Scratch.grow(sc.planes, HALF * n);
+        for (int cb = 0; cb < g.inC() / HALF; cb++) {
+            Arrays.fill(tile, 0, rows * wx * HALF, 0f);
+            for (int i = 0; i < kh; i++) {
+                // the rows of dy that tap row i carries into the band
+                int from = Math.max(0, y0 - i * dh), to = Math.min(oh, y1 - i * dh);
+                for (int oy = from; oy < to; oy++) {
+                    int at = (oy + i * dh - y0) * wx;
+                    for (int x0 = 0; x0 < wd; x0 += INPUT_ROWS) {
+                        for (int j = 0; j < kw; j++) {
+                            VectorConv.inputTile(outC, src, oy * wd + x0, plane, wt, ((cb * kh + i) * kw + j) * outC * HALF,
+                                    tile, (at + x0 + j * dw) * HALF);
+                        }
+                    }
+                }
+            }
+            for (int y = ya; y < yb; y++) {
+                int row = (y - ya) * w, at = (y - y0) * wx + g.padW();
+                if (w < T) {
+                    for (int x = 0; x < w; x++) for (int c = 0; c < HALF; c++) planes[c * n + row + x] = tile[(at + x) * HALF + c];
+                    continue;
+                }
+                // 16 positions at a time, the last block overlapping the one before it
+                for (int x = 0; x < w; x += T) {
+                    int x0 = Math.min(x, w - T);
+                    for (int u = 0; u < T; u++) sc.rowOff[u] = (at + x0 + u) * HALF;
+                    for (int c0 = 0; c0 < HALF; c0 += T) VectorGemm.transpose16(tile, sc.rowOff, 0, T, c0, planes, c0 * n + row + x0, n);
+                }
+            }
+            long first = dxOff + (long) (ya - g.padH()) * w;
+            for (int c = 0; c < HALF; c++) {
+                MemorySegment.copy(planes, c * n, dx, F, (first + (long) (cb * HALF + c) * h * w) * Float.BYTES, n);
+            }
+        }
+    }
+}

@@ -1,0 +1,229 @@
+package vectorgrad.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The micro-kernels of {@link ConvLanes}: a tile of six rows by 64 output channels (four 512-bit
+ * vectors) in 24 accumulators, each step four vector loads of a channel-minor operand and six scalar
+ * broadcasts read straight from the padded image. Flat loops, all 24 accumulators named, so C2 keeps
+ * them in registers.
+ */
+final class VectorConv {
+    private VectorConv() {}
+
+    private static final VectorSpecies<Float> S = VectorKernels.S;
+    private static final int L = S.length();
+    /** Output channels of a tile. */
+    static final int BLOCK = 4 * L;
+
+    /**
+     * Forward: {@code out[cOff + r·64 + o] = init[iOff + r·ist + o] + Σ_{t<taps} img[tapOff[t] + q0 + r] · w[wOff + t·64 + o]}
+     * for r < 6: six neighbouring positions of one output row (q0 their first, in the padded image's
+     * numbering) by 64 output channels. {@code ist} 0 starts every row from the bias, 64 from a tile.
+     */
+    static void forwardTile(int taps, float[] img, int q0, int[] tapOff, float[] w, int wOff, float[] init, int iOff, int ist,
+                            float[] out, int cOff) {
+        FloatVector c00 = FloatVector.fromArray(S, init, iOff + 0 * ist), c01 = FloatVector.fromArray(S, init, iOff + 0 * ist + L);
+        FloatVector c02 = FloatVector.fromArray(S, init, iOff + 0 * ist + 2 * L), c03 = FloatVector.fromArray(S, init, iOff + 0 * ist + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(S, init, iOff + 1 * ist), c11 = FloatVector.fromArray(S, init, iOff + 1 * ist + L);
+        FloatVector c12 = FloatVector.fromArray(S, init, iOff + 1 * ist + 2 * L), c13 = FloatVector.fromArray(S, init, iOff + 1 * ist + 3 * L);
+        FloatVector c20 = FloatVector.fromArray(S, init, iOff + 2 * ist), c21 = FloatVector.fromArray(S, init, iOff + 2 * ist + L);
+        FloatVector c22 = FloatVector.fromArray(S, init, iOff + 2 * ist + 2 * L), c23 = FloatVector.fromArray(S, init, iOff + 2 * ist + 3 * L);
+        FloatVector c30 = FloatVector.fromArray(S, init, iOff + 3 * ist), c31 = FloatVector.fromArray(S, init, iOff + 3 * ist + L);
+        FloatVector c32 = FloatVector.fromArray(S, init, iOff + 3 * ist + 2 * L), c33 = FloatVector.fromArray(S, init, iOff + 3 * ist + 3 * L);
+        FloatVector c40 = FloatVector.fromArray(S, init, iOff + 4 * ist), c41 = FloatVector.fromArray(S, init, iOff + 4 * ist + L);
+        FloatVector c42 = FloatVector.fromArray(S, init, iOff + 4 * ist + 2 * L), c43 = FloatVector.fromArray(S, init, iOff + 4 * ist + 3 * L);
+        FloatVector c50 = FloatVector.fromArray(S, init, iOff + 5 * ist), c51 = FloatVector.fromArray(S, init, iOff + 5 * ist + L);
+        FloatVector c52 = FloatVector.fromArray(S, init, iOff + 5 * ist + 2 * L), c53 = FloatVector.fromArray(S, init, iOff + 5 * ist + 3 * L);
+        for (int t = 0; t < taps; t++) {
+            int a = tapOff[t] + q0, b = wOff + t * BLOCK;
+            FloatVector w0 = FloatVector.fromArray(S, w, b);
+            FloatVector w1 = FloatVector.fromArray(S, w, b + L);
+            FloatVector w2 = FloatVector.fromArray(S, w, b + 2 * L);
+            FloatVector w3 = FloatVector.fromArray(S, w, b + 3 * L);
+            FloatVector a0 = FloatVector.broadcast(S, img[a]);
+            c00 = a0.fma(w0, c00); c01 = a0.fma(w1, c01); c02 = a0.fma(w2, c02); c03 = a0.fma(w3, c03);
+            FloatVector a1 = FloatVector.broadcast(S, img[a + 1]);
+            c10 = a1.fma(w0, c10); c11 = a1.fma(w1, c11); c12 = a1.fma(w2, c12); c13 = a1.fma(w3, c13);
+            FloatVector a2 = FloatVector.broadcast(S, img[a + 2]);
+            c20 = a2.fma(w0, c20); c21 = a2.fma(w1, c21); c22 = a2.fma(w2, c22); c23 = a2.fma(w3, c23);
+            FloatVector a3 = FloatVector.broadcast(S, img[a + 3]);
+            c30 = a3.fma(w0, c30); c31 = a3.fma(w1, c31); c32 = a3.fma(w2, c32); c33 = a3.fma(w3, c33);
+            FloatVector a4 = FloatVector.broadcast(S, img[a + 4]);
+            c40 = a4.fma(w0, c40); c41 = a4.fma(w1, c41); c42 = a4.fma(w2, c42); c43 = a4.fma(w3, c43);
+            FloatVector a5 = FloatVector.broadcast(S, img[a + 5]);
+            c50 = a5.fma(w0, c50); c51 = a5.fma(w1, c51); c52 = a5.fma(w2, c52); c53 = a5.fma(w3, c53);
+        }
+        c00.intoArray(out, cOff + 0 * BLOCK); c01.intoArray(out, cOff + 0 * BLOCK + L);
+        c02.intoArray(out, cOff + 0 * BLOCK + 2 * L); c03.intoArray(out, cOff + 0 * BLOCK + 3 * L);
+        c10.intoArray(out, cOff + 1 * BLOCK); c11.intoArray(out, cOff + 1 * BLOCK + L);
+        c12.intoArray(out, cOff + 1 * BLOCK + 2 * L); c13.intoArray(out, cOff + 1 * BLOCK + 3 * L);
+        c20.intoArray(out, cOff + 2 * BLOCK); c21.intoArray(out, cOff + 2 * BLOCK + L);
+        c22.intoArray(out, cOff + 2 * BLOCK + 2 * L); c23.intoArray(out, cOff + 2 * BLOCK + 3 * L);
+        c30.intoArray(out, cOff + 3 * BLOCK); c31.intoArray(out, cOff + 3 * BLOCK + L);
+        c32.intoArray(out, cOff + 3 * BLOCK + 2 * L); c33.intoArray(out, cOff + 3 * BLOCK + 3 * L);
+        c40.intoArray(out, cOff + 4 * BLOCK); c41.intoArray(out, cOff + 4 * BLOCK + L);
+        c42.intoArray(out, cOff + 4 * BLOCK + 2 * L); c43.intoArray(out, cOff + 4 * BLOCK + 3 * L);
+        c50.intoArray(out, cOff + 5 * BLOCK); c51.intoArray(out, cOff + 5 * BLOCK + L);
+        c52.intoArray(out, cOff + 5 * BLOCK + 2 * L); c53.intoArray(out, cOff + 5 * BLOCK + 3 * L);
+    }
+
+    /**
+     * Weight gradient: {@code out[cOff + r·64 + o] = init[iOff + r·ist + o] + Σ_{oy<oh, ox<ow} img[off_r + oy·wp + ox] · w[wOff + (oy·ow + ox)·64 + o]}
+     * for r < 6: six taps (their offsets in the padded image) by 64 output channels, summed over the
+     * output positions of one image; {@code w} is the upstream gradient transposed to positions x channels.
+     */
+    static void weightTile(int oh, int ow, int wp, float[] img, int off0, int off1, int off2, int off3, int off4, int off5,
+                           float[] w, int wOff, float[] init, int iOff, int ist, float[] out, int cOff) {
+        FloatVector c00 = FloatVector.fromArray(S, init, iOff + 0 * ist), c01 = FloatVector.fromArray(S, init, iOff + 0 * ist + L);
+        FloatVector c02 = FloatVector.fromArray(S, init, iOff + 0 * ist + 2 * L), c03 = FloatVector.fromArray(S, init, iOff + 0 * ist + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(S, init, iOff + 1 * ist), c11 = FloatVector.fromArray(S, init, iOff + 1 * ist + L);
+        FloatVector c12 = FloatVector.fromArray(S, init, iOff + 1 * ist + 2 * L), c13 = FloatVector.fromArray(S, init, iOff + 1 * ist + 3 * L);
+        FloatVector c20 = FloatVector.fromArray(S, init, iOff + 2 * ist), c21 = FloatVector.fromArray(S, init, iOff + 2 * ist + L);
+        FloatVector c22 = FloatVector.fromArray(S, init, iOff + 2 * ist + 2 * L), c23 = FloatVector.fromArray(S, init, iOff + 2 * ist + 3 * L);
+        FloatVector c30 = FloatVector.fromArray(S, init, iOff + 3 * ist), c31 = FloatVector.fromArray(S, init, iOff + 3 * ist + L);
+        FloatVector c32 = FloatVector.fromArray(S, init, iOff + 3 * ist + 2 * L), c33 = FloatVector.fromArray(S, init, iOff + 3 * ist + 3 * L);
+        FloatVector c40 = FloatVector.fromArray(S, init, iOff + 4 * ist), c41 = FloatVector.fromArray(S, init, iOff + 4 * ist + L);
+        FloatVector c42 = FloatVector.fromArray(S, init, iOff + 4 * ist + 2 * L), c43 = FloatVector.fromArray(S, init, iOff + 4 * ist + 3 * L);
+        FloatVector c50 = FloatVector.fromArray(S, init, iOff + 5 * ist), c51 = FloatVector.fromArray(S, init, iOff + 5 * ist + L);
+        FloatVector c52 = FloatVector.fromArray(S, init, iOff + 5 * ist + 2 * L), c53 = FloatVector.fromArray(S, init, iOff + 5 * ist + 3 * L);
+        for (int oy = 0; oy < oh; oy++) {
+            int row = oy * wp, b0 = wOff + oy * ow * BLOCK;
+            for (int ox = 0; ox < ow; ox++) {
+                int q = row + ox, b = b0 + ox * BLOCK;
+                FloatVector w0 = FloatVector.fromArray(S, w, b);
+                FloatVector w1 = FloatVector.fromArray(S, w, b + L);
+                FloatVector w2 = FloatVector.fromArray(S, w, b + 2 * L);
+                FloatVector w3 = FloatVector.fromArray(S, w, b + 3 * L);
+                FloatVector a0 = FloatVector.broadcast(S, img[off0 + q]);
+                c00 = a0.fma(w0, c00); c01 = a0.fma(w1, c01); c02 = a0.fma(w2, c02); c03 = a0.fma(w3, c03);
+                FloatVector a1 = FloatVector.broadcast(S, img[off1 + q]);
+                c10 = a1.fma(w0, c10); c11 = a1.fma(w1, c11); c12 = a1.fma(w2, c12); c13 = a1.fma(w3, c13);
+                FloatVector a2 = FloatVector.broadcast(S, img[off2 + q]);
+                c20 = a2.fma(w0, c20); c21 = a2.fma(w1, c21); c22 = a2.fma(w2, c22); c23 = a2.fma(w3, c23);
+                FloatVector a3 = FloatVector.broadcast(S, img[off3 + q]);
+                c30 = a3.fma(w0, c30); c31 = a3.fma(w1, c31); c32 = a3.fma(w2, c32); c33 = a3.fma(w3, c33);
+                FloatVector a4 = FloatVector.broadcast(S, img[off4 + q]);
+                c40 = a4.fma(w0, c40); c41 = a4.fma(w1, c41); c42 = a4.fma(w2, c42); c43 = a4.fma(w3, c43);
+                FloatVector a5 = FloatVector.broadcast(S, img[off5 + q]);
+                c50 = a5.fma(w0, c50); c51 = a5.fma(w1, c51); c52 = a5.fma(w2, c52); c53 = a5.fma(w3, c53);
+            }
+        }
+        c00.intoArray(out, cOff + 0 * BLOCK); c01.intoArray(out, cOff + 0 * BLOCK + L);
+        c02.intoArray(out, cOff + 0 * BLOCK + 2 * L); c03.intoArray(out, cOff + 0 * BLOCK + 3 * L);
+        c10.intoArray(out, cOff + 1 * BLOCK); c11.intoArray(out, cOff + 1 * BLOCK + L);
+        c12.intoArray(out, cOff + 1 * BLOCK + 2 * L); c13.intoArray(out, cOff + 1 * BLOCK + 3 * L);
+        c20.intoArray(out, cOff + 2 * BLOCK); c21.intoArray(out, cOff + 2 * BLOCK + L);
+        c22.intoArray(out, cOff + 2 * BLOCK + 2 * L); c23.intoArray(out, cOff + 2 * BLOCK + 3 * L);
+        c30.intoArray(out, cOff + 3 * BLOCK); c31.intoArray(out, cOff + 3 * BLOCK + L);
+        c32.intoArray(out, cOff + 3 * BLOCK + 2 * L); c33.intoArray(out, cOff + 3 * BLOCK + 3 * L);
+        c40.intoArray(out, cOff + 4 * BLOCK); c41.intoArray(out, cOff + 4 * BLOCK + L);
+        c42.intoArray(out, cOff + 4 * BLOCK + 2 * L); c43.intoArray(out, cOff + 4 * BLOCK + 3 * L);
+        c50.intoArray(out, cOff + 5 * BLOCK); c51.intoArray(out, cOff + 5 * BLOCK + L);
+        c52.intoArray(out, cOff + 5 * BLOCK + 2 * L); c53.intoArray(out, cOff + 5 * BLOCK + 3 * L);
+    }
+
+    /** Input channels of an input-gradient tile (two vectors). */
+    static final int HALF = 2 * L;
+
+    /**
+     * Input gradient, one tap: {@code out[cOff + r·32 + c] += Σ_{o<k} src[o·plane + q0 + r] · w[wOff + o·32 + c]}
+     * for r < 12: twelve consecutive positions of the upstream gradient (planes {@code plane} apart) by
+     * 32 input channels, added where the tap carries them (ConvLanes.backwardInput). Twelve rows, as
+     * only two vectors of channels share each broadcast.
+     */
+    static void inputTile(int k, float[] src, int q0, int plane, float[] w, int wOff, float[] out, int cOff) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        FloatVector c80 = FloatVector.zero(S), c81 = FloatVector.zero(S);
+        FloatVector c90 = FloatVector.zero(S), c91 = FloatVector.zero(S);
+        FloatVector c100 = FloatVector.zero(S), c101 = FloatVector.zero(S);
+        FloatVector c110 = FloatVector.zero(S), c111 = FloatVector.zero(S);
+        for (int ch = 0; ch < k; ch++) {
+            int a = ch * plane + q0, b = wOff + ch * HALF;
+            FloatVector w0 = FloatVector.fromArray(S, w, b);
+            FloatVector w1 = FloatVector.fromArray(S, w, b + L);
+            FloatVector a0 = FloatVector.broadcast(S, src[a]);
+            c00 = a0.fma(w0, c00); c01 = a0.fma(w1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, src[a + 1]);
+            c10 = a1.fma(w0, c10); c11 = a1.fma(w1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, src[a + 2]);
+            c20 = a2.fma(w0, c20); c21 = a2.fma(w1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, src[a + 3]);
+            c30 = a3.fma(w0, c30); c31 = a3.fma(w1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, src[a + 4]);
+            c40 = a4.fma(w0, c40); c41 = a4.fma(w1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, src[a + 5]);
+            c50 = a5.fma(w0, c50); c51 = a5.fma(w1, c51);
+            FloatVector a6 = FloatVector.broadcast(S, src[a + 6]);
+            c60 = a6.fma(w0, c60); c61 = a6.fma(w1, c61);
+            FloatVector a7 = FloatVector.broadcast(S, src[a + 7]);
+            c70 = a7.fma(w0, c70); c71 = a7.fma(w1, c71);
+            FloatVector a8 = FloatVector.broadcast(S, src[a + 8]);
+            c80 = a8.fma(w0, c80); c81 = a8.fma(w1, c81);
+            FloatVector a9 = FloatVector.broadcast(S, src[a + 9]);
+            c90 = a9.fma(w0, c90); c91 = a9.fma(w1, c91);
+            FloatVector a10 = FloatVector.broadcast(S, src[a + 10]);
+            c100 = a10.fma(w0, c100); c101 = a10.fma(w1, c101);
+            FloatVector a11 = FloatVector.broadcast(S, src[a + 11]);
+            c110 = a11.fma(w0, c110); c111 = a11.fma(w1, c111);
+        }
+        // written inline: a vector passed to a call that C2 does not inline is boxed
+        int o;
+        o = cOff + 0 * HALF;
+        c00.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 0 * HALF + L;
+        c01.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 1 * HALF;
+        c10.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 1 * HALF + L;
+        c11.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 2 * HALF;
+        c20.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 2 * HALF + L;
+        c21.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 3 * HALF;
+        c30.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 3 * HALF + L;
+        c31.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 4 * HALF;
+        c40.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 4 * HALF + L;
+        c41.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 5 * HALF;
+        c50.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 5 * HALF + L;
+        c51.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 6 * HALF;
+        c60.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 6 * HALF + L;
+        c61.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 7 * HALF;
+        c70.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 7 * HALF + L;
+        c71.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 8 * HALF;
+        c80.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 8 * HALF + L;
+        c81.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 9 * HALF;
+        c90.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 9 * HALF + L;
+        c91.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 10 * HALF;
+        c100.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 10 * HALF + L;
+        c101.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 11 * HALF;
+        c110.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        o = cOff + 11 * HALF + L;
+        c111.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+    }
+}
