@@ -275,6 +275,34 @@ public final class Conv {
         long wsize = g.weightSize();
         // Fixed chunks (not one per thread) so the summation order is the same for any thread count.
         int chunks = Math.min(g.batch(), 8);
+        if (ConvLanes.applies(g)) {
+            // work units: (chunk of images, band of output rows), each summing into its own slot; the slots
+            // are added in unit order, on the pool by ranges of floats, and the sum made into dW once
+            int bands = parts(chunks, g.outH()), units = chunks * bands;
+            long slot = ConvLanes.sumsSize(g);
+            MemorySegment slots = partials(Math.max(1, units) * slot);
+            if (units == 0) Elementwise.fill(slots, 0, slot, 0f);
+            ConvGemm.Shape sh = ConvGemm.shape(g);
+            run(g, units, (from, to) -> {
+                for (int u = from; u < to; u++) {
+                    int chunk = u / bands, band = u % bands;
+                    int b0 = (int) ((long) g.batch() * chunk / chunks), b1 = (int) ((long) g.batch() * (chunk + 1) / chunks);
+                    int y0 = (int) ((long) g.outH() * band / bands), y1 = (int) ((long) g.outH() * (band + 1) / bands);
+                    ConvLanes.backwardWeight(sh, x, dy, b0, b1, y0, y1, slots, u * slot, dBias != null);
+                }
+            });
+            if (units > 1) {
+                int ranges = 8;
+                run(g, ranges, (from, to) -> {
+                    for (int r = from; r < to; r++) {
+                        long f0 = slot * r / ranges, f1 = slot * (r + 1) / ranges;
+                        for (int u = 1; u < units; u++) Elementwise.axpy(f1 - f0, 1f, slots, u * slot + f0, slots, f0);
+                    }
+                });
+            }
+            ConvLanes.toWeight(g, slots, 0, dWeight, dBias);
+            return;
+        }
         MemorySegment partial = chunks > 1 ? partials((chunks - 1) * wsize) : null;
         // work units: (chunk of images, group of input channels — or of output channels when there is
         // one input channel); each unit owns its columns (rows) of the chunk's partial sum
@@ -282,7 +310,7 @@ public final class Conv {
         boolean byInput = g.inC() > 1;
         int parts = parts(chunks, byInput ? g.inC() : g.outC());
         ConvGemm.Shape implicit = ConvGemm.applies(g) ? ConvGemm.shape(g) : null;
-        boolean direct = DirectConv.applies(g) && !byInput, lanes = byInput && ConvLanes.applies(g);
+        boolean direct = DirectConv.applies(g) && !byInput;
         run(g, chunks * parts, (from, to) -> {
             Scratch sc = SCRATCH.get();
             for (int u = from; u < to; u++) {
@@ -295,10 +323,6 @@ public final class Conv {
                 int b0 = (int) ((long) g.batch() * chunk / chunks), b1 = (int) ((long) g.batch() * (chunk + 1) / chunks);
                 if (direct) {
                     DirectConv.backwardWeight(g, x, dy, b0, b1, o0, o1, acc, accOff);
-                    continue;
-                }
-                if (lanes) {
-                    ConvLanes.backwardWeight(implicit, x, dy, b0, b1, c0, c1, acc, accOff);
                     continue;
                 }
                 if (implicit != null) {

@@ -113,11 +113,37 @@ final class ConvGemm {
     }
 
     /**
-     * Channels [c0, c1) of image {@code xOff}, zero-padded, in this thread's scratch image (valid until the
-     * next call on this thread; at least 64 floats of slack past its end, for reads that run over).
+     * Rows [r0, r1) of the zero-padded image {@code xOff}, all channels, in this thread's scratch image laid
+     * out as the whole padded image (the other rows hold anything; valid until the next call on this thread;
+     * at least 64 floats of slack past its end, for reads that run over). A band of work copies only the
+     * rows it reads: at batch 5 each image is cut in two.
      */
-    static float[] paddedImage(Shape sh, MemorySegment x, long xOff, int c0, int c1) {
-        return padded(sh, x, xOff, c0, c1, SCRATCH.get());
+    static float[] paddedRows(Shape sh, MemorySegment x, long xOff, int r0, int r1) {
+        Conv.Geometry g = sh.g();
+        Scratch sc = SCRATCH.get();
+        int hp = g.h() + 2 * g.padH();
+        if (r0 == 0 && r1 == hp) return padded(sh, x, xOff, 0, g.inC(), sc);
+        int h = g.h(), w = g.w(), hw = h * w, wp = sh.wp(), plane = sh.plane(), ph = g.padH(), pw = g.padW();
+        int i0 = Math.max(0, r0 - ph), i1 = Math.min(h, r1 - ph), rows = Math.max(0, i1 - i0);
+        float[] img = sc.img(g.inC() * plane), raw = sc.grad(rows * w);
+        for (int c = 0; c < g.inC(); c++) {
+            if (ph == 0 && pw == 0) {
+                MemorySegment.copy(x, F, (xOff + (long) c * hw + (long) i0 * w) * Float.BYTES, img, c * plane + i0 * w, rows * w);
+                continue;
+            }
+            MemorySegment.copy(x, F, (xOff + (long) c * hw + (long) i0 * w) * Float.BYTES, raw, 0, rows * w);
+            for (int y = r0; y < r1; y++) {
+                int d = c * plane + y * wp, iy = y - ph;
+                if (iy < 0 || iy >= h) {
+                    Arrays.fill(img, d, d + wp, 0f);
+                } else {
+                    Arrays.fill(img, d, d + pw, 0f);
+                    System.arraycopy(raw, (iy - i0) * w, img, d + pw, w);
+                    Arrays.fill(img, d + pw + w, d + wp, 0f);
+                }
+            }
+        }
+        return img;
     }
 
     /** Channels [c0, c1) of image {@code xOff}, zero-padded, into the scratch image. */

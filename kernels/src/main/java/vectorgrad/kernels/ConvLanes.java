@@ -79,7 +79,7 @@ final class ConvLanes {
     static void forward(ConvGemm.Shape sh, MemorySegment x, long xOff, float[] wt, float[] bias, MemorySegment out, long outOff,
                         int oy0, int oy1) {
         Conv.Geometry g = sh.g();
-        float[] img = ConvGemm.paddedImage(sh, x, xOff, 0, g.inC());
+        float[] img = ConvGemm.paddedRows(sh, x, xOff, oy0, oy1 - 1 + (g.kh() - 1) * g.dilH() + 1);
         Scratch sc = SCRATCH.get();
         int ow = sh.ow(), wp = sh.wp(), cols = (oy1 - oy0) * ow, patch = g.patch(), pos = g.positions();
         // room for a last tile's spill: see below
@@ -113,34 +113,55 @@ final class ConvLanes {
     }
 
     /**
-     * {@code acc[o][t] = Σ_b Σ_q dy_b[o][q] · col_b[t][q]} for images [b0, b1), every output channel and the
-     * taps of input channels [c0, c1) (overwritten). {@code acc} is at the unit's first element, rows
-     * {@code patch} apart.
+     * Floats of one work unit's weight-gradient sums: dWᵀ by blocks, {@code [blk][t][64]} with the taps
+     * rounded up to whole tiles, then the bias gradient.
      */
-    static void backwardWeight(ConvGemm.Shape sh, MemorySegment x, MemorySegment dy, int b0, int b1, int c0, int c1,
-                               MemorySegment acc, long accOff) {
+    static long sumsSize(Conv.Geometry g) {
+        return (long) (g.patch() + ROWS - 1) / ROWS * ROWS * g.outC() + g.outC();
+    }
+
+    /**
+     * {@code Σ_b Σ_q dy_b[o][q] · col_b[t][q]} and {@code Σ_b Σ_q dy_b[o][q]} for images [b0, b1) and the
+     * output positions of rows [y0, y1), every tap, into {@code out} at {@code outOff} as laid out by
+     * {@link #sumsSize} (overwritten; the bias only when {@code withBias}). {@link #toWeight} makes dW of them.
+     */
+    static void backwardWeight(ConvGemm.Shape sh, MemorySegment x, MemorySegment dy, int b0, int b1, int y0, int y1,
+                               MemorySegment out, long outOff, boolean withBias) {
         Conv.Geometry g = sh.g();
         Scratch sc = SCRATCH.get();
-        int taps = (c1 - c0) * g.kh() * g.kw(), rows = (taps + ROWS - 1) / ROWS * ROWS, blocks = g.outC() / BLOCK;
-        int pos = g.positions(), oh = sh.oh(), ow = sh.ow(), wp = sh.wp();
-        float[] sums = sc.sums = Scratch.grow(sc.sums, blocks * rows * BLOCK);
-        float[] dyT = sc.dyT = Scratch.grow(sc.dyT, blocks * pos * BLOCK);
+        int taps = g.patch(), rows = (taps + ROWS - 1) / ROWS * ROWS, outC = g.outC(), blocks = outC / BLOCK;
+        int pos = g.positions(), ow = sh.ow(), wp = sh.wp(), n = (y1 - y0) * ow;
+        float[] sums = sc.sums = Scratch.grow(sc.sums, blocks * rows * BLOCK + outC);
+        float[] dyT = sc.dyT = Scratch.grow(sc.dyT, blocks * n * BLOCK);
+        int bias = blocks * rows * BLOCK;
+        Arrays.fill(sums, bias, bias + outC, 0f);
         int[] tapOff = sh.tapOff(), off = sc.off;
         for (int b = b0; b < b1; b++) {
-            float[] img = ConvGemm.paddedImage(sh, x, (long) b * g.inC() * g.h() * g.w(), c0, c1);
-            toPositions(dy, (long) b * g.outC() * pos, g.outC(), pos, sc);
+            float[] img = ConvGemm.paddedRows(sh, x, (long) b * g.inC() * g.h() * g.w(), y0, y1 - 1 + (g.kh() - 1) * g.dilH() + 1);
+            long dyOff = (long) b * outC * pos + (long) y0 * ow;
+            toPositions(dy, dyOff, outC, pos, n, sc);
+            if (withBias) for (int o = 0; o < outC; o++) sums[bias + o] += VectorKernels.sumRuns(dy, dyOff + (long) o * pos, 0, 1, n);
             for (int blk = 0; blk < blocks; blk++) {
                 for (int t0 = 0; t0 < taps; t0 += ROWS) {
-                    // the last tile's rows past the unit's taps read tap 0 again; their sums are not used
-                    for (int r = 0; r < ROWS; r++) off[r] = t0 + r < taps ? tapOff[t0 + r] : 0;
+                    // the last tile's rows past the taps read tap 0 again; their sums are not used
+                    for (int r = 0; r < ROWS; r++) off[r] = (t0 + r < taps ? tapOff[t0 + r] : 0) + y0 * wp;
                     int s = (blk * rows + t0) * BLOCK;
-                    VectorConv.weightTile(oh, ow, wp, img, off[0], off[1], off[2], off[3], off[4], off[5], dyT, blk * pos * BLOCK,
+                    VectorConv.weightTile(y1 - y0, ow, wp, img, off[0], off[1], off[2], off[3], off[4], off[5], dyT, blk * n * BLOCK,
                             b == b0 ? ZEROS : sums, b == b0 ? 0 : s, b == b0 ? 0 : BLOCK, sums, s);
                 }
             }
         }
-        // dWᵀ to dW, 16x16 blocks through the heap, a bulk copy per output channel
-        int full = taps - taps % T, patch = g.patch();
+        MemorySegment.copy(sums, 0, out, F, outOff * Float.BYTES, bias + outC);
+    }
+
+    /** dW (and dBias, when not null) from sums laid out as {@link #sumsSize} says, at {@code sumsOff}. */
+    static void toWeight(Conv.Geometry g, MemorySegment sumsSeg, long sumsOff, MemorySegment dWeight, MemorySegment dBias) {
+        Scratch sc = SCRATCH.get();
+        int taps = g.patch(), rows = (taps + ROWS - 1) / ROWS * ROWS, outC = g.outC(), blocks = outC / BLOCK, bias = blocks * rows * BLOCK;
+        float[] sums = sc.sums = Scratch.grow(sc.sums, bias + outC);
+        MemorySegment.copy(sumsSeg, F, sumsOff * Float.BYTES, sums, 0, bias + outC);
+        // 16x16 blocks through the heap, one bulk copy per block of output channels
+        int full = taps - taps % T;
         float[] planes = sc.planes = Scratch.grow(sc.planes, BLOCK * taps);
         for (int blk = 0; blk < blocks; blk++) {
             for (int t0 = 0; t0 < full; t0 += T) {
@@ -148,22 +169,24 @@ final class ConvLanes {
                 for (int o0 = 0; o0 < BLOCK; o0 += T) VectorGemm.transpose16(sums, sc.rowOff, 0, T, o0, planes, o0 * taps + t0, taps);
             }
             for (int t = full; t < taps; t++) for (int o = 0; o < BLOCK; o++) planes[o * taps + t] = sums[(blk * rows + t) * BLOCK + o];
-            for (int o = 0; o < BLOCK; o++) {
-                MemorySegment.copy(planes, o * taps, acc, F, (accOff + (long) (blk * BLOCK + o) * patch) * Float.BYTES, taps);
-            }
+            MemorySegment.copy(planes, 0, dWeight, F, (long) blk * BLOCK * taps * Float.BYTES, BLOCK * taps);
         }
+        if (dBias != null) MemorySegment.copy(sums, bias, dBias, F, 0, outC);
     }
 
-    /** {@code dyT[(blk·pos + q)·64 + o] = dy[blk·64 + o][q]}: one image's upstream gradient, positions x channels by blocks. */
-    private static void toPositions(MemorySegment dy, long dyOff, int outC, int pos, Scratch sc) {
-        float[] raw = sc.raw = Scratch.grow(sc.raw, outC * pos), dyT = sc.dyT;
-        MemorySegment.copy(dy, F, dyOff * Float.BYTES, raw, 0, outC * pos);
-        int full = pos - pos % T;
+    /**
+     * {@code dyT[(blk·n + q)·64 + o] = dy[blk·64 + o][q]} for q < n (dy's planes {@code pos} apart from
+     * {@code dyOff}): a band of one image's upstream gradient, positions x channels by blocks.
+     */
+    private static void toPositions(MemorySegment dy, long dyOff, int outC, int pos, int n, Scratch sc) {
+        float[] raw = sc.raw = Scratch.grow(sc.raw, outC * n), dyT = sc.dyT;
+        for (int o = 0; o < outC; o++) MemorySegment.copy(dy, F, (dyOff + (long) o * pos) * Float.BYTES, raw, o * n, n);
+        int full = n - n % T;
         for (int o0 = 0; o0 < outC; o0 += T) {
-            int dst = (o0 / BLOCK) * pos * BLOCK + o0 % BLOCK;
-            for (int u = 0; u < T; u++) sc.rowOff[u] = (o0 + u) * pos;
+            int dst = (o0 / BLOCK) * n * BLOCK + o0 % BLOCK;
+            for (int u = 0; u < T; u++) sc.rowOff[u] = (o0 + u) * n;
             for (int q0 = 0; q0 < full; q0 += T) VectorGemm.transpose16(raw, sc.rowOff, 0, T, q0, dyT, dst + q0 * BLOCK, BLOCK);
-            for (int q = full; q < pos; q++) for (int u = 0; u < T; u++) dyT[dst + q * BLOCK + u] = raw[sc.rowOff[u] + q];
+            for (int q = full; q < n; q++) for (int u = 0; u < T; u++) dyT[dst + q * BLOCK + u] = raw[sc.rowOff[u] + q];
         }
     }
 
@@ -216,14 +239,20 @@ final class ConvLanes {
         int oh = g.outH(), ow = g.outW(), outC = g.outC(), kh = g.kh(), kw = g.kw(), dh = g.dilH(), dw = g.dilW();
         int wd = is.wd(), wx = is.wx(), plane = oh * wd, pos = oh * ow;
         // dy with rows widened to wd, zeros past ow (those positions then add nothing)
-        float[] src = sc.src = Scratch.grow(sc.src, outC * plane);
-        float[] raw = sc.raw = Scratch.grow(sc.raw, outC * pos);
-        MemorySegment.copy(dy, F, dyOff * Float.BYTES, raw, 0, outC * pos);
-        if (wd == ow) {
-            System.arraycopy(raw, 0, src, 0, outC * pos);
+        // the rows of dy this band reads: [y0 - eh, y1)
+        int r0 = Math.max(0, y0 - (kh - 1) * dh), r1 = Math.min(oh, y1);
+        float[] raw = sc.raw = Scratch.grow(sc.raw, outC * pos), src = raw;
+        if (r0 == 0 && r1 == oh) {
+            MemorySegment.copy(dy, F, dyOff * Float.BYTES, raw, 0, outC * pos);
         } else {
             for (int o = 0; o < outC; o++) {
-                for (int oy = 0; oy < oh; oy++) {
+                MemorySegment.copy(dy, F, (dyOff + (long) o * pos + (long) r0 * ow) * Float.BYTES, raw, o * pos + r0 * ow, (r1 - r0) * ow);
+            }
+        }
+        if (wd != ow) {
+            src = sc.src = Scratch.grow(sc.src, outC * plane);
+            for (int o = 0; o < outC; o++) {
+                for (int oy = r0; oy < r1; oy++) {
                     int d = o * plane + oy * wd;
                     System.arraycopy(raw, o * pos + oy * ow, src, d, ow);
                     Arrays.fill(src, d + ow, d + wd, 0f);
