@@ -3,14 +3,18 @@ package vectorgrad.kernels;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 /**
  * 2-D convolution on NCHW float32 memory (PyTorch's {@code conv2d}: cross-correlation, weight
  * {@code [O, C, kh, kw]}), with stride, zero padding and dilation, and its two backward passes.
  *
  * <p>Method: one-channel 3x3 convolutions (an image model's first layer) directly ({@link DirectConv});
- * for stride 1 and patches of 32 taps or more, an implicit GEMM that packs the image
- * straight into the micro-kernel's panels ({@link ConvGemm}); otherwise im2col + sgemm, image by image. For image b, the column matrix {@code col[C·kh·kw, OH·OW]}
+ * for stride 1 and patches of 32 taps or more, with 512-bit vectors, channels in vector lanes read
+ * straight from the image ({@link ConvLanes}: forward and weight gradient for output channels in blocks
+ * of 64, input gradient for input channels in blocks of 32); other such convolutions an implicit GEMM
+ * that packs the image straight into the micro-kernel's panels ({@link ConvGemm}); otherwise im2col +
+ * sgemm, image by image. For image b, the column matrix {@code col[C·kh·kw, OH·OW]}
  * holds the input patch under every output position; then {@code out_b = W[O, C·kh·kw] · col} (+ bias),
  * {@code dcol = Wᵀ · g_b} scattered back by col2im gives the input gradient, and
  * {@code dW += g_b · colᵀ} the weight gradient. Images run in parallel on the kernel pool (each with its own
@@ -126,6 +130,17 @@ public final class Conv {
 
     /** Per-thread buffers for the weight gradient's partial sums, grown as needed and reused. */
     private static final ThreadLocal<MemorySegment[]> PARTIALS = ThreadLocal.withInitial(() -> new MemorySegment[1]);
+
+    /** Per-thread heap slots for the lanes weight gradient's partial sums, grown as needed and reused. */
+    private static final ThreadLocal<float[][][]> HEAP_SLOTS = ThreadLocal.withInitial(() -> new float[][][] {new float[0][]});
+
+    private static float[][] heapSlots(int count, int floats) {
+        float[][][] holder = HEAP_SLOTS.get();
+        if (holder[0].length < count || holder[0][0].length < floats) {
+            holder[0] = new float[Math.max(count, holder[0].length)][Math.max(floats, holder[0].length > 0 ? holder[0][0].length : 0)];
+        }
+        return holder[0];
+    }
 
     private static MemorySegment partials(long floats) {
         MemorySegment[] holder = PARTIALS.get();
@@ -276,24 +291,23 @@ public final class Conv {
         // Fixed chunks (not one per thread) so the summation order is the same for any thread count.
         int chunks = Math.min(g.batch(), 8);
         if (ConvLanes.applies(g)) {
-            // work units: (chunk of images, band of output rows), each summing into its own slot; the slots
-            // are added in unit order and the sum made into dW once
-            int bands = parts(chunks, g.outH()), units = chunks * bands;
-            long slot = ConvLanes.sumsSize(g);
-            MemorySegment slots = partials(Math.max(1, units) * slot);
-            if (units == 0) Elementwise.fill(slots, 0, slot, 0f);
+            // work units: (chunk of images, band of output rows), each summing into its own slot (a heap
+            // array of the calling thread's); the slots are added in unit order and the sum made into dW once
+            int bands = parts(chunks, g.outH()), units = chunks * bands, slot = ConvLanes.sumsSize(g);
+            float[][] slots = heapSlots(Math.max(1, units), slot);
+            if (units == 0) Arrays.fill(slots[0], 0, slot, 0f);
             ConvGemm.Shape sh = ConvGemm.shape(g);
             run(g, units, (from, to) -> {
                 for (int u = from; u < to; u++) {
                     int chunk = u / bands, band = u % bands;
                     int b0 = (int) ((long) g.batch() * chunk / chunks), b1 = (int) ((long) g.batch() * (chunk + 1) / chunks);
                     int y0 = (int) ((long) g.outH() * band / bands), y1 = (int) ((long) g.outH() * (band + 1) / bands);
-                    ConvLanes.backwardWeight(sh, x, dy, b0, b1, y0, y1, slots, u * slot, dBias != null);
+                    ConvLanes.backwardWeight(sh, x, dy, b0, b1, y0, y1, slots[u], dBias != null);
                 }
             });
-            // on this thread: at most 7 adds of 18.5K floats for conv2, less than waking the pool costs
-            for (int u = 1; u < units; u++) Elementwise.axpy(slot, 1f, slots, u * slot, slots, 0);
-            ConvLanes.toWeight(g, slots, 0, dWeight, dBias);
+            // on this thread: units - 1 adds of one slot (18.5K floats for conv2), less than waking the pool costs
+            for (int u = 1; u < units; u++) VectorKernels.addRun(slots[u], 0, slots[0], 0, slot);
+            ConvLanes.toWeight(g, slots[0], dWeight, dBias);
             return;
         }
         MemorySegment partial = chunks > 1 ? partials((chunks - 1) * wsize) : null;

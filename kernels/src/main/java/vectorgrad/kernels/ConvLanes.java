@@ -109,29 +109,29 @@ final class ConvLanes {
             for (int o0 = 0; o0 < BLOCK; o0 += T) VectorGemm.transpose16(tile, sc.rowOff, 0, T, o0, planes, o0 * cols + q0, cols);
         }
         for (int q = full; q < cols; q++) for (int o = 0; o < BLOCK; o++) planes[o * cols + q] = tile[q * BLOCK + o];
-        for (int o = 0; o < BLOCK; o++) MemorySegment.copy(planes, o * cols, out, F, (outOff + (long) o * ld) * Float.BYTES, cols);
+        if (cols == ld) MemorySegment.copy(planes, 0, out, F, outOff * Float.BYTES, BLOCK * cols); // whole planes: one copy
+        else for (int o = 0; o < BLOCK; o++) MemorySegment.copy(planes, o * cols, out, F, (outOff + (long) o * ld) * Float.BYTES, cols);
     }
 
     /**
      * Floats of one work unit's weight-gradient sums: dWᵀ by blocks, {@code [blk][t][64]} with the taps
      * rounded up to whole tiles, then the bias gradient.
      */
-    static long sumsSize(Conv.Geometry g) {
-        return (long) (g.patch() + ROWS - 1) / ROWS * ROWS * g.outC() + g.outC();
+    static int sumsSize(Conv.Geometry g) {
+        return (g.patch() + ROWS - 1) / ROWS * ROWS * g.outC() + g.outC();
     }
 
     /**
      * {@code Σ_b Σ_q dy_b[o][q] · col_b[t][q]} and {@code Σ_b Σ_q dy_b[o][q]} for images [b0, b1) and the
-     * output positions of rows [y0, y1), every tap, into {@code out} at {@code outOff} as laid out by
-     * {@link #sumsSize} (overwritten; the bias only when {@code withBias}). {@link #toWeight} makes dW of them.
+     * output positions of rows [y0, y1), every tap, into {@code sums} as laid out by {@link #sumsSize}
+     * (overwritten; the bias only when {@code withBias}). {@link #toWeight} makes dW of them.
      */
     static void backwardWeight(ConvGemm.Shape sh, MemorySegment x, MemorySegment dy, int b0, int b1, int y0, int y1,
-                               MemorySegment out, long outOff, boolean withBias) {
+                               float[] sums, boolean withBias) {
         Conv.Geometry g = sh.g();
         Scratch sc = SCRATCH.get();
         int taps = g.patch(), rows = (taps + ROWS - 1) / ROWS * ROWS, outC = g.outC(), blocks = outC / BLOCK;
         int pos = g.positions(), ow = sh.ow(), wp = sh.wp(), n = (y1 - y0) * ow;
-        float[] sums = sc.sums = Scratch.grow(sc.sums, blocks * rows * BLOCK + outC);
         float[] dyT = sc.dyT = Scratch.grow(sc.dyT, blocks * n * BLOCK);
         int bias = blocks * rows * BLOCK;
         Arrays.fill(sums, bias, bias + outC, 0f);
@@ -151,15 +151,12 @@ final class ConvLanes {
                 }
             }
         }
-        MemorySegment.copy(sums, 0, out, F, outOff * Float.BYTES, bias + outC);
     }
 
-    /** dW (and dBias, when not null) from sums laid out as {@link #sumsSize} says, at {@code sumsOff}. */
-    static void toWeight(Conv.Geometry g, MemorySegment sumsSeg, long sumsOff, MemorySegment dWeight, MemorySegment dBias) {
+    /** dW (and dBias, when not null) from sums laid out as {@link #sumsSize} says. */
+    static void toWeight(Conv.Geometry g, float[] sums, MemorySegment dWeight, MemorySegment dBias) {
         Scratch sc = SCRATCH.get();
         int taps = g.patch(), rows = (taps + ROWS - 1) / ROWS * ROWS, outC = g.outC(), blocks = outC / BLOCK, bias = blocks * rows * BLOCK;
-        float[] sums = sc.sums = Scratch.grow(sc.sums, bias + outC);
-        MemorySegment.copy(sumsSeg, F, sumsOff * Float.BYTES, sums, 0, bias + outC);
         // 16x16 blocks through the heap, one bulk copy per block of output channels
         int full = taps - taps % T;
         float[] planes = sc.planes = Scratch.grow(sc.planes, BLOCK * taps);
@@ -291,8 +288,12 @@ final class ConvLanes {
                 }
             }
             long first = dxOff + (long) (ya - g.padH()) * w;
-            for (int c = 0; c < HALF; c++) {
-                MemorySegment.copy(planes, c * n, dx, F, (first + (long) (cb * HALF + c) * h * w) * Float.BYTES, n);
+            if (n == h * w) {
+                MemorySegment.copy(planes, 0, dx, F, (first + (long) cb * HALF * n) * Float.BYTES, HALF * n); // whole planes: one copy
+            } else {
+                for (int c = 0; c < HALF; c++) {
+                    MemorySegment.copy(planes, c * n, dx, F, (first + (long) (cb * HALF + c) * h * w) * Float.BYTES, n);
+                }
             }
         }
     }
