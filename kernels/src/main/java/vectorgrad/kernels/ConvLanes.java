@@ -259,17 +259,24 @@ final class ConvLanes {
         int rows = y1 - y0;
         float[] tile = sc.tile = Scratch.grow(sc.tile, rows * wx * HALF);
         float[] planes = sc.planes = Scratch.grow(sc.planes, HALF * n);
+        int stored = Math.min(oh, y1);
         for (int cb = 0; cb < g.inC() / HALF; cb++) {
-            Arrays.fill(tile, 0, rows * wx * HALF, 0f);
+            // tap (0, 0) stores rows [y0, stored) x columns [0, wd) (dy's own positions); zeros elsewhere
+            for (int y = y0; y < y1; y++) {
+                int at = (y - y0) * wx;
+                if (y < stored) Arrays.fill(tile, (at + wd) * HALF, (at + wx) * HALF, 0f);
+                else Arrays.fill(tile, at * HALF, (at + wx) * HALF, 0f);
+            }
             for (int i = 0; i < kh; i++) {
                 // the rows of dy that tap row i carries into the band
                 int from = Math.max(0, y0 - i * dh), to = Math.min(oh, y1 - i * dh);
                 for (int oy = from; oy < to; oy++) {
                     int at = (oy + i * dh - y0) * wx;
-                    for (int x0 = 0; x0 < wd; x0 += INPUT_ROWS) {
-                        for (int j = 0; j < kw; j++) {
+                    // j outside x0: a row's stores by tap (0, 0) all come before the adds of j > 0
+                    for (int j = 0; j < kw; j++) {
+                        for (int x0 = 0; x0 < wd; x0 += INPUT_ROWS) {
                             VectorConv.inputTile(outC, src, oy * wd + x0, plane, wt, ((cb * kh + i) * kw + j) * outC * HALF,
-                                    tile, (at + x0 + j * dw) * HALF);
+                                    tile, (at + x0 + j * dw) * HALF, i > 0 || j > 0);
                         }
                     }
                 }

@@ -128,12 +128,12 @@ final class VectorConv {
     static final int HALF = 2 * L;
 
     /**
-     * Input gradient, one tap: {@code out[cOff + r·32 + c] += Σ_{o<k} src[o·plane + q0 + r] · w[wOff + o·32 + c]}
+     * Input gradient, one tap: {@code out[cOff + r·32 + c] (+)= Σ_{o<k} src[o·plane + q0 + r] · w[wOff + o·32 + c]}
      * for r < 12: twelve consecutive positions of the upstream gradient (planes {@code plane} apart) by
-     * 32 input channels, added where the tap carries them (ConvLanes.backwardInput). Twelve rows, as
-     * only two vectors of channels share each broadcast.
+     * 32 input channels, added where the tap carries them (ConvLanes.backwardInput), or stored there
+     * when not {@code add}. Twelve rows, as only two vectors of channels share each broadcast.
      */
-    static void inputTile(int k, float[] src, int q0, int plane, float[] w, int wOff, float[] out, int cOff) {
+    static void inputTile(int k, float[] src, int q0, int plane, float[] w, int wOff, float[] out, int cOff, boolean add) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -177,53 +177,104 @@ final class VectorConv {
         }
         // written inline: a vector passed to a call that C2 does not inline is boxed
         int o;
-        o = cOff + 0 * HALF;
-        c00.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 0 * HALF + L;
-        c01.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 1 * HALF;
-        c10.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 1 * HALF + L;
-        c11.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 2 * HALF;
-        c20.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 2 * HALF + L;
-        c21.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 3 * HALF;
-        c30.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 3 * HALF + L;
-        c31.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 4 * HALF;
-        c40.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 4 * HALF + L;
-        c41.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 5 * HALF;
-        c50.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 5 * HALF + L;
-        c51.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 6 * HALF;
-        c60.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 6 * HALF + L;
-        c61.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 7 * HALF;
-        c70.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 7 * HALF + L;
-        c71.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 8 * HALF;
-        c80.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 8 * HALF + L;
-        c81.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 9 * HALF;
-        c90.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 9 * HALF + L;
-        c91.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 10 * HALF;
-        c100.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 10 * HALF + L;
-        c101.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 11 * HALF;
-        c110.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        o = cOff + 11 * HALF + L;
-        c111.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        if (add) {
+            o = cOff + 0 * HALF;
+            c00.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 0 * HALF + L;
+            c01.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 1 * HALF;
+            c10.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 1 * HALF + L;
+            c11.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 2 * HALF;
+            c20.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 2 * HALF + L;
+            c21.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 3 * HALF;
+            c30.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 3 * HALF + L;
+            c31.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 4 * HALF;
+            c40.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 4 * HALF + L;
+            c41.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 5 * HALF;
+            c50.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 5 * HALF + L;
+            c51.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 6 * HALF;
+            c60.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 6 * HALF + L;
+            c61.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 7 * HALF;
+            c70.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 7 * HALF + L;
+            c71.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 8 * HALF;
+            c80.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 8 * HALF + L;
+            c81.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 9 * HALF;
+            c90.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 9 * HALF + L;
+            c91.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 10 * HALF;
+            c100.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 10 * HALF + L;
+            c101.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 11 * HALF;
+            c110.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+            o = cOff + 11 * HALF + L;
+            c111.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
+        } else {
+            o = cOff + 0 * HALF;
+            c00.intoArray(out, o);
+            o = cOff + 0 * HALF + L;
+            c01.intoArray(out, o);
+            o = cOff + 1 * HALF;
+            c10.intoArray(out, o);
+            o = cOff + 1 * HALF + L;
+            c11.intoArray(out, o);
+            o = cOff + 2 * HALF;
+            c20.intoArray(out, o);
+            o = cOff + 2 * HALF + L;
+            c21.intoArray(out, o);
+            o = cOff + 3 * HALF;
+            c30.intoArray(out, o);
+            o = cOff + 3 * HALF + L;
+            c31.intoArray(out, o);
+            o = cOff + 4 * HALF;
+            c40.intoArray(out, o);
+            o = cOff + 4 * HALF + L;
+            c41.intoArray(out, o);
+            o = cOff + 5 * HALF;
+            c50.intoArray(out, o);
+            o = cOff + 5 * HALF + L;
+            c51.intoArray(out, o);
+            o = cOff + 6 * HALF;
+            c60.intoArray(out, o);
+            o = cOff + 6 * HALF + L;
+            c61.intoArray(out, o);
+            o = cOff + 7 * HALF;
+            c70.intoArray(out, o);
+            o = cOff + 7 * HALF + L;
+            c71.intoArray(out, o);
+            o = cOff + 8 * HALF;
+            c80.intoArray(out, o);
+            o = cOff + 8 * HALF + L;
+            c81.intoArray(out, o);
+            o = cOff + 9 * HALF;
+            c90.intoArray(out, o);
+            o = cOff + 9 * HALF + L;
+            c91.intoArray(out, o);
+            o = cOff + 10 * HALF;
+            c100.intoArray(out, o);
+            o = cOff + 10 * HALF + L;
+            c101.intoArray(out, o);
+            o = cOff + 11 * HALF;
+            c110.intoArray(out, o);
+            o = cOff + 11 * HALF + L;
+            c111.intoArray(out, o);
+        }
     }
 }
