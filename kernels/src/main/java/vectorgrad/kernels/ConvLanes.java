@@ -176,14 +176,14 @@ final class ConvLanes {
      * {@code dyOff}): a band of one image's upstream gradient, positions x channels by blocks.
      */
     private static void toPositions(MemorySegment dy, long dyOff, int outC, int pos, int n, Scratch sc) {
-        float[] raw = sc.raw = Scratch.grow(sc.raw, outC * n), dyT = sc.dyT;
-        for (int o = 0; o < outC; o++) MemorySegment.copy(dy, F, (dyOff + (long) o * pos) * Float.BYTES, raw, o * n, n);
+        float[] dyT = sc.dyT;
         int full = n - n % T;
+        // straight from dy's memory: no heap copy first
         for (int o0 = 0; o0 < outC; o0 += T) {
             int dst = (o0 / BLOCK) * n * BLOCK + o0 % BLOCK;
-            for (int u = 0; u < T; u++) sc.rowOff[u] = (o0 + u) * n;
-            for (int q0 = 0; q0 < full; q0 += T) VectorGemm.transpose16(raw, sc.rowOff, 0, T, q0, dyT, dst + q0 * BLOCK, BLOCK);
-            for (int q = full; q < n; q++) for (int u = 0; u < T; u++) dyT[dst + q * BLOCK + u] = raw[sc.rowOff[u] + q];
+            long rows = dyOff + (long) o0 * pos;
+            for (int q0 = 0; q0 < full; q0 += T) VectorGemm.transpose16(dy, rows, pos, T, q0, dyT, dst + q0 * BLOCK, BLOCK);
+            for (int q = full; q < n; q++) for (int u = 0; u < T; u++) dyT[dst + q * BLOCK + u] = dy.getAtIndex(F, rows + (long) u * pos + q);
         }
     }
 

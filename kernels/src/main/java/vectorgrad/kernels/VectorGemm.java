@@ -88,7 +88,7 @@ final class VectorGemm {
         for (int jb = 0; jb < NR; jb += 16) {
             int rows = Math.max(0, Math.min(16, nr - jb));
             long r = row0 + (long) jb * ldb;
-            for (int p0 = 0; p0 < kv; p0 += 16) transpose16(b, r, ldb, rows, p0, bp, base + p0 * NR + jb);
+            for (int p0 = 0; p0 < kv; p0 += 16) transpose16(b, r, ldb, rows, p0, bp, base + p0 * NR + jb, NR);
             for (int j = 0; j < 16; j++) {
                 int jj = jb + j;
                 long src = row0 + (long) jj * ldb;
@@ -97,8 +97,8 @@ final class VectorGemm {
         }
     }
 
-    /** One 16x16 block: rows r.. (of which {@code rows} exist) at column p0, to bp[dst + q*NR + j]. */
-    private static void transpose16(MemorySegment b, long r, int ldb, int rows, int p0, float[] bp, int dst) {
+    /** One 16x16 block: rows r.. (of which {@code rows} exist) at column p0, to bp[dst + q*ld + j]. */
+    static void transpose16(MemorySegment b, long r, int ldb, int rows, int p0, float[] bp, int dst, int ld) {
         FloatVector v0 = 0 < rows ? FloatVector.fromMemorySegment(S, b, (r + 0L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
         FloatVector v1 = 1 < rows ? FloatVector.fromMemorySegment(S, b, (r + 1L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
         FloatVector v2 = 2 < rows ? FloatVector.fromMemorySegment(S, b, (r + 2L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
@@ -211,22 +211,22 @@ final class VectorGemm {
         FloatVector t14_1 = X1.selectFrom(v14, v15);
         v15 = Y1.selectFrom(v14, v15);
         v14 = t14_1;
-        v0.intoArray(bp, dst + 0 * NR);
-        v1.intoArray(bp, dst + 1 * NR);
-        v2.intoArray(bp, dst + 2 * NR);
-        v3.intoArray(bp, dst + 3 * NR);
-        v4.intoArray(bp, dst + 4 * NR);
-        v5.intoArray(bp, dst + 5 * NR);
-        v6.intoArray(bp, dst + 6 * NR);
-        v7.intoArray(bp, dst + 7 * NR);
-        v8.intoArray(bp, dst + 8 * NR);
-        v9.intoArray(bp, dst + 9 * NR);
-        v10.intoArray(bp, dst + 10 * NR);
-        v11.intoArray(bp, dst + 11 * NR);
-        v12.intoArray(bp, dst + 12 * NR);
-        v13.intoArray(bp, dst + 13 * NR);
-        v14.intoArray(bp, dst + 14 * NR);
-        v15.intoArray(bp, dst + 15 * NR);
+        v0.intoArray(bp, dst + 0 * ld);
+        v1.intoArray(bp, dst + 1 * ld);
+        v2.intoArray(bp, dst + 2 * ld);
+        v3.intoArray(bp, dst + 3 * ld);
+        v4.intoArray(bp, dst + 4 * ld);
+        v5.intoArray(bp, dst + 5 * ld);
+        v6.intoArray(bp, dst + 6 * ld);
+        v7.intoArray(bp, dst + 7 * ld);
+        v8.intoArray(bp, dst + 8 * ld);
+        v9.intoArray(bp, dst + 9 * ld);
+        v10.intoArray(bp, dst + 10 * ld);
+        v11.intoArray(bp, dst + 11 * ld);
+        v12.intoArray(bp, dst + 12 * ld);
+        v13.intoArray(bp, dst + 13 * ld);
+        v14.intoArray(bp, dst + 14 * ld);
+        v15.intoArray(bp, dst + 15 * ld);
     }
 
     /**
