@@ -73,6 +73,13 @@ final class PackedGemm {
         // below ~16 MFLOP a second thread costs more than it brings (measured: 128³ ran at 62 GFLOP/s on two, 149 on one)
         if (threads <= 1 || flops < PARALLEL_MIN_FLOPS) {
             nest(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bArr, bOff, ldb, c, cOff, ldc, overwrite);
+        } else if (n > m && colPanels >= 4 * threads) {
+            // B is the larger operand and wide (Linear's g·W and gᵀ·x at batch 64, N = 9216: W or x is
+            // megabytes): split its columns, so each thread reads and packs only its share of B instead of
+            // all of it. (x·Wᵀ, N = 128, stays split by rows: 64 columns a thread would leave each a
+            // 16-column panel, and a JMH A/B of fc1's forward on two threads showed no gain.)
+            Parallel.forRange(colPanels, 1, (from, to) -> nest(transA, transB, 0, m, from * NR, Math.min(n, to * NR), k,
+                    alpha, a, aOff, lda, b, bArr, bOff, ldb, c, cOff, ldc, overwrite));
         } else if (rowPanels >= 2 * threads || rowPanels >= colPanels) {
             Parallel.forRange(rowPanels, 1, (from, to) -> nest(transA, transB, from * MR, Math.min(m, to * MR), 0, n, k,
                     alpha, a, aOff, lda, b, bArr, bOff, ldb, c, cOff, ldc, overwrite));

@@ -139,22 +139,34 @@ class GemmTest {
         check(false, true, 64, 10, 128, 1f, 0f, 0);    // Linear(128, 10) at batch 64: the one-vector kernel
     }
 
+    /**
+     * Bit for bit on 1, 2 and 3 threads: C split by rows and by columns (n > m with many panels: Linear's
+     * backward products at batch 64, scaled down but past the parallel threshold), alpha != 1, beta = 1.
+     */
     @Test
     void resultDoesNotDependOnThreadCount() {
-        int m = 150, n = 170, k = 90;
-        float[] a = Mem.random(rnd, m * k, -1, 1), b = Mem.random(rnd, k * n, -1, 1);
+        sameOnOneTwoThreeThreads(false, false, 170, 150, 90, 1f, 0f);
+        sameOnOneTwoThreeThreads(false, false, 150, 170, 90, 1f, 0f);
+        sameOnOneTwoThreeThreads(false, true, 32, 130, 2100, 0.5f, 1f);  // x · Wᵀ
+        sameOnOneTwoThreeThreads(false, false, 32, 2100, 130, 1f, 1f);   // g · W
+        sameOnOneTwoThreeThreads(true, false, 130, 2100, 32, 0.5f, 0f);  // gᵀ · x
+    }
+
+    private void sameOnOneTwoThreeThreads(boolean ta, boolean tb, int m, int n, int k, float alpha, float beta) {
+        float[] a = Mem.random(rnd, m * k, -1, 1), b = Mem.random(rnd, k * n, -1, 1), c0 = Mem.random(rnd, m * n, -1, 1);
         int saved = Parallel.getNumThreads();
         try {
             float[][] results = new float[3][];
             int[] threads = {1, 2, 3};
             for (int t = 0; t < 3; t++) {
                 Parallel.setNumThreads(threads[t]);
-                MemorySegment c = Mem.zeros(m * n);
-                Gemm.sgemm(false, false, m, n, k, 1f, Mem.of(a), 0, k, Mem.of(b), 0, n, 0f, c, 0, n);
+                MemorySegment c = Mem.of(c0);
+                Gemm.sgemm(ta, tb, m, n, k, alpha, Mem.of(a), 0, ta ? m : k, Mem.of(b), 0, tb ? k : n, beta, c, 0, n);
                 results[t] = Mem.read(c, m * n);
             }
-            assertArrayEquals(results[0], results[1], 0f);
-            assertArrayEquals(results[0], results[2], 0f);
+            String what = (ta ? "T" : "N") + (tb ? "T" : "N") + " " + m + "x" + n + "x" + k;
+            assertArrayEquals(results[0], results[1], 0f, what);
+            assertArrayEquals(results[0], results[2], 0f, what);
         } finally {
             Parallel.setNumThreads(saved);
         }
