@@ -66,6 +66,10 @@ final class PackedGemm {
     static void multiply(boolean transA, boolean transB, int m, int n, int k, float alpha,
                          MemorySegment a, long aOff, int lda, MemorySegment b, float[] bArr, long bOff, int ldb,
                          MemorySegment c, long cOff, int ldc, boolean overwrite) {
+        if (bArr == null && (long) m * n <= SLICED_MAX_C && k >= SLICED_MIN_K && 2L * m * n * k >= PARALLEL_MIN_FLOPS) {
+            sliced(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, overwrite);
+            return;
+        }
         int threads = Parallel.getNumThreads();
         int rowPanels = (m + MR - 1) / MR;
         int colPanels = (n + NR - 1) / NR;
@@ -86,6 +90,44 @@ final class PackedGemm {
         } else {
             Parallel.forRange(colPanels, 1, (from, to) -> nest(transA, transB, 0, m, from * NR, Math.min(n, to * NR), k,
                     alpha, a, aOff, lda, b, bArr, bOff, ldb, c, cOff, ldc, overwrite));
+        }
+    }
+
+    /** A small C with a long k (Linear(9216, 128)'s x·Wᵀ at batch 64: 64x128, k 9216) is cut along k. */
+    static final long SLICED_MAX_C = 16 * 1024;
+    static final int SLICED_MIN_K = 4096, SLICES = 8;
+
+    private static final ThreadLocal<MemorySegment[]> SLICE_SUMS = ThreadLocal.withInitial(() -> new MemorySegment[1]);
+
+    /**
+     * k cut into {@link #SLICES} fixed slices, each a product of its own (slice 0 into C, the others into
+     * scratch), summed into C in slice order: split by rows, each thread would pack all of B (W, 4.7 MB,
+     * transposed) for its few rows of C; split along k, each packs only its slices of A and B. The cut
+     * depends on the shape only, so results do not depend on the thread count.
+     */
+    private static void sliced(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                               MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
+                               MemorySegment c, long cOff, int ldc, boolean overwrite) {
+        long cSize = (long) m * n;
+        MemorySegment[] holder = SLICE_SUMS.get();
+        if (holder[0] == null || holder[0].byteSize() < (SLICES - 1) * cSize * Float.BYTES) {
+            holder[0] = Arena.ofAuto().allocate((SLICES - 1) * cSize * Float.BYTES, 64);
+        }
+        MemorySegment sums = holder[0];
+        Parallel.forRange(SLICES, 1, (from, to) -> {
+            for (int s = from; s < to; s++) {
+                int k0 = (int) ((long) k * s / SLICES), k1 = (int) ((long) k * (s + 1) / SLICES);
+                long as = transA ? (long) k0 * lda : k0, bs = transB ? k0 : (long) k0 * ldb;
+                if (s == 0) {
+                    nest(transA, transB, 0, m, 0, n, k1 - k0, alpha, a, aOff + as, lda, b, null, bOff + bs, ldb, c, cOff, ldc, overwrite);
+                } else {
+                    nest(transA, transB, 0, m, 0, n, k1 - k0, alpha, a, aOff + as, lda, b, null, bOff + bs, ldb,
+                            sums, (s - 1) * cSize, n, true);
+                }
+            }
+        });
+        for (int s = 1; s < SLICES; s++) {
+            for (int i = 0; i < m; i++) Elementwise.axpy(n, 1f, sums, (s - 1) * cSize + (long) i * n, c, cOff + (long) i * ldc);
         }
     }
 

@@ -133,15 +133,18 @@ class GemmTest {
     void mnistShapes() {
         check(false, true, 5, 128, 9216, 1f, 0f, 0);   // x · Wᵀ
         check(false, false, 5, 9216, 128, 1f, 0f, 0);  // g · W
-        check(false, true, 64, 128, 9216, 1f, 0f, 0);  // x · Wᵀ at batch 64: 4-row and 32-column edge tiles
+        check(false, true, 64, 128, 9216, 1f, 0f, 0);  // x · Wᵀ at batch 64: cut along k into slices
+        check(false, true, 37, 130, 5000, 0.5f, 0.75f, 3); // the same with beta and padded rows
+        check(true, true, 37, 130, 5000, 1f, 1f, 1);
         check(true, false, 128, 9216, 5, 1f, 1f, 0);   // gᵀ · x, accumulated
         check(false, true, 5, 10, 128, 1f, 0f, 0);
         check(false, true, 64, 10, 128, 1f, 0f, 0);    // Linear(128, 10) at batch 64: the one-vector kernel
     }
 
     /**
-     * Bit for bit on 1, 2 and 3 threads: C split by rows and by columns (n > m with many panels: Linear's
-     * backward products at batch 64, scaled down but past the parallel threshold), alpha != 1, beta = 1.
+     * Bit for bit on 1, 2 and 3 threads: C split by rows, by columns (n > m with many panels: Linear's
+     * backward products at batch 64, scaled down but past the parallel threshold) and along k (a small C
+     * with a long k: the forward), alpha != 1, beta = 1.
      */
     @Test
     void resultDoesNotDependOnThreadCount() {
@@ -150,6 +153,8 @@ class GemmTest {
         sameOnOneTwoThreeThreads(false, true, 32, 130, 2100, 0.5f, 1f);  // x · Wᵀ
         sameOnOneTwoThreeThreads(false, false, 32, 2100, 130, 1f, 1f);   // g · W
         sameOnOneTwoThreeThreads(true, false, 130, 2100, 32, 0.5f, 0f);  // gᵀ · x
+        sameOnOneTwoThreeThreads(false, true, 24, 64, 8192, 0.5f, 1f);   // small C, long k: cut along k
+        sameOnOneTwoThreeThreads(true, false, 24, 64, 8192, 1f, 0f);
     }
 
     private void sameOnOneTwoThreeThreads(boolean ta, boolean tb, int m, int n, int k, float alpha, float beta) {
