@@ -123,6 +123,22 @@ public final class Conv {
         }
     }
 
+    /**
+     * Whether the implicit GEMM ({@link ConvGemm}) or the lanes kernels ({@link ConvLanes}) apply: stride 1,
+     * a vector machine, and a patch wide enough for packed panels (conv1's 9 taps are not). This test and
+     * the next live here, not in ConvGemm and DirectConv: those classes' constants come from the vector
+     * classes, so loading them on a JVM without the vector module fails (NoClassDefFoundError).
+     */
+    static boolean implicitApplies(Geometry g) {
+        return Simd.VECTOR_AVAILABLE && g.strideH() == 1 && g.strideW() == 1 && g.patch() >= SMALL_PATCH;
+    }
+
+    /** Whether {@link DirectConv} applies: one input channel, 3x3, stride 1, no dilation, a vector machine. */
+    static boolean directApplies(Geometry g) {
+        return Simd.VECTOR_AVAILABLE && g.inC() == 1 && g.kh() == 3 && g.kw() == 3 && g.strideH() == 1 && g.strideW() == 1
+                && g.dilH() == 1 && g.dilW() == 1 && g.outW() >= Simd.floatLanes();
+    }
+
     /** Weight-gradient products narrower than this many columns use dot-product tiles. */
     static final int SMALL_PATCH = 32;
 
@@ -163,9 +179,9 @@ public final class Conv {
         int patch = g.patch(), pos = g.positions(), ow = g.outW();
         // work units: (image, band of output rows); see parts()
         int parts = parts(g.batch(), g.outH());
-        ConvGemm.Shape implicit = ConvGemm.applies(g) ? ConvGemm.shape(g) : null;
+        ConvGemm.Shape implicit = implicitApplies(g) ? ConvGemm.shape(g) : null;
         float[] lanes = ConvLanes.applies(g) ? ConvLanes.packedWeight(g, weight) : null;
-        float[] direct = DirectConv.applies(g) ? heapCopy(weight, g.weightSize()) : null;
+        float[] direct = directApplies(g) ? heapCopy(weight, g.weightSize()) : null;
         float[] directBias = (direct != null || implicit != null) && bias != null ? heapCopy(bias, g.outC()) : null;
         run(g, g.batch() * parts, (from, to) -> {
             Scratch sc = SCRATCH.get();
@@ -251,7 +267,7 @@ public final class Conv {
         }
         // work units: (image, group of input channels), whose rows of dcol and planes of dx are their own
         int parts = parts(g.batch(), g.inC());
-        ConvGemm.Shape implicit = ConvGemm.applies(g) ? ConvGemm.shape(g) : null;
+        ConvGemm.Shape implicit = implicitApplies(g) ? ConvGemm.shape(g) : null;
         float[] wt = implicit != null ? ConvGemm.transposedWeight(g, weight) : null;
         run(g, g.batch() * parts, (from, to) -> {
             Scratch sc = SCRATCH.get();
@@ -316,8 +332,8 @@ public final class Conv {
         int kk = g.kh() * g.kw();
         boolean byInput = g.inC() > 1;
         int parts = parts(chunks, byInput ? g.inC() : g.outC());
-        ConvGemm.Shape implicit = ConvGemm.applies(g) ? ConvGemm.shape(g) : null;
-        boolean direct = DirectConv.applies(g) && !byInput;
+        ConvGemm.Shape implicit = implicitApplies(g) ? ConvGemm.shape(g) : null;
+        boolean direct = directApplies(g) && !byInput;
         run(g, chunks * parts, (from, to) -> {
             Scratch sc = SCRATCH.get();
             for (int u = from; u < to; u++) {

@@ -37,11 +37,6 @@ final class ConvGemm {
     /** Floats of A packed at a time (an L2-resident block). */
     private static final int A_BLOCK = 48 * 1024;
 
-    /** Stride 1, a vector machine, and a patch wide enough for packed panels (conv1's 9 taps are not). */
-    static boolean applies(Conv.Geometry g) {
-        return Simd.VECTOR_AVAILABLE && g.strideH() == 1 && g.strideW() == 1 && g.patch() >= Conv.SMALL_PATCH;
-    }
-
     /** Floats past the end of every scratch array: room for copyRunSpill's spill. */
     private static final int SPILL = 64;
 
@@ -131,7 +126,8 @@ final class ConvGemm {
                 MemorySegment.copy(x, F, (xOff + (long) c * hw + (long) i0 * w) * Float.BYTES, img, c * plane + i0 * w, rows * w);
                 continue;
             }
-            MemorySegment.copy(x, F, (xOff + (long) c * hw + (long) i0 * w) * Float.BYTES, raw, 0, rows * w);
+            // a band of padding only reads no row (and a copy of nothing still checks its offset: i0 may be past h)
+            if (rows > 0) MemorySegment.copy(x, F, (xOff + (long) c * hw + (long) i0 * w) * Float.BYTES, raw, 0, rows * w);
             for (int y = r0; y < r1; y++) {
                 int d = c * plane + y * wp, iy = y - ph;
                 if (iy < 0 || iy >= h) {

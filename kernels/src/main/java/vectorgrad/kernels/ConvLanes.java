@@ -5,17 +5,20 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
- * Stride-1 convolutions with the output channels in vector lanes, for 512-bit vectors and output
- * channels in blocks of 64 (the MNIST model's conv2). A micro-tile is six rows by 64 channels
- * ({@link VectorConv}); its six values per step are broadcast straight from the padded image, so no
- * panel of the image is ever packed.
+ * Stride-1 convolutions with channels in vector lanes, for 512-bit vectors (the MNIST model's conv2). A
+ * micro-tile holds six rows by 64 output channels, or twelve rows by 32 input channels ({@link VectorConv});
+ * the values of its rows are broadcast straight from the image or the upstream gradient, so no panel is
+ * ever packed.
  * <ul>
- *   <li>forward: a tile is six neighbouring positions of one output row, summed over the taps against
- *       Wᵀ ({@code [tap][64]}, repacked once per call); tiles fill a positions x channels scratch that is
- *       transposed into the output's planes. {@link ConvGemm#forward} packs B panels from the image for
- *       each tile column, 1.2-1.5 ms of its 7.3 ms (conv2, batch 64, one thread).
- *   <li>weight gradient: a tile is six taps, summed over an image's output positions against dyᵀ
- *       ({@code [position][64]}, transposed once per image); dWᵀ is transposed into dW once per unit.
+ *   <li>forward (output channels in blocks of 64): a tile is six neighbouring positions of one output
+ *       row, summed over the taps against Wᵀ ({@code [tap][64]}, repacked once per call); tiles fill a
+ *       positions x channels scratch that is transposed into the output's planes. {@link ConvGemm#forward}
+ *       packs B panels from the image for each tile column, 1.2-1.5 ms of its 7.3 ms (conv2, batch 64,
+ *       one thread).
+ *   <li>weight gradient (output channels in blocks of 64): a tile is six taps, summed over the output
+ *       positions of an (image, band of rows) against dyᵀ ({@code [position][64]}, transposed once per
+ *       image and band); the units' sums are added, and transposed into dW, once per call.
+ *   <li>input gradient (input channels in blocks of 32): tap by tap, see {@link #backwardInput}.
  * </ul>
  * Each call computes one work unit of {@link Conv} on the calling thread; the unit's cut, and so every
  * result, does not depend on the thread count.
@@ -28,18 +31,18 @@ final class ConvLanes {
     private static final int BLOCK = 64, ROWS = 6, T = 16, HALF = 32, INPUT_ROWS = 12;
     private static final float[] ZEROS = new float[BLOCK];
 
-    /** Where ConvGemm applies, with 16-float vectors and whole blocks of 64 output channels. */
+    /** Forward and weight gradient: where ConvGemm applies, with 16-float vectors and whole blocks of 64 output channels. */
     static boolean applies(Conv.Geometry g) {
-        return ConvGemm.applies(g) && Simd.floatLanes() == T && g.outC() % BLOCK == 0;
+        return Conv.implicitApplies(g) && Simd.floatLanes() == T && g.outC() % BLOCK == 0;
     }
 
     /** Where the input gradient runs here: ConvGemm's conditions, 16-float vectors, whole blocks of 32 input channels. */
     static boolean appliesToInput(Conv.Geometry g) {
-        return ConvGemm.applies(g) && Simd.floatLanes() == T && g.inC() % HALF == 0;
+        return Conv.implicitApplies(g) && Simd.floatLanes() == T && g.inC() % HALF == 0;
     }
 
     private static final class Scratch {
-        float[] src = new float[0], tile = new float[0], planes = new float[0], sums = new float[0], dyT = new float[0], raw = new float[0];
+        float[] src = new float[0], tile = new float[0], planes = new float[0], dyT = new float[0], raw = new float[0];
         final int[] rowOff = new int[T], off = new int[ROWS];
 
         static float[] grow(float[] a, int n) {
@@ -87,12 +90,12 @@ final class ConvLanes {
         int[] tapOff = sh.tapOff();
         for (int blk = 0; blk < g.outC() / BLOCK; blk++) {
             float[] init = bias != null ? bias : ZEROS;
-            int iOff = bias != null ? blk * BLOCK : 0;
+            int bOff = bias != null ? blk * BLOCK : 0;
             for (int oy = oy0; oy < oy1; oy++) {
                 // a row's last tile may be narrower than six: its extra rows read on along the padded
                 // image (there is slack past its end) and land on the next row's first positions, written after
                 for (int ox = 0; ox < ow; ox += ROWS) {
-                    VectorConv.forwardTile(patch, img, oy * wp + ox, tapOff, wt, blk * patch * BLOCK, init, iOff, 0,
+                    VectorConv.forwardTile(patch, img, oy * wp + ox, tapOff, wt, blk * patch * BLOCK, init, bOff,
                             tile, ((oy - oy0) * ow + ox) * BLOCK);
                 }
             }
@@ -235,7 +238,6 @@ final class ConvLanes {
         Scratch sc = SCRATCH.get();
         int oh = g.outH(), ow = g.outW(), outC = g.outC(), kh = g.kh(), kw = g.kw(), dh = g.dilH(), dw = g.dilW();
         int wd = is.wd(), wx = is.wx(), plane = oh * wd, pos = oh * ow;
-        // dy with rows widened to wd, zeros past ow (those positions then add nothing)
         // the rows of dy this band reads: [y0 - eh, y1)
         int r0 = Math.max(0, y0 - (kh - 1) * dh), r1 = Math.min(oh, y1);
         float[] raw = sc.raw = Scratch.grow(sc.raw, outC * pos), src = raw;
@@ -247,6 +249,7 @@ final class ConvLanes {
             }
         }
         if (wd != ow) {
+            // dy with rows widened to wd, zeros past ow (those positions then add nothing)
             src = sc.src = Scratch.grow(sc.src, outC * plane);
             for (int o = 0; o < outC; o++) {
                 for (int oy = r0; oy < r1; oy++) {

@@ -36,10 +36,6 @@ final class DirectConv {
         return FloatVector.fromArray(S, idx, 0);
     }
 
-    static boolean applies(Conv.Geometry g) {
-        return Simd.VECTOR_AVAILABLE && g.inC() == 1 && g.kh() == 3 && g.kw() == 3 && g.strideH() == 1 && g.strideW() == 1
-                && g.dilH() == 1 && g.dilW() == 1 && g.outW() >= L;
-    }
 
     private static final class Scratch {
         float[] img = new float[0], dy = new float[0], acc = new float[0];

@@ -17,9 +17,10 @@ import java.lang.foreign.ValueLayout;
  *
  * Packing reads either storage order, so one micro-kernel serves every transpose case. Panels are
  * zero-padded to whole MR/NR tiles; an edge tile is computed whole into a scratch tile and only its
- * valid part is added to C. Threads take disjoint row ranges of C (or column ranges, when C has few rows)
- * and run the whole nest on them with their own packing buffers: every element of C is computed by the
- * same sequence of operations whatever the thread count, so results are bitwise identical.
+ * valid part is added to C. Threads take disjoint row ranges of C (or column ranges, when C has few rows
+ * or B is the wider operand) and run the whole nest on them with their own packing buffers: every element
+ * of C is computed by the same sequence of operations whatever the thread count, so results are bitwise
+ * identical. A small C with a long k is cut along k instead, into fixed slices summed in order ({@link #sliced}).
  *
  * <p>Block sizes default to this machine's caches (48 KiB L1d, 1 MiB L2 per core) and can be set with
  * {@code -Dvectorgrad.gemm.kc/mc/nc} for tuning.

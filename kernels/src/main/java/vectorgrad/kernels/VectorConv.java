@@ -18,24 +18,20 @@ final class VectorConv {
     static final int BLOCK = 4 * L;
 
     /**
-     * Forward: {@code out[cOff + r·64 + o] = init[iOff + r·ist + o] + Σ_{t<taps} img[tapOff[t] + q0 + r] · w[wOff + t·64 + o]}
+     * Forward: {@code out[cOff + r·64 + o] = bias[bOff + o] + Σ_{t<taps} img[tapOff[t] + q0 + r] · w[wOff + t·64 + o]}
      * for r < 6: six neighbouring positions of one output row (q0 their first, in the padded image's
-     * numbering) by 64 output channels. {@code ist} 0 starts every row from the bias, 64 from a tile.
+     * numbering) by 64 output channels.
      */
-    static void forwardTile(int taps, float[] img, int q0, int[] tapOff, float[] w, int wOff, float[] init, int iOff, int ist,
+    static void forwardTile(int taps, float[] img, int q0, int[] tapOff, float[] w, int wOff, float[] bias, int bOff,
                             float[] out, int cOff) {
-        FloatVector c00 = FloatVector.fromArray(S, init, iOff + 0 * ist), c01 = FloatVector.fromArray(S, init, iOff + 0 * ist + L);
-        FloatVector c02 = FloatVector.fromArray(S, init, iOff + 0 * ist + 2 * L), c03 = FloatVector.fromArray(S, init, iOff + 0 * ist + 3 * L);
-        FloatVector c10 = FloatVector.fromArray(S, init, iOff + 1 * ist), c11 = FloatVector.fromArray(S, init, iOff + 1 * ist + L);
-        FloatVector c12 = FloatVector.fromArray(S, init, iOff + 1 * ist + 2 * L), c13 = FloatVector.fromArray(S, init, iOff + 1 * ist + 3 * L);
-        FloatVector c20 = FloatVector.fromArray(S, init, iOff + 2 * ist), c21 = FloatVector.fromArray(S, init, iOff + 2 * ist + L);
-        FloatVector c22 = FloatVector.fromArray(S, init, iOff + 2 * ist + 2 * L), c23 = FloatVector.fromArray(S, init, iOff + 2 * ist + 3 * L);
-        FloatVector c30 = FloatVector.fromArray(S, init, iOff + 3 * ist), c31 = FloatVector.fromArray(S, init, iOff + 3 * ist + L);
-        FloatVector c32 = FloatVector.fromArray(S, init, iOff + 3 * ist + 2 * L), c33 = FloatVector.fromArray(S, init, iOff + 3 * ist + 3 * L);
-        FloatVector c40 = FloatVector.fromArray(S, init, iOff + 4 * ist), c41 = FloatVector.fromArray(S, init, iOff + 4 * ist + L);
-        FloatVector c42 = FloatVector.fromArray(S, init, iOff + 4 * ist + 2 * L), c43 = FloatVector.fromArray(S, init, iOff + 4 * ist + 3 * L);
-        FloatVector c50 = FloatVector.fromArray(S, init, iOff + 5 * ist), c51 = FloatVector.fromArray(S, init, iOff + 5 * ist + L);
-        FloatVector c52 = FloatVector.fromArray(S, init, iOff + 5 * ist + 2 * L), c53 = FloatVector.fromArray(S, init, iOff + 5 * ist + 3 * L);
+        FloatVector i0 = FloatVector.fromArray(S, bias, bOff), i1 = FloatVector.fromArray(S, bias, bOff + L);
+        FloatVector i2 = FloatVector.fromArray(S, bias, bOff + 2 * L), i3 = FloatVector.fromArray(S, bias, bOff + 3 * L);
+        FloatVector c00 = i0, c01 = i1, c02 = i2, c03 = i3;
+        FloatVector c10 = i0, c11 = i1, c12 = i2, c13 = i3;
+        FloatVector c20 = i0, c21 = i1, c22 = i2, c23 = i3;
+        FloatVector c30 = i0, c31 = i1, c32 = i2, c33 = i3;
+        FloatVector c40 = i0, c41 = i1, c42 = i2, c43 = i3;
+        FloatVector c50 = i0, c51 = i1, c52 = i2, c53 = i3;
         for (int t = 0; t < taps; t++) {
             int a = tapOff[t] + q0, b = wOff + t * BLOCK;
             FloatVector w0 = FloatVector.fromArray(S, w, b);

@@ -63,21 +63,41 @@ class ConvPoolSoftmaxTest {
     }
 
     /**
-     * Channels in vector lanes (ConvLanes, with 512-bit vectors): forward and weight gradient for output
-     * channels in blocks of 64, input gradient for input channels in blocks of 32. Rows that leave a
-     * short last tile (11 = 6 + 5 wide, 12-wide dy tiles over 7 or 19 columns), images narrower than a
-     * 16-wide transpose and wider, padding (also more than the kernel reaches: bands of the input
-     * gradient holding padding only), dilation in either direction, kh != kw, two blocks of channels,
-     * one path without the other, batches cut into bands.
+     * Channels in vector lanes (ConvLanes, with 512-bit vectors; with narrower ones these geometries take
+     * the other paths): forward and weight gradient for output channels in blocks of 64, input gradient for
+     * input channels in blocks of 32. Rows that leave a short last tile (11 = 6 + 5 wide, 12-wide dy tiles
+     * over 7 or 19 columns) and rows that do not (12 wide: dy read in place), images narrower than a 16-wide
+     * transpose and wider, padding (also more than the kernel reaches, one image cut into bands: bands of
+     * padding only), dilation in either direction, kh != kw, two blocks of channels, one path without the
+     * other, batches cut into bands, no images.
      */
     @Test
     void lanesConvolutionMatchesTheDefinition() {
+        checkAgainstDefinition(new Conv.Geometry(1, 32, 5, 5, 64, 3, 3, 1, 1, 5, 5, 1, 1));
+        checkAgainstDefinition(new Conv.Geometry(2, 32, 14, 14, 64, 3, 3, 1, 1, 0, 0, 1, 1));
+        checkAgainstDefinition(new Conv.Geometry(0, 32, 6, 6, 64, 3, 3, 1, 1, 1, 1, 1, 1));
         checkAgainstDefinition(new Conv.Geometry(3, 32, 9, 11, 64, 3, 3, 1, 1, 1, 1, 1, 1));
         checkAgainstDefinition(new Conv.Geometry(1, 32, 20, 19, 128, 3, 2, 1, 1, 2, 1, 1, 2));
         checkAgainstDefinition(new Conv.Geometry(2, 64, 7, 30, 64, 2, 3, 1, 1, 0, 0, 2, 1));
         checkAgainstDefinition(new Conv.Geometry(9, 32, 5, 5, 64, 3, 3, 1, 1, 3, 3, 1, 1));
         checkAgainstDefinition(new Conv.Geometry(2, 5, 8, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1)); // forward and dW only
         checkAgainstDefinition(new Conv.Geometry(2, 32, 6, 17, 7, 3, 3, 1, 1, 0, 0, 1, 1)); // dx only
+    }
+
+    /** The lanes paths without a bias: the forward as with a zero bias, the weight gradient as with one. */
+    @Test
+    void lanesConvolutionWithoutBias() {
+        Conv.Geometry g = new Conv.Geometry(3, 32, 9, 11, 64, 3, 3, 1, 1, 1, 1, 1, 1);
+        MemorySegment x = Mem.of(Mem.random(rnd, (int) g.inputSize(), -1, 1)), w = Mem.of(Mem.random(rnd, (int) g.weightSize(), -1, 1));
+        MemorySegment dy = Mem.of(Mem.random(rnd, (int) g.outputSize(), -1, 1));
+        MemorySegment none = Mem.zeros((int) g.outputSize()), zero = Mem.zeros((int) g.outputSize());
+        Conv.forward(g, x, w, null, none);
+        Conv.forward(g, x, w, Mem.zeros(g.outC()), zero);
+        assertArrayEquals(Mem.read(zero, (int) g.outputSize()), Mem.read(none, (int) g.outputSize()), 0f);
+        MemorySegment dwAlone = Mem.zeros((int) g.weightSize()), dw = Mem.zeros((int) g.weightSize());
+        Conv.backwardWeight(g, x, dy, dwAlone, null);
+        Conv.backwardWeight(g, x, dy, dw, Mem.zeros(g.outC()));
+        assertArrayEquals(Mem.read(dw, (int) g.weightSize()), Mem.read(dwAlone, (int) g.weightSize()), 0f);
     }
 
     /**
