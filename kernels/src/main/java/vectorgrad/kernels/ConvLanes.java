@@ -217,10 +217,13 @@ final class ConvLanes {
         Scratch sc = SCRATCH.get();
         float[] w = sc.raw = Scratch.grow(sc.raw, n);
         MemorySegment.copy(weight, F, 0, w, 0, n);
-        for (int o = 0; o < outC; o++) {
-            for (int c = 0; c < inC; c++) {
-                int from = (o * inC + c) * kk, to = ((c / HALF * kk) * outC + o) * HALF + c % HALF;
-                for (int t = 0; t < kk; t++) wt[to + t * outC * HALF] = w[from + t];
+        // in the order of wt, written once each and in sequence (W's reads are kk floats apart)
+        for (int cb = 0, d = 0; cb < inC / HALF; cb++) {
+            for (int t = 0; t < kk; t++) {
+                for (int o = 0; o < outC; o++) {
+                    int from = (o * inC + cb * HALF) * kk + t;
+                    for (int c = 0; c < HALF; c++) wt[d++] = w[from + c * kk];
+                }
             }
         }
         return wt;
