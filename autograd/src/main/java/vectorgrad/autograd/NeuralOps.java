@@ -96,20 +96,20 @@ public final class NeuralOps {
         Conv.forward(geo, x.seg(), weight.seg(), bias == null ? null : bias.seg(), y.seg());
         fence(x, weight, bias);
         Tensor.BackwardFn fn = (g, need) -> {
-            Tensor gx = null, gw = null, gb = null;
-            if (need[0]) {
-                gx = Tensor.empty(xs);
-                Conv.backwardInput(geo, g.seg(), weight.seg(), gx.seg());
-            }
+            Tensor gx = need[0] ? Tensor.empty(xs) : null, gw = null, gb = null;
             boolean wantBias = bias != null && need[2];
             if (need[1] || wantBias) {
                 gw = Tensor.empty(ws);
                 if (wantBias) gb = Tensor.empty(new int[] {ws[0]});
-                Conv.backwardWeight(geo, x.seg(), g.seg(), gw.seg(), wantBias ? gb.seg() : null);
+                // both passes in one call when both are needed: their work shares trips to the thread pool
+                if (gx != null) Conv.backward(geo, x.seg(), g.seg(), weight.seg(), gx.seg(), gw.seg(), wantBias ? gb.seg() : null);
+                else Conv.backwardWeight(geo, x.seg(), g.seg(), gw.seg(), wantBias ? gb.seg() : null);
                 if (!need[1]) {
                     gw.close();
                     gw = null;
                 }
+            } else if (gx != null) {
+                Conv.backwardInput(geo, g.seg(), weight.seg(), gx.seg());
             }
             fence(g, x, weight);
             return new Tensor[] {gx, gw, gb};

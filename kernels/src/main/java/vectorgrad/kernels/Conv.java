@@ -240,6 +240,110 @@ public final class Conv {
         return Math.max(1, Math.min(extent, (8 + batch - 1) / batch));
     }
 
+    /** The lanes input gradient's work units: (image, band of the padded input's rows). */
+    private static final class LanesInput {
+        final Geometry g;
+        final MemorySegment dy, dx;
+        final ConvLanes.InputShape is;
+        final float[] wt;
+        final int bands, units;
+
+        LanesInput(Geometry g, MemorySegment dy, MemorySegment weight, MemorySegment dx) {
+            this.g = g;
+            this.dy = dy;
+            this.dx = dx;
+            is = ConvLanes.inputShape(g);
+            wt = ConvLanes.inputWeight(g, weight);
+            bands = parts(g.batch(), is.hp());
+            units = g.batch() * bands;
+        }
+
+        void unit(int u) {
+            int b = u / bands, part = u % bands, hp = is.hp();
+            ConvLanes.backwardInput(is, dy, (long) b * g.outC() * g.positions(), wt, dx, (long) b * g.inC() * g.h() * g.w(),
+                    (int) ((long) hp * part / bands), (int) ((long) hp * (part + 1) / bands));
+        }
+    }
+
+    /**
+     * The lanes weight gradient's work units: (chunk of images, band of output rows), each summing into its
+     * own slot (a heap array of the calling thread's); {@link #finish} adds the slots in unit order and
+     * makes dW of the sum once.
+     */
+    private static final class LanesWeight {
+        final Geometry g;
+        final MemorySegment x, dy;
+        final boolean withBias;
+        final ConvGemm.Shape sh;
+        final int chunks, bands, units, slot;
+        final float[][] slots;
+
+        LanesWeight(Geometry g, MemorySegment x, MemorySegment dy, boolean withBias) {
+            this.g = g;
+            this.x = x;
+            this.dy = dy;
+            this.withBias = withBias;
+            sh = ConvGemm.shape(g);
+            // fixed chunks (not one per thread) so the summation order is the same for any thread count
+            chunks = Math.min(g.batch(), 8);
+            bands = parts(chunks, g.outH());
+            units = chunks * bands;
+            slot = ConvLanes.sumsSize(g);
+            slots = heapSlots(Math.max(1, units), slot);
+            if (units == 0) Arrays.fill(slots[0], 0, slot, 0f);
+        }
+
+        void unit(int u) {
+            int chunk = u / bands, band = u % bands;
+            int b0 = (int) ((long) g.batch() * chunk / chunks), b1 = (int) ((long) g.batch() * (chunk + 1) / chunks);
+            int y0 = (int) ((long) g.outH() * band / bands), y1 = (int) ((long) g.outH() * (band + 1) / bands);
+            ConvLanes.backwardWeight(sh, x, dy, b0, b1, y0, y1, slots[u], withBias);
+        }
+
+        void finish(MemorySegment dWeight, MemorySegment dBias) {
+            // on this thread: units - 1 adds of one slot (18.5K floats for conv2), less than waking the pool costs
+            for (int u = 1; u < units; u++) VectorKernels.addRun(slots[u], 0, slots[0], 0, slot);
+            ConvLanes.toWeight(g, slots[0], dWeight, dBias);
+        }
+    }
+
+    /**
+     * Both gradients, {@link #backwardInput} and {@link #backwardWeight} (dBias may be null), with the same
+     * results; where both run the lanes kernels, their work units share one trip to the pool, interleaved so
+     * each thread gets some of each — at batch 5 on two threads a pass is ten units of ~50 µs, and every
+     * trip ends with one thread waiting for the other.
+     */
+    public static void backward(Geometry g, MemorySegment x, MemorySegment dy, MemorySegment weight, MemorySegment dx,
+                                MemorySegment dWeight, MemorySegment dBias) {
+        if (g.groups() > 1 || !ConvLanes.appliesToInput(g) || !ConvLanes.applies(g)) {
+            backwardInput(g, dy, weight, dx);
+            backwardWeight(g, x, dy, dWeight, dBias);
+            return;
+        }
+        Check.floats(x, 0, g.inputSize(), "conv2d input");
+        Check.floats(dy, 0, g.outputSize(), "conv2d grad output");
+        Check.floats(weight, 0, g.weightSize(), "conv2d weight");
+        Check.floats(dx, 0, g.inputSize(), "conv2d grad input");
+        Check.floats(dWeight, 0, g.weightSize(), "conv2d grad weight");
+        if (dBias != null) Check.floats(dBias, 0, g.outC(), "conv2d grad bias");
+        LanesInput li = new LanesInput(g, dy, weight, dx);
+        LanesWeight lw = new LanesWeight(g, x, dy, dBias != null);
+        int pairs = Math.min(li.units, lw.units);
+        run(g, li.units + lw.units, (from, to) -> {
+            for (int u = from; u < to; u++) {
+                if (u < 2 * pairs) {
+                    if (u % 2 == 0) li.unit(u / 2);
+                    else lw.unit(u / 2);
+                } else if (li.units > lw.units) {
+                    li.unit(u - pairs);
+                } else {
+                    lw.unit(u - pairs);
+                }
+            }
+        });
+        lw.finish(dWeight, dBias);
+    }
+
     /** {@code dx = conv2d's input gradient for upstream gradient dy}; {@code dx} is overwritten. */
     public static void backwardInput(Geometry g, MemorySegment dy, MemorySegment weight, MemorySegment dx) {
         Check.floats(dy, 0, g.outputSize(), "conv2d grad output");
@@ -251,17 +355,9 @@ public final class Conv {
         }
         int patch = g.patch(), pos = g.positions(), kk = g.kh() * g.kw();
         if (ConvLanes.appliesToInput(g)) {
-            // work units: (image, band of the padded input's rows)
-            int bands = parts(g.batch(), g.h() + 2 * g.padH());
-            ConvLanes.InputShape is = ConvLanes.inputShape(g);
-            float[] wf = ConvLanes.inputWeight(g, weight);
-            int hp = is.hp();
-            run(g, g.batch() * bands, (from, to) -> {
-                for (int u = from; u < to; u++) {
-                    int b = u / bands, part = u % bands;
-                    ConvLanes.backwardInput(is, dy, (long) b * g.outC() * pos, wf, dx, (long) b * g.inC() * g.h() * g.w(),
-                            (int) ((long) hp * part / bands), (int) ((long) hp * (part + 1) / bands));
-                }
+            LanesInput li = new LanesInput(g, dy, weight, dx);
+            run(g, li.units, (from, to) -> {
+                for (int u = from; u < to; u++) li.unit(u);
             });
             return;
         }
@@ -307,23 +403,11 @@ public final class Conv {
         // Fixed chunks (not one per thread) so the summation order is the same for any thread count.
         int chunks = Math.min(g.batch(), 8);
         if (ConvLanes.applies(g)) {
-            // work units: (chunk of images, band of output rows), each summing into its own slot (a heap
-            // array of the calling thread's); the slots are added in unit order and the sum made into dW once
-            int bands = parts(chunks, g.outH()), units = chunks * bands, slot = ConvLanes.sumsSize(g);
-            float[][] slots = heapSlots(Math.max(1, units), slot);
-            if (units == 0) Arrays.fill(slots[0], 0, slot, 0f);
-            ConvGemm.Shape sh = ConvGemm.shape(g);
-            run(g, units, (from, to) -> {
-                for (int u = from; u < to; u++) {
-                    int chunk = u / bands, band = u % bands;
-                    int b0 = (int) ((long) g.batch() * chunk / chunks), b1 = (int) ((long) g.batch() * (chunk + 1) / chunks);
-                    int y0 = (int) ((long) g.outH() * band / bands), y1 = (int) ((long) g.outH() * (band + 1) / bands);
-                    ConvLanes.backwardWeight(sh, x, dy, b0, b1, y0, y1, slots[u], dBias != null);
-                }
+            LanesWeight lw = new LanesWeight(g, x, dy, dBias != null);
+            run(g, lw.units, (from, to) -> {
+                for (int u = from; u < to; u++) lw.unit(u);
             });
-            // on this thread: units - 1 adds of one slot (18.5K floats for conv2), less than waking the pool costs
-            for (int u = 1; u < units; u++) VectorKernels.addRun(slots[u], 0, slots[0], 0, slot);
-            ConvLanes.toWeight(g, slots[0], dWeight, dBias);
+            lw.finish(dWeight, dBias);
             return;
         }
         MemorySegment partial = chunks > 1 ? partials((chunks - 1) * wsize) : null;

@@ -219,12 +219,17 @@ class ConvPoolSoftmaxTest {
                 Conv.forward(g, Mem.of(x), Mem.of(wt), Mem.of(bias), out);
                 Conv.backwardInput(g, Mem.of(dy), Mem.of(wt), dx);
                 Conv.backwardWeight(g, Mem.of(x), Mem.of(dy), dw, db);
+                // both gradients in one call: the same bits as the two passes
+                MemorySegment dx2 = Mem.zeros((int) g.inputSize()), dw2 = Mem.zeros((int) g.weightSize()), db2 = Mem.zeros(g.outC());
+                Conv.backward(g, Mem.of(x), Mem.of(dy), Mem.of(wt), dx2, dw2, db2);
                 r[t - 1] = new float[][] {Mem.read(out, (int) g.outputSize()), Mem.read(dx, (int) g.inputSize()),
-                        Mem.read(dw, (int) g.weightSize()), Mem.read(db, g.outC())};
+                        Mem.read(dw, (int) g.weightSize()), Mem.read(db, g.outC()),
+                        Mem.read(dx2, (int) g.inputSize()), Mem.read(dw2, (int) g.weightSize()), Mem.read(db2, g.outC())};
             }
         } finally {
             Parallel.setNumThreads(saved);
         }
+        for (int t = 0; t < 3; t++) for (int i = 1; i < 4; i++) assertArrayEquals(r[t][i], r[t][i + 3], 0f, what + ", " + (t + 1) + " threads, backward(), pass " + i);
         for (int t = 1; t < 3; t++) for (int i = 0; i < 4; i++) assertArrayEquals(r[0][i], r[t][i], 0f, what + ", " + (t + 1) + " threads, pass " + i);
     }
 
