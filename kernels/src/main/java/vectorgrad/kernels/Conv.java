@@ -309,9 +309,9 @@ public final class Conv {
 
     /**
      * Both gradients, {@link #backwardInput} and {@link #backwardWeight} (dBias may be null), with the same
-     * results; where both run the lanes kernels, their work units share one trip to the pool, interleaved so
-     * each thread gets some of each — at batch 5 on two threads a pass is ten units of ~50 µs, and every
-     * trip ends with one thread waiting for the other.
+     * results; where both run the lanes kernels with as many units of each (batches under 8), their work
+     * units share one trip to the pool, in pairs — at batch 5 on two threads a pass is ten units of ~50 µs,
+     * and every trip ends with one thread waiting for the other.
      */
     public static void backward(Geometry g, MemorySegment x, MemorySegment dy, MemorySegment weight, MemorySegment dx,
                                 MemorySegment dWeight, MemorySegment dBias) {
@@ -328,19 +328,24 @@ public final class Conv {
         if (dBias != null) Check.floats(dBias, 0, g.outC(), "conv2d grad bias");
         LanesInput li = new LanesInput(g, dy, weight, dx);
         LanesWeight lw = new LanesWeight(g, x, dy, dBias != null);
-        int pairs = Math.min(li.units, lw.units);
-        run(g, li.units + lw.units, (from, to) -> {
-            for (int u = from; u < to; u++) {
-                if (u < 2 * pairs) {
+        if (li.units == lw.units) {
+            // as many units of each, of the same size (an image, or a band of one): pairs of them
+            run(g, 2 * li.units, (from, to) -> {
+                for (int u = from; u < to; u++) {
                     if (u % 2 == 0) li.unit(u / 2);
                     else lw.unit(u / 2);
-                } else if (li.units > lw.units) {
-                    li.unit(u - pairs);
-                } else {
-                    lw.unit(u - pairs);
                 }
-            }
-        });
+            });
+        } else {
+            // units of different sizes (batch 64: 64 images for dx, 8 chunks of 8 for dW): one trip each,
+            // as a shared trip cut into halves by count would give one thread all of dW and half of dx
+            run(g, li.units, (from, to) -> {
+                for (int u = from; u < to; u++) li.unit(u);
+            });
+            run(g, lw.units, (from, to) -> {
+                for (int u = from; u < to; u++) lw.unit(u);
+            });
+        }
         lw.finish(dWeight, dBias);
     }
 
