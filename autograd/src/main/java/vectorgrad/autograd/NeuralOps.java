@@ -101,7 +101,7 @@ public final class NeuralOps {
             if (need[1] || wantBias) {
                 gw = Tensor.empty(ws);
                 if (wantBias) gb = Tensor.empty(new int[] {ws[0]});
-                // both passes in one call when both are needed: their work shares trips to the thread pool
+                // both passes in one call when both are needed (at small batches their work then shares a trip to the pool)
                 if (gx != null) Conv.backward(geo, x.seg(), g.seg(), weight.seg(), gx.seg(), gw.seg(), wantBias ? gb.seg() : null);
                 else Conv.backwardWeight(geo, x.seg(), g.seg(), gw.seg(), wantBias ? gb.seg() : null);
                 if (!need[1]) {

@@ -309,9 +309,9 @@ public final class Conv {
 
     /**
      * Both gradients, {@link #backwardInput} and {@link #backwardWeight} (dBias may be null), with the same
-     * results; where both run the lanes kernels with as many units of each (batches under 8), their work
-     * units share one trip to the pool, in pairs — at batch 5 on two threads a pass is ten units of ~50 µs,
-     * and every trip ends with one thread waiting for the other.
+     * results; where both run the lanes kernels with as many units of each (conv2 at batches up to 8), their
+     * work units share one trip to the pool, in pairs — at batch 5 on two threads a pass is ten units of
+     * ~50 µs, and every trip ends with one thread waiting for the other.
      */
     public static void backward(Geometry g, MemorySegment x, MemorySegment dy, MemorySegment weight, MemorySegment dx,
                                 MemorySegment dWeight, MemorySegment dBias) {
@@ -329,7 +329,7 @@ public final class Conv {
         LanesInput li = new LanesInput(g, dy, weight, dx);
         LanesWeight lw = new LanesWeight(g, x, dy, dBias != null);
         if (li.units == lw.units) {
-            // as many units of each, of the same size (an image, or a band of one): pairs of them
+            // as many units of each, of about the same work (for conv2: an image, or a band of one): pairs of them
             run(g, 2 * li.units, (from, to) -> {
                 for (int u = from; u < to; u++) {
                     if (u % 2 == 0) li.unit(u / 2);
