@@ -310,8 +310,8 @@ public final class Conv {
     /**
      * Both gradients, {@link #backwardInput} and {@link #backwardWeight} (dBias may be null), with the same
      * results; where both run the lanes kernels with as many units of each (conv2 at batches up to 8), their
-     * work units share one trip to the pool, in pairs — at batch 5 on two threads a pass is ten units of
-     * ~50 µs, and every trip ends with one thread waiting for the other.
+     * work units share one trip to the pool, in pairs — at batch 5 on two threads a pass is ten units (of
+     * ~50 µs each in a plain timing loop), and every trip ends with one thread waiting for the other.
      */
     public static void backward(Geometry g, MemorySegment x, MemorySegment dy, MemorySegment weight, MemorySegment dx,
                                 MemorySegment dWeight, MemorySegment dBias) {

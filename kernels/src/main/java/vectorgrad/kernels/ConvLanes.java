@@ -28,6 +28,8 @@ final class ConvLanes {
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     /** Output channels of a tile (four 16-float vectors) and rows of a tile. */
+    // VectorConv's tile sizes at 16 lanes, written out rather than read from there: asking whether
+    // ConvLanes applies must load no vector class (see Conv.implicitApplies)
     private static final int BLOCK = 64, ROWS = 6, T = 16, HALF = 32, INPUT_ROWS = 12;
     private static final float[] ZEROS = new float[BLOCK];
 
