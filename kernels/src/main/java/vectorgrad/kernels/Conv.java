@@ -10,7 +10,9 @@ import java.util.Arrays;
  * {@code [O, C, kh, kw]}), with stride, zero padding and dilation, and its two backward passes.
  *
  * <p>Method: one-channel 3x3 convolutions (an image model's first layer) directly ({@link DirectConv});
- * for stride 1 and patches of 32 taps or more, with 512-bit vectors, channels in vector lanes read
+ * the forward pass of 3x3, stride-1, undilated ones with input channels in 16s and output channels in 64s
+ * by Winograd's F(2x2, 3x3) ({@link Winograd}: 16 multiplications for every 36; off with
+ * {@code -Dvectorgrad.conv.noWinograd=true}, for comparisons); for stride 1 and patches of 32 taps or more, with 512-bit vectors, channels in vector lanes read
  * straight from the image ({@link ConvLanes}: forward and weight gradient for output channels in blocks
  * of 64, input gradient for input channels in blocks of 32); other such convolutions an implicit GEMM
  * that packs the image straight into the micro-kernel's panels ({@link ConvGemm}); otherwise im2col +
@@ -139,6 +141,9 @@ public final class Conv {
                 && g.dilH() == 1 && g.dilW() == 1 && g.outW() >= Simd.floatLanes();
     }
 
+    /** Whether {@link Winograd} takes the forward passes it applies to (see the class comment). */
+    static final boolean WINOGRAD = !Boolean.getBoolean("vectorgrad.conv.noWinograd");
+
     /** Weight-gradient products narrower than this many columns use dot-product tiles. */
     static final int SMALL_PATCH = 32;
 
@@ -180,9 +185,10 @@ public final class Conv {
         // work units: (image, band of output rows); see parts()
         int parts = parts(g.batch(), g.outH());
         ConvGemm.Shape implicit = implicitApplies(g) ? ConvGemm.shape(g) : null;
-        float[] lanes = ConvLanes.applies(g) ? ConvLanes.packedWeight(g, weight) : null;
+        float[] winograd = WINOGRAD && Winograd.applies(g) ? Winograd.weights(g, weight) : null;
+        float[] lanes = winograd == null && ConvLanes.applies(g) ? ConvLanes.packedWeight(g, weight) : null;
         float[] direct = directApplies(g) ? heapCopy(weight, g.weightSize()) : null;
-        float[] directBias = (direct != null || implicit != null) && bias != null ? heapCopy(bias, g.outC()) : null;
+        float[] directBias = (direct != null || implicit != null || winograd != null) && bias != null ? heapCopy(bias, g.outC()) : null;
         run(g, g.batch() * parts, (from, to) -> {
             Scratch sc = SCRATCH.get();
             for (int u = from; u < to; u++) {
@@ -192,6 +198,10 @@ public final class Conv {
                 long xo = (long) b * g.inC() * g.h() * g.w(), oo = (long) b * g.outC() * pos + p0;
                 if (direct != null) {
                     DirectConv.forward(g, x, xo, direct, directBias, out, (long) b * g.outC() * pos, oy0, oy1);
+                    continue;
+                }
+                if (winograd != null) {
+                    Winograd.forward(g, x, xo, winograd, directBias, out, (long) b * g.outC() * pos, oy0, oy1);
                     continue;
                 }
                 if (lanes != null) {

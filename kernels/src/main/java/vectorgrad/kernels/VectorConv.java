@@ -273,4 +273,100 @@ final class VectorConv {
             c111.intoArray(out, o);
         }
     }
+
+    // ---------------------------------------------------------------- Winograd F(2x2, 3x3) transforms
+
+    /**
+     * Weight transform {@code U = G·g·Gᵀ} for 16 output channels: {@code g[k]} (k = 3i + j) at
+     * {@code w[wOff + k·64]}, {@code U[ξ]} (ξ = 4i + j) to {@code u[uOff + ξ·ust]}. G's rows are (1, 0, 0),
+     * (½, ½, ½), (½, -½, ½), (0, 0, 1).
+     */
+    static void winogradWeight(float[] w, int wOff, float[] u, int uOff, int ust) {
+        FloatVector half = FloatVector.broadcast(S, 0.5f);
+        FloatVector g00 = FloatVector.fromArray(S, w, wOff), g01 = FloatVector.fromArray(S, w, wOff + BLOCK), g02 = FloatVector.fromArray(S, w, wOff + 2 * BLOCK);
+        FloatVector g10 = FloatVector.fromArray(S, w, wOff + 3 * BLOCK), g11 = FloatVector.fromArray(S, w, wOff + 4 * BLOCK), g12 = FloatVector.fromArray(S, w, wOff + 5 * BLOCK);
+        FloatVector g20 = FloatVector.fromArray(S, w, wOff + 6 * BLOCK), g21 = FloatVector.fromArray(S, w, wOff + 7 * BLOCK), g22 = FloatVector.fromArray(S, w, wOff + 8 * BLOCK);
+        // rows of G·g
+        FloatVector s10 = g00.add(g10).add(g20).mul(half), s11 = g01.add(g11).add(g21).mul(half), s12 = g02.add(g12).add(g22).mul(half);
+        FloatVector s20 = g00.sub(g10).add(g20).mul(half), s21 = g01.sub(g11).add(g21).mul(half), s22 = g02.sub(g12).add(g22).mul(half);
+        // rows of (G·g)·Gᵀ, written out: a helper taking vectors boxes them where C2 does not inline it
+        int a0 = uOff, a1 = uOff + 4 * ust, a2 = uOff + 8 * ust, a3 = uOff + 12 * ust;
+        g00.intoArray(u, a0);
+        g00.add(g01).add(g02).mul(half).intoArray(u, a0 + ust);
+        g00.sub(g01).add(g02).mul(half).intoArray(u, a0 + 2 * ust);
+        g02.intoArray(u, a0 + 3 * ust);
+        s10.intoArray(u, a1);
+        s10.add(s11).add(s12).mul(half).intoArray(u, a1 + ust);
+        s10.sub(s11).add(s12).mul(half).intoArray(u, a1 + 2 * ust);
+        s12.intoArray(u, a1 + 3 * ust);
+        s20.intoArray(u, a2);
+        s20.add(s21).add(s22).mul(half).intoArray(u, a2 + ust);
+        s20.sub(s21).add(s22).mul(half).intoArray(u, a2 + 2 * ust);
+        s22.intoArray(u, a2 + 3 * ust);
+        g20.intoArray(u, a3);
+        g20.add(g21).add(g22).mul(half).intoArray(u, a3 + ust);
+        g20.sub(g21).add(g22).mul(half).intoArray(u, a3 + 2 * ust);
+        g22.intoArray(u, a3 + 3 * ust);
+    }
+
+    /**
+     * Input transform {@code V = Bᵀ·d·B} for 16 channels: the 4x4 patch {@code d[i][j]} at
+     * {@code x[d0 + i·rs + j·cs]}, {@code V[ξ]} (ξ = 4i + j) to {@code v[v0 + ξ·vst]}. Bᵀ's rows are
+     * (1, 0, -1, 0), (0, 1, 1, 0), (0, -1, 1, 0), (0, 1, 0, -1).
+     */
+    static void winogradInput(float[] x, int d0, int rs, int cs, float[] v, int v0, int vst) {
+        int r1 = d0 + rs, r2 = d0 + 2 * rs, r3 = d0 + 3 * rs;
+        FloatVector d00 = FloatVector.fromArray(S, x, d0), d01 = FloatVector.fromArray(S, x, d0 + cs);
+        FloatVector d02 = FloatVector.fromArray(S, x, d0 + 2 * cs), d03 = FloatVector.fromArray(S, x, d0 + 3 * cs);
+        FloatVector d10 = FloatVector.fromArray(S, x, r1), d11 = FloatVector.fromArray(S, x, r1 + cs);
+        FloatVector d12 = FloatVector.fromArray(S, x, r1 + 2 * cs), d13 = FloatVector.fromArray(S, x, r1 + 3 * cs);
+        FloatVector d20 = FloatVector.fromArray(S, x, r2), d21 = FloatVector.fromArray(S, x, r2 + cs);
+        FloatVector d22 = FloatVector.fromArray(S, x, r2 + 2 * cs), d23 = FloatVector.fromArray(S, x, r2 + 3 * cs);
+        FloatVector d30 = FloatVector.fromArray(S, x, r3), d31 = FloatVector.fromArray(S, x, r3 + cs);
+        FloatVector d32 = FloatVector.fromArray(S, x, r3 + 2 * cs), d33 = FloatVector.fromArray(S, x, r3 + 3 * cs);
+        // rows of Bᵀ·d, each then times B (written out, as above)
+        FloatVector t00 = d00.sub(d20), t01 = d01.sub(d21), t02 = d02.sub(d22), t03 = d03.sub(d23);
+        t00.sub(t02).intoArray(v, v0);
+        t01.add(t02).intoArray(v, v0 + vst);
+        t02.sub(t01).intoArray(v, v0 + 2 * vst);
+        t01.sub(t03).intoArray(v, v0 + 3 * vst);
+        FloatVector t10 = d10.add(d20), t11 = d11.add(d21), t12 = d12.add(d22), t13 = d13.add(d23);
+        t10.sub(t12).intoArray(v, v0 + 4 * vst);
+        t11.add(t12).intoArray(v, v0 + 4 * vst + vst);
+        t12.sub(t11).intoArray(v, v0 + 4 * vst + 2 * vst);
+        t11.sub(t13).intoArray(v, v0 + 4 * vst + 3 * vst);
+        FloatVector t20 = d20.sub(d10), t21 = d21.sub(d11), t22 = d22.sub(d12), t23 = d23.sub(d13);
+        t20.sub(t22).intoArray(v, v0 + 8 * vst);
+        t21.add(t22).intoArray(v, v0 + 8 * vst + vst);
+        t22.sub(t21).intoArray(v, v0 + 8 * vst + 2 * vst);
+        t21.sub(t23).intoArray(v, v0 + 8 * vst + 3 * vst);
+        FloatVector t30 = d10.sub(d30), t31 = d11.sub(d31), t32 = d12.sub(d32), t33 = d13.sub(d33);
+        t30.sub(t32).intoArray(v, v0 + 12 * vst);
+        t31.add(t32).intoArray(v, v0 + 12 * vst + vst);
+        t32.sub(t31).intoArray(v, v0 + 12 * vst + 2 * vst);
+        t31.sub(t33).intoArray(v, v0 + 12 * vst + 3 * vst);
+    }
+
+    /**
+     * Output transform {@code Y = Aᵀ·M·A} (+ bias) for 16 channels: {@code M[ξ]} at {@code m[m0 + ξ·mst]},
+     * the 2x2 outputs to {@code y[y0 + i·rs + j·cs]}. Aᵀ's rows are (1, 1, 1, 0), (0, 1, -1, -1).
+     */
+    static void winogradOutput(float[] m, int m0, int mst, float[] bias, int bOff, float[] y, int y0, int rs, int cs) {
+        FloatVector m00 = FloatVector.fromArray(S, m, m0), m01 = FloatVector.fromArray(S, m, m0 + mst);
+        FloatVector m02 = FloatVector.fromArray(S, m, m0 + 2 * mst), m03 = FloatVector.fromArray(S, m, m0 + 3 * mst);
+        FloatVector m10 = FloatVector.fromArray(S, m, m0 + 4 * mst), m11 = FloatVector.fromArray(S, m, m0 + 5 * mst);
+        FloatVector m12 = FloatVector.fromArray(S, m, m0 + 6 * mst), m13 = FloatVector.fromArray(S, m, m0 + 7 * mst);
+        FloatVector m20 = FloatVector.fromArray(S, m, m0 + 8 * mst), m21 = FloatVector.fromArray(S, m, m0 + 9 * mst);
+        FloatVector m22 = FloatVector.fromArray(S, m, m0 + 10 * mst), m23 = FloatVector.fromArray(S, m, m0 + 11 * mst);
+        FloatVector m30 = FloatVector.fromArray(S, m, m0 + 12 * mst), m31 = FloatVector.fromArray(S, m, m0 + 13 * mst);
+        FloatVector m32 = FloatVector.fromArray(S, m, m0 + 14 * mst), m33 = FloatVector.fromArray(S, m, m0 + 15 * mst);
+        // rows of Aᵀ·M: r0 = M0 + M1 + M2, r1 = M1 - M2 - M3 (M's rows)
+        FloatVector r00 = m00.add(m10).add(m20), r01 = m01.add(m11).add(m21), r02 = m02.add(m12).add(m22), r03 = m03.add(m13).add(m23);
+        FloatVector r10 = m10.sub(m20).sub(m30), r11 = m11.sub(m21).sub(m31), r12 = m12.sub(m22).sub(m32), r13 = m13.sub(m23).sub(m33);
+        FloatVector bv = FloatVector.fromArray(S, bias, bOff);
+        r00.add(r01).add(r02).add(bv).intoArray(y, y0);
+        r01.sub(r02).sub(r03).add(bv).intoArray(y, y0 + cs);
+        r10.add(r11).add(r12).add(bv).intoArray(y, y0 + rs);
+        r11.sub(r12).sub(r13).add(bv).intoArray(y, y0 + rs + cs);
+    }
 }

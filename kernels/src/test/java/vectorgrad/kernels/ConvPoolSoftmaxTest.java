@@ -84,6 +84,24 @@ class ConvPoolSoftmaxTest {
         checkAgainstDefinition(new Conv.Geometry(2, 32, 6, 17, 7, 3, 3, 1, 1, 0, 0, 1, 1)); // dx only
     }
 
+    /**
+     * The Winograd forward (3x3, stride 1, undilated, input channels in 16s, output channels in 64s, with
+     * 512-bit vectors): odd output widths and heights (a last tile half outside), rows narrower than a
+     * 16-wide transpose, padding beyond the kernel's reach, one and three blocks of input channels, two of
+     * output channels, images cut into bands (batches under 8, odd band heights), rows of tiles in several
+     * chunks (a 40-wide image: one row of 20 tiles a chunk). Checked to fail: a sign flipped in the output
+     * transform, a chunk of tile rows skipped.
+     */
+    @Test
+    void winogradConvolutionMatchesTheDefinition() {
+        checkAgainstDefinition(new Conv.Geometry(2, 32, 26, 26, 64, 3, 3, 1, 1, 0, 0, 1, 1)); // conv2's shape
+        checkAgainstDefinition(new Conv.Geometry(3, 16, 9, 11, 64, 3, 3, 1, 1, 1, 1, 1, 1));
+        checkAgainstDefinition(new Conv.Geometry(1, 48, 7, 40, 128, 3, 3, 1, 1, 0, 2, 1, 1));
+        checkAgainstDefinition(new Conv.Geometry(5, 32, 12, 19, 64, 3, 3, 1, 1, 1, 0, 1, 1));
+        checkAgainstDefinition(new Conv.Geometry(1, 16, 3, 3, 64, 3, 3, 1, 1, 4, 4, 1, 1));
+        checkAgainstDefinition(new Conv.Geometry(7, 16, 13, 17, 64, 3, 3, 1, 1, 0, 0, 1, 1));
+    }
+
     /** The lanes paths without a bias: the forward as with a zero bias, the weight gradient as with one. */
     @Test
     void lanesConvolutionWithoutBias() {
@@ -184,7 +202,8 @@ class ConvPoolSoftmaxTest {
     @Test
     void convolutionResultDoesNotDependOnThreadCount() {
         // batch 9: the backward passes' units differ in number (9 images, 8 chunks), so Conv.backward takes a trip for each
-        for (int batch : new int[] {9, 5, 2, 1}) sameOnOneTwoThreeThreads(new Conv.Geometry(batch, 32, 10, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1), "lanes, batch " + batch);
+        for (int batch : new int[] {9, 5, 2, 1}) sameOnOneTwoThreeThreads(new Conv.Geometry(batch, 32, 10, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1), "winograd forward, lanes backward, batch " + batch);
+        for (int batch : new int[] {9, 3}) sameOnOneTwoThreeThreads(new Conv.Geometry(batch, 32, 10, 13, 64, 3, 3, 1, 1, 1, 1, 2, 1), "lanes (dilated), batch " + batch);
         for (int batch : new int[] {9, 5, 2, 1, -9, -5, -2, 109, 105, 101}) {
             // negative: the same batch through the implicit GEMM (36 taps); past 100: the direct kernel
             Conv.Geometry g = batch > 100 ? new Conv.Geometry(batch - 100, 1, 20, 21, 5, 3, 3, 1, 1, 0, 0, 1, 1)
