@@ -10,7 +10,7 @@ import java.util.Arrays;
  * {@code [O, C, kh, kw]}), with stride, zero padding and dilation, and its two backward passes.
  *
  * <p>Method: one-channel 3x3 convolutions (an image model's first layer) directly ({@link DirectConv});
- * the forward pass of 3x3, stride-1, undilated ones with input channels in 16s and output channels in 64s
+ * the forward pass and input gradient of 3x3, stride-1, undilated ones with channels in 16s and 32s or 64s
  * by Winograd's F(2x2, 3x3) ({@link Winograd}: 16 multiplications for every 36; off with
  * {@code -Dvectorgrad.conv.noWinograd=true}, for comparisons); for stride 1 and patches of 32 taps or more, with 512-bit vectors, channels in vector lanes read
  * straight from the image ({@link ConvLanes}: forward and weight gradient for output channels in blocks
@@ -141,7 +141,7 @@ public final class Conv {
                 && g.dilH() == 1 && g.dilW() == 1 && g.outW() >= Simd.floatLanes();
     }
 
-    /** Whether {@link Winograd} takes the forward passes it applies to (see the class comment). */
+    /** Whether {@link Winograd} takes the passes it applies to (see the class comment). */
     static final boolean WINOGRAD = !Boolean.getBoolean("vectorgrad.conv.noWinograd");
 
     /** Weight-gradient products narrower than this many columns use dot-product tiles. */
@@ -255,7 +255,9 @@ public final class Conv {
         final Geometry g;
         final MemorySegment dy, dx;
         final ConvLanes.InputShape is;
+        /** ConvLanes's weight, or Winograd's where that applies. */
         final float[] wt;
+        final boolean winograd;
         final int bands, units;
 
         LanesInput(Geometry g, MemorySegment dy, MemorySegment weight, MemorySegment dx) {
@@ -263,15 +265,18 @@ public final class Conv {
             this.dy = dy;
             this.dx = dx;
             is = ConvLanes.inputShape(g);
-            wt = ConvLanes.inputWeight(g, weight);
+            winograd = WINOGRAD && Winograd.appliesToInput(g);
+            wt = winograd ? Winograd.inputWeights(g, weight) : ConvLanes.inputWeight(g, weight);
             bands = parts(g.batch(), is.hp());
             units = g.batch() * bands;
         }
 
         void unit(int u) {
             int b = u / bands, part = u % bands, hp = is.hp();
-            ConvLanes.backwardInput(is, dy, (long) b * g.outC() * g.positions(), wt, dx, (long) b * g.inC() * g.h() * g.w(),
-                    (int) ((long) hp * part / bands), (int) ((long) hp * (part + 1) / bands));
+            long dyOff = (long) b * g.outC() * g.positions(), dxOff = (long) b * g.inC() * g.h() * g.w();
+            int y0 = (int) ((long) hp * part / bands), y1 = (int) ((long) hp * (part + 1) / bands);
+            if (winograd) Winograd.backwardInput(g, dy, dyOff, wt, dx, dxOff, y0, y1);
+            else ConvLanes.backwardInput(is, dy, dyOff, wt, dx, dxOff, y0, y1);
         }
     }
 

@@ -101,13 +101,12 @@ final class ConvLanes {
                             tile, ((oy - oy0) * ow + ox) * BLOCK);
                 }
             }
-            toPlanes(tile, cols, out, outOff + (long) blk * BLOCK * pos + (long) oy0 * ow, pos);
+            toPlanes(tile, cols, sc, out, outOff + (long) blk * BLOCK * pos + (long) oy0 * ow, pos);
         }
     }
 
     /** {@code out[o·ld + q] = tile[q·64 + o]}: a positions x 64 tile to 64 output planes {@code ld} apart. */
-    static void toPlanes(float[] tile, int cols, MemorySegment out, long outOff, int ld) {
-        Scratch sc = SCRATCH.get();
+    private static void toPlanes(float[] tile, int cols, Scratch sc, MemorySegment out, long outOff, int ld) {
         float[] planes = sc.planes = Scratch.grow(sc.planes, BLOCK * cols);
         int full = cols - cols % T;
         for (int q0 = 0; q0 < full; q0 += T) {

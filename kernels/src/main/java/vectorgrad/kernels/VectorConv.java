@@ -277,15 +277,16 @@ final class VectorConv {
     // ---------------------------------------------------------------- Winograd F(2x2, 3x3) transforms
 
     /**
-     * Weight transform {@code U = G·g·Gᵀ} for 16 output channels: {@code g[k]} (k = 3i + j) at
-     * {@code w[wOff + k·64]}, {@code U[ξ]} (ξ = 4i + j) to {@code u[uOff + ξ·ust]}. G's rows are (1, 0, 0),
+     * Weight transform {@code U = G·g·Gᵀ} for 16 channels: {@code g[k]} (k = 3i + j) at
+     * {@code w[wOff + k·ks]} ({@code ks} may be negative: a filter rotated by 180°), {@code U[ξ]} (ξ = 4i + j)
+     * to {@code u[uOff + ξ·ust]}. G's rows are (1, 0, 0),
      * (½, ½, ½), (½, -½, ½), (0, 0, 1).
      */
-    static void winogradWeight(float[] w, int wOff, float[] u, int uOff, int ust) {
+    static void winogradWeight(float[] w, int wOff, int ks, float[] u, int uOff, int ust) {
         FloatVector half = FloatVector.broadcast(S, 0.5f);
-        FloatVector g00 = FloatVector.fromArray(S, w, wOff), g01 = FloatVector.fromArray(S, w, wOff + BLOCK), g02 = FloatVector.fromArray(S, w, wOff + 2 * BLOCK);
-        FloatVector g10 = FloatVector.fromArray(S, w, wOff + 3 * BLOCK), g11 = FloatVector.fromArray(S, w, wOff + 4 * BLOCK), g12 = FloatVector.fromArray(S, w, wOff + 5 * BLOCK);
-        FloatVector g20 = FloatVector.fromArray(S, w, wOff + 6 * BLOCK), g21 = FloatVector.fromArray(S, w, wOff + 7 * BLOCK), g22 = FloatVector.fromArray(S, w, wOff + 8 * BLOCK);
+        FloatVector g00 = FloatVector.fromArray(S, w, wOff), g01 = FloatVector.fromArray(S, w, wOff + ks), g02 = FloatVector.fromArray(S, w, wOff + 2 * ks);
+        FloatVector g10 = FloatVector.fromArray(S, w, wOff + 3 * ks), g11 = FloatVector.fromArray(S, w, wOff + 4 * ks), g12 = FloatVector.fromArray(S, w, wOff + 5 * ks);
+        FloatVector g20 = FloatVector.fromArray(S, w, wOff + 6 * ks), g21 = FloatVector.fromArray(S, w, wOff + 7 * ks), g22 = FloatVector.fromArray(S, w, wOff + 8 * ks);
         // rows of G·g
         FloatVector s10 = g00.add(g10).add(g20).mul(half), s11 = g01.add(g11).add(g21).mul(half), s12 = g02.add(g12).add(g22).mul(half);
         FloatVector s20 = g00.sub(g10).add(g20).mul(half), s21 = g01.sub(g11).add(g21).mul(half), s22 = g02.sub(g12).add(g22).mul(half);
@@ -368,5 +369,68 @@ final class VectorConv {
         r01.sub(r02).sub(r03).add(bv).intoArray(y, y0 + cs);
         r10.add(r11).add(r12).add(bv).intoArray(y, y0 + rs);
         r11.sub(r12).sub(r13).add(bv).intoArray(y, y0 + rs + cs);
+    }
+
+    /**
+     * {@code out[cOff + r·32 + c] = Σ_{o<k} a[aOff + r·ast + o] · w[wOff + o·32 + c]} for r < 12: twelve rows
+     * of A (each {@code ast} apart, k contiguous) by 32 columns, stored. The Winograd input gradient's
+     * products (rows are tiles, k the output channels, 32 input channels); a tile as {@link #inputTile}'s.
+     */
+    static void stridedTile32(int k, float[] a, int aOff, int ast, float[] w, int wOff, float[] out, int cOff) {
+        int p0 = aOff, p1 = p0 + ast, p2 = p1 + ast, p3 = p2 + ast, p4 = p3 + ast, p5 = p4 + ast;
+        int p6 = p5 + ast, p7 = p6 + ast, p8 = p7 + ast, p9 = p8 + ast, p10 = p9 + ast, p11 = p10 + ast;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        FloatVector c80 = FloatVector.zero(S), c81 = FloatVector.zero(S);
+        FloatVector c90 = FloatVector.zero(S), c91 = FloatVector.zero(S);
+        FloatVector c100 = FloatVector.zero(S), c101 = FloatVector.zero(S);
+        FloatVector c110 = FloatVector.zero(S), c111 = FloatVector.zero(S);
+        for (int o = 0; o < k; o++) {
+            int b = wOff + o * HALF;
+            FloatVector w0 = FloatVector.fromArray(S, w, b);
+            FloatVector w1 = FloatVector.fromArray(S, w, b + L);
+            FloatVector a0 = FloatVector.broadcast(S, a[p0 + o]);
+            c00 = a0.fma(w0, c00); c01 = a0.fma(w1, c01);
+            FloatVector a1 = FloatVector.broadcast(S, a[p1 + o]);
+            c10 = a1.fma(w0, c10); c11 = a1.fma(w1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, a[p2 + o]);
+            c20 = a2.fma(w0, c20); c21 = a2.fma(w1, c21);
+            FloatVector a3 = FloatVector.broadcast(S, a[p3 + o]);
+            c30 = a3.fma(w0, c30); c31 = a3.fma(w1, c31);
+            FloatVector a4 = FloatVector.broadcast(S, a[p4 + o]);
+            c40 = a4.fma(w0, c40); c41 = a4.fma(w1, c41);
+            FloatVector a5 = FloatVector.broadcast(S, a[p5 + o]);
+            c50 = a5.fma(w0, c50); c51 = a5.fma(w1, c51);
+            FloatVector a6 = FloatVector.broadcast(S, a[p6 + o]);
+            c60 = a6.fma(w0, c60); c61 = a6.fma(w1, c61);
+            FloatVector a7 = FloatVector.broadcast(S, a[p7 + o]);
+            c70 = a7.fma(w0, c70); c71 = a7.fma(w1, c71);
+            FloatVector a8 = FloatVector.broadcast(S, a[p8 + o]);
+            c80 = a8.fma(w0, c80); c81 = a8.fma(w1, c81);
+            FloatVector a9 = FloatVector.broadcast(S, a[p9 + o]);
+            c90 = a9.fma(w0, c90); c91 = a9.fma(w1, c91);
+            FloatVector a10 = FloatVector.broadcast(S, a[p10 + o]);
+            c100 = a10.fma(w0, c100); c101 = a10.fma(w1, c101);
+            FloatVector a11 = FloatVector.broadcast(S, a[p11 + o]);
+            c110 = a11.fma(w0, c110); c111 = a11.fma(w1, c111);
+        }
+        c00.intoArray(out, cOff); c01.intoArray(out, cOff + L);
+        c10.intoArray(out, cOff + HALF); c11.intoArray(out, cOff + HALF + L);
+        c20.intoArray(out, cOff + 2 * HALF); c21.intoArray(out, cOff + 2 * HALF + L);
+        c30.intoArray(out, cOff + 3 * HALF); c31.intoArray(out, cOff + 3 * HALF + L);
+        c40.intoArray(out, cOff + 4 * HALF); c41.intoArray(out, cOff + 4 * HALF + L);
+        c50.intoArray(out, cOff + 5 * HALF); c51.intoArray(out, cOff + 5 * HALF + L);
+        c60.intoArray(out, cOff + 6 * HALF); c61.intoArray(out, cOff + 6 * HALF + L);
+        c70.intoArray(out, cOff + 7 * HALF); c71.intoArray(out, cOff + 7 * HALF + L);
+        c80.intoArray(out, cOff + 8 * HALF); c81.intoArray(out, cOff + 8 * HALF + L);
+        c90.intoArray(out, cOff + 9 * HALF); c91.intoArray(out, cOff + 9 * HALF + L);
+        c100.intoArray(out, cOff + 10 * HALF); c101.intoArray(out, cOff + 10 * HALF + L);
+        c110.intoArray(out, cOff + 11 * HALF); c111.intoArray(out, cOff + 11 * HALF + L);
     }
 }

@@ -5,43 +5,64 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
- * The forward pass of 3x3, stride-1, undilated convolutions by Winograd's minimal filtering F(2x2, 3x3)
- * (Lavin and Gray, 2015), with channels in vector lanes: the MNIST model's conv2.
+ * 3x3, stride-1, undilated convolutions by Winograd's minimal filtering F(2x2, 3x3) (Lavin and Gray,
+ * 2015), with channels in vector lanes: the forward pass and the input gradient of the MNIST model's conv2.
  *
  * <p>Each 2x2 block of outputs (a tile) is {@code Aᵀ·[Σ_c U_c ⊙ V_c]·A}, where {@code U = G·g·Gᵀ} is a
  * 4x4 transform of a 3x3 filter and {@code V = Bᵀ·d·B} one of the tile's 4x4 input patch. Per tile and
  * channel pair that is 16 multiplications instead of 36: the 16 elementwise products, summed over input
  * channels, are 16 small matrix products ({@code M[ξ] = V[ξ]·U[ξ]}: tiles x inC times inC x outC), run by
- * the weight-gradient micro-kernel of {@link VectorConv} (six rows by 64 output channels). The transforms
- * are adds and halvings, vectorised over 16 channels. Rounding differs from a direct sum (the transforms
- * add up to four values before the products): in the tests within 1e-5 relative of the definition.
+ * micro-kernels of {@link VectorConv} (six tiles by 64 channels, or twelve by 32). The transforms are adds
+ * and halvings, vectorised over 16 channels. The input gradient is the same kind of correlation: of dy,
+ * padded by two, with the filters rotated by 180° and their channels swapped (a 26x26 gradient from
+ * 24x24: 13x13 tiles, half the multiplications of the direct sum). Rounding differs from a direct sum
+ * (the transforms add up to four values before the products): within the tests' 1e-5 of the definition.
  *
  * <p>Layouts (heap scratch of the calling thread): the band's padded input as positions x channels
- * ({@code xt[(row·ww + col)·C + c]}), {@code V[ξ][tile][c]}, {@code M[ξ][tile][64]} per block of 64 output
- * channels, then the outputs as positions x 64, transposed into the output's planes. Tiles go a few rows
- * at a time so that V and M stay in the core's L2.
+ * ({@code xt[(row·ww + col)·C + c]}), {@code V[ξ][tile][c]}, {@code M[ξ][tile][block]} per block of output
+ * channels, then the outputs as positions x block, transposed into the output's planes. Tiles go a few
+ * rows at a time so that V and M stay in the core's L2.
  *
- * <p>Each call computes one work unit of {@link Conv} (an image, or a band of its output rows) on the
- * calling thread; tiles start at the band's first row, and the band depends on the batch and the geometry
- * only, so results do not depend on the thread count.
+ * <p>Each call computes one work unit of {@link Conv} (an image, or a band of its rows) on the calling
+ * thread; tiles start at the band's first row, and the band depends on the batch and the geometry only,
+ * so results do not depend on the thread count.
  */
 final class Winograd {
     private Winograd() {}
 
-    /** Vector lanes, blocks of output channels, rows of a micro-tile; VectorConv's, written out (see ConvLanes). */
-    private static final int T = 16, BLOCK = 64, ROWS = 6;
-    /** About this many tiles per pass through the transforms (two rows of conv2's 12x12). */
-    private static final int CHUNK_TILES = Integer.getInteger("wchunk", 24);
+    /** Vector lanes, a block of output channels (forward) and of input channels (input gradient); VectorConv's, written out (see ConvLanes). */
+    private static final int T = 16, BLOCK = 64, HALF = 32;
+    /** Tiles per pass through the transforms (two rows of conv2's 12x12), whole products of six or twelve. */
+    private static final int CHUNK_TILES = 24;
     private static final float[] ZEROS = new float[BLOCK];
 
-    /** 3x3, stride 1, no dilation, one group, 16-float vectors, input channels in 16s, output channels in 64s. */
-    static boolean applies(Conv.Geometry g) {
+    private static boolean shape(Conv.Geometry g) {
         return Simd.VECTOR_AVAILABLE && Simd.floatLanes() == T && g.kh() == 3 && g.kw() == 3 && g.strideH() == 1 && g.strideW() == 1
-                && g.dilH() == 1 && g.dilW() == 1 && g.groups() == 1 && g.inC() % T == 0 && g.outC() % BLOCK == 0;
+                && g.dilH() == 1 && g.dilW() == 1 && g.groups() == 1;
+    }
+
+    /** The forward pass: 3x3, stride 1, no dilation, one group, 16-float vectors, input channels in 16s, output channels in 64s. */
+    static boolean applies(Conv.Geometry g) {
+        return shape(g) && g.inC() % T == 0 && g.outC() % BLOCK == 0;
+    }
+
+    /** The input gradient: as {@link #applies}, with output channels in 16s and input channels in 32s. */
+    static boolean appliesToInput(Conv.Geometry g) {
+        return shape(g) && g.outC() % T == 0 && g.inC() % HALF == 0;
+    }
+
+    /**
+     * One correlation of a 3x3 filter over an input of {@code inC} planes h x w, zero-padded by (padH, padW),
+     * into {@code outC} channels in blocks of {@code block} (64: six tiles a product; 32: twelve).
+     */
+    private record Pass(int inC, int h, int w, int padH, int padW, int outC, int block) {
+        int rowsPerProduct() {
+            return block == BLOCK ? 6 : 12;
+        }
     }
 
     private static final class Scratch {
-        float[] xt = new float[0], v = new float[0], m = new float[0], y = new float[0], raw = new float[0];
+        float[] xt = new float[0], v = new float[0], m = new float[0], y = new float[0], raw = new float[0], planes = new float[0];
         final int[] rowOff = new int[T];
 
         static float[] grow(float[] a, int n) {
@@ -50,22 +71,46 @@ final class Winograd {
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-    private static final ThreadLocal<float[][]> WEIGHTS = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+    private static final ThreadLocal<float[][]> WEIGHTS = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+
+    private static float[] weightHolder(int slot, int n) {
+        float[][] holder = WEIGHTS.get();
+        if (holder[slot].length < n) holder[slot] = new float[n];
+        return holder[slot];
+    }
 
     /**
-     * The transformed weights, {@code u[((blk·16 + ξ)·C + c)·64 + o] = U[ξ] of W[blk·64 + o][c]}, made by
-     * the calling thread once per call from {@link ConvLanes#packedWeight} (taps by 64 channels).
+     * The forward's transformed weights, {@code u[((blk·16 + ξ)·C + c)·64 + o] = U[ξ] of W[blk·64 + o][c]},
+     * made by the calling thread once per call from {@link ConvLanes#packedWeight} (taps x 64 channels).
      */
     static float[] weights(Conv.Geometry g, MemorySegment weight) {
         int inC = g.inC(), outC = g.outC(), patch = g.patch();
         float[] wt = ConvLanes.packedWeight(g, weight);
-        float[][] holder = WEIGHTS.get();
-        if (holder[0].length < 16 * inC * outC) holder[0] = new float[16 * inC * outC];
-        float[] u = holder[0];
+        float[] u = weightHolder(0, 16 * inC * outC);
         for (int blk = 0; blk < outC / BLOCK; blk++) {
             for (int c = 0; c < inC; c++) {
                 for (int o0 = 0; o0 < BLOCK; o0 += T) {
-                    VectorConv.winogradWeight(wt, (blk * patch + c * 9) * BLOCK + o0, u, ((blk * 16) * inC + c) * BLOCK + o0, inC * BLOCK);
+                    VectorConv.winogradWeight(wt, (blk * patch + c * 9) * BLOCK + o0, BLOCK, u, ((blk * 16) * inC + c) * BLOCK + o0, inC * BLOCK);
+                }
+            }
+        }
+        return u;
+    }
+
+    /**
+     * The input gradient's: the filters rotated by 180° with their channels swapped (the input gradient
+     * is a correlation of dy, padded by two, with them), {@code u[((cb·16 + ξ)·O + o)·32 + c] = U[ξ] of
+     * rot(W[o][cb·32 + c])}, from {@link ConvLanes#inputWeight} (taps x O x 32 channels).
+     */
+    static float[] inputWeights(Conv.Geometry g, MemorySegment weight) {
+        int inC = g.inC(), outC = g.outC();
+        float[] wt = ConvLanes.inputWeight(g, weight);
+        float[] u = weightHolder(1, 16 * inC * outC);
+        for (int cb = 0; cb < inC / HALF; cb++) {
+            for (int o = 0; o < outC; o++) {
+                for (int c0 = 0; c0 < HALF; c0 += T) {
+                    // tap 8 - k of the filter is tap k of the rotated one
+                    VectorConv.winogradWeight(wt, ((cb * 9 + 8) * outC + o) * HALF + c0, -outC * HALF, u, ((cb * 16) * outC + o) * HALF + c0, outC * HALF);
                 }
             }
         }
@@ -78,67 +123,89 @@ final class Winograd {
      */
     static void forward(Conv.Geometry g, MemorySegment x, long xOff, float[] u, float[] bias, MemorySegment out, long outOff,
                         int oy0, int oy1) {
+        Pass p = new Pass(g.inC(), g.h(), g.w(), g.padH(), g.padW(), g.outC(), BLOCK);
+        run(p, x, xOff, u, bias, out, outOff, g.positions(), g.outW(), 0, 0, oy0, oy1);
+    }
+
+    /**
+     * Rows [y0, y1) of image b's padded-input gradient, cropped into dx (overwritten there): the correlation
+     * of dy (at {@code dyOff}), padded by two, with {@link #inputWeights}; {@code dxOff} at the image's first
+     * value. The band's tiles start at its first row inside the input.
+     */
+    static void backwardInput(Conv.Geometry g, MemorySegment dy, long dyOff, float[] u, MemorySegment dx, long dxOff, int y0, int y1) {
+        int ya = Math.max(y0, g.padH()), yb = Math.min(y1, g.padH() + g.h());
+        if (ya >= yb) return;
+        Pass p = new Pass(g.outC(), g.outH(), g.outW(), 2, 2, g.inC(), HALF);
+        run(p, dy, dyOff, u, null, dx, dxOff, g.h() * g.w(), g.w(), g.padH(), g.padW(), ya, yb);
+    }
+
+    /**
+     * Rows [oy0, oy1) and columns [cx, cx + storeW) of the correlation's output: channel o at (oy, ox) to
+     * {@code out[outOff + o·plane + (oy - cy)·storeW + ox - cx]}. Tiles start at (oy0, cx).
+     */
+    private static void run(Pass p, MemorySegment x, long xOff, float[] u, float[] bias, MemorySegment out, long outOff, int plane,
+                            int storeW, int cy, int cx, int oy0, int oy1) {
         Scratch sc = SCRATCH.get();
-        int inC = g.inC(), outC = g.outC(), ow = g.outW(), pos = g.positions();
-        int tw = (ow + 1) / 2, tr = (oy1 - oy0 + 1) / 2, ww = 2 * tw + 2, wo = 2 * tw;
+        int inC = p.inC(), block = p.block(), per = p.rowsPerProduct();
+        int tw = (storeW + 1) / 2, tr = (oy1 - oy0 + 1) / 2, ww = 2 * tw + 2, wo = 2 * tw;
         float[] xt = sc.xt = Scratch.grow(sc.xt, (2 * tr + 2) * ww * inC);
-        transposeBand(g, x, xOff, oy0, 2 * tr + 2, ww, xt, sc);
-        int chunkRows = Math.max(1, Math.min(tr, CHUNK_TILES / tw)), maxTiles = chunkRows * tw, padded = (maxTiles + ROWS - 1) / ROWS * ROWS;
-        float[] v = sc.v = Scratch.grow(sc.v, 16 * padded * inC);
-        float[] m = sc.m = Scratch.grow(sc.m, 16 * padded * BLOCK);
-        int rows = oy1 - oy0, cols = rows * ow;
-        // outputs as positions x 64, rows 2·tw wide (and an odd last row) until compacted below
-        float[] y = sc.y = Scratch.grow(sc.y, 2 * tr * wo * BLOCK);
-        for (int blk = 0; blk < outC / BLOCK; blk++) {
+        transposeBand(p, x, xOff, oy0, 2 * tr + 2, cx, ww, xt, sc);
+        int nt = tr * tw, chunk = Math.min(CHUNK_TILES, (nt + per - 1) / per * per);
+        float[] v = sc.v = Scratch.grow(sc.v, 16 * chunk * inC);
+        float[] m = sc.m = Scratch.grow(sc.m, 16 * chunk * block);
+        int rows = oy1 - oy0, cols = rows * storeW;
+        // outputs as positions x block, rows 2·tw wide (and an odd last row) until compacted below
+        float[] y = sc.y = Scratch.grow(sc.y, 2 * tr * wo * block);
+        for (int blk = 0; blk < p.outC() / block; blk++) {
             float[] init = bias != null ? bias : ZEROS;
-            int bOff = bias != null ? blk * BLOCK : 0;
-            for (int ty0 = 0; ty0 < tr; ty0 += chunkRows) {
-                int ty1 = Math.min(tr, ty0 + chunkRows), tiles = (ty1 - ty0) * tw, full = (tiles + ROWS - 1) / ROWS * ROWS;
-                // V (also for the next blocks of output channels: computed again, it is a small part)
-                for (int ty = ty0; ty < ty1; ty++) {
-                    for (int tx = 0; tx < tw; tx++) {
-                        int tile = (ty - ty0) * tw + tx, d0 = (2 * ty * ww + 2 * tx) * inC;
-                        for (int c0 = 0; c0 < inC; c0 += T) {
-                            VectorConv.winogradInput(xt, d0 + c0, ww * inC, inC, v, tile * inC + c0, padded * inC);
-                        }
+            int bOff = bias != null ? blk * block : 0, uBlk = blk * 16 * inC * block;
+            // tiles in row-major order, a chunk at a time (across rows of tiles: no product half empty)
+            for (int t0 = 0; t0 < nt; t0 += chunk) {
+                int t1 = Math.min(nt, t0 + chunk), full = (t1 - t0 + per - 1) / per * per;
+                // V (again for each block of output channels: it is a small part of the time)
+                for (int t = t0; t < t1; t++) {
+                    int d0 = (2 * (t / tw) * ww + 2 * (t % tw)) * inC;
+                    for (int c0 = 0; c0 < inC; c0 += T) {
+                        VectorConv.winogradInput(xt, d0 + c0, ww * inC, inC, v, (t - t0) * inC + c0, chunk * inC);
                     }
                 }
                 // the 16 products; rows past the last tile read stale V and are not used
-                int uBlk = blk * 16 * inC * BLOCK;
                 for (int xi = 0; xi < 16; xi++) {
-                    int vx = xi * padded * inC;
-                    for (int t0 = 0; t0 < full; t0 += ROWS) {
-                        int a = vx + t0 * inC;
-                        VectorConv.weightTile(1, inC, inC, v, a, a + inC, a + 2 * inC, a + 3 * inC, a + 4 * inC, a + 5 * inC,
-                                u, uBlk + xi * inC * BLOCK, ZEROS, 0, 0, m, (xi * padded + t0) * BLOCK);
-                    }
-                }
-                for (int ty = ty0; ty < ty1; ty++) {
-                    for (int tx = 0; tx < tw; tx++) {
-                        int tile = (ty - ty0) * tw + tx, at = (2 * ty * wo + 2 * tx) * BLOCK;
-                        for (int o0 = 0; o0 < BLOCK; o0 += T) {
-                            VectorConv.winogradOutput(m, tile * BLOCK + o0, padded * BLOCK, init, bOff + o0, y, at + o0, wo * BLOCK, BLOCK);
+                    int vx = xi * chunk * inC, ux = uBlk + xi * inC * block;
+                    for (int r0 = 0; r0 < full; r0 += per) {
+                        int a = vx + r0 * inC;
+                        if (block == BLOCK) {
+                            VectorConv.weightTile(1, inC, inC, v, a, a + inC, a + 2 * inC, a + 3 * inC, a + 4 * inC, a + 5 * inC,
+                                    u, ux, ZEROS, 0, 0, m, (xi * chunk + r0) * BLOCK);
+                        } else {
+                            VectorConv.stridedTile32(inC, v, a, inC, u, ux, m, (xi * chunk + r0) * HALF);
                         }
                     }
                 }
+                for (int t = t0; t < t1; t++) {
+                    int at = (2 * (t / tw) * wo + 2 * (t % tw)) * block;
+                    for (int o0 = 0; o0 < block; o0 += T) {
+                        VectorConv.winogradOutput(m, (t - t0) * block + o0, chunk * block, init, bOff + o0, y, at + o0, wo * block, block);
+                    }
+                }
             }
-            if (wo != ow) {
-                // an odd width: rows of ow positions, in place (each row moves to a lower index)
-                for (int r = 1; r < rows; r++) System.arraycopy(y, r * wo * BLOCK, y, r * ow * BLOCK, ow * BLOCK);
+            if (wo != storeW) {
+                // an odd width: rows of storeW positions, in place (each row moves to a lower index)
+                for (int r = 1; r < rows; r++) System.arraycopy(y, r * wo * block, y, r * storeW * block, storeW * block);
             }
-            ConvLanes.toPlanes(y, cols, out, outOff + (long) blk * BLOCK * pos + (long) oy0 * ow, pos);
+            toPlanes(y, cols, block, sc, out, outOff + (long) blk * block * plane + (long) (oy0 - cy) * storeW, plane);
         }
     }
 
     /**
-     * Padded input rows [r0, r0 + n) (r0 in the padded numbering) as positions x channels, {@code ww}
-     * columns a row, zeros outside the input: the input rows copied to the heap in one bulk copy a
+     * Rows [r0, r0 + n) and columns [cx, cx + ww) of the zero-padded input (padded numbering) as positions
+     * x channels, {@code xt[(r·ww + col)·C + c]}: the input rows copied to the heap in one bulk copy a
      * channel (16x16 transposes straight from native memory, 16 planes apart, took twice as long), then
      * transposed in 16x16 blocks.
      */
-    private static void transposeBand(Conv.Geometry g, MemorySegment x, long xOff, int r0, int n, int ww, float[] xt, Scratch sc) {
-        int inC = g.inC(), h = g.h(), w = g.w(), hw = h * w, pw = g.padW();
-        int i0 = Math.max(0, r0 - g.padH()), i1 = Math.min(h, r0 + n - g.padH()), rows = Math.max(0, i1 - i0);
+    private static void transposeBand(Pass p, MemorySegment x, long xOff, int r0, int n, int cx, int ww, float[] xt, Scratch sc) {
+        int inC = p.inC(), h = p.h(), w = p.w(), hw = h * w;
+        int i0 = Math.max(0, r0 - p.padH()), i1 = Math.min(h, r0 + n - p.padH()), rows = Math.max(0, i1 - i0);
         float[] raw = sc.raw = Scratch.grow(sc.raw, inC * rows * w);
         if (rows == h) {
             MemorySegment.copy(x, ValueLayout.JAVA_FLOAT, xOff * Float.BYTES, raw, 0, inC * hw);
@@ -146,26 +213,44 @@ final class Winograd {
             for (int c = 0; c < inC; c++) MemorySegment.copy(x, ValueLayout.JAVA_FLOAT, (xOff + (long) c * hw + (long) i0 * w) * Float.BYTES, raw, c * rows * w, rows * w);
         }
         int plane = rows * w;
+        // the band's columns holding input: [lo, hi), input column ix at lo + ix - ix0
+        int lo = Math.max(0, p.padW() - cx), hi = Math.min(ww, p.padW() - cx + w), ix0 = lo + cx - p.padW(), count = Math.max(0, hi - lo);
         for (int r = 0; r < n; r++) {
-            int iy = r0 + r - g.padH(), row = r * ww * inC;
-            if (iy < 0 || iy >= h) {
+            int iy = r0 + r - p.padH(), row = r * ww * inC;
+            if (iy < 0 || iy >= h || count == 0) {
                 Arrays.fill(xt, row, row + ww * inC, 0f);
                 continue;
             }
-            Arrays.fill(xt, row, row + pw * inC, 0f);
-            Arrays.fill(xt, row + (pw + w) * inC, row + ww * inC, 0f);
+            Arrays.fill(xt, row, row + lo * inC, 0f);
+            Arrays.fill(xt, row + hi * inC, row + ww * inC, 0f);
             for (int c0 = 0; c0 < inC; c0 += T) {
-                for (int u = 0; u < T; u++) sc.rowOff[u] = (c0 + u) * plane + (iy - i0) * w;
-                if (w < T) {
-                    for (int ix = 0; ix < w; ix++) for (int u = 0; u < T; u++) xt[row + (pw + ix) * inC + c0 + u] = raw[sc.rowOff[u] + ix];
+                for (int u = 0; u < T; u++) sc.rowOff[u] = (c0 + u) * plane + (iy - i0) * w + ix0;
+                if (count < T) {
+                    for (int k = 0; k < count; k++) for (int u = 0; u < T; u++) xt[row + (lo + k) * inC + c0 + u] = raw[sc.rowOff[u] + k];
                     continue;
                 }
                 // 16 columns at a time, the last block overlapping the one before it
-                for (int ix = 0; ix < w; ix += T) {
-                    int p0 = Math.min(ix, w - T);
-                    VectorGemm.transpose16(raw, sc.rowOff, 0, T, p0, xt, row + (pw + p0) * inC + c0, inC);
+                for (int k = 0; k < count; k += T) {
+                    int k0 = Math.min(k, count - T);
+                    VectorGemm.transpose16(raw, sc.rowOff, 0, T, k0, xt, row + (lo + k0) * inC + c0, inC);
                 }
             }
+        }
+    }
+
+    /** {@code out[o·ld + q] = y[q·block + o]}: positions x block to {@code block} planes {@code ld} apart. */
+    private static void toPlanes(float[] y, int cols, int block, Scratch sc, MemorySegment out, long outOff, int ld) {
+        float[] planes = sc.planes = Scratch.grow(sc.planes, block * cols);
+        int full = cols - cols % T;
+        for (int q0 = 0; q0 < full; q0 += T) {
+            for (int u = 0; u < T; u++) sc.rowOff[u] = (q0 + u) * block;
+            for (int o0 = 0; o0 < block; o0 += T) VectorGemm.transpose16(y, sc.rowOff, 0, T, o0, planes, o0 * cols + q0, cols);
+        }
+        for (int q = full; q < cols; q++) for (int o = 0; o < block; o++) planes[o * cols + q] = y[q * block + o];
+        if (cols == ld) {
+            MemorySegment.copy(planes, 0, out, ValueLayout.JAVA_FLOAT, outOff * Float.BYTES, block * cols); // whole planes: one copy
+        } else {
+            for (int o = 0; o < block; o++) MemorySegment.copy(planes, o * cols, out, ValueLayout.JAVA_FLOAT, (outOff + (long) o * ld) * Float.BYTES, cols);
         }
     }
 }
