@@ -10,7 +10,7 @@ import java.util.Arrays;
  * {@code [O, C, kh, kw]}), with stride, zero padding and dilation, and its two backward passes.
  *
  * <p>Method: one-channel 3x3 convolutions (an image model's first layer) directly ({@link DirectConv});
- * the forward pass and input gradient of 3x3, stride-1, undilated ones with channels in 16s and 32s or 64s
+ * 3x3, stride-1, undilated ones with input channels in 32s and output channels in 64s (16s for some passes)
  * by Winograd's F(2x2, 3x3) ({@link Winograd}: 16 multiplications for every 36; off with
  * {@code -Dvectorgrad.conv.noWinograd=true}, for comparisons); for stride 1 and patches of 32 taps or more, with 512-bit vectors, channels in vector lanes read
  * straight from the image ({@link ConvLanes}: forward and weight gradient for output channels in blocks
@@ -288,7 +288,7 @@ public final class Conv {
     private static final class LanesWeight {
         final Geometry g;
         final MemorySegment x, dy;
-        final boolean withBias;
+        final boolean withBias, winograd;
         final ConvGemm.Shape sh;
         final int chunks, bands, units, slot;
         final float[][] slots;
@@ -303,7 +303,8 @@ public final class Conv {
             chunks = Math.min(g.batch(), 8);
             bands = parts(chunks, g.outH());
             units = chunks * bands;
-            slot = ConvLanes.sumsSize(g);
+            winograd = WINOGRAD && Winograd.appliesToWeight(g);
+            slot = winograd ? Winograd.sumsSize(g) : ConvLanes.sumsSize(g);
             slots = heapSlots(Math.max(1, units), slot);
             if (units == 0) Arrays.fill(slots[0], 0, slot, 0f);
         }
@@ -312,13 +313,15 @@ public final class Conv {
             int chunk = u / bands, band = u % bands;
             int b0 = (int) ((long) g.batch() * chunk / chunks), b1 = (int) ((long) g.batch() * (chunk + 1) / chunks);
             int y0 = (int) ((long) g.outH() * band / bands), y1 = (int) ((long) g.outH() * (band + 1) / bands);
-            ConvLanes.backwardWeight(sh, x, dy, b0, b1, y0, y1, slots[u], withBias);
+            if (winograd) Winograd.backwardWeight(g, x, dy, b0, b1, y0, y1, slots[u], withBias);
+            else ConvLanes.backwardWeight(sh, x, dy, b0, b1, y0, y1, slots[u], withBias);
         }
 
         void finish(MemorySegment dWeight, MemorySegment dBias) {
             // on this thread: units - 1 adds of one slot (18.5K floats for conv2), less than waking the pool costs
             for (int u = 1; u < units; u++) VectorKernels.addRun(slots[u], 0, slots[0], 0, slot);
-            ConvLanes.toWeight(g, slots[0], dWeight, dBias);
+            if (winograd) Winograd.toWeight(g, slots[0], dWeight, dBias);
+            else ConvLanes.toWeight(g, slots[0], dWeight, dBias);
         }
     }
 

@@ -433,4 +433,53 @@ final class VectorConv {
         c100.intoArray(out, cOff + 10 * HALF); c101.intoArray(out, cOff + 10 * HALF + L);
         c110.intoArray(out, cOff + 11 * HALF); c111.intoArray(out, cOff + 11 * HALF + L);
     }
+
+    /**
+     * The weight gradient's transform of a 2x2 block of dy, {@code Z = A·dY·Aᵀ} (A's rows (1, 0), (1, 1),
+     * (1, -1), (0, -1)) for 16 channels: {@code dY[a][b]} at {@code g[g0 + a·rs + b·cs]}, {@code Z[ξ]} to
+     * {@code z[z0 + ξ·zst]}. (The forward's {@code Y = Aᵀ·M·A} is linear in M, so dL/dM = A·dY·Aᵀ.)
+     */
+    static void winogradGradOut(float[] g, int g0, int rs, int cs, float[] z, int z0, int zst) {
+        FloatVector p = FloatVector.fromArray(S, g, g0), q = FloatVector.fromArray(S, g, g0 + cs);
+        FloatVector r = FloatVector.fromArray(S, g, g0 + rs), s = FloatVector.fromArray(S, g, g0 + rs + cs);
+        // rows of A·dY: (p, q), (p + r, q + s), (p - r, q - s), (-r, -s); each then times Aᵀ
+        FloatVector a0 = p.add(r), a1 = q.add(s), b0 = p.sub(r), b1 = q.sub(s), nr = r.neg(), ns = s.neg();
+        p.intoArray(z, z0); p.add(q).intoArray(z, z0 + zst); p.sub(q).intoArray(z, z0 + 2 * zst); q.neg().intoArray(z, z0 + 3 * zst);
+        a0.intoArray(z, z0 + 4 * zst); a0.add(a1).intoArray(z, z0 + 5 * zst); a0.sub(a1).intoArray(z, z0 + 6 * zst); a1.neg().intoArray(z, z0 + 7 * zst);
+        b0.intoArray(z, z0 + 8 * zst); b0.add(b1).intoArray(z, z0 + 9 * zst); b0.sub(b1).intoArray(z, z0 + 10 * zst); b1.neg().intoArray(z, z0 + 11 * zst);
+        nr.intoArray(z, z0 + 12 * zst); nr.add(ns).intoArray(z, z0 + 13 * zst); nr.sub(ns).intoArray(z, z0 + 14 * zst); s.intoArray(z, z0 + 15 * zst);
+    }
+
+    /**
+     * The weight gradient from the transformed one, {@code dg = Gᵀ·dU·G} (the forward's {@code U = G·g·Gᵀ}
+     * is linear in g) for 16 channels: {@code dU[ξ]} at {@code du[d0 + ξ·dst]}, {@code dg[k]} (k = 3i + j)
+     * to {@code out[o0 + k·ost]}.
+     */
+    static void winogradWeightGrad(float[] du, int d0, int dst, float[] out, int o0, int ost) {
+        FloatVector half = FloatVector.broadcast(S, 0.5f);
+        FloatVector u00 = FloatVector.fromArray(S, du, d0), u01 = FloatVector.fromArray(S, du, d0 + dst);
+        FloatVector u02 = FloatVector.fromArray(S, du, d0 + 2 * dst), u03 = FloatVector.fromArray(S, du, d0 + 3 * dst);
+        FloatVector u10 = FloatVector.fromArray(S, du, d0 + 4 * dst), u11 = FloatVector.fromArray(S, du, d0 + 5 * dst);
+        FloatVector u12 = FloatVector.fromArray(S, du, d0 + 6 * dst), u13 = FloatVector.fromArray(S, du, d0 + 7 * dst);
+        FloatVector u20 = FloatVector.fromArray(S, du, d0 + 8 * dst), u21 = FloatVector.fromArray(S, du, d0 + 9 * dst);
+        FloatVector u22 = FloatVector.fromArray(S, du, d0 + 10 * dst), u23 = FloatVector.fromArray(S, du, d0 + 11 * dst);
+        FloatVector u30 = FloatVector.fromArray(S, du, d0 + 12 * dst), u31 = FloatVector.fromArray(S, du, d0 + 13 * dst);
+        FloatVector u32 = FloatVector.fromArray(S, du, d0 + 14 * dst), u33 = FloatVector.fromArray(S, du, d0 + 15 * dst);
+        // rows of Gᵀ·dU: t0 = U0 + ½(U1 + U2), t1 = ½(U1 - U2), t2 = ½(U1 + U2) + U3 (U's rows)
+        FloatVector s0 = u10.add(u20).mul(half), s1 = u11.add(u21).mul(half), s2 = u12.add(u22).mul(half), s3 = u13.add(u23).mul(half);
+        FloatVector t00 = u00.add(s0), t01 = u01.add(s1), t02 = u02.add(s2), t03 = u03.add(s3);
+        FloatVector t10 = u10.sub(u20).mul(half), t11 = u11.sub(u21).mul(half), t12 = u12.sub(u22).mul(half), t13 = u13.sub(u23).mul(half);
+        FloatVector t20 = s0.add(u30), t21 = s1.add(u31), t22 = s2.add(u32), t23 = s3.add(u33);
+        // then times G, row by row: (t0 + ½(t1 + t2), ½(t1 - t2), ½(t1 + t2) + t3)
+        FloatVector h0 = t01.add(t02).mul(half), h1 = t11.add(t12).mul(half), h2 = t21.add(t22).mul(half);
+        t00.add(h0).intoArray(out, o0);
+        t01.sub(t02).mul(half).intoArray(out, o0 + ost);
+        h0.add(t03).intoArray(out, o0 + 2 * ost);
+        t10.add(h1).intoArray(out, o0 + 3 * ost);
+        t11.sub(t12).mul(half).intoArray(out, o0 + 4 * ost);
+        h1.add(t13).intoArray(out, o0 + 5 * ost);
+        t20.add(h2).intoArray(out, o0 + 6 * ost);
+        t21.sub(t22).mul(half).intoArray(out, o0 + 7 * ost);
+        h2.add(t23).intoArray(out, o0 + 8 * ost);
+    }
 }

@@ -6,26 +6,34 @@ import java.util.Arrays;
 
 /**
  * 3x3, stride-1, undilated convolutions by Winograd's minimal filtering F(2x2, 3x3) (Lavin and Gray,
- * 2015), with channels in vector lanes: the forward pass and the input gradient of the MNIST model's conv2.
+ * 2015), with channels in vector lanes: all three passes of the MNIST model's conv2.
  *
  * <p>Each 2x2 block of outputs (a tile) is {@code Aᵀ·[Σ_c U_c ⊙ V_c]·A}, where {@code U = G·g·Gᵀ} is a
  * 4x4 transform of a 3x3 filter and {@code V = Bᵀ·d·B} one of the tile's 4x4 input patch. Per tile and
  * channel pair that is 16 multiplications instead of 36: the 16 elementwise products, summed over input
  * channels, are 16 small matrix products ({@code M[ξ] = V[ξ]·U[ξ]}: tiles x inC times inC x outC), run by
  * micro-kernels of {@link VectorConv} (six tiles by 64 channels, or twelve by 32). The transforms are adds
- * and halvings, vectorised over 16 channels. The input gradient is the same kind of correlation: of dy,
- * padded by two, with the filters rotated by 180° and their channels swapped (a 26x26 gradient from
- * 24x24: 13x13 tiles, half the multiplications of the direct sum). Rounding differs from a direct sum
- * (the transforms add up to four values before the products): within the tests' 1e-5 of the definition.
+ * and halvings, vectorised over 16 channels.
+ * <ul>
+ *   <li>forward: as above.
+ *   <li>input gradient: the same kind of correlation, of dy padded by two with the filters rotated by 180°
+ *       and their channels swapped (a 26x26 gradient from 24x24: 13x13 tiles, 44 % of the direct
+ *       multiplications).
+ *   <li>weight gradient: the forward is linear in U and in M, so {@code dU[ξ] = Σ_tiles Z[ξ]ᵀ·V[ξ]} with
+ *       {@code Z = A·dY·Aᵀ} (a tile's 2x2 block of dy transformed), and {@code dW = Gᵀ·dU·G}; the sums over
+ *       tiles are 16 products of k = tiles.
+ * </ul>
+ * Rounding differs from a direct sum (the transforms add up to four values before the products): within
+ * the tests' 1e-5 of the definition.
  *
  * <p>Layouts (heap scratch of the calling thread): the band's padded input as positions x channels
  * ({@code xt[(row·ww + col)·C + c]}), {@code V[ξ][tile][c]}, {@code M[ξ][tile][block]} per block of output
  * channels, then the outputs as positions x block, transposed into the output's planes. Tiles go a few
- * rows at a time so that V and M stay in the core's L2.
+ * dozen at a time so that V and M (or Z) stay in the core's L2.
  *
- * <p>Each call computes one work unit of {@link Conv} (an image, or a band of its rows) on the calling
- * thread; tiles start at the band's first row, and the band depends on the batch and the geometry only,
- * so results do not depend on the thread count.
+ * <p>Each call computes one work unit of {@link Conv} (an image, or a band of its rows; for the weight
+ * gradient a chunk of images) on the calling thread; tiles start at the band's first row, and the bands
+ * and chunks depend on the batch and the geometry only, so results do not depend on the thread count.
  */
 final class Winograd {
     private Winograd() {}
@@ -51,6 +59,11 @@ final class Winograd {
         return shape(g) && g.outC() % T == 0 && g.inC() % HALF == 0;
     }
 
+    /** The weight gradient: as {@link #applies}, with input channels in 32s and output channels in 64s. */
+    static boolean appliesToWeight(Conv.Geometry g) {
+        return shape(g) && g.inC() % HALF == 0 && g.outC() % BLOCK == 0;
+    }
+
     /**
      * One correlation of a 3x3 filter over an input of {@code inC} planes h x w, zero-padded by (padH, padW),
      * into {@code outC} channels in blocks of {@code block} (64: six tiles a product; 32: twelve).
@@ -63,6 +76,7 @@ final class Winograd {
 
     private static final class Scratch {
         float[] xt = new float[0], v = new float[0], m = new float[0], y = new float[0], raw = new float[0], planes = new float[0];
+        float[] gt = new float[0], z = new float[0];
         final int[] rowOff = new int[T];
 
         static float[] grow(float[] a, int n) {
@@ -151,8 +165,9 @@ final class Winograd {
         float[] xt = sc.xt = Scratch.grow(sc.xt, (2 * tr + 2) * ww * inC);
         transposeBand(p, x, xOff, oy0, 2 * tr + 2, cx, ww, xt, sc);
         int nt = tr * tw, chunk = Math.min(CHUNK_TILES, (nt + per - 1) / per * per);
-        float[] v = sc.v = Scratch.grow(sc.v, 16 * chunk * inC);
-        float[] m = sc.m = Scratch.grow(sc.m, 16 * chunk * block);
+        int vst = chunk * inC, mst = chunk * block;
+        float[] v = sc.v = Scratch.grow(sc.v, 16 * vst);
+        float[] m = sc.m = Scratch.grow(sc.m, 16 * mst);
         int rows = oy1 - oy0, cols = rows * storeW;
         // outputs as positions x block, rows 2·tw wide (and an odd last row) until compacted below
         float[] y = sc.y = Scratch.grow(sc.y, 2 * tr * wo * block);
@@ -166,26 +181,26 @@ final class Winograd {
                 for (int t = t0; t < t1; t++) {
                     int d0 = (2 * (t / tw) * ww + 2 * (t % tw)) * inC;
                     for (int c0 = 0; c0 < inC; c0 += T) {
-                        VectorConv.winogradInput(xt, d0 + c0, ww * inC, inC, v, (t - t0) * inC + c0, chunk * inC);
+                        VectorConv.winogradInput(xt, d0 + c0, ww * inC, inC, v, (t - t0) * inC + c0, vst);
                     }
                 }
                 // the 16 products; rows past the last tile read stale V and are not used
                 for (int xi = 0; xi < 16; xi++) {
-                    int vx = xi * chunk * inC, ux = uBlk + xi * inC * block;
+                    int vx = xi * vst, ux = uBlk + xi * inC * block;
                     for (int r0 = 0; r0 < full; r0 += per) {
                         int a = vx + r0 * inC;
                         if (block == BLOCK) {
                             VectorConv.weightTile(1, inC, inC, v, a, a + inC, a + 2 * inC, a + 3 * inC, a + 4 * inC, a + 5 * inC,
-                                    u, ux, ZEROS, 0, 0, m, (xi * chunk + r0) * BLOCK);
+                                    u, ux, ZEROS, 0, 0, m, xi * mst + r0 * BLOCK);
                         } else {
-                            VectorConv.stridedTile32(inC, v, a, inC, u, ux, m, (xi * chunk + r0) * HALF);
+                            VectorConv.stridedTile32(inC, v, a, inC, u, ux, m, xi * mst + r0 * HALF);
                         }
                     }
                 }
                 for (int t = t0; t < t1; t++) {
                     int at = (2 * (t / tw) * wo + 2 * (t % tw)) * block;
                     for (int o0 = 0; o0 < block; o0 += T) {
-                        VectorConv.winogradOutput(m, (t - t0) * block + o0, chunk * block, init, bOff + o0, y, at + o0, wo * block, block);
+                        VectorConv.winogradOutput(m, (t - t0) * block + o0, mst, init, bOff + o0, y, at + o0, wo * block, block);
                     }
                 }
             }
@@ -252,5 +267,104 @@ final class Winograd {
         } else {
             for (int o = 0; o < block; o++) MemorySegment.copy(planes, o * cols, out, ValueLayout.JAVA_FLOAT, (outOff + (long) o * ld) * Float.BYTES, cols);
         }
+    }
+
+    // ---------------------------------------------------------------- weight gradient
+
+    /** Tiles per pass of the weight gradient: the products sum over tiles, so a longer k pays off. */
+    private static final int GRAD_CHUNK = 48;
+    /**
+     * Floats added to the stride between the 16 transformed matrices of the weight gradient: at exactly
+     * 48 tiles x 64 channels (12 KiB) apart, the transforms' 16 stores a call alias in the L1 (4 KiB
+     * apart) and the weight gradient took 6.7 ms instead of 5.0 (conv2, batch 64, one thread, plain
+     * timing loop). The forward's and input gradient's strides showed no such difference.
+     */
+    private static final int SKEW = 16;
+    /** Rows (output channels) of a weight-gradient product: twelve, as {@link VectorConv#inputTile}. */
+    private static final int GRAD_ROWS = 12;
+
+    private static int gradRows(Conv.Geometry g) {
+        return (g.outC() + GRAD_ROWS - 1) / GRAD_ROWS * GRAD_ROWS;
+    }
+
+    /**
+     * Floats of one work unit's sums: the transformed gradient {@code dU[cb][ξ][o][32]} (output channels
+     * rounded up to whole products of twelve), then the bias gradient.
+     */
+    static int sumsSize(Conv.Geometry g) {
+        return 16 * gradRows(g) * g.inC() + g.outC();
+    }
+
+    /**
+     * {@code dU[ξ][o][c] = Σ_tiles Z[ξ][tile][o] · V[ξ][tile][c]} and the bias gradient for images [b0, b1)
+     * and output rows [y0, y1) (tiles from row y0; rows past y1 count as zero gradient), into {@code sums}
+     * as {@link #sumsSize} lays them out (overwritten; the bias only when {@code withBias}). {@code Z = A·dY·Aᵀ}
+     * is the gradient of a tile's M (the forward's output transform is linear); {@link #toWeight} makes dW.
+     */
+    static void backwardWeight(Conv.Geometry g, MemorySegment x, MemorySegment dy, int b0, int b1, int y0, int y1, float[] sums,
+                               boolean withBias) {
+        Scratch sc = SCRATCH.get();
+        int inC = g.inC(), outC = g.outC(), ow = g.outW(), pos = g.positions(), rowsO = gradRows(g);
+        int tw = (ow + 1) / 2, rows = y1 - y0, tr = (rows + 1) / 2, nt = tr * tw, ww = 2 * tw + 2, wg = 2 * tw;
+        int chunk = Math.min(GRAD_CHUNK, nt), bias = 16 * rowsO * inC;
+        Pass px = new Pass(inC, g.h(), g.w(), g.padH(), g.padW(), outC, BLOCK), pg = new Pass(outC, g.outH(), ow, 0, 0, inC, BLOCK);
+        float[] xt = sc.xt = Scratch.grow(sc.xt, (2 * tr + 2) * ww * inC);
+        float[] gt = sc.gt = Scratch.grow(sc.gt, 2 * tr * wg * outC);
+        int vst = chunk * HALF + SKEW, zst = chunk * outC + SKEW;
+        float[] v = sc.v = Scratch.grow(sc.v, 16 * vst * (inC / HALF));
+        // a product's last rows past the output channels read on into the next tile's (slack past the end)
+        float[] z = sc.z = Scratch.grow(sc.z, 16 * zst + GRAD_ROWS);
+        Arrays.fill(sums, bias, bias + outC, 0f);
+        boolean first = true;
+        for (int b = b0; b < b1; b++) {
+            long xOff = (long) b * inC * g.h() * g.w(), dyOff = (long) b * outC * pos;
+            transposeBand(px, x, xOff, y0, 2 * tr + 2, 0, ww, xt, sc);
+            transposeBand(pg, dy, dyOff, y0, rows, 0, wg, gt, sc);
+            // an odd band: its tiles' second row is not the band's (zero gradient there)
+            if (rows % 2 != 0) Arrays.fill(gt, rows * wg * outC, (rows + 1) * wg * outC, 0f);
+            if (withBias) {
+                for (int o = 0; o < outC; o++) sums[bias + o] += VectorKernels.sumRuns(dy, dyOff + (long) o * pos + (long) y0 * ow, 0, 1, rows * ow);
+            }
+            for (int t0 = 0; t0 < nt; t0 += chunk) {
+                int t1 = Math.min(nt, t0 + chunk), k = t1 - t0;
+                for (int t = t0; t < t1; t++) {
+                    int ty = t / tw, tx = t % tw, d0 = (2 * ty * ww + 2 * tx) * inC, g0 = (2 * ty * wg + 2 * tx) * outC;
+                    for (int c0 = 0; c0 < inC; c0 += T) {
+                        // V by blocks of 32 input channels: [cb][ξ][tile][32]
+                        VectorConv.winogradInput(xt, d0 + c0, ww * inC, inC, v, (c0 / HALF) * 16 * vst + (t - t0) * HALF + c0 % HALF, vst);
+                    }
+                    for (int o0 = 0; o0 < outC; o0 += T) {
+                        VectorConv.winogradGradOut(gt, g0 + o0, wg * outC, outC, z, (t - t0) * outC + o0, zst);
+                    }
+                }
+                for (int cb = 0; cb < inC / HALF; cb++) {
+                    for (int xi = 0; xi < 16; xi++) {
+                        int vOff = (cb * 16 + xi) * vst, zOff = xi * zst, dOff = (cb * 16 + xi) * rowsO * HALF;
+                        for (int r0 = 0; r0 < rowsO; r0 += GRAD_ROWS) {
+                            VectorConv.inputTile(k, z, zOff + r0, outC, v, vOff, sums, dOff + r0 * HALF, !first);
+                        }
+                    }
+                }
+                first = false;
+            }
+        }
+        if (first) Arrays.fill(sums, 0, bias, 0f); // no tiles (no images or rows): a zero sum
+    }
+
+    /** dW (and dBias, when not null) from sums laid out as {@link #sumsSize} says: {@code dW = Gᵀ·dU·G}. */
+    static void toWeight(Conv.Geometry g, float[] sums, MemorySegment dWeight, MemorySegment dBias) {
+        Scratch sc = SCRATCH.get();
+        int inC = g.inC(), outC = g.outC(), rowsO = gradRows(g);
+        // per output channel, [tap][c] with the channels in lanes, then reordered to W's [c][tap]
+        float[] planes = sc.planes = Scratch.grow(sc.planes, 9 * inC + inC * 9);
+        for (int o = 0; o < outC; o++) {
+            for (int c0 = 0; c0 < inC; c0 += T) {
+                int d0 = ((c0 / HALF) * 16 * rowsO + o) * HALF + c0 % HALF;
+                VectorConv.winogradWeightGrad(sums, d0, rowsO * HALF, planes, c0, inC);
+            }
+            for (int c = 0; c < inC; c++) for (int k = 0; k < 9; k++) planes[9 * inC + c * 9 + k] = planes[k * inC + c];
+            MemorySegment.copy(planes, 9 * inC, dWeight, ValueLayout.JAVA_FLOAT, (long) o * inC * 9 * Float.BYTES, inC * 9);
+        }
+        if (dBias != null) MemorySegment.copy(sums, 16 * rowsO * inC, dBias, ValueLayout.JAVA_FLOAT, 0, outC);
     }
 }

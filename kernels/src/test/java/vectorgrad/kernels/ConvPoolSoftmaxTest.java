@@ -85,12 +85,15 @@ class ConvPoolSoftmaxTest {
     }
 
     /**
-     * The Winograd forward (3x3, stride 1, undilated, input channels in 16s, output channels in 64s, with
-     * 512-bit vectors): odd output widths and heights (a last tile half outside), rows narrower than a
-     * 16-wide transpose, padding beyond the kernel's reach, one and three blocks of input channels, two of
-     * output channels, images cut into bands (batches under 8, odd band heights), rows of tiles in several
-     * chunks (a 40-wide image: one row of 20 tiles a chunk). Checked to fail: a sign flipped in the output
-     * transform, a chunk of tile rows skipped.
+     * Winograd (3x3, stride 1, undilated, with 512-bit vectors; the forward for input channels in 16s and
+     * output channels in 64s, the input gradient for 32s and 16s, the weight gradient for 32s and 64s):
+     * odd output widths and heights (a last tile half outside), rows narrower than a 16-wide transpose,
+     * padding beyond the kernel's reach, one to three blocks of input channels, two of output channels,
+     * images cut into bands (batches under 8, odd band heights: the weight gradient's tiles then straddle
+     * the band's end), rows of tiles in several chunks (a 40-wide image). Checked to fail: a sign flipped
+     * in the output transform, a chunk of tile rows skipped (forward); the filters not rotated, a column
+     * window shifted by one (input gradient); a sign flipped in dy's transform, an odd band's extra row
+     * not zeroed (weight gradient: caught by the thread-count test below).
      */
     @Test
     void winogradConvolutionMatchesTheDefinition() {
@@ -202,7 +205,7 @@ class ConvPoolSoftmaxTest {
     @Test
     void convolutionResultDoesNotDependOnThreadCount() {
         // batch 9: the backward passes' units differ in number (9 images, 8 chunks), so Conv.backward takes a trip for each
-        for (int batch : new int[] {9, 5, 2, 1}) sameOnOneTwoThreeThreads(new Conv.Geometry(batch, 32, 10, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1), "winograd forward, lanes backward, batch " + batch);
+        for (int batch : new int[] {9, 5, 2, 1}) sameOnOneTwoThreeThreads(new Conv.Geometry(batch, 32, 10, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1), "winograd, batch " + batch);
         for (int batch : new int[] {9, 3}) sameOnOneTwoThreeThreads(new Conv.Geometry(batch, 32, 10, 13, 64, 3, 3, 1, 1, 1, 1, 2, 1), "lanes (dilated), batch " + batch);
         for (int batch : new int[] {9, 5, 2, 1, -9, -5, -2, 109, 105, 101}) {
             // negative: the same batch through the implicit GEMM (36 taps); past 100: the direct kernel
