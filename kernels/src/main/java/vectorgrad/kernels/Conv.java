@@ -152,7 +152,7 @@ public final class Conv {
     /** Per-thread buffers for the weight gradient's partial sums, grown as needed and reused. */
     private static final ThreadLocal<MemorySegment[]> PARTIALS = ThreadLocal.withInitial(() -> new MemorySegment[1]);
 
-    /** Per-thread heap slots for the lanes weight gradient's partial sums, grown as needed and reused. */
+    /** Per-thread per-chunk bias sums of the direct kernel's weight gradient, grown as needed and reused. */
     private static final ThreadLocal<float[][]> BIAS_PARTS = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
     /** The calling thread's zeroed array of at least n floats for per-chunk bias sums. */
@@ -163,6 +163,7 @@ public final class Conv {
         return holder[0];
     }
 
+    /** Per-thread heap slots for the lanes and Winograd weight gradients' partial sums, grown as needed and reused. */
     private static final ThreadLocal<float[][][]> HEAP_SLOTS = ThreadLocal.withInitial(() -> new float[][][] {new float[0][]});
 
     private static float[][] heapSlots(int count, int floats) {
@@ -328,7 +329,7 @@ public final class Conv {
         }
 
         void finish(MemorySegment dWeight, MemorySegment dBias) {
-            // on this thread: units - 1 adds of one slot (18.5K floats for conv2), less than waking the pool costs
+            // on this thread: units - 1 adds of one slot (37K floats for conv2 by Winograd), less than waking the pool costs
             for (int u = 1; u < units; u++) VectorKernels.addRun(slots[u], 0, slots[0], 0, slot);
             if (winograd) Winograd.toWeight(g, slots[0], dWeight, dBias);
             else ConvLanes.toWeight(g, slots[0], dWeight, dBias);
@@ -337,7 +338,7 @@ public final class Conv {
 
     /**
      * Both gradients, {@link #backwardInput} and {@link #backwardWeight} (dBias may be null), with the same
-     * results; where both run the lanes kernels with as many units of each (conv2 at batches up to 8), their
+     * results; where both run the lanes or Winograd kernels with as many units of each (conv2 at batches up to 8), their
      * work units share one trip to the pool, in pairs — at batch 5 on two threads a pass is ten units (of
      * ~50 µs each in a plain timing loop), and every trip ends with one thread waiting for the other.
      */
@@ -497,7 +498,7 @@ public final class Conv {
                 dBias.setAtIndex(F, o, s);
             }
         } else if (dBias != null) {
-            // channels on the pool (a pass over all of dy: 9 MB for the second layer at batch 64), each
+            // channels on the pool (a pass over all of dy: megabytes at batch 64), each
             // summed by one thread in a fixed order, so the bits do not depend on the thread count
             run(g, g.outC(), (from, to) -> {
                 for (int o = from; o < to; o++) {

@@ -28,8 +28,8 @@ import java.util.Arrays;
  * </ul>
  * Each call computes one work unit of {@link Conv} on the calling thread; the unit's cut, and so every
  * result, does not depend on the thread count. With 512-bit vectors, layers whose channels come in whole
- * blocks (conv2 among them) run {@link ConvLanes} instead; this class serves the other stride-1 layers
- * and narrower vectors, and lends ConvLanes {@link #paddedRows}.
+ * blocks run {@link Winograd} (3x3, undilated: conv2) or {@link ConvLanes} instead; this class serves the
+ * other stride-1 layers and narrower vectors, and lends ConvLanes {@link #paddedRows}.
  */
 final class ConvGemm {
     private ConvGemm() {}

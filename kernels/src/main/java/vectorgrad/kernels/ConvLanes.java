@@ -5,7 +5,8 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
- * Stride-1 convolutions with channels in vector lanes, for 512-bit vectors (the MNIST model's conv2). A
+ * Stride-1 convolutions with channels in vector lanes, for 512-bit vectors (conv2's shape when dilated or
+ * not 3x3; conv2 itself runs {@link Winograd}, which lends {@link #packedWeight} and {@link #inputWeight}). A
  * micro-tile holds six rows by 64 output channels, or twelve rows by 32 input channels ({@link VectorConv});
  * the values of its rows are broadcast straight from the image or the upstream gradient, so no panel is
  * ever packed.

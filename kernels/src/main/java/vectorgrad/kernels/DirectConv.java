@@ -120,7 +120,8 @@ final class DirectConv {
      * The weight gradient of output channels [o0, o1) summed over images [b0, b1): {@code acc[o][t] =
      * Σ_b Σ_p dy[b][o][p] · x[b][p + tap t]} (overwritten; rows 9 apart from {@code accOff}). Per image
      * and channel pair, 18 vector sums (2 channels x 9 taps) run over the positions in registers; they
-     * are kept across images in a small array and reduced once, in a fixed order.
+     * are kept across images in a small array and reduced once, in a fixed order. When {@code bias} is not
+     * null, {@code bias[biasOff + o - o0]} is added the sum of dy's channel o over these images.
      */
     static void backwardWeight(Conv.Geometry g, MemorySegment x, MemorySegment dy, int b0, int b1, int o0, int o1,
                                MemorySegment acc, long accOff, float[] bias, int biasOff) {

@@ -198,6 +198,13 @@ final class VectorKernels {
         for (int i = 0; i < n; i += LANES) FloatVector.fromArray(S, src, s + i).intoArray(dst, d + i);
     }
 
+    /** {@code sums[sOff + l] += Σ_{q<count} a[off + q·stride + l]} for l below the vector length: column sums of a row-major block. */
+    static void addColumnSums(float[] a, int off, int stride, int count, float[] sums, int sOff) {
+        FloatVector s = FloatVector.zero(S);
+        for (int q = 0; q < count; q++) s = s.add(FloatVector.fromArray(S, a, off + q * stride));
+        s.add(FloatVector.fromArray(S, sums, sOff)).intoArray(sums, sOff);
+    }
+
     /** dst[d..d+n) += src[s..s+n) for a short run (col2im's rows), vectorised with a masked tail. */
     static void addRun(float[] src, int s, float[] dst, int d, int n) {
         int i = 0;

@@ -17,8 +17,8 @@ import java.util.Arrays;
  * <ul>
  *   <li>forward: as above.
  *   <li>input gradient: the same kind of correlation, of dy padded by two with the filters rotated by 180°
- *       and their channels swapped (a 26x26 gradient from 24x24: 13x13 tiles, 44 % of the direct
- *       multiplications).
+ *       and their channels swapped (a 26x26 gradient from 24x24: 13x13 tiles, 52 % of the multiplications
+ *       of ConvLanes's tap-by-tap sum, which skips the padding's zeros).
  *   <li>weight gradient: the forward is linear in U and in M, so {@code dU[ξ] = Σ_tiles Z[ξ]ᵀ·V[ξ]} with
  *       {@code Z = A·dY·Aᵀ} (a tile's 2x2 block of dy transformed), and {@code dW = Gᵀ·dU·G}; the sums over
  *       tiles are 16 products of k = tiles.
@@ -32,8 +32,10 @@ import java.util.Arrays;
  * dozen at a time so that V and M (or Z) stay in the core's L2.
  *
  * <p>Each call computes one work unit of {@link Conv} (an image, or a band of its rows; for the weight
- * gradient a chunk of images) on the calling thread; tiles start at the band's first row, and the bands
- * and chunks depend on the batch and the geometry only, so results do not depend on the thread count.
+ * gradient a chunk of images and a band of rows) on the calling thread. Tiles start at even rows of the
+ * image whatever the band, so the forward and input gradient of an image do not depend on how it was
+ * cut (nor on the batch); the weight gradient's sums go in unit order, and the units depend on the
+ * batch and the geometry only, so no result depends on the thread count.
  */
 final class Winograd {
     private Winograd() {}
@@ -155,15 +157,18 @@ final class Winograd {
 
     /**
      * Rows [oy0, oy1) and columns [cx, cx + storeW) of the correlation's output: channel o at (oy, ox) to
-     * {@code out[outOff + o·plane + (oy - cy)·storeW + ox - cx]}. Tiles start at (oy0, cx).
+     * {@code out[outOff + o·plane + (oy - cy)·storeW + ox - cx]}. Tiles start at column cx and at a row an
+     * even number of rows from cy.
      */
     private static void run(Pass p, MemorySegment x, long xOff, float[] u, float[] bias, MemorySegment out, long outOff, int plane,
                             int storeW, int cy, int cx, int oy0, int oy1) {
         Scratch sc = SCRATCH.get();
         int inC = p.inC(), block = p.block(), per = p.rowsPerProduct();
-        int tw = (storeW + 1) / 2, tr = (oy1 - oy0 + 1) / 2, ww = 2 * tw + 2, wo = 2 * tw;
+        // tiles from an even row (the band's first row may be a tile's second: computed, not stored)
+        int top = oy0 - (oy0 - cy) % 2, skip = oy0 - top;
+        int tw = (storeW + 1) / 2, tr = (oy1 - top + 1) / 2, ww = 2 * tw + 2, wo = 2 * tw;
         float[] xt = sc.xt = Scratch.grow(sc.xt, (2 * tr + 2) * ww * inC);
-        transposeBand(p, x, xOff, oy0, 2 * tr + 2, cx, ww, xt, sc);
+        transposeBand(p, x, xOff, top, 2 * tr + 2, cx, ww, xt, sc);
         int nt = tr * tw, chunk = Math.min(CHUNK_TILES, (nt + per - 1) / per * per);
         int vst = chunk * inC, mst = chunk * block;
         float[] v = sc.v = Scratch.grow(sc.v, 16 * vst);
@@ -204,9 +209,10 @@ final class Winograd {
                     }
                 }
             }
-            if (wo != storeW) {
-                // an odd width: rows of storeW positions, in place (each row moves to a lower index)
-                for (int r = 1; r < rows; r++) System.arraycopy(y, r * wo * block, y, r * storeW * block, storeW * block);
+            if (wo != storeW || skip > 0) {
+                // an odd width or a band from a tile's second row: rows of storeW positions from the band's
+                // first, in place (each row moves to a lower index)
+                for (int r = 0; r < rows; r++) System.arraycopy(y, (r + skip) * wo * block, y, r * storeW * block, storeW * block);
             }
             toPlanes(y, cols, block, sc, out, outOff + (long) blk * block * plane + (long) (oy0 - cy) * storeW, plane);
         }
@@ -304,8 +310,10 @@ final class Winograd {
     static void backwardWeight(Conv.Geometry g, MemorySegment x, MemorySegment dy, int b0, int b1, int y0, int y1, float[] sums,
                                boolean withBias) {
         Scratch sc = SCRATCH.get();
-        int inC = g.inC(), outC = g.outC(), ow = g.outW(), pos = g.positions(), rowsO = gradRows(g);
-        int tw = (ow + 1) / 2, rows = y1 - y0, tr = (rows + 1) / 2, nt = tr * tw, ww = 2 * tw + 2, wg = 2 * tw;
+        int inC = g.inC(), outC = g.outC(), ow = g.outW(), rowsO = gradRows(g);
+        // tiles from an even row, as the forward's; rows of the tiles outside [y0, y1) count as zero gradient
+        int top = y0 - y0 % 2, skip = y0 - top, rows = y1 - y0;
+        int tw = (ow + 1) / 2, tr = (y1 - top + 1) / 2, nt = tr * tw, ww = 2 * tw + 2, wg = 2 * tw;
         int chunk = Math.min(GRAD_CHUNK, nt), bias = 16 * rowsO * inC;
         Pass px = new Pass(inC, g.h(), g.w(), g.padH(), g.padW(), outC, BLOCK), pg = new Pass(outC, g.outH(), ow, 0, 0, inC, BLOCK);
         float[] xt = sc.xt = Scratch.grow(sc.xt, (2 * tr + 2) * ww * inC);
@@ -317,13 +325,14 @@ final class Winograd {
         Arrays.fill(sums, bias, bias + outC, 0f);
         boolean first = true;
         for (int b = b0; b < b1; b++) {
-            long xOff = (long) b * inC * g.h() * g.w(), dyOff = (long) b * outC * pos;
-            transposeBand(px, x, xOff, y0, 2 * tr + 2, 0, ww, xt, sc);
-            transposeBand(pg, dy, dyOff, y0, rows, 0, wg, gt, sc);
-            // an odd band: its tiles' second row is not the band's (zero gradient there)
-            if (rows % 2 != 0) Arrays.fill(gt, rows * wg * outC, (rows + 1) * wg * outC, 0f);
+            long xOff = (long) b * inC * g.h() * g.w(), dyOff = (long) b * outC * g.positions();
+            transposeBand(px, x, xOff, top, 2 * tr + 2, 0, ww, xt, sc);
+            transposeBand(pg, dy, dyOff, top, skip + rows, 0, wg, gt, sc);
+            if (skip > 0) Arrays.fill(gt, 0, wg * outC, 0f); // row y0 - 1: another band's
+            if ((skip + rows) % 2 != 0) Arrays.fill(gt, (skip + rows) * wg * outC, (skip + rows + 1) * wg * outC, 0f);
             if (withBias) {
-                for (int o = 0; o < outC; o++) sums[bias + o] += VectorKernels.sumRuns(dy, dyOff + (long) o * pos + (long) y0 * ow, 0, 1, rows * ow);
+                // from the heap copy: positions x channels, zeros outside the band
+                for (int o0 = 0; o0 < outC; o0 += T) VectorKernels.addColumnSums(gt, (skip * wg) * outC + o0, outC, rows * wg, sums, bias + o0);
             }
             for (int t0 = 0; t0 < nt; t0 += chunk) {
                 int t1 = Math.min(nt, t0 + chunk), k = t1 - t0;
@@ -348,7 +357,6 @@ final class Winograd {
                 first = false;
             }
         }
-        if (first) Arrays.fill(sums, 0, bias, 0f); // no tiles (no images or rows): a zero sum
     }
 
     /** dW (and dBias, when not null) from sums laid out as {@link #sumsSize} says: {@code dW = Gᵀ·dU·G}. */
