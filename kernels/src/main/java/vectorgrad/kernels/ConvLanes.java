@@ -102,21 +102,25 @@ final class ConvLanes {
                             tile, ((oy - oy0) * ow + ox) * BLOCK);
                 }
             }
-            toPlanes(tile, cols, sc, out, outOff + (long) blk * BLOCK * pos + (long) oy0 * ow, pos);
+            sc.planes = Scratch.grow(sc.planes, BLOCK * cols);
+            toPlanes(tile, cols, BLOCK, sc.planes, sc.rowOff, out, outOff + (long) blk * BLOCK * pos + (long) oy0 * ow, pos);
         }
     }
 
-    /** {@code out[o·ld + q] = tile[q·64 + o]}: a positions x 64 tile to 64 output planes {@code ld} apart. */
-    private static void toPlanes(float[] tile, int cols, Scratch sc, MemorySegment out, long outOff, int ld) {
-        float[] planes = sc.planes = Scratch.grow(sc.planes, BLOCK * cols);
+    /**
+     * {@code out[o·ld + q] = tile[q·block + o]} for o < block, q < cols: a positions x block tile to
+     * {@code block} output planes {@code ld} apart (ConvLanes's forward and Winograd's passes), through
+     * {@code planes} (the caller's, at least block·cols floats) in 16x16 transposes, then bulk copies.
+     */
+    static void toPlanes(float[] tile, int cols, int block, float[] planes, int[] rowOff, MemorySegment out, long outOff, int ld) {
         int full = cols - cols % T;
         for (int q0 = 0; q0 < full; q0 += T) {
-            for (int u = 0; u < T; u++) sc.rowOff[u] = (q0 + u) * BLOCK;
-            for (int o0 = 0; o0 < BLOCK; o0 += T) VectorGemm.transpose16(tile, sc.rowOff, 0, T, o0, planes, o0 * cols + q0, cols);
+            for (int u = 0; u < T; u++) rowOff[u] = (q0 + u) * block;
+            for (int o0 = 0; o0 < block; o0 += T) VectorGemm.transpose16(tile, rowOff, 0, T, o0, planes, o0 * cols + q0, cols);
         }
-        for (int q = full; q < cols; q++) for (int o = 0; o < BLOCK; o++) planes[o * cols + q] = tile[q * BLOCK + o];
-        if (cols == ld) MemorySegment.copy(planes, 0, out, F, outOff * Float.BYTES, BLOCK * cols); // whole planes: one copy
-        else for (int o = 0; o < BLOCK; o++) MemorySegment.copy(planes, o * cols, out, F, (outOff + (long) o * ld) * Float.BYTES, cols);
+        for (int q = full; q < cols; q++) for (int o = 0; o < block; o++) planes[o * cols + q] = tile[q * block + o];
+        if (cols == ld) MemorySegment.copy(planes, 0, out, F, outOff * Float.BYTES, block * cols); // whole planes: one copy
+        else for (int o = 0; o < block; o++) MemorySegment.copy(planes, o * cols, out, F, (outOff + (long) o * ld) * Float.BYTES, cols);
     }
 
     /**

@@ -214,7 +214,8 @@ final class Winograd {
                 // first, in place (each row moves to a lower index)
                 for (int r = 0; r < rows; r++) System.arraycopy(y, (r + skip) * wo * block, y, r * storeW * block, storeW * block);
             }
-            toPlanes(y, cols, block, sc, out, outOff + (long) blk * block * plane + (long) (oy0 - cy) * storeW, plane);
+            sc.planes = Scratch.grow(sc.planes, block * cols);
+            ConvLanes.toPlanes(y, cols, block, sc.planes, sc.rowOff, out, outOff + (long) blk * block * plane + (long) (oy0 - cy) * storeW, plane);
         }
     }
 
@@ -256,22 +257,6 @@ final class Winograd {
                     VectorGemm.transpose16(raw, sc.rowOff, 0, T, k0, xt, row + (lo + k0) * inC + c0, inC);
                 }
             }
-        }
-    }
-
-    /** {@code out[o·ld + q] = y[q·block + o]}: positions x block to {@code block} planes {@code ld} apart. */
-    private static void toPlanes(float[] y, int cols, int block, Scratch sc, MemorySegment out, long outOff, int ld) {
-        float[] planes = sc.planes = Scratch.grow(sc.planes, block * cols);
-        int full = cols - cols % T;
-        for (int q0 = 0; q0 < full; q0 += T) {
-            for (int u = 0; u < T; u++) sc.rowOff[u] = (q0 + u) * block;
-            for (int o0 = 0; o0 < block; o0 += T) VectorGemm.transpose16(y, sc.rowOff, 0, T, o0, planes, o0 * cols + q0, cols);
-        }
-        for (int q = full; q < cols; q++) for (int o = 0; o < block; o++) planes[o * cols + q] = y[q * block + o];
-        if (cols == ld) {
-            MemorySegment.copy(planes, 0, out, ValueLayout.JAVA_FLOAT, outOff * Float.BYTES, block * cols); // whole planes: one copy
-        } else {
-            for (int o = 0; o < block; o++) MemorySegment.copy(planes, o * cols, out, ValueLayout.JAVA_FLOAT, (outOff + (long) o * ld) * Float.BYTES, cols);
         }
     }
 
