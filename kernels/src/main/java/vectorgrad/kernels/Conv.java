@@ -10,8 +10,8 @@ import java.util.Arrays;
  * {@code [O, C, kh, kw]}), with stride, zero padding and dilation, and its two backward passes.
  *
  * <p>Method: one-channel 3x3 convolutions (an image model's first layer) directly ({@link DirectConv});
- * 3x3, stride-1, undilated ones with input channels in 32s and output channels in 64s (16s for some passes)
- * by Winograd's F(2x2, 3x3) ({@link Winograd}: 16 multiplications for every 36; off with
+ * 3x3, stride-1, undilated ones with 512-bit vectors, input channels in 32s and output channels in 64s
+ * (16s for some passes) by Winograd's F(2x2, 3x3) ({@link Winograd}: 16 multiplications for every 36; off with
  * {@code -Dvectorgrad.conv.noWinograd=true}, for comparisons); for stride 1 and patches of 32 taps or more, with 512-bit vectors, channels in vector lanes read
  * straight from the image ({@link ConvLanes}: forward and weight gradient for output channels in blocks
  * of 64, input gradient for input channels in blocks of 32); other such convolutions an implicit GEMM
@@ -261,7 +261,7 @@ public final class Conv {
         return Math.max(1, Math.min(extent, (8 + batch - 1) / batch));
     }
 
-    /** The lanes input gradient's work units: (image, band of the padded input's rows). */
+    /** The lanes (or Winograd) input gradient's work units: (image, band of the padded input's rows). */
     private static final class LanesInput {
         final Geometry g;
         final MemorySegment dy, dx;
@@ -292,7 +292,7 @@ public final class Conv {
     }
 
     /**
-     * The lanes weight gradient's work units: (chunk of images, band of output rows), each summing into its
+     * The lanes (or Winograd) weight gradient's work units: (chunk of images, band of output rows), each summing into its
      * own slot (a heap array of the calling thread's); {@link #finish} adds the slots in unit order and
      * makes dW of the sum once.
      */
@@ -340,7 +340,7 @@ public final class Conv {
      * Both gradients, {@link #backwardInput} and {@link #backwardWeight} (dBias may be null), with the same
      * results; where both run the lanes or Winograd kernels with as many units of each (conv2 at batches up to 8), their
      * work units share one trip to the pool, in pairs — at batch 5 on two threads a pass is ten units (of
-     * ~50 µs each in a plain timing loop), and every trip ends with one thread waiting for the other.
+     * ~40-50 µs each in a plain timing loop), and every trip ends with one thread waiting for the other.
      */
     public static void backward(Geometry g, MemorySegment x, MemorySegment dy, MemorySegment weight, MemorySegment dx,
                                 MemorySegment dWeight, MemorySegment dBias) {

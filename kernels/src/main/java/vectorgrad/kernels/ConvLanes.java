@@ -6,7 +6,8 @@ import java.util.Arrays;
 
 /**
  * Stride-1 convolutions with channels in vector lanes, for 512-bit vectors (conv2's shape when dilated or
- * not 3x3; conv2 itself runs {@link Winograd}, which lends {@link #packedWeight} and {@link #inputWeight}). A
+ * not 3x3; conv2 itself runs {@link Winograd}, which borrows {@link #packedWeight}, {@link #inputWeight} and
+ * {@link #toPlanes}). A
  * micro-tile holds six rows by 64 output channels, or twelve rows by 32 input channels ({@link VectorConv});
  * the values of its rows are broadcast straight from the image or the upstream gradient, so no panel is
  * ever packed.

@@ -138,8 +138,8 @@ final class DirectConv {
             MemorySegment.copy(dy, F, ((long) b * outC + o0) * pos * Float.BYTES, gy, 0, rows * pos);
             if (bias != null) {
                 // the bias gradient from the copy while it is in cache (a pass of its own over dy, 5.5 MB
-                // for the first layer at batch 64, took ~80 µs of ~375 on one thread)
-                for (int r = 0; r < rows; r++) bias[biasOff + r] += sum(gy, r * pos, pos);
+                // for the first layer at batch 64, took ~80 µs of ~375 on one thread, plain timing loop)
+                for (int r = 0; r < rows; r++) bias[biasOff + r] += VectorKernels.sum(gy, r * pos, pos);
             }
             for (int pr = 0; pr < pairs; pr++) {
                 int oa = 2 * pr, obb = Math.min(oa + 1, rows - 1), base = pr * 18 * L;
@@ -225,21 +225,5 @@ final class DirectConv {
                 acc.setAtIndex(F, accOff + (long) (o - o0) * 9 + t, v);
             }
         }
-    }
-
-    /** {@code Σ a[off..off+n)}: four vector accumulators, then the tail. */
-    private static float sum(float[] a, int off, int n) {
-        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
-        int i = 0;
-        for (; i + 4 * L <= n; i += 4 * L) {
-            s0 = s0.add(FloatVector.fromArray(S, a, off + i));
-            s1 = s1.add(FloatVector.fromArray(S, a, off + i + L));
-            s2 = s2.add(FloatVector.fromArray(S, a, off + i + 2 * L));
-            s3 = s3.add(FloatVector.fromArray(S, a, off + i + 3 * L));
-        }
-        for (; i + L <= n; i += L) s0 = s0.add(FloatVector.fromArray(S, a, off + i));
-        float t = VectorKernels.sumLanes(s0.add(s1).add(s2.add(s3)));
-        for (; i < n; i++) t += a[off + i];
-        return t;
     }
 }

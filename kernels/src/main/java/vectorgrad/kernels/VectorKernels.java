@@ -198,6 +198,22 @@ final class VectorKernels {
         for (int i = 0; i < n; i += LANES) FloatVector.fromArray(S, src, s + i).intoArray(dst, d + i);
     }
 
+    /** {@code Σ a[off..off+n)}: four vector accumulators, then the tail. */
+    static float sum(float[] a, int off, int n) {
+        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
+        int i = 0;
+        for (; i + 4 * LANES <= n; i += 4 * LANES) {
+            s0 = s0.add(FloatVector.fromArray(S, a, off + i));
+            s1 = s1.add(FloatVector.fromArray(S, a, off + i + LANES));
+            s2 = s2.add(FloatVector.fromArray(S, a, off + i + 2 * LANES));
+            s3 = s3.add(FloatVector.fromArray(S, a, off + i + 3 * LANES));
+        }
+        for (; i + LANES <= n; i += LANES) s0 = s0.add(FloatVector.fromArray(S, a, off + i));
+        float t = sumLanes(s0.add(s1).add(s2.add(s3)));
+        for (; i < n; i++) t += a[off + i];
+        return t;
+    }
+
     /** {@code sums[sOff + l] += Σ_{q<count} a[off + q·stride + l]} for l below the vector length: column sums of a row-major block. */
     static void addColumnSums(float[] a, int off, int stride, int count, float[] sums, int sOff) {
         FloatVector s = FloatVector.zero(S);
