@@ -11,12 +11,12 @@ import java.util.Arrays;
  *
  * <p>Method: one-channel 3x3 convolutions (an image model's first layer) directly ({@link DirectConv});
  * 3x3, stride-1, undilated ones with 512-bit vectors, input channels in 32s and output channels in 64s
- * (16s for some passes) by Winograd's F(2x2, 3x3) ({@link Winograd}: 16 multiplications for every 36; off with
- * {@code -Dvectorgrad.conv.noWinograd=true}, for comparisons); for stride 1 and patches of 32 taps or more, with 512-bit vectors, channels in vector lanes read
- * straight from the image ({@link ConvLanes}: forward and weight gradient for output channels in blocks
- * of 64, input gradient for input channels in blocks of 32); other such convolutions an implicit GEMM
- * that packs the image straight into the micro-kernel's panels ({@link ConvGemm}); otherwise im2col +
- * sgemm, image by image. For image b, the column matrix {@code col[C·kh·kw, OH·OW]}
+ * (16s for some passes) by Winograd's F(2x2, 3x3) ({@link Winograd}: 16 multiplications for every 36;
+ * off with {@code -Dvectorgrad.conv.noWinograd=true}, for comparisons); for stride 1 and patches of 32
+ * taps or more, with 512-bit vectors, channels in vector lanes read straight from the image
+ * ({@link ConvLanes}: forward and weight gradient for output channels in blocks of 64, input gradient for
+ * input channels in blocks of 32); other such convolutions an implicit GEMM that packs the image straight
+ * into the micro-kernel's panels ({@link ConvGemm}); otherwise im2col + sgemm, image by image. For image b, the column matrix {@code col[C·kh·kw, OH·OW]}
  * holds the input patch under every output position; then {@code out_b = W[O, C·kh·kw] · col} (+ bias),
  * {@code dcol = Wᵀ · g_b} scattered back by col2im gives the input gradient, and
  * {@code dW += g_b · colᵀ} the weight gradient. Images run in parallel on the kernel pool (each with its own
@@ -195,11 +195,12 @@ public final class Conv {
         int patch = g.patch(), pos = g.positions(), ow = g.outW();
         // work units: (image, band of output rows); see parts()
         int parts = parts(g.batch(), g.outH());
-        ConvGemm.Shape implicit = implicitApplies(g) ? ConvGemm.shape(g) : null;
         float[] winograd = WINOGRAD && Winograd.applies(g) ? Winograd.weights(g, weight) : null;
+        ConvGemm.Shape implicit = winograd == null && implicitApplies(g) ? ConvGemm.shape(g) : null;
         float[] lanes = winograd == null && ConvLanes.applies(g) ? ConvLanes.packedWeight(g, weight) : null;
         float[] direct = directApplies(g) ? heapCopy(weight, g.weightSize()) : null;
-        float[] directBias = (direct != null || implicit != null || winograd != null) && bias != null ? heapCopy(bias, g.outC()) : null;
+        // a heap copy of the bias for the kernels that read it from the heap (all but im2col + sgemm)
+        float[] biasCopy = (direct != null || implicit != null || winograd != null) && bias != null ? heapCopy(bias, g.outC()) : null;
         run(g, g.batch() * parts, (from, to) -> {
             Scratch sc = SCRATCH.get();
             for (int u = from; u < to; u++) {
@@ -208,19 +209,19 @@ public final class Conv {
                 int p0 = oy0 * ow, cols = (oy1 - oy0) * ow;
                 long xo = (long) b * g.inC() * g.h() * g.w(), oo = (long) b * g.outC() * pos + p0;
                 if (direct != null) {
-                    DirectConv.forward(g, x, xo, direct, directBias, out, (long) b * g.outC() * pos, oy0, oy1);
+                    DirectConv.forward(g, x, xo, direct, biasCopy, out, (long) b * g.outC() * pos, oy0, oy1);
                     continue;
                 }
                 if (winograd != null) {
-                    Winograd.forward(g, x, xo, winograd, directBias, out, (long) b * g.outC() * pos, oy0, oy1);
+                    Winograd.forward(g, x, xo, winograd, biasCopy, out, (long) b * g.outC() * pos, oy0, oy1);
                     continue;
                 }
                 if (lanes != null) {
-                    ConvLanes.forward(implicit, x, xo, lanes, directBias, out, (long) b * g.outC() * pos, oy0, oy1);
+                    ConvLanes.forward(implicit, x, xo, lanes, biasCopy, out, (long) b * g.outC() * pos, oy0, oy1);
                     continue;
                 }
                 if (implicit != null) {
-                    ConvGemm.forward(implicit, x, xo, weight, directBias, out, oo, p0, cols);
+                    ConvGemm.forward(implicit, x, xo, weight, biasCopy, out, oo, p0, cols);
                     continue;
                 }
                 if (bias != null) {
@@ -309,12 +310,12 @@ public final class Conv {
             this.x = x;
             this.dy = dy;
             this.withBias = withBias;
-            sh = ConvGemm.shape(g);
+            winograd = WINOGRAD && Winograd.appliesToWeight(g);
+            sh = winograd ? null : ConvGemm.shape(g);
             // fixed chunks (not one per thread) so the summation order is the same for any thread count
             chunks = Math.min(g.batch(), 8);
             bands = parts(chunks, g.outH());
             units = chunks * bands;
-            winograd = WINOGRAD && Winograd.appliesToWeight(g);
             slot = winograd ? Winograd.sumsSize(g) : ConvLanes.sumsSize(g);
             slots = heapSlots(Math.max(1, units), slot);
             if (units == 0) Arrays.fill(slots[0], 0, slot, 0f);

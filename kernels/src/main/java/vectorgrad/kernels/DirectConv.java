@@ -36,7 +36,6 @@ final class DirectConv {
         return FloatVector.fromArray(S, idx, 0);
     }
 
-
     private static final class Scratch {
         float[] img = new float[0], dy = new float[0], acc = new float[0];
 
