@@ -1,0 +1,112 @@
+package vectorgrad.kernels;
+
+import java.lang.System.Logger.Level;
+
+/**
+ * Every {@code -Dvectorgrad.*} system property, read once, here. The class loads no vector class, so the
+ * scalar path can read it on a JVM without {@code jdk.incubator.vector}. docs/DESIGN.md lists the same
+ * table for users.
+ *
+ * <table>
+ * <caption>System properties</caption>
+ * <tr><th>property</th><th>default</th><th>kind</th><th>meaning</th></tr>
+ * <tr><td>vectorgrad.threads</td><td>available processors</td><td>user</td>
+ *     <td>kernel threads at start (a program may change it with {@code Threads.setNumThreads})</td></tr>
+ * <tr><td>vectorgrad.gcThresholdMB</td><td>256</td><td>user</td>
+ *     <td>native bytes released by the garbage collector (unclosed tensors) after which an allocation asks
+ *     for a collection before growing further</td></tr>
+ * <tr><td>vectorgrad.scalar</td><td>false</td><td>test</td>
+ *     <td>run the scalar kernels even where the Vector API is present</td></tr>
+ * <tr><td>vectorgrad.vectorBits</td><td>the preferred width</td><td>test</td>
+ *     <td>256 or 512: hold the kernels to that vector width</td></tr>
+ * <tr><td>vectorgrad.conv.noWinograd</td><td>false</td><td>tuning</td>
+ *     <td>serve 3x3 stride-1 convolutions by the direct kernels instead of Winograd (for comparisons)</td></tr>
+ * <tr><td>vectorgrad.spinMicros</td><td>50</td><td>tuning</td>
+ *     <td>how long an idle kernel thread spins before it parks</td></tr>
+ * <tr><td>vectorgrad.gemm.mr</td><td>6 on 16 lanes, else 4</td><td>tuning</td>
+ *     <td>rows of the sgemm micro-tile (4 or 6)</td></tr>
+ * <tr><td>vectorgrad.gemm.kc / .mc / .nc</td><td>256 / 96 / 1536</td><td>tuning, test</td>
+ *     <td>sgemm cache blocks in elements (k depth, rows of A, columns of B); tests shrink them to cross blocks</td></tr>
+ * <tr><td>vectorgrad.gemm.packedMin</td><td>32768</td><td>tuning</td>
+ *     <td>m·n·k below which sgemm runs the unpacked loops</td></tr>
+ * <tr><td>vectorgrad.gemm.dotMinK / .dotMaxM / .dotKb</td><td>64 / 16 / 2048</td><td>tuning</td>
+ *     <td>when x·Wᵀ runs as dot-product tiles (k at least, m at most) and their k block</td></tr>
+ * <tr><td>vectorgrad.gemm.parallelMinFlops</td><td>16777216</td><td>tuning</td>
+ *     <td>2·m·n·k below which sgemm stays on the calling thread</td></tr>
+ * <tr><td>vectorgrad.gemm.scalarTransposePack</td><td>false</td><td>test</td>
+ *     <td>pack transposed panels without the 16x16 register transpose</td></tr>
+ * </table>
+ *
+ * <p>A value that does not parse is reported once through {@code System.getLogger("vectorgrad")} and the
+ * default is used.
+ */
+public final class Config {
+    private Config() {}
+
+    private static final System.Logger LOG = System.getLogger("vectorgrad");
+
+    /** Kernel threads at start; 0 when unset (then: available processors). */
+    public static final int THREADS = intProperty("vectorgrad.threads", 0, 1);
+    /** Native bytes freed by the collector after which allocation asks for a collection. */
+    public static final long GC_THRESHOLD_BYTES = longProperty("vectorgrad.gcThresholdMB", 256, 0) << 20;
+
+    static final boolean SCALAR = Boolean.getBoolean("vectorgrad.scalar");
+    /** 256 or 512 when set, 0 for the platform's preferred width. */
+    static final int VECTOR_BITS = vectorBits();
+    static final boolean WINOGRAD = !Boolean.getBoolean("vectorgrad.conv.noWinograd");
+    static final long SPIN_NANOS = longProperty("vectorgrad.spinMicros", 50, 0) * 1000;
+
+    /** 4 or 6 when set, 0 for the default by vector width. */
+    static final int GEMM_MR = gemmRows();
+    static final int GEMM_KC = intProperty("vectorgrad.gemm.kc", 256, 1);
+    static final int GEMM_MC = intProperty("vectorgrad.gemm.mc", 96, 1);
+    static final int GEMM_NC = intProperty("vectorgrad.gemm.nc", 1536, 1);
+    static final long GEMM_PACKED_MIN_WORK = longProperty("vectorgrad.gemm.packedMin", 32L * 32 * 32, 0);
+    static final int GEMM_DOT_MIN_K = intProperty("vectorgrad.gemm.dotMinK", 64, 1);
+    static final int GEMM_DOT_MAX_M = intProperty("vectorgrad.gemm.dotMaxM", 16, 0);
+    static final int GEMM_DOT_KB = intProperty("vectorgrad.gemm.dotKb", 2048, 1);
+    static final long GEMM_PARALLEL_MIN_FLOPS = longProperty("vectorgrad.gemm.parallelMinFlops", 1L << 24, 0);
+    static final boolean GEMM_SCALAR_TRANSPOSE_PACK = Boolean.getBoolean("vectorgrad.gemm.scalarTransposePack");
+
+    private static int vectorBits() {
+        String v = System.getProperty("vectorgrad.vectorBits");
+        if (v == null) return 0;
+        if (v.equals("256") || v.equals("512")) return Integer.parseInt(v);
+        ignoring("vectorgrad.vectorBits", v, "256 or 512");
+        return 0;
+    }
+
+    private static int gemmRows() {
+        String v = System.getProperty("vectorgrad.gemm.mr");
+        if (v == null) return 0;
+        if (v.equals("4") || v.equals("6")) return Integer.parseInt(v);
+        ignoring("vectorgrad.gemm.mr", v, "4 or 6");
+        return 0;
+    }
+
+    private static int intProperty(String name, int fallback, int min) {
+        long v = longProperty(name, fallback, min);
+        if (v > Integer.MAX_VALUE) {
+            ignoring(name, Long.toString(v), "an integer up to " + Integer.MAX_VALUE);
+            return fallback;
+        }
+        return (int) v;
+    }
+
+    private static long longProperty(String name, long fallback, long min) {
+        String v = System.getProperty(name);
+        if (v == null) return fallback;
+        try {
+            long parsed = Long.parseLong(v.trim());
+            if (parsed >= min) return parsed;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        ignoring(name, v, "an integer >= " + min);
+        return fallback;
+    }
+
+    private static void ignoring(String name, String value, String wanted) {
+        LOG.log(Level.WARNING, "ignoring -D{0}={1} (want {2})", name, value, wanted);
+    }
+}
