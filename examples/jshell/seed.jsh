@@ -6,6 +6,7 @@ import vectorgrad.nn.Module; // not java.lang.Module
 import vectorgrad.nn.layers.*;
 import vectorgrad.nn.optim.*;
 import vectorgrad.nn.data.*;
+import vectorgrad.nn.train.*;
 import vectorgrad.examples.*;
 import java.time.Duration;
 System.out.println("vectorgrad loaded: Tensor, Module, Parameter, Adam, TrainingRun, DataLoader, Mnist, MnistClassifier (README: JShell)");

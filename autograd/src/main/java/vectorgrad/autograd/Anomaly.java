@@ -1,5 +1,7 @@
 package vectorgrad.autograd;
 
+import vectorgrad.autograd.internal.Shapes;
+
 
 /**
  * Anomaly detection, as {@code torch.autograd.detect_anomaly}: while it is on, every op's output and
@@ -115,13 +117,13 @@ public final class Anomaly implements AutoCloseable {
     /** "NaN", "infinity" or "NaN and infinity" if {@code t} holds such values; null when all are finite (or not float). */
     public static String nonFiniteIn(Tensor t) {
         if (t.dtype() != DType.FLOAT32 || t.isClosed()) return null;
-        int f = vectorgrad.kernels.Reduce.nonFinite(t.segment(), 0, t.numel());
+        int f = vectorgrad.kernels.Reduce.nonFinite(t.seg(), 0, t.numel());
         boolean nan = (f & vectorgrad.kernels.Reduce.HAS_NAN) != 0, inf = (f & vectorgrad.kernels.Reduce.HAS_INFINITY) != 0;
         return nan && inf ? "NaN and infinity" : nan ? "NaN" : inf ? "infinity" : null;
     }
 
     private static final java.util.regex.Pattern INTERNAL = java.util.regex.Pattern.compile(
-            "vectorgrad\\.autograd\\.(Tensor|NeuralOps|Anomaly|Autograd|Node|MemoryScope|NoGrad)\\b");
+            "vectorgrad\\.autograd\\.(Tensor|InternalAccess|Anomaly|Autograd|Node|MemoryScope|NoGrad|internal\\.)\\b");
 
     /** The first frame outside vectorgrad's autograd: where the user (or a layer) called the op. */
     private static String userFrame(StackTraceElement[] trace) {
@@ -129,7 +131,7 @@ public final class Anomaly implements AutoCloseable {
         for (StackTraceElement e : trace) {
             String c = e.getClassName();
             if (INTERNAL.matcher(c).lookingAt() || c.startsWith("java.") || c.startsWith("jdk.")) continue;
-            if (c.startsWith("vectorgrad.nn.")) {
+            if (c.startsWith("vectorgrad.nn.")) { // a layer or Functional: remember it, report the caller
                 if (layer == null) layer = e;
                 continue;
             }

@@ -1,5 +1,6 @@
 package vectorgrad.autograd;
 
+import vectorgrad.autograd.internal.Shapes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -83,13 +84,13 @@ final class Autograd {
             scope.escape(owned);
             leaf.grad = owned;
         } else {
-            Elementwise.axpy(leaf.grad.numel(), 1f, g.segment(), 0, leaf.grad.segment(), 0);
+            Elementwise.axpy(leaf.grad.numel(), 1f, g.seg(), 0, leaf.grad.seg(), 0);
         }
     }
 
     private static Tensor copyOf(Tensor g) {
         Tensor c = Tensor.empty(g.shape());
-        Elementwise.copy(g.segment(), 0, c.segment(), 0, g.numel());
+        Elementwise.copy(g.seg(), 0, c.seg(), 0, g.numel());
         return c;
     }
 

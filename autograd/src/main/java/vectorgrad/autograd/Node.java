@@ -1,5 +1,7 @@
 package vectorgrad.autograd;
 
+import vectorgrad.autograd.internal.BackwardFn;
+
 /**
  * One recorded op: its inputs and its backward rule. After a backward pass without {@code retainGraph}
  * it is freed: the inputs and the rule (with every tensor it saved) are dropped, and a second backward
@@ -8,11 +10,11 @@ package vectorgrad.autograd;
 final class Node {
     final String op;
     Tensor[] inputs;
-    Tensor.BackwardFn backward;
+    BackwardFn backward;
     /** Where the op was recorded; captured only while {@link Anomaly} detection is on. */
     StackTraceElement[] createdAt;
 
-    Node(String op, Tensor[] inputs, Tensor.BackwardFn backward) {
+    Node(String op, Tensor[] inputs, BackwardFn backward) {
         this.op = op;
         this.inputs = inputs;
         this.backward = backward;

@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A pooled native block shared by a tensor and its views, reference-counted by tensor handles.
  *
- * <p>The block goes back to the {@link BufferPool} exactly once: when the last handle is closed, or
+ * <p>The block goes back to the {@link BufferCache} exactly once: when the last handle is closed, or
  * when the storage becomes unreachable (the cleaner), whichever comes first.
  */
 final class Storage {
@@ -29,7 +29,7 @@ final class Storage {
 
         @Override
         public void run() {
-            if (returned.compareAndSet(false, true)) BufferPool.release(segment);
+            if (returned.compareAndSet(false, true)) BufferCache.release(segment);
         }
     }
 
@@ -38,7 +38,7 @@ final class Storage {
     private final AtomicInteger handles = new AtomicInteger(1);
 
     Storage(long floats) {
-        MemorySegment seg = BufferPool.acquire(Math.max(1, floats) * Float.BYTES);
+        MemorySegment seg = BufferCache.acquire(Math.max(1, floats) * Float.BYTES);
         this.block = new Block(seg);
         this.cleanable = CLEANER.register(this, block);
     }

@@ -4,6 +4,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.Reference;
 import java.util.Arrays;
+import vectorgrad.autograd.internal.BackwardFn;
+import vectorgrad.autograd.internal.Shapes;
+import vectorgrad.autograd.internal.TensorAccess;
 import vectorgrad.kernels.Elementwise;
 import vectorgrad.kernels.Elementwise.Binary;
 import vectorgrad.kernels.Elementwise.Unary;
@@ -16,7 +19,7 @@ import vectorgrad.kernels.Reduce;
  *
  * <h2>Contract</h2>
  * <ul>
- *   <li>Data is contiguous, row-major, in a 64-byte-aligned block from the {@link BufferPool}.
+ *   <li>Data is contiguous, row-major, in a 64-byte-aligned block from the native cache (see {@link Memory}).
  *       {@code reshape}/{@code view}/{@code squeeze}/{@code unsqueeze}/{@code flatten}/{@code detach} share
  *       memory with their source; {@code transpose}/{@code permute} return a contiguous copy.</li>
  *   <li>Arithmetic broadcasts as NumPy/PyTorch do. Each op below states its forward and, next to it,
@@ -31,6 +34,10 @@ public class Tensor implements AutoCloseable {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
     private static final Generator DEFAULT_GENERATOR = new Generator(0x5EEDL);
+
+    static {
+        TensorAccess.install(new InternalAccess());
+    }
 
     private int[] shape;
     private Storage storage;
@@ -361,14 +368,6 @@ public class Tensor implements AutoCloseable {
         return dtype == DType.INT32 ? seg().getAtIndex(I, i) : seg().getAtIndex(F, i);
     }
 
-    /**
-     * The memory behind this tensor, for kernels: {@code numel()} floats (or ints) from offset 0. Valid
-     * while this tensor is open and reachable; callers keep it reachable until the kernel returns.
-     */
-    public MemorySegment segment() {
-        return seg();
-    }
-
     @Override
     public String toString() {
         if (closed || storage.isFreed()) return "tensor(<released>, shape=" + Shapes.str(shape) + ")";
@@ -412,17 +411,11 @@ public class Tensor implements AutoCloseable {
 
     // ------------------------------------------------------------------ recording
 
-    /** Backward rule: given the output's gradient, the gradient of each input that {@code need}s one. */
-    @FunctionalInterface
-    public interface BackwardFn {
-        Tensor[] apply(Tensor grad, boolean[] need);
-    }
-
     /**
      * Records {@code out = op(inputs)} in the graph when grad mode is on and an input requires grad.
-     * Public so that libraries can add ops: the backward rule must return tensors shaped as the inputs.
+     * Ops outside this package reach it through {@link vectorgrad.autograd.internal.TensorAccess}.
      */
-    public static Tensor record(Tensor out, String op, BackwardFn backward, Tensor... inputs) {
+    static Tensor record(Tensor out, String op, BackwardFn backward, Tensor... inputs) {
         if (Anomaly.isEnabled()) Anomaly.checkForward(out, op, inputs);
         if (!NoGrad.gradEnabled()) return out;
         boolean any = false;

@@ -1,5 +1,7 @@
 package vectorgrad.autograd;
 
+import vectorgrad.autograd.internal.NeuralOps;
+import vectorgrad.autograd.internal.Shapes;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

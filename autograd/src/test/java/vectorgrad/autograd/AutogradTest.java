@@ -95,10 +95,10 @@ class AutogradTest {
     @Test
     void setDataReplacesValuesInPlace() {
         Tensor p = Tensor.of(1f, 2f).requiresGrad(true);
-        java.lang.foreign.MemorySegment before = p.segment();
+        java.lang.foreign.MemorySegment before = p.seg();
         p.setData(Tensor.of(5f, 6f));
         assertArrayEquals(new float[] {5f, 6f}, p.toFloatArray());
-        assertEquals(before, p.segment());
+        assertEquals(before, p.seg());
         p.setData(Tensor.of(new float[] {1, 2, 3}, 3, 1));
         assertArrayEquals(new int[] {3, 1}, p.shape());
         p.sum().backward();

@@ -1,5 +1,7 @@
 package vectorgrad.autograd;
 
+import vectorgrad.autograd.internal.NeuralOps;
+import vectorgrad.autograd.internal.Shapes;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.longs;
 
@@ -59,12 +61,12 @@ final class GradCheck {
             if (x.dtype() != DType.FLOAT32) continue;
             float[] analytic = x.grad() == null ? new float[(int) x.numel()] : x.grad().toFloatArray();
             for (int j = 0; j < x.numel(); j++) {
-                float orig = x.segment().getAtIndex(ValueLayout.JAVA_FLOAT, j);
-                x.segment().setAtIndex(ValueLayout.JAVA_FLOAT, j, (float) (orig + H));
+                float orig = x.seg().getAtIndex(ValueLayout.JAVA_FLOAT, j);
+                x.seg().setAtIndex(ValueLayout.JAVA_FLOAT, j, (float) (orig + H));
                 double plus = weighted(f, xs, w);
-                x.segment().setAtIndex(ValueLayout.JAVA_FLOAT, j, (float) (orig - H));
+                x.seg().setAtIndex(ValueLayout.JAVA_FLOAT, j, (float) (orig - H));
                 double minus = weighted(f, xs, w);
-                x.segment().setAtIndex(ValueLayout.JAVA_FLOAT, j, orig);
+                x.seg().setAtIndex(ValueLayout.JAVA_FLOAT, j, orig);
                 double numeric = (plus - minus) / (2 * H);
                 double err = Math.abs(analytic[j] - numeric);
                 if (!(err <= ATOL + RTOL * Math.abs(numeric))) {

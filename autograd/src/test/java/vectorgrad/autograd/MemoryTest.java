@@ -19,7 +19,7 @@ class MemoryTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, t::toFloatArray);
         assertTrue(e.getMessage().contains("[3, 4]") && e.getMessage().contains("released"), e.getMessage());
         assertThrows(IllegalStateException.class, () -> t.add(1));
-        assertThrows(IllegalStateException.class, t::segment);
+        assertThrows(IllegalStateException.class, t::seg);
         assertTrue(t.isClosed());
     }
 
@@ -45,9 +45,9 @@ class MemoryTest {
     @Test
     void releasedBlocksAreReused() {
         for (int i = 0; i < 10; i++) Tensor.zeros(1000).close(); // warm the size class
-        long before = BufferPool.nativeAllocations();
+        long before = Memory.nativeAllocations();
         for (int i = 0; i < 1000; i++) Tensor.zeros(1000).close();
-        assertEquals(before, BufferPool.nativeAllocations());
+        assertEquals(before, Memory.nativeAllocations());
     }
 
     @Test
@@ -88,13 +88,13 @@ class MemoryTest {
         // earlier tests' unreachable tensors return their blocks when the GC finds them: let that happen
         // now, not between the two readings (seen once: 220 KB released in between)
         settleGarbage();
-        long live = BufferPool.liveBytes();
+        long live = Memory.liveBytes();
         try (MemoryScope s = MemoryScope.open()) {
             w.mul(x).exp().div(x.abs().add(1)).sum().backward();
         }
         assertNotNull(w.grad());
         // after the step only w.grad (64 floats = 256 B) is new; everything else went back to the pool
-        assertEquals(live + 256, BufferPool.liveBytes());
+        assertEquals(live + 256, Memory.liveBytes());
     }
 
     /** Collects garbage until the pool's live bytes stop changing (cleaners run on their own thread). */
@@ -108,7 +108,7 @@ class MemoryTest {
                 Thread.currentThread().interrupt();
                 return;
             }
-            long now = BufferPool.liveBytes();
+            long now = Memory.liveBytes();
             stable = now == last ? stable + 1 : 0;
             last = now;
         }

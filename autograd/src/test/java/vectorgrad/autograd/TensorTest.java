@@ -45,7 +45,7 @@ class TensorTest {
         Tensor x = Tensor.arange(6);
         Tensor v = x.reshape(2, -1);
         assertArrayEquals(new int[] {2, 3}, v.shape());
-        x.segment().setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, 42f);
+        x.seg().setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, 42f);
         assertEquals(42f, v.toFloatArray()[0]);
         assertArrayEquals(new int[] {1, 2, 3}, v.unsqueeze(0).shape());
         assertArrayEquals(new int[] {2, 3, 1}, v.unsqueeze(-1).shape());

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import vectorgrad.autograd.BufferPool;
+import vectorgrad.autograd.Memory;
 import vectorgrad.autograd.MemoryScope;
 import vectorgrad.autograd.Tensor;
 import vectorgrad.examples.MnistClassifier;
@@ -48,9 +48,9 @@ final class Soak {
         Adam optimizer = new Adam(model.parameters());
         System.out.printf(Locale.ROOT, "soak: %d steps at batch %d on %s, sampling every %d steps%n", steps, batch,
                 data != null ? fashion : "random images", every);
-        System.out.println("    step   rss MB   pool reserved MB   pool in use MB   heap MB   images/s");
+        System.out.println("    step   rss MB   cache reserved MB   in use MB   heap MB   images/s");
         List<Sample> series = new ArrayList<>();
-        DataLoader loader = data != null ? new DataLoader(data, batch, true, true, 0) : null;
+        DataLoader<vectorgrad.nn.data.Sample> loader = data != null ? new DataLoader<>(data, batch, true, true, 0) : null;
         Iterator<DataLoader.Batch> it = null;
         int epoch = 0;
         Tensor rx = Tensor.rand(batch, 1, 28, 28), ry = Tensor.ofInts(new int[batch], batch);
@@ -63,7 +63,7 @@ final class Soak {
             }
             try (MemoryScope s = MemoryScope.open()) {
                 optimizer.zeroGrad();
-                Tensor e = model.forward(b != null ? b.images() : rx, b != null ? b.labels() : ry).mean().neg();
+                Tensor e = model.forward(b != null ? b.inputs() : rx, b != null ? b.targets() : ry).mean().neg();
                 e.backward();
                 optimizer.step();
             } finally {
@@ -72,7 +72,7 @@ final class Soak {
             if (step % every == 0) {
                 double secs = (System.nanoTime() - t0) / 1e9;
                 Runtime rt = Runtime.getRuntime();
-                Sample smp = new Sample(step, rssMb(), BufferPool.reservedBytes() / 1048576.0, BufferPool.liveBytes() / 1048576.0,
+                Sample smp = new Sample(step, rssMb(), Memory.reservedBytes() / 1048576.0, Memory.liveBytes() / 1048576.0,
                         (rt.totalMemory() - rt.freeMemory()) / 1048576.0, every * batch / secs);
                 series.add(smp);
                 System.out.printf(Locale.ROOT, "%8d %8.1f %18.1f %16.1f %9.1f %10.0f%n", smp.step(), smp.rssMb(), smp.poolReservedMb(),

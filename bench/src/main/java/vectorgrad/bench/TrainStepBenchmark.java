@@ -10,7 +10,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import vectorgrad.autograd.BufferPool;
+import vectorgrad.autograd.Memory;
 import vectorgrad.autograd.MemoryScope;
 import vectorgrad.autograd.Tensor;
 import vectorgrad.examples.MnistClassifier;
@@ -62,7 +62,7 @@ public class TrainStepBenchmark {
     @Benchmark
     public float step(NativeMemory counters) {
         int i = next++ & 15;
-        long before = BufferPool.reservedBytes();
+        long before = Memory.reservedBytes();
         float loss;
         try (MemoryScope s = MemoryScope.open()) {
             optimizer.zeroGrad();
@@ -71,7 +71,7 @@ public class TrainStepBenchmark {
             optimizer.step();
             loss = e.item();
         }
-        counters.nativeBytes += BufferPool.reservedBytes() - before;
+        counters.nativeBytes += Memory.reservedBytes() - before;
         counters.steps++;
         return loss;
     }

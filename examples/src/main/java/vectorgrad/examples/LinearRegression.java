@@ -12,8 +12,8 @@ import java.util.Set;
 import vectorgrad.autograd.Generator;
 import vectorgrad.autograd.MemoryScope;
 import vectorgrad.autograd.Tensor;
-import vectorgrad.kernels.Parallel;
-import vectorgrad.nn.Interruptible;
+import vectorgrad.autograd.Threads;
+import vectorgrad.nn.train.Interruptible;
 import vectorgrad.nn.Module;
 import vectorgrad.nn.Parameter;
 import vectorgrad.nn.optim.Adam;
@@ -52,7 +52,8 @@ public final class LinearRegression {
     public record Data(float[] x, float[] y) {}
 
     /** The fitted values. */
-    public record Fit(double alpha, double beta, double sigma, double loglik, long steps, boolean interrupted) {}
+    /** {@code exitStatus}: 0, or 130/143 when Ctrl-C or SIGTERM stopped the fit. */
+    public record Fit(double alpha, double beta, double sigma, double loglik, long steps, boolean interrupted, int exitStatus) {}
 
     /** {@code y = alpha + beta·x + sigma·ε}, x and ε standard normal, from a seeded generator. */
     public static Data synthetic(int n, double alpha, double beta, double sigma, long seed) {
@@ -154,7 +155,8 @@ public final class LinearRegression {
                 }
             }
             interrupted = loop.wasInterrupted();
-            return new Fit(model.f.alpha.item(), model.f.beta.item(), Math.abs(model.sigma.item()), loglik, loop.steps(), interrupted);
+            return new Fit(model.f.alpha.item(), model.f.beta.item(), Math.abs(model.sigma.item()), loglik, loop.steps(), interrupted,
+                    loop.exitStatus());
         }
     }
 
@@ -166,7 +168,7 @@ public final class LinearRegression {
         double lr = a.doubleValue("lr", 1e-3);
         if (lr <= 0) throw new UsageException("linreg: --lr must be > 0, got " + lr);
         long printEvery = a.longValue("print-every", 1000, 0);
-        if (a.string("threads", null) != null) Parallel.setNumThreads((int) a.longValue("threads", 1, 1));
+        if (a.string("threads", null) != null) Threads.setNumThreads((int) a.longValue("threads", 1, 1));
         Data data;
         String csv = a.string("data", null);
         if (csv != null) {
@@ -209,7 +211,7 @@ public final class LinearRegression {
             System.out.printf(Locale.ROOT, "{\"alpha\":%s,\"beta\":%s,\"sigma\":%s,\"loglik\":%s,\"steps\":%d}%n",
                     num(fit.alpha()), num(fit.beta()), num(fit.sigma()), num(fit.loglik()), fit.steps());
         }
-        return fit.interrupted() ? 130 : 0;
+        return fit.exitStatus();
     }
 
     private static String num(double d) {

@@ -15,9 +15,10 @@ import vectorgrad.autograd.Anomaly;
 import vectorgrad.autograd.MemoryScope;
 import vectorgrad.autograd.NoGrad;
 import vectorgrad.autograd.Tensor;
-import vectorgrad.kernels.Parallel;
-import vectorgrad.nn.Interruptible;
+import vectorgrad.autograd.Threads;
+import vectorgrad.nn.train.Interruptible;
 import vectorgrad.nn.data.DataLoader;
+import vectorgrad.nn.data.Sample;
 import vectorgrad.nn.data.Download;
 import vectorgrad.nn.data.Mnist;
 import vectorgrad.nn.io.Checkpoint;
@@ -81,7 +82,7 @@ public final class MnistCommand {
     }
 
     static void threads(Args a) {
-        if (a.string("threads", null) != null) Parallel.setNumThreads((int) a.longValue("threads", 1, 1));
+        if (a.string("threads", null) != null) Threads.setNumThreads((int) a.longValue("threads", 1, 1));
     }
 
     // ------------------------------------------------------------------ train
@@ -117,9 +118,9 @@ public final class MnistCommand {
             if (md.containsKey("generator")) Tensor.defaultGenerator().setState(parseState(md.get("generator")));
             out.printf(Locale.ROOT, "resumed from %s at epoch=%d batch=%d (step %d)%n", ckpt, startEpoch, startBatch, step);
         }
-        DataLoader loader = new DataLoader(train, batchSize, shuffle, false, seed);
+        DataLoader<Sample> loader = new DataLoader<>(train, batchSize, shuffle, false, seed);
         out.printf(Locale.ROOT, "training on %s (%d images, %d batches of %d per epoch), Adam(lr=%g), %d thread(s); Ctrl-C stops and saves%n",
-                train.imageFile().getParent(), train.size(), loader.size(), batchSize, lr, Parallel.getNumThreads());
+                train.imageFile().getParent(), train.size(), loader.size(), batchSize, lr, Threads.getNumThreads());
 
         String plot = a.string("plot", null);
         long evalEvery = a.longValue("eval-every", Math.max(1, loader.size() / 10), 1);
@@ -129,6 +130,7 @@ public final class MnistCommand {
         long t0 = System.nanoTime(), images = 0, stepsThisRun = 0;
         int epoch = startEpoch, batchNext = startBatch;
         boolean interrupted = false, stopped = false;
+        int exitStatus = 0;
         double lastLoglik = Double.NaN;
         long lastSaved = resume ? step : -1;
         try (Interruptible loop = Interruptible.open(); Anomaly anomaly = detectAnomaly ? Anomaly.detect() : null) {
@@ -142,12 +144,13 @@ public final class MnistCommand {
                     }
                     if (!loop.next()) {
                         interrupted = loop.wasInterrupted();
+                        exitStatus = loop.exitStatus();
                         stopped = true;
                         break outer;
                     }
                     try (DataLoader.Batch batch = it.next(); MemoryScope s = MemoryScope.open()) {
                         optimizer.zeroGrad();
-                        Tensor loglik = model.forward(batch.images(), batch.labels());
+                        Tensor loglik = model.forward(batch.inputs(), batch.targets());
                         Tensor e = loglik.mean().neg();
                         lastLoglik = -e.item();
                         if (!Double.isFinite(lastLoglik)) {
@@ -202,8 +205,8 @@ public final class MnistCommand {
                     file, epoch, batchNext, step, file);
         }
         if (interrupted) {
-            out.println("interrupted");
-            return 130;
+            out.println(exitStatus == 143 ? "terminated (SIGTERM)" : "interrupted");
+            return exitStatus;
         }
         double rate = images / Math.max(seconds, 1e-9);
         out.printf(Locale.ROOT, "%s: %d steps (%d images) in %.1f s, %.0f images/s%n", stopped ? "stopped" : "done", stepsThisRun, images, seconds, rate);
@@ -254,7 +257,7 @@ public final class MnistCommand {
     static String diverged(MnistClassifier model, DataLoader.Batch batch, double loglik, long step, String ckpt, long lastSaved) {
         String where;
         try (Anomaly a = Anomaly.detect(); NoGrad g = Tensor.noGrad(); MemoryScope s = MemoryScope.open()) {
-            model.forward(batch.images(), batch.labels()).mean();
+            model.forward(batch.inputs(), batch.targets()).mean();
             where = "the replay with anomaly detection found no non-finite value";
         } catch (Anomaly.AnomalyException e) {
             where = e.getMessage();
@@ -332,13 +335,13 @@ public final class MnistCommand {
         int[][] confusion = new int[10][10];
         double loglik = 0;
         int correct = 0, seen = 0;
-        DataLoader loader = new DataLoader(data, batchSize, false, false, 0);
+        DataLoader<Sample> loader = new DataLoader<>(data, batchSize, false, false, 0);
         try (NoGrad g = Tensor.noGrad(); DataLoader.BatchIterator it = loader.iterator(0, 0)) {
             while (it.hasNext() && seen < limit) {
                 try (DataLoader.Batch b = it.next(); MemoryScope s = MemoryScope.open()) {
-                    Tensor logits = model.f.forward(b.images());
-                    loglik += -vectorgrad.nn.Functional.crossEntropy(logits, b.labels(), "sum").item();
-                    int[] pred = logits.argmax(1, false).toIntArray(), truth = b.labels().toIntArray();
+                    Tensor logits = model.f.forward(b.inputs());
+                    loglik += -vectorgrad.nn.Functional.crossEntropy(logits, b.targets(), "sum").item();
+                    int[] pred = logits.argmax(1, false).toIntArray(), truth = b.targets().toIntArray();
                     float[] probs = wrong != null ? vectorgrad.nn.Functional.softmax(logits, 1).toFloatArray() : null;
                     for (int i = 0; i < pred.length; i++) {
                         confusion[truth[i]][pred[i]]++;

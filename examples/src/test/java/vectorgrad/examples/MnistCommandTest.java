@@ -87,7 +87,47 @@ class MnistCommandTest {
         Map<String, Tensor> a = SafeTensors.read(whole).tensors(), b = SafeTensors.read(part).tensors();
         assertEquals(a.keySet(), b.keySet());
         for (String k : a.keySet()) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
-        assertTrue(a.containsKey("f.0.weight") && a.containsKey("optimizer.f.0.weight.exp_avg"));
+        assertTrue(a.containsKey("f.0.weight") && a.containsKey("optimizer.state.0.exp_avg"));
+    }
+
+    /**
+     * SIGTERM (what systemd and Kubernetes send) is Ctrl-C: the child finishes its step, writes the
+     * checkpoint and exits with 143; resumed, the run ends where an uninterrupted one ends.
+     */
+    @Test
+    void sigtermSavesExits143AndResumes() throws Exception {
+        Path whole = dir.resolve("whole.safetensors"), part = dir.resolve("part.safetensors");
+        String d = dir.toString();
+        String[] train = {"mnist", "train", "--data", d, "--epochs", "200", "--max-steps", "1500", "--shuffle", "--seed", "3", "--checkpoint"};
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(javaBin, "--add-modules", "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED", "-Dvectorgrad.threads=1", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName()));
+        cmd.addAll(java.util.List.of(train));
+        cmd.addAll(java.util.List.of(part.toString(), "--print-every", "1"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        StringBuilder out = new StringBuilder();
+        try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+            for (String l; (l = r.readLine()) != null; ) {
+                out.append(l).append('\n');
+                // SIGTERM through the handle: Process.destroy() would also close the stream read here
+                if (l.contains("batch=3/")) p.toHandle().destroy();
+            }
+        }
+        assertEquals(143, p.waitFor(), out.toString());
+        assertTrue(out.toString().contains("checkpoint written to"), out.toString());
+
+        String[] wholeArgs = java.util.Arrays.copyOf(train, train.length + 1);
+        wholeArgs[train.length] = whole.toString();
+        assertEquals(0, run(wholeArgs).status());
+        String[] resumeArgs = java.util.Arrays.copyOf(train, train.length + 2);
+        resumeArgs[train.length] = part.toString();
+        resumeArgs[train.length + 1] = "--resume";
+        Cli.Run resumed = run(resumeArgs);
+        assertEquals(0, resumed.status(), resumed.err());
+        Map<String, Tensor> a = SafeTensors.read(whole).tensors(), b = SafeTensors.read(part).tensors();
+        assertEquals(a.keySet(), b.keySet());
+        for (String k : a.keySet()) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
     }
 
     @Test

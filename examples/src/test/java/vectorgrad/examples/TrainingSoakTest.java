@@ -3,7 +3,7 @@ package vectorgrad.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
-import vectorgrad.autograd.BufferPool;
+import vectorgrad.autograd.Memory;
 import vectorgrad.autograd.Generator;
 import vectorgrad.autograd.MemoryScope;
 import vectorgrad.autograd.Tensor;
@@ -36,13 +36,13 @@ class TrainingSoakTest {
                 opt.step();
             }
             if (step == 50) {
-                afterWarmUp = BufferPool.reservedBytes();
-                allocationsAfterWarmUp = BufferPool.nativeAllocations();
+                afterWarmUp = Memory.reservedBytes();
+                allocationsAfterWarmUp = Memory.nativeAllocations();
             }
-            if (step % 50 == 0) series.append(step).append(':').append(BufferPool.reservedBytes() >> 10).append("KiB ");
+            if (step % 50 == 0) series.append(step).append(':').append(Memory.reservedBytes() >> 10).append("KiB ");
         }
         System.out.println("soak (CI size): pool reserved by step " + series);
-        assertEquals(afterWarmUp, BufferPool.reservedBytes(), "native bytes grew after warm-up: " + series);
-        assertEquals(allocationsAfterWarmUp, BufferPool.nativeAllocations(), "native allocations after warm-up: " + series);
+        assertEquals(afterWarmUp, Memory.reservedBytes(), "native bytes grew after warm-up: " + series);
+        assertEquals(allocationsAfterWarmUp, Memory.nativeAllocations(), "native allocations after warm-up: " + series);
     }
 }

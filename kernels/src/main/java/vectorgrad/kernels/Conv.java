@@ -142,7 +142,7 @@ public final class Conv {
     }
 
     /** Whether {@link Winograd} takes the passes it applies to (see the class comment). */
-    static final boolean WINOGRAD = !Boolean.getBoolean("vectorgrad.conv.noWinograd");
+    static final boolean WINOGRAD = Config.WINOGRAD;
 
     /** Weight-gradient products narrower than this many columns use dot-product tiles. */
     static final int SMALL_PATCH = 32;

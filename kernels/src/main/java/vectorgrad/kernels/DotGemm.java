@@ -14,7 +14,7 @@ final class DotGemm {
     private DotGemm() {}
 
     static final int TM = 4, TN = 3;
-    static final int KB = Integer.getInteger("vectorgrad.gemm.dotKb", 2048);
+    static final int KB = Config.GEMM_DOT_KB;
 
     static void multiply(int m, int n, int k, float alpha, MemorySegment a, long aOff, int lda,
                          MemorySegment b, long bOff, int ldb, MemorySegment c, long cOff, int ldc) {

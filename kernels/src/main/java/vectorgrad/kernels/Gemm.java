@@ -20,15 +20,15 @@ public final class Gemm {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
 
     /** Below this many multiply-adds packing costs more than it saves: the direct loops run. */
-    static final long PACKED_MIN_WORK = Long.getLong("vectorgrad.gemm.packedMin", 32L * 32 * 32);
+    static final long PACKED_MIN_WORK = Config.GEMM_PACKED_MIN_WORK;
 
     /**
      * NT products with at most DOT_MAX_M rows and at least DOT_MIN_K go to the dot-product kernel; with
      * more rows the packed path wins even though it transposes B while packing (measured: 122 vs 90
      * GFLOP/s at 64x128x9216, 200 vs 67 at 1024³).
      */
-    static final int DOT_MIN_K = Integer.getInteger("vectorgrad.gemm.dotMinK", 64);
-    static final int DOT_MAX_M = Integer.getInteger("vectorgrad.gemm.dotMaxM", 16);
+    static final int DOT_MIN_K = Config.GEMM_DOT_MIN_K;
+    static final int DOT_MAX_M = Config.GEMM_DOT_MAX_M;
 
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              MemorySegment a, long aOff, int lda,

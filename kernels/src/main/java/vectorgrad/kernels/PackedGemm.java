@@ -32,9 +32,9 @@ final class PackedGemm {
 
     static final int MR = VectorGemm.MR;
     static final int NR = VectorGemm.NR;
-    static final int KC = Integer.getInteger("vectorgrad.gemm.kc", 256);
-    static final int MC = roundUp(Integer.getInteger("vectorgrad.gemm.mc", 96), MR);
-    static final int NC = roundUp(Integer.getInteger("vectorgrad.gemm.nc", 1536), NR);
+    static final int KC = Config.GEMM_KC;
+    static final int MC = roundUp(Config.GEMM_MC, MR);
+    static final int NC = roundUp(Config.GEMM_NC, NR);
 
     private static int roundUp(int v, int m) {
         return (v + m - 1) / m * m;
@@ -51,7 +51,7 @@ final class PackedGemm {
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
 
     /** Products smaller than this many FLOPs run on the calling thread alone. */
-    static final long PARALLEL_MIN_FLOPS = Long.getLong("vectorgrad.gemm.parallelMinFlops", 1L << 24);
+    static final long PARALLEL_MIN_FLOPS = Config.GEMM_PARALLEL_MIN_FLOPS;
 
     /** C has already been scaled by beta; this adds alpha * op(A) * op(B). */
     static void multiply(boolean transA, boolean transB, int m, int n, int k, float alpha,

@@ -32,7 +32,7 @@ public final class Parallel {
     private static volatile int numThreads = initialThreads();
     /** Set while the calling thread runs its own share of a parallel loop, and always in a worker. */
     private static final ThreadLocal<boolean[]> IN_REGION = ThreadLocal.withInitial(() -> new boolean[1]);
-    private static final long SPIN_NANOS = Long.getLong("vectorgrad.spinMicros", 50) * 1000;
+    private static final long SPIN_NANOS = Config.SPIN_NANOS;
 
     /** Whether a loop has the workers. */
     private static final AtomicBoolean BUSY = new AtomicBoolean();
@@ -43,17 +43,7 @@ public final class Parallel {
     private static volatile Worker[] workers = new Worker[0];
 
     private static int initialThreads() {
-        String p = System.getProperty("vectorgrad.threads");
-        if (p != null) {
-            try {
-                int n = Integer.parseInt(p.trim());
-                if (n >= 1) return n;
-            } catch (NumberFormatException ignored) {
-                // fall through to the default and say so
-            }
-            System.err.println("vectorgrad: ignoring -Dvectorgrad.threads=" + p + " (want a positive integer)");
-        }
-        return Runtime.getRuntime().availableProcessors();
+        return Config.THREADS > 0 ? Config.THREADS : Runtime.getRuntime().availableProcessors();
     }
 
     public static int getNumThreads() {

@@ -16,14 +16,15 @@ public final class Simd {
     public static final boolean VECTOR_AVAILABLE = detect();
 
     private static boolean detect() {
-        if (Boolean.getBoolean("vectorgrad.scalar")) {
-            System.err.println("vectorgrad: scalar kernels forced by -Dvectorgrad.scalar=true");
+        System.Logger log = System.getLogger("vectorgrad");
+        if (Config.SCALAR) {
+            log.log(System.Logger.Level.INFO, "scalar kernels forced by -Dvectorgrad.scalar=true");
             return false;
         }
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            System.err.println("vectorgrad: module jdk.incubator.vector is not available "
-                    + "(start java with --add-modules jdk.incubator.vector); "
-                    + "running the scalar kernels, which are several times slower");
+            log.log(System.Logger.Level.WARNING, "module jdk.incubator.vector is not available, so vectorgrad runs its scalar "
+                    + "kernels, many times slower: on the class path start java with --add-modules jdk.incubator.vector "
+                    + "(on the module path vectorgrad.kernels requires it and no flag is needed)");
             return false;
         }
         return true;

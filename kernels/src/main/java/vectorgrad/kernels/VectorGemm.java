@@ -43,7 +43,7 @@ final class VectorGemm {
      * 512-2048. An 8-row tile (24 accumulators) was as fast when C2 compiled it, but C1 cannot ("out of
      * virtual registers"), so until C2 did, or after a deoptimisation, it ran interpreted at ~1 GFLOP/s.
      */
-    static final int MR = Integer.getInteger("vectorgrad.gemm.mr", L >= 16 ? 6 : 4) == 6 ? 6 : 4;
+    static final int MR = Config.GEMM_MR != 0 ? Config.GEMM_MR : L >= 16 ? 6 : 4;
     /** Columns of the micro-tile: three vectors. */
     static final int NR = 3 * L;
 
@@ -74,7 +74,7 @@ final class VectorGemm {
     }
 
     /** Whether the transposing pack uses 16x16 register blocks (512-bit vectors). */
-    static final boolean TRANSPOSE16 = L == 16 && !Boolean.getBoolean("vectorgrad.gemm.scalarTransposePack");
+    static final boolean TRANSPOSE16 = L == 16 && !Config.GEMM_SCALAR_TRANSPOSE_PACK;
 
     /**
      * Packs a transposed B panel, {@code bp[base + p*NR + j] = B[row0 + j*ldb + p]} for j < NR (rows at

@@ -26,11 +26,11 @@ final class VectorKernels {
     private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
 
     private static VectorSpecies<Float> species() {
-        String bits = System.getProperty("vectorgrad.vectorBits");
-        if ("256".equals(bits)) return FloatVector.SPECIES_256;
-        if ("512".equals(bits)) return FloatVector.SPECIES_512;
-        if (bits != null) System.err.println("vectorgrad: ignoring -Dvectorgrad.vectorBits=" + bits + " (256 or 512)");
-        return FloatVector.SPECIES_PREFERRED;
+        return switch (Config.VECTOR_BITS) {
+            case 256 -> FloatVector.SPECIES_256;
+            case 512 -> FloatVector.SPECIES_512;
+            default -> FloatVector.SPECIES_PREFERRED;
+        };
     }
 
     private static FloatVector load(MemorySegment m, long i) {

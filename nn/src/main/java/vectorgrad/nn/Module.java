@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import vectorgrad.autograd.Shapes;
+import vectorgrad.autograd.internal.Shapes;
 import vectorgrad.autograd.Tensor;
 
 /**
@@ -71,7 +71,8 @@ public abstract class Module {
                         f.setAccessible(true);
                     } catch (InaccessibleObjectException e) {
                         throw new IllegalStateException("cannot read field " + k.getName() + "." + f.getName()
-                                + " to find parameters: open its package to vectorgrad (opens ... to vectorgrad.nn) or register it", e);
+                                + " to find parameters: open its package to vectorgrad.nn (in module-info.java: opens "
+                                + k.getPackageName() + " to vectorgrad.nn;) or register it with registerParameter/registerModule", e);
                     }
                     out.add(f);
                 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import vectorgrad.nn.train.Interruptible;
 import org.junit.jupiter.api.Test;
 import sun.misc.Signal;
 
@@ -52,6 +53,24 @@ class InterruptibleTest {
             }
             assertTrue(loop.wasInterrupted());
             assertTrue(steps >= 10);
+        }
+    }
+
+    @Test
+    void sigtermEndsTheLoopWithStatus143AndASecondSignalReachesTheCallback() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<String> second = new java.util.concurrent.atomic.AtomicReference<>();
+        try (Interruptible loop = Interruptible.open().onSecondSignal(second::set).printTo(new PrintStream(new ByteArrayOutputStream()))) {
+            long steps = 0;
+            while (loop.next()) {
+                if (++steps == 10) Signal.raise(new Signal("TERM"));
+                if (steps > 1_000_000_000L) throw new AssertionError("SIGTERM did not stop the loop");
+                Thread.onSpinWait();
+            }
+            assertEquals("TERM", loop.stopSignal());
+            assertEquals(143, loop.exitStatus());
+            Signal.raise(new Signal("INT"));
+            for (int i = 0; i < 1000 && second.get() == null; i++) Thread.sleep(5);
+            assertEquals("INT", second.get(), "the second signal goes to the application's callback, not to an exit");
         }
     }
 }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import vectorgrad.autograd.BufferPool;
+import vectorgrad.autograd.Memory;
 import vectorgrad.autograd.MemoryScope;
 import vectorgrad.autograd.Tensor;
 import vectorgrad.nn.optim.Adam;
@@ -35,12 +35,12 @@ class TrainingMemoryTest {
                 optimizer.step();
             }
             if (step == 100) {
-                allocationsAfterWarmUp = BufferPool.nativeAllocations();
-                reservedAfterWarmUp = BufferPool.reservedBytes();
+                allocationsAfterWarmUp = Memory.nativeAllocations();
+                reservedAfterWarmUp = Memory.reservedBytes();
             }
         }
-        assertEquals(allocationsAfterWarmUp, BufferPool.nativeAllocations(), "native allocations after warm-up");
-        assertEquals(reservedAfterWarmUp, BufferPool.reservedBytes());
+        assertEquals(allocationsAfterWarmUp, Memory.nativeAllocations(), "native allocations after warm-up");
+        assertEquals(reservedAfterWarmUp, Memory.reservedBytes());
         assertEquals(2.0, model.f.alpha.item(), 0.05);
     }
 
@@ -60,9 +60,9 @@ class TrainingMemoryTest {
             Tensor e = model.forward(d[0], d[1]).mean().neg();
             e.backward();
             optimizer.step();
-            if (step == 20_000) reservedAt20k = BufferPool.reservedBytes();
+            if (step == 20_000) reservedAt20k = Memory.reservedBytes();
         }
-        long reserved = BufferPool.reservedBytes();
+        long reserved = Memory.reservedBytes();
         // ~100 KiB of intermediates a step, 10 GB over the run: all but a threshold's worth was reused
         assertTrue(reserved < 96L << 20, "reserved native bytes " + reserved);
         assertTrue(reserved <= reservedAt20k + (8L << 20), "reserved grew from " + reservedAt20k + " to " + reserved);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.time.Duration;
+import vectorgrad.nn.train.TrainingRun;
 import org.junit.jupiter.api.Test;
 import vectorgrad.autograd.Generator;
 import vectorgrad.autograd.Tensor;

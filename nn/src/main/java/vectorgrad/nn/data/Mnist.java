@@ -17,7 +17,7 @@ import vectorgrad.nn.io.FormatException;
  * {@code root/FashionMNIST/raw}, named {@code train-images-idx3-ubyte} / {@code t10k-images-idx3-ubyte}
  * (and {@code -labels-idx1-ubyte}), raw or {@code .gz}.
  */
-public final class Mnist {
+public final class Mnist implements ClassificationDataset {
     private final byte[] pixels;
     private final byte[] labels;
     private final int count, height, width;
@@ -65,6 +65,7 @@ public final class Mnist {
         throw new NoSuchFileException(root.toString(), null, "no " + name + "[.gz] in it, nor in MNIST/raw or FashionMNIST/raw below it");
     }
 
+    @Override
     public int size() {
         return count;
     }
@@ -77,12 +78,25 @@ public final class Mnist {
         return width;
     }
 
+    @Override
     public int label(int i) {
         check(i);
         return labels[i] & 0xFF;
     }
 
     /** Writes image {@code i}, scaled to [0, 1], into {@code out} at {@code offset}. */
+    /** {@code [1, height, width]}. */
+    @Override
+    public int[] inputShape() {
+        return new int[] {1, height(), width()};
+    }
+
+    /** Image {@code index} scaled to [0, 1]: same as {@link #image}. */
+    @Override
+    public void input(int index, float[] dst, int offset) {
+        image(index, dst, offset);
+    }
+
     public void image(int i, float[] out, int offset) {
         check(i);
         int n = height * width;

@@ -2,43 +2,52 @@ package vectorgrad.nn.io;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import vectorgrad.autograd.Tensor;
 import vectorgrad.nn.Module;
 import vectorgrad.nn.Parameter;
-import vectorgrad.nn.optim.Adam;
+import vectorgrad.nn.optim.Optimizer;
 
 /**
- * Training checkpoints as safetensors files. The model's parameters are stored under PyTorch's
- * {@code state_dict()} names ({@code f.0.weight}, ...), so the file loads in PyTorch and a file PyTorch
- * saved from the same architecture loads here. Adam's state goes alongside as
- * {@code optimizer.<name>.exp_avg} / {@code .exp_avg_sq} (/ {@code .max_exp_avg_sq}) tensors and an
- * {@code optimizer.<name>.step} metadata entry; anything else (step, generator state, data position) is
- * string metadata. Files are written atomically ({@link SafeTensors#write}).
+ * Training checkpoints as safetensors files, for any model and any optimizer. The model's parameters (and
+ * buffers) are stored under PyTorch's {@code state_dict()} names ({@code f.0.weight}, ...), so the file
+ * loads in PyTorch and a file PyTorch saved from the same architecture loads here. The optimizer's
+ * {@link Optimizer#stateDict()} goes alongside: its tensors as {@code optimizer.state.<i>.<name>}
+ * ({@code i} the parameter's index in the optimizer, as PyTorch numbers it), its hyper-parameters and class
+ * as string metadata {@code optimizer.param_group.<name>} and {@code optimizer.class}; anything else
+ * (step, generator state, data position) is string metadata of the caller's. Files are written atomically
+ * ({@link SafeTensors#write}).
+ *
+ * <p>Files of the earlier layout ({@code vectorgrad-checkpoint-1}: Adam's state under
+ * {@code optimizer.<parameter name>.exp_avg} with the step in metadata) still load.
  */
 public final class Checkpoint {
     private Checkpoint() {}
 
     static final String OPTIMIZER_PREFIX = "optimizer.";
+    private static final String STATE = OPTIMIZER_PREFIX + "state.";
+    private static final String GROUP = OPTIMIZER_PREFIX + "param_group.";
+    private static final String FORMAT = "vectorgrad-checkpoint-2";
 
-    public static void save(Path file, Module model, Adam optimizer, Map<String, String> metadata) throws IOException {
+    public static void save(Path file, Module model, Optimizer optimizer, Map<String, String> metadata) throws IOException {
         Map<String, Tensor> tensors = new LinkedHashMap<>(model.stateDict());
         Map<String, String> md = new LinkedHashMap<>();
-        md.put("format", "vectorgrad-checkpoint-1");
+        md.put("format", FORMAT);
         if (metadata != null) md.putAll(metadata);
-        if (optimizer != null) {
-            for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
-                Adam.State s = optimizer.state(e.getValue());
-                if (s == null) continue;
-                String k = OPTIMIZER_PREFIX + e.getKey();
-                tensors.put(k + ".exp_avg", s.expAvg);
-                tensors.put(k + ".exp_avg_sq", s.expAvgSq);
-                if (s.maxExpAvgSq != null) tensors.put(k + ".max_exp_avg_sq", s.maxExpAvgSq);
-                md.put(k + ".step", Long.toString(s.step));
+        Optimizer.StateDict state = optimizer == null ? null : optimizer.stateDict();
+        try {
+            if (state != null) {
+                md.put(OPTIMIZER_PREFIX + "class", optimizer.getClass().getName());
+                state.state().forEach((k, v) -> tensors.put(STATE + k, v));
+                state.paramGroup().forEach((k, v) -> md.put(GROUP + k, v));
             }
+            SafeTensors.write(file, tensors, md);
+        } finally {
+            if (state != null) state.state().values().forEach(Tensor::close);
         }
-        SafeTensors.write(file, tensors, md);
     }
 
     /**
@@ -52,35 +61,80 @@ public final class Checkpoint {
 
     /**
      * Loads {@code file} into {@code model} (every parameter must be present with its shape, and nothing
-     * else but optimizer state) and, if {@code optimizer} is given and the file has its state, into it.
-     * Returns the file's metadata.
+     * else but optimizer state) and, if {@code optimizer} is given and the file has optimizer state, into
+     * it (the same optimizer class, parameters in the same order). Returns the file's metadata.
      */
-    public static Map<String, String> load(Path file, Module model, Adam optimizer) throws IOException {
+    public static Map<String, String> load(Path file, Module model, Optimizer optimizer) throws IOException {
         SafeTensors.Contents c = SafeTensors.read(file);
-        Map<String, Tensor> weights = new LinkedHashMap<>();
-        c.tensors().forEach((k, v) -> {
-            if (!k.startsWith(OPTIMIZER_PREFIX)) weights.put(k, v);
-        });
         try {
-            model.loadStateDict(weights, true);
-        } catch (IllegalArgumentException e) {
-            throw new FormatException(file, "does not fit this model: " + e.getMessage());
-        }
-        if (optimizer != null) {
-            for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
-                String k = OPTIMIZER_PREFIX + e.getKey();
-                Tensor m = c.tensors().get(k + ".exp_avg"), v = c.tensors().get(k + ".exp_avg_sq");
-                if (m == null && v == null) continue;
-                String step = c.metadata().get(k + ".step");
-                if (m == null || v == null || step == null) throw new FormatException(file, "incomplete optimizer state for \"" + e.getKey() + "\"");
-                try {
-                    optimizer.setState(e.getValue(), Long.parseLong(step), m, v, c.tensors().get(k + ".max_exp_avg_sq"));
-                } catch (IllegalArgumentException ex) {
-                    throw new FormatException(file, "optimizer state for \"" + e.getKey() + "\": " + ex.getMessage());
+            Map<String, Tensor> weights = new LinkedHashMap<>();
+            c.tensors().forEach((k, v) -> {
+                if (!k.startsWith(OPTIMIZER_PREFIX)) weights.put(k, v);
+            });
+            try {
+                model.loadStateDict(weights, true);
+            } catch (IllegalArgumentException e) {
+                throw new FormatException(file, "does not fit this model: " + e.getMessage());
+            }
+            if (optimizer != null) {
+                Optimizer.StateDict state = FORMAT.equals(c.metadata().get("format"))
+                        ? stateOf(file, c, optimizer) : firstLayoutState(file, c, model, optimizer);
+                if (state != null) {
+                    try {
+                        optimizer.loadStateDict(state);
+                    } catch (IllegalArgumentException e) {
+                        throw new FormatException(file, "optimizer state: " + e.getMessage());
+                    }
                 }
             }
+            return c.metadata();
+        } finally {
+            for (Tensor t : c.tensors().values()) t.close();
         }
-        for (Tensor t : c.tensors().values()) t.close();
-        return c.metadata();
+    }
+
+    private static Optimizer.StateDict stateOf(Path file, SafeTensors.Contents c, Optimizer optimizer) throws FormatException {
+        String cls = c.metadata().get(OPTIMIZER_PREFIX + "class");
+        if (cls == null) return null;
+        if (!cls.equals(optimizer.getClass().getName())) {
+            throw new FormatException(file, "holds the state of a " + cls + ", not of a " + optimizer.getClass().getName());
+        }
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        c.tensors().forEach((k, v) -> {
+            if (k.startsWith(STATE)) state.put(k.substring(STATE.length()), v);
+        });
+        Map<String, String> group = new LinkedHashMap<>();
+        c.metadata().forEach((k, v) -> {
+            if (k.startsWith(GROUP)) group.put(k.substring(GROUP.length()), v);
+        });
+        return new Optimizer.StateDict(state, group);
+    }
+
+    /** Adam's state as the first layout stored it: by parameter name, the step in metadata. */
+    private static Optimizer.StateDict firstLayoutState(Path file, SafeTensors.Contents c, Module model, Optimizer optimizer)
+            throws FormatException {
+        Map<Tensor, Integer> index = new IdentityHashMap<>();
+        List<Tensor> ps = optimizer.parameters();
+        for (int i = 0; i < ps.size(); i++) index.put(ps.get(i), i);
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
+            String k = OPTIMIZER_PREFIX + e.getKey();
+            Tensor m = c.tensors().get(k + ".exp_avg"), v = c.tensors().get(k + ".exp_avg_sq");
+            if (m == null && v == null) continue;
+            String step = c.metadata().get(k + ".step");
+            Integer i = index.get(e.getValue());
+            if (m == null || v == null || step == null) throw new FormatException(file, "incomplete optimizer state for \"" + e.getKey() + "\"");
+            if (i == null) throw new FormatException(file, "optimizer state for \"" + e.getKey() + "\", which this optimizer does not update");
+            try {
+                state.put(i + ".step", Tensor.ofInts(new int[] {Math.toIntExact(Long.parseLong(step))}));
+            } catch (NumberFormatException | ArithmeticException ex) {
+                throw new FormatException(file, "optimizer step \"" + step + "\" for \"" + e.getKey() + "\" is not a step count");
+            }
+            state.put(i + ".exp_avg", m);
+            state.put(i + ".exp_avg_sq", v);
+            Tensor max = c.tensors().get(k + ".max_exp_avg_sq");
+            if (max != null) state.put(i + ".max_exp_avg_sq", max);
+        }
+        return state.isEmpty() ? null : new Optimizer.StateDict(state, Map.of());
     }
 }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import vectorgrad.autograd.DType;
 import vectorgrad.autograd.Tensor;
+import vectorgrad.autograd.internal.TensorAccess;
 
 /**
  * The safetensors format, as {@code safetensors.torch.save_file}/{@code load_file} write and read it:
@@ -190,7 +191,7 @@ public final class SafeTensors {
             out.write(header);
             byte[] buf = new byte[1 << 16];
             for (Tensor t : tensors.values()) {
-                MemorySegment seg = t.segment();
+                MemorySegment seg = TensorAccess.segment(t);
                 long bytes = t.numel() * 4;
                 for (long o = 0; o < bytes; o += buf.length) {
                     int n = (int) Math.min(buf.length, bytes - o);

@@ -1,7 +1,7 @@
 package vectorgrad.nn.layers;
 
 import vectorgrad.autograd.Generator;
-import vectorgrad.autograd.NeuralOps;
+import vectorgrad.nn.Functional;
 import vectorgrad.autograd.Tensor;
 import vectorgrad.nn.Layer;
 
@@ -29,7 +29,7 @@ public class Dropout extends Layer {
 
     @Override
     public Tensor forward(Tensor x) {
-        return NeuralOps.dropout(x, p, isTraining(), generator);
+        return Functional.dropout(x, p, isTraining(), generator);
     }
 
     @Override

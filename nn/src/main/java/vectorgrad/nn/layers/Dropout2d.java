@@ -1,7 +1,7 @@
 package vectorgrad.nn.layers;
 
 import vectorgrad.autograd.Generator;
-import vectorgrad.autograd.NeuralOps;
+import vectorgrad.nn.Functional;
 import vectorgrad.autograd.Tensor;
 
 /**
@@ -25,6 +25,6 @@ public class Dropout2d extends Dropout {
 
     @Override
     public Tensor forward(Tensor x) {
-        return NeuralOps.dropout2d(x, p, isTraining(), generator);
+        return Functional.dropout2d(x, p, isTraining(), generator);
     }
 }

@@ -1,7 +1,7 @@
 package vectorgrad.nn.layers;
 
 import vectorgrad.autograd.Generator;
-import vectorgrad.autograd.NeuralOps;
+import vectorgrad.nn.Functional;
 import vectorgrad.autograd.Tensor;
 import vectorgrad.nn.Layer;
 import vectorgrad.nn.Parameter;
@@ -31,7 +31,7 @@ public class Linear extends Layer {
 
     @Override
     public Tensor forward(Tensor x) {
-        return NeuralOps.linear(x, weight, bias);
+        return Functional.linear(x, weight, bias);
     }
 
     @Override

@@ -6,7 +6,7 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 import vectorgrad.autograd.MemoryScope;
 import vectorgrad.autograd.Tensor;
-import vectorgrad.kernels.OptimKernels;
+import vectorgrad.autograd.internal.OptimizerSteps;
 
 /**
  * Adam, exactly as {@code torch.optim.Adam} (single-tensor CPU path).
@@ -77,12 +77,7 @@ public final class Adam extends Optimizer {
             double bc1 = 1 - Math.pow(beta1, s.step);
             double bc2 = 1 - Math.pow(beta2, s.step);
             double stepSize = lr / bc1;
-            OptimKernels.adam(p.numel(), p.segment(), g.segment(), s.expAvg.segment(), s.expAvgSq.segment(),
-                    s.maxExpAvgSq == null ? null : s.maxExpAvgSq.segment(),
-                    (float) (1 - beta1), (float) beta2, (float) (1 - beta2), (float) eps, (float) weightDecay,
-                    (float) stepSize, (float) Math.sqrt(bc2));
-            Reference.reachabilityFence(g);
-            Reference.reachabilityFence(s);
+            OptimizerSteps.adam(p, g, s.expAvg, s.expAvgSq, s.maxExpAvgSq, beta1, beta2, eps, weightDecay, stepSize, bc2);
         }
     }
 
@@ -108,6 +103,31 @@ public final class Adam extends Optimizer {
             old.expAvgSq.close();
             if (old.maxExpAvgSq != null) old.maxExpAvgSq.close();
         }
+    }
+
+    @Override
+    protected Map<String, Tensor> parameterState(Tensor p) {
+        State s = state.get(p);
+        Map<String, Tensor> m = new java.util.LinkedHashMap<>();
+        if (s == null) return m;
+        return MemoryScope.outside(() -> {
+            m.put("step", stepTensor(s.step));
+            m.put("exp_avg", s.expAvg.clone().detach());
+            m.put("exp_avg_sq", s.expAvgSq.clone().detach());
+            if (s.maxExpAvgSq != null) m.put("max_exp_avg_sq", s.maxExpAvgSq.clone().detach());
+            return m;
+        });
+    }
+
+    @Override
+    protected void loadParameterState(Tensor p, Map<String, Tensor> st) {
+        setState(p, stepOf(st), st.get("exp_avg"), st.get("exp_avg_sq"), st.get("max_exp_avg_sq"));
+    }
+
+    @Override
+    protected Map<String, String> hyperParameters() {
+        return Map.of("betas", "(" + beta1 + ", " + beta2 + ")", "eps", Double.toString(eps),
+                "weight_decay", Double.toString(weightDecay), "amsgrad", Boolean.toString(amsgrad));
     }
 
     /** The state of {@code p}, or null before its first step. */

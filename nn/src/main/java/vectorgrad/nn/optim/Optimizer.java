@@ -3,7 +3,10 @@ package vectorgrad.nn.optim;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Set;
 import vectorgrad.autograd.Tensor;
 
@@ -68,6 +71,94 @@ public abstract class Optimizer {
     public void setLr(double lr) {
         if (!(lr >= 0)) throw new IllegalArgumentException("Invalid learning rate: " + lr);
         this.lr = lr;
+    }
+
+    /**
+     * The optimizer's state, as PyTorch's {@code optimizer.state_dict()}: {@code state} maps
+     * {@code "<i>.<name>"} to the tensors of parameter {@code i} (its index in {@link #parameters()}, as
+     * PyTorch numbers them), e.g. {@code "0.exp_avg"}, {@code "0.step"} (an int32 scalar); {@code paramGroup}
+     * holds the hyper-parameters under PyTorch's names ({@code lr}, {@code betas}, ...) as exact decimal
+     * strings. The tensors are copies: the optimizer keeps updating its own.
+     */
+    public record StateDict(Map<String, Tensor> state, Map<String, String> paramGroup) {
+        public StateDict {
+            state = Collections.unmodifiableMap(new LinkedHashMap<>(state));
+            paramGroup = Collections.unmodifiableMap(new LinkedHashMap<>(paramGroup));
+        }
+    }
+
+    /** A copy of the state (see {@link StateDict}); parameters that have not taken a step have none. */
+    public StateDict stateDict() {
+        Map<String, Tensor> state = new LinkedHashMap<>();
+        for (int i = 0; i < params.size(); i++) {
+            for (Map.Entry<String, Tensor> e : parameterState(params.get(i)).entrySet()) {
+                state.put(i + "." + e.getKey(), e.getValue());
+            }
+        }
+        Map<String, String> group = new LinkedHashMap<>();
+        group.put("lr", Double.toString(lr));
+        group.putAll(hyperParameters());
+        return new StateDict(state, group);
+    }
+
+    /**
+     * Restores a state from {@link #stateDict()} (of an optimizer of the same kind over parameters of the
+     * same shapes, in the same order): the per-parameter state (copied) and the learning rate. Other
+     * hyper-parameters must match; a mismatch is an {@link IllegalArgumentException} naming it.
+     */
+    public void loadStateDict(StateDict dict) {
+        Map<String, String> group = dict.paramGroup();
+        for (Map.Entry<String, String> e : hyperParameters().entrySet()) {
+            String theirs = group.get(e.getKey());
+            if (theirs != null && !theirs.equals(e.getValue())) {
+                throw new IllegalArgumentException("loadStateDict: " + e.getKey() + " is " + e.getValue() + " here but " + theirs + " in the state");
+            }
+        }
+        Map<Integer, Map<String, Tensor>> byParam = new TreeMap<>();
+        for (Map.Entry<String, Tensor> e : dict.state().entrySet()) {
+            String k = e.getKey();
+            int dot = k.indexOf('.');
+            int index;
+            try {
+                index = dot < 0 ? -1 : Integer.parseInt(k.substring(0, dot));
+            } catch (NumberFormatException ex) {
+                index = -1;
+            }
+            if (index < 0 || index >= params.size()) {
+                throw new IllegalArgumentException("loadStateDict: state key \"" + k + "\" does not name one of the " + params.size() + " parameters");
+            }
+            byParam.computeIfAbsent(index, i -> new LinkedHashMap<>()).put(k.substring(dot + 1), e.getValue());
+        }
+        for (Map.Entry<Integer, Map<String, Tensor>> e : byParam.entrySet()) {
+            try {
+                loadParameterState(params.get(e.getKey()), e.getValue());
+            } catch (IllegalArgumentException ex) {
+                throw new IllegalArgumentException("loadStateDict: parameter " + e.getKey() + ": " + ex.getMessage(), ex);
+            }
+        }
+        if (group.containsKey("lr")) setLr(Double.parseDouble(group.get("lr")));
+    }
+
+    /** Copies of the state of {@code p} by PyTorch's names (empty before its first step). */
+    protected abstract Map<String, Tensor> parameterState(Tensor p);
+
+    /** Replaces the state of {@code p} with copies of {@code state} (names as {@link #parameterState}). */
+    protected abstract void loadParameterState(Tensor p, Map<String, Tensor> state);
+
+    /** The hyper-parameters other than {@code lr}, under PyTorch's names, as exact decimal strings. */
+    protected abstract Map<String, String> hyperParameters();
+
+    /** An int32 scalar holding a step count (PyTorch keeps it as a tensor too). */
+    static Tensor stepTensor(long step) {
+        if (step > Integer.MAX_VALUE) throw new IllegalStateException("step count " + step + " does not fit the state's int32");
+        return Tensor.ofInts(new int[] {(int) step});
+    }
+
+    static long stepOf(Map<String, Tensor> state) {
+        Tensor t = state.get("step");
+        if (t == null) throw new IllegalArgumentException("missing \"step\"");
+        if (t.numel() != 1) throw new IllegalArgumentException("\"step\" must hold one value, got shape " + java.util.Arrays.toString(t.shape()));
+        return t.dtype() == vectorgrad.autograd.DType.INT32 ? t.toIntArray()[0] : (long) t.item();
     }
 
     static void requireGradShape(Tensor p) {

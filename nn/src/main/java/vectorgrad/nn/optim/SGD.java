@@ -5,7 +5,7 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 import vectorgrad.autograd.MemoryScope;
 import vectorgrad.autograd.Tensor;
-import vectorgrad.kernels.OptimKernels;
+import vectorgrad.autograd.internal.OptimizerSteps;
 
 /**
  * Stochastic gradient descent, exactly as {@code torch.optim.SGD}.
@@ -56,11 +56,35 @@ public final class SGD extends Optimizer {
                     first = true;
                 }
             }
-            OptimKernels.sgd(p.numel(), p.segment(), g.segment(), buf == null ? null : buf.segment(), first,
-                    (float) lr, (float) momentum, (float) (1 - dampening), nesterov, (float) weightDecay);
-            Reference.reachabilityFence(g);
-            Reference.reachabilityFence(buf);
+            OptimizerSteps.sgd(p, g, buf, first, lr, momentum, dampening, nesterov, weightDecay);
         }
+    }
+
+    @Override
+    protected Map<String, Tensor> parameterState(Tensor p) {
+        Tensor buf = momentumBuffers.get(p);
+        Map<String, Tensor> m = new java.util.LinkedHashMap<>();
+        if (buf != null) m.put("momentum_buffer", MemoryScope.outside(() -> buf.clone().detach()));
+        return m;
+    }
+
+    @Override
+    protected void loadParameterState(Tensor p, Map<String, Tensor> st) {
+        Tensor buf = st.get("momentum_buffer");
+        if (buf == null) return;
+        if (!java.util.Arrays.equals(buf.shape(), p.shape())) {
+            throw new IllegalArgumentException("momentum_buffer of shape " + java.util.Arrays.toString(buf.shape())
+                    + " for a parameter of shape " + java.util.Arrays.toString(p.shape()));
+        }
+        Tensor copy = MemoryScope.outside(() -> buf.clone().detach());
+        Tensor old = momentumBuffers.put(p, copy);
+        if (old != null) old.close();
+    }
+
+    @Override
+    protected Map<String, String> hyperParameters() {
+        return Map.of("momentum", Double.toString(momentum), "dampening", Double.toString(dampening),
+                "weight_decay", Double.toString(weightDecay), "nesterov", Boolean.toString(nesterov));
     }
 
     /** The momentum buffer of {@code p}, or null. */

@@ -97,29 +97,29 @@ class MnistDataTest {
     void loaderBatchesInOrderAndShufflesReproducibly() throws IOException {
         IdxFiles.split(dir, "train", 23, false);
         Mnist data = Mnist.load(dir, true);
-        DataLoader plain = new DataLoader(data, 5, false, false, 0);
+        DataLoader<Sample> plain = new DataLoader<>(data, 5, false, false, 0);
         assertEquals(5, plain.size());
         List<Integer> labels = new ArrayList<>();
         int batches = 0;
         for (Iterator<DataLoader.Batch> it = plain.iterator(0, 0); it.hasNext(); batches++) {
             try (DataLoader.Batch b = it.next()) {
-                assertArrayEquals(new int[] {b.size(), 1, 28, 28}, b.images().shape());
-                for (int l : b.labels().toIntArray()) labels.add(l);
+                assertArrayEquals(new int[] {b.size(), 1, 28, 28}, b.inputs().shape());
+                for (int l : b.targets().toIntArray()) labels.add(l);
             }
         }
         assertEquals(5, batches);
         assertEquals(23, labels.size());
         for (int i = 0; i < 23; i++) assertEquals(i % 10, labels.get(i));
-        assertEquals(4, new DataLoader(data, 5, false, true, 0).size(), "drop_last");
-        DataLoader shuffled = new DataLoader(data, 4, true, false, 7);
-        assertArrayEquals(shuffled.order(3), new DataLoader(data, 4, true, false, 7).order(3), "same seed and epoch, same order");
+        assertEquals(4, new DataLoader<>(data, 5, false, true, 0).size(), "drop_last");
+        DataLoader<Sample> shuffled = new DataLoader<>(data, 4, true, false, 7);
+        assertArrayEquals(shuffled.order(3), new DataLoader<>(data, 4, true, false, 7).order(3), "same seed and epoch, same order");
         assertTrue(!java.util.Arrays.equals(shuffled.order(0), shuffled.order(1)), "each epoch draws a new order");
         // resuming at batch 3 yields exactly the batches from 3 on
         Iterator<DataLoader.Batch> all = shuffled.iterator(2, 0), resumed = shuffled.iterator(2, 3);
         for (int i = 0; i < 3; i++) all.next().close();
         while (all.hasNext()) {
             try (DataLoader.Batch a = all.next(); DataLoader.Batch b = resumed.next()) {
-                assertArrayEquals(a.images().toFloatArray(), b.images().toFloatArray());
+                assertArrayEquals(a.inputs().toFloatArray(), b.inputs().toFloatArray());
                 assertEquals(a.index(), b.index());
             }
         }

@@ -6,7 +6,7 @@ import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Size-classed pool of 64-byte-aligned native blocks: the only place tensor memory comes from.
+ * Size-classed cache of 64-byte-aligned native blocks: the only place tensor memory comes from.
  *
  * <p>Why: the first touch of each fresh page costs about 12 µs on these machines, so a training step that
  * allocated its activations anew would spend more time in page faults than in arithmetic. A released
@@ -22,8 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * triggers reclamation first. Counters: {@link #reservedBytes()}, {@link #liveBytes()},
  * {@link #nativeAllocations()}.
  */
-public final class BufferPool {
-    private BufferPool() {}
+final class BufferCache {
+    private BufferCache() {}
 
     private static final int MIN_CLASS = 6;   // 64 bytes
     private static final int MAX_CLASS = 62;
@@ -45,7 +45,7 @@ public final class BufferPool {
     private static final AtomicLong LIVE = new AtomicLong();
     private static final AtomicLong ALLOCATIONS = new AtomicLong();
     private static final AtomicLong RECLAIMS = new AtomicLong();
-    private static final long GC_THRESHOLD = Long.getLong("vectorgrad.gcThresholdMB", 256L) << 20;
+    private static final long GC_THRESHOLD = vectorgrad.kernels.Config.GC_THRESHOLD_BYTES;
     private static final Object RECLAIM_LOCK = new Object();
 
     static int sizeClass(long bytes) {
@@ -107,27 +107,27 @@ public final class BufferPool {
     }
 
     /** Native bytes reserved from the OS (handed out + free). */
-    public static long reservedBytes() {
+    static long reservedBytes() {
         return RESERVED.get();
     }
 
     /** Native bytes currently held by tensors. */
-    public static long liveBytes() {
+    static long liveBytes() {
         return LIVE.get();
     }
 
     /** How many times a block was reserved from the OS (a miss of every free list). */
-    public static long nativeAllocations() {
+    static long nativeAllocations() {
         return ALLOCATIONS.get();
     }
 
-    /** How many times the pool had to ask the GC for unreachable tensors. */
-    public static long reclaims() {
+    /** How many times the cache had to ask the GC for unreachable tensors. */
+    static long reclaims() {
         return RECLAIMS.get();
     }
 
     /** Drops every free block; the GC returns their memory to the OS. */
-    public static void trim() {
+    static void trim() {
         for (ArrayDeque<MemorySegment> list : FREE) {
             synchronized (list) {
                 MemorySegment seg;

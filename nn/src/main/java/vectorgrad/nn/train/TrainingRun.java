@@ -1,4 +1,4 @@
-package vectorgrad.nn;
+package vectorgrad.nn.train;
 
 import java.io.PrintStream;
 import java.time.Duration;

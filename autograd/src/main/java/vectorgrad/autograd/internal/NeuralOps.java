@@ -1,4 +1,4 @@
-package vectorgrad.autograd;
+package vectorgrad.autograd.internal;
 
 import java.lang.ref.Reference;
 import java.util.Arrays;
@@ -8,6 +8,10 @@ import vectorgrad.kernels.Elementwise;
 import vectorgrad.kernels.Gemm;
 import vectorgrad.kernels.Pool;
 import vectorgrad.kernels.Softmax;
+import vectorgrad.autograd.DType;
+import vectorgrad.autograd.Generator;
+import vectorgrad.autograd.Tensor;
+import static vectorgrad.autograd.internal.TensorAccess.*;
 
 /**
  * The neural-network ops, each with its forward and backward side by side: linear, conv2d, max_pool2d,
@@ -27,7 +31,7 @@ public final class NeuralOps {
      * dx = g·W, dW = gᵀ·x, db = Σ_B g. The transposes are read in place by sgemm.
      */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
-        x.requireFloat("linear");
+        requireFloat(x, "linear");
         int[] xs = x.shape(), ws = weight.shape();
         if (ws.length != 2 || xs.length != 2 || xs[1] != ws[1]) {
             throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied (" + Shapes.x(xs) + " and " + Shapes.x(new int[] {ws.length == 2 ? ws[1] : -1, ws[0]}) + ")");
@@ -36,25 +40,25 @@ public final class NeuralOps {
             throw new IllegalArgumentException("linear: bias of shape " + Shapes.str(bias.shape()) + " for weight " + Shapes.str(ws));
         }
         int batch = xs[0], in = xs[1], out = ws[0];
-        Tensor y = Tensor.empty(new int[] {batch, out});
-        if (bias != null) Elementwise.expand(new int[] {batch, out}, bias.seg(), 0, new long[] {0, 1}, y.seg(), 0);
-        Gemm.sgemm(false, true, batch, out, in, 1f, x.seg(), 0, in, weight.seg(), 0, in, bias != null ? 1f : 0f, y.seg(), 0, out);
+        Tensor y = empty(new int[] {batch, out});
+        if (bias != null) Elementwise.expand(new int[] {batch, out}, segment(bias), 0, new long[] {0, 1}, segment(y), 0);
+        Gemm.sgemm(false, true, batch, out, in, 1f, segment(x), 0, in, segment(weight), 0, in, bias != null ? 1f : 0f, segment(y), 0, out);
         fence(x, weight, bias);
-        Tensor.BackwardFn fn = (g, need) -> {
+        BackwardFn fn = (g, need) -> {
             Tensor gx = null, gw = null, gb = null;
             if (need[0]) {
-                gx = Tensor.empty(xs);
-                Gemm.sgemm(false, false, batch, in, out, 1f, g.seg(), 0, out, weight.seg(), 0, in, 0f, gx.seg(), 0, in);
+                gx = empty(xs);
+                Gemm.sgemm(false, false, batch, in, out, 1f, segment(g), 0, out, segment(weight), 0, in, 0f, segment(gx), 0, in);
             }
             if (need[1]) {
-                gw = Tensor.empty(ws);
-                Gemm.sgemm(true, false, out, in, batch, 1f, g.seg(), 0, out, x.seg(), 0, in, 0f, gw.seg(), 0, in);
+                gw = empty(ws);
+                Gemm.sgemm(true, false, out, in, batch, 1f, segment(g), 0, out, segment(x), 0, in, 0f, segment(gw), 0, in);
             }
             if (bias != null && need[2]) gb = g.sum(0, false);
             fence(g, x, weight);
             return new Tensor[] {gx, gw, gb};
         };
-        return bias != null ? Tensor.record(y, "linear", fn, x, weight, bias) : Tensor.record(y, "linear", fn, x, weight);
+        return bias != null ? record(y, "linear", fn, x, weight, bias) : record(y, "linear", fn, x, weight);
     }
 
     // ------------------------------------------------------------------ conv2d
@@ -74,7 +78,7 @@ public final class NeuralOps {
      * group i only, and the weight is {@code [O, C/groups, kh, kw]}.
      */
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
-        x.requireFloat("conv2d");
+        requireFloat(x, "conv2d");
         int[] xs = x.shape(), ws = weight.shape();
         if (xs.length != 4) throw new IllegalArgumentException("conv2d: expected 4-D input [B, C, H, W], got " + Shapes.str(xs));
         if (ws.length != 4) throw new IllegalArgumentException("conv2d: expected 4-D weight [O, C, kh, kw], got " + Shapes.str(ws));
@@ -92,29 +96,29 @@ public final class NeuralOps {
         }
         Conv.Geometry geo = new Conv.Geometry(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3],
                 stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], groups);
-        Tensor y = Tensor.empty(new int[] {xs[0], ws[0], geo.outH(), geo.outW()});
-        Conv.forward(geo, x.seg(), weight.seg(), bias == null ? null : bias.seg(), y.seg());
+        Tensor y = empty(new int[] {xs[0], ws[0], geo.outH(), geo.outW()});
+        Conv.forward(geo, segment(x), segment(weight), bias == null ? null : segment(bias), segment(y));
         fence(x, weight, bias);
-        Tensor.BackwardFn fn = (g, need) -> {
-            Tensor gx = need[0] ? Tensor.empty(xs) : null, gw = null, gb = null;
+        BackwardFn fn = (g, need) -> {
+            Tensor gx = need[0] ? empty(xs) : null, gw = null, gb = null;
             boolean wantBias = bias != null && need[2];
             if (need[1] || wantBias) {
-                gw = Tensor.empty(ws);
-                if (wantBias) gb = Tensor.empty(new int[] {ws[0]});
+                gw = empty(ws);
+                if (wantBias) gb = empty(new int[] {ws[0]});
                 // both passes in one call when both are needed (at small batches their work then shares a trip to the pool)
-                if (gx != null) Conv.backward(geo, x.seg(), g.seg(), weight.seg(), gx.seg(), gw.seg(), wantBias ? gb.seg() : null);
-                else Conv.backwardWeight(geo, x.seg(), g.seg(), gw.seg(), wantBias ? gb.seg() : null);
+                if (gx != null) Conv.backward(geo, segment(x), segment(g), segment(weight), segment(gx), segment(gw), wantBias ? segment(gb) : null);
+                else Conv.backwardWeight(geo, segment(x), segment(g), segment(gw), wantBias ? segment(gb) : null);
                 if (!need[1]) {
                     gw.close();
                     gw = null;
                 }
             } else if (gx != null) {
-                Conv.backwardInput(geo, g.seg(), weight.seg(), gx.seg());
+                Conv.backwardInput(geo, segment(g), segment(weight), segment(gx));
             }
             fence(g, x, weight);
             return new Tensor[] {gx, gw, gb};
         };
-        return bias != null ? Tensor.record(y, "conv2d", fn, x, weight, bias) : Tensor.record(y, "conv2d", fn, x, weight);
+        return bias != null ? record(y, "conv2d", fn, x, weight, bias) : record(y, "conv2d", fn, x, weight);
     }
 
     // ------------------------------------------------------------------ max_pool2d
@@ -124,7 +128,7 @@ public final class NeuralOps {
      * gradient goes to each window's argmax.
      */
     public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
-        x.requireFloat("max_pool2d");
+        requireFloat(x, "max_pool2d");
         int[] xs = x.shape();
         if (xs.length != 3 && xs.length != 4) throw new IllegalArgumentException("max_pool2d: expected 3-D or 4-D input, got " + Shapes.str(xs));
         int h = xs[xs.length - 2], w = xs[xs.length - 1];
@@ -134,13 +138,13 @@ public final class NeuralOps {
         int[] ys = xs.clone();
         ys[ys.length - 2] = geo.outH();
         ys[ys.length - 1] = geo.outW();
-        Tensor y = Tensor.empty(ys);
-        Tensor idx = new Tensor(ys, DType.INT32);
-        Pool.maxForward(geo, x.seg(), y.seg(), idx.seg());
+        Tensor y = empty(ys);
+        Tensor idx = empty(ys, DType.INT32);
+        Pool.maxForward(geo, segment(x), segment(y), segment(idx));
         fence(x, null, null);
-        return Tensor.record(y, "max_pool2d", (g, need) -> {
-            Tensor gx = Tensor.empty(xs);
-            Pool.maxBackward(geo, g.seg(), idx.seg(), gx.seg());
+        return record(y, "max_pool2d", (g, need) -> {
+            Tensor gx = empty(xs);
+            Pool.maxBackward(geo, segment(g), segment(idx), segment(gx));
             fence(g, idx, null);
             return new Tensor[] {gx};
         }, x);
@@ -167,16 +171,16 @@ public final class NeuralOps {
 
     private static Tensor softmaxFamily(Tensor x, int dim, boolean log) {
         String name = log ? "log_softmax" : "softmax";
-        x.requireFloat(name);
+        requireFloat(x, name);
         int[] xs = x.shape();
         int d = Shapes.dim(dim, xs.length, name);
         int[] oni = split(xs, d);
-        Tensor y = Tensor.empty(xs);
-        Softmax.forward(oni[0], oni[1], oni[2], x.seg(), y.seg(), log);
+        Tensor y = empty(xs);
+        Softmax.forward(oni[0], oni[1], oni[2], segment(x), segment(y), log);
         fence(x, null, null);
-        return Tensor.record(y, name, (g, need) -> {
-            Tensor gx = Tensor.empty(xs);
-            Softmax.backward(oni[0], oni[1], oni[2], y.seg(), g.seg(), gx.seg(), log);
+        return record(y, name, (g, need) -> {
+            Tensor gx = empty(xs);
+            Softmax.backward(oni[0], oni[1], oni[2], segment(y), segment(g), segment(gx), log);
             fence(g, y, null);
             return new Tensor[] {gx};
         }, x);
@@ -187,7 +191,7 @@ public final class NeuralOps {
      * {@code F.cross_entropy(input, target, reduction=...)}  |  d/dlogits = g_b·(softmax - onehot).
      */
     public static Tensor crossEntropy(Tensor logits, Tensor target, Reduction reduction) {
-        logits.requireFloat("cross_entropy");
+        requireFloat(logits, "cross_entropy");
         int[] ls = logits.shape(), ts = target.shape();
         if (ls.length != 2) throw new IllegalArgumentException("cross_entropy: expected input [batch, classes], got " + Shapes.str(ls));
         if (target.dtype() != DType.INT32) throw new IllegalArgumentException("cross_entropy: expected int32 class indices as target, got " + target.dtype());
@@ -195,12 +199,12 @@ public final class NeuralOps {
             throw new IllegalArgumentException("cross_entropy: expected target of shape [" + ls[0] + "] for input " + Shapes.str(ls) + ", got " + Shapes.str(ts));
         }
         int batch = ls[0], classes = ls[1];
-        Tensor perItem = Tensor.empty(new int[] {batch});
-        Softmax.crossEntropy(batch, classes, logits.seg(), target.seg(), perItem.seg());
+        Tensor perItem = empty(new int[] {batch});
+        Softmax.crossEntropy(batch, classes, segment(logits), segment(target), segment(perItem));
         fence(logits, target, null);
-        Tensor loss = Tensor.record(perItem, "cross_entropy", (g, need) -> {
-            Tensor gx = Tensor.empty(ls);
-            Softmax.crossEntropyBackward(batch, classes, logits.seg(), target.seg(), g.seg(), gx.seg());
+        Tensor loss = record(perItem, "cross_entropy", (g, need) -> {
+            Tensor gx = empty(ls);
+            Softmax.crossEntropyBackward(batch, classes, segment(logits), segment(target), segment(g), segment(gx));
             fence(g, logits, target);
             return new Tensor[] {gx};
         }, logits);
@@ -220,8 +224,8 @@ public final class NeuralOps {
     public static Tensor dropout(Tensor x, double p, boolean training, Generator gen) {
         checkP(p);
         if (!training || p == 0) return x;
-        Tensor mask = Tensor.empty(x.shape());
-        gen.fillDropoutMask(mask.seg(), mask.numel(), (float) p, p == 1 ? 0f : (float) (1 / (1 - p)));
+        Tensor mask = empty(x.shape());
+        fillDropoutMask(gen, segment(mask), mask.numel(), (float) p, p == 1 ? 0f : (float) (1 / (1 - p)));
         return x.mul(mask);
     }
 
@@ -230,7 +234,8 @@ public final class NeuralOps {
     /**
      * Channel dropout for {@code [B, C, H, W]} (or unbatched {@code [C, H, W]}) input: whole channels are
      * zeroed with probability {@code p}, the rest scaled by 1/(1-p). Given a 2-D input, PyTorch drops
-     * single elements (warning that this is deprecated): so does this, warning once.
+     * single elements (warning that this is deprecated): so does this, warning once through
+     * {@code System.getLogger("vectorgrad")}.
      */
     public static Tensor dropout2d(Tensor x, double p, boolean training, Generator gen) {
         checkP(p);
@@ -239,16 +244,16 @@ public final class NeuralOps {
             throw new IllegalArgumentException("dropout2d: expected 2-D, 3-D or 4-D input, got " + Shapes.str(s));
         }
         if (s.length == 2 && WARNED_2D.compareAndSet(false, true)) {
-            System.err.println("vectorgrad: dropout2d on 2-D input " + Shapes.str(s) + " drops single elements, as PyTorch does "
-                    + "(PyTorch warns that 2-D input to Dropout2d is deprecated); use Dropout for this");
+            System.getLogger("vectorgrad").log(System.Logger.Level.WARNING, "dropout2d on 2-D input " + Shapes.str(s)
+                    + " drops single elements, as PyTorch does (PyTorch warns that 2-D input to Dropout2d is deprecated); use Dropout for this");
         }
         if (!training || p == 0) return x;
         if (s.length == 2) return dropout(x, p, true, gen);
         int[] maskShape = s.clone();
         maskShape[s.length - 1] = 1;
         maskShape[s.length - 2] = 1;
-        Tensor mask = Tensor.empty(maskShape);
-        gen.fillDropoutMask(mask.seg(), mask.numel(), (float) p, p == 1 ? 0f : (float) (1 / (1 - p)));
+        Tensor mask = empty(maskShape);
+        fillDropoutMask(gen, segment(mask), mask.numel(), (float) p, p == 1 ? 0f : (float) (1 / (1 - p)));
         return x.mul(mask);
     }
 

@@ -1,9 +1,10 @@
-package vectorgrad.nn;
+package vectorgrad.nn.train;
 
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -20,8 +21,13 @@ import sun.misc.SignalHandler;
  * }</pre>
  *
  * <ul>
- *   <li>The first Ctrl-C (SIGINT) ends the loop at the next {@link #next()}; a second one exits the
- *       process at once with status 130. Closing the loop restores the previous handler.</li>
+ *   <li>The first Ctrl-C (SIGINT) or SIGTERM (what systemd, Kubernetes and preemptible machines send to
+ *       stop a job) ends the loop at the next {@link #next()}: the step in progress completes, and the
+ *       program can save its state. {@link #stopSignal()} says which signal it was and
+ *       {@link #exitStatus()} the status a shell expects (130, 143). The library never exits the process:
+ *       a second signal goes to {@link #onSecondSignal} if set, otherwise to the handler that was there
+ *       before the loop opened (the JVM's own, which ends the process). Closing the loop restores the
+ *       previous handlers.</li>
  *   <li>{@link #stop()} ends it from code (another thread, a callback).</li>
  *   <li>{@link #report} prints {@code epoch=N} and the message: every {@link #printEvery(long)} steps if
  *       set, otherwise at most once a second; the last step is always printed when the loop ends.</li>
@@ -30,8 +36,11 @@ import sun.misc.SignalHandler;
 public final class Interruptible implements AutoCloseable {
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private final AtomicInteger signals = new AtomicInteger();
-    private SignalHandler previous;
-    private boolean signalInstalled;
+    private static final String[] SIGNALS = {"INT", "TERM"};
+    private final SignalHandler[] previous = new SignalHandler[SIGNALS.length];
+    private final boolean[] installed = new boolean[SIGNALS.length];
+    private volatile String stopSignal;
+    private volatile Consumer<String> onSecondSignal;
     private long epoch = -1;
     private long maxSteps = Long.MAX_VALUE;
     private long printEvery = 0;
@@ -39,33 +48,66 @@ public final class Interruptible implements AutoCloseable {
     private long lastPrintedEpoch = -1;
     private String lastMessage;
     private PrintStream out = System.out;
-    private boolean interrupted;
+    private volatile boolean interrupted;
 
     private Interruptible() {}
 
-    /** Opens a loop and starts catching Ctrl-C. */
+    /** Opens a loop and starts catching Ctrl-C and SIGTERM. */
     public static Interruptible open() {
         Interruptible loop = new Interruptible();
-        loop.installSignal();
+        for (int i = 0; i < SIGNALS.length; i++) loop.installSignal(i);
         return loop;
     }
 
-    private void installSignal() {
+    private void installSignal(int i) {
         try {
-            previous = Signal.handle(new Signal("INT"), sig -> {
-                if (signals.incrementAndGet() >= 2) {
-                    System.err.println("\ninterrupted again: exiting now");
-                    Runtime.getRuntime().halt(130);
-                }
-                System.err.println("\ninterrupt: finishing the current step (Ctrl-C again to exit now)");
-                interrupted = true;
-                stopRequested.set(true);
-            });
-            signalInstalled = true;
+            previous[i] = Signal.handle(new Signal(SIGNALS[i]), this::onSignal);
+            installed[i] = true;
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
-            // The JVM reserves SIGINT (e.g. -Xrs): the loop still stops through stop().
-            signalInstalled = false;
+            // The JVM reserves the signal (e.g. -Xrs): the loop still stops through stop().
+            installed[i] = false;
         }
+    }
+
+    private void onSignal(Signal sig) {
+        if (signals.incrementAndGet() >= 2) {
+            Consumer<String> callback = onSecondSignal;
+            if (callback != null) {
+                callback.accept(sig.getName());
+                return;
+            }
+            SignalHandler before = previous[sig.getName().equals("INT") ? 0 : 1];
+            restoreHandlers();
+            if (before != null && before != SignalHandler.SIG_IGN && before != SignalHandler.SIG_DFL) before.handle(sig);
+            else Signal.raise(sig);
+            return;
+        }
+        out.println();
+        out.println((sig.getName().equals("INT") ? "interrupt" : "SIGTERM") + ": finishing the current step (again to stop at once)");
+        out.flush();
+        stopSignal = sig.getName();
+        interrupted = true;
+        stopRequested.set(true);
+    }
+
+    /**
+     * What a second signal does instead of reaching the previous handler: {@code callback} gets the signal's
+     * name ("INT" or "TERM"). Returns this.
+     */
+    public Interruptible onSecondSignal(Consumer<String> callback) {
+        onSecondSignal = callback;
+        return this;
+    }
+
+    /** The signal that stopped the loop, "INT" or "TERM", or null. */
+    public String stopSignal() {
+        return stopSignal;
+    }
+
+    /** The exit status a shell expects after the signal that stopped the loop (128 + its number), or 0. */
+    public int exitStatus() {
+        String s = stopSignal;
+        return s == null ? 0 : s.equals("TERM") ? 143 : 130;
     }
 
     /** Ends the loop after {@code n} steps. Returns this. */
@@ -110,7 +152,7 @@ public final class Interruptible implements AutoCloseable {
         stopRequested.set(true);
     }
 
-    /** Whether the loop ended because of Ctrl-C. */
+    /** Whether the loop ended because of Ctrl-C or SIGTERM. */
     public boolean wasInterrupted() {
         return interrupted;
     }
@@ -133,9 +175,15 @@ public final class Interruptible implements AutoCloseable {
     @Override
     public void close() {
         if (lastMessage != null && lastPrintedEpoch != epoch) print(System.nanoTime());
-        if (signalInstalled) {
-            Signal.handle(new Signal("INT"), previous);
-            signalInstalled = false;
+        restoreHandlers();
+    }
+
+    private synchronized void restoreHandlers() {
+        for (int i = 0; i < SIGNALS.length; i++) {
+            if (installed[i]) {
+                Signal.handle(new Signal(SIGNALS[i]), previous[i]);
+                installed[i] = false;
+            }
         }
     }
 }

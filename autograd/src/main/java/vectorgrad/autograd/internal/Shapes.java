@@ -1,4 +1,4 @@
-package vectorgrad.autograd;
+package vectorgrad.autograd.internal;
 
 import java.util.Arrays;
 
