@@ -123,7 +123,7 @@ public final class Anomaly implements AutoCloseable {
     }
 
     private static final java.util.regex.Pattern INTERNAL = java.util.regex.Pattern.compile(
-            "vectorgrad\\.autograd\\.(Tensor|InternalAccess|Anomaly|Autograd|Node|MemoryScope|NoGrad|internal\\.)\\b");
+            "vectorgrad\\.autograd\\.(Tensor|ElementwiseOps|ReductionOps|MatmulOp|ShapeOps|InternalAccess|Anomaly|Autograd|Node|MemoryScope|NoGrad|internal\\.)\\b");
 
     /** The first frame outside vectorgrad's autograd: where the user (or a layer) called the op. */
     private static String userFrame(StackTraceElement[] trace) {

@@ -8,10 +8,6 @@ import vectorgrad.autograd.internal.BackwardFn;
 import vectorgrad.autograd.internal.Shapes;
 import vectorgrad.autograd.internal.TensorAccess;
 import vectorgrad.kernels.Elementwise;
-import vectorgrad.kernels.Elementwise.Binary;
-import vectorgrad.kernels.Elementwise.Unary;
-import vectorgrad.kernels.Gemm;
-import vectorgrad.kernels.Reduce;
 
 /**
  * An n-dimensional float32 (or int32) array in off-heap memory that records the operations made on it,
@@ -39,9 +35,9 @@ public class Tensor implements AutoCloseable {
         TensorAccess.install(new InternalAccess());
     }
 
-    private int[] shape;
+    int[] shape;
     private Storage storage;
-    private final DType dtype;
+    final DType dtype;
     private boolean ownsStorage;          // false for views: the storage came from another tensor
     private volatile boolean closed;
     boolean requiresGrad;
@@ -62,7 +58,7 @@ public class Tensor implements AutoCloseable {
     }
 
     /** A view of {@code base}'s memory with another shape of the same size. */
-    private Tensor(Tensor base, int[] shape) {
+    Tensor(Tensor base, int[] shape) {
         base.checkOpen();
         this.shape = shape.clone();
         this.dtype = base.dtype;
@@ -429,215 +425,121 @@ public class Tensor implements AutoCloseable {
 
     // ------------------------------------------------------------------ elementwise: forward | backward
 
-    private Tensor map(Unary op) {
-        requireFloat(op.name().toLowerCase());
-        Tensor out = empty(shape);
-        Elementwise.unary(op, seg(), 0, out.seg(), 0, numel());
-        Reference.reachabilityFence(this);
-        return out;
-    }
-
-    private Tensor affine(float scale, float shift, String op) {
-        requireFloat(op);
-        Tensor out = empty(shape);
-        Elementwise.affine(seg(), 0, scale, shift, out.seg(), 0, numel());
-        Reference.reachabilityFence(this);
-        return out;
-    }
-
-    private Tensor zip(Binary op, Tensor other, String name) {
-        requireFloat(name);
-        other.requireFloat(name);
-        int[] outShape = Arrays.equals(shape, other.shape) ? shape : Shapes.broadcast(shape, other.shape, name);
-        Tensor out = empty(outShape);
-        Elementwise.binary(op, outShape, seg(), 0, Shapes.broadcastStrides(shape, outShape),
-                other.seg(), 0, Shapes.broadcastStrides(other.shape, outShape), out.seg(), 0);
-        Reference.reachabilityFence(this);
-        Reference.reachabilityFence(other);
-        return out;
-    }
-
     /** {@code this + other}  |  d/da = g, d/db = g (each summed over its broadcast dims). */
     public Tensor add(Tensor other) {
-        Tensor a = this, b = other;
-        return record(zip(Binary.ADD, b, "add"), "add",
-                (g, need) -> new Tensor[] {need[0] ? g.sumTo(a.shape) : null, need[1] ? g.sumTo(b.shape) : null}, a, b);
+        return ElementwiseOps.add(this, other);
     }
 
     /** {@code this - other}  |  d/da = g, d/db = -g. */
     public Tensor sub(Tensor other) {
-        Tensor a = this, b = other;
-        return record(zip(Binary.SUB, b, "sub"), "sub",
-                (g, need) -> new Tensor[] {need[0] ? g.sumTo(a.shape) : null, need[1] ? g.neg().sumTo(b.shape) : null}, a, b);
+        return ElementwiseOps.sub(this, other);
     }
 
     /** {@code this * other}  |  d/da = g·b, d/db = g·a. */
     public Tensor mul(Tensor other) {
-        Tensor a = this, b = other;
-        return record(zip(Binary.MUL, b, "mul"), "mul",
-                (g, need) -> new Tensor[] {need[0] ? g.mul(b).sumTo(a.shape) : null, need[1] ? g.mul(a).sumTo(b.shape) : null}, a, b);
+        return ElementwiseOps.mul(this, other);
     }
 
     /** {@code this / other}  |  d/da = g/b, d/db = -g·(a/b)/b. */
     public Tensor div(Tensor other) {
-        Tensor a = this, b = other;
-        return record(zip(Binary.DIV, b, "div"), "div",
-                (g, need) -> new Tensor[] {
-                        need[0] ? g.div(b).sumTo(a.shape) : null,
-                        need[1] ? g.neg().mul(a.div(b).div(b)).sumTo(b.shape) : null}, a, b);
+        return ElementwiseOps.div(this, other);
     }
 
     /** {@code this + s}  |  g. */
     public Tensor add(double s) {
-        return record(affine(1f, (float) s, "add"), "add", (g, need) -> new Tensor[] {g}, this);
+        return ElementwiseOps.add(this, s);
     }
 
     /** {@code this - s}  |  g. */
     public Tensor sub(double s) {
-        return record(affine(1f, (float) -s, "sub"), "sub", (g, need) -> new Tensor[] {g}, this);
+        return ElementwiseOps.sub(this, s);
     }
 
     /** {@code s - this} (PyTorch's {@code rsub})  |  -g. */
     public Tensor rsub(double s) {
-        return record(affine(-1f, (float) s, "rsub"), "rsub", (g, need) -> new Tensor[] {g.neg()}, this);
+        return ElementwiseOps.rsub(this, s);
     }
 
     /** {@code this * s}  |  g·s. */
     public Tensor mul(double s) {
-        float f = (float) s;
-        return record(affine(f, 0f, "mul"), "mul", (g, need) -> new Tensor[] {g.mul(f)}, this);
+        return ElementwiseOps.mul(this, s);
     }
 
     /** {@code this / s}  |  g/s. */
     public Tensor div(double s) {
-        float f = (float) s;
-        Tensor out = empty(shape);
-        requireFloat("div");
-        // a true division (not a multiply by 1/s), so results round exactly as PyTorch's
-        Tensor divisor = scalar(f);
-        Elementwise.binary(Binary.DIV, shape, seg(), 0, Shapes.contiguousStrides(shape), divisor.seg(), 0, new long[shape.length], out.seg(), 0);
-        divisor.close();
-        Reference.reachabilityFence(this);
-        return record(out, "div", (g, need) -> new Tensor[] {g.div(f)}, this);
+        return ElementwiseOps.div(this, s);
     }
 
     /** {@code -this}  |  -g. */
     public Tensor neg() {
-        return record(map(Unary.NEG), "neg", (g, need) -> new Tensor[] {g.neg()}, this);
+        return ElementwiseOps.neg(this);
     }
 
     /** {@code this^p}  |  g·p·x^(p-1). */
     public Tensor pow(double p) {
-        requireFloat("pow");
-        float fp = (float) p;
-        Tensor out = empty(shape);
-        Elementwise.pow(seg(), 0, fp, out.seg(), 0, numel());
-        Tensor x = this;
-        return record(out, "pow", (g, need) -> new Tensor[] {
-                fp == 2f ? g.mul(x.mul(2f)) : g.mul(x.pow(fp - 1f).mul(fp))}, x);
+        return ElementwiseOps.pow(this, p);
     }
 
     /** {@code e^x}  |  g·e^x. */
     public Tensor exp() {
-        Tensor out = map(Unary.EXP);
-        return record(out, "exp", (g, need) -> new Tensor[] {g.mul(out)}, this);
+        return ElementwiseOps.exp(this);
     }
 
     /** {@code ln x}  |  g/x. */
     public Tensor log() {
-        Tensor x = this;
-        return record(map(Unary.LOG), "log", (g, need) -> new Tensor[] {g.div(x)}, x);
+        return ElementwiseOps.log(this);
     }
 
     /** {@code √x}  |  g/(2√x). */
     public Tensor sqrt() {
-        Tensor out = map(Unary.SQRT);
-        return record(out, "sqrt", (g, need) -> new Tensor[] {g.div(out.mul(2f))}, this);
+        return ElementwiseOps.sqrt(this);
     }
 
     /** {@code |x|}  |  g·sign(x). */
     public Tensor abs() {
-        Tensor x = this;
-        return record(map(Unary.ABS), "abs", (g, need) -> new Tensor[] {g.mul(x.map(Unary.SIGN))}, x);
+        return ElementwiseOps.abs(this);
     }
 
     /** {@code sign(x)}  |  0. */
     public Tensor sign() {
-        return record(map(Unary.SIGN), "sign", (g, need) -> new Tensor[] {zerosLike(g)}, this);
+        return ElementwiseOps.sign(this);
     }
 
     /** {@code max(x, 0)}  |  g where x > 0, else 0. */
     public Tensor relu() {
-        Tensor x = this;
-        return record(map(Unary.RELU), "relu", (g, need) -> new Tensor[] {g.zip(Binary.RELU_BACKWARD, x, "relu_backward")}, x);
+        return ElementwiseOps.relu(this);
     }
 
     /** {@code 1/(1+e^-x)}  |  g·(1-s)·s. */
     public Tensor sigmoid() {
-        Tensor s = map(Unary.SIGMOID);
-        return record(s, "sigmoid", (g, need) -> new Tensor[] {g.mul(s.rsub(1)).mul(s)}, this);
+        return ElementwiseOps.sigmoid(this);
     }
 
     /** {@code tanh x}  |  g·(1-t²). */
     public Tensor tanh() {
-        Tensor t = map(Unary.TANH);
-        return record(t, "tanh", (g, need) -> new Tensor[] {g.mul(t.mul(t).rsub(1))}, this);
+        return ElementwiseOps.tanh(this);
     }
 
     // ------------------------------------------------------------------ reductions
 
     /** Sum of all elements  |  g broadcast back to the input's shape. */
     public Tensor sum() {
-        requireFloat("sum");
-        Tensor out = empty(new int[0]);
-        Elementwise.sumInto(shape, seg(), 0, out.seg(), 0, new long[shape.length], 1);
-        Reference.reachabilityFence(this);
-        int[] inShape = shape;
-        return record(out, "sum", (g, need) -> new Tensor[] {g.expand(inShape)}, this);
+        return ReductionOps.sum(this);
     }
 
     /** Sum over {@code dim}  |  g broadcast back along {@code dim}. */
     public Tensor sum(int dim, boolean keepdim) {
-        requireFloat("sum");
-        int d = Shapes.dim(dim, shape.length, "sum");
-        if (shape.length == 0) return clone();
-        int[] kept = shape.clone();
-        kept[d] = 1;
-        long[] outStrides = Shapes.contiguousStrides(kept);
-        outStrides[d] = 0;
-        Tensor out = empty(kept);
-        Elementwise.sumInto(shape, seg(), 0, out.seg(), 0, outStrides, Shapes.numel(kept));
-        Reference.reachabilityFence(this);
-        int[] inShape = shape;
-        Tensor result = keepdim ? out : out.viewInternal(dropDim(kept, d));
-        if (!keepdim) out.close(); // the view holds the memory now
-        return record(result, "sum", (g, need) -> new Tensor[] {g.reshape(kept).expand(inShape)}, this);
+        return ReductionOps.sum(this, dim, keepdim);
     }
 
     /** Mean of all elements  |  g/n broadcast back. */
     public Tensor mean() {
-        long n = numel();
-        if (n == 0) return scalar(Float.NaN);
-        Tensor out;
-        try (NoGrad ignored = noGrad(); Tensor s = sum()) {
-            out = s.div((double) n);
-        }
-        int[] inShape = shape;
-        return record(out, "mean", (g, need) -> new Tensor[] {g.expand(inShape).div((double) n)}, this);
+        return ReductionOps.mean(this);
     }
 
     /** Mean over {@code dim}  |  g/n broadcast back along {@code dim}. */
     public Tensor mean(int dim, boolean keepdim) {
-        int d = Shapes.dim(dim, shape.length, "mean");
-        int n = shape.length == 0 ? 1 : shape[d];
-        int[] inShape = shape;
-        int[] kept = shape.clone();
-        if (kept.length > 0) kept[d] = 1;
-        Tensor out;
-        try (NoGrad ignored = noGrad(); Tensor s = sum(dim, keepdim)) {
-            out = s.div((double) n);
-        }
-        return record(out, "mean", (g, need) -> new Tensor[] {g.reshape(kept).expand(inShape).div((double) n)}, this);
+        return ReductionOps.mean(this, dim, keepdim);
     }
 
     /** Values and indices of a max over one dimension. */
@@ -645,54 +547,22 @@ public class Tensor implements AutoCloseable {
 
     /** Max over {@code dim} with its first argmax  |  g goes to the argmax position, 0 elsewhere. */
     public MaxResult max(int dim, boolean keepdim) {
-        requireFloat("max");
-        int d = Shapes.dim(dim, shape.length, "max");
-        int[] s = shape.length == 0 ? new int[] {1} : shape;
-        int outer = 1, inner = 1, n = s[d];
-        for (int i = 0; i < d; i++) outer *= s[i];
-        for (int i = d + 1; i < s.length; i++) inner *= s[i];
-        if (n == 0) throw new IllegalArgumentException("max(): cannot reduce over dimension " + d + " of size 0 (shape " + Shapes.str(shape) + ")");
-        int[] kept = s.clone();
-        kept[d] = 1;
-        int[] outShape = shape.length == 0 ? new int[0] : (keepdim ? kept : dropDim(kept, d));
-        Tensor vals = empty(outShape);
-        Tensor idx = new Tensor(outShape, DType.INT32);
-        Reduce.max(outer, n, inner, seg(), 0, vals.seg(), 0, idx.seg(), 0);
-        Reference.reachabilityFence(this);
-        int[] inShape = shape;
-        int o = outer, nn = n, in = inner;
-        record(vals, "max", (g, need) -> {
-            Tensor gi = empty(inShape);
-            Reduce.scatterMax(o, nn, in, g.seg(), 0, idx.seg(), 0, gi.seg(), 0);
-            Reference.reachabilityFence(g);
-            return new Tensor[] {gi};
-        }, this);
-        return new MaxResult(vals, idx);
+        return ReductionOps.max(this, dim, keepdim);
     }
 
     /** Max of all elements  |  g goes to the first maximum. */
     public Tensor max() {
-        if (numel() == 0) throw new IllegalArgumentException("max(): expected a non-empty tensor");
-        return reshape((int) numel()).max(0, false).values();
+        return ReductionOps.max(this);
     }
 
     /** Index of the max over {@code dim} (int32, no gradient). */
     public Tensor argmax(int dim, boolean keepdim) {
-        try (NoGrad ignored = noGrad()) {
-            MaxResult r = max(dim, keepdim);
-            r.values().close();
-            return r.indices();
-        }
+        return ReductionOps.argmax(this, dim, keepdim);
     }
 
     /** Flat index of the maximum (int32 scalar). */
     public Tensor argmax() {
-        try (NoGrad ignored = noGrad()) {
-            Tensor flat = reshape((int) numel());
-            Tensor r = flat.argmax(0, false);
-            flat.close();
-            return r;
-        }
+        return ReductionOps.argmax(this);
     }
 
     // ------------------------------------------------------------------ matmul
@@ -703,214 +573,74 @@ public class Tensor implements AutoCloseable {
      * every item, its gradient summed over the batch).
      */
     public Tensor matmul(Tensor other) {
-        requireFloat("matmul");
-        other.requireFloat("matmul");
-        int ra = shape.length, rb = other.shape.length;
-        boolean ok = (ra == 2 && rb == 2) || (ra == 3 && (rb == 2 || (rb == 3 && other.shape[0] == shape[0])));
-        if (!ok) {
-            throw new IllegalArgumentException("matmul: expected [m,k]·[k,n], [b,m,k]·[b,k,n] or [b,m,k]·[k,n], got "
-                    + Shapes.str(shape) + " and " + Shapes.str(other.shape));
-        }
-        int batch = ra == 3 ? shape[0] : 1;
-        int m = shape[ra - 2], k = shape[ra - 1], n = other.shape[rb - 1];
-        if (other.shape[rb - 2] != k) {
-            throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied (" + Shapes.x(shape) + " and " + Shapes.x(other.shape) + ")");
-        }
-        boolean sharedB = rb == 2;
-        long sA = (long) m * k, sB = sharedB ? 0 : (long) k * n, sC = (long) m * n;
-        int lk = Math.max(1, k), ln = Math.max(1, n), lm = Math.max(1, m);
-        Tensor out = empty(ra == 3 ? new int[] {batch, m, n} : new int[] {m, n});
-        Gemm.sgemmBatched(false, false, batch, m, n, k, 1f, seg(), 0, sA, lk, other.seg(), 0, sB, ln, 0f, out.seg(), 0, sC, ln);
-        Reference.reachabilityFence(this);
-        Reference.reachabilityFence(other);
-        Tensor a = this, b = other;
-        return record(out, "matmul", (g, need) -> {
-            Tensor ga = null, gb = null;
-            if (need[0]) {
-                ga = empty(a.shape);
-                Gemm.sgemmBatched(false, true, batch, m, k, n, 1f, g.seg(), 0, sC, ln, b.seg(), 0, sB, ln, 0f, ga.seg(), 0, sA, lk);
-            }
-            if (need[1]) {
-                gb = empty(b.shape);
-                if (sharedB) {
-                    // one B for every item: its gradient sums Aᵢᵀ·gᵢ over the batch (beta = 1 after the first)
-                    for (int i = 0; i < batch; i++) {
-                        Gemm.sgemm(true, false, k, n, m, 1f, a.seg(), i * sA, lk, g.seg(), i * sC, ln, i == 0 ? 0f : 1f, gb.seg(), 0, ln);
-                    }
-                    if (batch == 0) gb.zero_();
-                } else {
-                    Gemm.sgemmBatched(true, false, batch, k, n, m, 1f, a.seg(), 0, sA, lk, g.seg(), 0, sC, ln, 0f, gb.seg(), 0, sB, ln);
-                }
-            }
-            Reference.reachabilityFence(g);
-            return new Tensor[] {ga, gb};
-        }, a, b);
+        return MatmulOp.matmul(this, other);
     }
 
     // ------------------------------------------------------------------ shape
 
-    private Tensor viewInternal(int[] newShape) {
-        return new Tensor(this, newShape);
-    }
-
-    private static int[] dropDim(int[] s, int d) {
-        int[] r = new int[s.length - 1];
-        for (int i = 0, j = 0; i < s.length; i++) if (i != d) r[j++] = s[i];
-        return r;
-    }
-
     /** Same data, another shape (one dimension may be -1)  |  g reshaped back. Shares memory. */
     public Tensor reshape(int... newShape) {
-        int[] resolved = resolveShape(newShape);
-        if (Arrays.equals(resolved, shape) && !requiresGrad) return new Tensor(this, resolved);
-        int[] inShape = shape;
-        return record(new Tensor(this, resolved), "reshape", (g, need) -> new Tensor[] {g.reshape(inShape)}, this);
+        return ShapeOps.reshape(this, newShape);
     }
 
     /** Alias of {@link #reshape(int...)} (every tensor here is contiguous). */
     public Tensor view(int... newShape) {
-        return reshape(newShape);
-    }
-
-    private int[] resolveShape(int[] newShape) {
-        long n = numel();
-        int infer = -1;
-        long known = 1;
-        for (int i = 0; i < newShape.length; i++) {
-            if (newShape[i] == -1) {
-                if (infer >= 0) throw new IllegalArgumentException("only one dimension can be inferred (shape " + Shapes.str(newShape) + ")");
-                infer = i;
-            } else if (newShape[i] < 0) {
-                throw new IllegalArgumentException("invalid shape dimension " + newShape[i] + " in " + Shapes.str(newShape));
-            } else {
-                known *= newShape[i];
-            }
-        }
-        int[] r = newShape.clone();
-        if (infer >= 0) {
-            if (known == 0 || n % known != 0) throw new IllegalArgumentException("shape " + Shapes.str(newShape) + " is invalid for input of size " + n);
-            r[infer] = (int) (n / known);
-        } else if (known != n) {
-            throw new IllegalArgumentException("shape " + Shapes.str(newShape) + " is invalid for input of size " + n);
-        }
-        return r;
+        return ShapeOps.view(this, newShape);
     }
 
     /** Inserts a dimension of size 1 at {@code dim}. */
     public Tensor unsqueeze(int dim) {
-        int d = dim < 0 ? dim + shape.length + 1 : dim;
-        if (d < 0 || d > shape.length) {
-            throw new IndexOutOfBoundsException("unsqueeze: dimension out of range (expected to be in range of [" + (-shape.length - 1) + ", " + shape.length + "], but got " + dim + ")");
-        }
-        int[] s = new int[shape.length + 1];
-        for (int i = 0, j = 0; i < s.length; i++) s[i] = i == d ? 1 : shape[j++];
-        return reshape(s);
+        return ShapeOps.unsqueeze(this, dim);
     }
 
     /** Removes every dimension of size 1. */
     public Tensor squeeze() {
-        return reshape(Arrays.stream(shape).filter(x -> x != 1).toArray());
+        return ShapeOps.squeeze(this);
     }
 
     /** Removes {@code dim} if its size is 1 (otherwise returns the same shape, as PyTorch). */
     public Tensor squeeze(int dim) {
-        if (shape.length == 0) return reshape();
-        int d = Shapes.dim(dim, shape.length, "squeeze");
-        return shape[d] == 1 ? reshape(dropDim(shape, d)) : reshape(shape);
+        return ShapeOps.squeeze(this, dim);
     }
 
     /** Flattens to 1-D. */
     public Tensor flatten() {
-        return flatten(0, -1);
+        return ShapeOps.flatten(this);
     }
 
     /** Flattens dimensions {@code startDim..end}. */
     public Tensor flatten(int startDim) {
-        return flatten(startDim, -1);
+        return ShapeOps.flatten(this, startDim);
     }
 
     /** Flattens dimensions {@code startDim..endDim} (inclusive) into one. */
     public Tensor flatten(int startDim, int endDim) {
-        if (shape.length == 0) return reshape(1);
-        int s = Shapes.dim(startDim, shape.length, "flatten"), e = Shapes.dim(endDim, shape.length, "flatten");
-        if (s > e) throw new IllegalArgumentException("flatten() has invalid args: start_dim " + startDim + " cannot come after end_dim " + endDim);
-        int[] r = new int[shape.length - (e - s)];
-        int k = 0;
-        for (int i = 0; i < s; i++) r[k++] = shape[i];
-        int prod = 1;
-        for (int i = s; i <= e; i++) prod *= shape[i];
-        r[k++] = prod;
-        for (int i = e + 1; i < shape.length; i++) r[k++] = shape[i];
-        return reshape(r);
+        return ShapeOps.flatten(this, startDim, endDim);
     }
 
     /** Repeats size-1 dimensions to {@code target}, as {@code expand}  |  g summed back. Copies. */
     public Tensor expand(int... target) {
-        requireFloat("expand");
-        Shapes.validate(target);
-        int[] b = Shapes.broadcast(shape, target, "expand");
-        if (!Arrays.equals(b, target)) {
-            throw new IllegalArgumentException("expand: the expanded size " + Shapes.str(target) + " must match the existing size " + Shapes.str(shape) + " at non-singleton dimensions");
-        }
-        Tensor out = empty(target);
-        Elementwise.expand(target, seg(), 0, Shapes.broadcastStrides(shape, target), out.seg(), 0);
-        Reference.reachabilityFence(this);
-        int[] inShape = shape;
-        return record(out, "expand", (g, need) -> new Tensor[] {g.sumTo(inShape)}, this);
+        return ShapeOps.expand(this, target);
     }
 
     /** Sums broadcast dimensions away so the result has {@code target}'s shape (the reverse of expand). */
     public Tensor sumTo(int[] target) {
-        if (Arrays.equals(shape, target)) return this;
-        int[] check = Shapes.broadcast(target, shape, "sumTo");
-        if (!Arrays.equals(check, shape)) {
-            throw new IllegalArgumentException("sumTo: shape " + Shapes.str(shape) + " is not a broadcast of " + Shapes.str(target));
-        }
-        Tensor out = empty(target);
-        // strides of the target seen from this shape: 0 where the target had 1 or nothing
-        long[] outStrides = Shapes.broadcastStrides(target, shape);
-        Elementwise.sumInto(shape, seg(), 0, out.seg(), 0, outStrides, Shapes.numel(target));
-        Reference.reachabilityFence(this);
-        return record(out, "sum_to", (g, need) -> new Tensor[] {g.expand(shape)}, this);
+        return ShapeOps.sumTo(this, target);
     }
 
     /** Swaps two dimensions (a contiguous copy)  |  g swapped back. */
     public Tensor transpose(int dim0, int dim1) {
-        int[] perm = new int[shape.length];
-        for (int i = 0; i < perm.length; i++) perm[i] = i;
-        int a = Shapes.dim(dim0, shape.length, "transpose"), b = Shapes.dim(dim1, shape.length, "transpose");
-        if (shape.length == 0) return clone();
-        perm[a] = b;
-        perm[b] = a;
-        return permute(perm);
+        return ShapeOps.transpose(this, dim0, dim1);
     }
 
     /** The 2-D transpose. */
     public Tensor t() {
-        if (shape.length > 2) throw new IllegalArgumentException("t() expects a tensor with <= 2 dimensions, but got " + shape.length);
-        return shape.length < 2 ? reshape(shape) : transpose(0, 1);
+        return ShapeOps.t(this);
     }
 
     /** Reorders dimensions (a contiguous copy)  |  g permuted by the inverse. */
     public Tensor permute(int... dims) {
-        if (dims.length != shape.length) {
-            throw new IllegalArgumentException("permute: number of dims don't match (tensor has " + shape.length + ", got " + dims.length + ")");
-        }
-        int[] perm = new int[dims.length];
-        boolean[] seen = new boolean[dims.length];
-        int[] out = new int[dims.length];
-        for (int i = 0; i < dims.length; i++) {
-            perm[i] = Shapes.dim(dims[i], shape.length, "permute");
-            if (seen[perm[i]]) throw new IllegalArgumentException("permute: repeated dim " + dims[i] + " in " + Arrays.toString(dims));
-            seen[perm[i]] = true;
-            out[i] = shape[perm[i]];
-        }
-        requireFloat("permute");
-        Tensor result = new Tensor(out, dtype);
-        Elementwise.permute(shape, perm, seg(), 0, result.seg(), 0);
-        Reference.reachabilityFence(this);
-        int[] inverse = new int[perm.length];
-        for (int i = 0; i < perm.length; i++) inverse[perm[i]] = i;
-        return record(result, "permute", (g, need) -> new Tensor[] {g.permute(inverse)}, this);
+        return ShapeOps.permute(this, dims);
     }
+
 }

@@ -1,6 +1,5 @@
 package vectorgrad.nn.optim;
 
-import java.lang.ref.Reference;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import vectorgrad.autograd.MemoryScope;
