@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Size-classed cache of 64-byte-aligned native blocks: the only place tensor memory comes from.
  *
- * <p>Why: the first touch of each fresh page costs about 12 µs on these machines, so a training step that
+ * <p>Why: the first touch of each fresh page costs a page fault (about 12 µs measured on the AVX-512
+ * machine of docs/PERFORMANCE.md), so a training step that
  * allocated its activations anew would spend more time in page faults than in arithmetic. A released
  * block goes back to the free list of its size class (powers of two) and the next tensor of that class
  * takes it, untouched by the OS.

@@ -9,14 +9,14 @@ import java.util.Arrays;
  * 2-D convolution on NCHW float32 memory (PyTorch's {@code conv2d}: cross-correlation, weight
  * {@code [O, C, kh, kw]}), with stride, zero padding and dilation, and its two backward passes.
  *
- * <p>Method: one-channel 3x3 convolutions (an image model's first layer) directly ({@link DirectConv});
+ * <p>Method: one-channel 3x3 convolutions (an image model's first layer) directly ({@link DirectConv3x3});
  * 3x3, stride-1, undilated ones with 512-bit vectors, input channels in 32s and output channels in 64s
- * (16s for some passes) by Winograd's F(2x2, 3x3) ({@link Winograd}: 16 multiplications for every 36;
+ * (16s for some passes) by Winograd's F(2x2, 3x3) ({@link WinogradConv}: 16 multiplications for every 36;
  * off with {@code -Dvectorgrad.conv.noWinograd=true}, for comparisons); for stride 1 and patches of 32
  * taps or more, with 512-bit vectors, channels in vector lanes read straight from the image
- * ({@link ConvLanes}: forward and weight gradient for output channels in blocks of 64, input gradient for
+ * ({@link LanesConv}: forward and weight gradient for output channels in blocks of 64, input gradient for
  * input channels in blocks of 32); other such convolutions an implicit GEMM that packs the image straight
- * into the micro-kernel's panels ({@link ConvGemm}); otherwise im2col + sgemm, image by image. For image b, the column matrix {@code col[C·kh·kw, OH·OW]}
+ * into the micro-kernel's panels ({@link ImplicitGemmConv}); otherwise im2col + sgemm, image by image. For image b, the column matrix {@code col[C·kh·kw, OH·OW]}
  * holds the input patch under every output position; then {@code out_b = W[O, C·kh·kw] · col} (+ bias),
  * {@code dcol = Wᵀ · g_b} scattered back by col2im gives the input gradient, and
  * {@code dW += g_b · colᵀ} the weight gradient. Images run in parallel on the kernel pool (each with its own
@@ -125,28 +125,6 @@ public final class Conv {
         }
     }
 
-    /**
-     * Whether the implicit GEMM ({@link ConvGemm}) or the lanes kernels ({@link ConvLanes}) apply: stride 1,
-     * a vector machine, and a patch wide enough for packed panels (conv1's 9 taps are not). This test and
-     * the next live here, not in ConvGemm and DirectConv: those classes' constants come from the vector
-     * classes, so loading them on a JVM without the vector module fails (NoClassDefFoundError).
-     */
-    static boolean implicitApplies(Geometry g) {
-        return Simd.VECTOR_AVAILABLE && g.strideH() == 1 && g.strideW() == 1 && g.patch() >= SMALL_PATCH;
-    }
-
-    /** Whether {@link DirectConv} applies: one input channel, 3x3, stride 1, no dilation, a vector machine. */
-    static boolean directApplies(Geometry g) {
-        return Simd.VECTOR_AVAILABLE && g.inC() == 1 && g.kh() == 3 && g.kw() == 3 && g.strideH() == 1 && g.strideW() == 1
-                && g.dilH() == 1 && g.dilW() == 1 && g.outW() >= Simd.floatLanes();
-    }
-
-    /** Whether {@link Winograd} takes the passes it applies to (see the class comment). */
-    static final boolean WINOGRAD = Config.WINOGRAD;
-
-    /** Weight-gradient products narrower than this many columns use dot-product tiles. */
-    static final int SMALL_PATCH = 32;
-
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** Per-thread buffers for the weight gradient's partial sums, grown as needed and reused. */
@@ -188,40 +166,42 @@ public final class Conv {
         Check.floats(weight, 0, g.weightSize(), "conv2d weight");
         if (bias != null) Check.floats(bias, 0, g.outC(), "conv2d bias");
         Check.floats(out, 0, g.outputSize(), "conv2d output");
-        if (g.groups() > 1) {
-            Grouped.forward(g, x, weight, bias, out);
+        ConvPlan.Algorithm alg = ConvPlan.forward(g);
+        if (alg == ConvPlan.Algorithm.GROUPED) {
+            GroupedConv.forward(g, x, weight, bias, out);
             return;
         }
         int patch = g.patch(), pos = g.positions(), ow = g.outW();
-        // work units: (image, band of output rows); see parts()
-        int parts = parts(g.batch(), g.outH());
-        float[] winograd = WINOGRAD && Winograd.applies(g) ? Winograd.weights(g, weight) : null;
-        ConvGemm.Shape implicit = winograd == null && implicitApplies(g) ? ConvGemm.shape(g) : null;
-        float[] lanes = winograd == null && ConvLanes.applies(g) ? ConvLanes.packedWeight(g, weight) : null;
-        float[] direct = directApplies(g) ? heapCopy(weight, g.weightSize()) : null;
+        // work units: (image, band of output rows); see WorkSplit.partsPerImage
+        int parts = WorkSplit.partsPerImage(g.batch(), g.outH());
+        float[] winograd = alg == ConvPlan.Algorithm.WINOGRAD ? WinogradConv.weights(g, weight) : null;
+        // the lanes kernels read the implicit GEMM's shape too
+        ImplicitGemmConv.Shape implicit = alg == ConvPlan.Algorithm.LANES || alg == ConvPlan.Algorithm.IMPLICIT_GEMM ? ImplicitGemmConv.shape(g) : null;
+        float[] lanes = alg == ConvPlan.Algorithm.LANES ? LanesConv.packedWeight(g, weight) : null;
+        float[] direct = alg == ConvPlan.Algorithm.DIRECT_3X3 ? heapCopy(weight, g.weightSize()) : null;
         // a heap copy of the bias for the kernels that read it from the heap (all but im2col + sgemm)
         float[] biasCopy = (direct != null || implicit != null || winograd != null) && bias != null ? heapCopy(bias, g.outC()) : null;
         run(g, g.batch() * parts, (from, to) -> {
             Scratch sc = SCRATCH.get();
             for (int u = from; u < to; u++) {
                 int b = u / parts, part = u % parts;
-                int oy0 = (int) ((long) g.outH() * part / parts), oy1 = (int) ((long) g.outH() * (part + 1) / parts);
+                int oy0 = WorkSplit.bound(g.outH(), part, parts), oy1 = WorkSplit.bound(g.outH(), part + 1, parts);
                 int p0 = oy0 * ow, cols = (oy1 - oy0) * ow;
                 long xo = (long) b * g.inC() * g.h() * g.w(), oo = (long) b * g.outC() * pos + p0;
                 if (direct != null) {
-                    DirectConv.forward(g, x, xo, direct, biasCopy, out, (long) b * g.outC() * pos, oy0, oy1);
+                    DirectConv3x3.forward(g, x, xo, direct, biasCopy, out, (long) b * g.outC() * pos, oy0, oy1);
                     continue;
                 }
                 if (winograd != null) {
-                    Winograd.forward(g, x, xo, winograd, biasCopy, out, (long) b * g.outC() * pos, oy0, oy1);
+                    WinogradConv.forward(g, x, xo, winograd, biasCopy, out, (long) b * g.outC() * pos, oy0, oy1);
                     continue;
                 }
                 if (lanes != null) {
-                    ConvLanes.forward(implicit, x, xo, lanes, biasCopy, out, (long) b * g.outC() * pos, oy0, oy1);
+                    LanesConv.forward(implicit, x, xo, lanes, biasCopy, out, (long) b * g.outC() * pos, oy0, oy1);
                     continue;
                 }
                 if (implicit != null) {
-                    ConvGemm.forward(implicit, x, xo, weight, biasCopy, out, oo, p0, cols);
+                    ImplicitGemmConv.forward(implicit, x, xo, weight, biasCopy, out, oo, p0, cols);
                     continue;
                 }
                 if (bias != null) {
@@ -251,89 +231,79 @@ public final class Conv {
         else Parallel.forRange(units, 1, body);
     }
 
-    /**
-     * How many parts each image's work is cut into. With few images the pool's threads would get
-     * unequal shares (5 images on 2 threads: 3 and 2), so small batches are cut finer, into at least
-     * 8 units. A function of the batch and the geometry only, never of the thread count: the cut decides
-     * which products run, and results must not depend on how many threads run them.
-     */
-    static int parts(int batch, int extent) {
-        if (batch >= 8 || batch == 0) return 1;
-        return Math.max(1, Math.min(extent, (8 + batch - 1) / batch));
-    }
 
-    /** The lanes (or Winograd) input gradient's work units: (image, band of the padded input's rows). */
-    private static final class LanesInput {
+    /** The input gradient's work units for the lanes or Winograd algorithm: (image, band of the padded input's rows). */
+    private static final class InputGradUnits {
         final Geometry g;
         final MemorySegment dy, dx;
-        final ConvLanes.InputShape is;
-        /** ConvLanes's weight, or Winograd's where that applies. */
+        final LanesConv.InputShape is;
+        /** The weight as the algorithm reads it (packed for lanes, transformed for Winograd). */
         final float[] wt;
         final boolean winograd;
         final int bands, units;
 
-        LanesInput(Geometry g, MemorySegment dy, MemorySegment weight, MemorySegment dx) {
+        InputGradUnits(Geometry g, MemorySegment dy, MemorySegment weight, MemorySegment dx) {
             this.g = g;
             this.dy = dy;
             this.dx = dx;
-            is = ConvLanes.inputShape(g);
-            winograd = WINOGRAD && Winograd.appliesToInput(g);
-            wt = winograd ? Winograd.inputWeights(g, weight) : ConvLanes.inputWeight(g, weight);
-            bands = parts(g.batch(), is.hp());
+            is = LanesConv.inputShape(g);
+            winograd = ConvPlan.inputGrad(g) == ConvPlan.Algorithm.WINOGRAD;
+            wt = winograd ? WinogradConv.inputWeights(g, weight) : LanesConv.inputWeight(g, weight);
+            bands = WorkSplit.partsPerImage(g.batch(), is.hp());
             units = g.batch() * bands;
         }
 
         void unit(int u) {
             int b = u / bands, part = u % bands, hp = is.hp();
             long dyOff = (long) b * g.outC() * g.positions(), dxOff = (long) b * g.inC() * g.h() * g.w();
-            int y0 = (int) ((long) hp * part / bands), y1 = (int) ((long) hp * (part + 1) / bands);
-            if (winograd) Winograd.backwardInput(g, dy, dyOff, wt, dx, dxOff, y0, y1);
-            else ConvLanes.backwardInput(is, dy, dyOff, wt, dx, dxOff, y0, y1);
+            int y0 = WorkSplit.bound(hp, part, bands), y1 = WorkSplit.bound(hp, part + 1, bands);
+            if (winograd) WinogradConv.backwardInput(g, dy, dyOff, wt, dx, dxOff, y0, y1);
+            else LanesConv.backwardInput(is, dy, dyOff, wt, dx, dxOff, y0, y1);
         }
     }
 
     /**
-     * The lanes (or Winograd) weight gradient's work units: (chunk of images, band of output rows), each summing into its
+     * The weight gradient's work units for the lanes or Winograd algorithm: (chunk of images, band of output rows), each summing into its
      * own slot (a heap array of the calling thread's); {@link #finish} adds the slots in unit order and
      * makes dW of the sum once.
      */
-    private static final class LanesWeight {
+    private static final class WeightGradUnits {
         final Geometry g;
         final MemorySegment x, dy;
         final boolean withBias, winograd;
-        final ConvGemm.Shape sh;
+        final ImplicitGemmConv.Shape sh;
         final int chunks, bands, units, slot;
         final float[][] slots;
 
-        LanesWeight(Geometry g, MemorySegment x, MemorySegment dy, boolean withBias) {
+        WeightGradUnits(Geometry g, MemorySegment x, MemorySegment dy, boolean withBias) {
             this.g = g;
             this.x = x;
             this.dy = dy;
             this.withBias = withBias;
-            winograd = WINOGRAD && Winograd.appliesToWeight(g);
-            sh = winograd ? null : ConvGemm.shape(g);
+            winograd = ConvPlan.weightGrad(g) == ConvPlan.Algorithm.WINOGRAD;
+            sh = winograd ? null : ImplicitGemmConv.shape(g);
             // fixed chunks (not one per thread) so the summation order is the same for any thread count
-            chunks = Math.min(g.batch(), 8);
-            bands = parts(chunks, g.outH());
+            chunks = WorkSplit.chunks(g.batch());
+            bands = WorkSplit.partsPerImage(chunks, g.outH());
             units = chunks * bands;
-            slot = winograd ? Winograd.sumsSize(g) : ConvLanes.sumsSize(g);
+            slot = winograd ? WinogradConv.sumsSize(g) : LanesConv.sumsSize(g);
             slots = heapSlots(Math.max(1, units), slot);
             if (units == 0) Arrays.fill(slots[0], 0, slot, 0f);
         }
 
         void unit(int u) {
             int chunk = u / bands, band = u % bands;
-            int b0 = (int) ((long) g.batch() * chunk / chunks), b1 = (int) ((long) g.batch() * (chunk + 1) / chunks);
-            int y0 = (int) ((long) g.outH() * band / bands), y1 = (int) ((long) g.outH() * (band + 1) / bands);
-            if (winograd) Winograd.backwardWeight(g, x, dy, b0, b1, y0, y1, slots[u], withBias);
-            else ConvLanes.backwardWeight(sh, x, dy, b0, b1, y0, y1, slots[u], withBias);
+            int b0 = WorkSplit.bound(g.batch(), chunk, chunks), b1 = WorkSplit.bound(g.batch(), chunk + 1, chunks);
+            int y0 = WorkSplit.bound(g.outH(), band, bands), y1 = WorkSplit.bound(g.outH(), band + 1, bands);
+            if (winograd) WinogradConv.backwardWeight(g, x, dy, b0, b1, y0, y1, slots[u], withBias);
+            else LanesConv.backwardWeight(sh, x, dy, b0, b1, y0, y1, slots[u], withBias);
         }
 
         void finish(MemorySegment dWeight, MemorySegment dBias) {
             // on this thread: units - 1 adds of one slot (37K floats for conv2 by Winograd), less than waking the pool costs
             for (int u = 1; u < units; u++) VectorKernels.addRun(slots[u], 0, slots[0], 0, slot);
-            if (winograd) Winograd.toWeight(g, slots[0], dWeight, dBias);
-            else ConvLanes.toWeight(g, slots[0], dWeight, dBias);
+            if (winograd) WinogradConv.toWeight(g, slots[0], dWeight, dBias);
+            else LanesConv.toWeight(g, slots[0], dWeight, dBias);
         }
     }
 
@@ -345,7 +315,7 @@ public final class Conv {
      */
     public static void backward(Geometry g, MemorySegment x, MemorySegment dy, MemorySegment weight, MemorySegment dx,
                                 MemorySegment dWeight, MemorySegment dBias) {
-        if (g.groups() > 1 || !ConvLanes.appliesToInput(g) || !ConvLanes.applies(g)) {
+        if (!ConvPlan.laneUnits(ConvPlan.inputGrad(g)) || !ConvPlan.laneUnits(ConvPlan.weightGrad(g))) {
             backwardInput(g, dy, weight, dx);
             backwardWeight(g, x, dy, dWeight, dBias);
             return;
@@ -356,8 +326,8 @@ public final class Conv {
         Check.floats(dx, 0, g.inputSize(), "conv2d grad input");
         Check.floats(dWeight, 0, g.weightSize(), "conv2d grad weight");
         if (dBias != null) Check.floats(dBias, 0, g.outC(), "conv2d grad bias");
-        LanesInput li = new LanesInput(g, dy, weight, dx);
-        LanesWeight lw = new LanesWeight(g, x, dy, dBias != null);
+        InputGradUnits li = new InputGradUnits(g, dy, weight, dx);
+        WeightGradUnits lw = new WeightGradUnits(g, x, dy, dBias != null);
         if (li.units == lw.units) {
             // as many units of each, of about the same work (for conv2: an image, or a band of one): pairs of them
             run(g, 2 * li.units, (from, to) -> {
@@ -384,29 +354,30 @@ public final class Conv {
         Check.floats(dy, 0, g.outputSize(), "conv2d grad output");
         Check.floats(weight, 0, g.weightSize(), "conv2d weight");
         Check.floats(dx, 0, g.inputSize(), "conv2d grad input");
-        if (g.groups() > 1) {
-            Grouped.backwardInput(g, dy, weight, dx);
+        ConvPlan.Algorithm alg = ConvPlan.inputGrad(g);
+        if (alg == ConvPlan.Algorithm.GROUPED) {
+            GroupedConv.backwardInput(g, dy, weight, dx);
             return;
         }
         int patch = g.patch(), pos = g.positions(), kk = g.kh() * g.kw();
-        if (ConvLanes.appliesToInput(g)) {
-            LanesInput li = new LanesInput(g, dy, weight, dx);
+        if (ConvPlan.laneUnits(alg)) {
+            InputGradUnits li = new InputGradUnits(g, dy, weight, dx);
             run(g, li.units, (from, to) -> {
                 for (int u = from; u < to; u++) li.unit(u);
             });
             return;
         }
         // work units: (image, group of input channels), whose rows of dcol and planes of dx are their own
-        int parts = parts(g.batch(), g.inC());
-        ConvGemm.Shape implicit = implicitApplies(g) ? ConvGemm.shape(g) : null;
-        float[] wt = implicit != null ? ConvGemm.transposedWeight(g, weight) : null;
+        int parts = WorkSplit.partsPerImage(g.batch(), g.inC());
+        ImplicitGemmConv.Shape implicit = alg == ConvPlan.Algorithm.IMPLICIT_GEMM ? ImplicitGemmConv.shape(g) : null;
+        float[] wt = implicit != null ? ImplicitGemmConv.transposedWeight(g, weight) : null;
         run(g, g.batch() * parts, (from, to) -> {
             Scratch sc = SCRATCH.get();
             for (int u = from; u < to; u++) {
                 int b = u / parts, part = u % parts;
-                int c0 = (int) ((long) g.inC() * part / parts), c1 = (int) ((long) g.inC() * (part + 1) / parts);
+                int c0 = WorkSplit.bound(g.inC(), part, parts), c1 = WorkSplit.bound(g.inC(), part + 1, parts);
                 if (wt != null) {
-                    ConvGemm.backwardInput(implicit, dy, (long) b * g.outC() * pos, wt, dx, (long) b * g.inC() * g.h() * g.w(), c0, c1);
+                    ImplicitGemmConv.backwardInput(implicit, dy, (long) b * g.outC() * pos, wt, dx, (long) b * g.inC() * g.h() * g.w(), c0, c1);
                     continue;
                 }
                 int rows = (c1 - c0) * kk;
@@ -429,16 +400,17 @@ public final class Conv {
         Check.floats(dy, 0, g.outputSize(), "conv2d grad output");
         Check.floats(dWeight, 0, g.weightSize(), "conv2d grad weight");
         if (dBias != null) Check.floats(dBias, 0, g.outC(), "conv2d grad bias");
-        if (g.groups() > 1) {
-            Grouped.backwardWeight(g, x, dy, dWeight, dBias);
+        ConvPlan.Algorithm alg = ConvPlan.weightGrad(g);
+        if (alg == ConvPlan.Algorithm.GROUPED) {
+            GroupedConv.backwardWeight(g, x, dy, dWeight, dBias);
             return;
         }
         int patch = g.patch(), pos = g.positions();
         long wsize = g.weightSize();
         // Fixed chunks (not one per thread) so the summation order is the same for any thread count.
-        int chunks = Math.min(g.batch(), 8);
-        if (ConvLanes.applies(g)) {
-            LanesWeight lw = new LanesWeight(g, x, dy, dBias != null);
+        int chunks = WorkSplit.chunks(g.batch());
+        if (ConvPlan.laneUnits(alg)) {
+            WeightGradUnits lw = new WeightGradUnits(g, x, dy, dBias != null);
             run(g, lw.units, (from, to) -> {
                 for (int u = from; u < to; u++) lw.unit(u);
             });
@@ -450,34 +422,34 @@ public final class Conv {
         // one input channel); each unit owns its columns (rows) of the chunk's partial sum
         int kk = g.kh() * g.kw();
         boolean byInput = g.inC() > 1;
-        int parts = parts(chunks, byInput ? g.inC() : g.outC());
-        ConvGemm.Shape implicit = implicitApplies(g) ? ConvGemm.shape(g) : null;
-        boolean direct = directApplies(g) && !byInput;
+        int parts = WorkSplit.partsPerImage(chunks, byInput ? g.inC() : g.outC());
+        ImplicitGemmConv.Shape implicit = alg == ConvPlan.Algorithm.IMPLICIT_GEMM ? ImplicitGemmConv.shape(g) : null;
+        boolean direct = alg == ConvPlan.Algorithm.DIRECT_3X3;
         // the direct kernel sums the bias gradient as it goes: per chunk, added in chunk order below
         float[] biasParts = direct && dBias != null ? biasPartials(chunks * g.outC()) : null;
         run(g, chunks * parts, (from, to) -> {
             Scratch sc = SCRATCH.get();
             for (int u = from; u < to; u++) {
                 int chunk = u / parts, part = u % parts, extent = byInput ? g.inC() : g.outC();
-                int q0 = (int) ((long) extent * part / parts), q1 = (int) ((long) extent * (part + 1) / parts);
+                int q0 = WorkSplit.bound(extent, part, parts), q1 = WorkSplit.bound(extent, part + 1, parts);
                 int c0 = byInput ? q0 : 0, c1 = byInput ? q1 : g.inC(), o0 = byInput ? 0 : q0, o1 = byInput ? g.outC() : q1;
                 int rows = (c1 - c0) * kk;
                 MemorySegment acc = chunk == 0 ? dWeight : partial;
                 long accOff = (chunk == 0 ? 0 : (chunk - 1) * wsize) + (long) o0 * patch + (long) c0 * kk;
-                int b0 = (int) ((long) g.batch() * chunk / chunks), b1 = (int) ((long) g.batch() * (chunk + 1) / chunks);
+                int b0 = WorkSplit.bound(g.batch(), chunk, chunks), b1 = WorkSplit.bound(g.batch(), chunk + 1, chunks);
                 if (direct) {
-                    DirectConv.backwardWeight(g, x, dy, b0, b1, o0, o1, acc, accOff, biasParts, chunk * g.outC() + o0);
+                    DirectConv3x3.backwardWeight(g, x, dy, b0, b1, o0, o1, acc, accOff, biasParts, chunk * g.outC() + o0);
                     continue;
                 }
                 if (implicit != null) {
-                    ConvGemm.backwardWeight(implicit, x, dy, b0, b1, c0, c1, o0, o1, acc, accOff);
+                    ImplicitGemmConv.backwardWeight(implicit, x, dy, b0, b1, c0, c1, o0, o1, acc, accOff);
                     continue;
                 }
                 float[] colArr = sc.col((long) rows * pos);
                 for (int b = b0; b < b1; b++) {
                     im2col(g, x, (long) b * g.inC() * g.h() * g.w(), colArr, sc, c0, c1, 0, g.outH());
                     long dyOff = ((long) b * g.outC() + o0) * pos;
-                    if (rows < SMALL_PATCH && Simd.VECTOR_AVAILABLE) {
+                    if (rows < ConvPlan.SMALL_PATCH && Simd.VECTOR_AVAILABLE) {
                         // a narrow product (the first layer: 9 columns): dot-product tiles, where the packed
                         // kernel would fill 48-wide panels with mostly padding
                         MemorySegment col = sc.colSeg;

@@ -117,7 +117,7 @@ final class PackedGemm {
         MemorySegment sums = holder[0];
         Parallel.forRange(SLICES, 1, (from, to) -> {
             for (int s = from; s < to; s++) {
-                int k0 = (int) ((long) k * s / SLICES), k1 = (int) ((long) k * (s + 1) / SLICES);
+                int k0 = WorkSplit.bound(k, s, SLICES), k1 = WorkSplit.bound(k, s + 1, SLICES);
                 long as = transA ? (long) k0 * lda : k0, bs = transB ? k0 : (long) k0 * ldb;
                 if (s == 0) {
                     nest(transA, transB, 0, m, 0, n, k1 - k0, alpha, a, aOff + as, lda, b, null, bOff + bs, ldb, c, cOff, ldc, overwrite);
@@ -192,7 +192,7 @@ final class PackedGemm {
      * 32-column edge, which a two-vector kernel writes directly (the last panel of N = 128), and an edge
      * of one vector or less, which a one-vector kernel computes (N = 10). A tile with
      * fewer than six rows reads the rows after it, which every packing provides (zero padding, or in
-     * ConvGemm's input gradient the next tap's rows), and writes only its own.
+     * ImplicitGemmConv's input gradient the next tap's rows), and writes only its own.
      */
     static void tile(int kc, float[] ap, int aPanel, float[] bp, int bPanel, int mr, int nr,
                      MemorySegment c, long cTile, int ldc, float alpha, boolean store, MemorySegment scratch) {

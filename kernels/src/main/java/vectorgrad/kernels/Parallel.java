@@ -74,7 +74,7 @@ public final class Parallel {
         }
 
         void run(int chunk) {
-            body.run((int) ((long) n * chunk / chunks), (int) ((long) n * (chunk + 1) / chunks));
+            body.run(WorkSplit.bound(n, chunk, chunks), WorkSplit.bound(n, chunk + 1, chunks));
         }
     }
 

@@ -4,7 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The micro-kernels of {@link ConvLanes} and {@link Winograd} (with Winograd's transforms at the end): a
+ * The micro-kernels of {@link LanesConv} and {@link WinogradConv} (with Winograd's transforms at the end): a
  * tile of six rows by 64 output channels (four 512-bit
  * vectors) in 24 accumulators, each step four vector loads of a channel-minor operand and six scalar
  * broadcasts read straight from the padded image. Flat loops, all 24 accumulators named, so C2 keeps
@@ -127,7 +127,7 @@ final class VectorConv {
     /**
      * Input gradient, one tap: {@code out[cOff + r·32 + c] (+)= Σ_{o<k} src[o·plane + q0 + r] · w[wOff + o·32 + c]}
      * for r < 12: twelve consecutive positions of the upstream gradient (planes {@code plane} apart) by
-     * 32 input channels, added where the tap carries them (ConvLanes.backwardInput), or stored there
+     * 32 input channels, added where the tap carries them (LanesConv.backwardInput), or stored there
      * when not {@code add}. Twelve rows, as only two vectors of channels share each broadcast. (Winograd's
      * weight gradient uses it with src = Z, k = tiles, plane = Z's tile stride.)
      */

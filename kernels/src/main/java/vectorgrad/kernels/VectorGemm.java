@@ -52,25 +52,8 @@ final class VectorGemm {
      * about 2x faster over float[] (C2 removes the range checks) than over native segments.
      */
     static void kernel(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {
-        if (MR == 6) kernel6(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
-        else kernel4(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
-    }
-
-    /**
-     * Index vectors of the 16x16 transpose for two-vector selects (one vpermt2ps each): stage b swaps
-     * the off-diagonal b x b blocks. Xb picks the new upper row, Yb the new lower row, from (x, y):
-     * lanes 0..15 index x, 16..31 index y.
-     */
-    private static final FloatVector X8 = sel(8, true), X4 = sel(4, true), X2 = sel(2, true), X1 = sel(1, true);
-    private static final FloatVector Y8 = sel(8, false), Y4 = sel(4, false), Y2 = sel(2, false), Y1 = sel(1, false);
-
-    private static FloatVector sel(int b, boolean upper) {
-        float[] idx = new float[L];
-        for (int l = 0; l < L; l++) {
-            boolean hiLane = (l & b) != 0;
-            idx[l] = upper ? (hiLane ? l - b + L : l) : (hiLane ? l + L : l + b);
-        }
-        return FloatVector.fromArray(S, idx, 0);
+        if (MR == 6) MicroKernels.kernel6(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+        else MicroKernels.kernel4(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
     }
 
     /** Whether the transposing pack uses 16x16 register blocks (512-bit vectors). */
@@ -88,145 +71,13 @@ final class VectorGemm {
         for (int jb = 0; jb < NR; jb += 16) {
             int rows = Math.max(0, Math.min(16, nr - jb));
             long r = row0 + (long) jb * ldb;
-            for (int p0 = 0; p0 < kv; p0 += 16) transpose16(b, r, ldb, rows, p0, bp, base + p0 * NR + jb, NR);
+            for (int p0 = 0; p0 < kv; p0 += 16) MicroKernels.transpose16(b, r, ldb, rows, p0, bp, base + p0 * NR + jb, NR);
             for (int j = 0; j < 16; j++) {
                 int jj = jb + j;
                 long src = row0 + (long) jj * ldb;
                 for (int p = kv; p < kc; p++) bp[base + p * NR + jj] = jj < nr ? b.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, src + p) : 0f;
             }
         }
-    }
-
-    /** One 16x16 block: rows r.. (of which {@code rows} exist) at column p0, to bp[dst + q*ld + j]. */
-    static void transpose16(MemorySegment b, long r, int ldb, int rows, int p0, float[] bp, int dst, int ld) {
-        FloatVector v0 = 0 < rows ? FloatVector.fromMemorySegment(S, b, (r + 0L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
-        FloatVector v1 = 1 < rows ? FloatVector.fromMemorySegment(S, b, (r + 1L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
-        FloatVector v2 = 2 < rows ? FloatVector.fromMemorySegment(S, b, (r + 2L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
-        FloatVector v3 = 3 < rows ? FloatVector.fromMemorySegment(S, b, (r + 3L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
-        FloatVector v4 = 4 < rows ? FloatVector.fromMemorySegment(S, b, (r + 4L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
-        FloatVector v5 = 5 < rows ? FloatVector.fromMemorySegment(S, b, (r + 5L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
-        FloatVector v6 = 6 < rows ? FloatVector.fromMemorySegment(S, b, (r + 6L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
-        FloatVector v7 = 7 < rows ? FloatVector.fromMemorySegment(S, b, (r + 7L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
-        FloatVector v8 = 8 < rows ? FloatVector.fromMemorySegment(S, b, (r + 8L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
-        FloatVector v9 = 9 < rows ? FloatVector.fromMemorySegment(S, b, (r + 9L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
-        FloatVector v10 = 10 < rows ? FloatVector.fromMemorySegment(S, b, (r + 10L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
-        FloatVector v11 = 11 < rows ? FloatVector.fromMemorySegment(S, b, (r + 11L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
-        FloatVector v12 = 12 < rows ? FloatVector.fromMemorySegment(S, b, (r + 12L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
-        FloatVector v13 = 13 < rows ? FloatVector.fromMemorySegment(S, b, (r + 13L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
-        FloatVector v14 = 14 < rows ? FloatVector.fromMemorySegment(S, b, (r + 14L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
-        FloatVector v15 = 15 < rows ? FloatVector.fromMemorySegment(S, b, (r + 15L * ldb + p0) * Float.BYTES, NO) : FloatVector.zero(S);
-        FloatVector t0_8 = X8.selectFrom(v0, v8);
-        v8 = Y8.selectFrom(v0, v8);
-        v0 = t0_8;
-        FloatVector t1_8 = X8.selectFrom(v1, v9);
-        v9 = Y8.selectFrom(v1, v9);
-        v1 = t1_8;
-        FloatVector t2_8 = X8.selectFrom(v2, v10);
-        v10 = Y8.selectFrom(v2, v10);
-        v2 = t2_8;
-        FloatVector t3_8 = X8.selectFrom(v3, v11);
-        v11 = Y8.selectFrom(v3, v11);
-        v3 = t3_8;
-        FloatVector t4_8 = X8.selectFrom(v4, v12);
-        v12 = Y8.selectFrom(v4, v12);
-        v4 = t4_8;
-        FloatVector t5_8 = X8.selectFrom(v5, v13);
-        v13 = Y8.selectFrom(v5, v13);
-        v5 = t5_8;
-        FloatVector t6_8 = X8.selectFrom(v6, v14);
-        v14 = Y8.selectFrom(v6, v14);
-        v6 = t6_8;
-        FloatVector t7_8 = X8.selectFrom(v7, v15);
-        v15 = Y8.selectFrom(v7, v15);
-        v7 = t7_8;
-        FloatVector t0_4 = X4.selectFrom(v0, v4);
-        v4 = Y4.selectFrom(v0, v4);
-        v0 = t0_4;
-        FloatVector t1_4 = X4.selectFrom(v1, v5);
-        v5 = Y4.selectFrom(v1, v5);
-        v1 = t1_4;
-        FloatVector t2_4 = X4.selectFrom(v2, v6);
-        v6 = Y4.selectFrom(v2, v6);
-        v2 = t2_4;
-        FloatVector t3_4 = X4.selectFrom(v3, v7);
-        v7 = Y4.selectFrom(v3, v7);
-        v3 = t3_4;
-        FloatVector t8_4 = X4.selectFrom(v8, v12);
-        v12 = Y4.selectFrom(v8, v12);
-        v8 = t8_4;
-        FloatVector t9_4 = X4.selectFrom(v9, v13);
-        v13 = Y4.selectFrom(v9, v13);
-        v9 = t9_4;
-        FloatVector t10_4 = X4.selectFrom(v10, v14);
-        v14 = Y4.selectFrom(v10, v14);
-        v10 = t10_4;
-        FloatVector t11_4 = X4.selectFrom(v11, v15);
-        v15 = Y4.selectFrom(v11, v15);
-        v11 = t11_4;
-        FloatVector t0_2 = X2.selectFrom(v0, v2);
-        v2 = Y2.selectFrom(v0, v2);
-        v0 = t0_2;
-        FloatVector t1_2 = X2.selectFrom(v1, v3);
-        v3 = Y2.selectFrom(v1, v3);
-        v1 = t1_2;
-        FloatVector t4_2 = X2.selectFrom(v4, v6);
-        v6 = Y2.selectFrom(v4, v6);
-        v4 = t4_2;
-        FloatVector t5_2 = X2.selectFrom(v5, v7);
-        v7 = Y2.selectFrom(v5, v7);
-        v5 = t5_2;
-        FloatVector t8_2 = X2.selectFrom(v8, v10);
-        v10 = Y2.selectFrom(v8, v10);
-        v8 = t8_2;
-        FloatVector t9_2 = X2.selectFrom(v9, v11);
-        v11 = Y2.selectFrom(v9, v11);
-        v9 = t9_2;
-        FloatVector t12_2 = X2.selectFrom(v12, v14);
-        v14 = Y2.selectFrom(v12, v14);
-        v12 = t12_2;
-        FloatVector t13_2 = X2.selectFrom(v13, v15);
-        v15 = Y2.selectFrom(v13, v15);
-        v13 = t13_2;
-        FloatVector t0_1 = X1.selectFrom(v0, v1);
-        v1 = Y1.selectFrom(v0, v1);
-        v0 = t0_1;
-        FloatVector t2_1 = X1.selectFrom(v2, v3);
-        v3 = Y1.selectFrom(v2, v3);
-        v2 = t2_1;
-        FloatVector t4_1 = X1.selectFrom(v4, v5);
-        v5 = Y1.selectFrom(v4, v5);
-        v4 = t4_1;
-        FloatVector t6_1 = X1.selectFrom(v6, v7);
-        v7 = Y1.selectFrom(v6, v7);
-        v6 = t6_1;
-        FloatVector t8_1 = X1.selectFrom(v8, v9);
-        v9 = Y1.selectFrom(v8, v9);
-        v8 = t8_1;
-        FloatVector t10_1 = X1.selectFrom(v10, v11);
-        v11 = Y1.selectFrom(v10, v11);
-        v10 = t10_1;
-        FloatVector t12_1 = X1.selectFrom(v12, v13);
-        v13 = Y1.selectFrom(v12, v13);
-        v12 = t12_1;
-        FloatVector t14_1 = X1.selectFrom(v14, v15);
-        v15 = Y1.selectFrom(v14, v15);
-        v14 = t14_1;
-        v0.intoArray(bp, dst + 0 * ld);
-        v1.intoArray(bp, dst + 1 * ld);
-        v2.intoArray(bp, dst + 2 * ld);
-        v3.intoArray(bp, dst + 3 * ld);
-        v4.intoArray(bp, dst + 4 * ld);
-        v5.intoArray(bp, dst + 5 * ld);
-        v6.intoArray(bp, dst + 6 * ld);
-        v7.intoArray(bp, dst + 7 * ld);
-        v8.intoArray(bp, dst + 8 * ld);
-        v9.intoArray(bp, dst + 9 * ld);
-        v10.intoArray(bp, dst + 10 * ld);
-        v11.intoArray(bp, dst + 11 * ld);
-        v12.intoArray(bp, dst + 12 * ld);
-        v13.intoArray(bp, dst + 13 * ld);
-        v14.intoArray(bp, dst + 14 * ld);
-        v15.intoArray(bp, dst + 15 * ld);
     }
 
     /**
@@ -243,13 +94,13 @@ final class VectorGemm {
     /**
      * {@code bp[base + p*NR + j] = b[rowOff[j] + p]} for j < nr (rows past {@code nr} zero), p < kc: the
      * transposing pack for rows that start anywhere — a matrix's rows, or the shifted windows of an image
-     * that the implicit convolution reads as its column matrix ({@link ConvGemm}).
+     * that the implicit convolution reads as its column matrix ({@link ImplicitGemmConv}).
      */
     static void packTransposedRows(float[] b, int[] rowOff, int nr, int kc, float[] bp, int base) {
         int kv = kc - kc % 16;
         for (int jb = 0; jb < NR; jb += 16) {
             int rows = Math.max(0, Math.min(16, nr - jb));
-            for (int p0 = 0; p0 < kv; p0 += 16) transpose16(b, rowOff, jb, rows, p0, bp, base + p0 * NR + jb, NR);
+            for (int p0 = 0; p0 < kv; p0 += 16) MicroKernels.transpose16(b, rowOff, jb, rows, p0, bp, base + p0 * NR + jb, NR);
             for (int j = 0; j < 16; j++) {
                 int jj = jb + j;
                 for (int p = kv; p < kc; p++) bp[base + p * NR + jj] = jj < nr ? b[rowOff[jj] + p] : 0f;
@@ -259,146 +110,14 @@ final class VectorGemm {
 
     /**
      * {@code t[base + q*16 + u] = b[rowOff[u] + q]} for u < rows (zero for rows..15), q < n: up to 16 rows
-     * transposed into rows of 16 floats (the weight gradient's shifted windows: {@link ConvGemm}).
+     * transposed into rows of 16 floats (the weight gradient's shifted windows: {@link ImplicitGemmConv}).
      */
     static void transposeRows16(float[] b, int[] rowOff, int rows, int n, float[] t, int base) {
         int nv = n - n % 16;
-        for (int q0 = 0; q0 < nv; q0 += 16) transpose16(b, rowOff, 0, rows, q0, t, base + q0 * 16, 16);
+        for (int q0 = 0; q0 < nv; q0 += 16) MicroKernels.transpose16(b, rowOff, 0, rows, q0, t, base + q0 * 16, 16);
         for (int q = nv; q < n; q++) {
             for (int u = 0; u < 16; u++) t[base + q * 16 + u] = u < rows ? b[rowOff[u] + q] : 0f;
         }
-    }
-
-    /** As above, from a heap array: rows starting at rowOff[j0..] (of which {@code rows} exist), column p0, to bp[dst + q*ld + j]. */
-    static void transpose16(float[] b, int[] rowOff, int j0, int rows, int p0, float[] bp, int dst, int ld) {
-        FloatVector v0 = 0 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 0] + p0) : FloatVector.zero(S);
-        FloatVector v1 = 1 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 1] + p0) : FloatVector.zero(S);
-        FloatVector v2 = 2 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 2] + p0) : FloatVector.zero(S);
-        FloatVector v3 = 3 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 3] + p0) : FloatVector.zero(S);
-        FloatVector v4 = 4 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 4] + p0) : FloatVector.zero(S);
-        FloatVector v5 = 5 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 5] + p0) : FloatVector.zero(S);
-        FloatVector v6 = 6 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 6] + p0) : FloatVector.zero(S);
-        FloatVector v7 = 7 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 7] + p0) : FloatVector.zero(S);
-        FloatVector v8 = 8 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 8] + p0) : FloatVector.zero(S);
-        FloatVector v9 = 9 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 9] + p0) : FloatVector.zero(S);
-        FloatVector v10 = 10 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 10] + p0) : FloatVector.zero(S);
-        FloatVector v11 = 11 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 11] + p0) : FloatVector.zero(S);
-        FloatVector v12 = 12 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 12] + p0) : FloatVector.zero(S);
-        FloatVector v13 = 13 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 13] + p0) : FloatVector.zero(S);
-        FloatVector v14 = 14 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 14] + p0) : FloatVector.zero(S);
-        FloatVector v15 = 15 < rows ? FloatVector.fromArray(S, b, rowOff[j0 + 15] + p0) : FloatVector.zero(S);
-        FloatVector t0_8 = X8.selectFrom(v0, v8);
-        v8 = Y8.selectFrom(v0, v8);
-        v0 = t0_8;
-        FloatVector t1_8 = X8.selectFrom(v1, v9);
-        v9 = Y8.selectFrom(v1, v9);
-        v1 = t1_8;
-        FloatVector t2_8 = X8.selectFrom(v2, v10);
-        v10 = Y8.selectFrom(v2, v10);
-        v2 = t2_8;
-        FloatVector t3_8 = X8.selectFrom(v3, v11);
-        v11 = Y8.selectFrom(v3, v11);
-        v3 = t3_8;
-        FloatVector t4_8 = X8.selectFrom(v4, v12);
-        v12 = Y8.selectFrom(v4, v12);
-        v4 = t4_8;
-        FloatVector t5_8 = X8.selectFrom(v5, v13);
-        v13 = Y8.selectFrom(v5, v13);
-        v5 = t5_8;
-        FloatVector t6_8 = X8.selectFrom(v6, v14);
-        v14 = Y8.selectFrom(v6, v14);
-        v6 = t6_8;
-        FloatVector t7_8 = X8.selectFrom(v7, v15);
-        v15 = Y8.selectFrom(v7, v15);
-        v7 = t7_8;
-        FloatVector t0_4 = X4.selectFrom(v0, v4);
-        v4 = Y4.selectFrom(v0, v4);
-        v0 = t0_4;
-        FloatVector t1_4 = X4.selectFrom(v1, v5);
-        v5 = Y4.selectFrom(v1, v5);
-        v1 = t1_4;
-        FloatVector t2_4 = X4.selectFrom(v2, v6);
-        v6 = Y4.selectFrom(v2, v6);
-        v2 = t2_4;
-        FloatVector t3_4 = X4.selectFrom(v3, v7);
-        v7 = Y4.selectFrom(v3, v7);
-        v3 = t3_4;
-        FloatVector t8_4 = X4.selectFrom(v8, v12);
-        v12 = Y4.selectFrom(v8, v12);
-        v8 = t8_4;
-        FloatVector t9_4 = X4.selectFrom(v9, v13);
-        v13 = Y4.selectFrom(v9, v13);
-        v9 = t9_4;
-        FloatVector t10_4 = X4.selectFrom(v10, v14);
-        v14 = Y4.selectFrom(v10, v14);
-        v10 = t10_4;
-        FloatVector t11_4 = X4.selectFrom(v11, v15);
-        v15 = Y4.selectFrom(v11, v15);
-        v11 = t11_4;
-        FloatVector t0_2 = X2.selectFrom(v0, v2);
-        v2 = Y2.selectFrom(v0, v2);
-        v0 = t0_2;
-        FloatVector t1_2 = X2.selectFrom(v1, v3);
-        v3 = Y2.selectFrom(v1, v3);
-        v1 = t1_2;
-        FloatVector t4_2 = X2.selectFrom(v4, v6);
-        v6 = Y2.selectFrom(v4, v6);
-        v4 = t4_2;
-        FloatVector t5_2 = X2.selectFrom(v5, v7);
-        v7 = Y2.selectFrom(v5, v7);
-        v5 = t5_2;
-        FloatVector t8_2 = X2.selectFrom(v8, v10);
-        v10 = Y2.selectFrom(v8, v10);
-        v8 = t8_2;
-        FloatVector t9_2 = X2.selectFrom(v9, v11);
-        v11 = Y2.selectFrom(v9, v11);
-        v9 = t9_2;
-        FloatVector t12_2 = X2.selectFrom(v12, v14);
-        v14 = Y2.selectFrom(v12, v14);
-        v12 = t12_2;
-        FloatVector t13_2 = X2.selectFrom(v13, v15);
-        v15 = Y2.selectFrom(v13, v15);
-        v13 = t13_2;
-        FloatVector t0_1 = X1.selectFrom(v0, v1);
-        v1 = Y1.selectFrom(v0, v1);
-        v0 = t0_1;
-        FloatVector t2_1 = X1.selectFrom(v2, v3);
-        v3 = Y1.selectFrom(v2, v3);
-        v2 = t2_1;
-        FloatVector t4_1 = X1.selectFrom(v4, v5);
-        v5 = Y1.selectFrom(v4, v5);
-        v4 = t4_1;
-        FloatVector t6_1 = X1.selectFrom(v6, v7);
-        v7 = Y1.selectFrom(v6, v7);
-        v6 = t6_1;
-        FloatVector t8_1 = X1.selectFrom(v8, v9);
-        v9 = Y1.selectFrom(v8, v9);
-        v8 = t8_1;
-        FloatVector t10_1 = X1.selectFrom(v10, v11);
-        v11 = Y1.selectFrom(v10, v11);
-        v10 = t10_1;
-        FloatVector t12_1 = X1.selectFrom(v12, v13);
-        v13 = Y1.selectFrom(v12, v13);
-        v12 = t12_1;
-        FloatVector t14_1 = X1.selectFrom(v14, v15);
-        v15 = Y1.selectFrom(v14, v15);
-        v14 = t14_1;
-        v0.intoArray(bp, dst + 0 * ld);
-        v1.intoArray(bp, dst + 1 * ld);
-        v2.intoArray(bp, dst + 2 * ld);
-        v3.intoArray(bp, dst + 3 * ld);
-        v4.intoArray(bp, dst + 4 * ld);
-        v5.intoArray(bp, dst + 5 * ld);
-        v6.intoArray(bp, dst + 6 * ld);
-        v7.intoArray(bp, dst + 7 * ld);
-        v8.intoArray(bp, dst + 8 * ld);
-        v9.intoArray(bp, dst + 9 * ld);
-        v10.intoArray(bp, dst + 10 * ld);
-        v11.intoArray(bp, dst + 11 * ld);
-        v12.intoArray(bp, dst + 12 * ld);
-        v13.intoArray(bp, dst + 13 * ld);
-        v14.intoArray(bp, dst + 14 * ld);
-        v15.intoArray(bp, dst + 15 * ld);
     }
 
     /**
@@ -408,14 +127,14 @@ final class VectorGemm {
      * interpreted (measured: 68 ms for a 0.7 ms convolution).
      */
     static void kernelStore(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {
-        if (MR == 6) kernel6Store(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
-        else kernel4Store(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+        if (MR == 6) MicroKernels.kernel6Store(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+        else MicroKernels.kernel4Store(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
     }
 
     /** The 4-row kernel on panels packed MR (6) rows apart: rows 4 and 5 of the panel are not read. */
     static void kernelFourRows(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha, boolean store) {
-        if (store) kernel4Store(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
-        else kernel4(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+        if (store) MicroKernels.kernel4Store(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+        else MicroKernels.kernel4(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
     }
 
     /**
@@ -424,14 +143,14 @@ final class VectorGemm {
      * kernel and no scratch tile. {@code store}: C = alpha·tile, C not read.
      */
     static void kernelTwoVectors(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha, boolean store) {
-        if (store) kernel6TwoStore(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
-        else kernel6Two(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+        if (store) MicroKernels.kernel6TwoStore(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+        else MicroKernels.kernel6Two(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
     }
 
     /**
      * {@code C[6 x 3L] += Ap(6 x kc) · B} where row p of B is {@code bp[bOff + p·L ..+3L)}: consecutive
      * rows overlap by two vectors. For the convolution's weight gradient with a 3-wide kernel, whose taps
-     * j = 0, 1, 2 read the same image row shifted by one (ConvGemm.backwardWeightShifted): row p of B holds
+     * j = 0, 1, 2 read the same image row shifted by one (ImplicitGemmConv.backwardWeightShifted): row p of B holds
      * rows p, p+1, p+2 of one transposed block, so only a third of the taps are transposed.
      */
     static void kernelShifted(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc) {
@@ -553,396 +272,6 @@ final class VectorGemm {
         }
     }
 
-    /** C[6 x 2L] += alpha * Ap(kc x 6) * (the first two vectors of Bp(kc x 3L)). */
-    private static void kernel6Two(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++) {
-            int a = aOff + p, b = bOff + p * 3 * L;
-            FloatVector b0 = FloatVector.fromArray(S, bp, b);
-            FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
-            FloatVector a0 = FloatVector.broadcast(S, ap[a]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1 * kc]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2 * kc]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3 * kc]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4 * kc]);
-            c40 = a4.fma(b0, c40);
-            c41 = a4.fma(b1, c41);
-            FloatVector a5 = FloatVector.broadcast(S, ap[a + 5 * kc]);
-            c50 = a5.fma(b0, c50);
-            c51 = a5.fma(b1, c51);
-        }
-        FloatVector va = FloatVector.broadcast(S, alpha);
-        long o;
-        o = (cOff + 0L * ldc + 0L * L) * Float.BYTES;
-        c00.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 0L * ldc + 1L * L) * Float.BYTES;
-        c01.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 1L * ldc + 0L * L) * Float.BYTES;
-        c10.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 1L * ldc + 1L * L) * Float.BYTES;
-        c11.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 2L * ldc + 0L * L) * Float.BYTES;
-        c20.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 2L * ldc + 1L * L) * Float.BYTES;
-        c21.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 3L * ldc + 0L * L) * Float.BYTES;
-        c30.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 3L * ldc + 1L * L) * Float.BYTES;
-        c31.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 4L * ldc + 0L * L) * Float.BYTES;
-        c40.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 4L * ldc + 1L * L) * Float.BYTES;
-        c41.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 5L * ldc + 0L * L) * Float.BYTES;
-        c50.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 5L * ldc + 1L * L) * Float.BYTES;
-        c51.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-    }
-
-    /** As {@link #kernel6Two} but C = alpha·tile: C is not read. */
-    private static void kernel6TwoStore(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++) {
-            int a = aOff + p, b = bOff + p * 3 * L;
-            FloatVector b0 = FloatVector.fromArray(S, bp, b);
-            FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
-            FloatVector a0 = FloatVector.broadcast(S, ap[a]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1 * kc]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2 * kc]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3 * kc]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4 * kc]);
-            c40 = a4.fma(b0, c40);
-            c41 = a4.fma(b1, c41);
-            FloatVector a5 = FloatVector.broadcast(S, ap[a + 5 * kc]);
-            c50 = a5.fma(b0, c50);
-            c51 = a5.fma(b1, c51);
-        }
-        FloatVector va = FloatVector.broadcast(S, alpha);
-        long o;
-        o = (cOff + 0L * ldc + 0L * L) * Float.BYTES;
-        c00.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 0L * ldc + 1L * L) * Float.BYTES;
-        c01.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 1L * ldc + 0L * L) * Float.BYTES;
-        c10.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 1L * ldc + 1L * L) * Float.BYTES;
-        c11.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 2L * ldc + 0L * L) * Float.BYTES;
-        c20.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 2L * ldc + 1L * L) * Float.BYTES;
-        c21.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 3L * ldc + 0L * L) * Float.BYTES;
-        c30.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 3L * ldc + 1L * L) * Float.BYTES;
-        c31.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 4L * ldc + 0L * L) * Float.BYTES;
-        c40.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 4L * ldc + 1L * L) * Float.BYTES;
-        c41.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 5L * ldc + 0L * L) * Float.BYTES;
-        c50.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 5L * ldc + 1L * L) * Float.BYTES;
-        c51.mul(va).intoMemorySegment(c, o, NO);
-    }
-
-    /** C[6 x 3L] += alpha * Ap(kc x 6) * Bp(kc x 3L), panels packed by PackedGemm. */
-    private static void kernel6(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++) {
-            int a = aOff + p, b = bOff + p * 3 * L;
-            FloatVector b0 = FloatVector.fromArray(S, bp, b);
-            FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
-            FloatVector b2 = FloatVector.fromArray(S, bp, b + 2 * L);
-            FloatVector a0 = FloatVector.broadcast(S, ap[a]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            c02 = a0.fma(b2, c02);
-            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1 * kc]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            c12 = a1.fma(b2, c12);
-            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2 * kc]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            c22 = a2.fma(b2, c22);
-            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3 * kc]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            c32 = a3.fma(b2, c32);
-            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4 * kc]);
-            c40 = a4.fma(b0, c40);
-            c41 = a4.fma(b1, c41);
-            c42 = a4.fma(b2, c42);
-            FloatVector a5 = FloatVector.broadcast(S, ap[a + 5 * kc]);
-            c50 = a5.fma(b0, c50);
-            c51 = a5.fma(b1, c51);
-            c52 = a5.fma(b2, c52);
-        }
-        // C += alpha * tile, written inline: a vector passed to a call that is not inlined would be boxed
-        FloatVector va = FloatVector.broadcast(S, alpha);
-        long o;
-        o = (cOff + 0L * ldc + 0L * L) * Float.BYTES;
-        c00.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 0L * ldc + 1L * L) * Float.BYTES;
-        c01.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 0L * ldc + 2L * L) * Float.BYTES;
-        c02.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 1L * ldc + 0L * L) * Float.BYTES;
-        c10.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 1L * ldc + 1L * L) * Float.BYTES;
-        c11.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 1L * ldc + 2L * L) * Float.BYTES;
-        c12.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 2L * ldc + 0L * L) * Float.BYTES;
-        c20.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 2L * ldc + 1L * L) * Float.BYTES;
-        c21.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 2L * ldc + 2L * L) * Float.BYTES;
-        c22.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 3L * ldc + 0L * L) * Float.BYTES;
-        c30.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 3L * ldc + 1L * L) * Float.BYTES;
-        c31.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 3L * ldc + 2L * L) * Float.BYTES;
-        c32.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 4L * ldc + 0L * L) * Float.BYTES;
-        c40.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 4L * ldc + 1L * L) * Float.BYTES;
-        c41.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 4L * ldc + 2L * L) * Float.BYTES;
-        c42.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 5L * ldc + 0L * L) * Float.BYTES;
-        c50.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 5L * ldc + 1L * L) * Float.BYTES;
-        c51.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 5L * ldc + 2L * L) * Float.BYTES;
-        c52.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-    }
-
-    /** As {@link #kernel6} but C = alpha·tile: C is not read (beta = 0, first block of k). */
-    private static void kernel6Store(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++) {
-            int a = aOff + p, b = bOff + p * 3 * L;
-            FloatVector b0 = FloatVector.fromArray(S, bp, b);
-            FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
-            FloatVector b2 = FloatVector.fromArray(S, bp, b + 2 * L);
-            FloatVector a0 = FloatVector.broadcast(S, ap[a]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            c02 = a0.fma(b2, c02);
-            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1 * kc]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            c12 = a1.fma(b2, c12);
-            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2 * kc]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            c22 = a2.fma(b2, c22);
-            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3 * kc]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            c32 = a3.fma(b2, c32);
-            FloatVector a4 = FloatVector.broadcast(S, ap[a + 4 * kc]);
-            c40 = a4.fma(b0, c40);
-            c41 = a4.fma(b1, c41);
-            c42 = a4.fma(b2, c42);
-            FloatVector a5 = FloatVector.broadcast(S, ap[a + 5 * kc]);
-            c50 = a5.fma(b0, c50);
-            c51 = a5.fma(b1, c51);
-            c52 = a5.fma(b2, c52);
-        }
-        // C = alpha * tile (C is not read), written inline: a vector passed to a call that is not inlined would be boxed
-        FloatVector va = FloatVector.broadcast(S, alpha);
-        long o;
-        o = (cOff + 0L * ldc + 0L * L) * Float.BYTES;
-        c00.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 0L * ldc + 1L * L) * Float.BYTES;
-        c01.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 0L * ldc + 2L * L) * Float.BYTES;
-        c02.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 1L * ldc + 0L * L) * Float.BYTES;
-        c10.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 1L * ldc + 1L * L) * Float.BYTES;
-        c11.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 1L * ldc + 2L * L) * Float.BYTES;
-        c12.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 2L * ldc + 0L * L) * Float.BYTES;
-        c20.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 2L * ldc + 1L * L) * Float.BYTES;
-        c21.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 2L * ldc + 2L * L) * Float.BYTES;
-        c22.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 3L * ldc + 0L * L) * Float.BYTES;
-        c30.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 3L * ldc + 1L * L) * Float.BYTES;
-        c31.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 3L * ldc + 2L * L) * Float.BYTES;
-        c32.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 4L * ldc + 0L * L) * Float.BYTES;
-        c40.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 4L * ldc + 1L * L) * Float.BYTES;
-        c41.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 4L * ldc + 2L * L) * Float.BYTES;
-        c42.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 5L * ldc + 0L * L) * Float.BYTES;
-        c50.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 5L * ldc + 1L * L) * Float.BYTES;
-        c51.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 5L * ldc + 2L * L) * Float.BYTES;
-        c52.mul(va).intoMemorySegment(c, o, NO);
-    }
-
-    /** C[4 x 3L] += alpha * Ap(kc x 4) * Bp(kc x 3L), panels packed by PackedGemm. */
-    private static void kernel4(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++) {
-            int a = aOff + p, b = bOff + p * 3 * L;
-            FloatVector b0 = FloatVector.fromArray(S, bp, b);
-            FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
-            FloatVector b2 = FloatVector.fromArray(S, bp, b + 2 * L);
-            FloatVector a0 = FloatVector.broadcast(S, ap[a]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            c02 = a0.fma(b2, c02);
-            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1 * kc]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            c12 = a1.fma(b2, c12);
-            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2 * kc]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            c22 = a2.fma(b2, c22);
-            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3 * kc]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            c32 = a3.fma(b2, c32);
-        }
-        // C += alpha * tile, written inline: a vector passed to a call that is not inlined would be boxed
-        FloatVector va = FloatVector.broadcast(S, alpha);
-        long o;
-        o = (cOff + 0L * ldc + 0L * L) * Float.BYTES;
-        c00.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 0L * ldc + 1L * L) * Float.BYTES;
-        c01.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 0L * ldc + 2L * L) * Float.BYTES;
-        c02.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 1L * ldc + 0L * L) * Float.BYTES;
-        c10.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 1L * ldc + 1L * L) * Float.BYTES;
-        c11.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 1L * ldc + 2L * L) * Float.BYTES;
-        c12.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 2L * ldc + 0L * L) * Float.BYTES;
-        c20.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 2L * ldc + 1L * L) * Float.BYTES;
-        c21.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 2L * ldc + 2L * L) * Float.BYTES;
-        c22.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 3L * ldc + 0L * L) * Float.BYTES;
-        c30.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 3L * ldc + 1L * L) * Float.BYTES;
-        c31.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-        o = (cOff + 3L * ldc + 2L * L) * Float.BYTES;
-        c32.fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);
-    }
-
-    /** As {@link #kernel4} but C = alpha·tile: C is not read (beta = 0, first block of k). */
-    private static void kernel4Store(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++) {
-            int a = aOff + p, b = bOff + p * 3 * L;
-            FloatVector b0 = FloatVector.fromArray(S, bp, b);
-            FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
-            FloatVector b2 = FloatVector.fromArray(S, bp, b + 2 * L);
-            FloatVector a0 = FloatVector.broadcast(S, ap[a]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            c02 = a0.fma(b2, c02);
-            FloatVector a1 = FloatVector.broadcast(S, ap[a + 1 * kc]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            c12 = a1.fma(b2, c12);
-            FloatVector a2 = FloatVector.broadcast(S, ap[a + 2 * kc]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            c22 = a2.fma(b2, c22);
-            FloatVector a3 = FloatVector.broadcast(S, ap[a + 3 * kc]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            c32 = a3.fma(b2, c32);
-        }
-        // C = alpha * tile (C is not read), written inline: a vector passed to a call that is not inlined would be boxed
-        FloatVector va = FloatVector.broadcast(S, alpha);
-        long o;
-        o = (cOff + 0L * ldc + 0L * L) * Float.BYTES;
-        c00.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 0L * ldc + 1L * L) * Float.BYTES;
-        c01.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 0L * ldc + 2L * L) * Float.BYTES;
-        c02.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 1L * ldc + 0L * L) * Float.BYTES;
-        c10.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 1L * ldc + 1L * L) * Float.BYTES;
-        c11.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 1L * ldc + 2L * L) * Float.BYTES;
-        c12.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 2L * ldc + 0L * L) * Float.BYTES;
-        c20.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 2L * ldc + 1L * L) * Float.BYTES;
-        c21.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 2L * ldc + 2L * L) * Float.BYTES;
-        c22.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 3L * ldc + 0L * L) * Float.BYTES;
-        c30.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 3L * ldc + 1L * L) * Float.BYTES;
-        c31.mul(va).intoMemorySegment(c, o, NO);
-        o = (cOff + 3L * ldc + 2L * L) * Float.BYTES;
-        c32.mul(va).intoMemorySegment(c, o, NO);
-    }
-
     private static final java.lang.foreign.ValueLayout.OfFloat FL = java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
     private static void add(MemorySegment c, long at, float v) {
@@ -1013,30 +342,6 @@ final class VectorGemm {
         add(c, ci + (long) 0 * ldc + 0, alpha * (VectorKernels.sumLanes(s00) + tail(a, ai + (long) 0 * lda, b, bj + (long) 0 * ldb, upper, len)));
         add(c, ci + (long) 0 * ldc + 1, alpha * (VectorKernels.sumLanes(s01) + tail(a, ai + (long) 0 * lda, b, bj + (long) 1 * ldb, upper, len)));
         add(c, ci + (long) 0 * ldc + 2, alpha * (VectorKernels.sumLanes(s02) + tail(a, ai + (long) 0 * lda, b, bj + (long) 2 * ldb, upper, len)));
-    }
-
-    /** C[4x1 tile] += alpha · A[i0.., p0:p1]·B[j0.., p0:p1]ᵀ, rows contiguous along p (dot products). */
-    static void dot4x1(MemorySegment a, long ai, int lda, MemorySegment b, long bj, int ldb, int len, MemorySegment c, long ci, int ldc, float alpha) {
-        FloatVector s00 = FloatVector.zero(S);
-        FloatVector s10 = FloatVector.zero(S);
-        FloatVector s20 = FloatVector.zero(S);
-        FloatVector s30 = FloatVector.zero(S);
-        int upper = len - len % L;
-        for (int p = 0; p < upper; p += L) {
-            FloatVector a0 = FloatVector.fromMemorySegment(S, a, (ai + (long) 0 * lda + p) * Float.BYTES, NO);
-            FloatVector a1 = FloatVector.fromMemorySegment(S, a, (ai + (long) 1 * lda + p) * Float.BYTES, NO);
-            FloatVector a2 = FloatVector.fromMemorySegment(S, a, (ai + (long) 2 * lda + p) * Float.BYTES, NO);
-            FloatVector a3 = FloatVector.fromMemorySegment(S, a, (ai + (long) 3 * lda + p) * Float.BYTES, NO);
-            FloatVector b0 = FloatVector.fromMemorySegment(S, b, (bj + (long) 0 * ldb + p) * Float.BYTES, NO);
-            s00 = a0.fma(b0, s00);
-            s10 = a1.fma(b0, s10);
-            s20 = a2.fma(b0, s20);
-            s30 = a3.fma(b0, s30);
-        }
-        add(c, ci + (long) 0 * ldc + 0, alpha * (VectorKernels.sumLanes(s00) + tail(a, ai + (long) 0 * lda, b, bj + (long) 0 * ldb, upper, len)));
-        add(c, ci + (long) 1 * ldc + 0, alpha * (VectorKernels.sumLanes(s10) + tail(a, ai + (long) 1 * lda, b, bj + (long) 0 * ldb, upper, len)));
-        add(c, ci + (long) 2 * ldc + 0, alpha * (VectorKernels.sumLanes(s20) + tail(a, ai + (long) 2 * lda, b, bj + (long) 0 * ldb, upper, len)));
-        add(c, ci + (long) 3 * ldc + 0, alpha * (VectorKernels.sumLanes(s30) + tail(a, ai + (long) 3 * lda, b, bj + (long) 0 * ldb, upper, len)));
     }
 
     /** C[1x1 tile] += alpha · A[i0.., p0:p1]·B[j0.., p0:p1]ᵀ, rows contiguous along p (dot products). */

@@ -155,8 +155,7 @@ final class VectorKernels {
      * down to one lane. Not {@code reduceLanes(ADD)}: its association order is unspecified and differs
      * between the interpreter and C2's intrinsic, so the same call gave different bits before and after
      * JIT compilation (seen as a training run that did not repeat itself). The tree is 4 shuffles and adds
-     * on 16 lanes, where adding lane by lane took 15 lane extractions (JMH, not one run: the 5x10x128 product,
-     * all dot-product tiles, ran 13.0 GFLOP/s the day before and 20.4 with this change).
+     * on 16 lanes, where adding lane by lane takes 15 lane extractions.
      */
     static float sumLanes(FloatVector v) {
         // LANES is a constant: the untaken levels fold away, the shuffles are constants (one vpermps each)
@@ -177,8 +176,8 @@ final class VectorKernels {
 
     /**
      * dst[d..d+n) = src[s..s+n) for a short run (im2col's rows: 24 floats in the MNIST model's second
-     * layer): vector moves with a masked tail instead of a System.arraycopy call per row (JMH A/B, with
-     * addRun: conv2 forward+backward at batch 64 on one thread, 33.4 -> 31.4 ms).
+     * layer): vector moves with a masked tail instead of a System.arraycopy call per row, whose fixed
+     * cost dominates a run this short.
      */
     static void copyRun(float[] src, int s, float[] dst, int d, int n) {
         int i = 0;
@@ -263,9 +262,7 @@ final class VectorKernels {
     /**
      * {@code Σ_b Σ_i in[off + b·stride + i]} over {@code count} runs of {@code n} floats (a convolution's
      * bias gradient: one channel's planes over the batch). Four accumulators, so the adds are not one
-     * dependent chain, and each run's tail is a masked load into the same accumulators. (A JMH A/B of
-     * conv1's forward+backward at batch 64 on two threads showed no difference from the one-chain sum
-     * per plane it replaced: 311-329 vs 313-314 µs.)
+     * dependent chain, and each run's tail is a masked load into the same accumulators.
      */
     static float sumRuns(MemorySegment in, long off, long stride, int count, int n) {
         FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);

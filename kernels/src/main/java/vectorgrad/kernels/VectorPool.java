@@ -29,7 +29,7 @@ final class VectorPool {
             FloatVector v3 = FloatVector.fromArray(S, in, w + 1, corner, win);
             if (v0.add(v1).add(v2).add(v3).test(VectorOperators.IS_NAN).anyTrue()) {
                 // a NaN (or +inf and -inf) somewhere: these windows take the scalar rule
-                Pool.pool2x2(in, w, oh, ow, out, idx, win, win + L);
+                MaxPool.pool2x2(in, w, oh, ow, out, idx, win, win + L);
                 continue;
             }
             IntVector base = IntVector.fromArray(SI, corner, win);

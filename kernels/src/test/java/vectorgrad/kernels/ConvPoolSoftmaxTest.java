@@ -41,7 +41,7 @@ class ConvPoolSoftmaxTest {
     }
 
     /**
-     * Stride 1 with 32 taps or more: the implicit GEMM (ConvGemm). Odd sizes, padding, dilation, output
+     * Stride 1 with 32 taps or more: the implicit GEMM (ImplicitGemmConv). Odd sizes, padding, dilation, output
      * channels that leave 1-5 rows in the last micro-tile (and 64: the 4-row kernel), patches longer
      * than a block of k (288 taps), images whose wide positions span several blocks, batches cut finer.
      */
@@ -63,7 +63,7 @@ class ConvPoolSoftmaxTest {
     }
 
     /**
-     * Channels in vector lanes (ConvLanes, with 512-bit vectors; with narrower ones these geometries take
+     * Channels in vector lanes (LanesConv, with 512-bit vectors; with narrower ones these geometries take
      * the other paths): forward and weight gradient for output channels in blocks of 64, input gradient for
      * input channels in blocks of 32. Rows that leave a short last tile (11 = 6 + 5 wide, 12-wide dy tiles
      * over 7 or 19 columns) and rows that do not (12 wide: dy read in place), images narrower than a 16-wide
@@ -119,9 +119,9 @@ class ConvPoolSoftmaxTest {
     /** On 512-bit vectors, asserts which passes of g run Winograd (these tests are about it); then checks g. */
     private void winograd(Conv.Geometry g, boolean forward, boolean input, boolean weight) {
         if (Simd.VECTOR_AVAILABLE && Simd.floatLanes() == 16) {
-            assertEquals(forward, Winograd.applies(g), "forward by Winograd: " + g);
-            assertEquals(input, Winograd.appliesToInput(g), "input gradient by Winograd: " + g);
-            assertEquals(weight, Winograd.appliesToWeight(g), "weight gradient by Winograd: " + g);
+            assertEquals(forward, ConvPlan.forward(g) == ConvPlan.Algorithm.WINOGRAD, "forward by Winograd: " + g);
+            assertEquals(input, ConvPlan.inputGrad(g) == ConvPlan.Algorithm.WINOGRAD, "input gradient by Winograd: " + g);
+            assertEquals(weight, ConvPlan.weightGrad(g) == ConvPlan.Algorithm.WINOGRAD, "weight gradient by Winograd: " + g);
         }
         checkAgainstDefinition(g);
     }
@@ -135,7 +135,8 @@ class ConvPoolSoftmaxTest {
     void winogradResultsDoNotDependOnTheBatch() {
         Conv.Geometry one = new Conv.Geometry(1, 32, 10, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1), nine = new Conv.Geometry(9, 32, 10, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1);
         // a promise of Winograd's only (the other paths' bands may round differently)
-        org.junit.jupiter.api.Assumptions.assumeTrue(Winograd.applies(one) && Winograd.appliesToInput(one), "Winograd needs 512-bit vectors");
+        org.junit.jupiter.api.Assumptions.assumeTrue(ConvPlan.forward(one) == ConvPlan.Algorithm.WINOGRAD
+                && ConvPlan.inputGrad(one) == ConvPlan.Algorithm.WINOGRAD, "Winograd needs 512-bit vectors");
         float[] x = Mem.random(rnd, (int) nine.inputSize(), -1, 1), w = Mem.random(rnd, (int) nine.weightSize(), -1, 1);
         float[] dy = Mem.random(rnd, (int) nine.outputSize(), -1, 1);
         MemorySegment out1 = Mem.zeros((int) one.outputSize()), out9 = Mem.zeros((int) nine.outputSize());
@@ -176,7 +177,7 @@ class ConvPoolSoftmaxTest {
     }
 
     /**
-     * One-channel 3x3, stride 1: the direct kernel (DirectConv). Output widths that are whole vectors
+     * One-channel 3x3, stride 1: the direct kernel (DirectConv3x3). Output widths that are whole vectors
      * (16, 32) and not (an overlapping or masked last block), odd output channel counts (a lone
      * channel), padding, batches cut into bands.
      */
@@ -202,8 +203,8 @@ class ConvPoolSoftmaxTest {
             int h = rnd.nextInt(k, 12), w = rnd.nextInt(k, 20);
             checkAgainstDefinition(new Conv.Geometry(rnd.nextInt(1, 6), groups * cg, h, w, groups * og, k, k, s, s, p, p, 1, 1, groups));
         }
-        checkAgainstDefinition(new Conv.Geometry(3, 8, 20, 20, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8)); // depthwise: DirectConv per group
-        checkAgainstDefinition(new Conv.Geometry(2, 8, 9, 13, 6, 3, 3, 1, 1, 0, 0, 1, 1, 2)); // 36 taps a group: ConvGemm
+        checkAgainstDefinition(new Conv.Geometry(3, 8, 20, 20, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8)); // depthwise: DirectConv3x3 per group
+        checkAgainstDefinition(new Conv.Geometry(2, 8, 9, 13, 6, 3, 3, 1, 1, 0, 0, 1, 1, 2)); // 36 taps a group: ImplicitGemmConv
         checkAgainstDefinition(new Conv.Geometry(0, 4, 5, 5, 4, 3, 3, 1, 1, 0, 0, 1, 1, 2)); // no images
     }
 
@@ -273,7 +274,7 @@ class ConvPoolSoftmaxTest {
 
     /**
      * Grouped convolutions, bit for bit on 1, 2 and 3 threads: small groups side by side on the pool
-     * (depthwise through DirectConv, 36-tap groups through ConvGemm), large ones in turn, tiny passes inline.
+     * (depthwise through DirectConv3x3, 36-tap groups through ImplicitGemmConv), large ones in turn, tiny passes inline.
      */
     @Test
     void groupedConvolutionDoesNotDependOnThreadCount() {
@@ -320,16 +321,16 @@ class ConvPoolSoftmaxTest {
             int k = rnd.nextInt(1, 4), s = rnd.nextInt(1, 4), p = rnd.nextInt(0, k / 2 + 1), d = rnd.nextInt(1, 3);
             boolean ceil = rnd.nextBoolean();
             int h = rnd.nextInt(d * (k - 1) + 1, 11), w = rnd.nextInt(d * (k - 1) + 1, 11);
-            Pool.Geometry g;
+            MaxPool.Geometry g;
             try {
-                g = new Pool.Geometry(rnd.nextInt(1, 4), h, w, k, k, s, s, p, p, d, d, ceil);
+                g = new MaxPool.Geometry(rnd.nextInt(1, 4), h, w, k, k, s, s, p, p, d, d, ceil);
             } catch (IllegalArgumentException tooSmall) {
                 continue;
             }
             int oh = g.outH(), ow = g.outW();
             float[] x = Mem.random(rnd, g.planes() * h * w, -1, 1);
             MemorySegment out = Mem.zeros(g.planes() * oh * ow), idx = Mem.zeros(g.planes() * oh * ow);
-            Pool.maxForward(g, Mem.of(x), out, idx);
+            MaxPool.maxForward(g, Mem.of(x), out, idx);
             float[] got = Mem.read(out, g.planes() * oh * ow);
             for (int pl = 0; pl < g.planes(); pl++) for (int y = 0; y < oh; y++) for (int z = 0; z < ow; z++) {
                 float best = Float.NEGATIVE_INFINITY;
@@ -341,7 +342,7 @@ class ConvPoolSoftmaxTest {
             }
             float[] dy = Mem.random(rnd, g.planes() * oh * ow, 1, 2);
             MemorySegment dx = Mem.zeros(x.length);
-            Pool.maxBackward(g, Mem.of(dy), idx, dx);
+            MaxPool.maxBackward(g, Mem.of(dy), idx, dx);
             float[] gx = Mem.read(dx, x.length);
             double total = 0, want = 0;
             for (float v : gx) total += v;
@@ -361,12 +362,12 @@ class ConvPoolSoftmaxTest {
     @Test
     void pool2x2KeepsTheScalarRuleForTiesAndNaN() {
         int planes = 3, h = 24, w = 24;
-        Pool.Geometry g = new Pool.Geometry(planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, false);
+        MaxPool.Geometry g = new MaxPool.Geometry(planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, false);
         float[] x = new float[planes * h * w];
         for (int i = 0; i < x.length; i++) x[i] = rnd.nextInt(3); // many ties
         for (int i = 0; i < 20; i++) x[rnd.nextInt(x.length)] = Float.NaN;
         MemorySegment out = Mem.zeros(planes * 144), idx = Mem.zeros(planes * 144);
-        Pool.maxForward(g, Mem.of(x), out, idx);
+        MaxPool.maxForward(g, Mem.of(x), out, idx);
         float[] got = Mem.read(out, planes * 144);
         int[] gi = new int[planes * 144];
         MemorySegment.copy(idx, ValueLayout.JAVA_INT, 0, gi, 0, gi.length);
@@ -386,10 +387,10 @@ class ConvPoolSoftmaxTest {
 
     @Test
     void poolOutputSizeFollowsPyTorch() {
-        assertEquals(12, new Pool.Geometry(1, 24, 24, 2, 2, 2, 2, 0, 0, 1, 1, false).outH());
-        assertEquals(3, new Pool.Geometry(1, 7, 7, 2, 2, 2, 2, 0, 0, 1, 1, false).outH());
-        assertEquals(4, new Pool.Geometry(1, 7, 7, 2, 2, 2, 2, 0, 0, 1, 1, true).outH());
-        assertEquals(4, new Pool.Geometry(1, 6, 6, 2, 2, 2, 2, 1, 1, 1, 1, false).outH()); // (6 + 2 - 2) / 2 + 1
+        assertEquals(12, new MaxPool.Geometry(1, 24, 24, 2, 2, 2, 2, 0, 0, 1, 1, false).outH());
+        assertEquals(3, new MaxPool.Geometry(1, 7, 7, 2, 2, 2, 2, 0, 0, 1, 1, false).outH());
+        assertEquals(4, new MaxPool.Geometry(1, 7, 7, 2, 2, 2, 2, 0, 0, 1, 1, true).outH());
+        assertEquals(4, new MaxPool.Geometry(1, 6, 6, 2, 2, 2, 2, 1, 1, 1, 1, false).outH()); // (6 + 2 - 2) / 2 + 1
     }
 
     @Test

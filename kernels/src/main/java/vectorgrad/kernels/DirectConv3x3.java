@@ -19,8 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
  * past the row is multiplied by zero — an infinite one would give NaN where the definition gives ±∞, in a
  * step that has diverged either way).
  */
-final class DirectConv {
-    private DirectConv() {}
+final class DirectConv3x3 {
+    private DirectConv3x3() {}
 
     private static final VectorSpecies<Float> S = VectorKernels.S;
     private static final int L = S.length();
@@ -152,9 +152,7 @@ final class DirectConv {
                 // a block of L positions at a time, down the image: each image row is loaded once (two
                 // loads, and the windows one and two pixels on by two-vector permutes) and serves the
                 // three output rows it touches. (Nine shifted loads per block, most across a cache
-                // line, made this loop load-bound: 64 images took 830 µs that way and 272 µs now, in a
-                // plain timing loop; in JMH the conv1 layer's forward+backward at batch 64 went from
-                // about 1,150 µs with im2col to 717.)
+                // line, make this loop load-bound: 830 µs instead of 272 for 64 images.)
                 for (int x0 = 0; x0 < ow; x0 += L) {
                     // lanes past the row's end read the next row's gradients: zeroed, so that they count
                     // nothing (an image pixel read past the row is multiplied by that zero)

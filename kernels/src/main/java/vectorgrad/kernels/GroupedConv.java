@@ -15,8 +15,8 @@ import java.lang.foreign.ValueLayout;
  * their gradients need no copy: a group's rows are contiguous in {@code [outC, inC/groups, kh, kw]}.
  * The gathers move each activation once more per pass, small beside the convolution's multiply-adds.
  */
-final class Grouped {
-    private Grouped() {}
+final class GroupedConv {
+    private GroupedConv() {}
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
 

@@ -8,8 +8,8 @@ import java.lang.foreign.ValueLayout;
  * -inf), dilation, ceil mode. The forward keeps, for every output, the flat index {@code iy·W + ix} of
  * its maximum within the input plane (first one on ties; a NaN wins), which the backward uses.
  */
-public final class Pool {
-    private Pool() {}
+public final class MaxPool {
+    private MaxPool() {}
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;

@@ -9,9 +9,8 @@ import java.util.Arrays;
  * The convolution's three products for stride 1 with no column matrix (an implicit GEMM): the packing
  * routines read the image and the upstream gradient straight into the micro-kernel's panels, so im2col's
  * matrix (nine times the image for a 3x3 kernel) is never written, nor col2im's scatter of short rows
- * done. Measured on conv2 of the MNIST model at batch 64, one thread: those two passes were ~20 % of
- * the layer's forward+backward time (JFR during a JMH run), and the layer went from 30.4 to 24.1 ms
- * (JMH) with this class.
+ * done: on conv2 of the MNIST model those two passes were about a fifth of the layer's time
+ * (docs/PERFORMANCE.md).
  *
  * <p><b>Wide positions.</b> With stride 1, output (oy, ox) reads the padded input (width Wp) at
  * (oy + i·dh, ox + j·dw). Numbering positions q = oy·Wp + ox — over the padded width, not the output
@@ -28,11 +27,11 @@ import java.util.Arrays;
  * </ul>
  * Each call computes one work unit of {@link Conv} on the calling thread; the unit's cut, and so every
  * result, does not depend on the thread count. With 512-bit vectors, layers whose channels come in whole
- * blocks run {@link Winograd} (3x3, undilated: conv2) or {@link ConvLanes} instead; this class serves the
- * other stride-1 layers and narrower vectors, and lends ConvLanes {@link #paddedRows}.
+ * blocks run {@link WinogradConv} (3x3, undilated: conv2) or {@link LanesConv} instead; this class serves the
+ * other stride-1 layers and narrower vectors, and lends LanesConv {@link #paddedRows}.
  */
-final class ConvGemm {
-    private ConvGemm() {}
+final class ImplicitGemmConv {
+    private ImplicitGemmConv() {}
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     private static final int MR = VectorGemm.MR, NR = VectorGemm.NR, KC = PackedGemm.KC;

@@ -18,7 +18,7 @@ import java.util.Arrays;
  *   <li>forward: as above.
  *   <li>input gradient: the same kind of correlation, of dy padded by two with the filters rotated by 180°
  *       and their channels swapped (a 26x26 gradient from 24x24: 13x13 tiles, 52 % of the multiplications
- *       of ConvLanes's tap-by-tap sum, which skips the padding's zeros).
+ *       of LanesConv's tap-by-tap sum, which skips the padding's zeros).
  *   <li>weight gradient: the forward is linear in U and in M, so {@code dU[ξ] = Σ_tiles Z[ξ]ᵀ·V[ξ]} with
  *       {@code Z = A·dY·Aᵀ} (a tile's 2x2 block of dy transformed), and {@code dW = Gᵀ·dU·G}; the sums over
  *       tiles are 16 products of k = tiles.
@@ -37,34 +37,14 @@ import java.util.Arrays;
  * cut (nor on the batch); the weight gradient's sums go in unit order, and the units depend on the
  * batch and the geometry only, so no result depends on the thread count.
  */
-final class Winograd {
-    private Winograd() {}
+final class WinogradConv {
+    private WinogradConv() {}
 
-    /** Vector lanes, a block of output channels (forward) and of input channels (input gradient); VectorConv's, written out (see ConvLanes). */
-    private static final int T = 16, BLOCK = 64, HALF = 32;
+    /** Vector lanes, a block of output channels (forward) and of input channels (input gradient): {@link ConvPlan}'s. */
+    private static final int T = ConvPlan.LANES_16, BLOCK = ConvPlan.BLOCK, HALF = ConvPlan.HALF;
     /** Tiles per pass through the transforms (two rows of conv2's 12x12), whole products of six or twelve. */
     private static final int CHUNK_TILES = 24;
     private static final float[] ZEROS = new float[BLOCK];
-
-    private static boolean shape(Conv.Geometry g) {
-        return Simd.VECTOR_AVAILABLE && Simd.floatLanes() == T && g.kh() == 3 && g.kw() == 3 && g.strideH() == 1 && g.strideW() == 1
-                && g.dilH() == 1 && g.dilW() == 1 && g.groups() == 1;
-    }
-
-    /** The forward pass: 3x3, stride 1, no dilation, one group, 16-float vectors, input channels in 16s, output channels in 64s. */
-    static boolean applies(Conv.Geometry g) {
-        return shape(g) && g.inC() % T == 0 && g.outC() % BLOCK == 0;
-    }
-
-    /** The input gradient: as {@link #applies}, with output channels in 16s and input channels in 32s. */
-    static boolean appliesToInput(Conv.Geometry g) {
-        return shape(g) && g.outC() % T == 0 && g.inC() % HALF == 0;
-    }
-
-    /** The weight gradient: as {@link #applies}, with input channels in 32s and output channels in 64s. */
-    static boolean appliesToWeight(Conv.Geometry g) {
-        return shape(g) && g.inC() % HALF == 0 && g.outC() % BLOCK == 0;
-    }
 
     /**
      * One correlation of a 3x3 filter over an input of {@code inC} planes h x w, zero-padded by (padH, padW),
@@ -97,11 +77,11 @@ final class Winograd {
 
     /**
      * The forward's transformed weights, {@code u[((blk·16 + ξ)·C + c)·64 + o] = U[ξ] of W[blk·64 + o][c]},
-     * made by the calling thread once per call from {@link ConvLanes#packedWeight} (taps x 64 channels).
+     * made by the calling thread once per call from {@link LanesConv#packedWeight} (taps x 64 channels).
      */
     static float[] weights(Conv.Geometry g, MemorySegment weight) {
         int inC = g.inC(), outC = g.outC(), patch = g.patch();
-        float[] wt = ConvLanes.packedWeight(g, weight);
+        float[] wt = LanesConv.packedWeight(g, weight);
         float[] u = weightHolder(0, 16 * inC * outC);
         for (int blk = 0; blk < outC / BLOCK; blk++) {
             for (int c = 0; c < inC; c++) {
@@ -116,11 +96,11 @@ final class Winograd {
     /**
      * The input gradient's: the filters rotated by 180° with their channels swapped (the input gradient
      * is a correlation of dy, padded by two, with them), {@code u[((cb·16 + ξ)·O + o)·32 + c] = U[ξ] of
-     * rot(W[o][cb·32 + c])}, from {@link ConvLanes#inputWeight} (taps x O x 32 channels).
+     * rot(W[o][cb·32 + c])}, from {@link LanesConv#inputWeight} (taps x O x 32 channels).
      */
     static float[] inputWeights(Conv.Geometry g, MemorySegment weight) {
         int inC = g.inC(), outC = g.outC();
-        float[] wt = ConvLanes.inputWeight(g, weight);
+        float[] wt = LanesConv.inputWeight(g, weight);
         float[] u = weightHolder(1, 16 * inC * outC);
         for (int cb = 0; cb < inC / HALF; cb++) {
             for (int o = 0; o < outC; o++) {
@@ -215,7 +195,7 @@ final class Winograd {
                 for (int r = 0; r < rows; r++) System.arraycopy(y, (r + skip) * wo * block, y, r * storeW * block, storeW * block);
             }
             sc.planes = Scratch.grow(sc.planes, block * cols);
-            ConvLanes.toPlanes(y, cols, block, sc.planes, sc.rowOff, out, outOff + (long) blk * block * plane + (long) (oy0 - cy) * storeW, plane);
+            LanesConv.toPlanes(y, cols, block, sc.planes, sc.rowOff, out, outOff + (long) blk * block * plane + (long) (oy0 - cy) * storeW, plane);
         }
     }
 
@@ -255,7 +235,7 @@ final class Winograd {
                 // 16 columns at a time, the last block overlapping the one before it
                 for (int k = 0; k < count; k += T) {
                     int k0 = Math.min(k, count - T);
-                    VectorGemm.transpose16(raw, sc.rowOff, 0, T, k0, xt, row + (lo + k0) * inC + c0, inC);
+                    MicroKernels.transpose16(raw, sc.rowOff, 0, T, k0, xt, row + (lo + k0) * inC + c0, inC);
                 }
             }
         }

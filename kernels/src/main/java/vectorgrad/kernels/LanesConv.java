@@ -6,7 +6,7 @@ import java.util.Arrays;
 
 /**
  * Stride-1 convolutions with channels in vector lanes, for 512-bit vectors (conv2's shape when dilated or
- * not 3x3; conv2 itself runs {@link Winograd}, which borrows {@link #packedWeight}, {@link #inputWeight} and
+ * not 3x3; conv2 itself runs {@link WinogradConv}, which borrows {@link #packedWeight}, {@link #inputWeight} and
  * {@link #toPlanes}). A
  * micro-tile holds six rows by 64 output channels, or twelve rows by 32 input channels ({@link VectorConv});
  * the values of its rows are broadcast straight from the image or the upstream gradient, so no panel is
@@ -14,9 +14,8 @@ import java.util.Arrays;
  * <ul>
  *   <li>forward (output channels in blocks of 64): a tile is six neighbouring positions of one output
  *       row, summed over the taps against Wᵀ ({@code [tap][64]}, repacked once per call); tiles fill a
- *       positions x channels scratch that is transposed into the output's planes. {@link ConvGemm#forward}
- *       packs B panels from the image for each tile column, 1.2-1.5 ms of its 7.3 ms (conv2, batch 64,
- *       one thread).
+ *       positions x channels scratch that is transposed into the output's planes (where
+ *       {@link ImplicitGemmConv#forward} packs B panels from the image for each tile column).
  *   <li>weight gradient (output channels in blocks of 64): a tile is six taps, summed over the output
  *       positions of an (image, band of rows) against dyᵀ ({@code [position][64]}, transposed once per
  *       image and band); the units' sums are added, and transposed into dW, once per call.
@@ -25,25 +24,14 @@ import java.util.Arrays;
  * Each call computes one work unit of {@link Conv} on the calling thread; the unit's cut, and so every
  * result, does not depend on the thread count.
  */
-final class ConvLanes {
-    private ConvLanes() {}
+final class LanesConv {
+    private LanesConv() {}
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
-    /** Output channels of a tile (four 16-float vectors) and rows of a tile. */
-    // VectorConv's tile sizes at 16 lanes, written out rather than read from there: asking whether
-    // ConvLanes applies must load no vector class (see Conv.implicitApplies)
-    private static final int BLOCK = 64, ROWS = 6, T = 16, HALF = 32, INPUT_ROWS = 12;
+    /** The tile sizes, from {@link ConvPlan} (which decides where this class runs). */
+    private static final int BLOCK = ConvPlan.BLOCK, ROWS = ConvPlan.ROWS, T = ConvPlan.LANES_16, HALF = ConvPlan.HALF,
+            INPUT_ROWS = ConvPlan.INPUT_ROWS;
     private static final float[] ZEROS = new float[BLOCK];
-
-    /** Forward and weight gradient: where ConvGemm applies, with 16-float vectors and whole blocks of 64 output channels. */
-    static boolean applies(Conv.Geometry g) {
-        return Conv.implicitApplies(g) && Simd.floatLanes() == T && g.outC() % BLOCK == 0;
-    }
-
-    /** Where the input gradient runs here: ConvGemm's conditions, 16-float vectors, whole blocks of 32 input channels. */
-    static boolean appliesToInput(Conv.Geometry g) {
-        return Conv.implicitApplies(g) && Simd.floatLanes() == T && g.inC() % HALF == 0;
-    }
 
     private static final class Scratch {
         float[] src = new float[0], tile = new float[0], planes = new float[0], dyT = new float[0], raw = new float[0];
@@ -73,7 +61,7 @@ final class ConvLanes {
         for (int o0 = 0; o0 < outC; o0 += T) {
             int blk = o0 / BLOCK, dst = blk * patch * BLOCK + o0 % BLOCK;
             for (int u = 0; u < T; u++) sc.rowOff[u] = (o0 + u) * patch;
-            for (int t0 = 0; t0 < full; t0 += T) VectorGemm.transpose16(w, sc.rowOff, 0, T, t0, wt, dst + t0 * BLOCK, BLOCK);
+            for (int t0 = 0; t0 < full; t0 += T) MicroKernels.transpose16(w, sc.rowOff, 0, T, t0, wt, dst + t0 * BLOCK, BLOCK);
             for (int t = full; t < patch; t++) for (int u = 0; u < T; u++) wt[dst + t * BLOCK + u] = w[sc.rowOff[u] + t];
         }
         return wt;
@@ -83,10 +71,10 @@ final class ConvLanes {
      * Output rows [oy0, oy1) of the image at {@code xOff}: {@code out} is at the image's first output
      * value; {@code bias} (a heap copy) may be null; {@code wt} from {@link #packedWeight}.
      */
-    static void forward(ConvGemm.Shape sh, MemorySegment x, long xOff, float[] wt, float[] bias, MemorySegment out, long outOff,
+    static void forward(ImplicitGemmConv.Shape sh, MemorySegment x, long xOff, float[] wt, float[] bias, MemorySegment out, long outOff,
                         int oy0, int oy1) {
         Conv.Geometry g = sh.g();
-        float[] img = ConvGemm.paddedRows(sh, x, xOff, oy0, oy1 - 1 + (g.kh() - 1) * g.dilH() + 1);
+        float[] img = ImplicitGemmConv.paddedRows(sh, x, xOff, oy0, oy1 - 1 + (g.kh() - 1) * g.dilH() + 1);
         Scratch sc = SCRATCH.get();
         int ow = sh.ow(), wp = sh.wp(), cols = (oy1 - oy0) * ow, patch = g.patch(), pos = g.positions();
         // room for a last tile's spill: see below
@@ -110,14 +98,14 @@ final class ConvLanes {
 
     /**
      * {@code out[o·ld + q] = tile[q·block + o]} for o < block, q < cols: a positions x block tile to
-     * {@code block} output planes {@code ld} apart (ConvLanes's forward and Winograd's passes), through
+     * {@code block} output planes {@code ld} apart (LanesConv's forward and Winograd's passes), through
      * {@code planes} (the caller's, at least block·cols floats) in 16x16 transposes, then bulk copies.
      */
     static void toPlanes(float[] tile, int cols, int block, float[] planes, int[] rowOff, MemorySegment out, long outOff, int ld) {
         int full = cols - cols % T;
         for (int q0 = 0; q0 < full; q0 += T) {
             for (int u = 0; u < T; u++) rowOff[u] = (q0 + u) * block;
-            for (int o0 = 0; o0 < block; o0 += T) VectorGemm.transpose16(tile, rowOff, 0, T, o0, planes, o0 * cols + q0, cols);
+            for (int o0 = 0; o0 < block; o0 += T) MicroKernels.transpose16(tile, rowOff, 0, T, o0, planes, o0 * cols + q0, cols);
         }
         for (int q = full; q < cols; q++) for (int o = 0; o < block; o++) planes[o * cols + q] = tile[q * block + o];
         if (cols == ld) MemorySegment.copy(planes, 0, out, F, outOff * Float.BYTES, block * cols); // whole planes: one copy
@@ -137,7 +125,7 @@ final class ConvLanes {
      * output positions of rows [y0, y1), every tap, into {@code sums} as laid out by {@link #sumsSize}
      * (overwritten; the bias only when {@code withBias}). {@link #toWeight} makes dW of them.
      */
-    static void backwardWeight(ConvGemm.Shape sh, MemorySegment x, MemorySegment dy, int b0, int b1, int y0, int y1,
+    static void backwardWeight(ImplicitGemmConv.Shape sh, MemorySegment x, MemorySegment dy, int b0, int b1, int y0, int y1,
                                float[] sums, boolean withBias) {
         Conv.Geometry g = sh.g();
         Scratch sc = SCRATCH.get();
@@ -148,7 +136,7 @@ final class ConvLanes {
         Arrays.fill(sums, bias, bias + outC, 0f);
         int[] tapOff = sh.tapOff(), off = sc.off;
         for (int b = b0; b < b1; b++) {
-            float[] img = ConvGemm.paddedRows(sh, x, (long) b * g.inC() * g.h() * g.w(), y0, y1 - 1 + (g.kh() - 1) * g.dilH() + 1);
+            float[] img = ImplicitGemmConv.paddedRows(sh, x, (long) b * g.inC() * g.h() * g.w(), y0, y1 - 1 + (g.kh() - 1) * g.dilH() + 1);
             long dyOff = (long) b * outC * pos + (long) y0 * ow;
             toPositions(dy, dyOff, outC, pos, n, sc);
             if (withBias) for (int o = 0; o < outC; o++) sums[bias + o] += VectorKernels.sumRuns(dy, dyOff + (long) o * pos, 0, 1, n);
@@ -174,7 +162,7 @@ final class ConvLanes {
         for (int blk = 0; blk < blocks; blk++) {
             for (int t0 = 0; t0 < full; t0 += T) {
                 for (int u = 0; u < T; u++) sc.rowOff[u] = (blk * rows + t0 + u) * BLOCK;
-                for (int o0 = 0; o0 < BLOCK; o0 += T) VectorGemm.transpose16(sums, sc.rowOff, 0, T, o0, planes, o0 * taps + t0, taps);
+                for (int o0 = 0; o0 < BLOCK; o0 += T) MicroKernels.transpose16(sums, sc.rowOff, 0, T, o0, planes, o0 * taps + t0, taps);
             }
             for (int t = full; t < taps; t++) for (int o = 0; o < BLOCK; o++) planes[o * taps + t] = sums[(blk * rows + t) * BLOCK + o];
             MemorySegment.copy(planes, 0, dWeight, F, (long) blk * BLOCK * taps * Float.BYTES, BLOCK * taps);
@@ -193,7 +181,7 @@ final class ConvLanes {
         for (int o0 = 0; o0 < outC; o0 += T) {
             int dst = (o0 / BLOCK) * n * BLOCK + o0 % BLOCK;
             long rows = dyOff + (long) o0 * pos;
-            for (int q0 = 0; q0 < full; q0 += T) VectorGemm.transpose16(dy, rows, pos, T, q0, dyT, dst + q0 * BLOCK, BLOCK);
+            for (int q0 = 0; q0 < full; q0 += T) MicroKernels.transpose16(dy, rows, pos, T, q0, dyT, dst + q0 * BLOCK, BLOCK);
             for (int q = full; q < n; q++) for (int u = 0; u < T; u++) dyT[dst + q * BLOCK + u] = dy.getAtIndex(F, rows + (long) u * pos + q);
         }
     }
@@ -305,7 +293,7 @@ final class ConvLanes {
                 for (int x = 0; x < w; x += T) {
                     int x0 = Math.min(x, w - T);
                     for (int u = 0; u < T; u++) sc.rowOff[u] = (at + x0 + u) * HALF;
-                    for (int c0 = 0; c0 < HALF; c0 += T) VectorGemm.transpose16(tile, sc.rowOff, 0, T, c0, planes, c0 * n + row + x0, n);
+                    for (int c0 = 0; c0 < HALF; c0 += T) MicroKernels.transpose16(tile, sc.rowOff, 0, T, c0, planes, c0 * n + row + x0, n);
                 }
             }
             long first = dxOff + (long) (ya - g.padH()) * w;

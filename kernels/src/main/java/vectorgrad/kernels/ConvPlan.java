@@ -1,0 +1,107 @@
+package vectorgrad.kernels;
+
+/**
+ * Which algorithm serves each pass of a convolution on this machine — the one place that decides, and the
+ * home of the tile sizes the channel-blocked algorithms are built around.
+ *
+ * <p>The choice depends on the geometry and the vector width only (never on the thread count), so one
+ * machine always computes a layer the same way and gets the same bits. The class loads no vector class:
+ * asking it on a JVM without {@code jdk.incubator.vector} answers {@link Algorithm#IM2COL_GEMM} (or
+ * {@link Algorithm#GROUPED}) instead of failing.
+ *
+ * <table>
+ * <caption>Algorithms, in the order they are tried</caption>
+ * <tr><th>algorithm</th><th>passes</th><th>serves</th></tr>
+ * <tr><td>{@link Algorithm#GROUPED}</td><td>all</td><td>groups &gt; 1: each group by the rules below</td></tr>
+ * <tr><td>{@link Algorithm#DIRECT_3X3}</td><td>forward, weight gradient</td>
+ *     <td>one input channel, 3x3, stride 1, no dilation (an image model's first layer)</td></tr>
+ * <tr><td>{@link Algorithm#WINOGRAD}</td><td>all three</td>
+ *     <td>3x3, stride 1, no dilation, 16-float vectors; forward: input channels in 16s, output in 64s;
+ *     input gradient: output in 16s, input in 32s; weight gradient: input in 32s, output in 64s</td></tr>
+ * <tr><td>{@link Algorithm#LANES}</td><td>all three</td>
+ *     <td>stride 1, a patch of at least {@value #SMALL_PATCH} taps, 16-float vectors; forward and weight
+ *     gradient: output channels in 64s; input gradient: input channels in 32s</td></tr>
+ * <tr><td>{@link Algorithm#IMPLICIT_GEMM}</td><td>all three</td>
+ *     <td>stride 1, a patch of at least {@value #SMALL_PATCH} taps, any vector width</td></tr>
+ * <tr><td>{@link Algorithm#IM2COL_GEMM}</td><td>all three</td><td>everything else</td></tr>
+ * </table>
+ */
+final class ConvPlan {
+    private ConvPlan() {}
+
+    /** The ways a convolution pass can run; each names the class that implements it. */
+    enum Algorithm {
+        /** {@link GroupedConv}: one convolution per group. */
+        GROUPED,
+        /** {@link DirectConv3x3}: one input channel, 3x3 taps summed directly. */
+        DIRECT_3X3,
+        /** {@link WinogradConv}: F(2x2, 3x3), 16 multiplications for every 36. */
+        WINOGRAD,
+        /** {@link LanesConv}: channels in vector lanes, the image broadcast in place. */
+        LANES,
+        /** {@link ImplicitGemmConv}: the image packed straight into the GEMM micro-kernel's panels. */
+        IMPLICIT_GEMM,
+        /** {@code Conv}'s im2col + sgemm, image by image. */
+        IM2COL_GEMM
+    }
+
+    /** Floats in a vector on the machines the channel-blocked algorithms serve (512-bit vectors). */
+    static final int LANES_16 = 16;
+    /** Output channels of a forward or weight-gradient tile: four 16-float vectors. */
+    static final int BLOCK = 4 * LANES_16;
+    /** Input channels of an input-gradient tile: two 16-float vectors. */
+    static final int HALF = 2 * LANES_16;
+    /** Rows (output positions) of a forward or weight-gradient tile. */
+    static final int ROWS = 6;
+    /** Rows (positions) of an input-gradient tile. */
+    static final int INPUT_ROWS = 12;
+    /** Taps per output below which the GEMM-shaped algorithms do not pay (conv1's 9 do not). */
+    static final int SMALL_PATCH = 32;
+
+    static Algorithm forward(Conv.Geometry g) {
+        if (g.groups() > 1) return Algorithm.GROUPED;
+        if (direct3x3(g)) return Algorithm.DIRECT_3X3;
+        if (Config.WINOGRAD && winogradShape(g) && g.inC() % LANES_16 == 0 && g.outC() % BLOCK == 0) return Algorithm.WINOGRAD;
+        if (gemmShaped(g) && Simd.floatLanes() == LANES_16 && g.outC() % BLOCK == 0) return Algorithm.LANES;
+        if (gemmShaped(g)) return Algorithm.IMPLICIT_GEMM;
+        return Algorithm.IM2COL_GEMM;
+    }
+
+    static Algorithm inputGrad(Conv.Geometry g) {
+        if (g.groups() > 1) return Algorithm.GROUPED;
+        if (Config.WINOGRAD && winogradShape(g) && g.outC() % LANES_16 == 0 && g.inC() % HALF == 0) return Algorithm.WINOGRAD;
+        if (gemmShaped(g) && Simd.floatLanes() == LANES_16 && g.inC() % HALF == 0) return Algorithm.LANES;
+        if (gemmShaped(g)) return Algorithm.IMPLICIT_GEMM;
+        return Algorithm.IM2COL_GEMM;
+    }
+
+    static Algorithm weightGrad(Conv.Geometry g) {
+        if (g.groups() > 1) return Algorithm.GROUPED;
+        if (Config.WINOGRAD && winogradShape(g) && g.inC() % HALF == 0 && g.outC() % BLOCK == 0) return Algorithm.WINOGRAD;
+        if (gemmShaped(g) && Simd.floatLanes() == LANES_16 && g.outC() % BLOCK == 0) return Algorithm.LANES;
+        if (direct3x3(g)) return Algorithm.DIRECT_3X3;
+        if (gemmShaped(g)) return Algorithm.IMPLICIT_GEMM;
+        return Algorithm.IM2COL_GEMM;
+    }
+
+    /** Whether an algorithm runs its passes as the channels-in-lanes work units (Winograd or lanes). */
+    static boolean laneUnits(Algorithm a) {
+        return a == Algorithm.WINOGRAD || a == Algorithm.LANES;
+    }
+
+    /** Stride 1, a vector machine, and a patch wide enough for packed panels. */
+    static boolean gemmShaped(Conv.Geometry g) {
+        return Simd.VECTOR_AVAILABLE && g.strideH() == 1 && g.strideW() == 1 && g.patch() >= SMALL_PATCH;
+    }
+
+    /** One input channel, 3x3, stride 1, no dilation, rows at least a vector wide, a vector machine. */
+    static boolean direct3x3(Conv.Geometry g) {
+        return Simd.VECTOR_AVAILABLE && g.inC() == 1 && g.kh() == 3 && g.kw() == 3 && g.strideH() == 1 && g.strideW() == 1
+                && g.dilH() == 1 && g.dilW() == 1 && g.outW() >= Simd.floatLanes();
+    }
+
+    private static boolean winogradShape(Conv.Geometry g) {
+        return Simd.VECTOR_AVAILABLE && Simd.floatLanes() == LANES_16 && g.kh() == 3 && g.kw() == 3 && g.strideH() == 1
+                && g.strideW() == 1 && g.dilH() == 1 && g.dilW() == 1 && g.groups() == 1;
+    }
+}
