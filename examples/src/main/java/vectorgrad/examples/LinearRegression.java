@@ -53,6 +53,10 @@ public final class LinearRegression {
 
     /** The fitted values. */
     /** {@code exitStatus}: 0, or 130/143 when Ctrl-C or SIGTERM stopped the fit. */
+    /** The options (with a value) and flags {@code linreg} accepts; Main's usage text lists them all (tested). */
+    static final Set<String> OPTIONS = Set.of("data", "n", "alpha", "beta", "sigma", "seed", "steps", "lr", "print-every", "threads", "plot");
+    static final Set<String> FLAGS = Set.of("json");
+
     public record Fit(double alpha, double beta, double sigma, double loglik, long steps, boolean interrupted, int exitStatus) {}
 
     /** {@code y = alpha + beta·x + sigma·ε}, x and ε standard normal, from a seeded generator. */
@@ -161,9 +165,7 @@ public final class LinearRegression {
     }
 
     static int run(String[] args) {
-        Args a = new Args("linreg", args,
-                Set.of("data", "n", "alpha", "beta", "sigma", "seed", "steps", "lr", "print-every", "threads", "plot"),
-                Set.of("json"));
+        Args a = new Args("linreg", args, OPTIONS, FLAGS);
         long steps = a.longValue("steps", 20000, 0);
         double lr = a.doubleValue("lr", 1e-3);
         if (lr <= 0) throw new UsageException("linreg: --lr must be > 0, got " + lr);

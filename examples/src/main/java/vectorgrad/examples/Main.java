@@ -10,14 +10,22 @@ public final class Main {
             usage: vectorgrad <command> [options]
               linreg   fit y = alpha + beta*x + N(0, sigma^2) by maximum likelihood with Adam (textbook example 3.3.1)
                        [--data FILE.csv] [--n 1000] [--alpha 2] [--beta 0.5] [--sigma 0.3] [--seed 0]
-                       [--steps 20000] [--lr 0.001] [--print-every 1000] [--threads N] [--json]
+                       [--steps 20000] [--lr 0.001] [--print-every 1000] [--threads N] [--plot fit.png] [--json]
               mnist train     train the textbook's CNN (example 3.3.2) on MNIST or Fashion-MNIST
-                       [--data DIR] [--epochs 1] [--batch-size 5] [--lr 0.001] [--seed 0] [--threads N]
-                       [--max-steps N] [--checkpoint FILE] [--resume] [--shuffle] [--download] [--json]
-              mnist eval      --checkpoint FILE [--data DIR] [--json]: accuracy, per class, confusion matrix
-              mnist classify  --checkpoint FILE (--index N [--test] | --image FILE.png) [--json]
+                       [--data DIR] [--download] [--epochs 1] [--batch-size 5] [--lr 0.001] [--seed 0] [--shuffle]
+                       [--threads N] [--max-steps N] [--print-every 25] [--checkpoint FILE [--save-every 1000]] [--resume]
+                       [--plot curves.png [--eval-every N]] [--detect-anomaly] [--json]
+                       Ctrl-C or SIGTERM: finish the step, write the checkpoint, exit 130 (143 for SIGTERM)
+              mnist eval      --checkpoint FILE [--data DIR] [--batch-size 500] [--threads N]
+                       [--plot confusion.png] [--misclassified grid.png [--max-misclassified 24]] [--json]
+                       accuracy, per class, confusion matrix
+              mnist classify  --checkpoint FILE (--index N [--test] | --image FILE.png) [--data DIR] [--json]
               test     run the test suite (launcher only)
-              bench    run the benchmarks (launcher only)""";
+              install  install the library jars in the local Maven repository (launcher only)
+              samples  build and run samples/ against the installed jars (launcher only)
+              bench    run the benchmarks (launcher only; bench/README.md)
+              jshell   JShell with vectorgrad loaded (launcher only)
+              fuzz     the long coverage-guided fuzzing run (launcher only)""";
 
     public static void main(String[] args) {
         System.exit(run(args));

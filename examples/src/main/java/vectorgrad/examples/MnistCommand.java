@@ -38,15 +38,22 @@ public final class MnistCommand {
             + "install Debian's Fashion-MNIST (apt-get install dataset-fashion-mnist), pass --data DIR with MNIST's IDX files, "
             + "or add --download to fetch MNIST into --data (default ./data)";
 
+    /** The options (with a value) and flags each subcommand accepts; Main's usage text lists them all (tested). */
+    static final Set<String> TRAIN_OPTIONS = Set.of("data", "epochs", "batch-size", "lr", "seed", "threads", "max-steps", "checkpoint",
+            "print-every", "save-every", "plot", "eval-every");
+    static final Set<String> TRAIN_FLAGS = Set.of("resume", "json", "download", "shuffle", "detect-anomaly");
+    static final Set<String> EVAL_OPTIONS = Set.of("data", "checkpoint", "threads", "batch-size", "plot", "misclassified", "max-misclassified");
+    static final Set<String> EVAL_FLAGS = Set.of("json");
+    static final Set<String> CLASSIFY_OPTIONS = Set.of("data", "checkpoint", "index", "image");
+    static final Set<String> CLASSIFY_FLAGS = Set.of("test", "json");
+
     static int run(String[] args) throws IOException {
         if (args.length == 0) throw new UsageException("mnist: expected train, eval or classify\n" + Main.USAGE);
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
         return switch (args[0]) {
-            case "train" -> train(new Args("mnist train", rest, Set.of("data", "epochs", "batch-size", "lr", "seed", "threads",
-                    "max-steps", "checkpoint", "print-every", "save-every", "plot", "eval-every"), Set.of("resume", "json", "download", "shuffle", "detect-anomaly")), System.out);
-            case "eval" -> eval(new Args("mnist eval", rest, Set.of("data", "checkpoint", "threads", "batch-size", "plot", "misclassified",
-                    "max-misclassified"), Set.of("json")), System.out);
-            case "classify" -> classify(new Args("mnist classify", rest, Set.of("data", "checkpoint", "index", "image"), Set.of("test", "json")), System.out);
+            case "train" -> train(new Args("mnist train", rest, TRAIN_OPTIONS, TRAIN_FLAGS), System.out);
+            case "eval" -> eval(new Args("mnist eval", rest, EVAL_OPTIONS, EVAL_FLAGS), System.out);
+            case "classify" -> classify(new Args("mnist classify", rest, CLASSIFY_OPTIONS, CLASSIFY_FLAGS), System.out);
             default -> throw new UsageException("mnist: unknown subcommand '" + args[0] + "' (train, eval, classify)");
         };
     }
