@@ -38,6 +38,8 @@ public final class GenerateKernels {
                     private static final VectorSpecies<Float> S = VectorKernels.S;
                     private static final int L = S.length();
                     private static final ByteOrder NO = ByteOrder.nativeOrder();
+                    /** Two vectors: the channels of an input-gradient tile. */
+                    private static final int HALF = 2 * L;
 
                     /**
                      * Index vectors of the 16x16 transpose for two-vector selects (one vpermt2ps each): stage b swaps
@@ -62,12 +64,18 @@ public final class GenerateKernels {
         tile(s, 4, 3, true);
         tile(s, 6, 2, false);
         tile(s, 6, 2, true);
-        transpose16(s, "/** One 16x16 block: rows r.. (of which {@code rows} exist) at column p0, to bp[dst + q*ld + j]. */",
+        transpose16(
+                s,
+                "/** One 16x16 block: rows r.. (of which {@code rows} exist) at column p0, to bp[dst + q*ld + j]. */",
                 "MemorySegment b, long r, int ldb, int rows, int p0, float[] bp, int dst, int ld",
                 "FloatVector.fromMemorySegment(S, b, (r + %dL * ldb + p0) * Float.BYTES, NO)");
-        transpose16(s, "/** As above, from a heap array: rows starting at rowOff[j0..] (of which {@code rows} exist), column p0, to bp[dst + q*ld + j]. */",
+        transpose16(
+                s,
+                "/** As above, from a heap array: rows starting at rowOff[j0..] (of which {@code rows} exist), column p0, to bp[dst + q*ld + j]. */",
                 "float[] b, int[] rowOff, int j0, int rows, int p0, float[] bp, int dst, int ld",
                 "FloatVector.fromArray(S, b, rowOff[j0 + %d] + p0)");
+        inputTile(s);
+        stridedTile32(s);
         s.append("}\n");
         String text = s.toString();
         if (!Files.exists(out) || !Files.readString(out).equals(text)) Files.writeString(out, text);
@@ -81,40 +89,72 @@ public final class GenerateKernels {
     /** C[rows x vectors·L] (+)= alpha * Ap(kc x rows) * Bp(kc x 3L), accumulators in locals. */
     static void tile(StringBuilder s, int rows, int vectors, boolean store) {
         String doc = store
-                ? "C[" + rows + " x " + vectors + "L] = alpha * Ap(kc x " + rows + ") * Bp: C is not read (beta = 0, first block of k)."
-                : "C[" + rows + " x " + vectors + "L] += alpha * Ap(kc x " + rows + ") * Bp(kc x 3L), panels packed by PackedGemm"
+                ? "C[" + rows + " x " + vectors + "L] = alpha * Ap(kc x " + rows
+                        + ") * Bp: C is not read (beta = 0, first block of k)."
+                : "C[" + rows + " x " + vectors + "L] += alpha * Ap(kc x " + rows
+                        + ") * Bp(kc x 3L), panels packed by PackedGemm"
                         + (vectors < 3 ? " (the first " + vectors + " vectors of each row)." : ".");
         s.append("\n    /** ").append(doc).append(" */\n");
-        s.append("    static void ").append(tileName(rows, vectors, store))
-                .append("(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {\n");
+        s.append("    static void ")
+                .append(tileName(rows, vectors, store))
+                .append(
+                        "(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {\n");
         for (int i = 0; i < rows; i++) {
             s.append("        FloatVector ");
-            for (int j = 0; j < vectors; j++) s.append(j > 0 ? ", " : "").append("c").append(i).append(j).append(" = FloatVector.zero(S)");
+            for (int j = 0; j < vectors; j++)
+                s.append(j > 0 ? ", " : "").append("c").append(i).append(j).append(" = FloatVector.zero(S)");
             s.append(";\n");
         }
         s.append("        for (int p = 0; p < kc; p++) {\n");
         s.append("            int a = aOff + p, b = bOff + p * 3 * L;\n");
         for (int j = 0; j < vectors; j++) {
-            s.append("            FloatVector b").append(j).append(" = FloatVector.fromArray(S, bp, b")
-                    .append(j == 0 ? "" : j == 1 ? " + L" : " + " + j + " * L").append(");\n");
+            s.append("            FloatVector b")
+                    .append(j)
+                    .append(" = FloatVector.fromArray(S, bp, b")
+                    .append(j == 0 ? "" : j == 1 ? " + L" : " + " + j + " * L")
+                    .append(");\n");
         }
         for (int i = 0; i < rows; i++) {
-            s.append("            FloatVector a").append(i).append(" = FloatVector.broadcast(S, ap[a").append(i == 0 ? "" : " + " + i + " * kc").append("]);\n");
+            s.append("            FloatVector a")
+                    .append(i)
+                    .append(" = FloatVector.broadcast(S, ap[a")
+                    .append(i == 0 ? "" : " + " + i + " * kc")
+                    .append("]);\n");
             for (int j = 0; j < vectors; j++) {
-                s.append("            c").append(i).append(j).append(" = a").append(i).append(".fma(b").append(j).append(", c").append(i).append(j).append(");\n");
+                s.append("            c")
+                        .append(i)
+                        .append(j)
+                        .append(" = a")
+                        .append(i)
+                        .append(".fma(b")
+                        .append(j)
+                        .append(", c")
+                        .append(i)
+                        .append(j)
+                        .append(");\n");
             }
         }
         s.append("        }\n");
-        s.append(store
-                ? "        // C = alpha * tile (C is not read), written inline: a vector passed to a call that is not inlined would be boxed\n"
-                : "        // C += alpha * tile, written inline: a vector passed to a call that is not inlined would be boxed\n");
+        s.append(
+                store
+                        ? "        // C = alpha * tile (C is not read), written inline: a vector passed to a call that is not inlined would be boxed\n"
+                        : "        // C += alpha * tile, written inline: a vector passed to a call that is not inlined would be boxed\n");
         s.append("        FloatVector va = FloatVector.broadcast(S, alpha);\n");
         s.append("        long o;\n");
         for (int i = 0; i < rows; i++) {
             for (int j = 0; j < vectors; j++) {
-                s.append("        o = (cOff + ").append(i).append("L * ldc + ").append(j).append("L * L) * Float.BYTES;\n");
+                s.append("        o = (cOff + ")
+                        .append(i)
+                        .append("L * ldc + ")
+                        .append(j)
+                        .append("L * L) * Float.BYTES;\n");
                 if (store) s.append("        c").append(i).append(j).append(".mul(va).intoMemorySegment(c, o, NO);\n");
-                else s.append("        c").append(i).append(j).append(".fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);\n");
+                else
+                    s.append("        c")
+                            .append(i)
+                            .append(j)
+                            .append(
+                                    ".fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);\n");
             }
         }
         s.append("    }\n");
@@ -125,19 +165,172 @@ public final class GenerateKernels {
         s.append("\n    ").append(doc).append("\n");
         s.append("    static void transpose16(").append(params).append(") {\n");
         for (int i = 0; i < 16; i++) {
-            s.append("        FloatVector v").append(i).append(" = ").append(i).append(" < rows ? ")
-                    .append(String.format(load, i)).append(" : FloatVector.zero(S);\n");
+            s.append("        FloatVector v")
+                    .append(i)
+                    .append(" = ")
+                    .append(i)
+                    .append(" < rows ? ")
+                    .append(String.format(load, i))
+                    .append(" : FloatVector.zero(S);\n");
         }
         for (int b = 8; b >= 1; b /= 2) {
             for (int i = 0; i < 16; i++) {
                 if ((i & b) != 0) continue;
                 int k = i + b;
-                s.append("        FloatVector t").append(i).append('_').append(b).append(" = X").append(b).append(".selectFrom(v").append(i).append(", v").append(k).append(");\n");
-                s.append("        v").append(k).append(" = Y").append(b).append(".selectFrom(v").append(i).append(", v").append(k).append(");\n");
-                s.append("        v").append(i).append(" = t").append(i).append('_').append(b).append(";\n");
+                s.append("        FloatVector t")
+                        .append(i)
+                        .append('_')
+                        .append(b)
+                        .append(" = X")
+                        .append(b)
+                        .append(".selectFrom(v")
+                        .append(i)
+                        .append(", v")
+                        .append(k)
+                        .append(");\n");
+                s.append("        v")
+                        .append(k)
+                        .append(" = Y")
+                        .append(b)
+                        .append(".selectFrom(v")
+                        .append(i)
+                        .append(", v")
+                        .append(k)
+                        .append(");\n");
+                s.append("        v")
+                        .append(i)
+                        .append(" = t")
+                        .append(i)
+                        .append('_')
+                        .append(b)
+                        .append(";\n");
             }
         }
-        for (int i = 0; i < 16; i++) s.append("        v").append(i).append(".intoArray(bp, dst + ").append(i).append(" * ld);\n");
+        for (int i = 0; i < 16; i++)
+            s.append("        v")
+                    .append(i)
+                    .append(".intoArray(bp, dst + ")
+                    .append(i)
+                    .append(" * ld);\n");
+        s.append("    }\n");
+    }
+
+    /** Twelve rows by two vectors (32 channels at 16 lanes): accumulator declarations. */
+    private static void tile12x2Accumulators(StringBuilder s) {
+        for (int r = 0; r < 12; r++) {
+            s.append("        FloatVector c")
+                    .append(r)
+                    .append("0 = FloatVector.zero(S), c")
+                    .append(r)
+                    .append("1 = FloatVector.zero(S);\n");
+        }
+    }
+
+    /** The twelve rows' broadcasts and FMAs against w0, w1; {@code aIndex} gives row r's element of A. */
+    private static void tile12x2Body(StringBuilder s, java.util.function.IntFunction<String> aIndex) {
+        s.append("            FloatVector w0 = FloatVector.fromArray(S, w, b);\n");
+        s.append("            FloatVector w1 = FloatVector.fromArray(S, w, b + L);\n");
+        for (int r = 0; r < 12; r++) {
+            s.append("            FloatVector a")
+                    .append(r)
+                    .append(" = FloatVector.broadcast(S, ")
+                    .append(aIndex.apply(r))
+                    .append(");\n");
+            s.append("            c")
+                    .append(r)
+                    .append("0 = a")
+                    .append(r)
+                    .append(".fma(w0, c")
+                    .append(r)
+                    .append("0);\n");
+            s.append("            c")
+                    .append(r)
+                    .append("1 = a")
+                    .append(r)
+                    .append(".fma(w1, c")
+                    .append(r)
+                    .append("1);\n");
+        }
+    }
+
+    /**
+     * The input gradient's tap tile ({@code LanesConv.backwardInput}, and WinogradConv's weight gradient):
+     * twelve consecutive positions of {@code src} (rows {@code plane} apart per channel) by 32 channels,
+     * added to {@code out} or stored over it.
+     */
+    static void inputTile(StringBuilder s) {
+        s.append("""
+
+                    /**
+                     * Input gradient, one tap: {@code out[cOff + r·32 + c] (+)= Σ_{o<k} src[o·plane + q0 + r] · w[wOff + o·32 + c]}
+                     * for r < 12: twelve consecutive positions of the upstream gradient (planes {@code plane} apart) by
+                     * 32 input channels, added where the tap carries them (LanesConv.backwardInput), or stored there
+                     * when not {@code add}. Twelve rows, as only two vectors of channels share each broadcast. (Winograd's
+                     * weight gradient uses it with src = Z, k = tiles, plane = Z's tile stride.)
+                     */
+                    static void inputTile(int k, float[] src, int q0, int plane, float[] w, int wOff, float[] out, int cOff, boolean add) {
+                """);
+        tile12x2Accumulators(s);
+        s.append("        for (int ch = 0; ch < k; ch++) {\n");
+        s.append("            int a = ch * plane + q0, b = wOff + ch * HALF;\n");
+        tile12x2Body(s, r -> "src[a" + (r == 0 ? "" : " + " + r) + "]");
+        s.append("        }\n");
+        s.append("        // written inline: a vector passed to a call that C2 does not inline is boxed\n");
+        s.append("        int o;\n");
+        for (boolean add : new boolean[] {true, false}) {
+            s.append(add ? "        if (add) {\n" : "        } else {\n");
+            for (int r = 0; r < 12; r++) {
+                for (int j = 0; j < 2; j++) {
+                    s.append("            o = cOff + ")
+                            .append(r)
+                            .append(" * HALF")
+                            .append(j == 1 ? " + L" : "")
+                            .append(";\n");
+                    s.append("            c")
+                            .append(r)
+                            .append(j)
+                            .append(
+                                    add
+                                            ? ".add(FloatVector.fromArray(S, out, o)).intoArray(out, o);\n"
+                                            : ".intoArray(out, o);\n");
+                }
+            }
+        }
+        s.append("        }\n");
+        s.append("    }\n");
+    }
+
+    /** Winograd's input-gradient products: twelve rows of A, each {@code ast} apart, by 32 columns, stored. */
+    static void stridedTile32(StringBuilder s) {
+        s.append("""
+
+                    /**
+                     * {@code out[cOff + r·32 + c] = Σ_{o<k} a[aOff + r·ast + o] · w[wOff + o·32 + c]} for r < 12: twelve rows
+                     * of A (each {@code ast} apart, k contiguous) by 32 columns, stored. The Winograd input gradient's
+                     * products (rows are tiles, k the output channels, 32 input channels); a tile as {@link #inputTile}'s.
+                     */
+                    static void stridedTile32(int k, float[] a, int aOff, int ast, float[] w, int wOff, float[] out, int cOff) {
+                        int p0 = aOff, p1 = p0 + ast, p2 = p1 + ast, p3 = p2 + ast, p4 = p3 + ast, p5 = p4 + ast;
+                        int p6 = p5 + ast, p7 = p6 + ast, p8 = p7 + ast, p9 = p8 + ast, p10 = p9 + ast, p11 = p10 + ast;
+                """);
+        tile12x2Accumulators(s);
+        s.append("        for (int o = 0; o < k; o++) {\n");
+        s.append("            int b = wOff + o * HALF;\n");
+        tile12x2Body(s, r -> "a[p" + r + " + o]");
+        s.append("        }\n");
+        for (int r = 0; r < 12; r++) {
+            String row = r == 0 ? "cOff" : r == 1 ? "cOff + HALF" : "cOff + " + r + " * HALF";
+            s.append("        c")
+                    .append(r)
+                    .append("0.intoArray(out, ")
+                    .append(row)
+                    .append(");\n");
+            s.append("        c")
+                    .append(r)
+                    .append("1.intoArray(out, ")
+                    .append(row)
+                    .append(" + L);\n");
+        }
         s.append("    }\n");
     }
 }

@@ -8,5 +8,6 @@ module vectorgrad.autograd {
     requires vectorgrad.kernels;
 
     exports vectorgrad.autograd;
-    exports vectorgrad.autograd.internal to vectorgrad.nn;
+    exports vectorgrad.autograd.internal to
+            vectorgrad.nn;
 }

@@ -5,5 +5,6 @@
 module vectorgrad.kernels {
     requires jdk.incubator.vector;
 
-    exports vectorgrad.kernels to vectorgrad.autograd;
+    exports vectorgrad.kernels to
+            vectorgrad.autograd;
 }

@@ -2,7 +2,6 @@ package vectorgrad.autograd;
 
 import vectorgrad.autograd.internal.Shapes;
 
-
 /**
  * Anomaly detection, as {@code torch.autograd.detect_anomaly}: while it is on, every op's output and
  * every gradient a backward rule returns is checked for NaN and infinity, and the first one found throws
@@ -17,7 +16,9 @@ import vectorgrad.autograd.internal.Shapes;
 public final class Anomaly implements AutoCloseable {
     /** On when set, or while any {@link #detect()} scope is open (counted: scopes on several threads nest safely). */
     private static volatile boolean enabled, flag;
-    private static final java.util.concurrent.atomic.AtomicInteger OPEN_SCOPES = new java.util.concurrent.atomic.AtomicInteger();
+
+    private static final java.util.concurrent.atomic.AtomicInteger OPEN_SCOPES =
+            new java.util.concurrent.atomic.AtomicInteger();
     /** Per thread: inside the backward pass, ops are a rule's internals and are reported as the rule. */
     private static final ThreadLocal<int[]> IN_BACKWARD = ThreadLocal.withInitial(() -> new int[1]);
 
@@ -77,13 +78,24 @@ public final class Anomaly implements AutoCloseable {
         if (IN_BACKWARD.get()[0] > 0) return;
         String bad = nonFiniteIn(out);
         if (bad == null) return;
-        StringBuilder m = new StringBuilder("'").append(op).append("' produced ").append(bad).append(" in its output of shape ")
-                .append(Shapes.str(out.shape())).append(" from inputs of shape");
+        StringBuilder m = new StringBuilder("'")
+                .append(op)
+                .append("' produced ")
+                .append(bad)
+                .append(" in its output of shape ")
+                .append(Shapes.str(out.shape()))
+                .append(" from inputs of shape");
         appendShapes(m, inputs);
         for (int i = 0; i < inputs.length; i++) {
             if (nonFiniteIn(inputs[i]) != null) {
-                m.append("; input ").append(i).append(" already held ").append(nonFiniteIn(inputs[i]))
-                        .append(inputs[i].gradFn != null ? " (made by '" + inputs[i].gradFn.op + "')" : " (a leaf: a parameter or data)");
+                m.append("; input ")
+                        .append(i)
+                        .append(" already held ")
+                        .append(nonFiniteIn(inputs[i]))
+                        .append(
+                                inputs[i].gradFn != null
+                                        ? " (made by '" + inputs[i].gradFn.op + "')"
+                                        : " (a leaf: a parameter or data)");
             }
         }
         m.append("; created at ").append(userFrame(new Throwable().getStackTrace()));
@@ -96,12 +108,25 @@ public final class Anomaly implements AutoCloseable {
             if (inGrads[j] == null) continue;
             String bad = nonFiniteIn(inGrads[j]);
             if (bad == null) continue;
-            StringBuilder m = new StringBuilder("backward of '").append(node.op).append("' returned ").append(bad)
-                    .append(" in the gradient for its input ").append(j).append(" of shape ").append(Shapes.str(inputs[j].shape()))
+            StringBuilder m = new StringBuilder("backward of '")
+                    .append(node.op)
+                    .append("' returned ")
+                    .append(bad)
+                    .append(" in the gradient for its input ")
+                    .append(j)
+                    .append(" of shape ")
+                    .append(Shapes.str(inputs[j].shape()))
                     .append(" (inputs of shape");
             appendShapes(m, inputs);
-            m.append(outGrad != null && nonFiniteIn(outGrad) != null ? "; the incoming gradient already held " + nonFiniteIn(outGrad) : "")
-                    .append("); the op was created at ").append(node.createdAt == null ? "(unknown: recorded before detection was on)" : userFrame(node.createdAt));
+            m.append(
+                            outGrad != null && nonFiniteIn(outGrad) != null
+                                    ? "; the incoming gradient already held " + nonFiniteIn(outGrad)
+                                    : "")
+                    .append("); the op was created at ")
+                    .append(
+                            node.createdAt == null
+                                    ? "(unknown: recorded before detection was on)"
+                                    : userFrame(node.createdAt));
             throw new AnomalyException(m.toString());
         }
     }
@@ -118,7 +143,8 @@ public final class Anomaly implements AutoCloseable {
     public static String nonFiniteIn(Tensor t) {
         if (t.dtype() != DType.FLOAT32 || t.isClosed()) return null;
         int f = vectorgrad.kernels.Reduce.nonFinite(t.seg(), 0, t.numel());
-        boolean nan = (f & vectorgrad.kernels.Reduce.HAS_NAN) != 0, inf = (f & vectorgrad.kernels.Reduce.HAS_INFINITY) != 0;
+        boolean nan = (f & vectorgrad.kernels.Reduce.HAS_NAN) != 0,
+                inf = (f & vectorgrad.kernels.Reduce.HAS_INFINITY) != 0;
         return nan && inf ? "NaN and infinity" : nan ? "NaN" : inf ? "infinity" : null;
     }
 

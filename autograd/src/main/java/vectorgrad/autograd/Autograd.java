@@ -1,6 +1,5 @@
 package vectorgrad.autograd;
 
-import vectorgrad.autograd.internal.Shapes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,6 +8,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import vectorgrad.autograd.internal.Shapes;
 import vectorgrad.kernels.Elementwise;
 
 /**
@@ -24,13 +24,15 @@ final class Autograd {
 
     static void backward(Tensor root, Tensor seed, boolean retainGraph) {
         if (!root.requiresGrad) {
-            throw new IllegalStateException("element 0 of tensors does not require grad and does not have a grad_fn (shape "
-                    + Shapes.str(root.shape()) + ")");
+            throw new IllegalStateException(
+                    "element 0 of tensors does not require grad and does not have a grad_fn (shape "
+                            + Shapes.str(root.shape()) + ")");
         }
         List<Tensor> order = topologicalOrder(root);
         boolean anomaly = Anomaly.isEnabled();
         if (anomaly) Anomaly.enterBackward();
-        try (NoGrad ignored = Tensor.noGrad(); MemoryScope scope = MemoryScope.open()) {
+        try (NoGrad ignored = Tensor.noGrad();
+                MemoryScope scope = MemoryScope.open()) {
             Tensor start = seed != null ? seed : Tensor.onesLike(root);
             if (root.gradFn == null) {
                 accumulateLeaf(root, start, scope, Map.of());
@@ -56,8 +58,9 @@ final class Autograd {
                         boolean leaf = in.gradFn == null;
                         if (leaf != (pass == 1)) continue;
                         if (!Arrays.equals(gi.shape(), in.shape())) {
-                            throw new IllegalStateException("backward of '" + node.op + "' returned a gradient of shape "
-                                    + Shapes.str(gi.shape()) + " for input " + j + " of shape " + Shapes.str(in.shape()));
+                            throw new IllegalStateException("backward of '" + node.op
+                                    + "' returned a gradient of shape " + Shapes.str(gi.shape()) + " for input " + j
+                                    + " of shape " + Shapes.str(in.shape()));
                         }
                         if (leaf) {
                             accumulateLeaf(in, gi, scope, grads);
@@ -126,9 +129,10 @@ final class Autograd {
 
     private static void checkNotFreed(Tensor t) {
         if (t.gradFn.isFreed()) {
-            throw new IllegalStateException("Trying to backward through the graph a second time (the saved tensors of '"
-                    + t.gradFn.op + "' producing shape " + Shapes.str(t.shape())
-                    + " were freed by an earlier backward()). Call backward(gradient, true) the first time to retain the graph.");
+            throw new IllegalStateException(
+                    "Trying to backward through the graph a second time (the saved tensors of '"
+                            + t.gradFn.op + "' producing shape " + Shapes.str(t.shape())
+                            + " were freed by an earlier backward()). Call backward(gradient, true) the first time to retain the graph.");
         }
     }
 }

@@ -26,11 +26,12 @@ import java.util.concurrent.atomic.AtomicLong;
 final class BufferCache {
     private BufferCache() {}
 
-    private static final int MIN_CLASS = 6;   // 64 bytes
+    private static final int MIN_CLASS = 6; // 64 bytes
     private static final int MAX_CLASS = 62;
     // LIFO per size class: the block freed last is the one most likely still in cache.
     @SuppressWarnings("unchecked")
     private static final ArrayDeque<MemorySegment>[] FREE = new ArrayDeque[MAX_CLASS + 1];
+
     static {
         for (int i = 0; i < FREE.length; i++) FREE[i] = new ArrayDeque<>();
     }

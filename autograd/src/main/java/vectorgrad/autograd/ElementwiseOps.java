@@ -33,10 +33,20 @@ final class ElementwiseOps {
     static Tensor zip(Tensor self, Binary op, Tensor other, String name) {
         self.requireFloat(name);
         other.requireFloat(name);
-        int[] outShape = Arrays.equals(self.shape, other.shape) ? self.shape : Shapes.broadcast(self.shape, other.shape, name);
+        int[] outShape =
+                Arrays.equals(self.shape, other.shape) ? self.shape : Shapes.broadcast(self.shape, other.shape, name);
         Tensor out = Tensor.empty(outShape);
-        Elementwise.binary(op, outShape, self.seg(), 0, Shapes.broadcastStrides(self.shape, outShape),
-                other.seg(), 0, Shapes.broadcastStrides(other.shape, outShape), out.seg(), 0);
+        Elementwise.binary(
+                op,
+                outShape,
+                self.seg(),
+                0,
+                Shapes.broadcastStrides(self.shape, outShape),
+                other.seg(),
+                0,
+                Shapes.broadcastStrides(other.shape, outShape),
+                out.seg(),
+                0);
         Reference.reachabilityFence(self);
         Reference.reachabilityFence(other);
         return out;
@@ -45,31 +55,52 @@ final class ElementwiseOps {
     /** {@code this + other}  |  d/da = g, d/db = g (each summed over its broadcast dims). */
     static Tensor add(Tensor self, Tensor other) {
         Tensor a = self, b = other;
-        return Tensor.record(zip(self, Binary.ADD, b, "add"), "add",
-                (g, need) -> new Tensor[] {need[0] ? g.sumTo(a.shape) : null, need[1] ? g.sumTo(b.shape) : null}, a, b);
+        return Tensor.record(
+                zip(self, Binary.ADD, b, "add"),
+                "add",
+                (g, need) -> new Tensor[] {need[0] ? g.sumTo(a.shape) : null, need[1] ? g.sumTo(b.shape) : null},
+                a,
+                b);
     }
 
     /** {@code this - other}  |  d/da = g, d/db = -g. */
     static Tensor sub(Tensor self, Tensor other) {
         Tensor a = self, b = other;
-        return Tensor.record(zip(self, Binary.SUB, b, "sub"), "sub",
-                (g, need) -> new Tensor[] {need[0] ? g.sumTo(a.shape) : null, need[1] ? g.neg().sumTo(b.shape) : null}, a, b);
+        return Tensor.record(
+                zip(self, Binary.SUB, b, "sub"),
+                "sub",
+                (g, need) -> new Tensor[] {
+                    need[0] ? g.sumTo(a.shape) : null, need[1] ? g.neg().sumTo(b.shape) : null
+                },
+                a,
+                b);
     }
 
     /** {@code this * other}  |  d/da = g·b, d/db = g·a. */
     static Tensor mul(Tensor self, Tensor other) {
         Tensor a = self, b = other;
-        return Tensor.record(zip(self, Binary.MUL, b, "mul"), "mul",
-                (g, need) -> new Tensor[] {need[0] ? g.mul(b).sumTo(a.shape) : null, need[1] ? g.mul(a).sumTo(b.shape) : null}, a, b);
+        return Tensor.record(
+                zip(self, Binary.MUL, b, "mul"),
+                "mul",
+                (g, need) -> new Tensor[] {
+                    need[0] ? g.mul(b).sumTo(a.shape) : null, need[1] ? g.mul(a).sumTo(b.shape) : null
+                },
+                a,
+                b);
     }
 
     /** {@code this / other}  |  d/da = g/b, d/db = -g·(a/b)/b. */
     static Tensor div(Tensor self, Tensor other) {
         Tensor a = self, b = other;
-        return Tensor.record(zip(self, Binary.DIV, b, "div"), "div",
+        return Tensor.record(
+                zip(self, Binary.DIV, b, "div"),
+                "div",
                 (g, need) -> new Tensor[] {
-                        need[0] ? g.div(b).sumTo(a.shape) : null,
-                        need[1] ? g.neg().mul(a.div(b).div(b)).sumTo(b.shape) : null}, a, b);
+                    need[0] ? g.div(b).sumTo(a.shape) : null,
+                    need[1] ? g.neg().mul(a.div(b).div(b)).sumTo(b.shape) : null
+                },
+                a,
+                b);
     }
 
     /** {@code this + s}  |  g. */
@@ -100,7 +131,17 @@ final class ElementwiseOps {
         self.requireFloat("div");
         // a true division (not a multiply by 1/s), so results round exactly as PyTorch's
         Tensor divisor = Tensor.scalar(f);
-        Elementwise.binary(Binary.DIV, self.shape, self.seg(), 0, Shapes.contiguousStrides(self.shape), divisor.seg(), 0, new long[self.shape.length], out.seg(), 0);
+        Elementwise.binary(
+                Binary.DIV,
+                self.shape,
+                self.seg(),
+                0,
+                Shapes.contiguousStrides(self.shape),
+                divisor.seg(),
+                0,
+                new long[self.shape.length],
+                out.seg(),
+                0);
         divisor.close();
         Reference.reachabilityFence(self);
         return Tensor.record(out, "div", (g, need) -> new Tensor[] {g.div(f)}, self);
@@ -118,8 +159,13 @@ final class ElementwiseOps {
         Tensor out = Tensor.empty(self.shape);
         Elementwise.pow(self.seg(), 0, fp, out.seg(), 0, self.numel());
         Tensor x = self;
-        return Tensor.record(out, "pow", (g, need) -> new Tensor[] {
-                fp == 2f ? g.mul(x.mul(2f)) : g.mul(x.pow(fp - 1f).mul(fp))}, x);
+        return Tensor.record(
+                out,
+                "pow",
+                (g, need) -> new Tensor[] {
+                    fp == 2f ? g.mul(x.mul(2f)) : g.mul(x.pow(fp - 1f).mul(fp))
+                },
+                x);
     }
 
     /** {@code e^x}  |  g·e^x. */
@@ -154,18 +200,24 @@ final class ElementwiseOps {
     /** {@code max(x, 0)}  |  g where x > 0, else 0. */
     static Tensor relu(Tensor self) {
         Tensor x = self;
-        return Tensor.record(map(self, Unary.RELU), "relu", (g, need) -> new Tensor[] {zip(g, Binary.RELU_BACKWARD, x, "relu_backward")}, x);
+        return Tensor.record(
+                map(self, Unary.RELU),
+                "relu",
+                (g, need) -> new Tensor[] {zip(g, Binary.RELU_BACKWARD, x, "relu_backward")},
+                x);
     }
 
     /** {@code 1/(1+e^-x)}  |  g·(1-s)·s. */
     static Tensor sigmoid(Tensor self) {
         Tensor s = map(self, Unary.SIGMOID);
-        return Tensor.record(s, "sigmoid", (g, need) -> new Tensor[] {g.mul(s.rsub(1)).mul(s)}, self);
+        return Tensor.record(
+                s, "sigmoid", (g, need) -> new Tensor[] {g.mul(s.rsub(1)).mul(s)}, self);
     }
 
     /** {@code tanh x}  |  g·(1-t²). */
     static Tensor tanh(Tensor self) {
         Tensor t = map(self, Unary.TANH);
-        return Tensor.record(t, "tanh", (g, need) -> new Tensor[] {g.mul(t.mul(t).rsub(1))}, self);
+        return Tensor.record(
+                t, "tanh", (g, need) -> new Tensor[] {g.mul(t.mul(t).rsub(1))}, self);
     }
 }

@@ -2,7 +2,6 @@ package vectorgrad.autograd;
 
 import java.lang.ref.Reference;
 import vectorgrad.autograd.internal.Shapes;
-import vectorgrad.kernels.Elementwise;
 import vectorgrad.kernels.Gemm;
 
 /**
@@ -29,36 +28,82 @@ final class MatmulOp {
         int batch = ra == 3 ? self.shape[0] : 1;
         int m = self.shape[ra - 2], k = self.shape[ra - 1], n = other.shape[rb - 1];
         if (other.shape[rb - 2] != k) {
-            throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied (" + Shapes.x(self.shape) + " and " + Shapes.x(other.shape) + ")");
+            throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied (" + Shapes.x(self.shape)
+                    + " and " + Shapes.x(other.shape) + ")");
         }
         boolean sharedB = rb == 2;
         long sA = (long) m * k, sB = sharedB ? 0 : (long) k * n, sC = (long) m * n;
         int lk = Math.max(1, k), ln = Math.max(1, n), lm = Math.max(1, m);
         Tensor out = Tensor.empty(ra == 3 ? new int[] {batch, m, n} : new int[] {m, n});
-        Gemm.sgemmBatched(false, false, batch, m, n, k, 1f, self.seg(), 0, sA, lk, other.seg(), 0, sB, ln, 0f, out.seg(), 0, sC, ln);
+        Gemm.sgemmBatched(
+                false,
+                false,
+                batch,
+                m,
+                n,
+                k,
+                1f,
+                self.seg(),
+                0,
+                sA,
+                lk,
+                other.seg(),
+                0,
+                sB,
+                ln,
+                0f,
+                out.seg(),
+                0,
+                sC,
+                ln);
         Reference.reachabilityFence(self);
         Reference.reachabilityFence(other);
         Tensor a = self, b = other;
-        return Tensor.record(out, "matmul", (g, need) -> {
-            Tensor ga = null, gb = null;
-            if (need[0]) {
-                ga = Tensor.empty(a.shape);
-                Gemm.sgemmBatched(false, true, batch, m, k, n, 1f, g.seg(), 0, sC, ln, b.seg(), 0, sB, ln, 0f, ga.seg(), 0, sA, lk);
-            }
-            if (need[1]) {
-                gb = Tensor.empty(b.shape);
-                if (sharedB) {
-                    // one B for every item: its gradient sums Aᵢᵀ·gᵢ over the batch (beta = 1 after the first)
-                    for (int i = 0; i < batch; i++) {
-                        Gemm.sgemm(true, false, k, n, m, 1f, a.seg(), i * sA, lk, g.seg(), i * sC, ln, i == 0 ? 0f : 1f, gb.seg(), 0, ln);
+        return Tensor.record(
+                out,
+                "matmul",
+                (g, need) -> {
+                    Tensor ga = null, gb = null;
+                    if (need[0]) {
+                        ga = Tensor.empty(a.shape);
+                        Gemm.sgemmBatched(
+                                false, true, batch, m, k, n, 1f, g.seg(), 0, sC, ln, b.seg(), 0, sB, ln, 0f, ga.seg(),
+                                0, sA, lk);
                     }
-                    if (batch == 0) gb.zero_();
-                } else {
-                    Gemm.sgemmBatched(true, false, batch, k, n, m, 1f, a.seg(), 0, sA, lk, g.seg(), 0, sC, ln, 0f, gb.seg(), 0, sB, ln);
-                }
-            }
-            Reference.reachabilityFence(g);
-            return new Tensor[] {ga, gb};
-        }, a, b);
+                    if (need[1]) {
+                        gb = Tensor.empty(b.shape);
+                        if (sharedB) {
+                            // one B for every item: its gradient sums Aᵢᵀ·gᵢ over the batch (beta = 1 after the first)
+                            for (int i = 0; i < batch; i++) {
+                                Gemm.sgemm(
+                                        true,
+                                        false,
+                                        k,
+                                        n,
+                                        m,
+                                        1f,
+                                        a.seg(),
+                                        i * sA,
+                                        lk,
+                                        g.seg(),
+                                        i * sC,
+                                        ln,
+                                        i == 0 ? 0f : 1f,
+                                        gb.seg(),
+                                        0,
+                                        ln);
+                            }
+                            if (batch == 0) gb.zero_();
+                        } else {
+                            Gemm.sgemmBatched(
+                                    true, false, batch, k, n, m, 1f, a.seg(), 0, sA, lk, g.seg(), 0, sC, ln, 0f,
+                                    gb.seg(), 0, sB, ln);
+                        }
+                    }
+                    Reference.reachabilityFence(g);
+                    return new Tensor[] {ga, gb};
+                },
+                a,
+                b);
     }
 }

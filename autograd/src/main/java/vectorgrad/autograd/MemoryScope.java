@@ -81,8 +81,10 @@ public final class MemoryScope implements AutoCloseable {
     @Override
     public void close() {
         if (closed) return;
-        if (Thread.currentThread() != owner) throw new IllegalStateException("a MemoryScope must be closed on the thread that opened it");
-        if (CURRENT.get() != this) throw new IllegalStateException("MemoryScope closed out of order: close inner scopes first");
+        if (Thread.currentThread() != owner)
+            throw new IllegalStateException("a MemoryScope must be closed on the thread that opened it");
+        if (CURRENT.get() != this)
+            throw new IllegalStateException("MemoryScope closed out of order: close inner scopes first");
         closed = true;
         if (parent != null) CURRENT.set(parent);
         else CURRENT.remove();

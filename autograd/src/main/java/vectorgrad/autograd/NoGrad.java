@@ -21,7 +21,8 @@ public final class NoGrad implements AutoCloseable {
     @Override
     public void close() {
         if (closed) return;
-        if (Thread.currentThread() != owner) throw new IllegalStateException("a no-grad scope must be closed on the thread that opened it");
+        if (Thread.currentThread() != owner)
+            throw new IllegalStateException("a no-grad scope must be closed on the thread that opened it");
         closed = true;
         DEPTH.get()[0]--;
     }

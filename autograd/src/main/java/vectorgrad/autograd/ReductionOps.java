@@ -37,7 +37,8 @@ final class ReductionOps {
         int[] inShape = self.shape;
         Tensor result = keepdim ? out : new Tensor(out, ShapeOps.dropDim(kept, d));
         if (!keepdim) out.close(); // the view holds the memory now
-        return Tensor.record(result, "sum", (g, need) -> new Tensor[] {g.reshape(kept).expand(inShape)}, self);
+        return Tensor.record(
+                result, "sum", (g, need) -> new Tensor[] {g.reshape(kept).expand(inShape)}, self);
     }
 
     /** Mean of all elements  |  g/n broadcast back. */
@@ -45,11 +46,13 @@ final class ReductionOps {
         long n = self.numel();
         if (n == 0) return Tensor.scalar(Float.NaN);
         Tensor out;
-        try (NoGrad ignored = Tensor.noGrad(); Tensor s = self.sum()) {
+        try (NoGrad ignored = Tensor.noGrad();
+                Tensor s = self.sum()) {
             out = s.div((double) n);
         }
         int[] inShape = self.shape;
-        return Tensor.record(out, "mean", (g, need) -> new Tensor[] {g.expand(inShape).div((double) n)}, self);
+        return Tensor.record(
+                out, "mean", (g, need) -> new Tensor[] {g.expand(inShape).div((double) n)}, self);
     }
 
     /** Mean over {@code dim}  |  g/n broadcast back along {@code dim}. */
@@ -60,10 +63,15 @@ final class ReductionOps {
         int[] kept = self.shape.clone();
         if (kept.length > 0) kept[d] = 1;
         Tensor out;
-        try (NoGrad ignored = Tensor.noGrad(); Tensor s = self.sum(dim, keepdim)) {
+        try (NoGrad ignored = Tensor.noGrad();
+                Tensor s = self.sum(dim, keepdim)) {
             out = s.div((double) n);
         }
-        return Tensor.record(out, "mean", (g, need) -> new Tensor[] {g.reshape(kept).expand(inShape).div((double) n)}, self);
+        return Tensor.record(
+                out,
+                "mean",
+                (g, need) -> new Tensor[] {g.reshape(kept).expand(inShape).div((double) n)},
+                self);
     }
 
     /** Max over {@code dim} with its first argmax  |  g goes to the argmax position, 0 elsewhere. */
@@ -74,7 +82,9 @@ final class ReductionOps {
         int outer = 1, inner = 1, n = s[d];
         for (int i = 0; i < d; i++) outer *= s[i];
         for (int i = d + 1; i < s.length; i++) inner *= s[i];
-        if (n == 0) throw new IllegalArgumentException("self.max(): cannot reduce over dimension " + d + " of size 0 (self.shape " + Shapes.str(self.shape) + ")");
+        if (n == 0)
+            throw new IllegalArgumentException("self.max(): cannot reduce over dimension " + d
+                    + " of size 0 (self.shape " + Shapes.str(self.shape) + ")");
         int[] kept = s.clone();
         kept[d] = 1;
         int[] outShape = self.shape.length == 0 ? new int[0] : (keepdim ? kept : ShapeOps.dropDim(kept, d));
@@ -84,12 +94,16 @@ final class ReductionOps {
         Reference.reachabilityFence(self);
         int[] inShape = self.shape;
         int o = outer, nn = n, in = inner;
-        Tensor.record(vals, "max", (g, need) -> {
-            Tensor gi = Tensor.empty(inShape);
-            Reduce.scatterMax(o, nn, in, g.seg(), 0, idx.seg(), 0, gi.seg(), 0);
-            Reference.reachabilityFence(g);
-            return new Tensor[] {gi};
-        }, self);
+        Tensor.record(
+                vals,
+                "max",
+                (g, need) -> {
+                    Tensor gi = Tensor.empty(inShape);
+                    Reduce.scatterMax(o, nn, in, g.seg(), 0, idx.seg(), 0, gi.seg(), 0);
+                    Reference.reachabilityFence(g);
+                    return new Tensor[] {gi};
+                },
+                self);
         return new Tensor.MaxResult(vals, idx);
     }
 

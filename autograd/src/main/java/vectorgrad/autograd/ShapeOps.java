@@ -27,7 +27,8 @@ final class ShapeOps {
         int[] resolved = resolveShape(self, newShape);
         if (Arrays.equals(resolved, self.shape) && !self.requiresGrad) return new Tensor(self, resolved);
         int[] inShape = self.shape;
-        return Tensor.record(new Tensor(self, resolved), "reshape", (g, need) -> new Tensor[] {g.reshape(inShape)}, self);
+        return Tensor.record(
+                new Tensor(self, resolved), "reshape", (g, need) -> new Tensor[] {g.reshape(inShape)}, self);
     }
 
     /** Alias of {@link #reshape(int...)} (every tensor here is contiguous). */
@@ -41,20 +42,26 @@ final class ShapeOps {
         long known = 1;
         for (int i = 0; i < newShape.length; i++) {
             if (newShape[i] == -1) {
-                if (infer >= 0) throw new IllegalArgumentException("only one dimension can be inferred (self.shape " + Shapes.str(newShape) + ")");
+                if (infer >= 0)
+                    throw new IllegalArgumentException(
+                            "only one dimension can be inferred (self.shape " + Shapes.str(newShape) + ")");
                 infer = i;
             } else if (newShape[i] < 0) {
-                throw new IllegalArgumentException("invalid self.shape dimension " + newShape[i] + " in " + Shapes.str(newShape));
+                throw new IllegalArgumentException(
+                        "invalid self.shape dimension " + newShape[i] + " in " + Shapes.str(newShape));
             } else {
                 known *= newShape[i];
             }
         }
         int[] r = newShape.clone();
         if (infer >= 0) {
-            if (known == 0 || n % known != 0) throw new IllegalArgumentException("self.shape " + Shapes.str(newShape) + " is invalid for input of size " + n);
+            if (known == 0 || n % known != 0)
+                throw new IllegalArgumentException(
+                        "self.shape " + Shapes.str(newShape) + " is invalid for input of size " + n);
             r[infer] = (int) (n / known);
         } else if (known != n) {
-            throw new IllegalArgumentException("self.shape " + Shapes.str(newShape) + " is invalid for input of size " + n);
+            throw new IllegalArgumentException(
+                    "self.shape " + Shapes.str(newShape) + " is invalid for input of size " + n);
         }
         return r;
     }
@@ -63,7 +70,8 @@ final class ShapeOps {
     static Tensor unsqueeze(Tensor self, int dim) {
         int d = dim < 0 ? dim + self.shape.length + 1 : dim;
         if (d < 0 || d > self.shape.length) {
-            throw new IndexOutOfBoundsException("unsqueeze: dimension out of range (expected to be in range of [" + (-self.shape.length - 1) + ", " + self.shape.length + "], but got " + dim + ")");
+            throw new IndexOutOfBoundsException("unsqueeze: dimension out of range (expected to be in range of ["
+                    + (-self.shape.length - 1) + ", " + self.shape.length + "], but got " + dim + ")");
         }
         int[] s = new int[self.shape.length + 1];
         for (int i = 0, j = 0; i < s.length; i++) s[i] = i == d ? 1 : self.shape[j++];
@@ -95,8 +103,11 @@ final class ShapeOps {
     /** Flattens dimensions {@code startDim..endDim} (inclusive) into one. */
     static Tensor flatten(Tensor self, int startDim, int endDim) {
         if (self.shape.length == 0) return self.reshape(1);
-        int s = Shapes.dim(startDim, self.shape.length, "flatten"), e = Shapes.dim(endDim, self.shape.length, "flatten");
-        if (s > e) throw new IllegalArgumentException("self.flatten() has invalid args: start_dim " + startDim + " cannot come after end_dim " + endDim);
+        int s = Shapes.dim(startDim, self.shape.length, "flatten"),
+                e = Shapes.dim(endDim, self.shape.length, "flatten");
+        if (s > e)
+            throw new IllegalArgumentException(
+                    "self.flatten() has invalid args: start_dim " + startDim + " cannot come after end_dim " + endDim);
         int[] r = new int[self.shape.length - (e - s)];
         int k = 0;
         for (int i = 0; i < s; i++) r[k++] = self.shape[i];
@@ -113,7 +124,8 @@ final class ShapeOps {
         Shapes.validate(target);
         int[] b = Shapes.broadcast(self.shape, target, "expand");
         if (!Arrays.equals(b, target)) {
-            throw new IllegalArgumentException("expand: the expanded size " + Shapes.str(target) + " must match the existing size " + Shapes.str(self.shape) + " at non-singleton dimensions");
+            throw new IllegalArgumentException("expand: the expanded size " + Shapes.str(target)
+                    + " must match the existing size " + Shapes.str(self.shape) + " at non-singleton dimensions");
         }
         Tensor out = Tensor.empty(target);
         Elementwise.expand(target, self.seg(), 0, Shapes.broadcastStrides(self.shape, target), out.seg(), 0);
@@ -127,7 +139,8 @@ final class ShapeOps {
         if (Arrays.equals(self.shape, target)) return self;
         int[] check = Shapes.broadcast(target, self.shape, "sumTo");
         if (!Arrays.equals(check, self.shape)) {
-            throw new IllegalArgumentException("sumTo: self.shape " + Shapes.str(self.shape) + " is not a broadcast of " + Shapes.str(target));
+            throw new IllegalArgumentException(
+                    "sumTo: self.shape " + Shapes.str(self.shape) + " is not a broadcast of " + Shapes.str(target));
         }
         Tensor out = Tensor.empty(target);
         // strides of the target seen from self self.shape: 0 where the target had 1 or nothing
@@ -150,21 +163,25 @@ final class ShapeOps {
 
     /** The 2-D transpose. */
     static Tensor t(Tensor self) {
-        if (self.shape.length > 2) throw new IllegalArgumentException("self.t() expects a tensor with <= 2 dimensions, but got " + self.shape.length);
+        if (self.shape.length > 2)
+            throw new IllegalArgumentException(
+                    "self.t() expects a tensor with <= 2 dimensions, but got " + self.shape.length);
         return self.shape.length < 2 ? self.reshape(self.shape) : self.transpose(0, 1);
     }
 
     /** Reorders dimensions (a contiguous copy)  |  g permuted by the inverse. */
     static Tensor permute(Tensor self, int... dims) {
         if (dims.length != self.shape.length) {
-            throw new IllegalArgumentException("permute: number of dims don't match (tensor has " + self.shape.length + ", got " + dims.length + ")");
+            throw new IllegalArgumentException("permute: number of dims don't match (tensor has " + self.shape.length
+                    + ", got " + dims.length + ")");
         }
         int[] perm = new int[dims.length];
         boolean[] seen = new boolean[dims.length];
         int[] out = new int[dims.length];
         for (int i = 0; i < dims.length; i++) {
             perm[i] = Shapes.dim(dims[i], self.shape.length, "permute");
-            if (seen[perm[i]]) throw new IllegalArgumentException("permute: repeated dim " + dims[i] + " in " + Arrays.toString(dims));
+            if (seen[perm[i]])
+                throw new IllegalArgumentException("permute: repeated dim " + dims[i] + " in " + Arrays.toString(dims));
             seen[perm[i]] = true;
             out[i] = self.shape[perm[i]];
         }

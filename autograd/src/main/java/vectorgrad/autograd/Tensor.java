@@ -38,10 +38,10 @@ public class Tensor implements AutoCloseable {
     int[] shape;
     private Storage storage;
     final DType dtype;
-    private boolean ownsStorage;          // false for views: the storage came from another tensor
+    private boolean ownsStorage; // false for views: the storage came from another tensor
     private volatile boolean closed;
     boolean requiresGrad;
-    MemoryScope scope;                    // the scope that will release this tensor, if any
+    MemoryScope scope; // the scope that will release this tensor, if any
     Tensor grad;
     Node gradFn;
 
@@ -93,7 +93,8 @@ public class Tensor implements AutoCloseable {
     /** A tensor holding {@code data} with the given shape (the data's length must match it). */
     public static Tensor of(float[] data, int... shape) {
         if (Shapes.numel(shape) != data.length) {
-            throw new IllegalArgumentException("shape " + Shapes.str(shape) + " is invalid for input of size " + data.length);
+            throw new IllegalArgumentException(
+                    "shape " + Shapes.str(shape) + " is invalid for input of size " + data.length);
         }
         Tensor t = empty(shape);
         MemorySegment.copy(data, 0, t.seg(), F, 0, data.length);
@@ -108,7 +109,8 @@ public class Tensor implements AutoCloseable {
     /** An int32 tensor, e.g. class labels for cross-entropy. */
     public static Tensor ofInts(int[] data, int... shape) {
         if (Shapes.numel(shape) != data.length) {
-            throw new IllegalArgumentException("shape " + Shapes.str(shape) + " is invalid for input of size " + data.length);
+            throw new IllegalArgumentException(
+                    "shape " + Shapes.str(shape) + " is invalid for input of size " + data.length);
         }
         Tensor t = new Tensor(shape, DType.INT32);
         MemorySegment.copy(data, 0, t.seg(), I, 0, data.length);
@@ -146,7 +148,10 @@ public class Tensor implements AutoCloseable {
     public static Tensor arange(double start, double end, double step) {
         if (step == 0) throw new IllegalArgumentException("arange: step must be nonzero");
         long n = (long) Math.ceil((end - start) / step);
-        if (n < 0) throw new IllegalArgumentException("arange: upper bound and larger bound inconsistent with step sign (start " + start + ", end " + end + ", step " + step + ")");
+        if (n < 0)
+            throw new IllegalArgumentException(
+                    "arange: upper bound and larger bound inconsistent with step sign (start " + start + ", end " + end
+                            + ", step " + step + ")");
         if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("arange: " + n + " elements is too many");
         Tensor t = empty(new int[] {(int) n});
         for (int i = 0; i < n; i++) t.seg().setAtIndex(F, i, (float) (start + i * step));
@@ -207,8 +212,9 @@ public class Tensor implements AutoCloseable {
     /** {@code requires_grad_()}: only on leaves (tensors no op produced). Returns this. */
     public Tensor requiresGrad(boolean flag) {
         if (gradFn != null && !flag) {
-            throw new IllegalStateException("you can only change requires_grad flags of leaf variables (this tensor of shape "
-                    + Shapes.str(shape) + " was produced by '" + gradFn.op + "')");
+            throw new IllegalStateException(
+                    "you can only change requires_grad flags of leaf variables (this tensor of shape "
+                            + Shapes.str(shape) + " was produced by '" + gradFn.op + "')");
         }
         if (flag) requireFloat("requiresGrad");
         requiresGrad = flag;
@@ -223,7 +229,8 @@ public class Tensor implements AutoCloseable {
     /** Sets (or clears, with null) the gradient, as assigning {@code .grad} in PyTorch. */
     public void setGrad(Tensor g) {
         if (g != null && !Arrays.equals(g.shape, shape)) {
-            throw new IllegalArgumentException("assigned grad has shape " + Shapes.str(g.shape) + " but the tensor has shape " + Shapes.str(shape));
+            throw new IllegalArgumentException("assigned grad has shape " + Shapes.str(g.shape)
+                    + " but the tensor has shape " + Shapes.str(shape));
         }
         grad = g;
     }
@@ -240,7 +247,9 @@ public class Tensor implements AutoCloseable {
     /** Back-propagates from this scalar: {@code backward(ones)}. */
     public void backward() {
         if (numel() != 1) {
-            throw new IllegalStateException("grad can be implicitly created only for scalar outputs (this tensor has shape " + Shapes.str(shape) + ")");
+            throw new IllegalStateException(
+                    "grad can be implicitly created only for scalar outputs (this tensor has shape " + Shapes.str(shape)
+                            + ")");
         }
         Autograd.backward(this, null, false);
     }
@@ -253,10 +262,13 @@ public class Tensor implements AutoCloseable {
     /** As {@link #backward(Tensor)}; {@code retainGraph} keeps the graph for another backward. */
     public void backward(Tensor gradient, boolean retainGraph) {
         if (gradient != null && !Arrays.equals(gradient.shape, shape)) {
-            throw new IllegalArgumentException("gradient has shape " + Shapes.str(gradient.shape) + " but the output has shape " + Shapes.str(shape));
+            throw new IllegalArgumentException("gradient has shape " + Shapes.str(gradient.shape)
+                    + " but the output has shape " + Shapes.str(shape));
         }
         if (gradient == null && numel() != 1) {
-            throw new IllegalStateException("grad can be implicitly created only for scalar outputs (this tensor has shape " + Shapes.str(shape) + ")");
+            throw new IllegalStateException(
+                    "grad can be implicitly created only for scalar outputs (this tensor has shape " + Shapes.str(shape)
+                            + ")");
         }
         Autograd.backward(this, gradient, retainGraph);
     }
@@ -298,7 +310,8 @@ public class Tensor implements AutoCloseable {
     /** Copies {@code src}'s values into this tensor in place (same number of elements). */
     public Tensor copy_(Tensor src) {
         if (src.numel() != numel() || src.dtype != dtype) {
-            throw new IllegalArgumentException("copy_: source " + Shapes.str(src.shape) + " " + src.dtype + " into " + Shapes.str(shape) + " " + dtype);
+            throw new IllegalArgumentException("copy_: source " + Shapes.str(src.shape) + " " + src.dtype + " into "
+                    + Shapes.str(shape) + " " + dtype);
         }
         MemorySegment.copy(src.seg(), 0, seg(), 0, numel() * 4L);
         Reference.reachabilityFence(src);
@@ -337,7 +350,8 @@ public class Tensor implements AutoCloseable {
     /** The value of a one-element tensor. */
     public float item() {
         if (numel() != 1) {
-            throw new IllegalStateException("a Tensor with " + numel() + " elements cannot be converted to a scalar (shape " + Shapes.str(shape) + ")");
+            throw new IllegalStateException("a Tensor with " + numel()
+                    + " elements cannot be converted to a scalar (shape " + Shapes.str(shape) + ")");
         }
         return dtype == DType.INT32 ? seg().getAtIndex(I, 0) : seg().getAtIndex(F, 0);
     }
@@ -360,7 +374,9 @@ public class Tensor implements AutoCloseable {
 
     /** Element at a flat (row-major) index. */
     public float getFlat(long i) {
-        if (i < 0 || i >= numel()) throw new IndexOutOfBoundsException("index " + i + " is out of bounds for a tensor of " + numel() + " elements");
+        if (i < 0 || i >= numel())
+            throw new IndexOutOfBoundsException(
+                    "index " + i + " is out of bounds for a tensor of " + numel() + " elements");
         return dtype == DType.INT32 ? seg().getAtIndex(I, i) : seg().getAtIndex(F, i);
     }
 
@@ -391,13 +407,15 @@ public class Tensor implements AutoCloseable {
 
     final void checkOpen() {
         if (closed || storage.isFreed()) {
-            throw new IllegalStateException("tensor of shape " + Shapes.str(shape) + " was released (closed) and cannot be used");
+            throw new IllegalStateException(
+                    "tensor of shape " + Shapes.str(shape) + " was released (closed) and cannot be used");
         }
     }
 
     final void requireFloat(String op) {
         if (dtype != DType.FLOAT32) {
-            throw new IllegalArgumentException(op + ": expected a float32 tensor but got " + dtype + " of shape " + Shapes.str(shape));
+            throw new IllegalArgumentException(
+                    op + ": expected a float32 tensor but got " + dtype + " of shape " + Shapes.str(shape));
         }
     }
 
@@ -642,5 +660,4 @@ public class Tensor implements AutoCloseable {
     public Tensor permute(int... dims) {
         return ShapeOps.permute(this, dims);
     }
-
 }

@@ -23,7 +23,11 @@ final class TensorFormat {
             maxAbs = Math.max(maxAbs, a);
             if (a > 0) minAbs = Math.min(minAbs, a);
         }
-        boolean sci = !ints && !allIntegral && (maxAbs >= 1e8 || (minAbs < 1e-4 && minAbs > 0) || (minAbs != Double.MAX_VALUE && maxAbs / minAbs > 1000));
+        boolean sci = !ints
+                && !allIntegral
+                && (maxAbs >= 1e8
+                        || (minAbs < 1e-4 && minAbs > 0)
+                        || (minAbs != Double.MAX_VALUE && maxAbs / minAbs > 1000));
         StringBuilder sb = new StringBuilder("tensor(");
         if (shape.length == 0) {
             sb.append(num(v[0], ints, allIntegral, sci));
@@ -39,7 +43,8 @@ final class TensorFormat {
     private static String cap(String op) {
         StringBuilder sb = new StringBuilder();
         for (String part : op.split("_")) {
-            if (!part.isEmpty()) sb.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+            if (!part.isEmpty())
+                sb.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
         }
         return sb.toString();
     }
@@ -53,8 +58,17 @@ final class TensorFormat {
         return String.format(Locale.ROOT, "%.4f", x);
     }
 
-    private static void appendDim(StringBuilder sb, float[] v, int[] shape, int d, long offset, boolean ints,
-                                  boolean integral, boolean sci, boolean elide, int indent) {
+    private static void appendDim(
+            StringBuilder sb,
+            float[] v,
+            int[] shape,
+            int d,
+            long offset,
+            boolean ints,
+            boolean integral,
+            boolean sci,
+            boolean elide,
+            int indent) {
         long stride = 1;
         for (int i = d + 1; i < shape.length; i++) stride *= shape[i];
         sb.append('[');

@@ -1,7 +1,5 @@
 package vectorgrad.autograd;
 
-import vectorgrad.autograd.internal.NeuralOps;
-import vectorgrad.autograd.internal.Shapes;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,8 +35,12 @@ class AnomalyTest {
         Tensor w = Tensor.of(1f, 1f).requiresGrad(true);
         Tensor data = Tensor.of(Float.NaN, 2f);
         try (Anomaly a = Anomaly.detect()) {
-            String m = assertThrows(Anomaly.AnomalyException.class, () -> w.mul(data)).getMessage();
-            assertTrue(m.contains("'mul' produced NaN") && m.contains("input 1 already held NaN (a leaf: a parameter or data)"), m);
+            String m = assertThrows(Anomaly.AnomalyException.class, () -> w.mul(data))
+                    .getMessage();
+            assertTrue(
+                    m.contains("'mul' produced NaN")
+                            && m.contains("input 1 already held NaN (a leaf: a parameter or data)"),
+                    m);
         }
     }
 
@@ -49,7 +51,8 @@ class AnomalyTest {
             Tensor y = x.sqrt().sum(); // forward is finite: sqrt(0) = 0
             String m = assertThrows(Anomaly.AnomalyException.class, y::backward).getMessage();
             // d sqrt(x)/dx = 1/(2 sqrt x) is infinite at 0
-            assertTrue(m.contains("backward of 'sqrt' returned infinity in the gradient for its input 0 of shape [2]"), m);
+            assertTrue(
+                    m.contains("backward of 'sqrt' returned infinity in the gradient for its input 0 of shape [2]"), m);
             assertTrue(m.contains("the op was created at vectorgrad.autograd.AnomalyTest.backwardInfinity"), m);
         }
         // the failed pass leaves the engine usable

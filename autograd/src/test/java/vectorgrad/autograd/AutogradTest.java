@@ -25,7 +25,8 @@ class AutogradTest {
         Tensor y = x.mul(x);
         y.backward(Tensor.of(1f, 0.5f, -1f));
         assertArrayEquals(new float[] {2f, 2f, -6f}, x.grad().toFloatArray());
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> x.mul(2).backward());
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> x.mul(2).backward());
         assertTrue(e.getMessage().contains("scalar outputs"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> x.mul(2).backward(Tensor.ones(2)));
     }
@@ -45,12 +46,12 @@ class AutogradTest {
     void aLeafUsedOnBothSidesOfAnOpGetsBothContributions() {
         Tensor a = Tensor.scalar(2f).requiresGrad(true);
         Tensor b = Tensor.scalar(5f).requiresGrad(true);
-        a.add(b).backward();                   // add returns the same upstream tensor for both inputs
+        a.add(b).backward(); // add returns the same upstream tensor for both inputs
         assertEquals(1f, a.grad().item());
         assertEquals(1f, b.grad().item());
-        a.add(a).add(a.mul(b)).backward();     // a: 1 (earlier) + 2 + b
+        a.add(a).add(a.mul(b)).backward(); // a: 1 (earlier) + 2 + b
         assertEquals(8f, a.grad().item());
-        assertEquals(3f, b.grad().item());     // b: 1 (earlier) + a
+        assertEquals(3f, b.grad().item()); // b: 1 (earlier) + a
     }
 
     @Test
@@ -62,7 +63,7 @@ class AutogradTest {
         assertTrue(e.getMessage().contains("second time"), e.getMessage());
         Tensor z = x.exp().mul(3);
         z.backward(null, true);
-        z.backward(null, false);               // retained the first time: allowed once more
+        z.backward(null, false); // retained the first time: allowed once more
         assertEquals(2 * 3 * Math.exp(2) + 3 * Math.exp(2), x.grad().item(), 1e-4);
     }
 
@@ -110,7 +111,9 @@ class AutogradTest {
         Tensor x = Tensor.scalar(1f).requiresGrad(true);
         Tensor y = x.mul(2);
         assertThrows(IllegalStateException.class, () -> y.requiresGrad(false));
-        assertThrows(IllegalArgumentException.class, () -> Tensor.ofInts(new int[] {1}, 1).requiresGrad(true));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Tensor.ofInts(new int[] {1}, 1).requiresGrad(true));
         assertEquals("mul", y.gradFnName());
     }
 

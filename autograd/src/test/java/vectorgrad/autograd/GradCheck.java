@@ -1,7 +1,5 @@
 package vectorgrad.autograd;
 
-import vectorgrad.autograd.internal.NeuralOps;
-import vectorgrad.autograd.internal.Shapes;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.longs;
 
@@ -9,6 +7,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.function.Function;
+import vectorgrad.autograd.internal.Shapes;
 
 /**
  * The one way every gradient property reads: {@code GradCheck.property(name, inputs, f)} draws cases
@@ -59,7 +58,8 @@ final class GradCheck {
         for (int k = 0; k < xs.length; k++) {
             Tensor x = xs[k];
             if (x.dtype() != DType.FLOAT32) continue;
-            float[] analytic = x.grad() == null ? new float[(int) x.numel()] : x.grad().toFloatArray();
+            float[] analytic =
+                    x.grad() == null ? new float[(int) x.numel()] : x.grad().toFloatArray();
             for (int j = 0; j < x.numel(); j++) {
                 float orig = x.seg().getAtIndex(ValueLayout.JAVA_FLOAT, j);
                 x.seg().setAtIndex(ValueLayout.JAVA_FLOAT, j, (float) (orig + H));
@@ -70,9 +70,13 @@ final class GradCheck {
                 double numeric = (plus - minus) / (2 * H);
                 double err = Math.abs(analytic[j] - numeric);
                 if (!(err <= ATOL + RTOL * Math.abs(numeric))) {
-                    throw new AssertionError(name + ": d/d input" + k + "[" + j + "] of shape " + Arrays.toString(x.shape())
-                            + ": backward gives " + analytic[j] + ", finite differences " + numeric
-                            + " (inputs " + Arrays.toString(Arrays.stream(xs).map(t -> Arrays.toString(t.shape())).toArray()) + ")");
+                    throw new AssertionError(
+                            name + ": d/d input" + k + "[" + j + "] of shape " + Arrays.toString(x.shape())
+                                    + ": backward gives " + analytic[j] + ", finite differences " + numeric
+                                    + " (inputs "
+                                    + Arrays.toString(Arrays.stream(xs)
+                                            .map(t -> Arrays.toString(t.shape()))
+                                            .toArray()) + ")");
                 }
             }
         }
@@ -112,7 +116,8 @@ final class GradCheck {
     /** Values with |x| in [lo, hi] and a random sign: away from the kink at 0. */
     static Tensor awayFromZero(SplittableRandom r, int[] shape, double lo, double hi) {
         float[] v = new float[(int) Shapes.numel(shape)];
-        for (int i = 0; i < v.length; i++) v[i] = (float) ((lo + (hi - lo) * r.nextDouble()) * (r.nextBoolean() ? 1 : -1));
+        for (int i = 0; i < v.length; i++)
+            v[i] = (float) ((lo + (hi - lo) * r.nextDouble()) * (r.nextBoolean() ? 1 : -1));
         return Tensor.of(v, shape);
     }
 

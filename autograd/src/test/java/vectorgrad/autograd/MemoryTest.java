@@ -120,7 +120,7 @@ class MemoryTest {
         java.lang.ref.WeakReference<Tensor> saved;
         Tensor loss;
         {
-            Tensor h = w.exp();               // saved by exp's backward (its output) and by mul
+            Tensor h = w.exp(); // saved by exp's backward (its output) and by mul
             saved = new java.lang.ref.WeakReference<>(h);
             loss = h.mul(h).sum();
             h = null;

@@ -1,7 +1,5 @@
 package vectorgrad.autograd;
 
-import vectorgrad.autograd.internal.NeuralOps;
-import vectorgrad.autograd.internal.Shapes;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -13,81 +11,136 @@ import static vectorgrad.autograd.GradCheck.uniform;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import vectorgrad.autograd.internal.NeuralOps;
 
 /** Gradient properties of the neural-network ops, and their shape errors. */
 class NeuralOpsPropertiesTest {
     @Test
     void linear() {
-        property("linear", r -> {
-            int b = r.nextInt(1, 4), in = r.nextInt(1, 6), out = r.nextInt(1, 6);
-            return new Tensor[] {uniform(r, new int[] {b, in}, -1, 1), uniform(r, new int[] {out, in}, -1, 1), uniform(r, new int[] {out}, -1, 1)};
-        }, x -> NeuralOps.linear(x[0], x[1], x[2]));
+        property(
+                "linear",
+                r -> {
+                    int b = r.nextInt(1, 4), in = r.nextInt(1, 6), out = r.nextInt(1, 6);
+                    return new Tensor[] {
+                        uniform(r, new int[] {b, in}, -1, 1),
+                        uniform(r, new int[] {out, in}, -1, 1),
+                        uniform(r, new int[] {out}, -1, 1)
+                    };
+                },
+                x -> NeuralOps.linear(x[0], x[1], x[2]));
     }
 
     /** A random convolution geometry: {b, c, h, w, o, k, stride, pad, dil}. */
     private static int[] convCase(SplittableRandom r) {
         int k = r.nextInt(1, 4), d = r.nextInt(1, 3), p = r.nextInt(0, 2), s = r.nextInt(1, 3);
         int min = Math.max(1, d * (k - 1) + 1 - 2 * p);
-        return new int[] {r.nextInt(1, 3), r.nextInt(1, 3), r.nextInt(min, 7), r.nextInt(min, 7), r.nextInt(1, 4), k, s, p, d};
+        return new int[] {
+            r.nextInt(1, 3), r.nextInt(1, 3), r.nextInt(min, 7), r.nextInt(min, 7), r.nextInt(1, 4), k, s, p, d
+        };
     }
 
     @Test
     void conv2d() {
-        property("conv2d", r -> {
-            int[] c = convCase(r);
-            return new Tensor[] {uniform(r, new int[] {c[0], c[1], c[2], c[3]}, -1, 1),
-                    uniform(r, new int[] {c[4], c[1], c[5], c[5]}, -1, 1), uniform(r, new int[] {c[4]}, -1, 1),
-                    Tensor.ofInts(new int[] {c[6], c[7], c[8]}, 3)};
-        }, x -> {
-            int[] spd = x[3].toIntArray();
-            return NeuralOps.conv2d(x[0], x[1], x[2], new int[] {spd[0], spd[0]}, new int[] {spd[1], spd[1]}, new int[] {spd[2], spd[2]});
-        });
+        property(
+                "conv2d",
+                r -> {
+                    int[] c = convCase(r);
+                    return new Tensor[] {
+                        uniform(r, new int[] {c[0], c[1], c[2], c[3]}, -1, 1),
+                        uniform(r, new int[] {c[4], c[1], c[5], c[5]}, -1, 1),
+                        uniform(r, new int[] {c[4]}, -1, 1),
+                        Tensor.ofInts(new int[] {c[6], c[7], c[8]}, 3)
+                    };
+                },
+                x -> {
+                    int[] spd = x[3].toIntArray();
+                    return NeuralOps.conv2d(
+                            x[0], x[1], x[2], new int[] {spd[0], spd[0]}, new int[] {spd[1], spd[1]}, new int[] {
+                                spd[2], spd[2]
+                            });
+                });
     }
 
     /** Groups of 1-3 channels in and out: each output channel sees its own group's inputs only. */
     @Test
     void groupedConv2d() {
-        property("conv2d groups", r -> {
-            int[] c = convCase(r);
-            int groups = r.nextInt(2, 4), cg = r.nextInt(1, 3), og = r.nextInt(1, 3);
-            return new Tensor[] {uniform(r, new int[] {c[0], groups * cg, c[2], c[3]}, -1, 1),
-                    uniform(r, new int[] {groups * og, cg, c[5], c[5]}, -1, 1), uniform(r, new int[] {groups * og}, -1, 1),
-                    Tensor.ofInts(new int[] {c[6], c[7], c[8], groups}, 4)};
-        }, x -> {
-            int[] a = x[3].toIntArray();
-            return NeuralOps.conv2d(x[0], x[1], x[2], new int[] {a[0], a[0]}, new int[] {a[1], a[1]}, new int[] {a[2], a[2]}, a[3]);
-        });
+        property(
+                "conv2d groups",
+                r -> {
+                    int[] c = convCase(r);
+                    int groups = r.nextInt(2, 4), cg = r.nextInt(1, 3), og = r.nextInt(1, 3);
+                    return new Tensor[] {
+                        uniform(r, new int[] {c[0], groups * cg, c[2], c[3]}, -1, 1),
+                        uniform(r, new int[] {groups * og, cg, c[5], c[5]}, -1, 1),
+                        uniform(r, new int[] {groups * og}, -1, 1),
+                        Tensor.ofInts(new int[] {c[6], c[7], c[8], groups}, 4)
+                    };
+                },
+                x -> {
+                    int[] a = x[3].toIntArray();
+                    return NeuralOps.conv2d(
+                            x[0],
+                            x[1],
+                            x[2],
+                            new int[] {a[0], a[0]},
+                            new int[] {a[1], a[1]},
+                            new int[] {a[2], a[2]},
+                            a[3]);
+                });
     }
 
     // max-pool: distinct values 0.1 apart, so no window's maximum is tied or moved by a 0.01 step
     @Test
     void maxPool2d() {
-        property("max_pool2d", r -> {
-            int k = r.nextInt(1, 4), s = r.nextInt(1, 3);
-            return new Tensor[] {distinct(r, new int[] {r.nextInt(1, 3), r.nextInt(1, 3), r.nextInt(k, 8), r.nextInt(k, 8)}),
-                    Tensor.ofInts(new int[] {k, s, r.nextInt(0, k / 2 + 1), r.nextBoolean() ? 1 : 0}, 4)};
-        }, x -> {
-            int[] a = x[1].toIntArray();
-            return NeuralOps.maxPool2d(x[0], new int[] {a[0], a[0]}, new int[] {a[1], a[1]}, new int[] {a[2], a[2]}, new int[] {1, 1}, a[3] == 1);
-        });
+        property(
+                "max_pool2d",
+                r -> {
+                    int k = r.nextInt(1, 4), s = r.nextInt(1, 3);
+                    return new Tensor[] {
+                        distinct(r, new int[] {r.nextInt(1, 3), r.nextInt(1, 3), r.nextInt(k, 8), r.nextInt(k, 8)}),
+                        Tensor.ofInts(new int[] {k, s, r.nextInt(0, k / 2 + 1), r.nextBoolean() ? 1 : 0}, 4)
+                    };
+                },
+                x -> {
+                    int[] a = x[1].toIntArray();
+                    return NeuralOps.maxPool2d(
+                            x[0],
+                            new int[] {a[0], a[0]},
+                            new int[] {a[1], a[1]},
+                            new int[] {a[2], a[2]},
+                            new int[] {1, 1},
+                            a[3] == 1);
+                });
     }
 
     @Test
     void softmaxFamily() {
-        property("softmax", r -> new Tensor[] {uniform(r, GradCheck.shape(r, 1, 3, 4), -2, 2)}, x -> NeuralOps.softmax(x[0], -1));
-        property("softmax dim 0", r -> new Tensor[] {uniform(r, GradCheck.shape(r, 2, 3, 4), -2, 2)}, x -> NeuralOps.softmax(x[0], 0));
-        property("log_softmax", r -> new Tensor[] {uniform(r, GradCheck.shape(r, 1, 3, 4), -2, 2)}, x -> NeuralOps.logSoftmax(x[0], -1));
+        property(
+                "softmax",
+                r -> new Tensor[] {uniform(r, GradCheck.shape(r, 1, 3, 4), -2, 2)},
+                x -> NeuralOps.softmax(x[0], -1));
+        property(
+                "softmax dim 0",
+                r -> new Tensor[] {uniform(r, GradCheck.shape(r, 2, 3, 4), -2, 2)},
+                x -> NeuralOps.softmax(x[0], 0));
+        property(
+                "log_softmax",
+                r -> new Tensor[] {uniform(r, GradCheck.shape(r, 1, 3, 4), -2, 2)},
+                x -> NeuralOps.logSoftmax(x[0], -1));
     }
 
     @Test
     void crossEntropy() {
         for (NeuralOps.Reduction red : NeuralOps.Reduction.values()) {
-            property("cross_entropy " + red, r -> {
-                int b = r.nextInt(1, 5), c = r.nextInt(2, 7);
-                int[] t = new int[b];
-                for (int i = 0; i < b; i++) t[i] = r.nextInt(c);
-                return new Tensor[] {uniform(r, new int[] {b, c}, -3, 3), Tensor.ofInts(t, b)};
-            }, x -> NeuralOps.crossEntropy(x[0], x[1], red));
+            property(
+                    "cross_entropy " + red,
+                    r -> {
+                        int b = r.nextInt(1, 5), c = r.nextInt(2, 7);
+                        int[] t = new int[b];
+                        for (int i = 0; i < b; i++) t[i] = r.nextInt(c);
+                        return new Tensor[] {uniform(r, new int[] {b, c}, -3, 3), Tensor.ofInts(t, b)};
+                    },
+                    x -> NeuralOps.crossEntropy(x[0], x[1], red));
         }
     }
 
@@ -127,28 +180,64 @@ class NeuralOpsPropertiesTest {
     @Test
     void badShapesAreNamed() {
         Tensor x = Tensor.zeros(2, 3, 8, 8);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> NeuralOps.conv2d(x, Tensor.zeros(4, 2, 3, 3), null, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> NeuralOps.conv2d(
+                        x, Tensor.zeros(4, 2, 3, 3), null, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}));
         assertTrue(e.getMessage().contains("to have 2 channels, but got 3 channels"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> NeuralOps.conv2d(Tensor.zeros(3, 8, 8), Tensor.zeros(4, 3, 3, 3), null, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> NeuralOps.conv2d(
+                        Tensor.zeros(3, 8, 8),
+                        Tensor.zeros(4, 3, 3, 3),
+                        null,
+                        new int[] {1, 1},
+                        new int[] {0, 0},
+                        new int[] {1, 1}));
         assertTrue(e.getMessage().contains("4-D input"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> NeuralOps.conv2d(x, Tensor.zeros(4, 2, 3, 3), null, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 2));
-        assertTrue(e.getMessage().contains("groups=2, weight of size [4, 2, 3, 3], expected input [2, 3, 8, 8] to have 4 channels, but got 3"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> NeuralOps.conv2d(Tensor.zeros(2, 4, 8, 8), Tensor.zeros(3, 2, 3, 3), null, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 2));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> NeuralOps.conv2d(
+                        x, Tensor.zeros(4, 2, 3, 3), null, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 2));
+        assertTrue(
+                e.getMessage()
+                        .contains(
+                                "groups=2, weight of size [4, 2, 3, 3], expected input [2, 3, 8, 8] to have 4 channels, but got 3"),
+                e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> NeuralOps.conv2d(
+                        Tensor.zeros(2, 4, 8, 8),
+                        Tensor.zeros(3, 2, 3, 3),
+                        null,
+                        new int[] {1, 1},
+                        new int[] {0, 0},
+                        new int[] {1, 1},
+                        2));
         assertTrue(e.getMessage().contains("divisible by groups"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> NeuralOps.linear(Tensor.zeros(5, 9216), Tensor.zeros(10, 128), null));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> NeuralOps.linear(Tensor.zeros(5, 9216), Tensor.zeros(10, 128), null));
         assertEquals("mat1 and mat2 shapes cannot be multiplied (5x9216 and 128x10)", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> NeuralOps.crossEntropy(Tensor.zeros(5, 10), Tensor.ofInts(new int[] {1, 2, 3}, 3), NeuralOps.Reduction.MEAN));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> NeuralOps.crossEntropy(
+                        Tensor.zeros(5, 10), Tensor.ofInts(new int[] {1, 2, 3}, 3), NeuralOps.Reduction.MEAN));
         assertTrue(e.getMessage().contains("[5]") && e.getMessage().contains("[3]"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> NeuralOps.crossEntropy(Tensor.zeros(2, 10), Tensor.ofInts(new int[] {1, 12}, 2), NeuralOps.Reduction.MEAN));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> NeuralOps.crossEntropy(
+                        Tensor.zeros(2, 10), Tensor.ofInts(new int[] {1, 12}, 2), NeuralOps.Reduction.MEAN));
         assertTrue(e.getMessage().contains("target 12 at position 1"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> NeuralOps.maxPool2d(Tensor.zeros(1, 1, 2, 2), new int[] {3, 3},
-                new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, false));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> NeuralOps.maxPool2d(
+                        Tensor.zeros(1, 1, 2, 2),
+                        new int[] {3, 3},
+                        new int[] {1, 1},
+                        new int[] {0, 0},
+                        new int[] {1, 1},
+                        false));
         assertTrue(e.getMessage().contains("too small"), e.getMessage());
     }
 }

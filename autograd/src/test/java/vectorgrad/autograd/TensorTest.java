@@ -17,8 +17,10 @@ class TensorTest {
         assertArrayEquals(new float[] {1, 1}, Tensor.ones(2).toFloatArray());
         assertArrayEquals(new float[] {7, 7, 7}, Tensor.full(7, 3).toFloatArray());
         assertArrayEquals(new float[] {0, 1, 2, 3}, Tensor.arange(4).toFloatArray());
-        assertArrayEquals(new float[] {1f, 1.5f, 2f, 2.5f}, Tensor.arange(1, 3, 0.5).toFloatArray());
-        assertArrayEquals(new int[] {3, 1, 2}, Tensor.ofInts(new int[] {3, 1, 2}, 3).toIntArray());
+        assertArrayEquals(
+                new float[] {1f, 1.5f, 2f, 2.5f}, Tensor.arange(1, 3, 0.5).toFloatArray());
+        assertArrayEquals(
+                new int[] {3, 1, 2}, Tensor.ofInts(new int[] {3, 1, 2}, 3).toIntArray());
         assertEquals(DType.INT32, Tensor.ofInts(new int[] {1}, 1).dtype());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Tensor.of(new float[5], 2, 3));
         assertTrue(e.getMessage().contains("[2, 3]") && e.getMessage().contains("5"), e.getMessage());
@@ -101,8 +103,8 @@ class TensorTest {
         Tensor a = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
         Tensor b = Tensor.of(new float[] {1, 0, 0, 1, 1, 1}, 3, 2);
         assertArrayEquals(new float[] {4, 5, 10, 11}, a.matmul(b).toFloatArray());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Tensor.zeros(5, 9216).matmul(Tensor.zeros(128, 10)));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> Tensor.zeros(5, 9216).matmul(Tensor.zeros(128, 10)));
         assertEquals("mat1 and mat2 shapes cannot be multiplied (5x9216 and 128x10)", e.getMessage());
     }
 
@@ -112,18 +114,28 @@ class TensorTest {
         assertArrayEquals(new float[] {0, 0.5f, 2}, x.relu().toFloatArray());
         assertArrayEquals(new float[] {1, 0.5f, 2}, x.abs().toFloatArray());
         assertArrayEquals(new float[] {1, 0.25f, 4}, x.pow(2).toFloatArray());
-        assertArrayEquals(new float[] {(float) Math.exp(-1), (float) Math.exp(0.5), (float) Math.exp(2)}, x.exp().toFloatArray(), 1e-6f);
-        assertArrayEquals(new float[] {(float) Math.tanh(-1), (float) Math.tanh(0.5), (float) Math.tanh(2)}, x.tanh().toFloatArray(), 1e-6f);
-        assertArrayEquals(new float[] {0.26894142f, 0.62245935f, 0.880797f}, x.sigmoid().toFloatArray(), 1e-6f);
+        assertArrayEquals(
+                new float[] {(float) Math.exp(-1), (float) Math.exp(0.5), (float) Math.exp(2)},
+                x.exp().toFloatArray(),
+                1e-6f);
+        assertArrayEquals(
+                new float[] {(float) Math.tanh(-1), (float) Math.tanh(0.5), (float) Math.tanh(2)},
+                x.tanh().toFloatArray(),
+                1e-6f);
+        assertArrayEquals(
+                new float[] {0.26894142f, 0.62245935f, 0.880797f}, x.sigmoid().toFloatArray(), 1e-6f);
         assertTrue(Float.isNaN(x.log().toFloatArray()[0]));
         assertEquals((float) Math.sqrt(2), x.sqrt().toFloatArray()[2], 1e-6f);
     }
 
     @Test
     void readoutErrors() {
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Tensor.zeros(2, 2).item());
+        IllegalStateException e = assertThrows(
+                IllegalStateException.class, () -> Tensor.zeros(2, 2).item());
         assertTrue(e.getMessage().contains("4 elements"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Tensor.ofInts(new int[] {1, 2}, 2).exp());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Tensor.ofInts(new int[] {1, 2}, 2).exp());
         assertThrows(IndexOutOfBoundsException.class, () -> Tensor.zeros(2, 2).sum(2, false));
     }
 
@@ -131,11 +143,17 @@ class TensorTest {
     void toStringLooksLikePyTorch() {
         assertEquals("tensor([1., 2., 3.])", Tensor.of(1f, 2f, 3f).toString());
         assertEquals("tensor(1.5000)", Tensor.scalar(1.5f).toString());
-        assertEquals("tensor([[0.5000, 1.0000],\n        [1.5000, 2.0000]])", Tensor.of(new float[] {0.5f, 1f, 1.5f, 2f}, 2, 2).toString());
-        assertEquals("tensor(2., requires_grad=True)", Tensor.scalar(2f).requiresGrad(true).toString());
+        assertEquals(
+                "tensor([[0.5000, 1.0000],\n        [1.5000, 2.0000]])",
+                Tensor.of(new float[] {0.5f, 1f, 1.5f, 2f}, 2, 2).toString());
+        assertEquals(
+                "tensor(2., requires_grad=True)",
+                Tensor.scalar(2f).requiresGrad(true).toString());
         Tensor x = Tensor.scalar(2f).requiresGrad(true);
         assertEquals("tensor(4., grad_fn=<MulBackward>)", x.mul(2).toString());
-        assertEquals("tensor([0, 2], dtype=torch.int32)", Tensor.ofInts(new int[] {0, 2}, 2).toString());
+        assertEquals(
+                "tensor([0, 2], dtype=torch.int32)",
+                Tensor.ofInts(new int[] {0, 2}, 2).toString());
         String big = Tensor.arange(2000).toString();
         assertTrue(big.startsWith("tensor([0., 1., 2., ..., 1997., 1998., 1999.])"), big);
         Tensor closed = Tensor.zeros(3);

@@ -76,43 +76,76 @@ public final class BenchMain {
                 .warmupTime(TimeValue.seconds(1))
                 .measurementIterations(longRun ? 10 : 5)
                 .measurementTime(TimeValue.seconds(1))
-                .jvmArgsAppend("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                        "-XX:+UseParallelGC", "-Dvectorgrad.threads=" + threads);
+                .jvmArgsAppend(
+                        "--add-modules",
+                        "jdk.incubator.vector",
+                        "--enable-native-access=ALL-UNNAMED",
+                        "-XX:+UseParallelGC",
+                        "-Dvectorgrad.threads=" + threads);
     }
 
     static final String[] GEMM_SHAPES = {
-            "64:64:64:NN", "128:128:128:NN", "256:256:256:NN", "512:512:512:NN", "1024:1024:1024:NN", "2048:2048:2048:NN",
-            // the MNIST model: Linear(9216,128) forward x·Wᵀ and its gradients g·W, gᵀ·x, at batch 5 and 64; Linear(128,10)
-            "5:128:9216:NT", "5:9216:128:NN", "128:9216:5:TN",
-            "64:128:9216:NT", "64:9216:128:NN", "128:9216:64:TN",
-            "5:10:128:NT"};
+        "64:64:64:NN",
+        "128:128:128:NN",
+        "256:256:256:NN",
+        "512:512:512:NN",
+        "1024:1024:1024:NN",
+        "2048:2048:2048:NN",
+        // the MNIST model: Linear(9216,128) forward x·Wᵀ and its gradients g·W, gᵀ·x, at batch 5 and 64; Linear(128,10)
+        "5:128:9216:NT",
+        "5:9216:128:NN",
+        "128:9216:5:TN",
+        "64:128:9216:NT",
+        "64:9216:128:NN",
+        "128:9216:64:TN",
+        "5:10:128:NT"
+    };
     /** The scalar triple loop runs only where it finishes in reasonable time. */
-    static final String[] NAIVE_SHAPES = {"64:64:64:NN", "128:128:128:NN", "256:256:256:NN", "512:512:512:NN",
-            "5:128:9216:NT", "5:10:128:NT"};
+    static final String[] NAIVE_SHAPES = {
+        "64:64:64:NN", "128:128:128:NN", "256:256:256:NN", "512:512:512:NN", "5:128:9216:NT", "5:10:128:NT"
+    };
 
     private static void gemm(int threads, boolean json, boolean longRun) throws RunnerException {
         List<RunResult> results = new ArrayList<>();
         String cls = GemmBenchmark.class.getName();
         results.addAll(new Runner(options(cls + ".(vectorgrad|netlibVectorBlas)$", threads, longRun)
-                .param("shape", GEMM_SHAPES).build()).run());
+                        .param("shape", GEMM_SHAPES)
+                        .build())
+                .run());
         results.addAll(new Runner(options(cls + ".naiveJava$", threads, longRun)
-                .param("shape", NAIVE_SHAPES).build()).run());
+                        .param("shape", NAIVE_SHAPES)
+                        .build())
+                .run());
         List<String> rows = new ArrayList<>();
         System.out.println();
-        System.out.printf(Locale.ROOT, "sgemm, %d thread(s) for vectorgrad (the baselines are single-threaded), kernels: %s%n", threads, Simd.describe());
+        System.out.printf(
+                Locale.ROOT,
+                "sgemm, %d thread(s) for vectorgrad (the baselines are single-threaded), kernels: %s%n",
+                threads,
+                Simd.describe());
         System.out.printf(Locale.ROOT, "%-18s %6s %6s %6s %4s %9s %9s%n", "impl", "m", "n", "k", "op", "GFLOP/s", "±");
-        results.sort(java.util.Comparator.comparing((RunResult r) -> java.util.Arrays.asList(GEMM_SHAPES).indexOf(r.getParams().getParam("shape")))
+        results.sort(java.util.Comparator.comparing((RunResult r) -> java.util.Arrays.asList(GEMM_SHAPES)
+                        .indexOf(r.getParams().getParam("shape")))
                 .thenComparing(r -> r.getParams().getBenchmark()));
         for (RunResult r : results) {
             String impl = r.getParams().getBenchmark().replaceAll(".*\\.", "");
             String shape = r.getParams().getParam("shape");
             String[] p = shape.split(":");
             double f = GemmBenchmark.flops(shape) / 1e9;
-            double g = r.getPrimaryResult().getScore() * f, e = r.getPrimaryResult().getScoreError() * f;
+            double g = r.getPrimaryResult().getScore() * f,
+                    e = r.getPrimaryResult().getScoreError() * f;
             int t = impl.equals("vectorgrad") ? threads : 1;
             System.out.printf(Locale.ROOT, "%-18s %6s %6s %6s %4s %9.1f %9.1f%n", impl, p[0], p[1], p[2], p[3], g, e);
-            rows.add(String.format(Locale.ROOT, "{\"impl\":\"%s\",\"m\":%s,\"n\":%s,\"k\":%s,\"op\":\"%s\",\"threads\":%d,\"gflops\":%.2f}",
-                    impl, p[0], p[1], p[2], p[3], t, g));
+            rows.add(String.format(
+                    Locale.ROOT,
+                    "{\"impl\":\"%s\",\"m\":%s,\"n\":%s,\"k\":%s,\"op\":\"%s\",\"threads\":%d,\"gflops\":%.2f}",
+                    impl,
+                    p[0],
+                    p[1],
+                    p[2],
+                    p[3],
+                    t,
+                    g));
         }
         if (json) System.out.println("[" + String.join(",", rows) + "]");
     }
@@ -126,8 +159,10 @@ public final class BenchMain {
             o.warmupIterations(6).measurementIterations(3);
         }
         List<RunResult> results = new ArrayList<>(new Runner(o.build()).run());
-        List<String> order = List.of("conv1", "relu1", "conv2", "pool", "dropout1", "fc1", "relu2", "dropout2", "fc2", "loss");
-        results.sort(java.util.Comparator.comparingInt((RunResult r) -> Integer.parseInt(r.getParams().getParam("batch")))
+        List<String> order =
+                List.of("conv1", "relu1", "conv2", "pool", "dropout1", "fc1", "relu2", "dropout2", "fc2", "loss");
+        results.sort(java.util.Comparator.comparingInt(
+                        (RunResult r) -> Integer.parseInt(r.getParams().getParam("batch")))
                 .thenComparingInt(r -> order.indexOf(r.getParams().getParam("layer")))
                 .thenComparing(r -> r.getParams().getBenchmark()));
         List<String> rows = new ArrayList<>();
@@ -138,12 +173,28 @@ public final class BenchMain {
             String layer = r.getParams().getParam("layer");
             int batch = Integer.parseInt(r.getParams().getParam("batch"));
             boolean bwd = r.getParams().getBenchmark().endsWith("fwdBwd");
-            double us = r.getPrimaryResult().getScore(), err = r.getPrimaryResult().getScoreError();
+            double us = r.getPrimaryResult().getScore(),
+                    err = r.getPrimaryResult().getScoreError();
             double f = LayersBenchmark.forwardFlops(layer, batch) * (bwd ? (layer.equals("conv1") ? 2 : 3) : 1);
             String gf = f == 0 ? "null" : String.format(Locale.ROOT, "%.2f", f / us / 1e3);
-            System.out.printf(Locale.ROOT, "%-9s %6d %-8s %11.2f %9.2f %9s%n", layer, batch, bwd ? "fwd+bwd" : "fwd", us, err, f == 0 ? "" : gf);
-            rows.add(String.format(Locale.ROOT, "{\"layer\":\"%s\",\"batch\":%d,\"threads\":%d,\"pass\":\"%s\",\"micros\":%.3f,\"gflops\":%s}",
-                    layer, batch, threads, bwd ? "fwd+bwd" : "fwd", us, gf));
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-9s %6d %-8s %11.2f %9.2f %9s%n",
+                    layer,
+                    batch,
+                    bwd ? "fwd+bwd" : "fwd",
+                    us,
+                    err,
+                    f == 0 ? "" : gf);
+            rows.add(String.format(
+                    Locale.ROOT,
+                    "{\"layer\":\"%s\",\"batch\":%d,\"threads\":%d,\"pass\":\"%s\",\"micros\":%.3f,\"gflops\":%s}",
+                    layer,
+                    batch,
+                    threads,
+                    bwd ? "fwd+bwd" : "fwd",
+                    us,
+                    gf));
         }
         if (json) System.out.println("[" + String.join(",", rows) + "]");
     }
@@ -152,39 +203,65 @@ public final class BenchMain {
         // 8 s of warm-up: with two cores, C2's compiler threads share them with the two compute threads,
         // and a batch-64 step was still getting faster in the sixth second (36.5, 25.4, 21.9, 21.2, 21.3,
         // 20.3 ms in 1-s iterations after 3 s)
-        ChainedOptionsBuilder o = options(TrainStepBenchmark.class.getName(), threads, longRun).warmupIterations(8);
+        ChainedOptionsBuilder o =
+                options(TrainStepBenchmark.class.getName(), threads, longRun).warmupIterations(8);
         List<RunResult> results = new ArrayList<>(new Runner(o.build()).run());
-        results.sort(java.util.Comparator.comparingInt(r -> Integer.parseInt(r.getParams().getParam("batch"))));
+        results.sort(java.util.Comparator.comparingInt(
+                r -> Integer.parseInt(r.getParams().getParam("batch"))));
         List<String> rows = new ArrayList<>();
         System.out.println();
-        System.out.printf(Locale.ROOT, "MNIST training step (forward, loss, backward, Adam), %d thread(s), kernels: %s%n", threads, Simd.describe());
-        System.out.printf(Locale.ROOT, "%6s %12s %10s %8s %14s%n", "batch", "images/s", "ms/step", "±", "new native B/step");
+        System.out.printf(
+                Locale.ROOT,
+                "MNIST training step (forward, loss, backward, Adam), %d thread(s), kernels: %s%n",
+                threads,
+                Simd.describe());
+        System.out.printf(
+                Locale.ROOT, "%6s %12s %10s %8s %14s%n", "batch", "images/s", "ms/step", "±", "new native B/step");
         for (RunResult r : results) {
             int batch = Integer.parseInt(r.getParams().getParam("batch"));
-            double ms = r.getPrimaryResult().getScore(), err = r.getPrimaryResult().getScoreError();
+            double ms = r.getPrimaryResult().getScore(),
+                    err = r.getPrimaryResult().getScoreError();
             double ips = batch * 1000.0 / ms;
             var bytes = r.getSecondaryResults().get("nativeBytes");
             var steps = r.getSecondaryResults().get("steps");
-            double perStep = bytes == null || steps == null || steps.getScore() == 0 ? Double.NaN : bytes.getScore() / steps.getScore();
+            double perStep = bytes == null || steps == null || steps.getScore() == 0
+                    ? Double.NaN
+                    : bytes.getScore() / steps.getScore();
             System.out.printf(Locale.ROOT, "%6d %12.0f %10.3f %8.3f %14.1f%n", batch, ips, ms, err, perStep);
-            rows.add(String.format(Locale.ROOT, "{\"batch\":%d,\"threads\":%d,\"images_per_s\":%.1f,\"ms_per_step\":%.4f,\"native_bytes_per_step\":%s}",
-                    batch, threads, ips, ms, Double.isNaN(perStep) ? "null" : String.format(Locale.ROOT, "%.1f", perStep)));
+            rows.add(String.format(
+                    Locale.ROOT,
+                    "{\"batch\":%d,\"threads\":%d,\"images_per_s\":%.1f,\"ms_per_step\":%.4f,\"native_bytes_per_step\":%s}",
+                    batch,
+                    threads,
+                    ips,
+                    ms,
+                    Double.isNaN(perStep) ? "null" : String.format(Locale.ROOT, "%.1f", perStep)));
         }
         if (json) System.out.println("[" + String.join(",", rows) + "]");
     }
 
     private static void linreg(int threads, boolean json, boolean longRun) throws RunnerException {
-        Collection<RunResult> results = new Runner(options(LinregStepBenchmark.class.getName(), threads, longRun).build()).run();
+        Collection<RunResult> results = new Runner(options(LinregStepBenchmark.class.getName(), threads, longRun)
+                        .build())
+                .run();
         List<String> rows = new ArrayList<>();
         System.out.println();
-        System.out.printf(Locale.ROOT, "linear regression step, n = 1000, %d thread(s), kernels: %s%n", threads, Simd.describe());
+        System.out.printf(
+                Locale.ROOT, "linear regression step, n = 1000, %d thread(s), kernels: %s%n", threads, Simd.describe());
         System.out.printf(Locale.ROOT, "%-22s %14s %12s %10s%n", "impl", "steps/s", "± (99.9%)", "µs/step");
         for (RunResult r : results) {
             String name = r.getParams().getBenchmark().replaceAll(".*\\.", "");
-            double score = r.getPrimaryResult().getScore(), err = r.getPrimaryResult().getScoreError();
+            double score = r.getPrimaryResult().getScore(),
+                    err = r.getPrimaryResult().getScoreError();
             System.out.printf(Locale.ROOT, "%-22s %14.0f %12.0f %10.2f%n", name, score, err, 1e6 / score);
-            rows.add(String.format(Locale.ROOT, "{\"impl\":\"%s\",\"threads\":%d,\"steps_per_s\":%.1f,\"error\":%.1f,\"us_per_step\":%.3f}",
-                    name, threads, score, err, 1e6 / score));
+            rows.add(String.format(
+                    Locale.ROOT,
+                    "{\"impl\":\"%s\",\"threads\":%d,\"steps_per_s\":%.1f,\"error\":%.1f,\"us_per_step\":%.3f}",
+                    name,
+                    threads,
+                    score,
+                    err,
+                    1e6 / score));
         }
         if (json) System.out.println("[" + String.join(",", rows) + "]");
     }

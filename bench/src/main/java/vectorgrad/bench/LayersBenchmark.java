@@ -96,12 +96,15 @@ public class LayersBenchmark {
     }
 
     private Tensor apply() {
-        return module != null ? module.forward(input) : Functional.crossEntropy(input, labels, "none").mean();
+        return module != null
+                ? module.forward(input)
+                : Functional.crossEntropy(input, labels, "none").mean();
     }
 
     @Benchmark
     public float fwd() {
-        try (MemoryScope s = MemoryScope.open(); NoGrad ng = Tensor.noGrad()) {
+        try (MemoryScope s = MemoryScope.open();
+                NoGrad ng = Tensor.noGrad()) {
             return apply().getFlat(0);
         }
     }

@@ -25,7 +25,8 @@ import vectorgrad.nn.optim.Adam;
 final class Soak {
     private Soak() {}
 
-    record Sample(long step, double rssMb, double poolReservedMb, double poolLiveMb, double heapMb, double imagesPerS) {}
+    record Sample(
+            long step, double rssMb, double poolReservedMb, double poolLiveMb, double heapMb, double imagesPerS) {}
 
     static void main(String[] args) throws IOException {
         long steps = 10_000, every = 500;
@@ -37,7 +38,9 @@ final class Soak {
                 case "--every" -> every = Long.parseLong(args[++i]);
                 case "--batch-size" -> batch = Integer.parseInt(args[++i]);
                 case "--json" -> json = true;
-                default -> throw new IllegalArgumentException("bench soak: unknown option " + args[i] + " (--steps N --every N --batch-size N --json)");
+                default ->
+                    throw new IllegalArgumentException(
+                            "bench soak: unknown option " + args[i] + " (--steps N --every N --batch-size N --json)");
             }
         }
         Path fashion = Path.of("/usr/share/datasets/fashion-mnist");
@@ -46,11 +49,17 @@ final class Soak {
         MnistClassifier model = new MnistClassifier();
         model.train(true);
         Adam optimizer = new Adam(model.parameters());
-        System.out.printf(Locale.ROOT, "soak: %d steps at batch %d on %s, sampling every %d steps%n", steps, batch,
-                data != null ? fashion : "random images", every);
+        System.out.printf(
+                Locale.ROOT,
+                "soak: %d steps at batch %d on %s, sampling every %d steps%n",
+                steps,
+                batch,
+                data != null ? fashion : "random images",
+                every);
         System.out.println("    step   rss MB   cache reserved MB   in use MB   heap MB   images/s");
         List<Sample> series = new ArrayList<>();
-        DataLoader<vectorgrad.nn.data.Sample> loader = data != null ? new DataLoader<>(data, batch, true, true, 0) : null;
+        DataLoader<vectorgrad.nn.data.Sample> loader =
+                data != null ? new DataLoader<>(data, batch, true, true, 0) : null;
         Iterator<DataLoader.Batch> it = null;
         int epoch = 0;
         Tensor rx = Tensor.rand(batch, 1, 28, 28), ry = Tensor.ofInts(new int[batch], batch);
@@ -63,7 +72,9 @@ final class Soak {
             }
             try (MemoryScope s = MemoryScope.open()) {
                 optimizer.zeroGrad();
-                Tensor e = model.forward(b != null ? b.inputs() : rx, b != null ? b.targets() : ry).mean().neg();
+                Tensor e = model.forward(b != null ? b.inputs() : rx, b != null ? b.targets() : ry)
+                        .mean()
+                        .neg();
                 e.backward();
                 optimizer.step();
             } finally {
@@ -72,11 +83,23 @@ final class Soak {
             if (step % every == 0) {
                 double secs = (System.nanoTime() - t0) / 1e9;
                 Runtime rt = Runtime.getRuntime();
-                Sample smp = new Sample(step, rssMb(), Memory.reservedBytes() / 1048576.0, Memory.liveBytes() / 1048576.0,
-                        (rt.totalMemory() - rt.freeMemory()) / 1048576.0, every * batch / secs);
+                Sample smp = new Sample(
+                        step,
+                        rssMb(),
+                        Memory.reservedBytes() / 1048576.0,
+                        Memory.liveBytes() / 1048576.0,
+                        (rt.totalMemory() - rt.freeMemory()) / 1048576.0,
+                        every * batch / secs);
                 series.add(smp);
-                System.out.printf(Locale.ROOT, "%8d %8.1f %18.1f %16.1f %9.1f %10.0f%n", smp.step(), smp.rssMb(), smp.poolReservedMb(),
-                        smp.poolLiveMb(), smp.heapMb(), smp.imagesPerS());
+                System.out.printf(
+                        Locale.ROOT,
+                        "%8d %8.1f %18.1f %16.1f %9.1f %10.0f%n",
+                        smp.step(),
+                        smp.rssMb(),
+                        smp.poolReservedMb(),
+                        smp.poolLiveMb(),
+                        smp.heapMb(),
+                        smp.imagesPerS());
                 t0 = System.nanoTime();
             }
         }
@@ -84,8 +107,14 @@ final class Soak {
             StringBuilder sb = new StringBuilder("[");
             for (Sample s : series) {
                 if (sb.length() > 1) sb.append(',');
-                sb.append(String.format(Locale.ROOT, "{\"step\":%d,\"rss_mb\":%.1f,\"pool_reserved_mb\":%.1f,\"pool_live_mb\":%.1f,\"heap_mb\":%.1f}",
-                        s.step(), s.rssMb(), s.poolReservedMb(), s.poolLiveMb(), s.heapMb()));
+                sb.append(String.format(
+                        Locale.ROOT,
+                        "{\"step\":%d,\"rss_mb\":%.1f,\"pool_reserved_mb\":%.1f,\"pool_live_mb\":%.1f,\"heap_mb\":%.1f}",
+                        s.step(),
+                        s.rssMb(),
+                        s.poolReservedMb(),
+                        s.poolLiveMb(),
+                        s.heapMb()));
             }
             System.out.println(sb.append(']'));
         }

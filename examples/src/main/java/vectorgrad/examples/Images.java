@@ -21,8 +21,9 @@ final class Images {
         }
         if (img == null) throw new UsageException(file + ": not an image format Java can read (PNG, JPEG, GIF, BMP)");
         if (img.getHeight() != height || img.getWidth() != width) {
-            throw new UsageException(file + ": image is " + img.getWidth() + "x" + img.getHeight() + ", the model takes " + width + "x" + height
-                    + " (MNIST style: a light digit on a dark background)");
+            throw new UsageException(
+                    file + ": image is " + img.getWidth() + "x" + img.getHeight() + ", the model takes " + width + "x"
+                            + height + " (MNIST style: a light digit on a dark background)");
         }
         float[] px = new float[height * width];
         for (int y = 0; y < height; y++) {

@@ -13,10 +13,10 @@ import vectorgrad.autograd.Generator;
 import vectorgrad.autograd.MemoryScope;
 import vectorgrad.autograd.Tensor;
 import vectorgrad.autograd.Threads;
-import vectorgrad.nn.train.Interruptible;
 import vectorgrad.nn.Module;
 import vectorgrad.nn.Parameter;
 import vectorgrad.nn.optim.Adam;
+import vectorgrad.nn.train.Interruptible;
 
 /**
  * The textbook's example 3.3.1: fit {@code Y ~ α + βx + N(0, σ²)} by maximising the log-likelihood
@@ -43,7 +43,9 @@ public final class LinearRegression {
         public Tensor forward(Tensor x, Tensor y) {
             Tensor pred = f.forward(x);
             Tensor variance = sigma.pow(2);
-            return variance.mul(2 * Math.PI).log().mul(-0.5)
+            return variance.mul(2 * Math.PI)
+                    .log()
+                    .mul(-0.5)
                     .sub(y.sub(pred).pow(2).div(variance.mul(2)));
         }
     }
@@ -54,10 +56,13 @@ public final class LinearRegression {
     /** The fitted values. */
     /** {@code exitStatus}: 0, or 130/143 when Ctrl-C or SIGTERM stopped the fit. */
     /** The options (with a value) and flags {@code linreg} accepts; Main's usage text lists them all (tested). */
-    static final Set<String> OPTIONS = Set.of("data", "n", "alpha", "beta", "sigma", "seed", "steps", "lr", "print-every", "threads", "plot");
+    static final Set<String> OPTIONS =
+            Set.of("data", "n", "alpha", "beta", "sigma", "seed", "steps", "lr", "print-every", "threads", "plot");
+
     static final Set<String> FLAGS = Set.of("json");
 
-    public record Fit(double alpha, double beta, double sigma, double loglik, long steps, boolean interrupted, int exitStatus) {}
+    public record Fit(
+            double alpha, double beta, double sigma, double loglik, long steps, boolean interrupted, int exitStatus) {}
 
     /** {@code y = alpha + beta·x + sigma·ε}, x and ε standard normal, from a seeded generator. */
     public static Data synthetic(int n, double alpha, double beta, double sigma, long seed) {
@@ -73,7 +78,10 @@ public final class LinearRegression {
     public static double[] closedForm(Data d) {
         int n = d.x().length;
         double mx = 0, my = 0;
-        for (int i = 0; i < n; i++) { mx += d.x()[i]; my += d.y()[i]; }
+        for (int i = 0; i < n; i++) {
+            mx += d.x()[i];
+            my += d.y()[i];
+        }
         mx /= n;
         my /= n;
         double sxy = 0, sxx = 0;
@@ -117,13 +125,17 @@ public final class LinearRegression {
                 }
             } catch (NumberFormatException e) {
                 if (rows.isEmpty() && i == firstNonBlank(lines)) continue; // a header
-                throw new UsageException(vectorgrad.nn.io.FormatException.oneLine(file + ":" + (i + 1) + ": not a finite number in '" + line + "'"));
+                throw new UsageException(vectorgrad.nn.io.FormatException.oneLine(
+                        file + ":" + (i + 1) + ": not a finite number in '" + line + "'"));
             }
             rows.add(row);
         }
         if (rows.isEmpty()) throw new UsageException(file + ": no data rows");
         float[] x = new float[rows.size()], y = new float[rows.size()];
-        for (int i = 0; i < rows.size(); i++) { x[i] = rows.get(i)[0]; y[i] = rows.get(i)[1]; }
+        for (int i = 0; i < rows.size(); i++) {
+            x[i] = rows.get(i)[0];
+            y[i] = rows.get(i)[1];
+        }
         return new Data(x, y);
     }
 
@@ -138,13 +150,20 @@ public final class LinearRegression {
     }
 
     /** As above; {@code history}, if given, receives each step's mean log-likelihood (for the plot). */
-    public static Fit fit(Data data, long maxSteps, double lr, long printEvery, java.io.PrintStream progress, java.util.function.DoubleConsumer history) {
+    public static Fit fit(
+            Data data,
+            long maxSteps,
+            double lr,
+            long printEvery,
+            java.io.PrintStream progress,
+            java.util.function.DoubleConsumer history) {
         Tensor x = Tensor.of(data.x()), y = Tensor.of(data.y());
         Y model = new Y();
         Adam optimizer = new Adam(model.parameters(), lr);
         double loglik = Double.NaN;
         boolean interrupted;
-        try (Interruptible loop = Interruptible.open().maxSteps(maxSteps).printEvery(printEvery).printTo(progress)) {
+        try (Interruptible loop =
+                Interruptible.open().maxSteps(maxSteps).printEvery(printEvery).printTo(progress)) {
             while (loop.next()) {
                 // The scope hands this step's intermediates back to the pool when the step ends, so the
                 // loop runs in the same few blocks of memory (without it the GC finds them, later).
@@ -159,7 +178,13 @@ public final class LinearRegression {
                 }
             }
             interrupted = loop.wasInterrupted();
-            return new Fit(model.f.alpha.item(), model.f.beta.item(), Math.abs(model.sigma.item()), loglik, loop.steps(), interrupted,
+            return new Fit(
+                    model.f.alpha.item(),
+                    model.f.beta.item(),
+                    Math.abs(model.sigma.item()),
+                    loglik,
+                    loop.steps(),
+                    interrupted,
                     loop.exitStatus());
         }
     }
@@ -179,20 +204,40 @@ public final class LinearRegression {
             int n = (int) a.longValue("n", 1000, 1);
             double sigma = a.doubleValue("sigma", 0.3);
             if (sigma <= 0) throw new UsageException("linreg: --sigma must be > 0, got " + sigma);
-            data = synthetic(n, a.doubleValue("alpha", 2), a.doubleValue("beta", 0.5), sigma, a.longValue("seed", 0, Long.MIN_VALUE));
+            data = synthetic(
+                    n,
+                    a.doubleValue("alpha", 2),
+                    a.doubleValue("beta", 0.5),
+                    sigma,
+                    a.longValue("seed", 0, Long.MIN_VALUE));
         }
         boolean json = a.flag("json");
-        System.out.printf(Locale.ROOT, "fitting y = alpha + beta*x + N(0, sigma^2) to %d points with Adam(lr=%g), %d steps at most (Ctrl-C stops)%n",
-                data.x().length, lr, steps);
+        System.out.printf(
+                Locale.ROOT,
+                "fitting y = alpha + beta*x + N(0, sigma^2) to %d points with Adam(lr=%g), %d steps at most (Ctrl-C stops)%n",
+                data.x().length,
+                lr,
+                steps);
         String plot = a.string("plot", null);
         java.util.List<Double> history = new java.util.ArrayList<>();
         long t0 = System.nanoTime();
         Fit fit = fit(data, steps, lr, printEvery, System.out, plot == null ? null : history::add);
         double seconds = (System.nanoTime() - t0) / 1e9;
         double[] mle = closedForm(data);
-        System.out.printf(Locale.ROOT, "%s after %d steps (%.2f s, %.0f steps/s)%n", fit.interrupted() ? "interrupted" : "done",
-                fit.steps(), seconds, fit.steps() / Math.max(seconds, 1e-9));
-        System.out.printf(Locale.ROOT, "alpha=%.4f beta=%.4f sigma=%.4f loglik=%.4f%n", fit.alpha(), fit.beta(), fit.sigma(), fit.loglik());
+        System.out.printf(
+                Locale.ROOT,
+                "%s after %d steps (%.2f s, %.0f steps/s)%n",
+                fit.interrupted() ? "interrupted" : "done",
+                fit.steps(),
+                seconds,
+                fit.steps() / Math.max(seconds, 1e-9));
+        System.out.printf(
+                Locale.ROOT,
+                "alpha=%.4f beta=%.4f sigma=%.4f loglik=%.4f%n",
+                fit.alpha(),
+                fit.beta(),
+                fit.sigma(),
+                fit.loglik());
         System.out.printf(Locale.ROOT, "closed-form MLE: alpha=%.4f beta=%.4f sigma=%.4f%n", mle[0], mle[1], mle[2]);
         if (plot != null) {
             // at most 2,000 points on the curve: every k-th step
@@ -210,8 +255,14 @@ public final class LinearRegression {
             System.out.println("plot written to " + plot);
         }
         if (json) {
-            System.out.printf(Locale.ROOT, "{\"alpha\":%s,\"beta\":%s,\"sigma\":%s,\"loglik\":%s,\"steps\":%d}%n",
-                    num(fit.alpha()), num(fit.beta()), num(fit.sigma()), num(fit.loglik()), fit.steps());
+            System.out.printf(
+                    Locale.ROOT,
+                    "{\"alpha\":%s,\"beta\":%s,\"sigma\":%s,\"loglik\":%s,\"steps\":%d}%n",
+                    num(fit.alpha()),
+                    num(fit.beta()),
+                    num(fit.sigma()),
+                    num(fit.loglik()),
+                    fit.steps());
         }
         return fit.exitStatus();
     }

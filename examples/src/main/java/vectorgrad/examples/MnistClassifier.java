@@ -14,17 +14,17 @@ import vectorgrad.nn.layers.ReLU;
 
 /** The textbook's {@code MyImageClassifier} (example 3.3.2), line for line. */
 public final class MnistClassifier extends Module {
-    public final Sequential f = new Sequential(   // input.shape [B × 1 × 28 × 28]
-            new Conv2d(1, 32, 3, 1),                // [B × 32 × 26 × 26]
+    public final Sequential f = new Sequential( // input.shape [B × 1 × 28 × 28]
+            new Conv2d(1, 32, 3, 1), // [B × 32 × 26 × 26]
             new ReLU(),
-            new Conv2d(32, 64, 3, 1),               // [B × 64 × 24 × 24]
-            new MaxPool2d(2),                       // [B × 64 × 12 × 12]
+            new Conv2d(32, 64, 3, 1), // [B × 64 × 24 × 24]
+            new MaxPool2d(2), // [B × 64 × 12 × 12]
             new Dropout2d(0.25),
-            new Flatten(1),                         // [B × 9216]
-            new Linear(9216, 128),                  // [B × 128]
+            new Flatten(1), // [B × 9216]
+            new Linear(9216, 128), // [B × 128]
             new ReLU(),
             new Dropout2d(0.5),
-            new Linear(128, 10));                   // [B × 10]
+            new Linear(128, 10)); // [B × 10]
 
     /** Log-likelihood of a batch: x.shape [B × 1 × 28 × 28], y.shape and output.shape [B]. */
     public Tensor forward(Tensor x, Tensor y) {

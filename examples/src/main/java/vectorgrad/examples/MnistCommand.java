@@ -16,14 +16,14 @@ import vectorgrad.autograd.MemoryScope;
 import vectorgrad.autograd.NoGrad;
 import vectorgrad.autograd.Tensor;
 import vectorgrad.autograd.Threads;
-import vectorgrad.nn.train.Interruptible;
 import vectorgrad.nn.data.DataLoader;
-import vectorgrad.nn.data.Sample;
 import vectorgrad.nn.data.Download;
 import vectorgrad.nn.data.Mnist;
+import vectorgrad.nn.data.Sample;
 import vectorgrad.nn.io.Checkpoint;
 import vectorgrad.nn.io.FormatException;
 import vectorgrad.nn.optim.Adam;
+import vectorgrad.nn.train.Interruptible;
 
 /**
  * {@code ./vectorgrad mnist train|eval|classify}: the textbook's example 3.3.2 as a program.
@@ -39,10 +39,23 @@ public final class MnistCommand {
             + "or add --download to fetch MNIST into --data (default ./data)";
 
     /** The options (with a value) and flags each subcommand accepts; Main's usage text lists them all (tested). */
-    static final Set<String> TRAIN_OPTIONS = Set.of("data", "epochs", "batch-size", "lr", "seed", "threads", "max-steps", "checkpoint",
-            "print-every", "save-every", "plot", "eval-every");
+    static final Set<String> TRAIN_OPTIONS = Set.of(
+            "data",
+            "epochs",
+            "batch-size",
+            "lr",
+            "seed",
+            "threads",
+            "max-steps",
+            "checkpoint",
+            "print-every",
+            "save-every",
+            "plot",
+            "eval-every");
+
     static final Set<String> TRAIN_FLAGS = Set.of("resume", "json", "download", "shuffle", "detect-anomaly");
-    static final Set<String> EVAL_OPTIONS = Set.of("data", "checkpoint", "threads", "batch-size", "plot", "misclassified", "max-misclassified");
+    static final Set<String> EVAL_OPTIONS =
+            Set.of("data", "checkpoint", "threads", "batch-size", "plot", "misclassified", "max-misclassified");
     static final Set<String> EVAL_FLAGS = Set.of("json");
     static final Set<String> CLASSIFY_OPTIONS = Set.of("data", "checkpoint", "index", "image");
     static final Set<String> CLASSIFY_FLAGS = Set.of("test", "json");
@@ -69,7 +82,10 @@ public final class MnistCommand {
         if (d != null) return Path.of(d);
         for (Path p : DEFAULT_DATA) {
             try {
-                Mnist.candidates(p, "train-images-idx3-ubyte").stream().filter(Files::isRegularFile).findFirst().orElseThrow();
+                Mnist.candidates(p, "train-images-idx3-ubyte").stream()
+                        .filter(Files::isRegularFile)
+                        .findFirst()
+                        .orElseThrow();
                 return p;
             } catch (java.util.NoSuchElementException e) {
                 // try the next
@@ -123,11 +139,24 @@ public final class MnistCommand {
             startBatch = Integer.parseInt(md.getOrDefault("batch", "0"));
             step = Long.parseLong(md.getOrDefault("step", "0"));
             if (md.containsKey("generator")) Tensor.defaultGenerator().setState(parseState(md.get("generator")));
-            out.printf(Locale.ROOT, "resumed from %s at epoch=%d batch=%d (step %d)%n", ckpt, startEpoch, startBatch, step);
+            out.printf(
+                    Locale.ROOT,
+                    "resumed from %s at epoch=%d batch=%d (step %d)%n",
+                    ckpt,
+                    startEpoch,
+                    startBatch,
+                    step);
         }
         DataLoader<Sample> loader = new DataLoader<>(train, batchSize, shuffle, false, seed);
-        out.printf(Locale.ROOT, "training on %s (%d images, %d batches of %d per epoch), Adam(lr=%g), %d thread(s); Ctrl-C stops and saves%n",
-                train.imageFile().getParent(), train.size(), loader.size(), batchSize, lr, Threads.getNumThreads());
+        out.printf(
+                Locale.ROOT,
+                "training on %s (%d images, %d batches of %d per epoch), Adam(lr=%g), %d thread(s); Ctrl-C stops and saves%n",
+                train.imageFile().getParent(),
+                train.size(),
+                loader.size(),
+                batchSize,
+                lr,
+                Threads.getNumThreads());
 
         String plot = a.string("plot", null);
         long evalEvery = a.longValue("eval-every", Math.max(1, loader.size() / 10), 1);
@@ -140,61 +169,76 @@ public final class MnistCommand {
         int exitStatus = 0;
         double lastLoglik = Double.NaN;
         long lastSaved = resume ? step : -1;
-        try (Interruptible loop = Interruptible.open(); Anomaly anomaly = detectAnomaly ? Anomaly.detect() : null) {
+        try (Interruptible loop = Interruptible.open();
+                Anomaly anomaly = detectAnomaly ? Anomaly.detect() : null) {
             outer:
             for (; epoch < epochs; epoch++, batchNext = 0) {
-              try (DataLoader.BatchIterator it = loader.iterator(epoch, batchNext)) {
-                while (it.hasNext()) {
-                    if (step >= maxSteps) {
-                        stopped = true;
-                        break outer;
-                    }
-                    if (!loop.next()) {
-                        interrupted = loop.wasInterrupted();
-                        exitStatus = loop.exitStatus();
-                        stopped = true;
-                        break outer;
-                    }
-                    try (DataLoader.Batch batch = it.next(); MemoryScope s = MemoryScope.open()) {
-                        optimizer.zeroGrad();
-                        Tensor loglik = model.forward(batch.inputs(), batch.targets());
-                        Tensor e = loglik.mean().neg();
-                        lastLoglik = -e.item();
-                        if (!Double.isFinite(lastLoglik)) {
-                            // stop before the step spoils the parameters; keep the last good checkpoint
-                            throw new UsageException(diverged(model, batch, lastLoglik, step + 1, ckpt, lastSaved));
+                try (DataLoader.BatchIterator it = loader.iterator(epoch, batchNext)) {
+                    while (it.hasNext()) {
+                        if (step >= maxSteps) {
+                            stopped = true;
+                            break outer;
                         }
-                        e.backward();
-                        optimizer.step();
-                        images += batch.size();
-                        batchNext = batch.index() + 1;
-                    } catch (Anomaly.AnomalyException e) {
-                        // --detect-anomaly caught it inside forward or backward, before the update
-                        throw new UsageException("mnist train: diverged at step " + (step + 1) + ": " + e.getMessage() + "; " + kept(ckpt, lastSaved));
-                    }
+                        if (!loop.next()) {
+                            interrupted = loop.wasInterrupted();
+                            exitStatus = loop.exitStatus();
+                            stopped = true;
+                            break outer;
+                        }
+                        try (DataLoader.Batch batch = it.next();
+                                MemoryScope s = MemoryScope.open()) {
+                            optimizer.zeroGrad();
+                            Tensor loglik = model.forward(batch.inputs(), batch.targets());
+                            Tensor e = loglik.mean().neg();
+                            lastLoglik = -e.item();
+                            if (!Double.isFinite(lastLoglik)) {
+                                // stop before the step spoils the parameters; keep the last good checkpoint
+                                throw new UsageException(diverged(model, batch, lastLoglik, step + 1, ckpt, lastSaved));
+                            }
+                            e.backward();
+                            optimizer.step();
+                            images += batch.size();
+                            batchNext = batch.index() + 1;
+                        } catch (Anomaly.AnomalyException e) {
+                            // --detect-anomaly caught it inside forward or backward, before the update
+                            throw new UsageException("mnist train: diverged at step " + (step + 1) + ": "
+                                    + e.getMessage() + "; " + kept(ckpt, lastSaved));
+                        }
 
-                    step++;
-                    stepsThisRun++;
-                    if (plot != null) {
-                        curve.add(new double[] {step, lastLoglik});
-                        if (step % evalEvery == 0) {
-                            // a quick look on the first 1,000 test images; the full test set is scored at the end
-                            accuracy.add(new double[] {step, evaluate(model, test, 500, 1000, null, 0).accuracy()});
+                        step++;
+                        stepsThisRun++;
+                        if (plot != null) {
+                            curve.add(new double[] {step, lastLoglik});
+                            if (step % evalEvery == 0) {
+                                // a quick look on the first 1,000 test images; the full test set is scored at the end
+                                accuracy.add(new double[] {
+                                    step,
+                                    evaluate(model, test, 500, 1000, null, 0).accuracy()
+                                });
+                            }
                         }
-                    }
-                    if (ckpt != null && step % saveEvery == 0 && parametersFinite(model)) {
-                        saveCheckpoint(Path.of(ckpt), model, optimizer, metadata(epoch, batchNext, step, seed, batchSize));
-                        lastSaved = step;
-                    }
-                    if ((batchNext - 1) % printEvery == 0) {
-                        double secs = (System.nanoTime() - t0) / 1e9, rate = images / Math.max(secs, 1e-9);
-                        long left = (long) (epochs - epoch) * loader.size() - batchNext;
-                        progress.report(String.format(Locale.ROOT, "epoch=%d batch=%d/%d loglik=%.4f  %.0f images/s, %s left", epoch, batchNext - 1,
-                                loader.size(), lastLoglik, rate, duration(left * batchSize / Math.max(rate, 1e-9))),
-                                ((double) epoch * loader.size() + batchNext) / ((double) epochs * loader.size()));
+                        if (ckpt != null && step % saveEvery == 0 && parametersFinite(model)) {
+                            saveCheckpoint(
+                                    Path.of(ckpt), model, optimizer, metadata(epoch, batchNext, step, seed, batchSize));
+                            lastSaved = step;
+                        }
+                        if ((batchNext - 1) % printEvery == 0) {
+                            double secs = (System.nanoTime() - t0) / 1e9, rate = images / Math.max(secs, 1e-9);
+                            long left = (long) (epochs - epoch) * loader.size() - batchNext;
+                            progress.report(
+                                    String.format(
+                                            Locale.ROOT,
+                                            "epoch=%d batch=%d/%d loglik=%.4f  %.0f images/s, %s left",
+                                            epoch,
+                                            batchNext - 1,
+                                            loader.size(),
+                                            lastLoglik,
+                                            rate,
+                                            duration(left * batchSize / Math.max(rate, 1e-9))),
+                                    ((double) epoch * loader.size() + batchNext) / ((double) epochs * loader.size()));
+                        }
                     }
                 }
-              }
             }
         } finally {
             progress.end();
@@ -205,28 +249,54 @@ public final class MnistCommand {
             Path file = Path.of(ckpt != null ? ckpt : "mnist-checkpoint.safetensors");
             if (!parametersFinite(model)) {
                 // the last update made the weights non-finite: never write them over a good checkpoint
-                throw new UsageException("mnist train: diverged: the parameters hold NaN or infinity after step " + step + "; " + kept(ckpt, lastSaved));
+                throw new UsageException("mnist train: diverged: the parameters hold NaN or infinity after step " + step
+                        + "; " + kept(ckpt, lastSaved));
             }
             saveCheckpoint(file, model, optimizer, md);
-            out.printf(Locale.ROOT, "checkpoint written to %s (epoch=%d batch=%d, step %d); continue with --checkpoint %s --resume%n",
-                    file, epoch, batchNext, step, file);
+            out.printf(
+                    Locale.ROOT,
+                    "checkpoint written to %s (epoch=%d batch=%d, step %d); continue with --checkpoint %s --resume%n",
+                    file,
+                    epoch,
+                    batchNext,
+                    step,
+                    file);
         }
         if (interrupted) {
             out.println(exitStatus == 143 ? "terminated (SIGTERM)" : "interrupted");
             return exitStatus;
         }
         double rate = images / Math.max(seconds, 1e-9);
-        out.printf(Locale.ROOT, "%s: %d steps (%d images) in %.1f s, %.0f images/s%n", stopped ? "stopped" : "done", stepsThisRun, images, seconds, rate);
+        out.printf(
+                Locale.ROOT,
+                "%s: %d steps (%d images) in %.1f s, %.0f images/s%n",
+                stopped ? "stopped" : "done",
+                stepsThisRun,
+                images,
+                seconds,
+                rate);
         Evaluation ev = evaluate(model, test, 500);
-        out.printf(Locale.ROOT, "test accuracy %.4f, mean log-likelihood %.4f (%d images)%n", ev.accuracy(), ev.loglik(), test.size());
+        out.printf(
+                Locale.ROOT,
+                "test accuracy %.4f, mean log-likelihood %.4f (%d images)%n",
+                ev.accuracy(),
+                ev.loglik(),
+                test.size());
         if (plot != null) {
             accuracy.add(new double[] {step, ev.accuracy()});
-            Plots.trainingCurves(Path.of(plot), column(curve, 0), column(curve, 1), column(accuracy, 0), column(accuracy, 1));
+            Plots.trainingCurves(
+                    Path.of(plot), column(curve, 0), column(curve, 1), column(accuracy, 0), column(accuracy, 1));
             out.println("plot written to " + plot);
         }
         if (json) {
-            out.printf(Locale.ROOT, "{\"test_accuracy\":%.6f,\"test_loglik\":%.6f,\"steps\":%d,\"images_per_s\":%.1f,\"seconds\":%.3f}%n",
-                    ev.accuracy(), ev.loglik(), step, rate, seconds);
+            out.printf(
+                    Locale.ROOT,
+                    "{\"test_accuracy\":%.6f,\"test_loglik\":%.6f,\"steps\":%d,\"images_per_s\":%.1f,\"seconds\":%.3f}%n",
+                    ev.accuracy(),
+                    ev.loglik(),
+                    step,
+                    rate,
+                    seconds);
         }
         return 0;
     }
@@ -242,7 +312,8 @@ public final class MnistCommand {
         return md;
     }
 
-    static void saveCheckpoint(Path file, MnistClassifier model, Adam optimizer, Map<String, String> md) throws IOException {
+    static void saveCheckpoint(Path file, MnistClassifier model, Adam optimizer, Map<String, String> md)
+            throws IOException {
         try {
             Checkpoint.save(file, model, optimizer, md);
         } catch (NoSuchFileException e) {
@@ -261,21 +332,27 @@ public final class MnistCommand {
      * The message for a diverged run: replays the batch's forward pass with anomaly detection to name the
      * first op that produced NaN or infinity, and says which checkpoint was kept.
      */
-    static String diverged(MnistClassifier model, DataLoader.Batch batch, double loglik, long step, String ckpt, long lastSaved) {
+    static String diverged(
+            MnistClassifier model, DataLoader.Batch batch, double loglik, long step, String ckpt, long lastSaved) {
         String where;
-        try (Anomaly a = Anomaly.detect(); NoGrad g = Tensor.noGrad(); MemoryScope s = MemoryScope.open()) {
+        try (Anomaly a = Anomaly.detect();
+                NoGrad g = Tensor.noGrad();
+                MemoryScope s = MemoryScope.open()) {
             model.forward(batch.inputs(), batch.targets()).mean();
             where = "the replay with anomaly detection found no non-finite value";
         } catch (Anomaly.AnomalyException e) {
             where = e.getMessage();
         }
-        return "mnist train: diverged at step " + step + " (log-likelihood " + loglik + "): " + where + "; " + kept(ckpt, lastSaved);
+        return "mnist train: diverged at step " + step + " (log-likelihood " + loglik + "): " + where + "; "
+                + kept(ckpt, lastSaved);
     }
 
     static String kept(String ckpt, long lastSaved) {
-        String kept = ckpt == null ? "no checkpoint was written (pass --checkpoint FILE to keep one)"
-                : lastSaved >= 0 ? "the last good checkpoint " + ckpt + " (step " + lastSaved + ") was kept"
-                : "no checkpoint had been written yet";
+        String kept = ckpt == null
+                ? "no checkpoint was written (pass --checkpoint FILE to keep one)"
+                : lastSaved >= 0
+                        ? "the last good checkpoint " + ckpt + " (step " + lastSaved + ") was kept"
+                        : "no checkpoint had been written yet";
         return kept + "; try a smaller --lr";
     }
 
@@ -291,7 +368,9 @@ public final class MnistCommand {
 
     static String duration(double seconds) {
         long s = Math.round(seconds);
-        return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s / 60 % 60) : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+        return s >= 3600
+                ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s / 60 % 60)
+                : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
     }
 
     static String formatState(long[] s) {
@@ -336,20 +415,32 @@ public final class MnistCommand {
      * Accuracy, mean log-likelihood and confusion matrix over the first {@code limit} images (eval mode,
      * no grad); collects up to {@code maxWrong} misclassified images into {@code wrong} if it is given.
      */
-    static Evaluation evaluate(MnistClassifier model, Mnist data, int batchSize, int limit, List<Plots.Misclassified> wrong, int maxWrong) {
+    static Evaluation evaluate(
+            MnistClassifier model,
+            Mnist data,
+            int batchSize,
+            int limit,
+            List<Plots.Misclassified> wrong,
+            int maxWrong) {
         boolean wasTraining = model.isTraining();
         model.eval();
         int[][] confusion = new int[10][10];
         double loglik = 0;
         int correct = 0, seen = 0;
         DataLoader<Sample> loader = new DataLoader<>(data, batchSize, false, false, 0);
-        try (NoGrad g = Tensor.noGrad(); DataLoader.BatchIterator it = loader.iterator(0, 0)) {
+        try (NoGrad g = Tensor.noGrad();
+                DataLoader.BatchIterator it = loader.iterator(0, 0)) {
             while (it.hasNext() && seen < limit) {
-                try (DataLoader.Batch b = it.next(); MemoryScope s = MemoryScope.open()) {
+                try (DataLoader.Batch b = it.next();
+                        MemoryScope s = MemoryScope.open()) {
                     Tensor logits = model.f.forward(b.inputs());
-                    loglik += -vectorgrad.nn.Functional.crossEntropy(logits, b.targets(), "sum").item();
-                    int[] pred = logits.argmax(1, false).toIntArray(), truth = b.targets().toIntArray();
-                    float[] probs = wrong != null ? vectorgrad.nn.Functional.softmax(logits, 1).toFloatArray() : null;
+                    loglik += -vectorgrad.nn.Functional.crossEntropy(logits, b.targets(), "sum")
+                            .item();
+                    int[] pred = logits.argmax(1, false).toIntArray(),
+                            truth = b.targets().toIntArray();
+                    float[] probs = wrong != null
+                            ? vectorgrad.nn.Functional.softmax(logits, 1).toFloatArray()
+                            : null;
                     for (int i = 0; i < pred.length; i++) {
                         confusion[truth[i]][pred[i]]++;
                         if (pred[i] == truth[i]) correct++;
@@ -377,9 +468,14 @@ public final class MnistCommand {
         Mnist test = load(root, false);
         String plot = a.string("plot", null), grid = a.string("misclassified", null);
         List<Plots.Misclassified> wrong = grid != null ? new ArrayList<>() : null;
-        Evaluation ev = evaluate(model, test, (int) a.longValue("batch-size", 500, 1), Integer.MAX_VALUE, wrong,
-                (int) a.longValue("max-misclassified", 24, 1));
-        out.printf(Locale.ROOT, "accuracy %.4f on %d test images (mean log-likelihood %.4f)%n", ev.accuracy(), test.size(), ev.loglik());
+        Evaluation ev = evaluate(model, test, (int) a.longValue("batch-size", 500, 1), Integer.MAX_VALUE, wrong, (int)
+                a.longValue("max-misclassified", 24, 1));
+        out.printf(
+                Locale.ROOT,
+                "accuracy %.4f on %d test images (mean log-likelihood %.4f)%n",
+                ev.accuracy(),
+                test.size(),
+                ev.loglik());
         double[] pc = ev.perClass();
         out.println("per class: ");
         for (int c = 0; c < 10; c++) out.printf(Locale.ROOT, "  %d: %.4f%n", c, pc[c]);
@@ -391,10 +487,18 @@ public final class MnistCommand {
         }
         if (a.flag("json")) {
             List<String> rows = new ArrayList<>();
-            for (int[] row : ev.confusion()) rows.add(java.util.Arrays.toString(row).replace(" ", ""));
+            for (int[] row : ev.confusion())
+                rows.add(java.util.Arrays.toString(row).replace(" ", ""));
             StringBuilder per = new StringBuilder();
-            for (double v : pc) per.append(per.length() == 0 ? "" : ",").append(Double.isNaN(v) ? "null" : String.format(Locale.ROOT, "%.6f", v));
-            out.printf(Locale.ROOT, "{\"accuracy\":%.6f,\"per_class\":[%s],\"confusion\":[%s]}%n", ev.accuracy(), per, String.join(",", rows));
+            for (double v : pc)
+                per.append(per.length() == 0 ? "" : ",")
+                        .append(Double.isNaN(v) ? "null" : String.format(Locale.ROOT, "%.6f", v));
+            out.printf(
+                    Locale.ROOT,
+                    "{\"accuracy\":%.6f,\"per_class\":[%s],\"confusion\":[%s]}%n",
+                    ev.accuracy(),
+                    per,
+                    String.join(",", rows));
         }
         if (plot != null) {
             long[][] counts = new long[10][10];
@@ -415,7 +519,8 @@ public final class MnistCommand {
         String ckpt = a.string("checkpoint", null);
         if (ckpt == null) throw new UsageException("mnist classify: --checkpoint FILE is required");
         String index = a.string("index", null), image = a.string("image", null);
-        if ((index == null) == (image == null)) throw new UsageException("mnist classify: give one of --index N or --image FILE.png");
+        if ((index == null) == (image == null))
+            throw new UsageException("mnist classify: give one of --index N or --image FILE.png");
         MnistClassifier model = new MnistClassifier();
         loadCheckpoint(Path.of(ckpt), model, null);
         model.train(false);
@@ -425,7 +530,8 @@ public final class MnistCommand {
             boolean fromTest = a.flag("test");
             Mnist data = load(dataRoot(a, false, out), !fromTest);
             int i = (int) a.longValue("index", 0, 0);
-            if (i >= data.size()) throw new UsageException("mnist classify: --index " + i + " is past the " + data.size() + " images");
+            if (i >= data.size())
+                throw new UsageException("mnist classify: --index " + i + " is past the " + data.size() + " images");
             float[] px = new float[data.height() * data.width()];
             data.image(i, px, 0);
             img = Tensor.of(px, 1, data.height(), data.width());
@@ -438,7 +544,8 @@ public final class MnistCommand {
         int best = 0;
         for (int c = 1; c < 10; c++) if (p[c] > p[best]) best = c;
         out.println("class probabilities for " + what + ":");
-        for (int c = 0; c < 10; c++) out.printf(Locale.ROOT, "  %d: %.4f%s%n", c, p[c], c == best ? "  <- predicted" : "");
+        for (int c = 0; c < 10; c++)
+            out.printf(Locale.ROOT, "  %d: %.4f%s%n", c, p[c], c == best ? "  <- predicted" : "");
         if (a.flag("json")) {
             StringBuilder sb = new StringBuilder();
             for (float v : p) sb.append(sb.length() == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.6f", v));

@@ -13,12 +13,12 @@ import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
-import vectorgrad.nn.io.AtomicFile;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import vectorgrad.nn.io.AtomicFile;
 
 /**
  * The pictures the programs draw ({@code --plot}, {@code --misclassified}): charts with XChart, the
@@ -32,11 +32,14 @@ public final class Plots {
         System.setProperty("java.awt.headless", "true");
     }
 
-    static final Color BLUE = new Color(31, 119, 180), ORANGE = new Color(255, 127, 14), BAND = new Color(255, 127, 14, 60);
+    static final Color BLUE = new Color(31, 119, 180),
+            ORANGE = new Color(255, 127, 14),
+            BAND = new Color(255, 127, 14, 60);
 
     /** Example 1: data, fitted line α + βx with a ±σ band, and the log-likelihood per step. 1200×500. */
-    public static void linearRegression(Path png, float[] x, float[] y, double alpha, double beta, double sigma,
-                                        double[] steps, double[] loglik) throws IOException {
+    public static void linearRegression(
+            Path png, float[] x, float[] y, double alpha, double beta, double sigma, double[] steps, double[] loglik)
+            throws IOException {
         XYChart fit = new XYChart(600, 500);
         fit.setTitle(String.format(Locale.ROOT, "fit: y = %.3f + %.3f x, sigma = %.3f", alpha, beta, sigma));
         fit.setXAxisTitle("x");
@@ -81,21 +84,26 @@ public final class Plots {
         curve.setYAxisTitle("log-likelihood");
         style(curve);
         curve.getStyler().setLegendVisible(false);
-        XYSeries ll = curve.addSeries("loglik", steps.length == 0 ? new double[] {0} : steps, steps.length == 0 ? new double[] {0} : loglik);
+        XYSeries ll = curve.addSeries(
+                "loglik", steps.length == 0 ? new double[] {0} : steps, steps.length == 0 ? new double[] {0} : loglik);
         ll.setMarker(SeriesMarkers.NONE);
         ll.setLineColor(BLUE);
         save(png, List.of(fit, curve), 1, 2);
     }
 
     /** The MNIST program's training curves: smoothed log-likelihood per step and test accuracy. 1200×500. */
-    public static void trainingCurves(Path png, double[] steps, double[] loglik, double[] evalSteps, double[] accuracy) throws IOException {
+    public static void trainingCurves(Path png, double[] steps, double[] loglik, double[] evalSteps, double[] accuracy)
+            throws IOException {
         XYChart ll = new XYChart(600, 500);
         ll.setTitle("training log-likelihood (moving average)");
         ll.setXAxisTitle("step");
         ll.setYAxisTitle("mean log-likelihood");
         style(ll);
         ll.getStyler().setLegendVisible(false);
-        XYSeries raw = ll.addSeries("loglik", steps.length == 0 ? new double[] {0} : steps, steps.length == 0 ? new double[] {0} : smooth(loglik, 100));
+        XYSeries raw = ll.addSeries(
+                "loglik",
+                steps.length == 0 ? new double[] {0} : steps,
+                steps.length == 0 ? new double[] {0} : smooth(loglik, 100));
         raw.setMarker(SeriesMarkers.NONE);
         raw.setLineColor(BLUE);
 
@@ -107,7 +115,10 @@ public final class Plots {
         acc.getStyler().setLegendVisible(false);
         acc.getStyler().setYAxisMin(0.0);
         acc.getStyler().setYAxisMax(1.0);
-        XYSeries a = acc.addSeries("accuracy", evalSteps.length == 0 ? new double[] {0} : evalSteps, evalSteps.length == 0 ? new double[] {0} : accuracy);
+        XYSeries a = acc.addSeries(
+                "accuracy",
+                evalSteps.length == 0 ? new double[] {0} : evalSteps,
+                evalSteps.length == 0 ? new double[] {0} : accuracy);
         a.setMarker(SeriesMarkers.CIRCLE);
         a.setLineColor(ORANGE);
         a.setMarkerColor(ORANGE);
@@ -141,7 +152,10 @@ public final class Plots {
                 g.fillRect(left + p * cell, top + t * cell, cell, cell);
                 g.setColor(f > 0.55 ? Color.WHITE : Color.BLACK);
                 String v = Long.toString(counts[t][p]);
-                g.drawString(v, left + p * cell + (cell - fm.stringWidth(v)) / 2, top + t * cell + cell / 2 + fm.getAscent() / 2 - 1);
+                g.drawString(
+                        v,
+                        left + p * cell + (cell - fm.stringWidth(v)) / 2,
+                        top + t * cell + cell / 2 + fm.getAscent() / 2 - 1);
             }
         }
         g.setColor(Color.GRAY);
@@ -167,7 +181,8 @@ public final class Plots {
     public record Misclassified(float[] pixels, int trueClass, int predicted, float probability) {}
 
     /** A grid of misclassified images (up to 6 columns), each scaled 3× with its labels underneath. */
-    public static void misclassifiedGrid(Path png, List<Misclassified> items, List<String> classNames) throws IOException {
+    public static void misclassifiedGrid(Path png, List<Misclassified> items, List<String> classNames)
+            throws IOException {
         int cols = Math.max(1, Math.min(6, items.size())), rows = Math.max(1, (items.size() + cols - 1) / cols);
         int scale = 3, cellW = 150, cellH = 28 * scale + 44, top = 36;
         BufferedImage img = new BufferedImage(cols * cellW, top + rows * cellH, BufferedImage.TYPE_INT_RGB);
@@ -177,14 +192,20 @@ public final class Plots {
         g.fillRect(0, 0, img.getWidth(), img.getHeight());
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
-        g.drawString(items.isEmpty() ? "no misclassified images" : "misclassified test images: true -> predicted (probability)", 8, 22);
+        g.drawString(
+                items.isEmpty()
+                        ? "no misclassified images"
+                        : "misclassified test images: true -> predicted (probability)",
+                8,
+                22);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
         for (int n = 0; n < items.size(); n++) {
             Misclassified it = items.get(n);
             int x0 = (n % cols) * cellW + (cellW - 28 * scale) / 2, y0 = top + (n / cols) * cellH;
             for (int r = 0; r < 28; r++) {
                 for (int c = 0; c < 28; c++) {
-                    int v = 255 - Math.round(Math.max(0, Math.min(1, it.pixels()[r * 28 + c])) * 255); // ink dark on white
+                    int v = 255
+                            - Math.round(Math.max(0, Math.min(1, it.pixels()[r * 28 + c])) * 255); // ink dark on white
                     g.setColor(new Color(v, v, v));
                     g.fillRect(x0 + c * scale, y0 + r * scale, scale, scale);
                 }
@@ -195,7 +216,10 @@ public final class Plots {
             int tx = (n % cols) * cellW + 6;
             g.drawString("true " + classNames.get(it.trueClass()), tx, y0 + 28 * scale + 15);
             g.setColor(new Color(180, 0, 0));
-            g.drawString(String.format(Locale.ROOT, "pred %s (%.2f)", classNames.get(it.predicted()), it.probability()), tx, y0 + 28 * scale + 30);
+            g.drawString(
+                    String.format(Locale.ROOT, "pred %s (%.2f)", classNames.get(it.predicted()), it.probability()),
+                    tx,
+                    y0 + 28 * scale + 30);
         }
         g.dispose();
         write(png, out -> ImageIO.write(img, "png", out));
@@ -205,7 +229,8 @@ public final class Plots {
     public static List<String> classNames(Path dataRoot) {
         String p = dataRoot.toAbsolutePath().toString().toLowerCase(Locale.ROOT);
         if (p.contains("fashion")) {
-            return List.of("T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot");
+            return List.of(
+                    "T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot");
         }
         return List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9");
     }
@@ -242,7 +267,8 @@ public final class Plots {
 
     private static void write(Path png, AtomicFile.Content content) throws IOException {
         Path dir = png.toAbsolutePath().getParent();
-        if (dir == null || !Files.isDirectory(dir)) throw new UsageException(png + ": cannot write the picture (its folder does not exist)");
+        if (dir == null || !Files.isDirectory(dir))
+            throw new UsageException(png + ": cannot write the picture (its folder does not exist)");
         AtomicFile.write(png, content);
     }
 }

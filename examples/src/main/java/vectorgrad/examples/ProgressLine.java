@@ -13,7 +13,11 @@ final class ProgressLine {
     private boolean drawn;
 
     ProgressLine(PrintStream out) {
-        this(out, out == System.out && System.console() != null && System.console().isTerminal());
+        this(
+                out,
+                out == System.out
+                        && System.console() != null
+                        && System.console().isTerminal());
     }
 
     ProgressLine(PrintStream out, boolean live) {
@@ -41,6 +45,7 @@ final class ProgressLine {
     static String bar(double fraction) {
         double f = Math.max(0, Math.min(1, fraction));
         int full = (int) Math.round(f * WIDTH);
-        return "[" + "#".repeat(full) + "-".repeat(WIDTH - full) + String.format(java.util.Locale.ROOT, "] %3.0f%%", f * 100);
+        return "[" + "#".repeat(full) + "-".repeat(WIDTH - full)
+                + String.format(java.util.Locale.ROOT, "] %3.0f%%", f * 100);
     }
 }

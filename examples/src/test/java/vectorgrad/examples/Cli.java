@@ -12,7 +12,8 @@ final class Cli {
 
     /** The number in {@code "name":value} of a one-line JSON object. */
     static double field(String json, String name) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + name + "\":([-0-9.eE]+)").matcher(json);
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("\"" + name + "\":([-0-9.eE]+)").matcher(json);
         if (!m.find()) throw new AssertionError("no " + name + " in " + json);
         return Double.parseDouble(m.group(1));
     }

@@ -48,7 +48,8 @@ class ConcurrentInferenceTest {
                 MnistClassifier other = new MnistClassifier();
                 Adam opt = new Adam(other.parameters());
                 Generator g = new Generator(11);
-                try (Tensor x = Tensor.rand(g, 5, 1, 28, 28); Tensor y = Tensor.ofInts(new int[] {1, 2, 3, 4, 5}, 5)) {
+                try (Tensor x = Tensor.rand(g, 5, 1, 28, 28);
+                        Tensor y = Tensor.ofInts(new int[] {1, 2, 3, 4, 5}, 5)) {
                     while (!readersDone.get()) {
                         try (MemoryScope s = MemoryScope.open()) {
                             opt.zeroGrad();
@@ -84,7 +85,8 @@ class ConcurrentInferenceTest {
             trainer.get(1, TimeUnit.MINUTES);
             assertTrue(trainSteps.get() > 0, "the trainer made progress");
             assertEquals(READERS * n, classified);
-            System.out.printf("concurrent inference: %d readers x %d images = %d classifications, bit-identical; trainer ran %d steps alongside%n",
+            System.out.printf(
+                    "concurrent inference: %d readers x %d images = %d classifications, bit-identical; trainer ran %d steps alongside%n",
                     READERS, n, classified, trainSteps.get());
         } finally {
             pool.shutdownNow();
@@ -92,14 +94,17 @@ class ConcurrentInferenceTest {
     }
 
     static float[] probabilities(MnistClassifier model, float[] image) {
-        try (MemoryScope s = MemoryScope.open(); Tensor x = Tensor.of(image, 1, 28, 28)) {
+        try (MemoryScope s = MemoryScope.open();
+                Tensor x = Tensor.of(image, 1, 28, 28)) {
             return model.classify(x).toFloatArray();
         }
     }
 
     static float[][] images() throws Exception {
         Path fashion = Path.of("/usr/share/datasets/fashion-mnist");
-        if ((Boolean.getBoolean("vectorgrad.concurrency.full") || "1".equals(System.getenv("VECTORGRAD_CONCURRENCY_FULL"))) && Files.isDirectory(fashion)) {
+        if ((Boolean.getBoolean("vectorgrad.concurrency.full")
+                        || "1".equals(System.getenv("VECTORGRAD_CONCURRENCY_FULL")))
+                && Files.isDirectory(fashion)) {
             Mnist test = Mnist.load(fashion, false);
             float[][] out = new float[test.size()][784];
             for (int i = 0; i < out.length; i++) test.image(i, out[i], 0);
@@ -115,8 +120,16 @@ class ConcurrentInferenceTest {
     @Test
     void aProgramExitsPromptlyAfterMainReturns() throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
-        Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-Dvectorgrad.threads=2", "-cp", System.getProperty("java.class.path"),
-                ExitChild.class.getName()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder(
+                        java,
+                        "--add-modules",
+                        "jdk.incubator.vector",
+                        "-Dvectorgrad.threads=2",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ExitChild.class.getName())
+                .redirectErrorStream(true)
+                .start();
         boolean exited = p.waitFor(60, TimeUnit.SECONDS);
         if (!exited) p.destroyForcibly().waitFor(); // before reading: a live child never ends its output
         String out = new String(p.getInputStream().readAllBytes());

@@ -28,18 +28,24 @@ class JShellScriptTest {
     void theTextbookWalkthroughRunsInJShell() throws Exception {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
-        try (JShell js = JShell.builder().out(out).err(out)
-                .remoteVMOptions("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx512m")
+        try (JShell js = JShell.builder()
+                .out(out)
+                .err(out)
+                .remoteVMOptions(
+                        "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx512m")
                 .build()) {
             js.addToClasspath(System.getProperty("java.class.path"));
-            for (String f : new String[] {"jshell/seed.jsh", "jshell/textbook1.jsh"}) feed(js, Files.readString(Path.of(f)));
+            for (String f : new String[] {"jshell/seed.jsh", "jshell/textbook1.jsh"})
+                feed(js, Files.readString(Path.of(f)));
         }
         String printed = buf.toString(StandardCharsets.UTF_8);
         assertTrue(printed.contains("vectorgrad loaded"), printed);
-        Matcher paused = Pattern.compile("paused at step (\\d+): alpha=([-0-9.]+)").matcher(printed);
+        Matcher paused =
+                Pattern.compile("paused at step (\\d+): alpha=([-0-9.]+)").matcher(printed);
         assertTrue(paused.find(), printed);
         assertTrue(Long.parseLong(paused.group(1)) > 0, printed);
-        Matcher stopped = Pattern.compile("stopped at step (\\d+): alpha=([-0-9.]+) beta=([-0-9.]+) sigma=([-0-9.]+)").matcher(printed);
+        Matcher stopped = Pattern.compile("stopped at step (\\d+): alpha=([-0-9.]+) beta=([-0-9.]+) sigma=([-0-9.]+)")
+                .matcher(printed);
         assertTrue(stopped.find(), printed);
         assertTrue(Long.parseLong(stopped.group(1)) > Long.parseLong(paused.group(1)), printed);
         // the closed-form maximum-likelihood fit of this data: alpha 1.9875, beta 0.4996, sigma 0.3062
@@ -64,7 +70,10 @@ class JShellScriptTest {
                 if (!c.isComplete()) break;
                 for (SnippetEvent e : js.eval(ci.source())) {
                     if (e.status() == Snippet.Status.REJECTED) {
-                        fail("rejected: " + ci.source() + " " + js.diagnostics(e.snippet()).map(d -> d.getMessage(null)).toList());
+                        fail("rejected: " + ci.source() + " "
+                                + js.diagnostics(e.snippet())
+                                        .map(d -> d.getMessage(null))
+                                        .toList());
                     }
                     if (e.exception() != null) fail("threw: " + ci.source() + " " + e.exception());
                 }

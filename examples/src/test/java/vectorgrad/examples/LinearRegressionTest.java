@@ -12,12 +12,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The linreg command as a user runs it: its JSON answer, and one-line errors for bad input. */
 class LinearRegressionTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private static Cli.Run run(String... args) {
         return Cli.run(args);
     }
-
 
     @Test
     void defaultRunRecoversTheMaximumLikelihoodEstimate() {
@@ -42,11 +42,16 @@ class LinearRegressionTest {
     void csvWithHeaderIsRead() throws IOException {
         Path csv = dir.resolve("data.csv");
         StringBuilder sb = new StringBuilder("x,y\n");
-        for (int i = 0; i < 50; i++) sb.append(i * 0.1).append(',').append(1 + 2 * i * 0.1 + 0.1 * Math.sin(i)).append('\n');
+        for (int i = 0; i < 50; i++)
+            sb.append(i * 0.1)
+                    .append(',')
+                    .append(1 + 2 * i * 0.1 + 0.1 * Math.sin(i))
+                    .append('\n');
         Files.writeString(csv, sb.toString());
         LinearRegression.Data d = LinearRegression.readCsv(csv);
         assertEquals(50, d.x().length);
-        Cli.Run r = run("linreg", "--data", csv.toString(), "--steps", "20000", "--lr", "0.01", "--json", "--print-every", "0");
+        Cli.Run r = run(
+                "linreg", "--data", csv.toString(), "--steps", "20000", "--lr", "0.01", "--json", "--print-every", "0");
         assertEquals(0, r.status(), r.err());
         double[] mle = LinearRegression.closedForm(d);
         String json = r.out().strip().substring(r.out().strip().lastIndexOf('\n') + 1);
@@ -64,7 +69,8 @@ class LinearRegressionTest {
 
     @Test
     void badInputGetsAOneLineErrorNamingFileAndLine() throws IOException {
-        assertOneLineError(run("linreg", "--data", dir.resolve("missing.csv").toString()), "missing.csv", "no such file");
+        assertOneLineError(
+                run("linreg", "--data", dir.resolve("missing.csv").toString()), "missing.csv", "no such file");
         Path bad = dir.resolve("bad.csv");
         Files.writeString(bad, "x,y\n1,2\n3,oops\n");
         assertOneLineError(run("linreg", "--data", bad.toString()), "bad.csv:3", "oops");

@@ -22,7 +22,8 @@ import vectorgrad.nn.io.SafeTensors;
 
 /** The mnist command end to end on small IDX files it writes: train, resume, eval, classify, errors. */
 class MnistCommandTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private static Cli.Run run(String... args) {
         return Cli.run(args);
@@ -36,10 +37,11 @@ class MnistCommandTest {
             for (int i = 0; i < n; i++) {
                 int label = i % 10;
                 lb[i] = (byte) label;
-                for (int y = 0; y < 28; y++) for (int x = 0; x < 28; x++) {
-                    boolean on = Math.abs(y - (4 + 2 * label)) < 3 && Math.abs(x - (6 + (i * 7) % 16)) < 4;
-                    px[i * 784 + y * 28 + x] = (byte) (on ? 200 + (i % 50) : (i * 31 + x) % 20);
-                }
+                for (int y = 0; y < 28; y++)
+                    for (int x = 0; x < 28; x++) {
+                        boolean on = Math.abs(y - (4 + 2 * label)) < 3 && Math.abs(x - (6 + (i * 7) % 16)) < 4;
+                        px[i * 784 + y * 28 + x] = (byte) (on ? 200 + (i % 50) : (i * 31 + x) % 20);
+                    }
             }
             Files.write(root.resolve(split + "-images-idx3-ubyte"), idx(new int[] {n, 28, 28}, px));
             Files.write(root.resolve(split + "-labels-idx1-ubyte"), idx(new int[] {n}, lb));
@@ -59,11 +61,20 @@ class MnistCommandTest {
         writeData(dir, 60, 20);
     }
 
-
-
     @Test
     void trainsWithProgressAndJson() {
-        Cli.Run r = run("mnist", "train", "--data", dir.toString(), "--epochs", "2", "--batch-size", "5", "--json", "--threads", "2");
+        Cli.Run r = run(
+                "mnist",
+                "train",
+                "--data",
+                dir.toString(),
+                "--epochs",
+                "2",
+                "--batch-size",
+                "5",
+                "--json",
+                "--threads",
+                "2");
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().contains("epoch=0 batch=0/12 loglik="), r.out());
         assertTrue(r.out().contains("epoch=1 batch=0/12"), r.out());
@@ -79,14 +90,56 @@ class MnistCommandTest {
     void resumingContinuesTheSameTrajectory() throws IOException {
         Path whole = dir.resolve("whole.safetensors"), part = dir.resolve("part.safetensors");
         String d = dir.toString();
-        assertEquals(0, run("mnist", "train", "--data", d, "--max-steps", "15", "--checkpoint", whole.toString(), "--shuffle", "--seed", "3").status());
-        assertEquals(0, run("mnist", "train", "--data", d, "--max-steps", "7", "--checkpoint", part.toString(), "--shuffle", "--seed", "3").status());
-        Cli.Run resumed = run("mnist", "train", "--data", d, "--max-steps", "15", "--checkpoint", part.toString(), "--resume", "--shuffle", "--seed", "3");
+        assertEquals(
+                0,
+                run(
+                                "mnist",
+                                "train",
+                                "--data",
+                                d,
+                                "--max-steps",
+                                "15",
+                                "--checkpoint",
+                                whole.toString(),
+                                "--shuffle",
+                                "--seed",
+                                "3")
+                        .status());
+        assertEquals(
+                0,
+                run(
+                                "mnist",
+                                "train",
+                                "--data",
+                                d,
+                                "--max-steps",
+                                "7",
+                                "--checkpoint",
+                                part.toString(),
+                                "--shuffle",
+                                "--seed",
+                                "3")
+                        .status());
+        Cli.Run resumed = run(
+                "mnist",
+                "train",
+                "--data",
+                d,
+                "--max-steps",
+                "15",
+                "--checkpoint",
+                part.toString(),
+                "--resume",
+                "--shuffle",
+                "--seed",
+                "3");
         assertEquals(0, resumed.status(), resumed.err());
         assertTrue(resumed.out().contains("resumed from"), resumed.out());
-        Map<String, Tensor> a = SafeTensors.read(whole).tensors(), b = SafeTensors.read(part).tensors();
+        Map<String, Tensor> a = SafeTensors.read(whole).tensors(),
+                b = SafeTensors.read(part).tensors();
         assertEquals(a.keySet(), b.keySet());
-        for (String k : a.keySet()) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
+        for (String k : a.keySet())
+            assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
         assertTrue(a.containsKey("f.0.weight") && a.containsKey("optimizer.state.0.exp_avg"));
     }
 
@@ -98,16 +151,36 @@ class MnistCommandTest {
     void sigtermSavesExits143AndResumes() throws Exception {
         Path whole = dir.resolve("whole.safetensors"), part = dir.resolve("part.safetensors");
         String d = dir.toString();
-        String[] train = {"mnist", "train", "--data", d, "--epochs", "200", "--max-steps", "1500", "--shuffle", "--seed", "3", "--checkpoint"};
+        String[] train = {
+            "mnist",
+            "train",
+            "--data",
+            d,
+            "--epochs",
+            "200",
+            "--max-steps",
+            "1500",
+            "--shuffle",
+            "--seed",
+            "3",
+            "--checkpoint"
+        };
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(javaBin, "--add-modules", "jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "-Dvectorgrad.threads=1", "-cp", System.getProperty("java.class.path"),
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                javaBin,
+                "--add-modules",
+                "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED",
+                "-Dvectorgrad.threads=1",
+                "-cp",
+                System.getProperty("java.class.path"),
                 Main.class.getName()));
         cmd.addAll(java.util.List.of(train));
         cmd.addAll(java.util.List.of(part.toString(), "--print-every", "1"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         StringBuilder out = new StringBuilder();
-        try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+        try (var r = new java.io.BufferedReader(
+                new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
             for (String l; (l = r.readLine()) != null; ) {
                 out.append(l).append('\n');
                 // SIGTERM through the handle: Process.destroy() would also close the stream read here
@@ -125,20 +198,36 @@ class MnistCommandTest {
         resumeArgs[train.length + 1] = "--resume";
         Cli.Run resumed = run(resumeArgs);
         assertEquals(0, resumed.status(), resumed.err());
-        Map<String, Tensor> a = SafeTensors.read(whole).tensors(), b = SafeTensors.read(part).tensors();
+        Map<String, Tensor> a = SafeTensors.read(whole).tensors(),
+                b = SafeTensors.read(part).tensors();
         assertEquals(a.keySet(), b.keySet());
-        for (String k : a.keySet()) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
+        for (String k : a.keySet())
+            assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
     }
 
     @Test
     void evalAndClassifyReadTheCheckpoint() throws IOException {
         Path ckpt = dir.resolve("m.safetensors");
-        assertEquals(0, run("mnist", "train", "--data", dir.toString(), "--max-steps", "5", "--checkpoint", ckpt.toString()).status());
+        assertEquals(
+                0,
+                run("mnist", "train", "--data", dir.toString(), "--max-steps", "5", "--checkpoint", ckpt.toString())
+                        .status());
         Cli.Run ev = run("mnist", "eval", "--checkpoint", ckpt.toString(), "--data", dir.toString(), "--json");
         assertEquals(0, ev.status(), ev.err());
         String json = Cli.lastLine(ev.out());
-        assertTrue(json.matches("\\{\"accuracy\":[0-9.]+,\"per_class\":\\[.*],\"confusion\":\\[(\\[[0-9,]+],?){10}]}"), json);
-        Cli.Run cl = run("mnist", "classify", "--checkpoint", ckpt.toString(), "--data", dir.toString(), "--index", "11", "--json");
+        assertTrue(
+                json.matches("\\{\"accuracy\":[0-9.]+,\"per_class\":\\[.*],\"confusion\":\\[(\\[[0-9,]+],?){10}]}"),
+                json);
+        Cli.Run cl = run(
+                "mnist",
+                "classify",
+                "--checkpoint",
+                ckpt.toString(),
+                "--data",
+                dir.toString(),
+                "--index",
+                "11",
+                "--json");
         assertEquals(0, cl.status(), cl.err());
         assertTrue(cl.out().contains("training image 11 (label 1)"), cl.out());
         double total = 0;
@@ -163,9 +252,27 @@ class MnistCommandTest {
     @Test
     void divergenceStopsNamesTheOpAndKeepsTheLastGoodCheckpoint() throws IOException {
         Path ckpt = dir.resolve("diverging.safetensors");
-        Cli.Run r = run("mnist", "train", "--data", dir.toString(), "--lr", "1e30", "--max-steps", "20", "--checkpoint", ckpt.toString(), "--save-every", "1");
-        assertOneLineError(r, "diverged at step", "produced", "created at vectorgrad.examples.MnistClassifier", "the last good checkpoint");
-        java.util.regex.Matcher m = Pattern.compile("diverged at step (\\d+).*\\(step (\\d+)\\) was kept").matcher(r.err());
+        Cli.Run r = run(
+                "mnist",
+                "train",
+                "--data",
+                dir.toString(),
+                "--lr",
+                "1e30",
+                "--max-steps",
+                "20",
+                "--checkpoint",
+                ckpt.toString(),
+                "--save-every",
+                "1");
+        assertOneLineError(
+                r,
+                "diverged at step",
+                "produced",
+                "created at vectorgrad.examples.MnistClassifier",
+                "the last good checkpoint");
+        java.util.regex.Matcher m = Pattern.compile("diverged at step (\\d+).*\\(step (\\d+)\\) was kept")
+                .matcher(r.err());
         assertTrue(m.find(), r.err());
         long stepDiverged = Long.parseLong(m.group(1)), kept = Long.parseLong(m.group(2));
         assertEquals(stepDiverged - 1, kept);
@@ -175,8 +282,14 @@ class MnistCommandTest {
             for (float v : e.getValue().toFloatArray()) assertTrue(Float.isFinite(v), e.getKey() + " holds " + v);
         }
         // with --detect-anomaly the op is caught as it runs; same one-line report
-        Cli.Run d = run("mnist", "train", "--data", dir.toString(), "--lr", "1e30", "--max-steps", "20", "--detect-anomaly");
-        assertOneLineError(d, "diverged at step", "produced", "created at vectorgrad.examples.MnistClassifier", "no checkpoint was written");
+        Cli.Run d = run(
+                "mnist", "train", "--data", dir.toString(), "--lr", "1e30", "--max-steps", "20", "--detect-anomaly");
+        assertOneLineError(
+                d,
+                "diverged at step",
+                "produced",
+                "created at vectorgrad.examples.MnistClassifier",
+                "no checkpoint was written");
         assertFalse(vectorgrad.autograd.Anomaly.isEnabled(), "the run turned detection off again");
     }
 
@@ -191,16 +304,39 @@ class MnistCommandTest {
 
     @Test
     void badInputIsAOneLineError() throws IOException {
-        assertOneLineError(run("mnist", "train", "--data", dir.resolve("nowhere").toString()), "nowhere", "no such data folder");
+        assertOneLineError(
+                run("mnist", "train", "--data", dir.resolve("nowhere").toString()), "nowhere", "no such data folder");
         Files.write(dir.resolve("t10k-images-idx3-ubyte"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
-        assertOneLineError(run("mnist", "train", "--data", dir.toString(), "--max-steps", "1"), "t10k-images-idx3-ubyte", "magic");
+        assertOneLineError(
+                run("mnist", "train", "--data", dir.toString(), "--max-steps", "1"), "t10k-images-idx3-ubyte", "magic");
         writeData(dir, 60, 20);
         Path ckpt = dir.resolve("other.safetensors");
         SafeTensors.write(ckpt, Map.of("f.0.weight", Tensor.zeros(3)), null);
-        assertOneLineError(run("mnist", "eval", "--checkpoint", ckpt.toString(), "--data", dir.toString()), "other.safetensors", "f.0.weight");
-        assertOneLineError(run("mnist", "eval", "--checkpoint", dir.resolve("missing.safetensors").toString(), "--data", dir.toString()), "missing.safetensors");
-        assertOneLineError(run("mnist", "train", "--data", dir.toString(), "--max-steps", "1", "--checkpoint", dir.resolve("no/dir/x.safetensors").toString()),
-                "x.safetensors", "cannot write");
+        assertOneLineError(
+                run("mnist", "eval", "--checkpoint", ckpt.toString(), "--data", dir.toString()),
+                "other.safetensors",
+                "f.0.weight");
+        assertOneLineError(
+                run(
+                        "mnist",
+                        "eval",
+                        "--checkpoint",
+                        dir.resolve("missing.safetensors").toString(),
+                        "--data",
+                        dir.toString()),
+                "missing.safetensors");
+        assertOneLineError(
+                run(
+                        "mnist",
+                        "train",
+                        "--data",
+                        dir.toString(),
+                        "--max-steps",
+                        "1",
+                        "--checkpoint",
+                        dir.resolve("no/dir/x.safetensors").toString()),
+                "x.safetensors",
+                "cannot write");
         assertOneLineError(run("mnist", "classify", "--checkpoint", ckpt.toString()), "--index");
         assertOneLineError(run("mnist", "train", "--resume"), "--checkpoint");
     }

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Every picture the programs draw is written, decodes as PNG, has its size, and is not blank. */
 class PlotsTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     static void assertPicture(Path png, int width, int height) throws IOException {
         assertTrue(Files.isRegularFile(png), png + " was not written");
@@ -52,13 +53,35 @@ class PlotsTest {
     void mnistCurvesConfusionAndMisclassified() throws IOException {
         MnistCommandTest.writeData(dir, 60, 20);
         Path curves = dir.resolve("curves.png"), ckpt = dir.resolve("m.safetensors");
-        Cli.Run t = Cli.run("mnist", "train", "--data", dir.toString(), "--max-steps", "12", "--eval-every", "4", "--plot", curves.toString(),
-                "--checkpoint", ckpt.toString());
+        Cli.Run t = Cli.run(
+                "mnist",
+                "train",
+                "--data",
+                dir.toString(),
+                "--max-steps",
+                "12",
+                "--eval-every",
+                "4",
+                "--plot",
+                curves.toString(),
+                "--checkpoint",
+                ckpt.toString());
         assertEquals(0, t.status(), t.err());
         assertPicture(curves, 1200, 500);
         Path confusion = dir.resolve("confusion.png"), grid = dir.resolve("grid.png");
-        Cli.Run e = Cli.run("mnist", "eval", "--data", dir.toString(), "--checkpoint", ckpt.toString(), "--plot", confusion.toString(),
-                "--misclassified", grid.toString(), "--max-misclassified", "8");
+        Cli.Run e = Cli.run(
+                "mnist",
+                "eval",
+                "--data",
+                dir.toString(),
+                "--checkpoint",
+                ckpt.toString(),
+                "--plot",
+                confusion.toString(),
+                "--misclassified",
+                grid.toString(),
+                "--max-misclassified",
+                "8");
         assertEquals(0, e.status(), e.err());
         assertPicture(confusion, 700, 650);
         int wrong = Integer.parseInt(e.out().replaceAll("(?s).*?(\\d+) misclassified images written.*", "$1"));
@@ -74,7 +97,8 @@ class PlotsTest {
         live.report("epoch=0 batch=25", 0.25);
         live.report("epoch=0 batch=50", 0.5);
         live.end();
-        assertEquals("\r[######------------------]  25% epoch=0 batch=25\u001b[K\r[############------------]  50% epoch=0 batch=50\u001b[K\n",
+        assertEquals(
+                "\r[######------------------]  25% epoch=0 batch=25\u001b[K\r[############------------]  50% epoch=0 batch=50\u001b[K\n",
                 buf.toString().replace(System.lineSeparator(), "\n"));
         buf.reset();
         var plain = new ProgressLine(new java.io.PrintStream(buf, true), false);

@@ -3,8 +3,8 @@ package vectorgrad.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
-import vectorgrad.autograd.Memory;
 import vectorgrad.autograd.Generator;
+import vectorgrad.autograd.Memory;
 import vectorgrad.autograd.MemoryScope;
 import vectorgrad.autograd.Tensor;
 import vectorgrad.nn.optim.Adam;
@@ -25,7 +25,8 @@ class TrainingSoakTest {
         Tensor[] xs = new Tensor[8], ys = new Tensor[8];
         for (int i = 0; i < 8; i++) {
             xs[i] = Tensor.rand(g, 5, 1, 28, 28);
-            ys[i] = Tensor.ofInts(new int[] {g.nextInt(10), g.nextInt(10), g.nextInt(10), g.nextInt(10), g.nextInt(10)}, 5);
+            ys[i] = Tensor.ofInts(
+                    new int[] {g.nextInt(10), g.nextInt(10), g.nextInt(10), g.nextInt(10), g.nextInt(10)}, 5);
         }
         long afterWarmUp = 0, allocationsAfterWarmUp = 0;
         StringBuilder series = new StringBuilder();
@@ -39,7 +40,11 @@ class TrainingSoakTest {
                 afterWarmUp = Memory.reservedBytes();
                 allocationsAfterWarmUp = Memory.nativeAllocations();
             }
-            if (step % 50 == 0) series.append(step).append(':').append(Memory.reservedBytes() >> 10).append("KiB ");
+            if (step % 50 == 0)
+                series.append(step)
+                        .append(':')
+                        .append(Memory.reservedBytes() >> 10)
+                        .append("KiB ");
         }
         System.out.println("soak (CI size): pool reserved by step " + series);
         assertEquals(afterWarmUp, Memory.reservedBytes(), "native bytes grew after warm-up: " + series);

@@ -11,15 +11,18 @@ import org.junit.jupiter.api.Test;
 class UsageTest {
     /** A command's lines of the usage text: from "  command" to the next line that starts a command. */
     private static String section(String command) {
-        Matcher m = Pattern.compile("(?m)^  " + Pattern.quote(command) + " .*?(?=^  \\S|\\z)", Pattern.DOTALL).matcher(Main.USAGE);
+        Matcher m = Pattern.compile("(?m)^  " + Pattern.quote(command) + " .*?(?=^  \\S|\\z)", Pattern.DOTALL)
+                .matcher(Main.USAGE);
         assertTrue(m.find(), command + " is missing from the usage text");
         return m.group();
     }
 
     private static void listed(String command, Set<String> options) {
         String section = section(command);
-        for (String o : options) assertTrue(section.contains("--" + o + " ") || section.contains("--" + o + "]"),
-                command + ": --" + o + " is accepted but not in its usage lines:\n" + section);
+        for (String o : options)
+            assertTrue(
+                    section.contains("--" + o + " ") || section.contains("--" + o + "]"),
+                    command + ": --" + o + " is accepted but not in its usage lines:\n" + section);
     }
 
     @Test

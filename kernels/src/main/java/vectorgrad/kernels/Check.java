@@ -8,12 +8,13 @@ final class Check {
 
     static void floats(MemorySegment seg, long offset, long count, String name) {
         if (offset < 0 || count < 0) {
-            throw new IllegalArgumentException(name + ": negative offset or length (offset " + offset + ", length " + count + ")");
+            throw new IllegalArgumentException(
+                    name + ": negative offset or length (offset " + offset + ", length " + count + ")");
         }
         long have = seg.byteSize() / Float.BYTES;
         if (offset + count > have) {
-            throw new IllegalArgumentException(name + ": needs floats [" + offset + ", " + (offset + count)
-                    + ") but the segment holds " + have);
+            throw new IllegalArgumentException(
+                    name + ": needs floats [" + offset + ", " + (offset + count) + ") but the segment holds " + have);
         }
     }
 
@@ -24,7 +25,8 @@ final class Check {
     static long product(int[] shape) {
         long n = 1;
         for (int d : shape) {
-            if (d < 0) throw new IllegalArgumentException("negative dimension in shape " + java.util.Arrays.toString(shape));
+            if (d < 0)
+                throw new IllegalArgumentException("negative dimension in shape " + java.util.Arrays.toString(shape));
             n *= d;
         }
         return n;

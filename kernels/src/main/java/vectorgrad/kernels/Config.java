@@ -53,11 +53,13 @@ public final class Config {
     static final boolean SCALAR = Boolean.getBoolean("vectorgrad.scalar");
     /** 256 or 512 when set, 0 for the platform's preferred width. */
     static final int VECTOR_BITS = vectorBits();
+
     static final boolean WINOGRAD = !Boolean.getBoolean("vectorgrad.conv.noWinograd");
     static final long SPIN_NANOS = longProperty("vectorgrad.spinMicros", 50, 0) * 1000;
 
     /** 4 or 6 when set, 0 for the default by vector width. */
     static final int GEMM_MR = gemmRows();
+
     static final int GEMM_KC = intProperty("vectorgrad.gemm.kc", 256, 1);
     static final int GEMM_MC = intProperty("vectorgrad.gemm.mc", 96, 1);
     static final int GEMM_NC = intProperty("vectorgrad.gemm.nc", 1536, 1);

@@ -34,23 +34,52 @@ public final class Conv {
      * channels, is convolved with output channels [i·outC/groups, (i+1)·outC/groups) only, and the weight
      * is {@code [outC, inC/groups, kh, kw]}.
      */
-    public record Geometry(int batch, int inC, int h, int w, int outC, int kh, int kw,
-                           int strideH, int strideW, int padH, int padW, int dilH, int dilW, int groups) {
+    public record Geometry(
+            int batch,
+            int inC,
+            int h,
+            int w,
+            int outC,
+            int kh,
+            int kw,
+            int strideH,
+            int strideW,
+            int padH,
+            int padW,
+            int dilH,
+            int dilW,
+            int groups) {
         /** One group: an ordinary convolution. */
-        public Geometry(int batch, int inC, int h, int w, int outC, int kh, int kw,
-                        int strideH, int strideW, int padH, int padW, int dilH, int dilW) {
+        public Geometry(
+                int batch,
+                int inC,
+                int h,
+                int w,
+                int outC,
+                int kh,
+                int kw,
+                int strideH,
+                int strideW,
+                int padH,
+                int padW,
+                int dilH,
+                int dilW) {
             this(batch, inC, h, w, outC, kh, kw, strideH, strideW, padH, padW, dilH, dilW, 1);
         }
 
         public Geometry {
             if (batch < 0 || inC <= 0 || h <= 0 || w <= 0 || outC <= 0 || kh <= 0 || kw <= 0) {
-                throw new IllegalArgumentException("conv2d: sizes must be positive: input [" + batch + ", " + inC + ", " + h + ", " + w
+                throw new IllegalArgumentException("conv2d: sizes must be positive: input [" + batch + ", " + inC + ", "
+                        + h + ", " + w
                         + "], weight [" + outC + ", " + (groups > 0 ? inC / groups : inC) + ", " + kh + ", " + kw + "]"
                         + (groups != 1 ? ", groups " + groups : ""));
             }
-            if (strideH <= 0 || strideW <= 0) throw new IllegalArgumentException("conv2d: non-positive stride (" + strideH + ", " + strideW + ")");
-            if (padH < 0 || padW < 0) throw new IllegalArgumentException("conv2d: negative padding (" + padH + ", " + padW + ")");
-            if (dilH <= 0 || dilW <= 0) throw new IllegalArgumentException("conv2d: non-positive dilation (" + dilH + ", " + dilW + ")");
+            if (strideH <= 0 || strideW <= 0)
+                throw new IllegalArgumentException("conv2d: non-positive stride (" + strideH + ", " + strideW + ")");
+            if (padH < 0 || padW < 0)
+                throw new IllegalArgumentException("conv2d: negative padding (" + padH + ", " + padW + ")");
+            if (dilH <= 0 || dilW <= 0)
+                throw new IllegalArgumentException("conv2d: non-positive dilation (" + dilH + ", " + dilW + ")");
             if (groups <= 0) throw new IllegalArgumentException("conv2d: non-positive groups (" + groups + ")");
             if (inC % groups != 0 || outC % groups != 0) {
                 throw new IllegalArgumentException("conv2d: in_channels (" + inC + ") and out_channels (" + outC
@@ -58,8 +87,9 @@ public final class Conv {
             }
             int effH = dilH * (kh - 1) + 1, effW = dilW * (kw - 1) + 1;
             if (effH > h + 2 * padH || effW > w + 2 * padW) {
-                throw new IllegalArgumentException("conv2d: kernel size (" + effH + " x " + effW + " with dilation) can't be greater than the padded input size ("
-                        + (h + 2 * padH) + " x " + (w + 2 * padW) + ")");
+                throw new IllegalArgumentException("conv2d: kernel size (" + effH + " x " + effW
+                        + " with dilation) can't be greater than the padded input size (" + (h + 2 * padH) + " x "
+                        + (w + 2 * padW) + ")");
             }
         }
 
@@ -78,7 +108,8 @@ public final class Conv {
 
         /** The convolution of one group alone: channels divided by the groups. */
         Geometry group() {
-            return new Geometry(batch, inC / groups, h, w, outC / groups, kh, kw, strideH, strideW, padH, padW, dilH, dilW, 1);
+            return new Geometry(
+                    batch, inC / groups, h, w, outC / groups, kh, kw, strideH, strideW, padH, padW, dilH, dilW, 1);
         }
 
         int positions() {
@@ -98,40 +129,12 @@ public final class Conv {
         }
     }
 
-    /**
-     * Per-thread scratch, grown as needed and reused: the column matrix and one image, as heap arrays.
-     * im2col moves thousands of short runs (24 floats for the MNIST model's second layer); through heap
-     * arrays each is a plain array copy, through native segments each paid a segment copy's fixed cost
-     * (measured: im2col was ~8% of a training step that way). The finished matrix goes to sgemm in one
-     * bulk copy to native memory: handing sgemm a heap segment instead made its vector loads see two
-     * segment types and run several times slower.
-     */
-    private static final class Scratch {
-        float[] col = new float[0];
-        float[] image = new float[0];
-        MemorySegment colSeg = Arena.ofAuto().allocate(64, 64);
-
-        float[] col(long floats) {
-            if (col.length < floats) {
-                col = new float[Math.toIntExact(floats)];
-                colSeg = Arena.ofAuto().allocate(floats * Float.BYTES, 64);
-            }
-            return col;
-        }
-
-        float[] image(int floats) {
-            if (image.length < floats) image = new float[floats];
-            return image;
-        }
-    }
-
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-
     /** Per-thread buffers for the weight gradient's partial sums, grown as needed and reused. */
     private static final ThreadLocal<MemorySegment[]> PARTIALS = ThreadLocal.withInitial(() -> new MemorySegment[1]);
 
     /** Per-thread per-chunk bias sums of the direct kernel's weight gradient, grown as needed and reused. */
-    private static final ThreadLocal<float[][]> BIAS_PARTS = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+    private static final ThreadLocal<float[][]> BIAS_PARTS =
+            ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
     /** The calling thread's zeroed array of at least n floats for per-chunk bias sums. */
     private static float[] biasPartials(int n) {
@@ -142,12 +145,14 @@ public final class Conv {
     }
 
     /** Per-thread heap slots for the lanes and Winograd weight gradients' partial sums, grown as needed and reused. */
-    private static final ThreadLocal<float[][][]> HEAP_SLOTS = ThreadLocal.withInitial(() -> new float[][][] {new float[0][]});
+    private static final ThreadLocal<float[][][]> HEAP_SLOTS =
+            ThreadLocal.withInitial(() -> new float[][][] {new float[0][]});
 
     private static float[][] heapSlots(int count, int floats) {
         float[][][] holder = HEAP_SLOTS.get();
         if (holder[0].length < count || holder[0][0].length < floats) {
-            holder[0] = new float[Math.max(count, holder[0].length)][Math.max(floats, holder[0].length > 0 ? holder[0][0].length : 0)];
+            holder[0] = new float[Math.max(count, holder[0].length)]
+                    [Math.max(floats, holder[0].length > 0 ? holder[0][0].length : 0)];
         }
         return holder[0];
     }
@@ -161,7 +166,8 @@ public final class Conv {
     }
 
     /** {@code out = conv2d(x, weight) + bias}; {@code bias} may be null. */
-    public static void forward(Geometry g, MemorySegment x, MemorySegment weight, MemorySegment bias, MemorySegment out) {
+    public static void forward(
+            Geometry g, MemorySegment x, MemorySegment weight, MemorySegment bias, MemorySegment out) {
         Check.floats(x, 0, g.inputSize(), "conv2d input");
         Check.floats(weight, 0, g.weightSize(), "conv2d weight");
         if (bias != null) Check.floats(bias, 0, g.outC(), "conv2d bias");
@@ -176,13 +182,17 @@ public final class Conv {
         int parts = WorkSplit.partsPerImage(g.batch(), g.outH());
         float[] winograd = alg == ConvPlan.Algorithm.WINOGRAD ? WinogradConv.weights(g, weight) : null;
         // the lanes kernels read the implicit GEMM's shape too
-        ImplicitGemmConv.Shape implicit = alg == ConvPlan.Algorithm.LANES || alg == ConvPlan.Algorithm.IMPLICIT_GEMM ? ImplicitGemmConv.shape(g) : null;
+        ImplicitGemmConv.Shape implicit = alg == ConvPlan.Algorithm.LANES || alg == ConvPlan.Algorithm.IMPLICIT_GEMM
+                ? ImplicitGemmConv.shape(g)
+                : null;
         float[] lanes = alg == ConvPlan.Algorithm.LANES ? LanesConv.packedWeight(g, weight) : null;
         float[] direct = alg == ConvPlan.Algorithm.DIRECT_3X3 ? heapCopy(weight, g.weightSize()) : null;
         // a heap copy of the bias for the kernels that read it from the heap (all but im2col + sgemm)
-        float[] biasCopy = (direct != null || implicit != null || winograd != null) && bias != null ? heapCopy(bias, g.outC()) : null;
+        float[] biasCopy = (direct != null || implicit != null || winograd != null) && bias != null
+                ? heapCopy(bias, g.outC())
+                : null;
         run(g, g.batch() * parts, (from, to) -> {
-            Scratch sc = SCRATCH.get();
+            Im2col.Scratch sc = Im2col.scratch();
             for (int u = from; u < to; u++) {
                 int b = u / parts, part = u % parts;
                 int oy0 = WorkSplit.bound(g.outH(), part, parts), oy1 = WorkSplit.bound(g.outH(), part + 1, parts);
@@ -205,11 +215,28 @@ public final class Conv {
                     continue;
                 }
                 if (bias != null) {
-                    for (int o = 0; o < g.outC(); o++) Elementwise.fill(out, oo + (long) o * pos, cols, bias.getAtIndex(F, o));
+                    for (int o = 0; o < g.outC(); o++)
+                        Elementwise.fill(out, oo + (long) o * pos, cols, bias.getAtIndex(F, o));
                 }
                 float[] colArr = sc.col((long) patch * cols);
-                im2col(g, x, xo, colArr, sc, 0, g.inC(), oy0, oy1);
-                Gemm.sgemmHeapB(false, false, g.outC(), cols, patch, 1f, weight, 0, patch, colArr, 0, cols, bias != null ? 1f : 0f, out, oo, pos);
+                Im2col.im2col(g, x, xo, colArr, sc, 0, g.inC(), oy0, oy1);
+                Gemm.sgemmHeapB(
+                        false,
+                        false,
+                        g.outC(),
+                        cols,
+                        patch,
+                        1f,
+                        weight,
+                        0,
+                        patch,
+                        colArr,
+                        0,
+                        cols,
+                        bias != null ? 1f : 0f,
+                        out,
+                        oo,
+                        pos);
             }
         });
     }
@@ -231,7 +258,6 @@ public final class Conv {
         else Parallel.forRange(units, 1, body);
     }
 
-
     /** The input gradient's work units for the lanes or Winograd algorithm: (image, band of the padded input's rows). */
     private static final class InputGradUnits {
         final Geometry g;
@@ -239,6 +265,7 @@ public final class Conv {
         final LanesConv.InputShape is;
         /** The weight as the algorithm reads it (packed for lanes, transformed for Winograd). */
         final float[] wt;
+
         final boolean winograd;
         final int bands, units;
 
@@ -300,7 +327,8 @@ public final class Conv {
         }
 
         void finish(MemorySegment dWeight, MemorySegment dBias) {
-            // on this thread: units - 1 adds of one slot (37K floats for conv2 by Winograd), less than waking the pool costs
+            // on this thread: units - 1 adds of one slot (37K floats for conv2 by Winograd), less than waking the pool
+            // costs
             for (int u = 1; u < units; u++) VectorKernels.addRun(slots[u], 0, slots[0], 0, slot);
             if (winograd) WinogradConv.toWeight(g, slots[0], dWeight, dBias);
             else LanesConv.toWeight(g, slots[0], dWeight, dBias);
@@ -313,8 +341,14 @@ public final class Conv {
      * work units share one trip to the pool, in pairs — at batch 5 on two threads a pass is ten units (of
      * ~40-50 µs each in a plain timing loop), and every trip ends with one thread waiting for the other.
      */
-    public static void backward(Geometry g, MemorySegment x, MemorySegment dy, MemorySegment weight, MemorySegment dx,
-                                MemorySegment dWeight, MemorySegment dBias) {
+    public static void backward(
+            Geometry g,
+            MemorySegment x,
+            MemorySegment dy,
+            MemorySegment weight,
+            MemorySegment dx,
+            MemorySegment dWeight,
+            MemorySegment dBias) {
         if (!ConvPlan.laneUnits(ConvPlan.inputGrad(g)) || !ConvPlan.laneUnits(ConvPlan.weightGrad(g))) {
             backwardInput(g, dy, weight, dx);
             backwardWeight(g, x, dy, dWeight, dBias);
@@ -372,21 +406,45 @@ public final class Conv {
         ImplicitGemmConv.Shape implicit = alg == ConvPlan.Algorithm.IMPLICIT_GEMM ? ImplicitGemmConv.shape(g) : null;
         float[] wt = implicit != null ? ImplicitGemmConv.transposedWeight(g, weight) : null;
         run(g, g.batch() * parts, (from, to) -> {
-            Scratch sc = SCRATCH.get();
+            Im2col.Scratch sc = Im2col.scratch();
             for (int u = from; u < to; u++) {
                 int b = u / parts, part = u % parts;
                 int c0 = WorkSplit.bound(g.inC(), part, parts), c1 = WorkSplit.bound(g.inC(), part + 1, parts);
                 if (wt != null) {
-                    ImplicitGemmConv.backwardInput(implicit, dy, (long) b * g.outC() * pos, wt, dx, (long) b * g.inC() * g.h() * g.w(), c0, c1);
+                    ImplicitGemmConv.backwardInput(
+                            implicit,
+                            dy,
+                            (long) b * g.outC() * pos,
+                            wt,
+                            dx,
+                            (long) b * g.inC() * g.h() * g.w(),
+                            c0,
+                            c1);
                     continue;
                 }
                 int rows = (c1 - c0) * kk;
                 float[] colArr = sc.col((long) rows * pos);
                 MemorySegment col = sc.colSeg;
                 long xo = (long) b * g.inC() * g.h() * g.w(), oo = (long) b * g.outC() * pos;
-                Gemm.sgemm(true, false, rows, pos, g.outC(), 1f, weight, (long) c0 * kk, patch, dy, oo, pos, 0f, col, 0, pos);
+                Gemm.sgemm(
+                        true,
+                        false,
+                        rows,
+                        pos,
+                        g.outC(),
+                        1f,
+                        weight,
+                        (long) c0 * kk,
+                        patch,
+                        dy,
+                        oo,
+                        pos,
+                        0f,
+                        col,
+                        0,
+                        pos);
                 MemorySegment.copy(col, F, 0, colArr, 0, rows * pos);
-                col2im(g, colArr, dx, xo, sc, c0, c1);
+                Im2col.col2im(g, colArr, dx, xo, sc, c0, c1);
             }
         });
     }
@@ -395,7 +453,8 @@ public final class Conv {
      * {@code dW = Σ_b dy_b · col_bᵀ} and {@code db = Σ dy} (dBias may be null). Both are overwritten.
      * Images are processed in parallel into per-chunk partial sums, then added in chunk order.
      */
-    public static void backwardWeight(Geometry g, MemorySegment x, MemorySegment dy, MemorySegment dWeight, MemorySegment dBias) {
+    public static void backwardWeight(
+            Geometry g, MemorySegment x, MemorySegment dy, MemorySegment dWeight, MemorySegment dBias) {
         Check.floats(x, 0, g.inputSize(), "conv2d input");
         Check.floats(dy, 0, g.outputSize(), "conv2d grad output");
         Check.floats(dWeight, 0, g.weightSize(), "conv2d grad weight");
@@ -428,17 +487,21 @@ public final class Conv {
         // the direct kernel sums the bias gradient as it goes: per chunk, added in chunk order below
         float[] biasParts = direct && dBias != null ? biasPartials(chunks * g.outC()) : null;
         run(g, chunks * parts, (from, to) -> {
-            Scratch sc = SCRATCH.get();
+            Im2col.Scratch sc = Im2col.scratch();
             for (int u = from; u < to; u++) {
                 int chunk = u / parts, part = u % parts, extent = byInput ? g.inC() : g.outC();
                 int q0 = WorkSplit.bound(extent, part, parts), q1 = WorkSplit.bound(extent, part + 1, parts);
-                int c0 = byInput ? q0 : 0, c1 = byInput ? q1 : g.inC(), o0 = byInput ? 0 : q0, o1 = byInput ? g.outC() : q1;
+                int c0 = byInput ? q0 : 0,
+                        c1 = byInput ? q1 : g.inC(),
+                        o0 = byInput ? 0 : q0,
+                        o1 = byInput ? g.outC() : q1;
                 int rows = (c1 - c0) * kk;
                 MemorySegment acc = chunk == 0 ? dWeight : partial;
                 long accOff = (chunk == 0 ? 0 : (chunk - 1) * wsize) + (long) o0 * patch + (long) c0 * kk;
                 int b0 = WorkSplit.bound(g.batch(), chunk, chunks), b1 = WorkSplit.bound(g.batch(), chunk + 1, chunks);
                 if (direct) {
-                    DirectConv3x3.backwardWeight(g, x, dy, b0, b1, o0, o1, acc, accOff, biasParts, chunk * g.outC() + o0);
+                    DirectConv3x3.backwardWeight(
+                            g, x, dy, b0, b1, o0, o1, acc, accOff, biasParts, chunk * g.outC() + o0);
                     continue;
                 }
                 if (implicit != null) {
@@ -447,23 +510,42 @@ public final class Conv {
                 }
                 float[] colArr = sc.col((long) rows * pos);
                 for (int b = b0; b < b1; b++) {
-                    im2col(g, x, (long) b * g.inC() * g.h() * g.w(), colArr, sc, c0, c1, 0, g.outH());
+                    Im2col.im2col(g, x, (long) b * g.inC() * g.h() * g.w(), colArr, sc, c0, c1, 0, g.outH());
                     long dyOff = ((long) b * g.outC() + o0) * pos;
                     if (rows < ConvPlan.SMALL_PATCH && Simd.VECTOR_AVAILABLE) {
                         // a narrow product (the first layer: 9 columns): dot-product tiles, where the packed
                         // kernel would fill 48-wide panels with mostly padding
                         MemorySegment col = sc.colSeg;
                         MemorySegment.copy(colArr, 0, col, F, 0, rows * pos);
-                        if (b == b0) for (int o = 0; o < o1 - o0; o++) Elementwise.fill(acc, accOff + (long) o * patch, rows, 0f);
+                        if (b == b0)
+                            for (int o = 0; o < o1 - o0; o++)
+                                Elementwise.fill(acc, accOff + (long) o * patch, rows, 0f);
                         DotGemm.multiply(o1 - o0, rows, pos, 1f, dy, dyOff, pos, col, 0, pos, acc, accOff, patch);
                     } else {
-                        Gemm.sgemmHeapB(false, true, o1 - o0, rows, pos, 1f, dy, dyOff, pos, colArr, 0, pos, b == b0 ? 0f : 1f, acc, accOff, patch);
+                        Gemm.sgemmHeapB(
+                                false,
+                                true,
+                                o1 - o0,
+                                rows,
+                                pos,
+                                1f,
+                                dy,
+                                dyOff,
+                                pos,
+                                colArr,
+                                0,
+                                pos,
+                                b == b0 ? 0f : 1f,
+                                acc,
+                                accOff,
+                                patch);
                     }
                 }
             }
         });
         if (g.batch() == 0) Elementwise.fill(dWeight, 0, wsize, 0f);
-        for (int chunk = 1; chunk < chunks; chunk++) Elementwise.axpy(wsize, 1f, partial, (chunk - 1) * wsize, dWeight, 0);
+        for (int chunk = 1; chunk < chunks; chunk++)
+            Elementwise.axpy(wsize, 1f, partial, (chunk - 1) * wsize, dWeight, 0);
         if (biasParts != null) {
             for (int o = 0; o < g.outC(); o++) {
                 float s = 0f;
@@ -479,80 +561,12 @@ public final class Conv {
                     if (Simd.VECTOR_AVAILABLE) {
                         s = VectorKernels.sumRuns(dy, (long) o * pos, (long) g.outC() * pos, g.batch(), pos);
                     } else {
-                        for (int b = 0; b < g.batch(); b++) s += Elementwise.sumScalar(dy, ((long) b * g.outC() + o) * pos, 0, pos);
+                        for (int b = 0; b < g.batch(); b++)
+                            s += Elementwise.sumScalar(dy, ((long) b * g.outC() + o) * pos, 0, pos);
                     }
                     dBias.setAtIndex(F, o, s);
                 }
             });
         }
-    }
-
-    /**
-     * col[((c - c0)·kh + i)·kw + j, (oy - oy0)·OW + ox] = x[c, oy·s - p + i·d, ox·s - p + j·d] (0 outside),
-     * for channels {@code [c0, c1)} and output rows {@code [oy0, oy1)}: one work unit's slice.
-     */
-    static void im2col(Geometry g, MemorySegment x, long xOff, float[] col, Scratch sc, int c0, int c1, int oy0, int oy1) {
-        int ow = g.outW(), cols = (oy1 - oy0) * ow, hw = g.h() * g.w();
-        float[] img = sc.image((c1 - c0) * hw);
-        MemorySegment.copy(x, F, (xOff + (long) c0 * hw) * Float.BYTES, img, 0, (c1 - c0) * hw);
-        for (int c = c0; c < c1; c++) {
-            int plane = (c - c0) * hw;
-            for (int i = 0; i < g.kh(); i++) {
-                for (int j = 0; j < g.kw(); j++) {
-                    int row = (((c - c0) * g.kh() + i) * g.kw() + j) * cols;
-                    int ix0 = -g.padW() + j * g.dilW();
-                    boolean contiguous = g.strideW() == 1 && ix0 >= 0 && ix0 + ow <= g.w();
-                    for (int oy = oy0; oy < oy1; oy++) {
-                        int iy = oy * g.strideH() - g.padH() + i * g.dilH();
-                        int dst = row + (oy - oy0) * ow;
-                        if (iy < 0 || iy >= g.h()) {
-                            java.util.Arrays.fill(col, dst, dst + ow, 0f);
-                        } else if (contiguous) {
-                            if (Simd.VECTOR_AVAILABLE) VectorKernels.copyRun(img, plane + iy * g.w() + ix0, col, dst, ow);
-                            else System.arraycopy(img, plane + iy * g.w() + ix0, col, dst, ow);
-                        } else {
-                            int src = plane + iy * g.w();
-                            for (int ox = 0; ox < ow; ox++) {
-                                int ix = ox * g.strideW() + ix0;
-                                col[dst + ox] = ix >= 0 && ix < g.w() ? img[src + ix] : 0f;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /** The adjoint of im2col for channels {@code [c0, c1)}: those planes of dx (overwritten) = Σ over patches of col. */
-    static void col2im(Geometry g, float[] col, MemorySegment dx, long dxOff, Scratch sc, int c0, int c1) {
-        int oh = g.outH(), ow = g.outW(), pos = oh * ow, hw = g.h() * g.w();
-        float[] img = sc.image((c1 - c0) * hw);
-        java.util.Arrays.fill(img, 0, (c1 - c0) * hw, 0f);
-        for (int c = c0; c < c1; c++) {
-            int plane = (c - c0) * hw;
-            for (int i = 0; i < g.kh(); i++) {
-                for (int j = 0; j < g.kw(); j++) {
-                    int row = (((c - c0) * g.kh() + i) * g.kw() + j) * pos;
-                    int ix0 = -g.padW() + j * g.dilW();
-                    for (int oy = 0; oy < oh; oy++) {
-                        int iy = oy * g.strideH() - g.padH() + i * g.dilH();
-                        if (iy < 0 || iy >= g.h()) continue;
-                        int src = row + oy * ow, dst = plane + iy * g.w();
-                        if (g.strideW() == 1 && ix0 >= 0 && ix0 + ow <= g.w()) {
-                            // the common case: one straight run, no per-element bounds test
-                            int d0 = dst + ix0;
-                            if (Simd.VECTOR_AVAILABLE) VectorKernels.addRun(col, src, img, d0, ow);
-                            else for (int ox = 0; ox < ow; ox++) img[d0 + ox] += col[src + ox];
-                        } else {
-                            for (int ox = 0; ox < ow; ox++) {
-                                int ix = ox * g.strideW() + ix0;
-                                if (ix >= 0 && ix < g.w()) img[dst + ix] += col[src + ox];
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        MemorySegment.copy(img, 0, dx, F, (dxOff + (long) c0 * hw) * Float.BYTES, (c1 - c0) * hw);
     }
 }

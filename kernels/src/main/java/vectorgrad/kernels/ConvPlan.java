@@ -61,7 +61,8 @@ final class ConvPlan {
     static Algorithm forward(Conv.Geometry g) {
         if (g.groups() > 1) return Algorithm.GROUPED;
         if (direct3x3(g)) return Algorithm.DIRECT_3X3;
-        if (Config.WINOGRAD && winogradShape(g) && g.inC() % LANES_16 == 0 && g.outC() % BLOCK == 0) return Algorithm.WINOGRAD;
+        if (Config.WINOGRAD && winogradShape(g) && g.inC() % LANES_16 == 0 && g.outC() % BLOCK == 0)
+            return Algorithm.WINOGRAD;
         if (gemmShaped(g) && Simd.floatLanes() == LANES_16 && g.outC() % BLOCK == 0) return Algorithm.LANES;
         if (gemmShaped(g)) return Algorithm.IMPLICIT_GEMM;
         return Algorithm.IM2COL_GEMM;
@@ -69,7 +70,8 @@ final class ConvPlan {
 
     static Algorithm inputGrad(Conv.Geometry g) {
         if (g.groups() > 1) return Algorithm.GROUPED;
-        if (Config.WINOGRAD && winogradShape(g) && g.outC() % LANES_16 == 0 && g.inC() % HALF == 0) return Algorithm.WINOGRAD;
+        if (Config.WINOGRAD && winogradShape(g) && g.outC() % LANES_16 == 0 && g.inC() % HALF == 0)
+            return Algorithm.WINOGRAD;
         if (gemmShaped(g) && Simd.floatLanes() == LANES_16 && g.inC() % HALF == 0) return Algorithm.LANES;
         if (gemmShaped(g)) return Algorithm.IMPLICIT_GEMM;
         return Algorithm.IM2COL_GEMM;
@@ -77,7 +79,8 @@ final class ConvPlan {
 
     static Algorithm weightGrad(Conv.Geometry g) {
         if (g.groups() > 1) return Algorithm.GROUPED;
-        if (Config.WINOGRAD && winogradShape(g) && g.inC() % HALF == 0 && g.outC() % BLOCK == 0) return Algorithm.WINOGRAD;
+        if (Config.WINOGRAD && winogradShape(g) && g.inC() % HALF == 0 && g.outC() % BLOCK == 0)
+            return Algorithm.WINOGRAD;
         if (gemmShaped(g) && Simd.floatLanes() == LANES_16 && g.outC() % BLOCK == 0) return Algorithm.LANES;
         if (direct3x3(g)) return Algorithm.DIRECT_3X3;
         if (gemmShaped(g)) return Algorithm.IMPLICIT_GEMM;
@@ -96,12 +99,26 @@ final class ConvPlan {
 
     /** One input channel, 3x3, stride 1, no dilation, rows at least a vector wide, a vector machine. */
     static boolean direct3x3(Conv.Geometry g) {
-        return Simd.VECTOR_AVAILABLE && g.inC() == 1 && g.kh() == 3 && g.kw() == 3 && g.strideH() == 1 && g.strideW() == 1
-                && g.dilH() == 1 && g.dilW() == 1 && g.outW() >= Simd.floatLanes();
+        return Simd.VECTOR_AVAILABLE
+                && g.inC() == 1
+                && g.kh() == 3
+                && g.kw() == 3
+                && g.strideH() == 1
+                && g.strideW() == 1
+                && g.dilH() == 1
+                && g.dilW() == 1
+                && g.outW() >= Simd.floatLanes();
     }
 
     private static boolean winogradShape(Conv.Geometry g) {
-        return Simd.VECTOR_AVAILABLE && Simd.floatLanes() == LANES_16 && g.kh() == 3 && g.kw() == 3 && g.strideH() == 1
-                && g.strideW() == 1 && g.dilH() == 1 && g.dilW() == 1 && g.groups() == 1;
+        return Simd.VECTOR_AVAILABLE
+                && Simd.floatLanes() == LANES_16
+                && g.kh() == 3
+                && g.kw() == 3
+                && g.strideH() == 1
+                && g.strideW() == 1
+                && g.dilH() == 1
+                && g.dilW() == 1
+                && g.groups() == 1;
     }
 }

@@ -66,7 +66,8 @@ final class DirectConv3x3 {
             Arrays.fill(img, n, n + 2 * L, 0f);
         } else {
             Arrays.fill(img, 0, n + 2 * L, 0f);
-            for (int y = 0; y < h; y++) MemorySegment.copy(x, F, (xOff + (long) y * w) * Float.BYTES, img, (y + g.padH()) * wp + g.padW(), w);
+            for (int y = 0; y < h; y++)
+                MemorySegment.copy(x, F, (xOff + (long) y * w) * Float.BYTES, img, (y + g.padH()) * wp + g.padW(), w);
         }
         return img;
     }
@@ -75,19 +76,40 @@ final class DirectConv3x3 {
      * Output rows [oy0, oy1) of image b, all channels: {@code out = conv(x, w) + bias}. {@code w} is the
      * weight as a heap array ([O, 9]), {@code bias} null for none; {@code outOff} is image b's output.
      */
-    static void forward(Conv.Geometry g, MemorySegment x, long xOff, float[] w, float[] bias, MemorySegment out, long outOff, int oy0, int oy1) {
+    static void forward(
+            Conv.Geometry g,
+            MemorySegment x,
+            long xOff,
+            float[] w,
+            float[] bias,
+            MemorySegment out,
+            long outOff,
+            int oy0,
+            int oy1) {
         Scratch sc = SCRATCH.get();
         float[] img = padded(g, x, xOff, sc);
         int outC = g.outC(), ow = g.outW(), wp = g.w() + 2 * g.padW(), pos = g.outH() * ow;
         for (int o = 0; o < outC; o += 2) {
             boolean two = o + 1 < outC;
             int a = o * 9, b = two ? a + 9 : a;
-            FloatVector w0 = FloatVector.broadcast(S, w[a]), w1 = FloatVector.broadcast(S, w[a + 1]), w2 = FloatVector.broadcast(S, w[a + 2]);
-            FloatVector w3 = FloatVector.broadcast(S, w[a + 3]), w4 = FloatVector.broadcast(S, w[a + 4]), w5 = FloatVector.broadcast(S, w[a + 5]);
-            FloatVector w6 = FloatVector.broadcast(S, w[a + 6]), w7 = FloatVector.broadcast(S, w[a + 7]), w8 = FloatVector.broadcast(S, w[a + 8]);
-            FloatVector u0 = FloatVector.broadcast(S, w[b]), u1 = FloatVector.broadcast(S, w[b + 1]), u2 = FloatVector.broadcast(S, w[b + 2]);
-            FloatVector u3 = FloatVector.broadcast(S, w[b + 3]), u4 = FloatVector.broadcast(S, w[b + 4]), u5 = FloatVector.broadcast(S, w[b + 5]);
-            FloatVector u6 = FloatVector.broadcast(S, w[b + 6]), u7 = FloatVector.broadcast(S, w[b + 7]), u8 = FloatVector.broadcast(S, w[b + 8]);
+            FloatVector w0 = FloatVector.broadcast(S, w[a]),
+                    w1 = FloatVector.broadcast(S, w[a + 1]),
+                    w2 = FloatVector.broadcast(S, w[a + 2]);
+            FloatVector w3 = FloatVector.broadcast(S, w[a + 3]),
+                    w4 = FloatVector.broadcast(S, w[a + 4]),
+                    w5 = FloatVector.broadcast(S, w[a + 5]);
+            FloatVector w6 = FloatVector.broadcast(S, w[a + 6]),
+                    w7 = FloatVector.broadcast(S, w[a + 7]),
+                    w8 = FloatVector.broadcast(S, w[a + 8]);
+            FloatVector u0 = FloatVector.broadcast(S, w[b]),
+                    u1 = FloatVector.broadcast(S, w[b + 1]),
+                    u2 = FloatVector.broadcast(S, w[b + 2]);
+            FloatVector u3 = FloatVector.broadcast(S, w[b + 3]),
+                    u4 = FloatVector.broadcast(S, w[b + 4]),
+                    u5 = FloatVector.broadcast(S, w[b + 5]);
+            FloatVector u6 = FloatVector.broadcast(S, w[b + 6]),
+                    u7 = FloatVector.broadcast(S, w[b + 7]),
+                    u8 = FloatVector.broadcast(S, w[b + 8]);
             FloatVector bias0 = FloatVector.broadcast(S, bias == null ? 0f : bias[o]);
             FloatVector bias1 = FloatVector.broadcast(S, bias == null ? 0f : bias[two ? o + 1 : o]);
             long row0 = outOff + (long) o * pos, row1 = row0 + pos;
@@ -95,9 +117,15 @@ final class DirectConv3x3 {
                 for (int x0 = 0; ; x0 += L) {
                     if (x0 + L > ow) x0 = ow - L;
                     int s = y * wp + x0;
-                    FloatVector v0 = FloatVector.fromArray(S, img, s), v1 = FloatVector.fromArray(S, img, s + 1), v2 = FloatVector.fromArray(S, img, s + 2);
-                    FloatVector v3 = FloatVector.fromArray(S, img, s + wp), v4 = FloatVector.fromArray(S, img, s + wp + 1), v5 = FloatVector.fromArray(S, img, s + wp + 2);
-                    FloatVector v6 = FloatVector.fromArray(S, img, s + 2 * wp), v7 = FloatVector.fromArray(S, img, s + 2 * wp + 1), v8 = FloatVector.fromArray(S, img, s + 2 * wp + 2);
+                    FloatVector v0 = FloatVector.fromArray(S, img, s),
+                            v1 = FloatVector.fromArray(S, img, s + 1),
+                            v2 = FloatVector.fromArray(S, img, s + 2);
+                    FloatVector v3 = FloatVector.fromArray(S, img, s + wp),
+                            v4 = FloatVector.fromArray(S, img, s + wp + 1),
+                            v5 = FloatVector.fromArray(S, img, s + wp + 2);
+                    FloatVector v6 = FloatVector.fromArray(S, img, s + 2 * wp),
+                            v7 = FloatVector.fromArray(S, img, s + 2 * wp + 1),
+                            v8 = FloatVector.fromArray(S, img, s + 2 * wp + 2);
                     // two FMA chains per channel (the first five taps onto the bias, the last four), so
                     // that the nine dependent FMAs do not set the pace
                     FloatVector r0 = v4.fma(w4, v3.fma(w3, v2.fma(w2, v1.fma(w1, v0.fma(w0, bias0)))))
@@ -122,8 +150,18 @@ final class DirectConv3x3 {
      * are kept across images in a small array and reduced once, in a fixed order. When {@code bias} is not
      * null, {@code bias[biasOff + o - o0]} is added the sum of dy's channel o over these images.
      */
-    static void backwardWeight(Conv.Geometry g, MemorySegment x, MemorySegment dy, int b0, int b1, int o0, int o1,
-                               MemorySegment acc, long accOff, float[] bias, int biasOff) {
+    static void backwardWeight(
+            Conv.Geometry g,
+            MemorySegment x,
+            MemorySegment dy,
+            int b0,
+            int b1,
+            int o0,
+            int o1,
+            MemorySegment acc,
+            long accOff,
+            float[] bias,
+            int biasOff) {
         Scratch sc = SCRATCH.get();
         int ow = g.outW(), oh = g.outH(), pos = oh * ow, wp = g.w() + 2 * g.padW(), outC = g.outC();
         int pairs = (o1 - o0 + 1) / 2;
@@ -143,12 +181,24 @@ final class DirectConv3x3 {
             for (int pr = 0; pr < pairs; pr++) {
                 int oa = 2 * pr, obb = Math.min(oa + 1, rows - 1), base = pr * 18 * L;
                 boolean two = oa + 1 < rows;
-                FloatVector a0 = FloatVector.fromArray(S, sums, base), a1 = FloatVector.fromArray(S, sums, base + L), a2 = FloatVector.fromArray(S, sums, base + 2 * L);
-                FloatVector a3 = FloatVector.fromArray(S, sums, base + 3 * L), a4 = FloatVector.fromArray(S, sums, base + 4 * L), a5 = FloatVector.fromArray(S, sums, base + 5 * L);
-                FloatVector a6 = FloatVector.fromArray(S, sums, base + 6 * L), a7 = FloatVector.fromArray(S, sums, base + 7 * L), a8 = FloatVector.fromArray(S, sums, base + 8 * L);
-                FloatVector c0 = FloatVector.fromArray(S, sums, base + 9 * L), c1 = FloatVector.fromArray(S, sums, base + 10 * L), c2 = FloatVector.fromArray(S, sums, base + 11 * L);
-                FloatVector c3 = FloatVector.fromArray(S, sums, base + 12 * L), c4 = FloatVector.fromArray(S, sums, base + 13 * L), c5 = FloatVector.fromArray(S, sums, base + 14 * L);
-                FloatVector c6 = FloatVector.fromArray(S, sums, base + 15 * L), c7 = FloatVector.fromArray(S, sums, base + 16 * L), c8 = FloatVector.fromArray(S, sums, base + 17 * L);
+                FloatVector a0 = FloatVector.fromArray(S, sums, base),
+                        a1 = FloatVector.fromArray(S, sums, base + L),
+                        a2 = FloatVector.fromArray(S, sums, base + 2 * L);
+                FloatVector a3 = FloatVector.fromArray(S, sums, base + 3 * L),
+                        a4 = FloatVector.fromArray(S, sums, base + 4 * L),
+                        a5 = FloatVector.fromArray(S, sums, base + 5 * L);
+                FloatVector a6 = FloatVector.fromArray(S, sums, base + 6 * L),
+                        a7 = FloatVector.fromArray(S, sums, base + 7 * L),
+                        a8 = FloatVector.fromArray(S, sums, base + 8 * L);
+                FloatVector c0 = FloatVector.fromArray(S, sums, base + 9 * L),
+                        c1 = FloatVector.fromArray(S, sums, base + 10 * L),
+                        c2 = FloatVector.fromArray(S, sums, base + 11 * L);
+                FloatVector c3 = FloatVector.fromArray(S, sums, base + 12 * L),
+                        c4 = FloatVector.fromArray(S, sums, base + 13 * L),
+                        c5 = FloatVector.fromArray(S, sums, base + 14 * L);
+                FloatVector c6 = FloatVector.fromArray(S, sums, base + 15 * L),
+                        c7 = FloatVector.fromArray(S, sums, base + 16 * L),
+                        c8 = FloatVector.fromArray(S, sums, base + 17 * L);
                 // a block of L positions at a time, down the image: each image row is loaded once (two
                 // loads, and the windows one and two pixels on by two-vector permutes) and serves the
                 // three output rows it touches. (Nine shifted loads per block, most across a cache
@@ -167,8 +217,11 @@ final class DirectConv3x3 {
                         v = FloatVector.fromArray(S, img, s);
                         vn = FloatVector.fromArray(S, img, s + L);
                         FloatVector r0 = v, r1 = NEXT1.selectFrom(v, vn), r2 = NEXT2.selectFrom(v, vn);
-                        FloatVector ga = FloatVector.fromArray(S, gy, oa * pos + gd).blend(0f, past);
-                        FloatVector gb = two ? FloatVector.fromArray(S, gy, obb * pos + gd).blend(0f, past) : FloatVector.zero(S);
+                        FloatVector ga =
+                                FloatVector.fromArray(S, gy, oa * pos + gd).blend(0f, past);
+                        FloatVector gb = two
+                                ? FloatVector.fromArray(S, gy, obb * pos + gd).blend(0f, past)
+                                : FloatVector.zero(S);
                         a0 = ga.fma(p0, a0);
                         a1 = ga.fma(p1, a1);
                         a2 = ga.fma(p2, a2);

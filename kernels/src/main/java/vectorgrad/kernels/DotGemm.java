@@ -16,24 +16,52 @@ final class DotGemm {
     static final int TM = 4, TN = 3;
     static final int KB = Config.GEMM_DOT_KB;
 
-    static void multiply(int m, int n, int k, float alpha, MemorySegment a, long aOff, int lda,
-                         MemorySegment b, long bOff, int ldb, MemorySegment c, long cOff, int ldc) {
+    static void multiply(
+            int m,
+            int n,
+            int k,
+            float alpha,
+            MemorySegment a,
+            long aOff,
+            int lda,
+            MemorySegment b,
+            long bOff,
+            int ldb,
+            MemorySegment c,
+            long cOff,
+            int ldc) {
         int colTiles = (n + TN - 1) / TN;
         long flops = 2L * m * n * k;
-        Parallel.RangeBody body = (from, to) -> block(m, Math.min(n, from * TN), Math.min(n, to * TN), k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        Parallel.RangeBody body = (from, to) -> block(
+                m, Math.min(n, from * TN), Math.min(n, to * TN), k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
         if (flops < (1L << 21)) body.run(0, colTiles);
         else Parallel.forRange(colTiles, 1, body);
     }
 
-    private static void block(int m, int j0, int j1, int k, float alpha, MemorySegment a, long aOff, int lda,
-                              MemorySegment b, long bOff, int ldb, MemorySegment c, long cOff, int ldc) {
+    private static void block(
+            int m,
+            int j0,
+            int j1,
+            int k,
+            float alpha,
+            MemorySegment a,
+            long aOff,
+            int lda,
+            MemorySegment b,
+            long bOff,
+            int ldb,
+            MemorySegment c,
+            long cOff,
+            int ldc) {
         for (int p0 = 0; p0 < k; p0 += KB) {
             int len = Math.min(KB, k - p0);
             for (int j = j0; j < j1; j += TN) {
                 int nr = Math.min(TN, j1 - j);
                 for (int i = 0; i < m; i += TM) {
                     int mr = Math.min(TM, m - i);
-                    long ai = aOff + (long) i * lda + p0, bj = bOff + (long) j * ldb + p0, ci = cOff + (long) i * ldc + j;
+                    long ai = aOff + (long) i * lda + p0,
+                            bj = bOff + (long) j * ldb + p0,
+                            ci = cOff + (long) i * ldc + j;
                     if (mr == TM && nr == TN) {
                         VectorGemm.dot4x3(a, ai, lda, b, bj, ldb, len, c, ci, ldc, alpha);
                     } else {
@@ -43,7 +71,9 @@ final class DotGemm {
                             if (nr == TN) {
                                 VectorGemm.dot1x3(a, ar, lda, b, bj, ldb, len, c, cr, ldc, alpha);
                             } else {
-                                for (int q = 0; q < nr; q++) VectorGemm.dot1x1(a, ar, lda, b, bj + (long) q * ldb, ldb, len, c, cr + q, ldc, alpha);
+                                for (int q = 0; q < nr; q++)
+                                    VectorGemm.dot1x1(
+                                            a, ar, lda, b, bj + (long) q * ldb, ldb, len, c, cr + q, ldc, alpha);
                             }
                         }
                     }

@@ -20,11 +20,26 @@ public final class Elementwise {
     static final boolean V = Simd.VECTOR_AVAILABLE;
 
     /** Unary maps {@code out[i] = f(a[i])}. */
-    public enum Unary { NEG, EXP, LOG, SQRT, ABS, RELU, SIGMOID, TANH, SQUARE, RECIPROCAL, SIGN }
+    public enum Unary {
+        NEG,
+        EXP,
+        LOG,
+        SQRT,
+        ABS,
+        RELU,
+        SIGMOID,
+        TANH,
+        SQUARE,
+        RECIPROCAL,
+        SIGN
+    }
 
     /** Binary maps {@code out[i] = f(a[i], b[i])}. */
     public enum Binary {
-        ADD, SUB, MUL, DIV,
+        ADD,
+        SUB,
+        MUL,
+        DIV,
         /** {@code b > 0 ? a : 0}: the gradient {@code a} of relu at input {@code b}. */
         RELU_BACKWARD
     }
@@ -97,10 +112,22 @@ public final class Elementwise {
     public static void pow(MemorySegment a, long aOff, float p, MemorySegment out, long outOff, long n) {
         Check.floats(a, aOff, n, "pow input");
         Check.floats(out, outOff, n, "pow output");
-        if (p == 2f) { unary(Unary.SQUARE, a, aOff, out, outOff, n); return; }
-        if (p == 1f) { copy(a, aOff, out, outOff, n); return; }
-        if (p == 0.5f) { unary(Unary.SQRT, a, aOff, out, outOff, n); return; }
-        if (p == -1f) { unary(Unary.RECIPROCAL, a, aOff, out, outOff, n); return; }
+        if (p == 2f) {
+            unary(Unary.SQUARE, a, aOff, out, outOff, n);
+            return;
+        }
+        if (p == 1f) {
+            copy(a, aOff, out, outOff, n);
+            return;
+        }
+        if (p == 0.5f) {
+            unary(Unary.SQRT, a, aOff, out, outOff, n);
+            return;
+        }
+        if (p == -1f) {
+            unary(Unary.RECIPROCAL, a, aOff, out, outOff, n);
+            return;
+        }
         if (V) VectorKernels.pow(a, aOff, p, out, outOff, n);
         else powScalar(a, aOff, p, out, outOff, 0, n);
     }
@@ -112,14 +139,16 @@ public final class Elementwise {
     }
 
     /** {@code out[i] = a[i] * scale + shift}: the scalar forms of add, sub, mul and div. */
-    public static void affine(MemorySegment a, long aOff, float scale, float shift, MemorySegment out, long outOff, long n) {
+    public static void affine(
+            MemorySegment a, long aOff, float scale, float shift, MemorySegment out, long outOff, long n) {
         Check.floats(a, aOff, n, "affine input");
         Check.floats(out, outOff, n, "affine output");
         if (V) VectorKernels.affine(a, aOff, scale, shift, out, outOff, n);
         else affineScalar(a, aOff, scale, shift, out, outOff, 0, n);
     }
 
-    static void affineScalar(MemorySegment a, long aOff, float scale, float shift, MemorySegment out, long outOff, long from, long n) {
+    static void affineScalar(
+            MemorySegment a, long aOff, float scale, float shift, MemorySegment out, long outOff, long from, long n) {
         for (long i = from; i < n; i++) {
             out.setAtIndex(F, outOff + i, a.getAtIndex(F, aOff + i) * scale + shift);
         }
@@ -160,13 +189,21 @@ public final class Elementwise {
      * {@code out = a op b} over {@code shape}, {@code out} contiguous, {@code a} and {@code b} read through
      * their strides (0 along a broadcast dimension). The innermost dimension is the vectorised run.
      */
-    public static void binary(Binary op, int[] shape,
-                              MemorySegment a, long aOff, long[] aStrides,
-                              MemorySegment b, long bOff, long[] bStrides,
-                              MemorySegment out, long outOff) {
+    public static void binary(
+            Binary op,
+            int[] shape,
+            MemorySegment a,
+            long aOff,
+            long[] aStrides,
+            MemorySegment b,
+            long bOff,
+            long[] bStrides,
+            MemorySegment out,
+            long outOff) {
         int rank = shape.length;
         if (aStrides.length != rank || bStrides.length != rank) {
-            throw new IllegalArgumentException("binary " + op + ": rank of strides differs from rank of shape " + java.util.Arrays.toString(shape));
+            throw new IllegalArgumentException("binary " + op + ": rank of strides differs from rank of shape "
+                    + java.util.Arrays.toString(shape));
         }
         long total = Check.product(shape);
         Check.floats(a, aOff, Check.extent(shape, aStrides), "binary " + op + " a");
@@ -183,7 +220,8 @@ public final class Elementwise {
         long[] ca = new long[rank], cb = new long[rank];
         int merged = 0;
         for (int d = 0; d < rank; d++) {
-            if (merged > 0 && mergeable(cs[merged - 1], ca[merged - 1], cb[merged - 1], shape[d], aStrides[d], bStrides[d])) {
+            if (merged > 0
+                    && mergeable(cs[merged - 1], ca[merged - 1], cb[merged - 1], shape[d], aStrides[d], bStrides[d])) {
                 cs[merged - 1] *= shape[d];
                 ca[merged - 1] = aStrides[d];
                 cb[merged - 1] = bStrides[d];
@@ -204,7 +242,10 @@ public final class Elementwise {
         if (V && runs == 1 && sa <= 1 && sb <= 1 && inner >= PARALLEL_MIN) {
             // one long run (same-shape operands, or a scalar): blocks on the pool
             long sa0 = sa, sb0 = sb;
-            inBlocks(inner, (from, len) -> VectorKernels.binaryRun(op, a, aOff + from * sa0, sa0, b, bOff + from * sb0, sb0, out, outOff + from, (int) len));
+            inBlocks(
+                    inner,
+                    (from, len) -> VectorKernels.binaryRun(
+                            op, a, aOff + from * sa0, sa0, b, bOff + from * sb0, sb0, out, outOff + from, (int) len));
             return;
         }
         int[] sh = shape;
@@ -212,16 +253,30 @@ public final class Elementwise {
         if (V && total >= PARALLEL_MIN) {
             // many runs (a broadcast operand, as dropout2d's [B, C, 1, 1] mask): whole runs in fixed blocks
             long per = Math.max(1, BLOCK / inner), blocks = (runs + per - 1) / per;
-            Parallel.forRange(Math.toIntExact(blocks), 1, (b0, b1) ->
-                    binaryRuns(op, sh, a, aOff, as, b, bOff, bs, out, outOff, b0 * per, Math.min(runs, b1 * per)));
+            Parallel.forRange(
+                    Math.toIntExact(blocks),
+                    1,
+                    (b0, b1) -> binaryRuns(
+                            op, sh, a, aOff, as, b, bOff, bs, out, outOff, b0 * per, Math.min(runs, b1 * per)));
             return;
         }
         binaryRuns(op, sh, a, aOff, as, b, bOff, bs, out, outOff, 0, runs);
     }
 
     /** Runs [r0, r1) of a merged binary op: each run is the innermost dimension at one outer index. */
-    private static void binaryRuns(Binary op, int[] shape, MemorySegment a, long aOff, long[] aStrides,
-                                   MemorySegment b, long bOff, long[] bStrides, MemorySegment out, long outOff, long r0, long r1) {
+    private static void binaryRuns(
+            Binary op,
+            int[] shape,
+            MemorySegment a,
+            long aOff,
+            long[] aStrides,
+            MemorySegment b,
+            long bOff,
+            long[] bStrides,
+            MemorySegment out,
+            long outOff,
+            long r0,
+            long r1) {
         int rank = shape.length, inner = shape[rank - 1];
         long sa = aStrides[rank - 1], sb = bStrides[rank - 1];
         // the odometer over dims 0..rank-2 at run r0
@@ -257,8 +312,18 @@ public final class Elementwise {
         return a && b;
     }
 
-    static void binaryRunScalar(Binary op, MemorySegment a, long ao, long sa, MemorySegment b, long bo, long sb,
-                                MemorySegment out, long oo, long from, long n) {
+    static void binaryRunScalar(
+            Binary op,
+            MemorySegment a,
+            long ao,
+            long sa,
+            MemorySegment b,
+            long bo,
+            long sb,
+            MemorySegment out,
+            long oo,
+            long from,
+            long n) {
         for (long i = from; i < n; i++) {
             out.setAtIndex(F, oo + i, binaryScalar(op, a.getAtIndex(F, ao + i * sa), b.getAtIndex(F, bo + i * sb)));
         }
@@ -279,9 +344,11 @@ public final class Elementwise {
      * {@code out} (contiguous, {@code shape}) = {@code src} read through {@code srcStrides}: 0 along a
      * dimension repeats it. The forward of expand and the backward of sum.
      */
-    public static void expand(int[] shape, MemorySegment src, long srcOff, long[] srcStrides, MemorySegment out, long outOff) {
+    public static void expand(
+            int[] shape, MemorySegment src, long srcOff, long[] srcStrides, MemorySegment out, long outOff) {
         int rank = shape.length;
-        if (srcStrides.length != rank) throw new IllegalArgumentException("expand: strides rank differs from shape rank");
+        if (srcStrides.length != rank)
+            throw new IllegalArgumentException("expand: strides rank differs from shape rank");
         long total = Check.product(shape);
         Check.floats(src, srcOff, Check.extent(shape, srcStrides), "expand source");
         Check.floats(out, outOff, total, "expand output");
@@ -318,14 +385,22 @@ public final class Elementwise {
      * {@code out} is overwritten (zeroed first, {@code outSize} floats). This one kernel serves sum over
      * any set of dimensions and the reduction of a broadcast gradient to its input's shape.
      */
-    public static void sumInto(int[] inShape, MemorySegment in, long inOff,
-                               MemorySegment out, long outOff, long[] outStrides, long outSize) {
+    public static void sumInto(
+            int[] inShape,
+            MemorySegment in,
+            long inOff,
+            MemorySegment out,
+            long outOff,
+            long[] outStrides,
+            long outSize) {
         int rank = inShape.length;
-        if (outStrides.length != rank) throw new IllegalArgumentException("sumInto: strides rank differs from shape rank");
+        if (outStrides.length != rank)
+            throw new IllegalArgumentException("sumInto: strides rank differs from shape rank");
         long total = Check.product(inShape);
         Check.floats(in, inOff, total, "sum input");
         Check.floats(out, outOff, outSize, "sum output");
-        if (Check.extent(inShape, outStrides) > outSize) throw new IllegalArgumentException("sum: output strides reach past outSize " + outSize);
+        if (Check.extent(inShape, outStrides) > outSize)
+            throw new IllegalArgumentException("sum: output strides reach past outSize " + outSize);
         fill(out, outOff, outSize, 0f);
         if (total == 0) return;
         if (rank == 0) {
@@ -345,7 +420,8 @@ public final class Elementwise {
                 if (V) VectorKernels.axpy(inner, 1f, in, io, out, oo);
                 else axpyScalar(inner, 1f, in, io, out, oo, 0);
             } else {
-                for (int i = 0; i < inner; i++) out.setAtIndex(F, oo + i * so, out.getAtIndex(F, oo + i * so) + in.getAtIndex(F, io + i));
+                for (int i = 0; i < inner; i++)
+                    out.setAtIndex(F, oo + i * so, out.getAtIndex(F, oo + i * so) + in.getAtIndex(F, io + i));
             }
             io += inner;
             for (int d = rank - 2; d >= 0; d--) {
@@ -370,19 +446,27 @@ public final class Elementwise {
      * Copies {@code src} (contiguous, {@code srcShape}) to {@code dst} contiguous in the permuted order:
      * {@code dst} has shape {@code srcShape[perm[0]], srcShape[perm[1]], ...}.
      */
-    public static void permute(int[] srcShape, int[] perm, MemorySegment src, long srcOff, MemorySegment dst, long dstOff) {
+    public static void permute(
+            int[] srcShape, int[] perm, MemorySegment src, long srcOff, MemorySegment dst, long dstOff) {
         int rank = srcShape.length;
-        if (perm.length != rank) throw new IllegalArgumentException("permute: " + perm.length + " axes for rank " + rank);
+        if (perm.length != rank)
+            throw new IllegalArgumentException("permute: " + perm.length + " axes for rank " + rank);
         long total = Check.product(srcShape);
         Check.floats(src, srcOff, total, "permute source");
         Check.floats(dst, dstOff, total, "permute destination");
         if (total == 0) return;
         long[] srcStrides = new long[rank];
         long s = 1;
-        for (int d = rank - 1; d >= 0; d--) { srcStrides[d] = s; s *= srcShape[d]; }
+        for (int d = rank - 1; d >= 0; d--) {
+            srcStrides[d] = s;
+            s *= srcShape[d];
+        }
         int[] dstShape = new int[rank];
         long[] readStrides = new long[rank];
-        for (int d = 0; d < rank; d++) { dstShape[d] = srcShape[perm[d]]; readStrides[d] = srcStrides[perm[d]]; }
+        for (int d = 0; d < rank; d++) {
+            dstShape[d] = srcShape[perm[d]];
+            readStrides[d] = srcStrides[perm[d]];
+        }
         int[] idx = new int[rank];
         long ro = srcOff;
         for (long i = 0; i < total; i++) {

@@ -28,12 +28,26 @@ public final class Gemm {
      * GFLOP/s at 64x128x9216, 200 vs 67 at 1024³).
      */
     static final int DOT_MIN_K = Config.GEMM_DOT_MIN_K;
+
     static final int DOT_MAX_M = Config.GEMM_DOT_MAX_M;
 
-    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                             MemorySegment a, long aOff, int lda,
-                             MemorySegment b, long bOff, int ldb,
-                             float beta, MemorySegment c, long cOff, int ldc) {
+    public static void sgemm(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            MemorySegment a,
+            long aOff,
+            int lda,
+            MemorySegment b,
+            long bOff,
+            int ldb,
+            float beta,
+            MemorySegment c,
+            long cOff,
+            int ldc) {
         validate(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
         if (m == 0 || n == 0) return;
         if (Simd.VECTOR_AVAILABLE && (long) m * n * k >= PACKED_MIN_WORK && k > 0 && alpha != 0f) {
@@ -58,7 +72,10 @@ public final class Gemm {
                 if (k == 0 || alpha == 0f) continue;
                 if (!transB) {
                     for (int p = 0; p < k; p++) {
-                        float aip = alpha * (transA ? a.getAtIndex(F, aOff + (long) p * lda + i) : a.getAtIndex(F, aOff + (long) i * lda + p));
+                        float aip = alpha
+                                * (transA
+                                        ? a.getAtIndex(F, aOff + (long) p * lda + i)
+                                        : a.getAtIndex(F, aOff + (long) i * lda + p));
                         long bp = bOff + (long) p * ldb;
                         if (Simd.VECTOR_AVAILABLE) VectorGemm.axpyRow(n, aip, b, bp, c, ci);
                         else Elementwise.axpyScalar(n, aip, b, bp, c, ci, 0);
@@ -67,14 +84,16 @@ public final class Gemm {
                     long ai = aOff + (long) i * lda;
                     for (int j = 0; j < n; j++) {
                         long bj = bOff + (long) j * ldb;
-                        float dot = Simd.VECTOR_AVAILABLE ? VectorGemm.dot(k, a, ai, b, bj) : dotScalar(k, a, ai, b, bj, 0);
+                        float dot =
+                                Simd.VECTOR_AVAILABLE ? VectorGemm.dot(k, a, ai, b, bj) : dotScalar(k, a, ai, b, bj, 0);
                         c.setAtIndex(F, ci + j, c.getAtIndex(F, ci + j) + alpha * dot);
                     }
                 } else {
                     for (int j = 0; j < n; j++) {
                         float dot = 0f;
                         for (int p = 0; p < k; p++) {
-                            dot += a.getAtIndex(F, aOff + (long) p * lda + i) * b.getAtIndex(F, bOff + (long) j * ldb + p);
+                            dot += a.getAtIndex(F, aOff + (long) p * lda + i)
+                                    * b.getAtIndex(F, bOff + (long) j * ldb + p);
                         }
                         c.setAtIndex(F, ci + j, c.getAtIndex(F, ci + j) + alpha * dot);
                     }
@@ -89,19 +108,67 @@ public final class Gemm {
      * {@code C = alpha·op(A)·op(B) + beta·C} with B in a heap array, for kernels that build B on the heap
      * (convolution's column matrix). Same contract and checks as {@link #sgemm}; B is {@code b[bOff..]}.
      */
-    static void sgemmHeapB(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                           MemorySegment a, long aOff, int lda, float[] b, int bOff, int ldb,
-                           float beta, MemorySegment c, long cOff, int ldc) {
+    static void sgemmHeapB(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            MemorySegment a,
+            long aOff,
+            int lda,
+            float[] b,
+            int bOff,
+            int ldb,
+            float beta,
+            MemorySegment c,
+            long cOff,
+            int ldc) {
         if (!Simd.VECTOR_AVAILABLE || (long) m * n * k < PACKED_MIN_WORK || k == 0 || alpha == 0f) {
             // the small and scalar paths read segments: wrap the array (rare; not a hot path)
-            sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, MemorySegment.ofArray(b), bOff, ldb, beta, c, cOff, ldc);
+            sgemm(
+                    transA,
+                    transB,
+                    m,
+                    n,
+                    k,
+                    alpha,
+                    a,
+                    aOff,
+                    lda,
+                    MemorySegment.ofArray(b),
+                    bOff,
+                    ldb,
+                    beta,
+                    c,
+                    cOff,
+                    ldc);
             return;
         }
         int bRows = transB ? n : k, bCols = transB ? k : n;
-        if (bOff < 0 || ldb < Math.max(1, bCols) || (bRows > 0 && (long) bOff + (long) (bRows - 1) * ldb + bCols > b.length)) {
-            throw new IllegalArgumentException("sgemm: B (" + bRows + "x" + bCols + ", ld " + ldb + ") does not fit its array of " + b.length);
+        if (bOff < 0
+                || ldb < Math.max(1, bCols)
+                || (bRows > 0 && (long) bOff + (long) (bRows - 1) * ldb + bCols > b.length)) {
+            throw new IllegalArgumentException(
+                    "sgemm: B (" + bRows + "x" + bCols + ", ld " + ldb + ") does not fit its array of " + b.length);
         }
-        validate(transA, false, m, n, k, a, aOff, lda, MemorySegment.ofArray(new float[0]), 0, Math.max(1, n), c, cOff, ldc, true);
+        validate(
+                transA,
+                false,
+                m,
+                n,
+                k,
+                a,
+                aOff,
+                lda,
+                MemorySegment.ofArray(new float[0]),
+                0,
+                Math.max(1, n),
+                c,
+                cOff,
+                ldc,
+                true);
         if (beta != 0f) for (int i = 0; i < m; i++) scaleRow(c, cOff + (long) i * ldc, n, beta);
         PackedGemm.multiply(transA, transB, m, n, k, alpha, a, aOff, lda, null, b, bOff, ldb, c, cOff, ldc, beta == 0f);
     }
@@ -110,20 +177,67 @@ public final class Gemm {
      * {@code batch} independent products: operand {@code i} starts {@code i * stride} floats after the
      * first (a stride of 0 reuses one operand for every product, e.g. a weight matrix).
      */
-    public static void sgemmBatched(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
-                                    MemorySegment a, long aOff, long strideA, int lda,
-                                    MemorySegment b, long bOff, long strideB, int ldb,
-                                    float beta, MemorySegment c, long cOff, long strideC, int ldc) {
+    public static void sgemmBatched(
+            boolean transA,
+            boolean transB,
+            int batch,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            MemorySegment a,
+            long aOff,
+            long strideA,
+            int lda,
+            MemorySegment b,
+            long bOff,
+            long strideB,
+            int ldb,
+            float beta,
+            MemorySegment c,
+            long cOff,
+            long strideC,
+            int ldc) {
         if (batch < 0 || strideA < 0 || strideB < 0 || strideC < 0) {
-            throw new IllegalArgumentException("sgemmBatched: negative batch or stride (batch " + batch + ", strides " + strideA + ", " + strideB + ", " + strideC + ")");
+            throw new IllegalArgumentException("sgemmBatched: negative batch or stride (batch " + batch + ", strides "
+                    + strideA + ", " + strideB + ", " + strideC + ")");
         }
         if (batch == 0) return;
         // the last product reaches furthest: checking it (and the first) checks them all
         validate(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
-        validate(transA, transB, m, n, k, a, aOff + (batch - 1) * strideA, lda, b, bOff + (batch - 1) * strideB, ldb,
-                c, cOff + (batch - 1) * strideC, ldc);
+        validate(
+                transA,
+                transB,
+                m,
+                n,
+                k,
+                a,
+                aOff + (batch - 1) * strideA,
+                lda,
+                b,
+                bOff + (batch - 1) * strideB,
+                ldb,
+                c,
+                cOff + (batch - 1) * strideC,
+                ldc);
         for (int i = 0; i < batch; i++) {
-            sgemm(transA, transB, m, n, k, alpha, a, aOff + i * strideA, lda, b, bOff + i * strideB, ldb, beta, c, cOff + i * strideC, ldc);
+            sgemm(
+                    transA,
+                    transB,
+                    m,
+                    n,
+                    k,
+                    alpha,
+                    a,
+                    aOff + i * strideA,
+                    lda,
+                    b,
+                    bOff + i * strideB,
+                    ldb,
+                    beta,
+                    c,
+                    cOff + i * strideC,
+                    ldc);
         }
     }
 
@@ -145,27 +259,56 @@ public final class Gemm {
         return r + "x" + c;
     }
 
-    private static void validate(boolean transA, boolean transB, int m, int n, int k,
-                                 MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
-                                 MemorySegment c, long cOff, int ldc) {
+    private static void validate(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            MemorySegment a,
+            long aOff,
+            int lda,
+            MemorySegment b,
+            long bOff,
+            int ldb,
+            MemorySegment c,
+            long cOff,
+            int ldc) {
         validate(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false);
     }
 
     /** With {@code skipB}, B was checked by the caller (it lives in a heap array). */
-    private static void validate(boolean transA, boolean transB, int m, int n, int k,
-                                 MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
-                                 MemorySegment c, long cOff, int ldc, boolean skipB) {
+    private static void validate(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            MemorySegment a,
+            long aOff,
+            int lda,
+            MemorySegment b,
+            long bOff,
+            int ldb,
+            MemorySegment c,
+            long cOff,
+            int ldc,
+            boolean skipB) {
         String shapes = "op(A) " + dims(m, k) + (transA ? " (A stored " + dims(k, m) + ")" : "")
                 + ", op(B) " + dims(k, n) + (transB ? " (B stored " + dims(n, k) + ")" : "")
                 + ", C " + dims(m, n);
         if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException("sgemm: negative dimension: " + shapes);
         int aCols = transA ? m : k, aRows = transA ? k : m;
         int bCols = transB ? k : n, bRows = transB ? n : k;
-        if (lda < Math.max(1, aCols)) throw new IllegalArgumentException("sgemm: lda " + lda + " < row length " + aCols + " of A: " + shapes);
-        if (ldb < Math.max(1, bCols)) throw new IllegalArgumentException("sgemm: ldb " + ldb + " < row length " + bCols + " of B: " + shapes);
-        if (ldc < Math.max(1, n)) throw new IllegalArgumentException("sgemm: ldc " + ldc + " < row length " + n + " of C: " + shapes);
+        if (lda < Math.max(1, aCols))
+            throw new IllegalArgumentException("sgemm: lda " + lda + " < row length " + aCols + " of A: " + shapes);
+        if (ldb < Math.max(1, bCols))
+            throw new IllegalArgumentException("sgemm: ldb " + ldb + " < row length " + bCols + " of B: " + shapes);
+        if (ldc < Math.max(1, n))
+            throw new IllegalArgumentException("sgemm: ldc " + ldc + " < row length " + n + " of C: " + shapes);
         if (aRows > 0 && aCols > 0) Check.floats(a, aOff, (long) (aRows - 1) * lda + aCols, "sgemm A (" + shapes + ")");
-        if (!skipB && bRows > 0 && bCols > 0) Check.floats(b, bOff, (long) (bRows - 1) * ldb + bCols, "sgemm B (" + shapes + ")");
+        if (!skipB && bRows > 0 && bCols > 0)
+            Check.floats(b, bOff, (long) (bRows - 1) * ldb + bCols, "sgemm B (" + shapes + ")");
         if (m > 0 && n > 0) Check.floats(c, cOff, (long) (m - 1) * ldc + n, "sgemm C (" + shapes + ")");
     }
 }

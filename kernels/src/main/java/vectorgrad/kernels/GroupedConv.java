@@ -35,7 +35,8 @@ final class GroupedConv {
      * Copies channels [c0, c0 + n) of every image of {@code src} (images of {@code channels} planes of
      * {@code plane} floats) into {@code dst} as images of n planes, or back when {@code gather} is false.
      */
-    private static void move(boolean gather, MemorySegment src, int channels, int c0, int n, long plane, int batch, MemorySegment dst) {
+    private static void move(
+            boolean gather, MemorySegment src, int channels, int c0, int n, long plane, int batch, MemorySegment dst) {
         long run = n * plane * Float.BYTES;
         for (int b = 0; b < batch; b++) {
             long full = ((long) b * channels + c0) * plane * Float.BYTES, packed = (long) b * n * plane * Float.BYTES;
@@ -67,7 +68,9 @@ final class GroupedConv {
             MemorySegment xs = scratch(0, one.inputSize()), ys = scratch(1, one.outputSize());
             for (int i = from; i < to; i++) {
                 move(true, x, g.inC(), i * one.inC(), one.inC(), inPlane, g.batch(), xs);
-                MemorySegment bs = bias == null ? null : bias.asSlice((long) i * one.outC() * Float.BYTES, (long) one.outC() * Float.BYTES);
+                MemorySegment bs = bias == null
+                        ? null
+                        : bias.asSlice((long) i * one.outC() * Float.BYTES, (long) one.outC() * Float.BYTES);
                 Conv.forward(one, xs, weightOf(g, weight, i), bs, ys);
                 move(false, out, g.outC(), i * one.outC(), one.outC(), outPlane, g.batch(), ys);
             }
@@ -87,7 +90,8 @@ final class GroupedConv {
         });
     }
 
-    static void backwardWeight(Conv.Geometry g, MemorySegment x, MemorySegment dy, MemorySegment dWeight, MemorySegment dBias) {
+    static void backwardWeight(
+            Conv.Geometry g, MemorySegment x, MemorySegment dy, MemorySegment dWeight, MemorySegment dBias) {
         Conv.Geometry one = g.group();
         long inPlane = (long) g.h() * g.w(), outPlane = (long) g.outH() * g.outW();
         overGroups(g, (from, to) -> {
@@ -95,7 +99,9 @@ final class GroupedConv {
             for (int i = from; i < to; i++) {
                 move(true, x, g.inC(), i * one.inC(), one.inC(), inPlane, g.batch(), xs);
                 move(true, dy, g.outC(), i * one.outC(), one.outC(), outPlane, g.batch(), dys);
-                MemorySegment db = dBias == null ? null : dBias.asSlice((long) i * one.outC() * Float.BYTES, (long) one.outC() * Float.BYTES);
+                MemorySegment db = dBias == null
+                        ? null
+                        : dBias.asSlice((long) i * one.outC() * Float.BYTES, (long) one.outC() * Float.BYTES);
                 Conv.backwardWeight(one, xs, dys, weightOf(g, dWeight, i), db);
             }
         });

@@ -77,13 +77,15 @@ final class ImplicitGemmConv {
         }
 
         MemorySegment paddedGrad(long n) {
-            if (paddedGrad.byteSize() < n * Float.BYTES) paddedGrad = Arena.ofAuto().allocate(n * Float.BYTES, 64);
+            if (paddedGrad.byteSize() < n * Float.BYTES)
+                paddedGrad = Arena.ofAuto().allocate(n * Float.BYTES, 64);
             return paddedGrad;
         }
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-    private static final ThreadLocal<float[][]> TRANSPOSED = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+    private static final ThreadLocal<float[][]> TRANSPOSED =
+            ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
     /**
      * What every pass needs of the geometry, computed once per call: padded width and plane, wide
@@ -124,11 +126,13 @@ final class ImplicitGemmConv {
         float[] img = sc.img(g.inC() * plane), raw = sc.grad(rows * w);
         for (int c = 0; c < g.inC(); c++) {
             if (ph == 0 && pw == 0) {
-                MemorySegment.copy(x, F, (xOff + (long) c * hw + (long) i0 * w) * Float.BYTES, img, c * plane + i0 * w, rows * w);
+                MemorySegment.copy(
+                        x, F, (xOff + (long) c * hw + (long) i0 * w) * Float.BYTES, img, c * plane + i0 * w, rows * w);
                 continue;
             }
             // a band of padding only reads no row (and a copy of nothing still checks its offset: i0 may be past h)
-            if (rows > 0) MemorySegment.copy(x, F, (xOff + (long) c * hw + (long) i0 * w) * Float.BYTES, raw, 0, rows * w);
+            if (rows > 0)
+                MemorySegment.copy(x, F, (xOff + (long) c * hw + (long) i0 * w) * Float.BYTES, raw, 0, rows * w);
             for (int y = r0; y < r1; y++) {
                 int d = c * plane + y * wp, iy = y - ph;
                 if (iy < 0 || iy >= h) {
@@ -157,7 +161,8 @@ final class ImplicitGemmConv {
         MemorySegment.copy(x, F, (xOff + (long) c0 * hw) * Float.BYTES, raw, 0, (c1 - c0) * hw);
         Arrays.fill(img, 0, n, 0f);
         for (int c = 0; c < c1 - c0; c++) {
-            for (int y = 0; y < h; y++) System.arraycopy(raw, c * hw + y * w, img, c * plane + (y + g.padH()) * wp + g.padW(), w);
+            for (int y = 0; y < h; y++)
+                System.arraycopy(raw, c * hw + y * w, img, c * plane + (y + g.padH()) * wp + g.padW(), w);
         }
         return img;
     }
@@ -188,12 +193,24 @@ final class ImplicitGemmConv {
      * positions (a tap's window is contiguous there) — the micro-kernel's unaligned loads from the
      * image, the 8 % of junk columns and moving each tile's runs to the output made the forward 7.9 ms.
      */
-    static void forward(Shape sh, MemorySegment x, long xOff, MemorySegment weight, float[] bias, MemorySegment out, long outOff,
-                        int p0, int cols) {
+    static void forward(
+            Shape sh,
+            MemorySegment x,
+            long xOff,
+            MemorySegment weight,
+            float[] bias,
+            MemorySegment out,
+            long outOff,
+            int p0,
+            int cols) {
         Conv.Geometry g = sh.g();
         Scratch sc = SCRATCH.get();
         float[] img = padded(sh, x, xOff, 0, g.inC(), sc);
-        int m = g.outC(), patch = g.patch(), k = patch + (bias != null ? 1 : 0), pos = g.positions(), blocks = (k + KC - 1) / KC;
+        int m = g.outC(),
+                patch = g.patch(),
+                k = patch + (bias != null ? 1 : 0),
+                pos = g.positions(),
+                blocks = (k + KC - 1) / KC;
         for (int blk = 0; blk < blocks; blk++) {
             int pc = k * blk / blocks, kc = k * (blk + 1) / blocks - pc, mb = rowBlock(m, kc);
             int taps = Math.min(kc, patch - pc);
@@ -217,8 +234,20 @@ final class ImplicitGemmConv {
                     }
                     for (int ir = 0, mr; ir < mc; ir += mr) {
                         mr = PackedGemm.tileRows(mc - ir);
-                        PackedGemm.tile(kc, sc.ap, ir * kc, sc.bp, 0, mr, nr,
-                                out, outOff + (long) (ic + ir) * pos + jr, pos, 1f, blk == 0, sc.tile);
+                        PackedGemm.tile(
+                                kc,
+                                sc.ap,
+                                ir * kc,
+                                sc.bp,
+                                0,
+                                mr,
+                                nr,
+                                out,
+                                outOff + (long) (ic + ir) * pos + jr,
+                                pos,
+                                1f,
+                                blk == 0,
+                                sc.tile);
                     }
                 }
             }
@@ -243,7 +272,8 @@ final class ImplicitGemmConv {
         for (int p = 0; p < kc; p++) {
             int base = tapOff[pc + p], dst = p * NR;
             // each run's spill lands where the next run, the next row or the zero fill below writes
-            for (int r = 0; r < runs; r++) VectorKernels.copyRunSpill(img, base + sc.runSrc[r], bp, dst + sc.runDst[r], sc.runLen[r]);
+            for (int r = 0; r < runs; r++)
+                VectorKernels.copyRunSpill(img, base + sc.runSrc[r], bp, dst + sc.runDst[r], sc.runLen[r]);
             if (nr < NR) Arrays.fill(bp, dst + nr, dst + NR, 0f);
         }
     }
@@ -273,10 +303,16 @@ final class ImplicitGemmConv {
      * padding that image is dx; with padding a padded copy that is cropped into dx.
      * {@code wt} from {@link #transposedWeight}.
      */
-    static void backwardInput(Shape sh, MemorySegment dy, long dyOff, float[] wt, MemorySegment dx, long dxOff, int c0, int c1) {
+    static void backwardInput(
+            Shape sh, MemorySegment dy, long dyOff, float[] wt, MemorySegment dx, long dxOff, int c0, int c1) {
         Conv.Geometry g = sh.g();
         Scratch sc = SCRATCH.get();
-        int taps = g.kh() * g.kw(), ch = c1 - c0, k = g.outC(), n = sh.nw(), blocks = (k + KC - 1) / KC, plane = sh.plane();
+        int taps = g.kh() * g.kw(),
+                ch = c1 - c0,
+                k = g.outC(),
+                n = sh.nw(),
+                blocks = (k + KC - 1) / KC,
+                plane = sh.plane();
         int h = g.h(), w = g.w(), hw = h * w, wp = sh.wp();
         float[] wide = widened(sh, dy, dyOff, k, sc);
         boolean direct = g.padH() == 0 && g.padW() == 0;
@@ -288,7 +324,8 @@ final class ImplicitGemmConv {
             int pc = k * blk / blocks, kc = k * (blk + 1) / blocks - pc;
             float[] ap = sc.ap((taps * ch + MR) * kc);
             for (int t = 0; t < taps; t++) {
-                for (int c = 0; c < ch; c++) System.arraycopy(wt, (t * g.inC() + c0 + c) * k + pc, ap, (t * ch + c) * kc, kc);
+                for (int c = 0; c < ch; c++)
+                    System.arraycopy(wt, (t * g.inC() + c0 + c) * k + pc, ap, (t * ch + c) * kc, kc);
             }
             Arrays.fill(ap, taps * ch * kc, (taps * ch + MR) * kc, 0f);
             for (int jr = 0; jr < n; jr += NR) {
@@ -300,8 +337,20 @@ final class ImplicitGemmConv {
                 for (int t = 0; t < taps; t++) {
                     for (int ir = 0, mr; ir < ch; ir += mr) {
                         mr = PackedGemm.tileRows(ch - ir);
-                        PackedGemm.tile(kc, ap, (t * ch + ir) * kc, sc.bp, 0, mr, nr,
-                                target, base + (long) ir * plane + tapOff[t] + jr, plane, 1f, false, sc.tile);
+                        PackedGemm.tile(
+                                kc,
+                                ap,
+                                (t * ch + ir) * kc,
+                                sc.bp,
+                                0,
+                                mr,
+                                nr,
+                                target,
+                                base + (long) ir * plane + tapOff[t] + jr,
+                                plane,
+                                1f,
+                                false,
+                                sc.tile);
                     }
                 }
             }
@@ -309,8 +358,12 @@ final class ImplicitGemmConv {
         if (!direct) {
             for (int c = 0; c < ch; c++) {
                 for (int y = 0; y < h; y++) {
-                    MemorySegment.copy(target, ((long) c * plane + (long) (y + g.padH()) * wp + g.padW()) * Float.BYTES,
-                            dx, (dxOff + (long) (c0 + c) * hw + (long) y * w) * Float.BYTES, (long) w * Float.BYTES);
+                    MemorySegment.copy(
+                            target,
+                            ((long) c * plane + (long) (y + g.padH()) * wp + g.padW()) * Float.BYTES,
+                            dx,
+                            (dxOff + (long) (c0 + c) * hw + (long) y * w) * Float.BYTES,
+                            (long) w * Float.BYTES);
                 }
             }
         }
@@ -321,8 +374,18 @@ final class ImplicitGemmConv {
      * [o0, o1) and the taps of input channels [c0, c1); the first image overwrites. {@code acc} is at the
      * unit's first element, rows {@code patch} apart.
      */
-    static void backwardWeight(Shape sh, MemorySegment x, MemorySegment dy, int b0, int b1, int c0, int c1, int o0, int o1,
-                               MemorySegment acc, long accOff) {
+    static void backwardWeight(
+            Shape sh,
+            MemorySegment x,
+            MemorySegment dy,
+            int b0,
+            int b1,
+            int c0,
+            int c1,
+            int o0,
+            int o1,
+            MemorySegment acc,
+            long accOff) {
         Conv.Geometry g = sh.g();
         if (VectorGemm.TRANSPOSE16 && MR == 6 && g.kw() == 3 && g.dilW() == 1) {
             backwardWeightShifted(sh, x, dy, b0, b1, c0, c1, o0, o1, acc, accOff);
@@ -357,8 +420,20 @@ final class ImplicitGemmConv {
                         }
                         for (int ir = 0, mr; ir < mc; ir += mr) {
                             mr = PackedGemm.tileRows(mc - ir);
-                            PackedGemm.tile(kc, sc.ap, ir * kc, sc.bp, 0, mr, nr,
-                                    acc, accOff + (long) (ic + ir) * ldc + jr, ldc, 1f, b == b0 && blk == 0, sc.tile);
+                            PackedGemm.tile(
+                                    kc,
+                                    sc.ap,
+                                    ir * kc,
+                                    sc.bp,
+                                    0,
+                                    mr,
+                                    nr,
+                                    acc,
+                                    accOff + (long) (ic + ir) * ldc + jr,
+                                    ldc,
+                                    1f,
+                                    b == b0 && blk == 0,
+                                    sc.tile);
                         }
                     }
                 }
@@ -376,8 +451,18 @@ final class ImplicitGemmConv {
      * in (j, u) order, so the unit sums into its own zeroed scratch (rows rounded up to whole tiles) and
      * writes {@code acc} in tap order at the end.
      */
-    private static void backwardWeightShifted(Shape sh, MemorySegment x, MemorySegment dy, int b0, int b1, int c0, int c1,
-                                              int o0, int o1, MemorySegment acc, long accOff) {
+    private static void backwardWeightShifted(
+            Shape sh,
+            MemorySegment x,
+            MemorySegment dy,
+            int b0,
+            int b1,
+            int c0,
+            int c1,
+            int o0,
+            int o1,
+            MemorySegment acc,
+            long accOff) {
         Conv.Geometry g = sh.g();
         Scratch sc = SCRATCH.get();
         int kh = g.kh(), m = o1 - o0, mRows = roundUp(m), pairs = (c1 - c0) * kh, panels = (pairs + 15) / 16;

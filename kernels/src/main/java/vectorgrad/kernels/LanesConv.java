@@ -29,8 +29,12 @@ final class LanesConv {
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     /** The tile sizes, from {@link ConvPlan} (which decides where this class runs). */
-    private static final int BLOCK = ConvPlan.BLOCK, ROWS = ConvPlan.ROWS, T = ConvPlan.LANES_16, HALF = ConvPlan.HALF,
+    private static final int BLOCK = ConvPlan.BLOCK,
+            ROWS = ConvPlan.ROWS,
+            T = ConvPlan.LANES_16,
+            HALF = ConvPlan.HALF,
             INPUT_ROWS = ConvPlan.INPUT_ROWS;
+
     private static final float[] ZEROS = new float[BLOCK];
 
     private static final class Scratch {
@@ -44,7 +48,8 @@ final class LanesConv {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
     private static final ThreadLocal<float[][]> PACKED = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
-    private static final ThreadLocal<float[][]> INPUT_WEIGHT = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+    private static final ThreadLocal<float[][]> INPUT_WEIGHT =
+            ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
     /**
      * Wᵀ in blocks of 64 output channels, {@code wt[(blk·patch + t)·64 + o] = W[blk·64 + o][t]}, made by the
@@ -61,8 +66,10 @@ final class LanesConv {
         for (int o0 = 0; o0 < outC; o0 += T) {
             int blk = o0 / BLOCK, dst = blk * patch * BLOCK + o0 % BLOCK;
             for (int u = 0; u < T; u++) sc.rowOff[u] = (o0 + u) * patch;
-            for (int t0 = 0; t0 < full; t0 += T) MicroKernels.transpose16(w, sc.rowOff, 0, T, t0, wt, dst + t0 * BLOCK, BLOCK);
-            for (int t = full; t < patch; t++) for (int u = 0; u < T; u++) wt[dst + t * BLOCK + u] = w[sc.rowOff[u] + t];
+            for (int t0 = 0; t0 < full; t0 += T)
+                MicroKernels.transpose16(w, sc.rowOff, 0, T, t0, wt, dst + t0 * BLOCK, BLOCK);
+            for (int t = full; t < patch; t++)
+                for (int u = 0; u < T; u++) wt[dst + t * BLOCK + u] = w[sc.rowOff[u] + t];
         }
         return wt;
     }
@@ -71,8 +78,16 @@ final class LanesConv {
      * Output rows [oy0, oy1) of the image at {@code xOff}: {@code out} is at the image's first output
      * value; {@code bias} (a heap copy) may be null; {@code wt} from {@link #packedWeight}.
      */
-    static void forward(ImplicitGemmConv.Shape sh, MemorySegment x, long xOff, float[] wt, float[] bias, MemorySegment out, long outOff,
-                        int oy0, int oy1) {
+    static void forward(
+            ImplicitGemmConv.Shape sh,
+            MemorySegment x,
+            long xOff,
+            float[] wt,
+            float[] bias,
+            MemorySegment out,
+            long outOff,
+            int oy0,
+            int oy1) {
         Conv.Geometry g = sh.g();
         float[] img = ImplicitGemmConv.paddedRows(sh, x, xOff, oy0, oy1 - 1 + (g.kh() - 1) * g.dilH() + 1);
         Scratch sc = SCRATCH.get();
@@ -87,12 +102,29 @@ final class LanesConv {
                 // a row's last tile may be narrower than six: its extra rows read on along the padded
                 // image (there is slack past its end) and land on the next row's first positions, written after
                 for (int ox = 0; ox < ow; ox += ROWS) {
-                    VectorConv.forwardTile(patch, img, oy * wp + ox, tapOff, wt, blk * patch * BLOCK, init, bOff,
-                            tile, ((oy - oy0) * ow + ox) * BLOCK);
+                    VectorConv.forwardTile(
+                            patch,
+                            img,
+                            oy * wp + ox,
+                            tapOff,
+                            wt,
+                            blk * patch * BLOCK,
+                            init,
+                            bOff,
+                            tile,
+                            ((oy - oy0) * ow + ox) * BLOCK);
                 }
             }
             sc.planes = Scratch.grow(sc.planes, BLOCK * cols);
-            toPlanes(tile, cols, BLOCK, sc.planes, sc.rowOff, out, outOff + (long) blk * BLOCK * pos + (long) oy0 * ow, pos);
+            toPlanes(
+                    tile,
+                    cols,
+                    BLOCK,
+                    sc.planes,
+                    sc.rowOff,
+                    out,
+                    outOff + (long) blk * BLOCK * pos + (long) oy0 * ow,
+                    pos);
         }
     }
 
@@ -101,15 +133,20 @@ final class LanesConv {
      * {@code block} output planes {@code ld} apart (LanesConv's forward and Winograd's passes), through
      * {@code planes} (the caller's, at least block·cols floats) in 16x16 transposes, then bulk copies.
      */
-    static void toPlanes(float[] tile, int cols, int block, float[] planes, int[] rowOff, MemorySegment out, long outOff, int ld) {
+    static void toPlanes(
+            float[] tile, int cols, int block, float[] planes, int[] rowOff, MemorySegment out, long outOff, int ld) {
         int full = cols - cols % T;
         for (int q0 = 0; q0 < full; q0 += T) {
             for (int u = 0; u < T; u++) rowOff[u] = (q0 + u) * block;
-            for (int o0 = 0; o0 < block; o0 += T) MicroKernels.transpose16(tile, rowOff, 0, T, o0, planes, o0 * cols + q0, cols);
+            for (int o0 = 0; o0 < block; o0 += T)
+                MicroKernels.transpose16(tile, rowOff, 0, T, o0, planes, o0 * cols + q0, cols);
         }
         for (int q = full; q < cols; q++) for (int o = 0; o < block; o++) planes[o * cols + q] = tile[q * block + o];
-        if (cols == ld) MemorySegment.copy(planes, 0, out, F, outOff * Float.BYTES, block * cols); // whole planes: one copy
-        else for (int o = 0; o < block; o++) MemorySegment.copy(planes, o * cols, out, F, (outOff + (long) o * ld) * Float.BYTES, cols);
+        if (cols == ld)
+            MemorySegment.copy(planes, 0, out, F, outOff * Float.BYTES, block * cols); // whole planes: one copy
+        else
+            for (int o = 0; o < block; o++)
+                MemorySegment.copy(planes, o * cols, out, F, (outOff + (long) o * ld) * Float.BYTES, cols);
     }
 
     /**
@@ -125,8 +162,16 @@ final class LanesConv {
      * output positions of rows [y0, y1), every tap, into {@code sums} as laid out by {@link #sumsSize}
      * (overwritten; the bias only when {@code withBias}). {@link #toWeight} makes dW of them.
      */
-    static void backwardWeight(ImplicitGemmConv.Shape sh, MemorySegment x, MemorySegment dy, int b0, int b1, int y0, int y1,
-                               float[] sums, boolean withBias) {
+    static void backwardWeight(
+            ImplicitGemmConv.Shape sh,
+            MemorySegment x,
+            MemorySegment dy,
+            int b0,
+            int b1,
+            int y0,
+            int y1,
+            float[] sums,
+            boolean withBias) {
         Conv.Geometry g = sh.g();
         Scratch sc = SCRATCH.get();
         int taps = g.patch(), rows = (taps + ROWS - 1) / ROWS * ROWS, outC = g.outC(), blocks = outC / BLOCK;
@@ -136,17 +181,36 @@ final class LanesConv {
         Arrays.fill(sums, bias, bias + outC, 0f);
         int[] tapOff = sh.tapOff(), off = sc.off;
         for (int b = b0; b < b1; b++) {
-            float[] img = ImplicitGemmConv.paddedRows(sh, x, (long) b * g.inC() * g.h() * g.w(), y0, y1 - 1 + (g.kh() - 1) * g.dilH() + 1);
+            float[] img = ImplicitGemmConv.paddedRows(
+                    sh, x, (long) b * g.inC() * g.h() * g.w(), y0, y1 - 1 + (g.kh() - 1) * g.dilH() + 1);
             long dyOff = (long) b * outC * pos + (long) y0 * ow;
             toPositions(dy, dyOff, outC, pos, n, sc);
-            if (withBias) for (int o = 0; o < outC; o++) sums[bias + o] += VectorKernels.sumRuns(dy, dyOff + (long) o * pos, 0, 1, n);
+            if (withBias)
+                for (int o = 0; o < outC; o++)
+                    sums[bias + o] += VectorKernels.sumRuns(dy, dyOff + (long) o * pos, 0, 1, n);
             for (int blk = 0; blk < blocks; blk++) {
                 for (int t0 = 0; t0 < taps; t0 += ROWS) {
                     // the last tile's rows past the taps read tap 0 again; their sums are not used
                     for (int r = 0; r < ROWS; r++) off[r] = (t0 + r < taps ? tapOff[t0 + r] : 0) + y0 * wp;
                     int s = (blk * rows + t0) * BLOCK;
-                    VectorConv.weightTile(y1 - y0, ow, wp, img, off[0], off[1], off[2], off[3], off[4], off[5], dyT, blk * n * BLOCK,
-                            b == b0 ? ZEROS : sums, b == b0 ? 0 : s, b == b0 ? 0 : BLOCK, sums, s);
+                    VectorConv.weightTile(
+                            y1 - y0,
+                            ow,
+                            wp,
+                            img,
+                            off[0],
+                            off[1],
+                            off[2],
+                            off[3],
+                            off[4],
+                            off[5],
+                            dyT,
+                            blk * n * BLOCK,
+                            b == b0 ? ZEROS : sums,
+                            b == b0 ? 0 : s,
+                            b == b0 ? 0 : BLOCK,
+                            sums,
+                            s);
                 }
             }
         }
@@ -155,16 +219,22 @@ final class LanesConv {
     /** dW (and dBias, when not null) from sums laid out as {@link #sumsSize} says. */
     static void toWeight(Conv.Geometry g, float[] sums, MemorySegment dWeight, MemorySegment dBias) {
         Scratch sc = SCRATCH.get();
-        int taps = g.patch(), rows = (taps + ROWS - 1) / ROWS * ROWS, outC = g.outC(), blocks = outC / BLOCK, bias = blocks * rows * BLOCK;
+        int taps = g.patch(),
+                rows = (taps + ROWS - 1) / ROWS * ROWS,
+                outC = g.outC(),
+                blocks = outC / BLOCK,
+                bias = blocks * rows * BLOCK;
         // 16x16 blocks through the heap, one bulk copy per block of output channels
         int full = taps - taps % T;
         float[] planes = sc.planes = Scratch.grow(sc.planes, BLOCK * taps);
         for (int blk = 0; blk < blocks; blk++) {
             for (int t0 = 0; t0 < full; t0 += T) {
                 for (int u = 0; u < T; u++) sc.rowOff[u] = (blk * rows + t0 + u) * BLOCK;
-                for (int o0 = 0; o0 < BLOCK; o0 += T) MicroKernels.transpose16(sums, sc.rowOff, 0, T, o0, planes, o0 * taps + t0, taps);
+                for (int o0 = 0; o0 < BLOCK; o0 += T)
+                    MicroKernels.transpose16(sums, sc.rowOff, 0, T, o0, planes, o0 * taps + t0, taps);
             }
-            for (int t = full; t < taps; t++) for (int o = 0; o < BLOCK; o++) planes[o * taps + t] = sums[(blk * rows + t) * BLOCK + o];
+            for (int t = full; t < taps; t++)
+                for (int o = 0; o < BLOCK; o++) planes[o * taps + t] = sums[(blk * rows + t) * BLOCK + o];
             MemorySegment.copy(planes, 0, dWeight, F, (long) blk * BLOCK * taps * Float.BYTES, BLOCK * taps);
         }
         if (dBias != null) MemorySegment.copy(sums, bias, dBias, F, 0, outC);
@@ -181,8 +251,10 @@ final class LanesConv {
         for (int o0 = 0; o0 < outC; o0 += T) {
             int dst = (o0 / BLOCK) * n * BLOCK + o0 % BLOCK;
             long rows = dyOff + (long) o0 * pos;
-            for (int q0 = 0; q0 < full; q0 += T) MicroKernels.transpose16(dy, rows, pos, T, q0, dyT, dst + q0 * BLOCK, BLOCK);
-            for (int q = full; q < n; q++) for (int u = 0; u < T; u++) dyT[dst + q * BLOCK + u] = dy.getAtIndex(F, rows + (long) u * pos + q);
+            for (int q0 = 0; q0 < full; q0 += T)
+                MicroKernels.transpose16(dy, rows, pos, T, q0, dyT, dst + q0 * BLOCK, BLOCK);
+            for (int q = full; q < n; q++)
+                for (int u = 0; u < T; u++) dyT[dst + q * BLOCK + u] = dy.getAtIndex(F, rows + (long) u * pos + q);
         }
     }
 
@@ -230,9 +302,14 @@ final class LanesConv {
      * from {@link #inputWeight}. {@code dyOff} and {@code dxOff} are at the image's first value. Each value
      * sums its taps in the same order (i, then j) whatever the band, so results do not depend on the cut.
      */
-    static void backwardInput(InputShape is, MemorySegment dy, long dyOff, float[] wt, MemorySegment dx, long dxOff, int y0, int y1) {
+    static void backwardInput(
+            InputShape is, MemorySegment dy, long dyOff, float[] wt, MemorySegment dx, long dxOff, int y0, int y1) {
         Conv.Geometry g = is.g();
-        int h = g.h(), w = g.w(), ya = Math.max(y0, g.padH()), yb = Math.min(y1, g.padH() + h), n = Math.max(0, yb - ya) * w;
+        int h = g.h(),
+                w = g.w(),
+                ya = Math.max(y0, g.padH()),
+                yb = Math.min(y1, g.padH() + h),
+                n = Math.max(0, yb - ya) * w;
         if (n == 0) return;
         Scratch sc = SCRATCH.get();
         int oh = g.outH(), ow = g.outW(), outC = g.outC(), kh = g.kh(), kw = g.kw(), dh = g.dilH(), dw = g.dilW();
@@ -244,7 +321,13 @@ final class LanesConv {
             MemorySegment.copy(dy, F, dyOff * Float.BYTES, raw, 0, outC * pos);
         } else {
             for (int o = 0; o < outC; o++) {
-                MemorySegment.copy(dy, F, (dyOff + (long) o * pos + (long) r0 * ow) * Float.BYTES, raw, o * pos + r0 * ow, (r1 - r0) * ow);
+                MemorySegment.copy(
+                        dy,
+                        F,
+                        (dyOff + (long) o * pos + (long) r0 * ow) * Float.BYTES,
+                        raw,
+                        o * pos + r0 * ow,
+                        (r1 - r0) * ow);
             }
         }
         if (wd != ow) {
@@ -277,8 +360,16 @@ final class LanesConv {
                     // j outside x0: a row's stores by tap (0, 0) all come before the adds of j > 0
                     for (int j = 0; j < kw; j++) {
                         for (int x0 = 0; x0 < wd; x0 += INPUT_ROWS) {
-                            VectorConv.inputTile(outC, src, oy * wd + x0, plane, wt, ((cb * kh + i) * kw + j) * outC * HALF,
-                                    tile, (at + x0 + j * dw) * HALF, i > 0 || j > 0);
+                            MicroKernels.inputTile(
+                                    outC,
+                                    src,
+                                    oy * wd + x0,
+                                    plane,
+                                    wt,
+                                    ((cb * kh + i) * kw + j) * outC * HALF,
+                                    tile,
+                                    (at + x0 + j * dw) * HALF,
+                                    i > 0 || j > 0);
                         }
                     }
                 }
@@ -286,19 +377,27 @@ final class LanesConv {
             for (int y = ya; y < yb; y++) {
                 int row = (y - ya) * w, at = (y - y0) * wx + g.padW();
                 if (w < T) {
-                    for (int x = 0; x < w; x++) for (int c = 0; c < HALF; c++) planes[c * n + row + x] = tile[(at + x) * HALF + c];
+                    for (int x = 0; x < w; x++)
+                        for (int c = 0; c < HALF; c++) planes[c * n + row + x] = tile[(at + x) * HALF + c];
                     continue;
                 }
                 // 16 positions at a time, the last block overlapping the one before it
                 for (int x = 0; x < w; x += T) {
                     int x0 = Math.min(x, w - T);
                     for (int u = 0; u < T; u++) sc.rowOff[u] = (at + x0 + u) * HALF;
-                    for (int c0 = 0; c0 < HALF; c0 += T) MicroKernels.transpose16(tile, sc.rowOff, 0, T, c0, planes, c0 * n + row + x0, n);
+                    for (int c0 = 0; c0 < HALF; c0 += T)
+                        MicroKernels.transpose16(tile, sc.rowOff, 0, T, c0, planes, c0 * n + row + x0, n);
                 }
             }
             long first = dxOff + (long) (ya - g.padH()) * w;
             if (n == h * w) {
-                MemorySegment.copy(planes, 0, dx, F, (first + (long) cb * HALF * n) * Float.BYTES, HALF * n); // whole planes: one copy
+                MemorySegment.copy(
+                        planes,
+                        0,
+                        dx,
+                        F,
+                        (first + (long) cb * HALF * n) * Float.BYTES,
+                        HALF * n); // whole planes: one copy
             } else {
                 for (int c = 0; c < HALF; c++) {
                     MemorySegment.copy(planes, c * n, dx, F, (first + (long) (cb * HALF + c) * h * w) * Float.BYTES, n);

@@ -15,19 +15,38 @@ public final class MaxPool {
     private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
 
     /** Geometry of one pooling; validates once. {@code planes} = batch·channels. */
-    public record Geometry(int planes, int h, int w, int kh, int kw, int strideH, int strideW,
-                           int padH, int padW, int dilH, int dilW, boolean ceilMode) {
+    public record Geometry(
+            int planes,
+            int h,
+            int w,
+            int kh,
+            int kw,
+            int strideH,
+            int strideW,
+            int padH,
+            int padW,
+            int dilH,
+            int dilW,
+            boolean ceilMode) {
         public Geometry {
-            if (planes < 0 || h <= 0 || w <= 0) throw new IllegalArgumentException("max_pool2d: input planes " + planes + " of " + h + " x " + w);
-            if (kh <= 0 || kw <= 0) throw new IllegalArgumentException("max_pool2d: kernel size must be positive, got " + kh + " x " + kw);
-            if (strideH <= 0 || strideW <= 0) throw new IllegalArgumentException("max_pool2d: stride must be positive, got " + strideH + " x " + strideW);
-            if (dilH <= 0 || dilW <= 0) throw new IllegalArgumentException("max_pool2d: dilation must be positive, got " + dilH + " x " + dilW);
+            if (planes < 0 || h <= 0 || w <= 0)
+                throw new IllegalArgumentException("max_pool2d: input planes " + planes + " of " + h + " x " + w);
+            if (kh <= 0 || kw <= 0)
+                throw new IllegalArgumentException("max_pool2d: kernel size must be positive, got " + kh + " x " + kw);
+            if (strideH <= 0 || strideW <= 0)
+                throw new IllegalArgumentException(
+                        "max_pool2d: stride must be positive, got " + strideH + " x " + strideW);
+            if (dilH <= 0 || dilW <= 0)
+                throw new IllegalArgumentException("max_pool2d: dilation must be positive, got " + dilH + " x " + dilW);
             if (padH < 0 || padW < 0 || 2 * padH > kh || 2 * padW > kw) {
-                throw new IllegalArgumentException("max_pool2d: pad should be at most half of the kernel size, but got pad = (" + padH + ", " + padW
-                        + ") and kernel_size = (" + kh + ", " + kw + ")");
+                throw new IllegalArgumentException(
+                        "max_pool2d: pad should be at most half of the kernel size, but got pad = (" + padH + ", "
+                                + padW + ") and kernel_size = (" + kh + ", " + kw + ")");
             }
-            if (outSize(h, kh, strideH, padH, dilH, ceilMode) <= 0 || outSize(w, kw, strideW, padW, dilW, ceilMode) <= 0) {
-                throw new IllegalArgumentException("max_pool2d: output size is too small for input " + h + " x " + w + ", kernel " + kh + " x " + kw);
+            if (outSize(h, kh, strideH, padH, dilH, ceilMode) <= 0
+                    || outSize(w, kw, strideW, padW, dilW, ceilMode) <= 0) {
+                throw new IllegalArgumentException("max_pool2d: output size is too small for input " + h + " x " + w
+                        + ", kernel " + kh + " x " + kw);
             }
         }
 
@@ -62,8 +81,16 @@ public final class MaxPool {
         Check.floats(x, 0, (long) g.planes() * inPlane, "max_pool2d input");
         Check.floats(out, 0, (long) g.planes() * outPlane, "max_pool2d output");
         Check.floats(indices, 0, (long) g.planes() * outPlane, "max_pool2d indices");
-        boolean fast2x2 = g.kh() == 2 && g.kw() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0 && g.padW() == 0
-                && g.dilH() == 1 && g.dilW() == 1 && 2 * oh <= g.h() && 2 * ow <= g.w();
+        boolean fast2x2 = g.kh() == 2
+                && g.kw() == 2
+                && g.strideH() == 2
+                && g.strideW() == 2
+                && g.padH() == 0
+                && g.padW() == 0
+                && g.dilH() == 1
+                && g.dilW() == 1
+                && 2 * oh <= g.h()
+                && 2 * ow <= g.w();
         int[] corner = fast2x2 && Simd.VECTOR_AVAILABLE ? corners(g, oh, ow) : null;
         Parallel.forRange(g.planes(), grain(inPlane), (from, to) -> {
             // one plane at a time through heap arrays: bulk copies in and out, and loops C2 compiles
@@ -175,7 +202,9 @@ public final class MaxPool {
                 MemorySegment.copy(indices, I, (long) pl * outPlane * Integer.BYTES, ix, 0, outPlane);
                 for (int o = 0; o < outPlane; o++) {
                     int at = ix[o];
-                    if (at < 0 || at >= inPlane) throw new IllegalArgumentException("max_pool2d backward: index " + at + " outside the " + g.h() + " x " + g.w() + " plane");
+                    if (at < 0 || at >= inPlane)
+                        throw new IllegalArgumentException("max_pool2d backward: index " + at + " outside the " + g.h()
+                                + " x " + g.w() + " plane");
                     d[at] += gy[o];
                 }
                 MemorySegment.copy(d, 0, dx, F, (long) pl * inPlane * Float.BYTES, inPlane);

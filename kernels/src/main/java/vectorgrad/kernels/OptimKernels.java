@@ -25,8 +25,20 @@ public final class OptimKernels {
      * by the caller in double, as PyTorch does in Python; so are {@code w1} and {@code w2} (in float,
      * {@code 1f - 0.999f} is not {@code (float) (1 - 0.999)}).
      */
-    public static void adam(long n, MemorySegment p, MemorySegment grad, MemorySegment m, MemorySegment v, MemorySegment vmax,
-                            float w1, float beta2, float w2, float eps, float weightDecay, float stepSize, float biasCorrection2Sqrt) {
+    public static void adam(
+            long n,
+            MemorySegment p,
+            MemorySegment grad,
+            MemorySegment m,
+            MemorySegment v,
+            MemorySegment vmax,
+            float w1,
+            float beta2,
+            float w2,
+            float eps,
+            float weightDecay,
+            float stepSize,
+            float biasCorrection2Sqrt) {
         Check.floats(p, 0, n, "adam param");
         Check.floats(grad, 0, n, "adam grad");
         Check.floats(m, 0, n, "adam exp_avg");
@@ -42,15 +54,30 @@ public final class OptimKernels {
                 MemorySegment xs = vmax == null ? null : vmax.asSlice(lo * 4, (hi - lo) * 4);
                 long len = hi - lo;
                 long from = Simd.VECTOR_AVAILABLE
-                        ? VectorOptim.adam(len, ps, gs, ms, vs, xs, w1, beta2, w2, eps, weightDecay, stepSize, biasCorrection2Sqrt)
+                        ? VectorOptim.adam(
+                                len, ps, gs, ms, vs, xs, w1, beta2, w2, eps, weightDecay, stepSize, biasCorrection2Sqrt)
                         : 0;
-                adamScalar(from, len, ps, gs, ms, vs, xs, w1, beta2, w2, eps, weightDecay, stepSize, biasCorrection2Sqrt);
+                adamScalar(
+                        from, len, ps, gs, ms, vs, xs, w1, beta2, w2, eps, weightDecay, stepSize, biasCorrection2Sqrt);
             }
         });
     }
 
-    static void adamScalar(long from, long n, MemorySegment p, MemorySegment grad, MemorySegment m, MemorySegment v, MemorySegment vmax,
-                           float w1, float beta2, float w2, float eps, float weightDecay, float stepSize, float bc2Sqrt) {
+    static void adamScalar(
+            long from,
+            long n,
+            MemorySegment p,
+            MemorySegment grad,
+            MemorySegment m,
+            MemorySegment v,
+            MemorySegment vmax,
+            float w1,
+            float beta2,
+            float w2,
+            float eps,
+            float weightDecay,
+            float stepSize,
+            float bc2Sqrt) {
         for (long i = from; i < n; i++) {
             float pi = p.getAtIndex(F, i);
             float g = grad.getAtIndex(F, i);
@@ -79,8 +106,17 @@ public final class OptimKernels {
      * </pre>
      * {@code buf} may be null when momentum is 0. {@code oneMinusDampening} is computed by the caller in double.
      */
-    public static void sgd(long n, MemorySegment p, MemorySegment grad, MemorySegment buf, boolean firstStep,
-                           float lr, float momentum, float oneMinusDampening, boolean nesterov, float weightDecay) {
+    public static void sgd(
+            long n,
+            MemorySegment p,
+            MemorySegment grad,
+            MemorySegment buf,
+            boolean firstStep,
+            float lr,
+            float momentum,
+            float oneMinusDampening,
+            boolean nesterov,
+            float weightDecay) {
         Check.floats(p, 0, n, "sgd param");
         Check.floats(grad, 0, n, "sgd grad");
         if (momentum != 0f) {

@@ -54,9 +54,23 @@ final class PackedGemm {
     static final long PARALLEL_MIN_FLOPS = Config.GEMM_PARALLEL_MIN_FLOPS;
 
     /** C has already been scaled by beta; this adds alpha * op(A) * op(B). */
-    static void multiply(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                         MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
-                         MemorySegment c, long cOff, int ldc, boolean overwrite) {
+    static void multiply(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            MemorySegment a,
+            long aOff,
+            int lda,
+            MemorySegment b,
+            long bOff,
+            int ldb,
+            MemorySegment c,
+            long cOff,
+            int ldc,
+            boolean overwrite) {
         multiply(transA, transB, m, n, k, alpha, a, aOff, lda, b, null, bOff, ldb, c, cOff, ldc, overwrite);
     }
 
@@ -64,9 +78,24 @@ final class PackedGemm {
      * As above with B either a segment or, when {@code bArr} is not null, a heap array (the convolution's
      * column matrix, built on the heap): packing reads it directly, with no copy to native memory first.
      */
-    static void multiply(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                         MemorySegment a, long aOff, int lda, MemorySegment b, float[] bArr, long bOff, int ldb,
-                         MemorySegment c, long cOff, int ldc, boolean overwrite) {
+    static void multiply(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            MemorySegment a,
+            long aOff,
+            int lda,
+            MemorySegment b,
+            float[] bArr,
+            long bOff,
+            int ldb,
+            MemorySegment c,
+            long cOff,
+            int ldc,
+            boolean overwrite) {
         if (bArr == null && (long) m * n <= SLICED_MAX_C && k >= SLICED_MIN_K && 2L * m * n * k >= PARALLEL_MIN_FLOPS) {
             sliced(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, overwrite);
             return;
@@ -75,7 +104,8 @@ final class PackedGemm {
         int rowPanels = (m + MR - 1) / MR;
         int colPanels = (n + NR - 1) / NR;
         long flops = 2L * m * n * k;
-        // below ~16 MFLOP a second thread costs more than it brings (measured: 128³ ran at 62 GFLOP/s on two, 149 on one)
+        // below ~16 MFLOP a second thread costs more than it brings (measured: 128³ ran at 62 GFLOP/s on two, 149 on
+        // one)
         if (threads <= 1 || flops < PARALLEL_MIN_FLOPS) {
             nest(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bArr, bOff, ldb, c, cOff, ldc, overwrite);
         } else if (n > m && colPanels >= 4 * threads) {
@@ -83,19 +113,83 @@ final class PackedGemm {
             // megabytes): split its columns, so each thread reads and packs only its share of B instead of
             // all of it. (x·Wᵀ, N = 128, stays split by rows: 64 columns a thread would leave each a
             // 16-column panel, and a JMH A/B of fc1's forward on two threads showed no gain.)
-            Parallel.forRange(colPanels, 1, (from, to) -> nest(transA, transB, 0, m, from * NR, Math.min(n, to * NR), k,
-                    alpha, a, aOff, lda, b, bArr, bOff, ldb, c, cOff, ldc, overwrite));
+            Parallel.forRange(
+                    colPanels,
+                    1,
+                    (from, to) -> nest(
+                            transA,
+                            transB,
+                            0,
+                            m,
+                            from * NR,
+                            Math.min(n, to * NR),
+                            k,
+                            alpha,
+                            a,
+                            aOff,
+                            lda,
+                            b,
+                            bArr,
+                            bOff,
+                            ldb,
+                            c,
+                            cOff,
+                            ldc,
+                            overwrite));
         } else if (rowPanels >= 2 * threads || rowPanels >= colPanels) {
-            Parallel.forRange(rowPanels, 1, (from, to) -> nest(transA, transB, from * MR, Math.min(m, to * MR), 0, n, k,
-                    alpha, a, aOff, lda, b, bArr, bOff, ldb, c, cOff, ldc, overwrite));
+            Parallel.forRange(
+                    rowPanels,
+                    1,
+                    (from, to) -> nest(
+                            transA,
+                            transB,
+                            from * MR,
+                            Math.min(m, to * MR),
+                            0,
+                            n,
+                            k,
+                            alpha,
+                            a,
+                            aOff,
+                            lda,
+                            b,
+                            bArr,
+                            bOff,
+                            ldb,
+                            c,
+                            cOff,
+                            ldc,
+                            overwrite));
         } else {
-            Parallel.forRange(colPanels, 1, (from, to) -> nest(transA, transB, 0, m, from * NR, Math.min(n, to * NR), k,
-                    alpha, a, aOff, lda, b, bArr, bOff, ldb, c, cOff, ldc, overwrite));
+            Parallel.forRange(
+                    colPanels,
+                    1,
+                    (from, to) -> nest(
+                            transA,
+                            transB,
+                            0,
+                            m,
+                            from * NR,
+                            Math.min(n, to * NR),
+                            k,
+                            alpha,
+                            a,
+                            aOff,
+                            lda,
+                            b,
+                            bArr,
+                            bOff,
+                            ldb,
+                            c,
+                            cOff,
+                            ldc,
+                            overwrite));
         }
     }
 
     /** A small C with a long k (Linear(9216, 128)'s x·Wᵀ at batch 64: 64x128, k 9216) is cut along k. */
     static final long SLICED_MAX_C = 16 * 1024;
+
     static final int SLICED_MIN_K = 4096, SLICES = 8;
 
     private static final ThreadLocal<MemorySegment[]> SLICE_SUMS = ThreadLocal.withInitial(() -> new MemorySegment[1]);
@@ -106,9 +200,23 @@ final class PackedGemm {
      * transposed) for its few rows of C; split along k, each packs only its slices of A and B. The cut
      * depends on the shape only, so results do not depend on the thread count.
      */
-    private static void sliced(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                               MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
-                               MemorySegment c, long cOff, int ldc, boolean overwrite) {
+    private static void sliced(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            MemorySegment a,
+            long aOff,
+            int lda,
+            MemorySegment b,
+            long bOff,
+            int ldb,
+            MemorySegment c,
+            long cOff,
+            int ldc,
+            boolean overwrite) {
         long cSize = (long) m * n;
         MemorySegment[] holder = SLICE_SUMS.get();
         if (holder[0] == null || holder[0].byteSize() < (SLICES - 1) * cSize * Float.BYTES) {
@@ -120,22 +228,60 @@ final class PackedGemm {
                 int k0 = WorkSplit.bound(k, s, SLICES), k1 = WorkSplit.bound(k, s + 1, SLICES);
                 long as = transA ? (long) k0 * lda : k0, bs = transB ? k0 : (long) k0 * ldb;
                 if (s == 0) {
-                    nest(transA, transB, 0, m, 0, n, k1 - k0, alpha, a, aOff + as, lda, b, null, bOff + bs, ldb, c, cOff, ldc, overwrite);
+                    nest(
+                            transA, transB, 0, m, 0, n, k1 - k0, alpha, a, aOff + as, lda, b, null, bOff + bs, ldb, c,
+                            cOff, ldc, overwrite);
                 } else {
-                    nest(transA, transB, 0, m, 0, n, k1 - k0, alpha, a, aOff + as, lda, b, null, bOff + bs, ldb,
-                            sums, (s - 1) * cSize, n, true);
+                    nest(
+                            transA,
+                            transB,
+                            0,
+                            m,
+                            0,
+                            n,
+                            k1 - k0,
+                            alpha,
+                            a,
+                            aOff + as,
+                            lda,
+                            b,
+                            null,
+                            bOff + bs,
+                            ldb,
+                            sums,
+                            (s - 1) * cSize,
+                            n,
+                            true);
                 }
             }
         });
         for (int s = 1; s < SLICES; s++) {
-            for (int i = 0; i < m; i++) Elementwise.axpy(n, 1f, sums, (s - 1) * cSize + (long) i * n, c, cOff + (long) i * ldc);
+            for (int i = 0; i < m; i++)
+                Elementwise.axpy(n, 1f, sums, (s - 1) * cSize + (long) i * n, c, cOff + (long) i * ldc);
         }
     }
 
     /** The loop nest over C[i0:i1, j0:j1]. */
-    private static void nest(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k, float alpha,
-                             MemorySegment a, long aOff, int lda, MemorySegment b, float[] bArr, long bOff, int ldb,
-                             MemorySegment c, long cOff, int ldc, boolean overwrite) {
+    private static void nest(
+            boolean transA,
+            boolean transB,
+            int i0,
+            int i1,
+            int j0,
+            int j1,
+            int k,
+            float alpha,
+            MemorySegment a,
+            long aOff,
+            int lda,
+            MemorySegment b,
+            float[] bArr,
+            long bOff,
+            int ldb,
+            MemorySegment c,
+            long cOff,
+            int ldc,
+            boolean overwrite) {
         if (i1 <= i0 || j1 <= j0) return;
         Buffers buf = BUFFERS.get();
         for (int jc = j0; jc < j1; jc += NC) {
@@ -156,7 +302,8 @@ final class PackedGemm {
                         int nr = Math.min(NR, nc - jr);
                         int bPanel = (jr / NR) * kc * NR;
                         if (lazy) {
-                            if (bArr != null) packB(transB, bArr, (int) bOff, ldb, pc, kc, jc + jr, nr, buf.b, buf.rowOff);
+                            if (bArr != null)
+                                packB(transB, bArr, (int) bOff, ldb, pc, kc, jc + jr, nr, buf.b, buf.rowOff);
                             else packB(transB, b, bOff, ldb, pc, kc, jc + jr, nr, buf.b);
                             bPanel = 0;
                         }
@@ -166,7 +313,20 @@ final class PackedGemm {
                             long cTile = cOff + (long) (ic + ir) * ldc + jc + jr;
                             // beta = 0: the first block of k stores into C instead of adding, so C is not
                             // zeroed in a pass of its own, nor read (VectorGemm.kernelStore)
-                            tile(kc, buf.a, aPanel, buf.b, bPanel, mr, nr, c, cTile, ldc, alpha, overwrite && pc == 0, buf.tile);
+                            tile(
+                                    kc,
+                                    buf.a,
+                                    aPanel,
+                                    buf.b,
+                                    bPanel,
+                                    mr,
+                                    nr,
+                                    c,
+                                    cTile,
+                                    ldc,
+                                    alpha,
+                                    overwrite && pc == 0,
+                                    buf.tile);
                         }
                     }
                 }
@@ -194,8 +354,20 @@ final class PackedGemm {
      * fewer than six rows reads the rows after it, which every packing provides (zero padding, or in
      * ImplicitGemmConv's input gradient the next tap's rows), and writes only its own.
      */
-    static void tile(int kc, float[] ap, int aPanel, float[] bp, int bPanel, int mr, int nr,
-                     MemorySegment c, long cTile, int ldc, float alpha, boolean store, MemorySegment scratch) {
+    static void tile(
+            int kc,
+            float[] ap,
+            int aPanel,
+            float[] bp,
+            int bPanel,
+            int mr,
+            int nr,
+            MemorySegment c,
+            long cTile,
+            int ldc,
+            float alpha,
+            boolean store,
+            MemorySegment scratch) {
         if (mr == MR && nr == NR) {
             if (store) VectorGemm.kernelStore(kc, ap, aPanel, bp, bPanel, c, cTile, ldc, alpha);
             else VectorGemm.kernel(kc, ap, aPanel, bp, bPanel, c, cTile, ldc, alpha);
@@ -223,7 +395,8 @@ final class PackedGemm {
      * micro-kernel reads its MR rows as MR streams. (Interleaving the rows instead made this pack
      * move one element at a time: an eighth of a 64x128x9216 product's time.)
      */
-    private static void packA(boolean transA, MemorySegment a, long aOff, int lda, int ic, int mc, int pc, int kc, float[] ap) {
+    private static void packA(
+            boolean transA, MemorySegment a, long aOff, int lda, int ic, int mc, int pc, int kc, float[] ap) {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             int base = (ir / MR) * kc * MR;
@@ -242,7 +415,8 @@ final class PackedGemm {
         }
     }
 
-    private static void packB(boolean transB, MemorySegment b, long bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp) {
+    private static void packB(
+            boolean transB, MemorySegment b, long bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp) {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int base = (jr / NR) * kc * NR;
@@ -270,7 +444,8 @@ final class PackedGemm {
     }
 
     /** packB from a heap array (same layout as the segment version). */
-    private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp, int[] rowOff) {
+    private static void packB(
+            boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp, int[] rowOff) {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int base = (jr / NR) * kc * NR;

@@ -32,12 +32,14 @@ public final class Parallel {
     private static volatile int numThreads = initialThreads();
     /** Set while the calling thread runs its own share of a parallel loop, and always in a worker. */
     private static final ThreadLocal<boolean[]> IN_REGION = ThreadLocal.withInitial(() -> new boolean[1]);
+
     private static final long SPIN_NANOS = Config.SPIN_NANOS;
 
     /** Whether a loop has the workers. */
     private static final AtomicBoolean BUSY = new AtomicBoolean();
     /** The loop the workers run: published before {@link #generation} is bumped. */
     private static volatile Loop current;
+
     private static volatile long generation;
     /** Workers 1, 2, ... (index 0 is the caller); grown under the class lock, read without it. */
     private static volatile Worker[] workers = new Worker[0];
@@ -82,6 +84,7 @@ public final class Parallel {
         final int index;
         /** The generation when the worker was made: a loop posted before its thread first runs is still new to it. */
         private final long born;
+
         volatile boolean parked;
 
         Worker(int index, long born) {

@@ -33,7 +33,8 @@ public final class Rng {
 
     public void setState(long[] state) {
         if (state.length != 4) throw new IllegalArgumentException("generator state has 4 longs, got " + state.length);
-        if ((state[0] | state[1] | state[2] | state[3]) == 0) throw new IllegalArgumentException("generator state must not be all zero");
+        if ((state[0] | state[1] | state[2] | state[3]) == 0)
+            throw new IllegalArgumentException("generator state must not be all zero");
         System.arraycopy(state, 0, s, 0, 4);
     }
 

@@ -22,9 +22,11 @@ public final class Simd {
             return false;
         }
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            log.log(System.Logger.Level.WARNING, "module jdk.incubator.vector is not available, so vectorgrad runs its scalar "
-                    + "kernels, many times slower: on the class path start java with --add-modules jdk.incubator.vector "
-                    + "(on the module path vectorgrad.kernels requires it and no flag is needed)");
+            log.log(
+                    System.Logger.Level.WARNING,
+                    "module jdk.incubator.vector is not available, so vectorgrad runs its scalar "
+                            + "kernels, many times slower: on the class path start java with --add-modules jdk.incubator.vector "
+                            + "(on the module path vectorgrad.kernels requires it and no flag is needed)");
             return false;
         }
         return true;

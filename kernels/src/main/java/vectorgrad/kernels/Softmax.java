@@ -14,7 +14,8 @@ public final class Softmax {
     private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
 
     private static void check(int outer, int n, int inner, MemorySegment x, MemorySegment out, String what) {
-        if (outer < 0 || n <= 0 || inner <= 0) throw new IllegalArgumentException(what + ": bad sizes outer " + outer + ", n " + n + ", inner " + inner);
+        if (outer < 0 || n <= 0 || inner <= 0)
+            throw new IllegalArgumentException(what + ": bad sizes outer " + outer + ", n " + n + ", inner " + inner);
         Check.floats(x, 0, (long) outer * n * inner, what + " input");
         Check.floats(out, 0, (long) outer * n * inner, what + " output");
     }
@@ -31,10 +32,15 @@ public final class Softmax {
                 for (int k = 0; k < n; k++) sum += Math.exp(x.getAtIndex(F, base + (long) k * inner) - max);
                 if (log) {
                     float lse = (float) Math.log(sum);
-                    for (int k = 0; k < n; k++) out.setAtIndex(F, base + (long) k * inner, x.getAtIndex(F, base + (long) k * inner) - max - lse);
+                    for (int k = 0; k < n; k++)
+                        out.setAtIndex(
+                                F, base + (long) k * inner, x.getAtIndex(F, base + (long) k * inner) - max - lse);
                 } else {
                     double inv = 1.0 / sum;
-                    for (int k = 0; k < n; k++) out.setAtIndex(F, base + (long) k * inner, (float) (Math.exp(x.getAtIndex(F, base + (long) k * inner) - max) * inv));
+                    for (int k = 0; k < n; k++)
+                        out.setAtIndex(F, base + (long) k * inner, (float) (Math.exp(
+                                        x.getAtIndex(F, base + (long) k * inner) - max)
+                                * inv));
                 }
             }
         }
@@ -44,7 +50,8 @@ public final class Softmax {
      * Backward of softmax/log-softmax given the forward's output {@code y} and upstream {@code dy}:
      * softmax: {@code dx = y·(dy - Σ dy·y)}; log-softmax: {@code dx = dy - exp(y)·Σ dy}.
      */
-    public static void backward(int outer, int n, int inner, MemorySegment y, MemorySegment dy, MemorySegment dx, boolean log) {
+    public static void backward(
+            int outer, int n, int inner, MemorySegment y, MemorySegment dy, MemorySegment dx, boolean log) {
         check(outer, n, inner, y, dx, log ? "log_softmax backward" : "softmax backward");
         Check.floats(dy, 0, (long) outer * n * inner, "softmax backward grad");
         for (int o = 0; o < outer; o++) {
@@ -69,15 +76,18 @@ public final class Softmax {
      * {@code loss[b] = logsumexp(x[b, :]) - x[b, target[b]]} for logits {@code [batch, classes]}.
      * Targets outside {@code [0, classes)} are an error naming the batch position and value.
      */
-    public static void crossEntropy(int batch, int classes, MemorySegment logits, MemorySegment target, MemorySegment loss) {
-        if (batch < 0 || classes <= 0) throw new IllegalArgumentException("cross_entropy: bad sizes batch " + batch + ", classes " + classes);
+    public static void crossEntropy(
+            int batch, int classes, MemorySegment logits, MemorySegment target, MemorySegment loss) {
+        if (batch < 0 || classes <= 0)
+            throw new IllegalArgumentException("cross_entropy: bad sizes batch " + batch + ", classes " + classes);
         Check.floats(logits, 0, (long) batch * classes, "cross_entropy input");
         Check.floats(target, 0, batch, "cross_entropy target");
         Check.floats(loss, 0, batch, "cross_entropy output");
         for (int b = 0; b < batch; b++) {
             int t = target.getAtIndex(I, b);
             if (t < 0 || t >= classes) {
-                throw new IllegalArgumentException("cross_entropy: target " + t + " at position " + b + " is out of bounds for " + classes + " classes");
+                throw new IllegalArgumentException("cross_entropy: target " + t + " at position " + b
+                        + " is out of bounds for " + classes + " classes");
             }
             long base = (long) b * classes;
             float max = Float.NEGATIVE_INFINITY;
@@ -89,8 +99,13 @@ public final class Softmax {
     }
 
     /** {@code dlogits[b, k] = dloss[b]·(softmax(x[b])[k] - [k == target[b]])}. */
-    public static void crossEntropyBackward(int batch, int classes, MemorySegment logits, MemorySegment target,
-                                            MemorySegment dloss, MemorySegment dlogits) {
+    public static void crossEntropyBackward(
+            int batch,
+            int classes,
+            MemorySegment logits,
+            MemorySegment target,
+            MemorySegment dloss,
+            MemorySegment dlogits) {
         Check.floats(logits, 0, (long) batch * classes, "cross_entropy input");
         Check.floats(target, 0, batch, "cross_entropy target");
         Check.floats(dloss, 0, batch, "cross_entropy grad");

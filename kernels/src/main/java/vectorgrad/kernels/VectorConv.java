@@ -23,10 +23,20 @@ final class VectorConv {
      * for r < 6: six neighbouring positions of one output row (q0 their first, in the padded image's
      * numbering) by 64 output channels.
      */
-    static void forwardTile(int taps, float[] img, int q0, int[] tapOff, float[] w, int wOff, float[] bias, int bOff,
-                            float[] out, int cOff) {
+    static void forwardTile(
+            int taps,
+            float[] img,
+            int q0,
+            int[] tapOff,
+            float[] w,
+            int wOff,
+            float[] bias,
+            int bOff,
+            float[] out,
+            int cOff) {
         FloatVector i0 = FloatVector.fromArray(S, bias, bOff), i1 = FloatVector.fromArray(S, bias, bOff + L);
-        FloatVector i2 = FloatVector.fromArray(S, bias, bOff + 2 * L), i3 = FloatVector.fromArray(S, bias, bOff + 3 * L);
+        FloatVector i2 = FloatVector.fromArray(S, bias, bOff + 2 * L),
+                i3 = FloatVector.fromArray(S, bias, bOff + 3 * L);
         FloatVector c00 = i0, c01 = i1, c02 = i2, c03 = i3;
         FloatVector c10 = i0, c11 = i1, c12 = i2, c13 = i3;
         FloatVector c20 = i0, c21 = i1, c22 = i2, c23 = i3;
@@ -40,30 +50,60 @@ final class VectorConv {
             FloatVector w2 = FloatVector.fromArray(S, w, b + 2 * L);
             FloatVector w3 = FloatVector.fromArray(S, w, b + 3 * L);
             FloatVector a0 = FloatVector.broadcast(S, img[a]);
-            c00 = a0.fma(w0, c00); c01 = a0.fma(w1, c01); c02 = a0.fma(w2, c02); c03 = a0.fma(w3, c03);
+            c00 = a0.fma(w0, c00);
+            c01 = a0.fma(w1, c01);
+            c02 = a0.fma(w2, c02);
+            c03 = a0.fma(w3, c03);
             FloatVector a1 = FloatVector.broadcast(S, img[a + 1]);
-            c10 = a1.fma(w0, c10); c11 = a1.fma(w1, c11); c12 = a1.fma(w2, c12); c13 = a1.fma(w3, c13);
+            c10 = a1.fma(w0, c10);
+            c11 = a1.fma(w1, c11);
+            c12 = a1.fma(w2, c12);
+            c13 = a1.fma(w3, c13);
             FloatVector a2 = FloatVector.broadcast(S, img[a + 2]);
-            c20 = a2.fma(w0, c20); c21 = a2.fma(w1, c21); c22 = a2.fma(w2, c22); c23 = a2.fma(w3, c23);
+            c20 = a2.fma(w0, c20);
+            c21 = a2.fma(w1, c21);
+            c22 = a2.fma(w2, c22);
+            c23 = a2.fma(w3, c23);
             FloatVector a3 = FloatVector.broadcast(S, img[a + 3]);
-            c30 = a3.fma(w0, c30); c31 = a3.fma(w1, c31); c32 = a3.fma(w2, c32); c33 = a3.fma(w3, c33);
+            c30 = a3.fma(w0, c30);
+            c31 = a3.fma(w1, c31);
+            c32 = a3.fma(w2, c32);
+            c33 = a3.fma(w3, c33);
             FloatVector a4 = FloatVector.broadcast(S, img[a + 4]);
-            c40 = a4.fma(w0, c40); c41 = a4.fma(w1, c41); c42 = a4.fma(w2, c42); c43 = a4.fma(w3, c43);
+            c40 = a4.fma(w0, c40);
+            c41 = a4.fma(w1, c41);
+            c42 = a4.fma(w2, c42);
+            c43 = a4.fma(w3, c43);
             FloatVector a5 = FloatVector.broadcast(S, img[a + 5]);
-            c50 = a5.fma(w0, c50); c51 = a5.fma(w1, c51); c52 = a5.fma(w2, c52); c53 = a5.fma(w3, c53);
+            c50 = a5.fma(w0, c50);
+            c51 = a5.fma(w1, c51);
+            c52 = a5.fma(w2, c52);
+            c53 = a5.fma(w3, c53);
         }
-        c00.intoArray(out, cOff + 0 * BLOCK); c01.intoArray(out, cOff + 0 * BLOCK + L);
-        c02.intoArray(out, cOff + 0 * BLOCK + 2 * L); c03.intoArray(out, cOff + 0 * BLOCK + 3 * L);
-        c10.intoArray(out, cOff + 1 * BLOCK); c11.intoArray(out, cOff + 1 * BLOCK + L);
-        c12.intoArray(out, cOff + 1 * BLOCK + 2 * L); c13.intoArray(out, cOff + 1 * BLOCK + 3 * L);
-        c20.intoArray(out, cOff + 2 * BLOCK); c21.intoArray(out, cOff + 2 * BLOCK + L);
-        c22.intoArray(out, cOff + 2 * BLOCK + 2 * L); c23.intoArray(out, cOff + 2 * BLOCK + 3 * L);
-        c30.intoArray(out, cOff + 3 * BLOCK); c31.intoArray(out, cOff + 3 * BLOCK + L);
-        c32.intoArray(out, cOff + 3 * BLOCK + 2 * L); c33.intoArray(out, cOff + 3 * BLOCK + 3 * L);
-        c40.intoArray(out, cOff + 4 * BLOCK); c41.intoArray(out, cOff + 4 * BLOCK + L);
-        c42.intoArray(out, cOff + 4 * BLOCK + 2 * L); c43.intoArray(out, cOff + 4 * BLOCK + 3 * L);
-        c50.intoArray(out, cOff + 5 * BLOCK); c51.intoArray(out, cOff + 5 * BLOCK + L);
-        c52.intoArray(out, cOff + 5 * BLOCK + 2 * L); c53.intoArray(out, cOff + 5 * BLOCK + 3 * L);
+        c00.intoArray(out, cOff + 0 * BLOCK);
+        c01.intoArray(out, cOff + 0 * BLOCK + L);
+        c02.intoArray(out, cOff + 0 * BLOCK + 2 * L);
+        c03.intoArray(out, cOff + 0 * BLOCK + 3 * L);
+        c10.intoArray(out, cOff + 1 * BLOCK);
+        c11.intoArray(out, cOff + 1 * BLOCK + L);
+        c12.intoArray(out, cOff + 1 * BLOCK + 2 * L);
+        c13.intoArray(out, cOff + 1 * BLOCK + 3 * L);
+        c20.intoArray(out, cOff + 2 * BLOCK);
+        c21.intoArray(out, cOff + 2 * BLOCK + L);
+        c22.intoArray(out, cOff + 2 * BLOCK + 2 * L);
+        c23.intoArray(out, cOff + 2 * BLOCK + 3 * L);
+        c30.intoArray(out, cOff + 3 * BLOCK);
+        c31.intoArray(out, cOff + 3 * BLOCK + L);
+        c32.intoArray(out, cOff + 3 * BLOCK + 2 * L);
+        c33.intoArray(out, cOff + 3 * BLOCK + 3 * L);
+        c40.intoArray(out, cOff + 4 * BLOCK);
+        c41.intoArray(out, cOff + 4 * BLOCK + L);
+        c42.intoArray(out, cOff + 4 * BLOCK + 2 * L);
+        c43.intoArray(out, cOff + 4 * BLOCK + 3 * L);
+        c50.intoArray(out, cOff + 5 * BLOCK);
+        c51.intoArray(out, cOff + 5 * BLOCK + L);
+        c52.intoArray(out, cOff + 5 * BLOCK + 2 * L);
+        c53.intoArray(out, cOff + 5 * BLOCK + 3 * L);
     }
 
     /**
@@ -71,20 +111,48 @@ final class VectorConv {
      * for r < 6: six taps (their offsets in the padded image) by 64 output channels, summed over the
      * output positions of one image; {@code w} is the upstream gradient transposed to positions x channels.
      */
-    static void weightTile(int oh, int ow, int wp, float[] img, int off0, int off1, int off2, int off3, int off4, int off5,
-                           float[] w, int wOff, float[] init, int iOff, int ist, float[] out, int cOff) {
-        FloatVector c00 = FloatVector.fromArray(S, init, iOff + 0 * ist), c01 = FloatVector.fromArray(S, init, iOff + 0 * ist + L);
-        FloatVector c02 = FloatVector.fromArray(S, init, iOff + 0 * ist + 2 * L), c03 = FloatVector.fromArray(S, init, iOff + 0 * ist + 3 * L);
-        FloatVector c10 = FloatVector.fromArray(S, init, iOff + 1 * ist), c11 = FloatVector.fromArray(S, init, iOff + 1 * ist + L);
-        FloatVector c12 = FloatVector.fromArray(S, init, iOff + 1 * ist + 2 * L), c13 = FloatVector.fromArray(S, init, iOff + 1 * ist + 3 * L);
-        FloatVector c20 = FloatVector.fromArray(S, init, iOff + 2 * ist), c21 = FloatVector.fromArray(S, init, iOff + 2 * ist + L);
-        FloatVector c22 = FloatVector.fromArray(S, init, iOff + 2 * ist + 2 * L), c23 = FloatVector.fromArray(S, init, iOff + 2 * ist + 3 * L);
-        FloatVector c30 = FloatVector.fromArray(S, init, iOff + 3 * ist), c31 = FloatVector.fromArray(S, init, iOff + 3 * ist + L);
-        FloatVector c32 = FloatVector.fromArray(S, init, iOff + 3 * ist + 2 * L), c33 = FloatVector.fromArray(S, init, iOff + 3 * ist + 3 * L);
-        FloatVector c40 = FloatVector.fromArray(S, init, iOff + 4 * ist), c41 = FloatVector.fromArray(S, init, iOff + 4 * ist + L);
-        FloatVector c42 = FloatVector.fromArray(S, init, iOff + 4 * ist + 2 * L), c43 = FloatVector.fromArray(S, init, iOff + 4 * ist + 3 * L);
-        FloatVector c50 = FloatVector.fromArray(S, init, iOff + 5 * ist), c51 = FloatVector.fromArray(S, init, iOff + 5 * ist + L);
-        FloatVector c52 = FloatVector.fromArray(S, init, iOff + 5 * ist + 2 * L), c53 = FloatVector.fromArray(S, init, iOff + 5 * ist + 3 * L);
+    static void weightTile(
+            int oh,
+            int ow,
+            int wp,
+            float[] img,
+            int off0,
+            int off1,
+            int off2,
+            int off3,
+            int off4,
+            int off5,
+            float[] w,
+            int wOff,
+            float[] init,
+            int iOff,
+            int ist,
+            float[] out,
+            int cOff) {
+        FloatVector c00 = FloatVector.fromArray(S, init, iOff + 0 * ist),
+                c01 = FloatVector.fromArray(S, init, iOff + 0 * ist + L);
+        FloatVector c02 = FloatVector.fromArray(S, init, iOff + 0 * ist + 2 * L),
+                c03 = FloatVector.fromArray(S, init, iOff + 0 * ist + 3 * L);
+        FloatVector c10 = FloatVector.fromArray(S, init, iOff + 1 * ist),
+                c11 = FloatVector.fromArray(S, init, iOff + 1 * ist + L);
+        FloatVector c12 = FloatVector.fromArray(S, init, iOff + 1 * ist + 2 * L),
+                c13 = FloatVector.fromArray(S, init, iOff + 1 * ist + 3 * L);
+        FloatVector c20 = FloatVector.fromArray(S, init, iOff + 2 * ist),
+                c21 = FloatVector.fromArray(S, init, iOff + 2 * ist + L);
+        FloatVector c22 = FloatVector.fromArray(S, init, iOff + 2 * ist + 2 * L),
+                c23 = FloatVector.fromArray(S, init, iOff + 2 * ist + 3 * L);
+        FloatVector c30 = FloatVector.fromArray(S, init, iOff + 3 * ist),
+                c31 = FloatVector.fromArray(S, init, iOff + 3 * ist + L);
+        FloatVector c32 = FloatVector.fromArray(S, init, iOff + 3 * ist + 2 * L),
+                c33 = FloatVector.fromArray(S, init, iOff + 3 * ist + 3 * L);
+        FloatVector c40 = FloatVector.fromArray(S, init, iOff + 4 * ist),
+                c41 = FloatVector.fromArray(S, init, iOff + 4 * ist + L);
+        FloatVector c42 = FloatVector.fromArray(S, init, iOff + 4 * ist + 2 * L),
+                c43 = FloatVector.fromArray(S, init, iOff + 4 * ist + 3 * L);
+        FloatVector c50 = FloatVector.fromArray(S, init, iOff + 5 * ist),
+                c51 = FloatVector.fromArray(S, init, iOff + 5 * ist + L);
+        FloatVector c52 = FloatVector.fromArray(S, init, iOff + 5 * ist + 2 * L),
+                c53 = FloatVector.fromArray(S, init, iOff + 5 * ist + 3 * L);
         for (int oy = 0; oy < oh; oy++) {
             int row = oy * wp, b0 = wOff + oy * ow * BLOCK;
             for (int ox = 0; ox < ow; ox++) {
@@ -94,187 +162,65 @@ final class VectorConv {
                 FloatVector w2 = FloatVector.fromArray(S, w, b + 2 * L);
                 FloatVector w3 = FloatVector.fromArray(S, w, b + 3 * L);
                 FloatVector a0 = FloatVector.broadcast(S, img[off0 + q]);
-                c00 = a0.fma(w0, c00); c01 = a0.fma(w1, c01); c02 = a0.fma(w2, c02); c03 = a0.fma(w3, c03);
+                c00 = a0.fma(w0, c00);
+                c01 = a0.fma(w1, c01);
+                c02 = a0.fma(w2, c02);
+                c03 = a0.fma(w3, c03);
                 FloatVector a1 = FloatVector.broadcast(S, img[off1 + q]);
-                c10 = a1.fma(w0, c10); c11 = a1.fma(w1, c11); c12 = a1.fma(w2, c12); c13 = a1.fma(w3, c13);
+                c10 = a1.fma(w0, c10);
+                c11 = a1.fma(w1, c11);
+                c12 = a1.fma(w2, c12);
+                c13 = a1.fma(w3, c13);
                 FloatVector a2 = FloatVector.broadcast(S, img[off2 + q]);
-                c20 = a2.fma(w0, c20); c21 = a2.fma(w1, c21); c22 = a2.fma(w2, c22); c23 = a2.fma(w3, c23);
+                c20 = a2.fma(w0, c20);
+                c21 = a2.fma(w1, c21);
+                c22 = a2.fma(w2, c22);
+                c23 = a2.fma(w3, c23);
                 FloatVector a3 = FloatVector.broadcast(S, img[off3 + q]);
-                c30 = a3.fma(w0, c30); c31 = a3.fma(w1, c31); c32 = a3.fma(w2, c32); c33 = a3.fma(w3, c33);
+                c30 = a3.fma(w0, c30);
+                c31 = a3.fma(w1, c31);
+                c32 = a3.fma(w2, c32);
+                c33 = a3.fma(w3, c33);
                 FloatVector a4 = FloatVector.broadcast(S, img[off4 + q]);
-                c40 = a4.fma(w0, c40); c41 = a4.fma(w1, c41); c42 = a4.fma(w2, c42); c43 = a4.fma(w3, c43);
+                c40 = a4.fma(w0, c40);
+                c41 = a4.fma(w1, c41);
+                c42 = a4.fma(w2, c42);
+                c43 = a4.fma(w3, c43);
                 FloatVector a5 = FloatVector.broadcast(S, img[off5 + q]);
-                c50 = a5.fma(w0, c50); c51 = a5.fma(w1, c51); c52 = a5.fma(w2, c52); c53 = a5.fma(w3, c53);
+                c50 = a5.fma(w0, c50);
+                c51 = a5.fma(w1, c51);
+                c52 = a5.fma(w2, c52);
+                c53 = a5.fma(w3, c53);
             }
         }
-        c00.intoArray(out, cOff + 0 * BLOCK); c01.intoArray(out, cOff + 0 * BLOCK + L);
-        c02.intoArray(out, cOff + 0 * BLOCK + 2 * L); c03.intoArray(out, cOff + 0 * BLOCK + 3 * L);
-        c10.intoArray(out, cOff + 1 * BLOCK); c11.intoArray(out, cOff + 1 * BLOCK + L);
-        c12.intoArray(out, cOff + 1 * BLOCK + 2 * L); c13.intoArray(out, cOff + 1 * BLOCK + 3 * L);
-        c20.intoArray(out, cOff + 2 * BLOCK); c21.intoArray(out, cOff + 2 * BLOCK + L);
-        c22.intoArray(out, cOff + 2 * BLOCK + 2 * L); c23.intoArray(out, cOff + 2 * BLOCK + 3 * L);
-        c30.intoArray(out, cOff + 3 * BLOCK); c31.intoArray(out, cOff + 3 * BLOCK + L);
-        c32.intoArray(out, cOff + 3 * BLOCK + 2 * L); c33.intoArray(out, cOff + 3 * BLOCK + 3 * L);
-        c40.intoArray(out, cOff + 4 * BLOCK); c41.intoArray(out, cOff + 4 * BLOCK + L);
-        c42.intoArray(out, cOff + 4 * BLOCK + 2 * L); c43.intoArray(out, cOff + 4 * BLOCK + 3 * L);
-        c50.intoArray(out, cOff + 5 * BLOCK); c51.intoArray(out, cOff + 5 * BLOCK + L);
-        c52.intoArray(out, cOff + 5 * BLOCK + 2 * L); c53.intoArray(out, cOff + 5 * BLOCK + 3 * L);
+        c00.intoArray(out, cOff + 0 * BLOCK);
+        c01.intoArray(out, cOff + 0 * BLOCK + L);
+        c02.intoArray(out, cOff + 0 * BLOCK + 2 * L);
+        c03.intoArray(out, cOff + 0 * BLOCK + 3 * L);
+        c10.intoArray(out, cOff + 1 * BLOCK);
+        c11.intoArray(out, cOff + 1 * BLOCK + L);
+        c12.intoArray(out, cOff + 1 * BLOCK + 2 * L);
+        c13.intoArray(out, cOff + 1 * BLOCK + 3 * L);
+        c20.intoArray(out, cOff + 2 * BLOCK);
+        c21.intoArray(out, cOff + 2 * BLOCK + L);
+        c22.intoArray(out, cOff + 2 * BLOCK + 2 * L);
+        c23.intoArray(out, cOff + 2 * BLOCK + 3 * L);
+        c30.intoArray(out, cOff + 3 * BLOCK);
+        c31.intoArray(out, cOff + 3 * BLOCK + L);
+        c32.intoArray(out, cOff + 3 * BLOCK + 2 * L);
+        c33.intoArray(out, cOff + 3 * BLOCK + 3 * L);
+        c40.intoArray(out, cOff + 4 * BLOCK);
+        c41.intoArray(out, cOff + 4 * BLOCK + L);
+        c42.intoArray(out, cOff + 4 * BLOCK + 2 * L);
+        c43.intoArray(out, cOff + 4 * BLOCK + 3 * L);
+        c50.intoArray(out, cOff + 5 * BLOCK);
+        c51.intoArray(out, cOff + 5 * BLOCK + L);
+        c52.intoArray(out, cOff + 5 * BLOCK + 2 * L);
+        c53.intoArray(out, cOff + 5 * BLOCK + 3 * L);
     }
 
     /** Input channels of an input-gradient tile (two vectors). */
     static final int HALF = 2 * L;
-
-    /**
-     * Input gradient, one tap: {@code out[cOff + r·32 + c] (+)= Σ_{o<k} src[o·plane + q0 + r] · w[wOff + o·32 + c]}
-     * for r < 12: twelve consecutive positions of the upstream gradient (planes {@code plane} apart) by
-     * 32 input channels, added where the tap carries them (LanesConv.backwardInput), or stored there
-     * when not {@code add}. Twelve rows, as only two vectors of channels share each broadcast. (Winograd's
-     * weight gradient uses it with src = Z, k = tiles, plane = Z's tile stride.)
-     */
-    static void inputTile(int k, float[] src, int q0, int plane, float[] w, int wOff, float[] out, int cOff, boolean add) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
-        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
-        FloatVector c80 = FloatVector.zero(S), c81 = FloatVector.zero(S);
-        FloatVector c90 = FloatVector.zero(S), c91 = FloatVector.zero(S);
-        FloatVector c100 = FloatVector.zero(S), c101 = FloatVector.zero(S);
-        FloatVector c110 = FloatVector.zero(S), c111 = FloatVector.zero(S);
-        for (int ch = 0; ch < k; ch++) {
-            int a = ch * plane + q0, b = wOff + ch * HALF;
-            FloatVector w0 = FloatVector.fromArray(S, w, b);
-            FloatVector w1 = FloatVector.fromArray(S, w, b + L);
-            FloatVector a0 = FloatVector.broadcast(S, src[a]);
-            c00 = a0.fma(w0, c00); c01 = a0.fma(w1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, src[a + 1]);
-            c10 = a1.fma(w0, c10); c11 = a1.fma(w1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, src[a + 2]);
-            c20 = a2.fma(w0, c20); c21 = a2.fma(w1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, src[a + 3]);
-            c30 = a3.fma(w0, c30); c31 = a3.fma(w1, c31);
-            FloatVector a4 = FloatVector.broadcast(S, src[a + 4]);
-            c40 = a4.fma(w0, c40); c41 = a4.fma(w1, c41);
-            FloatVector a5 = FloatVector.broadcast(S, src[a + 5]);
-            c50 = a5.fma(w0, c50); c51 = a5.fma(w1, c51);
-            FloatVector a6 = FloatVector.broadcast(S, src[a + 6]);
-            c60 = a6.fma(w0, c60); c61 = a6.fma(w1, c61);
-            FloatVector a7 = FloatVector.broadcast(S, src[a + 7]);
-            c70 = a7.fma(w0, c70); c71 = a7.fma(w1, c71);
-            FloatVector a8 = FloatVector.broadcast(S, src[a + 8]);
-            c80 = a8.fma(w0, c80); c81 = a8.fma(w1, c81);
-            FloatVector a9 = FloatVector.broadcast(S, src[a + 9]);
-            c90 = a9.fma(w0, c90); c91 = a9.fma(w1, c91);
-            FloatVector a10 = FloatVector.broadcast(S, src[a + 10]);
-            c100 = a10.fma(w0, c100); c101 = a10.fma(w1, c101);
-            FloatVector a11 = FloatVector.broadcast(S, src[a + 11]);
-            c110 = a11.fma(w0, c110); c111 = a11.fma(w1, c111);
-        }
-        // written inline: a vector passed to a call that C2 does not inline is boxed
-        int o;
-        if (add) {
-            o = cOff + 0 * HALF;
-            c00.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 0 * HALF + L;
-            c01.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 1 * HALF;
-            c10.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 1 * HALF + L;
-            c11.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 2 * HALF;
-            c20.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 2 * HALF + L;
-            c21.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 3 * HALF;
-            c30.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 3 * HALF + L;
-            c31.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 4 * HALF;
-            c40.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 4 * HALF + L;
-            c41.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 5 * HALF;
-            c50.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 5 * HALF + L;
-            c51.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 6 * HALF;
-            c60.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 6 * HALF + L;
-            c61.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 7 * HALF;
-            c70.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 7 * HALF + L;
-            c71.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 8 * HALF;
-            c80.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 8 * HALF + L;
-            c81.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 9 * HALF;
-            c90.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 9 * HALF + L;
-            c91.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 10 * HALF;
-            c100.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 10 * HALF + L;
-            c101.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 11 * HALF;
-            c110.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-            o = cOff + 11 * HALF + L;
-            c111.add(FloatVector.fromArray(S, out, o)).intoArray(out, o);
-        } else {
-            o = cOff + 0 * HALF;
-            c00.intoArray(out, o);
-            o = cOff + 0 * HALF + L;
-            c01.intoArray(out, o);
-            o = cOff + 1 * HALF;
-            c10.intoArray(out, o);
-            o = cOff + 1 * HALF + L;
-            c11.intoArray(out, o);
-            o = cOff + 2 * HALF;
-            c20.intoArray(out, o);
-            o = cOff + 2 * HALF + L;
-            c21.intoArray(out, o);
-            o = cOff + 3 * HALF;
-            c30.intoArray(out, o);
-            o = cOff + 3 * HALF + L;
-            c31.intoArray(out, o);
-            o = cOff + 4 * HALF;
-            c40.intoArray(out, o);
-            o = cOff + 4 * HALF + L;
-            c41.intoArray(out, o);
-            o = cOff + 5 * HALF;
-            c50.intoArray(out, o);
-            o = cOff + 5 * HALF + L;
-            c51.intoArray(out, o);
-            o = cOff + 6 * HALF;
-            c60.intoArray(out, o);
-            o = cOff + 6 * HALF + L;
-            c61.intoArray(out, o);
-            o = cOff + 7 * HALF;
-            c70.intoArray(out, o);
-            o = cOff + 7 * HALF + L;
-            c71.intoArray(out, o);
-            o = cOff + 8 * HALF;
-            c80.intoArray(out, o);
-            o = cOff + 8 * HALF + L;
-            c81.intoArray(out, o);
-            o = cOff + 9 * HALF;
-            c90.intoArray(out, o);
-            o = cOff + 9 * HALF + L;
-            c91.intoArray(out, o);
-            o = cOff + 10 * HALF;
-            c100.intoArray(out, o);
-            o = cOff + 10 * HALF + L;
-            c101.intoArray(out, o);
-            o = cOff + 11 * HALF;
-            c110.intoArray(out, o);
-            o = cOff + 11 * HALF + L;
-            c111.intoArray(out, o);
-        }
-    }
 
     // ---------------------------------------------------------------- Winograd F(2x2, 3x3) transforms
 
@@ -286,12 +232,22 @@ final class VectorConv {
      */
     static void winogradWeight(float[] w, int wOff, int ks, float[] u, int uOff, int ust) {
         FloatVector half = FloatVector.broadcast(S, 0.5f);
-        FloatVector g00 = FloatVector.fromArray(S, w, wOff), g01 = FloatVector.fromArray(S, w, wOff + ks), g02 = FloatVector.fromArray(S, w, wOff + 2 * ks);
-        FloatVector g10 = FloatVector.fromArray(S, w, wOff + 3 * ks), g11 = FloatVector.fromArray(S, w, wOff + 4 * ks), g12 = FloatVector.fromArray(S, w, wOff + 5 * ks);
-        FloatVector g20 = FloatVector.fromArray(S, w, wOff + 6 * ks), g21 = FloatVector.fromArray(S, w, wOff + 7 * ks), g22 = FloatVector.fromArray(S, w, wOff + 8 * ks);
+        FloatVector g00 = FloatVector.fromArray(S, w, wOff),
+                g01 = FloatVector.fromArray(S, w, wOff + ks),
+                g02 = FloatVector.fromArray(S, w, wOff + 2 * ks);
+        FloatVector g10 = FloatVector.fromArray(S, w, wOff + 3 * ks),
+                g11 = FloatVector.fromArray(S, w, wOff + 4 * ks),
+                g12 = FloatVector.fromArray(S, w, wOff + 5 * ks);
+        FloatVector g20 = FloatVector.fromArray(S, w, wOff + 6 * ks),
+                g21 = FloatVector.fromArray(S, w, wOff + 7 * ks),
+                g22 = FloatVector.fromArray(S, w, wOff + 8 * ks);
         // rows of G·g
-        FloatVector s10 = g00.add(g10).add(g20).mul(half), s11 = g01.add(g11).add(g21).mul(half), s12 = g02.add(g12).add(g22).mul(half);
-        FloatVector s20 = g00.sub(g10).add(g20).mul(half), s21 = g01.sub(g11).add(g21).mul(half), s22 = g02.sub(g12).add(g22).mul(half);
+        FloatVector s10 = g00.add(g10).add(g20).mul(half),
+                s11 = g01.add(g11).add(g21).mul(half),
+                s12 = g02.add(g12).add(g22).mul(half);
+        FloatVector s20 = g00.sub(g10).add(g20).mul(half),
+                s21 = g01.sub(g11).add(g21).mul(half),
+                s22 = g02.sub(g12).add(g22).mul(half);
         // rows of (G·g)·Gᵀ, written out: a helper taking vectors boxes them where C2 does not inline it
         int a0 = uOff, a1 = uOff + 4 * ust, a2 = uOff + 8 * ust, a3 = uOff + 12 * ust;
         g00.intoArray(u, a0);
@@ -364,76 +320,19 @@ final class VectorConv {
         FloatVector m30 = FloatVector.fromArray(S, m, m0 + 12 * mst), m31 = FloatVector.fromArray(S, m, m0 + 13 * mst);
         FloatVector m32 = FloatVector.fromArray(S, m, m0 + 14 * mst), m33 = FloatVector.fromArray(S, m, m0 + 15 * mst);
         // rows of Aᵀ·M: r0 = M0 + M1 + M2, r1 = M1 - M2 - M3 (M's rows)
-        FloatVector r00 = m00.add(m10).add(m20), r01 = m01.add(m11).add(m21), r02 = m02.add(m12).add(m22), r03 = m03.add(m13).add(m23);
-        FloatVector r10 = m10.sub(m20).sub(m30), r11 = m11.sub(m21).sub(m31), r12 = m12.sub(m22).sub(m32), r13 = m13.sub(m23).sub(m33);
+        FloatVector r00 = m00.add(m10).add(m20),
+                r01 = m01.add(m11).add(m21),
+                r02 = m02.add(m12).add(m22),
+                r03 = m03.add(m13).add(m23);
+        FloatVector r10 = m10.sub(m20).sub(m30),
+                r11 = m11.sub(m21).sub(m31),
+                r12 = m12.sub(m22).sub(m32),
+                r13 = m13.sub(m23).sub(m33);
         FloatVector bv = FloatVector.fromArray(S, bias, bOff);
         r00.add(r01).add(r02).add(bv).intoArray(y, y0);
         r01.sub(r02).sub(r03).add(bv).intoArray(y, y0 + cs);
         r10.add(r11).add(r12).add(bv).intoArray(y, y0 + rs);
         r11.sub(r12).sub(r13).add(bv).intoArray(y, y0 + rs + cs);
-    }
-
-    /**
-     * {@code out[cOff + r·32 + c] = Σ_{o<k} a[aOff + r·ast + o] · w[wOff + o·32 + c]} for r < 12: twelve rows
-     * of A (each {@code ast} apart, k contiguous) by 32 columns, stored. The Winograd input gradient's
-     * products (rows are tiles, k the output channels, 32 input channels); a tile as {@link #inputTile}'s.
-     */
-    static void stridedTile32(int k, float[] a, int aOff, int ast, float[] w, int wOff, float[] out, int cOff) {
-        int p0 = aOff, p1 = p0 + ast, p2 = p1 + ast, p3 = p2 + ast, p4 = p3 + ast, p5 = p4 + ast;
-        int p6 = p5 + ast, p7 = p6 + ast, p8 = p7 + ast, p9 = p8 + ast, p10 = p9 + ast, p11 = p10 + ast;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
-        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
-        FloatVector c80 = FloatVector.zero(S), c81 = FloatVector.zero(S);
-        FloatVector c90 = FloatVector.zero(S), c91 = FloatVector.zero(S);
-        FloatVector c100 = FloatVector.zero(S), c101 = FloatVector.zero(S);
-        FloatVector c110 = FloatVector.zero(S), c111 = FloatVector.zero(S);
-        for (int o = 0; o < k; o++) {
-            int b = wOff + o * HALF;
-            FloatVector w0 = FloatVector.fromArray(S, w, b);
-            FloatVector w1 = FloatVector.fromArray(S, w, b + L);
-            FloatVector a0 = FloatVector.broadcast(S, a[p0 + o]);
-            c00 = a0.fma(w0, c00); c01 = a0.fma(w1, c01);
-            FloatVector a1 = FloatVector.broadcast(S, a[p1 + o]);
-            c10 = a1.fma(w0, c10); c11 = a1.fma(w1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, a[p2 + o]);
-            c20 = a2.fma(w0, c20); c21 = a2.fma(w1, c21);
-            FloatVector a3 = FloatVector.broadcast(S, a[p3 + o]);
-            c30 = a3.fma(w0, c30); c31 = a3.fma(w1, c31);
-            FloatVector a4 = FloatVector.broadcast(S, a[p4 + o]);
-            c40 = a4.fma(w0, c40); c41 = a4.fma(w1, c41);
-            FloatVector a5 = FloatVector.broadcast(S, a[p5 + o]);
-            c50 = a5.fma(w0, c50); c51 = a5.fma(w1, c51);
-            FloatVector a6 = FloatVector.broadcast(S, a[p6 + o]);
-            c60 = a6.fma(w0, c60); c61 = a6.fma(w1, c61);
-            FloatVector a7 = FloatVector.broadcast(S, a[p7 + o]);
-            c70 = a7.fma(w0, c70); c71 = a7.fma(w1, c71);
-            FloatVector a8 = FloatVector.broadcast(S, a[p8 + o]);
-            c80 = a8.fma(w0, c80); c81 = a8.fma(w1, c81);
-            FloatVector a9 = FloatVector.broadcast(S, a[p9 + o]);
-            c90 = a9.fma(w0, c90); c91 = a9.fma(w1, c91);
-            FloatVector a10 = FloatVector.broadcast(S, a[p10 + o]);
-            c100 = a10.fma(w0, c100); c101 = a10.fma(w1, c101);
-            FloatVector a11 = FloatVector.broadcast(S, a[p11 + o]);
-            c110 = a11.fma(w0, c110); c111 = a11.fma(w1, c111);
-        }
-        c00.intoArray(out, cOff); c01.intoArray(out, cOff + L);
-        c10.intoArray(out, cOff + HALF); c11.intoArray(out, cOff + HALF + L);
-        c20.intoArray(out, cOff + 2 * HALF); c21.intoArray(out, cOff + 2 * HALF + L);
-        c30.intoArray(out, cOff + 3 * HALF); c31.intoArray(out, cOff + 3 * HALF + L);
-        c40.intoArray(out, cOff + 4 * HALF); c41.intoArray(out, cOff + 4 * HALF + L);
-        c50.intoArray(out, cOff + 5 * HALF); c51.intoArray(out, cOff + 5 * HALF + L);
-        c60.intoArray(out, cOff + 6 * HALF); c61.intoArray(out, cOff + 6 * HALF + L);
-        c70.intoArray(out, cOff + 7 * HALF); c71.intoArray(out, cOff + 7 * HALF + L);
-        c80.intoArray(out, cOff + 8 * HALF); c81.intoArray(out, cOff + 8 * HALF + L);
-        c90.intoArray(out, cOff + 9 * HALF); c91.intoArray(out, cOff + 9 * HALF + L);
-        c100.intoArray(out, cOff + 10 * HALF); c101.intoArray(out, cOff + 10 * HALF + L);
-        c110.intoArray(out, cOff + 11 * HALF); c111.intoArray(out, cOff + 11 * HALF + L);
     }
 
     /**
@@ -446,10 +345,22 @@ final class VectorConv {
         FloatVector r = FloatVector.fromArray(S, g, g0 + rs), s = FloatVector.fromArray(S, g, g0 + rs + cs);
         // rows of A·dY: (p, q), (p + r, q + s), (p - r, q - s), (-r, -s); each then times Aᵀ
         FloatVector a0 = p.add(r), a1 = q.add(s), b0 = p.sub(r), b1 = q.sub(s), nr = r.neg(), ns = s.neg();
-        p.intoArray(z, z0); p.add(q).intoArray(z, z0 + zst); p.sub(q).intoArray(z, z0 + 2 * zst); q.neg().intoArray(z, z0 + 3 * zst);
-        a0.intoArray(z, z0 + 4 * zst); a0.add(a1).intoArray(z, z0 + 5 * zst); a0.sub(a1).intoArray(z, z0 + 6 * zst); a1.neg().intoArray(z, z0 + 7 * zst);
-        b0.intoArray(z, z0 + 8 * zst); b0.add(b1).intoArray(z, z0 + 9 * zst); b0.sub(b1).intoArray(z, z0 + 10 * zst); b1.neg().intoArray(z, z0 + 11 * zst);
-        nr.intoArray(z, z0 + 12 * zst); nr.add(ns).intoArray(z, z0 + 13 * zst); nr.sub(ns).intoArray(z, z0 + 14 * zst); s.intoArray(z, z0 + 15 * zst);
+        p.intoArray(z, z0);
+        p.add(q).intoArray(z, z0 + zst);
+        p.sub(q).intoArray(z, z0 + 2 * zst);
+        q.neg().intoArray(z, z0 + 3 * zst);
+        a0.intoArray(z, z0 + 4 * zst);
+        a0.add(a1).intoArray(z, z0 + 5 * zst);
+        a0.sub(a1).intoArray(z, z0 + 6 * zst);
+        a1.neg().intoArray(z, z0 + 7 * zst);
+        b0.intoArray(z, z0 + 8 * zst);
+        b0.add(b1).intoArray(z, z0 + 9 * zst);
+        b0.sub(b1).intoArray(z, z0 + 10 * zst);
+        b1.neg().intoArray(z, z0 + 11 * zst);
+        nr.intoArray(z, z0 + 12 * zst);
+        nr.add(ns).intoArray(z, z0 + 13 * zst);
+        nr.sub(ns).intoArray(z, z0 + 14 * zst);
+        s.intoArray(z, z0 + 15 * zst);
     }
 
     /**
@@ -464,16 +375,27 @@ final class VectorConv {
         FloatVector u10 = FloatVector.fromArray(S, du, d0 + 4 * dst), u11 = FloatVector.fromArray(S, du, d0 + 5 * dst);
         FloatVector u12 = FloatVector.fromArray(S, du, d0 + 6 * dst), u13 = FloatVector.fromArray(S, du, d0 + 7 * dst);
         FloatVector u20 = FloatVector.fromArray(S, du, d0 + 8 * dst), u21 = FloatVector.fromArray(S, du, d0 + 9 * dst);
-        FloatVector u22 = FloatVector.fromArray(S, du, d0 + 10 * dst), u23 = FloatVector.fromArray(S, du, d0 + 11 * dst);
-        FloatVector u30 = FloatVector.fromArray(S, du, d0 + 12 * dst), u31 = FloatVector.fromArray(S, du, d0 + 13 * dst);
-        FloatVector u32 = FloatVector.fromArray(S, du, d0 + 14 * dst), u33 = FloatVector.fromArray(S, du, d0 + 15 * dst);
+        FloatVector u22 = FloatVector.fromArray(S, du, d0 + 10 * dst),
+                u23 = FloatVector.fromArray(S, du, d0 + 11 * dst);
+        FloatVector u30 = FloatVector.fromArray(S, du, d0 + 12 * dst),
+                u31 = FloatVector.fromArray(S, du, d0 + 13 * dst);
+        FloatVector u32 = FloatVector.fromArray(S, du, d0 + 14 * dst),
+                u33 = FloatVector.fromArray(S, du, d0 + 15 * dst);
         // rows of Gᵀ·dU: t0 = U0 + ½(U1 + U2), t1 = ½(U1 - U2), t2 = ½(U1 + U2) + U3 (U's rows)
-        FloatVector s0 = u10.add(u20).mul(half), s1 = u11.add(u21).mul(half), s2 = u12.add(u22).mul(half), s3 = u13.add(u23).mul(half);
+        FloatVector s0 = u10.add(u20).mul(half),
+                s1 = u11.add(u21).mul(half),
+                s2 = u12.add(u22).mul(half),
+                s3 = u13.add(u23).mul(half);
         FloatVector t00 = u00.add(s0), t01 = u01.add(s1), t02 = u02.add(s2), t03 = u03.add(s3);
-        FloatVector t10 = u10.sub(u20).mul(half), t11 = u11.sub(u21).mul(half), t12 = u12.sub(u22).mul(half), t13 = u13.sub(u23).mul(half);
+        FloatVector t10 = u10.sub(u20).mul(half),
+                t11 = u11.sub(u21).mul(half),
+                t12 = u12.sub(u22).mul(half),
+                t13 = u13.sub(u23).mul(half);
         FloatVector t20 = s0.add(u30), t21 = s1.add(u31), t22 = s2.add(u32), t23 = s3.add(u33);
         // then times G, row by row: (t0 + ½(t1 + t2), ½(t1 - t2), ½(t1 + t2) + t3)
-        FloatVector h0 = t01.add(t02).mul(half), h1 = t11.add(t12).mul(half), h2 = t21.add(t22).mul(half);
+        FloatVector h0 = t01.add(t02).mul(half),
+                h1 = t11.add(t12).mul(half),
+                h2 = t21.add(t22).mul(half);
         t00.add(h0).intoArray(out, o0);
         t01.sub(t02).mul(half).intoArray(out, o0 + ost);
         h0.add(t03).intoArray(out, o0 + 2 * ost);

@@ -3,7 +3,6 @@ package vectorgrad.kernels;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vector bodies of {@link Gemm}; loaded only when the Vector API is available. */
@@ -51,7 +50,8 @@ final class VectorGemm {
      * The micro-kernel. The packed panels are heap arrays, not segments: measured here, the same loop runs
      * about 2x faster over float[] (C2 removes the range checks) than over native segments.
      */
-    static void kernel(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {
+    static void kernel(
+            int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {
         if (MR == 6) MicroKernels.kernel6(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
         else MicroKernels.kernel4(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
     }
@@ -71,11 +71,14 @@ final class VectorGemm {
         for (int jb = 0; jb < NR; jb += 16) {
             int rows = Math.max(0, Math.min(16, nr - jb));
             long r = row0 + (long) jb * ldb;
-            for (int p0 = 0; p0 < kv; p0 += 16) MicroKernels.transpose16(b, r, ldb, rows, p0, bp, base + p0 * NR + jb, NR);
+            for (int p0 = 0; p0 < kv; p0 += 16)
+                MicroKernels.transpose16(b, r, ldb, rows, p0, bp, base + p0 * NR + jb, NR);
             for (int j = 0; j < 16; j++) {
                 int jj = jb + j;
                 long src = row0 + (long) jj * ldb;
-                for (int p = kv; p < kc; p++) bp[base + p * NR + jj] = jj < nr ? b.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, src + p) : 0f;
+                for (int p = kv; p < kc; p++)
+                    bp[base + p * NR + jj] =
+                            jj < nr ? b.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, src + p) : 0f;
             }
         }
     }
@@ -100,7 +103,8 @@ final class VectorGemm {
         int kv = kc - kc % 16;
         for (int jb = 0; jb < NR; jb += 16) {
             int rows = Math.max(0, Math.min(16, nr - jb));
-            for (int p0 = 0; p0 < kv; p0 += 16) MicroKernels.transpose16(b, rowOff, jb, rows, p0, bp, base + p0 * NR + jb, NR);
+            for (int p0 = 0; p0 < kv; p0 += 16)
+                MicroKernels.transpose16(b, rowOff, jb, rows, p0, bp, base + p0 * NR + jb, NR);
             for (int j = 0; j < 16; j++) {
                 int jj = jb + j;
                 for (int p = kv; p < kc; p++) bp[base + p * NR + jj] = jj < nr ? b[rowOff[jj] + p] : 0f;
@@ -126,13 +130,24 @@ final class VectorGemm {
      * A separate method, not a flag: one method with both epilogues passed C2's huge-method limit and ran
      * interpreted (measured: 68 ms for a 0.7 ms convolution).
      */
-    static void kernelStore(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {
+    static void kernelStore(
+            int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {
         if (MR == 6) MicroKernels.kernel6Store(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
         else MicroKernels.kernel4Store(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
     }
 
     /** The 4-row kernel on panels packed MR (6) rows apart: rows 4 and 5 of the panel are not read. */
-    static void kernelFourRows(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha, boolean store) {
+    static void kernelFourRows(
+            int kc,
+            float[] ap,
+            int aOff,
+            float[] bp,
+            int bOff,
+            MemorySegment c,
+            long cOff,
+            int ldc,
+            float alpha,
+            boolean store) {
         if (store) MicroKernels.kernel4Store(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
         else MicroKernels.kernel4(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
     }
@@ -142,7 +157,17 @@ final class VectorGemm {
      * 128-column product, as Linear(9216, 128)): two vectors of B, a third less work than the full
      * kernel and no scratch tile. {@code store}: C = alpha·tile, C not read.
      */
-    static void kernelTwoVectors(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha, boolean store) {
+    static void kernelTwoVectors(
+            int kc,
+            float[] ap,
+            int aOff,
+            float[] bp,
+            int bOff,
+            MemorySegment c,
+            long cOff,
+            int ldc,
+            float alpha,
+            boolean store) {
         if (store) MicroKernels.kernel6TwoStore(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
         else MicroKernels.kernel6Two(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
     }
@@ -239,8 +264,20 @@ final class VectorGemm {
      * The tile goes through {@code scratch} (MR x NR floats) to C's {@code mr x nr} corner.
      * {@code store}: C = alpha·tile, C not read.
      */
-    static void kernelOneVector(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha,
-                                boolean store, int mr, int nr, MemorySegment scratch) {
+    static void kernelOneVector(
+            int kc,
+            float[] ap,
+            int aOff,
+            float[] bp,
+            int bOff,
+            MemorySegment c,
+            long cOff,
+            int ldc,
+            float alpha,
+            boolean store,
+            int mr,
+            int nr,
+            MemorySegment scratch) {
         FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
         FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
         for (int p = 0; p < kc; p++) {
@@ -285,7 +322,18 @@ final class VectorGemm {
     }
 
     /** C[4x3 tile] += alpha · A[i0.., p0:p1]·B[j0.., p0:p1]ᵀ, rows contiguous along p (dot products). */
-    static void dot4x3(MemorySegment a, long ai, int lda, MemorySegment b, long bj, int ldb, int len, MemorySegment c, long ci, int ldc, float alpha) {
+    static void dot4x3(
+            MemorySegment a,
+            long ai,
+            int lda,
+            MemorySegment b,
+            long bj,
+            int ldb,
+            int len,
+            MemorySegment c,
+            long ci,
+            int ldc,
+            float alpha) {
         FloatVector s00 = FloatVector.zero(S), s01 = FloatVector.zero(S), s02 = FloatVector.zero(S);
         FloatVector s10 = FloatVector.zero(S), s11 = FloatVector.zero(S), s12 = FloatVector.zero(S);
         FloatVector s20 = FloatVector.zero(S), s21 = FloatVector.zero(S), s22 = FloatVector.zero(S);
@@ -312,22 +360,93 @@ final class VectorGemm {
             s22 = a2.fma(b2, s22);
             s32 = a3.fma(b2, s32);
         }
-        add(c, ci + (long) 0 * ldc + 0, alpha * (VectorKernels.sumLanes(s00) + tail(a, ai + (long) 0 * lda, b, bj + (long) 0 * ldb, upper, len)));
-        add(c, ci + (long) 0 * ldc + 1, alpha * (VectorKernels.sumLanes(s01) + tail(a, ai + (long) 0 * lda, b, bj + (long) 1 * ldb, upper, len)));
-        add(c, ci + (long) 0 * ldc + 2, alpha * (VectorKernels.sumLanes(s02) + tail(a, ai + (long) 0 * lda, b, bj + (long) 2 * ldb, upper, len)));
-        add(c, ci + (long) 1 * ldc + 0, alpha * (VectorKernels.sumLanes(s10) + tail(a, ai + (long) 1 * lda, b, bj + (long) 0 * ldb, upper, len)));
-        add(c, ci + (long) 1 * ldc + 1, alpha * (VectorKernels.sumLanes(s11) + tail(a, ai + (long) 1 * lda, b, bj + (long) 1 * ldb, upper, len)));
-        add(c, ci + (long) 1 * ldc + 2, alpha * (VectorKernels.sumLanes(s12) + tail(a, ai + (long) 1 * lda, b, bj + (long) 2 * ldb, upper, len)));
-        add(c, ci + (long) 2 * ldc + 0, alpha * (VectorKernels.sumLanes(s20) + tail(a, ai + (long) 2 * lda, b, bj + (long) 0 * ldb, upper, len)));
-        add(c, ci + (long) 2 * ldc + 1, alpha * (VectorKernels.sumLanes(s21) + tail(a, ai + (long) 2 * lda, b, bj + (long) 1 * ldb, upper, len)));
-        add(c, ci + (long) 2 * ldc + 2, alpha * (VectorKernels.sumLanes(s22) + tail(a, ai + (long) 2 * lda, b, bj + (long) 2 * ldb, upper, len)));
-        add(c, ci + (long) 3 * ldc + 0, alpha * (VectorKernels.sumLanes(s30) + tail(a, ai + (long) 3 * lda, b, bj + (long) 0 * ldb, upper, len)));
-        add(c, ci + (long) 3 * ldc + 1, alpha * (VectorKernels.sumLanes(s31) + tail(a, ai + (long) 3 * lda, b, bj + (long) 1 * ldb, upper, len)));
-        add(c, ci + (long) 3 * ldc + 2, alpha * (VectorKernels.sumLanes(s32) + tail(a, ai + (long) 3 * lda, b, bj + (long) 2 * ldb, upper, len)));
+        add(
+                c,
+                ci + (long) 0 * ldc + 0,
+                alpha
+                        * (VectorKernels.sumLanes(s00)
+                                + tail(a, ai + (long) 0 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(
+                c,
+                ci + (long) 0 * ldc + 1,
+                alpha
+                        * (VectorKernels.sumLanes(s01)
+                                + tail(a, ai + (long) 0 * lda, b, bj + (long) 1 * ldb, upper, len)));
+        add(
+                c,
+                ci + (long) 0 * ldc + 2,
+                alpha
+                        * (VectorKernels.sumLanes(s02)
+                                + tail(a, ai + (long) 0 * lda, b, bj + (long) 2 * ldb, upper, len)));
+        add(
+                c,
+                ci + (long) 1 * ldc + 0,
+                alpha
+                        * (VectorKernels.sumLanes(s10)
+                                + tail(a, ai + (long) 1 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(
+                c,
+                ci + (long) 1 * ldc + 1,
+                alpha
+                        * (VectorKernels.sumLanes(s11)
+                                + tail(a, ai + (long) 1 * lda, b, bj + (long) 1 * ldb, upper, len)));
+        add(
+                c,
+                ci + (long) 1 * ldc + 2,
+                alpha
+                        * (VectorKernels.sumLanes(s12)
+                                + tail(a, ai + (long) 1 * lda, b, bj + (long) 2 * ldb, upper, len)));
+        add(
+                c,
+                ci + (long) 2 * ldc + 0,
+                alpha
+                        * (VectorKernels.sumLanes(s20)
+                                + tail(a, ai + (long) 2 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(
+                c,
+                ci + (long) 2 * ldc + 1,
+                alpha
+                        * (VectorKernels.sumLanes(s21)
+                                + tail(a, ai + (long) 2 * lda, b, bj + (long) 1 * ldb, upper, len)));
+        add(
+                c,
+                ci + (long) 2 * ldc + 2,
+                alpha
+                        * (VectorKernels.sumLanes(s22)
+                                + tail(a, ai + (long) 2 * lda, b, bj + (long) 2 * ldb, upper, len)));
+        add(
+                c,
+                ci + (long) 3 * ldc + 0,
+                alpha
+                        * (VectorKernels.sumLanes(s30)
+                                + tail(a, ai + (long) 3 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(
+                c,
+                ci + (long) 3 * ldc + 1,
+                alpha
+                        * (VectorKernels.sumLanes(s31)
+                                + tail(a, ai + (long) 3 * lda, b, bj + (long) 1 * ldb, upper, len)));
+        add(
+                c,
+                ci + (long) 3 * ldc + 2,
+                alpha
+                        * (VectorKernels.sumLanes(s32)
+                                + tail(a, ai + (long) 3 * lda, b, bj + (long) 2 * ldb, upper, len)));
     }
 
     /** C[1x3 tile] += alpha · A[i0.., p0:p1]·B[j0.., p0:p1]ᵀ, rows contiguous along p (dot products). */
-    static void dot1x3(MemorySegment a, long ai, int lda, MemorySegment b, long bj, int ldb, int len, MemorySegment c, long ci, int ldc, float alpha) {
+    static void dot1x3(
+            MemorySegment a,
+            long ai,
+            int lda,
+            MemorySegment b,
+            long bj,
+            int ldb,
+            int len,
+            MemorySegment c,
+            long ci,
+            int ldc,
+            float alpha) {
         FloatVector s00 = FloatVector.zero(S), s01 = FloatVector.zero(S), s02 = FloatVector.zero(S);
         int upper = len - len % L;
         for (int p = 0; p < upper; p += L) {
@@ -339,13 +458,39 @@ final class VectorGemm {
             FloatVector b2 = FloatVector.fromMemorySegment(S, b, (bj + (long) 2 * ldb + p) * Float.BYTES, NO);
             s02 = a0.fma(b2, s02);
         }
-        add(c, ci + (long) 0 * ldc + 0, alpha * (VectorKernels.sumLanes(s00) + tail(a, ai + (long) 0 * lda, b, bj + (long) 0 * ldb, upper, len)));
-        add(c, ci + (long) 0 * ldc + 1, alpha * (VectorKernels.sumLanes(s01) + tail(a, ai + (long) 0 * lda, b, bj + (long) 1 * ldb, upper, len)));
-        add(c, ci + (long) 0 * ldc + 2, alpha * (VectorKernels.sumLanes(s02) + tail(a, ai + (long) 0 * lda, b, bj + (long) 2 * ldb, upper, len)));
+        add(
+                c,
+                ci + (long) 0 * ldc + 0,
+                alpha
+                        * (VectorKernels.sumLanes(s00)
+                                + tail(a, ai + (long) 0 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(
+                c,
+                ci + (long) 0 * ldc + 1,
+                alpha
+                        * (VectorKernels.sumLanes(s01)
+                                + tail(a, ai + (long) 0 * lda, b, bj + (long) 1 * ldb, upper, len)));
+        add(
+                c,
+                ci + (long) 0 * ldc + 2,
+                alpha
+                        * (VectorKernels.sumLanes(s02)
+                                + tail(a, ai + (long) 0 * lda, b, bj + (long) 2 * ldb, upper, len)));
     }
 
     /** C[1x1 tile] += alpha · A[i0.., p0:p1]·B[j0.., p0:p1]ᵀ, rows contiguous along p (dot products). */
-    static void dot1x1(MemorySegment a, long ai, int lda, MemorySegment b, long bj, int ldb, int len, MemorySegment c, long ci, int ldc, float alpha) {
+    static void dot1x1(
+            MemorySegment a,
+            long ai,
+            int lda,
+            MemorySegment b,
+            long bj,
+            int ldb,
+            int len,
+            MemorySegment c,
+            long ci,
+            int ldc,
+            float alpha) {
         FloatVector s00 = FloatVector.zero(S);
         int upper = len - len % L;
         for (int p = 0; p < upper; p += L) {
@@ -353,6 +498,11 @@ final class VectorGemm {
             FloatVector b0 = FloatVector.fromMemorySegment(S, b, (bj + (long) 0 * ldb + p) * Float.BYTES, NO);
             s00 = a0.fma(b0, s00);
         }
-        add(c, ci + (long) 0 * ldc + 0, alpha * (VectorKernels.sumLanes(s00) + tail(a, ai + (long) 0 * lda, b, bj + (long) 0 * ldb, upper, len)));
+        add(
+                c,
+                ci + (long) 0 * ldc + 0,
+                alpha
+                        * (VectorKernels.sumLanes(s00)
+                                + tail(a, ai + (long) 0 * lda, b, bj + (long) 0 * ldb, upper, len)));
     }
 }

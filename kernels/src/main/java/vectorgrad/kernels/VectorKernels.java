@@ -20,7 +20,8 @@ final class VectorKernels {
 
     static final VectorSpecies<Float> S = species();
     static final VectorSpecies<Integer> SI = IntVector.SPECIES_PREFERRED.length() == S.length()
-            ? IntVector.SPECIES_PREFERRED : (S.length() == 8 ? IntVector.SPECIES_256 : IntVector.SPECIES_512);
+            ? IntVector.SPECIES_PREFERRED
+            : (S.length() == 8 ? IntVector.SPECIES_256 : IntVector.SPECIES_512);
     static final int LANES = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
@@ -45,11 +46,21 @@ final class VectorKernels {
         long upper = n - n % LANES;
         long i = 0;
         switch (op) {
-            case NEG -> { for (; i < upper; i += LANES) store(load(a, aOff + i).neg(), out, outOff + i); }
-            case EXP -> { for (; i < upper; i += LANES) store(load(a, aOff + i).lanewise(VectorOperators.EXP), out, outOff + i); }
-            case LOG -> { for (; i < upper; i += LANES) store(load(a, aOff + i).lanewise(VectorOperators.LOG), out, outOff + i); }
-            case SQRT -> { for (; i < upper; i += LANES) store(load(a, aOff + i).sqrt(), out, outOff + i); }
-            case ABS -> { for (; i < upper; i += LANES) store(load(a, aOff + i).abs(), out, outOff + i); }
+            case NEG -> {
+                for (; i < upper; i += LANES) store(load(a, aOff + i).neg(), out, outOff + i);
+            }
+            case EXP -> {
+                for (; i < upper; i += LANES) store(load(a, aOff + i).lanewise(VectorOperators.EXP), out, outOff + i);
+            }
+            case LOG -> {
+                for (; i < upper; i += LANES) store(load(a, aOff + i).lanewise(VectorOperators.LOG), out, outOff + i);
+            }
+            case SQRT -> {
+                for (; i < upper; i += LANES) store(load(a, aOff + i).sqrt(), out, outOff + i);
+            }
+            case ABS -> {
+                for (; i < upper; i += LANES) store(load(a, aOff + i).abs(), out, outOff + i);
+            }
             case RELU -> {
                 // x > 0 ? x : 0, NaN kept: blend rather than max so NaN inputs stay NaN as in PyTorch
                 for (; i < upper; i += LANES) {
@@ -63,7 +74,9 @@ final class VectorKernels {
                     store(ONE.div(x.neg().lanewise(VectorOperators.EXP).add(1f)), out, outOff + i);
                 }
             }
-            case TANH -> { for (; i < upper; i += LANES) store(load(a, aOff + i).lanewise(VectorOperators.TANH), out, outOff + i); }
+            case TANH -> {
+                for (; i < upper; i += LANES) store(load(a, aOff + i).lanewise(VectorOperators.TANH), out, outOff + i);
+            }
             case SQUARE -> {
                 for (; i < upper; i += LANES) {
                     FloatVector x = load(a, aOff + i);
@@ -75,11 +88,14 @@ final class VectorKernels {
                 for (; i < upper; i += LANES) {
                     FloatVector x = load(a, aOff + i);
                     // 0 stays 0 and NaN stays NaN: only strictly positive/negative lanes are replaced
-                    store(x.blend(one, x.compare(VectorOperators.GT, 0f)).blend(minusOne, x.compare(VectorOperators.LT, 0f)), out, outOff + i);
+                    store(
+                            x.blend(one, x.compare(VectorOperators.GT, 0f))
+                                    .blend(minusOne, x.compare(VectorOperators.LT, 0f)),
+                            out,
+                            outOff + i);
                 }
             }
             case RECIPROCAL -> {
-                
                 for (; i < upper; i += LANES) store(ONE.div(load(a, aOff + i)), out, outOff + i);
             }
         }
@@ -115,34 +131,118 @@ final class VectorKernels {
      * One flat loop per op and stride pattern: a vector chosen by a branch inside the loop would be
      * boxed by C2 and run many times slower.
      */
-    static void binaryRun(Elementwise.Binary op, MemorySegment a, long ao, long sa, MemorySegment b, long bo, long sb,
-                          MemorySegment out, long oo, long n) {
+    static void binaryRun(
+            Elementwise.Binary op,
+            MemorySegment a,
+            long ao,
+            long sa,
+            MemorySegment b,
+            long bo,
+            long sb,
+            MemorySegment out,
+            long oo,
+            long n) {
         long upper = n - n % LANES;
         if (sa == 1 && sb == 1) {
             switch (op) {
-                case ADD -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i), y = load(b, bo + i); store(x.add(y), out, oo + i); } }
-                case SUB -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i), y = load(b, bo + i); store(x.sub(y), out, oo + i); } }
-                case MUL -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i), y = load(b, bo + i); store(x.mul(y), out, oo + i); } }
-                case DIV -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i), y = load(b, bo + i); store(x.div(y), out, oo + i); } }
-                case RELU_BACKWARD -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i), y = load(b, bo + i); store(FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f)), out, oo + i); } }
+                case ADD -> {
+                    for (long i = 0; i < upper; i += LANES) {
+                        FloatVector x = load(a, ao + i), y = load(b, bo + i);
+                        store(x.add(y), out, oo + i);
+                    }
+                }
+                case SUB -> {
+                    for (long i = 0; i < upper; i += LANES) {
+                        FloatVector x = load(a, ao + i), y = load(b, bo + i);
+                        store(x.sub(y), out, oo + i);
+                    }
+                }
+                case MUL -> {
+                    for (long i = 0; i < upper; i += LANES) {
+                        FloatVector x = load(a, ao + i), y = load(b, bo + i);
+                        store(x.mul(y), out, oo + i);
+                    }
+                }
+                case DIV -> {
+                    for (long i = 0; i < upper; i += LANES) {
+                        FloatVector x = load(a, ao + i), y = load(b, bo + i);
+                        store(x.div(y), out, oo + i);
+                    }
+                }
+                case RELU_BACKWARD -> {
+                    for (long i = 0; i < upper; i += LANES) {
+                        FloatVector x = load(a, ao + i), y = load(b, bo + i);
+                        store(FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f)), out, oo + i);
+                    }
+                }
             }
         } else if (sa == 0 && sb == 1) {
             FloatVector x = FloatVector.broadcast(S, a.getAtIndex(Elementwise.F, ao));
             switch (op) {
-                case ADD -> { for (long i = 0; i < upper; i += LANES) { FloatVector y = load(b, bo + i); store(x.add(y), out, oo + i); } }
-                case SUB -> { for (long i = 0; i < upper; i += LANES) { FloatVector y = load(b, bo + i); store(x.sub(y), out, oo + i); } }
-                case MUL -> { for (long i = 0; i < upper; i += LANES) { FloatVector y = load(b, bo + i); store(x.mul(y), out, oo + i); } }
-                case DIV -> { for (long i = 0; i < upper; i += LANES) { FloatVector y = load(b, bo + i); store(x.div(y), out, oo + i); } }
-                case RELU_BACKWARD -> { for (long i = 0; i < upper; i += LANES) { FloatVector y = load(b, bo + i); store(FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f)), out, oo + i); } }
+                case ADD -> {
+                    for (long i = 0; i < upper; i += LANES) {
+                        FloatVector y = load(b, bo + i);
+                        store(x.add(y), out, oo + i);
+                    }
+                }
+                case SUB -> {
+                    for (long i = 0; i < upper; i += LANES) {
+                        FloatVector y = load(b, bo + i);
+                        store(x.sub(y), out, oo + i);
+                    }
+                }
+                case MUL -> {
+                    for (long i = 0; i < upper; i += LANES) {
+                        FloatVector y = load(b, bo + i);
+                        store(x.mul(y), out, oo + i);
+                    }
+                }
+                case DIV -> {
+                    for (long i = 0; i < upper; i += LANES) {
+                        FloatVector y = load(b, bo + i);
+                        store(x.div(y), out, oo + i);
+                    }
+                }
+                case RELU_BACKWARD -> {
+                    for (long i = 0; i < upper; i += LANES) {
+                        FloatVector y = load(b, bo + i);
+                        store(FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f)), out, oo + i);
+                    }
+                }
             }
         } else if (sa == 1 && sb == 0) {
             FloatVector y = FloatVector.broadcast(S, b.getAtIndex(Elementwise.F, bo));
             switch (op) {
-                case ADD -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i); store(x.add(y), out, oo + i); } }
-                case SUB -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i); store(x.sub(y), out, oo + i); } }
-                case MUL -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i); store(x.mul(y), out, oo + i); } }
-                case DIV -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i); store(x.div(y), out, oo + i); } }
-                case RELU_BACKWARD -> { for (long i = 0; i < upper; i += LANES) { FloatVector x = load(a, ao + i); store(FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f)), out, oo + i); } }
+                case ADD -> {
+                    for (long i = 0; i < upper; i += LANES) {
+                        FloatVector x = load(a, ao + i);
+                        store(x.add(y), out, oo + i);
+                    }
+                }
+                case SUB -> {
+                    for (long i = 0; i < upper; i += LANES) {
+                        FloatVector x = load(a, ao + i);
+                        store(x.sub(y), out, oo + i);
+                    }
+                }
+                case MUL -> {
+                    for (long i = 0; i < upper; i += LANES) {
+                        FloatVector x = load(a, ao + i);
+                        store(x.mul(y), out, oo + i);
+                    }
+                }
+                case DIV -> {
+                    for (long i = 0; i < upper; i += LANES) {
+                        FloatVector x = load(a, ao + i);
+                        store(x.div(y), out, oo + i);
+                    }
+                }
+                case RELU_BACKWARD -> {
+                    for (long i = 0; i < upper; i += LANES) {
+                        FloatVector x = load(a, ao + i);
+                        store(FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f)), out, oo + i);
+                    }
+                }
             }
         } else {
             upper = 0; // both repeated: a run of one value, the scalar body does it
@@ -199,7 +299,10 @@ final class VectorKernels {
 
     /** {@code Σ a[off..off+n)}: four vector accumulators, then the tail. */
     static float sum(float[] a, int off, int n) {
-        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), s2 = FloatVector.zero(S), s3 = FloatVector.zero(S);
+        FloatVector s0 = FloatVector.zero(S),
+                s1 = FloatVector.zero(S),
+                s2 = FloatVector.zero(S),
+                s3 = FloatVector.zero(S);
         int i = 0;
         for (; i + 4 * LANES <= n; i += 4 * LANES) {
             s0 = s0.add(FloatVector.fromArray(S, a, off + i));
@@ -224,11 +327,15 @@ final class VectorKernels {
     static void addRun(float[] src, int s, float[] dst, int d, int n) {
         int i = 0;
         for (; i + LANES <= n; i += LANES) {
-            FloatVector.fromArray(S, dst, d + i).add(FloatVector.fromArray(S, src, s + i)).intoArray(dst, d + i);
+            FloatVector.fromArray(S, dst, d + i)
+                    .add(FloatVector.fromArray(S, src, s + i))
+                    .intoArray(dst, d + i);
         }
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector.fromArray(S, dst, d + i, m).add(FloatVector.fromArray(S, src, s + i, m)).intoArray(dst, d + i, m);
+            FloatVector.fromArray(S, dst, d + i, m)
+                    .add(FloatVector.fromArray(S, src, s + i, m))
+                    .intoArray(dst, d + i, m);
         }
     }
 
@@ -265,7 +372,10 @@ final class VectorKernels {
      * dependent chain, and each run's tail is a masked load into the same accumulators.
      */
     static float sumRuns(MemorySegment in, long off, long stride, int count, int n) {
-        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+        FloatVector a0 = FloatVector.zero(S),
+                a1 = FloatVector.zero(S),
+                a2 = FloatVector.zero(S),
+                a3 = FloatVector.zero(S);
         int upper4 = n - n % (4 * LANES), upper = n - n % LANES;
         VectorMask<Float> tail = S.indexInRange(upper, n);
         for (int b = 0; b < count; b++) {
@@ -284,8 +394,8 @@ final class VectorKernels {
     }
 
     /** Running max and first argmax over k of {@code in[o*n*inner + k*inner + i]}, vectorised over i. */
-    static void maxInner(MemorySegment in, long base, int n, int inner, MemorySegment vals, long vo,
-                         MemorySegment idx, long io) {
+    static void maxInner(
+            MemorySegment in, long base, int n, int inner, MemorySegment vals, long vo, MemorySegment idx, long io) {
         int upper = inner - inner % LANES;
         for (int i = 0; i < upper; i += LANES) {
             FloatVector best = load(in, base + i);

@@ -13,8 +13,20 @@ final class VectorOptim {
     private static final int L = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
 
-    static long adam(long n, MemorySegment p, MemorySegment grad, MemorySegment m, MemorySegment v, MemorySegment vmax,
-                     float w1, float beta2, float w2, float eps, float weightDecay, float stepSize, float bc2Sqrt) {
+    static long adam(
+            long n,
+            MemorySegment p,
+            MemorySegment grad,
+            MemorySegment m,
+            MemorySegment v,
+            MemorySegment vmax,
+            float w1,
+            float beta2,
+            float w2,
+            float eps,
+            float weightDecay,
+            float stepSize,
+            float bc2Sqrt) {
         long upper = n - n % L;
         float negStep = -stepSize;
         for (long i = 0; i < upper; i += L) {
@@ -24,7 +36,9 @@ final class VectorOptim {
             if (weightDecay != 0f) g = g.add(pi.mul(weightDecay));
             FloatVector mi = FloatVector.fromMemorySegment(S, m, o, NO);
             mi = mi.add(g.sub(mi).mul(w1));
-            FloatVector vi = FloatVector.fromMemorySegment(S, v, o, NO).mul(beta2).add(g.mul(w2).mul(g));
+            FloatVector vi = FloatVector.fromMemorySegment(S, v, o, NO)
+                    .mul(beta2)
+                    .add(g.mul(w2).mul(g));
             mi.intoMemorySegment(m, o, NO);
             vi.intoMemorySegment(v, o, NO);
             if (vmax != null) {

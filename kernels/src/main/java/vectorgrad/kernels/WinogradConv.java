@@ -44,6 +44,7 @@ final class WinogradConv {
     private static final int T = ConvPlan.LANES_16, BLOCK = ConvPlan.BLOCK, HALF = ConvPlan.HALF;
     /** Tiles per pass through the transforms (two rows of conv2's 12x12), whole products of six or twelve. */
     private static final int CHUNK_TILES = 24;
+
     private static final float[] ZEROS = new float[BLOCK];
 
     /**
@@ -57,7 +58,12 @@ final class WinogradConv {
     }
 
     private static final class Scratch {
-        float[] xt = new float[0], v = new float[0], m = new float[0], y = new float[0], raw = new float[0], planes = new float[0];
+        float[] xt = new float[0],
+                v = new float[0],
+                m = new float[0],
+                y = new float[0],
+                raw = new float[0],
+                planes = new float[0];
         float[] gt = new float[0], z = new float[0];
         final int[] rowOff = new int[T];
 
@@ -67,7 +73,8 @@ final class WinogradConv {
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-    private static final ThreadLocal<float[][]> WEIGHTS = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+    private static final ThreadLocal<float[][]> WEIGHTS =
+            ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
 
     private static float[] weightHolder(int slot, int n) {
         float[][] holder = WEIGHTS.get();
@@ -86,7 +93,13 @@ final class WinogradConv {
         for (int blk = 0; blk < outC / BLOCK; blk++) {
             for (int c = 0; c < inC; c++) {
                 for (int o0 = 0; o0 < BLOCK; o0 += T) {
-                    VectorConv.winogradWeight(wt, (blk * patch + c * 9) * BLOCK + o0, BLOCK, u, ((blk * 16) * inC + c) * BLOCK + o0, inC * BLOCK);
+                    VectorConv.winogradWeight(
+                            wt,
+                            (blk * patch + c * 9) * BLOCK + o0,
+                            BLOCK,
+                            u,
+                            ((blk * 16) * inC + c) * BLOCK + o0,
+                            inC * BLOCK);
                 }
             }
         }
@@ -106,7 +119,13 @@ final class WinogradConv {
             for (int o = 0; o < outC; o++) {
                 for (int c0 = 0; c0 < HALF; c0 += T) {
                     // tap 8 - k of the filter is tap k of the rotated one
-                    VectorConv.winogradWeight(wt, ((cb * 9 + 8) * outC + o) * HALF + c0, -outC * HALF, u, ((cb * 16) * outC + o) * HALF + c0, outC * HALF);
+                    VectorConv.winogradWeight(
+                            wt,
+                            ((cb * 9 + 8) * outC + o) * HALF + c0,
+                            -outC * HALF,
+                            u,
+                            ((cb * 16) * outC + o) * HALF + c0,
+                            outC * HALF);
                 }
             }
         }
@@ -117,8 +136,16 @@ final class WinogradConv {
      * Output rows [oy0, oy1) of the image at {@code xOff} into {@code out} (at the image's first output
      * value); {@code u} from {@link #weights}; {@code bias} a heap copy, or null.
      */
-    static void forward(Conv.Geometry g, MemorySegment x, long xOff, float[] u, float[] bias, MemorySegment out, long outOff,
-                        int oy0, int oy1) {
+    static void forward(
+            Conv.Geometry g,
+            MemorySegment x,
+            long xOff,
+            float[] u,
+            float[] bias,
+            MemorySegment out,
+            long outOff,
+            int oy0,
+            int oy1) {
         Pass p = new Pass(g.inC(), g.h(), g.w(), g.padH(), g.padW(), g.outC(), BLOCK);
         run(p, x, xOff, u, bias, out, outOff, g.positions(), g.outW(), 0, 0, oy0, oy1);
     }
@@ -128,7 +155,8 @@ final class WinogradConv {
      * of dy (at {@code dyOff}), padded by two, with {@link #inputWeights}; {@code dxOff} at the image's first
      * value. The tiles start at an even number of rows below the input's first (see {@link #run}).
      */
-    static void backwardInput(Conv.Geometry g, MemorySegment dy, long dyOff, float[] u, MemorySegment dx, long dxOff, int y0, int y1) {
+    static void backwardInput(
+            Conv.Geometry g, MemorySegment dy, long dyOff, float[] u, MemorySegment dx, long dxOff, int y0, int y1) {
         int ya = Math.max(y0, g.padH()), yb = Math.min(y1, g.padH() + g.h());
         if (ya >= yb) return;
         Pass p = new Pass(g.outC(), g.outH(), g.outW(), 2, 2, g.inC(), HALF);
@@ -140,8 +168,20 @@ final class WinogradConv {
      * {@code out[outOff + o·plane + (oy - cy)·storeW + ox - cx]}. Tiles start at column cx and at a row an
      * even number of rows from cy.
      */
-    private static void run(Pass p, MemorySegment x, long xOff, float[] u, float[] bias, MemorySegment out, long outOff, int plane,
-                            int storeW, int cy, int cx, int oy0, int oy1) {
+    private static void run(
+            Pass p,
+            MemorySegment x,
+            long xOff,
+            float[] u,
+            float[] bias,
+            MemorySegment out,
+            long outOff,
+            int plane,
+            int storeW,
+            int cy,
+            int cx,
+            int oy0,
+            int oy1) {
         Scratch sc = SCRATCH.get();
         int inC = p.inC(), block = p.block(), per = p.rowsPerProduct();
         // tiles from an even row (the band's first row may be a tile's second: computed, not stored)
@@ -175,27 +215,53 @@ final class WinogradConv {
                     for (int r0 = 0; r0 < full; r0 += per) {
                         int a = vx + r0 * inC;
                         if (block == BLOCK) {
-                            VectorConv.weightTile(1, inC, inC, v, a, a + inC, a + 2 * inC, a + 3 * inC, a + 4 * inC, a + 5 * inC,
-                                    u, ux, ZEROS, 0, 0, m, xi * mst + r0 * BLOCK);
+                            VectorConv.weightTile(
+                                    1,
+                                    inC,
+                                    inC,
+                                    v,
+                                    a,
+                                    a + inC,
+                                    a + 2 * inC,
+                                    a + 3 * inC,
+                                    a + 4 * inC,
+                                    a + 5 * inC,
+                                    u,
+                                    ux,
+                                    ZEROS,
+                                    0,
+                                    0,
+                                    m,
+                                    xi * mst + r0 * BLOCK);
                         } else {
-                            VectorConv.stridedTile32(inC, v, a, inC, u, ux, m, xi * mst + r0 * HALF);
+                            MicroKernels.stridedTile32(inC, v, a, inC, u, ux, m, xi * mst + r0 * HALF);
                         }
                     }
                 }
                 for (int t = t0; t < t1; t++) {
                     int at = (2 * (t / tw) * wo + 2 * (t % tw)) * block;
                     for (int o0 = 0; o0 < block; o0 += T) {
-                        VectorConv.winogradOutput(m, (t - t0) * block + o0, mst, init, bOff + o0, y, at + o0, wo * block, block);
+                        VectorConv.winogradOutput(
+                                m, (t - t0) * block + o0, mst, init, bOff + o0, y, at + o0, wo * block, block);
                     }
                 }
             }
             if (wo != storeW || skip > 0) {
                 // an odd width or a band from a tile's second row: rows of storeW positions from the band's
                 // first, in place (each row moves to a lower index)
-                for (int r = 0; r < rows; r++) System.arraycopy(y, (r + skip) * wo * block, y, r * storeW * block, storeW * block);
+                for (int r = 0; r < rows; r++)
+                    System.arraycopy(y, (r + skip) * wo * block, y, r * storeW * block, storeW * block);
             }
             sc.planes = Scratch.grow(sc.planes, block * cols);
-            LanesConv.toPlanes(y, cols, block, sc.planes, sc.rowOff, out, outOff + (long) blk * block * plane + (long) (oy0 - cy) * storeW, plane);
+            LanesConv.toPlanes(
+                    y,
+                    cols,
+                    block,
+                    sc.planes,
+                    sc.rowOff,
+                    out,
+                    outOff + (long) blk * block * plane + (long) (oy0 - cy) * storeW,
+                    plane);
         }
     }
 
@@ -206,18 +272,29 @@ final class WinogradConv {
      * was 14 % of the forward's JFR samples; conv2's forward at batch 64 on one thread went from 5.9 to
      * 5.2-5.4 ms with the copy, plain timing loop).
      */
-    private static void transposeBand(Pass p, MemorySegment x, long xOff, int r0, int n, int cx, int ww, float[] xt, Scratch sc) {
+    private static void transposeBand(
+            Pass p, MemorySegment x, long xOff, int r0, int n, int cx, int ww, float[] xt, Scratch sc) {
         int inC = p.inC(), h = p.h(), w = p.w(), hw = h * w;
         int i0 = Math.max(0, r0 - p.padH()), i1 = Math.min(h, r0 + n - p.padH()), rows = Math.max(0, i1 - i0);
         float[] raw = sc.raw = Scratch.grow(sc.raw, inC * rows * w);
         if (rows == h) {
             MemorySegment.copy(x, ValueLayout.JAVA_FLOAT, xOff * Float.BYTES, raw, 0, inC * hw);
         } else if (rows > 0) {
-            for (int c = 0; c < inC; c++) MemorySegment.copy(x, ValueLayout.JAVA_FLOAT, (xOff + (long) c * hw + (long) i0 * w) * Float.BYTES, raw, c * rows * w, rows * w);
+            for (int c = 0; c < inC; c++)
+                MemorySegment.copy(
+                        x,
+                        ValueLayout.JAVA_FLOAT,
+                        (xOff + (long) c * hw + (long) i0 * w) * Float.BYTES,
+                        raw,
+                        c * rows * w,
+                        rows * w);
         }
         int plane = rows * w;
         // the band's columns holding input: [lo, hi), input column ix at lo + ix - ix0
-        int lo = Math.max(0, p.padW() - cx), hi = Math.min(ww, p.padW() - cx + w), ix0 = lo + cx - p.padW(), count = Math.max(0, hi - lo);
+        int lo = Math.max(0, p.padW() - cx),
+                hi = Math.min(ww, p.padW() - cx + w),
+                ix0 = lo + cx - p.padW(),
+                count = Math.max(0, hi - lo);
         for (int r = 0; r < n; r++) {
             int iy = r0 + r - p.padH(), row = r * ww * inC;
             if (iy < 0 || iy >= h || count == 0) {
@@ -229,7 +306,8 @@ final class WinogradConv {
             for (int c0 = 0; c0 < inC; c0 += T) {
                 for (int u = 0; u < T; u++) sc.rowOff[u] = (c0 + u) * plane + (iy - i0) * w + ix0;
                 if (count < T) {
-                    for (int k = 0; k < count; k++) for (int u = 0; u < T; u++) xt[row + (lo + k) * inC + c0 + u] = raw[sc.rowOff[u] + k];
+                    for (int k = 0; k < count; k++)
+                        for (int u = 0; u < T; u++) xt[row + (lo + k) * inC + c0 + u] = raw[sc.rowOff[u] + k];
                     continue;
                 }
                 // 16 columns at a time, the last block overlapping the one before it
@@ -252,7 +330,7 @@ final class WinogradConv {
      * timing loop). The forward's and input gradient's strides showed no such difference.
      */
     private static final int SKEW = 16;
-    /** Rows (output channels) of a weight-gradient product: twelve, as {@link VectorConv#inputTile}. */
+    /** Rows (output channels) of a weight-gradient product: twelve, as {@link MicroKernels#inputTile}. */
     private static final int GRAD_ROWS = 12;
 
     private static int gradRows(Conv.Geometry g) {
@@ -274,8 +352,16 @@ final class WinogradConv {
      * (overwritten; the bias only when {@code withBias}). {@code Z = A·dY·Aᵀ}
      * is the gradient of a tile's M (the forward's output transform is linear); {@link #toWeight} makes dW.
      */
-    static void backwardWeight(Conv.Geometry g, MemorySegment x, MemorySegment dy, int b0, int b1, int y0, int y1, float[] sums,
-                               boolean withBias) {
+    static void backwardWeight(
+            Conv.Geometry g,
+            MemorySegment x,
+            MemorySegment dy,
+            int b0,
+            int b1,
+            int y0,
+            int y1,
+            float[] sums,
+            boolean withBias) {
         Scratch sc = SCRATCH.get();
         int inC = g.inC(), outC = g.outC(), ow = g.outW(), rowsO = gradRows(g);
         // tiles from an even row, as the forward's (the sums' bits depend on the units anyway: this only keeps
@@ -283,7 +369,8 @@ final class WinogradConv {
         int top = y0 - y0 % 2, skip = y0 - top, rows = y1 - y0;
         int tw = (ow + 1) / 2, tr = (y1 - top + 1) / 2, nt = tr * tw, ww = 2 * tw + 2, wg = 2 * tw;
         int chunk = Math.min(GRAD_CHUNK, nt), bias = 16 * rowsO * inC;
-        Pass px = new Pass(inC, g.h(), g.w(), g.padH(), g.padW(), outC, BLOCK), pg = new Pass(outC, g.outH(), ow, 0, 0, inC, BLOCK);
+        Pass px = new Pass(inC, g.h(), g.w(), g.padH(), g.padW(), outC, BLOCK),
+                pg = new Pass(outC, g.outH(), ow, 0, 0, inC, BLOCK);
         float[] xt = sc.xt = Scratch.grow(sc.xt, (2 * tr + 2) * ww * inC);
         float[] gt = sc.gt = Scratch.grow(sc.gt, 2 * tr * wg * outC);
         int vst = chunk * HALF + SKEW, zst = chunk * outC + SKEW;
@@ -300,7 +387,8 @@ final class WinogradConv {
             if ((skip + rows) % 2 != 0) Arrays.fill(gt, (skip + rows) * wg * outC, (skip + rows + 1) * wg * outC, 0f);
             if (withBias) {
                 // from the heap copy: positions x channels, zeros outside the band
-                for (int o0 = 0; o0 < outC; o0 += T) VectorKernels.addColumnSums(gt, (skip * wg) * outC + o0, outC, rows * wg, sums, bias + o0);
+                for (int o0 = 0; o0 < outC; o0 += T)
+                    VectorKernels.addColumnSums(gt, (skip * wg) * outC + o0, outC, rows * wg, sums, bias + o0);
             }
             for (int t0 = 0; t0 < nt; t0 += chunk) {
                 int t1 = Math.min(nt, t0 + chunk), k = t1 - t0;
@@ -308,7 +396,14 @@ final class WinogradConv {
                     int ty = t / tw, tx = t % tw, d0 = (2 * ty * ww + 2 * tx) * inC, g0 = (2 * ty * wg + 2 * tx) * outC;
                     for (int c0 = 0; c0 < inC; c0 += T) {
                         // V by blocks of 32 input channels: [cb][ξ][tile][32]
-                        VectorConv.winogradInput(xt, d0 + c0, ww * inC, inC, v, (c0 / HALF) * 16 * vst + (t - t0) * HALF + c0 % HALF, vst);
+                        VectorConv.winogradInput(
+                                xt,
+                                d0 + c0,
+                                ww * inC,
+                                inC,
+                                v,
+                                (c0 / HALF) * 16 * vst + (t - t0) * HALF + c0 % HALF,
+                                vst);
                     }
                     for (int o0 = 0; o0 < outC; o0 += T) {
                         VectorConv.winogradGradOut(gt, g0 + o0, wg * outC, outC, z, (t - t0) * outC + o0, zst);
@@ -318,7 +413,7 @@ final class WinogradConv {
                     for (int xi = 0; xi < 16; xi++) {
                         int vOff = (cb * 16 + xi) * vst, zOff = xi * zst, dOff = (cb * 16 + xi) * rowsO * HALF;
                         for (int r0 = 0; r0 < rowsO; r0 += GRAD_ROWS) {
-                            VectorConv.inputTile(k, z, zOff + r0, outC, v, vOff, sums, dOff + r0 * HALF, !first);
+                            MicroKernels.inputTile(k, z, zOff + r0, outC, v, vOff, sums, dOff + r0 * HALF, !first);
                         }
                     }
                 }
@@ -339,7 +434,8 @@ final class WinogradConv {
                 VectorConv.winogradWeightGrad(sums, d0, rowsO * HALF, planes, c0, inC);
             }
             for (int c = 0; c < inC; c++) for (int k = 0; k < 9; k++) planes[9 * inC + c * 9 + k] = planes[k * inC + c];
-            MemorySegment.copy(planes, 9 * inC, dWeight, ValueLayout.JAVA_FLOAT, (long) o * inC * 9 * Float.BYTES, inC * 9);
+            MemorySegment.copy(
+                    planes, 9 * inC, dWeight, ValueLayout.JAVA_FLOAT, (long) o * inC * 9 * Float.BYTES, inC * 9);
         }
         if (dBias != null) MemorySegment.copy(sums, 16 * rowsO * inC, dBias, ValueLayout.JAVA_FLOAT, 0, outC);
     }

@@ -18,16 +18,24 @@ class ConvPoolSoftmaxTest {
     static double[] refConv(Conv.Geometry g, float[] x, float[] w, float[] bias) {
         int oh = g.outH(), ow = g.outW();
         double[] out = new double[g.batch() * g.outC() * oh * ow];
-        for (int b = 0; b < g.batch(); b++) for (int o = 0; o < g.outC(); o++) for (int y = 0; y < oh; y++) for (int z = 0; z < ow; z++) {
-            double s = bias == null ? 0 : bias[o];
-            int cg = g.inC() / g.groups(), c0 = o / (g.outC() / g.groups()) * cg; // output channel o sees its group's cg channels
-            for (int c = c0; c < c0 + cg; c++) for (int i = 0; i < g.kh(); i++) for (int j = 0; j < g.kw(); j++) {
-                int iy = y * g.strideH() - g.padH() + i * g.dilH(), ix = z * g.strideW() - g.padW() + j * g.dilW();
-                if (iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w()) continue;
-                s += (double) x[((b * g.inC() + c) * g.h() + iy) * g.w() + ix] * w[((o * cg + c - c0) * g.kh() + i) * g.kw() + j];
-            }
-            out[((b * g.outC() + o) * oh + y) * ow + z] = s;
-        }
+        for (int b = 0; b < g.batch(); b++)
+            for (int o = 0; o < g.outC(); o++)
+                for (int y = 0; y < oh; y++)
+                    for (int z = 0; z < ow; z++) {
+                        double s = bias == null ? 0 : bias[o];
+                        int cg = g.inC() / g.groups(),
+                                c0 = o / (g.outC() / g.groups()) * cg; // output channel o sees its group's cg channels
+                        for (int c = c0; c < c0 + cg; c++)
+                            for (int i = 0; i < g.kh(); i++)
+                                for (int j = 0; j < g.kw(); j++) {
+                                    int iy = y * g.strideH() - g.padH() + i * g.dilH(),
+                                            ix = z * g.strideW() - g.padW() + j * g.dilW();
+                                    if (iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w()) continue;
+                                    s += (double) x[((b * g.inC() + c) * g.h() + iy) * g.w() + ix]
+                                            * w[((o * cg + c - c0) * g.kh() + i) * g.kw() + j];
+                                }
+                        out[((b * g.outC() + o) * oh + y) * ow + z] = s;
+                    }
         return out;
     }
 
@@ -36,7 +44,8 @@ class ConvPoolSoftmaxTest {
         for (int t = 0; t < 40; t++) {
             int k = rnd.nextInt(1, 4), s = rnd.nextInt(1, 3), p = rnd.nextInt(0, 2), d = rnd.nextInt(1, 3);
             int h = rnd.nextInt(d * (k - 1) + 1, 12), w = rnd.nextInt(d * (k - 1) + 1, 12);
-            checkAgainstDefinition(new Conv.Geometry(rnd.nextInt(1, 4), rnd.nextInt(1, 4), h, w, rnd.nextInt(1, 5), k, k, s, s, p, p, d, d));
+            checkAgainstDefinition(new Conv.Geometry(
+                    rnd.nextInt(1, 4), rnd.nextInt(1, 4), h, w, rnd.nextInt(1, 5), k, k, s, s, p, p, d, d));
         }
     }
 
@@ -120,8 +129,10 @@ class ConvPoolSoftmaxTest {
     private void winograd(Conv.Geometry g, boolean forward, boolean input, boolean weight) {
         if (Simd.VECTOR_AVAILABLE && Simd.floatLanes() == 16) {
             assertEquals(forward, ConvPlan.forward(g) == ConvPlan.Algorithm.WINOGRAD, "forward by Winograd: " + g);
-            assertEquals(input, ConvPlan.inputGrad(g) == ConvPlan.Algorithm.WINOGRAD, "input gradient by Winograd: " + g);
-            assertEquals(weight, ConvPlan.weightGrad(g) == ConvPlan.Algorithm.WINOGRAD, "weight gradient by Winograd: " + g);
+            assertEquals(
+                    input, ConvPlan.inputGrad(g) == ConvPlan.Algorithm.WINOGRAD, "input gradient by Winograd: " + g);
+            assertEquals(
+                    weight, ConvPlan.weightGrad(g) == ConvPlan.Algorithm.WINOGRAD, "weight gradient by Winograd: " + g);
         }
         checkAgainstDefinition(g);
     }
@@ -133,10 +144,13 @@ class ConvPoolSoftmaxTest {
      */
     @Test
     void winogradResultsDoNotDependOnTheBatch() {
-        Conv.Geometry one = new Conv.Geometry(1, 32, 10, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1), nine = new Conv.Geometry(9, 32, 10, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1);
+        Conv.Geometry one = new Conv.Geometry(1, 32, 10, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1),
+                nine = new Conv.Geometry(9, 32, 10, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1);
         // a promise of Winograd's only (the other paths' bands may round differently)
-        org.junit.jupiter.api.Assumptions.assumeTrue(ConvPlan.forward(one) == ConvPlan.Algorithm.WINOGRAD
-                && ConvPlan.inputGrad(one) == ConvPlan.Algorithm.WINOGRAD, "Winograd needs 512-bit vectors");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                ConvPlan.forward(one) == ConvPlan.Algorithm.WINOGRAD
+                        && ConvPlan.inputGrad(one) == ConvPlan.Algorithm.WINOGRAD,
+                "Winograd needs 512-bit vectors");
         float[] x = Mem.random(rnd, (int) nine.inputSize(), -1, 1), w = Mem.random(rnd, (int) nine.weightSize(), -1, 1);
         float[] dy = Mem.random(rnd, (int) nine.outputSize(), -1, 1);
         MemorySegment out1 = Mem.zeros((int) one.outputSize()), out9 = Mem.zeros((int) nine.outputSize());
@@ -145,8 +159,14 @@ class ConvPoolSoftmaxTest {
         Conv.forward(nine, Mem.of(x), Mem.of(w), null, out9);
         Conv.backwardInput(one, Mem.of(dy), Mem.of(w), dx1);
         Conv.backwardInput(nine, Mem.of(dy), Mem.of(w), dx9);
-        assertArrayEquals(Mem.read(out1, (int) one.outputSize()), java.util.Arrays.copyOf(Mem.read(out9, (int) nine.outputSize()), (int) one.outputSize()), 0f);
-        assertArrayEquals(Mem.read(dx1, (int) one.inputSize()), java.util.Arrays.copyOf(Mem.read(dx9, (int) nine.inputSize()), (int) one.inputSize()), 0f);
+        assertArrayEquals(
+                Mem.read(out1, (int) one.outputSize()),
+                java.util.Arrays.copyOf(Mem.read(out9, (int) nine.outputSize()), (int) one.outputSize()),
+                0f);
+        assertArrayEquals(
+                Mem.read(dx1, (int) one.inputSize()),
+                java.util.Arrays.copyOf(Mem.read(dx9, (int) nine.inputSize()), (int) one.inputSize()),
+                0f);
     }
 
     /**
@@ -161,7 +181,8 @@ class ConvPoolSoftmaxTest {
     }
 
     private void withoutBias(Conv.Geometry g) {
-        MemorySegment x = Mem.of(Mem.random(rnd, (int) g.inputSize(), -1, 1)), w = Mem.of(Mem.random(rnd, (int) g.weightSize(), -1, 1));
+        MemorySegment x = Mem.of(Mem.random(rnd, (int) g.inputSize(), -1, 1)),
+                w = Mem.of(Mem.random(rnd, (int) g.weightSize(), -1, 1));
         MemorySegment dy = Mem.of(Mem.random(rnd, (int) g.outputSize(), -1, 1));
         MemorySegment none = Mem.zeros((int) g.outputSize()), zero = Mem.zeros((int) g.outputSize());
         Conv.forward(g, x, w, null, none);
@@ -186,7 +207,8 @@ class ConvPoolSoftmaxTest {
         int[] widths = {18, 34, 17, 19, 28, 41};
         for (int t = 0; t < 24; t++) {
             int p = rnd.nextInt(0, 3), w = widths[t % widths.length] - 2 * p, h = rnd.nextInt(3, 12);
-            checkAgainstDefinition(new Conv.Geometry(rnd.nextInt(1, 11), 1, h, w, rnd.nextInt(1, 8), 3, 3, 1, 1, p, p, 1, 1));
+            checkAgainstDefinition(
+                    new Conv.Geometry(rnd.nextInt(1, 11), 1, h, w, rnd.nextInt(1, 8), 3, 3, 1, 1, p, p, 1, 1));
         }
         checkAgainstDefinition(new Conv.Geometry(3, 1, 28, 28, 32, 3, 3, 1, 1, 0, 0, 1, 1)); // the MNIST model's conv1
     }
@@ -201,10 +223,13 @@ class ConvPoolSoftmaxTest {
             int groups = rnd.nextInt(2, 5), k = rnd.nextInt(1, 4), s = t % 3 == 0 ? 2 : 1, p = rnd.nextInt(0, 2);
             int cg = t % 4 == 0 ? 1 : rnd.nextInt(1, 6), og = rnd.nextInt(1, 4);
             int h = rnd.nextInt(k, 12), w = rnd.nextInt(k, 20);
-            checkAgainstDefinition(new Conv.Geometry(rnd.nextInt(1, 6), groups * cg, h, w, groups * og, k, k, s, s, p, p, 1, 1, groups));
+            checkAgainstDefinition(new Conv.Geometry(
+                    rnd.nextInt(1, 6), groups * cg, h, w, groups * og, k, k, s, s, p, p, 1, 1, groups));
         }
-        checkAgainstDefinition(new Conv.Geometry(3, 8, 20, 20, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8)); // depthwise: DirectConv3x3 per group
-        checkAgainstDefinition(new Conv.Geometry(2, 8, 9, 13, 6, 3, 3, 1, 1, 0, 0, 1, 1, 2)); // 36 taps a group: ImplicitGemmConv
+        checkAgainstDefinition(
+                new Conv.Geometry(3, 8, 20, 20, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8)); // depthwise: DirectConv3x3 per group
+        checkAgainstDefinition(
+                new Conv.Geometry(2, 8, 9, 13, 6, 3, 3, 1, 1, 0, 0, 1, 1, 2)); // 36 taps a group: ImplicitGemmConv
         checkAgainstDefinition(new Conv.Geometry(0, 4, 5, 5, 4, 3, 3, 1, 1, 0, 0, 1, 1, 2)); // no images
     }
 
@@ -226,19 +251,28 @@ class ConvPoolSoftmaxTest {
         float[] dy = Mem.random(rnd, want.length, -1, 1);
         double[] wantDx = new double[x.length], wantDw = new double[wt.length], wantDb = new double[g.outC()];
         int oh = g.outH(), ow = g.outW();
-        for (int b = 0; b < g.batch(); b++) for (int o = 0; o < g.outC(); o++) for (int y = 0; y < oh; y++) for (int z = 0; z < ow; z++) {
-            double gy = dy[((b * g.outC() + o) * oh + y) * ow + z];
-            wantDb[o] += gy;
-            int cg = g.inC() / g.groups(), c0 = o / (g.outC() / g.groups()) * cg;
-            for (int c = c0; c < c0 + cg; c++) for (int i = 0; i < kh; i++) for (int j = 0; j < kw; j++) {
-                int iy = y * g.strideH() - g.padH() + i * g.dilH(), ix = z * g.strideW() - g.padW() + j * g.dilW();
-                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                int xi = ((b * g.inC() + c) * h + iy) * w + ix, wi = ((o * cg + c - c0) * kh + i) * kw + j;
-                wantDx[xi] += gy * wt[wi];
-                wantDw[wi] += gy * x[xi];
-            }
-        }
-        MemorySegment dx = Mem.of(Mem.random(rnd, x.length, 5, 6)), dw = Mem.of(Mem.random(rnd, wt.length, 5, 6)), db = Mem.zeros(g.outC());
+        for (int b = 0; b < g.batch(); b++)
+            for (int o = 0; o < g.outC(); o++)
+                for (int y = 0; y < oh; y++)
+                    for (int z = 0; z < ow; z++) {
+                        double gy = dy[((b * g.outC() + o) * oh + y) * ow + z];
+                        wantDb[o] += gy;
+                        int cg = g.inC() / g.groups(), c0 = o / (g.outC() / g.groups()) * cg;
+                        for (int c = c0; c < c0 + cg; c++)
+                            for (int i = 0; i < kh; i++)
+                                for (int j = 0; j < kw; j++) {
+                                    int iy = y * g.strideH() - g.padH() + i * g.dilH(),
+                                            ix = z * g.strideW() - g.padW() + j * g.dilW();
+                                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                    int xi = ((b * g.inC() + c) * h + iy) * w + ix,
+                                            wi = ((o * cg + c - c0) * kh + i) * kw + j;
+                                    wantDx[xi] += gy * wt[wi];
+                                    wantDw[wi] += gy * x[xi];
+                                }
+                    }
+        MemorySegment dx = Mem.of(Mem.random(rnd, x.length, 5, 6)),
+                dw = Mem.of(Mem.random(rnd, wt.length, 5, 6)),
+                db = Mem.zeros(g.outC());
         Conv.backwardInput(g, Mem.of(dy), Mem.of(wt), dx);
         Conv.backwardWeight(g, Mem.of(x), Mem.of(dy), dw, db);
         float[] gx = Mem.read(dx, x.length), gw = Mem.read(dw, wt.length), gb = Mem.read(db, g.outC());
@@ -249,25 +283,37 @@ class ConvPoolSoftmaxTest {
 
     @Test
     void convolutionRejectsBadGeometry() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Conv.Geometry(1, 1, 2, 2, 1, 3, 3, 1, 1, 0, 0, 1, 1));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> new Conv.Geometry(1, 1, 2, 2, 1, 3, 3, 1, 1, 0, 0, 1, 1));
         assertTrue(e.getMessage().contains("greater than the padded input"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new Conv.Geometry(1, 1, 5, 5, 1, 3, 3, 0, 1, 0, 0, 1, 1));
-        e = assertThrows(IllegalArgumentException.class, () -> new Conv.Geometry(1, 6, 5, 5, 4, 3, 3, 1, 1, 0, 0, 1, 1, 4));
-        assertTrue(e.getMessage().contains("in_channels (6) and out_channels (4) must both be divisible by groups (4)"), e.getMessage());
+        e = assertThrows(
+                IllegalArgumentException.class, () -> new Conv.Geometry(1, 6, 5, 5, 4, 3, 3, 1, 1, 0, 0, 1, 1, 4));
+        assertTrue(
+                e.getMessage().contains("in_channels (6) and out_channels (4) must both be divisible by groups (4)"),
+                e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new Conv.Geometry(1, 6, 5, 5, 4, 3, 3, 1, 1, 0, 0, 1, 1, 0));
     }
 
     /** All three passes, bit for bit on 1, 2 and 3 threads — also for small batches, cut into finer work units. */
     @Test
     void convolutionResultDoesNotDependOnThreadCount() {
-        // batch 9: the backward passes' units differ in number (9 images, 8 chunks), so Conv.backward takes a trip for each
-        for (int batch : new int[] {9, 5, 2, 1}) sameOnOneTwoThreeThreads(new Conv.Geometry(batch, 32, 10, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1), "winograd, batch " + batch);
-        for (int batch : new int[] {9, 3}) sameOnOneTwoThreeThreads(new Conv.Geometry(batch, 32, 10, 13, 64, 3, 3, 1, 1, 1, 1, 2, 1), "lanes (dilated), batch " + batch);
+        // batch 9: the backward passes' units differ in number (9 images, 8 chunks), so Conv.backward takes a trip for
+        // each
+        for (int batch : new int[] {9, 5, 2, 1})
+            sameOnOneTwoThreeThreads(
+                    new Conv.Geometry(batch, 32, 10, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1), "winograd, batch " + batch);
+        for (int batch : new int[] {9, 3})
+            sameOnOneTwoThreeThreads(
+                    new Conv.Geometry(batch, 32, 10, 13, 64, 3, 3, 1, 1, 1, 1, 2, 1),
+                    "lanes (dilated), batch " + batch);
         for (int batch : new int[] {9, 5, 2, 1, -9, -5, -2, 109, 105, 101}) {
             // negative: the same batch through the implicit GEMM (36 taps); past 100: the direct kernel
-            Conv.Geometry g = batch > 100 ? new Conv.Geometry(batch - 100, 1, 20, 21, 5, 3, 3, 1, 1, 0, 0, 1, 1)
-                    : batch > 0 ? new Conv.Geometry(batch, 3, 10, 10, 4, 3, 3, 1, 1, 1, 1, 1, 1)
-                    : new Conv.Geometry(-batch, 4, 11, 10, 8, 3, 3, 1, 1, 1, 1, 1, 1);
+            Conv.Geometry g = batch > 100
+                    ? new Conv.Geometry(batch - 100, 1, 20, 21, 5, 3, 3, 1, 1, 0, 0, 1, 1)
+                    : batch > 0
+                            ? new Conv.Geometry(batch, 3, 10, 10, 4, 3, 3, 1, 1, 1, 1, 1, 1)
+                            : new Conv.Geometry(-batch, 4, 11, 10, 8, 3, 3, 1, 1, 1, 1, 1, 1);
             sameOnOneTwoThreeThreads(g, "batch " + batch);
         }
     }
@@ -278,10 +324,12 @@ class ConvPoolSoftmaxTest {
      */
     @Test
     void groupedConvolutionDoesNotDependOnThreadCount() {
-        Conv.Geometry[] cases = {new Conv.Geometry(8, 64, 32, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 64), // depthwise: on the pool
-                new Conv.Geometry(8, 16, 24, 24, 16, 3, 3, 1, 1, 1, 1, 1, 1, 4), // 1.3 MFLOP groups of 36 taps: on the pool
-                new Conv.Geometry(5, 6, 9, 11, 6, 3, 3, 2, 2, 1, 1, 1, 1, 3), // tiny: inline
-                new Conv.Geometry(16, 16, 20, 20, 16, 3, 3, 1, 1, 1, 1, 1, 1, 2)}; // 7 MFLOP a group: in turn
+        Conv.Geometry[] cases = {
+            new Conv.Geometry(8, 64, 32, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 64), // depthwise: on the pool
+            new Conv.Geometry(8, 16, 24, 24, 16, 3, 3, 1, 1, 1, 1, 1, 1, 4), // 1.3 MFLOP groups of 36 taps: on the pool
+            new Conv.Geometry(5, 6, 9, 11, 6, 3, 3, 2, 2, 1, 1, 1, 1, 3), // tiny: inline
+            new Conv.Geometry(16, 16, 20, 20, 16, 3, 3, 1, 1, 1, 1, 1, 1, 2)
+        }; // 7 MFLOP a group: in turn
         for (Conv.Geometry g : cases) {
             sameOnOneTwoThreeThreads(g, g.toString());
         }
@@ -296,23 +344,37 @@ class ConvPoolSoftmaxTest {
         try {
             for (int t = 1; t <= 3; t++) {
                 Parallel.setNumThreads(t);
-                MemorySegment out = Mem.zeros((int) g.outputSize()), dx = Mem.zeros((int) g.inputSize()), dw = Mem.zeros((int) g.weightSize());
+                MemorySegment out = Mem.zeros((int) g.outputSize()),
+                        dx = Mem.zeros((int) g.inputSize()),
+                        dw = Mem.zeros((int) g.weightSize());
                 MemorySegment db = Mem.zeros(g.outC());
                 Conv.forward(g, Mem.of(x), Mem.of(wt), Mem.of(bias), out);
                 Conv.backwardInput(g, Mem.of(dy), Mem.of(wt), dx);
                 Conv.backwardWeight(g, Mem.of(x), Mem.of(dy), dw, db);
                 // both gradients in one call: the same bits as the two passes
-                MemorySegment dx2 = Mem.zeros((int) g.inputSize()), dw2 = Mem.zeros((int) g.weightSize()), db2 = Mem.zeros(g.outC());
+                MemorySegment dx2 = Mem.zeros((int) g.inputSize()),
+                        dw2 = Mem.zeros((int) g.weightSize()),
+                        db2 = Mem.zeros(g.outC());
                 Conv.backward(g, Mem.of(x), Mem.of(dy), Mem.of(wt), dx2, dw2, db2);
-                r[t - 1] = new float[][] {Mem.read(out, (int) g.outputSize()), Mem.read(dx, (int) g.inputSize()),
-                        Mem.read(dw, (int) g.weightSize()), Mem.read(db, g.outC()),
-                        Mem.read(dx2, (int) g.inputSize()), Mem.read(dw2, (int) g.weightSize()), Mem.read(db2, g.outC())};
+                r[t - 1] = new float[][] {
+                    Mem.read(out, (int) g.outputSize()),
+                    Mem.read(dx, (int) g.inputSize()),
+                    Mem.read(dw, (int) g.weightSize()),
+                    Mem.read(db, g.outC()),
+                    Mem.read(dx2, (int) g.inputSize()),
+                    Mem.read(dw2, (int) g.weightSize()),
+                    Mem.read(db2, g.outC())
+                };
             }
         } finally {
             Parallel.setNumThreads(saved);
         }
-        for (int t = 0; t < 3; t++) for (int i = 1; i < 4; i++) assertArrayEquals(r[t][i], r[t][i + 3], 0f, what + ", " + (t + 1) + " threads, backward(), pass " + i);
-        for (int t = 1; t < 3; t++) for (int i = 0; i < 4; i++) assertArrayEquals(r[0][i], r[t][i], 0f, what + ", " + (t + 1) + " threads, pass " + i);
+        for (int t = 0; t < 3; t++)
+            for (int i = 1; i < 4; i++)
+                assertArrayEquals(r[t][i], r[t][i + 3], 0f, what + ", " + (t + 1) + " threads, backward(), pass " + i);
+        for (int t = 1; t < 3; t++)
+            for (int i = 0; i < 4; i++)
+                assertArrayEquals(r[0][i], r[t][i], 0f, what + ", " + (t + 1) + " threads, pass " + i);
     }
 
     @Test
@@ -332,14 +394,18 @@ class ConvPoolSoftmaxTest {
             MemorySegment out = Mem.zeros(g.planes() * oh * ow), idx = Mem.zeros(g.planes() * oh * ow);
             MaxPool.maxForward(g, Mem.of(x), out, idx);
             float[] got = Mem.read(out, g.planes() * oh * ow);
-            for (int pl = 0; pl < g.planes(); pl++) for (int y = 0; y < oh; y++) for (int z = 0; z < ow; z++) {
-                float best = Float.NEGATIVE_INFINITY;
-                for (int i = 0; i < k; i++) for (int j = 0; j < k; j++) {
-                    int iy = y * s - p + i * d, ix = z * s - p + j * d;
-                    if (iy >= 0 && iy < h && ix >= 0 && ix < w) best = Math.max(best, x[(pl * h + iy) * w + ix]);
-                }
-                assertEquals(best, got[(pl * oh + y) * ow + z], "max_pool " + g);
-            }
+            for (int pl = 0; pl < g.planes(); pl++)
+                for (int y = 0; y < oh; y++)
+                    for (int z = 0; z < ow; z++) {
+                        float best = Float.NEGATIVE_INFINITY;
+                        for (int i = 0; i < k; i++)
+                            for (int j = 0; j < k; j++) {
+                                int iy = y * s - p + i * d, ix = z * s - p + j * d;
+                                if (iy >= 0 && iy < h && ix >= 0 && ix < w)
+                                    best = Math.max(best, x[(pl * h + iy) * w + ix]);
+                            }
+                        assertEquals(best, got[(pl * oh + y) * ow + z], "max_pool " + g);
+                    }
             float[] dy = Mem.random(rnd, g.planes() * oh * ow, 1, 2);
             MemorySegment dx = Mem.zeros(x.length);
             MaxPool.maxBackward(g, Mem.of(dy), idx, dx);
@@ -371,18 +437,24 @@ class ConvPoolSoftmaxTest {
         float[] got = Mem.read(out, planes * 144);
         int[] gi = new int[planes * 144];
         MemorySegment.copy(idx, ValueLayout.JAVA_INT, 0, gi, 0, gi.length);
-        for (int pl = 0; pl < planes; pl++) for (int oy = 0; oy < 12; oy++) for (int ox = 0; ox < 12; ox++) {
-            float best = Float.NEGATIVE_INFINITY;
-            int bi = -1;
-            for (int i = 0; i < 2; i++) for (int j = 0; j < 2; j++) {
-                int at = (2 * oy + i) * w + 2 * ox + j;
-                float v = x[pl * h * w + at];
-                if (bi < 0 || v > best || (v != v && best == best)) { best = v; bi = at; }
-            }
-            int o = (pl * 12 + oy) * 12 + ox;
-            assertEquals(bi, gi[o], "index of window " + o);
-            assertEquals(Float.floatToIntBits(best), Float.floatToIntBits(got[o]), "value of window " + o);
-        }
+        for (int pl = 0; pl < planes; pl++)
+            for (int oy = 0; oy < 12; oy++)
+                for (int ox = 0; ox < 12; ox++) {
+                    float best = Float.NEGATIVE_INFINITY;
+                    int bi = -1;
+                    for (int i = 0; i < 2; i++)
+                        for (int j = 0; j < 2; j++) {
+                            int at = (2 * oy + i) * w + 2 * ox + j;
+                            float v = x[pl * h * w + at];
+                            if (bi < 0 || v > best || (v != v && best == best)) {
+                                best = v;
+                                bi = at;
+                            }
+                        }
+                    int o = (pl * 12 + oy) * 12 + ox;
+                    assertEquals(bi, gi[o], "index of window " + o);
+                    assertEquals(Float.floatToIntBits(best), Float.floatToIntBits(got[o]), "value of window " + o);
+                }
     }
 
     @Test
@@ -402,18 +474,19 @@ class ConvPoolSoftmaxTest {
             Softmax.forward(outer, n, inner, Mem.of(x), sm, false);
             Softmax.forward(outer, n, inner, Mem.of(x), lsm, true);
             float[] p = Mem.read(sm, x.length), lp = Mem.read(lsm, x.length);
-            for (int o = 0; o < outer; o++) for (int i = 0; i < inner; i++) {
-                double max = Double.NEGATIVE_INFINITY, sum = 0, total = 0;
-                for (int k = 0; k < n; k++) max = Math.max(max, x[(o * n + k) * inner + i]);
-                for (int k = 0; k < n; k++) sum += Math.exp(x[(o * n + k) * inner + i] - max);
-                for (int k = 0; k < n; k++) {
-                    int at = (o * n + k) * inner + i;
-                    Mem.assertClose(Math.exp(x[at] - max) / sum, p[at], 1e-5, 1e-7, "softmax");
-                    Mem.assertClose(x[at] - max - Math.log(sum), lp[at], 1e-5, 1e-5, "log_softmax");
-                    total += p[at];
+            for (int o = 0; o < outer; o++)
+                for (int i = 0; i < inner; i++) {
+                    double max = Double.NEGATIVE_INFINITY, sum = 0, total = 0;
+                    for (int k = 0; k < n; k++) max = Math.max(max, x[(o * n + k) * inner + i]);
+                    for (int k = 0; k < n; k++) sum += Math.exp(x[(o * n + k) * inner + i] - max);
+                    for (int k = 0; k < n; k++) {
+                        int at = (o * n + k) * inner + i;
+                        Mem.assertClose(Math.exp(x[at] - max) / sum, p[at], 1e-5, 1e-7, "softmax");
+                        Mem.assertClose(x[at] - max - Math.log(sum), lp[at], 1e-5, 1e-5, "log_softmax");
+                        total += p[at];
+                    }
+                    assertEquals(1.0, total, 1e-5);
                 }
-                assertEquals(1.0, total, 1e-5);
-            }
         }
         int batch = 6, classes = 10;
         float[] logits = Mem.random(rnd, batch * classes, -5, 5);
@@ -436,7 +509,8 @@ class ConvPoolSoftmaxTest {
         }
         MemorySegment bad = Mem.zeros(batch);
         MemorySegment.copy(new int[] {0, 1, 2, 10, 0, 0}, 0, bad, ValueLayout.JAVA_INT, 0, batch);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Softmax.crossEntropy(batch, classes, Mem.of(logits), bad, loss));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> Softmax.crossEntropy(batch, classes, Mem.of(logits), bad, loss));
         assertTrue(e.getMessage().contains("target 10 at position 3"), e.getMessage());
     }
 }

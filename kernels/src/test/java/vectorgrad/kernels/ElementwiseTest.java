@@ -47,7 +47,8 @@ class ElementwiseTest {
                 Elementwise.unary(op, Mem.of(a), 0, out, 0, n);
                 float[] got = Mem.read(out, n);
                 // float32 math: a few ulps (the vector EXP/LOG/TANH are within 1 ulp; the reference is double)
-                for (int i = 0; i < n; i++) Mem.assertClose(ref(op, a[i]), got[i], 4e-6, 1e-7, op + " n=" + n + " i=" + i);
+                for (int i = 0; i < n; i++)
+                    Mem.assertClose(ref(op, a[i]), got[i], 4e-6, 1e-7, op + " n=" + n + " i=" + i);
             }
         }
     }
@@ -117,17 +118,24 @@ class ElementwiseTest {
         int[] idx = new int[shape.length];
         for (int i = 0; i < total; i++) {
             int rem = i;
-            for (int d = shape.length - 1; d >= 0; d--) { idx[d] = rem % shape[d]; rem /= shape[d]; }
+            for (int d = shape.length - 1; d >= 0; d--) {
+                idx[d] = rem % shape[d];
+                rem /= shape[d];
+            }
             long ao = 0, bo = 0;
-            for (int d = 0; d < shape.length; d++) { ao += idx[d] * as[d]; bo += idx[d] * bs[d]; }
+            for (int d = 0; d < shape.length; d++) {
+                ao += idx[d] * as[d];
+                bo += idx[d] * bs[d];
+            }
             double x = a[(int) ao], y = b[(int) bo];
-            out[i] = (float) switch (op) {
-                case ADD -> x + y;
-                case SUB -> x - y;
-                case MUL -> x * y;
-                case DIV -> x / y;
-                case RELU_BACKWARD -> y > 0 ? x : 0;
-            };
+            out[i] = (float)
+                    switch (op) {
+                        case ADD -> x + y;
+                        case SUB -> x - y;
+                        case MUL -> x * y;
+                        case DIV -> x / y;
+                        case RELU_BACKWARD -> y > 0 ? x : 0;
+                    };
         }
         return out;
     }
@@ -136,7 +144,10 @@ class ElementwiseTest {
         long[] s = new long[shape.length];
         long acc = 1;
         for (int d = shape.length - 1; d >= 0; d--) {
-            if (broadcast[d]) { s[d] = 0; continue; }
+            if (broadcast[d]) {
+                s[d] = 0;
+                continue;
+            }
             s[d] = acc;
             acc *= shape[d];
         }
@@ -150,10 +161,16 @@ class ElementwiseTest {
             int[] shape = new int[rank];
             for (int d = 0; d < rank; d++) shape[d] = d == rank - 1 ? Mem.SIZES[rnd.nextInt(1, 16)] : rnd.nextInt(1, 5);
             boolean[] ba = new boolean[rank], bb = new boolean[rank];
-            for (int d = 0; d < rank; d++) { ba[d] = rnd.nextInt(3) == 0; bb[d] = !ba[d] && rnd.nextInt(3) == 0; }
+            for (int d = 0; d < rank; d++) {
+                ba[d] = rnd.nextInt(3) == 0;
+                bb[d] = !ba[d] && rnd.nextInt(3) == 0;
+            }
             long[] as = strides(shape, ba), bs = strides(shape, bb);
             int na = 1, nb = 1;
-            for (int d = 0; d < rank; d++) { if (!ba[d]) na *= shape[d]; if (!bb[d]) nb *= shape[d]; }
+            for (int d = 0; d < rank; d++) {
+                if (!ba[d]) na *= shape[d];
+                if (!bb[d]) nb *= shape[d];
+            }
             float[] a = Mem.random(rnd, na, -3, 3), b = Mem.random(rnd, nb, 0.5, 3);
             int total = 1;
             for (int d : shape) total *= d;
@@ -162,7 +179,8 @@ class ElementwiseTest {
                 Elementwise.binary(op, shape, Mem.of(a), 0, as, Mem.of(b), 0, bs, out, 0);
                 float[] want = refBinary(op, shape, a, as, b, bs);
                 float[] got = Mem.read(out, total);
-                for (int i = 0; i < total; i++) Mem.assertClose(want[i], got[i], 1e-6, 0, op + " " + java.util.Arrays.toString(shape));
+                for (int i = 0; i < total; i++)
+                    Mem.assertClose(want[i], got[i], 1e-6, 0, op + " " + java.util.Arrays.toString(shape));
             }
         }
     }
@@ -179,13 +197,19 @@ class ElementwiseTest {
             for (int d = 0; d < rank; d++) if (reduce[d]) outShape[d] = 1;
             long[] os = strides(outShape, reduce);
             int total = 1, outTotal = 1;
-            for (int d = 0; d < rank; d++) { total *= shape[d]; outTotal *= outShape[d]; }
+            for (int d = 0; d < rank; d++) {
+                total *= shape[d];
+                outTotal *= outShape[d];
+            }
             float[] in = Mem.random(rnd, total, -1, 1);
             double[] want = new double[outTotal];
             int[] idx = new int[rank];
             for (int i = 0; i < total; i++) {
                 int rem = i;
-                for (int d = rank - 1; d >= 0; d--) { idx[d] = rem % shape[d]; rem /= shape[d]; }
+                for (int d = rank - 1; d >= 0; d--) {
+                    idx[d] = rem % shape[d];
+                    rem /= shape[d];
+                }
                 long o = 0;
                 for (int d = 0; d < rank; d++) o += idx[d] * os[d];
                 want[(int) o] += in[i];
@@ -194,7 +218,8 @@ class ElementwiseTest {
             Elementwise.sumInto(shape, Mem.of(in), 0, out, 0, os, outTotal);
             float[] got = Mem.read(out, outTotal);
             // float accumulation of up to ~4000 terms of size <= 1: absolute error well under 1e-4
-            for (int i = 0; i < outTotal; i++) Mem.assertClose(want[i], got[i], 1e-5, 1e-4, "sum " + java.util.Arrays.toString(shape));
+            for (int i = 0; i < outTotal; i++)
+                Mem.assertClose(want[i], got[i], 1e-5, 1e-4, "sum " + java.util.Arrays.toString(shape));
         }
     }
 
@@ -206,9 +231,11 @@ class ElementwiseTest {
         MemorySegment out = Mem.zeros(3 * 4 * 17);
         Elementwise.expand(shape, Mem.of(src), 0, ss, out, 0);
         float[] got = Mem.read(out, 3 * 4 * 17);
-        for (int i = 0; i < 3; i++) for (int j = 0; j < 4; j++) for (int k = 0; k < 17; k++) {
-            assertEquals(src[i * 17 + k], got[(i * 4 + j) * 17 + k]);
-        }
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 4; j++)
+                for (int k = 0; k < 17; k++) {
+                    assertEquals(src[i * 17 + k], got[(i * 4 + j) * 17 + k]);
+                }
         float[] one = {2.5f};
         MemorySegment out2 = Mem.zeros(10);
         Elementwise.expand(new int[] {2, 5}, Mem.of(one), 0, new long[] {0, 0}, out2, 0);
@@ -224,9 +251,11 @@ class ElementwiseTest {
         MemorySegment out = Mem.zeros(30);
         Elementwise.permute(shape, perm, Mem.of(src), 0, out, 0);
         float[] got = Mem.read(out, 30);
-        for (int k = 0; k < 5; k++) for (int i = 0; i < 2; i++) for (int j = 0; j < 3; j++) {
-            assertEquals(src[(i * 3 + j) * 5 + k], got[(k * 2 + i) * 3 + j]);
-        }
+        for (int k = 0; k < 5; k++)
+            for (int i = 0; i < 2; i++)
+                for (int j = 0; j < 3; j++) {
+                    assertEquals(src[(i * 3 + j) * 5 + k], got[(k * 2 + i) * 3 + j]);
+                }
     }
 
     @Test
@@ -240,24 +269,30 @@ class ElementwiseTest {
             float[] v = Mem.read(vals, outer * inner);
             int[] ix = new int[outer * inner];
             MemorySegment.copy(idx, java.lang.foreign.ValueLayout.JAVA_INT, 0, ix, 0, ix.length);
-            for (int o = 0; o < outer; o++) for (int i = 0; i < inner; i++) {
-                float best = Float.NEGATIVE_INFINITY;
-                int bi = -1;
-                for (int k = 0; k < n; k++) {
-                    float x = in[(o * n + k) * inner + i];
-                    if (x > best) { best = x; bi = k; }
+            for (int o = 0; o < outer; o++)
+                for (int i = 0; i < inner; i++) {
+                    float best = Float.NEGATIVE_INFINITY;
+                    int bi = -1;
+                    for (int k = 0; k < n; k++) {
+                        float x = in[(o * n + k) * inner + i];
+                        if (x > best) {
+                            best = x;
+                            bi = k;
+                        }
+                    }
+                    assertEquals(best, v[o * inner + i]);
+                    assertEquals(bi, ix[o * inner + i], "first index of the max");
                 }
-                assertEquals(best, v[o * inner + i]);
-                assertEquals(bi, ix[o * inner + i], "first index of the max");
-            }
             float[] g = Mem.random(rnd, outer * inner, 1, 2);
             MemorySegment back = Mem.of(Mem.random(rnd, outer * n * inner, 5, 6));
             Reduce.scatterMax(outer, n, inner, Mem.of(g), 0, idx, 0, back, 0);
             float[] b = Mem.read(back, outer * n * inner);
-            for (int o = 0; o < outer; o++) for (int k = 0; k < n; k++) for (int i = 0; i < inner; i++) {
-                float want = ix[o * inner + i] == k ? g[o * inner + i] : 0f;
-                assertEquals(want, b[(o * n + k) * inner + i]);
-            }
+            for (int o = 0; o < outer; o++)
+                for (int k = 0; k < n; k++)
+                    for (int i = 0; i < inner; i++) {
+                        float want = ix[o * inner + i] == k ? g[o * inner + i] : 0f;
+                        assertEquals(want, b[(o * n + k) * inner + i]);
+                    }
         }
     }
 
@@ -295,13 +330,24 @@ class ElementwiseTest {
     @Test
     void badSizesAreRejectedWithTheNumbers() {
         MemorySegment small = Mem.zeros(4);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Elementwise.unary(Unary.EXP, small, 0, small, 0, 5));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Elementwise.unary(Unary.EXP, small, 0, small, 0, 5));
         assertTrue(e.getMessage().contains("[0, 5)") && e.getMessage().contains("holds 4"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Elementwise.affine(small, -1, 1f, 0f, small, 0, 2));
         assertThrows(IllegalArgumentException.class, () -> Reduce.max(1, 0, 1, small, 0, small, 0, small, 0));
-        assertThrows(IllegalArgumentException.class,
-                () -> Elementwise.binary(Binary.ADD, new int[] {2, 3}, small, 0, new long[] {3, 1}, small, 0, new long[] {0, 1}, small, 0));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Elementwise.binary(
+                        Binary.ADD,
+                        new int[] {2, 3},
+                        small,
+                        0,
+                        new long[] {3, 1},
+                        small,
+                        0,
+                        new long[] {0, 1},
+                        small,
+                        0));
     }
 
     /**
@@ -319,7 +365,17 @@ class ElementwiseTest {
                 Parallel.setNumThreads(t);
                 MemorySegment out = Mem.zeros(n), out2 = Mem.zeros(n);
                 Elementwise.unary(Unary.EXP, Mem.of(a), 0, out, 0, n);
-                Elementwise.binary(Binary.RELU_BACKWARD, new int[] {n}, Mem.of(a), 0, new long[] {1}, Mem.of(b), 0, new long[] {1}, out2, 0);
+                Elementwise.binary(
+                        Binary.RELU_BACKWARD,
+                        new int[] {n},
+                        Mem.of(a),
+                        0,
+                        new long[] {1},
+                        Mem.of(b),
+                        0,
+                        new long[] {1},
+                        out2,
+                        0);
                 exp[t - 1] = Mem.read(out, n);
                 relu[t - 1] = Mem.read(out2, n);
             }
@@ -336,7 +392,17 @@ class ElementwiseTest {
             for (int t = 1; t <= 2; t++) {
                 Parallel.setNumThreads(t);
                 MemorySegment out = Mem.zeros(total);
-                Elementwise.binary(Binary.MUL, shape, Mem.of(x), 0, new long[] {32 * 145, 145, 1}, Mem.of(mask), 0, new long[] {32, 1, 0}, out, 0);
+                Elementwise.binary(
+                        Binary.MUL,
+                        shape,
+                        Mem.of(x),
+                        0,
+                        new long[] {32 * 145, 145, 1},
+                        Mem.of(mask),
+                        0,
+                        new long[] {32, 1, 0},
+                        out,
+                        0);
                 masked[t - 1] = Mem.read(out, total);
             }
         } finally {

@@ -13,19 +13,32 @@ class GemmTest {
     private final SplittableRandom rnd = new SplittableRandom(7);
 
     /** C = alpha*op(A)*op(B) + beta*C in double; beta == 0 ignores C (NaN included), as BLAS. */
-    static double[] reference(boolean ta, boolean tb, int m, int n, int k, double alpha, float[] a, int lda,
-                              float[] b, int ldb, double beta, float[] c, int ldc) {
+    static double[] reference(
+            boolean ta,
+            boolean tb,
+            int m,
+            int n,
+            int k,
+            double alpha,
+            float[] a,
+            int lda,
+            float[] b,
+            int ldb,
+            double beta,
+            float[] c,
+            int ldc) {
         double[] out = new double[c.length];
         for (int i = 0; i < c.length; i++) out[i] = c[i];
-        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) {
-            double s = 0;
-            for (int p = 0; p < k; p++) {
-                double av = ta ? a[p * lda + i] : a[i * lda + p];
-                double bv = tb ? b[j * ldb + p] : b[p * ldb + j];
-                s += av * bv;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    double av = ta ? a[p * lda + i] : a[i * lda + p];
+                    double bv = tb ? b[j * ldb + p] : b[p * ldb + j];
+                    s += av * bv;
+                }
+                out[i * ldc + j] = alpha * s + (beta == 0 ? 0 : beta * c[i * ldc + j]);
             }
-            out[i * ldc + j] = alpha * s + (beta == 0 ? 0 : beta * c[i * ldc + j]);
-        }
         return out;
     }
 
@@ -37,56 +50,109 @@ class GemmTest {
         if (beta == 0) for (int i = 0; i < c.length; i += 3) c[i] = Float.NaN;
         double[] want = reference(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         MemorySegment cs = Mem.of(c);
-        Gemm.sgemm(ta, tb, m, n, k, alpha, Mem.of(a), 0, Math.max(1, lda), Mem.of(b), 0, Math.max(1, ldb), beta, cs, 0, Math.max(1, ldc));
+        Gemm.sgemm(
+                ta,
+                tb,
+                m,
+                n,
+                k,
+                alpha,
+                Mem.of(a),
+                0,
+                Math.max(1, lda),
+                Mem.of(b),
+                0,
+                Math.max(1, ldb),
+                beta,
+                cs,
+                0,
+                Math.max(1, ldc));
         float[] got = Mem.read(cs, c.length);
-        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) {
-            // k products of terms <= 1 summed in float: error grows ~ sqrt(k) ulps; 1e-5*k bounds it loosely
-            Mem.assertClose(want[i * ldc + j], got[i * ldc + j], 1e-5, 1e-5 * Math.max(1, k),
-                    "sgemm ta=" + ta + " tb=" + tb + " m=" + m + " n=" + n + " k=" + k + " at " + i + "," + j);
-        }
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                // k products of terms <= 1 summed in float: error grows ~ sqrt(k) ulps; 1e-5*k bounds it loosely
+                Mem.assertClose(
+                        want[i * ldc + j],
+                        got[i * ldc + j],
+                        1e-5,
+                        1e-5 * Math.max(1, k),
+                        "sgemm ta=" + ta + " tb=" + tb + " m=" + m + " n=" + n + " k=" + k + " at " + i + "," + j);
+            }
         // the same product with B in a heap array (the convolution's path: its own packing code)
         MemorySegment cs2 = Mem.of(c);
-        Gemm.sgemmHeapB(ta, tb, m, n, k, alpha, Mem.of(a), 0, Math.max(1, lda), b, 0, Math.max(1, ldb), beta, cs2, 0, Math.max(1, ldc));
+        Gemm.sgemmHeapB(
+                ta,
+                tb,
+                m,
+                n,
+                k,
+                alpha,
+                Mem.of(a),
+                0,
+                Math.max(1, lda),
+                b,
+                0,
+                Math.max(1, ldb),
+                beta,
+                cs2,
+                0,
+                Math.max(1, ldc));
         float[] got2 = Mem.read(cs2, c.length);
-        for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) {
-            Mem.assertClose(want[i * ldc + j], got2[i * ldc + j], 1e-5, 1e-5 * Math.max(1, k),
-                    "sgemm (heap B) ta=" + ta + " tb=" + tb + " m=" + m + " n=" + n + " k=" + k + " at " + i + "," + j);
-        }
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                Mem.assertClose(
+                        want[i * ldc + j],
+                        got2[i * ldc + j],
+                        1e-5,
+                        1e-5 * Math.max(1, k),
+                        "sgemm (heap B) ta=" + ta + " tb=" + tb + " m=" + m + " n=" + n + " k=" + k + " at " + i + ","
+                                + j);
+            }
         // padding between rows of C is never written
-        for (int i = 0; i < m; i++) for (int j = n; j < ldc; j++) {
-            float before = c[i * ldc + j];
-            assertTrue(Float.compare(before, got[i * ldc + j]) == 0, "wrote into C's padding at " + i + "," + j);
-            assertTrue(Float.compare(before, got2[i * ldc + j]) == 0, "wrote into C's padding (heap B) at " + i + "," + j);
-        }
+        for (int i = 0; i < m; i++)
+            for (int j = n; j < ldc; j++) {
+                float before = c[i * ldc + j];
+                assertTrue(Float.compare(before, got[i * ldc + j]) == 0, "wrote into C's padding at " + i + "," + j);
+                assertTrue(
+                        Float.compare(before, got2[i * ldc + j]) == 0,
+                        "wrote into C's padding (heap B) at " + i + "," + j);
+            }
     }
 
     @Test
     void everyTransposeCaseAtRaggedSizes() {
         int[] sizes = {1, 2, 3, 7, 16, 17, 33, 64, 65};
-        for (boolean ta : new boolean[] {false, true}) for (boolean tb : new boolean[] {false, true}) {
-            for (int t = 0; t < 40; t++) {
-                int m = sizes[rnd.nextInt(sizes.length)], n = sizes[rnd.nextInt(sizes.length)], k = sizes[rnd.nextInt(sizes.length)];
-                check(ta, tb, m, n, k, 1f, 0f, 0);
+        for (boolean ta : new boolean[] {false, true})
+            for (boolean tb : new boolean[] {false, true}) {
+                for (int t = 0; t < 40; t++) {
+                    int m = sizes[rnd.nextInt(sizes.length)],
+                            n = sizes[rnd.nextInt(sizes.length)],
+                            k = sizes[rnd.nextInt(sizes.length)];
+                    check(ta, tb, m, n, k, 1f, 0f, 0);
+                }
             }
-        }
     }
 
     @Test
     void alphaBetaAndLeadingDimensions() {
-        for (boolean ta : new boolean[] {false, true}) for (boolean tb : new boolean[] {false, true}) {
-            check(ta, tb, 13, 19, 23, 0.5f, 0f, 3);
-            check(ta, tb, 13, 19, 23, -2f, 1f, 5);
-            check(ta, tb, 31, 9, 40, 1.5f, 0.25f, 1);
-            check(ta, tb, 5, 128, 300, 1f, 0f, 0);
-            check(ta, tb, 4, 4, 0, 1f, 0.5f, 0); // k = 0: C = beta*C
-        }
+        for (boolean ta : new boolean[] {false, true})
+            for (boolean tb : new boolean[] {false, true}) {
+                check(ta, tb, 13, 19, 23, 0.5f, 0f, 3);
+                check(ta, tb, 13, 19, 23, -2f, 1f, 5);
+                check(ta, tb, 31, 9, 40, 1.5f, 0.25f, 1);
+                check(ta, tb, 5, 128, 300, 1f, 0f, 0);
+                check(ta, tb, 4, 4, 0, 1f, 0.5f, 0); // k = 0: C = beta*C
+            }
     }
 
     /** Random shapes and transposes (QuickTheories draws them; the reference decides). */
     @Test
     void propertyOverRandomShapes() {
-        org.quicktheories.QuickTheory.qt().withExamples(60).withFixedSeed(11)
-                .forAll(org.quicktheories.generators.SourceDSL.integers().between(1, 100),
+        org.quicktheories.QuickTheory.qt()
+                .withExamples(60)
+                .withFixedSeed(11)
+                .forAll(
+                        org.quicktheories.generators.SourceDSL.integers().between(1, 100),
                         org.quicktheories.generators.SourceDSL.integers().between(1, 100),
                         org.quicktheories.generators.SourceDSL.integers().between(1, 100),
                         org.quicktheories.generators.SourceDSL.integers().between(0, 3))
@@ -131,14 +197,14 @@ class GemmTest {
     /** The MNIST model's products (Linear(9216,128) forward and both gradients, Linear(128,10)). */
     @Test
     void mnistShapes() {
-        check(false, true, 5, 128, 9216, 1f, 0f, 0);   // x · Wᵀ
-        check(false, false, 5, 9216, 128, 1f, 0f, 0);  // g · W
-        check(false, true, 64, 128, 9216, 1f, 0f, 0);  // x · Wᵀ at batch 64: cut along k into slices
+        check(false, true, 5, 128, 9216, 1f, 0f, 0); // x · Wᵀ
+        check(false, false, 5, 9216, 128, 1f, 0f, 0); // g · W
+        check(false, true, 64, 128, 9216, 1f, 0f, 0); // x · Wᵀ at batch 64: cut along k into slices
         check(false, true, 37, 130, 5000, 0.5f, 0.75f, 3); // the same with beta and padded rows
         check(true, true, 37, 130, 5000, 1f, 1f, 1);
-        check(true, false, 128, 9216, 5, 1f, 1f, 0);   // gᵀ · x, accumulated
+        check(true, false, 128, 9216, 5, 1f, 1f, 0); // gᵀ · x, accumulated
         check(false, true, 5, 10, 128, 1f, 0f, 0);
-        check(false, true, 64, 10, 128, 1f, 0f, 0);    // Linear(128, 10) at batch 64: the one-vector kernel
+        check(false, true, 64, 10, 128, 1f, 0f, 0); // Linear(128, 10) at batch 64: the one-vector kernel
     }
 
     /**
@@ -150,15 +216,17 @@ class GemmTest {
     void resultDoesNotDependOnThreadCount() {
         sameOnOneTwoThreeThreads(false, false, 170, 150, 90, 1f, 0f);
         sameOnOneTwoThreeThreads(false, false, 150, 170, 90, 1f, 0f);
-        sameOnOneTwoThreeThreads(false, true, 32, 130, 2100, 0.5f, 1f);  // x · Wᵀ
-        sameOnOneTwoThreeThreads(false, false, 32, 2100, 130, 1f, 1f);   // g · W
-        sameOnOneTwoThreeThreads(true, false, 130, 2100, 32, 0.5f, 0f);  // gᵀ · x
-        sameOnOneTwoThreeThreads(false, true, 24, 64, 8192, 0.5f, 1f);   // small C, long k: cut along k
+        sameOnOneTwoThreeThreads(false, true, 32, 130, 2100, 0.5f, 1f); // x · Wᵀ
+        sameOnOneTwoThreeThreads(false, false, 32, 2100, 130, 1f, 1f); // g · W
+        sameOnOneTwoThreeThreads(true, false, 130, 2100, 32, 0.5f, 0f); // gᵀ · x
+        sameOnOneTwoThreeThreads(false, true, 24, 64, 8192, 0.5f, 1f); // small C, long k: cut along k
         sameOnOneTwoThreeThreads(true, false, 24, 64, 8192, 1f, 0f);
     }
 
     private void sameOnOneTwoThreeThreads(boolean ta, boolean tb, int m, int n, int k, float alpha, float beta) {
-        float[] a = Mem.random(rnd, m * k, -1, 1), b = Mem.random(rnd, k * n, -1, 1), c0 = Mem.random(rnd, m * n, -1, 1);
+        float[] a = Mem.random(rnd, m * k, -1, 1),
+                b = Mem.random(rnd, k * n, -1, 1),
+                c0 = Mem.random(rnd, m * n, -1, 1);
         int saved = Parallel.getNumThreads();
         try {
             float[][] results = new float[3][];
@@ -180,10 +248,15 @@ class GemmTest {
     @Test
     void mismatchedSizesNameEveryShape() {
         MemorySegment a = Mem.zeros(10), b = Mem.zeros(10), c = Mem.zeros(10);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> Gemm.sgemm(false, false, 5, 10, 9216, 1f, a, 0, 9216, b, 0, 10, 0f, c, 0, 10));
         assertTrue(e.getMessage().contains("5x9216") && e.getMessage().contains("9216x10"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Gemm.sgemm(false, false, -1, 2, 2, 1f, a, 0, 2, b, 0, 2, 0f, c, 0, 2));
-        assertThrows(IllegalArgumentException.class, () -> Gemm.sgemm(false, false, 2, 2, 3, 1f, a, 0, 2, b, 0, 2, 0f, c, 0, 2));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Gemm.sgemm(false, false, -1, 2, 2, 1f, a, 0, 2, b, 0, 2, 0f, c, 0, 2));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Gemm.sgemm(false, false, 2, 2, 3, 1f, a, 0, 2, b, 0, 2, 0f, c, 0, 2));
     }
 }

@@ -34,7 +34,9 @@ final class Mem {
     }
 
     /** Sizes that hit every tail of 8- and 16-lane vectors and a few multi-vector lengths. */
-    static final int[] SIZES = {0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 100, 127, 255, 257, 1000, 1027};
+    static final int[] SIZES = {
+        0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 100, 127, 255, 257, 1000, 1027
+    };
 
     static void assertClose(double expected, double actual, double rtol, double atol, String what) {
         if (Double.isNaN(expected) && Double.isNaN(actual)) return;

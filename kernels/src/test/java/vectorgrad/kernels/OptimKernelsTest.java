@@ -13,13 +13,27 @@ class OptimKernelsTest {
         for (int n : Mem.SIZES) {
             for (boolean ams : new boolean[] {false, true}) {
                 float[] p = Mem.random(rnd, n, -1, 1), g = Mem.random(rnd, n, -1, 1);
-                float[] m = Mem.random(rnd, n, -0.1, 0.1), v = Mem.random(rnd, n, 0, 0.1), vmax = Mem.random(rnd, n, 0, 0.1);
+                float[] m = Mem.random(rnd, n, -0.1, 0.1),
+                        v = Mem.random(rnd, n, 0, 0.1),
+                        vmax = Mem.random(rnd, n, 0, 0.1);
                 double b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.01, lr = 1e-2;
                 int step = 3;
                 double stepSize = lr / (1 - Math.pow(b1, step)), bc2 = Math.sqrt(1 - Math.pow(b2, step));
                 MemorySegment ps = Mem.of(p), ms = Mem.of(m), vs = Mem.of(v), vms = Mem.of(vmax);
-                OptimKernels.adam(n, ps, Mem.of(g), ms, vs, ams ? vms : null, (float) (1 - b1), (float) b2, (float) (1 - b2),
-                        (float) eps, (float) wd, (float) stepSize, (float) bc2);
+                OptimKernels.adam(
+                        n,
+                        ps,
+                        Mem.of(g),
+                        ms,
+                        vs,
+                        ams ? vms : null,
+                        (float) (1 - b1),
+                        (float) b2,
+                        (float) (1 - b2),
+                        (float) eps,
+                        (float) wd,
+                        (float) stepSize,
+                        (float) bc2);
                 float[] gotP = Mem.read(ps, n), gotM = Mem.read(ms, n), gotV = Mem.read(vs, n);
                 for (int i = 0; i < n; i++) {
                     double gi = g[i] + wd * p[i];
@@ -39,11 +53,14 @@ class OptimKernelsTest {
     void sgdMatchesFormula() {
         for (int n : Mem.SIZES) {
             for (int variant = 0; variant < 4; variant++) {
-                float momentum = variant == 0 ? 0f : 0.9f, damp = variant == 2 ? 0.3f : 0f, wd = variant == 3 ? 0.05f : 0f;
+                float momentum = variant == 0 ? 0f : 0.9f,
+                        damp = variant == 2 ? 0.3f : 0f,
+                        wd = variant == 3 ? 0.05f : 0f;
                 boolean nesterov = variant == 3, first = variant == 1;
                 float[] p = Mem.random(rnd, n, -1, 1), g = Mem.random(rnd, n, -1, 1), buf = Mem.random(rnd, n, -1, 1);
                 MemorySegment ps = Mem.of(p), bs = Mem.of(buf);
-                OptimKernels.sgd(n, ps, Mem.of(g), momentum == 0 ? null : bs, first, 0.1f, momentum, 1f - damp, nesterov, wd);
+                OptimKernels.sgd(
+                        n, ps, Mem.of(g), momentum == 0 ? null : bs, first, 0.1f, momentum, 1f - damp, nesterov, wd);
                 float[] gotP = Mem.read(ps, n);
                 for (int i = 0; i < n; i++) {
                     double d = g[i] + wd * p[i];

@@ -39,9 +39,10 @@ class ParallelTest {
     @Test
     void loopsPostedAsWorkersAreMadeAllFinish() {
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-            for (int t = 2; t <= 7; t++) withThreads(Integer.valueOf(t), () -> {
-                for (int rep = 0; rep < 200; rep++) coversEveryIndexOnce(1 + rep % 23);
-            });
+            for (int t = 2; t <= 7; t++)
+                withThreads(Integer.valueOf(t), () -> {
+                    for (int rep = 0; rep < 200; rep++) coversEveryIndexOnce(1 + rep % 23);
+                });
         });
     }
 
@@ -50,9 +51,11 @@ class ParallelTest {
         withThreads(3, () -> {
             for (int bad = 0; bad < 3; bad++) {
                 int b = bad;
-                IllegalStateException e = assertThrows(IllegalStateException.class, () -> Parallel.forRange(3, 1, (from, to) -> {
-                    if (from == b) throw new IllegalStateException("chunk " + b);
-                }));
+                IllegalStateException e = assertThrows(
+                        IllegalStateException.class,
+                        () -> Parallel.forRange(3, 1, (from, to) -> {
+                            if (from == b) throw new IllegalStateException("chunk " + b);
+                        }));
                 assertEquals("chunk " + b, e.getMessage());
                 coversEveryIndexOnce(9); // and the pool still works
             }
@@ -62,35 +65,37 @@ class ParallelTest {
     /** Loops from several threads at once: the one holding the pool shares it, the others run whole. */
     @Test
     void concurrentCallersAllGetTheirWholeLoop() throws Exception {
-        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> withThreads(2, () -> {
-            List<Thread> callers = new ArrayList<>();
-            int[][] sums = new int[4][];
-            for (int c = 0; c < 4; c++) {
-                int id = c;
-                Thread th = new Thread(() -> {
-                    int[] out = new int[1000];
-                    for (int rep = 0; rep < 300; rep++) {
-                        Parallel.forRange(out.length, 1, (from, to) -> {
-                            for (int i = from; i < to; i++) out[i] += i + id;
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(60),
+                () -> withThreads(2, () -> {
+                    List<Thread> callers = new ArrayList<>();
+                    int[][] sums = new int[4][];
+                    for (int c = 0; c < 4; c++) {
+                        int id = c;
+                        Thread th = new Thread(() -> {
+                            int[] out = new int[1000];
+                            for (int rep = 0; rep < 300; rep++) {
+                                Parallel.forRange(out.length, 1, (from, to) -> {
+                                    for (int i = from; i < to; i++) out[i] += i + id;
+                                });
+                            }
+                            sums[id] = out;
                         });
+                        callers.add(th);
+                        th.start();
                     }
-                    sums[id] = out;
-                });
-                callers.add(th);
-                th.start();
-            }
-            for (Thread th : callers) {
-                try {
-                    th.join();
-                } catch (InterruptedException e) {
-                    throw new AssertionError(e);
-                }
-            }
-            for (int c = 0; c < 4; c++) {
-                int[] want = new int[1000];
-                for (int i = 0; i < want.length; i++) want[i] = 300 * (i + c);
-                assertArrayEquals(want, sums[c], "caller " + c);
-            }
-        }));
+                    for (Thread th : callers) {
+                        try {
+                            th.join();
+                        } catch (InterruptedException e) {
+                            throw new AssertionError(e);
+                        }
+                    }
+                    for (int c = 0; c < 4; c++) {
+                        int[] want = new int[1000];
+                        for (int i = 0; i < want.length; i++) want[i] = 300 * (i + c);
+                        assertArrayEquals(want, sums[c], "caller " + c);
+                    }
+                }));
     }
 }

@@ -29,7 +29,10 @@ class RngTest {
         r.fillUniform(s, 0, n, -1f, 3f);
         float[] u = Mem.read(s, n);
         double mean = 0;
-        for (float x : u) { assertTrue(x >= -1f && x < 3f); mean += x; }
+        for (float x : u) {
+            assertTrue(x >= -1f && x < 3f);
+            mean += x;
+        }
         assertEquals(1.0, mean / n, 0.02);
         r.fillNormal(s, 0, n, 0f, 1f);
         float[] z = Mem.read(s, n);

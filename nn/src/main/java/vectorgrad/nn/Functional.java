@@ -33,8 +33,10 @@ public final class Functional {
      * {@code weight [O, C/groups, kh, kw]}; {@code stride}, {@code padding}, {@code dilation}: one value
      * for both dimensions or {@code {h, w}}.
      */
-    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
-        return NeuralOps.conv2d(x, weight, bias, pair("stride", stride), pair("padding", padding), pair("dilation", dilation), groups);
+    public static Tensor conv2d(
+            Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        return NeuralOps.conv2d(
+                x, weight, bias, pair("stride", stride), pair("padding", padding), pair("dilation", dilation), groups);
     }
 
     /** {@code F.max_pool2d(x, kernel_size)}: stride = kernel size. */
@@ -43,9 +45,15 @@ public final class Functional {
     }
 
     /** {@code F.max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode)}; each size one value or {@code {h, w}}. */
-    public static Tensor maxPool2d(Tensor x, int[] kernelSize, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
-        return NeuralOps.maxPool2d(x, pair("kernel_size", kernelSize), pair("stride", stride), pair("padding", padding),
-                pair("dilation", dilation), ceilMode);
+    public static Tensor maxPool2d(
+            Tensor x, int[] kernelSize, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+        return NeuralOps.maxPool2d(
+                x,
+                pair("kernel_size", kernelSize),
+                pair("stride", stride),
+                pair("padding", padding),
+                pair("dilation", dilation),
+                ceilMode);
     }
 
     /** Zeroes each element with probability {@code p} in training and scales the rest by 1/(1-p). */
@@ -101,11 +109,14 @@ public final class Functional {
 
     /** Cross-entropy of logits {@code [B, classes]} against int32 class indices {@code [B]}, reduced as asked. */
     public static Tensor crossEntropy(Tensor input, Tensor target, String reduction) {
-        return NeuralOps.crossEntropy(input, target, switch (checkReduction(reduction)) {
-            case "none" -> NeuralOps.Reduction.NONE;
-            case "sum" -> NeuralOps.Reduction.SUM;
-            default -> NeuralOps.Reduction.MEAN;
-        });
+        return NeuralOps.crossEntropy(
+                input,
+                target,
+                switch (checkReduction(reduction)) {
+                    case "none" -> NeuralOps.Reduction.NONE;
+                    case "sum" -> NeuralOps.Reduction.SUM;
+                    default -> NeuralOps.Reduction.MEAN;
+                });
     }
 
     /** Mean negative log-likelihood of log-probabilities {@code [B, classes]} at int32 class indices {@code [B]}. */
@@ -120,16 +131,19 @@ public final class Functional {
     public static Tensor nllLoss(Tensor input, Tensor target, String reduction) {
         checkReduction(reduction);
         int[] s = input.shape(), ts = target.shape();
-        if (s.length != 2) throw new IllegalArgumentException("nll_loss: expected input [batch, classes], got " + java.util.Arrays.toString(s));
+        if (s.length != 2)
+            throw new IllegalArgumentException(
+                    "nll_loss: expected input [batch, classes], got " + java.util.Arrays.toString(s));
         if (target.dtype() != DType.INT32 || ts.length != 1 || ts[0] != s[0]) {
-            throw new IllegalArgumentException("nll_loss: expected int32 target of shape [" + s[0] + "], got " + target.dtype() + " "
-                    + java.util.Arrays.toString(ts));
+            throw new IllegalArgumentException("nll_loss: expected int32 target of shape [" + s[0] + "], got "
+                    + target.dtype() + " " + java.util.Arrays.toString(ts));
         }
         int[] t = target.toIntArray();
         float[] oneHot = new float[s[0] * s[1]];
         for (int b = 0; b < t.length; b++) {
             if (t[b] < 0 || t[b] >= s[1]) {
-                throw new IllegalArgumentException("nll_loss: target " + t[b] + " at row " + b + " is out of bounds for " + s[1] + " classes");
+                throw new IllegalArgumentException(
+                        "nll_loss: target " + t[b] + " at row " + b + " is out of bounds for " + s[1] + " classes");
             }
             oneHot[b * s[1] + t[b]] = -1f;
         }
@@ -160,8 +174,10 @@ public final class Functional {
     private static String checkReduction(String reduction) {
         return switch (reduction) {
             case "none", "mean", "sum" -> reduction;
-            case null -> throw new IllegalArgumentException("reduction must be \"none\", \"mean\" or \"sum\", got null");
-            default -> throw new IllegalArgumentException(reduction + " is not a valid value for reduction (none, mean, sum)");
+            case null ->
+                throw new IllegalArgumentException("reduction must be \"none\", \"mean\" or \"sum\", got null");
+            default ->
+                throw new IllegalArgumentException(reduction + " is not a valid value for reduction (none, mean, sum)");
         };
     }
 
@@ -176,7 +192,8 @@ public final class Functional {
     /** PyTorch's {@code _pair}: one value for both dimensions, or two. */
     static int[] pair(String name, int[] v) {
         if (v == null || v.length < 1 || v.length > 2) {
-            throw new IllegalArgumentException(name + " must be one int or a pair of ints, got " + java.util.Arrays.toString(v));
+            throw new IllegalArgumentException(
+                    name + " must be one int or a pair of ints, got " + java.util.Arrays.toString(v));
         }
         return v.length == 1 ? new int[] {v[0], v[0]} : v.clone();
     }

@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import vectorgrad.autograd.internal.Shapes;
 import vectorgrad.autograd.Tensor;
+import vectorgrad.autograd.internal.Shapes;
 
 /**
  * Base class of models and layers, as {@code torch.nn.Module}.
@@ -53,26 +53,32 @@ public abstract class Module {
 
     private void checkName(String name) {
         if (name == null || name.isEmpty() || name.contains(".")) {
-            throw new IllegalArgumentException("module/parameter name can't be empty or contain \".\", got \"" + name + "\"");
+            throw new IllegalArgumentException(
+                    "module/parameter name can't be empty or contain \".\", got \"" + name + "\"");
         }
     }
 
     private static List<Field> fieldsOf(Class<?> c) {
         return FIELDS.computeIfAbsent(c, cls -> {
             List<Class<?>> chain = new ArrayList<>();
-            for (Class<?> k = cls; k != null && k != Module.class && k != Object.class; k = k.getSuperclass()) chain.add(k);
+            for (Class<?> k = cls; k != null && k != Module.class && k != Object.class; k = k.getSuperclass())
+                chain.add(k);
             Collections.reverse(chain);
             List<Field> out = new ArrayList<>();
             for (Class<?> k : chain) {
                 for (Field f : k.getDeclaredFields()) {
                     if (Modifier.isStatic(f.getModifiers()) || f.isSynthetic()) continue;
-                    if (!Parameter.class.isAssignableFrom(f.getType()) && !Module.class.isAssignableFrom(f.getType())) continue;
+                    if (!Parameter.class.isAssignableFrom(f.getType()) && !Module.class.isAssignableFrom(f.getType()))
+                        continue;
                     try {
                         f.setAccessible(true);
                     } catch (InaccessibleObjectException e) {
-                        throw new IllegalStateException("cannot read field " + k.getName() + "." + f.getName()
-                                + " to find parameters: open its package to vectorgrad.nn (in module-info.java: opens "
-                                + k.getPackageName() + " to vectorgrad.nn;) or register it with registerParameter/registerModule", e);
+                        throw new IllegalStateException(
+                                "cannot read field " + k.getName() + "." + f.getName()
+                                        + " to find parameters: open its package to vectorgrad.nn (in module-info.java: opens "
+                                        + k.getPackageName()
+                                        + " to vectorgrad.nn;) or register it with registerParameter/registerModule",
+                                e);
                     }
                     out.add(f);
                 }
@@ -85,7 +91,8 @@ public abstract class Module {
         try {
             return f.get(this);
         } catch (IllegalAccessException e) {
-            throw new IllegalStateException("cannot read field " + f.getName() + " of " + getClass().getName(), e);
+            throw new IllegalStateException(
+                    "cannot read field " + f.getName() + " of " + getClass().getName(), e);
         }
     }
 
@@ -203,12 +210,14 @@ public abstract class Module {
         for (Map.Entry<String, Tensor> e : state.entrySet()) {
             Parameter p = own.get(e.getKey());
             if (p != null && !java.util.Arrays.equals(p.shape(), e.getValue().shape())) {
-                problems.add("size mismatch for " + e.getKey() + ": copying a param with shape " + Shapes.str(e.getValue().shape())
-                        + ", the shape in current model is " + Shapes.str(p.shape()));
+                problems.add("size mismatch for " + e.getKey() + ": copying a param with shape "
+                        + Shapes.str(e.getValue().shape()) + ", the shape in current model is "
+                        + Shapes.str(p.shape()));
             }
         }
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("Error(s) in loading state_dict for " + getClass().getSimpleName() + ": " + String.join("; ", problems));
+            throw new IllegalArgumentException("Error(s) in loading state_dict for "
+                    + getClass().getSimpleName() + ": " + String.join("; ", problems));
         }
         for (Map.Entry<String, Tensor> e : state.entrySet()) {
             Parameter p = own.get(e.getKey());

@@ -18,11 +18,18 @@ class ConvGroupsParityTest {
 
     @Test
     void groupedConvolutionsMatchPyTorch() {
-        for (String name : new String[] {"two_groups", "depthwise", "depthwise_multiplier_stride2", "three_groups_dilated"}) {
+        for (String name :
+                new String[] {"two_groups", "depthwise", "depthwise_multiplier_stride2", "three_groups_dilated"}) {
             double[] geo = G.get(name + "/geometry");
-            int b = (int) geo[0], c = (int) geo[1], h = (int) geo[2], w = (int) geo[3], o = (int) geo[4], k = (int) geo[5];
+            int b = (int) geo[0],
+                    c = (int) geo[1],
+                    h = (int) geo[2],
+                    w = (int) geo[3],
+                    o = (int) geo[4],
+                    k = (int) geo[5];
             int s = (int) geo[6], p = (int) geo[7], d = (int) geo[8], groups = (int) geo[9];
-            Conv2d conv = new Conv2d(c, o, k, Conv2d.options().stride(s).padding(p).dilation(d).groups(groups));
+            Conv2d conv = new Conv2d(
+                    c, o, k, Conv2d.options().stride(s).padding(p).dilation(d).groups(groups));
             assertArrayEquals(new int[] {o, c / groups, k, k}, conv.weight.shape(), name + " weight shape");
             conv.weight.setData(Tensor.of(G.floats(name + "/weight"), o, c / groups, k, k));
             conv.bias.setData(Tensor.of(G.floats(name + "/bias"), o));
@@ -51,13 +58,31 @@ class ConvGroupsParityTest {
 
     @Test
     void groupsAreShownAndChecked() {
-        Conv2d depthwise = new Conv2d(8, 16, 3, Conv2d.options().stride(1).padding(1).dilation(1).groups(8).bias(false));
-        assertEquals("Conv2d(8, 16, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), groups=8, bias=False)", depthwise.toString());
+        Conv2d depthwise = new Conv2d(
+                8,
+                16,
+                3,
+                Conv2d.options().stride(1).padding(1).dilation(1).groups(8).bias(false));
+        assertEquals(
+                "Conv2d(8, 16, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), groups=8, bias=False)",
+                depthwise.toString());
         // PyTorch's bound: 1/sqrt(fan_in), fan_in = in_channels/groups * k * k = 9
         for (float v : depthwise.weight.toFloatArray()) assertTrue(Math.abs(v) <= 1 / 3f, "init bound");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Conv2d(6, 4, 3, Conv2d.options().stride(1).padding(0).dilation(1).groups(4)));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new Conv2d(
+                        6,
+                        4,
+                        3,
+                        Conv2d.options().stride(1).padding(0).dilation(1).groups(4)));
         assertEquals("Conv2d: in_channels (6) must be divisible by groups (4)", e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new Conv2d(4, 6, 3, Conv2d.options().stride(1).padding(0).dilation(1).groups(4)));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> new Conv2d(
+                        4,
+                        6,
+                        3,
+                        Conv2d.options().stride(1).padding(0).dilation(1).groups(4)));
         assertEquals("Conv2d: out_channels (6) must be divisible by groups (4)", e.getMessage());
     }
 }

@@ -32,61 +32,88 @@ class FunctionalTest {
             float[] plus = v.clone(), minus = v.clone();
             plus[i] += (float) h;
             minus[i] -= (float) h;
-            double numeric = (loss.apply(Tensor.of(plus, shape)).item() - loss.apply(Tensor.of(minus, shape)).item()) / (2 * h);
+            double numeric = (loss.apply(Tensor.of(plus, shape)).item()
+                            - loss.apply(Tensor.of(minus, shape)).item())
+                    / (2 * h);
             assertEquals(numeric, analytic[i], 2e-2 * Math.max(1, Math.abs(numeric)), name + " d/dx[" + i + "]");
         }
     }
 
     @Test
     void lossGradientsMatchFiniteDifferences() {
-        qt().withExamples(30).forAll(integers().between(1, 4), integers().between(2, 5), longs().all()).checkAssert((b, c, seed) -> {
-            SplittableRandom r = new SplittableRandom(seed);
-            Tensor target = input(r, b, c).detach();
-            int[] labels = new int[b];
-            for (int i = 0; i < b; i++) labels[i] = r.nextInt(c);
-            Tensor classes = Tensor.ofInts(labels, b);
-            for (String red : new String[] {"mean", "sum"}) {
-                gradientMatches("mse " + red, input(r, b, c), x -> Functional.mseLoss(x, target, red));
-                gradientMatches("nll " + red, input(r, b, c), x -> Functional.nllLoss(Functional.logSoftmax(x, 1), classes, red));
-            }
-            // |x - t| has a kink at 0: keep inputs away from the targets
-            Tensor away = target.add(Tensor.full(0.5f, b, c)).requiresGrad(true);
-            gradientMatches("l1", away, x -> Functional.l1Loss(x, target));
-        });
+        qt().withExamples(30)
+                .forAll(integers().between(1, 4), integers().between(2, 5), longs().all())
+                .checkAssert((b, c, seed) -> {
+                    SplittableRandom r = new SplittableRandom(seed);
+                    Tensor target = input(r, b, c).detach();
+                    int[] labels = new int[b];
+                    for (int i = 0; i < b; i++) labels[i] = r.nextInt(c);
+                    Tensor classes = Tensor.ofInts(labels, b);
+                    for (String red : new String[] {"mean", "sum"}) {
+                        gradientMatches("mse " + red, input(r, b, c), x -> Functional.mseLoss(x, target, red));
+                        gradientMatches(
+                                "nll " + red,
+                                input(r, b, c),
+                                x -> Functional.nllLoss(Functional.logSoftmax(x, 1), classes, red));
+                    }
+                    // |x - t| has a kink at 0: keep inputs away from the targets
+                    Tensor away = target.add(Tensor.full(0.5f, b, c)).requiresGrad(true);
+                    gradientMatches("l1", away, x -> Functional.l1Loss(x, target));
+                });
     }
 
     @Test
     void lossValues() {
         Tensor x = Tensor.of(new float[] {1, 2, 3, 4}, 2, 2), t = Tensor.of(new float[] {1, 0, 5, 4}, 2, 2);
-        assertEquals(2.0, Functional.mseLoss(x, t).item(), 1e-6);          // (0 + 4 + 4 + 0) / 4
+        assertEquals(2.0, Functional.mseLoss(x, t).item(), 1e-6); // (0 + 4 + 4 + 0) / 4
         assertEquals(8.0, Functional.mseLoss(x, t, "sum").item(), 1e-6);
-        assertArrayEquals(new float[] {0, 2, 2, 0}, Functional.l1Loss(x, t, "none").toFloatArray());
+        assertArrayEquals(
+                new float[] {0, 2, 2, 0}, Functional.l1Loss(x, t, "none").toFloatArray());
         Tensor logp = Tensor.of(new float[] {-0.5f, -1, -2, -0.25f}, 2, 2);
-        assertEquals((1 + 2) / 2.0, Functional.nllLoss(logp, Tensor.ofInts(new int[] {1, 0}, 2)).item(), 1e-6);
+        assertEquals(
+                (1 + 2) / 2.0,
+                Functional.nllLoss(logp, Tensor.ofInts(new int[] {1, 0}, 2)).item(),
+                1e-6);
         // nll of log-softmax is cross-entropy
         Tensor logits = Tensor.of(new float[] {0.3f, -1.2f, 2f, 0.1f, 0.5f, -0.7f}, 2, 3);
         Tensor y = Tensor.ofInts(new int[] {2, 0}, 2);
-        assertEquals(Functional.crossEntropy(logits, y).item(), Functional.nllLoss(Functional.logSoftmax(logits, 1), y).item(), 1e-6);
+        assertEquals(
+                Functional.crossEntropy(logits, y).item(),
+                Functional.nllLoss(Functional.logSoftmax(logits, 1), y).item(),
+                1e-6);
     }
 
     @Test
     void badArgumentsAreNamed() {
         Tensor x = Tensor.zeros(2, 3);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Functional.mseLoss(x, x, "avg"));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> Functional.mseLoss(x, x, "avg"));
         assertTrue(e.getMessage().contains("avg is not a valid value for reduction"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> Functional.nllLoss(x, Tensor.ofInts(new int[] {0, 3}, 2)));
+        e = assertThrows(
+                IllegalArgumentException.class, () -> Functional.nllLoss(x, Tensor.ofInts(new int[] {0, 3}, 2)));
         assertTrue(e.getMessage().contains("target 3 at row 1 is out of bounds for 3 classes"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
-                () -> Functional.conv2d(Tensor.zeros(1, 1, 5, 5), Tensor.zeros(1, 1, 3, 3), null, new int[] {1, 1, 1}, new int[] {0}, new int[] {1}, 1));
+        e = assertThrows(
+                IllegalArgumentException.class,
+                () -> Functional.conv2d(
+                        Tensor.zeros(1, 1, 5, 5),
+                        Tensor.zeros(1, 1, 3, 3),
+                        null,
+                        new int[] {1, 1, 1},
+                        new int[] {0},
+                        new int[] {1},
+                        1));
         assertTrue(e.getMessage().contains("stride must be one int or a pair"), e.getMessage());
     }
 
     @Test
     void pairsAndSinglesAgree() {
         Tensor x = Tensor.randn(1, 2, 7, 6), w = Tensor.randn(3, 2, 3, 3);
-        BiFunction<int[], int[], float[]> conv = (s, p) -> Functional.conv2d(x, w, null, s, p, new int[] {1}, 1).toFloatArray();
+        BiFunction<int[], int[], float[]> conv =
+                (s, p) -> Functional.conv2d(x, w, null, s, p, new int[] {1}, 1).toFloatArray();
         assertArrayEquals(conv.apply(new int[] {2}, new int[] {1}), conv.apply(new int[] {2, 2}, new int[] {1, 1}));
-        assertArrayEquals(Functional.maxPool2d(x, 2).toFloatArray(),
-                Functional.maxPool2d(x, new int[] {2, 2}, new int[] {2}, new int[] {0}, new int[] {1, 1}, false).toFloatArray());
+        assertArrayEquals(
+                Functional.maxPool2d(x, 2).toFloatArray(),
+                Functional.maxPool2d(x, new int[] {2, 2}, new int[] {2}, new int[] {0}, new int[] {1, 1}, false)
+                        .toFloatArray());
     }
 }

@@ -45,7 +45,8 @@ public final class Golden {
 
     /** Parity tolerance: 1e-5 relative, 1e-6 absolute for values near zero. */
     public static void assertMatches(double[] want, float[] got, String what) {
-        if (want.length != got.length) throw new AssertionError(what + ": length " + got.length + ", PyTorch has " + want.length);
+        if (want.length != got.length)
+            throw new AssertionError(what + ": length " + got.length + ", PyTorch has " + want.length);
         for (int i = 0; i < want.length; i++) {
             if (!(Math.abs(want[i] - got[i]) <= 1e-6 + 1e-5 * Math.abs(want[i]))) {
                 throw new AssertionError(what + "[" + i + "]: PyTorch " + want[i] + ", vectorgrad " + got[i]);

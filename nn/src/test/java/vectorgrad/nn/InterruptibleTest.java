@@ -7,19 +7,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import vectorgrad.nn.train.Interruptible;
 import org.junit.jupiter.api.Test;
 import sun.misc.Signal;
+import vectorgrad.nn.train.Interruptible;
 
 class InterruptibleTest {
     @Test
     void stopsAtMaxStepsAndPrintsInTheTextbooksForm() {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        try (Interruptible loop = Interruptible.open().maxSteps(7).printEvery(3).printTo(new PrintStream(buf, true, StandardCharsets.UTF_8))) {
+        try (Interruptible loop = Interruptible.open()
+                .maxSteps(7)
+                .printEvery(3)
+                .printTo(new PrintStream(buf, true, StandardCharsets.UTF_8))) {
             while (loop.next()) loop.report("loglik=%.3f", -1.0 / (loop.epoch() + 1));
             assertEquals(7, loop.steps());
         }
-        assertEquals("epoch=0 loglik=-1.000\nepoch=3 loglik=-0.250\nepoch=6 loglik=-0.143\n", buf.toString(StandardCharsets.UTF_8));
+        assertEquals(
+                "epoch=0 loglik=-1.000\nepoch=3 loglik=-0.250\nepoch=6 loglik=-0.143\n",
+                buf.toString(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -58,8 +63,11 @@ class InterruptibleTest {
 
     @Test
     void sigtermEndsTheLoopWithStatus143AndASecondSignalReachesTheCallback() throws Exception {
-        java.util.concurrent.atomic.AtomicReference<String> second = new java.util.concurrent.atomic.AtomicReference<>();
-        try (Interruptible loop = Interruptible.open().onSecondSignal(second::set).printTo(new PrintStream(new ByteArrayOutputStream()))) {
+        java.util.concurrent.atomic.AtomicReference<String> second =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        try (Interruptible loop = Interruptible.open()
+                .onSecondSignal(second::set)
+                .printTo(new PrintStream(new ByteArrayOutputStream()))) {
             long steps = 0;
             while (loop.next()) {
                 if (++steps == 10) Signal.raise(new Signal("TERM"));

@@ -18,8 +18,17 @@ import vectorgrad.nn.layers.ReLU;
 /** The MNIST model's layers: shapes as the textbook's comments, names as PyTorch's, default init. */
 class LayersTest {
     static Sequential seedModel() {
-        return new Sequential(new Conv2d(1, 32, 3, 1), new ReLU(), new Conv2d(32, 64, 3, 1), new MaxPool2d(2),
-                new Dropout2d(0.25), new Flatten(1), new Linear(9216, 128), new ReLU(), new Dropout2d(0.5), new Linear(128, 10));
+        return new Sequential(
+                new Conv2d(1, 32, 3, 1),
+                new ReLU(),
+                new Conv2d(32, 64, 3, 1),
+                new MaxPool2d(2),
+                new Dropout2d(0.25),
+                new Flatten(1),
+                new Linear(9216, 128),
+                new ReLU(),
+                new Dropout2d(0.5),
+                new Linear(128, 10));
     }
 
     static final class Classifier extends Module {
@@ -31,8 +40,18 @@ class LayersTest {
         Sequential f = seedModel();
         Tensor x = Tensor.rand(5, 1, 28, 28);
         Tensor h = x;
-        int[][] want = {{5, 32, 26, 26}, {5, 32, 26, 26}, {5, 64, 24, 24}, {5, 64, 12, 12}, {5, 64, 12, 12},
-                {5, 9216}, {5, 128}, {5, 128}, {5, 128}, {5, 10}};
+        int[][] want = {
+            {5, 32, 26, 26},
+            {5, 32, 26, 26},
+            {5, 64, 24, 24},
+            {5, 64, 12, 12},
+            {5, 64, 12, 12},
+            {5, 9216},
+            {5, 128},
+            {5, 128},
+            {5, 128},
+            {5, 10}
+        };
         for (int i = 0; i < f.size(); i++) {
             h = f.get(i).forward(h);
             assertArrayEquals(want[i], h.shape(), "after layer " + i);
@@ -41,7 +60,16 @@ class LayersTest {
 
     @Test
     void parameterNamesAreTorchsStateDictKeys() {
-        assertEquals(List.of("f.0.weight", "f.0.bias", "f.2.weight", "f.2.bias", "f.6.weight", "f.6.bias", "f.9.weight", "f.9.bias"),
+        assertEquals(
+                List.of(
+                        "f.0.weight",
+                        "f.0.bias",
+                        "f.2.weight",
+                        "f.2.bias",
+                        "f.6.weight",
+                        "f.6.bias",
+                        "f.9.weight",
+                        "f.9.bias"),
                 List.copyOf(new Classifier().namedParameters().keySet()));
     }
 

@@ -15,7 +15,8 @@ import vectorgrad.nn.optim.Adam;
  */
 class MnistParityTest {
     private static final Golden G = new Golden("/golden/mnist_golden.txt");
-    private static final List<String> NAMES = List.of("f.0.weight", "f.0.bias", "f.2.weight", "f.2.bias", "f.6.weight", "f.6.bias", "f.9.weight", "f.9.bias");
+    private static final List<String> NAMES = List.of(
+            "f.0.weight", "f.0.bias", "f.2.weight", "f.2.bias", "f.6.weight", "f.6.bias", "f.9.weight", "f.9.bias");
     private static final double[] FAN_IN = {9, 9, 288, 288, 9216, 9216, 128, 128};
 
     @Test
@@ -31,9 +32,11 @@ class MnistParityTest {
             p.setData(Tensor.of(v, p.shape()));
         }
         float[] x = new float[5 * 784];
-        for (int b = 0; b < 5; b++) for (int i = 0; i < 28; i++) for (int j = 0; j < 28; j++) {
-            x[b * 784 + i * 28 + j] = (float) (0.5 + 0.5 * Math.sin(0.1 * (b * 784 + i * 28 + j)));
-        }
+        for (int b = 0; b < 5; b++)
+            for (int i = 0; i < 28; i++)
+                for (int j = 0; j < 28; j++) {
+                    x[b * 784 + i * 28 + j] = (float) (0.5 + 0.5 * Math.sin(0.1 * (b * 784 + i * 28 + j)));
+                }
         int[] y = new int[5];
         for (int b = 0; b < 5; b++) y[b] = (3 * b + 1) % 10;
         model.eval();
@@ -76,8 +79,8 @@ class MnistParityTest {
                 // gradient itself is checked above (within 1e-6); the step is checked to be at most lr.
                 double tol = Math.abs(gradWant[i]) < 1e-6 ? 1e-3 + 1e-6 : 1e-6 + 1e-5 * Math.abs(want[i]);
                 if (!(Math.abs(want[i] - got[i]) <= tol)) {
-                    throw new AssertionError(name + " after one Adam step[" + i + "]: PyTorch " + want[i] + ", vectorgrad " + got[i]
-                            + " (gradient " + gradWant[i] + ")");
+                    throw new AssertionError(name + " after one Adam step[" + i + "]: PyTorch " + want[i]
+                            + ", vectorgrad " + got[i] + " (gradient " + gradWant[i] + ")");
                 }
             }
         }

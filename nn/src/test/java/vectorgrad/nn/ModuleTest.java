@@ -21,9 +21,9 @@ class ModuleTest {
     static class Child extends Base {
         final Parameter second = new Parameter(Tensor.ones(3));
         final TextbookModels.StraightLine line = new TextbookModels.StraightLine();
-        final Parameter shared = line.alpha;          // the same tensor twice: listed once
-        Parameter unset;                               // null: skipped
-        final Tensor notAParameter = Tensor.zeros(1);  // plain tensors are not parameters
+        final Parameter shared = line.alpha; // the same tensor twice: listed once
+        Parameter unset; // null: skipped
+        final Tensor notAParameter = Tensor.zeros(1); // plain tensors are not parameters
         final Module listed;
 
         Child() {
@@ -36,12 +36,15 @@ class ModuleTest {
     @Test
     void parametersAreDiscoveredWithPyTorchNames() {
         TextbookModels.Y y = new TextbookModels.Y();
-        assertEquals(List.of("sigma", "f.alpha", "f.beta"), List.copyOf(y.namedParameters().keySet()));
+        assertEquals(
+                List.of("sigma", "f.alpha", "f.beta"),
+                List.copyOf(y.namedParameters().keySet()));
         assertEquals(3, y.parameters().size());
         Child c = new Child();
         // as PyTorch: own parameters (superclass fields first, then registered) before children's; a tensor
         // reachable twice keeps its first name ("shared", so "line.alpha" is not listed again)
-        assertEquals(List.of("first", "second", "shared", "extra", "line.beta", "0.alpha", "0.beta"),
+        assertEquals(
+                List.of("first", "second", "shared", "extra", "line.beta", "0.alpha", "0.beta"),
                 List.copyOf(c.namedParameters().keySet()));
         assertSame(c.line.alpha, c.namedParameters().get("shared"));
         assertEquals(List.of("", "line", "0"), List.copyOf(c.namedModules().keySet()));
@@ -74,7 +77,8 @@ class ModuleTest {
         a.sigma.setData(Tensor.scalar(0.25f));
         b.loadStateDict(a.stateDict(), true);
         assertEquals(0.25f, b.sigma.item());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> b.loadStateDict(Map.of("sigma", Tensor.zeros(2), "bogus", Tensor.zeros(1)), true));
         assertTrue(e.getMessage().contains("missing key \"f.alpha\""), e.getMessage());
         assertTrue(e.getMessage().contains("unexpected key \"bogus\""), e.getMessage());

@@ -22,7 +22,10 @@ final class TextbookModels {
         Tensor forward(Tensor x, Tensor y) {
             Tensor pred = f.forward(x);
             Tensor variance = sigma.pow(2);
-            return variance.mul(2 * Math.PI).log().mul(-0.5).sub(y.sub(pred).pow(2).div(variance.mul(2)));
+            return variance.mul(2 * Math.PI)
+                    .log()
+                    .mul(-0.5)
+                    .sub(y.sub(pred).pow(2).div(variance.mul(2)));
         }
     }
 }

@@ -24,12 +24,17 @@ class TorchParityTest {
             Golden.assertMatches(G.get(name + "/param/" + t), p.toFloatArray(), name + " param after step " + t);
         }
         if (opt instanceof Adam adam) {
-            Golden.assertMatches(G.get(name + "/exp_avg/5"), adam.state(p).expAvg.toFloatArray(), name + " exp_avg");
-            Golden.assertMatches(G.get(name + "/exp_avg_sq/5"), adam.state(p).expAvgSq.toFloatArray(), name + " exp_avg_sq");
+            Golden.assertMatches(
+                    G.get(name + "/exp_avg/5"), adam.state(p).expAvg.toFloatArray(), name + " exp_avg");
+            Golden.assertMatches(
+                    G.get(name + "/exp_avg_sq/5"), adam.state(p).expAvgSq.toFloatArray(), name + " exp_avg_sq");
             assertEquals(5, adam.state(p).step);
         }
         if (opt instanceof SGD sgd && sgd.momentumBuffer(p) != null) {
-            Golden.assertMatches(G.get(name + "/momentum_buffer/5"), sgd.momentumBuffer(p).toFloatArray(), name + " momentum_buffer");
+            Golden.assertMatches(
+                    G.get(name + "/momentum_buffer/5"),
+                    sgd.momentumBuffer(p).toFloatArray(),
+                    name + " momentum_buffer");
         }
     }
 
@@ -43,33 +48,78 @@ class TorchParityTest {
         return new SGD(List.of(p), h[0], h[1], h[2], h[3], h[4] != 0);
     }
 
-    @Test void adamDefaults() { trajectory("adam_default", p -> new Adam(List.of(p))); }
-    @Test void adamLargeLr() { trajectory("adam_lr0.1", p -> adam(p, "adam_lr0.1")); }
-    @Test void adamWeightDecay() { trajectory("adam_wd", p -> adam(p, "adam_wd")); }
-    @Test void adamAmsgrad() { trajectory("adam_amsgrad", p -> adam(p, "adam_amsgrad")); }
-    @Test void adamBetasEps() { trajectory("adam_betas", p -> adam(p, "adam_betas")); }
-    @Test void sgdPlain() { trajectory("sgd_plain", p -> sgd(p, "sgd_plain")); }
-    @Test void sgdMomentum() { trajectory("sgd_momentum", p -> sgd(p, "sgd_momentum")); }
-    @Test void sgdDampeningWeightDecay() { trajectory("sgd_dampening_wd", p -> sgd(p, "sgd_dampening_wd")); }
-    @Test void sgdNesterov() { trajectory("sgd_nesterov", p -> sgd(p, "sgd_nesterov")); }
+    @Test
+    void adamDefaults() {
+        trajectory("adam_default", p -> new Adam(List.of(p)));
+    }
+
+    @Test
+    void adamLargeLr() {
+        trajectory("adam_lr0.1", p -> adam(p, "adam_lr0.1"));
+    }
+
+    @Test
+    void adamWeightDecay() {
+        trajectory("adam_wd", p -> adam(p, "adam_wd"));
+    }
+
+    @Test
+    void adamAmsgrad() {
+        trajectory("adam_amsgrad", p -> adam(p, "adam_amsgrad"));
+    }
+
+    @Test
+    void adamBetasEps() {
+        trajectory("adam_betas", p -> adam(p, "adam_betas"));
+    }
+
+    @Test
+    void sgdPlain() {
+        trajectory("sgd_plain", p -> sgd(p, "sgd_plain"));
+    }
+
+    @Test
+    void sgdMomentum() {
+        trajectory("sgd_momentum", p -> sgd(p, "sgd_momentum"));
+    }
+
+    @Test
+    void sgdDampeningWeightDecay() {
+        trajectory("sgd_dampening_wd", p -> sgd(p, "sgd_dampening_wd"));
+    }
+
+    @Test
+    void sgdNesterov() {
+        trajectory("sgd_nesterov", p -> sgd(p, "sgd_nesterov"));
+    }
 
     /** The textbook's example 3.3.1 for three Adam steps: loss, gradients and parameters. */
     @Test
     void linearRegressionSteps() {
         Tensor x = Tensor.of(G.floats("linreg/x")), y = Tensor.of(G.floats("linreg/y"));
         TextbookModels.Y model = new TextbookModels.Y();
-        assertEquals(List.of("sigma", "f.alpha", "f.beta"), List.copyOf(model.namedParameters().keySet()));
+        assertEquals(
+                List.of("sigma", "f.alpha", "f.beta"),
+                List.copyOf(model.namedParameters().keySet()));
         Adam optimizer = new Adam(model.parameters());
         for (int k = 0; k < 3; k++) {
             optimizer.zeroGrad();
             Tensor e = model.forward(x, y).mean().neg();
             e.backward();
             Golden.assertMatches(G.get("linreg/loss/" + k), new float[] {e.item()}, "loss at step " + k);
-            Golden.assertMatches(G.get("linreg/grad/" + k), new float[] {
-                    model.sigma.grad().item(), model.f.alpha.grad().item(), model.f.beta.grad().item()}, "grads at step " + k);
+            Golden.assertMatches(
+                    G.get("linreg/grad/" + k),
+                    new float[] {
+                        model.sigma.grad().item(),
+                        model.f.alpha.grad().item(),
+                        model.f.beta.grad().item()
+                    },
+                    "grads at step " + k);
             optimizer.step();
-            Golden.assertMatches(G.get("linreg/params/" + k), new float[] {
-                    model.sigma.item(), model.f.alpha.item(), model.f.beta.item()}, "params after step " + k);
+            Golden.assertMatches(
+                    G.get("linreg/params/" + k),
+                    new float[] {model.sigma.item(), model.f.alpha.item(), model.f.beta.item()},
+                    "params after step " + k);
         }
     }
 
@@ -123,7 +173,9 @@ class TorchParityTest {
         // PyTorch: a.reshape(2,3) + b[:3]; here b[:3] is b's first three elements through a matmul-free slice
         Tensor a = Tensor.of(G.floats("ops/a")).requiresGrad(true);
         Tensor b = Tensor.of(G.floats("ops/b")).requiresGrad(true);
-        Tensor firstThree = b.reshape(2, 3).mul(Tensor.of(new float[] {1, 1, 1, 0, 0, 0}, 2, 3)).sum(0, false);
+        Tensor firstThree = b.reshape(2, 3)
+                .mul(Tensor.of(new float[] {1, 1, 1, 0, 0, 0}, 2, 3))
+                .sum(0, false);
         Tensor out = a.reshape(2, 3).add(firstThree);
         out.backward(Tensor.onesLike(out));
         Golden.assertMatches(G.get("ops/broadcast_add/out"), out.toFloatArray(), "broadcast_add out");

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.time.Duration;
-import vectorgrad.nn.train.TrainingRun;
 import org.junit.jupiter.api.Test;
 import vectorgrad.autograd.Generator;
 import vectorgrad.autograd.Tensor;
 import vectorgrad.nn.optim.Adam;
+import vectorgrad.nn.train.TrainingRun;
 
 class TrainingRunTest {
     final Tensor x, y;
@@ -34,12 +34,14 @@ class TrainingRunTest {
     @Test
     void pausingInspectingAndResumingContinuesTheSameTrajectory() throws Exception {
         TextbookModels.Y a = new TextbookModels.Y();
-        TrainingRun whole = TrainingRun.start(3000, step(a, new Adam(a.parameters()))).printEvery(Duration.ZERO, "loglik");
+        TrainingRun whole =
+                TrainingRun.start(3000, step(a, new Adam(a.parameters()))).printEvery(Duration.ZERO, "loglik");
         assertEquals(3000, whole.await());
         assertEquals(TrainingRun.State.FINISHED, whole.state());
 
         TextbookModels.Y b = new TextbookModels.Y();
-        TrainingRun run = TrainingRun.start(3000, step(b, new Adam(b.parameters()))).printEvery(Duration.ZERO, "loglik");
+        TrainingRun run =
+                TrainingRun.start(3000, step(b, new Adam(b.parameters()))).printEvery(Duration.ZERO, "loglik");
         int pauses = 0;
         while (run.state() == TrainingRun.State.RUNNING || run.state() == TrainingRun.State.PAUSED) {
             long at = run.pause();
@@ -80,10 +82,11 @@ class TrainingRunTest {
     void controlFromInsideAStepDoesNotDeadlock() throws Exception {
         TrainingRun[] self = new TrainingRun[1];
         TrainingRun run = TrainingRun.start(n -> {
-            while (self[0] == null) Thread.onSpinWait();
-            if (n == 10) self[0].stop(); // a step that decides the run has converged
-            return n;
-        }).printEvery(Duration.ZERO, "n");
+                    while (self[0] == null) Thread.onSpinWait();
+                    if (n == 10) self[0].stop(); // a step that decides the run has converged
+                    return n;
+                })
+                .printEvery(Duration.ZERO, "n");
         self[0] = run;
         assertEquals(11, run.await());
         assertEquals(TrainingRun.State.STOPPED, run.state());
@@ -97,10 +100,12 @@ class TrainingRunTest {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         long t0 = System.nanoTime();
         TrainingRun run = TrainingRun.start(n -> {
-            if (n == 200) throw new IllegalStateException("step " + n + " failed");
-            Thread.sleep(1); // ~200 ms in all: room for a few reports, not one per step
-            return n;
-        }).printEvery(Duration.ofMillis(40), "n").printTo(new PrintStream(buf, true));
+                    if (n == 200) throw new IllegalStateException("step " + n + " failed");
+                    Thread.sleep(1); // ~200 ms in all: room for a few reports, not one per step
+                    return n;
+                })
+                .printEvery(Duration.ofMillis(40), "n")
+                .printTo(new PrintStream(buf, true));
         run.await();
         double ms = (System.nanoTime() - t0) / 1e6;
         assertEquals(TrainingRun.State.FAILED, run.state());

@@ -1,17 +1,18 @@
 package vectorgrad.autograd.internal;
 
+import static vectorgrad.autograd.internal.TensorAccess.*;
+
 import java.lang.ref.Reference;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
-import vectorgrad.kernels.Conv;
-import vectorgrad.kernels.Elementwise;
-import vectorgrad.kernels.Gemm;
-import vectorgrad.kernels.Pool;
-import vectorgrad.kernels.Softmax;
 import vectorgrad.autograd.DType;
 import vectorgrad.autograd.Generator;
 import vectorgrad.autograd.Tensor;
-import static vectorgrad.autograd.internal.TensorAccess.*;
+import vectorgrad.kernels.Conv;
+import vectorgrad.kernels.Elementwise;
+import vectorgrad.kernels.Gemm;
+import vectorgrad.kernels.MaxPool;
+import vectorgrad.kernels.Softmax;
 
 /**
  * The neural-network ops, each with its forward and backward side by side: linear, conv2d, max_pool2d,
@@ -22,7 +23,11 @@ public final class NeuralOps {
     private NeuralOps() {}
 
     /** How cross-entropy reduces its per-item losses. */
-    public enum Reduction { NONE, MEAN, SUM }
+    public enum Reduction {
+        NONE,
+        MEAN,
+        SUM
+    }
 
     // ------------------------------------------------------------------ linear
 
@@ -34,25 +39,61 @@ public final class NeuralOps {
         requireFloat(x, "linear");
         int[] xs = x.shape(), ws = weight.shape();
         if (ws.length != 2 || xs.length != 2 || xs[1] != ws[1]) {
-            throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied (" + Shapes.x(xs) + " and " + Shapes.x(new int[] {ws.length == 2 ? ws[1] : -1, ws[0]}) + ")");
+            throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied (" + Shapes.x(xs) + " and "
+                    + Shapes.x(new int[] {ws.length == 2 ? ws[1] : -1, ws[0]}) + ")");
         }
         if (bias != null && !Arrays.equals(bias.shape(), new int[] {ws[0]})) {
-            throw new IllegalArgumentException("linear: bias of shape " + Shapes.str(bias.shape()) + " for weight " + Shapes.str(ws));
+            throw new IllegalArgumentException(
+                    "linear: bias of shape " + Shapes.str(bias.shape()) + " for weight " + Shapes.str(ws));
         }
         int batch = xs[0], in = xs[1], out = ws[0];
         Tensor y = empty(new int[] {batch, out});
-        if (bias != null) Elementwise.expand(new int[] {batch, out}, segment(bias), 0, new long[] {0, 1}, segment(y), 0);
-        Gemm.sgemm(false, true, batch, out, in, 1f, segment(x), 0, in, segment(weight), 0, in, bias != null ? 1f : 0f, segment(y), 0, out);
+        if (bias != null)
+            Elementwise.expand(new int[] {batch, out}, segment(bias), 0, new long[] {0, 1}, segment(y), 0);
+        Gemm.sgemm(
+                false,
+                true,
+                batch,
+                out,
+                in,
+                1f,
+                segment(x),
+                0,
+                in,
+                segment(weight),
+                0,
+                in,
+                bias != null ? 1f : 0f,
+                segment(y),
+                0,
+                out);
         fence(x, weight, bias);
         BackwardFn fn = (g, need) -> {
             Tensor gx = null, gw = null, gb = null;
             if (need[0]) {
                 gx = empty(xs);
-                Gemm.sgemm(false, false, batch, in, out, 1f, segment(g), 0, out, segment(weight), 0, in, 0f, segment(gx), 0, in);
+                Gemm.sgemm(
+                        false,
+                        false,
+                        batch,
+                        in,
+                        out,
+                        1f,
+                        segment(g),
+                        0,
+                        out,
+                        segment(weight),
+                        0,
+                        in,
+                        0f,
+                        segment(gx),
+                        0,
+                        in);
             }
             if (need[1]) {
                 gw = empty(ws);
-                Gemm.sgemm(true, false, out, in, batch, 1f, segment(g), 0, out, segment(x), 0, in, 0f, segment(gw), 0, in);
+                Gemm.sgemm(
+                        true, false, out, in, batch, 1f, segment(g), 0, out, segment(x), 0, in, 0f, segment(gw), 0, in);
             }
             if (bias != null && need[2]) gb = g.sum(0, false);
             fence(g, x, weight);
@@ -77,25 +118,44 @@ public final class NeuralOps {
      * channels and O output channels are split into {@code groups} equal groups, output group i sees input
      * group i only, and the weight is {@code [O, C/groups, kh, kw]}.
      */
-    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+    public static Tensor conv2d(
+            Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
         requireFloat(x, "conv2d");
         int[] xs = x.shape(), ws = weight.shape();
-        if (xs.length != 4) throw new IllegalArgumentException("conv2d: expected 4-D input [B, C, H, W], got " + Shapes.str(xs));
-        if (ws.length != 4) throw new IllegalArgumentException("conv2d: expected 4-D weight [O, C, kh, kw], got " + Shapes.str(ws));
-        if (groups <= 0) throw new IllegalArgumentException("conv2d: non-positive groups is not supported (groups=" + groups + ")");
+        if (xs.length != 4)
+            throw new IllegalArgumentException("conv2d: expected 4-D input [B, C, H, W], got " + Shapes.str(xs));
+        if (ws.length != 4)
+            throw new IllegalArgumentException("conv2d: expected 4-D weight [O, C, kh, kw], got " + Shapes.str(ws));
+        if (groups <= 0)
+            throw new IllegalArgumentException("conv2d: non-positive groups is not supported (groups=" + groups + ")");
         if ((long) ws[1] * groups != xs[1]) {
-            throw new IllegalArgumentException("conv2d: " + (groups > 1 ? "given groups=" + groups + ", " : "") + "weight of size " + Shapes.str(ws)
-                    + ", expected input " + Shapes.str(xs) + " to have " + (long) ws[1] * groups + " channels, but got " + xs[1] + " channels instead");
+            throw new IllegalArgumentException("conv2d: " + (groups > 1 ? "given groups=" + groups + ", " : "")
+                    + "weight of size " + Shapes.str(ws) + ", expected input " + Shapes.str(xs) + " to have "
+                    + (long) ws[1] * groups + " channels, but got " + xs[1] + " channels instead");
         }
         if (ws[0] % groups != 0) {
             throw new IllegalArgumentException("conv2d: given groups=" + groups + ", expected weight " + Shapes.str(ws)
                     + " to be at least " + groups + " at dimension 0 and divisible by groups, but got " + ws[0]);
         }
         if (bias != null && !Arrays.equals(bias.shape(), new int[] {ws[0]})) {
-            throw new IllegalArgumentException("conv2d: bias of shape " + Shapes.str(bias.shape()) + " for weight " + Shapes.str(ws));
+            throw new IllegalArgumentException(
+                    "conv2d: bias of shape " + Shapes.str(bias.shape()) + " for weight " + Shapes.str(ws));
         }
-        Conv.Geometry geo = new Conv.Geometry(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3],
-                stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], groups);
+        Conv.Geometry geo = new Conv.Geometry(
+                xs[0],
+                xs[1],
+                xs[2],
+                xs[3],
+                ws[0],
+                ws[2],
+                ws[3],
+                stride[0],
+                stride[1],
+                padding[0],
+                padding[1],
+                dilation[0],
+                dilation[1],
+                groups);
         Tensor y = empty(new int[] {xs[0], ws[0], geo.outH(), geo.outW()});
         Conv.forward(geo, segment(x), segment(weight), bias == null ? null : segment(bias), segment(y));
         fence(x, weight, bias);
@@ -105,8 +165,17 @@ public final class NeuralOps {
             if (need[1] || wantBias) {
                 gw = empty(ws);
                 if (wantBias) gb = empty(new int[] {ws[0]});
-                // both passes in one call when both are needed (at small batches their work then shares a trip to the pool)
-                if (gx != null) Conv.backward(geo, segment(x), segment(g), segment(weight), segment(gx), segment(gw), wantBias ? segment(gb) : null);
+                // both passes in one call when both are needed (at small batches their work then shares a trip to the
+                // pool)
+                if (gx != null)
+                    Conv.backward(
+                            geo,
+                            segment(x),
+                            segment(g),
+                            segment(weight),
+                            segment(gx),
+                            segment(gw),
+                            wantBias ? segment(gb) : null);
                 else Conv.backwardWeight(geo, segment(x), segment(g), segment(gw), wantBias ? segment(gb) : null);
                 if (!need[1]) {
                     gw.close();
@@ -127,27 +196,44 @@ public final class NeuralOps {
      * Max pooling of {@code x [B, C, H, W]} (or {@code [C, H, W]}), as {@code F.max_pool2d}  |  the
      * gradient goes to each window's argmax.
      */
-    public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
+    public static Tensor maxPool2d(
+            Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
         requireFloat(x, "max_pool2d");
         int[] xs = x.shape();
-        if (xs.length != 3 && xs.length != 4) throw new IllegalArgumentException("max_pool2d: expected 3-D or 4-D input, got " + Shapes.str(xs));
+        if (xs.length != 3 && xs.length != 4)
+            throw new IllegalArgumentException("max_pool2d: expected 3-D or 4-D input, got " + Shapes.str(xs));
         int h = xs[xs.length - 2], w = xs[xs.length - 1];
         int planes = (int) (x.numel() / ((long) h * w));
-        Pool.Geometry geo = new Pool.Geometry(planes, h, w, kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
-                dilation[0], dilation[1], ceilMode);
+        MaxPool.Geometry geo = new MaxPool.Geometry(
+                planes,
+                h,
+                w,
+                kernel[0],
+                kernel[1],
+                stride[0],
+                stride[1],
+                padding[0],
+                padding[1],
+                dilation[0],
+                dilation[1],
+                ceilMode);
         int[] ys = xs.clone();
         ys[ys.length - 2] = geo.outH();
         ys[ys.length - 1] = geo.outW();
         Tensor y = empty(ys);
         Tensor idx = empty(ys, DType.INT32);
-        Pool.maxForward(geo, segment(x), segment(y), segment(idx));
+        MaxPool.maxForward(geo, segment(x), segment(y), segment(idx));
         fence(x, null, null);
-        return record(y, "max_pool2d", (g, need) -> {
-            Tensor gx = empty(xs);
-            Pool.maxBackward(geo, segment(g), segment(idx), segment(gx));
-            fence(g, idx, null);
-            return new Tensor[] {gx};
-        }, x);
+        return record(
+                y,
+                "max_pool2d",
+                (g, need) -> {
+                    Tensor gx = empty(xs);
+                    MaxPool.maxBackward(geo, segment(g), segment(idx), segment(gx));
+                    fence(g, idx, null);
+                    return new Tensor[] {gx};
+                },
+                x);
     }
 
     // ------------------------------------------------------------------ softmax family
@@ -178,12 +264,16 @@ public final class NeuralOps {
         Tensor y = empty(xs);
         Softmax.forward(oni[0], oni[1], oni[2], segment(x), segment(y), log);
         fence(x, null, null);
-        return record(y, name, (g, need) -> {
-            Tensor gx = empty(xs);
-            Softmax.backward(oni[0], oni[1], oni[2], segment(y), segment(g), segment(gx), log);
-            fence(g, y, null);
-            return new Tensor[] {gx};
-        }, x);
+        return record(
+                y,
+                name,
+                (g, need) -> {
+                    Tensor gx = empty(xs);
+                    Softmax.backward(oni[0], oni[1], oni[2], segment(y), segment(g), segment(gx), log);
+                    fence(g, y, null);
+                    return new Tensor[] {gx};
+                },
+                x);
     }
 
     /**
@@ -193,21 +283,30 @@ public final class NeuralOps {
     public static Tensor crossEntropy(Tensor logits, Tensor target, Reduction reduction) {
         requireFloat(logits, "cross_entropy");
         int[] ls = logits.shape(), ts = target.shape();
-        if (ls.length != 2) throw new IllegalArgumentException("cross_entropy: expected input [batch, classes], got " + Shapes.str(ls));
-        if (target.dtype() != DType.INT32) throw new IllegalArgumentException("cross_entropy: expected int32 class indices as target, got " + target.dtype());
+        if (ls.length != 2)
+            throw new IllegalArgumentException("cross_entropy: expected input [batch, classes], got " + Shapes.str(ls));
+        if (target.dtype() != DType.INT32)
+            throw new IllegalArgumentException(
+                    "cross_entropy: expected int32 class indices as target, got " + target.dtype());
         if (ts.length != 1 || ts[0] != ls[0]) {
-            throw new IllegalArgumentException("cross_entropy: expected target of shape [" + ls[0] + "] for input " + Shapes.str(ls) + ", got " + Shapes.str(ts));
+            throw new IllegalArgumentException("cross_entropy: expected target of shape [" + ls[0] + "] for input "
+                    + Shapes.str(ls) + ", got " + Shapes.str(ts));
         }
         int batch = ls[0], classes = ls[1];
         Tensor perItem = empty(new int[] {batch});
         Softmax.crossEntropy(batch, classes, segment(logits), segment(target), segment(perItem));
         fence(logits, target, null);
-        Tensor loss = record(perItem, "cross_entropy", (g, need) -> {
-            Tensor gx = empty(ls);
-            Softmax.crossEntropyBackward(batch, classes, segment(logits), segment(target), segment(g), segment(gx));
-            fence(g, logits, target);
-            return new Tensor[] {gx};
-        }, logits);
+        Tensor loss = record(
+                perItem,
+                "cross_entropy",
+                (g, need) -> {
+                    Tensor gx = empty(ls);
+                    Softmax.crossEntropyBackward(
+                            batch, classes, segment(logits), segment(target), segment(g), segment(gx));
+                    fence(g, logits, target);
+                    return new Tensor[] {gx};
+                },
+                logits);
         return switch (reduction) {
             case NONE -> loss;
             case MEAN -> loss.mean();
@@ -244,8 +343,11 @@ public final class NeuralOps {
             throw new IllegalArgumentException("dropout2d: expected 2-D, 3-D or 4-D input, got " + Shapes.str(s));
         }
         if (s.length == 2 && WARNED_2D.compareAndSet(false, true)) {
-            System.getLogger("vectorgrad").log(System.Logger.Level.WARNING, "dropout2d on 2-D input " + Shapes.str(s)
-                    + " drops single elements, as PyTorch does (PyTorch warns that 2-D input to Dropout2d is deprecated); use Dropout for this");
+            System.getLogger("vectorgrad")
+                    .log(
+                            System.Logger.Level.WARNING,
+                            "dropout2d on 2-D input " + Shapes.str(s)
+                                    + " drops single elements, as PyTorch does (PyTorch warns that 2-D input to Dropout2d is deprecated); use Dropout for this");
         }
         if (!training || p == 0) return x;
         if (s.length == 2) return dropout(x, p, true, gen);
@@ -258,7 +360,8 @@ public final class NeuralOps {
     }
 
     private static void checkP(double p) {
-        if (!(p >= 0 && p <= 1)) throw new IllegalArgumentException("dropout probability has to be between 0 and 1, but got " + p);
+        if (!(p >= 0 && p <= 1))
+            throw new IllegalArgumentException("dropout probability has to be between 0 and 1, but got " + p);
     }
 
     private static void fence(Object a, Object b, Object c) {

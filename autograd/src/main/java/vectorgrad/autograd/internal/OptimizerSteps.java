@@ -16,12 +16,32 @@ public final class OptimizerSteps {
      * Adam (or AdamW with {@code decoupled}) in place: {@code expAvg}, {@code expAvgSq} (and {@code maxExpAvgSq}
      * for amsgrad, else null) are updated and {@code p -= stepSize · m / (sqrt(v)/sqrt(bc2) + eps)}.
      */
-    public static void adam(Tensor p, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor maxExpAvgSq,
-                            double beta1, double beta2, double eps, double weightDecay, double stepSize, double biasCorrection2) {
-        OptimKernels.adam(p.numel(), TensorAccess.segment(p), TensorAccess.segment(grad), TensorAccess.segment(expAvg),
-                TensorAccess.segment(expAvgSq), maxExpAvgSq == null ? null : TensorAccess.segment(maxExpAvgSq),
-                (float) (1 - beta1), (float) beta2, (float) (1 - beta2), (float) eps, (float) weightDecay,
-                (float) stepSize, (float) Math.sqrt(biasCorrection2));
+    public static void adam(
+            Tensor p,
+            Tensor grad,
+            Tensor expAvg,
+            Tensor expAvgSq,
+            Tensor maxExpAvgSq,
+            double beta1,
+            double beta2,
+            double eps,
+            double weightDecay,
+            double stepSize,
+            double biasCorrection2) {
+        OptimKernels.adam(
+                p.numel(),
+                TensorAccess.segment(p),
+                TensorAccess.segment(grad),
+                TensorAccess.segment(expAvg),
+                TensorAccess.segment(expAvgSq),
+                maxExpAvgSq == null ? null : TensorAccess.segment(maxExpAvgSq),
+                (float) (1 - beta1),
+                (float) beta2,
+                (float) (1 - beta2),
+                (float) eps,
+                (float) weightDecay,
+                (float) stepSize,
+                (float) Math.sqrt(biasCorrection2));
         Reference.reachabilityFence(p);
         Reference.reachabilityFence(grad);
         Reference.reachabilityFence(expAvg);
@@ -30,10 +50,27 @@ public final class OptimizerSteps {
     }
 
     /** SGD with optional momentum (buffer {@code buf}, null without momentum), dampening, Nesterov, weight decay. */
-    public static void sgd(Tensor p, Tensor grad, Tensor buf, boolean firstStep, double lr, double momentum,
-                           double dampening, boolean nesterov, double weightDecay) {
-        OptimKernels.sgd(p.numel(), TensorAccess.segment(p), TensorAccess.segment(grad), buf == null ? null : TensorAccess.segment(buf),
-                firstStep, (float) lr, (float) momentum, (float) (1 - dampening), nesterov, (float) weightDecay);
+    public static void sgd(
+            Tensor p,
+            Tensor grad,
+            Tensor buf,
+            boolean firstStep,
+            double lr,
+            double momentum,
+            double dampening,
+            boolean nesterov,
+            double weightDecay) {
+        OptimKernels.sgd(
+                p.numel(),
+                TensorAccess.segment(p),
+                TensorAccess.segment(grad),
+                buf == null ? null : TensorAccess.segment(buf),
+                firstStep,
+                (float) lr,
+                (float) momentum,
+                (float) (1 - dampening),
+                nesterov,
+                (float) weightDecay);
         Reference.reachabilityFence(p);
         Reference.reachabilityFence(grad);
         Reference.reachabilityFence(buf);

@@ -51,8 +51,9 @@ public final class Shapes {
             int da = i < rank - a.length ? 1 : a[i - (rank - a.length)];
             int db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
             if (da != db && da != 1 && db != 1) {
-                throw new IllegalArgumentException(op + ": the size of tensor a (" + da + ") must match the size of tensor b ("
-                        + db + ") at non-singleton dimension " + i + " (shapes " + str(a) + " and " + str(b) + ")");
+                throw new IllegalArgumentException(
+                        op + ": the size of tensor a (" + da + ") must match the size of tensor b (" + db
+                                + ") at non-singleton dimension " + i + " (shapes " + str(a) + " and " + str(b) + ")");
             }
             out[i] = da == 1 ? db : da;
         }
@@ -75,7 +76,8 @@ public final class Shapes {
     public static int dim(int d, int rank, String op) {
         int r = Math.max(rank, 1);
         if (d < -r || d >= r) {
-            throw new IndexOutOfBoundsException(op + ": dimension out of range (expected to be in range of [" + (-r) + ", " + (r - 1) + "], but got " + d + ")");
+            throw new IndexOutOfBoundsException(op + ": dimension out of range (expected to be in range of [" + (-r)
+                    + ", " + (r - 1) + "], but got " + d + ")");
         }
         return d < 0 ? d + r : d;
     }

@@ -35,7 +35,9 @@ class CsvFuzzTest {
             for (int i = 0; i < d.x().length; i++) assertTrue(Float.isFinite(d.x()[i]) && Float.isFinite(d.y()[i]));
         } catch (UsageException e) {
             assertTrue(e.getMessage().startsWith(f.toString()), e.getMessage());
-            assertFalse(e.getMessage().contains("\n") || e.getMessage().contains("\r"), "message spans lines: " + e.getMessage());
+            assertFalse(
+                    e.getMessage().contains("\n") || e.getMessage().contains("\r"),
+                    "message spans lines: " + e.getMessage());
         } finally {
             Files.deleteIfExists(f);
         }

@@ -51,8 +51,11 @@ public final class DataLoader<T> {
     }
 
     /** A loader that builds batches with {@code collate} (null: the default collation above). */
-    public DataLoader(Dataset<T> data, int batchSize, boolean shuffle, boolean dropLast, long seed, Collate<T> collate) {
-        if (batchSize <= 0) throw new IllegalArgumentException("batch_size should be a positive integer value, but got batch_size=" + batchSize);
+    public DataLoader(
+            Dataset<T> data, int batchSize, boolean shuffle, boolean dropLast, long seed, Collate<T> collate) {
+        if (batchSize <= 0)
+            throw new IllegalArgumentException(
+                    "batch_size should be a positive integer value, but got batch_size=" + batchSize);
         this.data = data;
         this.batchSize = batchSize;
         this.shuffle = shuffle;
@@ -138,7 +141,9 @@ public final class DataLoader<T> {
         for (int i = 0; i < items.size(); i++) {
             if (!(items.get(i) instanceof Sample s)) {
                 throw new IllegalArgumentException("DataLoader: example " + (from + i) + " is a "
-                        + (items.get(i) == null ? "null" : items.get(i).getClass().getName())
+                        + (items.get(i) == null
+                                ? "null"
+                                : items.get(i).getClass().getName())
                         + ", not a Sample; pass a Collate to batch such examples");
             }
             inputs[i] = s.input();
@@ -153,9 +158,11 @@ public final class DataLoader<T> {
         int per = (int) ts[0].numel();
         for (int i = 1; i < ts.length; i++) {
             if (!Arrays.equals(ts[i].shape(), shape) || ts[i].dtype() != dtype) {
-                throw new IllegalArgumentException("DataLoader: stack expects each " + what + " to be equal size, but got " + dtype
-                        + Arrays.toString(shape) + " at example " + from + " and " + ts[i].dtype() + Arrays.toString(ts[i].shape())
-                        + " at example " + (from + i));
+                throw new IllegalArgumentException(
+                        "DataLoader: stack expects each " + what + " to be equal size, but got " + dtype
+                                + Arrays.toString(shape) + " at example " + from + " and " + ts[i].dtype()
+                                + Arrays.toString(ts[i].shape())
+                                + " at example " + (from + i));
             }
         }
         int[] batchShape = prepend(ts.length, shape);

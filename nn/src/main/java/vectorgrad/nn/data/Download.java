@@ -34,6 +34,7 @@ public final class Download {
 
     /** The files and their MD5 checksums (as torchvision lists them). */
     public static final Map<String, String> MNIST_FILES;
+
     static {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873");
@@ -47,10 +48,14 @@ public final class Download {
     static final long MAX_BYTES = 64L << 20;
 
     /** Downloads every file of {@code files} into {@code root/MNIST/raw}; returns that folder. */
-    public static Path mnist(Path root, List<URI> mirrors, Map<String, String> files, java.io.PrintStream log) throws IOException {
+    public static Path mnist(Path root, List<URI> mirrors, Map<String, String> files, java.io.PrintStream log)
+            throws IOException {
         Path raw = root.resolve("MNIST").resolve("raw");
         Files.createDirectories(raw);
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20)).followRedirects(HttpClient.Redirect.NORMAL).build();
+        HttpClient http = HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(20))
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .build();
         for (Map.Entry<String, String> f : new java.util.TreeMap<>(files).entrySet()) {
             Path target = raw.resolve(f.getKey());
             if (Files.isRegularFile(target) && md5(target).equals(f.getValue())) {
@@ -64,9 +69,14 @@ public final class Download {
                 Path tmp = Files.createTempFile(raw, "." + f.getKey() + ".", ".part");
                 try {
                     log.println("  downloading " + url);
-                    HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(2)).GET().build(),
+                    HttpResponse<InputStream> r = http.send(
+                            HttpRequest.newBuilder(url)
+                                    .timeout(Duration.ofMinutes(2))
+                                    .GET()
+                                    .build(),
                             HttpResponse.BodyHandlers.ofInputStream());
-                    try (InputStream in = r.body(); OutputStream out = Files.newOutputStream(tmp)) {
+                    try (InputStream in = r.body();
+                            OutputStream out = Files.newOutputStream(tmp)) {
                         if (r.statusCode() != 200) {
                             failures.add(url + ": HTTP " + r.statusCode());
                             continue;
@@ -97,7 +107,9 @@ public final class Download {
                     Files.deleteIfExists(tmp);
                 }
             }
-            if (!done) throw new IOException("could not download " + f.getKey() + " from any mirror: " + String.join("; ", failures));
+            if (!done)
+                throw new IOException(
+                        "could not download " + f.getKey() + " from any mirror: " + String.join("; ", failures));
         }
         return raw;
     }

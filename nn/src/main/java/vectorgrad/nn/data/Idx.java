@@ -49,14 +49,21 @@ public final class Idx {
             throw new NoSuchFileException(file.toString(), null, "no such file");
         }
         try (InputStream raw = Files.newInputStream(file);
-             InputStream in = gz ? new GZIPInputStream(new BufferedInputStream(raw), 1 << 16) : new BufferedInputStream(raw, 1 << 16)) {
+                InputStream in = gz
+                        ? new GZIPInputStream(new BufferedInputStream(raw), 1 << 16)
+                        : new BufferedInputStream(raw, 1 << 16)) {
             byte[] head = readFully(in, 4, file, 0, "the magic number");
             if (head[0] != 0 || head[1] != 0) {
-                throw new FormatException(file, 0, String.format("bad magic number 0x%02x%02x%02x%02x (an IDX file starts with two zero bytes)",
-                        head[0], head[1], head[2], head[3]));
+                throw new FormatException(
+                        file,
+                        0,
+                        String.format(
+                                "bad magic number 0x%02x%02x%02x%02x (an IDX file starts with two zero bytes)",
+                                head[0], head[1], head[2], head[3]));
             }
             if (head[2] != 0x08) {
-                throw new FormatException(file, 2, String.format("data type 0x%02x is not unsigned byte (0x08)", head[2]));
+                throw new FormatException(
+                        file, 2, String.format("data type 0x%02x is not unsigned byte (0x08)", head[2]));
             }
             int rank = head[3] & 0xFF;
             if (rank < 1 || rank > 4) throw new FormatException(file, 3, "rank " + rank + " (expected 1 to 4)");
@@ -65,19 +72,29 @@ public final class Idx {
             long total = 1;
             for (int i = 0; i < rank; i++) {
                 int off = 4 * i;
-                long d = ((dimBytes[off] & 0xFFL) << 24) | ((dimBytes[off + 1] & 0xFF) << 16) | ((dimBytes[off + 2] & 0xFF) << 8) | (dimBytes[off + 3] & 0xFF);
-                if (d <= 0 || d > Integer.MAX_VALUE) throw new FormatException(file, 4 + off, "dimension " + i + " is " + d);
+                long d = ((dimBytes[off] & 0xFFL) << 24)
+                        | ((dimBytes[off + 1] & 0xFF) << 16)
+                        | ((dimBytes[off + 2] & 0xFF) << 8)
+                        | (dimBytes[off + 3] & 0xFF);
+                if (d <= 0 || d > Integer.MAX_VALUE)
+                    throw new FormatException(file, 4 + off, "dimension " + i + " is " + d);
                 dims[i] = (int) d;
                 total *= d;
-                if (total > MAX_BYTES) throw new FormatException(file, 4 + off, "declared size exceeds " + MAX_BYTES + " bytes");
+                if (total > MAX_BYTES)
+                    throw new FormatException(file, 4 + off, "declared size exceeds " + MAX_BYTES + " bytes");
             }
             long dataStart = 4 + 4L * rank;
             if (!gz && fileLength != dataStart + total) {
-                throw new FormatException(file, Math.min(fileLength, dataStart + total), "header declares " + total + " data bytes but the file holds "
-                        + (fileLength - dataStart) + (fileLength < dataStart + total ? " (truncated)" : " (trailing bytes)"));
+                throw new FormatException(
+                        file,
+                        Math.min(fileLength, dataStart + total),
+                        "header declares " + total + " data bytes but the file holds " + (fileLength - dataStart)
+                                + (fileLength < dataStart + total ? " (truncated)" : " (trailing bytes)"));
             }
             byte[] data = readFully(in, (int) total, file, dataStart, "the data");
-            if (in.read() != -1) throw new FormatException(file, dataStart + total, "trailing bytes after the declared " + total + " data bytes");
+            if (in.read() != -1)
+                throw new FormatException(
+                        file, dataStart + total, "trailing bytes after the declared " + total + " data bytes");
             return new UByteArray(dims, data);
         } catch (ZipException | EOFException e) {
             throw new FormatException(file, "corrupt or truncated gzip stream (" + e.getMessage() + ")");
@@ -95,7 +112,8 @@ public final class Idx {
             if (have == out.length) out = java.util.Arrays.copyOf(out, (int) Math.min(n, 2L * out.length));
             int r = in.read(out, have, out.length - have);
             if (r < 0) {
-                throw new FormatException(file, offset + have, "file ends while reading " + what + " (" + have + " of " + n + " bytes)");
+                throw new FormatException(
+                        file, offset + have, "file ends while reading " + what + " (" + have + " of " + n + " bytes)");
             }
             have += r;
         }

@@ -24,10 +24,16 @@ public final class Mnist implements ClassificationDataset {
     private final Path imageFile;
 
     private Mnist(Path imageFile, Idx.UByteArray images, Path labelFile, Idx.UByteArray lbls) throws FormatException {
-        if (images.dims().length != 3) throw new FormatException(imageFile, 3, "images must have rank 3 [n, rows, cols], got rank " + images.dims().length);
-        if (lbls.dims().length != 1) throw new FormatException(labelFile, 3, "labels must have rank 1 [n], got rank " + lbls.dims().length);
+        if (images.dims().length != 3)
+            throw new FormatException(
+                    imageFile, 3, "images must have rank 3 [n, rows, cols], got rank " + images.dims().length);
+        if (lbls.dims().length != 1)
+            throw new FormatException(labelFile, 3, "labels must have rank 1 [n], got rank " + lbls.dims().length);
         if (images.dims()[0] != lbls.dims()[0]) {
-            throw new FormatException(imageFile, 4, images.dims()[0] + " images but " + labelFile.getFileName() + " has " + lbls.dims()[0] + " labels");
+            throw new FormatException(
+                    imageFile,
+                    4,
+                    images.dims()[0] + " images but " + labelFile.getFileName() + " has " + lbls.dims()[0] + " labels");
         }
         for (int i = 0; i < lbls.data().length; i++) {
             int l = lbls.data()[i] & 0xFF;
@@ -52,7 +58,11 @@ public final class Mnist implements ClassificationDataset {
     /** Where the files of {@code name} are looked for, in order. */
     public static List<Path> candidates(Path root, String name) {
         List<Path> out = new ArrayList<>();
-        for (Path dir : new Path[] {root, root.resolve("MNIST").resolve("raw"), root.resolve("FashionMNIST").resolve("raw")}) {
+        for (Path dir : new Path[] {
+            root,
+            root.resolve("MNIST").resolve("raw"),
+            root.resolve("FashionMNIST").resolve("raw")
+        }) {
             out.add(dir.resolve(name));
             out.add(dir.resolve(name + ".gz"));
         }
@@ -62,7 +72,8 @@ public final class Mnist implements ClassificationDataset {
     static Path find(Path root, String name) throws IOException {
         if (!Files.isDirectory(root)) throw new NoSuchFileException(root.toString(), null, "no such data folder");
         for (Path p : candidates(root, name)) if (Files.isRegularFile(p)) return p;
-        throw new NoSuchFileException(root.toString(), null, "no " + name + "[.gz] in it, nor in MNIST/raw or FashionMNIST/raw below it");
+        throw new NoSuchFileException(
+                root.toString(), null, "no " + name + "[.gz] in it, nor in MNIST/raw or FashionMNIST/raw below it");
     }
 
     @Override
@@ -109,6 +120,8 @@ public final class Mnist implements ClassificationDataset {
     }
 
     private void check(int i) {
-        if (i < 0 || i >= count) throw new IndexOutOfBoundsException("index " + i + " is out of range for a dataset of " + count + " images");
+        if (i < 0 || i >= count)
+            throw new IndexOutOfBoundsException(
+                    "index " + i + " is out of range for a dataset of " + count + " images");
     }
 }

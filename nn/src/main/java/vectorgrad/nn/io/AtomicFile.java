@@ -28,7 +28,8 @@ public final class AtomicFile {
 
     /** Temporaries of {@link #write} for {@code file}: exactly {@code .<name>.<hex>.tmp}, nothing else's. */
     static java.util.regex.Pattern temporaryName(Path file) {
-        return java.util.regex.Pattern.compile("\\." + java.util.regex.Pattern.quote(file.getFileName().toString()) + "\\.[0-9a-f]+\\.tmp");
+        return java.util.regex.Pattern.compile(
+                "\\." + java.util.regex.Pattern.quote(file.getFileName().toString()) + "\\.[0-9a-f]+\\.tmp");
     }
 
     /** Deletes temporaries a killed {@link #write} of {@code file} left behind; returns how many. */
@@ -37,7 +38,8 @@ public final class AtomicFile {
         if (dir == null || !Files.isDirectory(dir)) return 0;
         java.util.regex.Pattern mine = temporaryName(file);
         int removed = 0;
-        try (var entries = Files.newDirectoryStream(dir, e -> mine.matcher(e.getFileName().toString()).matches())) {
+        try (var entries = Files.newDirectoryStream(
+                dir, e -> mine.matcher(e.getFileName().toString()).matches())) {
             for (Path p : entries) if (Files.deleteIfExists(p)) removed++;
         }
         return removed;
@@ -45,12 +47,15 @@ public final class AtomicFile {
 
     public static void write(Path file, Content content) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
-        if (dir == null || !Files.isDirectory(dir)) throw new NoSuchFileException(file.toString(), null, "its folder does not exist");
+        if (dir == null || !Files.isDirectory(dir))
+            throw new NoSuchFileException(file.toString(), null, "its folder does not exist");
         // not createTempFile: its owner-only permissions would stay on the renamed file
-        Path tmp = Files.createFile(dir.resolve("." + file.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp"));
+        Path tmp = Files.createFile(dir.resolve("." + file.getFileName() + "."
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp"));
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-                 OutputStream out = Channels.newOutputStream(ch)) {
+            try (FileChannel ch =
+                            FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+                    OutputStream out = Channels.newOutputStream(ch)) {
                 content.writeTo(out);
                 out.flush();
                 ch.force(true);

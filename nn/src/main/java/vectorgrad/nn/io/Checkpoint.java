@@ -32,7 +32,8 @@ public final class Checkpoint {
     private static final String GROUP = OPTIMIZER_PREFIX + "param_group.";
     private static final String FORMAT = "vectorgrad-checkpoint-2";
 
-    public static void save(Path file, Module model, Optimizer optimizer, Map<String, String> metadata) throws IOException {
+    public static void save(Path file, Module model, Optimizer optimizer, Map<String, String> metadata)
+            throws IOException {
         Map<String, Tensor> tensors = new LinkedHashMap<>(model.stateDict());
         Map<String, String> md = new LinkedHashMap<>();
         md.put("format", FORMAT);
@@ -78,7 +79,8 @@ public final class Checkpoint {
             }
             if (optimizer != null) {
                 Optimizer.StateDict state = FORMAT.equals(c.metadata().get("format"))
-                        ? stateOf(file, c, optimizer) : firstLayoutState(file, c, model, optimizer);
+                        ? stateOf(file, c, optimizer)
+                        : firstLayoutState(file, c, model, optimizer);
                 if (state != null) {
                     try {
                         optimizer.loadStateDict(state);
@@ -93,11 +95,15 @@ public final class Checkpoint {
         }
     }
 
-    private static Optimizer.StateDict stateOf(Path file, SafeTensors.Contents c, Optimizer optimizer) throws FormatException {
+    private static Optimizer.StateDict stateOf(Path file, SafeTensors.Contents c, Optimizer optimizer)
+            throws FormatException {
         String cls = c.metadata().get(OPTIMIZER_PREFIX + "class");
         if (cls == null) return null;
         if (!cls.equals(optimizer.getClass().getName())) {
-            throw new FormatException(file, "holds the state of a " + cls + ", not of a " + optimizer.getClass().getName());
+            throw new FormatException(
+                    file,
+                    "holds the state of a " + cls + ", not of a "
+                            + optimizer.getClass().getName());
         }
         Map<String, Tensor> state = new LinkedHashMap<>();
         c.tensors().forEach((k, v) -> {
@@ -111,8 +117,8 @@ public final class Checkpoint {
     }
 
     /** Adam's state as the first layout stored it: by parameter name, the step in metadata. */
-    private static Optimizer.StateDict firstLayoutState(Path file, SafeTensors.Contents c, Module model, Optimizer optimizer)
-            throws FormatException {
+    private static Optimizer.StateDict firstLayoutState(
+            Path file, SafeTensors.Contents c, Module model, Optimizer optimizer) throws FormatException {
         Map<Tensor, Integer> index = new IdentityHashMap<>();
         List<Tensor> ps = optimizer.parameters();
         for (int i = 0; i < ps.size(); i++) index.put(ps.get(i), i);
@@ -123,12 +129,16 @@ public final class Checkpoint {
             if (m == null && v == null) continue;
             String step = c.metadata().get(k + ".step");
             Integer i = index.get(e.getValue());
-            if (m == null || v == null || step == null) throw new FormatException(file, "incomplete optimizer state for \"" + e.getKey() + "\"");
-            if (i == null) throw new FormatException(file, "optimizer state for \"" + e.getKey() + "\", which this optimizer does not update");
+            if (m == null || v == null || step == null)
+                throw new FormatException(file, "incomplete optimizer state for \"" + e.getKey() + "\"");
+            if (i == null)
+                throw new FormatException(
+                        file, "optimizer state for \"" + e.getKey() + "\", which this optimizer does not update");
             try {
                 state.put(i + ".step", Tensor.ofInts(new int[] {Math.toIntExact(Long.parseLong(step))}));
             } catch (NumberFormatException | ArithmeticException ex) {
-                throw new FormatException(file, "optimizer step \"" + step + "\" for \"" + e.getKey() + "\" is not a step count");
+                throw new FormatException(
+                        file, "optimizer step \"" + step + "\" for \"" + e.getKey() + "\" is not a step count");
             }
             state.put(i + ".exp_avg", m);
             state.put(i + ".exp_avg_sq", v);

@@ -47,9 +47,18 @@ final class Json {
         if (c == '{') return object();
         if (c == '[') return array();
         if (c == '"') return string();
-        if (s.startsWith("true", i)) { i += 4; return Boolean.TRUE; }
-        if (s.startsWith("false", i)) { i += 5; return Boolean.FALSE; }
-        if (s.startsWith("null", i)) { i += 4; return null; }
+        if (s.startsWith("true", i)) {
+            i += 4;
+            return Boolean.TRUE;
+        }
+        if (s.startsWith("false", i)) {
+            i += 5;
+            return Boolean.FALSE;
+        }
+        if (s.startsWith("null", i)) {
+            i += 4;
+            return null;
+        }
         return number();
     }
 
@@ -58,7 +67,11 @@ final class Json {
         Map<String, Object> m = new LinkedHashMap<>();
         i++;
         ws();
-        if (i < s.length() && s.charAt(i) == '}') { i++; depth--; return m; }
+        if (i < s.length() && s.charAt(i) == '}') {
+            i++;
+            depth--;
+            return m;
+        }
         while (true) {
             ws();
             if (i >= s.length() || s.charAt(i) != '"') throw new ParseError("expected a key", i);
@@ -84,7 +97,11 @@ final class Json {
         List<Object> l = new ArrayList<>();
         i++;
         ws();
-        if (i < s.length() && s.charAt(i) == ']') { i++; depth--; return l; }
+        if (i < s.length() && s.charAt(i) == ']') {
+            i++;
+            depth--;
+            return l;
+        }
         while (true) {
             ws();
             l.add(value());

@@ -46,12 +46,15 @@ public final class SafeTensors {
             throw new NoSuchFileException(file.toString(), null, "no such file");
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            if (length < 8) throw new FormatException(file, 0, "file of " + length + " bytes is too short for a safetensors header");
+            if (length < 8)
+                throw new FormatException(
+                        file, 0, "file of " + length + " bytes is too short for a safetensors header");
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, lenBuf, 0, file);
             long headerLen = lenBuf.getLong(0);
             if (headerLen < 2 || headerLen > MAX_HEADER || 8 + headerLen > length) {
-                throw new FormatException(file, 0, "header length " + headerLen + " does not fit in the file's " + length + " bytes");
+                throw new FormatException(
+                        file, 0, "header length " + headerLen + " does not fit in the file's " + length + " bytes");
             }
             ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
             readFully(ch, hb, 8, file);
@@ -62,7 +65,8 @@ public final class SafeTensors {
             } catch (Json.ParseError e) {
                 throw new FormatException(file, 8, "header is not valid JSON: " + e.getMessage());
             }
-            if (!(parsed instanceof Map<?, ?> header)) throw new FormatException(file, 8, "header is not a JSON object");
+            if (!(parsed instanceof Map<?, ?> header))
+                throw new FormatException(file, 8, "header is not a JSON object");
             long dataStart = 8 + headerLen, dataLen = length - dataStart;
             Map<String, String> metadata = new LinkedHashMap<>();
             record Entry(String name, DType dtype, int width, int[] shape, long begin, long end) {}
@@ -70,43 +74,73 @@ public final class SafeTensors {
             for (Map.Entry<?, ?> e : header.entrySet()) {
                 String name = (String) e.getKey();
                 if (name.equals("__metadata__")) {
-                    if (!(e.getValue() instanceof Map<?, ?> md)) throw new FormatException(file, 8, "__metadata__ is not an object");
+                    if (!(e.getValue() instanceof Map<?, ?> md))
+                        throw new FormatException(file, 8, "__metadata__ is not an object");
                     for (Map.Entry<?, ?> m : md.entrySet()) {
-                        if (!(m.getValue() instanceof String v)) throw new FormatException(file, 8, "metadata \"" + m.getKey() + "\" is not a string");
+                        if (!(m.getValue() instanceof String v))
+                            throw new FormatException(file, 8, "metadata \"" + m.getKey() + "\" is not a string");
                         metadata.put((String) m.getKey(), v);
                     }
                     continue;
                 }
-                if (!(e.getValue() instanceof Map<?, ?> info)) throw new FormatException(file, 8, "tensor \"" + name + "\": entry is not an object");
+                if (!(e.getValue() instanceof Map<?, ?> info))
+                    throw new FormatException(file, 8, "tensor \"" + name + "\": entry is not an object");
                 Object dt = info.get("dtype");
                 int width;
                 DType dtype;
-                if ("F32".equals(dt)) { dtype = DType.FLOAT32; width = 4; }
-                else if ("I32".equals(dt)) { dtype = DType.INT32; width = 4; }
-                else if ("I64".equals(dt)) { dtype = DType.INT32; width = 8; }
-                else throw new FormatException(file, 8, "tensor \"" + name + "\": unsupported dtype " + dt + " (supported: F32, I32, I64)");
-                if (!(info.get("shape") instanceof List<?> shapeList)) throw new FormatException(file, 8, "tensor \"" + name + "\": missing shape");
-                if (shapeList.size() > 8) throw new FormatException(file, 8, "tensor \"" + name + "\": rank " + shapeList.size() + " is too large");
+                if ("F32".equals(dt)) {
+                    dtype = DType.FLOAT32;
+                    width = 4;
+                } else if ("I32".equals(dt)) {
+                    dtype = DType.INT32;
+                    width = 4;
+                } else if ("I64".equals(dt)) {
+                    dtype = DType.INT32;
+                    width = 8;
+                } else
+                    throw new FormatException(
+                            file,
+                            8,
+                            "tensor \"" + name + "\": unsupported dtype " + dt + " (supported: F32, I32, I64)");
+                if (!(info.get("shape") instanceof List<?> shapeList))
+                    throw new FormatException(file, 8, "tensor \"" + name + "\": missing shape");
+                if (shapeList.size() > 8)
+                    throw new FormatException(
+                            file, 8, "tensor \"" + name + "\": rank " + shapeList.size() + " is too large");
                 int[] shape = new int[shapeList.size()];
                 long numel = 1;
                 for (int i = 0; i < shape.length; i++) {
                     if (!(shapeList.get(i) instanceof Long d) || d < 0 || d > Integer.MAX_VALUE) {
-                        throw new FormatException(file, 8, "tensor \"" + name + "\": bad dimension " + shapeList.get(i));
+                        throw new FormatException(
+                                file, 8, "tensor \"" + name + "\": bad dimension " + shapeList.get(i));
                     }
                     shape[i] = (int) (long) d;
                     numel *= d;
-                    if (numel > dataLen) throw new FormatException(file, 8, "tensor \"" + name + "\": shape " + shapeList + " is larger than the file's data");
+                    if (numel > dataLen)
+                        throw new FormatException(
+                                file,
+                                8,
+                                "tensor \"" + name + "\": shape " + shapeList + " is larger than the file's data");
                 }
-                if (!(info.get("data_offsets") instanceof List<?> offs) || offs.size() != 2
-                        || !(offs.get(0) instanceof Long begin) || !(offs.get(1) instanceof Long end)) {
+                if (!(info.get("data_offsets") instanceof List<?> offs)
+                        || offs.size() != 2
+                        || !(offs.get(0) instanceof Long begin)
+                        || !(offs.get(1) instanceof Long end)) {
                     throw new FormatException(file, 8, "tensor \"" + name + "\": data_offsets must be [begin, end]");
                 }
                 if (begin < 0 || end < begin || end > dataLen) {
-                    throw new FormatException(file, dataStart + Math.max(0, begin), "tensor \"" + name + "\": data_offsets [" + begin + ", " + end
-                            + "] outside the " + dataLen + " data bytes");
+                    throw new FormatException(
+                            file,
+                            dataStart + Math.max(0, begin),
+                            "tensor \"" + name + "\": data_offsets [" + begin + ", " + end + "] outside the " + dataLen
+                                    + " data bytes");
                 }
                 if (end - begin != numel * width) {
-                    throw new FormatException(file, dataStart + begin, "tensor \"" + name + "\": " + (end - begin) + " bytes for shape " + shapeList + " of " + dt);
+                    throw new FormatException(
+                            file,
+                            dataStart + begin,
+                            "tensor \"" + name + "\": " + (end - begin) + " bytes for shape " + shapeList + " of "
+                                    + dt);
                 }
                 entries.add(new Entry(name, dtype, width, shape, begin, end));
             }
@@ -114,13 +148,17 @@ public final class SafeTensors {
             sorted.sort((x, y) -> Long.compare(x.begin(), y.begin()));
             for (int i = 1; i < sorted.size(); i++) {
                 if (sorted.get(i).begin() < sorted.get(i - 1).end()) {
-                    throw new FormatException(file, dataStart + sorted.get(i).begin(), "tensors \"" + sorted.get(i - 1).name() + "\" and \""
-                            + sorted.get(i).name() + "\" overlap");
+                    throw new FormatException(
+                            file,
+                            dataStart + sorted.get(i).begin(),
+                            "tensors \"" + sorted.get(i - 1).name() + "\" and \""
+                                    + sorted.get(i).name() + "\" overlap");
                 }
             }
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             for (Entry e : entries) {
-                ByteBuffer buf = ByteBuffer.allocate((int) (e.end() - e.begin())).order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer buf =
+                        ByteBuffer.allocate((int) (e.end() - e.begin())).order(ByteOrder.LITTLE_ENDIAN);
                 readFully(ch, buf, dataStart + e.begin(), file);
                 buf.flip();
                 int n = (int) ((e.end() - e.begin()) / e.width());
@@ -133,7 +171,10 @@ public final class SafeTensors {
                     for (int i = 0; i < n; i++) {
                         long x = e.width() == 8 ? buf.getLong(i * 8) : buf.getInt(i * 4);
                         if (x < Integer.MIN_VALUE || x > Integer.MAX_VALUE) {
-                            throw new FormatException(file, dataStart + e.begin() + (long) i * 8, "tensor \"" + e.name() + "\": value " + x + " does not fit int32");
+                            throw new FormatException(
+                                    file,
+                                    dataStart + e.begin() + (long) i * 8,
+                                    "tensor \"" + e.name() + "\": value " + x + " does not fit int32");
                         }
                         v[i] = (int) x;
                     }
@@ -174,10 +215,17 @@ public final class SafeTensors {
             long bytes = t.numel() * 4;
             if (!first) h.append(',');
             first = false;
-            h.append(Json.quote(e.getKey())).append(":{\"dtype\":\"").append(t.dtype() == DType.FLOAT32 ? "F32" : "I32").append("\",\"shape\":[");
+            h.append(Json.quote(e.getKey()))
+                    .append(":{\"dtype\":\"")
+                    .append(t.dtype() == DType.FLOAT32 ? "F32" : "I32")
+                    .append("\",\"shape\":[");
             int[] s = t.shape();
             for (int i = 0; i < s.length; i++) h.append(i == 0 ? "" : ",").append(s[i]);
-            h.append("],\"data_offsets\":[").append(offset).append(',').append(offset + bytes).append("]}");
+            h.append("],\"data_offsets\":[")
+                    .append(offset)
+                    .append(',')
+                    .append(offset + bytes)
+                    .append("]}");
             offset += bytes;
         }
         h.append('}');
@@ -186,7 +234,8 @@ public final class SafeTensors {
         h.append(" ".repeat(pad));
         byte[] header = h.toString().getBytes(StandardCharsets.UTF_8);
         AtomicFile.write(file, out -> {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
+            ByteBuffer len =
+                    ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
             out.write(len.array());
             out.write(header);
             byte[] buf = new byte[1 << 16];

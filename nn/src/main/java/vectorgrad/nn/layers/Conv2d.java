@@ -117,19 +117,26 @@ public class Conv2d extends Layer {
     public Conv2d(int inChannels, int outChannels, Options o) {
         if (o.kernelSize == null) throw new IllegalArgumentException("Conv2d: kernel_size is required");
         if (inChannels <= 0 || outChannels <= 0) {
-            throw new IllegalArgumentException("Conv2d: in_channels and out_channels must be positive, got " + inChannels + ", " + outChannels);
+            throw new IllegalArgumentException(
+                    "Conv2d: in_channels and out_channels must be positive, got " + inChannels + ", " + outChannels);
         }
         positive("kernel_size", o.kernelSize);
         if (o.stride[0] <= 0 || o.stride[1] <= 0) {
-            throw new IllegalArgumentException("Conv2d: non-positive stride " + pairStr(o.stride) + " is not supported");
+            throw new IllegalArgumentException(
+                    "Conv2d: non-positive stride " + pairStr(o.stride) + " is not supported");
         }
         if (o.padding[0] < 0 || o.padding[1] < 0) {
             throw new IllegalArgumentException("Conv2d: negative padding " + pairStr(o.padding) + " is not supported");
         }
         positive("dilation", o.dilation);
-        if (o.groups <= 0) throw new IllegalArgumentException("Conv2d: groups must be a positive integer, got " + o.groups);
-        if (inChannels % o.groups != 0) throw new IllegalArgumentException("Conv2d: in_channels (" + inChannels + ") must be divisible by groups (" + o.groups + ")");
-        if (outChannels % o.groups != 0) throw new IllegalArgumentException("Conv2d: out_channels (" + outChannels + ") must be divisible by groups (" + o.groups + ")");
+        if (o.groups <= 0)
+            throw new IllegalArgumentException("Conv2d: groups must be a positive integer, got " + o.groups);
+        if (inChannels % o.groups != 0)
+            throw new IllegalArgumentException(
+                    "Conv2d: in_channels (" + inChannels + ") must be divisible by groups (" + o.groups + ")");
+        if (outChannels % o.groups != 0)
+            throw new IllegalArgumentException(
+                    "Conv2d: out_channels (" + outChannels + ") must be divisible by groups (" + o.groups + ")");
         this.inC = inChannels;
         this.outC = outChannels;
         this.kernel = o.kernelSize.clone();
@@ -157,7 +164,8 @@ public class Conv2d extends Layer {
     }
 
     private static void positive(String name, int[] v) {
-        if (v[0] <= 0 || v[1] <= 0) throw new IllegalArgumentException("Conv2d: " + name + " must be positive, got " + pairStr(v));
+        if (v[0] <= 0 || v[1] <= 0)
+            throw new IllegalArgumentException("Conv2d: " + name + " must be positive, got " + pairStr(v));
     }
 
     static String pairStr(int[] v) {

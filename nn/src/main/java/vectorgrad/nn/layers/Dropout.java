@@ -1,8 +1,8 @@
 package vectorgrad.nn.layers;
 
 import vectorgrad.autograd.Generator;
-import vectorgrad.nn.Functional;
 import vectorgrad.autograd.Tensor;
+import vectorgrad.nn.Functional;
 import vectorgrad.nn.Layer;
 
 /**
@@ -22,7 +22,8 @@ public class Dropout extends Layer {
     }
 
     public Dropout(double p, Generator generator) {
-        if (!(p >= 0 && p <= 1)) throw new IllegalArgumentException("dropout probability has to be between 0 and 1, but got " + p);
+        if (!(p >= 0 && p <= 1))
+            throw new IllegalArgumentException("dropout probability has to be between 0 and 1, but got " + p);
         this.p = p;
         this.generator = generator;
     }

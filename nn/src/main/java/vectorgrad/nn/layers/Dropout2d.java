@@ -1,8 +1,8 @@
 package vectorgrad.nn.layers;
 
 import vectorgrad.autograd.Generator;
-import vectorgrad.nn.Functional;
 import vectorgrad.autograd.Tensor;
+import vectorgrad.nn.Functional;
 
 /**
  * As {@code nn.Dropout2d(p=0.5)}: in training mode whole channels of {@code [B × C × H × W]} are zeroed

@@ -1,8 +1,8 @@
 package vectorgrad.nn.layers;
 
 import vectorgrad.autograd.Generator;
-import vectorgrad.nn.Functional;
 import vectorgrad.autograd.Tensor;
+import vectorgrad.nn.Functional;
 import vectorgrad.nn.Layer;
 import vectorgrad.nn.Parameter;
 
@@ -21,7 +21,9 @@ public class Linear extends Layer {
     }
 
     public Linear(int inFeatures, int outFeatures, boolean bias, Generator g) {
-        if (inFeatures <= 0 || outFeatures <= 0) throw new IllegalArgumentException("Linear: features must be positive, got " + inFeatures + " -> " + outFeatures);
+        if (inFeatures <= 0 || outFeatures <= 0)
+            throw new IllegalArgumentException(
+                    "Linear: features must be positive, got " + inFeatures + " -> " + outFeatures);
         this.in = inFeatures;
         this.out = outFeatures;
         float bound = (float) (1 / Math.sqrt(inFeatures));

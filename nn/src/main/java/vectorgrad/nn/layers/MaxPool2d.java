@@ -74,14 +74,18 @@ public class MaxPool2d extends Layer {
         this.padding = o.padding.clone();
         this.dilation = o.dilation.clone();
         this.ceilMode = o.ceilMode;
-        if (kh <= 0 || kw <= 0) throw new IllegalArgumentException("MaxPool2d: kernel size must be positive, got " + Conv2d.pairStr(kernel));
-        if (stride[0] <= 0 || stride[1] <= 0) throw new IllegalArgumentException("MaxPool2d: stride must be positive, got " + Conv2d.pairStr(stride));
+        if (kh <= 0 || kw <= 0)
+            throw new IllegalArgumentException(
+                    "MaxPool2d: kernel size must be positive, got " + Conv2d.pairStr(kernel));
+        if (stride[0] <= 0 || stride[1] <= 0)
+            throw new IllegalArgumentException("MaxPool2d: stride must be positive, got " + Conv2d.pairStr(stride));
         if (dilation[0] <= 0 || dilation[1] <= 0) {
             throw new IllegalArgumentException("MaxPool2d: dilation must be positive, got " + Conv2d.pairStr(dilation));
         }
         if (padding[0] < 0 || padding[1] < 0 || 2 * padding[0] > kh || 2 * padding[1] > kw) {
-            throw new IllegalArgumentException("MaxPool2d: pad should be at most half of effective kernel size, but got pad="
-                    + Conv2d.pairStr(padding) + ", kernel_size=" + Conv2d.pairStr(kernel));
+            throw new IllegalArgumentException(
+                    "MaxPool2d: pad should be at most half of effective kernel size, but got pad="
+                            + Conv2d.pairStr(padding) + ", kernel_size=" + Conv2d.pairStr(kernel));
         }
     }
 
@@ -92,8 +96,8 @@ public class MaxPool2d extends Layer {
 
     @Override
     protected String extraRepr() {
-        return "kernel_size=" + size(kernel) + ", stride=" + size(stride) + ", padding=" + size(padding) + ", dilation=" + size(dilation)
-                + ", ceil_mode=" + (ceilMode ? "True" : "False");
+        return "kernel_size=" + size(kernel) + ", stride=" + size(stride) + ", padding=" + size(padding) + ", dilation="
+                + size(dilation) + ", ceil_mode=" + (ceilMode ? "True" : "False");
     }
 
     /** PyTorch prints an int when both dimensions agree (they were given as one int) and a pair otherwise. */

@@ -46,12 +46,20 @@ public final class Adam extends Optimizer {
         this(params, lr, 0.9, 0.999, 1e-8, 0, false);
     }
 
-    public Adam(Iterable<? extends Tensor> params, double lr, double beta1, double beta2, double eps,
-                double weightDecay, boolean amsgrad) {
+    public Adam(
+            Iterable<? extends Tensor> params,
+            double lr,
+            double beta1,
+            double beta2,
+            double eps,
+            double weightDecay,
+            boolean amsgrad) {
         super(params, lr);
         if (!(eps >= 0)) throw new IllegalArgumentException("Invalid epsilon value: " + eps);
-        if (!(beta1 >= 0 && beta1 < 1)) throw new IllegalArgumentException("Invalid beta parameter at index 0: " + beta1);
-        if (!(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("Invalid beta parameter at index 1: " + beta2);
+        if (!(beta1 >= 0 && beta1 < 1))
+            throw new IllegalArgumentException("Invalid beta parameter at index 0: " + beta1);
+        if (!(beta2 >= 0 && beta2 < 1))
+            throw new IllegalArgumentException("Invalid beta parameter at index 1: " + beta2);
         if (!(weightDecay >= 0)) throw new IllegalArgumentException("Invalid weight_decay value: " + weightDecay);
         this.beta1 = beta1;
         this.beta2 = beta2;
@@ -66,17 +74,23 @@ public final class Adam extends Optimizer {
             Tensor g = p.grad();
             if (g == null) continue;
             requireGradShape(p);
-            State s = state.computeIfAbsent(p, k -> MemoryScope.outside(() -> new State(
-                    Tensor.zeros(k.shape()), Tensor.zeros(k.shape()), amsgrad ? Tensor.zeros(k.shape()) : null)));
+            State s = state.computeIfAbsent(
+                    p,
+                    k -> MemoryScope.outside(() -> new State(
+                            Tensor.zeros(k.shape()),
+                            Tensor.zeros(k.shape()),
+                            amsgrad ? Tensor.zeros(k.shape()) : null)));
             if (!Arrays.equals(s.expAvg.shape(), p.shape())) {
                 throw new IllegalStateException("Adam state of shape " + Arrays.toString(s.expAvg.shape())
-                        + " does not match parameter shape " + Arrays.toString(p.shape()) + " (was the parameter's data replaced with another shape?)");
+                        + " does not match parameter shape " + Arrays.toString(p.shape())
+                        + " (was the parameter's data replaced with another shape?)");
             }
             s.step++;
             double bc1 = 1 - Math.pow(beta1, s.step);
             double bc2 = 1 - Math.pow(beta2, s.step);
             double stepSize = lr / bc1;
-            OptimizerSteps.adam(p, g, s.expAvg, s.expAvgSq, s.maxExpAvgSq, beta1, beta2, eps, weightDecay, stepSize, bc2);
+            OptimizerSteps.adam(
+                    p, g, s.expAvg, s.expAvgSq, s.maxExpAvgSq, beta1, beta2, eps, weightDecay, stepSize, bc2);
         }
     }
 
@@ -85,15 +99,19 @@ public final class Adam extends Optimizer {
      * {@code maxExpAvgSq} is required with amsgrad and ignored without.
      */
     public void setState(Tensor p, long step, Tensor expAvg, Tensor expAvgSq, Tensor maxExpAvgSq) {
-        if (!params.contains(p)) throw new IllegalArgumentException("not a parameter of this optimizer (shape " + Arrays.toString(p.shape()) + ")");
+        if (!params.contains(p))
+            throw new IllegalArgumentException(
+                    "not a parameter of this optimizer (shape " + Arrays.toString(p.shape()) + ")");
         for (Tensor t : new Tensor[] {expAvg, expAvgSq, amsgrad ? maxExpAvgSq : expAvg}) {
             if (t == null || !Arrays.equals(t.shape(), p.shape())) {
-                throw new IllegalArgumentException("Adam state for a parameter of shape " + Arrays.toString(p.shape()) + " has shape "
-                        + (t == null ? "null" : Arrays.toString(t.shape())));
+                throw new IllegalArgumentException("Adam state for a parameter of shape " + Arrays.toString(p.shape())
+                        + " has shape " + (t == null ? "null" : Arrays.toString(t.shape())));
             }
         }
         if (step < 0) throw new IllegalArgumentException("Adam step must be >= 0, got " + step);
-        State s = MemoryScope.outside(() -> new State(expAvg.clone().detach(), expAvgSq.clone().detach(),
+        State s = MemoryScope.outside(() -> new State(
+                expAvg.clone().detach(),
+                expAvgSq.clone().detach(),
                 amsgrad ? maxExpAvgSq.clone().detach() : null));
         s.step = step;
         State old = state.put(p, s);
@@ -113,7 +131,8 @@ public final class Adam extends Optimizer {
             m.put("step", stepTensor(s.step));
             m.put("exp_avg", s.expAvg.clone().detach());
             m.put("exp_avg_sq", s.expAvgSq.clone().detach());
-            if (s.maxExpAvgSq != null) m.put("max_exp_avg_sq", s.maxExpAvgSq.clone().detach());
+            if (s.maxExpAvgSq != null)
+                m.put("max_exp_avg_sq", s.maxExpAvgSq.clone().detach());
             return m;
         });
     }
@@ -125,8 +144,15 @@ public final class Adam extends Optimizer {
 
     @Override
     protected Map<String, String> hyperParameters() {
-        return Map.of("betas", "(" + beta1 + ", " + beta2 + ")", "eps", Double.toString(eps),
-                "weight_decay", Double.toString(weightDecay), "amsgrad", Boolean.toString(amsgrad));
+        return Map.of(
+                "betas",
+                "(" + beta1 + ", " + beta2 + ")",
+                "eps",
+                Double.toString(eps),
+                "weight_decay",
+                Double.toString(weightDecay),
+                "amsgrad",
+                Boolean.toString(amsgrad));
     }
 
     /** The state of {@code p}, or null before its first step. */
@@ -137,13 +163,35 @@ public final class Adam extends Optimizer {
     /** As PyTorch prints an optimizer: its hyper-parameters. */
     @Override
     public String toString() {
-        return String.format(java.util.Locale.ROOT, "Adam(lr=%s, betas=(%s, %s), eps=%s, weight_decay=%s, amsgrad=%s, %d parameters)",
-                lr, beta1, beta2, eps, weightDecay, amsgrad, params.size());
+        return String.format(
+                java.util.Locale.ROOT,
+                "Adam(lr=%s, betas=(%s, %s), eps=%s, weight_decay=%s, amsgrad=%s, %d parameters)",
+                lr,
+                beta1,
+                beta2,
+                eps,
+                weightDecay,
+                amsgrad,
+                params.size());
     }
 
-    public double beta1() { return beta1; }
-    public double beta2() { return beta2; }
-    public double eps() { return eps; }
-    public double weightDecay() { return weightDecay; }
-    public boolean amsgrad() { return amsgrad; }
+    public double beta1() {
+        return beta1;
+    }
+
+    public double beta2() {
+        return beta2;
+    }
+
+    public double eps() {
+        return eps;
+    }
+
+    public double weightDecay() {
+        return weightDecay;
+    }
+
+    public boolean amsgrad() {
+        return amsgrad;
+    }
 }

@@ -6,8 +6,8 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.Set;
+import java.util.TreeMap;
 import vectorgrad.autograd.Tensor;
 
 /**
@@ -23,8 +23,12 @@ public abstract class Optimizer {
         List<Tensor> ps = new ArrayList<>();
         Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Tensor p : parameters) {
-            if (!p.requiresGrad()) throw new IllegalArgumentException("optimizer got a tensor that does not require grad (shape " + java.util.Arrays.toString(p.shape()) + ")");
-            if (!p.isLeaf()) throw new IllegalArgumentException("can't optimize a non-leaf Tensor (shape " + java.util.Arrays.toString(p.shape()) + ")");
+            if (!p.requiresGrad())
+                throw new IllegalArgumentException("optimizer got a tensor that does not require grad (shape "
+                        + java.util.Arrays.toString(p.shape()) + ")");
+            if (!p.isLeaf())
+                throw new IllegalArgumentException(
+                        "can't optimize a non-leaf Tensor (shape " + java.util.Arrays.toString(p.shape()) + ")");
             if (seen.add(p)) ps.add(p);
         }
         if (ps.isEmpty()) throw new IllegalArgumentException("optimizer got an empty parameter list");
@@ -111,7 +115,8 @@ public abstract class Optimizer {
         for (Map.Entry<String, String> e : hyperParameters().entrySet()) {
             String theirs = group.get(e.getKey());
             if (theirs != null && !theirs.equals(e.getValue())) {
-                throw new IllegalArgumentException("loadStateDict: " + e.getKey() + " is " + e.getValue() + " here but " + theirs + " in the state");
+                throw new IllegalArgumentException("loadStateDict: " + e.getKey() + " is " + e.getValue() + " here but "
+                        + theirs + " in the state");
             }
         }
         Map<Integer, Map<String, Tensor>> byParam = new TreeMap<>();
@@ -125,7 +130,8 @@ public abstract class Optimizer {
                 index = -1;
             }
             if (index < 0 || index >= params.size()) {
-                throw new IllegalArgumentException("loadStateDict: state key \"" + k + "\" does not name one of the " + params.size() + " parameters");
+                throw new IllegalArgumentException("loadStateDict: state key \"" + k + "\" does not name one of the "
+                        + params.size() + " parameters");
             }
             byParam.computeIfAbsent(index, i -> new LinkedHashMap<>()).put(k.substring(dot + 1), e.getValue());
         }
@@ -133,7 +139,8 @@ public abstract class Optimizer {
             try {
                 loadParameterState(params.get(e.getKey()), e.getValue());
             } catch (IllegalArgumentException ex) {
-                throw new IllegalArgumentException("loadStateDict: parameter " + e.getKey() + ": " + ex.getMessage(), ex);
+                throw new IllegalArgumentException(
+                        "loadStateDict: parameter " + e.getKey() + ": " + ex.getMessage(), ex);
             }
         }
         if (group.containsKey("lr")) setLr(Double.parseDouble(group.get("lr")));
@@ -150,21 +157,25 @@ public abstract class Optimizer {
 
     /** An int32 scalar holding a step count (PyTorch keeps it as a tensor too). */
     static Tensor stepTensor(long step) {
-        if (step > Integer.MAX_VALUE) throw new IllegalStateException("step count " + step + " does not fit the state's int32");
+        if (step > Integer.MAX_VALUE)
+            throw new IllegalStateException("step count " + step + " does not fit the state's int32");
         return Tensor.ofInts(new int[] {(int) step});
     }
 
     static long stepOf(Map<String, Tensor> state) {
         Tensor t = state.get("step");
         if (t == null) throw new IllegalArgumentException("missing \"step\"");
-        if (t.numel() != 1) throw new IllegalArgumentException("\"step\" must hold one value, got shape " + java.util.Arrays.toString(t.shape()));
+        if (t.numel() != 1)
+            throw new IllegalArgumentException(
+                    "\"step\" must hold one value, got shape " + java.util.Arrays.toString(t.shape()));
         return t.dtype() == vectorgrad.autograd.DType.INT32 ? t.toIntArray()[0] : (long) t.item();
     }
 
     static void requireGradShape(Tensor p) {
         if (!java.util.Arrays.equals(p.grad().shape(), p.shape())) {
-            throw new IllegalStateException("gradient shape " + java.util.Arrays.toString(p.grad().shape())
-                    + " does not match parameter shape " + java.util.Arrays.toString(p.shape()));
+            throw new IllegalStateException(
+                    "gradient shape " + java.util.Arrays.toString(p.grad().shape()) + " does not match parameter shape "
+                            + java.util.Arrays.toString(p.shape()));
         }
     }
 }

@@ -28,11 +28,18 @@ public final class SGD extends Optimizer {
         this(params, lr, 0, 0, 0, false);
     }
 
-    public SGD(Iterable<? extends Tensor> params, double lr, double momentum, double dampening, double weightDecay, boolean nesterov) {
+    public SGD(
+            Iterable<? extends Tensor> params,
+            double lr,
+            double momentum,
+            double dampening,
+            double weightDecay,
+            boolean nesterov) {
         super(params, lr);
         if (!(momentum >= 0)) throw new IllegalArgumentException("Invalid momentum value: " + momentum);
         if (!(weightDecay >= 0)) throw new IllegalArgumentException("Invalid weight_decay value: " + weightDecay);
-        if (nesterov && (momentum <= 0 || dampening != 0)) throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
+        if (nesterov && (momentum <= 0 || dampening != 0))
+            throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
         this.momentum = momentum;
         this.dampening = dampening;
         this.weightDecay = weightDecay;
@@ -63,7 +70,8 @@ public final class SGD extends Optimizer {
     protected Map<String, Tensor> parameterState(Tensor p) {
         Tensor buf = momentumBuffers.get(p);
         Map<String, Tensor> m = new java.util.LinkedHashMap<>();
-        if (buf != null) m.put("momentum_buffer", MemoryScope.outside(() -> buf.clone().detach()));
+        if (buf != null)
+            m.put("momentum_buffer", MemoryScope.outside(() -> buf.clone().detach()));
         return m;
     }
 
@@ -82,8 +90,15 @@ public final class SGD extends Optimizer {
 
     @Override
     protected Map<String, String> hyperParameters() {
-        return Map.of("momentum", Double.toString(momentum), "dampening", Double.toString(dampening),
-                "weight_decay", Double.toString(weightDecay), "nesterov", Boolean.toString(nesterov));
+        return Map.of(
+                "momentum",
+                Double.toString(momentum),
+                "dampening",
+                Double.toString(dampening),
+                "weight_decay",
+                Double.toString(weightDecay),
+                "nesterov",
+                Boolean.toString(nesterov));
     }
 
     /** The momentum buffer of {@code p}, or null. */

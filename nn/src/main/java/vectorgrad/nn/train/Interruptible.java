@@ -78,12 +78,14 @@ public final class Interruptible implements AutoCloseable {
             }
             SignalHandler before = previous[sig.getName().equals("INT") ? 0 : 1];
             restoreHandlers();
-            if (before != null && before != SignalHandler.SIG_IGN && before != SignalHandler.SIG_DFL) before.handle(sig);
+            if (before != null && before != SignalHandler.SIG_IGN && before != SignalHandler.SIG_DFL)
+                before.handle(sig);
             else Signal.raise(sig);
             return;
         }
         out.println();
-        out.println((sig.getName().equals("INT") ? "interrupt" : "SIGTERM") + ": finishing the current step (again to stop at once)");
+        out.println((sig.getName().equals("INT") ? "interrupt" : "SIGTERM")
+                + ": finishing the current step (again to stop at once)");
         out.flush();
         stopSignal = sig.getName();
         interrupted = true;

@@ -37,7 +37,13 @@ public final class TrainingRun {
         double run(long step) throws Exception;
     }
 
-    public enum State { RUNNING, PAUSED, STOPPED, FINISHED, FAILED }
+    public enum State {
+        RUNNING,
+        PAUSED,
+        STOPPED,
+        FINISHED,
+        FAILED
+    }
 
     public static final Duration DEFAULT_PRINT_INTERVAL = Duration.ofSeconds(5);
 
@@ -165,7 +171,8 @@ public final class TrainingRun {
 
     /** Waits until the loop ends (its step limit, {@link #stop()}, or a failure); returns the steps done. */
     public long await() throws InterruptedException {
-        if (Thread.currentThread() == thread) throw new IllegalStateException("await() inside a step would wait for itself");
+        if (Thread.currentThread() == thread)
+            throw new IllegalStateException("await() inside a step would wait for itself");
         thread.join();
         return steps();
     }

@@ -75,9 +75,11 @@ class DataLoaderTest {
         DataLoader<String> loader = new DataLoader<>(words, 2, false, false, 0, (items, index) -> {
             float[] lengths = new float[items.size()];
             for (int i = 0; i < lengths.length; i++) lengths[i] = items.get(i).length();
-            return new DataLoader.Batch(Tensor.of(lengths, lengths.length), Tensor.ofInts(new int[items.size()], items.size()), index);
+            return new DataLoader.Batch(
+                    Tensor.of(lengths, lengths.length), Tensor.ofInts(new int[items.size()], items.size()), index);
         });
-        try (var it = loader.iterator(0, 2); DataLoader.Batch b = it.next()) {
+        try (var it = loader.iterator(0, 2);
+                DataLoader.Batch b = it.next()) {
             assertArrayEquals(new float[] {5}, b.inputs().toFloatArray());
             assertEquals(2, b.index());
         }

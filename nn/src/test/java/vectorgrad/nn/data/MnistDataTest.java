@@ -26,7 +26,8 @@ import vectorgrad.nn.io.FormatException;
 
 /** IDX reading, the MNIST dataset's layouts, DataLoader batches and order, and --download's checks. */
 class MnistDataTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void readsRawAndGzipAndTorchvisionLayouts() throws IOException {
@@ -112,13 +113,17 @@ class MnistDataTest {
         for (int i = 0; i < 23; i++) assertEquals(i % 10, labels.get(i));
         assertEquals(4, new DataLoader<>(data, 5, false, true, 0).size(), "drop_last");
         DataLoader<Sample> shuffled = new DataLoader<>(data, 4, true, false, 7);
-        assertArrayEquals(shuffled.order(3), new DataLoader<>(data, 4, true, false, 7).order(3), "same seed and epoch, same order");
+        assertArrayEquals(
+                shuffled.order(3),
+                new DataLoader<>(data, 4, true, false, 7).order(3),
+                "same seed and epoch, same order");
         assertTrue(!java.util.Arrays.equals(shuffled.order(0), shuffled.order(1)), "each epoch draws a new order");
         // resuming at batch 3 yields exactly the batches from 3 on
         Iterator<DataLoader.Batch> all = shuffled.iterator(2, 0), resumed = shuffled.iterator(2, 3);
         for (int i = 0; i < 3; i++) all.next().close();
         while (all.hasNext()) {
-            try (DataLoader.Batch a = all.next(); DataLoader.Batch b = resumed.next()) {
+            try (DataLoader.Batch a = all.next();
+                    DataLoader.Batch b = resumed.next()) {
                 assertArrayEquals(a.inputs().toFloatArray(), b.inputs().toFloatArray());
                 assertEquals(a.index(), b.index());
             }
@@ -147,13 +152,18 @@ class MnistDataTest {
         server.start();
         try {
             String base = "http://127.0.0.1:" + server.getAddress().getPort();
-            String md5 = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5").digest(good));
+            String md5 = java.util.HexFormat.of()
+                    .formatHex(java.security.MessageDigest.getInstance("MD5").digest(good));
             Map<String, String> files = Map.of("train-labels-idx1-ubyte.gz", md5);
             PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
-            IOException e = assertThrows(IOException.class, () -> Download.mnist(dir, List.of(URI.create(base + "/bad/"), URI.create(base + "/missing/")), files, quiet));
+            IOException e = assertThrows(
+                    IOException.class,
+                    () -> Download.mnist(
+                            dir, List.of(URI.create(base + "/bad/"), URI.create(base + "/missing/")), files, quiet));
             assertTrue(e.getMessage().contains("checksum") && e.getMessage().contains("HTTP 404"), e.getMessage());
             assertTrue(!Files.exists(dir.resolve("MNIST/raw/train-labels-idx1-ubyte.gz")), "nothing half-written");
-            Path raw = Download.mnist(dir, List.of(URI.create(base + "/bad/"), URI.create(base + "/good/")), files, quiet);
+            Path raw =
+                    Download.mnist(dir, List.of(URI.create(base + "/bad/"), URI.create(base + "/good/")), files, quiet);
             assertArrayEquals(good, Files.readAllBytes(raw.resolve("train-labels-idx1-ubyte.gz")));
             try (var listing = Files.list(raw)) {
                 assertEquals(1, listing.count(), "no temporary files left behind");

@@ -9,6 +9,8 @@ public final class FuzzChecks {
 
     public static void oneLine(Exception e) {
         assertNotNull(e.getMessage(), "no message: " + e);
-        assertFalse(e.getMessage().contains("\n") || e.getMessage().contains("\r"), "message spans lines: " + e.getMessage());
+        assertFalse(
+                e.getMessage().contains("\n") || e.getMessage().contains("\r"),
+                "message spans lines: " + e.getMessage());
     }
 }

@@ -24,7 +24,8 @@ class FuzzSeeds {
     static final Path RESOURCES = Path.of("src/test/resources/vectorgrad/nn/fuzz");
 
     static Map<String, byte[]> idxSeeds() throws IOException {
-        byte[] images = IdxFiles.idx(new int[] {2, 3, 3}, new byte[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, (byte) 255});
+        byte[] images = IdxFiles.idx(
+                new int[] {2, 3, 3}, new byte[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, (byte) 255});
         byte[] labels = IdxFiles.idx(new int[] {4}, new byte[] {7, 2, 1, 0});
         Map<String, byte[]> m = new LinkedHashMap<>();
         m.put("seed-raw-images", concat((byte) 0, images));
@@ -37,8 +38,9 @@ class FuzzSeeds {
     static Map<String, byte[]> safetensorsSeeds() throws IOException {
         Map<String, byte[]> m = new LinkedHashMap<>();
         Path tmp = Files.createTempFile("seed", ".safetensors");
-        try (Tensor w = Tensor.of(new float[] {1, -2, 3.5f, 0, 5, 6}, 2, 3); Tensor b = Tensor.of(new float[] {0.25f}, 1);
-             Tensor n = Tensor.ofInts(new int[] {3, 1, 4}, 3)) {
+        try (Tensor w = Tensor.of(new float[] {1, -2, 3.5f, 0, 5, 6}, 2, 3);
+                Tensor b = Tensor.of(new float[] {0.25f}, 1);
+                Tensor n = Tensor.ofInts(new int[] {3, 1, 4}, 3)) {
             Map<String, Tensor> t = new LinkedHashMap<>();
             t.put("f.0.weight", w);
             t.put("f.0.bias", b);
@@ -80,16 +82,24 @@ class FuzzSeeds {
     @Test
     void committedSeedsAreCurrentAndValid(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
         for (Map.Entry<String, byte[]> e : idxSeeds().entrySet()) {
-            assertEquals(java.util.HexFormat.of().formatHex(e.getValue()), java.util.HexFormat.of().formatHex(Files.readAllBytes(idxDir().resolve(e.getKey()))),
+            assertEquals(
+                    java.util.HexFormat.of().formatHex(e.getValue()),
+                    java.util.HexFormat.of().formatHex(Files.readAllBytes(idxDir().resolve(e.getKey()))),
                     e.getKey() + " differs from what FuzzSeeds.main writes");
             byte[] v = e.getValue();
             Path f = tmp.resolve(e.getKey() + (v[0] == 0 ? ".idx" : ".idx.gz"));
-            Files.write(f, v[0] == 1 ? IdxFuzzTest.gzip(java.util.Arrays.copyOfRange(v, 1, v.length)) : java.util.Arrays.copyOfRange(v, 1, v.length));
+            Files.write(
+                    f,
+                    v[0] == 1
+                            ? IdxFuzzTest.gzip(java.util.Arrays.copyOfRange(v, 1, v.length))
+                            : java.util.Arrays.copyOfRange(v, 1, v.length));
             assertTrue(Idx.read(f).count() > 0);
         }
         for (Map.Entry<String, byte[]> e : safetensorsSeeds().entrySet()) {
             Path committed = safetensorsDir().resolve(e.getKey());
-            assertEquals(java.util.HexFormat.of().formatHex(e.getValue()), java.util.HexFormat.of().formatHex(Files.readAllBytes(committed)));
+            assertEquals(
+                    java.util.HexFormat.of().formatHex(e.getValue()),
+                    java.util.HexFormat.of().formatHex(Files.readAllBytes(committed)));
             SafeTensors.Contents c = SafeTensors.read(committed);
             assertTrue(!c.tensors().isEmpty());
             c.tensors().values().forEach(Tensor::close);

@@ -51,7 +51,8 @@ public final class CheckpointKillChild {
         }
         long left;
         try (var files = Files.list(file.toAbsolutePath().getParent())) {
-            left = files.filter(f -> f.getFileName().toString().endsWith(".tmp")).count();
+            left = files.filter(f -> f.getFileName().toString().endsWith(".tmp"))
+                    .count();
         }
         System.out.println("ready " + step + " removed " + removed + " left " + left);
         System.out.flush();

@@ -35,7 +35,9 @@ class CheckpointKillTest {
         long onDisk = 0;
         int duringWrite = 0, tempsLeft = 0, tempsRemoved = 0;
         for (int kill = 0; kill < KILLS; kill++) {
-            Process p = new ProcessBuilder(javaCommand(file)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Process p = new ProcessBuilder(javaCommand(file))
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
             Thread reader = Thread.ofPlatform().daemon().start(() -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
@@ -82,14 +84,23 @@ class CheckpointKillTest {
             CheckpointKillChild.Net net = new CheckpointKillChild.Net();
             Map<String, String> md = Checkpoint.load(file, net, new Adam(net.parameters(), 1e-3));
             long step = Long.parseLong(md.get("step"));
-            assertTrue(step == saved || step == writing, "checkpoint of step " + step + " after saved " + saved + ", writing " + writing);
-            assertEquals(md.get("crc"), CheckpointKillChild.crc(net), "the checkpoint of step " + step + " is a mix of two writes");
+            assertTrue(
+                    step == saved || step == writing,
+                    "checkpoint of step " + step + " after saved " + saved + ", writing " + writing);
+            assertEquals(
+                    md.get("crc"),
+                    CheckpointKillChild.crc(net),
+                    "the checkpoint of step " + step + " is a mix of two writes");
             onDisk = step;
         }
-        System.out.printf("checkpoint kill test: %d SIGKILLs, %d during a write, %d temporary files left by kills, %d removed by the next run%n",
+        System.out.printf(
+                "checkpoint kill test: %d SIGKILLs, %d during a write, %d temporary files left by kills, %d removed by the next run%n",
                 KILLS, duringWrite, tempsLeft, tempsRemoved);
-        assertTrue(duringWrite > 0 && tempsLeft > 0, "no kill landed inside a file write; the test does not test what it says");
-        assertTrue(tempsRemoved > 0 || tempsLeft == temporaries(dir), "the next run removed the temporaries kills left");
+        assertTrue(
+                duringWrite > 0 && tempsLeft > 0,
+                "no kill landed inside a file write; the test does not test what it says");
+        assertTrue(
+                tempsRemoved > 0 || tempsLeft == temporaries(dir), "the next run removed the temporaries kills left");
     }
 
     private static long temporaries(Path dir) throws IOException {
@@ -99,8 +110,20 @@ class CheckpointKillTest {
     }
 
     private static List<String> javaCommand(Path file) {
-        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        return List.of(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), CheckpointKillChild.class.getName(), file.toString());
+        String java = ProcessHandle.current()
+                .info()
+                .command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        return List.of(
+                java,
+                "--add-modules",
+                "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED",
+                "-Xmx256m",
+                "-XX:+UseSerialGC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                CheckpointKillChild.class.getName(),
+                file.toString());
     }
 }

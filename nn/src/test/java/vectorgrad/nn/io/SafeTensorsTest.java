@@ -22,7 +22,8 @@ import vectorgrad.nn.Parameter;
 import vectorgrad.nn.optim.Adam;
 
 class SafeTensorsTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void roundTripsTensorsAndMetadata() throws IOException {
@@ -33,13 +34,19 @@ class SafeTensorsTest {
         Path f = dir.resolve("x.safetensors");
         SafeTensors.write(f, t, Map.of("step", "12", "note", "quote \" and \\ and é"));
         SafeTensors.Contents c = SafeTensors.read(f);
-        assertEquals(List.of("f.0.weight", "labels", "scalar"), List.copyOf(c.tensors().keySet()));
-        assertArrayEquals(new float[] {1, -2, 3.5f, 4, 5, 6}, c.tensors().get("f.0.weight").toFloatArray());
+        assertEquals(
+                List.of("f.0.weight", "labels", "scalar"),
+                List.copyOf(c.tensors().keySet()));
+        assertArrayEquals(
+                new float[] {1, -2, 3.5f, 4, 5, 6},
+                c.tensors().get("f.0.weight").toFloatArray());
         assertArrayEquals(new int[] {2, 3}, c.tensors().get("f.0.weight").shape());
         assertArrayEquals(new int[] {7, 8}, c.tensors().get("labels").toIntArray());
         assertArrayEquals(new int[0], c.tensors().get("scalar").shape());
         assertEquals("quote \" and \\ and é", c.metadata().get("note"));
-        long headerLen = ByteBuffer.wrap(Files.readAllBytes(f), 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        long headerLen = ByteBuffer.wrap(Files.readAllBytes(f), 0, 8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .getLong();
         assertEquals(0, (8 + headerLen) % 8, "data starts 8-byte aligned, as the reference writer does");
     }
 
@@ -59,21 +66,44 @@ class SafeTensorsTest {
         FormatException e = assertThrows(FormatException.class, () -> SafeTensors.read(shortFile));
         assertTrue(e.getMessage().contains("short") && e.getMessage().contains("at byte 0"), e.getMessage());
         Path pastEnd = dir.resolve("pastend");
-        Files.write(pastEnd, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(1000).array());
+        Files.write(
+                pastEnd,
+                ByteBuffer.allocate(16)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putLong(1000)
+                        .array());
         e = assertThrows(FormatException.class, () -> SafeTensors.read(pastEnd));
         assertTrue(e.getMessage().contains("header length 1000"), e.getMessage());
         e = assertThrows(FormatException.class, () -> SafeTensors.read(raw("json", "{not json", new byte[0])));
         assertTrue(e.getMessage().contains("not valid JSON"), e.getMessage());
-        e = assertThrows(FormatException.class, () -> SafeTensors.read(raw("dtype", "{\"w\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}", new byte[4])));
+        e = assertThrows(
+                FormatException.class,
+                () -> SafeTensors.read(
+                        raw("dtype", "{\"w\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}", new byte[4])));
         assertTrue(e.getMessage().contains("\"w\"") && e.getMessage().contains("F16"), e.getMessage());
-        e = assertThrows(FormatException.class, () -> SafeTensors.read(raw("size", "{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", new byte[8])));
+        e = assertThrows(
+                FormatException.class,
+                () -> SafeTensors.read(
+                        raw("size", "{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", new byte[8])));
         assertTrue(e.getMessage().contains("8 bytes for shape [3]"), e.getMessage());
-        e = assertThrows(FormatException.class, () -> SafeTensors.read(raw("range", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", new byte[4])));
+        e = assertThrows(
+                FormatException.class,
+                () -> SafeTensors.read(
+                        raw("range", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", new byte[4])));
         assertTrue(e.getMessage().contains("outside"), e.getMessage());
-        e = assertThrows(FormatException.class, () -> SafeTensors.read(raw("huge", "{\"w\":{\"dtype\":\"F32\",\"shape\":[3000000,3000000],\"data_offsets\":[0,4]}}", new byte[4])));
+        e = assertThrows(
+                FormatException.class,
+                () -> SafeTensors.read(raw(
+                        "huge",
+                        "{\"w\":{\"dtype\":\"F32\",\"shape\":[3000000,3000000],\"data_offsets\":[0,4]}}",
+                        new byte[4])));
         assertTrue(e.getMessage().contains("larger than the file"), e.getMessage());
-        e = assertThrows(FormatException.class, () -> SafeTensors.read(raw("overlap",
-                "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", new byte[12])));
+        e = assertThrows(
+                FormatException.class,
+                () -> SafeTensors.read(raw(
+                        "overlap",
+                        "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+                        new byte[12])));
         assertTrue(e.getMessage().contains("overlap"), e.getMessage());
     }
 
@@ -82,7 +112,10 @@ class SafeTensorsTest {
         Path f = dir.resolve("keep.safetensors");
         SafeTensors.write(f, Map.of("a", Tensor.ones(3)), null);
         byte[] before = Files.readAllBytes(f);
-        assertThrows(IOException.class, () -> SafeTensors.write(dir.resolve("no/such/folder/x.safetensors"), Map.of("a", Tensor.ones(3)), null));
+        assertThrows(
+                IOException.class,
+                () -> SafeTensors.write(
+                        dir.resolve("no/such/folder/x.safetensors"), Map.of("a", Tensor.ones(3)), null));
         // a write whose data cannot be read (a released tensor) fails before the rename: the old file stays
         Tensor released = Tensor.ones(3);
         released.close();
@@ -115,7 +148,9 @@ class SafeTensorsTest {
         assertEquals("2", md.get("epoch"));
         assertArrayEquals(m.w.toFloatArray(), m2.w.toFloatArray());
         assertEquals(3, opt2.state(m2.w).step);
-        assertArrayEquals(opt.state(m.w).expAvgSq.toFloatArray(), opt2.state(m2.w).expAvgSq.toFloatArray());
+        assertArrayEquals(
+                opt.state(m.w).expAvgSq.toFloatArray(),
+                opt2.state(m2.w).expAvgSq.toFloatArray());
         // one more identical step on each: same parameters, bit for bit
         for (Module mm : List.of(m, m2)) {
             Tiny t = (Tiny) mm;

@@ -27,14 +27,18 @@ class TorchInteropTest {
 
     @Test
     void pytorchsFileLoadsWithTheSameNamesAndValues() throws IOException, URISyntaxException {
-        Path file = Path.of(TorchInteropTest.class.getResource("/golden/torch_small_state.safetensors").toURI());
+        Path file = Path.of(TorchInteropTest.class
+                .getResource("/golden/torch_small_state.safetensors")
+                .toURI());
         SafeTensors.Contents c = SafeTensors.read(file);
         assertEquals("pt", c.metadata().get("format"));
         Small m = new Small();
         Map<String, String> md = Checkpoint.load(file, m, null);
         assertEquals("pt", md.get("format"));
         vectorgrad.nn.Golden g = new vectorgrad.nn.Golden("/golden/torch_small_state.txt");
-        assertEquals(List.of("f.0.weight", "f.0.bias", "f.2.weight", "f.2.bias"), List.copyOf(m.namedParameters().keySet()));
+        assertEquals(
+                List.of("f.0.weight", "f.0.bias", "f.2.weight", "f.2.bias"),
+                List.copyOf(m.namedParameters().keySet()));
         for (Map.Entry<String, Parameter> e : m.namedParameters().entrySet()) {
             vectorgrad.nn.Golden.assertMatches(g.get(e.getKey()), e.getValue().toFloatArray(), e.getKey());
         }

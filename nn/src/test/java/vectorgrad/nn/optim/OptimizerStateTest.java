@@ -14,12 +14,15 @@ import vectorgrad.nn.Parameter;
 /** stateDict()/loadStateDict(): a restored optimizer continues exactly where the original would have. */
 class OptimizerStateTest {
     private static List<Parameter> params() {
-        return List.of(new Parameter(Tensor.of(new float[] {1, -2, 3, 0.5f}, 2, 2)), new Parameter(Tensor.of(new float[] {0.25f, -1}, 2)));
+        return List.of(
+                new Parameter(Tensor.of(new float[] {1, -2, 3, 0.5f}, 2, 2)),
+                new Parameter(Tensor.of(new float[] {0.25f, -1}, 2)));
     }
 
     private static void step(Optimizer opt, List<Parameter> ps, int k) {
         opt.zeroGrad();
-        Tensor loss = ps.get(0).mul(ps.get(0)).sum().mul(0.5 + k).add(ps.get(1).pow(3).sum());
+        Tensor loss =
+                ps.get(0).mul(ps.get(0)).sum().mul(0.5 + k).add(ps.get(1).pow(3).sum());
         loss.backward();
         opt.step();
     }
@@ -40,7 +43,8 @@ class OptimizerStateTest {
             step(oa, a, k);
             step(oc, c, k);
         }
-        for (int i = 0; i < a.size(); i++) assertArrayEquals(a.get(i).toFloatArray(), c.get(i).toFloatArray(), 0f, "parameter " + i);
+        for (int i = 0; i < a.size(); i++)
+            assertArrayEquals(a.get(i).toFloatArray(), c.get(i).toFloatArray(), 0f, "parameter " + i);
     }
 
     @Test
@@ -61,7 +65,9 @@ class OptimizerStateTest {
         Adam opt = new Adam(ps, 0.01);
         step(opt, ps, 0);
         Optimizer.StateDict d = opt.stateDict();
-        assertEquals(List.of("0.step", "0.exp_avg", "0.exp_avg_sq", "1.step", "1.exp_avg", "1.exp_avg_sq"), List.copyOf(d.state().keySet()));
+        assertEquals(
+                List.of("0.step", "0.exp_avg", "0.exp_avg_sq", "1.step", "1.exp_avg", "1.exp_avg_sq"),
+                List.copyOf(d.state().keySet()));
         assertEquals("0.01", d.paramGroup().get("lr"));
         assertEquals("(0.9, 0.999)", d.paramGroup().get("betas"));
         assertEquals(1, d.state().get("0.step").toIntArray()[0]);
@@ -73,7 +79,8 @@ class OptimizerStateTest {
         Adam opt = new Adam(ps, 0.01);
         step(opt, ps, 0);
         Optimizer.StateDict d = opt.stateDict();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
                 () -> new Adam(params(), 0.01, 0.5, 0.999, 1e-8, 0, false).loadStateDict(d));
         assertTrue(e.getMessage().contains("betas"), e.getMessage());
         List<Parameter> one = List.of(new Parameter(Tensor.zeros(2, 2)));
