@@ -16,13 +16,23 @@ import vectorgrad.kernels.Elementwise;
  * tensor feeds several ops, leaves' {@code grad} accumulated in place across calls (as PyTorch).
  *
  * <p>Memory: the pass runs inside a {@link MemoryScope}, so every intermediate gradient it creates is
- * back in the pool when it returns; only the leaves' gradients survive. Without {@code retainGraph}
+ * back in the cache when it returns; only the leaves' gradients survive. Without {@code retainGraph}
  * each node is freed as soon as it has run, dropping what the forward pass saved for it.
  */
 final class Autograd {
     private Autograd() {}
 
     static void backward(Tensor root, Tensor seed, boolean retainGraph) {
+        int[] shape = root.shape();
+        if (seed != null && !Arrays.equals(seed.shape(), shape)) {
+            throw new IllegalArgumentException("gradient has shape " + Shapes.str(seed.shape())
+                    + " but the output has shape " + Shapes.str(shape));
+        }
+        if (seed == null && root.numel() != 1) {
+            throw new IllegalStateException(
+                    "grad can be implicitly created only for scalar outputs (this tensor has shape " + Shapes.str(shape)
+                            + ")");
+        }
         if (!root.requiresGrad) {
             throw new IllegalStateException(
                     "element 0 of tensors does not require grad and does not have a grad_fn (shape "

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Blocks come back two ways: explicitly ({@link Tensor#close()}, the autograd engine releasing its
  * temporaries), or through a {@link java.lang.ref.Cleaner} when no tensor references them any more. The
  * JVM's GC does not see native memory, so when handed-out bytes pass a threshold with no free block
- * to reuse, the pool asks for a collection and reuses what it returns before reserving more.
+ * to reuse, the cache asks for a collection and reuses what it returns before reserving more.
  *
  * <p>Settings: {@code -Dvectorgrad.gcThresholdMB} (default 256): handed-out bytes above which a miss
  * triggers reclamation first. Counters: {@link #reservedBytes()}, {@link #liveBytes()},

@@ -10,7 +10,7 @@ import java.util.ArrayList;
  *     Tensor loss = model.forward(x, y).mean().neg();
  *     loss.backward();
  *     result = scope.keep(loss.detach());
- * }   // every other intermediate's memory is back in the pool now, without waiting for the GC
+ * }   // every other intermediate's memory is back in the cache now, without waiting for the GC
  * }</pre>
  *
  * Parameters, gradients and optimizer state are never created inside a user's scope by the library, so

@@ -55,7 +55,7 @@ final class Storage {
         handles.incrementAndGet();
     }
 
-    /** Drops one handle; the last one returns the block to the pool. */
+    /** Drops one handle; the last one returns the block to the cache. */
     void release() {
         if (handles.decrementAndGet() == 0) cleanable.clean();
     }

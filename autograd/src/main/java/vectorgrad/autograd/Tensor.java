@@ -20,7 +20,7 @@ import vectorgrad.kernels.Elementwise;
  *       memory with their source; {@code transpose}/{@code permute} return a contiguous copy.</li>
  *   <li>Arithmetic broadcasts as NumPy/PyTorch do. Each op below states its forward and, next to it,
  *       its backward rule.</li>
- *   <li>Memory: {@link #close()} returns a tensor's memory to the pool at once; otherwise it returns when
+ *   <li>Memory: {@link #close()} returns a tensor's memory to the native cache at once; otherwise it returns when
  *       the tensor becomes unreachable. A closed tensor throws {@link IllegalStateException} naming its
  *       shape when used. See {@link MemoryScope} for releasing a whole step's intermediates at once.</li>
  *   <li>A tensor is not safe for concurrent mutation; concurrent reads (inference under no-grad) are fine.</li>
@@ -85,20 +85,12 @@ public class Tensor implements AutoCloseable {
     // ------------------------------------------------------------------ creation
 
     public static Tensor scalar(float value) {
-        Tensor t = empty(new int[0]);
-        t.seg().setAtIndex(F, 0, value);
-        return t;
+        return Creation.scalar(value);
     }
 
     /** A tensor holding {@code data} with the given shape (the data's length must match it). */
     public static Tensor of(float[] data, int... shape) {
-        if (Shapes.numel(shape) != data.length) {
-            throw new IllegalArgumentException(
-                    "shape " + Shapes.str(shape) + " is invalid for input of size " + data.length);
-        }
-        Tensor t = empty(shape);
-        MemorySegment.copy(data, 0, t.seg(), F, 0, data.length);
-        return t;
+        return Creation.of(data, shape);
     }
 
     /** A 1-D tensor holding {@code data}. */
@@ -108,13 +100,7 @@ public class Tensor implements AutoCloseable {
 
     /** An int32 tensor, e.g. class labels for cross-entropy. */
     public static Tensor ofInts(int[] data, int... shape) {
-        if (Shapes.numel(shape) != data.length) {
-            throw new IllegalArgumentException(
-                    "shape " + Shapes.str(shape) + " is invalid for input of size " + data.length);
-        }
-        Tensor t = new Tensor(shape, DType.INT32);
-        MemorySegment.copy(data, 0, t.seg(), I, 0, data.length);
-        return t;
+        return Creation.ofInts(data, shape);
     }
 
     public static Tensor zeros(int... shape) {
@@ -126,9 +112,7 @@ public class Tensor implements AutoCloseable {
     }
 
     public static Tensor full(float value, int... shape) {
-        Tensor t = empty(shape);
-        Elementwise.fill(t.seg(), 0, t.numel(), value);
-        return t;
+        return Creation.full(value, shape);
     }
 
     public static Tensor zerosLike(Tensor t) {
@@ -146,16 +130,7 @@ public class Tensor implements AutoCloseable {
 
     /** {@code start, start+step, ...} below {@code end} (above, for a negative step). */
     public static Tensor arange(double start, double end, double step) {
-        if (step == 0) throw new IllegalArgumentException("arange: step must be nonzero");
-        long n = (long) Math.ceil((end - start) / step);
-        if (n < 0)
-            throw new IllegalArgumentException(
-                    "arange: upper bound and larger bound inconsistent with step sign (start " + start + ", end " + end
-                            + ", step " + step + ")");
-        if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("arange: " + n + " elements is too many");
-        Tensor t = empty(new int[] {(int) n});
-        for (int i = 0; i < n; i++) t.seg().setAtIndex(F, i, (float) (start + i * step));
-        return t;
+        return Creation.arange(start, end, step);
     }
 
     /** Uniform on [0, 1) from the default generator. */
@@ -169,9 +144,7 @@ public class Tensor implements AutoCloseable {
 
     /** Uniform on [low, high). */
     public static Tensor uniform(Generator g, float low, float high, int... shape) {
-        Tensor t = empty(shape);
-        g.fillUniform(t.seg(), t.numel(), low, high);
-        return t;
+        return Creation.uniform(g, low, high, shape);
     }
 
     /** Standard normal from the default generator. */
@@ -180,9 +153,7 @@ public class Tensor implements AutoCloseable {
     }
 
     public static Tensor randn(Generator g, int... shape) {
-        Tensor t = empty(shape);
-        g.fillNormal(t.seg(), t.numel(), 0f, 1f);
-        return t;
+        return Creation.randn(g, shape);
     }
 
     /** Seeds the default generator, as {@code torch.manual_seed}. */
@@ -246,30 +217,16 @@ public class Tensor implements AutoCloseable {
 
     /** Back-propagates from this scalar: {@code backward(ones)}. */
     public void backward() {
-        if (numel() != 1) {
-            throw new IllegalStateException(
-                    "grad can be implicitly created only for scalar outputs (this tensor has shape " + Shapes.str(shape)
-                            + ")");
-        }
         Autograd.backward(this, null, false);
     }
 
     /** Back-propagates {@code gradient} (same shape as this) through the graph. */
     public void backward(Tensor gradient) {
-        backward(gradient, false);
+        Autograd.backward(this, gradient, false);
     }
 
     /** As {@link #backward(Tensor)}; {@code retainGraph} keeps the graph for another backward. */
     public void backward(Tensor gradient, boolean retainGraph) {
-        if (gradient != null && !Arrays.equals(gradient.shape, shape)) {
-            throw new IllegalArgumentException("gradient has shape " + Shapes.str(gradient.shape)
-                    + " but the output has shape " + Shapes.str(shape));
-        }
-        if (gradient == null && numel() != 1) {
-            throw new IllegalStateException(
-                    "grad can be implicitly created only for scalar outputs (this tensor has shape " + Shapes.str(shape)
-                            + ")");
-        }
         Autograd.backward(this, gradient, retainGraph);
     }
 
@@ -388,7 +345,7 @@ public class Tensor implements AutoCloseable {
 
     // ------------------------------------------------------------------ memory
 
-    /** Returns this tensor's memory to the pool now (views of it keep theirs). Idempotent. */
+    /** Returns this tensor's memory to the native cache now (views of it keep theirs). Idempotent. */
     @Override
     public void close() {
         if (closed) return;

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** Ownership: pooled blocks, release, scopes, and what a released tensor does when touched. */
+/** Ownership: cached blocks, release, scopes, and what a released tensor does when touched. */
 class MemoryTest {
     @Test
     void useAfterCloseIsAClearErrorNamingTheShape() {
@@ -93,11 +93,11 @@ class MemoryTest {
             w.mul(x).exp().div(x.abs().add(1)).sum().backward();
         }
         assertNotNull(w.grad());
-        // after the step only w.grad (64 floats = 256 B) is new; everything else went back to the pool
+        // after the step only w.grad (64 floats = 256 B) is new; everything else went back to the cache
         assertEquals(live + 256, Memory.liveBytes());
     }
 
-    /** Collects garbage until the pool's live bytes stop changing (cleaners run on their own thread). */
+    /** Collects garbage until the cache's live bytes stop changing (cleaners run on their own thread). */
     static void settleGarbage() {
         long last = -1;
         for (int stable = 0, i = 0; stable < 3 && i < 100; i++) {

@@ -11,7 +11,7 @@ import vectorgrad.nn.optim.Adam;
 
 /**
  * The CI-sized soak: 300 training steps of the MNIST model at batch 5, as the program runs them (train
- * mode, a memory scope per step). After warm-up the pool reserves no more native memory: every block a
+ * mode, a memory scope per step). After warm-up the native cache reserves no more native memory: every block a
  * step needs comes back for the next. The long version with resident size is {@code ./vectorgrad bench soak}.
  */
 class TrainingSoakTest {
@@ -46,7 +46,7 @@ class TrainingSoakTest {
                         .append(Memory.reservedBytes() >> 10)
                         .append("KiB ");
         }
-        System.out.println("soak (CI size): pool reserved by step " + series);
+        System.out.println("soak (CI size): native cache reserved by step " + series);
         assertEquals(afterWarmUp, Memory.reservedBytes(), "native bytes grew after warm-up: " + series);
         assertEquals(allocationsAfterWarmUp, Memory.nativeAllocations(), "native allocations after warm-up: " + series);
     }

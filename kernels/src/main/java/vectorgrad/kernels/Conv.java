@@ -1,6 +1,5 @@
 package vectorgrad.kernels;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -129,41 +128,12 @@ public final class Conv {
         }
     }
 
-    /** Per-thread buffers for the weight gradient's partial sums, grown as needed and reused. */
-    private static final ThreadLocal<MemorySegment[]> PARTIALS = ThreadLocal.withInitial(() -> new MemorySegment[1]);
-
-    /** Per-thread per-chunk bias sums of the direct kernel's weight gradient, grown as needed and reused. */
-    private static final ThreadLocal<float[][]> BIAS_PARTS =
-            ThreadLocal.withInitial(() -> new float[][] {new float[0]});
-
-    /** The calling thread's zeroed array of at least n floats for per-chunk bias sums. */
-    private static float[] biasPartials(int n) {
-        float[][] holder = BIAS_PARTS.get();
-        if (holder[0].length < n) holder[0] = new float[n];
-        Arrays.fill(holder[0], 0, n, 0f);
-        return holder[0];
-    }
-
-    /** Per-thread heap slots for the lanes and Winograd weight gradients' partial sums, grown as needed and reused. */
-    private static final ThreadLocal<float[][][]> HEAP_SLOTS =
-            ThreadLocal.withInitial(() -> new float[][][] {new float[0][]});
-
-    private static float[][] heapSlots(int count, int floats) {
-        float[][][] holder = HEAP_SLOTS.get();
-        if (holder[0].length < count || holder[0][0].length < floats) {
-            holder[0] = new float[Math.max(count, holder[0].length)]
-                    [Math.max(floats, holder[0].length > 0 ? holder[0][0].length : 0)];
-        }
-        return holder[0];
-    }
-
-    private static MemorySegment partials(long floats) {
-        MemorySegment[] holder = PARTIALS.get();
-        if (holder[0] == null || holder[0].byteSize() < floats * Float.BYTES) {
-            holder[0] = Arena.ofAuto().allocate(floats * Float.BYTES, 64);
-        }
-        return holder[0];
-    }
+    /** The weight gradient's per-chunk partial sums (chunks after the first). */
+    private static final ThreadScratch.NativeFloats PARTIALS = new ThreadScratch.NativeFloats();
+    /** Per-chunk bias sums of the direct kernel's weight gradient. */
+    private static final ThreadScratch.Floats BIAS_PARTS = new ThreadScratch.Floats();
+    /** The lanes and Winograd weight gradients' partial sums, one slot per work unit. */
+    private static final ThreadScratch.FloatSlots HEAP_SLOTS = new ThreadScratch.FloatSlots();
 
     /** {@code out = conv2d(x, weight) + bias}; {@code bias} may be null. */
     public static void forward(
@@ -314,7 +284,7 @@ public final class Conv {
             bands = WorkSplit.partsPerImage(chunks, g.outH());
             units = chunks * bands;
             slot = winograd ? WinogradConv.sumsSize(g) : LanesConv.sumsSize(g);
-            slots = heapSlots(Math.max(1, units), slot);
+            slots = HEAP_SLOTS.get(Math.max(1, units), slot);
             if (units == 0) Arrays.fill(slots[0], 0, slot, 0f);
         }
 
@@ -476,7 +446,7 @@ public final class Conv {
             lw.finish(dWeight, dBias);
             return;
         }
-        MemorySegment partial = chunks > 1 ? partials((chunks - 1) * wsize) : null;
+        MemorySegment partial = chunks > 1 ? PARTIALS.get((chunks - 1) * wsize) : null;
         // work units: (chunk of images, group of input channels — or of output channels when there is
         // one input channel); each unit owns its columns (rows) of the chunk's partial sum
         int kk = g.kh() * g.kw();
@@ -485,7 +455,7 @@ public final class Conv {
         ImplicitGemmConv.Shape implicit = alg == ConvPlan.Algorithm.IMPLICIT_GEMM ? ImplicitGemmConv.shape(g) : null;
         boolean direct = alg == ConvPlan.Algorithm.DIRECT_3X3;
         // the direct kernel sums the bias gradient as it goes: per chunk, added in chunk order below
-        float[] biasParts = direct && dBias != null ? biasPartials(chunks * g.outC()) : null;
+        float[] biasParts = direct && dBias != null ? BIAS_PARTS.zeroed(chunks * g.outC()) : null;
         run(g, chunks * parts, (from, to) -> {
             Im2col.Scratch sc = Im2col.scratch();
             for (int u = from; u < to; u++) {

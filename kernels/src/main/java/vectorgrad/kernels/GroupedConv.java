@@ -1,6 +1,5 @@
 package vectorgrad.kernels;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -21,14 +20,12 @@ final class GroupedConv {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
 
     /** The calling thread's gather buffers, grown as needed and reused (steady state allocates nothing). */
-    private static final ThreadLocal<MemorySegment[]> SCRATCH = ThreadLocal.withInitial(() -> new MemorySegment[3]);
+    private static final ThreadScratch.NativeFloats[] SCRATCH = {
+        new ThreadScratch.NativeFloats(), new ThreadScratch.NativeFloats(), new ThreadScratch.NativeFloats()
+    };
 
     private static MemorySegment scratch(int which, long floats) {
-        MemorySegment[] s = SCRATCH.get();
-        if (s[which] == null || s[which].byteSize() < floats * Float.BYTES) {
-            s[which] = Arena.ofAuto().allocate(Math.max(1, floats) * Float.BYTES, 64);
-        }
-        return s[which];
+        return SCRATCH[which].get(floats);
     }
 
     /**

@@ -84,8 +84,7 @@ final class ImplicitGemmConv {
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-    private static final ThreadLocal<float[][]> TRANSPOSED =
-            ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+    private static final ThreadScratch.Floats TRANSPOSED = new ThreadScratch.Floats();
 
     /**
      * What every pass needs of the geometry, computed once per call: padded width and plane, wide
@@ -284,9 +283,7 @@ final class ImplicitGemmConv {
      */
     static float[] transposedWeight(Conv.Geometry g, MemorySegment weight) {
         int patch = g.patch(), taps = g.kh() * g.kw(), inC = g.inC(), k = g.outC();
-        float[][] holder = TRANSPOSED.get();
-        if (holder[0].length < patch * k) holder[0] = new float[patch * k];
-        float[] wt = holder[0];
+        float[] wt = TRANSPOSED.get(patch * k);
         float[] row = SCRATCH.get().grad(patch);
         for (int o = 0; o < k; o++) {
             MemorySegment.copy(weight, F, (long) o * patch * Float.BYTES, row, 0, patch);

@@ -47,9 +47,8 @@ final class LanesConv {
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-    private static final ThreadLocal<float[][]> PACKED = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
-    private static final ThreadLocal<float[][]> INPUT_WEIGHT =
-            ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+    private static final ThreadScratch.Floats PACKED = new ThreadScratch.Floats();
+    private static final ThreadScratch.Floats INPUT_WEIGHT = new ThreadScratch.Floats();
 
     /**
      * Wᵀ in blocks of 64 output channels, {@code wt[(blk·patch + t)·64 + o] = W[blk·64 + o][t]}, made by the
@@ -57,9 +56,7 @@ final class LanesConv {
      */
     static float[] packedWeight(Conv.Geometry g, MemorySegment weight) {
         int patch = g.patch(), outC = g.outC(), full = patch - patch % T;
-        float[][] holder = PACKED.get();
-        if (holder[0].length < patch * outC) holder[0] = new float[patch * outC];
-        float[] wt = holder[0];
+        float[] wt = PACKED.get(patch * outC);
         Scratch sc = SCRATCH.get();
         float[] w = sc.raw = Scratch.grow(sc.raw, patch * outC);
         MemorySegment.copy(weight, F, 0, w, 0, patch * outC);
@@ -279,9 +276,7 @@ final class LanesConv {
      */
     static float[] inputWeight(Conv.Geometry g, MemorySegment weight) {
         int kk = g.kh() * g.kw(), inC = g.inC(), outC = g.outC(), n = inC * outC * kk;
-        float[][] holder = INPUT_WEIGHT.get();
-        if (holder[0].length < n) holder[0] = new float[n];
-        float[] wt = holder[0];
+        float[] wt = INPUT_WEIGHT.get(n);
         Scratch sc = SCRATCH.get();
         float[] w = sc.raw = Scratch.grow(sc.raw, n);
         MemorySegment.copy(weight, F, 0, w, 0, n);

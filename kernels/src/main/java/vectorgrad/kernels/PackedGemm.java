@@ -192,7 +192,7 @@ final class PackedGemm {
 
     static final int SLICED_MIN_K = 4096, SLICES = 8;
 
-    private static final ThreadLocal<MemorySegment[]> SLICE_SUMS = ThreadLocal.withInitial(() -> new MemorySegment[1]);
+    private static final ThreadScratch.NativeFloats SLICE_SUMS = new ThreadScratch.NativeFloats();
 
     /**
      * k cut into {@link #SLICES} fixed slices, each a product of its own (slice 0 into C, the others into
@@ -218,11 +218,7 @@ final class PackedGemm {
             int ldc,
             boolean overwrite) {
         long cSize = (long) m * n;
-        MemorySegment[] holder = SLICE_SUMS.get();
-        if (holder[0] == null || holder[0].byteSize() < (SLICES - 1) * cSize * Float.BYTES) {
-            holder[0] = Arena.ofAuto().allocate((SLICES - 1) * cSize * Float.BYTES, 64);
-        }
-        MemorySegment sums = holder[0];
+        MemorySegment sums = SLICE_SUMS.get((SLICES - 1) * cSize);
         Parallel.forRange(SLICES, 1, (from, to) -> {
             for (int s = from; s < to; s++) {
                 int k0 = WorkSplit.bound(k, s, SLICES), k1 = WorkSplit.bound(k, s + 1, SLICES);

@@ -73,13 +73,11 @@ final class WinogradConv {
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-    private static final ThreadLocal<float[][]> WEIGHTS =
-            ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+    /** The transformed weights of the forward (slot 0) and of the input gradient (slot 1). */
+    private static final ThreadScratch.Floats[] WEIGHTS = {new ThreadScratch.Floats(), new ThreadScratch.Floats()};
 
     private static float[] weightHolder(int slot, int n) {
-        float[][] holder = WEIGHTS.get();
-        if (holder[slot].length < n) holder[slot] = new float[n];
-        return holder[slot];
+        return WEIGHTS[slot].get(n);
     }
 
     /**

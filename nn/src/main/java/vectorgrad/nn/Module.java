@@ -178,7 +178,7 @@ public abstract class Module {
     }
 
     /**
-     * Sets every parameter's gradient to null and returns its memory to the pool (see
+     * Sets every parameter's gradient to null and returns its memory to the native cache (see
      * {@code Optimizer.zeroGrad()}: copy a gradient first to keep it).
      */
     public void zeroGrad() {

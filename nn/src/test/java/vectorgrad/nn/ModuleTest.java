@@ -68,7 +68,7 @@ class ModuleTest {
         Tensor old = y.sigma.grad();
         y.zeroGrad();
         for (Parameter p : y.parameters()) assertNull(p.grad());
-        assertThrows(IllegalStateException.class, old::item, "a dropped gradient's memory went back to the pool");
+        assertThrows(IllegalStateException.class, old::item, "a dropped gradient's memory went back to the cache");
     }
 
     @Test

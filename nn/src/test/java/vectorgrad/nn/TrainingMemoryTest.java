@@ -46,7 +46,7 @@ class TrainingMemoryTest {
 
     /**
      * Written as the textbook writes it, with no memory code: intermediates are reclaimed through the GC
-     * (the pool asks for a collection when its threshold, 32 MiB in the test JVM, is reached), so reserved
+     * (the cache asks for a collection when its threshold, 32 MiB in the test JVM, is reached), so reserved
      * memory stays bounded however long the loop runs.
      */
     @Test

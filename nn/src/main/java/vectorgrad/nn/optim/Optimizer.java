@@ -41,7 +41,7 @@ public abstract class Optimizer {
 
     /**
      * Sets every parameter's gradient to null ({@code zero_grad(set_to_none=True)}, PyTorch's default)
-     * and returns the gradients' memory to the pool at once, so a training loop allocates nothing new per
+     * and returns the gradients' memory to the native cache at once, so a training loop allocates nothing new per
      * step. A gradient to be kept past this call must be copied first ({@code p.grad().clone()}); the old
      * tensor throws a clear error if used.
      */

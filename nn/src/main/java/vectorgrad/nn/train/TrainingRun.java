@@ -26,7 +26,7 @@ import vectorgrad.autograd.MemoryScope;
  * }</pre>
  *
  * <p>Each step runs inside its own {@link MemoryScope}, so the step's intermediate tensors go back to
- * the pool when it ends (keep nothing from inside a step but numbers). Progress goes to the console at
+ * the native cache when it ends (keep nothing from inside a step but numbers). Progress goes to the console at
  * most every {@link #DEFAULT_PRINT_INTERVAL} (see {@link #printEvery}), so it does not bury the prompt;
  * nothing is printed while paused. The thread is a daemon: it never keeps a finished program alive.
  */
