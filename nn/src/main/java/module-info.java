@@ -17,4 +17,5 @@ module vectorgrad.nn {
     exports vectorgrad.nn.layers;
     exports vectorgrad.nn.optim;
     exports vectorgrad.nn.train;
+    exports vectorgrad.nn.utils;
 }

@@ -1,0 +1,16 @@
+package vectorgrad.nn.optim;
+
+/** {@code ExponentialLR(optimizer, gamma)}: the learning rate times {@code gamma} every epoch. */
+public final class ExponentialLR extends LRScheduler {
+    private final double gamma;
+
+    public ExponentialLR(Optimizer optimizer, double gamma) {
+        super(optimizer);
+        this.gamma = gamma;
+    }
+
+    @Override
+    protected double lrAt(int epoch) {
+        return baseLr * Math.pow(gamma, epoch);
+    }
+}

@@ -1,0 +1,19 @@
+package vectorgrad.nn.optim;
+
+import java.util.function.IntToDoubleFunction;
+
+/** {@code LambdaLR(optimizer, lr_lambda)}: the initial learning rate times {@code lrLambda(epoch)}. */
+public final class LambdaLR extends LRScheduler {
+    private final IntToDoubleFunction lrLambda;
+
+    public LambdaLR(Optimizer optimizer, IntToDoubleFunction lrLambda) {
+        super(optimizer);
+        this.lrLambda = lrLambda;
+        optimizer.setLr(lrAt(0));
+    }
+
+    @Override
+    protected double lrAt(int epoch) {
+        return baseLr * lrLambda.applyAsDouble(epoch);
+    }
+}
