@@ -52,6 +52,17 @@ put("lambda", sequence(lambda o: S.LambdaLR(o, lr_lambda=lambda e: 1.0 / (1 + e)
 put("linear", sequence(lambda o: S.LinearLR(o, start_factor=0.25, end_factor=1.0, total_iters=10)))
 put("linear_down", sequence(lambda o: S.LinearLR(o, start_factor=1.0, end_factor=0.1, total_iters=20)))
 
+
+def warmup_cosine(o):
+    warm = S.LinearLR(o, start_factor=0.1, end_factor=1.0, total_iters=8)
+    cos = S.CosineAnnealingLR(o, T_max=25, eta_min=0.002)
+    return S.SequentialLR(o, [warm, cos], milestones=[8])
+
+
+put("sequential", sequence(warmup_cosine))
+put("sequential3", sequence(lambda o: S.SequentialLR(
+    o, [S.LinearLR(o, 0.5, 1.0, 4), S.StepLR(o, 5, 0.5), S.ExponentialLR(o, 0.8)], milestones=[6, 20])))
+
 metrics = [1.0, 0.9, 0.95, 0.95, 0.95, 0.8, 0.8, 0.8001, 0.81, 0.82, 0.83, 0.84, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
 for key, kwargs in [("plateau", dict(patience=2)), ("plateau_max", dict(mode="max", patience=1, factor=0.5, cooldown=2)),
                     ("plateau_abs", dict(patience=1, threshold=0.05, threshold_mode="abs", min_lr=0.002))]:

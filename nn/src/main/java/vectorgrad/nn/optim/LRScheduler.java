@@ -4,7 +4,7 @@ import java.util.Map;
 
 /**
  * Base of the learning-rate schedules, as {@code torch.optim.lr_scheduler}: a schedule reads the optimizer's
- * learning rate once, at construction (PyTorch's {@code initial_lr}), and sets a new one at each
+ * learning rate when the first schedule on it is made (PyTorch's {@code initial_lr}), and sets a new one at each
  * {@link #step()} — call it once per epoch (or per batch, as the schedule is meant), after
  * {@code optimizer.step()}.
  *
@@ -20,7 +20,10 @@ public abstract class LRScheduler {
 
     protected LRScheduler(Optimizer optimizer) {
         this.optimizer = optimizer;
-        this.baseLr = optimizer.getLr();
+        // the first schedule made on an optimizer records its learning rate; later ones (chained by
+        // SequentialLR) start from the same value, as PyTorch's param_group['initial_lr']
+        if (Double.isNaN(optimizer.initialLr)) optimizer.initialLr = optimizer.getLr();
+        this.baseLr = optimizer.initialLr;
     }
 
     /** The learning rate at epoch {@code epoch} (0: the learning rate the schedule started from). */

@@ -17,6 +17,8 @@ import vectorgrad.autograd.Tensor;
 public abstract class Optimizer {
     protected final List<Tensor> params;
     protected volatile double lr; // volatile: may be changed from another thread while a TrainingRun is paused
+    /** The learning rate when the first schedule was made on this optimizer (NaN before); see LRScheduler. */
+    double initialLr = Double.NaN;
 
     protected Optimizer(Iterable<? extends Tensor> parameters, double lr) {
         if (!(lr >= 0)) throw new IllegalArgumentException("Invalid learning rate: " + lr);

@@ -38,6 +38,16 @@ class SchedulerParityTest {
         sameSequence("lambda", o -> new LambdaLR(o, e -> 1.0 / (1 + e)));
         sameSequence("linear", o -> new LinearLR(o, 0.25, 1.0, 10));
         sameSequence("linear_down", o -> new LinearLR(o, 1.0, 0.1, 20));
+        sameSequence("sequential", o -> {
+            LRScheduler warm = new LinearLR(o, 0.1, 1.0, 8), cos = new CosineAnnealingLR(o, 25, 0.002);
+            return new SequentialLR(o, List.of(warm, cos), new int[] {8});
+        });
+        sameSequence(
+                "sequential3",
+                o -> new SequentialLR(
+                        o,
+                        List.of(new LinearLR(o, 0.5, 1.0, 4), new StepLR(o, 5, 0.5), new ExponentialLR(o, 0.8)),
+                        new int[] {6, 20}));
     }
 
     @Test
