@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Golden values of torch.optim.lr_scheduler and torch.nn.utils.clip_grad_* for nn's SchedulerParityTest.
+"""Golden values of torch.optim.lr_scheduler, torch.nn.utils.clip_grad_* and torch.optim.AdamW for nn's
+SchedulerParityTest and AdamWParityTest.
 
 Run from the repository root with Debian's system python (which has torch):
 
@@ -10,7 +11,9 @@ Output: nn/src/test/resources/golden/schedulers.txt, ``key<TAB>values`` (the for
     (optimizer.step() before each, as PyTorch expects), as repr of the Python float;
   * ``plateau``: ReduceLROnPlateau's learning rate after each step(metric) for the metrics in
     ``plateau.metrics``;
-  * ``clip.*``: gradients before and after clip_grad_norm_/clip_grad_value_, and the returned total norm.
+  * ``clip.*``: gradients before and after clip_grad_norm_/clip_grad_value_, and the returned total norm;
+  * ``adamw.*``: AdamW's parameters after 1 and after 100 steps (float32, exact), for p0[i] = 0.5 - 0.3·i,
+    i < 7, and the gradient at step t (from 0) sin(1.3·t + 0.7·i)·(1 + 0.5·i).
 """
 
 import math
@@ -95,6 +98,23 @@ for max_norm, norm_type, key in [(2.0, 2.0, "clip.norm2"), (100.0, 2.0, "clip.no
 a, b = grads()
 torch.nn.utils.clip_grad_value_([a, b], 1.1)
 put("clip.value", list(a.grad.flatten()) + list(b.grad.flatten()))
+
+def adamw(key, **kwargs):
+    p = torch.nn.Parameter(torch.tensor([0.5 - 0.3 * i for i in range(7)], dtype=torch.float32))
+    opt = torch.optim.AdamW([p], foreach=False, **kwargs)
+    after = {}
+    for t in range(100):
+        p.grad = torch.tensor([math.sin(1.3 * t + 0.7 * i) * (1 + 0.5 * i) for i in range(7)], dtype=torch.float32)
+        opt.step()
+        if t + 1 in (1, 100):
+            after[t + 1] = [float(x) for x in p.detach()]
+    put(key + ".1", after[1])
+    put(key + ".100", after[100])
+
+
+adamw("adamw.default")
+adamw("adamw.decay", lr=0.01, weight_decay=0.1)
+adamw("adamw.amsgrad", lr=0.02, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.05, amsgrad=True)
 
 with open(OUT, "w") as f:
     f.write("\n".join(lines) + "\n")

@@ -75,4 +75,11 @@ public final class OptimizerSteps {
         Reference.reachabilityFence(grad);
         Reference.reachabilityFence(buf);
     }
+
+    /** {@code p ← p·factor} in place (AdamW's decoupled weight decay), rounded as a float32 multiply. */
+    public static void scale(Tensor p, double factor) {
+        java.lang.foreign.MemorySegment m = TensorAccess.segment(p);
+        vectorgrad.kernels.Elementwise.affine(m, 0, (float) factor, 0f, m, 0, p.numel());
+        Reference.reachabilityFence(p);
+    }
 }

@@ -21,9 +21,12 @@ import vectorgrad.autograd.internal.OptimizerSteps;
  *       correction, as PyTorch does. Bias corrections are computed in double.</li>
  * </ul>
  */
-public final class Adam extends Optimizer {
+public sealed class Adam extends Optimizer permits AdamW {
     private final double beta1, beta2, eps, weightDecay;
     private final boolean amsgrad;
+    /** AdamW: weight decay scales the parameter before the update instead of adding to the gradient. */
+    private final boolean decoupled;
+
     private final Map<Tensor, State> state = new IdentityHashMap<>();
 
     /** Per-parameter state, as PyTorch's {@code optimizer.state[p]}. */
@@ -54,7 +57,20 @@ public final class Adam extends Optimizer {
             double eps,
             double weightDecay,
             boolean amsgrad) {
+        this(params, lr, beta1, beta2, eps, weightDecay, amsgrad, false);
+    }
+
+    Adam(
+            Iterable<? extends Tensor> params,
+            double lr,
+            double beta1,
+            double beta2,
+            double eps,
+            double weightDecay,
+            boolean amsgrad,
+            boolean decoupled) {
         super(params, lr);
+        this.decoupled = decoupled;
         if (!(eps >= 0)) throw new IllegalArgumentException("Invalid epsilon value: " + eps);
         if (!(beta1 >= 0 && beta1 < 1))
             throw new IllegalArgumentException("Invalid beta parameter at index 0: " + beta1);
@@ -89,8 +105,13 @@ public final class Adam extends Optimizer {
             double bc1 = 1 - Math.pow(beta1, s.step);
             double bc2 = 1 - Math.pow(beta2, s.step);
             double stepSize = lr / bc1;
-            OptimizerSteps.adam(
-                    p, g, s.expAvg, s.expAvgSq, s.maxExpAvgSq, beta1, beta2, eps, weightDecay, stepSize, bc2);
+            if (decoupled) {
+                if (weightDecay != 0) OptimizerSteps.scale(p, 1 - lr * weightDecay);
+                OptimizerSteps.adam(p, g, s.expAvg, s.expAvgSq, s.maxExpAvgSq, beta1, beta2, eps, 0, stepSize, bc2);
+            } else {
+                OptimizerSteps.adam(
+                        p, g, s.expAvg, s.expAvgSq, s.maxExpAvgSq, beta1, beta2, eps, weightDecay, stepSize, bc2);
+            }
         }
     }
 
@@ -165,7 +186,8 @@ public final class Adam extends Optimizer {
     public String toString() {
         return String.format(
                 java.util.Locale.ROOT,
-                "Adam(lr=%s, betas=(%s, %s), eps=%s, weight_decay=%s, amsgrad=%s, %d parameters)",
+                (decoupled ? "AdamW" : "Adam")
+                        + "(lr=%s, betas=(%s, %s), eps=%s, weight_decay=%s, amsgrad=%s, %d parameters)",
                 lr,
                 beta1,
                 beta2,
