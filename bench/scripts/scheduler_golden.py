@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Golden values of torch.optim.lr_scheduler, torch.nn.utils.clip_grad_* and torch.optim.AdamW for nn's
-SchedulerParityTest and AdamWParityTest.
+SchedulerParityTest, AdamWParityTest and InitTest.
 
 Run from the repository root with Debian's system python (which has torch):
 
@@ -115,6 +115,15 @@ def adamw(key, **kwargs):
 adamw("adamw.default")
 adamw("adamw.decay", lr=0.01, weight_decay=0.1)
 adamw("adamw.amsgrad", lr=0.02, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.05, amsgrad=True)
+
+# nn.init: gains and fans (the random draws are the generator's own, not PyTorch's)
+from torch.nn import init as I
+for nl in ["linear", "conv2d", "sigmoid", "tanh", "relu", "leaky_relu", "selu"]:
+    put("init.gain." + nl, [I.calculate_gain(nl)])
+put("init.gain.leaky_relu_0.2", [I.calculate_gain("leaky_relu", 0.2)])
+for shape in [(5, 3), (8, 4, 3, 3), (16, 2, 5)]:
+    fan_in, fan_out = I._calculate_fan_in_and_fan_out(torch.empty(shape))
+    put("init.fans." + "x".join(map(str, shape)), [fan_in, fan_out])
 
 with open(OUT, "w") as f:
     f.write("\n".join(lines) + "\n")
