@@ -15,6 +15,7 @@ module vectorgrad.nn {
     exports vectorgrad.nn.data;
     exports vectorgrad.nn.io;
     exports vectorgrad.nn.layers;
+    exports vectorgrad.nn.loss;
     exports vectorgrad.nn.optim;
     exports vectorgrad.nn.train;
     exports vectorgrad.nn.utils;

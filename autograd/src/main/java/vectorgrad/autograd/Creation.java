@@ -57,6 +57,25 @@ final class Creation {
         return t;
     }
 
+    static Tensor eye(int n, int m) {
+        if (n < 0 || m < 0) throw new IllegalArgumentException("eye: n and m must be non-negative, got " + n + ", " + m);
+        Tensor t = Tensor.zeros(n, m);
+        for (int i = 0; i < Math.min(n, m); i++) t.seg().setAtIndex(F, (long) i * m + i, 1f);
+        return t;
+    }
+
+    /** PyTorch's linspace: the first half stepped from start, the second half stepped back from end. */
+    static Tensor linspace(double start, double end, int steps) {
+        if (steps < 0) throw new IllegalArgumentException("linspace: number of steps must be non-negative, got " + steps);
+        Tensor t = Tensor.empty(new int[] {steps});
+        double step = steps > 1 ? (end - start) / (steps - 1) : 0;
+        int half = steps / 2;
+        for (int i = 0; i < steps; i++) {
+            t.seg().setAtIndex(F, i, (float) (i < half ? start + step * i : end - step * (steps - 1 - i)));
+        }
+        return t;
+    }
+
     static Tensor uniform(Generator g, float low, float high, int... shape) {
         Tensor t = Tensor.empty(shape);
         g.fillUniform(t.seg(), t.numel(), low, high);

@@ -52,6 +52,37 @@ final class ElementwiseOps {
         return out;
     }
 
+    /** Arithmetic with an int32 operand: computed in float32, int32 again when both are integral and the op is not a division. */
+    static Tensor promoted(Tensor a, Tensor b, String op) {
+        // the converted operands are not closed: the graph may hold them for the float operand's gradient
+        Tensor fa = a.to(DType.FLOAT32), fb = b.to(DType.FLOAT32);
+        Tensor r = switch (op) {
+            case "add" -> add(fa, fb);
+            case "sub" -> sub(fa, fb);
+            case "mul" -> mul(fa, fb);
+            default -> div(fa, fb);
+        };
+        return a.dtype == DType.INT32 && b.dtype == DType.INT32 && !op.equals("div") ? toInt(r) : r;
+    }
+
+    static Tensor promoted(Tensor a, double s, String op) {
+        Tensor fa = a.to(DType.FLOAT32);
+        Tensor r = switch (op) {
+            case "add" -> add(fa, s);
+            case "sub" -> sub(fa, s);
+            case "mul" -> mul(fa, s);
+            default -> div(fa, s);
+        };
+        fa.close();
+        return s == Math.rint(s) && !op.equals("div") ? toInt(r) : r;
+    }
+
+    private static Tensor toInt(Tensor r) {
+        Tensor i = IndexingOps.convert(r, DType.INT32);
+        r.close();
+        return i;
+    }
+
     /** {@code this + other}  |  d/da = g, d/db = g (each summed over its broadcast dims). */
     static Tensor add(Tensor self, Tensor other) {
         Tensor a = self, b = other;

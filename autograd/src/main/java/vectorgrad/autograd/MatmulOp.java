@@ -1,6 +1,7 @@
 package vectorgrad.autograd;
 
 import java.lang.ref.Reference;
+import java.util.Arrays;
 import vectorgrad.autograd.internal.Shapes;
 import vectorgrad.kernels.Gemm;
 
@@ -17,6 +18,55 @@ final class MatmulOp {
      * every item, its gradient summed over the batch).
      */
     static Tensor matmul(Tensor self, Tensor other) {
+        int ra = self.shape.length, rb = other.shape.length;
+        if (ra == 0 || rb == 0)
+            throw new IllegalArgumentException("both arguments to matmul need to be at least 1D, but they are "
+                    + ra + "D and " + rb + "D");
+        // vectors: [k]·[k] is a dot, [k]·[..,k,n] a row, [..,m,k]·[k] a column; the extra dimension is removed
+        if (ra == 1 && rb == 1) return matmul(self.unsqueeze(0), other.unsqueeze(1)).reshape();
+        if (ra == 1) return matmul(self.unsqueeze(0), other).squeeze(-2);
+        if (rb == 1) return matmul(self, other.unsqueeze(1)).squeeze(-1);
+        if ((ra == 2 && rb == 2) || (ra == 3 && rb == 2) || (ra == 3 && rb == 3 && self.shape[0] == other.shape[0]))
+            return matmul3(self, other);
+        if (rb == 2) {
+            // [..., m, k]·[k, n]: one product of all rows, as Linear does
+            int[] out = self.shape.clone();
+            out[ra - 1] = other.shape[1];
+            if (self.shape[ra - 1] != other.shape[0])
+                throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied ("
+                        + Shapes.x(self.shape) + " and " + Shapes.x(other.shape) + ")");
+            return matmul3(self.reshape(-1, self.shape[ra - 1]), other).reshape(out);
+        }
+        // batch dimensions broadcast, then flattened into one
+        int[] ba = Arrays.copyOf(self.shape, ra - 2), bb = Arrays.copyOf(other.shape, rb - 2);
+        int[] batch = Shapes.broadcast(ba, bb, "matmul");
+        int m = self.shape[ra - 2], k = self.shape[ra - 1], k2 = other.shape[rb - 2], n = other.shape[rb - 1];
+        if (k != k2)
+            throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied (" + Shapes.x(self.shape)
+                    + " and " + Shapes.x(other.shape) + ")");
+        int[] ea = Arrays.copyOf(batch, batch.length + 2), eb = Arrays.copyOf(batch, batch.length + 2);
+        ea[batch.length] = m;
+        ea[batch.length + 1] = k;
+        eb[batch.length] = k;
+        eb[batch.length + 1] = n;
+        Tensor a = Arrays.equals(self.shape, ea) ? self : self.expand(ea);
+        Tensor b = Arrays.equals(other.shape, eb) ? other : other.expand(eb);
+        int[] out = Arrays.copyOf(batch, batch.length + 2);
+        out[batch.length] = m;
+        out[batch.length + 1] = n;
+        return matmul3(a.reshape(-1, m, k), b.reshape(-1, k, n)).reshape(out);
+    }
+
+    /** {@code bmm}: {@code [b, m, k]·[b, k, n]}, no broadcasting. */
+    static Tensor bmm(Tensor self, Tensor other) {
+        if (self.shape.length != 3 || other.shape.length != 3 || self.shape[0] != other.shape[0]) {
+            throw new IllegalArgumentException("bmm: expected batch1 [b, m, k] and batch2 [b, k, n], got "
+                    + Shapes.str(self.shape) + " and " + Shapes.str(other.shape));
+        }
+        return matmul3(self, other);
+    }
+
+    private static Tensor matmul3(Tensor self, Tensor other) {
         self.requireFloat("matmul");
         other.requireFloat("matmul");
         int ra = self.shape.length, rb = other.shape.length;

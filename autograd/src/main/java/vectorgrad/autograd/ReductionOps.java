@@ -56,6 +56,18 @@ final class ReductionOps {
     }
 
     /** Mean over {@code dim}  |  g/n broadcast back along {@code dim}. */
+    /**
+     * Variance over {@code dim}: {@code Σ(x - mean)² / (n - unbiased)}, composed of recorded ops, so its
+     * gradient {@code 2(x - mean)/(n - unbiased)} comes from theirs. With one element and
+     * {@code unbiased}, NaN (PyTorch's answer and warning).
+     */
+    static Tensor var(Tensor self, int dim, boolean unbiased, boolean keepdim) {
+        int d = Shapes.dim(dim, Math.max(1, self.shape.length), "var");
+        int n = self.shape.length == 0 ? 1 : self.shape[d];
+        Tensor dev = self.sub(self.mean(d, true));
+        return dev.mul(dev).sum(d, keepdim).div(unbiased ? n - 1.0 : (double) n);
+    }
+
     static Tensor mean(Tensor self, int dim, boolean keepdim) {
         int d = Shapes.dim(dim, self.shape.length, "mean");
         int n = self.shape.length == 0 ? 1 : self.shape[d];

@@ -132,6 +132,39 @@ public class Tensor implements AutoCloseable {
     public static Tensor arange(double start, double end, double step) {
         return Creation.arange(start, end, step);
     }
+    /** The {@code n × m} identity-like matrix: ones on the diagonal. */
+    public static Tensor eye(int n, int m) {
+        return Creation.eye(n, m);
+    }
+
+    /** The {@code n × n} identity matrix. */
+    public static Tensor eye(int n) {
+        return Creation.eye(n, n);
+    }
+
+    /** {@code steps} evenly spaced values from {@code start} to {@code end}, both included. */
+    public static Tensor linspace(double start, double end, int steps) {
+        return Creation.linspace(start, end, steps);
+    }
+
+    /** Concatenation along {@code dim} (shapes equal elsewhere)  |  each input gets its slice of g. */
+    public static Tensor cat(java.util.List<Tensor> tensors, int dim) {
+        return IndexingOps.cat(tensors, dim);
+    }
+
+    /** Joins tensors of one shape along a new dimension {@code dim}  |  each input gets its slice of g. */
+    public static Tensor stack(java.util.List<Tensor> tensors, int dim) {
+        return IndexingOps.stack(tensors, dim);
+    }
+
+    /**
+     * {@code condition ? a : b} elementwise with broadcasting; {@code condition} is an int32 tensor (a
+     * comparison's result: nonzero is true)  |  g goes to the side chosen.
+     */
+    public static Tensor where(Tensor condition, Tensor a, Tensor b) {
+        return IndexingOps.where(condition, a, b);
+    }
+
 
     /** Uniform on [0, 1) from the default generator. */
     public static Tensor rand(int... shape) {
@@ -399,34 +432,42 @@ public class Tensor implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ elementwise: forward | backward
+    // Arithmetic on int32 tensors computes in float32 and gives int32 back when both operands are
+    // integral (true division gives float32), as PyTorch; exact for magnitudes below 2^24.
 
     /** {@code this + other}  |  d/da = g, d/db = g (each summed over its broadcast dims). */
     public Tensor add(Tensor other) {
+        if (dtype != DType.FLOAT32 || other.dtype != DType.FLOAT32) return ElementwiseOps.promoted(this, other, "add");
         return ElementwiseOps.add(this, other);
     }
 
     /** {@code this - other}  |  d/da = g, d/db = -g. */
     public Tensor sub(Tensor other) {
+        if (dtype != DType.FLOAT32 || other.dtype != DType.FLOAT32) return ElementwiseOps.promoted(this, other, "sub");
         return ElementwiseOps.sub(this, other);
     }
 
     /** {@code this * other}  |  d/da = g·b, d/db = g·a. */
     public Tensor mul(Tensor other) {
+        if (dtype != DType.FLOAT32 || other.dtype != DType.FLOAT32) return ElementwiseOps.promoted(this, other, "mul");
         return ElementwiseOps.mul(this, other);
     }
 
     /** {@code this / other}  |  d/da = g/b, d/db = -g·(a/b)/b. */
     public Tensor div(Tensor other) {
+        if (dtype != DType.FLOAT32 || other.dtype != DType.FLOAT32) return ElementwiseOps.promoted(this, other, "div");
         return ElementwiseOps.div(this, other);
     }
 
     /** {@code this + s}  |  g. */
     public Tensor add(double s) {
+        if (dtype != DType.FLOAT32) return ElementwiseOps.promoted(this, s, "add");
         return ElementwiseOps.add(this, s);
     }
 
     /** {@code this - s}  |  g. */
     public Tensor sub(double s) {
+        if (dtype != DType.FLOAT32) return ElementwiseOps.promoted(this, s, "sub");
         return ElementwiseOps.sub(this, s);
     }
 
@@ -437,11 +478,13 @@ public class Tensor implements AutoCloseable {
 
     /** {@code this * s}  |  g·s. */
     public Tensor mul(double s) {
+        if (dtype != DType.FLOAT32) return ElementwiseOps.promoted(this, s, "mul");
         return ElementwiseOps.mul(this, s);
     }
 
     /** {@code this / s}  |  g/s. */
     public Tensor div(double s) {
+        if (dtype != DType.FLOAT32) return ElementwiseOps.promoted(this, s, "div");
         return ElementwiseOps.div(this, s);
     }
 
@@ -540,15 +583,264 @@ public class Tensor implements AutoCloseable {
         return ReductionOps.argmax(this);
     }
 
+    /** Min over {@code dim} with its first argmin  |  g goes to the argmin position, 0 elsewhere. */
+    public MaxResult min(int dim, boolean keepdim) {
+        MaxResult r = neg().max(dim, keepdim);
+        return new MaxResult(r.values().neg(), r.indices());
+    }
+
+    /** Min of all elements  |  g goes to the first minimum. */
+    public Tensor min() {
+        return neg().max().neg();
+    }
+
+    /** Index of the min over {@code dim} (int32, no gradient). */
+    public Tensor argmin(int dim, boolean keepdim) {
+        try (NoGrad ignored = noGrad()) {
+            return neg().argmax(dim, keepdim);
+        }
+    }
+
+    /** Flat index of the minimum (int32 scalar). */
+    public Tensor argmin() {
+        try (NoGrad ignored = noGrad()) {
+            return neg().argmax();
+        }
+    }
+
+    /** Variance over {@code dim}, divided by n - 1 when {@code unbiased} (PyTorch's default), else n. */
+    public Tensor var(int dim, boolean unbiased, boolean keepdim) {
+        return ReductionOps.var(this, dim, unbiased, keepdim);
+    }
+
+    /** Variance of all elements (unbiased when asked). */
+    public Tensor var(boolean unbiased) {
+        return ReductionOps.var(this.reshape(-1), 0, unbiased, false);
+    }
+
+    /** Standard deviation over {@code dim}: {@code sqrt(var(dim, unbiased, keepdim))}. */
+    public Tensor std(int dim, boolean unbiased, boolean keepdim) {
+        return var(dim, unbiased, keepdim).sqrt();
+    }
+
+    /** Standard deviation of all elements. */
+    public Tensor std(boolean unbiased) {
+        return var(unbiased).sqrt();
+    }
+
+    // ------------------------------------------------------------------ slicing and indexing (copies)
+
+    /** Elements {@code start .. start+length-1} along {@code dim}, as a copy  |  g placed back. */
+    public Tensor narrow(int dim, int start, int length) {
+        return IndexingOps.narrow(this, dim, start, length);
+    }
+
+    /** Python's {@code x[:, start:end]} along {@code dim} (negative and out-of-range ends as Python), a copy. */
+    public Tensor slice(int dim, int start, int end) {
+        return IndexingOps.slice(this, dim, start, end, 1);
+    }
+
+    /** Python's {@code x[:, start:end:step]} along {@code dim}, a copy. */
+    public Tensor slice(int dim, int start, int end, int step) {
+        return IndexingOps.slice(this, dim, start, end, step);
+    }
+
+    /** Element {@code index} along {@code dim} with that dimension removed ({@code x[:, i]}), a copy. */
+    public Tensor select(int dim, int index) {
+        return IndexingOps.select(this, dim, index);
+    }
+
+    /** Pieces of {@code splitSize} along {@code dim}; the last may be smaller. */
+    public java.util.List<Tensor> split(int splitSize, int dim) {
+        return IndexingOps.split(this, splitSize, dim);
+    }
+
+    /** Pieces of the given sizes along {@code dim}. */
+    public java.util.List<Tensor> split(int[] sizes, int dim) {
+        return IndexingOps.split(this, sizes, dim);
+    }
+
+    /** {@code chunks} pieces of equal size along {@code dim} (the last may be smaller, and there may be fewer). */
+    public java.util.List<Tensor> chunk(int chunks, int dim) {
+        return IndexingOps.chunk(this, chunks, dim);
+    }
+
+    /** The slabs at int32 {@code index} (1-D) along {@code dim}  |  g added back at the indices. */
+    public Tensor indexSelect(int dim, Tensor index) {
+        return IndexingOps.indexSelect(this, dim, index);
+    }
+
+    /** {@code out[i][j] = this[i][index[i][j]]} for dim 1 (and likewise for any dim)  |  g scatter-added. */
+    public Tensor gather(int dim, Tensor index) {
+        return IndexingOps.gather(this, dim, index);
+    }
+
+    /** A copy of this with {@code src} added at int32 {@code index} along {@code dim}  |  g; g gathered for src. */
+    public Tensor scatterAdd(int dim, Tensor index, Tensor src) {
+        return IndexingOps.scatterAdd(this, dim, index, src);
+    }
+
+    /** {@code value} where the int32 {@code mask} (broadcast) is nonzero, this elsewhere  |  g where not filled. */
+    public Tensor maskedFill(Tensor mask, double value) {
+        try (Tensor v = scalar((float) value)) {
+            return IndexingOps.where(mask, v, this);
+        }
+    }
+
+    /** Each element clamped to {@code [min, max]}  |  g where min ≤ x ≤ max. */
+    public Tensor clamp(double min, double max) {
+        return IndexingOps.clamp(this, min, max);
+    }
+
+    /** {@code max(x, min)} elementwise. */
+    public Tensor clampMin(double min) {
+        return IndexingOps.clamp(this, min, Double.NaN);
+    }
+
+    /** {@code min(x, max)} elementwise. */
+    public Tensor clampMax(double max) {
+        return IndexingOps.clamp(this, Double.NaN, max);
+    }
+
+    // ------------------------------------------------------------------ comparisons: int32 1/0, no gradient
+
+    public Tensor eq(Tensor other) {
+        return IndexingOps.compare(this, other, IndexingOps.Comparison.EQ);
+    }
+
+    public Tensor ne(Tensor other) {
+        return IndexingOps.compare(this, other, IndexingOps.Comparison.NE);
+    }
+
+    public Tensor lt(Tensor other) {
+        return IndexingOps.compare(this, other, IndexingOps.Comparison.LT);
+    }
+
+    public Tensor le(Tensor other) {
+        return IndexingOps.compare(this, other, IndexingOps.Comparison.LE);
+    }
+
+    public Tensor gt(Tensor other) {
+        return IndexingOps.compare(this, other, IndexingOps.Comparison.GT);
+    }
+
+    public Tensor ge(Tensor other) {
+        return IndexingOps.compare(this, other, IndexingOps.Comparison.GE);
+    }
+
+    public Tensor eq(double s) {
+        return IndexingOps.compare(this, s, IndexingOps.Comparison.EQ);
+    }
+
+    public Tensor ne(double s) {
+        return IndexingOps.compare(this, s, IndexingOps.Comparison.NE);
+    }
+
+    public Tensor lt(double s) {
+        return IndexingOps.compare(this, s, IndexingOps.Comparison.LT);
+    }
+
+    public Tensor le(double s) {
+        return IndexingOps.compare(this, s, IndexingOps.Comparison.LE);
+    }
+
+    public Tensor gt(double s) {
+        return IndexingOps.compare(this, s, IndexingOps.Comparison.GT);
+    }
+
+    public Tensor ge(double s) {
+        return IndexingOps.compare(this, s, IndexingOps.Comparison.GE);
+    }
+
+    /** This tensor in {@code dtype}: itself when it already is; otherwise a copy outside the graph. */
+    public Tensor to(DType dtype) {
+        return this.dtype == dtype ? this : IndexingOps.convert(this, dtype);
+    }
+
+    // ------------------------------------------------------------------ in place (outside the graph)
+
+    /** {@code this += other} in place; other broadcasts to this shape. */
+    public Tensor add_(Tensor other) {
+        return inPlace(other, "add_", () -> add(other));
+    }
+
+    /** {@code this += s} in place. */
+    public Tensor add_(double s) {
+        return inPlace(null, "add_", () -> add(s));
+    }
+
+    /** {@code this -= other} in place. */
+    public Tensor sub_(Tensor other) {
+        return inPlace(other, "sub_", () -> sub(other));
+    }
+
+    /** {@code this *= other} in place. */
+    public Tensor mul_(Tensor other) {
+        return inPlace(other, "mul_", () -> mul(other));
+    }
+
+    /** {@code this *= s} in place. */
+    public Tensor mul_(double s) {
+        return inPlace(null, "mul_", () -> mul(s));
+    }
+
+    /** {@code this /= s} in place. */
+    public Tensor div_(double s) {
+        return inPlace(null, "div_", () -> div(s));
+    }
+
+    /** Sets every element to {@code value} in place. */
+    public Tensor fill_(double value) {
+        checkInPlace("fill_");
+        if (dtype == DType.INT32) for (long i = 0; i < numel(); i++) seg().setAtIndex(I, i, (int) value);
+        else Elementwise.fill(seg(), 0, numel(), (float) value);
+        return this;
+    }
+
+    private void checkInPlace(String op) {
+        checkOpen();
+        if (requiresGrad && isLeaf() && NoGrad.gradEnabled()) {
+            throw new IllegalStateException(op + ": a leaf Variable that requires grad is being used in an in-place"
+                    + " operation (wrap it in try (var g = Tensor.noGrad()) { ... })");
+        }
+        if (gradFn != null && NoGrad.gradEnabled()) {
+            throw new IllegalStateException(op + ": in-place updates of tensors in the graph are not supported;"
+                    + " use the out-of-place op");
+        }
+    }
+
+    private Tensor inPlace(Tensor other, String op, java.util.function.Supplier<Tensor> compute) {
+        checkInPlace(op);
+        Tensor result;
+        try (NoGrad ignored = noGrad()) {
+            result = compute.get();
+        }
+        if (!Arrays.equals(result.shape, shape) || result.dtype != dtype) {
+            String was = Shapes.str(result.shape);
+            result.close();
+            throw new IllegalArgumentException(op + ": output with shape " + Shapes.str(shape) + " " + dtype
+                    + " doesn't match the broadcast shape " + was + " of the result"
+                    + (other != null ? " (other " + Shapes.str(other.shape) + " " + other.dtype + ")" : ""));
+        }
+        MemorySegment.copy(result.seg(), 0, seg(), 0, numel() * 4L);
+        result.close();
+        return this;
+    }
+
     // ------------------------------------------------------------------ matmul
 
     /**
-     * Matrix product  |  dA = g·Bᵀ, dB = Aᵀ·g (transposes are read in place by the kernel, never copied).
-     * Shapes: {@code [m,k]·[k,n]}; batched {@code [b,m,k]·[b,k,n]}; and {@code [b,m,k]·[k,n]} (one matrix for
-     * every item, its gradient summed over the batch).
+     * Matrix product as {@code torch.matmul}  |  dA = g·Bᵀ, dB = Aᵀ·g (transposes read in place by the
+     * kernel). 1-D operands are vectors (a dimension added, then removed); {@code [..., m, k]·[k, n]} is one
+     * product over all rows; otherwise the batch dimensions broadcast ({@code [b, 1, m, k]·[h, k, n]}).
      */
     public Tensor matmul(Tensor other) {
         return MatmulOp.matmul(this, other);
+    }
+
+    /** Batched matrix product {@code [b, m, k]·[b, k, n]} (no broadcasting; see {@link #matmul}). */
+    public Tensor bmm(Tensor other) {
+        return MatmulOp.bmm(this, other);
     }
 
     // ------------------------------------------------------------------ shape

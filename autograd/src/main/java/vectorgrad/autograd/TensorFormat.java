@@ -78,14 +78,14 @@ final class TensorFormat {
             if (cut && i == EDGE) {
                 sb.append("...");
                 i = n - EDGE - 1;
-                sb.append(d == shape.length - 1 ? ", " : ",\n" + " ".repeat(indent + d + 1));
+                sb.append(d == shape.length - 1 ? ", " : "," + "\n".repeat(shape.length - 1 - d) + " ".repeat(indent + d + 1));
                 continue;
             }
             if (d == shape.length - 1) sb.append(num(v[(int) (offset + i)], ints, integral, sci));
             else appendDim(sb, v, shape, d + 1, offset + i * stride, ints, integral, sci, elide, indent);
             if (i < n - 1) {
                 if (d == shape.length - 1) sb.append(", ");
-                else sb.append(",\n".repeat(shape.length - 1 - d)).append(" ".repeat(indent + d + 1));
+                else sb.append(',').append("\n".repeat(shape.length - 1 - d)).append(" ".repeat(indent + d + 1));
             }
         }
         sb.append(']');

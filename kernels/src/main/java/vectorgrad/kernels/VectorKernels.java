@@ -98,6 +98,49 @@ final class VectorKernels {
             case RECIPROCAL -> {
                 for (; i < upper; i += LANES) store(ONE.div(load(a, aOff + i)), out, outOff + i);
             }
+            case GELU -> {
+                for (; i < upper; i += LANES) {
+                    FloatVector x = load(a, aOff + i);
+                    store(x.mul(phi(x)), out, outOff + i);
+                }
+            }
+            case GELU_GRAD -> {
+                for (; i < upper; i += LANES) {
+                    FloatVector x = load(a, aOff + i);
+                    FloatVector density =
+                            x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP).mul((float) Elementwise.INV_SQRT_2PI);
+                    store(x.fma(density, phi(x)), out, outOff + i);
+                }
+            }
+            case GELU_TANH -> {
+                for (; i < upper; i += LANES) {
+                    FloatVector x = load(a, aOff + i);
+                    store(x.mul(0.5f).mul(geluTanh(x).add(1f)), out, outOff + i);
+                }
+            }
+            case GELU_TANH_GRAD -> {
+                float k = (float) Elementwise.SQRT_2_OVER_PI, c3 = (float) (3 * Elementwise.GELU_C);
+                for (; i < upper; i += LANES) {
+                    FloatVector x = load(a, aOff + i);
+                    FloatVector t = geluTanh(x);
+                    FloatVector inner = x.mul(x).mul(c3).add(1f).mul(k);
+                    FloatVector sech2 = ONE.sub(t.mul(t));
+                    store(t.add(1f).mul(0.5f).add(x.mul(0.5f).mul(sech2).mul(inner)), out, outOff + i);
+                }
+            }
+            case SILU -> {
+                for (; i < upper; i += LANES) {
+                    FloatVector x = load(a, aOff + i);
+                    store(x.div(x.neg().lanewise(VectorOperators.EXP).add(1f)), out, outOff + i);
+                }
+            }
+            case SILU_GRAD -> {
+                for (; i < upper; i += LANES) {
+                    FloatVector x = load(a, aOff + i);
+                    FloatVector sg = ONE.div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+                    store(sg.mul(x.mul(ONE.sub(sg)).add(1f)), out, outOff + i);
+                }
+            }
         }
         Elementwise.unaryScalar(op, a, aOff, out, outOff, upper, n);
     }
@@ -108,6 +151,25 @@ final class VectorKernels {
             store(load(a, aOff + i).lanewise(VectorOperators.POW, p), out, outOff + i);
         }
         Elementwise.powScalar(a, aOff, p, out, outOff, upper, n);
+    }
+
+    /** Φ(x) lane by lane, by the same erfc as {@link Elementwise#phi}. */
+    private static FloatVector phi(FloatVector x) {
+        FloatVector z = x.abs().mul(0.70710677f);
+        FloatVector t = ONE.div(z.mul(0.5f).add(1f));
+        FloatVector p = FloatVector.broadcast(S, (float) Elementwise.ERFC_P[9]);
+        for (int i = 8; i >= 0; i--) p = p.fma(t, FloatVector.broadcast(S, (float) Elementwise.ERFC_P[i]));
+        FloatVector half = t.mul(0.5f).mul(z.mul(z).neg().add(p).lanewise(VectorOperators.EXP));
+        return half.blend(ONE.sub(half), x.compare(VectorOperators.GE, 0f));
+    }
+
+    private static FloatVector geluTanh(FloatVector x) {
+        return x.mul(x)
+                .mul(x)
+                .mul((float) Elementwise.GELU_C)
+                .add(x)
+                .mul((float) Elementwise.SQRT_2_OVER_PI)
+                .lanewise(VectorOperators.TANH);
     }
 
     static void affine(MemorySegment a, long aOff, float scale, float shift, MemorySegment out, long outOff, long n) {

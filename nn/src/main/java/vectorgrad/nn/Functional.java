@@ -4,6 +4,8 @@ import vectorgrad.autograd.DType;
 import vectorgrad.autograd.Generator;
 import vectorgrad.autograd.Tensor;
 import vectorgrad.autograd.internal.NeuralOps;
+import vectorgrad.autograd.internal.Normalization;
+import vectorgrad.autograd.internal.Pooling;
 
 /**
  * The functional ops — {@code torch.nn.functional} in Java: the layers in {@code vectorgrad.nn.layers}
@@ -56,6 +58,41 @@ public final class Functional {
                 ceilMode);
     }
 
+    /**
+     * {@code F.batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps)} for
+     * {@code [N, C]}, {@code [N, C, L]} or {@code [N, C, H, W]}: in training the batch's statistics
+     * normalise and the running ones (if given) are updated in place; otherwise the running ones normalise.
+     */
+    public static Tensor batchNorm(
+            Tensor x,
+            Tensor runningMean,
+            Tensor runningVar,
+            Tensor weight,
+            Tensor bias,
+            boolean training,
+            double momentum,
+            double eps) {
+        return Normalization.batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps);
+    }
+
+    /** {@code F.avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad)}; sizes one value or {@code {h, w}}. */
+    public static Tensor avgPool2d(
+            Tensor x, int[] kernelSize, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
+        int[] k = pair("kernel_size", kernelSize);
+        return Pooling.avgPool2d(
+                x, k, stride == null ? k : pair("stride", stride), pair("padding", padding), ceilMode, countIncludePad);
+    }
+
+    /** {@code F.avg_pool2d(x, kernel_size)}: stride = kernel size, no padding. */
+    public static Tensor avgPool2d(Tensor x, int kernelSize) {
+        return avgPool2d(x, new int[] {kernelSize}, null, new int[] {0}, false, true);
+    }
+
+    /** {@code F.adaptive_avg_pool2d(x, output_size)}; one size for both, or {@code {h, w}} (-1 keeps the input's). */
+    public static Tensor adaptiveAvgPool2d(Tensor x, int... outputSize) {
+        return Pooling.adaptiveAvgPool2d(x, pair("output_size", outputSize));
+    }
+
     /** Zeroes each element with probability {@code p} in training and scales the rest by 1/(1-p). */
     public static Tensor dropout(Tensor x, double p, boolean training, Generator generator) {
         return NeuralOps.dropout(x, p, training, generator);
@@ -90,6 +127,31 @@ public final class Functional {
         return x.tanh();
     }
 
+    /** {@code F.gelu(x, approximate)}: {@code "none"} (exact, x·Φ(x)) or {@code "tanh"}. */
+    public static Tensor gelu(Tensor x, String approximate) {
+        return NeuralOps.gelu(x, approximate);
+    }
+
+    /** Exact GELU. */
+    public static Tensor gelu(Tensor x) {
+        return NeuralOps.gelu(x, "none");
+    }
+
+    /** {@code F.silu(x) = x·σ(x)}. */
+    public static Tensor silu(Tensor x) {
+        return NeuralOps.silu(x);
+    }
+
+    /** {@code F.leaky_relu(x, negative_slope)}. */
+    public static Tensor leakyRelu(Tensor x, double negativeSlope) {
+        return NeuralOps.leakyRelu(x, negativeSlope);
+    }
+
+    /** {@code F.elu(x, alpha)}. */
+    public static Tensor elu(Tensor x, double alpha) {
+        return NeuralOps.elu(x, alpha);
+    }
+
     /** Softmax along {@code dim} (negative counts from the end). */
     public static Tensor softmax(Tensor x, int dim) {
         return NeuralOps.softmax(x, dim);
@@ -109,14 +171,7 @@ public final class Functional {
 
     /** Cross-entropy of logits {@code [B, classes]} against int32 class indices {@code [B]}, reduced as asked. */
     public static Tensor crossEntropy(Tensor input, Tensor target, String reduction) {
-        return NeuralOps.crossEntropy(
-                input,
-                target,
-                switch (checkReduction(reduction)) {
-                    case "none" -> NeuralOps.Reduction.NONE;
-                    case "sum" -> NeuralOps.Reduction.SUM;
-                    default -> NeuralOps.Reduction.MEAN;
-                });
+        return crossEntropy(input, target, null, -100, 0, reduction);
     }
 
     /** Mean negative log-likelihood of log-probabilities {@code [B, classes]} at int32 class indices {@code [B]}. */
@@ -129,25 +184,52 @@ public final class Functional {
      * reduced as asked  |  the gradient is {@code -g} at each target and 0 elsewhere.
      */
     public static Tensor nllLoss(Tensor input, Tensor target, String reduction) {
-        checkReduction(reduction);
-        int[] s = input.shape(), ts = target.shape();
-        if (s.length != 2)
-            throw new IllegalArgumentException(
-                    "nll_loss: expected input [batch, classes], got " + java.util.Arrays.toString(s));
-        if (target.dtype() != DType.INT32 || ts.length != 1 || ts[0] != s[0]) {
-            throw new IllegalArgumentException("nll_loss: expected int32 target of shape [" + s[0] + "], got "
-                    + target.dtype() + " " + java.util.Arrays.toString(ts));
-        }
-        int[] t = target.toIntArray();
-        float[] oneHot = new float[s[0] * s[1]];
-        for (int b = 0; b < t.length; b++) {
-            if (t[b] < 0 || t[b] >= s[1]) {
-                throw new IllegalArgumentException(
-                        "nll_loss: target " + t[b] + " at row " + b + " is out of bounds for " + s[1] + " classes");
-            }
-            oneHot[b * s[1] + t[b]] = -1f;
-        }
-        return reduce(input.mul(Tensor.of(oneHot, s)).sum(1, false), reduction);
+        return nllLoss(input, target, null, -100, reduction);
+    }
+
+    /**
+     * {@code F.nll_loss(input, target, weight, ignore_index=-100, reduction)}: rows whose target is
+     * {@code ignoreIndex} count for nothing; with {@code weight [classes]} each row is weighted by its
+     * class's weight and the mean divides by the sum of those weights.
+     */
+    public static Tensor nllLoss(Tensor input, Tensor target, Tensor weight, int ignoreIndex, String reduction) {
+        return LossFunctions.nll(input, target, weight, ignoreIndex, checkReduction(reduction));
+    }
+
+    /**
+     * {@code F.cross_entropy(input, target, weight, ignore_index=-100, reduction, label_smoothing)} for
+     * logits {@code [B, classes]} and int32 class indices {@code [B]}: with {@code labelSmoothing} ε the
+     * target is {@code (1 - ε)·onehot + ε/classes}. Without weight, ignored rows or smoothing it is one fused
+     * kernel.
+     */
+    public static Tensor crossEntropy(
+            Tensor input, Tensor target, Tensor weight, int ignoreIndex, double labelSmoothing, String reduction) {
+        return LossFunctions.crossEntropy(
+                input, target, weight, ignoreIndex, labelSmoothing, checkReduction(reduction));
+    }
+
+    /** {@code F.smooth_l1_loss}: {@code 0.5·d²/β} where {@code d = |input - target| < β}, {@code d - β/2} elsewhere. */
+    public static Tensor smoothL1Loss(Tensor input, Tensor target, String reduction, double beta) {
+        return LossFunctions.smoothL1(input, target, checkReduction(reduction), beta);
+    }
+
+    /** {@code F.huber_loss}: {@code 0.5·d²} where {@code d < δ}, {@code δ·(d - δ/2)} elsewhere. */
+    public static Tensor huberLoss(Tensor input, Tensor target, String reduction, double delta) {
+        return LossFunctions.huber(input, target, checkReduction(reduction), delta);
+    }
+
+    /** {@code F.binary_cross_entropy(input, target, weight)} for probabilities in [0, 1]; weight may be null. */
+    public static Tensor binaryCrossEntropy(Tensor input, Tensor target, Tensor weight, String reduction) {
+        return LossFunctions.binaryCrossEntropy(input, target, weight, checkReduction(reduction));
+    }
+
+    /**
+     * {@code F.binary_cross_entropy_with_logits(input, target, weight, pos_weight=posWeight)}: sigmoid and
+     * BCE in one numerically stable formula; {@code posWeight} weighs the positive term (one per class).
+     */
+    public static Tensor binaryCrossEntropyWithLogits(
+            Tensor input, Tensor target, Tensor weight, Tensor posWeight, String reduction) {
+        return LossFunctions.binaryCrossEntropyWithLogits(input, target, weight, posWeight, checkReduction(reduction));
     }
 
     /** Mean squared error {@code (input - target)²}, reduced as asked; shapes broadcast. */
@@ -182,11 +264,7 @@ public final class Functional {
     }
 
     private static Tensor reduce(Tensor perElement, String reduction) {
-        return switch (reduction) {
-            case "none" -> perElement;
-            case "sum" -> perElement.sum();
-            default -> perElement.mean();
-        };
+        return LossFunctions.reduce(perElement, reduction);
     }
 
     /** PyTorch's {@code _pair}: one value for both dimensions, or two. */

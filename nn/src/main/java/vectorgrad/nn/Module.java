@@ -33,6 +33,8 @@ import vectorgrad.autograd.internal.Shapes;
 public abstract class Module {
     private final Map<String, Parameter> registeredParameters = new LinkedHashMap<>();
     private final Map<String, Module> registeredModules = new LinkedHashMap<>();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    private final Set<String> nonPersistentBuffers = new java.util.HashSet<>();
     private boolean training = true;
 
     private static final Map<Class<?>, List<Field>> FIELDS = new ConcurrentHashMap<>();
@@ -49,6 +51,50 @@ public abstract class Module {
         checkName(name);
         registeredModules.put(name, m);
         return m;
+    }
+
+    /**
+     * Adds a buffer: a tensor that is part of the module's state but not a parameter (batch norm's
+     * running statistics), as {@code register_buffer(name, tensor, persistent)}. Persistent buffers are
+     * saved in {@link #stateDict()} and loaded by {@link #loadStateDict}; a null tensor reserves the name.
+     * Buffers do not require grad; update them in place under {@code Tensor.noGrad()}.
+     */
+    protected Tensor registerBuffer(String name, Tensor tensor, boolean persistent) {
+        checkName(name);
+        if (tensor != null && tensor.requiresGrad())
+            throw new IllegalArgumentException("buffer \"" + name + "\" must not require grad (register it as a Parameter)");
+        buffers.put(name, tensor);
+        if (persistent) nonPersistentBuffers.remove(name);
+        else nonPersistentBuffers.add(name);
+        return tensor;
+    }
+
+    /** {@link #registerBuffer(String, Tensor, boolean)} with {@code persistent = true}. */
+    protected Tensor registerBuffer(String name, Tensor tensor) {
+        return registerBuffer(name, tensor, true);
+    }
+
+    /** This module's own buffer {@code name} (null when reserved but unset). */
+    public Tensor getBuffer(String name) {
+        if (!buffers.containsKey(name))
+            throw new IllegalArgumentException(getClass().getSimpleName() + " has no buffer \"" + name + "\"");
+        return buffers.get(name);
+    }
+
+    /** Every buffer of this module and its descendants under its dotted name (unset ones skipped). */
+    public Map<String, Tensor> namedBuffers() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Module> m : namedModules().entrySet()) {
+            String prefix = m.getKey().isEmpty() ? "" : m.getKey() + ".";
+            m.getValue().buffers.forEach((k, v) -> {
+                if (v != null) out.put(prefix + k, v);
+            });
+        }
+        return out;
+    }
+
+    public List<Tensor> buffers() {
+        return List.copyOf(namedBuffers().values());
     }
 
     private void checkName(String name) {
@@ -189,26 +235,49 @@ public abstract class Module {
         }
     }
 
-    /** The parameters by name, as tensors sharing their memory (PyTorch's {@code state_dict()}). */
+    /**
+     * The parameters and persistent buffers by name, as tensors sharing their memory (PyTorch's
+     * {@code state_dict()}): module by module, each one's parameters, then its buffers, then its children.
+     */
     public Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
-        namedParameters().forEach((k, v) -> out.put(k, v.detach()));
+        for (Map.Entry<String, Tensor> e : stateTensors().entrySet()) {
+            Tensor t = e.getValue();
+            out.put(e.getKey(), t instanceof Parameter ? t.detach() : t);
+        }
+        return out;
+    }
+
+    /** Parameters (each tensor once) and persistent buffers in state-dict order, unwrapped. */
+    private Map<String, Tensor> stateTensors() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Map.Entry<String, Module> m : namedModules().entrySet()) {
+            String prefix = m.getKey().isEmpty() ? "" : m.getKey() + ".";
+            Module mod = m.getValue();
+            mod.namedDirectParameters().forEach((k, v) -> {
+                if (seen.add(v)) out.put(prefix + k, v);
+            });
+            mod.buffers.forEach((k, v) -> {
+                if (v != null && !mod.nonPersistentBuffers.contains(k)) out.put(prefix + k, v);
+            });
+        }
         return out;
     }
 
     /**
-     * Copies values into the parameters by name. {@code strict}: every key must match, both ways.
-     * Shapes must match; the error names every offending key.
+     * Copies values into the parameters and persistent buffers by name. {@code strict}: every key must
+     * match, both ways. Shapes must match; the error names every offending key.
      */
     public void loadStateDict(Map<String, Tensor> state, boolean strict) {
-        Map<String, Parameter> own = namedParameters();
+        Map<String, Tensor> own = stateTensors();
         List<String> problems = new ArrayList<>();
         if (strict) {
             for (String k : own.keySet()) if (!state.containsKey(k)) problems.add("missing key \"" + k + "\"");
             for (String k : state.keySet()) if (!own.containsKey(k)) problems.add("unexpected key \"" + k + "\"");
         }
         for (Map.Entry<String, Tensor> e : state.entrySet()) {
-            Parameter p = own.get(e.getKey());
+            Tensor p = own.get(e.getKey());
             if (p != null && !java.util.Arrays.equals(p.shape(), e.getValue().shape())) {
                 problems.add("size mismatch for " + e.getKey() + ": copying a param with shape "
                         + Shapes.str(e.getValue().shape()) + ", the shape in current model is "
@@ -220,8 +289,14 @@ public abstract class Module {
                     + getClass().getSimpleName() + ": " + String.join("; ", problems));
         }
         for (Map.Entry<String, Tensor> e : state.entrySet()) {
-            Parameter p = own.get(e.getKey());
-            if (p != null) p.setData(e.getValue());
+            Tensor p = own.get(e.getKey());
+            if (p == null) continue;
+            if (p instanceof Parameter) p.setData(e.getValue());
+            else if (p.dtype() == e.getValue().dtype()) p.copy_(e.getValue());
+            else
+                try (Tensor converted = e.getValue().to(p.dtype())) {
+                    p.copy_(converted);
+                }
         }
     }
 

@@ -38,6 +38,14 @@ public final class NeuralOps {
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
         requireFloat(x, "linear");
         int[] xs = x.shape(), ws = weight.shape();
+        // [in] and [*, in] as PyTorch takes them: one row, or all leading dimensions as rows
+        if (xs.length == 1 && ws.length == 2) return linear(x.unsqueeze(0), weight, bias).squeeze(0);
+        if (xs.length > 2 && ws.length == 2) {
+            int[] ys = xs.clone();
+            ys[ys.length - 1] = ws[0];
+            Tensor rows = x.reshape(-1, xs[xs.length - 1]);
+            return xs[xs.length - 1] == ws[1] ? linear(rows, weight, bias).reshape(ys) : linear(rows, weight, bias);
+        }
         if (ws.length != 2 || xs.length != 2 || xs[1] != ws[1]) {
             throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied (" + Shapes.x(xs) + " and "
                     + Shapes.x(new int[] {ws.length == 2 ? ws[1] : -1, ws[0]}) + ")");
@@ -116,14 +124,18 @@ public final class NeuralOps {
     /**
      * Grouped convolution, as {@code F.conv2d(x, w, b, stride, padding, dilation, groups)}: the C input
      * channels and O output channels are split into {@code groups} equal groups, output group i sees input
-     * group i only, and the weight is {@code [O, C/groups, kh, kw]}.
+     * group i only, and the weight is {@code [O, C/groups, kh, kw]}. Unbatched {@code [C, H, W]} input gives
+     * {@code [O, H', W']}.
      */
     public static Tensor conv2d(
             Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
         requireFloat(x, "conv2d");
         int[] xs = x.shape(), ws = weight.shape();
+        if (xs.length == 3) // unbatched [C, H, W], as PyTorch takes it
+            return conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0);
         if (xs.length != 4)
-            throw new IllegalArgumentException("conv2d: expected 4-D input [B, C, H, W], got " + Shapes.str(xs));
+            throw new IllegalArgumentException(
+                    "conv2d: expected 3-D [C, H, W] or 4-D [B, C, H, W] input, got " + Shapes.str(xs));
         if (ws.length != 4)
             throw new IllegalArgumentException("conv2d: expected 4-D weight [O, C, kh, kw], got " + Shapes.str(ws));
         if (groups <= 0)
@@ -312,6 +324,61 @@ public final class NeuralOps {
             case MEAN -> loss.mean();
             case SUM -> loss.sum();
         };
+    }
+
+    // ------------------------------------------------------------------ activations
+
+    /** {@code F.gelu(x, approximate)}: {@code "none"} (exact, by erf) or {@code "tanh"}  |  g·gelu'(x). */
+    public static Tensor gelu(Tensor x, String approximate) {
+        boolean tanh = switch (approximate) {
+            case "none" -> false;
+            case "tanh" -> true;
+            case null, default ->
+                throw new IllegalArgumentException(
+                        "gelu: approximate must be \"none\" or \"tanh\", got " + approximate);
+        };
+        return mapWithDerivative(
+                x,
+                tanh ? Elementwise.Unary.GELU_TANH : Elementwise.Unary.GELU,
+                tanh ? Elementwise.Unary.GELU_TANH_GRAD : Elementwise.Unary.GELU_GRAD,
+                "gelu");
+    }
+
+    /** {@code F.silu(x) = x·σ(x)}  |  g·σ(x)·(1 + x·(1 - σ(x))). */
+    public static Tensor silu(Tensor x) {
+        return mapWithDerivative(x, Elementwise.Unary.SILU, Elementwise.Unary.SILU_GRAD, "silu");
+    }
+
+    /** {@code F.leaky_relu(x, negative_slope)}: {@code x} where positive, {@code slope·x} elsewhere (also at 0, as PyTorch's gradient). */
+    public static Tensor leakyRelu(Tensor x, double negativeSlope) {
+        return Tensor.where(x.gt(0), x, x.mul(negativeSlope));
+    }
+
+    /**
+     * {@code F.elu(x, alpha)}: {@code x} where positive, {@code alpha·(exp(x) - 1)} elsewhere. The exp is of
+     * {@code min(x, 0)}, so the branch not taken has no infinity whose zero gradient would make a NaN.
+     */
+    public static Tensor elu(Tensor x, double alpha) {
+        return Tensor.where(x.gt(0), x, x.clampMax(0).exp().sub(1).mul(alpha));
+    }
+
+    private static Tensor mapWithDerivative(Tensor x, Elementwise.Unary f, Elementwise.Unary df, String name) {
+        requireFloat(x, name);
+        Tensor y = empty(x.shape());
+        Elementwise.unary(f, segment(x), 0, segment(y), 0, x.numel());
+        Reference.reachabilityFence(x);
+        return record(
+                y,
+                name,
+                (g, need) -> {
+                    Tensor d = empty(x.shape());
+                    Elementwise.unary(df, segment(x), 0, segment(d), 0, x.numel());
+                    Reference.reachabilityFence(x);
+                    Tensor gx = g.mul(d);
+                    d.close();
+                    return new Tensor[] {gx};
+                },
+                x);
     }
 
     // ------------------------------------------------------------------ dropout

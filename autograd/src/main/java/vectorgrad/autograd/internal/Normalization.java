@@ -1,0 +1,131 @@
+package vectorgrad.autograd.internal;
+
+import static vectorgrad.autograd.internal.TensorAccess.*;
+
+import java.lang.ref.Reference;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import vectorgrad.autograd.Tensor;
+import vectorgrad.kernels.BatchNorm;
+
+/**
+ * Normalisation with forward beside backward: {@code batch_norm}, fused per channel in the kernel.
+ * Shapes and names follow {@code torch.nn.functional}.
+ */
+public final class Normalization {
+    private Normalization() {}
+
+    /**
+     * {@code F.batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps)} for
+     * {@code x [N, C]}, {@code [N, C, L]} or {@code [N, C, H, W]}. In training the batch's statistics
+     * normalise and, when the running tensors are given, move them by {@code momentum} (in place, outside
+     * the graph); otherwise the running statistics normalise  |  dx by the batch-norm rule (statistics
+     * depend on x in training, are constants otherwise), dweight = Σ g·x̂, dbias = Σ g.
+     */
+    public static Tensor batchNorm(
+            Tensor x,
+            Tensor runningMean,
+            Tensor runningVar,
+            Tensor weight,
+            Tensor bias,
+            boolean training,
+            double momentum,
+            double eps) {
+        requireFloat(x, "batch_norm");
+        int[] xs = x.shape();
+        if (xs.length < 2)
+            throw new IllegalArgumentException("batch_norm: expected 2-D or more input [N, C, ...], got " + Shapes.str(xs));
+        int n = xs[0], c = xs[1];
+        int plane = 1;
+        for (int i = 2; i < xs.length; i++) plane *= xs[i];
+        int hw = plane;
+        for (Object[] p : new Object[][] {
+            {"running_mean", runningMean}, {"running_var", runningVar}, {"weight", weight}, {"bias", bias}
+        }) {
+            Tensor t = (Tensor) p[1];
+            if (t != null && !Arrays.equals(t.shape(), new int[] {c})) {
+                throw new IllegalArgumentException("batch_norm: " + p[0] + " should contain " + c
+                        + " elements (one per channel of input " + Shapes.str(xs) + "), not " + Shapes.str(t.shape()));
+            }
+        }
+        if ((runningMean == null) != (runningVar == null))
+            throw new IllegalArgumentException("batch_norm: running_mean and running_var must both be given or both null");
+        if (!training && runningMean == null)
+            throw new IllegalArgumentException("batch_norm: running_mean and running_var are needed when not training");
+        if (training && (long) n * hw <= 1) {
+            throw new IllegalArgumentException(
+                    "Expected more than 1 value per channel when training, got input size " + Shapes.str(xs));
+        }
+        Tensor y = empty(xs);
+        Tensor mean = empty(new int[] {c}), invstd = empty(new int[] {c});
+        float m = (float) momentum, e = (float) eps;
+        if (training) {
+            BatchNorm.forwardTraining(
+                    n,
+                    c,
+                    hw,
+                    segment(x),
+                    seg(weight),
+                    seg(bias),
+                    e,
+                    segment(y),
+                    segment(mean),
+                    segment(invstd),
+                    seg(runningMean),
+                    seg(runningVar),
+                    m);
+        } else {
+            BatchNorm.forwardEval(
+                    n, c, hw, segment(x), seg(weight), seg(bias), segment(runningMean), segment(runningVar), e, segment(y));
+            mean.copy_(runningMean);
+            float[] v = runningVar.toFloatArray();
+            float[] is = new float[c];
+            for (int i = 0; i < c; i++) is[i] = (float) (1 / Math.sqrt(v[i] + (double) eps));
+            try (Tensor t = Tensor.of(is, c)) {
+                invstd.copy_(t);
+            }
+        }
+        Reference.reachabilityFence(runningMean);
+        Reference.reachabilityFence(runningVar);
+        List<Tensor> inputs = new ArrayList<>(List.of(x));
+        if (weight != null) inputs.add(weight);
+        if (bias != null) inputs.add(bias);
+        int wi = weight != null ? 1 : -1, bi = bias != null ? inputs.size() - 1 : -1;
+        BackwardFn fn = (g, need) -> {
+            Tensor[] out = new Tensor[inputs.size()];
+            Tensor gx = need[0] ? empty(xs) : null;
+            Tensor gw = wi >= 0 && need[wi] ? empty(new int[] {c}) : null;
+            Tensor gb = bi >= 0 && need[bi] ? empty(new int[] {c}) : null;
+            BatchNorm.backward(
+                    n,
+                    c,
+                    hw,
+                    segment(x),
+                    seg(weight),
+                    segment(mean),
+                    segment(invstd),
+                    training,
+                    segment(g),
+                    seg(gx),
+                    seg(gw),
+                    seg(gb));
+            Reference.reachabilityFence(g);
+            Reference.reachabilityFence(x);
+            Reference.reachabilityFence(weight);
+            out[0] = gx;
+            if (wi >= 0) out[wi] = gw;
+            if (bi >= 0) out[bi] = gb;
+            return out;
+        };
+        Tensor result = record(y, "batch_norm", fn, inputs.toArray(Tensor[]::new));
+        Reference.reachabilityFence(x);
+        Reference.reachabilityFence(weight);
+        Reference.reachabilityFence(bias);
+        return result;
+    }
+
+    private static java.lang.foreign.MemorySegment seg(Tensor t) {
+        return t == null ? null : segment(t);
+    }
+}

@@ -1,0 +1,231 @@
+package vectorgrad.autograd;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static vectorgrad.autograd.GradCheck.awayFromZero;
+import static vectorgrad.autograd.GradCheck.property;
+import static vectorgrad.autograd.GradCheck.shape;
+import static vectorgrad.autograd.GradCheck.uniform;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import vectorgrad.autograd.internal.NeuralOps;
+import vectorgrad.autograd.internal.Normalization;
+import vectorgrad.autograd.internal.Pooling;
+
+/** Gradient properties of the toolkit's ops (normalisation, pooling, activations, indexing, joining), and their errors. */
+class ToolkitPropertiesTest {
+
+    private static Tensor ints(SplittableRandom r, int[] shape, int bound) {
+        int[] v = new int[(int) vectorgrad.autograd.internal.Shapes.numel(shape)];
+        for (int i = 0; i < v.length; i++) v[i] = r.nextInt(bound);
+        return Tensor.ofInts(v, shape);
+    }
+
+    @Test
+    void batchNormTrainingAndEval() {
+        property(
+                "batch_norm training",
+                // at least 4 values per channel: with 2 the normalised values are ±1 and finite differences
+                // across that near-step are meaningless
+                r -> {
+                    int n = r.nextInt(4, 6), c = r.nextInt(1, 4);
+                    int[] s = r.nextBoolean() ? new int[] {n, c} : new int[] {n, c, r.nextInt(1, 4), r.nextInt(1, 4)};
+                    return new Tensor[] {uniform(r, s, -2, 2), uniform(r, new int[] {c}, 0.5, 1.5), uniform(r, new int[] {c}, -1, 1)};
+                },
+                x -> Normalization.batchNorm(x[0], null, null, x[1], x[2], true, 0.1, 1e-5));
+        property(
+                "batch_norm eval",
+                r -> {
+                    int c = r.nextInt(1, 4);
+                    return new Tensor[] {
+                        uniform(r, new int[] {r.nextInt(1, 4), c, 3}, -2, 2),
+                        uniform(r, new int[] {c}, 0.5, 1.5),
+                        uniform(r, new int[] {c}, -1, 1)
+                    };
+                },
+                x -> {
+                    int c = x[1].shape()[0];
+                    Tensor rm = Tensor.full(0.3f, c), rv = Tensor.full(1.7f, c);
+                    return Normalization.batchNorm(x[0], rm, rv, x[1], x[2], false, 0.1, 1e-5);
+                });
+    }
+
+    @Test
+    void averagePooling() {
+        property(
+                "avg_pool2d",
+                r -> new Tensor[] {
+                    uniform(r, new int[] {r.nextInt(1, 3), r.nextInt(1, 3), r.nextInt(3, 8), r.nextInt(3, 8)}, -1, 1),
+                    Tensor.ofInts(new int[] {r.nextInt(1, 4), r.nextInt(1, 3), r.nextInt(0, 2), r.nextInt(0, 2), r.nextInt(0, 2)}, 5)
+                },
+                x -> {
+                    int[] c = x[1].toIntArray(); // kernel, stride, padding (≤ kernel/2), ceil, include pad
+                    int k = c[0], p = Math.min(c[2], k / 2);
+                    return Pooling.avgPool2d(x[0], new int[] {k, k}, new int[] {c[1], c[1]}, new int[] {p, p}, c[3] == 1, c[4] == 1);
+                });
+        property(
+                "adaptive_avg_pool2d",
+                r -> new Tensor[] {
+                    uniform(r, new int[] {r.nextInt(1, 3), r.nextInt(1, 7), r.nextInt(1, 7)}, -1, 1),
+                    Tensor.ofInts(new int[] {r.nextInt(1, 5), r.nextInt(1, 5)}, 2)
+                },
+                x -> Pooling.adaptiveAvgPool2d(x[0], x[1].toIntArray()));
+    }
+
+    @Test
+    void activations() {
+        property("gelu", r -> new Tensor[] {uniform(r, shape(r, 1, 2, 9), -3, 3)}, x -> NeuralOps.gelu(x[0], "none"));
+        property("gelu tanh", r -> new Tensor[] {uniform(r, shape(r, 1, 2, 9), -3, 3)}, x -> NeuralOps.gelu(x[0], "tanh"));
+        property("silu", r -> new Tensor[] {uniform(r, shape(r, 1, 2, 9), -4, 4)}, x -> NeuralOps.silu(x[0]));
+        property("leaky_relu", r -> new Tensor[] {awayFromZero(r, shape(r, 1, 2, 9), 0.05, 2)}, x -> NeuralOps.leakyRelu(x[0], 0.1));
+        property("elu", r -> new Tensor[] {awayFromZero(r, shape(r, 1, 2, 9), 0.05, 2)}, x -> NeuralOps.elu(x[0], 1.3));
+    }
+
+    @Test
+    void joiningAndSlicing() {
+        property(
+                "cat",
+                r -> {
+                    int[] s = shape(r, 1, 3, 3);
+                    int d = r.nextInt(s.length);
+                    int[] t = s.clone();
+                    t[d] = r.nextInt(1, 4);
+                    return new Tensor[] {uniform(r, s, -1, 1), uniform(r, t, -1, 1), Tensor.ofInts(new int[] {d}, 1)};
+                },
+                x -> Tensor.cat(List.of(x[0], x[1]), x[2].toIntArray()[0]));
+        property(
+                "stack",
+                r -> {
+                    int[] s = shape(r, 0, 2, 3);
+                    return new Tensor[] {uniform(r, s, -1, 1), uniform(r, s, -1, 1), Tensor.ofInts(new int[] {r.nextInt(s.length + 1)}, 1)};
+                },
+                x -> Tensor.stack(List.of(x[0], x[1], x[0]), x[2].toIntArray()[0]));
+        property(
+                "narrow, slice, select",
+                r -> new Tensor[] {uniform(r, new int[] {r.nextInt(2, 5), r.nextInt(2, 5)}, -1, 1)},
+                x -> x[0].narrow(1, 1, x[0].shape()[1] - 1).slice(0, 0, 5, 2).select(-1, 0));
+        property(
+                "split and chunk",
+                r -> new Tensor[] {uniform(r, new int[] {r.nextInt(1, 4), r.nextInt(2, 7)}, -1, 1)},
+                x -> {
+                    List<Tensor> parts = x[0].split(2, 1);
+                    List<Tensor> chunks = x[0].chunk(3, 1);
+                    return parts.get(parts.size() - 1).sum().add(chunks.get(0).mul(chunks.get(0)).sum());
+                });
+    }
+
+    @Test
+    void indexing() {
+        property(
+                "index_select",
+                r -> {
+                    int[] s = {r.nextInt(1, 4), r.nextInt(1, 5)};
+                    return new Tensor[] {uniform(r, s, -1, 1), ints(r, new int[] {r.nextInt(1, 6)}, s[1])};
+                },
+                x -> x[0].indexSelect(1, x[1]));
+        property(
+                "gather",
+                r -> {
+                    int[] s = {r.nextInt(1, 4), r.nextInt(1, 5)};
+                    return new Tensor[] {uniform(r, s, -1, 1), ints(r, new int[] {s[0], r.nextInt(1, 6)}, s[1])};
+                },
+                x -> x[0].gather(1, x[1]));
+        property(
+                "scatter_add",
+                r -> {
+                    int[] s = {r.nextInt(1, 4), r.nextInt(1, 5)};
+                    int k = r.nextInt(1, 6);
+                    return new Tensor[] {uniform(r, s, -1, 1), ints(r, new int[] {s[0], k}, s[1]), uniform(r, new int[] {s[0], k}, -1, 1)};
+                },
+                x -> x[0].scatterAdd(1, x[1], x[2]));
+        property(
+                "where and masked_fill",
+                r -> {
+                    int[] s = shape(r, 1, 3, 4);
+                    return new Tensor[] {uniform(r, s, -1, 1), uniform(r, new int[] {s[s.length - 1]}, -1, 1), ints(r, s, 2)};
+                },
+                x -> Tensor.where(x[2], x[0], x[1]).add(x[0].maskedFill(x[2], 2.5)));
+        property(
+                "clamp",
+                r -> {
+                    Tensor t = awayFromZero(r, shape(r, 1, 2, 9), 0.05, 0.95);
+                    return new Tensor[] {t.mul(2).add(t.sign())}; // |x| in [0.15, 2.85], never within 0.05 of ±1
+                },
+                x -> x[0].clamp(-1, 1).add(x[0].clampMin(0.5)));
+    }
+
+    @Test
+    void varianceAndMatmulBroadcasting() {
+        property(
+                "var and std",
+                r -> new Tensor[] {uniform(r, new int[] {r.nextInt(2, 4), r.nextInt(2, 5)}, -2, 2)},
+                x -> x[0].var(1, true, true).add(x[0].std(0, false, false).sum()));
+        property(
+                "matmul broadcasting",
+                r -> {
+                    int b = r.nextInt(1, 3), m = r.nextInt(1, 4), k = r.nextInt(1, 4), n = r.nextInt(1, 4);
+                    return new Tensor[] {uniform(r, new int[] {b, 1, m, k}, -1, 1), uniform(r, new int[] {2, k, n}, -1, 1)};
+                },
+                x -> x[0].matmul(x[1]));
+        property(
+                "matmul vectors",
+                r -> {
+                    int k = r.nextInt(1, 5), n = r.nextInt(1, 4);
+                    return new Tensor[] {uniform(r, new int[] {k}, -1, 1), uniform(r, new int[] {3, k, n}, -1, 1)};
+                },
+                x -> x[0].matmul(x[1]).add(x[0].matmul(x[0])));
+        property(
+                "linear on [*, in] and [in]",
+                r -> {
+                    int in = r.nextInt(1, 5), out = r.nextInt(1, 4);
+                    return new Tensor[] {uniform(r, new int[] {2, r.nextInt(1, 4), in}, -1, 1), uniform(r, new int[] {out, in}, -1, 1), uniform(r, new int[] {in}, -1, 1)};
+                },
+                x -> NeuralOps.linear(x[0], x[1], null).sum(1, false).add(NeuralOps.linear(x[2], x[1], null)));
+    }
+
+    @Test
+    void shapesAndValues() {
+        Tensor x = Tensor.arange(12).reshape(3, 4);
+        assertArrayEquals(new float[] {4, 5, 6, 7}, x.select(0, 1).toFloatArray());
+        assertArrayEquals(new float[] {1, 5, 9}, x.select(1, -3).toFloatArray());
+        assertArrayEquals(new int[] {6, 4}, Tensor.cat(List.of(x, x), 0).shape());
+        assertArrayEquals(new int[] {3, 2, 4}, Tensor.stack(List.of(x, x), 1).shape());
+        assertEquals(3, x.chunk(2, 1).get(0).shape()[0]);
+        assertArrayEquals(new float[] {2, 3, 6, 7, 10, 11}, x.slice(1, -2, 100).toFloatArray());
+        assertArrayEquals(new int[] {0, 0, 1, 1}, x.select(0, 0).gt(1).toIntArray());
+        assertArrayEquals(new float[] {1, 0, 0, 0, 1, 0}, Tensor.eye(2, 3).toFloatArray());
+        assertArrayEquals(new int[] {2, 2, 2}, x.argmin(1, false).add(2).toIntArray()); // int arithmetic stays int
+        assertEquals(DType.INT32, Tensor.ofInts(new int[] {1, 2}, 2).mul(Tensor.ofInts(new int[] {3, 4}, 2)).dtype());
+        assertEquals(DType.FLOAT32, Tensor.ofInts(new int[] {1, 2}, 2).div(2).dtype());
+        Tensor m = Tensor.zeros(2, 3);
+        m.add_(Tensor.of(1, 2, 3)).mul_(2);
+        assertArrayEquals(new float[] {2, 4, 6, 2, 4, 6}, m.toFloatArray());
+        assertThrows(IllegalArgumentException.class, () -> m.add_(Tensor.zeros(4, 2, 3)));
+        Tensor leaf = Tensor.zeros(2).requiresGrad(true);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> leaf.add_(1));
+        assertTrue(e.getMessage().contains("leaf Variable"), e.getMessage());
+        try (var ignored = Tensor.noGrad()) {
+            leaf.fill_(3);
+        }
+        assertArrayEquals(new float[] {3, 3}, leaf.toFloatArray());
+        IllegalArgumentException cat = assertThrows(IllegalArgumentException.class, () -> Tensor.cat(List.of(x, Tensor.zeros(2, 3)), 0));
+        assertTrue(cat.getMessage().contains("Sizes of tensors must match except in dimension 0"), cat.getMessage());
+        assertThrows(IndexOutOfBoundsException.class, () -> x.gather(1, Tensor.ofInts(new int[] {4, 0, 0}, 3, 1)));
+        assertArrayEquals(new int[] {5, 2, 3}, Tensor.zeros(5, 2, 4).matmul(Tensor.zeros(4, 3)).shape());
+        assertArrayEquals(new int[] {3, 2, 2, 4}, Tensor.zeros(3, 1, 2, 5).matmul(Tensor.zeros(2, 5, 4)).shape());
+        IllegalArgumentException lin = assertThrows(
+                IllegalArgumentException.class, () -> NeuralOps.linear(Tensor.zeros(2, 3, 10), Tensor.zeros(3, 5), null));
+        assertEquals("mat1 and mat2 shapes cannot be multiplied (6x10 and 5x3)", lin.getMessage());
+    }
+
+    @Test
+    void printsThreeDimensionsAsPyTorch() {
+        assertEquals(
+                "tensor([[[0., 1.],\n         [2., 3.]],\n\n        [[4., 5.],\n         [6., 7.]]])",
+                Tensor.arange(8).reshape(2, 2, 2).toString());
+    }
+}

@@ -1,0 +1,75 @@
+package vectorgrad.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector bodies of {@link BatchNorm}'s and {@link AvgPool}'s runs: whole vectors here, the tail in the
+ * caller's scalar body (the returned index says where it starts, or the scalar tail is added here).
+ */
+final class VectorNorm {
+    private VectorNorm() {}
+
+    private static final VectorSpecies<Float> S = VectorKernels.S;
+    static final int LANES = S.length();
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+
+    private static FloatVector load(MemorySegment m, long i) {
+        return FloatVector.fromMemorySegment(S, m, i * Float.BYTES, NO);
+    }
+
+    static double sum(MemorySegment a, long off, int len) {
+        int upper = len - len % LANES;
+        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
+        int i = 0;
+        for (; i + 2 * LANES <= upper; i += 2 * LANES) {
+            s0 = s0.add(load(a, off + i));
+            s1 = s1.add(load(a, off + i + LANES));
+        }
+        for (; i < upper; i += LANES) s0 = s0.add(load(a, off + i));
+        return VectorKernels.sumLanes(s0.add(s1)) + BatchNorm.sumScalar(a, off, upper, len);
+    }
+
+    static double squaredDeviation(MemorySegment a, long off, int len, float mean) {
+        int upper = len - len % LANES;
+        FloatVector s = FloatVector.zero(S);
+        for (int i = 0; i < upper; i += LANES) {
+            FloatVector d = load(a, off + i).sub(mean);
+            s = d.fma(d, s);
+        }
+        return VectorKernels.sumLanes(s) + BatchNorm.squaredDeviationScalar(a, off, upper, len, mean);
+    }
+
+    static double dotDeviation(MemorySegment g, MemorySegment x, long off, int len, float mean) {
+        int upper = len - len % LANES;
+        FloatVector s = FloatVector.zero(S);
+        for (int i = 0; i < upper; i += LANES) {
+            s = load(x, off + i).sub(mean).fma(load(g, off + i), s);
+        }
+        return VectorKernels.sumLanes(s) + BatchNorm.dotDeviationScalar(g, x, off, upper, len, mean);
+    }
+
+    /** {@code out = g·a + x·bx + k} over whole vectors; returns where the scalar tail starts. */
+    static int combine(MemorySegment g, MemorySegment x, long off, int len, float a, float bx, float k, MemorySegment out) {
+        int upper = len - len % LANES;
+        for (int i = 0; i < upper; i += LANES) {
+            load(g, off + i)
+                    .mul(a)
+                    .add(load(x, off + i).mul(bx))
+                    .add(k)
+                    .intoMemorySegment(out, (off + i) * Float.BYTES, NO);
+        }
+        return upper;
+    }
+
+    /** {@code dst[d..d+len) += src[s..s+len)} over heap rows; returns where the scalar tail starts. */
+    static int addRow(float[] src, int s, float[] dst, int d, int len) {
+        int upper = len - len % LANES;
+        for (int i = 0; i < upper; i += LANES) {
+            FloatVector.fromArray(S, dst, d + i).add(FloatVector.fromArray(S, src, s + i)).intoArray(dst, d + i);
+        }
+        return upper;
+    }
+}

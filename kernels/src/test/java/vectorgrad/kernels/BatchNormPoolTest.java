@@ -1,0 +1,145 @@
+package vectorgrad.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Batch norm and average pooling against plain double-precision references written here, at plane
+ * sizes that leave every tail (the suite also runs on the scalar path, see the pom), and the same bits
+ * with one thread and two.
+ */
+class BatchNormPoolTest {
+    private final SplittableRandom rnd = new SplittableRandom(7);
+    private static final int[][] GEOMETRIES = {{4, 3, 1}, {2, 5, 3}, {3, 2, 17}, {2, 4, 35}, {5, 3, 69}, {1, 2, 200}};
+
+    @Test
+    void batchNormTrainingForwardAndBackwardMatchReference() {
+        for (int[] g : GEOMETRIES) {
+            int n = g[0], c = g[1], hw = g[2], total = n * c * hw;
+            long m = (long) n * hw;
+            float[] x = Mem.random(rnd, total, -2, 3), w = Mem.random(rnd, c, 0.5, 1.5), b = Mem.random(rnd, c, -1, 1);
+            float[] dy = Mem.random(rnd, total, -1, 1);
+            float[] rm = Mem.random(rnd, c, -1, 1), rv = Mem.random(rnd, c, 0.5, 2);
+            MemorySegment y = Mem.zeros(total), mean = Mem.zeros(c), invstd = Mem.zeros(c);
+            MemorySegment runMean = Mem.of(rm), runVar = Mem.of(rv);
+            float eps = 1e-5f, mom = 0.1f;
+            BatchNorm.forwardTraining(
+                    n, c, hw, Mem.of(x), Mem.of(w), Mem.of(b), eps, y, mean, invstd, runMean, runVar, mom);
+            MemorySegment dx = Mem.zeros(total), dw = Mem.zeros(c), db = Mem.zeros(c);
+            BatchNorm.backward(n, c, hw, Mem.of(x), Mem.of(w), mean, invstd, true, Mem.of(dy), dx, dw, db);
+            float[] gy = Mem.read(y, total), gdx = Mem.read(dx, total), gdw = Mem.read(dw, c), gdb = Mem.read(db, c);
+            float[] grm = Mem.read(runMean, c), grv = Mem.read(runVar, c);
+            for (int ch = 0; ch < c; ch++) {
+                double s = 0, q = 0;
+                for (int i = 0; i < n; i++) for (int j = 0; j < hw; j++) s += x[(i * c + ch) * hw + j];
+                double mu = s / m;
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < hw; j++) q += Math.pow(x[(i * c + ch) * hw + j] - mu, 2);
+                double var = q / m, is = 1 / Math.sqrt(var + eps);
+                String at = "n=" + n + " c=" + c + " hw=" + hw + " ch=" + ch;
+                Mem.assertClose(0.9 * rm[ch] + 0.1 * mu, grm[ch], 1e-5, 1e-6, "running mean " + at);
+                Mem.assertClose(0.9 * rv[ch] + 0.1 * q / (m - 1), grv[ch], 1e-5, 1e-6, "running var " + at);
+                double sg = 0, sgx = 0;
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < hw; j++) {
+                        int k = (i * c + ch) * hw + j;
+                        double xh = (x[k] - mu) * is;
+                        Mem.assertClose(xh * w[ch] + b[ch], gy[k], 1e-4, 1e-5, "y " + at);
+                        sg += dy[k];
+                        sgx += dy[k] * xh;
+                    }
+                Mem.assertClose(sg, gdb[ch], 1e-4, 1e-5, "dbias " + at);
+                Mem.assertClose(sgx, gdw[ch], 1e-4, 1e-5, "dweight " + at);
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < hw; j++) {
+                        int k = (i * c + ch) * hw + j;
+                        double xh = (x[k] - mu) * is;
+                        double want = w[ch] * is * (dy[k] - sg / m - xh * sgx / m);
+                        Mem.assertClose(want, gdx[k], 1e-3, 1e-4, "dx " + at);
+                    }
+            }
+        }
+    }
+
+    @Test
+    void batchNormEvalUsesRunningStatistics() {
+        int n = 3, c = 4, hw = 21, total = n * c * hw;
+        float[] x = Mem.random(rnd, total, -2, 2), rm = Mem.random(rnd, c, -1, 1), rv = Mem.random(rnd, c, 0.5, 2);
+        MemorySegment y = Mem.zeros(total);
+        BatchNorm.forwardEval(n, c, hw, Mem.of(x), null, null, Mem.of(rm), Mem.of(rv), 1e-5f, y);
+        float[] got = Mem.read(y, total);
+        for (int k = 0; k < total; k++) {
+            int ch = (k / hw) % c;
+            Mem.assertClose((x[k] - rm[ch]) / Math.sqrt(rv[ch] + 1e-5), got[k], 1e-5, 1e-6, "eval y at " + k);
+        }
+    }
+
+    @Test
+    void batchNormBitsDoNotDependOnThreads() {
+        int n = 8, c = 16, hw = 49, total = n * c * hw;
+        float[] x = Mem.random(rnd, total, -2, 2), dy = Mem.random(rnd, total, -1, 1);
+        float[][] out = new float[2][];
+        int before = Parallel.getNumThreads();
+        try {
+            for (int t = 1; t <= 2; t++) {
+                Parallel.setNumThreads(t);
+                MemorySegment y = Mem.zeros(total), mean = Mem.zeros(c), invstd = Mem.zeros(c), dx = Mem.zeros(total);
+                BatchNorm.forwardTraining(n, c, hw, Mem.of(x), null, null, 1e-5f, y, mean, invstd, null, null, 0.1f);
+                BatchNorm.backward(n, c, hw, Mem.of(x), null, mean, invstd, true, Mem.of(dy), dx, null, null);
+                float[] both = new float[2 * total];
+                System.arraycopy(Mem.read(y, total), 0, both, 0, total);
+                System.arraycopy(Mem.read(dx, total), 0, both, total, total);
+                out[t - 1] = both;
+            }
+        } finally {
+            Parallel.setNumThreads(before);
+        }
+        assertArrayEquals(out[0], out[1]);
+    }
+
+    private static void checkPool(AvgPool.Windows rows, AvgPool.Windows cols, SplittableRandom rnd, String what) {
+        int planes = 3, h = rows.in(), w = cols.in(), oh = rows.out(), ow = cols.out();
+        float[] x = Mem.random(rnd, planes * h * w, -1, 1), dy = Mem.random(rnd, planes * oh * ow, -1, 1);
+        MemorySegment y = Mem.zeros(planes * oh * ow), dx = Mem.zeros(planes * h * w);
+        AvgPool.forward(planes, rows, cols, Mem.of(x), y);
+        AvgPool.backward(planes, rows, cols, Mem.of(dy), dx);
+        float[] gy = Mem.read(y, planes * oh * ow), gdx = Mem.read(dx, planes * h * w);
+        double[] want = new double[planes * h * w];
+        for (int p = 0; p < planes; p++)
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++) {
+                    double s = 0, div = (double) rows.span()[i] * cols.span()[j];
+                    for (int iy = rows.start()[i]; iy < rows.end()[i]; iy++)
+                        for (int ix = cols.start()[j]; ix < cols.end()[j]; ix++) {
+                            s += x[(p * h + iy) * w + ix];
+                            want[(p * h + iy) * w + ix] += dy[(p * oh + i) * ow + j] / div;
+                        }
+                    Mem.assertClose(s / div, gy[(p * oh + i) * ow + j], 1e-5, 1e-6, what + " y");
+                }
+        for (int k = 0; k < want.length; k++) Mem.assertClose(want[k], gdx[k], 1e-5, 1e-6, what + " dx at " + k);
+    }
+
+    @Test
+    void averagePoolingMatchesReference() {
+        for (int h : new int[] {1, 5, 8, 28, 37})
+            for (int k = 1; k <= Math.min(h, 3); k++)
+                for (int s = 1; s <= 2; s++)
+                    for (int p = 0; 2 * p <= k; p++)
+                        for (boolean ceil : new boolean[] {false, true})
+                            for (boolean inc : new boolean[] {false, true}) {
+                                AvgPool.Windows rows = AvgPool.pooling(h, k, s, p, ceil, inc);
+                                AvgPool.Windows cols = AvgPool.pooling(h + 3, k, s, p, ceil, inc);
+                                checkPool(rows, cols, rnd, "h=" + h + " k=" + k + " s=" + s + " p=" + p + " ceil=" + ceil + " inc=" + inc);
+                            }
+    }
+
+    @Test
+    void adaptivePoolingMatchesReference() {
+        for (int h : new int[] {1, 5, 7, 28, 35})
+            for (int o : new int[] {1, 2, 3, 7})
+                checkPool(AvgPool.adaptive(h, o), AvgPool.adaptive(h + 2, Math.max(1, o - 1)), rnd, "adaptive h=" + h + " o=" + o);
+    }
+}

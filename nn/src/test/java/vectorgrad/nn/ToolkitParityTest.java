@@ -1,0 +1,150 @@
+package vectorgrad.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import vectorgrad.autograd.Tensor;
+import vectorgrad.nn.layers.AbstractBatchNorm;
+import vectorgrad.nn.layers.BatchNorm1d;
+import vectorgrad.nn.layers.BatchNorm2d;
+import vectorgrad.nn.loss.CrossEntropyLoss;
+
+/**
+ * The toolkit's layers and losses against PyTorch 1.13 (golden/toolkit.txt, made by
+ * bench/scripts/toolkit_golden.py): each case's output and the gradient of {@code Σ y·wave} with
+ * respect to its input and parameters.
+ */
+class ToolkitParityTest {
+    private static final Golden G = new Golden("/golden/toolkit.txt");
+
+    /** {@code s·sin(a·i + b)} over the flat index, rounded to float32, as the script's {@code wave}. */
+    static Tensor wave(int[] shape, double a, double b, double s) {
+        int n = 1;
+        for (int d : shape) n *= d;
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (s * Math.sin(a * i + b));
+        return Tensor.of(v, shape);
+    }
+
+    private static void check(String key, Tensor got, double rtol, double atol) {
+        double[] want = G.get(key);
+        float[] g = got.toFloatArray();
+        assertEquals(want.length, g.length, key + ": element count");
+        for (int i = 0; i < want.length; i++) {
+            if (!(Math.abs(want[i] - g[i]) <= atol + rtol * Math.abs(want[i])))
+                throw new AssertionError(key + "[" + i + "]: PyTorch " + want[i] + ", vectorgrad " + g[i]);
+        }
+    }
+
+    /** Runs {@code f}, backpropagates {@code Σ y·wave(0.21, 0.3)}, checks y and dx. Returns nothing: grads stay on the leaves. */
+    private static void runCase(String name, Tensor x, Function<Tensor, Tensor> f, double rtol, double atol) {
+        Tensor leaf = x.clone().detach().requiresGrad(true);
+        Tensor y = f.apply(leaf);
+        y.mul(wave(y.shape(), 0.21, 0.3, 1.0)).sum().backward();
+        check(name + ".y", y, rtol, atol);
+        check(name + ".dx", leaf.grad(), rtol, atol);
+    }
+
+    private static void runCase(String name, Tensor x, Function<Tensor, Tensor> f) {
+        runCase(name, x, f, 1e-5, 1e-6);
+    }
+
+    @Test
+    void batchNormTrainingEvalAndRunningStatistics() {
+        Object[][] cases = {{"bn2d", new int[] {3, 4, 5, 5}}, {"bn1d", new int[] {6, 3}}, {"bn1d3", new int[] {4, 3, 7}}};
+        for (Object[] c : cases) {
+            String name = (String) c[0];
+            int[] shape = (int[]) c[1];
+            AbstractBatchNorm bn = shape.length == 4 ? new BatchNorm2d(shape[1]) : new BatchNorm1d(shape[1]);
+            try (var ignored = Tensor.noGrad()) {
+                bn.weight.copy_(wave(new int[] {shape[1]}, 0.9, 0.4, 0.5).add(1));
+                bn.bias.copy_(wave(new int[] {shape[1]}, 0.7, 0.1, 0.3));
+            }
+            Tensor x = wave(shape, 0.37, 0.1, 2.0).add(0.5);
+            runCase(name + ".train", x, bn::forward, 1e-4, 1e-5);
+            check(name + ".train.dweight", bn.weight.grad(), 1e-4, 1e-5);
+            check(name + ".train.dbias", bn.bias.grad(), 1e-4, 1e-5);
+            bn.forward(wave(shape, 0.53, 0.2, 1.5));
+            check(name + ".running_mean", bn.runningMean(), 1e-5, 1e-6);
+            check(name + ".running_var", bn.runningVar(), 1e-5, 1e-6);
+            assertEquals(2f, bn.getBuffer("num_batches_tracked").item());
+            bn.zeroGrad();
+            bn.eval();
+            runCase(name + ".eval", x, bn::forward, 1e-4, 1e-5);
+            check(name + ".eval.dweight", bn.weight.grad(), 1e-4, 1e-5);
+            check(name + ".eval.dbias", bn.bias.grad(), 1e-4, 1e-5);
+        }
+    }
+
+    @Test
+    void averagePooling() {
+        Tensor x = wave(new int[] {2, 3, 9, 8}, 0.41, 0.2, 1.0);
+        runCase("avgpool.k3s2p1", x, t -> Functional.avgPool2d(t, new int[] {3}, new int[] {2}, new int[] {1}, false, true));
+        runCase(
+                "avgpool.k3s2p1.ceil.exclude",
+                x,
+                t -> Functional.avgPool2d(t, new int[] {3}, new int[] {2}, new int[] {1}, true, false));
+        runCase("avgpool.k2", x, t -> Functional.avgPool2d(t, 2));
+        Tensor y = wave(new int[] {2, 3, 7, 5}, 0.29, 0.6, 1.0);
+        runCase("adaptive.3x2", y, t -> Functional.adaptiveAvgPool2d(t, 3, 2));
+        runCase("adaptive.1", y, t -> Functional.adaptiveAvgPool2d(t, 1));
+        runCase("adaptive.unbatched", wave(new int[] {3, 7, 5}, 0.29, 0.6, 1.0), t -> Functional.adaptiveAvgPool2d(t, 4));
+    }
+
+    @Test
+    void activations() {
+        Tensor x = wave(new int[] {37}, 0.83, 0.0, 4.0);
+        runCase("gelu", x, Functional::gelu);
+        runCase("gelu.tanh", x, t -> Functional.gelu(t, "tanh"));
+        runCase("silu", x, Functional::silu);
+        runCase("leaky_relu", x, t -> Functional.leakyRelu(t, 0.2));
+        runCase("elu", x, t -> Functional.elu(t, 1.3));
+    }
+
+    @Test
+    void regressionLosses() {
+        Tensor x = wave(new int[] {5, 4}, 0.61, 0.2, 2.0), target = wave(new int[] {5, 4}, 0.47, 0.9, 1.5);
+        for (String r : new String[] {"mean", "sum", "none"}) {
+            runCase("smooth_l1." + r, x, t -> Functional.smoothL1Loss(t, target, r, 0.5));
+            runCase("huber." + r, x, t -> Functional.huberLoss(t, target, r, 0.7));
+            runCase("mse." + r, x, t -> Functional.mseLoss(t, target, r));
+            runCase("l1." + r, x, t -> Functional.l1Loss(t, target, r));
+        }
+    }
+
+    @Test
+    void binaryLosses() {
+        Tensor probs = wave(new int[] {5, 4}, 0.61, 0.2, 2.0).sigmoid();
+        float[] l = wave(new int[] {5, 4}, 0.47, 0.9, 1.0).toFloatArray();
+        for (int i = 0; i < l.length; i++) l[i] = (l[i] > 0 ? 1f : 0f) * 0.9f + 0.05f;
+        Tensor labels = Tensor.of(l, 5, 4);
+        Tensor weight = wave(new int[] {4}, 0.5, 0.3, 0.4).add(1), posWeight = wave(new int[] {4}, 0.8, 0.1, 0.5).add(1.5);
+        Tensor x = wave(new int[] {5, 4}, 0.61, 0.2, 2.0);
+        for (String r : new String[] {"mean", "sum", "none"}) {
+            runCase("bce." + r, probs, t -> Functional.binaryCrossEntropy(t, labels, weight, r), 1e-5, 1e-5);
+            runCase("bce_logits." + r, x, t -> Functional.binaryCrossEntropyWithLogits(t, labels, weight, posWeight, r));
+        }
+    }
+
+    @Test
+    void classificationLosses() {
+        Tensor logits = wave(new int[] {6, 5}, 0.53, 0.4, 2.0);
+        Tensor classes = Tensor.ofInts(new int[] {0, 3, -100, 4, 1, 3}, 6);
+        Tensor w = wave(new int[] {5}, 0.9, 0.2, 0.5).add(1);
+        for (String r : new String[] {"mean", "sum", "none"}) {
+            runCase("nll." + r, logits, t -> Functional.nllLoss(Functional.logSoftmax(t, 1), classes, w, -100, r));
+            runCase("ce.weight." + r, logits, t -> Functional.crossEntropy(t, classes, w, -100, 0, r));
+            runCase("ce.smooth." + r, logits, t -> new CrossEntropyLoss(null, -100, r, 0.1).forward(t, classes));
+            runCase("ce.weight.smooth." + r, logits, t -> Functional.crossEntropy(t, classes, w, -100, 0.2, r));
+        }
+    }
+
+    @Test
+    void varianceStdAndLinspace() {
+        Tensor x = wave(new int[] {4, 6}, 0.31, 0.5, 2.0);
+        runCase("var.unbiased", x, t -> t.var(1, true, false));
+        runCase("std.biased", x, t -> t.std(0, false, false));
+        check("linspace", Tensor.linspace(-1.3, 2.9, 11), 1e-6, 1e-7);
+    }
+}
