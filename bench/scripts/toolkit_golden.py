@@ -114,6 +114,51 @@ case("var.unbiased", x, lambda t: t.var(1, unbiased=True))
 case("std.biased", x, lambda t: t.std(0, unbiased=False))
 put("linspace", torch.linspace(-1.3, 2.9, 11))
 
+# ---------------------------------------------------------------- optimizers: 100 steps
+# p0[i] = 0.5 - 0.3·i (i < 7); the gradient at step t (from 0) is sin(1.3·t + 0.7·i)·(1 + 0.5·i)
+def trajectory(name, make):
+    p = torch.nn.Parameter(torch.tensor([0.5 - 0.3 * i for i in range(7)], dtype=torch.float32))
+    opt = make([p])
+    for t in range(100):
+        p.grad = torch.tensor([math.sin(1.3 * t + 0.7 * i) * (1 + 0.5 * i) for i in range(7)], dtype=torch.float32)
+        opt.step()
+        if t == 0:
+            put(name + ".1", p)
+    put(name + ".100", p)
+
+
+trajectory("rmsprop", lambda ps: torch.optim.RMSprop(ps, lr=0.01))
+trajectory("rmsprop.centered", lambda ps: torch.optim.RMSprop(ps, lr=0.01, alpha=0.9, eps=1e-6, weight_decay=0.01, momentum=0.8, centered=True))
+trajectory("adagrad", lambda ps: torch.optim.Adagrad(ps, lr=0.1))
+trajectory("adagrad.decay", lambda ps: torch.optim.Adagrad(ps, lr=0.1, lr_decay=0.01, weight_decay=0.02, initial_accumulator_value=0.1))
+trajectory("sgd.nesterov", lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, weight_decay=5e-4, nesterov=True))
+trajectory("sgd.dampening", lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.5, dampening=0.3))
+
+
+# ---------------------------------------------------------------- OneCycleLR: lr and momentum at each step
+def one_cycle(name, make_opt, **kw):
+    p = torch.nn.Parameter(torch.zeros(1))
+    opt = make_opt([p])
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, **kw)
+    key = "betas" if "betas" in opt.defaults else "momentum"
+    lrs, moms = [opt.param_groups[0]["lr"]], []
+    mom = lambda: opt.param_groups[0][key][0] if key == "betas" else opt.param_groups[0][key]
+    moms.append(mom())
+    for _ in range(kw["total_steps"]):
+        opt.step()
+        sched.step()
+        lrs.append(opt.param_groups[0]["lr"])
+        moms.append(mom())
+    lines.append(name + ".lr\t" + " ".join(repr(x) for x in lrs))
+    lines.append(name + ".momentum\t" + " ".join(repr(x) for x in moms))
+
+
+import warnings
+warnings.simplefilter("ignore")
+one_cycle("onecycle.sgd", lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9), max_lr=0.5, total_steps=30)
+one_cycle("onecycle.adam.linear", lambda ps: torch.optim.Adam(ps, lr=0.1), max_lr=0.01, total_steps=25, pct_start=0.4, anneal_strategy="linear", div_factor=10, final_div_factor=100)
+one_cycle("onecycle.three_phase", lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9), max_lr=1.0, total_steps=20, three_phase=True)
+
 with open(OUT + ".tmp", "w") as f:
     f.write("\n".join(lines) + "\n")
 os.replace(OUT + ".tmp", OUT)

@@ -188,13 +188,18 @@ class NeuralOpsPropertiesTest {
         e = assertThrows(
                 IllegalArgumentException.class,
                 () -> NeuralOps.conv2d(
-                        Tensor.zeros(3, 8, 8),
+                        Tensor.zeros(8, 8),
                         Tensor.zeros(4, 3, 3, 3),
                         null,
                         new int[] {1, 1},
                         new int[] {0, 0},
                         new int[] {1, 1}));
-        assertTrue(e.getMessage().contains("4-D input"), e.getMessage());
+        assertTrue(e.getMessage().contains("3-D [C, H, W] or 4-D [B, C, H, W] input"), e.getMessage());
+        // unbatched [C, H, W] is taken as PyTorch takes it
+        assertArrayEquals(
+                new int[] {4, 6, 6},
+                NeuralOps.conv2d(Tensor.zeros(3, 8, 8), Tensor.zeros(4, 3, 3, 3), null, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1})
+                        .shape());
         e = assertThrows(
                 IllegalArgumentException.class,
                 () -> NeuralOps.conv2d(

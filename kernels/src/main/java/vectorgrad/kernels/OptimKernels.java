@@ -136,4 +136,136 @@ public final class OptimKernels {
             p.setAtIndex(F, i, pi + (-lr) * d);
         }
     }
+
+    /**
+     * One RMSprop update, as {@code torch.optim.RMSprop}:
+     * <pre>
+     *   g = grad + weightDecay * p
+     *   sq = sq * alpha + (1 - alpha) * g * g
+     *   ga = ga * alpha + (1 - alpha) * g                          (centered only)
+     *   avg = sqrt(centered ? sq - ga * ga : sq) + eps
+     *   buf = buf * momentum + g / avg;  p = p - lr * buf           (momentum != 0)
+     *   p = p - lr * (g / avg)                                     (otherwise)
+     * </pre>
+     * {@code gradAvg} is null unless centered, {@code buf} null unless momentum is nonzero.
+     */
+    public static void rmsprop(
+            long n,
+            MemorySegment p,
+            MemorySegment grad,
+            MemorySegment squareAvg,
+            MemorySegment gradAvg,
+            MemorySegment buf,
+            float lr,
+            float alpha,
+            float eps,
+            float weightDecay,
+            float momentum) {
+        Check.floats(p, 0, n, "rmsprop param");
+        Check.floats(grad, 0, n, "rmsprop grad");
+        Check.floats(squareAvg, 0, n, "rmsprop square_avg");
+        if (gradAvg != null) Check.floats(gradAvg, 0, n, "rmsprop grad_avg");
+        if (momentum != 0f) {
+            if (buf == null) throw new IllegalArgumentException("rmsprop: momentum buffer missing");
+            Check.floats(buf, 0, n, "rmsprop momentum buffer");
+        }
+        inChunks(n, (lo, len) -> {
+            MemorySegment ps = slice(p, lo, len), gs = slice(grad, lo, len), sq = slice(squareAvg, lo, len);
+            MemorySegment ga = slice(gradAvg, lo, len), bs = slice(buf, lo, len);
+            long from = Simd.VECTOR_AVAILABLE
+                    ? VectorOptim.rmsprop(len, ps, gs, sq, ga, bs, lr, alpha, eps, weightDecay, momentum)
+                    : 0;
+            rmspropScalar(from, len, ps, gs, sq, ga, bs, lr, alpha, eps, weightDecay, momentum);
+        });
+    }
+
+    static void rmspropScalar(
+            long from,
+            long n,
+            MemorySegment p,
+            MemorySegment grad,
+            MemorySegment squareAvg,
+            MemorySegment gradAvg,
+            MemorySegment buf,
+            float lr,
+            float alpha,
+            float eps,
+            float weightDecay,
+            float momentum) {
+        float w = 1f - alpha;
+        for (long i = from; i < n; i++) {
+            float pi = p.getAtIndex(F, i);
+            float g = grad.getAtIndex(F, i);
+            if (weightDecay != 0f) g = g + weightDecay * pi;
+            float sq = squareAvg.getAtIndex(F, i) * alpha + w * g * g;
+            squareAvg.setAtIndex(F, i, sq);
+            float avg;
+            if (gradAvg != null) {
+                float ga = gradAvg.getAtIndex(F, i) * alpha + w * g;
+                gradAvg.setAtIndex(F, i, ga);
+                avg = (float) Math.sqrt(sq - ga * ga) + eps;
+            } else {
+                avg = (float) Math.sqrt(sq) + eps;
+            }
+            if (momentum != 0f) {
+                float b = buf.getAtIndex(F, i) * momentum + g / avg;
+                buf.setAtIndex(F, i, b);
+                p.setAtIndex(F, i, pi + (-lr) * b);
+            } else {
+                p.setAtIndex(F, i, pi + (-lr) * (g / avg));
+            }
+        }
+    }
+
+    /**
+     * One Adagrad update, as {@code torch.optim.Adagrad} ({@code clr} = lr / (1 + (step - 1)·lr_decay),
+     * computed by the caller):
+     * <pre>
+     *   g = grad + weightDecay * p
+     *   sum = sum + g * g
+     *   p = p - clr * (g / (sqrt(sum) + eps))
+     * </pre>
+     */
+    public static void adagrad(
+            long n, MemorySegment p, MemorySegment grad, MemorySegment sum, float clr, float eps, float weightDecay) {
+        Check.floats(p, 0, n, "adagrad param");
+        Check.floats(grad, 0, n, "adagrad grad");
+        Check.floats(sum, 0, n, "adagrad sum");
+        inChunks(n, (lo, len) -> {
+            MemorySegment ps = slice(p, lo, len), gs = slice(grad, lo, len), ss = slice(sum, lo, len);
+            long from = Simd.VECTOR_AVAILABLE ? VectorOptim.adagrad(len, ps, gs, ss, clr, eps, weightDecay) : 0;
+            adagradScalar(from, len, ps, gs, ss, clr, eps, weightDecay);
+        });
+    }
+
+    private interface Chunk {
+        void run(long lo, long len);
+    }
+
+    /** Up to 64 chunks of at least 2^16 elements among the threads: elementwise, so any split gives the same bits. */
+    private static void inChunks(long n, Chunk body) {
+        int chunks = (int) Math.min(64, Math.max(1, n >> 16));
+        Parallel.forRange(chunks, 1, (c0, c1) -> {
+            for (int c = c0; c < c1; c++) {
+                long lo = n * c / chunks, hi = n * (c + 1) / chunks;
+                body.run(lo, hi - lo);
+            }
+        });
+    }
+
+    private static MemorySegment slice(MemorySegment m, long lo, long len) {
+        return m == null ? null : m.asSlice(lo * 4, len * 4);
+    }
+
+    static void adagradScalar(
+            long from, long n, MemorySegment p, MemorySegment grad, MemorySegment sum, float clr, float eps, float weightDecay) {
+        for (long i = from; i < n; i++) {
+            float pi = p.getAtIndex(F, i);
+            float g = grad.getAtIndex(F, i);
+            if (weightDecay != 0f) g = g + weightDecay * pi;
+            float s = sum.getAtIndex(F, i) + g * g;
+            sum.setAtIndex(F, i, s);
+            p.setAtIndex(F, i, pi + (-clr) * (g / ((float) Math.sqrt(s) + eps)));
+        }
+    }
 }

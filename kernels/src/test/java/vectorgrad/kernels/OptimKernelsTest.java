@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** The fused Adam and SGD updates against the textbook formulas in double, at sizes with tails. */
+/** The fused Adam, SGD, RMSprop and Adagrad updates against the textbook formulas in double, at sizes with tails. */
 class OptimKernelsTest {
     private final SplittableRandom rnd = new SplittableRandom(3);
 
@@ -70,6 +70,45 @@ class OptimKernelsTest {
                     }
                     Mem.assertClose(p[i] - 0.1 * d, gotP[i], 1e-5, 1e-6, "sgd variant " + variant);
                 }
+            }
+        }
+    }
+
+    @Test
+    void rmspropMatchesFormula() {
+        for (int n : Mem.SIZES) {
+            for (int variant = 0; variant < 3; variant++) {
+                boolean centered = variant >= 1;
+                float momentum = variant == 2 ? 0.9f : 0f, wd = variant == 2 ? 0.01f : 0f, alpha = 0.99f, eps = 1e-8f;
+                float[] p = Mem.random(rnd, n, -1, 1), g = Mem.random(rnd, n, -1, 1);
+                float[] sq = Mem.random(rnd, n, 0.5, 1), ga = Mem.random(rnd, n, -0.1, 0.1), buf = Mem.random(rnd, n, -1, 1);
+                MemorySegment ps = Mem.of(p), sqs = Mem.of(sq), gas = Mem.of(ga), bs = Mem.of(buf);
+                OptimKernels.rmsprop(
+                        n, ps, Mem.of(g), sqs, centered ? gas : null, momentum != 0 ? bs : null, 0.01f, alpha, eps, wd, momentum);
+                float[] gotP = Mem.read(ps, n), gotSq = Mem.read(sqs, n);
+                for (int i = 0; i < n; i++) {
+                    double gi = g[i] + wd * p[i];
+                    double s = sq[i] * alpha + (1 - alpha) * gi * gi;
+                    double a = centered ? ga[i] * alpha + (1 - alpha) * gi : 0;
+                    double avg = Math.sqrt(s - a * a) + eps;
+                    double d = momentum != 0 ? buf[i] * momentum + gi / avg : gi / avg;
+                    Mem.assertClose(s, gotSq[i], 1e-5, 1e-7, "square_avg variant " + variant);
+                    Mem.assertClose(p[i] - 0.01 * d, gotP[i], 1e-5, 1e-6, "rmsprop param variant " + variant + " n=" + n);
+                }
+            }
+        }
+    }
+
+    @Test
+    void adagradMatchesFormula() {
+        for (int n : Mem.SIZES) {
+            float[] p = Mem.random(rnd, n, -1, 1), g = Mem.random(rnd, n, -1, 1), sum = Mem.random(rnd, n, 0, 1);
+            MemorySegment ps = Mem.of(p), ss = Mem.of(sum);
+            OptimKernels.adagrad(n, ps, Mem.of(g), ss, 0.05f, 1e-10f, 0.02f);
+            float[] gotP = Mem.read(ps, n);
+            for (int i = 0; i < n; i++) {
+                double gi = g[i] + 0.02 * p[i], s = sum[i] + gi * gi;
+                Mem.assertClose(p[i] - 0.05 * gi / (Math.sqrt(s) + 1e-10), gotP[i], 1e-5, 1e-6, "adagrad n=" + n);
             }
         }
     }

@@ -76,6 +76,52 @@ public final class OptimizerSteps {
         Reference.reachabilityFence(buf);
     }
 
+    /** RMSprop in place; {@code gradAvg} only when centered, {@code buf} only with momentum (else null). */
+    public static void rmsprop(
+            Tensor p,
+            Tensor grad,
+            Tensor squareAvg,
+            Tensor gradAvg,
+            Tensor buf,
+            double lr,
+            double alpha,
+            double eps,
+            double weightDecay,
+            double momentum) {
+        OptimKernels.rmsprop(
+                p.numel(),
+                TensorAccess.segment(p),
+                TensorAccess.segment(grad),
+                TensorAccess.segment(squareAvg),
+                gradAvg == null ? null : TensorAccess.segment(gradAvg),
+                buf == null ? null : TensorAccess.segment(buf),
+                (float) lr,
+                (float) alpha,
+                (float) eps,
+                (float) weightDecay,
+                (float) momentum);
+        Reference.reachabilityFence(p);
+        Reference.reachabilityFence(grad);
+        Reference.reachabilityFence(squareAvg);
+        Reference.reachabilityFence(gradAvg);
+        Reference.reachabilityFence(buf);
+    }
+
+    /** Adagrad in place with the step's learning rate {@code clr} already decayed. */
+    public static void adagrad(Tensor p, Tensor grad, Tensor sum, double clr, double eps, double weightDecay) {
+        OptimKernels.adagrad(
+                p.numel(),
+                TensorAccess.segment(p),
+                TensorAccess.segment(grad),
+                TensorAccess.segment(sum),
+                (float) clr,
+                (float) eps,
+                (float) weightDecay);
+        Reference.reachabilityFence(p);
+        Reference.reachabilityFence(grad);
+        Reference.reachabilityFence(sum);
+    }
+
     /** {@code p ← p·factor} in place (AdamW's decoupled weight decay), rounded as a float32 multiply. */
     public static void scale(Tensor p, double factor) {
         java.lang.foreign.MemorySegment m = TensorAccess.segment(p);

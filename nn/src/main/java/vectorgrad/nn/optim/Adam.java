@@ -22,7 +22,8 @@ import vectorgrad.autograd.internal.OptimizerSteps;
  * </ul>
  */
 public sealed class Adam extends Optimizer permits AdamW {
-    private final double beta1, beta2, eps, weightDecay;
+    private final double beta2, eps, weightDecay;
+    private volatile double beta1; // OneCycleLR cycles it
     private final boolean amsgrad;
     /** AdamW: weight decay scales the parameter before the update instead of adding to the gradient. */
     private final boolean decoupled;
@@ -195,6 +196,16 @@ public sealed class Adam extends Optimizer permits AdamW {
                 weightDecay,
                 amsgrad,
                 params.size());
+    }
+
+    @Override
+    double cycledMomentum() {
+        return beta1;
+    }
+
+    @Override
+    void setCycledMomentum(double m) {
+        beta1 = m;
     }
 
     public double beta1() {

@@ -32,7 +32,7 @@ public abstract class LRScheduler {
     /** Advances one epoch and sets the optimizer's learning rate. */
     public void step() {
         lastEpoch++;
-        optimizer.setLr(lrAt(lastEpoch));
+        optimizer.scheduleLr(lrAt(lastEpoch));
     }
 
     /** The learning rate the last {@link #step()} set ({@code get_last_lr()}). */
@@ -55,6 +55,6 @@ public abstract class LRScheduler {
         String e = state.get("last_epoch");
         if (e == null) throw new IllegalArgumentException("loadStateDict: the state has no last_epoch");
         lastEpoch = Integer.parseInt(e);
-        optimizer.setLr(lrAt(lastEpoch));
+        optimizer.scheduleLr(lrAt(lastEpoch));
     }
 }

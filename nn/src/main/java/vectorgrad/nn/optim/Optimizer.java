@@ -38,6 +38,25 @@ public abstract class Optimizer {
         this.lr = lr;
     }
 
+    /**
+     * Sets the learning rate a schedule computed, unchecked: as in PyTorch, a schedule's formula is taken
+     * as it is (OneCycleLR's linear anneal ends a hair below zero at its last step).
+     */
+    void scheduleLr(double lr) {
+        if (Double.isNaN(lr)) throw new IllegalStateException("the schedule computed a NaN learning rate");
+        this.lr = lr;
+    }
+
+    /** The momentum a schedule may cycle (SGD's momentum, Adam's beta1); others have none. */
+    double cycledMomentum() {
+        throw new IllegalArgumentException(
+                "optimizer must support momentum or beta1 with `cycle_momentum` option enabled (" + getClass().getSimpleName() + " has neither)");
+    }
+
+    void setCycledMomentum(double momentum) {
+        cycledMomentum();
+    }
+
     /** Applies one update from the current gradients. */
     public abstract void step();
 

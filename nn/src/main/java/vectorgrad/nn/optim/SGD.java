@@ -16,7 +16,8 @@ import vectorgrad.autograd.internal.OptimizerSteps;
  * momentum > 0 and dampening = 0.
  */
 public final class SGD extends Optimizer {
-    private final double momentum, dampening, weightDecay;
+    private final double dampening, weightDecay;
+    private volatile double momentum; // OneCycleLR cycles it
     private final boolean nesterov;
     private final Map<Tensor, Tensor> momentumBuffers = new IdentityHashMap<>();
 
@@ -99,6 +100,16 @@ public final class SGD extends Optimizer {
                 Double.toString(weightDecay),
                 "nesterov",
                 Boolean.toString(nesterov));
+    }
+
+    @Override
+    double cycledMomentum() {
+        return momentum;
+    }
+
+    @Override
+    void setCycledMomentum(double m) {
+        momentum = m;
     }
 
     /** The momentum buffer of {@code p}, or null. */

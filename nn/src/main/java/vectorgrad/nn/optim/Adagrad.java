@@ -1,0 +1,76 @@
+package vectorgrad.nn.optim;
+
+import java.util.Map;
+import vectorgrad.autograd.Tensor;
+import vectorgrad.autograd.internal.OptimizerSteps;
+
+/**
+ * Adagrad, as {@code torch.optim.Adagrad}.
+ *
+ * <h2>Contract</h2>
+ * Defaults: {@code lr = 1e-2}, {@code lrDecay = 0}, {@code weightDecay = 0},
+ * {@code initialAccumulatorValue = 0}, {@code eps = 1e-10}. State per parameter: {@code step} and
+ * {@code sum} (filled with the initial accumulator value). Step t (from 1):
+ * {@code clr = lr / (1 + (t-1)·lrDecay)}, {@code sum ← sum + g²}, {@code p ← p - clr·g/(sqrt(sum) + eps)},
+ * in one fused pass.
+ */
+public final class Adagrad extends Optimizer {
+    private final double lrDecay, weightDecay, initialAccumulatorValue, eps;
+    private final TensorState state = new TensorState();
+
+    public Adagrad(Iterable<? extends Tensor> params) {
+        this(params, 1e-2, 0, 0, 0, 1e-10);
+    }
+
+    public Adagrad(
+            Iterable<? extends Tensor> params,
+            double lr,
+            double lrDecay,
+            double weightDecay,
+            double initialAccumulatorValue,
+            double eps) {
+        super(params, lr);
+        if (!(lrDecay >= 0)) throw new IllegalArgumentException("Invalid lr_decay value: " + lrDecay);
+        if (!(weightDecay >= 0)) throw new IllegalArgumentException("Invalid weight_decay value: " + weightDecay);
+        if (!(initialAccumulatorValue >= 0))
+            throw new IllegalArgumentException("Invalid initial_accumulator_value value: " + initialAccumulatorValue);
+        if (!(eps >= 0)) throw new IllegalArgumentException("Invalid epsilon value: " + eps);
+        this.lrDecay = lrDecay;
+        this.weightDecay = weightDecay;
+        this.initialAccumulatorValue = initialAccumulatorValue;
+        this.eps = eps;
+        // PyTorch fills the state at construction; here on first use, with the same values
+    }
+
+    @Override
+    public void step() {
+        for (Tensor p : params) {
+            Tensor g = p.grad();
+            if (g == null) continue;
+            requireGradShape(p);
+            TensorState.Entry s = state.of(p, Map.of("sum", (float) initialAccumulatorValue));
+            s.step++;
+            double clr = lr / (1 + (s.step - 1) * lrDecay);
+            OptimizerSteps.adagrad(p, g, s.tensors.get("sum"), clr, eps, weightDecay);
+        }
+    }
+
+    @Override
+    protected Map<String, Tensor> parameterState(Tensor p) {
+        return state.copy(p);
+    }
+
+    @Override
+    protected void loadParameterState(Tensor p, Map<String, Tensor> st) {
+        state.load(p, st, "sum");
+    }
+
+    @Override
+    protected Map<String, String> hyperParameters() {
+        return Map.of(
+                "lr_decay", Double.toString(lrDecay),
+                "weight_decay", Double.toString(weightDecay),
+                "initial_accumulator_value", Double.toString(initialAccumulatorValue),
+                "eps", Double.toString(eps));
+    }
+}

@@ -1,0 +1,97 @@
+package vectorgrad.nn.optim;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import vectorgrad.autograd.Tensor;
+import vectorgrad.autograd.internal.OptimizerSteps;
+
+/**
+ * RMSprop, as {@code torch.optim.RMSprop}.
+ *
+ * <h2>Contract</h2>
+ * Defaults: {@code lr = 1e-2}, {@code alpha = 0.99}, {@code eps = 1e-8}, {@code weightDecay = 0},
+ * {@code momentum = 0}, {@code centered = false}. State per parameter (PyTorch's names): {@code step},
+ * {@code square_avg} (zeros), {@code momentum_buffer} (with momentum), {@code grad_avg} (centered). Update
+ * ({@link vectorgrad.autograd.internal.OptimizerSteps#rmsprop}, one fused pass):
+ * {@code sq ← α·sq + (1-α)·g²}; {@code avg = sqrt(sq - ga²) + eps} when centered, else
+ * {@code sqrt(sq) + eps}; {@code p ← p - lr·g/avg}, or through the momentum buffer.
+ */
+public final class RMSprop extends Optimizer {
+    private final double alpha, eps, weightDecay, momentum;
+    private final boolean centered;
+    private final TensorState state = new TensorState();
+
+    public RMSprop(Iterable<? extends Tensor> params) {
+        this(params, 1e-2, 0.99, 1e-8, 0, 0, false);
+    }
+
+    public RMSprop(
+            Iterable<? extends Tensor> params,
+            double lr,
+            double alpha,
+            double eps,
+            double weightDecay,
+            double momentum,
+            boolean centered) {
+        super(params, lr);
+        if (!(eps >= 0)) throw new IllegalArgumentException("Invalid epsilon value: " + eps);
+        if (!(momentum >= 0)) throw new IllegalArgumentException("Invalid momentum value: " + momentum);
+        if (!(weightDecay >= 0)) throw new IllegalArgumentException("Invalid weight_decay value: " + weightDecay);
+        if (!(alpha >= 0)) throw new IllegalArgumentException("Invalid alpha value: " + alpha);
+        this.alpha = alpha;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        this.momentum = momentum;
+        this.centered = centered;
+    }
+
+    private Map<String, Float> initial() {
+        Map<String, Float> m = new LinkedHashMap<>();
+        m.put("square_avg", 0f);
+        if (momentum > 0) m.put("momentum_buffer", 0f);
+        if (centered) m.put("grad_avg", 0f);
+        return m;
+    }
+
+    @Override
+    public void step() {
+        for (Tensor p : params) {
+            Tensor g = p.grad();
+            if (g == null) continue;
+            requireGradShape(p);
+            TensorState.Entry s = state.of(p, initial());
+            s.step++;
+            OptimizerSteps.rmsprop(
+                    p,
+                    g,
+                    s.tensors.get("square_avg"),
+                    s.tensors.get("grad_avg"),
+                    s.tensors.get("momentum_buffer"),
+                    lr,
+                    alpha,
+                    eps,
+                    weightDecay,
+                    momentum);
+        }
+    }
+
+    @Override
+    protected Map<String, Tensor> parameterState(Tensor p) {
+        return state.copy(p);
+    }
+
+    @Override
+    protected void loadParameterState(Tensor p, Map<String, Tensor> st) {
+        state.load(p, st, initial().keySet().toArray(String[]::new));
+    }
+
+    @Override
+    protected Map<String, String> hyperParameters() {
+        return Map.of(
+                "alpha", Double.toString(alpha),
+                "eps", Double.toString(eps),
+                "weight_decay", Double.toString(weightDecay),
+                "momentum", Double.toString(momentum),
+                "centered", Boolean.toString(centered));
+    }
+}

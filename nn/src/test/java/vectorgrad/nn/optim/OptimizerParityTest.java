@@ -1,0 +1,95 @@
+package vectorgrad.nn.optim;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import vectorgrad.autograd.Tensor;
+import vectorgrad.nn.Golden;
+import vectorgrad.nn.Parameter;
+
+/**
+ * RMSprop, Adagrad and SGD's momentum variants over 100 steps, and OneCycleLR's learning rate and
+ * momentum at every step, against PyTorch 1.13 (golden/toolkit.txt, bench/scripts/toolkit_golden.py).
+ */
+class OptimizerParityTest {
+    private static final Golden G = new Golden("/golden/toolkit.txt");
+
+    private static void trajectory(String name, Function<List<Parameter>, Optimizer> make) {
+        float[] p0 = new float[7];
+        for (int i = 0; i < 7; i++) p0[i] = (float) (0.5 - 0.3 * i);
+        Parameter p = new Parameter(Tensor.of(p0, 7));
+        Optimizer opt = make.apply(List.of(p));
+        for (int t = 0; t < 100; t++) {
+            float[] g = new float[7];
+            for (int i = 0; i < 7; i++) g[i] = (float) (Math.sin(1.3 * t + 0.7 * i) * (1 + 0.5 * i));
+            p.setGrad(Tensor.of(g, 7));
+            opt.step();
+            if (t == 0) Golden.assertMatches(G.get(name + ".1"), p.toFloatArray(), name + " after 1 step");
+        }
+        Golden.assertMatches(G.get(name + ".100"), p.toFloatArray(), name + " after 100 steps");
+    }
+
+    @Test
+    void rmspropAdagradAndSgdTrajectories() {
+        trajectory("rmsprop", ps -> new RMSprop(ps, 0.01, 0.99, 1e-8, 0, 0, false));
+        trajectory("rmsprop.centered", ps -> new RMSprop(ps, 0.01, 0.9, 1e-6, 0.01, 0.8, true));
+        trajectory("adagrad", ps -> new Adagrad(ps, 0.1, 0, 0, 0, 1e-10));
+        trajectory("adagrad.decay", ps -> new Adagrad(ps, 0.1, 0.01, 0.02, 0.1, 1e-10));
+        trajectory("sgd.nesterov", ps -> new SGD(ps, 0.05, 0.9, 0, 5e-4, true));
+        trajectory("sgd.dampening", ps -> new SGD(ps, 0.05, 0.5, 0.3, 0, false));
+    }
+
+    private static void oneCycle(String name, Optimizer opt, Function<Optimizer, OneCycleLR> make, int total) {
+        OneCycleLR s = make.apply(opt);
+        double[] lr = new double[total + 1], mom = new double[total + 1];
+        lr[0] = opt.getLr();
+        mom[0] = s.getLastMomentum();
+        for (int i = 1; i <= total; i++) {
+            s.step();
+            lr[i] = opt.getLr();
+            mom[i] = s.getLastMomentum();
+        }
+        double[] wantLr = G.get(name + ".lr"), wantMom = G.get(name + ".momentum");
+        for (int i = 0; i <= total; i++) {
+            assertTrue(Math.abs(wantLr[i] - lr[i]) <= 1e-12 + 1e-9 * Math.abs(wantLr[i]), name + " lr at step " + i + ": PyTorch " + wantLr[i] + ", here " + lr[i]);
+            assertTrue(Math.abs(wantMom[i] - mom[i]) <= 1e-12, name + " momentum at step " + i + ": PyTorch " + wantMom[i] + ", here " + mom[i]);
+        }
+        assertThrows(IllegalStateException.class, s::step, "a step past total_steps");
+    }
+
+    @Test
+    void oneCycleLrMatchesPyTorch() {
+        Parameter p = new Parameter(Tensor.zeros(1));
+        oneCycle("onecycle.sgd", new SGD(List.of(p), 0.1, 0.9, 0, 0, false), o -> new OneCycleLR(o, 0.5, 30), 30);
+        oneCycle(
+                "onecycle.adam.linear",
+                new Adam(List.of(p), 0.1),
+                o -> new OneCycleLR(o, 0.01, 25, 0.4, "linear", true, 0.85, 0.95, 10, 100, false),
+                25);
+        oneCycle(
+                "onecycle.three_phase",
+                new SGD(List.of(p), 0.1, 0.9, 0, 0, false),
+                o -> new OneCycleLR(o, 1.0, 20, 0.3, "cos", true, 0.85, 0.95, 25, 1e4, true),
+                20);
+    }
+
+    @Test
+    void rmspropStateRoundTrips() {
+        Parameter p = new Parameter(Tensor.of(1f, 2f, 3f));
+        RMSprop a = new RMSprop(List.of(p), 0.01, 0.9, 1e-8, 0, 0.5, true);
+        p.setGrad(Tensor.of(0.1f, -0.2f, 0.3f));
+        a.step();
+        Parameter q = new Parameter(Tensor.of(1f, 2f, 3f));
+        q.setData(p);
+        RMSprop b = new RMSprop(List.of(q), 0.01, 0.9, 1e-8, 0, 0.5, true);
+        b.loadStateDict(a.stateDict());
+        p.setGrad(Tensor.of(0.3f, 0.2f, -0.1f));
+        q.setGrad(Tensor.of(0.3f, 0.2f, -0.1f));
+        a.step();
+        b.step();
+        org.junit.jupiter.api.Assertions.assertArrayEquals(p.toFloatArray(), q.toFloatArray());
+    }
+}
