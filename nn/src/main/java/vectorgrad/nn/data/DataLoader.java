@@ -18,7 +18,7 @@ import vectorgrad.autograd.Tensor;
  * ({@code [B, ...]}) and the targets likewise ({@code [B]} int32 for class indices).
  *
  * <p>Collation: a {@link ClassificationDataset} (such as {@link Mnist}) is copied straight into the batch's
- * arrays; a dataset of {@link Sample}s is stacked as PyTorch's default {@code collate_fn} does (every
+ * arrays; a {@link TensorDataset} (or a {@link Subset} of one) gathers the batch's rows; a dataset of {@link Sample}s is stacked as PyTorch's default {@code collate_fn} does (every
  * sample's input of one shape, targets of one shape and dtype); anything else takes a {@link Collate}.
  *
  * <p>Shuffling draws a permutation per epoch from a generator seeded with {@code seed + epoch}, so an
@@ -114,6 +114,10 @@ public final class DataLoader<T> {
     Batch make(int[] order, int b) {
         int from = b * batchSize, n = Math.min(batchSize, data.size() - from);
         if (collate == null && data instanceof ClassificationDataset c) return copyBatch(c, order, from, n, b);
+        if (collate == null && data instanceof RowBatches r && (!(r instanceof Subset<?> s) || s.hasRows())) {
+            Sample rows = r.rows(Arrays.copyOfRange(order, from, from + n));
+            return new Batch(rows.input(), rows.target(), b);
+        }
         List<T> items = new ArrayList<>(n);
         for (int i = 0; i < n; i++) items.add(data.get(order[from + i]));
         if (collate != null) return collate.collate(items, b);

@@ -8,6 +8,11 @@ import vectorgrad.autograd.Tensor;
  * default {@code collate_fn} does.
  */
 public record Sample(Tensor input, Tensor target) implements AutoCloseable {
+    /** This sample with the leading dimension of size 1 removed from both tensors (one row of a batch). */
+    Sample squeezeFirst() {
+        return new Sample(input.squeeze(0), target.squeeze(0));
+    }
+
     @Override
     public void close() {
         input.close();
