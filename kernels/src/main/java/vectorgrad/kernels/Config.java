@@ -13,8 +13,9 @@ import java.lang.System.Logger.Level;
  * <tr><td>vectorgrad.threads</td><td>available processors</td><td>user</td>
  *     <td>kernel threads at start (a program may change it with {@code Threads.setNumThreads})</td></tr>
  * <tr><td>vectorgrad.gcThresholdMB</td><td>256</td><td>user</td>
- *     <td>native bytes released by the garbage collector (unclosed tensors) after which an allocation asks
- *     for a collection before growing further</td></tr>
+ *     <td>native bytes held by live (handed-out, not yet released) tensors above which an allocation that
+ *     finds no cached block first asks for a collection, so unclosed tensors the program dropped are
+ *     reclaimed before the cache grows</td></tr>
  * <tr><td>vectorgrad.scalar</td><td>false</td><td>test</td>
  *     <td>run the scalar kernels even where the Vector API is present</td></tr>
  * <tr><td>vectorgrad.vectorBits</td><td>the preferred width</td><td>test</td>
@@ -47,7 +48,7 @@ public final class Config {
 
     /** Kernel threads at start; 0 when unset (then: available processors). */
     public static final int THREADS = intProperty("vectorgrad.threads", 0, 1);
-    /** Native bytes freed by the collector after which allocation asks for a collection. */
+    /** Native bytes in live tensors above which an allocation missing the cache asks for a collection first. */
     public static final long GC_THRESHOLD_BYTES = longProperty("vectorgrad.gcThresholdMB", 256, 0) << 20;
 
     static final boolean SCALAR = Boolean.getBoolean("vectorgrad.scalar");
