@@ -28,6 +28,10 @@ public final class Main {
               fuzz     the long coverage-guided fuzzing run (launcher only)""";
 
     public static void main(String[] args) {
+        // the library warns through System.Logger; on the console one line per warning ("WARNING: ...")
+        // reads better than java.util.logging's default two-line form with a timestamp and class name
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null)
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%6$s%n");
         System.exit(run(args));
     }
 
