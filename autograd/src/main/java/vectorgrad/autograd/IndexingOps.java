@@ -404,21 +404,21 @@ final class IndexingOps {
                 (g, need) -> {
                     Tensor ga = null, gb = null;
                     MemorySegment gseg = g.seg();
-                    if (need[0]) {
-                        ga = Tensor.zeros(shape);
-                        for (int i = 0; i < cond.length; i++) if (cond[i] != 0) ga.seg().setAtIndex(F, i, gseg.getAtIndex(F, i));
-                        ga = ga.sumTo(as);
-                    }
-                    if (need[1]) {
-                        gb = Tensor.zeros(shape);
-                        for (int i = 0; i < cond.length; i++) if (cond[i] == 0) gb.seg().setAtIndex(F, i, gseg.getAtIndex(F, i));
-                        gb = gb.sumTo(bs);
-                    }
+                    if (need[0]) ga = selected(gseg, cond, true, shape).sumTo(as);
+                    if (need[1]) gb = selected(gseg, cond, false, shape).sumTo(bs);
                     Reference.reachabilityFence(g);
                     return new Tensor[] {ga, gb};
                 },
                 a,
                 b);
+    }
+
+    /** g where the condition is {@code side}, 0 elsewhere. */
+    private static Tensor selected(MemorySegment g, int[] cond, boolean side, int[] shape) {
+        Tensor out = Tensor.zeros(shape);
+        MemorySegment o = out.seg();
+        for (int i = 0; i < cond.length; i++) if ((cond[i] != 0) == side) o.setAtIndex(F, i, g.getAtIndex(F, i));
+        return out;
     }
 
     /** A contiguous copy of {@code t} broadcast to {@code shape}, any dtype, outside the graph. */

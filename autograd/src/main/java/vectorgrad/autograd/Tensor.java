@@ -761,70 +761,37 @@ public class Tensor implements AutoCloseable {
 
     /** {@code this += other} in place; other broadcasts to this shape. */
     public Tensor add_(Tensor other) {
-        return inPlace(other, "add_", () -> add(other));
+        return InPlaceOps.apply(this, other, "add_", () -> add(other));
     }
 
     /** {@code this += s} in place. */
     public Tensor add_(double s) {
-        return inPlace(null, "add_", () -> add(s));
+        return InPlaceOps.apply(this, null, "add_", () -> add(s));
     }
 
     /** {@code this -= other} in place. */
     public Tensor sub_(Tensor other) {
-        return inPlace(other, "sub_", () -> sub(other));
+        return InPlaceOps.apply(this, other, "sub_", () -> sub(other));
     }
 
     /** {@code this *= other} in place. */
     public Tensor mul_(Tensor other) {
-        return inPlace(other, "mul_", () -> mul(other));
+        return InPlaceOps.apply(this, other, "mul_", () -> mul(other));
     }
 
     /** {@code this *= s} in place. */
     public Tensor mul_(double s) {
-        return inPlace(null, "mul_", () -> mul(s));
+        return InPlaceOps.apply(this, null, "mul_", () -> mul(s));
     }
 
     /** {@code this /= s} in place. */
     public Tensor div_(double s) {
-        return inPlace(null, "div_", () -> div(s));
+        return InPlaceOps.apply(this, null, "div_", () -> div(s));
     }
 
     /** Sets every element to {@code value} in place. */
     public Tensor fill_(double value) {
-        checkInPlace("fill_");
-        if (dtype == DType.INT32) for (long i = 0; i < numel(); i++) seg().setAtIndex(I, i, (int) value);
-        else Elementwise.fill(seg(), 0, numel(), (float) value);
-        return this;
-    }
-
-    private void checkInPlace(String op) {
-        checkOpen();
-        if (requiresGrad && isLeaf() && NoGrad.gradEnabled()) {
-            throw new IllegalStateException(op + ": a leaf Variable that requires grad is being used in an in-place"
-                    + " operation (wrap it in try (var g = Tensor.noGrad()) { ... })");
-        }
-        if (gradFn != null && NoGrad.gradEnabled()) {
-            throw new IllegalStateException(op + ": in-place updates of tensors in the graph are not supported;"
-                    + " use the out-of-place op");
-        }
-    }
-
-    private Tensor inPlace(Tensor other, String op, java.util.function.Supplier<Tensor> compute) {
-        checkInPlace(op);
-        Tensor result;
-        try (NoGrad ignored = noGrad()) {
-            result = compute.get();
-        }
-        if (!Arrays.equals(result.shape, shape) || result.dtype != dtype) {
-            String was = Shapes.str(result.shape);
-            result.close();
-            throw new IllegalArgumentException(op + ": output with shape " + Shapes.str(shape) + " " + dtype
-                    + " doesn't match the broadcast shape " + was + " of the result"
-                    + (other != null ? " (other " + Shapes.str(other.shape) + " " + other.dtype + ")" : ""));
-        }
-        MemorySegment.copy(result.seg(), 0, seg(), 0, numel() * 4L);
-        result.close();
-        return this;
+        return InPlaceOps.fill(this, value);
     }
 
     // ------------------------------------------------------------------ matmul

@@ -73,40 +73,68 @@ public final class BatchNorm {
                     runVar.setAtIndex(
                             F, ch, (float) ((1 - momentum) * runVar.getAtIndex(F, ch) + momentum * unbiased));
                 }
-                float a = weight != null ? weight.getAtIndex(F, ch) * invstd : invstd;
-                float shift = (bias != null ? bias.getAtIndex(F, ch) : 0f) - mean * a;
-                for (int b = 0; b < n; b++) {
-                    long off = ((long) b * c + ch) * hw;
-                    Elementwise.affine(x, off, a, shift, y, off, hw);
-                }
+                normalizeChannel(n, c, hw, ch, x, weight, bias, mean, invstd, y);
             }
         });
     }
 
-    /** Evaluation forward: {@code y = (x - runMean)/sqrt(runVar + eps)·w + b}. */
-    public static void forwardEval(
+    /** {@code y = (x - mean)·invstd·w + b} over one channel, as one affine map {@code x·a + shift} per plane. */
+    private static void normalizeChannel(
+            int n,
+            int c,
+            int hw,
+            int ch,
+            MemorySegment x,
+            MemorySegment weight,
+            MemorySegment bias,
+            float mean,
+            float invstd,
+            MemorySegment y) {
+        float a = weight != null ? weight.getAtIndex(F, ch) * invstd : invstd;
+        float shift = (bias != null ? bias.getAtIndex(F, ch) : 0f) - mean * a;
+        for (int b = 0; b < n; b++) {
+            long off = ((long) b * c + ch) * hw;
+            Elementwise.affine(x, off, a, shift, y, off, hw);
+        }
+    }
+
+    /**
+     * The statistics evaluation normalises by, in the form the backward takes: {@code mean = runMean},
+     * {@code invstd = 1/sqrt(runVar + eps)}.
+     */
+    public static void evalStatistics(
+            int c, MemorySegment runMean, MemorySegment runVar, float eps, MemorySegment mean, MemorySegment invstd) {
+        Check.floats(runMean, 0, c, "batch_norm running_mean");
+        Check.floats(runVar, 0, c, "batch_norm running_var");
+        Check.floats(mean, 0, c, "batch_norm mean");
+        Check.floats(invstd, 0, c, "batch_norm invstd");
+        for (int ch = 0; ch < c; ch++) {
+            mean.setAtIndex(F, ch, runMean.getAtIndex(F, ch));
+            invstd.setAtIndex(F, ch, (float) (1 / Math.sqrt(runVar.getAtIndex(F, ch) + (double) eps)));
+        }
+    }
+
+    /**
+     * Forward with given statistics (evaluation: from {@link #evalStatistics}):
+     * {@code y = (x - mean)·invstd·w + b}.
+     */
+    public static void forwardWithStatistics(
             int n,
             int c,
             int hw,
             MemorySegment x,
             MemorySegment weight,
             MemorySegment bias,
-            MemorySegment runMean,
-            MemorySegment runVar,
-            float eps,
+            MemorySegment mean,
+            MemorySegment invstd,
             MemorySegment y) {
         check(n, c, hw, x, "batch_norm input");
         check(n, c, hw, y, "batch_norm output");
+        Check.floats(mean, 0, c, "batch_norm mean");
+        Check.floats(invstd, 0, c, "batch_norm invstd");
         Parallel.forRange(c, grain((long) n * hw), (from, to) -> {
-            for (int ch = from; ch < to; ch++) {
-                float invstd = (float) (1 / Math.sqrt(runVar.getAtIndex(F, ch) + (double) eps));
-                float a = weight != null ? weight.getAtIndex(F, ch) * invstd : invstd;
-                float shift = (bias != null ? bias.getAtIndex(F, ch) : 0f) - runMean.getAtIndex(F, ch) * a;
-                for (int b = 0; b < n; b++) {
-                    long off = ((long) b * c + ch) * hw;
-                    Elementwise.affine(x, off, a, shift, y, off, hw);
-                }
-            }
+            for (int ch = from; ch < to; ch++)
+                normalizeChannel(n, c, hw, ch, x, weight, bias, mean.getAtIndex(F, ch), invstd.getAtIndex(F, ch), y);
         });
     }
 

@@ -44,22 +44,13 @@ public final class OptimKernels {
         Check.floats(m, 0, n, "adam exp_avg");
         Check.floats(v, 0, n, "adam exp_avg_sq");
         if (vmax != null) Check.floats(vmax, 0, n, "adam max_exp_avg_sq");
-        // elementwise, so chunks on different threads give the same bits as one pass
-        int chunks = (int) Math.min(64, Math.max(1, n >> 16));
-        Parallel.forRange(chunks, 1, (c0, c1) -> {
-            for (int c = c0; c < c1; c++) {
-                long lo = n * c / chunks, hi = n * (c + 1) / chunks;
-                MemorySegment ps = p.asSlice(lo * 4, (hi - lo) * 4), gs = grad.asSlice(lo * 4, (hi - lo) * 4);
-                MemorySegment ms = m.asSlice(lo * 4, (hi - lo) * 4), vs = v.asSlice(lo * 4, (hi - lo) * 4);
-                MemorySegment xs = vmax == null ? null : vmax.asSlice(lo * 4, (hi - lo) * 4);
-                long len = hi - lo;
-                long from = Simd.VECTOR_AVAILABLE
-                        ? VectorOptim.adam(
-                                len, ps, gs, ms, vs, xs, w1, beta2, w2, eps, weightDecay, stepSize, biasCorrection2Sqrt)
-                        : 0;
-                adamScalar(
-                        from, len, ps, gs, ms, vs, xs, w1, beta2, w2, eps, weightDecay, stepSize, biasCorrection2Sqrt);
-            }
+        inChunks(n, (lo, len) -> {
+            MemorySegment ps = slice(p, lo, len), gs = slice(grad, lo, len), ms = slice(m, lo, len);
+            MemorySegment vs = slice(v, lo, len), xs = slice(vmax, lo, len);
+            long from = Simd.VECTOR_AVAILABLE
+                    ? VectorOptim.adam(len, ps, gs, ms, vs, xs, w1, beta2, w2, eps, weightDecay, stepSize, biasCorrection2Sqrt)
+                    : 0;
+            adamScalar(from, len, ps, gs, ms, vs, xs, w1, beta2, w2, eps, weightDecay, stepSize, biasCorrection2Sqrt);
         });
     }
 

@@ -68,8 +68,9 @@ class BatchNormPoolTest {
     void batchNormEvalUsesRunningStatistics() {
         int n = 3, c = 4, hw = 21, total = n * c * hw;
         float[] x = Mem.random(rnd, total, -2, 2), rm = Mem.random(rnd, c, -1, 1), rv = Mem.random(rnd, c, 0.5, 2);
-        MemorySegment y = Mem.zeros(total);
-        BatchNorm.forwardEval(n, c, hw, Mem.of(x), null, null, Mem.of(rm), Mem.of(rv), 1e-5f, y);
+        MemorySegment y = Mem.zeros(total), mean = Mem.zeros(c), invstd = Mem.zeros(c);
+        BatchNorm.evalStatistics(c, Mem.of(rm), Mem.of(rv), 1e-5f, mean, invstd);
+        BatchNorm.forwardWithStatistics(n, c, hw, Mem.of(x), null, null, mean, invstd, y);
         float[] got = Mem.read(y, total);
         for (int k = 0; k < total; k++) {
             int ch = (k / hw) % c;

@@ -1,6 +1,5 @@
 package vectorgrad.nn;
 
-import vectorgrad.autograd.DType;
 import vectorgrad.autograd.Generator;
 import vectorgrad.autograd.Tensor;
 import vectorgrad.autograd.internal.NeuralOps;

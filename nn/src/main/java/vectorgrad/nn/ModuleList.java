@@ -27,7 +27,6 @@ public class ModuleList extends Module implements Iterable<Module> {
     }
 
     /** The module at {@code i} as the type the caller expects. */
-    @SuppressWarnings("unchecked")
     public <M extends Module> M get(int i, Class<M> type) {
         return type.cast(modules.get(i));
     }

@@ -76,15 +76,9 @@ public final class Normalization {
                     seg(runningVar),
                     m);
         } else {
-            BatchNorm.forwardEval(
-                    n, c, hw, segment(x), seg(weight), seg(bias), segment(runningMean), segment(runningVar), e, segment(y));
-            mean.copy_(runningMean);
-            float[] v = runningVar.toFloatArray();
-            float[] is = new float[c];
-            for (int i = 0; i < c; i++) is[i] = (float) (1 / Math.sqrt(v[i] + (double) eps));
-            try (Tensor t = Tensor.of(is, c)) {
-                invstd.copy_(t);
-            }
+            // the statistics are constants here, kept as a snapshot: a later update of the buffers leaves this graph alone
+            BatchNorm.evalStatistics(c, segment(runningMean), segment(runningVar), e, segment(mean), segment(invstd));
+            BatchNorm.forwardWithStatistics(n, c, hw, segment(x), seg(weight), seg(bias), segment(mean), segment(invstd), segment(y));
         }
         Reference.reachabilityFence(runningMean);
         Reference.reachabilityFence(runningVar);

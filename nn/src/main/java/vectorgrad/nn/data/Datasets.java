@@ -3,7 +3,7 @@ package vectorgrad.nn.data;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
+import vectorgrad.autograd.Generator;
 
 /** Operations on datasets, as {@code torch.utils.data}'s functions. */
 public final class Datasets {
@@ -20,7 +20,7 @@ public final class Datasets {
             throw new IllegalArgumentException("Sum of input lengths " + Arrays.toString(lengths)
                     + " does not equal the length of the input dataset (" + dataset.size() + ")");
         }
-        int[] perm = permutation(dataset.size(), seed);
+        int[] perm = new Generator(seed).randperm(dataset.size());
         List<Subset<T>> out = new ArrayList<>();
         int at = 0;
         for (int len : lengths) {
@@ -44,19 +44,5 @@ public final class Datasets {
         for (int i = 0; i < lengths.length; i++) given += lengths[i] = (int) Math.floor(n * fractions[i]);
         for (int i = 0; given < n; i = (i + 1) % lengths.length, given++) lengths[i]++;
         return randomSplit(dataset, lengths, seed);
-    }
-
-    /** A Fisher–Yates permutation of {@code 0..n-1} from {@code seed}. */
-    static int[] permutation(int n, long seed) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) p[i] = i;
-        SplittableRandom r = new SplittableRandom(seed);
-        for (int i = n - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
     }
 }

@@ -59,7 +59,7 @@ public abstract class AbstractBatchNorm extends Layer {
         if (isTraining() && tracking) {
             Tensor count = getBuffer("num_batches_tracked");
             try (var ignored = Tensor.noGrad()) {
-                count.add_(1);
+                count.fill_(count.item() + 1); // an int32 scalar: no temporaries
             }
             if (momentum == null) factor = 1.0 / count.item();
         }

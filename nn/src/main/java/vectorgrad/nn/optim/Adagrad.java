@@ -17,6 +17,7 @@ import vectorgrad.autograd.internal.OptimizerSteps;
 public final class Adagrad extends Optimizer {
     private final double lrDecay, weightDecay, initialAccumulatorValue, eps;
     private final TensorState state = new TensorState();
+    private final Map<String, Float> initialState;
 
     public Adagrad(Iterable<? extends Tensor> params) {
         this(params, 1e-2, 0, 0, 0, 1e-10);
@@ -30,16 +31,12 @@ public final class Adagrad extends Optimizer {
             double initialAccumulatorValue,
             double eps) {
         super(params, lr);
-        if (!(lrDecay >= 0)) throw new IllegalArgumentException("Invalid lr_decay value: " + lrDecay);
-        if (!(weightDecay >= 0)) throw new IllegalArgumentException("Invalid weight_decay value: " + weightDecay);
-        if (!(initialAccumulatorValue >= 0))
-            throw new IllegalArgumentException("Invalid initial_accumulator_value value: " + initialAccumulatorValue);
-        if (!(eps >= 0)) throw new IllegalArgumentException("Invalid epsilon value: " + eps);
-        this.lrDecay = lrDecay;
-        this.weightDecay = weightDecay;
-        this.initialAccumulatorValue = initialAccumulatorValue;
-        this.eps = eps;
+        this.lrDecay = nonNegative("lr_decay", lrDecay);
+        this.weightDecay = nonNegative("weight_decay", weightDecay);
+        this.initialAccumulatorValue = nonNegative("initial_accumulator_value", initialAccumulatorValue);
+        this.eps = nonNegative("epsilon", eps);
         // PyTorch fills the state at construction; here on first use, with the same values
+        this.initialState = Map.of("sum", (float) initialAccumulatorValue);
     }
 
     @Override
@@ -48,7 +45,7 @@ public final class Adagrad extends Optimizer {
             Tensor g = p.grad();
             if (g == null) continue;
             requireGradShape(p);
-            TensorState.Entry s = state.of(p, Map.of("sum", (float) initialAccumulatorValue));
+            TensorState.Entry s = state.of(p, initialState);
             s.step++;
             double clr = lr / (1 + (s.step - 1) * lrDecay);
             OptimizerSteps.adagrad(p, g, s.tensors.get("sum"), clr, eps, weightDecay);

@@ -72,12 +72,12 @@ public sealed class Adam extends Optimizer permits AdamW {
             boolean decoupled) {
         super(params, lr);
         this.decoupled = decoupled;
-        if (!(eps >= 0)) throw new IllegalArgumentException("Invalid epsilon value: " + eps);
+        nonNegative("epsilon", eps);
         if (!(beta1 >= 0 && beta1 < 1))
             throw new IllegalArgumentException("Invalid beta parameter at index 0: " + beta1);
         if (!(beta2 >= 0 && beta2 < 1))
             throw new IllegalArgumentException("Invalid beta parameter at index 1: " + beta2);
-        if (!(weightDecay >= 0)) throw new IllegalArgumentException("Invalid weight_decay value: " + weightDecay);
+        nonNegative("weight_decay", weightDecay);
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;

@@ -47,6 +47,12 @@ public abstract class Optimizer {
         this.lr = lr;
     }
 
+    /** {@code value} when it is at least 0 (not NaN); PyTorch's "Invalid <name> value" error otherwise. */
+    static double nonNegative(String name, double value) {
+        if (!(value >= 0)) throw new IllegalArgumentException("Invalid " + name + " value: " + value);
+        return value;
+    }
+
     /** The momentum a schedule may cycle (SGD's momentum, Adam's beta1); others have none. */
     double cycledMomentum() {
         throw new IllegalArgumentException(

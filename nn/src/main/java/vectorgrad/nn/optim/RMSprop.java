@@ -20,6 +20,7 @@ public final class RMSprop extends Optimizer {
     private final double alpha, eps, weightDecay, momentum;
     private final boolean centered;
     private final TensorState state = new TensorState();
+    private final Map<String, Float> initialState; // each state tensor's name and starting value
 
     public RMSprop(Iterable<? extends Tensor> params) {
         this(params, 1e-2, 0.99, 1e-8, 0, 0, false);
@@ -34,23 +35,16 @@ public final class RMSprop extends Optimizer {
             double momentum,
             boolean centered) {
         super(params, lr);
-        if (!(eps >= 0)) throw new IllegalArgumentException("Invalid epsilon value: " + eps);
-        if (!(momentum >= 0)) throw new IllegalArgumentException("Invalid momentum value: " + momentum);
-        if (!(weightDecay >= 0)) throw new IllegalArgumentException("Invalid weight_decay value: " + weightDecay);
-        if (!(alpha >= 0)) throw new IllegalArgumentException("Invalid alpha value: " + alpha);
-        this.alpha = alpha;
-        this.eps = eps;
-        this.weightDecay = weightDecay;
-        this.momentum = momentum;
+        this.alpha = nonNegative("alpha", alpha);
+        this.eps = nonNegative("epsilon", eps);
+        this.weightDecay = nonNegative("weight_decay", weightDecay);
+        this.momentum = nonNegative("momentum", momentum);
         this.centered = centered;
-    }
-
-    private Map<String, Float> initial() {
-        Map<String, Float> m = new LinkedHashMap<>();
-        m.put("square_avg", 0f);
-        if (momentum > 0) m.put("momentum_buffer", 0f);
-        if (centered) m.put("grad_avg", 0f);
-        return m;
+        Map<String, Float> names = new LinkedHashMap<>();
+        names.put("square_avg", 0f);
+        if (momentum > 0) names.put("momentum_buffer", 0f);
+        if (centered) names.put("grad_avg", 0f);
+        this.initialState = java.util.Collections.unmodifiableMap(names); // insertion order: the state dict's order
     }
 
     @Override
@@ -59,7 +53,7 @@ public final class RMSprop extends Optimizer {
             Tensor g = p.grad();
             if (g == null) continue;
             requireGradShape(p);
-            TensorState.Entry s = state.of(p, initial());
+            TensorState.Entry s = state.of(p, initialState);
             s.step++;
             OptimizerSteps.rmsprop(
                     p,
@@ -82,7 +76,7 @@ public final class RMSprop extends Optimizer {
 
     @Override
     protected void loadParameterState(Tensor p, Map<String, Tensor> st) {
-        state.load(p, st, initial().keySet().toArray(String[]::new));
+        state.load(p, st, initialState.keySet().toArray(String[]::new));
     }
 
     @Override

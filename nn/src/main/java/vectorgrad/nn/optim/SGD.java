@@ -37,8 +37,8 @@ public final class SGD extends Optimizer {
             double weightDecay,
             boolean nesterov) {
         super(params, lr);
-        if (!(momentum >= 0)) throw new IllegalArgumentException("Invalid momentum value: " + momentum);
-        if (!(weightDecay >= 0)) throw new IllegalArgumentException("Invalid weight_decay value: " + weightDecay);
+        nonNegative("momentum", momentum);
+        nonNegative("weight_decay", weightDecay);
         if (nesterov && (momentum <= 0 || dampening != 0))
             throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
         this.momentum = momentum;
