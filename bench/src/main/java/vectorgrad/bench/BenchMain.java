@@ -22,7 +22,7 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("--help")) {
-            System.out.println("usage: vectorgrad bench linreg|gemm|train|layers [--threads N] [--json] [--long]\n"
+            System.out.println("usage: vectorgrad bench linreg|gemm|train|layers|toolkit [--threads N] [--json] [--long]\n"
                     + "       vectorgrad bench soak [--steps 10000] [--every 500] [--batch-size 5] [--json]   (memory over a long run)\n"
                     + "       vectorgrad bench jmh <JMH options>   (e.g. jmh -l to list benchmarks)");
             System.exit(args.length == 0 ? 2 : 0);
@@ -59,7 +59,8 @@ public final class BenchMain {
             case "gemm" -> gemm(threads, json, longRun);
             case "train" -> train(threads, json, longRun);
             case "layers" -> layers(threads, json, longRun);
-            default -> fail("unknown suite '" + args[0] + "' (suites: linreg, gemm, train, layers)");
+            case "toolkit" -> toolkit(threads, json, longRun);
+            default -> fail("unknown suite '" + args[0] + "' (suites: linreg, gemm, train, layers, toolkit)");
         }
     }
 
@@ -195,6 +196,30 @@ public final class BenchMain {
                     bwd ? "fwd+bwd" : "fwd",
                     us,
                     gf));
+        }
+        if (json) System.out.println("[" + String.join(",", rows) + "]");
+    }
+
+    /** Fused toolkit ops against their tensor-op composition, same run: µs per forward+backward and the ratio. */
+    private static void toolkit(int threads, boolean json, boolean longRun) throws RunnerException {
+        ChainedOptionsBuilder o = options(ToolkitBenchmark.class.getName(), threads, longRun);
+        if (!longRun) o.warmupIterations(5).measurementIterations(5);
+        List<RunResult> results = new ArrayList<>(new Runner(o.build()).run());
+        java.util.Map<String, double[]> byOp = new java.util.TreeMap<>();
+        for (RunResult r : results) {
+            double[] v = byOp.computeIfAbsent(r.getParams().getParam("op"), k -> new double[4]);
+            int at = r.getParams().getParam("impl").equals("fused") ? 0 : 2;
+            v[at] = r.getPrimaryResult().getScore();
+            v[at + 1] = r.getPrimaryResult().getScoreError();
+        }
+        List<String> rows = new ArrayList<>();
+        System.out.println();
+        System.out.printf(Locale.ROOT, "toolkit ops, forward+backward, %d thread(s), kernels: %s%n", threads, Simd.describe());
+        System.out.printf(Locale.ROOT, "%-14s %12s %12s %8s%n", "op:b:c:hw", "fused µs", "composed µs", "ratio");
+        for (var e : byOp.entrySet()) {
+            double[] v = e.getValue();
+            System.out.printf(Locale.ROOT, "%-14s %7.1f ±%4.1f %7.1f ±%4.1f %7.2fx%n", e.getKey(), v[0], v[1], v[2], v[3], v[2] / v[0]);
+            rows.add(String.format(Locale.ROOT, "{\"op\":\"%s\",\"threads\":%d,\"fused_micros\":%.2f,\"composed_micros\":%.2f}", e.getKey(), threads, v[0], v[2]));
         }
         if (json) System.out.println("[" + String.join(",", rows) + "]");
     }

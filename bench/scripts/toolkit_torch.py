@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Time the ops of vectorgrad's `bench toolkit` in PyTorch: batch norm in training and global average
+pooling, forward+backward, at the same shapes.
+
+Run from the repository root, in PyTorch's best configuration here (see bench/README.md):
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
+        GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=4294967296 \
+        /usr/bin/python3 bench/scripts/toolkit_torch.py [--threads 1 2] [--seconds 2]
+
+The script refuses to report unless threadpoolctl shows the OpenMP build of OpenBLAS (the pthread build
+runs its own thread pool against PyTorch's). Reported: microseconds per forward+backward (median of
+timed blocks after a warm-up), and CPU seconds over wall seconds (cores busy).
+"""
+
+import argparse
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+OPS = ["bn:64:128:7", "bn:64:32:28", "gap:64:128:7"]
+
+
+def check_blas():
+    try:
+        import threadpoolctl
+    except ImportError:
+        sys.exit("toolkit_torch.py: threadpoolctl is not installed (apt-get install python3-threadpoolctl)")
+    torch.mm(torch.ones(2, 2), torch.ones(2, 2))
+    blas = [e for e in threadpoolctl.threadpool_info() if e.get("user_api") == "blas"]
+    if not blas or any(e.get("threading_layer") != "openmp" for e in blas):
+        sys.exit("toolkit_torch.py: refusing to report: torch did not load the OpenMP build of OpenBLAS "
+                 "(apt-get install libopenblas0-openmp); loaded: %s" % [e.get("filepath") for e in blas])
+    return blas[0]
+
+
+def case(op):
+    kind, b, c, hw = op.split(":")
+    b, c, hw = int(b), int(c), int(hw)
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(b, c, hw, hw, generator=g).requires_grad_(True)
+    w = torch.ones(c, requires_grad=True)
+    bias = torch.zeros(c, requires_grad=True)
+    if kind == "bn":
+        up = torch.randn(b, c, hw, hw, generator=g)
+        f = lambda: F.batch_norm(x, None, None, w, bias, training=True, momentum=0.1, eps=1e-5)
+    else:
+        up = torch.randn(b, c, 1, 1, generator=g)
+        f = lambda: F.adaptive_avg_pool2d(x, 1)
+
+    def step():
+        x.grad = w.grad = bias.grad = None
+        f().backward(up)
+
+    return step
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--seconds", type=float, default=2.0)
+    args = ap.parse_args()
+    blas = check_blas()
+    print("torch %s, BLAS %s (%s)" % (torch.__version__, blas.get("internal_api"), blas.get("threading_layer")))
+    print("%-14s %7s %10s %6s" % ("op:b:c:hw", "threads", "µs", "cores"))
+    for t in args.threads:
+        torch.set_num_threads(t)
+        for op in OPS:
+            step = case(op)
+            end = time.perf_counter() + 1.0
+            while time.perf_counter() < end:
+                step()
+            samples, wall0, cpu0 = [], time.perf_counter(), time.process_time()
+            while time.perf_counter() - wall0 < args.seconds:
+                n, t0 = 0, time.perf_counter()
+                while time.perf_counter() - t0 < 0.1:
+                    step()
+                    n += 1
+                samples.append((time.perf_counter() - t0) / n * 1e6)
+            cores = (time.process_time() - cpu0) / (time.perf_counter() - wall0)
+            print("%-14s %7d %10.1f %6.2f" % (op, t, statistics.median(samples), cores))
+
+
+if __name__ == "__main__":
+    main()
