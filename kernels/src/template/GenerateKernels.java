@@ -36,6 +36,8 @@ public final class GenerateKernels {
                     private MicroKernels() {}
 
                     private static final VectorSpecies<Float> S = VectorKernels.S;
+                    /** Fused multiply-add where it is an instruction, else multiply then add (see Config.FMA). */
+                    private static final boolean FMA = Config.FMA;
                     private static final int L = S.length();
                     private static final ByteOrder NO = ByteOrder.nativeOrder();
                     /** Two vectors: the channels of an input-gradient tile. */
@@ -121,17 +123,8 @@ public final class GenerateKernels {
                     .append(i == 0 ? "" : " + " + i + " * kc")
                     .append("]);\n");
             for (int j = 0; j < vectors; j++) {
-                s.append("            c")
-                        .append(i)
-                        .append(j)
-                        .append(" = a")
-                        .append(i)
-                        .append(".fma(b")
-                        .append(j)
-                        .append(", c")
-                        .append(i)
-                        .append(j)
-                        .append(");\n");
+                String c = "c" + i + j, a = "a" + i, b = "b" + j;
+                s.append("            ").append(fma(c, a, b, c)).append(";\n");
             }
         }
         s.append("        }\n");
@@ -150,11 +143,11 @@ public final class GenerateKernels {
                         .append("L * L) * Float.BYTES;\n");
                 if (store) s.append("        c").append(i).append(j).append(".mul(va).intoMemorySegment(c, o, NO);\n");
                 else
-                    s.append("        c")
-                            .append(i)
-                            .append(j)
-                            .append(
-                                    ".fma(va, FloatVector.fromMemorySegment(S, c, o, NO)).intoMemorySegment(c, o, NO);\n");
+                    s.append("        FloatVector old").append(i).append(j)
+                            .append(" = FloatVector.fromMemorySegment(S, c, o, NO);\n        (FMA ? c")
+                            .append(i).append(j).append(".fma(va, old").append(i).append(j).append(") : c")
+                            .append(i).append(j).append(".mul(va).add(old").append(i).append(j)
+                            .append(")).intoMemorySegment(c, o, NO);\n");
             }
         }
         s.append("    }\n");
@@ -236,20 +229,8 @@ public final class GenerateKernels {
                     .append(" = FloatVector.broadcast(S, ")
                     .append(aIndex.apply(r))
                     .append(");\n");
-            s.append("            c")
-                    .append(r)
-                    .append("0 = a")
-                    .append(r)
-                    .append(".fma(w0, c")
-                    .append(r)
-                    .append("0);\n");
-            s.append("            c")
-                    .append(r)
-                    .append("1 = a")
-                    .append(r)
-                    .append(".fma(w1, c")
-                    .append(r)
-                    .append("1);\n");
+            s.append("            ").append(fma("c" + r + "0", "a" + r, "w0", "c" + r + "0")).append(";\n");
+            s.append("            ").append(fma("c" + r + "1", "a" + r, "w1", "c" + r + "1")).append(";\n");
         }
     }
 
@@ -332,5 +313,10 @@ public final class GenerateKernels {
                     .append(" + L);\n");
         }
         s.append("    }\n");
+    }
+
+    /** {@code target = a·b + c} as the kernels write it: fused where FMA is an instruction (a constant branch). */
+    static String fma(String target, String a, String b, String c) {
+        return target + " = FMA ? " + a + ".fma(" + b + ", " + c + ") : " + a + ".mul(" + b + ").add(" + c + ")";
     }
 }

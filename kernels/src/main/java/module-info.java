@@ -4,6 +4,7 @@
  */
 module vectorgrad.kernels {
     requires jdk.incubator.vector;
+    requires jdk.management; // HotSpot's UseFMA flag: whether vector fma is an instruction
 
     exports vectorgrad.kernels to
             vectorgrad.autograd;

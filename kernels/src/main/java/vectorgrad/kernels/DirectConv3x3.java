@@ -23,6 +23,8 @@ final class DirectConv3x3 {
     private DirectConv3x3() {}
 
     private static final VectorSpecies<Float> S = VectorKernels.S;
+    /** Fused multiply-add where it is an instruction, else multiply then add (see {@link Config#FMA}). */
+    private static final boolean FMA = Config.FMA;
     private static final int L = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
@@ -128,13 +130,29 @@ final class DirectConv3x3 {
                             v8 = FloatVector.fromArray(S, img, s + 2 * wp + 2);
                     // two FMA chains per channel (the first five taps onto the bias, the last four), so
                     // that the nine dependent FMAs do not set the pace
-                    FloatVector r0 = v4.fma(w4, v3.fma(w3, v2.fma(w2, v1.fma(w1, v0.fma(w0, bias0)))))
-                            .add(v8.fma(w8, v7.fma(w7, v6.fma(w6, v5.mul(w5)))));
+                    FloatVector r0 = FMA ? v0.fma(w0, bias0) : v0.mul(w0).add(bias0);
+                    r0 = FMA ? v1.fma(w1, r0) : v1.mul(w1).add(r0);
+                    r0 = FMA ? v2.fma(w2, r0) : v2.mul(w2).add(r0);
+                    r0 = FMA ? v3.fma(w3, r0) : v3.mul(w3).add(r0);
+                    r0 = FMA ? v4.fma(w4, r0) : v4.mul(w4).add(r0);
+                    FloatVector r0b = v5.mul(w5);
+                    r0b = FMA ? v6.fma(w6, r0b) : v6.mul(w6).add(r0b);
+                    r0b = FMA ? v7.fma(w7, r0b) : v7.mul(w7).add(r0b);
+                    r0b = FMA ? v8.fma(w8, r0b) : v8.mul(w8).add(r0b);
+                    r0 = r0.add(r0b);
                     long d = (long) y * ow + x0;
                     r0.intoMemorySegment(out, (row0 + d) * Float.BYTES, NO);
                     if (two) {
-                        FloatVector r1 = v4.fma(u4, v3.fma(u3, v2.fma(u2, v1.fma(u1, v0.fma(u0, bias1)))))
-                                .add(v8.fma(u8, v7.fma(u7, v6.fma(u6, v5.mul(u5)))));
+                        FloatVector r1 = FMA ? v0.fma(u0, bias1) : v0.mul(u0).add(bias1);
+                        r1 = FMA ? v1.fma(u1, r1) : v1.mul(u1).add(r1);
+                        r1 = FMA ? v2.fma(u2, r1) : v2.mul(u2).add(r1);
+                        r1 = FMA ? v3.fma(u3, r1) : v3.mul(u3).add(r1);
+                        r1 = FMA ? v4.fma(u4, r1) : v4.mul(u4).add(r1);
+                        FloatVector r1b = v5.mul(u5);
+                        r1b = FMA ? v6.fma(u6, r1b) : v6.mul(u6).add(r1b);
+                        r1b = FMA ? v7.fma(u7, r1b) : v7.mul(u7).add(r1b);
+                        r1b = FMA ? v8.fma(u8, r1b) : v8.mul(u8).add(r1b);
+                        r1 = r1.add(r1b);
                         r1.intoMemorySegment(out, (row1 + d) * Float.BYTES, NO);
                     }
                     if (x0 + L >= ow) break;
@@ -222,24 +240,24 @@ final class DirectConv3x3 {
                         FloatVector gb = two
                                 ? FloatVector.fromArray(S, gy, obb * pos + gd).blend(0f, past)
                                 : FloatVector.zero(S);
-                        a0 = ga.fma(p0, a0);
-                        a1 = ga.fma(p1, a1);
-                        a2 = ga.fma(p2, a2);
-                        a3 = ga.fma(q0, a3);
-                        a4 = ga.fma(q1, a4);
-                        a5 = ga.fma(q2, a5);
-                        a6 = ga.fma(r0, a6);
-                        a7 = ga.fma(r1, a7);
-                        a8 = ga.fma(r2, a8);
-                        c0 = gb.fma(p0, c0);
-                        c1 = gb.fma(p1, c1);
-                        c2 = gb.fma(p2, c2);
-                        c3 = gb.fma(q0, c3);
-                        c4 = gb.fma(q1, c4);
-                        c5 = gb.fma(q2, c5);
-                        c6 = gb.fma(r0, c6);
-                        c7 = gb.fma(r1, c7);
-                        c8 = gb.fma(r2, c8);
+                        a0 = FMA ? ga.fma(p0, a0) : ga.mul(p0).add(a0);
+                        a1 = FMA ? ga.fma(p1, a1) : ga.mul(p1).add(a1);
+                        a2 = FMA ? ga.fma(p2, a2) : ga.mul(p2).add(a2);
+                        a3 = FMA ? ga.fma(q0, a3) : ga.mul(q0).add(a3);
+                        a4 = FMA ? ga.fma(q1, a4) : ga.mul(q1).add(a4);
+                        a5 = FMA ? ga.fma(q2, a5) : ga.mul(q2).add(a5);
+                        a6 = FMA ? ga.fma(r0, a6) : ga.mul(r0).add(a6);
+                        a7 = FMA ? ga.fma(r1, a7) : ga.mul(r1).add(a7);
+                        a8 = FMA ? ga.fma(r2, a8) : ga.mul(r2).add(a8);
+                        c0 = FMA ? gb.fma(p0, c0) : gb.mul(p0).add(c0);
+                        c1 = FMA ? gb.fma(p1, c1) : gb.mul(p1).add(c1);
+                        c2 = FMA ? gb.fma(p2, c2) : gb.mul(p2).add(c2);
+                        c3 = FMA ? gb.fma(q0, c3) : gb.mul(q0).add(c3);
+                        c4 = FMA ? gb.fma(q1, c4) : gb.mul(q1).add(c4);
+                        c5 = FMA ? gb.fma(q2, c5) : gb.mul(q2).add(c5);
+                        c6 = FMA ? gb.fma(r0, c6) : gb.mul(r0).add(c6);
+                        c7 = FMA ? gb.fma(r1, c7) : gb.mul(r1).add(c7);
+                        c8 = FMA ? gb.fma(r2, c8) : gb.mul(r2).add(c8);
                         p0 = q0;
                         p1 = q1;
                         p2 = q2;

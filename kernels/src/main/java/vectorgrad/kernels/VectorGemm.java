@@ -10,6 +10,8 @@ final class VectorGemm {
     private VectorGemm() {}
 
     private static final VectorSpecies<Float> S = VectorKernels.S;
+    /** Fused multiply-add where it is an instruction, else multiply then add (see {@link Config#FMA}). */
+    private static final boolean FMA = Config.FMA;
     private static final int L = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
 
@@ -31,7 +33,7 @@ final class VectorGemm {
         for (int p = 0; p < upper; p += L) {
             FloatVector va = FloatVector.fromMemorySegment(S, a, (ai + p) * Float.BYTES, NO);
             FloatVector vb = FloatVector.fromMemorySegment(S, b, (bj + p) * Float.BYTES, NO);
-            acc = va.fma(vb, acc);
+            acc = FMA ? va.fma(vb, acc) : va.mul(vb).add(acc);
         }
         return VectorKernels.sumLanes(acc) + Gemm.dotScalar(k, a, ai, b, bj, upper);
     }
@@ -191,29 +193,29 @@ final class VectorGemm {
             FloatVector b1 = FloatVector.fromArray(S, bp, b + L);
             FloatVector b2 = FloatVector.fromArray(S, bp, b + 2 * L);
             FloatVector a0 = FloatVector.broadcast(S, ap[a]);
-            c00 = a0.fma(b0, c00);
-            c01 = a0.fma(b1, c01);
-            c02 = a0.fma(b2, c02);
+            c00 = FMA ? a0.fma(b0, c00) : a0.mul(b0).add(c00);
+            c01 = FMA ? a0.fma(b1, c01) : a0.mul(b1).add(c01);
+            c02 = FMA ? a0.fma(b2, c02) : a0.mul(b2).add(c02);
             FloatVector a1 = FloatVector.broadcast(S, ap[a + kc]);
-            c10 = a1.fma(b0, c10);
-            c11 = a1.fma(b1, c11);
-            c12 = a1.fma(b2, c12);
+            c10 = FMA ? a1.fma(b0, c10) : a1.mul(b0).add(c10);
+            c11 = FMA ? a1.fma(b1, c11) : a1.mul(b1).add(c11);
+            c12 = FMA ? a1.fma(b2, c12) : a1.mul(b2).add(c12);
             FloatVector a2 = FloatVector.broadcast(S, ap[a + 2 * kc]);
-            c20 = a2.fma(b0, c20);
-            c21 = a2.fma(b1, c21);
-            c22 = a2.fma(b2, c22);
+            c20 = FMA ? a2.fma(b0, c20) : a2.mul(b0).add(c20);
+            c21 = FMA ? a2.fma(b1, c21) : a2.mul(b1).add(c21);
+            c22 = FMA ? a2.fma(b2, c22) : a2.mul(b2).add(c22);
             FloatVector a3 = FloatVector.broadcast(S, ap[a + 3 * kc]);
-            c30 = a3.fma(b0, c30);
-            c31 = a3.fma(b1, c31);
-            c32 = a3.fma(b2, c32);
+            c30 = FMA ? a3.fma(b0, c30) : a3.mul(b0).add(c30);
+            c31 = FMA ? a3.fma(b1, c31) : a3.mul(b1).add(c31);
+            c32 = FMA ? a3.fma(b2, c32) : a3.mul(b2).add(c32);
             FloatVector a4 = FloatVector.broadcast(S, ap[a + 4 * kc]);
-            c40 = a4.fma(b0, c40);
-            c41 = a4.fma(b1, c41);
-            c42 = a4.fma(b2, c42);
+            c40 = FMA ? a4.fma(b0, c40) : a4.mul(b0).add(c40);
+            c41 = FMA ? a4.fma(b1, c41) : a4.mul(b1).add(c41);
+            c42 = FMA ? a4.fma(b2, c42) : a4.mul(b2).add(c42);
             FloatVector a5 = FloatVector.broadcast(S, ap[a + 5 * kc]);
-            c50 = a5.fma(b0, c50);
-            c51 = a5.fma(b1, c51);
-            c52 = a5.fma(b2, c52);
+            c50 = FMA ? a5.fma(b0, c50) : a5.mul(b0).add(c50);
+            c51 = FMA ? a5.fma(b1, c51) : a5.mul(b1).add(c51);
+            c52 = FMA ? a5.fma(b2, c52) : a5.mul(b2).add(c52);
         }
         // written inline: a vector passed to a call that C2 does not inline is boxed, in the loop too
         // (with the rows added by a helper method this kernel ran at 16 GFLOP/s)
@@ -283,12 +285,12 @@ final class VectorGemm {
         for (int p = 0; p < kc; p++) {
             int a = aOff + p;
             FloatVector b0 = FloatVector.fromArray(S, bp, bOff + p * NR);
-            c0 = FloatVector.broadcast(S, ap[a]).fma(b0, c0);
-            c1 = FloatVector.broadcast(S, ap[a + kc]).fma(b0, c1);
-            c2 = FloatVector.broadcast(S, ap[a + 2 * kc]).fma(b0, c2);
-            c3 = FloatVector.broadcast(S, ap[a + 3 * kc]).fma(b0, c3);
-            c4 = FloatVector.broadcast(S, ap[a + 4 * kc]).fma(b0, c4);
-            c5 = FloatVector.broadcast(S, ap[a + 5 * kc]).fma(b0, c5);
+            c0 = FMA ? FloatVector.broadcast(S, ap[a]).fma(b0, c0) : FloatVector.broadcast(S, ap[a]).mul(b0).add(c0);
+            c1 = FMA ? FloatVector.broadcast(S, ap[a + kc]).fma(b0, c1) : FloatVector.broadcast(S, ap[a + kc]).mul(b0).add(c1);
+            c2 = FMA ? FloatVector.broadcast(S, ap[a + 2 * kc]).fma(b0, c2) : FloatVector.broadcast(S, ap[a + 2 * kc]).mul(b0).add(c2);
+            c3 = FMA ? FloatVector.broadcast(S, ap[a + 3 * kc]).fma(b0, c3) : FloatVector.broadcast(S, ap[a + 3 * kc]).mul(b0).add(c3);
+            c4 = FMA ? FloatVector.broadcast(S, ap[a + 4 * kc]).fma(b0, c4) : FloatVector.broadcast(S, ap[a + 4 * kc]).mul(b0).add(c4);
+            c5 = FMA ? FloatVector.broadcast(S, ap[a + 5 * kc]).fma(b0, c5) : FloatVector.broadcast(S, ap[a + 5 * kc]).mul(b0).add(c5);
         }
         // through the scratch tile (MR x NR), then C element by element: with masked loads and stores per
         // row written here, C1 gave up on this method ("out of virtual registers") and in some runs it
@@ -345,20 +347,20 @@ final class VectorGemm {
             FloatVector a2 = FloatVector.fromMemorySegment(S, a, (ai + (long) 2 * lda + p) * Float.BYTES, NO);
             FloatVector a3 = FloatVector.fromMemorySegment(S, a, (ai + (long) 3 * lda + p) * Float.BYTES, NO);
             FloatVector b0 = FloatVector.fromMemorySegment(S, b, (bj + (long) 0 * ldb + p) * Float.BYTES, NO);
-            s00 = a0.fma(b0, s00);
-            s10 = a1.fma(b0, s10);
-            s20 = a2.fma(b0, s20);
-            s30 = a3.fma(b0, s30);
+            s00 = FMA ? a0.fma(b0, s00) : a0.mul(b0).add(s00);
+            s10 = FMA ? a1.fma(b0, s10) : a1.mul(b0).add(s10);
+            s20 = FMA ? a2.fma(b0, s20) : a2.mul(b0).add(s20);
+            s30 = FMA ? a3.fma(b0, s30) : a3.mul(b0).add(s30);
             FloatVector b1 = FloatVector.fromMemorySegment(S, b, (bj + (long) 1 * ldb + p) * Float.BYTES, NO);
-            s01 = a0.fma(b1, s01);
-            s11 = a1.fma(b1, s11);
-            s21 = a2.fma(b1, s21);
-            s31 = a3.fma(b1, s31);
+            s01 = FMA ? a0.fma(b1, s01) : a0.mul(b1).add(s01);
+            s11 = FMA ? a1.fma(b1, s11) : a1.mul(b1).add(s11);
+            s21 = FMA ? a2.fma(b1, s21) : a2.mul(b1).add(s21);
+            s31 = FMA ? a3.fma(b1, s31) : a3.mul(b1).add(s31);
             FloatVector b2 = FloatVector.fromMemorySegment(S, b, (bj + (long) 2 * ldb + p) * Float.BYTES, NO);
-            s02 = a0.fma(b2, s02);
-            s12 = a1.fma(b2, s12);
-            s22 = a2.fma(b2, s22);
-            s32 = a3.fma(b2, s32);
+            s02 = FMA ? a0.fma(b2, s02) : a0.mul(b2).add(s02);
+            s12 = FMA ? a1.fma(b2, s12) : a1.mul(b2).add(s12);
+            s22 = FMA ? a2.fma(b2, s22) : a2.mul(b2).add(s22);
+            s32 = FMA ? a3.fma(b2, s32) : a3.mul(b2).add(s32);
         }
         add(
                 c,
@@ -452,11 +454,11 @@ final class VectorGemm {
         for (int p = 0; p < upper; p += L) {
             FloatVector a0 = FloatVector.fromMemorySegment(S, a, (ai + (long) 0 * lda + p) * Float.BYTES, NO);
             FloatVector b0 = FloatVector.fromMemorySegment(S, b, (bj + (long) 0 * ldb + p) * Float.BYTES, NO);
-            s00 = a0.fma(b0, s00);
+            s00 = FMA ? a0.fma(b0, s00) : a0.mul(b0).add(s00);
             FloatVector b1 = FloatVector.fromMemorySegment(S, b, (bj + (long) 1 * ldb + p) * Float.BYTES, NO);
-            s01 = a0.fma(b1, s01);
+            s01 = FMA ? a0.fma(b1, s01) : a0.mul(b1).add(s01);
             FloatVector b2 = FloatVector.fromMemorySegment(S, b, (bj + (long) 2 * ldb + p) * Float.BYTES, NO);
-            s02 = a0.fma(b2, s02);
+            s02 = FMA ? a0.fma(b2, s02) : a0.mul(b2).add(s02);
         }
         add(
                 c,
@@ -496,7 +498,7 @@ final class VectorGemm {
         for (int p = 0; p < upper; p += L) {
             FloatVector a0 = FloatVector.fromMemorySegment(S, a, (ai + (long) 0 * lda + p) * Float.BYTES, NO);
             FloatVector b0 = FloatVector.fromMemorySegment(S, b, (bj + (long) 0 * ldb + p) * Float.BYTES, NO);
-            s00 = a0.fma(b0, s00);
+            s00 = FMA ? a0.fma(b0, s00) : a0.mul(b0).add(s00);
         }
         add(
                 c,

@@ -34,6 +34,9 @@ final class VectorKernels {
         };
     }
 
+    /** Fused multiply-add where it is an instruction, else multiply then add (see {@link Config#FMA}). */
+    private static final boolean FMA = Config.FMA;
+
     private static FloatVector load(MemorySegment m, long i) {
         return FloatVector.fromMemorySegment(S, m, i * Float.BYTES, NO);
     }
@@ -109,7 +112,8 @@ final class VectorKernels {
                     FloatVector x = load(a, aOff + i);
                     FloatVector density =
                             x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP).mul((float) Elementwise.INV_SQRT_2PI);
-                    store(x.fma(density, phi(x)), out, outOff + i);
+                    FloatVector cdf = phi(x);
+                    store(FMA ? x.fma(density, cdf) : x.mul(density).add(cdf), out, outOff + i);
                 }
             }
             case GELU_TANH -> {
@@ -158,7 +162,10 @@ final class VectorKernels {
         FloatVector z = x.abs().mul(0.70710677f);
         FloatVector t = ONE.div(z.mul(0.5f).add(1f));
         FloatVector p = FloatVector.broadcast(S, (float) Elementwise.ERFC_P[9]);
-        for (int i = 8; i >= 0; i--) p = p.fma(t, FloatVector.broadcast(S, (float) Elementwise.ERFC_P[i]));
+        for (int i = 8; i >= 0; i--) {
+            FloatVector coefficient = FloatVector.broadcast(S, (float) Elementwise.ERFC_P[i]);
+            p = FMA ? p.fma(t, coefficient) : p.mul(t).add(coefficient);
+        }
         FloatVector half = t.mul(0.5f).mul(z.mul(z).neg().add(p).lanewise(VectorOperators.EXP));
         return half.blend(ONE.sub(half), x.compare(VectorOperators.GE, 0f));
     }

@@ -13,6 +13,8 @@ final class VectorNorm {
     private VectorNorm() {}
 
     private static final VectorSpecies<Float> S = VectorKernels.S;
+    /** Fused multiply-add where it is an instruction, else multiply then add (see {@link Config#FMA}). */
+    private static final boolean FMA = Config.FMA;
     static final int LANES = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
 
@@ -37,7 +39,7 @@ final class VectorNorm {
         FloatVector s = FloatVector.zero(S);
         for (int i = 0; i < upper; i += LANES) {
             FloatVector d = load(a, off + i).sub(mean);
-            s = d.fma(d, s);
+            s = FMA ? d.fma(d, s) : d.mul(d).add(s);
         }
         return VectorKernels.sumLanes(s) + BatchNorm.squaredDeviationScalar(a, off, upper, len, mean);
     }
@@ -46,7 +48,8 @@ final class VectorNorm {
         int upper = len - len % LANES;
         FloatVector s = FloatVector.zero(S);
         for (int i = 0; i < upper; i += LANES) {
-            s = load(x, off + i).sub(mean).fma(load(g, off + i), s);
+            FloatVector d = load(x, off + i).sub(mean), gi = load(g, off + i);
+            s = FMA ? d.fma(gi, s) : d.mul(gi).add(s);
         }
         return VectorKernels.sumLanes(s) + BatchNorm.dotDeviationScalar(g, x, off, upper, len, mean);
     }
