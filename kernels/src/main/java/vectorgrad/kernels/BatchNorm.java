@@ -32,6 +32,14 @@ public final class BatchNorm {
         Check.floats(x, 0, (long) n * c * hw, what);
     }
 
+    private static void checkForward(
+            int n, int c, int hw, MemorySegment x, MemorySegment y, MemorySegment mean, MemorySegment invstd) {
+        check(n, c, hw, x, "batch_norm input");
+        check(n, c, hw, y, "batch_norm output");
+        Check.floats(mean, 0, c, "batch_norm mean");
+        Check.floats(invstd, 0, c, "batch_norm invstd");
+    }
+
     /**
      * Training forward: per channel, the batch mean and biased variance; {@code y = (x - mean)·invstd·w + b};
      * {@code saveMean}/{@code saveInvstd} (length c) keep what the backward needs. When {@code runMean} is
@@ -51,10 +59,7 @@ public final class BatchNorm {
             MemorySegment runMean,
             MemorySegment runVar,
             float momentum) {
-        check(n, c, hw, x, "batch_norm input");
-        check(n, c, hw, y, "batch_norm output");
-        Check.floats(saveMean, 0, c, "batch_norm mean");
-        Check.floats(saveInvstd, 0, c, "batch_norm invstd");
+        checkForward(n, c, hw, x, y, saveMean, saveInvstd);
         long m = (long) n * hw;
         Parallel.forRange(c, grain(m), (from, to) -> {
             for (int ch = from; ch < to; ch++) {
@@ -128,10 +133,7 @@ public final class BatchNorm {
             MemorySegment mean,
             MemorySegment invstd,
             MemorySegment y) {
-        check(n, c, hw, x, "batch_norm input");
-        check(n, c, hw, y, "batch_norm output");
-        Check.floats(mean, 0, c, "batch_norm mean");
-        Check.floats(invstd, 0, c, "batch_norm invstd");
+        checkForward(n, c, hw, x, y, mean, invstd);
         Parallel.forRange(c, grain((long) n * hw), (from, to) -> {
             for (int ch = from; ch < to; ch++)
                 normalizeChannel(n, c, hw, ch, x, weight, bias, mean.getAtIndex(F, ch), invstd.getAtIndex(F, ch), y);

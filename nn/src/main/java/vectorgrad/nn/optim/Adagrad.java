@@ -42,9 +42,8 @@ public final class Adagrad extends Optimizer {
     @Override
     public void step() {
         for (Tensor p : params) {
-            Tensor g = p.grad();
+            Tensor g = gradToApply(p);
             if (g == null) continue;
-            requireGradShape(p);
             TensorState.Entry s = state.of(p, initialState);
             s.step++;
             double clr = lr / (1 + (s.step - 1) * lrDecay);

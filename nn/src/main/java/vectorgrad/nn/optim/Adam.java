@@ -88,9 +88,8 @@ public sealed class Adam extends Optimizer permits AdamW {
     @Override
     public void step() {
         for (Tensor p : params) {
-            Tensor g = p.grad();
+            Tensor g = gradToApply(p);
             if (g == null) continue;
-            requireGradShape(p);
             State s = state.computeIfAbsent(
                     p,
                     k -> MemoryScope.outside(() -> new State(

@@ -198,11 +198,13 @@ public abstract class Optimizer {
         return t.dtype() == vectorgrad.autograd.DType.INT32 ? t.toIntArray()[0] : (long) t.item();
     }
 
-    static void requireGradShape(Tensor p) {
-        if (!java.util.Arrays.equals(p.grad().shape(), p.shape())) {
-            throw new IllegalStateException(
-                    "gradient shape " + java.util.Arrays.toString(p.grad().shape()) + " does not match parameter shape "
-                            + java.util.Arrays.toString(p.shape()));
+    /** {@code p}'s gradient for a step: null when it has none (skipped, as PyTorch), checked against its shape. */
+    static Tensor gradToApply(Tensor p) {
+        Tensor g = p.grad();
+        if (g != null && !java.util.Arrays.equals(g.shape(), p.shape())) {
+            throw new IllegalStateException("gradient shape " + java.util.Arrays.toString(g.shape())
+                    + " does not match parameter shape " + java.util.Arrays.toString(p.shape()));
         }
+        return g;
     }
 }

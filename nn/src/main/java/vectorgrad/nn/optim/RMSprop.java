@@ -50,9 +50,8 @@ public final class RMSprop extends Optimizer {
     @Override
     public void step() {
         for (Tensor p : params) {
-            Tensor g = p.grad();
+            Tensor g = gradToApply(p);
             if (g == null) continue;
-            requireGradShape(p);
             TensorState.Entry s = state.of(p, initialState);
             s.step++;
             OptimizerSteps.rmsprop(

@@ -50,9 +50,8 @@ public final class SGD extends Optimizer {
     @Override
     public void step() {
         for (Tensor p : params) {
-            Tensor g = p.grad();
+            Tensor g = gradToApply(p);
             if (g == null) continue;
-            requireGradShape(p);
             Tensor buf = null;
             boolean first = false;
             if (momentum != 0) {
