@@ -159,6 +159,68 @@ one_cycle("onecycle.sgd", lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9), 
 one_cycle("onecycle.adam.linear", lambda ps: torch.optim.Adam(ps, lr=0.1), max_lr=0.01, total_steps=25, pct_start=0.4, anneal_strategy="linear", div_factor=10, final_div_factor=100)
 one_cycle("onecycle.three_phase", lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9), max_lr=1.0, total_steps=20, three_phase=True)
 
+
+# ---------------------------------------------------------------- parameter groups: 100 steps with schedules
+# p0 and the gradients as in trajectory(), the first 4 values one parameter, the last 3 another
+def group_trajectory(name, make, make_sched):
+    p0 = [0.5 - 0.3 * i for i in range(7)]
+    a = torch.nn.Parameter(torch.tensor(p0[:4], dtype=torch.float32))
+    b = torch.nn.Parameter(torch.tensor(p0[4:], dtype=torch.float32))
+    opt = make(a, b)
+    sched = make_sched(opt)
+    lrs = []
+    for t in range(100):
+        g = [math.sin(1.3 * t + 0.7 * i) * (1 + 0.5 * i) for i in range(7)]
+        a.grad = torch.tensor(g[:4], dtype=torch.float32)
+        b.grad = torch.tensor(g[4:], dtype=torch.float32)
+        opt.step()
+        sched.step()
+        lrs += [grp["lr"] for grp in opt.param_groups]
+    put(name + ".100", torch.cat([a.detach(), b.detach()]))
+    lines.append(name + ".lrs\t" + " ".join(repr(x) for x in lrs))
+
+
+group_trajectory(
+    "groups.adamw.cosine",
+    lambda a, b: torch.optim.AdamW([{"params": [a], "lr": 0.01, "weight_decay": 0.1}, {"params": [b], "weight_decay": 0.0}], lr=0.003),
+    lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=100, eta_min=1e-4))
+group_trajectory(
+    "groups.sgd.onecycle",
+    lambda a, b: torch.optim.SGD([{"params": [a]}, {"params": [b], "weight_decay": 5e-4}], lr=0.1, momentum=0.9, nesterov=True),
+    lambda o: torch.optim.lr_scheduler.OneCycleLR(o, max_lr=[0.05, 0.2], total_steps=100))
+
+# ---------------------------------------------------------------- layer norm, embedding
+x = wave((3, 4, 5), 0.37, 0.1, 2.0) + 0.5
+ln = torch.nn.LayerNorm((4, 5))
+with torch.no_grad():
+    ln.weight.copy_(wave((4, 5), 0.9, 0.4, 0.5) + 1)
+    ln.bias.copy_(wave((4, 5), 0.7, 0.1, 0.3))
+case("layernorm.affine", x, ln, [("weight", ln.weight), ("bias", ln.bias)])
+case("layernorm.plain", wave((6, 33), 0.23, 0.4, 3.0), lambda t: F.layer_norm(t, (33,), eps=1e-3))
+emb = torch.nn.Embedding(10, 4, padding_idx=3)
+with torch.no_grad():
+    emb.weight.copy_(wave((10, 4), 0.61, 0.2, 1.0))
+y = emb(torch.tensor([[1, 3, 3], [0, 9, 1]]))
+upstream(y).backward()
+put("embedding.y", y)
+put("embedding.dweight", emb.weight.grad)
+
+# ---------------------------------------------------------------- transposed and "same" convolutions
+torch.manual_seed(0)
+x = wave((2, 3, 5, 4), 0.41, 0.2, 1.0)
+for name, kw, wshape in [
+    ("convt.s2p1op1", dict(stride=2, padding=1, output_padding=1), (3, 4, 3, 3)),
+    ("convt.d2.groups", dict(stride=1, padding=0, dilation=2, groups=3), (3, 2, 2, 3)),
+]:
+    w = wave(wshape, 0.53, 0.7, 0.4).requires_grad_(True)
+    bias = wave((wshape[1] * kw.get("groups", 1),), 0.3, 0.2, 0.5).requires_grad_(True)
+    case(name, x, lambda t: F.conv_transpose2d(t, w, bias, **kw), [("weight", w), ("bias", bias)])
+x = wave((2, 3, 7, 6), 0.29, 0.6, 1.0)
+for name, k, dil in [("conv.same.k4", 4, 1), ("conv.same.k3d2", 3, 2), ("conv.same.k2x5", (2, 5), 1)]:
+    kh, kw_ = (k, k) if isinstance(k, int) else k
+    w = wave((5, 3, kh, kw_), 0.47, 0.1, 0.4).requires_grad_(True)
+    case(name, x, lambda t: F.conv2d(t, w, None, padding="same", dilation=dil), [("weight", w)])
+
 with open(OUT + ".tmp", "w") as f:
     f.write("\n".join(lines) + "\n")
 os.replace(OUT + ".tmp", OUT)

@@ -29,6 +29,9 @@ public final class Checkpoint {
 
     static final String OPTIMIZER_PREFIX = "optimizer.";
     private static final String STATE = OPTIMIZER_PREFIX + "state.";
+    /** A group's hyper-parameter: {@code optimizer.param_groups.<i>.<name>}. */
+    private static final String GROUPS = OPTIMIZER_PREFIX + "param_groups.";
+    /** One group's, as files written before parameter groups hold it. */
     private static final String GROUP = OPTIMIZER_PREFIX + "param_group.";
     private static final String FORMAT = "vectorgrad-checkpoint-2";
 
@@ -43,7 +46,11 @@ public final class Checkpoint {
             if (state != null) {
                 md.put(OPTIMIZER_PREFIX + "class", optimizer.getClass().getName());
                 state.state().forEach((k, v) -> tensors.put(STATE + k, v));
-                state.paramGroup().forEach((k, v) -> md.put(GROUP + k, v));
+                List<Map<String, String>> groups = state.paramGroups();
+                for (int i = 0; i < groups.size(); i++) {
+                    String prefix = GROUPS + i + ".";
+                    groups.get(i).forEach((k, v) -> md.put(prefix + k, v));
+                }
             }
             SafeTensors.write(file, tensors, md);
         } finally {
@@ -110,10 +117,26 @@ public final class Checkpoint {
             if (k.startsWith(STATE)) state.put(k.substring(STATE.length()), v);
         });
         Map<String, String> group = new LinkedHashMap<>();
-        c.metadata().forEach((k, v) -> {
-            if (k.startsWith(GROUP)) group.put(k.substring(GROUP.length()), v);
-        });
-        return new Optimizer.StateDict(state, group);
+        java.util.TreeMap<Integer, Map<String, String>> groups = new java.util.TreeMap<>();
+        for (Map.Entry<String, String> e : c.metadata().entrySet()) {
+            String k = e.getKey();
+            if (k.startsWith(GROUP)) group.put(k.substring(GROUP.length()), e.getValue());
+            if (!k.startsWith(GROUPS)) continue;
+            String rest = k.substring(GROUPS.length());
+            int dot = rest.indexOf('.');
+            int index;
+            try {
+                index = dot < 0 ? -1 : Integer.parseInt(rest.substring(0, dot));
+            } catch (NumberFormatException ex) {
+                index = -1;
+            }
+            if (index < 0) throw new FormatException(file, "metadata key \"" + k + "\" names no parameter group");
+            groups.computeIfAbsent(index, i -> new LinkedHashMap<>()).put(rest.substring(dot + 1), e.getValue());
+        }
+        if (groups.isEmpty()) return new Optimizer.StateDict(state, group);
+        if (groups.lastKey() != groups.size() - 1)
+            throw new FormatException(file, "parameter groups " + groups.keySet() + " are not numbered 0, 1, ...");
+        return new Optimizer.StateDict(state, List.copyOf(groups.values()));
     }
 
     /** Adam's state as the first layout stored it: by parameter name, the step in metadata. */

@@ -30,9 +30,9 @@ public final class Adagrad extends Optimizer {
             double weightDecay,
             double initialAccumulatorValue,
             double eps) {
-        super(params, lr);
+        super(params, lr, weightDecay);
         this.lrDecay = nonNegative("lr_decay", lrDecay);
-        this.weightDecay = nonNegative("weight_decay", weightDecay);
+        this.weightDecay = weightDecay;
         this.initialAccumulatorValue = nonNegative("initial_accumulator_value", initialAccumulatorValue);
         this.eps = nonNegative("epsilon", eps);
         // PyTorch fills the state at construction; here on first use, with the same values
@@ -41,9 +41,16 @@ public final class Adagrad extends Optimizer {
 
     @Override
     public void step() {
-        for (Tensor p : params) {
+        for (ParamGroup group : groups) {
+            double lr = group.lr(), weightDecay = group.weightDecay();
+            for (Tensor p : group.params()) step(p, lr, weightDecay);
+        }
+    }
+
+    private void step(Tensor p, double lr, double weightDecay) {
+        {
             Tensor g = gradToApply(p);
-            if (g == null) continue;
+            if (g == null) return;
             TensorState.Entry s = state.of(p, initialState);
             s.step++;
             double clr = lr / (1 + (s.step - 1) * lrDecay);

@@ -70,7 +70,7 @@ public sealed class Adam extends Optimizer permits AdamW {
             double weightDecay,
             boolean amsgrad,
             boolean decoupled) {
-        super(params, lr);
+        super(params, lr, weightDecay);
         this.decoupled = decoupled;
         nonNegative("epsilon", eps);
         if (!(beta1 >= 0 && beta1 < 1))
@@ -87,9 +87,16 @@ public sealed class Adam extends Optimizer permits AdamW {
 
     @Override
     public void step() {
-        for (Tensor p : params) {
+        for (ParamGroup group : groups) {
+            double lr = group.lr(), weightDecay = group.weightDecay();
+            for (Tensor p : group.params()) step(p, lr, weightDecay);
+        }
+    }
+
+    private void step(Tensor p, double lr, double weightDecay) {
+        {
             Tensor g = gradToApply(p);
-            if (g == null) continue;
+            if (g == null) return;
             State s = state.computeIfAbsent(
                     p,
                     k -> MemoryScope.outside(() -> new State(
@@ -187,8 +194,9 @@ public sealed class Adam extends Optimizer permits AdamW {
         return String.format(
                 java.util.Locale.ROOT,
                 (decoupled ? "AdamW" : "Adam")
-                        + "(lr=%s, betas=(%s, %s), eps=%s, weight_decay=%s, amsgrad=%s, %d parameters)",
-                lr,
+                        + "(lr=%s, betas=(%s, %s), eps=%s, weight_decay=%s, amsgrad=%s, %d parameters"
+                        + (groups.size() > 1 ? " in " + groups.size() + " groups)" : ")"),
+                getLr(),
                 beta1,
                 beta2,
                 eps,

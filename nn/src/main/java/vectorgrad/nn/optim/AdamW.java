@@ -11,8 +11,8 @@ import vectorgrad.autograd.Tensor;
  *       {@code weightDecay = 1e-2}, {@code amsgrad = false}.</li>
  *   <li>Update: {@code p ← p·(1 - lr·weightDecay)}, then Adam's update with no weight decay in the
  *       gradient (see {@link Adam}); state and {@link #stateDict()} as Adam's.</li>
- *   <li>To decay only some parameters (PyTorch's parameter groups, e.g. weights but not biases and
- *       norms), use two optimizers over the two sets.</li>
+ *   <li>To decay only some parameters (weights but not biases and norms, say), give
+ *       {@link ParamGroups} with {@code weightDecay(0)} on the others.</li>
  * </ul>
  */
 public final class AdamW extends Adam {

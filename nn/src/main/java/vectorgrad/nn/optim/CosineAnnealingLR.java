@@ -21,7 +21,7 @@ public final class CosineAnnealingLR extends LRScheduler {
     }
 
     @Override
-    protected double lrAt(int epoch) {
-        return etaMin + (baseLr - etaMin) * (1 + Math.cos(Math.PI * epoch / tMax)) / 2;
+    protected double lrAt(int epoch, int group) {
+        return etaMin + (baseLrs[group] - etaMin) * (1 + Math.cos(Math.PI * epoch / tMax)) / 2;
     }
 }

@@ -10,7 +10,7 @@ public final class ExponentialLR extends LRScheduler {
     }
 
     @Override
-    protected double lrAt(int epoch) {
-        return baseLr * Math.pow(gamma, epoch);
+    protected double lrAt(int epoch, int group) {
+        return baseLrs[group] * Math.pow(gamma, epoch);
     }
 }

@@ -1,5 +1,7 @@
 package vectorgrad.nn.optim;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,31 +15,50 @@ import java.util.Map;
  */
 public abstract class LRScheduler {
     protected final Optimizer optimizer;
-    /** The optimizer's learning rate when the schedule was made ({@code base_lr}). */
-    protected final double baseLr;
+    /** Each group's learning rate when the first schedule was made on the optimizer ({@code base_lrs}). */
+    protected final double[] baseLrs;
 
     private int lastEpoch;
 
     protected LRScheduler(Optimizer optimizer) {
         this.optimizer = optimizer;
-        // the first schedule made on an optimizer records its learning rate; later ones (chained by
-        // SequentialLR) start from the same value, as PyTorch's param_group['initial_lr']
-        if (Double.isNaN(optimizer.initialLr)) optimizer.initialLr = optimizer.getLr();
-        this.baseLr = optimizer.initialLr;
+        // the first schedule made on an optimizer records its groups' learning rates; later ones (chained by
+        // SequentialLR) start from the same values, as PyTorch's param_group['initial_lr']
+        List<ParamGroup> groups = optimizer.paramGroups();
+        baseLrs = new double[groups.size()];
+        for (int i = 0; i < baseLrs.length; i++) {
+            ParamGroup g = groups.get(i);
+            if (Double.isNaN(g.initialLr)) g.initialLr = g.lr();
+            baseLrs[i] = g.initialLr;
+        }
     }
 
-    /** The learning rate at epoch {@code epoch} (0: the learning rate the schedule started from). */
-    protected abstract double lrAt(int epoch);
+    /**
+     * The learning rate of parameter group {@code group} (which started from {@code baseLrs[group]}) at
+     * epoch {@code epoch} (0: the learning rate the schedule starts from).
+     */
+    protected abstract double lrAt(int epoch, int group);
 
-    /** Advances one epoch and sets the optimizer's learning rate. */
+    /** Sets every group's learning rate for epoch {@code epoch}. */
+    void apply(int epoch) {
+        List<ParamGroup> groups = optimizer.paramGroups();
+        for (int i = 0; i < baseLrs.length; i++) groups.get(i).scheduleLr(lrAt(epoch, i));
+    }
+
+    /** Advances one epoch and sets the optimizer's learning rates. */
     public void step() {
         lastEpoch++;
-        optimizer.scheduleLr(lrAt(lastEpoch));
+        apply(lastEpoch);
     }
 
-    /** The learning rate the last {@link #step()} set ({@code get_last_lr()}). */
+    /** The first group's learning rate the last {@link #step()} set ({@code get_last_lr()[0]}). */
     public double getLastLr() {
         return optimizer.getLr();
+    }
+
+    /** Every group's learning rate the last {@link #step()} set ({@code get_last_lr()}). */
+    public double[] getLastLrs() {
+        return optimizer.paramGroups().stream().mapToDouble(ParamGroup::lr).toArray();
     }
 
     /** Steps taken ({@code last_epoch}). */
@@ -47,14 +68,14 @@ public abstract class LRScheduler {
 
     /** The schedule's position, to save with a checkpoint ({@code state_dict()}). */
     public Map<String, String> stateDict() {
-        return Map.of("last_epoch", Integer.toString(lastEpoch), "base_lr", Double.toString(baseLr));
+        return Map.of("last_epoch", Integer.toString(lastEpoch), "base_lrs", Arrays.toString(baseLrs));
     }
 
-    /** Restores a position from {@link #stateDict()} and sets the optimizer's learning rate for it. */
+    /** Restores a position from {@link #stateDict()} and sets the optimizer's learning rates for it. */
     public void loadStateDict(Map<String, String> state) {
         String e = state.get("last_epoch");
         if (e == null) throw new IllegalArgumentException("loadStateDict: the state has no last_epoch");
         lastEpoch = Integer.parseInt(e);
-        optimizer.scheduleLr(lrAt(lastEpoch));
+        apply(lastEpoch);
     }
 }

@@ -9,11 +9,11 @@ public final class LambdaLR extends LRScheduler {
     public LambdaLR(Optimizer optimizer, IntToDoubleFunction lrLambda) {
         super(optimizer);
         this.lrLambda = lrLambda;
-        optimizer.setLr(lrAt(0));
+        apply(0);
     }
 
     @Override
-    protected double lrAt(int epoch) {
-        return baseLr * lrLambda.applyAsDouble(epoch);
+    protected double lrAt(int epoch, int group) {
+        return baseLrs[group] * lrLambda.applyAsDouble(epoch);
     }
 }

@@ -26,11 +26,11 @@ public final class LinearLR extends LRScheduler {
         this.startFactor = startFactor;
         this.endFactor = endFactor;
         this.totalIters = totalIters;
-        optimizer.setLr(lrAt(0));
+        apply(0);
     }
 
     @Override
-    protected double lrAt(int epoch) {
-        return baseLr * (startFactor + (endFactor - startFactor) * Math.min(epoch, totalIters) / totalIters);
+    protected double lrAt(int epoch, int group) {
+        return baseLrs[group] * (startFactor + (endFactor - startFactor) * Math.min(epoch, totalIters) / totalIters);
     }
 }

@@ -22,9 +22,9 @@ public final class MultiStepLR extends LRScheduler {
     }
 
     @Override
-    protected double lrAt(int epoch) {
+    protected double lrAt(int epoch, int group) {
         int passed = 0;
         for (int m : milestones) if (m <= epoch) passed++;
-        return baseLr * Math.pow(gamma, passed);
+        return baseLrs[group] * Math.pow(gamma, passed);
     }
 }

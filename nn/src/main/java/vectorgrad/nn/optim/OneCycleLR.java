@@ -8,12 +8,14 @@ package vectorgrad.nn.optim;
  * {@code max_lr/div_factor/final_div_factor}; the momentum (SGD's momentum or Adam's beta1) moves the
  * opposite way between {@code max_momentum} and {@code base_momentum}. With {@code three_phase} the fall
  * first returns to the initial rate, then anneals to the minimum. Step it once per batch; construction sets
- * the initial values, and a step past {@code total_steps} is an error, as in PyTorch.
+ * the initial values, and a step past {@code total_steps} is an error, as in PyTorch. With parameter groups,
+ * one {@code maxLr} applies to every group, or {@code maxLrs} gives each its own.
  */
 public final class OneCycleLR extends LRScheduler {
     private final int totalSteps;
     private final boolean cosine, cycleMomentum;
-    private final double[][] phases; // {endStep, startLr, endLr, startMomentum, endMomentum}
+    private final double[][] phases; // {endStep, startLr, endLr, startMomentum, endMomentum}, lr for max_lr = 1
+    private final double[] maxLrs; // per group
 
     public OneCycleLR(Optimizer optimizer, double maxLr, int totalSteps) {
         this(optimizer, maxLr, totalSteps, 0.3, "cos", true, 0.85, 0.95, 25, 1e4, false);
@@ -31,7 +33,29 @@ public final class OneCycleLR extends LRScheduler {
             double divFactor,
             double finalDivFactor,
             boolean threePhase) {
+        this(optimizer, perGroup(optimizer, maxLr), totalSteps, pctStart, annealStrategy, cycleMomentum,
+                baseMomentum, maxMomentum, divFactor, finalDivFactor, threePhase);
+    }
+
+    /** {@code maxLrs}: one per parameter group. */
+    public OneCycleLR(
+            Optimizer optimizer,
+            double[] maxLrs,
+            int totalSteps,
+            double pctStart,
+            String annealStrategy,
+            boolean cycleMomentum,
+            double baseMomentum,
+            double maxMomentum,
+            double divFactor,
+            double finalDivFactor,
+            boolean threePhase) {
         super(optimizer);
+        if (maxLrs.length != optimizer.paramGroups().size()) {
+            throw new IllegalArgumentException("expected " + optimizer.paramGroups().size() + " values for max_lr, got "
+                    + maxLrs.length);
+        }
+        this.maxLrs = maxLrs.clone();
         if (totalSteps <= 0)
             throw new IllegalArgumentException("Expected positive integer total_steps, but got " + totalSteps);
         if (!(pctStart >= 0 && pctStart <= 1))
@@ -42,7 +66,7 @@ public final class OneCycleLR extends LRScheduler {
         this.totalSteps = totalSteps;
         this.cosine = "cos".equals(annealStrategy);
         this.cycleMomentum = cycleMomentum;
-        double initial = maxLr / divFactor, min = initial / finalDivFactor;
+        double maxLr = 1, initial = maxLr / divFactor, min = initial / finalDivFactor;
         phases = threePhase
                 ? new double[][] {
                     {pctStart * totalSteps - 1, initial, maxLr, maxMomentum, baseMomentum},
@@ -57,11 +81,17 @@ public final class OneCycleLR extends LRScheduler {
         apply(0);
     }
 
+    private static double[] perGroup(Optimizer optimizer, double maxLr) {
+        double[] m = new double[optimizer.paramGroups().size()];
+        java.util.Arrays.fill(m, maxLr);
+        return m;
+    }
+
     private double anneal(double start, double end, double pct) {
         return cosine ? end + (start - end) / 2 * (Math.cos(Math.PI * pct) + 1) : (end - start) * pct + start;
     }
 
-    /** {lr, momentum} at step {@code step}. */
+    /** {lr for max_lr = 1, momentum} at step {@code step}. */
     private double[] at(int step) {
         if (step > totalSteps)
             throw new IllegalStateException(
@@ -80,17 +110,17 @@ public final class OneCycleLR extends LRScheduler {
         throw new AssertionError();
     }
 
-    private void apply(int step) {
+    @Override
+    void apply(int step) {
         double[] v = at(step);
-        optimizer.scheduleLr(v[0]);
+        java.util.List<ParamGroup> groups = optimizer.paramGroups();
+        for (int i = 0; i < maxLrs.length; i++) groups.get(i).scheduleLr(maxLrs[i] * v[0]);
         if (cycleMomentum) optimizer.setCycledMomentum(v[1]);
     }
 
-    @Override
-    protected double lrAt(int epoch) {
-        double[] v = at(epoch);
-        if (cycleMomentum) optimizer.setCycledMomentum(v[1]);
-        return v[0];
+        @Override
+    protected double lrAt(int epoch, int group) {
+        return maxLrs[group] * at(epoch)[0];
     }
 
     /** The momentum (or beta1) the last step set. */

@@ -11,40 +11,64 @@ import java.util.TreeMap;
 import vectorgrad.autograd.Tensor;
 
 /**
- * Base of the optimizers: holds the parameters (each once, in the order given) and the learning rate.
- * As in PyTorch, {@link #step()} skips parameters whose gradient is null.
+ * Base of the optimizers: holds the parameters (each once, in the order given), in one or more
+ * {@link ParamGroup}s with their own learning rate and weight decay. As in PyTorch, {@link #step()} skips
+ * parameters whose gradient is null.
  */
 public abstract class Optimizer {
+    /** Every parameter, group after group: the numbering of {@link #stateDict()}. */
     protected final List<Tensor> params;
-    protected volatile double lr; // volatile: may be changed from another thread while a TrainingRun is paused
-    /** The learning rate when the first schedule was made on this optimizer (NaN before); see LRScheduler. */
-    double initialLr = Double.NaN;
+    /** The groups, in the order given; one group of all parameters when none were given. */
+    protected final List<ParamGroup> groups;
 
+    /** An optimizer without weight decay. */
     protected Optimizer(Iterable<? extends Tensor> parameters, double lr) {
-        if (!(lr >= 0)) throw new IllegalArgumentException("Invalid learning rate: " + lr);
-        List<Tensor> ps = new ArrayList<>();
-        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (Tensor p : parameters) {
-            if (!p.requiresGrad())
-                throw new IllegalArgumentException("optimizer got a tensor that does not require grad (shape "
-                        + java.util.Arrays.toString(p.shape()) + ")");
-            if (!p.isLeaf())
-                throw new IllegalArgumentException(
-                        "can't optimize a non-leaf Tensor (shape " + java.util.Arrays.toString(p.shape()) + ")");
-            if (seen.add(p)) ps.add(p);
-        }
-        if (ps.isEmpty()) throw new IllegalArgumentException("optimizer got an empty parameter list");
-        this.params = List.copyOf(ps);
-        this.lr = lr;
+        this(parameters, lr, 0);
     }
 
     /**
-     * Sets the learning rate a schedule computed, unchecked: as in PyTorch, a schedule's formula is taken
-     * as it is (OneCycleLR's linear anneal ends a hair below zero at its last step).
+     * {@code parameters}: tensors, or {@link ParamGroups}, whose groups take {@code lr} and
+     * {@code weightDecay} where they leave them unset.
+     */
+    protected Optimizer(Iterable<? extends Tensor> parameters, double lr, double weightDecay) {
+        if (!(lr >= 0)) throw new IllegalArgumentException("Invalid learning rate: " + lr);
+        nonNegative("weight_decay", weightDecay);
+        List<ParamGroup> given = parameters instanceof ParamGroups pg ? pg.groups() : List.of(ParamGroup.of(parameters));
+        List<Tensor> all = new ArrayList<>();
+        List<ParamGroup> resolved = new ArrayList<>();
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (ParamGroup group : given) {
+            List<Tensor> ps = new ArrayList<>();
+            for (Tensor p : group.params()) {
+                if (!p.requiresGrad())
+                    throw new IllegalArgumentException("optimizer got a tensor that does not require grad (shape "
+                            + java.util.Arrays.toString(p.shape()) + ")");
+                if (!p.isLeaf())
+                    throw new IllegalArgumentException(
+                            "can't optimize a non-leaf Tensor (shape " + java.util.Arrays.toString(p.shape()) + ")");
+                if (seen.add(p)) ps.add(p);
+                else if (given.size() > 1)
+                    throw new IllegalArgumentException("some parameters appear in more than one parameter group");
+            }
+            all.addAll(ps);
+            resolved.add(group.resolved(ps, lr, weightDecay));
+        }
+        if (all.isEmpty()) throw new IllegalArgumentException("optimizer got an empty parameter list");
+        this.params = List.copyOf(all);
+        this.groups = List.copyOf(resolved);
+    }
+
+    /** The parameter groups ({@code param_groups}): setting a group's lr changes it for the next steps. */
+    public List<ParamGroup> paramGroups() {
+        return groups;
+    }
+
+    /**
+     * Sets the learning rate a schedule computed for every group, unchecked: as in PyTorch, a schedule's
+     * formula is taken as it is (OneCycleLR's linear anneal ends a hair below zero at its last step).
      */
     void scheduleLr(double lr) {
-        if (Double.isNaN(lr)) throw new IllegalStateException("the schedule computed a NaN learning rate");
-        this.lr = lr;
+        for (ParamGroup g : groups) g.scheduleLr(lr);
     }
 
     /** {@code value} when it is at least 0 (not NaN); PyTorch's "Invalid <name> value" error otherwise. */
@@ -94,27 +118,41 @@ public abstract class Optimizer {
         return params;
     }
 
+    /** The first group's learning rate (the learning rate, with one group). */
     public double getLr() {
-        return lr;
+        return groups.get(0).lr();
     }
 
-    /** Changes the learning rate for the next steps (as editing {@code param_groups[0]['lr']}). */
+    /** Sets every group's learning rate for the next steps (per group: {@link ParamGroup#lr(double)}). */
     public void setLr(double lr) {
         if (!(lr >= 0)) throw new IllegalArgumentException("Invalid learning rate: " + lr);
-        this.lr = lr;
+        for (ParamGroup g : groups) g.lr(lr);
     }
 
     /**
      * The optimizer's state, as PyTorch's {@code optimizer.state_dict()}: {@code state} maps
      * {@code "<i>.<name>"} to the tensors of parameter {@code i} (its index in {@link #parameters()}, as
-     * PyTorch numbers them), e.g. {@code "0.exp_avg"}, {@code "0.step"} (an int32 scalar); {@code paramGroup}
-     * holds the hyper-parameters under PyTorch's names ({@code lr}, {@code betas}, ...) as exact decimal
-     * strings. The tensors are copies: the optimizer keeps updating its own.
+     * PyTorch numbers them), e.g. {@code "0.exp_avg"}, {@code "0.step"} (an int32 scalar);
+     * {@code paramGroups} holds each group's hyper-parameters under PyTorch's names ({@code lr},
+     * {@code betas}, ..., and {@code params}, the group's parameter indices as {@code "[0, 1]"}) as exact
+     * decimal strings. The tensors are copies: the optimizer keeps updating its own.
      */
-    public record StateDict(Map<String, Tensor> state, Map<String, String> paramGroup) {
+    public record StateDict(Map<String, Tensor> state, List<Map<String, String>> paramGroups) {
         public StateDict {
             state = Collections.unmodifiableMap(new LinkedHashMap<>(state));
-            paramGroup = Collections.unmodifiableMap(new LinkedHashMap<>(paramGroup));
+            paramGroups = paramGroups.stream()
+                    .map(g -> Collections.unmodifiableMap(new LinkedHashMap<>(g)))
+                    .toList();
+        }
+
+        /** A state of one group (or of none: an empty {@code paramGroup} leaves the groups as they are). */
+        public StateDict(Map<String, Tensor> state, Map<String, String> paramGroup) {
+            this(state, paramGroup.isEmpty() ? List.of() : List.of(paramGroup));
+        }
+
+        /** The first group's hyper-parameters (empty when there are none). */
+        public Map<String, String> paramGroup() {
+            return paramGroups.isEmpty() ? Map.of() : paramGroups.get(0);
         }
     }
 
@@ -126,24 +164,50 @@ public abstract class Optimizer {
                 state.put(i + "." + e.getKey(), e.getValue());
             }
         }
-        Map<String, String> group = new LinkedHashMap<>();
-        group.put("lr", Double.toString(lr));
-        group.putAll(hyperParameters());
-        return new StateDict(state, group);
+        List<Map<String, String>> groupMaps = new ArrayList<>();
+        int first = 0;
+        for (ParamGroup g : groups) {
+            Map<String, String> m = new LinkedHashMap<>();
+            m.put("lr", Double.toString(g.lr()));
+            m.putAll(hyperParameters());
+            m.put("weight_decay", Double.toString(g.weightDecay()));
+            StringBuilder indices = new StringBuilder("[");
+            for (int i = 0; i < g.params().size(); i++) indices.append(i == 0 ? "" : ", ").append(first + i);
+            m.put("params", indices.append(']').toString());
+            first += g.params().size();
+            groupMaps.add(m);
+        }
+        return new StateDict(state, groupMaps);
     }
 
     /**
      * Restores a state from {@link #stateDict()} (of an optimizer of the same kind over parameters of the
-     * same shapes, in the same order): the per-parameter state (copied) and the learning rate. Other
-     * hyper-parameters must match; a mismatch is an {@link IllegalArgumentException} naming it.
+     * same shapes, in the same order and groups): the per-parameter state (copied) and each group's
+     * learning rate and weight decay. Other hyper-parameters must match; a mismatch is an
+     * {@link IllegalArgumentException} naming it.
      */
     public void loadStateDict(StateDict dict) {
-        Map<String, String> group = dict.paramGroup();
-        for (Map.Entry<String, String> e : hyperParameters().entrySet()) {
-            String theirs = group.get(e.getKey());
-            if (theirs != null && !theirs.equals(e.getValue())) {
-                throw new IllegalArgumentException("loadStateDict: " + e.getKey() + " is " + e.getValue() + " here but "
-                        + theirs + " in the state");
+        List<Map<String, String>> saved = dict.paramGroups();
+        if (!saved.isEmpty() && saved.size() != groups.size()) {
+            throw new IllegalArgumentException("loadStateDict: the state has " + saved.size()
+                    + " parameter groups, this optimizer " + groups.size());
+        }
+        Map<String, String> ours = hyperParameters();
+        for (int gi = 0; gi < saved.size(); gi++) {
+            Map<String, String> group = saved.get(gi);
+            for (Map.Entry<String, String> e : ours.entrySet()) {
+                if (e.getKey().equals("weight_decay")) continue; // a group's own
+                String theirs = group.get(e.getKey());
+                if (theirs != null && !theirs.equals(e.getValue())) {
+                    throw new IllegalArgumentException("loadStateDict: " + e.getKey() + " is " + e.getValue()
+                            + " here but " + theirs + " in the state");
+                }
+            }
+            String count = group.get("params");
+            int size = groups.get(gi).params().size();
+            if (count != null && (count.equals("[]") ? 0 : count.split(",").length) != size) {
+                throw new IllegalArgumentException("loadStateDict: parameter group " + gi + " holds " + size
+                        + " parameter(s) here but " + count + " in the state");
             }
         }
         Map<Integer, Map<String, Tensor>> byParam = new TreeMap<>();
@@ -170,7 +234,12 @@ public abstract class Optimizer {
                         "loadStateDict: parameter " + e.getKey() + ": " + ex.getMessage(), ex);
             }
         }
-        if (group.containsKey("lr")) setLr(Double.parseDouble(group.get("lr")));
+        for (int gi = 0; gi < saved.size(); gi++) {
+            Map<String, String> group = saved.get(gi);
+            if (group.containsKey("lr")) groups.get(gi).lr(Double.parseDouble(group.get("lr")));
+            if (group.containsKey("weight_decay"))
+                groups.get(gi).weightDecay(Double.parseDouble(group.get("weight_decay")));
+        }
     }
 
     /** Copies of the state of {@code p} by PyTorch's names (empty before its first step). */

@@ -34,10 +34,10 @@ public final class RMSprop extends Optimizer {
             double weightDecay,
             double momentum,
             boolean centered) {
-        super(params, lr);
+        super(params, lr, weightDecay);
         this.alpha = nonNegative("alpha", alpha);
         this.eps = nonNegative("epsilon", eps);
-        this.weightDecay = nonNegative("weight_decay", weightDecay);
+        this.weightDecay = weightDecay;
         this.momentum = nonNegative("momentum", momentum);
         this.centered = centered;
         Map<String, Float> names = new LinkedHashMap<>();
@@ -49,9 +49,16 @@ public final class RMSprop extends Optimizer {
 
     @Override
     public void step() {
-        for (Tensor p : params) {
+        for (ParamGroup group : groups) {
+            double lr = group.lr(), weightDecay = group.weightDecay();
+            for (Tensor p : group.params()) step(p, lr, weightDecay);
+        }
+    }
+
+    private void step(Tensor p, double lr, double weightDecay) {
+        {
             Tensor g = gradToApply(p);
-            if (g == null) continue;
+            if (g == null) return;
             TensorState.Entry s = state.of(p, initialState);
             s.step++;
             OptimizerSteps.rmsprop(

@@ -6,7 +6,8 @@ package vectorgrad.nn.optim;
  * when a metric (a validation loss, say) has not improved for more than {@code patience} calls of
  * {@link #step(double)}; then waits {@code cooldown} calls before counting again. "Improved" is below the
  * best by more than {@code threshold} (relative or absolute; above, in mode {@code "max"}). A reduction
- * smaller than {@code eps} is skipped, and the rate never goes below {@code minLr}.
+ * smaller than {@code eps} is skipped, and the rate never goes below {@code minLr}. Each parameter group's
+ * rate is reduced so.
  */
 public final class ReduceLROnPlateau {
     private final Optimizer optimizer;
@@ -63,8 +64,10 @@ public final class ReduceLROnPlateau {
             badEpochs = 0;
         }
         if (badEpochs > patience) {
-            double old = optimizer.getLr(), lr = Math.max(old * factor, minLr);
-            if (old - lr > eps) optimizer.setLr(lr);
+            for (ParamGroup group : optimizer.paramGroups()) {
+                double old = group.lr(), lr = Math.max(old * factor, minLr);
+                if (old - lr > eps) group.lr(lr);
+            }
             cooldownLeft = cooldown;
             badEpochs = 0;
         }

@@ -36,9 +36,8 @@ public final class SGD extends Optimizer {
             double dampening,
             double weightDecay,
             boolean nesterov) {
-        super(params, lr);
+        super(params, lr, weightDecay);
         nonNegative("momentum", momentum);
-        nonNegative("weight_decay", weightDecay);
         if (nesterov && (momentum <= 0 || dampening != 0))
             throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
         this.momentum = momentum;
@@ -49,9 +48,16 @@ public final class SGD extends Optimizer {
 
     @Override
     public void step() {
-        for (Tensor p : params) {
+        for (ParamGroup group : groups) {
+            double lr = group.lr(), weightDecay = group.weightDecay();
+            for (Tensor p : group.params()) step(p, lr, weightDecay);
+        }
+    }
+
+    private void step(Tensor p, double lr, double weightDecay) {
+        {
             Tensor g = gradToApply(p);
-            if (g == null) continue;
+            if (g == null) return;
             Tensor buf = null;
             boolean first = false;
             if (momentum != 0) {

@@ -39,14 +39,29 @@ public final class SequentialLR extends LRScheduler {
         }
         this.schedulers = List.copyOf(schedulers);
         this.milestones = milestones.clone();
-        optimizer.setLr(lrAt(0));
+        apply(0);
     }
 
     @Override
-    protected double lrAt(int epoch) {
+    protected double lrAt(int epoch, int group) {
+        int idx = active(epoch);
+        return schedulers.get(idx).lrAt(local(epoch, idx), group);
+    }
+
+    /** The active schedule sets the rates (and, for OneCycleLR, the momentum). */
+    @Override
+    void apply(int epoch) {
+        int idx = active(epoch);
+        schedulers.get(idx).apply(local(epoch, idx));
+    }
+
+    private int active(int epoch) {
         int idx = 0;
         while (idx < milestones.length && milestones[idx] <= epoch) idx++;
-        int local = idx == 0 ? epoch : epoch - milestones[idx - 1];
-        return schedulers.get(idx).lrAt(local);
+        return idx;
+    }
+
+    private int local(int epoch, int idx) {
+        return idx == 0 ? epoch : epoch - milestones[idx - 1];
     }
 }

@@ -17,7 +17,7 @@ public final class StepLR extends LRScheduler {
     }
 
     @Override
-    protected double lrAt(int epoch) {
-        return baseLr * Math.pow(gamma, epoch / stepSize);
+    protected double lrAt(int epoch, int group) {
+        return baseLrs[group] * Math.pow(gamma, epoch / stepSize);
     }
 }

@@ -96,4 +96,75 @@ class OptimizerParityTest {
         b.step();
         org.junit.jupiter.api.Assertions.assertArrayEquals(p.toFloatArray(), q.toFloatArray());
     }
+
+    /** Two groups, one parameter each (p0's first 4 values and last 3), stepped with a schedule. */
+    private static void groupTrajectory(
+            String name, java.util.function.BiFunction<Parameter, Parameter, Optimizer> make,
+            Function<Optimizer, LRScheduler> schedule) {
+        float[] p0 = new float[7];
+        for (int i = 0; i < 7; i++) p0[i] = (float) (0.5 - 0.3 * i);
+        Parameter a = new Parameter(Tensor.of(java.util.Arrays.copyOfRange(p0, 0, 4), 4));
+        Parameter b = new Parameter(Tensor.of(java.util.Arrays.copyOfRange(p0, 4, 7), 3));
+        Optimizer opt = make.apply(a, b);
+        LRScheduler sched = schedule.apply(opt);
+        double[] lrs = new double[200], want = G.get(name + ".lrs");
+        for (int t = 0; t < 100; t++) {
+            float[] g = new float[7];
+            for (int i = 0; i < 7; i++) g[i] = (float) (Math.sin(1.3 * t + 0.7 * i) * (1 + 0.5 * i));
+            a.setGrad(Tensor.of(java.util.Arrays.copyOfRange(g, 0, 4), 4));
+            b.setGrad(Tensor.of(java.util.Arrays.copyOfRange(g, 4, 7), 3));
+            opt.step();
+            if (t < 99) sched.step(); // PyTorch's OneCycleLR raises at step 101; its last lr is not compared
+            double[] now = sched.getLastLrs();
+            lrs[2 * t] = now[0];
+            lrs[2 * t + 1] = now[1];
+        }
+        for (int i = 0; i < 198; i++) {
+            assertTrue(Math.abs(want[i] - lrs[i]) <= 1e-12 + 1e-9 * Math.abs(want[i]),
+                    name + " lr " + i + ": PyTorch " + want[i] + ", here " + lrs[i]);
+        }
+        float[] both = new float[7];
+        System.arraycopy(a.toFloatArray(), 0, both, 0, 4);
+        System.arraycopy(b.toFloatArray(), 0, both, 4, 3);
+        Golden.assertMatches(G.get(name + ".100"), both, name + " after 100 steps");
+    }
+
+    @Test
+    void parameterGroupsKeepTheirOwnLearningRateAndWeightDecayUnderSchedules() {
+        groupTrajectory(
+                "groups.adamw.cosine",
+                (a, b) -> new AdamW(
+                        ParamGroups.of(ParamGroup.of(a).lr(0.01).weightDecay(0.1), ParamGroup.of(b).weightDecay(0)),
+                        0.003),
+                o -> new CosineAnnealingLR(o, 100, 1e-4));
+        groupTrajectory(
+                "groups.sgd.onecycle",
+                (a, b) -> new SGD(ParamGroups.of(ParamGroup.of(a), ParamGroup.of(b).weightDecay(5e-4)), 0.1, 0.9, 0, 0, true),
+                o -> new OneCycleLR(o, new double[] {0.05, 0.2}, 100, 0.3, "cos", true, 0.85, 0.95, 25, 1e4, false));
+    }
+
+    @Test
+    void parameterGroupsAreCheckedAndSavedPerGroup() {
+        Parameter a = new Parameter(Tensor.zeros(2)), b = new Parameter(Tensor.zeros(3));
+        IllegalArgumentException twice = assertThrows(
+                IllegalArgumentException.class, () -> new SGD(ParamGroups.of(ParamGroup.of(a), ParamGroup.of(a, b)), 0.1));
+        assertTrue(twice.getMessage().contains("more than one parameter group"), twice.getMessage());
+        Adam opt = new Adam(ParamGroups.of(ParamGroup.of(a).lr(0.5), ParamGroup.of(b).weightDecay(0.2)), 0.1);
+        a.setGrad(Tensor.ones(2));
+        b.setGrad(Tensor.ones(3));
+        opt.step();
+        Optimizer.StateDict d = opt.stateDict();
+        org.junit.jupiter.api.Assertions.assertEquals(2, d.paramGroups().size());
+        org.junit.jupiter.api.Assertions.assertEquals("0.5", d.paramGroups().get(0).get("lr"));
+        org.junit.jupiter.api.Assertions.assertEquals("[1]", d.paramGroups().get(1).get("params"));
+        org.junit.jupiter.api.Assertions.assertEquals("0.2", d.paramGroups().get(1).get("weight_decay"));
+        Adam fresh = new Adam(ParamGroups.of(ParamGroup.of(a), ParamGroup.of(b)), 0.1);
+        fresh.loadStateDict(d);
+        org.junit.jupiter.api.Assertions.assertEquals(0.5, fresh.paramGroups().get(0).lr());
+        org.junit.jupiter.api.Assertions.assertEquals(0.2, fresh.paramGroups().get(1).weightDecay());
+        Adam oneGroup = new Adam(List.of(a, b), 0.1);
+        IllegalArgumentException count = assertThrows(IllegalArgumentException.class, () -> oneGroup.loadStateDict(d));
+        assertTrue(count.getMessage().contains("2 parameter groups"), count.getMessage());
+        d.state().values().forEach(Tensor::close);
+    }
 }

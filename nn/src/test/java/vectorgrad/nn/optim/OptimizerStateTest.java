@@ -85,6 +85,6 @@ class OptimizerStateTest {
         assertTrue(e.getMessage().contains("betas"), e.getMessage());
         List<Parameter> one = List.of(new Parameter(Tensor.zeros(2, 2)));
         e = assertThrows(IllegalArgumentException.class, () -> new Adam(one, 0.01).loadStateDict(d));
-        assertTrue(e.getMessage().contains("does not name one of the 1 parameters"), e.getMessage());
+        assertTrue(e.getMessage().contains("group 0 holds 1 parameter(s) here but [0, 1]"), e.getMessage());
     }
 }
