@@ -55,6 +55,52 @@ class ToolkitPropertiesTest {
     }
 
     @Test
+    void layerNormEmbeddingAndTransposedConvolution() {
+        property(
+                "layer_norm",
+                // at least 4 values per slab, as for batch norm
+                r -> {
+                    int d = r.nextInt(4, 9);
+                    int[] xs = r.nextBoolean() ? new int[] {r.nextInt(1, 4), d} : new int[] {2, r.nextInt(1, 3), d};
+                    return new Tensor[] {uniform(r, xs, -2, 2), uniform(r, new int[] {d}, 0.5, 1.5), uniform(r, new int[] {d}, -1, 1)};
+                },
+                x -> Normalization.layerNorm(x[0], new int[] {x[0].shape()[x[0].shape().length - 1]}, x[1], x[2], 1e-5));
+        property(
+                "layer_norm over two dimensions, no affine",
+                r -> new Tensor[] {uniform(r, new int[] {r.nextInt(1, 3), 2, r.nextInt(2, 4)}, -2, 2)},
+                x -> Normalization.layerNorm(x[0], new int[] {2, x[0].shape()[2]}, null, null, 1e-5));
+        property(
+                "embedding",
+                r -> {
+                    int num = r.nextInt(2, 6);
+                    return new Tensor[] {
+                        uniform(r, new int[] {num, r.nextInt(1, 5)}, -1, 1), ints(r, new int[] {r.nextInt(1, 4), r.nextInt(1, 4)}, num)
+                    };
+                },
+                x -> NeuralOps.embedding(x[1], x[0], -1)); // a padding row's zero gradient is by design, not the derivative: golden-tested
+        property(
+                "conv_transpose2d",
+                r -> {
+                    int groups = r.nextInt(1, 3), cin = groups * r.nextInt(1, 3), coutPer = r.nextInt(1, 3);
+                    int[] geo = {r.nextInt(1, 4), r.nextInt(1, 3), r.nextInt(0, 2), r.nextInt(1, 3), groups}; // k, stride, pad, dil
+                    geo[2] = Math.min(geo[2], (geo[0] - 1) * geo[3] / 2); // output not emptied by padding
+                    return new Tensor[] {
+                        uniform(r, new int[] {r.nextInt(1, 3), cin, r.nextInt(1, 4), r.nextInt(1, 4)}, -1, 1),
+                        uniform(r, new int[] {cin, coutPer, geo[0], geo[0]}, -1, 1),
+                        uniform(r, new int[] {coutPer * groups}, -1, 1),
+                        Tensor.ofInts(geo, 5),
+                        Tensor.ofInts(new int[] {r.nextInt(0, geo[1])}, 1)
+                    };
+                },
+                x -> {
+                    int[] g = x[3].toIntArray();
+                    int op = x[4].toIntArray()[0];
+                    return NeuralOps.convTranspose2d(x[0], x[1], x[2], new int[] {g[1], g[1]}, new int[] {g[2], g[2]},
+                            new int[] {op, op}, g[4], new int[] {g[3], g[3]});
+                });
+    }
+
+    @Test
     void averagePooling() {
         property(
                 "avg_pool2d",

@@ -6,7 +6,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector bodies of {@link BatchNorm}'s and {@link AvgPool}'s runs: whole vectors here, the tail in the
+ * Vector bodies of {@link BatchNorm}'s, {@link LayerNorm}'s and {@link AvgPool}'s runs: whole vectors here, the tail in the
  * caller's scalar body (the returned index says where it starts, or the scalar tail is added here).
  */
 final class VectorNorm {
@@ -74,5 +74,78 @@ final class VectorNorm {
             FloatVector.fromArray(S, dst, d + i).add(FloatVector.fromArray(S, src, s + i)).intoArray(dst, d + i);
         }
         return upper;
+    }
+
+    /** {@code y = (x - mean)·is·w + b} over one row's whole vectors (w, b may be null); returns the tail's start. */
+    static int normalizeRow(
+            MemorySegment x, long off, int d, float mean, float is, MemorySegment w, MemorySegment b, MemorySegment y) {
+        int upper = d - d % LANES;
+        for (int i = 0; i < upper; i += LANES) {
+            FloatVector v = load(x, off + i).sub(mean).mul(is);
+            if (w != null) v = v.mul(load(w, i));
+            if (b != null) v = v.add(load(b, i));
+            v.intoMemorySegment(y, (off + i) * Float.BYTES, NO);
+        }
+        return upper;
+    }
+
+    /** {@code dx = g·w·is + (x - mean)·bx + a} over one row's whole vectors (w may be null); returns the tail's start. */
+    static int layerNormGrad(
+            MemorySegment g, MemorySegment x, long off, int d, MemorySegment w, float is, float mean, float bx, float a,
+            MemorySegment dx) {
+        int upper = d - d % LANES;
+        for (int i = 0; i < upper; i += LANES) {
+            FloatVector gh = load(g, off + i);
+            if (w != null) gh = gh.mul(load(w, i));
+            gh.mul(is).add(load(x, off + i).sub(mean).mul(bx)).add(a).intoMemorySegment(dx, (off + i) * Float.BYTES, NO);
+        }
+        return upper;
+    }
+
+    /** {@code pw[at + i] += g·(x - mean)·is}, {@code pb[at + i] += g} over one row's whole vectors; returns the tail's start. */
+    static int accumulateRow(
+            MemorySegment x, MemorySegment g, long off, int d, float mean, float is, float[] pw, float[] pb, int at) {
+        int upper = d - d % LANES;
+        for (int i = 0; i < upper; i += LANES) {
+            FloatVector gi = load(g, off + i);
+            FloatVector xh = load(x, off + i).sub(mean).mul(is);
+            FloatVector w = FloatVector.fromArray(S, pw, at + i);
+            (FMA ? gi.fma(xh, w) : gi.mul(xh).add(w)).intoArray(pw, at + i);
+            FloatVector.fromArray(S, pb, at + i).add(gi).intoArray(pb, at + i);
+        }
+        return upper;
+    }
+
+    /** {@code Σ g·w} over one row, tail included (w may be null: Σ g). */
+    static double weightedSum(MemorySegment g, MemorySegment w, long off, int d) {
+        int upper = d - d % LANES;
+        FloatVector s = FloatVector.zero(S);
+        for (int i = 0; i < upper; i += LANES) {
+            FloatVector gi = load(g, off + i);
+            s = w == null ? s.add(gi) : FMA ? gi.fma(load(w, i), s) : gi.mul(load(w, i)).add(s);
+        }
+        float t = 0;
+        for (int i = upper; i < d; i++) t += g.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, off + i)
+                * (w == null ? 1f : w.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i));
+        return VectorKernels.sumLanes(s) + (double) t;
+    }
+
+    /** {@code Σ g·w·(x - mean)} over one row, tail included (w may be null). */
+    static double weightedDotDeviation(MemorySegment g, MemorySegment w, MemorySegment x, long off, int d, float mean) {
+        int upper = d - d % LANES;
+        FloatVector s = FloatVector.zero(S);
+        for (int i = 0; i < upper; i += LANES) {
+            FloatVector gi = load(g, off + i);
+            if (w != null) gi = gi.mul(load(w, i));
+            FloatVector dev = load(x, off + i).sub(mean);
+            s = FMA ? gi.fma(dev, s) : gi.mul(dev).add(s);
+        }
+        float t = 0;
+        for (int i = upper; i < d; i++) {
+            float gh = g.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, off + i)
+                    * (w == null ? 1f : w.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i));
+            t += gh * (x.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, off + i) - mean);
+        }
+        return VectorKernels.sumLanes(s) + (double) t;
     }
 }

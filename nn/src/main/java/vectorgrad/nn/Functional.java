@@ -40,6 +40,64 @@ public final class Functional {
                 x, weight, bias, pair("stride", stride), pair("padding", padding), pair("dilation", dilation), groups);
     }
 
+    /**
+     * {@code F.conv2d(x, weight, bias, stride, padding="same" | "valid", dilation, groups)}: "valid" is no
+     * padding; "same" pads so the output has the input's size (stride 1 only), the odd one of an odd total
+     * on the bottom and right, as PyTorch does.
+     */
+    public static Tensor conv2d(
+            Tensor x, Tensor weight, Tensor bias, int[] stride, String padding, int[] dilation, int groups) {
+        int[] st = pair("stride", stride), dil = pair("dilation", dilation);
+        if (padding.equals("valid")) return NeuralOps.conv2d(x, weight, bias, st, new int[] {0, 0}, dil, groups);
+        if (!padding.equals("same"))
+            throw new IllegalArgumentException("Invalid padding string '" + padding + "', should be one of {'valid', 'same'}");
+        if (st[0] != 1 || st[1] != 1)
+            throw new IllegalArgumentException("padding='same' is not supported for strided convolutions");
+        int[] ws = weight.shape();
+        if (ws.length != 4)
+            throw new IllegalArgumentException("conv2d: expected 4-D weight [O, C, kh, kw], got " + java.util.Arrays.toString(ws));
+        int totalH = dil[0] * (ws[2] - 1), totalW = dil[1] * (ws[3] - 1);
+        // an odd total: pad ⌈total/2⌉ on both sides and drop the first output row (column), whose window
+        // starts one before PyTorch's
+        int[] pad = {(totalH + 1) / 2, (totalW + 1) / 2};
+        Tensor y = NeuralOps.conv2d(x, weight, bias, st, pad, dil, groups);
+        int rank = y.shape().length;
+        if (totalH % 2 == 1) y = y.narrow(rank - 2, 1, y.shape()[rank - 2] - 1);
+        if (totalW % 2 == 1) y = y.narrow(rank - 1, 1, y.shape()[rank - 1] - 1);
+        return y;
+    }
+
+    /**
+     * {@code F.conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation)} for
+     * {@code x [B, C_in, H, W]} (or {@code [C_in, H, W]}) and {@code weight [C_in, C_out/groups, kh, kw]};
+     * sizes one value for both dimensions or {@code {h, w}}. Output size {@code (H-1)·stride - 2·padding +
+     * dilation·(kh-1) + output_padding + 1}.
+     */
+    public static Tensor convTranspose2d(
+            Tensor x,
+            Tensor weight,
+            Tensor bias,
+            int[] stride,
+            int[] padding,
+            int[] outputPadding,
+            int groups,
+            int[] dilation) {
+        return NeuralOps.convTranspose2d(
+                x,
+                weight,
+                bias,
+                pair("stride", stride),
+                pair("padding", padding),
+                pair("output_padding", outputPadding),
+                groups,
+                pair("dilation", dilation));
+    }
+
+    /** {@code F.conv_transpose2d(x, weight, bias)}: stride 1, no padding. */
+    public static Tensor convTranspose2d(Tensor x, Tensor weight, Tensor bias) {
+        return convTranspose2d(x, weight, bias, new int[] {1}, new int[] {0}, new int[] {0}, 1, new int[] {1});
+    }
+
     /** {@code F.max_pool2d(x, kernel_size)}: stride = kernel size. */
     public static Tensor maxPool2d(Tensor x, int kernelSize) {
         return maxPool2d(x, new int[] {kernelSize}, new int[] {kernelSize}, new int[] {0}, new int[] {1}, false);
@@ -72,6 +130,43 @@ public final class Functional {
             double momentum,
             double eps) {
         return Normalization.batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps);
+    }
+
+    /**
+     * {@code F.layer_norm(x, normalized_shape, weight, bias, eps)}: each slab over the last dimensions
+     * ({@code normalizedShape}) normalised by its mean and biased variance, then {@code ·weight + bias}
+     * element-wise (either may be null).
+     */
+    public static Tensor layerNorm(Tensor x, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        return Normalization.layerNorm(x, normalizedShape, weight, bias, eps);
+    }
+
+    /** {@code F.layer_norm(x, normalized_shape)} with eps 1e-5 and no affine parameters. */
+    public static Tensor layerNorm(Tensor x, int... normalizedShape) {
+        return Normalization.layerNorm(x, normalizedShape, null, null, 1e-5);
+    }
+
+    /**
+     * {@code F.embedding(input, weight, padding_idx)}: the rows of {@code weight [num, d]} at the int32
+     * indices of {@code input}, shape {@code [*input.shape, d]}; the row at {@code paddingIdx} (negative:
+     * counted from the end; null: none) gets no gradient.
+     */
+    public static Tensor embedding(Tensor input, Tensor weight, Integer paddingIdx) {
+        return NeuralOps.embedding(input, weight, embeddingPaddingIndex(weight, paddingIdx));
+    }
+
+    /** {@code F.embedding(input, weight)}. */
+    public static Tensor embedding(Tensor input, Tensor weight) {
+        return NeuralOps.embedding(input, weight, -1);
+    }
+
+    /** PyTorch's padding_idx check: within [-num, num), negative counted from the end; -1 here for none. */
+    static int embeddingPaddingIndex(Tensor weight, Integer paddingIdx) {
+        if (paddingIdx == null) return -1;
+        int num = weight.shape()[0];
+        if (paddingIdx >= num || paddingIdx < -num)
+            throw new IllegalArgumentException("Padding_idx must be within num_embeddings (" + num + "), got " + paddingIdx);
+        return paddingIdx < 0 ? paddingIdx + num : paddingIdx;
     }
 
     /** {@code F.avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad)}; sizes one value or {@code {h, w}}. */

@@ -147,4 +147,63 @@ class ToolkitParityTest {
         runCase("std.biased", x, t -> t.std(0, false, false));
         check("linspace", Tensor.linspace(-1.3, 2.9, 11), 1e-6, 1e-7);
     }
+
+    @Test
+    void layerNormAndEmbedding() {
+        var ln = new vectorgrad.nn.layers.LayerNorm(4, 5);
+        try (var ignored = Tensor.noGrad()) {
+            ln.weight.copy_(wave(new int[] {4, 5}, 0.9, 0.4, 0.5).add(1));
+            ln.bias.copy_(wave(new int[] {4, 5}, 0.7, 0.1, 0.3));
+        }
+        runCase("layernorm.affine", wave(new int[] {3, 4, 5}, 0.37, 0.1, 2.0).add(0.5), ln::forward, 1e-4, 1e-5);
+        check("layernorm.affine.dweight", ln.weight.grad(), 1e-4, 1e-5);
+        check("layernorm.affine.dbias", ln.bias.grad(), 1e-4, 1e-5);
+        runCase("layernorm.plain", wave(new int[] {6, 33}, 0.23, 0.4, 3.0),
+                t -> Functional.layerNorm(t, new int[] {33}, null, null, 1e-3), 1e-4, 1e-5);
+        var emb = new vectorgrad.nn.layers.Embedding(10, 4, 3, Tensor.defaultGenerator());
+        try (var ignored = Tensor.noGrad()) {
+            emb.weight.copy_(wave(new int[] {10, 4}, 0.61, 0.2, 1.0));
+        }
+        Tensor y = emb.forward(Tensor.ofInts(new int[] {1, 3, 3, 0, 9, 1}, 2, 3));
+        y.mul(wave(y.shape(), 0.21, 0.3, 1.0)).sum().backward();
+        check("embedding.y", y, 1e-6, 1e-7);
+        check("embedding.dweight", emb.weight.grad(), 1e-6, 1e-7);
+        assertEquals("Embedding(10, 4, padding_idx=3)", emb.toString());
+        assertEquals("LayerNorm((4, 5), eps=1.0E-5, elementwise_affine=True)", ln.toString());
+    }
+
+    @Test
+    void transposedAndSamePaddedConvolutions() {
+        Tensor x = wave(new int[] {2, 3, 5, 4}, 0.41, 0.2, 1.0);
+        Object[][] cases = {
+            {"convt.s2p1op1", new int[] {3, 4, 3, 3}, new int[] {2, 1, 1, 1, 1}},
+            {"convt.d2.groups", new int[] {3, 2, 2, 3}, new int[] {1, 0, 0, 2, 3}}, // stride, pad, output pad, dil, groups
+        };
+        for (Object[] c : cases) {
+            String name = (String) c[0];
+            int[] ws = (int[]) c[1], g = (int[]) c[2];
+            Tensor w = wave(ws, 0.53, 0.7, 0.4).requiresGrad(true);
+            Tensor b = wave(new int[] {ws[1] * g[4]}, 0.3, 0.2, 0.5).requiresGrad(true);
+            runCase(name, x, t -> Functional.convTranspose2d(t, w, b, new int[] {g[0]}, new int[] {g[1]}, new int[] {g[2]}, g[4], new int[] {g[3]}), 1e-4, 1e-5);
+            check(name + ".dweight", w.grad(), 1e-4, 1e-5);
+            check(name + ".dbias", b.grad(), 1e-4, 1e-5);
+        }
+        Tensor x2 = wave(new int[] {2, 3, 7, 6}, 0.29, 0.6, 1.0);
+        Object[][] same = {{"conv.same.k4", 4, 4, 1}, {"conv.same.k3d2", 3, 3, 2}, {"conv.same.k2x5", 2, 5, 1}};
+        for (Object[] c : same) {
+            String name = (String) c[0];
+            int kh = (int) c[1], kw = (int) c[2], dil = (int) c[3];
+            Tensor w = wave(new int[] {5, 3, kh, kw}, 0.47, 0.1, 0.4).requiresGrad(true);
+            runCase(name, x2, t -> Functional.conv2d(t, w, null, new int[] {1}, "same", new int[] {dil}, 1), 1e-4, 1e-5);
+            check(name + ".dweight", w.grad(), 1e-4, 1e-5);
+        }
+        var layer = new vectorgrad.nn.layers.Conv2d(3, 5, 4, vectorgrad.nn.layers.Conv2d.options().padding("same"));
+        assertEquals(java.util.List.of(2, 5, 7, 6), java.util.Arrays.stream(layer.forward(x2).shape()).boxed().toList());
+        var up = new vectorgrad.nn.layers.ConvTranspose2d(3, 8, 3, vectorgrad.nn.layers.ConvTranspose2d.options().stride(2).padding(1).outputPadding(1));
+        assertEquals(java.util.List.of(2, 8, 10, 8), java.util.Arrays.stream(up.forward(x).shape()).boxed().toList());
+        assertEquals("ConvTranspose2d(3, 8, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), output_padding=(1, 1))", up.toString());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new vectorgrad.nn.layers.Conv2d(3, 5, 3, vectorgrad.nn.layers.Conv2d.options().stride(2).padding("same")));
+        assertEquals("padding='same' is not supported for strided convolutions", e.getMessage());
+    }
 }

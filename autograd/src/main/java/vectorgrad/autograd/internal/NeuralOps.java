@@ -202,6 +202,81 @@ public final class NeuralOps {
         return bias != null ? record(y, "conv2d", fn, x, weight, bias) : record(y, "conv2d", fn, x, weight);
     }
 
+    /**
+     * Transposed convolution, as {@code F.conv_transpose2d(x, w, b, stride, padding, output_padding, groups,
+     * dilation)}: the adjoint of {@code conv2d} in its input, for {@code x [B, C_in, H, W]} (or
+     * {@code [C_in, H, W]}) and {@code weight [C_in, C_out/groups, kh, kw]}, giving {@code H' = (H-1)·stride
+     * - 2·padding + dilation·(kh-1) + output_padding + 1}  |  dx = conv2d(g, w) with the same geometry,
+     * dw = conv2d's weight gradient with g as its input and x as its upstream gradient, db = Σ g per channel.
+     */
+    public static Tensor convTranspose2d(
+            Tensor x,
+            Tensor weight,
+            Tensor bias,
+            int[] stride,
+            int[] padding,
+            int[] outputPadding,
+            int groups,
+            int[] dilation) {
+        requireFloat(x, "conv_transpose2d");
+        int[] xs = x.shape(), ws = weight.shape();
+        if (xs.length == 3)
+            return convTranspose2d(x.unsqueeze(0), weight, bias, stride, padding, outputPadding, groups, dilation).squeeze(0);
+        if (xs.length != 4)
+            throw new IllegalArgumentException(
+                    "conv_transpose2d: expected 3-D [C, H, W] or 4-D [B, C, H, W] input, got " + Shapes.str(xs));
+        if (ws.length != 4)
+            throw new IllegalArgumentException(
+                    "conv_transpose2d: expected 4-D weight [C_in, C_out/groups, kh, kw], got " + Shapes.str(ws));
+        if (groups <= 0)
+            throw new IllegalArgumentException("conv_transpose2d: non-positive groups is not supported (groups=" + groups + ")");
+        if (ws[0] != xs[1]) {
+            throw new IllegalArgumentException("conv_transpose2d: weight of size " + Shapes.str(ws) + ", expected input "
+                    + Shapes.str(xs) + " to have " + ws[0] + " channels, but got " + xs[1] + " channels instead");
+        }
+        if (ws[0] % groups != 0)
+            throw new IllegalArgumentException("conv_transpose2d: in_channels (" + ws[0] + ") must be divisible by groups (" + groups + ")");
+        int outC = ws[1] * groups;
+        if (bias != null && !Arrays.equals(bias.shape(), new int[] {outC}))
+            throw new IllegalArgumentException(
+                    "conv_transpose2d: bias of shape " + Shapes.str(bias.shape()) + " for " + outC + " output channels");
+        for (int i = 0; i < 2; i++) {
+            if (outputPadding[i] < 0 || outputPadding[i] >= Math.max(stride[i], dilation[i]))
+                throw new IllegalArgumentException("conv_transpose2d: output padding must be smaller than either stride or dilation, got output_padding="
+                        + Shapes.str(outputPadding) + ", stride=" + Shapes.str(stride) + ", dilation=" + Shapes.str(dilation));
+            if (outputPadding[i] >= stride[i])
+                throw new IllegalArgumentException("conv_transpose2d: output_padding " + outputPadding[i]
+                        + " at least the stride " + stride[i] + " (allowed by PyTorch when below the dilation) is not supported");
+        }
+        int oh = (xs[2] - 1) * stride[0] - 2 * padding[0] + dilation[0] * (ws[2] - 1) + outputPadding[0] + 1;
+        int ow = (xs[3] - 1) * stride[1] - 2 * padding[1] + dilation[1] * (ws[3] - 1) + outputPadding[1] + 1;
+        if (oh <= 0 || ow <= 0)
+            throw new IllegalArgumentException("conv_transpose2d: the output size (" + oh + " x " + ow + ") of input "
+                    + Shapes.str(xs) + " is too small");
+        // the convolution whose input gradient this is: input [B, C_out, oh, ow], output [B, C_in, H, W]
+        Conv.Geometry geo = new Conv.Geometry(
+                xs[0], outC, oh, ow, ws[0], ws[2], ws[3], stride[0], stride[1], padding[0], padding[1], dilation[0],
+                dilation[1], groups);
+        Tensor y = empty(new int[] {xs[0], outC, oh, ow});
+        Conv.backwardInput(geo, segment(x), segment(weight), segment(y));
+        fence(x, weight, bias);
+        BackwardFn fn = (g, need) -> {
+            Tensor gx = null, gw = null;
+            if (need[0]) {
+                gx = empty(xs);
+                Conv.forward(geo, segment(g), segment(weight), null, segment(gx));
+            }
+            if (need[1]) {
+                gw = empty(ws);
+                Conv.backwardWeight(geo, segment(g), segment(x), segment(gw), null);
+            }
+            fence(g, x, weight);
+            return new Tensor[] {gx, gw};
+        };
+        Tensor out = record(y, "conv_transpose2d", fn, x, weight);
+        return bias == null ? out : out.add(bias.reshape(1, outC, 1, 1));
+    }
+
     // ------------------------------------------------------------------ max_pool2d
 
     /**
@@ -435,5 +510,34 @@ public final class NeuralOps {
         Reference.reachabilityFence(a);
         Reference.reachabilityFence(b);
         Reference.reachabilityFence(c);
+    }
+    /**
+     * {@code F.embedding(input, weight, padding_idx)}: rows of {@code weight [num, d]} at the int32
+     * indices of {@code input} (any shape; negative indices are errors, as PyTorch's), giving
+     * {@code [*input.shape, d]}  |  dweight = the gradient rows added at their indices, none at
+     * {@code paddingIdx} (-1: none).
+     */
+    public static Tensor embedding(Tensor input, Tensor weight, int paddingIdx) {
+        if (input.dtype() != vectorgrad.autograd.DType.INT32)
+            throw new IllegalArgumentException("embedding: expected an int32 index tensor, got " + input.dtype());
+        requireFloat(weight, "embedding");
+        if (weight.shape().length != 2)
+            throw new IllegalArgumentException("embedding: weight must be 2-D [num_embeddings, embedding_dim], got " + Shapes.str(weight.shape()));
+        int num = weight.shape()[0], d = weight.shape()[1];
+        int[] idx = input.toIntArray();
+        int[] outShape = Arrays.copyOf(input.shape(), input.shape().length + 1);
+        outShape[outShape.length - 1] = d;
+        Tensor y = empty(outShape);
+        vectorgrad.kernels.Embedding.gather(idx, segment(weight), num, d, segment(y));
+        int[] ws = weight.shape().clone();
+        BackwardFn fn = (g, need) -> {
+            Tensor gw = empty(ws);
+            vectorgrad.kernels.Embedding.scatterAdd(idx, segment(g), num, d, paddingIdx, segment(gw));
+            Reference.reachabilityFence(g);
+            return new Tensor[] {gw};
+        };
+        Tensor result = record(y, "embedding", fn, weight);
+        Reference.reachabilityFence(weight);
+        return result;
     }
 }

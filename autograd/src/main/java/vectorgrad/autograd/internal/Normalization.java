@@ -8,10 +8,11 @@ import java.util.Arrays;
 import java.util.List;
 import vectorgrad.autograd.Tensor;
 import vectorgrad.kernels.BatchNorm;
+import vectorgrad.kernels.LayerNorm;
 
 /**
- * Normalisation with forward beside backward: {@code batch_norm}, fused per channel in the kernel.
- * Shapes and names follow {@code torch.nn.functional}.
+ * Normalisation with forward beside backward: {@code batch_norm}, fused per channel in the kernel, and
+ * {@code layer_norm}, fused per row. Shapes and names follow {@code torch.nn.functional}.
  */
 public final class Normalization {
     private Normalization() {}
@@ -113,6 +114,61 @@ public final class Normalization {
             return out;
         };
         Tensor result = record(y, "batch_norm", fn, inputs.toArray(Tensor[]::new));
+        Reference.reachabilityFence(x);
+        Reference.reachabilityFence(weight);
+        Reference.reachabilityFence(bias);
+        return result;
+    }
+
+    /**
+     * {@code F.layer_norm(x, normalized_shape, weight, bias, eps)}: normalises over the last dimensions,
+     * those of {@code normalizedShape} (the mean and biased variance of each of their slabs), then
+     * {@code ·weight + bias} element-wise (shape {@code normalizedShape}; either may be null)  |  dx by the
+     * layer-norm rule, dweight = Σ g·x̂ and dbias = Σ g over the leading dimensions.
+     */
+    public static Tensor layerNorm(Tensor x, int[] normalizedShape, Tensor weight, Tensor bias, double eps) {
+        requireFloat(x, "layer_norm");
+        int[] xs = x.shape();
+        int k = normalizedShape.length;
+        boolean fits = k >= 1 && k <= xs.length
+                && Arrays.equals(Arrays.copyOfRange(xs, xs.length - k, xs.length), normalizedShape);
+        if (!fits) {
+            throw new IllegalArgumentException("Given normalized_shape=" + Shapes.str(normalizedShape)
+                    + ", expected input with shape [*, " + Shapes.str(normalizedShape).replaceAll("^\\[|\\]$", "")
+                    + "], but got input of size " + Shapes.str(xs));
+        }
+        for (Object[] p : new Object[][] {{"weight", weight}, {"bias", bias}}) {
+            Tensor t = (Tensor) p[1];
+            if (t != null && !Arrays.equals(t.shape(), normalizedShape)) {
+                throw new IllegalArgumentException("layer_norm: " + p[0] + " of shape " + Shapes.str(t.shape())
+                        + " does not match normalized_shape " + Shapes.str(normalizedShape));
+            }
+        }
+        int d = Arrays.stream(normalizedShape).reduce(1, (p, q) -> p * q);
+        int rows = (int) (x.numel() / d);
+        Tensor y = empty(xs);
+        Tensor mean = empty(new int[] {rows}), invstd = empty(new int[] {rows});
+        LayerNorm.forward(rows, d, segment(x), seg(weight), seg(bias), (float) eps, segment(y), segment(mean), segment(invstd));
+        List<Tensor> inputs = new ArrayList<>(List.of(x));
+        if (weight != null) inputs.add(weight);
+        if (bias != null) inputs.add(bias);
+        int wi = weight != null ? 1 : -1, bi = bias != null ? inputs.size() - 1 : -1;
+        int[] ps = normalizedShape.clone();
+        BackwardFn fn = (g, need) -> {
+            Tensor[] out = new Tensor[inputs.size()];
+            Tensor gx = need[0] ? empty(xs) : null;
+            Tensor gw = wi >= 0 && need[wi] ? empty(ps) : null;
+            Tensor gb = bi >= 0 && need[bi] ? empty(ps) : null;
+            LayerNorm.backward(rows, d, segment(x), seg(weight), segment(mean), segment(invstd), segment(g), seg(gx), seg(gw), seg(gb));
+            Reference.reachabilityFence(g);
+            Reference.reachabilityFence(x);
+            Reference.reachabilityFence(weight);
+            out[0] = gx;
+            if (wi >= 0) out[wi] = gw;
+            if (bi >= 0) out[bi] = gb;
+            return out;
+        };
+        Tensor result = record(y, "layer_norm", fn, inputs.toArray(Tensor[]::new));
         Reference.reachabilityFence(x);
         Reference.reachabilityFence(weight);
         Reference.reachabilityFence(bias);

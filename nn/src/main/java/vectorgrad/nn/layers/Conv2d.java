@@ -14,6 +14,7 @@ import vectorgrad.nn.Parameter;
  * new Conv2d(1, 32, 3, 2)                                                // nn.Conv2d(1, 32, 3, 2): stride 2
  * new Conv2d(32, 64, 3, Conv2d.options().stride(2).padding(1).bias(false))
  * new Conv2d(3, 8, Conv2d.options().kernelSize(3, 5).padding(1, 2))      // non-square
+ * new Conv2d(16, 16, 4, Conv2d.options().padding("same"))               // output size = input size
  * }</pre>
  * Shapes: x {@code [B × C_in × H × W]} → {@code [B × C_out × H' × W']} with
  * {@code H' = (H + 2·padding - dilation·(kh-1) - 1) / stride + 1}; weight {@code [C_out × C_in/groups × kh × kw]}.
@@ -27,70 +28,34 @@ public class Conv2d extends Layer {
     public final Parameter bias;
     private final int inC, outC, groups;
     private final int[] kernel, stride, padding, dilation;
+    private final String paddingMode; // "same", "valid", or null for the numbers in padding
 
     /**
      * PyTorch's keyword arguments of {@code nn.Conv2d}, each size one int (both dimensions) or a pair
      * {@code (h, w)}. Defaults: stride 1, padding 0, dilation 1, groups 1, bias true, the default generator.
+     * {@code padding("same")} keeps the input's size (stride 1 only), {@code padding("valid")} is 0.
      */
-    public static final class Options {
-        private int[] kernelSize;
-        private int[] stride = {1, 1}, padding = {0, 0}, dilation = {1, 1};
-        private int groups = 1;
-        private boolean bias = true;
-        private Generator generator;
+    public static final class Options extends ConvOptions<Options> {
+        private String paddingMode;
 
         private Options() {}
 
-        /** The kernel size, when not given as the constructor's third argument. */
-        public Options kernelSize(int k) {
-            return kernelSize(k, k);
-        }
-
-        public Options kernelSize(int kh, int kw) {
-            kernelSize = new int[] {kh, kw};
+        @Override
+        Options self() {
             return this;
         }
 
-        public Options stride(int s) {
-            return stride(s, s);
-        }
-
-        public Options stride(int sh, int sw) {
-            stride = new int[] {sh, sw};
-            return this;
-        }
-
-        public Options padding(int p) {
-            return padding(p, p);
-        }
-
+        @Override
         public Options padding(int ph, int pw) {
-            padding = new int[] {ph, pw};
-            return this;
+            paddingMode = null;
+            return super.padding(ph, pw);
         }
 
-        public Options dilation(int d) {
-            return dilation(d, d);
-        }
-
-        public Options dilation(int dh, int dw) {
-            dilation = new int[] {dh, dw};
-            return this;
-        }
-
-        public Options groups(int g) {
-            groups = g;
-            return this;
-        }
-
-        public Options bias(boolean b) {
-            bias = b;
-            return this;
-        }
-
-        /** The generator the initial weights are drawn from (default: {@link Tensor#defaultGenerator()}). */
-        public Options generator(Generator g) {
-            generator = g;
+        /** {@code padding="same"} or {@code "valid"}. */
+        public Options padding(String mode) {
+            if (!mode.equals("same") && !mode.equals("valid"))
+                throw new IllegalArgumentException("Invalid padding string '" + mode + "', should be one of {'valid', 'same'}");
+            paddingMode = mode;
             return this;
         }
     }
@@ -115,28 +80,9 @@ public class Conv2d extends Layer {
 
     /** With the kernel size in {@code options} ({@link Options#kernelSize(int, int)}). */
     public Conv2d(int inChannels, int outChannels, Options o) {
-        if (o.kernelSize == null) throw new IllegalArgumentException("Conv2d: kernel_size is required");
-        if (inChannels <= 0 || outChannels <= 0) {
-            throw new IllegalArgumentException(
-                    "Conv2d: in_channels and out_channels must be positive, got " + inChannels + ", " + outChannels);
-        }
-        positive("kernel_size", o.kernelSize);
-        if (o.stride[0] <= 0 || o.stride[1] <= 0) {
-            throw new IllegalArgumentException(
-                    "Conv2d: non-positive stride " + pairStr(o.stride) + " is not supported");
-        }
-        if (o.padding[0] < 0 || o.padding[1] < 0) {
-            throw new IllegalArgumentException("Conv2d: negative padding " + pairStr(o.padding) + " is not supported");
-        }
-        positive("dilation", o.dilation);
-        if (o.groups <= 0)
-            throw new IllegalArgumentException("Conv2d: groups must be a positive integer, got " + o.groups);
-        if (inChannels % o.groups != 0)
-            throw new IllegalArgumentException(
-                    "Conv2d: in_channels (" + inChannels + ") must be divisible by groups (" + o.groups + ")");
-        if (outChannels % o.groups != 0)
-            throw new IllegalArgumentException(
-                    "Conv2d: out_channels (" + outChannels + ") must be divisible by groups (" + o.groups + ")");
+        o.check("Conv2d", inChannels, outChannels);
+        if ("same".equals(o.paddingMode) && (o.stride[0] != 1 || o.stride[1] != 1))
+            throw new IllegalArgumentException("padding='same' is not supported for strided convolutions");
         this.inC = inChannels;
         this.outC = outChannels;
         this.kernel = o.kernelSize.clone();
@@ -144,7 +90,8 @@ public class Conv2d extends Layer {
         this.padding = o.padding.clone();
         this.dilation = o.dilation.clone();
         this.groups = o.groups;
-        Generator g = o.generator != null ? o.generator : Tensor.defaultGenerator();
+        this.paddingMode = o.paddingMode;
+        Generator g = o.generatorOrDefault();
         int perGroup = inChannels / groups;
         float bound = (float) (1 / Math.sqrt((double) perGroup * kernel[0] * kernel[1]));
         this.weight = new Parameter(Tensor.uniform(g, -bound, bound, outChannels, perGroup, kernel[0], kernel[1]));
@@ -156,6 +103,7 @@ public class Conv2d extends Layer {
         c.kernelSize = new int[] {k, k};
         c.stride = o.stride;
         c.padding = o.padding;
+        c.paddingMode = o.paddingMode;
         c.dilation = o.dilation;
         c.groups = o.groups;
         c.bias = o.bias;
@@ -163,24 +111,21 @@ public class Conv2d extends Layer {
         return c;
     }
 
-    private static void positive(String name, int[] v) {
-        if (v[0] <= 0 || v[1] <= 0)
-            throw new IllegalArgumentException("Conv2d: " + name + " must be positive, got " + pairStr(v));
-    }
-
     static String pairStr(int[] v) {
-        return "(" + v[0] + ", " + v[1] + ")";
+        return ConvOptions.pairStr(v);
     }
 
     @Override
     public Tensor forward(Tensor x) {
+        if (paddingMode != null) return Functional.conv2d(x, weight, bias, stride, paddingMode, dilation, groups);
         return Functional.conv2d(x, weight, bias, stride, padding, dilation, groups);
     }
 
     @Override
     protected String extraRepr() {
         return inC + ", " + outC + ", kernel_size=" + pairStr(kernel) + ", stride=" + pairStr(stride)
-                + (padding[0] != 0 || padding[1] != 0 ? ", padding=" + pairStr(padding) : "")
+                + (paddingMode != null ? ", padding=" + paddingMode
+                        : padding[0] != 0 || padding[1] != 0 ? ", padding=" + pairStr(padding) : "")
                 + (dilation[0] != 1 || dilation[1] != 1 ? ", dilation=" + pairStr(dilation) : "")
                 + (groups != 1 ? ", groups=" + groups : "")
                 + (bias == null ? ", bias=False" : "");
