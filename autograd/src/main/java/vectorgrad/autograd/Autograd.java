@@ -40,6 +40,8 @@ final class Autograd {
         }
         List<Tensor> order = topologicalOrder(root);
         boolean anomaly = Anomaly.isEnabled();
+        boolean profiled = Profiler.enabled;
+        if (profiled) Profiler.inBackward(true);
         if (anomaly) Anomaly.enterBackward();
         try (NoGrad ignored = Tensor.noGrad();
                 MemoryScope scope = MemoryScope.open()) {
@@ -58,6 +60,7 @@ final class Autograd {
                 Tensor[] inputs = node.inputs;
                 boolean[] need = new boolean[inputs.length];
                 for (int j = 0; j < inputs.length; j++) need[j] = inputs[j].requiresGrad;
+                long t0 = Profiler.enabled ? System.nanoTime() : 0;
                 Tensor[] inGrads = node.backward.apply(g, need);
                 if (anomaly) Anomaly.checkBackward(node, g, inputs, inGrads);
                 // non-leaf inputs first, so that a leaf can tell whether the map still reads its gradient
@@ -81,9 +84,11 @@ final class Autograd {
                     }
                 }
                 if (!retainGraph) node.free();
+                if (t0 != 0) Profiler.backward(node.op, inputs, System.nanoTime() - t0);
             }
         } finally {
             if (anomaly) Anomaly.exitBackward();
+            if (profiled) Profiler.inBackward(false);
         }
     }
 

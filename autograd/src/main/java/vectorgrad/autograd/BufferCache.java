@@ -69,12 +69,41 @@ final class BufferCache {
         if (seg == null) {
             // An automatic arena per block: trim() gives a block back to the OS by dropping it, and a
             // stale reference to a trimmed block keeps valid memory alive instead of crashing.
-            seg = Arena.ofAuto().allocate(size, 64);
+            seg = allocate(size);
             RESERVED.addAndGet(size);
             ALLOCATIONS.incrementAndGet();
         }
         LIVE.addAndGet(size);
         return seg;
+    }
+
+    /**
+     * A new block. When the JVM's native-memory limit ({@code -XX:MaxDirectMemorySize}, by default the
+     * heap's maximum) is reached, the free blocks of other sizes are given back and unreachable tensors
+     * collected, once; if that is not enough, the error says what is held and which flag to raise.
+     */
+    private static MemorySegment allocate(long size) {
+        try {
+            return Arena.ofAuto().allocate(size, 64);
+        } catch (OutOfMemoryError first) {
+            trim();
+            System.gc();
+            try {
+                Thread.sleep(50); // the cleaners of collected arenas run on their own thread
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            try {
+                return Arena.ofAuto().allocate(size, 64);
+            } catch (OutOfMemoryError again) {
+                OutOfMemoryError e = new OutOfMemoryError("vectorgrad: cannot reserve " + (size >> 20)
+                        + " MiB more native memory for a tensor: " + (LIVE.get() >> 20) + " MiB are held by live tensors, "
+                        + (RESERVED.get() >> 20) + " MiB reserved in all. The JVM's limit is -XX:MaxDirectMemorySize "
+                        + "(by default the -Xmx heap size); raise it, or use a smaller batch (" + again.getMessage() + ")");
+                e.initCause(again);
+                throw e;
+            }
+        }
     }
 
     /** Returns a block to its free list. The caller guarantees no tensor can reach it any more. */

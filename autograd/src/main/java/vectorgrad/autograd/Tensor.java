@@ -420,6 +420,7 @@ public class Tensor implements AutoCloseable {
      * Ops outside this package reach it through {@link vectorgrad.autograd.internal.TensorAccess}.
      */
     static Tensor record(Tensor out, String op, BackwardFn backward, Tensor... inputs) {
+        if (Profiler.enabled) Profiler.forward(op, inputs);
         if (Anomaly.isEnabled()) Anomaly.checkForward(out, op, inputs);
         if (!NoGrad.gradEnabled()) return out;
         boolean any = false;

@@ -22,7 +22,8 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("--help")) {
-            System.out.println("usage: vectorgrad bench linreg|gemm|train|layers|toolkit [--threads N] [--json] [--long]\n"
+            System.out.println("usage: vectorgrad bench linreg|gemm|train|layers|toolkit|resnet [--threads N] [--json] [--long]\n"
+                    + "       vectorgrad bench train|resnet --breakdown [--threads N] [--batch 64]   (time per op, forward and backward)\n"
                     + "       vectorgrad bench soak [--steps 10000] [--every 500] [--batch-size 5] [--json]   (memory over a long run)\n"
                     + "       vectorgrad bench jmh <JMH options>   (e.g. jmh -l to list benchmarks)");
             System.exit(args.length == 0 ? 2 : 0);
@@ -36,12 +37,22 @@ public final class BenchMain {
             org.openjdk.jmh.Main.main(rest);
             return;
         }
-        boolean json = false, longRun = false;
-        int threads = 1;
+        boolean json = false, longRun = false, breakdown = false;
+        int threads = 1, batch = 64;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--json" -> json = true;
                 case "--long" -> longRun = true;
+                case "--breakdown" -> breakdown = true;
+                case "--batch" -> {
+                    if (i + 1 >= args.length) fail("--batch needs a value");
+                    try {
+                        batch = Integer.parseInt(args[++i]);
+                    } catch (NumberFormatException e) {
+                        fail("--batch expects an integer, got '" + args[i] + "'");
+                    }
+                    if (batch < 1) fail("--batch must be >= 1");
+                }
                 case "--threads" -> {
                     if (i + 1 >= args.length) fail("--threads needs a value");
                     try {
@@ -54,13 +65,19 @@ public final class BenchMain {
                 default -> fail("unknown option " + args[i]);
             }
         }
+        if (breakdown) {
+            if (!args[0].equals("train") && !args[0].equals("resnet")) fail("--breakdown is for the train and resnet suites");
+            Breakdown.run(args[0], threads, batch);
+            return;
+        }
         switch (args[0]) {
             case "linreg" -> linreg(threads, json, longRun);
             case "gemm" -> gemm(threads, json, longRun);
             case "train" -> train(threads, json, longRun);
             case "layers" -> layers(threads, json, longRun);
             case "toolkit" -> toolkit(threads, json, longRun);
-            default -> fail("unknown suite '" + args[0] + "' (suites: linreg, gemm, train, layers, toolkit)");
+            case "resnet" -> resnet(threads, json, longRun);
+            default -> fail("unknown suite '" + args[0] + "' (suites: linreg, gemm, train, layers, toolkit, resnet)");
         }
     }
 
@@ -230,16 +247,17 @@ public final class BenchMain {
         // 20.3 ms in 1-s iterations after 3 s)
         ChainedOptionsBuilder o =
                 options(TrainStepBenchmark.class.getName(), threads, longRun).warmupIterations(8);
-        List<RunResult> results = new ArrayList<>(new Runner(o.build()).run());
+        stepTable(new ArrayList<>(new Runner(o.build()).run()), "MNIST training step (forward, loss, backward, Adam)",
+                threads, json);
+    }
+
+    /** A training-step suite's table (images/s, ms/step, new native bytes per step) and JSON rows. */
+    private static void stepTable(List<RunResult> results, String title, int threads, boolean json) {
         results.sort(java.util.Comparator.comparingInt(
                 r -> Integer.parseInt(r.getParams().getParam("batch"))));
         List<String> rows = new ArrayList<>();
         System.out.println();
-        System.out.printf(
-                Locale.ROOT,
-                "MNIST training step (forward, loss, backward, Adam), %d thread(s), kernels: %s%n",
-                threads,
-                Simd.describe());
+        System.out.printf(Locale.ROOT, "%s, %d thread(s), kernels: %s%n", title, threads, Simd.describe());
         System.out.printf(
                 Locale.ROOT, "%6s %12s %10s %8s %14s%n", "batch", "images/s", "ms/step", "±", "new native B/step");
         for (RunResult r : results) {
@@ -263,6 +281,17 @@ public final class BenchMain {
                     Double.isNaN(perStep) ? "null" : String.format(Locale.ROOT, "%.1f", perStep)));
         }
         if (json) System.out.println("[" + String.join(",", rows) + "]");
+    }
+
+    private static void resnet(int threads, boolean json, boolean longRun) throws RunnerException {
+        // a step takes 0.1-0.6 s: longer iterations, and warm-up until C2 has compiled the kernels
+        ChainedOptionsBuilder o = options(ResNetBenchmark.class.getName(), threads, longRun)
+                .warmupIterations(longRun ? 8 : 5)
+                .warmupTime(TimeValue.seconds(3))
+                .measurementIterations(longRun ? 8 : 4)
+                .measurementTime(TimeValue.seconds(3));
+        stepTable(new ArrayList<>(new Runner(o.build()).run()), "SmallResNet training step (forward, label-smoothed "
+                + "cross-entropy, backward, SGD Nesterov)", threads, json);
     }
 
     private static void linreg(int threads, boolean json, boolean longRun) throws RunnerException {

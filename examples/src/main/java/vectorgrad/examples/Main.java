@@ -20,6 +20,12 @@ public final class Main {
                        [--plot confusion.png] [--misclassified grid.png [--max-misclassified 24]] [--json]
                        accuracy, per class, confusion matrix
               mnist classify  --checkpoint FILE (--index N [--test] | --image FILE.png) [--data DIR] [--json]
+              resnet train    train a small ResNet (3 stages, batch norm, residual blocks) on Fashion-MNIST or MNIST:
+                       SGD (momentum 0.9, Nesterov, weight decay 5e-4), OneCycleLR, label smoothing 0.1
+                       [--data DIR] [--download] [--epochs 1] [--batch-size 128] [--lr 0.2 (max_lr)] [--seed 0]
+                       [--threads N] [--max-steps N] [--print-every 20] [--checkpoint FILE [--save-every 200]] [--resume]
+                       [--plot curves.png [--eval-every N]] [--json]   Ctrl-C or SIGTERM as mnist train
+              resnet eval     --checkpoint FILE [--data DIR] [--batch-size 500] [--threads N] [--json]
               test     run the test suite (launcher only)
               install  install the library jars in the local Maven repository (launcher only)
               samples  build and run samples/ against the installed jars (launcher only)
@@ -46,6 +52,7 @@ public final class Main {
             return switch (args[0]) {
                 case "linreg" -> LinearRegression.run(rest);
                 case "mnist" -> MnistCommand.run(rest);
+                case "resnet" -> ResNetCommand.run(rest);
                 default -> throw new UsageException("unknown command '" + args[0] + "'\n" + USAGE);
             };
         } catch (UsageException e) {

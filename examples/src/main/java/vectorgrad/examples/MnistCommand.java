@@ -22,7 +22,9 @@ import vectorgrad.nn.data.Mnist;
 import vectorgrad.nn.data.Sample;
 import vectorgrad.nn.io.Checkpoint;
 import vectorgrad.nn.io.FormatException;
+import vectorgrad.nn.Module;
 import vectorgrad.nn.optim.Adam;
+import vectorgrad.nn.optim.Optimizer;
 import vectorgrad.nn.train.Interruptible;
 
 /**
@@ -312,7 +314,7 @@ public final class MnistCommand {
         return md;
     }
 
-    static void saveCheckpoint(Path file, MnistClassifier model, Adam optimizer, Map<String, String> md)
+    static void saveCheckpoint(Path file, Module model, Optimizer optimizer, Map<String, String> md)
             throws IOException {
         try {
             Checkpoint.save(file, model, optimizer, md);
@@ -323,7 +325,7 @@ public final class MnistCommand {
         }
     }
 
-    static boolean parametersFinite(MnistClassifier model) {
+    static boolean parametersFinite(Module model) {
         for (Tensor p : model.parameters()) if (Anomaly.nonFiniteIn(p) != null) return false;
         return true;
     }
@@ -356,7 +358,7 @@ public final class MnistCommand {
         return kept + "; try a smaller --lr";
     }
 
-    static Map<String, String> loadCheckpoint(Path file, MnistClassifier model, Adam optimizer) throws IOException {
+    static Map<String, String> loadCheckpoint(Path file, Module model, Optimizer optimizer) throws IOException {
         try {
             return Checkpoint.load(file, model, optimizer);
         } catch (NoSuchFileException e) {
@@ -422,6 +424,18 @@ public final class MnistCommand {
             int limit,
             List<Plots.Misclassified> wrong,
             int maxWrong) {
+        return evaluate(model, model.f::forward, data, batchSize, limit, wrong, maxWrong);
+    }
+
+    /** As above for any classifier of 28×28 images: {@code logits} maps {@code [B, 1, 28, 28]} to {@code [B, 10]}. */
+    static Evaluation evaluate(
+            Module model,
+            java.util.function.UnaryOperator<Tensor> logitsOf,
+            Mnist data,
+            int batchSize,
+            int limit,
+            List<Plots.Misclassified> wrong,
+            int maxWrong) {
         boolean wasTraining = model.isTraining();
         model.eval();
         int[][] confusion = new int[10][10];
@@ -433,7 +447,7 @@ public final class MnistCommand {
             while (it.hasNext() && seen < limit) {
                 try (DataLoader.Batch b = it.next();
                         MemoryScope s = MemoryScope.open()) {
-                    Tensor logits = model.f.forward(b.inputs());
+                    Tensor logits = logitsOf.apply(b.inputs());
                     loglik += -vectorgrad.nn.Functional.crossEntropy(logits, b.targets(), "sum")
                             .item();
                     int[] pred = logits.argmax(1, false).toIntArray(),

@@ -35,5 +35,9 @@ class UsageTest {
         listed("mnist eval", MnistCommand.EVAL_FLAGS);
         listed("mnist classify", MnistCommand.CLASSIFY_OPTIONS);
         listed("mnist classify", MnistCommand.CLASSIFY_FLAGS);
+        listed("resnet train", ResNetCommand.TRAIN_OPTIONS);
+        listed("resnet train", ResNetCommand.TRAIN_FLAGS);
+        listed("resnet eval", ResNetCommand.EVAL_OPTIONS);
+        listed("resnet eval", ResNetCommand.EVAL_FLAGS);
     }
 }

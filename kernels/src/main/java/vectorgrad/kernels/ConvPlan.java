@@ -16,8 +16,8 @@ package vectorgrad.kernels;
  * <tr><td>{@link Algorithm#DIRECT_3X3}</td><td>forward, weight gradient</td>
  *     <td>one input channel, 3x3, stride 1, no dilation (an image model's first layer)</td></tr>
  * <tr><td>{@link Algorithm#WINOGRAD}</td><td>all three</td>
- *     <td>3x3, stride 1, no dilation, 16-float vectors; forward: input channels in 16s, output in 64s;
- *     input gradient: output in 16s, input in 32s; weight gradient: input in 32s, output in 64s</td></tr>
+ *     <td>3x3, stride 1, no dilation, 16-float vectors; forward: input channels in 16s, output in 32s;
+ *     input gradient: output in 16s, input in 32s; weight gradient: input in 32s, output in 16s</td></tr>
  * <tr><td>{@link Algorithm#LANES}</td><td>all three</td>
  *     <td>stride 1, a patch of at least {@value #SMALL_PATCH} taps, 16-float vectors; forward and weight
  *     gradient: output channels in 64s; input gradient: input channels in 32s</td></tr>
@@ -61,7 +61,7 @@ final class ConvPlan {
     static Algorithm forward(Conv.Geometry g) {
         if (g.groups() > 1) return Algorithm.GROUPED;
         if (direct3x3(g)) return Algorithm.DIRECT_3X3;
-        if (Config.WINOGRAD && winogradShape(g) && g.inC() % LANES_16 == 0 && g.outC() % BLOCK == 0)
+        if (Config.WINOGRAD && winogradShape(g) && g.inC() % LANES_16 == 0 && g.outC() % HALF == 0)
             return Algorithm.WINOGRAD;
         if (gemmShaped(g) && Simd.floatLanes() == LANES_16 && g.outC() % BLOCK == 0) return Algorithm.LANES;
         if (gemmShaped(g)) return Algorithm.IMPLICIT_GEMM;
@@ -79,7 +79,7 @@ final class ConvPlan {
 
     static Algorithm weightGrad(Conv.Geometry g) {
         if (g.groups() > 1) return Algorithm.GROUPED;
-        if (Config.WINOGRAD && winogradShape(g) && g.inC() % HALF == 0 && g.outC() % BLOCK == 0)
+        if (Config.WINOGRAD && winogradShape(g) && g.inC() % HALF == 0 && g.outC() % LANES_16 == 0)
             return Algorithm.WINOGRAD;
         if (gemmShaped(g) && Simd.floatLanes() == LANES_16 && g.outC() % BLOCK == 0) return Algorithm.LANES;
         if (direct3x3(g)) return Algorithm.DIRECT_3X3;

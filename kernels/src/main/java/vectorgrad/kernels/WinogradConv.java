@@ -80,24 +80,40 @@ final class WinogradConv {
         return WEIGHTS[slot].get(n);
     }
 
+    /** The forward's block of output channels: 64 (six tiles a product) when they come in 64s, else 32 (twelve). */
+    static int forwardBlock(int outC) {
+        return outC % BLOCK == 0 ? BLOCK : HALF;
+    }
+
     /**
-     * The forward's transformed weights, {@code u[((blk·16 + ξ)·C + c)·64 + o] = U[ξ] of W[blk·64 + o][c]},
-     * made by the calling thread once per call from {@link LanesConv#packedWeight} (taps x 64 channels).
+     * The forward's transformed weights, {@code u[((blk·16 + ξ)·C + c)·B + o] = U[ξ] of W[blk·B + o][c]} for
+     * blocks of B = {@link #forwardBlock} output channels, made by the calling thread once per call from the
+     * weights packed as taps x B channels ({@link LanesConv#packedWeight} for B = 64).
      */
     static float[] weights(Conv.Geometry g, MemorySegment weight) {
-        int inC = g.inC(), outC = g.outC(), patch = g.patch();
-        float[] wt = LanesConv.packedWeight(g, weight);
+        int inC = g.inC(), outC = g.outC(), patch = g.patch(), block = forwardBlock(outC);
+        float[] wt;
+        if (block == BLOCK) {
+            wt = LanesConv.packedWeight(g, weight);
+        } else {
+            // wt[(blk·patch + tap)·32 + o % 32] = W[o][tap]: a few thousand values, once per call
+            float[] w = new float[patch * outC];
+            MemorySegment.copy(weight, ValueLayout.JAVA_FLOAT, 0, w, 0, patch * outC);
+            wt = new float[patch * outC];
+            for (int o = 0; o < outC; o++)
+                for (int t = 0; t < patch; t++) wt[((o / block) * patch + t) * block + o % block] = w[o * patch + t];
+        }
         float[] u = weightHolder(0, 16 * inC * outC);
-        for (int blk = 0; blk < outC / BLOCK; blk++) {
+        for (int blk = 0; blk < outC / block; blk++) {
             for (int c = 0; c < inC; c++) {
-                for (int o0 = 0; o0 < BLOCK; o0 += T) {
+                for (int o0 = 0; o0 < block; o0 += T) {
                     VectorConv.winogradWeight(
                             wt,
-                            (blk * patch + c * 9) * BLOCK + o0,
-                            BLOCK,
+                            (blk * patch + c * 9) * block + o0,
+                            block,
                             u,
-                            ((blk * 16) * inC + c) * BLOCK + o0,
-                            inC * BLOCK);
+                            ((blk * 16) * inC + c) * block + o0,
+                            inC * block);
                 }
             }
         }
@@ -144,7 +160,7 @@ final class WinogradConv {
             long outOff,
             int oy0,
             int oy1) {
-        Pass p = new Pass(g.inC(), g.h(), g.w(), g.padH(), g.padW(), g.outC(), BLOCK);
+        Pass p = new Pass(g.inC(), g.h(), g.w(), g.padH(), g.padW(), g.outC(), forwardBlock(g.outC()));
         run(p, x, xOff, u, bias, out, outOff, g.positions(), g.outW(), 0, 0, oy0, oy1);
     }
 

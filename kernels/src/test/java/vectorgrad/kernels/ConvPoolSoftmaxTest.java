@@ -100,7 +100,7 @@ class ConvPoolSoftmaxTest {
 
     /**
      * Winograd (3x3, stride 1, undilated, with 512-bit vectors; the forward for input channels in 16s and
-     * output channels in 64s, the input gradient for 32s and 16s, the weight gradient for 32s and 64s):
+     * output channels in 32s (64s: six-tile products; else twelve), the input gradient for 32s and 16s, the weight gradient for 32s and 16s):
      * odd output widths and heights (a last tile half outside), rows narrower than a 16-wide transpose,
      * padding beyond the kernel's reach, two blocks of input channels (64) and of output channels (128:
      * the weight gradient's products then have junk rows), 16 output channels (input gradient only),
@@ -122,7 +122,11 @@ class ConvPoolSoftmaxTest {
         winograd(new Conv.Geometry(7, 32, 13, 17, 64, 3, 3, 1, 1, 0, 0, 1, 1), true, true, true);
         winograd(new Conv.Geometry(8, 32, 16, 30, 64, 3, 3, 1, 1, 1, 1, 1, 1), true, true, true);
         winograd(new Conv.Geometry(2, 64, 9, 11, 128, 3, 3, 1, 1, 1, 1, 1, 1), true, true, true);
-        winograd(new Conv.Geometry(3, 32, 9, 13, 16, 3, 3, 1, 1, 1, 1, 1, 1), false, true, false);
+        winograd(new Conv.Geometry(3, 32, 9, 13, 16, 3, 3, 1, 1, 1, 1, 1, 1), false, true, true);
+        // output channels in 32s, not 64s: the forward's twelve-tile products
+        winograd(new Conv.Geometry(3, 32, 9, 11, 32, 3, 3, 1, 1, 1, 1, 1, 1), true, true, true);
+        winograd(new Conv.Geometry(5, 64, 7, 7, 48, 3, 3, 1, 1, 1, 1, 1, 1), false, true, true);
+        winograd(new Conv.Geometry(2, 16, 28, 28, 96, 3, 3, 1, 1, 1, 1, 1, 1), true, false, false);
     }
 
     /** On 512-bit vectors, asserts which passes of g run Winograd (these tests are about it); then checks g. */

@@ -215,6 +215,16 @@ public sealed class Adam extends Optimizer permits AdamW {
         beta1 = m;
     }
 
+    /** A saved beta1 is taken (OneCycleLR moves it) when beta2 matches. */
+    @Override
+    boolean restoresScheduled(String key, String saved) {
+        if (!key.equals("betas")) return false;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(([^,]+), ([^)]+)\\)").matcher(saved);
+        if (!m.matches() || !m.group(2).equals(Double.toString(beta2))) return false;
+        beta1 = Double.parseDouble(m.group(1));
+        return true;
+    }
+
     public double beta1() {
         return beta1;
     }

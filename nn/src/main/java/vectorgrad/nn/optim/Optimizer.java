@@ -87,6 +87,14 @@ public abstract class Optimizer {
         cycledMomentum();
     }
 
+    /**
+     * Takes a saved value of a hyper-parameter a schedule moves (OneCycleLR's momentum, Adam's beta1 in
+     * {@code betas}) instead of requiring it to match; false for the others, which must match.
+     */
+    boolean restoresScheduled(String key, String saved) {
+        return false;
+    }
+
     /** Applies one update from the current gradients. */
     public abstract void step();
 
@@ -198,10 +206,9 @@ public abstract class Optimizer {
             for (Map.Entry<String, String> e : ours.entrySet()) {
                 if (e.getKey().equals("weight_decay")) continue; // a group's own
                 String theirs = group.get(e.getKey());
-                if (theirs != null && !theirs.equals(e.getValue())) {
-                    throw new IllegalArgumentException("loadStateDict: " + e.getKey() + " is " + e.getValue()
-                            + " here but " + theirs + " in the state");
-                }
+                if (theirs == null || theirs.equals(e.getValue()) || restoresScheduled(e.getKey(), theirs)) continue;
+                throw new IllegalArgumentException("loadStateDict: " + e.getKey() + " is " + e.getValue()
+                        + " here but " + theirs + " in the state");
             }
             String count = group.get("params");
             int size = groups.get(gi).params().size();

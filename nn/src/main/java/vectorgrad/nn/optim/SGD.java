@@ -117,6 +117,16 @@ public final class SGD extends Optimizer {
         momentum = m;
     }
 
+    /** A saved momentum is taken when both are non-zero (OneCycleLR moves it; zero or not changes the state kept). */
+    @Override
+    boolean restoresScheduled(String key, String saved) {
+        if (!key.equals("momentum")) return false;
+        double m = Double.parseDouble(saved);
+        if ((m == 0) != (momentum == 0)) return false;
+        momentum = m;
+        return true;
+    }
+
     /** The momentum buffer of {@code p}, or null. */
     public Tensor momentumBuffer(Tensor p) {
         return momentumBuffers.get(p);
