@@ -26,6 +26,13 @@ public final class Main {
                        [--threads N] [--max-steps N] [--print-every 20] [--checkpoint FILE [--save-every 200]] [--resume]
                        [--plot curves.png [--eval-every N]] [--json]   Ctrl-C or SIGTERM as mnist train
               resnet eval     --checkpoint FILE [--data DIR] [--batch-size 500] [--threads N] [--json]
+              tabular train   an MLP on a table (regression, or --classification), no --data: a built-in task
+                       whose best possible loss is known; AdamW, one-cycle or cosine schedule, gradient clipping,
+                       validation split, early stopping, the best model saved
+                       [--data FILE.csv --target COLUMN [--features A,B,...] [--classification]] [--rows 10000]
+                       [--hidden 64,64] [--epochs 200] [--batch-size 64] [--lr 0.003] [--weight-decay 0.0001]
+                       [--schedule onecycle|cosine|none] [--clip 1.0] [--val-fraction 0.2] [--patience 20]
+                       [--checkpoint tabular-best.safetensors] [--seed 0] [--threads N] [--quiet] [--json]
               test     run the test suite (launcher only)
               install  install the library jars in the local Maven repository (launcher only)
               samples  build and run samples/ against the installed jars (launcher only)
@@ -53,6 +60,7 @@ public final class Main {
                 case "linreg" -> LinearRegression.run(rest);
                 case "mnist" -> MnistCommand.run(rest);
                 case "resnet" -> ResNetCommand.run(rest);
+                case "tabular" -> TabularCommand.run(rest);
                 default -> throw new UsageException("unknown command '" + args[0] + "'\n" + USAGE);
             };
         } catch (UsageException e) {

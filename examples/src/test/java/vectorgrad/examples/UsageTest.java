@@ -39,5 +39,7 @@ class UsageTest {
         listed("resnet train", ResNetCommand.TRAIN_FLAGS);
         listed("resnet eval", ResNetCommand.EVAL_OPTIONS);
         listed("resnet eval", ResNetCommand.EVAL_FLAGS);
+        listed("tabular train", TabularCommand.OPTIONS);
+        listed("tabular train", TabularCommand.FLAGS);
     }
 }

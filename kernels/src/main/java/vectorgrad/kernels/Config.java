@@ -12,7 +12,7 @@ import java.lang.System.Logger.Level;
  * <tr><th>property</th><th>default</th><th>kind</th><th>meaning</th></tr>
  * <tr><td>vectorgrad.threads</td><td>available processors</td><td>user</td>
  *     <td>kernel threads at start (a program may change it with {@code Threads.setNumThreads})</td></tr>
- * <tr><td>vectorgrad.gcThresholdMB</td><td>256</td><td>user</td>
+ * <tr><td>vectorgrad.gcThresholdMB</td><td>64</td><td>user</td>
  *     <td>native bytes held by live (handed-out, not yet released) tensors above which an allocation that
  *     finds no cached block first asks for a collection, so unclosed tensors the program dropped are
  *     reclaimed before the cache grows</td></tr>
@@ -51,7 +51,7 @@ public final class Config {
     /** Kernel threads at start; 0 when unset (then: available processors). */
     public static final int THREADS = intProperty("vectorgrad.threads", 0, 1);
     /** Native bytes in live tensors above which an allocation missing the cache asks for a collection first. */
-    public static final long GC_THRESHOLD_BYTES = longProperty("vectorgrad.gcThresholdMB", 256, 0) << 20;
+    public static final long GC_THRESHOLD_BYTES = longProperty("vectorgrad.gcThresholdMB", 64, 0) << 20;
 
     static final boolean SCALAR = Boolean.getBoolean("vectorgrad.scalar");
     /** 256 or 512 when set, 0 for the platform's preferred width. */

@@ -29,20 +29,16 @@ public final class ClipGrad {
         if (grads.isEmpty()) return 0f;
         boolean inf = Double.isInfinite(normType);
         double acc = 0;
-        for (Tensor g : grads) {
-            float n = norm(g.toFloatArray(), normType);
-            acc = inf ? Math.max(acc, n) : acc + Math.pow(n, normType);
-        }
-        float total = inf ? (float) acc : (float) Math.pow(acc, 1 / normType);
-        float coef = Math.min(1f, (float) maxNorm / (total + 1e-6f));
         try (var noGrad = Tensor.noGrad()) {
             for (Tensor g : grads) {
-                try (Tensor scaled = g.mul(coef)) {
-                    g.copy_(scaled);
-                }
+                float n = norm(g, normType);
+                acc = inf ? Math.max(acc, n) : acc + Math.pow(n, normType);
             }
+            float total = inf ? (float) acc : (float) Math.pow(acc, 1 / normType);
+            float coef = Math.min(1f, (float) maxNorm / (total + 1e-6f));
+            for (Tensor g : grads) g.mul_(coef);
+            return total;
         }
-        return total;
     }
 
     /** Clamps every gradient element to {@code [-clipValue, clipValue]} in place. */
@@ -51,23 +47,31 @@ public final class ClipGrad {
         for (Tensor p : parameters) {
             Tensor g = p.grad();
             if (g == null) continue;
-            float[] v = g.toFloatArray();
-            for (int i = 0; i < v.length; i++) v[i] = Math.max(-c, Math.min(c, v[i]));
-            try (Tensor clamped = Tensor.of(v, g.shape())) {
+            try (var noGrad = Tensor.noGrad();
+                    Tensor clamped = g.clamp(-c, c)) {
                 g.copy_(clamped);
             }
         }
     }
 
-    /** A gradient's norm, accumulated in double and rounded to float32 as PyTorch's CPU reduction. */
-    private static float norm(float[] v, double p) {
+    /** A gradient's norm, by the tensor kernels (no copy to the heap; their temporaries closed at once). */
+    private static float norm(Tensor g, double p) {
         if (Double.isInfinite(p)) {
-            float m = 0;
-            for (float x : v) m = Math.max(m, Math.abs(x));
-            return m;
+            try (Tensor a = g.abs();
+                    Tensor m = a.max()) {
+                return m.item();
+            }
         }
-        double s = 0;
-        for (float x : v) s += p == 2 ? (double) x * x : p == 1 ? Math.abs(x) : Math.pow(Math.abs(x), p);
-        return (float) (p == 2 ? Math.sqrt(s) : p == 1 ? s : Math.pow(s, 1 / p));
+        if (p == 2) {
+            try (Tensor sq = g.mul(g);
+                    Tensor s = sq.sum()) {
+                return (float) Math.sqrt(s.item());
+            }
+        }
+        try (Tensor a = g.abs();
+                Tensor pw = a.pow(p);
+                Tensor s = pw.sum()) {
+            return (float) Math.pow(s.item(), 1 / p);
+        }
     }
 }
