@@ -49,12 +49,14 @@ final class BufferCache {
     private static final AtomicLong RECLAIMS = new AtomicLong();
     private static final long GC_THRESHOLD = vectorgrad.kernels.Config.GC_THRESHOLD_BYTES;
     /**
-     * Handed-out bytes above which a miss reclaims first: {@link #GC_THRESHOLD}, or twice what was still
-     * held after the last reclamation, whichever is larger — a model whose step holds more than the base
+     * Handed-out bytes above which a miss reclaims first: {@link #GC_THRESHOLD}, or, when two reclamations
+     * in a row gave back less than a quarter, twice what they left held — a model whose step holds more than the base
      * (a ResNet's 1 GB of activations) reclaims a few times while it grows instead of at every miss (at
      * 256 MB a fixed threshold made its first batch-128 step take 18 s, a collection and a wait per tensor).
      */
     private static volatile long threshold = GC_THRESHOLD;
+    /** Reclamations in a row that gave back less than a quarter (guarded by RECLAIM_LOCK). */
+    private static int fruitless;
     private static final Object RECLAIM_LOCK = new Object();
 
     static int sizeClass(long bytes) {
@@ -141,7 +143,17 @@ final class BufferCache {
                     break;
                 }
             }
-            threshold = Math.max(GC_THRESHOLD, 2 * LIVE.get());
+            // little came back twice running: what is held is in use (a big model's step), so raise the bar
+            // past it. Once is not enough (the cleaners may still be running); garbage reclaimed keeps the
+            // base, which is what bounds a loop that closes nothing
+            long after = LIVE.get();
+            if (after < before * 3 / 4) {
+                fruitless = 0;
+                threshold = GC_THRESHOLD;
+            } else if (++fruitless >= 2) {
+                fruitless = 0;
+                threshold = Math.max(GC_THRESHOLD, 2 * after);
+            }
         }
     }
 

@@ -58,7 +58,13 @@ class ConvPlanTest {
             new Case(
                     "3x3, 32 in, 16 out",
                     geo(2, 32, 9, 13, 16, 3, 1, 1, 1, 1),
-                    p(IMPLICIT_GEMM, WINOGRAD, IMPLICIT_GEMM),
+                    p(IMPLICIT_GEMM, WINOGRAD, WINOGRAD),
+                    p(IMPLICIT_GEMM, IMPLICIT_GEMM, IMPLICIT_GEMM),
+                    IM2COL),
+            new Case(
+                    "3x3, 32 in, 32 out (a ResNet's first stage)",
+                    geo(2, 32, 28, 28, 32, 3, 1, 1, 1, 1),
+                    p(WINOGRAD, WINOGRAD, WINOGRAD),
                     p(IMPLICIT_GEMM, IMPLICIT_GEMM, IMPLICIT_GEMM),
                     IM2COL),
             new Case(
