@@ -360,6 +360,8 @@ def torch_case(torch, case, generator):
 
 def main():
     args = parse_args()
+    from torch_threads import require_openmp_blas
+    require_openmp_blas("gemm_native.py")
 
     # Warn about the variables that slow OpenBLAS down (see the docstring).
     still_set = [name for name in BAD_OPENBLAS_VARS if name in os.environ]

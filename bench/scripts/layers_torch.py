@@ -59,7 +59,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from torch_threads import blas_threads, cpu_seconds, set_threads
+from torch_threads import blas_threads, cpu_seconds, require_openmp_blas, set_threads
 
 LAYERS = ["conv1", "relu1", "conv2", "pool", "dropout1",
           "fc1", "relu2", "dropout2", "fc2", "loss"]
@@ -229,6 +229,7 @@ def main():
     ap.add_argument("--json", action="store_true",
                     help="print the results as a JSON array on the last line")
     args = ap.parse_args()
+    require_openmp_blas("layers_torch.py")
 
     # Dropout2d on the 2-D input of dropout2 warns on every call; the
     # behaviour is what we want to time, so silence it.

@@ -26,6 +26,8 @@ import torch
 import torch.nn as nn
 import torch.optim as optim
 
+from torch_threads import require_openmp_blas
+
 
 class StraightLine(nn.Module):
     """pred = alpha + beta * x"""
@@ -59,6 +61,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads")
     ap.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     args = ap.parse_args()
+    require_openmp_blas("linreg_torch.py")
 
     torch.set_default_dtype(torch.float32)
     torch.set_num_threads(args.threads)

@@ -15,26 +15,14 @@ timed blocks after a warm-up), and CPU seconds over wall seconds (cores busy).
 
 import argparse
 import statistics
-import sys
 import time
 
 import torch
 import torch.nn.functional as F
 
+from torch_threads import require_openmp_blas
+
 OPS = ["bn:64:128:7", "bn:64:32:28", "gap:64:128:7"]
-
-
-def check_blas():
-    try:
-        import threadpoolctl
-    except ImportError:
-        sys.exit("toolkit_torch.py: threadpoolctl is not installed (apt-get install python3-threadpoolctl)")
-    torch.mm(torch.ones(2, 2), torch.ones(2, 2))
-    blas = [e for e in threadpoolctl.threadpool_info() if e.get("user_api") == "blas"]
-    if not blas or any(e.get("threading_layer") != "openmp" for e in blas):
-        sys.exit("toolkit_torch.py: refusing to report: torch did not load the OpenMP build of OpenBLAS "
-                 "(apt-get install libopenblas0-openmp); loaded: %s" % [e.get("filepath") for e in blas])
-    return blas[0]
 
 
 def case(op):
@@ -63,7 +51,7 @@ def main():
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--seconds", type=float, default=2.0)
     args = ap.parse_args()
-    blas = check_blas()
+    blas = require_openmp_blas("toolkit_torch.py")
     print("torch %s, BLAS %s (%s)" % (torch.__version__, blas.get("internal_api"), blas.get("threading_layer")))
     print("%-14s %7s %10s %6s" % ("op:b:c:hw", "threads", "µs", "cores"))
     for t in args.threads:

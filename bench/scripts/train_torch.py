@@ -55,7 +55,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torch.optim as optim
 
-from torch_threads import cpu_seconds, set_threads
+from torch_threads import cpu_seconds, require_openmp_blas, set_threads
 
 WARMUP_STEPS = 20  # untimed steps before each measurement
 POOL_SIZE = 16  # number of distinct random batches cycled through
@@ -152,6 +152,7 @@ def main():
     ap.add_argument("--json", action="store_true",
                     help="print a JSON array of results as the last line")
     args = ap.parse_args()
+    require_openmp_blas("train_torch.py")
 
     print(f"PyTorch {torch.__version__}, MNIST training step, "
           f"{WARMUP_STEPS} warm-up steps, {args.seconds:g} s per configuration")
