@@ -221,6 +221,41 @@ for name, k, dil in [("conv.same.k4", 4, 1), ("conv.same.k3d2", 3, 2), ("conv.sa
     w = wave((5, 3, kh, kw_), 0.47, 0.1, 0.4).requires_grad_(True)
     case(name, x, lambda t: F.conv2d(t, w, None, padding="same", dilation=dil), [("weight", w)])
 
+# ---------------------------------------------------------------- attention (PyTorch 1.13 has no fused op: written out)
+def attention(q, k, v, mask=None, causal=False):
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if causal:
+        t, s = scores.shape[-2], scores.shape[-1]
+        scores = scores + torch.full((t, s), float("-inf")).triu(1)
+    if mask is not None:
+        scores = scores + (torch.where(mask, 0.0, float("-inf")) if mask.dtype == torch.bool else mask)
+    return torch.softmax(scores, -1) @ v
+
+
+def attention_case(name, shapes, **kw):
+    q = wave(shapes[0], 0.37, 0.1, 1.0).requires_grad_(True)
+    k = wave(shapes[1], 0.53, 0.4, 1.0).requires_grad_(True)
+    v = wave(shapes[2], 0.29, 0.7, 1.0).requires_grad_(True)
+    y = attention(q, k, v, **kw)
+    upstream(y).backward()
+    put(name + ".y", y)
+    for n, t in (("dq", q), ("dk", k), ("dv", v)):
+        put(name + "." + n, t.grad)
+
+
+attention_case("sdpa.causal", [(2, 3, 5, 4)] * 3, causal=True)
+attention_case("sdpa.float_mask", [(2, 3, 5, 4)] * 3, mask=wave((5, 5), 0.91, 0.3, 2.0))
+attention_case("sdpa.bool_mask", [(2, 5, 4), (2, 7, 4), (2, 7, 6)], mask=(torch.arange(35).reshape(5, 7) % 3 != 1))
+mha = torch.nn.MultiheadAttention(8, 2, batch_first=True)
+with torch.no_grad():
+    mha.in_proj_weight.copy_(wave((24, 8), 0.43, 0.2, 0.4))
+    mha.in_proj_bias.copy_(wave((24,), 0.71, 0.5, 0.1))
+    mha.out_proj.weight.copy_(wave((8, 8), 0.61, 0.9, 0.4))
+    mha.out_proj.bias.copy_(wave((8,), 0.33, 0.1, 0.1))
+causal = torch.full((5, 5), float("-inf")).triu(1)
+case("mha.causal", wave((2, 5, 8), 0.37, 0.1, 1.0), lambda t: mha(t, t, t, attn_mask=causal, need_weights=False)[0],
+     [("in_proj_weight", mha.in_proj_weight), ("out_proj_weight", mha.out_proj.weight)])
+
 with open(OUT + ".tmp", "w") as f:
     f.write("\n".join(lines) + "\n")
 os.replace(OUT + ".tmp", OUT)

@@ -101,6 +101,33 @@ class ToolkitPropertiesTest {
     }
 
     @Test
+    void scaledDotProductAttention() {
+        property(
+                "scaled_dot_product_attention",
+                r -> {
+                    int b = r.nextInt(1, 3), t = r.nextInt(1, 5), s = r.nextInt(1, 5), d = r.nextInt(1, 4), dv = r.nextInt(1, 4);
+                    return new Tensor[] {
+                        uniform(r, new int[] {b, t, d}, -1, 1),
+                        uniform(r, new int[] {b, s, d}, -1, 1),
+                        uniform(r, new int[] {b, s, dv}, -1, 1),
+                        ints(r, new int[] {t, s}, 5) // an additive mask of -1..1.5: a constant (int32 inputs get no gradient)
+                    };
+                },
+                x -> vectorgrad.autograd.internal.AttentionOps.scaledDotProductAttention(
+                        x[0], x[1], x[2], x[3].to(DType.FLOAT32).mul(0.625).sub(1), 0, false, null, Tensor.defaultGenerator()));
+        property(
+                "scaled_dot_product_attention, causal",
+                r -> {
+                    int t = r.nextInt(1, 6), d = r.nextInt(1, 4);
+                    return new Tensor[] {
+                        uniform(r, new int[] {2, t, d}, -1, 1), uniform(r, new int[] {2, t, d}, -1, 1), uniform(r, new int[] {2, t, d}, -1, 1)
+                    };
+                },
+                x -> vectorgrad.autograd.internal.AttentionOps.scaledDotProductAttention(
+                        x[0], x[1], x[2], null, 0, true, 0.7, Tensor.defaultGenerator()));
+    }
+
+    @Test
     void averagePooling() {
         property(
                 "avg_pool2d",

@@ -2,6 +2,7 @@ package vectorgrad.nn;
 
 import vectorgrad.autograd.Generator;
 import vectorgrad.autograd.Tensor;
+import vectorgrad.autograd.internal.AttentionOps;
 import vectorgrad.autograd.internal.NeuralOps;
 import vectorgrad.autograd.internal.Normalization;
 import vectorgrad.autograd.internal.Pooling;
@@ -96,6 +97,31 @@ public final class Functional {
     /** {@code F.conv_transpose2d(x, weight, bias)}: stride 1, no padding. */
     public static Tensor convTranspose2d(Tensor x, Tensor weight, Tensor bias) {
         return convTranspose2d(x, weight, bias, new int[] {1}, new int[] {0}, new int[] {0}, 1, new int[] {1});
+    }
+
+    /**
+     * {@code F.scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal, scale)} (PyTorch 2.x):
+     * {@code softmax(q·kᵀ·scale + mask)·v} for {@code q [..., T, d]}, {@code k [..., S, d]},
+     * {@code v [..., S, dv]} → {@code [..., T, dv]}, computed in blocks without keeping the {@code [T, S]}
+     * probabilities for the backward. {@code attnMask}: null, float32 (added to the scores) or int32 0/1 (1:
+     * the key takes part), {@code [T, S]} or {@code [..., T, S]}; {@code isCausal}: query i sees keys j ≤ i;
+     * {@code scale} null: {@code 1/√d}; dropout on the probabilities from the default generator.
+     */
+    public static Tensor scaledDotProductAttention(
+            Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP, boolean isCausal, Double scale) {
+        return AttentionOps.scaledDotProductAttention(
+                q, k, v, attnMask, dropoutP, isCausal, scale, Tensor.defaultGenerator());
+    }
+
+    /** {@code F.scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)}. */
+    public static Tensor scaledDotProductAttention(
+            Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP, boolean isCausal) {
+        return scaledDotProductAttention(q, k, v, attnMask, dropoutP, isCausal, null);
+    }
+
+    /** {@code F.scaled_dot_product_attention(q, k, v)}: no mask, no dropout. */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v) {
+        return scaledDotProductAttention(q, k, v, null, 0, false, null);
     }
 
     /** {@code F.max_pool2d(x, kernel_size)}: stride = kernel size. */

@@ -206,4 +206,38 @@ class ToolkitParityTest {
                 () -> new vectorgrad.nn.layers.Conv2d(3, 5, 3, vectorgrad.nn.layers.Conv2d.options().stride(2).padding("same")));
         assertEquals("padding='same' is not supported for strided convolutions", e.getMessage());
     }
+
+    private static void attentionCase(String name, int[][] shapes, Tensor mask, boolean causal) {
+        Tensor q = wave(shapes[0], 0.37, 0.1, 1.0).requiresGrad(true), k = wave(shapes[1], 0.53, 0.4, 1.0).requiresGrad(true),
+                v = wave(shapes[2], 0.29, 0.7, 1.0).requiresGrad(true);
+        Tensor y = Functional.scaledDotProductAttention(q, k, v, mask, 0, causal);
+        y.mul(wave(y.shape(), 0.21, 0.3, 1.0)).sum().backward();
+        check(name + ".y", y, 1e-5, 1e-6);
+        check(name + ".dq", q.grad(), 1e-4, 1e-5);
+        check(name + ".dk", k.grad(), 1e-4, 1e-5);
+        check(name + ".dv", v.grad(), 1e-4, 1e-5);
+    }
+
+    @Test
+    void scaledDotProductAttentionAndMultiheadAttention() {
+        int[] s = {2, 3, 5, 4};
+        attentionCase("sdpa.causal", new int[][] {s, s, s}, null, true);
+        attentionCase("sdpa.float_mask", new int[][] {s, s, s}, wave(new int[] {5, 5}, 0.91, 0.3, 2.0), false);
+        int[] keep = new int[35];
+        for (int i = 0; i < 35; i++) keep[i] = i % 3 != 1 ? 1 : 0;
+        attentionCase("sdpa.bool_mask", new int[][] {{2, 5, 4}, {2, 7, 4}, {2, 7, 6}}, Tensor.ofInts(keep, 5, 7), false);
+
+        var mha = new vectorgrad.nn.layers.MultiheadAttention(8, 2, 0.0, true, true, Tensor.defaultGenerator());
+        try (var ignored = Tensor.noGrad()) {
+            mha.in_proj_weight.copy_(wave(new int[] {24, 8}, 0.43, 0.2, 0.4));
+            mha.in_proj_bias.copy_(wave(new int[] {24}, 0.71, 0.5, 0.1));
+            mha.out_proj.weight.copy_(wave(new int[] {8, 8}, 0.61, 0.9, 0.4));
+            mha.out_proj.bias.copy_(wave(new int[] {8}, 0.33, 0.1, 0.1));
+        }
+        runCase("mha.causal", wave(new int[] {2, 5, 8}, 0.37, 0.1, 1.0), t -> mha.forward(t, t, t, null, true), 1e-4, 1e-5);
+        check("mha.causal.din_proj_weight", mha.in_proj_weight.grad(), 1e-4, 1e-5);
+        check("mha.causal.dout_proj_weight", mha.out_proj.weight.grad(), 1e-4, 1e-5);
+        assertEquals(java.util.List.of("in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"),
+                java.util.List.copyOf(mha.stateDict().keySet()));
+    }
 }

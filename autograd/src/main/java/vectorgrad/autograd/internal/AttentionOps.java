@@ -1,0 +1,97 @@
+package vectorgrad.autograd.internal;
+
+import static vectorgrad.autograd.internal.TensorAccess.*;
+
+import java.lang.ref.Reference;
+import java.util.Arrays;
+import vectorgrad.autograd.DType;
+import vectorgrad.autograd.Generator;
+import vectorgrad.autograd.Tensor;
+import vectorgrad.kernels.Attention;
+
+/** Attention with forward beside backward, blocked in the kernel (see {@link Attention}). */
+public final class AttentionOps {
+    private AttentionOps() {}
+
+    /**
+     * {@code F.scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal, scale)} (PyTorch 2.x):
+     * {@code softmax(q·kᵀ·scale + mask)·v} for {@code q [..., T, d]}, {@code k [..., S, d]},
+     * {@code v [..., S, dv]} (the same leading dimensions), giving {@code [..., T, dv]}. {@code attnMask}:
+     * null, float32 (added to the scores) or int32 0/1 (1: the key takes part, as PyTorch's boolean mask),
+     * of shape {@code [T, S]} or {@code [..., T, S]}. {@code scale} null: {@code 1/√d}. Dropout on the
+     * probabilities draws its seed from {@code gen}  |  dq, dk, dv by the blocked backward (the
+     * probabilities recomputed from each row's log-sum-exp).
+     */
+    public static Tensor scaledDotProductAttention(
+            Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP, boolean isCausal, Double scale, Generator gen) {
+        for (Tensor t : new Tensor[] {q, k, v}) requireFloat(t, "scaled_dot_product_attention");
+        int[] qs = q.shape(), ks = k.shape(), vs = v.shape();
+        if (qs.length < 2 || ks.length != qs.length || vs.length != qs.length) {
+            throw new IllegalArgumentException("scaled_dot_product_attention: query, key and value must have the same "
+                    + "number of dimensions (2 or more), got " + Shapes.str(qs) + ", " + Shapes.str(ks) + ", " + Shapes.str(vs));
+        }
+        int r = qs.length;
+        int[] lead = Arrays.copyOf(qs, r - 2);
+        if (!Arrays.equals(lead, Arrays.copyOf(ks, r - 2)) || !Arrays.equals(lead, Arrays.copyOf(vs, r - 2))
+                || qs[r - 1] != ks[r - 1] || ks[r - 2] != vs[r - 2]) {
+            throw new IllegalArgumentException("scaled_dot_product_attention: shapes do not fit: query " + Shapes.str(qs)
+                    + " [..., T, d], key " + Shapes.str(ks) + " [..., S, d], value " + Shapes.str(vs) + " [..., S, dv]");
+        }
+        if (isCausal && attnMask != null)
+            throw new IllegalArgumentException("scaled_dot_product_attention: attn_mask and is_causal cannot both be set");
+        int batch = (int) Shapes.numel(lead), t = qs[r - 2], s = ks[r - 2], d = qs[r - 1], dv = vs[r - 1];
+        float sc = scale != null ? scale.floatValue() : (float) (1 / Math.sqrt(d));
+        long seed = dropoutP > 0 ? ((long) gen.nextInt(Integer.MAX_VALUE) << 31) ^ gen.nextInt(Integer.MAX_VALUE) : 0;
+        Attention.Shape sh = new Attention.Shape(batch, t, s, d, dv, isCausal, sc, (float) dropoutP, seed);
+        Tensor mask = null;
+        long maskStride = 0;
+        if (attnMask != null) {
+            int[] ms = attnMask.shape();
+            boolean shared = Arrays.equals(ms, new int[] {t, s});
+            int[] full = Arrays.copyOf(lead, r);
+            full[r - 2] = t;
+            full[r - 1] = s;
+            if (!shared && !Arrays.equals(ms, full)) {
+                throw new IllegalArgumentException("scaled_dot_product_attention: attn_mask of shape " + Shapes.str(ms)
+                        + " for scores of shape " + Shapes.str(full) + " (give [T, S] or the scores' shape)");
+            }
+            maskStride = shared ? 0 : (long) t * s;
+            mask = attnMask.dtype() == DType.INT32 ? additive(attnMask) : attnMask.detach();
+        }
+        int[] outShape = Arrays.copyOf(qs, r);
+        outShape[r - 1] = dv;
+        Tensor out = empty(outShape), lse = empty(new int[] {Math.max(1, batch * t)});
+        Tensor m = mask;
+        long mst = maskStride;
+        Attention.forward(sh, segment(q), segment(k), segment(v), m == null ? null : segment(m), mst, segment(out), segment(lse));
+        Reference.reachabilityFence(q);
+        Reference.reachabilityFence(k);
+        Reference.reachabilityFence(v);
+        BackwardFn fn = (g, need) -> {
+            Tensor dq = need[0] ? empty(qs) : null, dk = need[1] ? empty(ks) : null, dvT = need[2] ? empty(vs) : null;
+            Attention.backward(sh, segment(q), segment(k), segment(v), m == null ? null : segment(m), mst, segment(out),
+                    segment(lse), segment(g), seg(dq), seg(dk), seg(dvT));
+            Reference.reachabilityFence(g);
+            Reference.reachabilityFence(q);
+            Reference.reachabilityFence(k);
+            Reference.reachabilityFence(v);
+            Reference.reachabilityFence(m);
+            Reference.reachabilityFence(out);
+            Reference.reachabilityFence(lse);
+            return new Tensor[] {dq, dk, dvT};
+        };
+        return record(out, "scaled_dot_product_attention", fn, q, k, v);
+    }
+
+    /** An int32 0/1 mask as additive scores: 0 where 1, -∞ where 0. */
+    private static Tensor additive(Tensor mask) {
+        int[] v = mask.toIntArray();
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) f[i] = v[i] != 0 ? 0f : Float.NEGATIVE_INFINITY;
+        return Tensor.of(f, mask.shape());
+    }
+
+    private static java.lang.foreign.MemorySegment seg(Tensor t) {
+        return t == null ? null : segment(t);
+    }
+}

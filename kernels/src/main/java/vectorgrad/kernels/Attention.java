@@ -1,0 +1,211 @@
+package vectorgrad.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Scaled dot-product attention, {@code out = dropout(softmax(scale·q·kᵀ + mask)) · v}, over {@code batch}
+ * independent problems (batch x heads) of {@code q [t, d]}, {@code k [s, d]}, {@code v [s, dv]}, computed
+ * in blocks of {@link #ROWS} query rows: a block's scores {@code [ROWS, s]} are made by sgemm, turned into
+ * probabilities in place and multiplied by v, and only each row's log-sum-exp is kept — the backward
+ * recomputes the probabilities block by block from it, so no {@code [t, s]} matrix outlives a block.
+ *
+ * <p>Causal attention (query i sees keys j ≤ i, PyTorch's {@code is_causal}) stops each block's scores at
+ * its last row's key, skipping the masked upper half of the products; the block's own triangle is masked.
+ * An additive {@code mask} ({@code [t, s]} per problem, or one shared: {@code maskStride} 0) is added to
+ * the scores; -∞ removes a key. A row with every key removed gives zeros (PyTorch gives NaN there).
+ * Dropout keeps each probability with chance {@code 1 - p} (scaled by {@code 1/(1-p)}), the decision a hash
+ * of (seed, problem, row, key), so the backward regenerates it and no mask is stored.
+ *
+ * <p>Problems run in parallel, each from start to end on one thread in a fixed order (the key and value
+ * gradients add the blocks in order), so results do not depend on the thread count.
+ */
+public final class Attention {
+    private Attention() {}
+
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    /** Query rows per block. */
+    static final int ROWS = 64;
+
+    private static final ThreadScratch.NativeFloats SCORES = new ThreadScratch.NativeFloats(),
+            GRAD_SCORES = new ThreadScratch.NativeFloats();
+
+    /** The problem's geometry and options, checked once. */
+    public record Shape(int batch, int t, int s, int d, int dv, boolean causal, float scale, float dropoutP, long seed) {
+        public Shape {
+            if (batch < 0 || t <= 0 || s <= 0 || d <= 0 || dv <= 0)
+                throw new IllegalArgumentException("attention: bad geometry batch=" + batch + " t=" + t + " s=" + s
+                        + " d=" + d + " dv=" + dv);
+            if (!(dropoutP >= 0 && dropoutP < 1))
+                throw new IllegalArgumentException("attention: dropout probability has to be in [0, 1), got " + dropoutP);
+        }
+    }
+
+    /** Whether dropout keeps probability (b, i, j): a splitmix64 hash of the four, against 1 - p. */
+    static boolean keep(Shape sh, int b, int i, int j) {
+        long z = sh.seed() + 0x9E3779B97F4A7C15L * (((long) b * sh.t() + i) * sh.s() + j + 1);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z ^= z >>> 31;
+        return (z >>> 40) * 0x1.0p-24 >= sh.dropoutP();
+    }
+
+    /** Keys row i of a block sees: all, or i + 1 when causal. */
+    private static int keys(Shape sh, int i) {
+        return sh.causal() ? Math.min(sh.s(), i + 1) : sh.s();
+    }
+
+    /**
+     * The probabilities of rows [i0, i1) of problem b into {@code p} (row stride {@code ld}, columns up to
+     * each row's key count; zeros past it), from the scores already there; with {@code lse} null they are
+     * made from the scores (and the log-sum-exp stored to {@code lseOut}), otherwise from the stored ones.
+     */
+    private static void probabilities(
+            Shape sh, int b, int i0, int i1, MemorySegment p, int ld, MemorySegment mask, long maskOff,
+            MemorySegment lse, MemorySegment lseOut) {
+        for (int i = i0; i < i1; i++) {
+            long row = (long) (i - i0) * ld;
+            int n = keys(sh, i);
+            if (mask != null) Elementwise.axpy(n, 1f, mask, maskOff + (long) i * sh.s(), p, row);
+            float m;
+            if (lse == null) {
+                m = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < n; j++) m = Math.max(m, p.getAtIndex(F, row + j));
+            } else {
+                m = lse.getAtIndex(F, (long) b * sh.t() + i);
+            }
+            if (m == Float.NEGATIVE_INFINITY) {
+                // every key removed: no weights (PyTorch's NaN is of no use to a caller)
+                Elementwise.fill(p, row, ld, 0f);
+                if (lseOut != null) lseOut.setAtIndex(F, (long) b * sh.t() + i, Float.NEGATIVE_INFINITY);
+                continue;
+            }
+            Elementwise.affine(p, row, 1f, -m, p, row, n);
+            Elementwise.unary(Elementwise.Unary.EXP, p, row, p, row, n);
+            if (lse == null) {
+                double sum = 0;
+                for (int j = 0; j < n; j++) sum += p.getAtIndex(F, row + j);
+                Elementwise.affine(p, row, (float) (1 / sum), 0f, p, row, n);
+                lseOut.setAtIndex(F, (long) b * sh.t() + i, (float) (m + Math.log(sum)));
+            }
+            if (n < ld) Elementwise.fill(p, row + n, ld - n, 0f);
+        }
+    }
+
+    /** Applies dropout to rows [i0, i1) of p (in place: zero or scaled by 1/(1-p)). */
+    private static void dropout(Shape sh, int b, int i0, int i1, MemorySegment p, int ld) {
+        if (sh.dropoutP() == 0f) return;
+        float scale = 1f / (1f - sh.dropoutP());
+        for (int i = i0; i < i1; i++) {
+            long row = (long) (i - i0) * ld;
+            for (int j = 0, n = keys(sh, i); j < n; j++) {
+                p.setAtIndex(F, row + j, keep(sh, b, i, j) ? p.getAtIndex(F, row + j) * scale : 0f);
+            }
+        }
+    }
+
+    /**
+     * Forward: {@code out [batch, t, dv]} and the rows' log-sum-exp {@code lse [batch, t]} for the backward.
+     * {@code mask} may be null; otherwise {@code maskStride} floats apart per problem (0: shared).
+     */
+    public static void forward(
+            Shape sh, MemorySegment q, MemorySegment k, MemorySegment v, MemorySegment mask, long maskStride,
+            MemorySegment out, MemorySegment lse) {
+        int t = sh.t(), s = sh.s(), d = sh.d(), dv = sh.dv();
+        check(sh, q, k, v, mask, maskStride);
+        Check.floats(out, 0, (long) sh.batch() * t * dv, "attention output");
+        Check.floats(lse, 0, (long) sh.batch() * t, "attention log-sum-exp");
+        Parallel.forRange(sh.batch(), 1, (b0, b1) -> {
+            MemorySegment p = SCORES.get((long) ROWS * s);
+            for (int b = b0; b < b1; b++) {
+                long qo = (long) b * t * d, ko = (long) b * s * d, vo = (long) b * s * dv, oo = (long) b * t * dv;
+                for (int i0 = 0; i0 < t; i0 += ROWS) {
+                    int i1 = Math.min(t, i0 + ROWS), rows = i1 - i0, n = keys(sh, i1 - 1);
+                    Gemm.sgemm(false, true, rows, n, d, sh.scale(), q, qo + (long) i0 * d, d, k, ko, d, 0f, p, 0, s);
+                    probabilities(sh, b, i0, i1, p, s, mask, (long) b * maskStride, null, lse);
+                    dropout(sh, b, i0, i1, p, s);
+                    Gemm.sgemm(false, false, rows, dv, n, 1f, p, 0, s, v, vo, dv, 0f, out, oo + (long) i0 * dv, dv);
+                }
+            }
+        });
+    }
+
+    /**
+     * Backward, from the forward's {@code out} and {@code lse} and the upstream gradient {@code dOut}:
+     * {@code dq}, {@code dk}, {@code dv} (overwritten; any may be null). With {@code P} the probabilities
+     * (after dropout: {@code P̃}), {@code dV = P̃ᵀ·dO}, {@code dP̃ = dO·vᵀ}, {@code dS = P ⊙ (dP - D)} with
+     * {@code D_i = dO_i · out_i} and {@code dP} the dropout's gradient of {@code dP̃};
+     * {@code dq = scale·dS·k}, {@code dk = scale·dSᵀ·q}.
+     */
+    public static void backward(
+            Shape sh, MemorySegment q, MemorySegment k, MemorySegment v, MemorySegment mask, long maskStride,
+            MemorySegment out, MemorySegment lse, MemorySegment dOut, MemorySegment dq, MemorySegment dk,
+            MemorySegment dv) {
+        int t = sh.t(), s = sh.s(), d = sh.d(), dvn = sh.dv();
+        check(sh, q, k, v, mask, maskStride);
+        Check.floats(dOut, 0, (long) sh.batch() * t * dvn, "attention grad output");
+        Parallel.forRange(sh.batch(), 1, (b0, b1) -> {
+            MemorySegment p = SCORES.get((long) ROWS * s), dp = GRAD_SCORES.get((long) ROWS * s);
+            float[] rowD = new float[ROWS];
+            for (int b = b0; b < b1; b++) {
+                long qo = (long) b * t * d, ko = (long) b * s * d, vo = (long) b * s * dvn, oo = (long) b * t * dvn;
+                if (dk != null) Elementwise.fill(dk, ko, (long) s * d, 0f);
+                if (dv != null) Elementwise.fill(dv, vo, (long) s * dvn, 0f);
+                for (int i0 = 0; i0 < t; i0 += ROWS) {
+                    int i1 = Math.min(t, i0 + ROWS), rows = i1 - i0, n = keys(sh, i1 - 1);
+                    Gemm.sgemm(false, true, rows, n, d, sh.scale(), q, qo + (long) i0 * d, d, k, ko, d, 0f, p, 0, s);
+                    probabilities(sh, b, i0, i1, p, s, mask, (long) b * maskStride, lse, null);
+                    // dP̃ = dO·vᵀ
+                    Gemm.sgemm(false, true, rows, n, dvn, 1f, dOut, oo + (long) i0 * dvn, dvn, v, vo, dvn, 0f, dp, 0, s);
+                    if (dv != null) {
+                        // dV += P̃ᵀ·dO: dropout applied to a copy in dp's rows is not possible (dp is in use), so
+                        // P̃ is made in place and undone below
+                        dropout(sh, b, i0, i1, p, s);
+                        Gemm.sgemm(true, false, n, dvn, rows, 1f, p, 0, s, dOut, oo + (long) i0 * dvn, dvn, 1f, dv, vo, dvn);
+                        if (sh.dropoutP() > 0f) probabilitiesAgain(sh, b, i0, i1, p, s, q, qo, k, ko, mask, maskStride, lse);
+                    }
+                    for (int i = i0; i < i1; i++) {
+                        rowD[i - i0] = dot(dOut, oo + (long) i * dvn, out, oo + (long) i * dvn, dvn);
+                    }
+                    // dS = P ⊙ (dropout'(dP̃) - D), in dp
+                    float keepScale = sh.dropoutP() > 0f ? 1f / (1f - sh.dropoutP()) : 1f;
+                    for (int i = i0; i < i1; i++) {
+                        long row = (long) (i - i0) * s;
+                        for (int j = 0, nj = keys(sh, i); j < nj; j++) {
+                            float g = dp.getAtIndex(F, row + j);
+                            if (sh.dropoutP() > 0f) g = keep(sh, b, i, j) ? g * keepScale : 0f;
+                            dp.setAtIndex(F, row + j, p.getAtIndex(F, row + j) * (g - rowD[i - i0]));
+                        }
+                        if (keys(sh, i) < n) Elementwise.fill(dp, row + keys(sh, i), n - keys(sh, i), 0f);
+                    }
+                    if (dq != null)
+                        Gemm.sgemm(false, false, rows, d, n, sh.scale(), dp, 0, s, k, ko, d, 0f, dq, qo + (long) i0 * d, d);
+                    if (dk != null)
+                        Gemm.sgemm(true, false, n, d, rows, sh.scale(), dp, 0, s, q, qo + (long) i0 * d, d, 1f, dk, ko, d);
+                }
+            }
+        });
+    }
+
+    /** The block's probabilities again (after an in-place dropout): scores, then softmax from the stored log-sum-exp. */
+    private static void probabilitiesAgain(
+            Shape sh, int b, int i0, int i1, MemorySegment p, int ld, MemorySegment q, long qo, MemorySegment k,
+            long ko, MemorySegment mask, long maskStride, MemorySegment lse) {
+        int rows = i1 - i0, n = keys(sh, i1 - 1);
+        Gemm.sgemm(false, true, rows, n, sh.d(), sh.scale(), q, qo + (long) i0 * sh.d(), sh.d(), k, ko, sh.d(), 0f, p, 0, ld);
+        probabilities(sh, b, i0, i1, p, ld, mask, (long) b * maskStride, lse, null);
+    }
+
+    private static float dot(MemorySegment a, long ao, MemorySegment b, long bo, int n) {
+        float s = 0;
+        for (int i = 0; i < n; i++) s += a.getAtIndex(F, ao + i) * b.getAtIndex(F, bo + i);
+        return s;
+    }
+
+    private static void check(Shape sh, MemorySegment q, MemorySegment k, MemorySegment v, MemorySegment mask, long maskStride) {
+        Check.floats(q, 0, (long) sh.batch() * sh.t() * sh.d(), "attention query");
+        Check.floats(k, 0, (long) sh.batch() * sh.s() * sh.d(), "attention key");
+        Check.floats(v, 0, (long) sh.batch() * sh.s() * sh.dv(), "attention value");
+        if (mask != null) Check.floats(mask, 0, maskStride * Math.max(0, sh.batch() - 1) + (long) sh.t() * sh.s(), "attention mask");
+    }
+}

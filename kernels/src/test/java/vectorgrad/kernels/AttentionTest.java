@@ -1,0 +1,113 @@
+package vectorgrad.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Blocked attention against a plain double-precision reference written here: sequence lengths across and
+ * inside a block (1, 5, 64, 70, 131), key lengths other than the query's, causal, an additive mask with -∞
+ * (a fully masked row gives zeros), dropout (the reference draws the kernel's keep decisions), head sizes
+ * with vector tails; and the same bits with one, two and three threads.
+ */
+class AttentionTest {
+    private final SplittableRandom rnd = new SplittableRandom(3);
+
+    @Test
+    void forwardAndBackwardMatchTheDefinition() {
+        int[][] cases = {{2, 5, 5, 8, 8}, {3, 70, 70, 16, 16}, {1, 131, 131, 20, 12}, {2, 64, 40, 33, 7}, {1, 1, 9, 4, 4}};
+        for (int[] c : cases) {
+            for (int variant = 0; variant < 4; variant++) {
+                boolean causal = variant == 1 && c[1] == c[2], masked = variant == 2;
+                float dropout = variant == 3 ? 0.3f : 0f;
+                check(new Attention.Shape(c[0], c[1], c[2], c[3], c[4], causal, (float) (1 / Math.sqrt(c[3])), dropout, 42), masked);
+            }
+        }
+    }
+
+    private void check(Attention.Shape sh, boolean masked) {
+        int b = sh.batch(), t = sh.t(), s = sh.s(), d = sh.d(), dv = sh.dv();
+        float[] q = Mem.random(rnd, b * t * d, -1, 1), k = Mem.random(rnd, b * s * d, -1, 1), v = Mem.random(rnd, b * s * dv, -1, 1);
+        float[] g = Mem.random(rnd, b * t * dv, -1, 1);
+        float[] mask = null;
+        if (masked) {
+            mask = Mem.random(rnd, t * s, -2, 2);
+            for (int j = 0; j < s; j++) mask[j] = Float.NEGATIVE_INFINITY; // row 0: every key removed
+            if (t > 2) mask[2 * s + s - 1] = Float.NEGATIVE_INFINITY;
+        }
+        MemorySegment out = Mem.zeros(b * t * dv), lse = Mem.zeros(b * t);
+        MemorySegment ms = mask == null ? null : Mem.of(mask);
+        Attention.forward(sh, Mem.of(q), Mem.of(k), Mem.of(v), ms, 0, out, lse);
+        MemorySegment dq = Mem.zeros(b * t * d), dk = Mem.zeros(b * s * d), dvv = Mem.zeros(b * s * dv);
+        Attention.backward(sh, Mem.of(q), Mem.of(k), Mem.of(v), ms, 0, out, lse, Mem.of(g), dq, dk, dvv);
+        float[] go = Mem.read(out, b * t * dv), gq = Mem.read(dq, b * t * d), gk = Mem.read(dk, b * s * d), gv = Mem.read(dvv, b * s * dv);
+        String at = sh.toString() + (masked ? " masked" : "");
+        double keepScale = 1 / (1 - (double) sh.dropoutP());
+        for (int bb = 0; bb < b; bb++) {
+            double[] rk = new double[b * s * d], rv = new double[b * s * dv];
+            for (int i = 0; i < t; i++) {
+                double[] p = new double[s];
+                double m = Double.NEGATIVE_INFINITY;
+                int n = sh.causal() ? i + 1 : s;
+                for (int j = 0; j < n; j++) {
+                    double sc = 0;
+                    for (int x = 0; x < d; x++) sc += (double) q[(bb * t + i) * d + x] * k[(bb * s + j) * d + x];
+                    p[j] = sc * sh.scale() + (mask != null ? mask[i * s + j] : 0);
+                    m = Math.max(m, p[j]);
+                }
+                double sum = 0;
+                for (int j = 0; j < n; j++) sum += p[j] = m == Double.NEGATIVE_INFINITY ? 0 : Math.exp(p[j] - m);
+                for (int j = 0; j < n; j++) p[j] = sum == 0 ? 0 : p[j] / sum;
+                double[] pd = new double[s];
+                for (int j = 0; j < n; j++) pd[j] = sh.dropoutP() > 0 ? (Attention.keep(sh, bb, i, j) ? p[j] * keepScale : 0) : p[j];
+                double[] o = new double[dv];
+                for (int j = 0; j < n; j++) for (int x = 0; x < dv; x++) o[x] += pd[j] * v[(bb * s + j) * dv + x];
+                for (int x = 0; x < dv; x++) Mem.assertClose(o[x], go[(bb * t + i) * dv + x], 1e-4, 1e-5, "out " + at + " row " + i);
+                // backward of this row
+                double dd = 0;
+                for (int x = 0; x < dv; x++) dd += (double) g[(bb * t + i) * dv + x] * o[x];
+                double[] dqr = new double[d];
+                for (int j = 0; j < n; j++) {
+                    double dpt = 0;
+                    for (int x = 0; x < dv; x++) dpt += (double) g[(bb * t + i) * dv + x] * v[(bb * s + j) * dv + x];
+                    double dp = sh.dropoutP() > 0 ? (Attention.keep(sh, bb, i, j) ? dpt * keepScale : 0) : dpt;
+                    double ds = p[j] * (dp - dd);
+                    for (int x = 0; x < d; x++) {
+                        dqr[x] += ds * sh.scale() * k[(bb * s + j) * d + x];
+                        rk[(bb * s + j) * d + x] += ds * sh.scale() * q[(bb * t + i) * d + x];
+                    }
+                    for (int x = 0; x < dv; x++) rv[(bb * s + j) * dv + x] += pd[j] * g[(bb * t + i) * dv + x];
+                }
+                for (int x = 0; x < d; x++) Mem.assertClose(dqr[x], gq[(bb * t + i) * d + x], 1e-3, 1e-4, "dq " + at + " row " + i);
+            }
+            for (int j = 0; j < s; j++) {
+                for (int x = 0; x < d; x++) Mem.assertClose(rk[(bb * s + j) * d + x], gk[(bb * s + j) * d + x], 1e-3, 1e-4, "dk " + at + " key " + j);
+                for (int x = 0; x < dv; x++) Mem.assertClose(rv[(bb * s + j) * dv + x], gv[(bb * s + j) * dv + x], 1e-3, 1e-4, "dv " + at + " key " + j);
+            }
+        }
+    }
+
+    @Test
+    void bitsDoNotDependOnThreads() {
+        Attention.Shape sh = new Attention.Shape(5, 100, 100, 32, 32, true, 0.2f, 0.1f, 7);
+        int n = 5 * 100 * 32;
+        float[] q = Mem.random(rnd, n, -1, 1), k = Mem.random(rnd, n, -1, 1), v = Mem.random(rnd, n, -1, 1), g = Mem.random(rnd, n, -1, 1);
+        float[][] first = null;
+        int before = Parallel.getNumThreads();
+        try {
+            for (int threads : new int[] {1, 2, 3}) {
+                Parallel.setNumThreads(threads);
+                MemorySegment out = Mem.zeros(n), lse = Mem.zeros(500), dq = Mem.zeros(n), dk = Mem.zeros(n), dv = Mem.zeros(n);
+                Attention.forward(sh, Mem.of(q), Mem.of(k), Mem.of(v), null, 0, out, lse);
+                Attention.backward(sh, Mem.of(q), Mem.of(k), Mem.of(v), null, 0, out, lse, Mem.of(g), dq, dk, dv);
+                float[][] got = {Mem.read(out, n), Mem.read(dq, n), Mem.read(dk, n), Mem.read(dv, n)};
+                if (first == null) first = got;
+                else for (int i = 0; i < 4; i++) assertArrayEquals(first[i], got[i], "threads " + threads + " output " + i);
+            }
+        } finally {
+            Parallel.setNumThreads(before);
+        }
+    }
+}
