@@ -14,6 +14,7 @@ timed blocks after a warm-up), and CPU seconds over wall seconds (cores busy).
 """
 
 import argparse
+import math
 import statistics
 import time
 
@@ -22,10 +23,28 @@ import torch.nn.functional as F
 
 from torch_threads import require_openmp_blas
 
-OPS = ["bn:64:128:7", "bn:64:32:28", "gap:64:128:7"]
+OPS = ["bn:64:128:7", "bn:64:32:28", "gap:64:128:7", "attn:32:4:128:32", "attn:32:4:256:32"]
+
+
+def attention_case(op):
+    """Causal attention written out (PyTorch 1.13 has no fused kernel): softmax(q·kᵀ/√d + mask)·v."""
+    _, b, h, t, d = op.split(":")
+    b, h, t, d = int(b), int(h), int(t), int(d)
+    g = torch.Generator().manual_seed(1)
+    q, k, v = (torch.randn(b, h, t, d, generator=g).requires_grad_(True) for _ in range(3))
+    up = torch.randn(b, h, t, d, generator=g)
+    mask = torch.full((t, t), float("-inf")).triu(1)
+
+    def step():
+        q.grad = k.grad = v.grad = None
+        (torch.softmax(q @ k.transpose(2, 3) / math.sqrt(d) + mask, -1) @ v).backward(up)
+
+    return step
 
 
 def case(op):
+    if op.startswith("attn"):
+        return attention_case(op)
     kind, b, c, hw = op.split(":")
     b, c, hw = int(b), int(c), int(hw)
     g = torch.Generator().manual_seed(1)
@@ -53,7 +72,7 @@ def main():
     args = ap.parse_args()
     blas = require_openmp_blas("toolkit_torch.py")
     print("torch %s, BLAS %s (%s)" % (torch.__version__, blas.get("internal_api"), blas.get("threading_layer")))
-    print("%-14s %7s %10s %6s" % ("op:b:c:hw", "threads", "µs", "cores"))
+    print("%-18s %7s %10s %6s" % ("op", "threads", "µs", "cores"))
     for t in args.threads:
         torch.set_num_threads(t)
         for op in OPS:
@@ -69,7 +88,7 @@ def main():
                     n += 1
                 samples.append((time.perf_counter() - t0) / n * 1e6)
             cores = (time.process_time() - cpu0) / (time.perf_counter() - wall0)
-            print("%-14s %7d %10.1f %6.2f" % (op, t, statistics.median(samples), cores))
+            print("%-18s %7d %10.1f %6.2f" % (op, t, statistics.median(samples), cores))
 
 
 if __name__ == "__main__":

@@ -232,10 +232,10 @@ public final class BenchMain {
         List<String> rows = new ArrayList<>();
         System.out.println();
         System.out.printf(Locale.ROOT, "toolkit ops, forward+backward, %d thread(s), kernels: %s%n", threads, Simd.describe());
-        System.out.printf(Locale.ROOT, "%-14s %12s %12s %8s%n", "op:b:c:hw", "fused µs", "composed µs", "ratio");
+        System.out.printf(Locale.ROOT, "%-18s %12s %12s %8s%n", "op", "fused µs", "composed µs", "ratio");
         for (var e : byOp.entrySet()) {
             double[] v = e.getValue();
-            System.out.printf(Locale.ROOT, "%-14s %7.1f ±%4.1f %7.1f ±%4.1f %7.2fx%n", e.getKey(), v[0], v[1], v[2], v[3], v[2] / v[0]);
+            System.out.printf(Locale.ROOT, "%-18s %7.1f ±%4.1f %7.1f ±%4.1f %7.2fx%n", e.getKey(), v[0], v[1], v[2], v[3], v[2] / v[0]);
             rows.add(String.format(Locale.ROOT, "{\"op\":\"%s\",\"threads\":%d,\"fused_micros\":%.2f,\"composed_micros\":%.2f}", e.getKey(), threads, v[0], v[2]));
         }
         if (json) System.out.println("[" + String.join(",", rows) + "]");

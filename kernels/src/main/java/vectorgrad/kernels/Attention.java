@@ -24,6 +24,7 @@ public final class Attention {
     private Attention() {}
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    private static final boolean V = Simd.VECTOR_AVAILABLE;
     /** Query rows per block. */
     static final int ROWS = 64;
 
@@ -69,8 +70,8 @@ public final class Attention {
             if (mask != null) Elementwise.axpy(n, 1f, mask, maskOff + (long) i * sh.s(), p, row);
             float m;
             if (lse == null) {
-                m = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < n; j++) m = Math.max(m, p.getAtIndex(F, row + j));
+                m = V ? VectorAttention.max(p, row, n) : Float.NEGATIVE_INFINITY;
+                if (!V) for (int j = 0; j < n; j++) m = Math.max(m, p.getAtIndex(F, row + j));
             } else {
                 m = lse.getAtIndex(F, (long) b * sh.t() + i);
             }
@@ -83,8 +84,7 @@ public final class Attention {
             Elementwise.affine(p, row, 1f, -m, p, row, n);
             Elementwise.unary(Elementwise.Unary.EXP, p, row, p, row, n);
             if (lse == null) {
-                double sum = 0;
-                for (int j = 0; j < n; j++) sum += p.getAtIndex(F, row + j);
+                double sum = BatchNorm.runSum(p, row, n);
                 Elementwise.affine(p, row, (float) (1 / sum), 0f, p, row, n);
                 lseOut.setAtIndex(F, (long) b * sh.t() + i, (float) (m + Math.log(sum)));
             }
@@ -171,12 +171,18 @@ public final class Attention {
                     float keepScale = sh.dropoutP() > 0f ? 1f / (1f - sh.dropoutP()) : 1f;
                     for (int i = i0; i < i1; i++) {
                         long row = (long) (i - i0) * s;
-                        for (int j = 0, nj = keys(sh, i); j < nj; j++) {
-                            float g = dp.getAtIndex(F, row + j);
-                            if (sh.dropoutP() > 0f) g = keep(sh, b, i, j) ? g * keepScale : 0f;
-                            dp.setAtIndex(F, row + j, p.getAtIndex(F, row + j) * (g - rowD[i - i0]));
+                        int nj = keys(sh, i);
+                        if (sh.dropoutP() > 0f) {
+                            for (int j = 0; j < nj; j++) {
+                                float g = dp.getAtIndex(F, row + j);
+                                dp.setAtIndex(F, row + j, keep(sh, b, i, j) ? g * keepScale : 0f);
+                            }
                         }
-                        if (keys(sh, i) < n) Elementwise.fill(dp, row + keys(sh, i), n - keys(sh, i), 0f);
+                        if (V) VectorAttention.gradScores(p, dp, row, nj, rowD[i - i0]);
+                        else
+                            for (int j = 0; j < nj; j++)
+                                dp.setAtIndex(F, row + j, p.getAtIndex(F, row + j) * (dp.getAtIndex(F, row + j) - rowD[i - i0]));
+                        if (nj < n) Elementwise.fill(dp, row + nj, n - nj, 0f);
                     }
                     if (dq != null)
                         Gemm.sgemm(false, false, rows, d, n, sh.scale(), dp, 0, s, k, ko, d, 0f, dq, qo + (long) i0 * d, d);
@@ -197,6 +203,7 @@ public final class Attention {
     }
 
     private static float dot(MemorySegment a, long ao, MemorySegment b, long bo, int n) {
+        if (V) return VectorAttention.dot(a, ao, b, bo, n);
         float s = 0;
         for (int i = 0; i < n; i++) s += a.getAtIndex(F, ao + i) * b.getAtIndex(F, bo + i);
         return s;
