@@ -33,6 +33,13 @@ public final class Main {
                        [--hidden 64,64] [--epochs 200] [--batch-size 64] [--lr 0.003] [--weight-decay 0.0001]
                        [--schedule onecycle|cosine|none] [--clip 1.0] [--val-fraction 0.2] [--patience 20]
                        [--checkpoint tabular-best.safetensors] [--seed 0] [--threads N] [--quiet] [--json]
+              gpt train       a character-level GPT (nanoGPT style) on a text corpus, default Debian's fortunes
+                       [--data FILE|DIR] [--layers 4] [--heads 4] [--embd 128] [--block 128] [--batch-size 32]
+                       [--steps 3000] [--lr 0.001] [--min-lr 0.0001] [--warmup 100] [--dropout 0.1] [--weight-decay 0.1]
+                       [--eval-every 250] [--eval-batches 20] [--print-every 50] [--seed 1337] [--threads N]
+                       [--checkpoint FILE] [--resume] [--plot curves.png] [--json]   Ctrl-C or SIGTERM as mnist train
+              gpt sample      --checkpoint FILE [--prompt TEXT] [--tokens 500] [--temperature 0.8] [--top-k 40] [--seed 0]
+                       [--threads N] [--json]   generates with a key/value cache
               test     run the test suite (launcher only)
               install  install the library jars in the local Maven repository (launcher only)
               samples  build and run samples/ against the installed jars (launcher only)
@@ -61,6 +68,7 @@ public final class Main {
                 case "mnist" -> MnistCommand.run(rest);
                 case "resnet" -> ResNetCommand.run(rest);
                 case "tabular" -> TabularCommand.run(rest);
+                case "gpt" -> GptCommand.run(rest);
                 default -> throw new UsageException("unknown command '" + args[0] + "'\n" + USAGE);
             };
         } catch (UsageException e) {

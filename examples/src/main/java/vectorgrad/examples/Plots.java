@@ -94,31 +94,53 @@ public final class Plots {
     /** The MNIST program's training curves: smoothed log-likelihood per step and test accuracy. 1200×500. */
     public static void trainingCurves(Path png, double[] steps, double[] loglik, double[] evalSteps, double[] accuracy)
             throws IOException {
+        curves(png, "training log-likelihood (moving average)", "mean log-likelihood", steps, loglik, "test accuracy",
+                "accuracy", evalSteps, accuracy, true);
+    }
+
+    /**
+     * Two panels side by side: a training curve (smoothed over 100 steps) and an evaluation curve with a
+     * marker at each evaluation ({@code unitRange}: its axis from 0 to 1, for an accuracy).
+     */
+    public static void curves(
+            Path png,
+            String title,
+            String axis,
+            double[] steps,
+            double[] values,
+            String evalTitle,
+            String evalAxis,
+            double[] evalSteps,
+            double[] evalValues,
+            boolean unitRange)
+            throws IOException {
         XYChart ll = new XYChart(600, 500);
-        ll.setTitle("training log-likelihood (moving average)");
+        ll.setTitle(title);
         ll.setXAxisTitle("step");
-        ll.setYAxisTitle("mean log-likelihood");
+        ll.setYAxisTitle(axis);
         style(ll);
         ll.getStyler().setLegendVisible(false);
         XYSeries raw = ll.addSeries(
-                "loglik",
+                "train",
                 steps.length == 0 ? new double[] {0} : steps,
-                steps.length == 0 ? new double[] {0} : smooth(loglik, 100));
+                steps.length == 0 ? new double[] {0} : smooth(values, 100));
         raw.setMarker(SeriesMarkers.NONE);
         raw.setLineColor(BLUE);
 
         XYChart acc = new XYChart(600, 500);
-        acc.setTitle("test accuracy");
+        acc.setTitle(evalTitle);
         acc.setXAxisTitle("step");
-        acc.setYAxisTitle("accuracy");
+        acc.setYAxisTitle(evalAxis);
         style(acc);
         acc.getStyler().setLegendVisible(false);
-        acc.getStyler().setYAxisMin(0.0);
-        acc.getStyler().setYAxisMax(1.0);
+        if (unitRange) {
+            acc.getStyler().setYAxisMin(0.0);
+            acc.getStyler().setYAxisMax(1.0);
+        }
         XYSeries a = acc.addSeries(
-                "accuracy",
+                "eval",
                 evalSteps.length == 0 ? new double[] {0} : evalSteps,
-                evalSteps.length == 0 ? new double[] {0} : accuracy);
+                evalSteps.length == 0 ? new double[] {0} : evalValues);
         a.setMarker(SeriesMarkers.CIRCLE);
         a.setLineColor(ORANGE);
         a.setMarkerColor(ORANGE);

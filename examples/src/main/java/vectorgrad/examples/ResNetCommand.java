@@ -203,7 +203,8 @@ final class ResNetCommand {
         out.printf(Locale.ROOT, "test accuracy %.4f, mean log-likelihood %.4f (%d images)%n", ev.accuracy(), ev.loglik(), test.size());
         if (plot != null) {
             accuracy.add(new double[] {step, ev.accuracy()});
-            Plots.trainingCurves(Path.of(plot), column(curve, 0), column(curve, 1), column(accuracy, 0), column(accuracy, 1));
+            Plots.curves(Path.of(plot), "training loss (moving average)", "cross-entropy (label smoothing 0.1)", column(curve, 0),
+                    column(curve, 1), "test accuracy", "accuracy", column(accuracy, 0), column(accuracy, 1), true);
             out.println("plot written to " + plot);
         }
         if (json) {

@@ -41,5 +41,9 @@ class UsageTest {
         listed("resnet eval", ResNetCommand.EVAL_FLAGS);
         listed("tabular train", TabularCommand.OPTIONS);
         listed("tabular train", TabularCommand.FLAGS);
+        listed("gpt train", GptCommand.TRAIN_OPTIONS);
+        listed("gpt train", GptCommand.TRAIN_FLAGS);
+        listed("gpt sample", GptCommand.SAMPLE_OPTIONS);
+        listed("gpt sample", GptCommand.SAMPLE_FLAGS);
     }
 }

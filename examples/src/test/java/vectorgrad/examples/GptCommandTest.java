@@ -1,0 +1,78 @@
+package vectorgrad.examples;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import vectorgrad.autograd.NoGrad;
+import vectorgrad.autograd.Tensor;
+import vectorgrad.nn.io.SafeTensors;
+
+/** {@code ./vectorgrad gpt train|sample} on a small text; the key/value cache gives the full forward's logits. */
+class GptCommandTest {
+    @TempDir Path dir;
+
+    @Test
+    void trainsAndSamples() throws IOException {
+        Path text = dir.resolve("text.txt"), whole = dir.resolve("whole.safetensors");
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 200; i++) sb.append("the quick brown fox jumps over the lazy dog ").append(i % 7).append('\n');
+        Files.writeString(text, sb);
+        String[] common = {"gpt", "train", "--data", text.toString(), "--layers", "1", "--heads", "2", "--embd", "16", "--block", "16",
+            "--batch-size", "4", "--steps", "40", "--warmup", "5", "--eval-every", "20", "--eval-batches", "2", "--lr", "0.01"};
+        Cli.Run r = Cli.run(concat(common, "--checkpoint", whole.toString(), "--json"));
+        assertEquals(0, r.status(), r.err());
+        String json = Cli.lastLine(r.out());
+        assertEquals(40, (long) Cli.field(json, "steps"));
+        // 40 steps on a 35-character vocabulary: well under the uniform guess's ln 35 = 3.56 nats
+        assertTrue(Cli.field(json, "val_loss") < 3.0, json);
+        assertTrue(Cli.field(json, "tokens_per_s") > 0, json);
+        Map<String, Tensor> ws = SafeTensors.read(whole).tensors();
+        for (String k : new String[] {"wte.weight", "wpe.weight", "h.0.ln_1.weight", "h.0.attn.c_attn.weight", "h.0.mlp.c_proj.bias", "ln_f.bias"})
+            assertTrue(ws.containsKey(k), k + " in " + ws.keySet());
+
+        Cli.Run s = Cli.run("gpt", "sample", "--checkpoint", whole.toString(), "--prompt", "the ", "--tokens", "30", "--seed", "3", "--json");
+        assertEquals(0, s.status(), s.err());
+        String out = s.out();
+        assertTrue(out.startsWith("the "), out);
+        assertEquals(30, (long) Cli.field(Cli.lastLine(out), "tokens"));
+        Cli.Run again = Cli.run("gpt", "sample", "--checkpoint", whole.toString(), "--prompt", "the ", "--tokens", "30", "--seed", "3", "--json");
+        assertEquals(out.substring(0, out.lastIndexOf('{')), again.out().substring(0, again.out().lastIndexOf('{')), "same seed, same text");
+
+        Cli.Run bad = Cli.run("gpt", "sample", "--checkpoint", whole.toString(), "--prompt", "Zebra");
+        assertEquals(2, bad.status());
+        assertTrue(bad.err().contains("'Z' (U+005A) at position 0 is not in the model's vocabulary"), bad.err());
+    }
+
+    @Test
+    void theKeyValueCacheGivesTheFullForwardsLogits() {
+        Tensor.manualSeed(4);
+        Gpt model = new Gpt(new Gpt.Config(11, 12, 2, 2, 8, 0.0));
+        model.eval();
+        int[] ids = {1, 5, 2, 9, 0, 3, 7};
+        try (NoGrad g = Tensor.noGrad()) {
+            float[] full = model.forward(Tensor.ofInts(ids, 1, ids.length)).toFloatArray();
+            Gpt.KvCache cache = new Gpt.KvCache(2);
+            // a prefix of three at once, then one position at a time
+            float[] prefix = model.logits(model.hidden(Tensor.ofInts(new int[] {1, 5, 2}, 1, 3), cache, 0)).toFloatArray();
+            for (int i = 0; i < 3 * 11; i++) assertEquals(full[i], prefix[i], 1e-5f, "prefix logit " + i);
+            for (int p = 3; p < ids.length; p++) {
+                float[] step = model.logits(model.hidden(Tensor.ofInts(new int[] {ids[p]}, 1, 1), cache, p)).toFloatArray();
+                float[] want = java.util.Arrays.copyOfRange(full, p * 11, (p + 1) * 11);
+                assertArrayEquals(want, step, 1e-5f, "position " + p);
+            }
+        }
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
