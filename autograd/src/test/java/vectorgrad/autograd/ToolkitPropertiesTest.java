@@ -125,6 +125,17 @@ class ToolkitPropertiesTest {
                 },
                 x -> vectorgrad.autograd.internal.AttentionOps.scaledDotProductAttention(
                         x[0], x[1], x[2], null, 0, true, 0.7, Tensor.defaultGenerator()));
+        property(
+                "multi-head attention, heads read in place",
+                r -> {
+                    int h = r.nextInt(1, 4), t = r.nextInt(1, 5), d = r.nextInt(1, 3);
+                    return new Tensor[] {
+                        uniform(r, new int[] {2, t, h * d}, -1, 1), uniform(r, new int[] {2, t, h * d}, -1, 1),
+                        uniform(r, new int[] {2, t, h * (d + 1)}, -1, 1), Tensor.ofInts(new int[] {h}, 1)
+                    };
+                },
+                x -> vectorgrad.autograd.internal.AttentionOps.multiHead(
+                        x[0], x[1], x[2], x[3].toIntArray()[0], null, 0, true, null, Tensor.defaultGenerator()));
     }
 
     @Test

@@ -23,7 +23,7 @@ public final class BenchMain {
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("--help")) {
             System.out.println("usage: vectorgrad bench linreg|gemm|train|layers|toolkit|resnet [--threads N] [--json] [--long]\n"
-                    + "       vectorgrad bench train|resnet --breakdown [--threads N] [--batch 64]   (time per op, forward and backward)\n"
+                    + "       vectorgrad bench train|resnet|gpt --breakdown [--threads N] [--batch 64]   (time per op, forward and backward)\n"
                     + "       vectorgrad bench soak [--steps 10000] [--every 500] [--batch-size 5] [--json]   (memory over a long run)\n"
                     + "       vectorgrad bench jmh <JMH options>   (e.g. jmh -l to list benchmarks)");
             System.exit(args.length == 0 ? 2 : 0);
@@ -66,7 +66,7 @@ public final class BenchMain {
             }
         }
         if (breakdown) {
-            if (!args[0].equals("train") && !args[0].equals("resnet")) fail("--breakdown is for the train and resnet suites");
+            if (!List.of("train", "resnet", "gpt").contains(args[0])) fail("--breakdown is for the train, resnet and gpt suites");
             Breakdown.run(args[0], threads, batch);
             return;
         }

@@ -5,7 +5,8 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Scaled dot-product attention, {@code out = dropout(softmax(scale·q·kᵀ + mask)) · v}, over {@code batch}
- * independent problems (batch x heads) of {@code q [t, d]}, {@code k [s, d]}, {@code v [s, dv]}, computed
+ * independent problems (batch x heads) of {@code q [t, d]}, {@code k [s, d]}, {@code v [s, dv]} (packed or
+ * head-interleaved: {@link Shape}), computed
  * in blocks of {@link #ROWS} query rows: a block's scores {@code [ROWS, s]} are made by sgemm, turned into
  * probabilities in place and multiplied by v, and only each row's log-sum-exp is kept — the backward
  * recomputes the probabilities block by block from it, so no {@code [t, s]} matrix outlives a block.
@@ -29,16 +30,57 @@ public final class Attention {
     static final int ROWS = 64;
 
     private static final ThreadScratch.NativeFloats SCORES = new ThreadScratch.NativeFloats(),
-            GRAD_SCORES = new ThreadScratch.NativeFloats();
+            GRAD_SCORES = new ThreadScratch.NativeFloats(),
+            DROPPED = new ThreadScratch.NativeFloats();
 
-    /** The problem's geometry and options, checked once. */
-    public record Shape(int batch, int t, int s, int d, int dv, boolean causal, float scale, float dropoutP, long seed) {
+    /**
+     * The problems' geometry and options, checked once. {@code batch} problems; with {@code heads} > 1 the
+     * tensors are packed as a transformer's projections leave them — {@code q [batch/heads, t, heads·d]},
+     * problem {@code b} being head {@code b % heads} of sequence {@code b / heads} — and read in place
+     * through row strides, so no head needs to be copied out; with {@code heads} = 1, {@code q [batch, t, d]}.
+     */
+    public record Shape(
+            int batch, int heads, int t, int s, int d, int dv, boolean causal, float scale, float dropoutP, long seed) {
         public Shape {
-            if (batch < 0 || t <= 0 || s <= 0 || d <= 0 || dv <= 0)
-                throw new IllegalArgumentException("attention: bad geometry batch=" + batch + " t=" + t + " s=" + s
-                        + " d=" + d + " dv=" + dv);
+            if (batch < 0 || heads <= 0 || batch % heads != 0 || t <= 0 || s <= 0 || d <= 0 || dv <= 0)
+                throw new IllegalArgumentException("attention: bad geometry batch=" + batch + " heads=" + heads + " t=" + t
+                        + " s=" + s + " d=" + d + " dv=" + dv);
             if (!(dropoutP >= 0 && dropoutP < 1))
                 throw new IllegalArgumentException("attention: dropout probability has to be in [0, 1), got " + dropoutP);
+        }
+
+        /** Unpacked: {@code q [batch, t, d]}, {@code k [batch, s, d]}, {@code v [batch, s, dv]}. */
+        public Shape(int batch, int t, int s, int d, int dv, boolean causal, float scale, float dropoutP, long seed) {
+            this(batch, 1, t, s, d, dv, causal, scale, dropoutP, seed);
+        }
+
+        /** Where problem b's first row starts in a tensor of {@code rows} rows of {@code width} per head. */
+        long offset(int b, int rows, int width) {
+            return (long) (b / heads) * rows * heads * width + (long) (b % heads) * width;
+        }
+
+        long qOff(int b) {
+            return offset(b, t, d);
+        }
+
+        long kOff(int b) {
+            return offset(b, s, d);
+        }
+
+        long vOff(int b) {
+            return offset(b, s, dv);
+        }
+
+        long oOff(int b) {
+            return offset(b, t, dv);
+        }
+
+        int ldq() {
+            return heads * d;
+        }
+
+        int ldv() {
+            return heads * dv;
         }
     }
 
@@ -117,14 +159,15 @@ public final class Attention {
         Check.floats(lse, 0, (long) sh.batch() * t, "attention log-sum-exp");
         Parallel.forRange(sh.batch(), 1, (b0, b1) -> {
             MemorySegment p = SCORES.get((long) ROWS * s);
+            int lq = sh.ldq(), lv = sh.ldv();
             for (int b = b0; b < b1; b++) {
-                long qo = (long) b * t * d, ko = (long) b * s * d, vo = (long) b * s * dv, oo = (long) b * t * dv;
+                long qo = sh.qOff(b), ko = sh.kOff(b), vo = sh.vOff(b), oo = sh.oOff(b);
                 for (int i0 = 0; i0 < t; i0 += ROWS) {
                     int i1 = Math.min(t, i0 + ROWS), rows = i1 - i0, n = keys(sh, i1 - 1);
-                    Gemm.sgemm(false, true, rows, n, d, sh.scale(), q, qo + (long) i0 * d, d, k, ko, d, 0f, p, 0, s);
+                    Gemm.sgemm(false, true, rows, n, d, sh.scale(), q, qo + (long) i0 * lq, lq, k, ko, lq, 0f, p, 0, s);
                     probabilities(sh, b, i0, i1, p, s, mask, (long) b * maskStride, null, lse);
                     dropout(sh, b, i0, i1, p, s);
-                    Gemm.sgemm(false, false, rows, dv, n, 1f, p, 0, s, v, vo, dv, 0f, out, oo + (long) i0 * dv, dv);
+                    Gemm.sgemm(false, false, rows, dv, n, 1f, p, 0, s, v, vo, lv, 0f, out, oo + (long) i0 * lv, lv);
                 }
             }
         });
@@ -147,59 +190,62 @@ public final class Attention {
         Parallel.forRange(sh.batch(), 1, (b0, b1) -> {
             MemorySegment p = SCORES.get((long) ROWS * s), dp = GRAD_SCORES.get((long) ROWS * s);
             float[] rowD = new float[ROWS];
+            int lq = sh.ldq(), lv = sh.ldv();
             for (int b = b0; b < b1; b++) {
-                long qo = (long) b * t * d, ko = (long) b * s * d, vo = (long) b * s * dvn, oo = (long) b * t * dvn;
-                if (dk != null) Elementwise.fill(dk, ko, (long) s * d, 0f);
-                if (dv != null) Elementwise.fill(dv, vo, (long) s * dvn, 0f);
+                long qo = sh.qOff(b), ko = sh.kOff(b), vo = sh.vOff(b), oo = sh.oOff(b);
+                for (int j = 0; j < s; j++) {
+                    if (dk != null) Elementwise.fill(dk, ko + (long) j * lq, d, 0f);
+                    if (dv != null) Elementwise.fill(dv, vo + (long) j * lv, dvn, 0f);
+                }
                 for (int i0 = 0; i0 < t; i0 += ROWS) {
                     int i1 = Math.min(t, i0 + ROWS), rows = i1 - i0, n = keys(sh, i1 - 1);
-                    Gemm.sgemm(false, true, rows, n, d, sh.scale(), q, qo + (long) i0 * d, d, k, ko, d, 0f, p, 0, s);
+                    Gemm.sgemm(false, true, rows, n, d, sh.scale(), q, qo + (long) i0 * lq, lq, k, ko, lq, 0f, p, 0, s);
                     probabilities(sh, b, i0, i1, p, s, mask, (long) b * maskStride, lse, null);
                     // dP̃ = dO·vᵀ
-                    Gemm.sgemm(false, true, rows, n, dvn, 1f, dOut, oo + (long) i0 * dvn, dvn, v, vo, dvn, 0f, dp, 0, s);
-                    if (dv != null) {
-                        // dV += P̃ᵀ·dO: dropout applied to a copy in dp's rows is not possible (dp is in use), so
-                        // P̃ is made in place and undone below
-                        dropout(sh, b, i0, i1, p, s);
-                        Gemm.sgemm(true, false, n, dvn, rows, 1f, p, 0, s, dOut, oo + (long) i0 * dvn, dvn, 1f, dv, vo, dvn);
-                        if (sh.dropoutP() > 0f) probabilitiesAgain(sh, b, i0, i1, p, s, q, qo, k, ko, mask, maskStride, lse);
+                    Gemm.sgemm(false, true, rows, n, dvn, 1f, dOut, oo + (long) i0 * lv, lv, v, vo, lv, 0f, dp, 0, s);
+                    // P̃ = the probabilities after dropout: one keep decision per entry, shared by dV and dS
+                    MemorySegment pd = p;
+                    if (sh.dropoutP() > 0f) {
+                        pd = DROPPED.get((long) ROWS * s);
+                        float keepScale = 1f / (1f - sh.dropoutP());
+                        for (int i = i0; i < i1; i++) {
+                            long row = (long) (i - i0) * s;
+                            int nj = keys(sh, i);
+                            for (int j = 0; j < nj; j++)
+                                pd.setAtIndex(F, row + j, keep(sh, b, i, j) ? p.getAtIndex(F, row + j) * keepScale : 0f);
+                            if (nj < n) Elementwise.fill(pd, row + nj, n - nj, 0f);
+                        }
                     }
+                    if (dv != null)
+                        Gemm.sgemm(true, false, n, dvn, rows, 1f, pd, 0, s, dOut, oo + (long) i0 * lv, lv, 1f, dv, vo, lv);
                     for (int i = i0; i < i1; i++) {
-                        rowD[i - i0] = dot(dOut, oo + (long) i * dvn, out, oo + (long) i * dvn, dvn);
+                        rowD[i - i0] = dot(dOut, oo + (long) i * lv, out, oo + (long) i * lv, dvn);
                     }
-                    // dS = P ⊙ (dropout'(dP̃) - D), in dp
-                    float keepScale = sh.dropoutP() > 0f ? 1f / (1f - sh.dropoutP()) : 1f;
+                    // dS = P ⊙ (dP - D) with dP = dP̃ ⊙ (P̃ / P): P̃ ⊙ dP̃ - P·D, in dp
                     for (int i = i0; i < i1; i++) {
                         long row = (long) (i - i0) * s;
                         int nj = keys(sh, i);
-                        if (sh.dropoutP() > 0f) {
-                            for (int j = 0; j < nj; j++) {
-                                float g = dp.getAtIndex(F, row + j);
-                                dp.setAtIndex(F, row + j, keep(sh, b, i, j) ? g * keepScale : 0f);
-                            }
-                        }
-                        if (V) VectorAttention.gradScores(p, dp, row, nj, rowD[i - i0]);
-                        else
+                        float di = rowD[i - i0];
+                        if (pd != p) {
+                            if (V) VectorAttention.gradScoresDropped(p, pd, dp, row, nj, di);
+                            else
+                                for (int j = 0; j < nj; j++)
+                                    dp.setAtIndex(F, row + j, pd.getAtIndex(F, row + j) * dp.getAtIndex(F, row + j) - p.getAtIndex(F, row + j) * di);
+                        } else if (V) {
+                            VectorAttention.gradScores(p, dp, row, nj, di);
+                        } else {
                             for (int j = 0; j < nj; j++)
-                                dp.setAtIndex(F, row + j, p.getAtIndex(F, row + j) * (dp.getAtIndex(F, row + j) - rowD[i - i0]));
+                                dp.setAtIndex(F, row + j, p.getAtIndex(F, row + j) * (dp.getAtIndex(F, row + j) - di));
+                        }
                         if (nj < n) Elementwise.fill(dp, row + nj, n - nj, 0f);
                     }
                     if (dq != null)
-                        Gemm.sgemm(false, false, rows, d, n, sh.scale(), dp, 0, s, k, ko, d, 0f, dq, qo + (long) i0 * d, d);
+                        Gemm.sgemm(false, false, rows, d, n, sh.scale(), dp, 0, s, k, ko, lq, 0f, dq, qo + (long) i0 * lq, lq);
                     if (dk != null)
-                        Gemm.sgemm(true, false, n, d, rows, sh.scale(), dp, 0, s, q, qo + (long) i0 * d, d, 1f, dk, ko, d);
+                        Gemm.sgemm(true, false, n, d, rows, sh.scale(), dp, 0, s, q, qo + (long) i0 * lq, lq, 1f, dk, ko, lq);
                 }
             }
         });
-    }
-
-    /** The block's probabilities again (after an in-place dropout): scores, then softmax from the stored log-sum-exp. */
-    private static void probabilitiesAgain(
-            Shape sh, int b, int i0, int i1, MemorySegment p, int ld, MemorySegment q, long qo, MemorySegment k,
-            long ko, MemorySegment mask, long maskStride, MemorySegment lse) {
-        int rows = i1 - i0, n = keys(sh, i1 - 1);
-        Gemm.sgemm(false, true, rows, n, sh.d(), sh.scale(), q, qo + (long) i0 * sh.d(), sh.d(), k, ko, sh.d(), 0f, p, 0, ld);
-        probabilities(sh, b, i0, i1, p, ld, mask, (long) b * maskStride, lse, null);
     }
 
     private static float dot(MemorySegment a, long ao, MemorySegment b, long bo, int n) {

@@ -48,4 +48,14 @@ final class VectorAttention {
         for (int i = upper; i < n; i++) t += a.getAtIndex(F, ao + i) * b.getAtIndex(F, bo + i);
         return t;
     }
+
+    /** {@code g[i] ← pd[i]·g[i] - p[i]·d} (the scores' gradient under dropout). */
+    static void gradScoresDropped(MemorySegment p, MemorySegment pd, MemorySegment g, long off, int n, float d) {
+        int upper = n - n % LANES;
+        for (int i = 0; i < upper; i += LANES) {
+            load(pd, off + i).mul(load(g, off + i)).sub(load(p, off + i).mul(d)).intoMemorySegment(g, (off + i) * Float.BYTES, NO);
+        }
+        for (int i = upper; i < n; i++)
+            g.setAtIndex(F, off + i, pd.getAtIndex(F, off + i) * g.getAtIndex(F, off + i) - p.getAtIndex(F, off + i) * d);
+    }
 }

@@ -110,4 +110,38 @@ class AttentionTest {
             Parallel.setNumThreads(before);
         }
     }
+
+    /** Heads read in place from {@code [B, T, H·d]} give what the same heads copied out to {@code [B·H, T, d]} give. */
+    @Test
+    void headsReadInPlaceMatchHeadsCopiedOut() {
+        int bs = 2, h = 3, t = 70, s = 70, d = 8, dv = 8;
+        float[] q = Mem.random(rnd, bs * t * h * d, -1, 1), k = Mem.random(rnd, bs * s * h * d, -1, 1), v = Mem.random(rnd, bs * s * h * dv, -1, 1);
+        float[] g = Mem.random(rnd, bs * t * h * dv, -1, 1);
+        Attention.Shape packed = new Attention.Shape(bs * h, h, t, s, d, dv, true, 0.3f, 0.2f, 9);
+        Attention.Shape flat = new Attention.Shape(bs * h, 1, t, s, d, dv, true, 0.3f, 0.2f, 9);
+        float[][] fromPacked = run(packed, q, k, v, g), fromFlat = run(flat, heads(q, bs, t, h, d), heads(k, bs, s, h, d), heads(v, bs, s, h, dv), heads(g, bs, t, h, dv));
+        int[][] dims = {{t, dv}, {t, d}, {s, d}, {s, dv}};
+        for (int o = 0; o < 4; o++) {
+            float[] want = heads(fromPacked[o], bs, dims[o][0], h, dims[o][1]);
+            for (int i = 0; i < want.length; i++) Mem.assertClose(want[i], fromFlat[o][i], 1e-5, 1e-6, "output " + o + " at " + i);
+        }
+    }
+
+    /** {out, dq, dk, dv} of one forward and backward. */
+    private static float[][] run(Attention.Shape sh, float[] q, float[] k, float[] v, float[] g) {
+        MemorySegment out = Mem.zeros(g.length), lse = Mem.zeros(sh.batch() * sh.t()), dq = Mem.zeros(q.length), dk = Mem.zeros(k.length), dv = Mem.zeros(v.length);
+        Attention.forward(sh, Mem.of(q), Mem.of(k), Mem.of(v), null, 0, out, lse);
+        Attention.backward(sh, Mem.of(q), Mem.of(k), Mem.of(v), null, 0, out, lse, Mem.of(g), dq, dk, dv);
+        return new float[][] {Mem.read(out, g.length), Mem.read(dq, q.length), Mem.read(dk, k.length), Mem.read(dv, v.length)};
+    }
+
+    /** {@code [B, T, H, w]} to {@code [B, H, T, w]}. */
+    private static float[] heads(float[] x, int b, int t, int h, int w) {
+        float[] y = new float[x.length];
+        for (int i = 0; i < b; i++)
+            for (int r = 0; r < t; r++)
+                for (int hh = 0; hh < h; hh++)
+                    System.arraycopy(x, ((i * t + r) * h + hh) * w, y, ((i * h + hh) * t + r) * w, w);
+        return y;
+    }
 }

@@ -119,6 +119,18 @@ public final class Functional {
         return scaledDotProductAttention(q, k, v, attnMask, dropoutP, isCausal, null);
     }
 
+    /**
+     * Multi-head attention on projections laid out as a transformer makes them: {@code q [B, T, H·d]},
+     * {@code k [B, S, H·d]}, {@code v [B, S, H·dv]} → {@code [B, T, H·dv]}; equal to
+     * {@link #scaledDotProductAttention} on {@code q.reshape(B, T, H, d).transpose(1, 2)} (and k, v) with
+     * the result transposed back and reshaped, but each head is read in place (no copies). {@code attnMask}:
+     * null or {@code [T, S]}, float32 (added) or int32 0/1 (1: attend).
+     */
+    public static Tensor multiHeadScaledDotProductAttention(
+            Tensor q, Tensor k, Tensor v, int numHeads, Tensor attnMask, double dropoutP, boolean isCausal) {
+        return AttentionOps.multiHead(q, k, v, numHeads, attnMask, dropoutP, isCausal, null, Tensor.defaultGenerator());
+    }
+
     /** {@code F.scaled_dot_product_attention(q, k, v)}: no mask, no dropout. */
     public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v) {
         return scaledDotProductAttention(q, k, v, null, 0, false, null);

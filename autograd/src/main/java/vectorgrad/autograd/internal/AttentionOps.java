@@ -60,7 +60,45 @@ public final class AttentionOps {
         }
         int[] outShape = Arrays.copyOf(qs, r);
         outShape[r - 1] = dv;
-        Tensor out = empty(outShape), lse = empty(new int[] {Math.max(1, batch * t)});
+        return run(sh, q, k, v, mask, maskStride, outShape);
+    }
+
+    /**
+     * Multi-head attention on the projections as a transformer makes them: {@code q [B, T, H·d]},
+     * {@code k [B, S, H·d]}, {@code v [B, S, H·dv]} → {@code [B, T, H·dv]}, head h reading columns
+     * {@code [h·d, (h+1)·d)} in place — what {@code scaledDotProductAttention} on {@code q.view(B, T, H,
+     * d).transpose(1, 2)} (and so on) then transposed back gives, without the four copies. {@code attnMask}:
+     * null, or {@code [T, S]} shared by every head (float32 added, or int32 0/1).
+     */
+    public static Tensor multiHead(
+            Tensor q, Tensor k, Tensor v, int heads, Tensor attnMask, double dropoutP, boolean isCausal, Double scale, Generator gen) {
+        for (Tensor t : new Tensor[] {q, k, v}) requireFloat(t, "multi_head_attention");
+        int[] qs = q.shape(), ks = k.shape(), vs = v.shape();
+        if (qs.length != 3 || ks.length != 3 || vs.length != 3 || qs[0] != ks[0] || ks[0] != vs[0] || ks[1] != vs[1]
+                || qs[2] != ks[2] || heads <= 0 || qs[2] % heads != 0 || vs[2] % heads != 0) {
+            throw new IllegalArgumentException("multi_head_attention: shapes do not fit " + heads + " heads: query "
+                    + Shapes.str(qs) + " [B, T, H·d], key " + Shapes.str(ks) + " [B, S, H·d], value " + Shapes.str(vs) + " [B, S, H·dv]");
+        }
+        if (isCausal && attnMask != null)
+            throw new IllegalArgumentException("multi_head_attention: attn_mask and is_causal cannot both be set");
+        int t = qs[1], s = ks[1];
+        Tensor mask = null;
+        if (attnMask != null) {
+            if (!Arrays.equals(attnMask.shape(), new int[] {t, s}))
+                throw new IllegalArgumentException("multi_head_attention: attn_mask of shape " + Shapes.str(attnMask.shape())
+                        + ", expected [" + t + ", " + s + "]");
+            mask = attnMask.dtype() == DType.INT32 ? additive(attnMask) : attnMask.detach();
+        }
+        int d = qs[2] / heads;
+        float sc = scale != null ? scale.floatValue() : (float) (1 / Math.sqrt(d));
+        long seed = dropoutP > 0 ? ((long) gen.nextInt(Integer.MAX_VALUE) << 31) ^ gen.nextInt(Integer.MAX_VALUE) : 0;
+        Attention.Shape sh = new Attention.Shape(qs[0] * heads, heads, t, s, d, vs[2] / heads, isCausal, sc, (float) dropoutP, seed);
+        return run(sh, q, k, v, mask, 0, new int[] {qs[0], t, vs[2]});
+    }
+
+    private static Tensor run(Attention.Shape sh, Tensor q, Tensor k, Tensor v, Tensor mask, long maskStride, int[] outShape) {
+        int[] qs = q.shape(), ks = k.shape(), vs = v.shape();
+        Tensor out = empty(outShape), lse = empty(new int[] {Math.max(1, sh.batch() * sh.t())});
         Tensor m = mask;
         long mst = maskStride;
         Attention.forward(sh, segment(q), segment(k), segment(v), m == null ? null : segment(m), mst, segment(out), segment(lse));
@@ -80,7 +118,7 @@ public final class AttentionOps {
             Reference.reachabilityFence(lse);
             return new Tensor[] {dq, dk, dvT};
         };
-        return record(out, "scaled_dot_product_attention", fn, q, k, v);
+        return record(out, sh.heads() > 1 ? "multi_head_attention" : "scaled_dot_product_attention", fn, q, k, v);
     }
 
     /** An int32 0/1 mask as additive scores: 0 where 1, -∞ where 0. */

@@ -76,13 +76,8 @@ public class MultiheadAttention extends Layer {
                     + embedDim + "], got " + java.util.Arrays.toString(query.shape()));
         Tensor q = batchFirst ? query : query.transpose(0, 1), k = batchFirst ? key : key.transpose(0, 1),
                 v = batchFirst ? value : value.transpose(0, 1);
-        int b = q.shape()[0], t = q.shape()[1], s = k.shape()[1], hd = embedDim / numHeads;
         Tensor qp = project(q, 0), kp = project(k, 1), vp = project(v, 2);
-        Tensor qh = qp.reshape(b, t, numHeads, hd).permute(0, 2, 1, 3);
-        Tensor kh = kp.reshape(b, s, numHeads, hd).permute(0, 2, 1, 3);
-        Tensor vh = vp.reshape(b, s, numHeads, hd).permute(0, 2, 1, 3);
-        Tensor att = Functional.scaledDotProductAttention(qh, kh, vh, attnMask, isTraining() ? dropout : 0, isCausal);
-        Tensor joined = att.permute(0, 2, 1, 3).reshape(b, t, embedDim);
+        Tensor joined = Functional.multiHeadScaledDotProductAttention(qp, kp, vp, numHeads, attnMask, isTraining() ? dropout : 0, isCausal);
         Tensor out = out_proj.forward(joined);
         return batchFirst ? out : out.transpose(0, 1);
     }
