@@ -124,7 +124,8 @@ public final class Attention {
                 continue;
             }
             Elementwise.affine(p, row, 1f, -m, p, row, n);
-            Elementwise.unary(Elementwise.Unary.EXP, p, row, p, row, n);
+            if (V) VectorAttention.expInPlace(p, row, n);
+            else for (int j = 0; j < n; j++) p.setAtIndex(F, row + j, VectorAttention.expScalar(p.getAtIndex(F, row + j)));
             if (lse == null) {
                 double sum = BatchNorm.runSum(p, row, n);
                 Elementwise.affine(p, row, (float) (1 / sum), 0f, p, row, n);

@@ -45,108 +45,163 @@ final class VectorKernels {
         v.intoMemorySegment(m, i * Float.BYTES, NO);
     }
 
+    /**
+     * One method per op: with every loop in one method (18 of them), C2 ran out of inlining budget, left
+     * {@code load} and {@code phi} as calls and boxed their vectors (a GPT step allocated 1.7 GB/s of heap
+     * there, and its GELU ran 3x slower than alone).
+     */
     static void unary(Elementwise.Unary op, MemorySegment a, long aOff, MemorySegment out, long outOff, long n) {
         long upper = n - n % LANES;
-        long i = 0;
         switch (op) {
-            case NEG -> {
-                for (; i < upper; i += LANES) store(load(a, aOff + i).neg(), out, outOff + i);
-            }
-            case EXP -> {
-                for (; i < upper; i += LANES) store(load(a, aOff + i).lanewise(VectorOperators.EXP), out, outOff + i);
-            }
-            case LOG -> {
-                for (; i < upper; i += LANES) store(load(a, aOff + i).lanewise(VectorOperators.LOG), out, outOff + i);
-            }
-            case SQRT -> {
-                for (; i < upper; i += LANES) store(load(a, aOff + i).sqrt(), out, outOff + i);
-            }
-            case ABS -> {
-                for (; i < upper; i += LANES) store(load(a, aOff + i).abs(), out, outOff + i);
-            }
-            case RELU -> {
-                // x > 0 ? x : 0, NaN kept: blend rather than max so NaN inputs stay NaN as in PyTorch
-                for (; i < upper; i += LANES) {
-                    FloatVector x = load(a, aOff + i);
-                    store(x.blend(0f, x.compare(VectorOperators.LE, 0f)), out, outOff + i);
-                }
-            }
-            case SIGMOID -> {
-                for (; i < upper; i += LANES) {
-                    FloatVector x = load(a, aOff + i);
-                    store(ONE.div(x.neg().lanewise(VectorOperators.EXP).add(1f)), out, outOff + i);
-                }
-            }
-            case TANH -> {
-                for (; i < upper; i += LANES) store(load(a, aOff + i).lanewise(VectorOperators.TANH), out, outOff + i);
-            }
-            case SQUARE -> {
-                for (; i < upper; i += LANES) {
-                    FloatVector x = load(a, aOff + i);
-                    store(x.mul(x), out, outOff + i);
-                }
-            }
-            case SIGN -> {
-                FloatVector one = ONE, minusOne = ONE.neg();
-                for (; i < upper; i += LANES) {
-                    FloatVector x = load(a, aOff + i);
-                    // 0 stays 0 and NaN stays NaN: only strictly positive/negative lanes are replaced
-                    store(
-                            x.blend(one, x.compare(VectorOperators.GT, 0f))
-                                    .blend(minusOne, x.compare(VectorOperators.LT, 0f)),
-                            out,
-                            outOff + i);
-                }
-            }
-            case RECIPROCAL -> {
-                for (; i < upper; i += LANES) store(ONE.div(load(a, aOff + i)), out, outOff + i);
-            }
-            case GELU -> {
-                for (; i < upper; i += LANES) {
-                    FloatVector x = load(a, aOff + i);
-                    store(x.mul(phi(x)), out, outOff + i);
-                }
-            }
-            case GELU_GRAD -> {
-                for (; i < upper; i += LANES) {
-                    FloatVector x = load(a, aOff + i);
-                    FloatVector density =
-                            x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP).mul((float) Elementwise.INV_SQRT_2PI);
-                    FloatVector cdf = phi(x);
-                    store(FMA ? x.fma(density, cdf) : x.mul(density).add(cdf), out, outOff + i);
-                }
-            }
-            case GELU_TANH -> {
-                for (; i < upper; i += LANES) {
-                    FloatVector x = load(a, aOff + i);
-                    store(x.mul(0.5f).mul(geluTanh(x).add(1f)), out, outOff + i);
-                }
-            }
-            case GELU_TANH_GRAD -> {
-                float k = (float) Elementwise.SQRT_2_OVER_PI, c3 = (float) (3 * Elementwise.GELU_C);
-                for (; i < upper; i += LANES) {
-                    FloatVector x = load(a, aOff + i);
-                    FloatVector t = geluTanh(x);
-                    FloatVector inner = x.mul(x).mul(c3).add(1f).mul(k);
-                    FloatVector sech2 = ONE.sub(t.mul(t));
-                    store(t.add(1f).mul(0.5f).add(x.mul(0.5f).mul(sech2).mul(inner)), out, outOff + i);
-                }
-            }
-            case SILU -> {
-                for (; i < upper; i += LANES) {
-                    FloatVector x = load(a, aOff + i);
-                    store(x.div(x.neg().lanewise(VectorOperators.EXP).add(1f)), out, outOff + i);
-                }
-            }
-            case SILU_GRAD -> {
-                for (; i < upper; i += LANES) {
-                    FloatVector x = load(a, aOff + i);
-                    FloatVector sg = ONE.div(x.neg().lanewise(VectorOperators.EXP).add(1f));
-                    store(sg.mul(x.mul(ONE.sub(sg)).add(1f)), out, outOff + i);
-                }
-            }
+            case NEG -> unaryNeg(a, aOff, out, outOff, upper);
+            case EXP -> unaryExp(a, aOff, out, outOff, upper);
+            case LOG -> unaryLog(a, aOff, out, outOff, upper);
+            case SQRT -> unarySqrt(a, aOff, out, outOff, upper);
+            case ABS -> unaryAbs(a, aOff, out, outOff, upper);
+            case RELU -> unaryRelu(a, aOff, out, outOff, upper);
+            case SIGMOID -> unarySigmoid(a, aOff, out, outOff, upper);
+            case TANH -> unaryTanh(a, aOff, out, outOff, upper);
+            case SQUARE -> unarySquare(a, aOff, out, outOff, upper);
+            case SIGN -> unarySign(a, aOff, out, outOff, upper);
+            case RECIPROCAL -> unaryReciprocal(a, aOff, out, outOff, upper);
+            case GELU -> unaryGelu(a, aOff, out, outOff, upper);
+            case GELU_GRAD -> unaryGeluGrad(a, aOff, out, outOff, upper);
+            case GELU_TANH -> unaryGeluTanh(a, aOff, out, outOff, upper);
+            case GELU_TANH_GRAD -> unaryGeluTanhGrad(a, aOff, out, outOff, upper);
+            case SILU -> unarySilu(a, aOff, out, outOff, upper);
+            case SILU_GRAD -> unarySiluGrad(a, aOff, out, outOff, upper);
         }
         Elementwise.unaryScalar(op, a, aOff, out, outOff, upper, n);
+    }
+
+    private static void unaryNeg(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
+        long i = 0;
+        for (; i < upper; i += LANES) store(load(a, aOff + i).neg(), out, outOff + i);
+    }
+
+    private static void unaryExp(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
+        long i = 0;
+        for (; i < upper; i += LANES) store(load(a, aOff + i).lanewise(VectorOperators.EXP), out, outOff + i);
+    }
+
+    private static void unaryLog(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
+        long i = 0;
+        for (; i < upper; i += LANES) store(load(a, aOff + i).lanewise(VectorOperators.LOG), out, outOff + i);
+    }
+
+    private static void unarySqrt(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
+        long i = 0;
+        for (; i < upper; i += LANES) store(load(a, aOff + i).sqrt(), out, outOff + i);
+    }
+
+    private static void unaryAbs(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
+        long i = 0;
+        for (; i < upper; i += LANES) store(load(a, aOff + i).abs(), out, outOff + i);
+    }
+
+    private static void unaryRelu(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
+        long i = 0;
+        // x > 0 ? x : 0, NaN kept: blend rather than max so NaN inputs stay NaN as in PyTorch
+        for (; i < upper; i += LANES) {
+            FloatVector x = load(a, aOff + i);
+            store(x.blend(0f, x.compare(VectorOperators.LE, 0f)), out, outOff + i);
+        }
+    }
+
+    private static void unarySigmoid(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
+        long i = 0;
+        for (; i < upper; i += LANES) {
+            FloatVector x = load(a, aOff + i);
+            store(ONE.div(x.neg().lanewise(VectorOperators.EXP).add(1f)), out, outOff + i);
+        }
+    }
+
+    private static void unaryTanh(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
+        long i = 0;
+        for (; i < upper; i += LANES) store(load(a, aOff + i).lanewise(VectorOperators.TANH), out, outOff + i);
+    }
+
+    private static void unarySquare(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
+        long i = 0;
+        for (; i < upper; i += LANES) {
+            FloatVector x = load(a, aOff + i);
+            store(x.mul(x), out, outOff + i);
+        }
+    }
+
+    private static void unarySign(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
+        long i = 0;
+        FloatVector one = ONE, minusOne = ONE.neg();
+        for (; i < upper; i += LANES) {
+            FloatVector x = load(a, aOff + i);
+            // 0 stays 0 and NaN stays NaN: only strictly positive/negative lanes are replaced
+            store(
+                    x.blend(one, x.compare(VectorOperators.GT, 0f))
+                            .blend(minusOne, x.compare(VectorOperators.LT, 0f)),
+                    out,
+                    outOff + i);
+        }
+    }
+
+    private static void unaryReciprocal(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
+        long i = 0;
+        for (; i < upper; i += LANES) store(ONE.div(load(a, aOff + i)), out, outOff + i);
+    }
+
+    private static void unaryGelu(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
+        long i = 0;
+        for (; i < upper; i += LANES) {
+            FloatVector x = load(a, aOff + i);
+            store(x.mul(phi(x)), out, outOff + i);
+        }
+    }
+
+    private static void unaryGeluGrad(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
+        long i = 0;
+        for (; i < upper; i += LANES) {
+            FloatVector x = load(a, aOff + i);
+            FloatVector density =
+                    x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP).mul((float) Elementwise.INV_SQRT_2PI);
+            FloatVector cdf = phi(x);
+            store(FMA ? x.fma(density, cdf) : x.mul(density).add(cdf), out, outOff + i);
+        }
+    }
+
+    private static void unaryGeluTanh(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
+        long i = 0;
+        for (; i < upper; i += LANES) {
+            FloatVector x = load(a, aOff + i);
+            store(x.mul(0.5f).mul(geluTanh(x).add(1f)), out, outOff + i);
+        }
+    }
+
+    private static void unaryGeluTanhGrad(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
+        long i = 0;
+        float k = (float) Elementwise.SQRT_2_OVER_PI, c3 = (float) (3 * Elementwise.GELU_C);
+        for (; i < upper; i += LANES) {
+            FloatVector x = load(a, aOff + i);
+            FloatVector t = geluTanh(x);
+            FloatVector inner = x.mul(x).mul(c3).add(1f).mul(k);
+            FloatVector sech2 = ONE.sub(t.mul(t));
+            store(t.add(1f).mul(0.5f).add(x.mul(0.5f).mul(sech2).mul(inner)), out, outOff + i);
+        }
+    }
+
+    private static void unarySilu(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
+        long i = 0;
+        for (; i < upper; i += LANES) {
+            FloatVector x = load(a, aOff + i);
+            store(x.div(x.neg().lanewise(VectorOperators.EXP).add(1f)), out, outOff + i);
+        }
+    }
+
+    private static void unarySiluGrad(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
+        long i = 0;
+        for (; i < upper; i += LANES) {
+            FloatVector x = load(a, aOff + i);
+            FloatVector sg = ONE.div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+            store(sg.mul(x.mul(ONE.sub(sg)).add(1f)), out, outOff + i);
+        }
     }
 
     static void pow(MemorySegment a, long aOff, float p, MemorySegment out, long outOff, long n) {

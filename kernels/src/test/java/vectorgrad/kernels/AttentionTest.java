@@ -144,4 +144,23 @@ class AttentionTest {
                     System.arraycopy(x, ((i * t + r) * h + hh) * w, y, ((i * h + hh) * t + r) * w, w);
         return y;
     }
+
+    /** Attention's own exp: within 3e-7 of Math.exp over [-87, 0], 0 below, and the vector lanes equal to the scalar function. */
+    @Test
+    void ownExpIsAccurateAndTheSameInVectorAndScalarForm() {
+        int n = 4003;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = i == 0 ? Float.NEGATIVE_INFINITY : -90f * i / (n - 1) + (i % 3) * 1e-3f;
+        x[n - 1] = 0f;
+        MemorySegment seg = Mem.of(x);
+        if (Simd.VECTOR_AVAILABLE) VectorAttention.expInPlace(seg, 0, n);
+        else for (int i = 0; i < n; i++) seg.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, VectorAttention.expScalar(x[i]));
+        float[] got = Mem.read(seg, n);
+        for (int i = 0; i < n; i++) {
+            org.junit.jupiter.api.Assertions.assertEquals(VectorAttention.expScalar(x[i]), got[i], 0f, "lane and scalar at " + x[i]);
+            double want = x[i] < -87.3f ? 0 : Math.exp(x[i]);
+            org.junit.jupiter.api.Assertions.assertTrue(Math.abs(got[i] - want) <= 3e-7 * want + 1e-38, "exp(" + x[i] + ") = " + got[i] + ", Math.exp " + want);
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(1f, got[n - 1]);
+    }
 }
