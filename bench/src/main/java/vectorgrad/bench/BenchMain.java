@@ -22,7 +22,7 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("--help")) {
-            System.out.println("usage: vectorgrad bench linreg|gemm|train|layers|toolkit|resnet [--threads N] [--json] [--long]\n"
+            System.out.println("usage: vectorgrad bench linreg|gemm|train|layers|toolkit|resnet|gpt [--threads N] [--json] [--long]\n"
                     + "       vectorgrad bench train|resnet|gpt --breakdown [--threads N] [--batch 64]   (time per op, forward and backward)\n"
                     + "       vectorgrad bench soak [--steps 10000] [--every 500] [--batch-size 5] [--json]   (memory over a long run)\n"
                     + "       vectorgrad bench jmh <JMH options>   (e.g. jmh -l to list benchmarks)");
@@ -77,7 +77,8 @@ public final class BenchMain {
             case "layers" -> layers(threads, json, longRun);
             case "toolkit" -> toolkit(threads, json, longRun);
             case "resnet" -> resnet(threads, json, longRun);
-            default -> fail("unknown suite '" + args[0] + "' (suites: linreg, gemm, train, layers, toolkit, resnet)");
+            case "gpt" -> gpt(threads, json, longRun);
+            default -> fail("unknown suite '" + args[0] + "' (suites: linreg, gemm, train, layers, toolkit, resnet, gpt)");
         }
     }
 
@@ -292,6 +293,30 @@ public final class BenchMain {
                 .measurementTime(TimeValue.seconds(3));
         stepTable(new ArrayList<>(new Runner(o.build()).run()), "SmallResNet training step (forward, label-smoothed "
                 + "cross-entropy, backward, SGD Nesterov)", threads, json);
+    }
+
+    /** The GPT training step: tokens/s; with --json rows {"batch", "block", "threads", "tokens_per_s"}. */
+    private static void gpt(int threads, boolean json, boolean longRun) throws RunnerException {
+        ChainedOptionsBuilder o = options(GptBenchmark.class.getName(), threads, longRun)
+                .warmupIterations(longRun ? 8 : 5)
+                .warmupTime(TimeValue.seconds(3))
+                .measurementIterations(longRun ? 8 : 4)
+                .measurementTime(TimeValue.seconds(3));
+        List<String> rows = new ArrayList<>();
+        System.out.println();
+        System.out.printf(Locale.ROOT, "GPT training step (4 layers, 4 heads, embd 128), %d thread(s), kernels: %s%n", threads, Simd.describe());
+        System.out.printf(Locale.ROOT, "%6s %6s %12s %10s %8s %14s%n", "batch", "block", "tokens/s", "ms/step", "±", "new native B/step");
+        for (RunResult r : new Runner(o.build()).run()) {
+            int batch = Integer.parseInt(r.getParams().getParam("batch")), block = Integer.parseInt(r.getParams().getParam("block"));
+            double ms = r.getPrimaryResult().getScore(), err = r.getPrimaryResult().getScoreError();
+            double tps = (double) batch * block * 1000.0 / ms;
+            var bytes = r.getSecondaryResults().get("nativeBytes");
+            var steps = r.getSecondaryResults().get("steps");
+            double perStep = bytes == null || steps == null || steps.getScore() == 0 ? Double.NaN : bytes.getScore() / steps.getScore();
+            System.out.printf(Locale.ROOT, "%6d %6d %12.0f %10.3f %8.3f %14.1f%n", batch, block, tps, ms, err, perStep);
+            rows.add(String.format(Locale.ROOT, "{\"batch\":%d,\"block\":%d,\"threads\":%d,\"tokens_per_s\":%.1f}", batch, block, threads, tps));
+        }
+        if (json) System.out.println("[" + String.join(",", rows) + "]");
     }
 
     private static void linreg(int threads, boolean json, boolean longRun) throws RunnerException {
