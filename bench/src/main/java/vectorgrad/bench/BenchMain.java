@@ -22,7 +22,7 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("--help")) {
-            System.out.println("usage: vectorgrad bench linreg|gemm|train|layers|toolkit|resnet|gpt [--threads N] [--json] [--long]\n"
+            System.out.println("usage: vectorgrad bench linreg|gemm|train|layers|toolkit|resnet|gpt [--threads N] [--vector-bits 128|256|512] [--json] [--long]\n"
                     + "       vectorgrad bench train|resnet|gpt --breakdown [--threads N] [--batch 64]   (time per op, forward and backward)\n"
                     + "       vectorgrad bench soak [--steps 10000] [--every 500] [--batch-size 5] [--json]   (memory over a long run)\n"
                     + "       vectorgrad bench jmh <JMH options>   (e.g. jmh -l to list benchmarks)");
@@ -39,11 +39,27 @@ public final class BenchMain {
         }
         boolean json = false, longRun = false, breakdown = false;
         int threads = 1, batch = 64;
+        int bits = 0;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--json" -> json = true;
                 case "--long" -> longRun = true;
                 case "--breakdown" -> breakdown = true;
+                case "--vector-bits" -> {
+                    if (i + 1 >= args.length) fail("--vector-bits needs a value (128, 256 or 512)");
+                    bits = switch (args[++i]) {
+                        case "128" -> 128;
+                        case "256" -> 256;
+                        case "512" -> 512;
+                        default -> {
+                            fail("--vector-bits expects 128, 256 or 512, got '" + args[i] + "'");
+                            yield 0;
+                        }
+                    };
+                    String arch = System.getProperty("os.arch");
+                    if (!arch.equals("amd64") && !arch.equals("x86_64"))
+                        fail("--vector-bits holds the JVM to a width with -XX:UseAVX, an x86 option; this JVM runs on " + arch);
+                }
                 case "--batch" -> {
                     if (i + 1 >= args.length) fail("--batch needs a value");
                     try {
@@ -65,7 +81,11 @@ public final class BenchMain {
                 default -> fail("unknown option " + args[i]);
             }
         }
+        vectorBits = bits;
         if (breakdown) {
+            if (bits != 0)
+                fail("--breakdown runs in this JVM: set the width when starting it, JAVA_TOOL_OPTIONS=-XX:UseAVX="
+                        + useAvx(bits) + " ./vectorgrad bench ...");
             if (!List.of("train", "resnet", "gpt").contains(args[0])) fail("--breakdown is for the train, resnet and gpt suites");
             Breakdown.run(args[0], threads, batch);
             return;
@@ -87,8 +107,21 @@ public final class BenchMain {
         System.exit(2);
     }
 
+    /** The vector width the forked JVMs are held to (--vector-bits), 0 for the machine's own. */
+    private static int vectorBits;
+
+    /** HotSpot's -XX:UseAVX level for a vector width: 3 for 512-bit, 2 for 256, 0 for 128 (SSE). */
+    static int useAvx(int bits) {
+        return bits == 512 ? 3 : bits == 256 ? 2 : 0;
+    }
+
+    /** What kernels the measured JVM runs: this JVM's, or the width the forks were held to. */
+    private static String kernels() {
+        return vectorBits == 0 ? Simd.describe() : "Vector API held to " + vectorBits + "-bit (-XX:UseAVX=" + useAvx(vectorBits) + ")";
+    }
+
     private static ChainedOptionsBuilder options(String include, int threads, boolean longRun) {
-        return new OptionsBuilder()
+        ChainedOptionsBuilder o = new OptionsBuilder()
                 .include(include)
                 .forks(1)
                 .warmupIterations(longRun ? 5 : 3)
@@ -101,6 +134,8 @@ public final class BenchMain {
                         "--enable-native-access=ALL-UNNAMED",
                         "-XX:+UseParallelGC",
                         "-Dvectorgrad.threads=" + threads);
+        if (vectorBits != 0) o.jvmArgsAppend("-XX:UseAVX=" + useAvx(vectorBits));
+        return o;
     }
 
     static final String[] GEMM_SHAPES = {
@@ -141,7 +176,7 @@ public final class BenchMain {
                 Locale.ROOT,
                 "sgemm, %d thread(s) for vectorgrad (the baselines are single-threaded), kernels: %s%n",
                 threads,
-                Simd.describe());
+                kernels());
         System.out.printf(Locale.ROOT, "%-18s %6s %6s %6s %4s %9s %9s%n", "impl", "m", "n", "k", "op", "GFLOP/s", "±");
         results.sort(java.util.Comparator.comparing((RunResult r) -> java.util.Arrays.asList(GEMM_SHAPES)
                         .indexOf(r.getParams().getParam("shape")))
@@ -186,7 +221,7 @@ public final class BenchMain {
                 .thenComparing(r -> r.getParams().getBenchmark()));
         List<String> rows = new ArrayList<>();
         System.out.println();
-        System.out.printf(Locale.ROOT, "MNIST model layers, %d thread(s), kernels: %s%n", threads, Simd.describe());
+        System.out.printf(Locale.ROOT, "MNIST model layers, %d thread(s), kernels: %s%n", threads, kernels());
         System.out.printf(Locale.ROOT, "%-9s %6s %-8s %11s %9s %9s%n", "layer", "batch", "pass", "µs", "±", "GFLOP/s");
         for (RunResult r : results) {
             String layer = r.getParams().getParam("layer");
@@ -232,7 +267,7 @@ public final class BenchMain {
         }
         List<String> rows = new ArrayList<>();
         System.out.println();
-        System.out.printf(Locale.ROOT, "toolkit ops, forward+backward, %d thread(s), kernels: %s%n", threads, Simd.describe());
+        System.out.printf(Locale.ROOT, "toolkit ops, forward+backward, %d thread(s), kernels: %s%n", threads, kernels());
         System.out.printf(Locale.ROOT, "%-18s %12s %12s %8s%n", "op", "fused µs", "composed µs", "ratio");
         for (var e : byOp.entrySet()) {
             double[] v = e.getValue();
@@ -258,7 +293,7 @@ public final class BenchMain {
                 r -> Integer.parseInt(r.getParams().getParam("batch"))));
         List<String> rows = new ArrayList<>();
         System.out.println();
-        System.out.printf(Locale.ROOT, "%s, %d thread(s), kernels: %s%n", title, threads, Simd.describe());
+        System.out.printf(Locale.ROOT, "%s, %d thread(s), kernels: %s%n", title, threads, kernels());
         System.out.printf(
                 Locale.ROOT, "%6s %12s %10s %8s %14s%n", "batch", "images/s", "ms/step", "±", "new native B/step");
         for (RunResult r : results) {
@@ -304,7 +339,7 @@ public final class BenchMain {
                 .measurementTime(TimeValue.seconds(3));
         List<String> rows = new ArrayList<>();
         System.out.println();
-        System.out.printf(Locale.ROOT, "GPT training step (4 layers, 4 heads, embd 128), %d thread(s), kernels: %s%n", threads, Simd.describe());
+        System.out.printf(Locale.ROOT, "GPT training step (4 layers, 4 heads, embd 128), %d thread(s), kernels: %s%n", threads, kernels());
         System.out.printf(Locale.ROOT, "%6s %6s %12s %10s %8s %14s%n", "batch", "block", "tokens/s", "ms/step", "±", "new native B/step");
         for (RunResult r : new Runner(o.build()).run()) {
             int batch = Integer.parseInt(r.getParams().getParam("batch")), block = Integer.parseInt(r.getParams().getParam("block"));
@@ -326,7 +361,7 @@ public final class BenchMain {
         List<String> rows = new ArrayList<>();
         System.out.println();
         System.out.printf(
-                Locale.ROOT, "linear regression step, n = 1000, %d thread(s), kernels: %s%n", threads, Simd.describe());
+                Locale.ROOT, "linear regression step, n = 1000, %d thread(s), kernels: %s%n", threads, kernels());
         System.out.printf(Locale.ROOT, "%-22s %14s %12s %10s%n", "impl", "steps/s", "± (99.9%)", "µs/step");
         for (RunResult r : results) {
             String name = r.getParams().getBenchmark().replaceAll(".*\\.", "");
