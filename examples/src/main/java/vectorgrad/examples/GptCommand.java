@@ -139,6 +139,8 @@ final class GptCommand {
         if (resume) {
             Map<String, String> md = MnistCommand.loadCheckpoint(Path.of(ckpt), model, optimizer);
             step = Long.parseLong(md.getOrDefault("step", "0"));
+            // dropout's masks continue from where the stopped run was
+            if (md.containsKey("generator")) Tensor.defaultGenerator().setState(MnistCommand.parseState(md.get("generator")));
             if (!md.getOrDefault("steps", "").equals(Integer.toString(steps)))
                 throw new UsageException("gpt train: " + ckpt + " is from a run of " + md.get("steps") + " steps; resume it with --steps " + md.get("steps"));
             schedule.loadStateDict(Map.of("last_epoch", Long.toString(Math.min(step, steps - 1))));
@@ -199,6 +201,7 @@ final class GptCommand {
             md.put("seed", Long.toString(seed));
             md.put("vocab", tok.vocabulary());
             md.put("config", formatConfig(config));
+            md.put("generator", MnistCommand.formatState(Tensor.defaultGenerator().getState()));
             MnistCommand.saveCheckpoint(file, model, optimizer, md);
             out.printf(Locale.ROOT, "checkpoint written to %s (step %d)%s%n", file, step,
                     step < steps ? "; continue with --checkpoint " + file + " --resume" : "; sample with: ./vectorgrad gpt sample --checkpoint " + file);

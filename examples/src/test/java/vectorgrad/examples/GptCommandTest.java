@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -68,6 +69,41 @@ class GptCommandTest {
                 assertArrayEquals(want, step, 1e-5f, "position " + p);
             }
         }
+    }
+
+    /** SIGTERM stops after a step and saves; resumed, the run ends where an uninterrupted one ends (dropout on). */
+    @Test
+    void sigtermSavesAndResumesTheSameTrajectory() throws Exception {
+        Path text = dir.resolve("text.txt"), whole = dir.resolve("whole.safetensors"), part = dir.resolve("part.safetensors");
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 300; i++) sb.append("pack my box with five dozen liquor jugs ").append(i % 5).append('\n');
+        Files.writeString(text, sb);
+        String[] train = {"gpt", "train", "--data", text.toString(), "--layers", "1", "--heads", "2", "--embd", "16", "--block", "16",
+            "--batch-size", "4", "--steps", "400", "--warmup", "5", "--eval-every", "1000", "--eval-batches", "1", "--dropout", "0.1",
+            "--print-every", "1", "--checkpoint"};
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(javaBin, "--add-modules", "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED", "-Dvectorgrad.threads=1", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName()));
+        cmd.addAll(java.util.List.of(train));
+        cmd.add(part.toString());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        StringBuilder out = new StringBuilder();
+        try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String l; (l = r.readLine()) != null; ) {
+                out.append(l).append('\n');
+                if (l.startsWith("step 5/")) p.toHandle().destroy(); // SIGTERM
+            }
+        }
+        assertEquals(143, p.waitFor(), out.toString());
+        assertTrue(out.toString().contains("continue with --checkpoint"), out.toString());
+        String[] resume = concat(train, part.toString(), "--resume");
+        Cli.Run resumed = Cli.run(resume);
+        assertEquals(0, resumed.status(), resumed.err());
+        assertEquals(0, Cli.run(concat(train, whole.toString())).status());
+        Map<String, Tensor> a = SafeTensors.read(whole).tensors(), b = SafeTensors.read(part).tensors();
+        assertEquals(a.keySet(), b.keySet());
+        for (String k : a.keySet()) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
     }
 
     private static String[] concat(String[] a, String... b) {

@@ -81,7 +81,7 @@ final class VectorKernels {
 
     private static void unaryExp(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
         long i = 0;
-        for (; i < upper; i += LANES) store(load(a, aOff + i).lanewise(VectorOperators.EXP), out, outOff + i);
+        for (; i < upper; i += LANES) store(VectorExp.exp(load(a, aOff + i)), out, outOff + i);
     }
 
     private static void unaryLog(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
@@ -112,7 +112,7 @@ final class VectorKernels {
         long i = 0;
         for (; i < upper; i += LANES) {
             FloatVector x = load(a, aOff + i);
-            store(ONE.div(x.neg().lanewise(VectorOperators.EXP).add(1f)), out, outOff + i);
+            store(ONE.div(VectorExp.exp(x.neg()).add(1f)), out, outOff + i);
         }
     }
 
@@ -161,7 +161,7 @@ final class VectorKernels {
         for (; i < upper; i += LANES) {
             FloatVector x = load(a, aOff + i);
             FloatVector density =
-                    x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP).mul((float) Elementwise.INV_SQRT_2PI);
+                    VectorExp.exp(x.mul(x).mul(-0.5f)).mul((float) Elementwise.INV_SQRT_2PI);
             FloatVector cdf = phi(x);
             store(FMA ? x.fma(density, cdf) : x.mul(density).add(cdf), out, outOff + i);
         }
@@ -191,7 +191,7 @@ final class VectorKernels {
         long i = 0;
         for (; i < upper; i += LANES) {
             FloatVector x = load(a, aOff + i);
-            store(x.div(x.neg().lanewise(VectorOperators.EXP).add(1f)), out, outOff + i);
+            store(x.div(VectorExp.exp(x.neg()).add(1f)), out, outOff + i);
         }
     }
 
@@ -199,7 +199,7 @@ final class VectorKernels {
         long i = 0;
         for (; i < upper; i += LANES) {
             FloatVector x = load(a, aOff + i);
-            FloatVector sg = ONE.div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector sg = ONE.div(VectorExp.exp(x.neg()).add(1f));
             store(sg.mul(x.mul(ONE.sub(sg)).add(1f)), out, outOff + i);
         }
     }
@@ -221,7 +221,7 @@ final class VectorKernels {
             FloatVector coefficient = FloatVector.broadcast(S, (float) Elementwise.ERFC_P[i]);
             p = FMA ? p.fma(t, coefficient) : p.mul(t).add(coefficient);
         }
-        FloatVector half = t.mul(0.5f).mul(z.mul(z).neg().add(p).lanewise(VectorOperators.EXP));
+        FloatVector half = t.mul(0.5f).mul(VectorExp.exp(z.mul(z).neg().add(p)));
         return half.blend(ONE.sub(half), x.compare(VectorOperators.GE, 0f));
     }
 

@@ -1,0 +1,65 @@
+package vectorgrad.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * exp lane by lane from IEEE adds, multiplies and (where {@link Config#FMA}) fused multiply-adds only, so
+ * the same bits before and after the JIT compiles it: the library's {@code VectorOperators.EXP} gives a
+ * different last bit compiled (an intrinsic) than not (per-lane {@code Math.exp}), which made results
+ * depend on when a run reached a kernel (caught by attention's thread-count test and by a GPT resumed
+ * from a checkpoint ending a hair away from an uninterrupted run). {@code 2^k·p(r)}, {@code r = x - k·ln 2}
+ * in [-ln2/2, ln2/2], p of degree 6: relative error under 3e-7; 0 below -87.3, +∞ above 88.7, NaN kept.
+ * {@link #exp(float)} is the same function for one value.
+ */
+final class VectorExp {
+    private VectorExp() {}
+
+    private static final VectorSpecies<Float> S = VectorKernels.S;
+    private static final boolean FMA = Config.FMA;
+    private static final float LOG2E = 1.44269504f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    private static final float C2 = 0.5f, C3 = 1.6666666e-1f, C4 = 4.1666668e-2f, C5 = 8.333334e-3f, C6 = 1.3888889e-3f;
+    /** 1.5·2^23: adding and subtracting it rounds a float of magnitude below 2^22 to the nearest integer. */
+    private static final float ROUND = 12582912f;
+    /** Below this exp is taken as 0 (under float's normal range); above HIGHEST, +∞. */
+    static final float LOWEST = -87.3f, HIGHEST = 88.7f;
+
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(LOWEST).min(HIGHEST);
+        FloatVector k = xc.mul(LOG2E).add(ROUND).sub(ROUND);
+        FloatVector hi = FloatVector.broadcast(S, -LN2_HI), lo = FloatVector.broadcast(S, -LN2_LO);
+        FloatVector r = FMA ? k.fma(hi, xc) : k.mul(hi).add(xc);
+        r = FMA ? k.fma(lo, r) : k.mul(lo).add(r);
+        FloatVector c5 = FloatVector.broadcast(S, C5), c4 = FloatVector.broadcast(S, C4), c3 = FloatVector.broadcast(S, C3);
+        FloatVector c2 = FloatVector.broadcast(S, C2), one = FloatVector.broadcast(S, 1f), c6 = FloatVector.broadcast(S, C6);
+        FloatVector p = FMA ? r.fma(c6, c5) : r.mul(c6).add(c5);
+        p = FMA ? p.fma(r, c4) : p.mul(r).add(c4);
+        p = FMA ? p.fma(r, c3) : p.mul(r).add(c3);
+        p = FMA ? p.fma(r, c2) : p.mul(r).add(c2);
+        p = FMA ? p.fma(r, one) : p.mul(r).add(one);
+        p = FMA ? p.fma(r, one) : p.mul(r).add(one);
+        FloatVector scale = ((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(scale)
+                .blend(0f, x.compare(VectorOperators.LT, LOWEST))
+                .blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, HIGHEST))
+                .blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    static float exp(float x) {
+        if (Float.isNaN(x)) return x;
+        if (x < LOWEST) return 0f;
+        if (x > HIGHEST) return Float.POSITIVE_INFINITY;
+        float k = x * LOG2E + ROUND - ROUND;
+        float r = FMA ? Math.fma(k, -LN2_HI, x) : k * -LN2_HI + x;
+        r = FMA ? Math.fma(k, -LN2_LO, r) : k * -LN2_LO + r;
+        float p = FMA ? Math.fma(r, C6, C5) : r * C6 + C5;
+        p = FMA ? Math.fma(p, r, C4) : p * r + C4;
+        p = FMA ? Math.fma(p, r, C3) : p * r + C3;
+        p = FMA ? Math.fma(p, r, C2) : p * r + C2;
+        p = FMA ? Math.fma(p, r, 1f) : p * r + 1f;
+        p = FMA ? Math.fma(p, r, 1f) : p * r + 1f;
+        return p * Float.intBitsToFloat(((int) k + 127) << 23);
+    }
+}
