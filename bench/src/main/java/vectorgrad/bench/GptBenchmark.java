@@ -10,8 +10,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import vectorgrad.autograd.Memory;
-import vectorgrad.autograd.MemoryScope;
 import vectorgrad.autograd.Tensor;
 import vectorgrad.examples.Gpt;
 import vectorgrad.nn.optim.AdamW;
@@ -64,18 +62,13 @@ public class GptBenchmark {
     @Benchmark
     public float step(TrainStepBenchmark.NativeMemory counters) {
         int i = next++ & 7;
-        long before = Memory.reservedBytes();
-        float loss;
-        try (MemoryScope s = MemoryScope.open()) {
+        return TrainStepBenchmark.measured(counters, () -> {
             optimizer.zeroGrad();
             Tensor l = model.loss(x[i], y[i]);
             l.backward();
             ClipGrad.clipGradNorm_(model.parameters(), 1.0);
             optimizer.step();
-            loss = l.item();
-        }
-        counters.nativeBytes += Memory.reservedBytes() - before;
-        counters.steps++;
-        return loss;
+            return l.item();
+        });
     }
 }

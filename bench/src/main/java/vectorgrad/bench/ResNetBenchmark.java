@@ -10,8 +10,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import vectorgrad.autograd.Memory;
-import vectorgrad.autograd.MemoryScope;
 import vectorgrad.autograd.Tensor;
 import vectorgrad.examples.SmallResNet;
 import vectorgrad.nn.Functional;
@@ -45,27 +43,21 @@ public class ResNetBenchmark {
         labels = new Tensor[16];
         vectorgrad.autograd.Generator g = new vectorgrad.autograd.Generator(1);
         for (int i = 0; i < 16; i++) {
-            images[i] = Tensor.rand(g, batch, 1, 28, 28);
-            int[] l = new int[batch];
-            for (int j = 0; j < batch; j++) l[j] = g.nextInt(10);
-            labels[i] = Tensor.ofInts(l, batch);
+            Tensor[] b = TrainStepBenchmark.imageBatch(g, batch);
+            images[i] = b[0];
+            labels[i] = b[1];
         }
     }
 
     @Benchmark
     public float step(TrainStepBenchmark.NativeMemory counters) {
         int i = next++ & 15;
-        long before = Memory.reservedBytes();
-        float loss;
-        try (MemoryScope s = MemoryScope.open()) {
+        return TrainStepBenchmark.measured(counters, () -> {
             optimizer.zeroGrad();
             Tensor e = Functional.crossEntropy(model.forward(images[i]), labels[i], null, -100, 0.1, "mean");
             e.backward();
             optimizer.step();
-            loss = e.item();
-        }
-        counters.nativeBytes += Memory.reservedBytes() - before;
-        counters.steps++;
-        return loss;
+            return e.item();
+        });
     }
 }

@@ -44,10 +44,9 @@ public class TrainStepBenchmark {
         labels = new Tensor[16];
         vectorgrad.autograd.Generator g = new vectorgrad.autograd.Generator(1);
         for (int i = 0; i < 16; i++) {
-            images[i] = Tensor.rand(g, batch, 1, 28, 28);
-            int[] l = new int[batch];
-            for (int j = 0; j < batch; j++) l[j] = g.nextInt(10);
-            labels[i] = Tensor.ofInts(l, batch);
+            Tensor[] b = imageBatch(g, batch);
+            images[i] = b[0];
+            labels[i] = b[1];
         }
     }
 
@@ -62,17 +61,32 @@ public class TrainStepBenchmark {
     @Benchmark
     public float step(NativeMemory counters) {
         int i = next++ & 15;
-        long before = Memory.reservedBytes();
-        float loss;
-        try (MemoryScope s = MemoryScope.open()) {
+        return measured(counters, () -> {
             optimizer.zeroGrad();
             Tensor e = model.forward(images[i], labels[i]).mean().neg();
             e.backward();
             optimizer.step();
-            loss = e.item();
+            return e.item();
+        });
+    }
+
+    /** Runs one training step (returning its loss) in a MemoryScope, counting the native bytes it reserved. */
+    static float measured(NativeMemory counters, java.util.function.Supplier<Float> step) {
+        long before = Memory.reservedBytes();
+        float loss;
+        try (MemoryScope s = MemoryScope.open()) {
+            loss = step.get();
         }
         counters.nativeBytes += Memory.reservedBytes() - before;
         counters.steps++;
         return loss;
+    }
+
+    /** Random 28x28 images {@code [batch, 1, 28, 28]} in [0, 1) (index 0) and labels (index 1), from {@code g}. */
+    static Tensor[] imageBatch(vectorgrad.autograd.Generator g, int batch) {
+        Tensor x = Tensor.rand(g, batch, 1, 28, 28);
+        int[] l = new int[batch];
+        for (int j = 0; j < batch; j++) l[j] = g.nextInt(10);
+        return new Tensor[] {x, Tensor.ofInts(l, batch)};
     }
 }

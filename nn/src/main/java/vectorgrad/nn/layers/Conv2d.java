@@ -99,15 +99,8 @@ public class Conv2d extends Layer {
     }
 
     private static Options copyWithKernel(Options o, int k) {
-        Options c = new Options();
-        c.kernelSize = new int[] {k, k};
-        c.stride = o.stride;
-        c.padding = o.padding;
+        Options c = o.copyShared(new Options(), k);
         c.paddingMode = o.paddingMode;
-        c.dilation = o.dilation;
-        c.groups = o.groups;
-        c.bias = o.bias;
-        c.generator = o.generator;
         return c;
     }
 

@@ -93,6 +93,18 @@ abstract class ConvOptions<O extends ConvOptions<O>> {
                     layer + ": out_channels (" + outChannels + ") must be divisible by groups (" + groups + ")");
     }
 
+    /** Copies the options both layers share into {@code copy}, with the kernel size {@code k} x {@code k}. */
+    <C extends ConvOptions<C>> C copyShared(C copy, int k) {
+        copy.kernelSize = new int[] {k, k};
+        copy.stride = stride;
+        copy.padding = padding;
+        copy.dilation = dilation;
+        copy.groups = groups;
+        copy.bias = bias;
+        copy.generator = generator;
+        return copy;
+    }
+
     Generator generatorOrDefault() {
         return generator != null ? generator : Tensor.defaultGenerator();
     }

@@ -84,15 +84,8 @@ public class ConvTranspose2d extends Layer {
     }
 
     private static Options withKernel(Options o, int k) {
-        Options c = new Options();
-        c.kernelSize = new int[] {k, k};
-        c.stride = o.stride;
-        c.padding = o.padding;
+        Options c = o.copyShared(new Options(), k);
         c.outputPadding = o.outputPadding;
-        c.dilation = o.dilation;
-        c.groups = o.groups;
-        c.bias = o.bias;
-        c.generator = o.generator;
         return c;
     }
 
