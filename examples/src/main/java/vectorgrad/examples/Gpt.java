@@ -50,7 +50,11 @@ public final class Gpt extends Module {
             for (var e : namedParameters().entrySet()) {
                 Tensor p = e.getValue();
                 String name = e.getKey();
-                if (name.endsWith(".bias") || name.startsWith("ln") || name.contains(".ln_")) continue;
+                if (name.startsWith("ln") || name.contains(".ln_")) continue; // layer norms: ones and zeros
+                if (name.endsWith(".bias")) {
+                    Init.zeros_(p);
+                    continue;
+                }
                 double std = name.endsWith("c_proj.weight") ? 0.02 / Math.sqrt(2.0 * c.layers()) : 0.02;
                 Init.normal_(p, 0, std, Tensor.defaultGenerator());
             }
