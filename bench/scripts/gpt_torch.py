@@ -26,6 +26,12 @@ import json
 import math
 import time
 
+import os
+
+import vector_bits
+
+VECTOR_BITS = vector_bits.apply()  # before torch loads: the width is fixed when the libraries load
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -169,6 +175,8 @@ def main():
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     blas = require_openmp_blas("gpt_torch.py")
+    if VECTOR_BITS:
+        print(f"vector width held to {VECTOR_BITS} bits (ATEN_CPU_CAPABILITY={os.environ.get('ATEN_CPU_CAPABILITY', '')})")
     if args.train:
         train(args.threads[-1], args.steps, args.data)
         return

@@ -55,6 +55,12 @@ import statistics
 import time
 import warnings
 
+import os
+
+import vector_bits
+
+VECTOR_BITS = vector_bits.apply()  # before torch loads: the width is fixed when the libraries load
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -230,6 +236,8 @@ def main():
                     help="print the results as a JSON array on the last line")
     args = ap.parse_args()
     require_openmp_blas("layers_torch.py")
+    if VECTOR_BITS:
+        print(f"vector width held to {VECTOR_BITS} bits (ATEN_CPU_CAPABILITY={os.environ.get('ATEN_CPU_CAPABILITY', '')})")
 
     # Dropout2d on the 2-D input of dropout2 warns on every call; the
     # behaviour is what we want to time, so silence it.

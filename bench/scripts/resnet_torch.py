@@ -25,6 +25,12 @@ import json
 import resource
 import time
 
+import os
+
+import vector_bits
+
+VECTOR_BITS = vector_bits.apply()  # before torch loads: the width is fixed when the libraries load
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -104,6 +110,8 @@ def main():
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     blas = require_openmp_blas("resnet_torch.py")
+    if VECTOR_BITS:
+        print(f"vector width held to {VECTOR_BITS} bits (ATEN_CPU_CAPABILITY={os.environ.get('ATEN_CPU_CAPABILITY', '')})")
     print(f"PyTorch {torch.__version__} ({blas.get('internal_api')} {blas.get('version')}, "
           f"{blas.get('threading_layer')}), SmallResNet training step, {WARMUP_STEPS} warm-up steps, "
           f"{args.seconds:g} s per configuration")

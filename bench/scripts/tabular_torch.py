@@ -26,6 +26,10 @@ import resource
 import tempfile
 import time
 
+import vector_bits
+
+VECTOR_BITS = vector_bits.apply()  # before torch loads: the width is fixed when the libraries load
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -97,6 +101,8 @@ def main():
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     blas = require_openmp_blas("tabular_torch.py")
+    if VECTOR_BITS:
+        print(f"vector width held to {VECTOR_BITS} bits (ATEN_CPU_CAPABILITY={os.environ.get('ATEN_CPU_CAPABILITY', '')})")
     print(f"PyTorch {torch.__version__} ({blas.get('internal_api')} {blas.get('version')}, {blas.get('threading_layer')}), "
           f"tabular train loop, {args.epochs} epochs")
     print(f"{'threads':>7} {'batches':>10} {'steps/s':>9} {'cores':>6} {'best val':>9} {'peak RSS MB':>12}")

@@ -18,6 +18,12 @@ import math
 import statistics
 import time
 
+import os
+
+import vector_bits
+
+VECTOR_BITS = vector_bits.apply()  # before torch loads: the width is fixed when the libraries load
+
 import torch
 import torch.nn.functional as F
 
@@ -71,6 +77,8 @@ def main():
     ap.add_argument("--seconds", type=float, default=2.0)
     args = ap.parse_args()
     blas = require_openmp_blas("toolkit_torch.py")
+    if VECTOR_BITS:
+        print(f"vector width held to {VECTOR_BITS} bits (ATEN_CPU_CAPABILITY={os.environ.get('ATEN_CPU_CAPABILITY', '')})")
     print("torch %s, BLAS %s (%s)" % (torch.__version__, blas.get("internal_api"), blas.get("threading_layer")))
     print("%-18s %7s %10s %6s" % ("op", "threads", "µs", "cores"))
     for t in args.threads:

@@ -50,6 +50,12 @@ import json
 import time
 import warnings
 
+import os
+
+import vector_bits
+
+VECTOR_BITS = vector_bits.apply()  # before torch loads: the width is fixed when the libraries load
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -153,6 +159,8 @@ def main():
                     help="print a JSON array of results as the last line")
     args = ap.parse_args()
     require_openmp_blas("train_torch.py")
+    if VECTOR_BITS:
+        print(f"vector width held to {VECTOR_BITS} bits (ATEN_CPU_CAPABILITY={os.environ.get('ATEN_CPU_CAPABILITY', '')})")
 
     print(f"PyTorch {torch.__version__}, MNIST training step, "
           f"{WARMUP_STEPS} warm-up steps, {args.seconds:g} s per configuration")
