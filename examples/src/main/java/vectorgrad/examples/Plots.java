@@ -120,6 +120,9 @@ public final class Plots {
         ll.setYAxisTitle(axis);
         style(ll);
         ll.getStyler().setLegendVisible(false);
+        // a step axis of thousands: whole numbers, spaced so the labels do not run into each other
+        ll.getStyler().setXAxisDecimalPattern("#");
+        ll.getStyler().setXAxisTickMarkSpacingHint(90);
         XYSeries raw = ll.addSeries(
                 "train",
                 steps.length == 0 ? new double[] {0} : steps,
