@@ -18,7 +18,8 @@ With --train it instead trains the model as `./vectorgrad gpt train` does, for c
 same corpus (Debian's fortunes: regular files, not links, without .dat, in name order, UTF-8 with
 replacement characters), characters as tokens, 90/10 split by position, random blocks, AdamW(lr 1e-3,
 betas (0.9, 0.99), decay 0.1 on matrices), 100 linear warm-up steps from lr/100 then cosine to 1e-4,
-clipping at 1.0, train and validation loss every 250 steps on 20 batches each.
+clipping at 1.0, train and validation loss every 250 steps on 20 batches each. With --sample N it times
+nanoGPT's naive sampling loop (no key/value cache) for N characters.
 """
 
 import argparse
@@ -166,11 +167,31 @@ def train(threads, steps, data, seed=1337):
             print(f"step {step}: train loss {t:.4f}, val loss {v:.4f}  ({32 * 128 * step / (time.perf_counter() - t0):.0f} tokens/s)", flush=True)
 
 
+def sample(threads, tokens):
+    """nanoGPT's naive sampling loop (the whole context, up to a block, through the model for each new
+    character), temperature 0.8, top-k 40, from an untrained model (the speed does not depend on the
+    weights): tokens/s, as `./vectorgrad gpt sample --json` reports it."""
+    set_threads(threads)
+    torch.manual_seed(0)
+    model = Gpt().eval()
+    idx = torch.zeros(1, 1, dtype=torch.long)
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        for _ in range(tokens):
+            logits = model(idx[:, -128:])[:, -1, :] / 0.8
+            v, _ = torch.topk(logits, 40)
+            logits[logits < v[:, [-1]]] = -float("inf")
+            idx = torch.cat((idx, torch.multinomial(torch.softmax(logits, -1), 1)), 1)
+    secs = time.perf_counter() - t0
+    print(f"sampling {tokens} characters, {threads} thread(s): {tokens / secs:.1f} tokens/s")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--train", action="store_true")
+    ap.add_argument("--sample", type=int, default=0, help="time nanoGPT's naive sampling of this many characters")
     ap.add_argument("--data", default="/usr/share/games/fortunes")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -179,6 +200,10 @@ def main():
         print(f"vector width held to {VECTOR_BITS} bits (ATEN_CPU_CAPABILITY={os.environ.get('ATEN_CPU_CAPABILITY', '')})")
     if args.train:
         train(args.threads[-1], args.steps, args.data)
+        return
+    if args.sample:
+        for t in args.threads:
+            sample(t, args.sample)
         return
     print(f"PyTorch {torch.__version__} ({blas.get('internal_api')} {blas.get('version')}, {blas.get('threading_layer')}), "
           f"GPT training step, batch 32 x block 128")
