@@ -290,17 +290,20 @@ public final class MnistCommand {
                     Path.of(plot), column(curve, 0), column(curve, 1), column(accuracy, 0), column(accuracy, 1));
             out.println("plot written to " + plot);
         }
-        if (json) {
-            out.printf(
-                    Locale.ROOT,
-                    "{\"test_accuracy\":%.6f,\"test_loglik\":%.6f,\"steps\":%d,\"images_per_s\":%.1f,\"seconds\":%.3f}%n",
-                    ev.accuracy(),
-                    ev.loglik(),
-                    step,
-                    rate,
-                    seconds);
-        }
+        if (json) printRunJson(out, ev, step, rate, seconds);
         return 0;
+    }
+
+    /** A training run's last line with {@code --json}: test accuracy and log-likelihood, steps, speed, time. */
+    static void printRunJson(PrintStream out, Evaluation ev, long step, double rate, double seconds) {
+        out.printf(
+                Locale.ROOT,
+                "{\"test_accuracy\":%.6f,\"test_loglik\":%.6f,\"steps\":%d,\"images_per_s\":%.1f,\"seconds\":%.3f}%n",
+                ev.accuracy(),
+                ev.loglik(),
+                step,
+                rate,
+                seconds);
     }
 
     static Map<String, String> metadata(int epoch, int batchNext, long step, long seed, int batchSize) {

@@ -207,16 +207,7 @@ final class ResNetCommand {
                     column(curve, 1), "test accuracy", "accuracy", column(accuracy, 0), column(accuracy, 1), true);
             out.println("plot written to " + plot);
         }
-        if (json) {
-            out.printf(
-                    Locale.ROOT,
-                    "{\"test_accuracy\":%.6f,\"test_loglik\":%.6f,\"steps\":%d,\"images_per_s\":%.1f,\"seconds\":%.3f}%n",
-                    ev.accuracy(),
-                    ev.loglik(),
-                    step,
-                    rate,
-                    seconds);
-        }
+        if (json) MnistCommand.printRunJson(out, ev, step, rate, seconds);
         return 0;
     }
 

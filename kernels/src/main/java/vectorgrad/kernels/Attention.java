@@ -125,7 +125,7 @@ public final class Attention {
             }
             Elementwise.affine(p, row, 1f, -m, p, row, n);
             if (V) VectorAttention.expInPlace(p, row, n);
-            else for (int j = 0; j < n; j++) p.setAtIndex(F, row + j, VectorAttention.expScalar(p.getAtIndex(F, row + j)));
+            else for (int j = 0; j < n; j++) p.setAtIndex(F, row + j, VectorExp.exp(p.getAtIndex(F, row + j)));
             if (lse == null) {
                 double sum = BatchNorm.runSum(p, row, n);
                 Elementwise.affine(p, row, (float) (1 / sum), 0f, p, row, n);

@@ -65,8 +65,4 @@ final class VectorAttention {
         for (int i = 0; i < upper; i += LANES) VectorExp.exp(load(a, off + i)).intoMemorySegment(a, (off + i) * Float.BYTES, NO);
         for (int i = upper; i < n; i++) a.setAtIndex(F, off + i, VectorExp.exp(a.getAtIndex(F, off + i)));
     }
-
-    static float expScalar(float x) {
-        return VectorExp.exp(x);
-    }
 }

@@ -2,6 +2,7 @@ package vectorgrad.autograd.internal;
 
 import static vectorgrad.autograd.internal.TensorAccess.*;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -83,41 +84,8 @@ public final class Normalization {
         }
         Reference.reachabilityFence(runningMean);
         Reference.reachabilityFence(runningVar);
-        List<Tensor> inputs = new ArrayList<>(List.of(x));
-        if (weight != null) inputs.add(weight);
-        if (bias != null) inputs.add(bias);
-        int wi = weight != null ? 1 : -1, bi = bias != null ? inputs.size() - 1 : -1;
-        BackwardFn fn = (g, need) -> {
-            Tensor[] out = new Tensor[inputs.size()];
-            Tensor gx = need[0] ? empty(xs) : null;
-            Tensor gw = wi >= 0 && need[wi] ? empty(new int[] {c}) : null;
-            Tensor gb = bi >= 0 && need[bi] ? empty(new int[] {c}) : null;
-            BatchNorm.backward(
-                    n,
-                    c,
-                    hw,
-                    segment(x),
-                    seg(weight),
-                    segment(mean),
-                    segment(invstd),
-                    training,
-                    segment(g),
-                    seg(gx),
-                    seg(gw),
-                    seg(gb));
-            Reference.reachabilityFence(g);
-            Reference.reachabilityFence(x);
-            Reference.reachabilityFence(weight);
-            out[0] = gx;
-            if (wi >= 0) out[wi] = gw;
-            if (bi >= 0) out[bi] = gb;
-            return out;
-        };
-        Tensor result = record(y, "batch_norm", fn, inputs.toArray(Tensor[]::new));
-        Reference.reachabilityFence(x);
-        Reference.reachabilityFence(weight);
-        Reference.reachabilityFence(bias);
-        return result;
+        return recordAffine(y, "batch_norm", x, weight, bias, new int[] {c}, (g, gx, gw, gb) -> BatchNorm.backward(
+                n, c, hw, segment(x), seg(weight), segment(mean), segment(invstd), training, g, gx, gw, gb));
     }
 
     /**
@@ -149,17 +117,32 @@ public final class Normalization {
         Tensor y = empty(xs);
         Tensor mean = empty(new int[] {rows}), invstd = empty(new int[] {rows});
         LayerNorm.forward(rows, d, segment(x), seg(weight), seg(bias), (float) eps, segment(y), segment(mean), segment(invstd));
+        return recordAffine(y, "layer_norm", x, weight, bias, normalizedShape.clone(), (g, gx, gw, gb) -> LayerNorm.backward(
+                rows, d, segment(x), seg(weight), segment(mean), segment(invstd), g, gx, gw, gb));
+    }
+
+    /** A normalisation's backward kernel: gradients into {@code gx}, {@code gw}, {@code gb} (each may be null). */
+    private interface AffineBackward {
+        void run(MemorySegment g, MemorySegment gx, MemorySegment gw, MemorySegment gb);
+    }
+
+    /**
+     * Records {@code y}, computed from {@code x} and the optional {@code weight} and {@code bias} (of shape
+     * {@code paramShape}), with a backward that asks {@code kernel} for the gradients that are needed.
+     */
+    private static Tensor recordAffine(
+            Tensor y, String op, Tensor x, Tensor weight, Tensor bias, int[] paramShape, AffineBackward kernel) {
         List<Tensor> inputs = new ArrayList<>(List.of(x));
         if (weight != null) inputs.add(weight);
         if (bias != null) inputs.add(bias);
         int wi = weight != null ? 1 : -1, bi = bias != null ? inputs.size() - 1 : -1;
-        int[] ps = normalizedShape.clone();
+        int[] xs = x.shape();
         BackwardFn fn = (g, need) -> {
             Tensor[] out = new Tensor[inputs.size()];
             Tensor gx = need[0] ? empty(xs) : null;
-            Tensor gw = wi >= 0 && need[wi] ? empty(ps) : null;
-            Tensor gb = bi >= 0 && need[bi] ? empty(ps) : null;
-            LayerNorm.backward(rows, d, segment(x), seg(weight), segment(mean), segment(invstd), segment(g), seg(gx), seg(gw), seg(gb));
+            Tensor gw = wi >= 0 && need[wi] ? empty(paramShape) : null;
+            Tensor gb = bi >= 0 && need[bi] ? empty(paramShape) : null;
+            kernel.run(segment(g), seg(gx), seg(gw), seg(gb));
             Reference.reachabilityFence(g);
             Reference.reachabilityFence(x);
             Reference.reachabilityFence(weight);
@@ -168,7 +151,7 @@ public final class Normalization {
             if (bi >= 0) out[bi] = gb;
             return out;
         };
-        Tensor result = record(y, "layer_norm", fn, inputs.toArray(Tensor[]::new));
+        Tensor result = record(y, op, fn, inputs.toArray(Tensor[]::new));
         Reference.reachabilityFence(x);
         Reference.reachabilityFence(weight);
         Reference.reachabilityFence(bias);
