@@ -6,12 +6,52 @@ import vectorgrad.kernels.Rng;
 /**
  * A seedable source of random numbers for tensors (as {@code torch.Generator}). Thread-safe.
  * The default one is seeded by {@link Tensor#manualSeed(long)}; its state can be saved and restored.
+ *
+ * <p>A generator made by {@link #keyedBySample(long)} draws dropout masks differently: the mask of each
+ * sample (each index of the batch dimension) comes from a stream keyed by (seed, step, the sample's index
+ * in the global batch, the how-many-th mask of the step), set by {@link #beginBatch(long, long)} before each
+ * forward pass. Where a sample is computed — which worker, which shard of the batch — then does not change
+ * its mask, so data-parallel replicas that split a batch draw the masks one process would. Its other
+ * draws ({@link #nextFloat()}, {@link #randperm(int)}, initialisation) are sequential as usual.
  */
 public final class Generator {
     private final Rng rng;
+    private final boolean keyed;
+    private final long keySeed;
+    private long step, firstSample;
+    private int maskIndex;
 
     public Generator(long seed) {
+        this(seed, false);
+    }
+
+    private Generator(long seed, boolean keyed) {
         rng = new Rng(seed);
+        this.keyed = keyed;
+        this.keySeed = seed;
+    }
+
+    /** A generator whose dropout masks are keyed by sample: see the class comment. */
+    public static Generator keyedBySample(long seed) {
+        return new Generator(seed, true);
+    }
+
+    /** True for a generator made by {@link #keyedBySample(long)}. */
+    public boolean isKeyedBySample() {
+        return keyed;
+    }
+
+    /**
+     * Starts a batch (keyed generators): the masks drawn until the next call belong to training step
+     * {@code step}, and row 0 of the batch dimension is sample {@code firstSample} of the global batch.
+     */
+    public synchronized void beginBatch(long step, long firstSample) {
+        if (!keyed) throw new IllegalStateException("beginBatch: this generator is not keyed by sample (Generator.keyedBySample)");
+        if (step < 0 || firstSample < 0)
+            throw new IllegalArgumentException("beginBatch: step and firstSample must be >= 0, got " + step + " and " + firstSample);
+        this.step = step;
+        this.firstSample = firstSample;
+        this.maskIndex = 0;
     }
 
     public synchronized void manualSeed(long seed) {
@@ -42,8 +82,18 @@ public final class Generator {
         rng.fillNormal(seg, 0, n, mean, std);
     }
 
-    synchronized void fillDropoutMask(MemorySegment seg, long n, float p, float scale) {
-        rng.fillDropoutMask(seg, 0, n, p, scale);
+    /** A mask of {@code rows} samples of {@code n / rows} values each (keyed: one stream per sample). */
+    synchronized void fillDropoutMask(MemorySegment seg, long n, long rows, float p, float scale) {
+        if (!keyed) {
+            rng.fillDropoutMask(seg, 0, n, p, scale);
+            return;
+        }
+        long per = n / rows;
+        for (long r = 0; r < rows; r++) {
+            Rng sample = new Rng(Rng.mix(keySeed, step, firstSample + r, maskIndex));
+            sample.fillDropoutMask(seg, r * per, per, p, scale);
+        }
+        maskIndex++;
     }
 
     /** A random permutation of {@code [0, n)} (Fisher-Yates). */

@@ -27,7 +27,7 @@ final class InternalAccess implements TensorAccess.Bridge {
     }
 
     @Override
-    public void fillDropoutMask(Generator g, MemorySegment mask, long n, float p, float scale) {
-        g.fillDropoutMask(mask, n, p, scale);
+    public void fillDropoutMask(Generator g, MemorySegment mask, long n, long rows, float p, float scale) {
+        g.fillDropoutMask(mask, n, rows, p, scale);
     }
 }

@@ -5,11 +5,11 @@ import java.util.Map;
 import java.util.Set;
 
 /** {@code --name value} and {@code --flag} options; unknown or malformed ones are a {@link UsageException}. */
-final class Args {
+public final class Args {
     private final Map<String, String> values = new LinkedHashMap<>();
     private final String command;
 
-    Args(String command, String[] args, Set<String> valued, Set<String> flags) {
+    public Args(String command, String[] args, Set<String> valued, Set<String> flags) {
         this.command = command;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -35,15 +35,15 @@ final class Args {
         }
     }
 
-    boolean flag(String name) {
+    public boolean flag(String name) {
         return values.containsKey(name);
     }
 
-    String string(String name, String def) {
+    public String string(String name, String def) {
         return values.getOrDefault(name, def);
     }
 
-    long longValue(String name, long def, long min) {
+    public long longValue(String name, long def, long min) {
         String v = values.get(name);
         if (v == null) return def;
         long r;
@@ -56,7 +56,7 @@ final class Args {
         return r;
     }
 
-    double doubleValue(String name, double def) {
+    public double doubleValue(String name, double def) {
         String v = values.get(name);
         if (v == null) return def;
         try {

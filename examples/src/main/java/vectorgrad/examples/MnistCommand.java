@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import vectorgrad.autograd.Anomaly;
+import vectorgrad.autograd.Generator;
 import vectorgrad.autograd.MemoryScope;
 import vectorgrad.autograd.NoGrad;
 import vectorgrad.autograd.Tensor;
@@ -34,7 +35,7 @@ public final class MnistCommand {
     private MnistCommand() {}
 
     /** Where Debian's dataset-fashion-mnist package puts the files, and the other default folders. */
-    static final List<Path> DEFAULT_DATA = List.of(Path.of("data"), Path.of("/usr/share/datasets/fashion-mnist"));
+    public static final List<Path> DEFAULT_DATA = List.of(Path.of("data"), Path.of("/usr/share/datasets/fashion-mnist"));
 
     static final String NO_DATA = "no MNIST data found (looked in ./data and /usr/share/datasets/fashion-mnist); "
             + "install Debian's Fashion-MNIST (apt-get install dataset-fashion-mnist), pass --data DIR with MNIST's IDX files, "
@@ -73,7 +74,7 @@ public final class MnistCommand {
         };
     }
 
-    static Path dataRoot(Args a, boolean download, PrintStream out) throws IOException {
+    public static Path dataRoot(Args a, boolean download, PrintStream out) throws IOException {
         String d = a.string("data", null);
         if (download) {
             Path root = Path.of(d == null ? "data" : d);
@@ -96,7 +97,7 @@ public final class MnistCommand {
         throw new UsageException(NO_DATA);
     }
 
-    static Mnist load(Path root, boolean train) throws IOException {
+    public static Mnist load(Path root, boolean train) throws IOException {
         try {
             return Mnist.load(root, train);
         } catch (NoSuchFileException e) {
@@ -106,7 +107,7 @@ public final class MnistCommand {
         }
     }
 
-    static void threads(Args a) {
+    public static void threads(Args a) {
         if (a.string("threads", null) != null) Threads.setNumThreads((int) a.longValue("threads", 1, 1));
     }
 
@@ -131,7 +132,10 @@ public final class MnistCommand {
         Mnist train = load(root, true), test = load(root, false);
 
         Tensor.manualSeed(seed);
-        MnistClassifier model = new MnistClassifier();
+        // dropout masks keyed by (seed, step, sample): `spark mnist train` splits each batch across workers
+        // and draws the same masks, so the two runs can be compared weight by weight
+        Generator masks = Generator.keyedBySample(seed);
+        MnistClassifier model = new MnistClassifier(masks);
         Adam optimizer = new Adam(model.parameters(), lr);
         int startEpoch = 0, startBatch = 0;
         long step = 0;
@@ -190,6 +194,7 @@ public final class MnistCommand {
                         try (DataLoader.Batch batch = it.next();
                                 MemoryScope s = MemoryScope.open()) {
                             optimizer.zeroGrad();
+                            masks.beginBatch(step, 0);
                             Tensor loglik = model.forward(batch.inputs(), batch.targets());
                             Tensor e = loglik.mean().neg();
                             lastLoglik = -e.item();
@@ -295,7 +300,7 @@ public final class MnistCommand {
     }
 
     /** A training run's last line with {@code --json}: test accuracy and log-likelihood, steps, speed, time. */
-    static void printRunJson(PrintStream out, Evaluation ev, long step, double rate, double seconds) {
+    public static void printRunJson(PrintStream out, Evaluation ev, long step, double rate, double seconds) {
         out.printf(
                 Locale.ROOT,
                 "{\"test_accuracy\":%.6f,\"test_loglik\":%.6f,\"steps\":%d,\"images_per_s\":%.1f,\"seconds\":%.3f}%n",
@@ -306,7 +311,7 @@ public final class MnistCommand {
                 seconds);
     }
 
-    static Map<String, String> metadata(int epoch, int batchNext, long step, long seed, int batchSize) {
+    public static Map<String, String> metadata(int epoch, int batchNext, long step, long seed, int batchSize) {
         Map<String, String> md = new LinkedHashMap<>();
         md.put("epoch", Integer.toString(epoch));
         md.put("batch", Integer.toString(batchNext));
@@ -317,7 +322,7 @@ public final class MnistCommand {
         return md;
     }
 
-    static void saveCheckpoint(Path file, Module model, Optimizer optimizer, Map<String, String> md)
+    public static void saveCheckpoint(Path file, Module model, Optimizer optimizer, Map<String, String> md)
             throws IOException {
         try {
             Checkpoint.save(file, model, optimizer, md);
@@ -361,7 +366,7 @@ public final class MnistCommand {
         return kept + "; try a smaller --lr";
     }
 
-    static Map<String, String> loadCheckpoint(Path file, Module model, Optimizer optimizer) throws IOException {
+    public static Map<String, String> loadCheckpoint(Path file, Module model, Optimizer optimizer) throws IOException {
         try {
             return Checkpoint.load(file, model, optimizer);
         } catch (NoSuchFileException e) {
@@ -371,7 +376,7 @@ public final class MnistCommand {
         }
     }
 
-    static String duration(double seconds) {
+    public static String duration(double seconds) {
         long s = Math.round(seconds);
         return s >= 3600
                 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s / 60 % 60)
@@ -394,7 +399,7 @@ public final class MnistCommand {
     // ------------------------------------------------------------------ eval
 
     /** Accuracy, mean log-likelihood and the confusion matrix (rows: true class, columns: predicted). */
-    record Evaluation(double accuracy, double loglik, int[][] confusion) {
+    public record Evaluation(double accuracy, double loglik, int[][] confusion) {
         double[] perClass() {
             double[] out = new double[confusion.length];
             for (int c = 0; c < out.length; c++) {
@@ -412,7 +417,7 @@ public final class MnistCommand {
         return out;
     }
 
-    static Evaluation evaluate(MnistClassifier model, Mnist data, int batchSize) {
+    public static Evaluation evaluate(MnistClassifier model, Mnist data, int batchSize) {
         return evaluate(model, data, batchSize, Integer.MAX_VALUE, null, 0);
     }
 
@@ -420,7 +425,7 @@ public final class MnistCommand {
      * Accuracy, mean log-likelihood and confusion matrix over the first {@code limit} images (eval mode,
      * no grad); collects up to {@code maxWrong} misclassified images into {@code wrong} if it is given.
      */
-    static Evaluation evaluate(
+    public static Evaluation evaluate(
             MnistClassifier model,
             Mnist data,
             int batchSize,

@@ -27,6 +27,18 @@ public final class Rng {
         }
     }
 
+    /** A seed derived from several keys (splitmix64's finaliser after each), for streams keyed by position. */
+    public static long mix(long... keys) {
+        long h = 0x6A09E667F3BCC909L;
+        for (long k : keys) {
+            long z = (h ^ k) + 0x9E3779B97F4A7C15L;
+            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+            h = z ^ (z >>> 31);
+        }
+        return h;
+    }
+
     public long[] state() {
         return s.clone();
     }

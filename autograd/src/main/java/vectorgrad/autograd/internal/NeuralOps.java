@@ -466,7 +466,9 @@ public final class NeuralOps {
         checkP(p);
         if (!training || p == 0) return x;
         Tensor mask = empty(x.shape());
-        fillDropoutMask(gen, segment(mask), mask.numel(), (float) p, p == 1 ? 0f : (float) (1 / (1 - p)));
+        // rows: the batch dimension, for generators that key masks by sample (a 0-D or 1-D input is one sample)
+        long rows = x.shape().length >= 2 ? x.shape()[0] : 1;
+        fillDropoutMask(gen, segment(mask), mask.numel(), rows, (float) p, p == 1 ? 0f : (float) (1 / (1 - p)));
         return x.mul(mask);
     }
 
@@ -497,7 +499,8 @@ public final class NeuralOps {
         maskShape[s.length - 1] = 1;
         maskShape[s.length - 2] = 1;
         Tensor mask = empty(maskShape);
-        fillDropoutMask(gen, segment(mask), mask.numel(), (float) p, p == 1 ? 0f : (float) (1 / (1 - p)));
+        long rows = s.length == 4 ? s[0] : 1; // unbatched [C, H, W] is one sample
+        fillDropoutMask(gen, segment(mask), mask.numel(), rows, (float) p, p == 1 ? 0f : (float) (1 / (1 - p)));
         return x.mul(mask);
     }
 

@@ -26,7 +26,7 @@ public final class TensorAccess {
 
         void requireFloat(Tensor t, String op);
 
-        void fillDropoutMask(Generator g, MemorySegment mask, long n, float p, float scale);
+        void fillDropoutMask(Generator g, MemorySegment mask, long n, long rows, float p, float scale);
     }
 
     private static Bridge bridge;
@@ -75,7 +75,7 @@ public final class TensorAccess {
     }
 
     /** Fills {@code mask} with {@code scale} (kept, probability 1 - p) or 0, from {@code g}'s stream. */
-    public static void fillDropoutMask(Generator g, MemorySegment mask, long n, float p, float scale) {
-        bridge.fillDropoutMask(g, mask, n, p, scale);
+    public static void fillDropoutMask(Generator g, MemorySegment mask, long n, long rows, float p, float scale) {
+        bridge.fillDropoutMask(g, mask, n, rows, p, scale);
     }
 }

@@ -108,6 +108,13 @@ public final class Mnist implements ClassificationDataset {
         image(index, dst, offset);
     }
 
+    /** Image {@code i}'s pixels as stored, row-major, one unsigned byte (0-255) each. */
+    public byte[] imageBytes(int i) {
+        java.util.Objects.checkIndex(i, count);
+        int n = height * width;
+        return java.util.Arrays.copyOfRange(pixels, i * n, (i + 1) * n);
+    }
+
     public void image(int i, float[] out, int offset) {
         check(i);
         int n = height * width;

@@ -1,0 +1,175 @@
+package vectorgrad.spark;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Sums a float buffer across {@code size} ranks over TCP, arranged in a ring (rank r sends to r+1 and
+ * receives from r-1): a reduce-scatter, after which each rank holds the whole sum of one chunk, then an
+ * all-gather of those chunks. Each rank sends and receives {@code 2(n-1)/n} of the buffer per call,
+ * whatever n is.
+ *
+ * <p>Deterministic: chunk c is summed in ring order starting at rank c, {@code ((x_c + x_{c+1}) + x_{c+2}) + …},
+ * whatever the timing, and the all-gather copies the owner's bits, so every rank ends with identical sums
+ * and a rerun gives the same bits.
+ *
+ * <p>Use: {@link #bind} on each rank, exchange {@link #address()}es (Spark's
+ * {@code BarrierTaskContext.allGather}), {@link #connect}, then {@link #allReduce} as often as needed. A
+ * peer that dies closes its sockets, and the others' next call fails naming it; an interrupted thread
+ * (Spark killing a barrier task) closes the channels and fails too.
+ */
+public final class RingAllReduce implements AutoCloseable {
+    private final int rank, size;
+    private final String host;
+    private final ServerSocketChannel server;
+    private SocketChannel toNext, fromPrev;
+    private final ExecutorService sender;
+    private ByteBuffer sendBuf, recvBuf;
+
+    private RingAllReduce(int rank, int size, String host, ServerSocketChannel server) {
+        this.rank = rank;
+        this.size = size;
+        this.host = host;
+        this.server = server;
+        this.sender = size > 1
+                ? Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "vectorgrad-ring-send-" + rank);
+                    t.setDaemon(true);
+                    return t;
+                })
+                : null;
+    }
+
+    /** Opens this rank's listening socket on an ephemeral port of {@code host}. */
+    public static RingAllReduce bind(int rank, int size, String host) throws IOException {
+        if (size < 1 || rank < 0 || rank >= size)
+            throw new IllegalArgumentException("ring all-reduce: rank " + rank + " of " + size);
+        ServerSocketChannel server = null;
+        if (size > 1) {
+            server = ServerSocketChannel.open();
+            server.bind(new InetSocketAddress(host, 0), 4);
+        }
+        return new RingAllReduce(rank, size, host, server);
+    }
+
+    /** {@code host:port} where the previous rank connects. */
+    public String address() throws IOException {
+        if (server == null) return host + ":0";
+        return host + ":" + ((InetSocketAddress) server.getLocalAddress()).getPort();
+    }
+
+    /** Connects to the next rank and accepts the previous one; {@code addresses} by rank. */
+    public void connect(List<String> addresses) throws IOException {
+        if (addresses.size() != size)
+            throw new IllegalArgumentException("ring all-reduce: " + addresses.size() + " addresses for " + size + " ranks");
+        if (size == 1) return;
+        String next = addresses.get((rank + 1) % size);
+        int colon = next.lastIndexOf(':');
+        toNext = SocketChannel.open();
+        toNext.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        // the peer's listening socket exists before any address is shared, so this completes through its
+        // backlog even before the peer reaches accept()
+        toNext.connect(new InetSocketAddress(next.substring(0, colon), Integer.parseInt(next.substring(colon + 1))));
+        ByteBuffer hello = ByteBuffer.allocate(8).putInt(0x56475249).putInt(rank).flip();
+        while (hello.hasRemaining()) toNext.write(hello);
+        fromPrev = server.accept();
+        fromPrev.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        ByteBuffer in = ByteBuffer.allocate(8);
+        readFully(fromPrev, in, (rank - 1 + size) % size);
+        in.flip();
+        int magic = in.getInt(), from = in.getInt();
+        int expected = (rank - 1 + size) % size;
+        if (magic != 0x56475249 || from != expected)
+            throw new IOException("ring all-reduce: rank " + rank + " expected rank " + expected + " to connect, got "
+                    + (magic != 0x56475249 ? "a stranger" : "rank " + from));
+        server.close();
+    }
+
+    /** Replaces {@code buf} on every rank by the element-wise sum of all ranks' buffers (equal lengths). */
+    public void allReduce(float[] buf) throws IOException {
+        if (size == 1) return;
+        int n = buf.length;
+        int maxChunk = (n + size - 1) / size;
+        if (sendBuf == null || sendBuf.capacity() < maxChunk * 4) {
+            sendBuf = ByteBuffer.allocateDirect(maxChunk * 4).order(ByteOrder.LITTLE_ENDIAN);
+            recvBuf = ByteBuffer.allocateDirect(maxChunk * 4).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        int prev = (rank - 1 + size) % size;
+        // reduce-scatter: after step s, the chunk (rank - s - 1) holds the sum of s + 2 ranks' values
+        for (int s = 0; s < size - 1; s++) {
+            int sendChunk = Math.floorMod(rank - s, size), recvChunk = Math.floorMod(rank - s - 1, size);
+            exchange(buf, sendChunk, recvChunk, n, prev);
+            int from = start(recvChunk, n), len = start(recvChunk + 1, n) - from;
+            FloatBuffer r = recvBuf.asFloatBuffer();
+            // received (the sum of the ranks before this one in the ring) first, then this rank's own
+            for (int i = 0; i < len; i++) buf[from + i] = r.get(i) + buf[from + i];
+        }
+        // all-gather: pass the finished chunks around the ring; rank r finished chunk r + 1
+        for (int s = 0; s < size - 1; s++) {
+            int sendChunk = Math.floorMod(rank + 1 - s, size), recvChunk = Math.floorMod(rank - s, size);
+            exchange(buf, sendChunk, recvChunk, n, prev);
+            int from = start(recvChunk, n), len = start(recvChunk + 1, n) - from;
+            recvBuf.asFloatBuffer().get(0, buf, from, len);
+        }
+    }
+
+    private int start(int chunk, int n) {
+        return (int) ((long) chunk * n / size);
+    }
+
+    /** Sends one chunk to the next rank while receiving one from the previous (both at once: no deadlock). */
+    private void exchange(float[] buf, int sendChunk, int recvChunk, int n, int prev) throws IOException {
+        int sFrom = start(sendChunk, n), sLen = start(sendChunk + 1, n) - sFrom;
+        int rLen = start(recvChunk + 1, n) - start(recvChunk, n);
+        sendBuf.clear();
+        sendBuf.asFloatBuffer().put(buf, sFrom, sLen);
+        sendBuf.limit(sLen * 4);
+        Future<?> sent = sender.submit(() -> {
+            while (sendBuf.hasRemaining()) toNext.write(sendBuf);
+            return null;
+        });
+        recvBuf.clear().limit(rLen * 4);
+        readFully(fromPrev, recvBuf, prev);
+        recvBuf.flip();
+        try {
+            sent.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("ring all-reduce: interrupted while sending to rank " + (rank + 1) % size, e);
+        } catch (ExecutionException e) {
+            throw new IOException("ring all-reduce: rank " + rank + " could not send to rank " + (rank + 1) % size
+                    + ": " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    private void readFully(SocketChannel ch, ByteBuffer b, int peer) throws IOException {
+        while (b.hasRemaining()) {
+            if (ch.read(b) < 0)
+                throw new IOException("ring all-reduce: rank " + peer + " closed the connection to rank " + rank
+                        + " (did that task fail?)");
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (sender != null) sender.shutdownNow();
+        for (AutoCloseable c : new AutoCloseable[] {toNext, fromPrev, server}) {
+            try {
+                if (c != null) c.close();
+            } catch (Exception ignored) {
+                // closing: nothing left to do with a failed close
+            }
+        }
+    }
+}

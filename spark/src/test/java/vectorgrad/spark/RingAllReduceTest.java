@@ -1,0 +1,98 @@
+package vectorgrad.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+class RingAllReduceTest {
+    /** Runs an all-reduce of {@code inputs[r]} on {@code inputs.length} ranks over loopback. */
+    static float[][] reduce(float[][] inputs) throws Exception {
+        int n = inputs.length;
+        List<RingAllReduce> rings = new ArrayList<>();
+        List<String> addresses = new ArrayList<>();
+        for (int r = 0; r < n; r++) {
+            RingAllReduce ring = RingAllReduce.bind(r, n, "127.0.0.1");
+            rings.add(ring);
+            addresses.add(ring.address());
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            List<Future<float[]>> out = new ArrayList<>();
+            for (int r = 0; r < n; r++) {
+                int rank = r;
+                out.add(pool.submit(() -> {
+                    float[] buf = inputs[rank].clone();
+                    try (RingAllReduce ring = rings.get(rank)) {
+                        ring.connect(addresses);
+                        ring.allReduce(buf);
+                        ring.allReduce(buf); // twice: the second call reuses the connections and buffers
+                    }
+                    return buf;
+                }));
+            }
+            float[][] res = new float[n][];
+            for (int r = 0; r < n; r++) res[r] = out.get(r).get();
+            return res;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void everyRankGetsTheSameSumsInTheRingsFixedOrder() throws Exception {
+        SplittableRandom rnd = new SplittableRandom(3);
+        for (int n : new int[] {1, 2, 3, 4}) {
+            for (int len : new int[] {1, 3, 10, 1001}) { // fewer values than ranks too: empty chunks
+                float[][] in = new float[n][len];
+                for (float[] row : in) for (int i = 0; i < len; i++) row[i] = (float) rnd.nextGaussian();
+                float[][] out = reduce(in);
+                // the expected bits: twice the reduction, each chunk c summed from rank c around the ring
+                float[] once = new float[len], twice = new float[len];
+                for (int round = 0; round < 2; round++) {
+                    float[][] src = round == 0 ? in : new float[n][];
+                    if (round == 1) for (int r = 0; r < n; r++) src[r] = once;
+                    float[] dst = round == 0 ? once : twice;
+                    for (int c = 0; c < n; c++) {
+                        int from = (int) ((long) c * len / n), to = (int) ((long) (c + 1) * len / n);
+                        for (int i = from; i < to; i++) {
+                            float acc = src[c][i];
+                            for (int k = 1; k < n; k++) acc = acc + src[(c + k) % n][i];
+                            dst[i] = acc;
+                        }
+                    }
+                }
+                for (int r = 0; r < n; r++) assertArrayEquals(twice, out[r], "rank " + r + " of " + n + ", " + len + " values");
+            }
+        }
+    }
+
+    @Test
+    void aPeerThatGoesAwayIsNamed() throws Exception {
+        RingAllReduce a = RingAllReduce.bind(0, 2, "127.0.0.1"), b = RingAllReduce.bind(1, 2, "127.0.0.1");
+        List<String> addresses = List.of(a.address(), b.address());
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> fb = pool.submit(() -> {
+                b.connect(addresses);
+                b.close(); // rank 1 dies after connecting
+                return null;
+            });
+            a.connect(addresses);
+            fb.get();
+            IOException e = assertThrows(IOException.class, () -> a.allReduce(new float[1000]));
+            assertTrue(e.getMessage().contains("rank 1"), e.getMessage());
+        } finally {
+            a.close();
+            pool.shutdownNow();
+        }
+    }
+}
