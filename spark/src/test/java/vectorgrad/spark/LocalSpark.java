@@ -9,7 +9,7 @@ final class LocalSpark {
     private static SparkSession session;
 
     static synchronized SparkSession get() {
-        if (session == null) {
+        if (session == null || session.sparkContext().isStopped()) { // a program under test stops its session
             session = SparkSession.builder()
                     .appName("vectorgrad-spark tests")
                     // local[2, 4]: two slots, and a failed task may be retried (local mode's default is no retry)

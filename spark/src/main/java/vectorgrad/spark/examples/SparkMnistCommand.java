@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -46,10 +47,12 @@ public final class SparkMnistCommand {
             DataTypes.createStructField("image", DataTypes.BinaryType, false),
             DataTypes.createStructField("label", DataTypes.IntegerType, false)));
 
+    /** The images in file order, in {@code partitions} contiguous slices (the order is the training order). */
     public static Dataset<Row> images(SparkSession spark, Mnist data, int partitions) {
         List<Row> rows = new ArrayList<>(data.size());
         for (int i = 0; i < data.size(); i++) rows.add(RowFactory.create(i, data.imageBytes(i), data.label(i)));
-        return spark.createDataFrame(rows, IMAGES).repartition(partitions);
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        return spark.createDataFrame(jsc.parallelize(rows, partitions), IMAGES);
     }
 
     /** The session: {@code --master} if given, else the one spark-submit set, else {@code local[2]}. */
