@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -47,12 +48,40 @@ public final class SparkMnistCommand {
             DataTypes.createStructField("image", DataTypes.BinaryType, false),
             DataTypes.createStructField("label", DataTypes.IntegerType, false)));
 
-    /** The images in file order, in {@code partitions} contiguous slices (the order is the training order). */
-    public static Dataset<Row> images(SparkSession spark, Mnist data, int partitions) {
-        List<Row> rows = new ArrayList<>(data.size());
-        for (int i = 0; i < data.size(); i++) rows.add(RowFactory.create(i, data.imageBytes(i), data.label(i)));
+    /**
+     * The images of {@code root}'s training or test split in file order, in {@code partitions} contiguous
+     * slices; each task reads its slice from the files (so {@code root} must be where the executors can read
+     * it: any local folder in local mode, a shared one on a cluster), which keeps the tasks small.
+     */
+    public static Dataset<Row> images(SparkSession spark, Path root, boolean train, int size, int partitions) {
+        List<int[]> slices = new ArrayList<>();
+        for (int p = 0; p < partitions; p++)
+            slices.add(new int[] {(int) ((long) p * size / partitions), (int) ((long) (p + 1) * size / partitions)});
+        String dir = root.toAbsolutePath().toString();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        return spark.createDataFrame(jsc.parallelize(rows, partitions), IMAGES);
+        JavaRDD<Row> rows = jsc.parallelize(slices, partitions).flatMap(slice -> {
+            Mnist data = MnistFiles.load(dir, train);
+            List<Row> out = new ArrayList<>(slice[1] - slice[0]);
+            for (int i = slice[0]; i < slice[1]; i++) out.add(RowFactory.create(i, data.imageBytes(i), data.label(i)));
+            return out.iterator();
+        });
+        return spark.createDataFrame(rows, IMAGES);
+    }
+
+    /** The IDX files each executor JVM has read, by folder and split (a task per slice would read them again). */
+    static final class MnistFiles {
+        private static final java.util.Map<String, Mnist> LOADED = new java.util.HashMap<>();
+
+        static synchronized Mnist load(String dir, boolean train) throws IOException {
+            String key = dir + (train ? "#train" : "#test");
+            Mnist m = LOADED.get(key);
+            if (m == null) {
+                m = Mnist.load(Path.of(dir), train);
+                LOADED.clear(); // one split at a time: the training set is 47 MB
+                LOADED.put(key, m);
+            }
+            return m;
+        }
     }
 
     /** The session: {@code --master} if given, else the one spark-submit set, else {@code local[2]}. */
@@ -85,7 +114,8 @@ public final class SparkMnistCommand {
         } catch (vectorgrad.nn.io.FormatException e) {
             throw new UsageException(e.getMessage());
         }
-        Mnist test = input == null ? MnistCommand.load(MnistCommand.dataRoot(a, false, out), false) : null;
+        Path root = input == null ? MnistCommand.dataRoot(a, false, out) : null;
+        Mnist test = input == null ? MnistCommand.load(root, false) : null; // read here first: a clear error if it is not there
         SparkSession spark = session(a, "vectorgrad spark mnist classify");
         try {
             Dataset<Row> df;
@@ -94,7 +124,7 @@ public final class SparkMnistCommand {
                 if (!Files.exists(Path.of(input))) throw new UsageException(input + ": no such file or folder");
                 df = spark.read().parquet(input);
             } else {
-                df = images(spark, test, spark.sparkContext().defaultParallelism());
+                df = images(spark, root, false, test.size(), spark.sparkContext().defaultParallelism());
                 col = "image";
             }
             ModuleTransformer t = new ModuleTransformer(bundle)
@@ -171,7 +201,7 @@ public final class SparkMnistCommand {
         if (ckpt != null) vectorgrad.nn.io.Checkpoint.removeStaleTemporaries(Path.of(ckpt));
         SparkSession spark = session(a, "vectorgrad spark mnist train");
         try {
-            Dataset<Row> df = images(spark, train, workers).cache();
+            Dataset<Row> df = images(spark, root, true, train.size(), workers);
             DataParallelTrainer trainer = new DataParallelTrainer(
                             new MnistTask(lr, seed), workers, batchSize, epochs, maxSteps, seed, a.flag("shuffle"),
                             ckpt == null ? null : Path.of(ckpt).toAbsolutePath().toString(), "image", "label")
