@@ -308,6 +308,30 @@ public class Tensor implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Copies {@code numel()} floats from {@code src[offset ...]} into this float tensor in place (not
+     * recorded, as {@link #copy_}): how a Java array's values reach an existing tensor without a new one.
+     */
+    public Tensor copyFrom(float[] src, int offset) {
+        checkOpen();
+        requireFloat32("copyFrom");
+        java.util.Objects.checkFromIndexSize(offset, Math.toIntExact(numel()), src.length);
+        MemorySegment.copy(src, offset, seg(), F, 0, Math.toIntExact(numel()));
+        return this;
+    }
+
+    /** Copies this float tensor's values into {@code dst[offset ...]} (row-major, {@code numel()} of them). */
+    public void copyTo(float[] dst, int offset) {
+        checkOpen();
+        requireFloat32("copyTo");
+        java.util.Objects.checkFromIndexSize(offset, Math.toIntExact(numel()), dst.length);
+        MemorySegment.copy(seg(), F, 0, dst, offset, Math.toIntExact(numel()));
+    }
+
+    private void requireFloat32(String op) {
+        if (dtype != DType.FLOAT32) throw new IllegalArgumentException(op + ": a float32 tensor is needed, this one is " + dtype);
+    }
+
     /** A copy with its own memory (recorded: gradients flow through). */
     public Tensor clone() {
         Tensor out = new Tensor(shape, dtype);

@@ -160,4 +160,18 @@ class TensorTest {
         closed.close();
         assertTrue(closed.toString().contains("released"));
     }
+
+    @Test
+    void copyToAndCopyFromMoveValuesBetweenJavaArraysAndATensorInPlace() {
+        Tensor t = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        float[] out = new float[8];
+        t.copyTo(out, 1);
+        assertArrayEquals(new float[] {0, 1, 2, 3, 4, 5, 6, 0}, out);
+        assertEquals(t, t.copyFrom(new float[] {9, 8, 7, 6, 5, 4, 3}, 1));
+        assertArrayEquals(new float[] {8, 7, 6, 5, 4, 3}, t.toFloatArray());
+        assertThrows(IndexOutOfBoundsException.class, () -> t.copyFrom(new float[6], 1));
+        assertThrows(IllegalArgumentException.class, () -> Tensor.ofInts(new int[] {1}, 1).copyTo(out, 0));
+        t.close();
+        assertThrows(IllegalStateException.class, () -> t.copyTo(out, 0));
+    }
 }

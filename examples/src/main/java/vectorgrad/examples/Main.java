@@ -44,6 +44,7 @@ public final class Main {
               install  install the library jars in the local Maven repository (launcher only)
               samples  build and run samples/ against the installed jars (launcher only)
               bench    run the benchmarks (launcher only; bench/README.md)
+              spark    the Spark programs: spark mnist classify|train (launcher only; spark/README.md)
               jshell   JShell with vectorgrad loaded (launcher only)
               fuzz     the long coverage-guided fuzzing run (launcher only)""";
 

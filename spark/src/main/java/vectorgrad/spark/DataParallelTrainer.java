@@ -361,7 +361,7 @@ public final class DataParallelTrainer implements Serializable {
                             int k = (int) p.numel();
                             Tensor g = p.grad();
                             if (g == null) Arrays.fill(flat, off, off + k, 0f);
-                            else System.arraycopy(g.toFloatArray(), 0, flat, off, k);
+                            else g.copyTo(flat, off);
                             off += k;
                         }
                         flat[total] = (float) lossSum;
@@ -370,13 +370,11 @@ public final class DataParallelTrainer implements Serializable {
                         reduceNanos += System.nanoTime() - r0;
                         off = 0;
                         for (Parameter p : params) {
-                            int k = (int) p.numel();
-                            // kept: a gradient outlives the step's scope, as the ones backward makes do
-                            Tensor g = s.keep(Tensor.of(Arrays.copyOfRange(flat, off, off + k), p.shape()));
-                            Tensor old = p.grad();
-                            p.setGrad(g);
-                            if (old != null) old.close();
-                            off += k;
+                            Tensor g = p.grad();
+                            // a worker whose shard was empty has no gradient yet: one that outlives this scope
+                            if (g == null) p.setGrad(g = s.keep(Tensor.zeros(p.shape())));
+                            g.copyFrom(flat, off);
+                            off += (int) p.numel();
                         }
                     }
                     rep.optimizer().step();

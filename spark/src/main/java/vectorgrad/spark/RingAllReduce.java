@@ -5,7 +5,6 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.List;
@@ -36,6 +35,7 @@ public final class RingAllReduce implements AutoCloseable {
     private SocketChannel toNext, fromPrev;
     private final ExecutorService sender;
     private ByteBuffer sendBuf, recvBuf;
+    private float[] scratch;
 
     private RingAllReduce(int rank, int size, String host, ServerSocketChannel server) {
         this.rank = rank;
@@ -104,6 +104,7 @@ public final class RingAllReduce implements AutoCloseable {
         if (sendBuf == null || sendBuf.capacity() < maxChunk * 4) {
             sendBuf = ByteBuffer.allocateDirect(maxChunk * 4).order(ByteOrder.LITTLE_ENDIAN);
             recvBuf = ByteBuffer.allocateDirect(maxChunk * 4).order(ByteOrder.LITTLE_ENDIAN);
+            scratch = new float[maxChunk];
         }
         int prev = (rank - 1 + size) % size;
         // reduce-scatter: after step s, the chunk (rank - s - 1) holds the sum of s + 2 ranks' values
@@ -111,9 +112,9 @@ public final class RingAllReduce implements AutoCloseable {
             int sendChunk = Math.floorMod(rank - s, size), recvChunk = Math.floorMod(rank - s - 1, size);
             exchange(buf, sendChunk, recvChunk, n, prev);
             int from = start(recvChunk, n), len = start(recvChunk + 1, n) - from;
-            FloatBuffer r = recvBuf.asFloatBuffer();
+            recvBuf.asFloatBuffer().get(0, scratch, 0, len); // one bulk copy, then a loop C2 vectorises
             // received (the sum of the ranks before this one in the ring) first, then this rank's own
-            for (int i = 0; i < len; i++) buf[from + i] = r.get(i) + buf[from + i];
+            for (int i = 0; i < len; i++) buf[from + i] = scratch[i] + buf[from + i];
         }
         // all-gather: pass the finished chunks around the ring; rank r finished chunk r + 1
         for (int s = 0; s < size - 1; s++) {
