@@ -143,10 +143,21 @@ public final class GenerateKernels {
                         .append("L * L) * Float.BYTES;\n");
                 if (store) s.append("        c").append(i).append(j).append(".mul(va).intoMemorySegment(c, o, NO);\n");
                 else
-                    s.append("        FloatVector old").append(i).append(j)
+                    s.append("        FloatVector old")
+                            .append(i)
+                            .append(j)
                             .append(" = FloatVector.fromMemorySegment(S, c, o, NO);\n        (FMA ? c")
-                            .append(i).append(j).append(".fma(va, old").append(i).append(j).append(") : c")
-                            .append(i).append(j).append(".mul(va).add(old").append(i).append(j)
+                            .append(i)
+                            .append(j)
+                            .append(".fma(va, old")
+                            .append(i)
+                            .append(j)
+                            .append(") : c")
+                            .append(i)
+                            .append(j)
+                            .append(".mul(va).add(old")
+                            .append(i)
+                            .append(j)
                             .append(")).intoMemorySegment(c, o, NO);\n");
             }
         }
@@ -229,8 +240,12 @@ public final class GenerateKernels {
                     .append(" = FloatVector.broadcast(S, ")
                     .append(aIndex.apply(r))
                     .append(");\n");
-            s.append("            ").append(fma("c" + r + "0", "a" + r, "w0", "c" + r + "0")).append(";\n");
-            s.append("            ").append(fma("c" + r + "1", "a" + r, "w1", "c" + r + "1")).append(";\n");
+            s.append("            ")
+                    .append(fma("c" + r + "0", "a" + r, "w0", "c" + r + "0"))
+                    .append(";\n");
+            s.append("            ")
+                    .append(fma("c" + r + "1", "a" + r, "w1", "c" + r + "1"))
+                    .append(";\n");
         }
     }
 

@@ -57,6 +57,7 @@ final class BufferCache {
     private static volatile long threshold = GC_THRESHOLD;
     /** Reclamations in a row that gave back less than a quarter (guarded by RECLAIM_LOCK). */
     private static int fruitless;
+
     private static final Object RECLAIM_LOCK = new Object();
 
     static int sizeClass(long bytes) {
@@ -106,9 +107,11 @@ final class BufferCache {
                 return Arena.ofAuto().allocate(size, 64);
             } catch (OutOfMemoryError again) {
                 OutOfMemoryError e = new OutOfMemoryError("vectorgrad: cannot reserve " + (size >> 20)
-                        + " MiB more native memory for a tensor: " + (LIVE.get() >> 20) + " MiB are held by live tensors, "
+                        + " MiB more native memory for a tensor: " + (LIVE.get() >> 20)
+                        + " MiB are held by live tensors, "
                         + (RESERVED.get() >> 20) + " MiB reserved in all. The JVM's limit is -XX:MaxDirectMemorySize "
-                        + "(by default the -Xmx heap size); raise it, or use a smaller batch (" + again.getMessage() + ")");
+                        + "(by default the -Xmx heap size); raise it, or use a smaller batch (" + again.getMessage()
+                        + ")");
                 e.initCause(again);
                 throw e;
             }

@@ -58,7 +58,8 @@ final class Creation {
     }
 
     static Tensor eye(int n, int m) {
-        if (n < 0 || m < 0) throw new IllegalArgumentException("eye: n and m must be non-negative, got " + n + ", " + m);
+        if (n < 0 || m < 0)
+            throw new IllegalArgumentException("eye: n and m must be non-negative, got " + n + ", " + m);
         Tensor t = Tensor.zeros(n, m);
         for (int i = 0; i < Math.min(n, m); i++) t.seg().setAtIndex(F, (long) i * m + i, 1f);
         return t;
@@ -66,7 +67,8 @@ final class Creation {
 
     /** PyTorch's linspace: the first half stepped from start, the second half stepped back from end. */
     static Tensor linspace(double start, double end, int steps) {
-        if (steps < 0) throw new IllegalArgumentException("linspace: number of steps must be non-negative, got " + steps);
+        if (steps < 0)
+            throw new IllegalArgumentException("linspace: number of steps must be non-negative, got " + steps);
         Tensor t = Tensor.empty(new int[] {steps});
         double step = steps > 1 ? (end - start) / (steps - 1) : 0;
         int half = steps / 2;

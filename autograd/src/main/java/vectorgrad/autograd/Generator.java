@@ -46,9 +46,12 @@ public final class Generator {
      * {@code step}, and row 0 of the batch dimension is sample {@code firstSample} of the global batch.
      */
     public synchronized void beginBatch(long step, long firstSample) {
-        if (!keyed) throw new IllegalStateException("beginBatch: this generator is not keyed by sample (Generator.keyedBySample)");
+        if (!keyed)
+            throw new IllegalStateException(
+                    "beginBatch: this generator is not keyed by sample (Generator.keyedBySample)");
         if (step < 0 || firstSample < 0)
-            throw new IllegalArgumentException("beginBatch: step and firstSample must be >= 0, got " + step + " and " + firstSample);
+            throw new IllegalArgumentException(
+                    "beginBatch: step and firstSample must be >= 0, got " + step + " and " + firstSample);
         this.step = step;
         this.firstSample = firstSample;
         this.maskIndex = 0;

@@ -39,7 +39,8 @@ final class IndexingOps {
     static Tensor cat(List<Tensor> tensors, int dim) {
         if (tensors.isEmpty()) throw new IllegalArgumentException("cat: expected a non-empty list of Tensors");
         Tensor first = tensors.get(0);
-        if (first.shape.length == 0) throw new IllegalArgumentException("zero-dimensional tensor cannot be concatenated");
+        if (first.shape.length == 0)
+            throw new IllegalArgumentException("zero-dimensional tensor cannot be concatenated");
         int d = Shapes.dim(dim, first.shape.length, "cat");
         int total = 0;
         for (int t = 0; t < tensors.size(); t++) {
@@ -163,9 +164,11 @@ final class IndexingOps {
     /** Pieces of {@code splitSize} along {@code dim} (the last may be smaller). */
     static List<Tensor> split(Tensor self, int splitSize, int dim) {
         int d = Shapes.dim(dim, self.shape.length, "split");
-        if (splitSize <= 0) throw new IllegalArgumentException("split expects split_size be positive, but got " + splitSize);
+        if (splitSize <= 0)
+            throw new IllegalArgumentException("split expects split_size be positive, but got " + splitSize);
         List<Tensor> out = new ArrayList<>();
-        for (int s = 0; s < self.shape[d]; s += splitSize) out.add(narrow(self, d, s, Math.min(splitSize, self.shape[d] - s)));
+        for (int s = 0; s < self.shape[d]; s += splitSize)
+            out.add(narrow(self, d, s, Math.min(splitSize, self.shape[d] - s)));
         if (out.isEmpty()) out.add(narrow(self, d, 0, 0));
         return out;
     }
@@ -190,7 +193,8 @@ final class IndexingOps {
 
     /** {@code chunks} pieces of ⌈size/chunks⌉ along {@code dim} (fewer when the size runs out). */
     static List<Tensor> chunk(Tensor self, int chunks, int dim) {
-        if (chunks <= 0) throw new IllegalArgumentException("chunk expects `chunks` to be greater than 0, got: " + chunks);
+        if (chunks <= 0)
+            throw new IllegalArgumentException("chunk expects `chunks` to be greater than 0, got: " + chunks);
         int d = Shapes.dim(dim, self.shape.length, "chunk");
         return split(self, Math.max(1, (self.shape[d] + chunks - 1) / chunks), d);
     }
@@ -206,7 +210,8 @@ final class IndexingOps {
     /** The slabs at {@code index} along {@code dim}  |  g's slabs added back at their indices. */
     static Tensor indexSelect(Tensor self, int dim, Tensor index) {
         if (index.shape.length > 1)
-            throw new IllegalArgumentException("index_select(): Index is supposed to be a vector, got " + Shapes.str(index.shape));
+            throw new IllegalArgumentException(
+                    "index_select(): Index is supposed to be a vector, got " + Shapes.str(index.shape));
         int d = Shapes.dim(dim, Math.max(1, self.shape.length), "index_select");
         int[] idx = indices(index, "index_select");
         int size = self.shape[d];
@@ -223,7 +228,11 @@ final class IndexingOps {
         for (long o = 0; o < outer; o++)
             for (int i = 0; i < idx.length; i++)
                 MemorySegment.copy(
-                        self.seg(), ((o * size) + idx[i]) * inner * 4, result.seg(), ((o * idx.length) + i) * inner * 4, inner * 4);
+                        self.seg(),
+                        ((o * size) + idx[i]) * inner * 4,
+                        result.seg(),
+                        ((o * idx.length) + i) * inner * 4,
+                        inner * 4);
         Reference.reachabilityFence(self);
         int[] inShape = self.shape;
         return Tensor.record(
@@ -289,8 +298,8 @@ final class IndexingOps {
         forEachIndex(index.shape, self.shape, d, (flat, off, stride) -> {
             int k = idx[(int) flat];
             if (k < 0 || k >= size)
-                throw new IndexOutOfBoundsException("gather(): index " + k + " is out of bounds for dimension " + d
-                        + " with size " + size);
+                throw new IndexOutOfBoundsException(
+                        "gather(): index " + k + " is out of bounds for dimension " + d + " with size " + size);
             dst.setAtIndex(I, flat, src.getAtIndex(I, off + k * stride));
         });
         Reference.reachabilityFence(self);
@@ -340,8 +349,8 @@ final class IndexingOps {
         forEachIndex(idxShape, self.shape, d, (flat, off, stride) -> {
             int k = idx[(int) flat];
             if (k < 0 || k >= size)
-                throw new IndexOutOfBoundsException("scatter_add(): index " + k + " is out of bounds for dimension "
-                        + d + " with size " + size);
+                throw new IndexOutOfBoundsException(
+                        "scatter_add(): index " + k + " is out of bounds for dimension " + d + " with size " + size);
             long at = off + k * stride;
             out.setAtIndex(F, at, out.getAtIndex(F, at) + from.getAtIndex(F, srcOffsets[(int) flat]));
         });
@@ -356,8 +365,12 @@ final class IndexingOps {
                     if (need[1]) {
                         gs = Tensor.zeros(srcShape);
                         MemorySegment gseg = g.seg(), sseg = gs.seg();
-                        forEachIndex(idxShape, g.shape, d, (flat, off, stride) -> sseg.setAtIndex(
-                                F, srcOffsets[(int) flat], gseg.getAtIndex(F, off + idx[(int) flat] * stride)));
+                        forEachIndex(
+                                idxShape,
+                                g.shape,
+                                d,
+                                (flat, off, stride) -> sseg.setAtIndex(
+                                        F, srcOffsets[(int) flat], gseg.getAtIndex(F, off + idx[(int) flat] * stride)));
                         Reference.reachabilityFence(g);
                     }
                     return new Tensor[] {need[0] ? g : null, gs};
@@ -394,7 +407,8 @@ final class IndexingOps {
         Tensor eb = b.shape.length == shape.length && Arrays.equals(b.shape, shape) ? b : broadcastTo(b, shape);
         Tensor result = new Tensor(shape, DType.FLOAT32);
         MemorySegment sa = ea.seg(), sb = eb.seg(), out = result.seg();
-        for (int i = 0; i < cond.length; i++) out.setAtIndex(F, i, cond[i] != 0 ? sa.getAtIndex(F, i) : sb.getAtIndex(F, i));
+        for (int i = 0; i < cond.length; i++)
+            out.setAtIndex(F, i, cond[i] != 0 ? sa.getAtIndex(F, i) : sb.getAtIndex(F, i));
         Reference.reachabilityFence(ea);
         Reference.reachabilityFence(eb);
         int[] as = a.shape, bs = b.shape;
@@ -489,7 +503,8 @@ final class IndexingOps {
     static Tensor compare(Tensor a, Tensor b, Comparison op) {
         String name = op.name().toLowerCase();
         int[] shape = Shapes.broadcast(a.shape, b.shape, name);
-        float[] x = broadcastTo(a, shape).toFloatArray(), y = broadcastTo(b, shape).toFloatArray();
+        float[] x = broadcastTo(a, shape).toFloatArray(),
+                y = broadcastTo(b, shape).toFloatArray();
         int[] r = new int[x.length];
         for (int i = 0; i < r.length; i++) r[i] = op.test(x[i], y[i]) ? 1 : 0;
         return Tensor.ofInts(r, shape);

@@ -20,10 +20,11 @@ final class MatmulOp {
     static Tensor matmul(Tensor self, Tensor other) {
         int ra = self.shape.length, rb = other.shape.length;
         if (ra == 0 || rb == 0)
-            throw new IllegalArgumentException("both arguments to matmul need to be at least 1D, but they are "
-                    + ra + "D and " + rb + "D");
+            throw new IllegalArgumentException(
+                    "both arguments to matmul need to be at least 1D, but they are " + ra + "D and " + rb + "D");
         // vectors: [k]·[k] is a dot, [k]·[..,k,n] a row, [..,m,k]·[k] a column; the extra dimension is removed
-        if (ra == 1 && rb == 1) return matmul(self.unsqueeze(0), other.unsqueeze(1)).reshape();
+        if (ra == 1 && rb == 1)
+            return matmul(self.unsqueeze(0), other.unsqueeze(1)).reshape();
         if (ra == 1) return matmul(self.unsqueeze(0), other).squeeze(-2);
         if (rb == 1) return matmul(self, other.unsqueeze(1)).squeeze(-1);
         if ((ra == 2 && rb == 2) || (ra == 3 && rb == 2) || (ra == 3 && rb == 3 && self.shape[0] == other.shape[0]))
@@ -33,8 +34,8 @@ final class MatmulOp {
             int[] out = self.shape.clone();
             out[ra - 1] = other.shape[1];
             if (self.shape[ra - 1] != other.shape[0])
-                throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied ("
-                        + Shapes.x(self.shape) + " and " + Shapes.x(other.shape) + ")");
+                throw new IllegalArgumentException("mat1 and mat2 shapes cannot be multiplied (" + Shapes.x(self.shape)
+                        + " and " + Shapes.x(other.shape) + ")");
             return matmul3(self.reshape(-1, self.shape[ra - 1]), other).reshape(out);
         }
         // batch dimensions broadcast, then flattened into one

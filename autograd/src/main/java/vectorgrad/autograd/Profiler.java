@@ -106,16 +106,27 @@ public final class Profiler implements AutoCloseable {
         List<Map.Entry<String, long[]>> rows = new ArrayList<>(stats().entrySet());
         rows.sort((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0]));
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%-60s %10s %7s %7s%n", "op [inputs' shapes]", "ms/step", "calls", "share"));
+        sb.append(
+                String.format(Locale.ROOT, "%-60s %10s %7s %7s%n", "op [inputs' shapes]", "ms/step", "calls", "share"));
         double sum = 0;
         for (Map.Entry<String, long[]> e : rows) {
             double ns = (double) e.getValue()[0] / steps;
             sum += ns;
-            sb.append(String.format(Locale.ROOT, "%-60s %10.3f %7.1f %6.1f%%%n", e.getKey(), ns / 1e6,
-                    (double) e.getValue()[1] / steps, stepNanos > 0 ? 100 * ns / stepNanos : Double.NaN));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "%-60s %10.3f %7.1f %6.1f%%%n",
+                    e.getKey(),
+                    ns / 1e6,
+                    (double) e.getValue()[1] / steps,
+                    stepNanos > 0 ? 100 * ns / stepNanos : Double.NaN));
         }
         if (stepNanos > 0) {
-            sb.append(String.format(Locale.ROOT, "%-60s %10.3f %7s %6.1f%%%n", "(not in any op)", (stepNanos - sum) / 1e6, "",
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "%-60s %10.3f %7s %6.1f%%%n",
+                    "(not in any op)",
+                    (stepNanos - sum) / 1e6,
+                    "",
                     100 * (stepNanos - sum) / stepNanos));
         }
         return sb.toString();

@@ -165,7 +165,6 @@ public class Tensor implements AutoCloseable {
         return IndexingOps.where(condition, a, b);
     }
 
-
     /** Uniform on [0, 1) from the default generator. */
     public static Tensor rand(int... shape) {
         return rand(DEFAULT_GENERATOR, shape);
@@ -329,7 +328,8 @@ public class Tensor implements AutoCloseable {
     }
 
     private void requireFloat32(String op) {
-        if (dtype != DType.FLOAT32) throw new IllegalArgumentException(op + ": a float32 tensor is needed, this one is " + dtype);
+        if (dtype != DType.FLOAT32)
+            throw new IllegalArgumentException(op + ": a float32 tensor is needed, this one is " + dtype);
     }
 
     /** A copy with its own memory (recorded: gradients flow through). */

@@ -78,7 +78,10 @@ final class TensorFormat {
             if (cut && i == EDGE) {
                 sb.append("...");
                 i = n - EDGE - 1;
-                sb.append(d == shape.length - 1 ? ", " : "," + "\n".repeat(shape.length - 1 - d) + " ".repeat(indent + d + 1));
+                sb.append(
+                        d == shape.length - 1
+                                ? ", "
+                                : "," + "\n".repeat(shape.length - 1 - d) + " ".repeat(indent + d + 1));
                 continue;
             }
             if (d == shape.length - 1) sb.append(num(v[(int) (offset + i)], ints, integral, sci));

@@ -198,7 +198,13 @@ class NeuralOpsPropertiesTest {
         // unbatched [C, H, W] is taken as PyTorch takes it
         assertArrayEquals(
                 new int[] {4, 6, 6},
-                NeuralOps.conv2d(Tensor.zeros(3, 8, 8), Tensor.zeros(4, 3, 3, 3), null, new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1})
+                NeuralOps.conv2d(
+                                Tensor.zeros(3, 8, 8),
+                                Tensor.zeros(4, 3, 3, 3),
+                                null,
+                                new int[] {1, 1},
+                                new int[] {0, 0},
+                                new int[] {1, 1})
                         .shape());
         e = assertThrows(
                 IllegalArgumentException.class,

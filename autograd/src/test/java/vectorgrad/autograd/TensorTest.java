@@ -170,7 +170,9 @@ class TensorTest {
         assertEquals(t, t.copyFrom(new float[] {9, 8, 7, 6, 5, 4, 3}, 1));
         assertArrayEquals(new float[] {8, 7, 6, 5, 4, 3}, t.toFloatArray());
         assertThrows(IndexOutOfBoundsException.class, () -> t.copyFrom(new float[6], 1));
-        assertThrows(IllegalArgumentException.class, () -> Tensor.ofInts(new int[] {1}, 1).copyTo(out, 0));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> Tensor.ofInts(new int[] {1}, 1).copyTo(out, 0));
         t.close();
         assertThrows(IllegalStateException.class, () -> t.copyTo(out, 0));
     }

@@ -34,7 +34,9 @@ class ToolkitPropertiesTest {
                 r -> {
                     int n = r.nextInt(4, 6), c = r.nextInt(1, 4);
                     int[] s = r.nextBoolean() ? new int[] {n, c} : new int[] {n, c, r.nextInt(1, 4), r.nextInt(1, 4)};
-                    return new Tensor[] {uniform(r, s, -2, 2), uniform(r, new int[] {c}, 0.5, 1.5), uniform(r, new int[] {c}, -1, 1)};
+                    return new Tensor[] {
+                        uniform(r, s, -2, 2), uniform(r, new int[] {c}, 0.5, 1.5), uniform(r, new int[] {c}, -1, 1)
+                    };
                 },
                 x -> Normalization.batchNorm(x[0], null, null, x[1], x[2], true, 0.1, 1e-5));
         property(
@@ -62,9 +64,12 @@ class ToolkitPropertiesTest {
                 r -> {
                     int d = r.nextInt(4, 9);
                     int[] xs = r.nextBoolean() ? new int[] {r.nextInt(1, 4), d} : new int[] {2, r.nextInt(1, 3), d};
-                    return new Tensor[] {uniform(r, xs, -2, 2), uniform(r, new int[] {d}, 0.5, 1.5), uniform(r, new int[] {d}, -1, 1)};
+                    return new Tensor[] {
+                        uniform(r, xs, -2, 2), uniform(r, new int[] {d}, 0.5, 1.5), uniform(r, new int[] {d}, -1, 1)
+                    };
                 },
-                x -> Normalization.layerNorm(x[0], new int[] {x[0].shape()[x[0].shape().length - 1]}, x[1], x[2], 1e-5));
+                x -> Normalization.layerNorm(
+                        x[0], new int[] {x[0].shape()[x[0].shape().length - 1]}, x[1], x[2], 1e-5));
         property(
                 "layer_norm over two dimensions, no affine",
                 r -> new Tensor[] {uniform(r, new int[] {r.nextInt(1, 3), 2, r.nextInt(2, 4)}, -2, 2)},
@@ -74,15 +79,19 @@ class ToolkitPropertiesTest {
                 r -> {
                     int num = r.nextInt(2, 6);
                     return new Tensor[] {
-                        uniform(r, new int[] {num, r.nextInt(1, 5)}, -1, 1), ints(r, new int[] {r.nextInt(1, 4), r.nextInt(1, 4)}, num)
+                        uniform(r, new int[] {num, r.nextInt(1, 5)}, -1, 1),
+                        ints(r, new int[] {r.nextInt(1, 4), r.nextInt(1, 4)}, num)
                     };
                 },
-                x -> NeuralOps.embedding(x[1], x[0], -1)); // a padding row's zero gradient is by design, not the derivative: golden-tested
+                x -> NeuralOps.embedding(
+                        x[1], x[0],
+                        -1)); // a padding row's zero gradient is by design, not the derivative: golden-tested
         property(
                 "conv_transpose2d",
                 r -> {
                     int groups = r.nextInt(1, 3), cin = groups * r.nextInt(1, 3), coutPer = r.nextInt(1, 3);
-                    int[] geo = {r.nextInt(1, 4), r.nextInt(1, 3), r.nextInt(0, 2), r.nextInt(1, 3), groups}; // k, stride, pad, dil
+                    int[] geo = {r.nextInt(1, 4), r.nextInt(1, 3), r.nextInt(0, 2), r.nextInt(1, 3), groups
+                    }; // k, stride, pad, dil
                     geo[2] = Math.min(geo[2], (geo[0] - 1) * geo[3] / 2); // output not emptied by padding
                     return new Tensor[] {
                         uniform(r, new int[] {r.nextInt(1, 3), cin, r.nextInt(1, 4), r.nextInt(1, 4)}, -1, 1),
@@ -95,8 +104,15 @@ class ToolkitPropertiesTest {
                 x -> {
                     int[] g = x[3].toIntArray();
                     int op = x[4].toIntArray()[0];
-                    return NeuralOps.convTranspose2d(x[0], x[1], x[2], new int[] {g[1], g[1]}, new int[] {g[2], g[2]},
-                            new int[] {op, op}, g[4], new int[] {g[3], g[3]});
+                    return NeuralOps.convTranspose2d(
+                            x[0],
+                            x[1],
+                            x[2],
+                            new int[] {g[1], g[1]},
+                            new int[] {g[2], g[2]},
+                            new int[] {op, op},
+                            g[4],
+                            new int[] {g[3], g[3]});
                 });
     }
 
@@ -105,22 +121,38 @@ class ToolkitPropertiesTest {
         property(
                 "scaled_dot_product_attention",
                 r -> {
-                    int b = r.nextInt(1, 3), t = r.nextInt(1, 5), s = r.nextInt(1, 5), d = r.nextInt(1, 4), dv = r.nextInt(1, 4);
+                    int b = r.nextInt(1, 3),
+                            t = r.nextInt(1, 5),
+                            s = r.nextInt(1, 5),
+                            d = r.nextInt(1, 4),
+                            dv = r.nextInt(1, 4);
                     return new Tensor[] {
                         uniform(r, new int[] {b, t, d}, -1, 1),
                         uniform(r, new int[] {b, s, d}, -1, 1),
                         uniform(r, new int[] {b, s, dv}, -1, 1),
-                        ints(r, new int[] {t, s}, 5) // an additive mask of -1..1.5: a constant (int32 inputs get no gradient)
+                        ints(
+                                r,
+                                new int[] {t, s},
+                                5) // an additive mask of -1..1.5: a constant (int32 inputs get no gradient)
                     };
                 },
                 x -> vectorgrad.autograd.internal.AttentionOps.scaledDotProductAttention(
-                        x[0], x[1], x[2], x[3].to(DType.FLOAT32).mul(0.625).sub(1), 0, false, null, Tensor.defaultGenerator()));
+                        x[0],
+                        x[1],
+                        x[2],
+                        x[3].to(DType.FLOAT32).mul(0.625).sub(1),
+                        0,
+                        false,
+                        null,
+                        Tensor.defaultGenerator()));
         property(
                 "scaled_dot_product_attention, causal",
                 r -> {
                     int t = r.nextInt(1, 6), d = r.nextInt(1, 4);
                     return new Tensor[] {
-                        uniform(r, new int[] {2, t, d}, -1, 1), uniform(r, new int[] {2, t, d}, -1, 1), uniform(r, new int[] {2, t, d}, -1, 1)
+                        uniform(r, new int[] {2, t, d}, -1, 1),
+                        uniform(r, new int[] {2, t, d}, -1, 1),
+                        uniform(r, new int[] {2, t, d}, -1, 1)
                     };
                 },
                 x -> vectorgrad.autograd.internal.AttentionOps.scaledDotProductAttention(
@@ -144,12 +176,17 @@ class ToolkitPropertiesTest {
                 "avg_pool2d",
                 r -> new Tensor[] {
                     uniform(r, new int[] {r.nextInt(1, 3), r.nextInt(1, 3), r.nextInt(3, 8), r.nextInt(3, 8)}, -1, 1),
-                    Tensor.ofInts(new int[] {r.nextInt(1, 4), r.nextInt(1, 3), r.nextInt(0, 2), r.nextInt(0, 2), r.nextInt(0, 2)}, 5)
+                    Tensor.ofInts(
+                            new int[] {
+                                r.nextInt(1, 4), r.nextInt(1, 3), r.nextInt(0, 2), r.nextInt(0, 2), r.nextInt(0, 2)
+                            },
+                            5)
                 },
                 x -> {
                     int[] c = x[1].toIntArray(); // kernel, stride, padding (≤ kernel/2), ceil, include pad
                     int k = c[0], p = Math.min(c[2], k / 2);
-                    return Pooling.avgPool2d(x[0], new int[] {k, k}, new int[] {c[1], c[1]}, new int[] {p, p}, c[3] == 1, c[4] == 1);
+                    return Pooling.avgPool2d(
+                            x[0], new int[] {k, k}, new int[] {c[1], c[1]}, new int[] {p, p}, c[3] == 1, c[4] == 1);
                 });
         property(
                 "adaptive_avg_pool2d",
@@ -163,9 +200,15 @@ class ToolkitPropertiesTest {
     @Test
     void activations() {
         property("gelu", r -> new Tensor[] {uniform(r, shape(r, 1, 2, 9), -3, 3)}, x -> NeuralOps.gelu(x[0], "none"));
-        property("gelu tanh", r -> new Tensor[] {uniform(r, shape(r, 1, 2, 9), -3, 3)}, x -> NeuralOps.gelu(x[0], "tanh"));
+        property(
+                "gelu tanh",
+                r -> new Tensor[] {uniform(r, shape(r, 1, 2, 9), -3, 3)},
+                x -> NeuralOps.gelu(x[0], "tanh"));
         property("silu", r -> new Tensor[] {uniform(r, shape(r, 1, 2, 9), -4, 4)}, x -> NeuralOps.silu(x[0]));
-        property("leaky_relu", r -> new Tensor[] {awayFromZero(r, shape(r, 1, 2, 9), 0.05, 2)}, x -> NeuralOps.leakyRelu(x[0], 0.1));
+        property(
+                "leaky_relu",
+                r -> new Tensor[] {awayFromZero(r, shape(r, 1, 2, 9), 0.05, 2)},
+                x -> NeuralOps.leakyRelu(x[0], 0.1));
         property("elu", r -> new Tensor[] {awayFromZero(r, shape(r, 1, 2, 9), 0.05, 2)}, x -> NeuralOps.elu(x[0], 1.3));
     }
 
@@ -185,7 +228,11 @@ class ToolkitPropertiesTest {
                 "stack",
                 r -> {
                     int[] s = shape(r, 0, 2, 3);
-                    return new Tensor[] {uniform(r, s, -1, 1), uniform(r, s, -1, 1), Tensor.ofInts(new int[] {r.nextInt(s.length + 1)}, 1)};
+                    return new Tensor[] {
+                        uniform(r, s, -1, 1),
+                        uniform(r, s, -1, 1),
+                        Tensor.ofInts(new int[] {r.nextInt(s.length + 1)}, 1)
+                    };
                 },
                 x -> Tensor.stack(List.of(x[0], x[1], x[0]), x[2].toIntArray()[0]));
         property(
@@ -198,7 +245,9 @@ class ToolkitPropertiesTest {
                 x -> {
                     List<Tensor> parts = x[0].split(2, 1);
                     List<Tensor> chunks = x[0].chunk(3, 1);
-                    return parts.get(parts.size() - 1).sum().add(chunks.get(0).mul(chunks.get(0)).sum());
+                    return parts.get(parts.size() - 1)
+                            .sum()
+                            .add(chunks.get(0).mul(chunks.get(0)).sum());
                 });
     }
 
@@ -223,14 +272,18 @@ class ToolkitPropertiesTest {
                 r -> {
                     int[] s = {r.nextInt(1, 4), r.nextInt(1, 5)};
                     int k = r.nextInt(1, 6);
-                    return new Tensor[] {uniform(r, s, -1, 1), ints(r, new int[] {s[0], k}, s[1]), uniform(r, new int[] {s[0], k}, -1, 1)};
+                    return new Tensor[] {
+                        uniform(r, s, -1, 1), ints(r, new int[] {s[0], k}, s[1]), uniform(r, new int[] {s[0], k}, -1, 1)
+                    };
                 },
                 x -> x[0].scatterAdd(1, x[1], x[2]));
         property(
                 "where and masked_fill",
                 r -> {
                     int[] s = shape(r, 1, 3, 4);
-                    return new Tensor[] {uniform(r, s, -1, 1), uniform(r, new int[] {s[s.length - 1]}, -1, 1), ints(r, s, 2)};
+                    return new Tensor[] {
+                        uniform(r, s, -1, 1), uniform(r, new int[] {s[s.length - 1]}, -1, 1), ints(r, s, 2)
+                    };
                 },
                 x -> Tensor.where(x[2], x[0], x[1]).add(x[0].maskedFill(x[2], 2.5)));
         property(
@@ -252,7 +305,9 @@ class ToolkitPropertiesTest {
                 "matmul broadcasting",
                 r -> {
                     int b = r.nextInt(1, 3), m = r.nextInt(1, 4), k = r.nextInt(1, 4), n = r.nextInt(1, 4);
-                    return new Tensor[] {uniform(r, new int[] {b, 1, m, k}, -1, 1), uniform(r, new int[] {2, k, n}, -1, 1)};
+                    return new Tensor[] {
+                        uniform(r, new int[] {b, 1, m, k}, -1, 1), uniform(r, new int[] {2, k, n}, -1, 1)
+                    };
                 },
                 x -> x[0].matmul(x[1]));
         property(
@@ -266,7 +321,11 @@ class ToolkitPropertiesTest {
                 "linear on [*, in] and [in]",
                 r -> {
                     int in = r.nextInt(1, 5), out = r.nextInt(1, 4);
-                    return new Tensor[] {uniform(r, new int[] {2, r.nextInt(1, 4), in}, -1, 1), uniform(r, new int[] {out, in}, -1, 1), uniform(r, new int[] {in}, -1, 1)};
+                    return new Tensor[] {
+                        uniform(r, new int[] {2, r.nextInt(1, 4), in}, -1, 1),
+                        uniform(r, new int[] {out, in}, -1, 1),
+                        uniform(r, new int[] {in}, -1, 1)
+                    };
                 },
                 x -> NeuralOps.linear(x[0], x[1], null).sum(1, false).add(NeuralOps.linear(x[2], x[1], null)));
     }
@@ -283,7 +342,11 @@ class ToolkitPropertiesTest {
         assertArrayEquals(new int[] {0, 0, 1, 1}, x.select(0, 0).gt(1).toIntArray());
         assertArrayEquals(new float[] {1, 0, 0, 0, 1, 0}, Tensor.eye(2, 3).toFloatArray());
         assertArrayEquals(new int[] {2, 2, 2}, x.argmin(1, false).add(2).toIntArray()); // int arithmetic stays int
-        assertEquals(DType.INT32, Tensor.ofInts(new int[] {1, 2}, 2).mul(Tensor.ofInts(new int[] {3, 4}, 2)).dtype());
+        assertEquals(
+                DType.INT32,
+                Tensor.ofInts(new int[] {1, 2}, 2)
+                        .mul(Tensor.ofInts(new int[] {3, 4}, 2))
+                        .dtype());
         assertEquals(DType.FLOAT32, Tensor.ofInts(new int[] {1, 2}, 2).div(2).dtype());
         Tensor m = Tensor.zeros(2, 3);
         m.add_(Tensor.of(1, 2, 3)).mul_(2);
@@ -296,13 +359,19 @@ class ToolkitPropertiesTest {
             leaf.fill_(3);
         }
         assertArrayEquals(new float[] {3, 3}, leaf.toFloatArray());
-        IllegalArgumentException cat = assertThrows(IllegalArgumentException.class, () -> Tensor.cat(List.of(x, Tensor.zeros(2, 3)), 0));
+        IllegalArgumentException cat =
+                assertThrows(IllegalArgumentException.class, () -> Tensor.cat(List.of(x, Tensor.zeros(2, 3)), 0));
         assertTrue(cat.getMessage().contains("Sizes of tensors must match except in dimension 0"), cat.getMessage());
         assertThrows(IndexOutOfBoundsException.class, () -> x.gather(1, Tensor.ofInts(new int[] {4, 0, 0}, 3, 1)));
-        assertArrayEquals(new int[] {5, 2, 3}, Tensor.zeros(5, 2, 4).matmul(Tensor.zeros(4, 3)).shape());
-        assertArrayEquals(new int[] {3, 2, 2, 4}, Tensor.zeros(3, 1, 2, 5).matmul(Tensor.zeros(2, 5, 4)).shape());
+        assertArrayEquals(
+                new int[] {5, 2, 3},
+                Tensor.zeros(5, 2, 4).matmul(Tensor.zeros(4, 3)).shape());
+        assertArrayEquals(
+                new int[] {3, 2, 2, 4},
+                Tensor.zeros(3, 1, 2, 5).matmul(Tensor.zeros(2, 5, 4)).shape());
         IllegalArgumentException lin = assertThrows(
-                IllegalArgumentException.class, () -> NeuralOps.linear(Tensor.zeros(2, 3, 10), Tensor.zeros(3, 5), null));
+                IllegalArgumentException.class,
+                () -> NeuralOps.linear(Tensor.zeros(2, 3, 10), Tensor.zeros(3, 5), null));
         assertEquals("mat1 and mat2 shapes cannot be multiplied (6x10 and 5x3)", lin.getMessage());
     }
 

@@ -21,7 +21,8 @@ final class CharTokenizer {
     static CharTokenizer fromVocabulary(String vocabulary) {
         int[] cps = vocabulary.codePoints().toArray();
         for (int i = 1; i < cps.length; i++) {
-            if (cps[i] <= cps[i - 1]) throw new IllegalArgumentException("vocabulary is not in ascending order at " + i);
+            if (cps[i] <= cps[i - 1])
+                throw new IllegalArgumentException("vocabulary is not in ascending order at " + i);
         }
         return new CharTokenizer(cps);
     }

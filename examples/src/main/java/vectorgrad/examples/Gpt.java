@@ -74,7 +74,8 @@ public final class Gpt extends Module {
     Tensor hidden(Tensor tokens, KvCache cache, int start) {
         int t = tokens.shape()[1];
         if (start + t > config.block())
-            throw new IllegalArgumentException("gpt: " + (start + t) + " positions, more than the block size " + config.block());
+            throw new IllegalArgumentException(
+                    "gpt: " + (start + t) + " positions, more than the block size " + config.block());
         int[] pos = new int[t];
         for (int i = 0; i < t; i++) pos[i] = start + i;
         Tensor x = drop.forward(wte.forward(tokens).add(wpe.forward(Tensor.ofInts(pos, t))));
@@ -172,7 +173,8 @@ public final class Gpt extends Module {
                 causal = false;
             }
             // heads read in place from [B, T, C]: no transposes
-            Tensor y = Functional.multiHeadScaledDotProductAttention(q, k, v, heads, mask, isTraining() ? dropout : 0, causal);
+            Tensor y = Functional.multiHeadScaledDotProductAttention(
+                    q, k, v, heads, mask, isTraining() ? dropout : 0, causal);
             return resid_dropout.forward(c_proj.forward(y));
         }
     }

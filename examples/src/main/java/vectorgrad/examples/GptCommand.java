@@ -19,8 +19,6 @@ import vectorgrad.autograd.MemoryScope;
 import vectorgrad.autograd.NoGrad;
 import vectorgrad.autograd.Tensor;
 import vectorgrad.autograd.Threads;
-import vectorgrad.nn.Functional;
-import vectorgrad.nn.io.Checkpoint;
 import vectorgrad.nn.io.FormatException;
 import vectorgrad.nn.optim.AdamW;
 import vectorgrad.nn.optim.CosineAnnealingLR;
@@ -43,10 +41,28 @@ final class GptCommand {
 
     static final Path DEFAULT_CORPUS = Path.of("/usr/share/games/fortunes");
     static final Set<String> TRAIN_OPTIONS = Set.of(
-            "data", "layers", "heads", "embd", "block", "batch-size", "steps", "lr", "min-lr", "warmup", "dropout",
-            "weight-decay", "eval-every", "eval-batches", "print-every", "seed", "threads", "checkpoint", "plot");
+            "data",
+            "layers",
+            "heads",
+            "embd",
+            "block",
+            "batch-size",
+            "steps",
+            "lr",
+            "min-lr",
+            "warmup",
+            "dropout",
+            "weight-decay",
+            "eval-every",
+            "eval-batches",
+            "print-every",
+            "seed",
+            "threads",
+            "checkpoint",
+            "plot");
     static final Set<String> TRAIN_FLAGS = Set.of("resume", "json");
-    static final Set<String> SAMPLE_OPTIONS = Set.of("checkpoint", "prompt", "tokens", "temperature", "top-k", "seed", "threads");
+    static final Set<String> SAMPLE_OPTIONS =
+            Set.of("checkpoint", "prompt", "tokens", "temperature", "top-k", "seed", "threads");
     static final Set<String> SAMPLE_FLAGS = Set.of("json");
 
     static int run(String[] args) throws IOException {
@@ -63,7 +79,9 @@ final class GptCommand {
     static String corpus(Path path) throws IOException {
         if (!Files.exists(path)) {
             throw new UsageException(path + ": no such file or folder"
-                    + (path.equals(DEFAULT_CORPUS) ? " (install Debian's fortunes: apt-get install fortunes; or pass --data FILE)" : ""));
+                    + (path.equals(DEFAULT_CORPUS)
+                            ? " (install Debian's fortunes: apt-get install fortunes; or pass --data FILE)"
+                            : ""));
         }
         List<Path> files = new ArrayList<>();
         if (Files.isDirectory(path)) {
@@ -79,12 +97,14 @@ final class GptCommand {
         StringBuilder sb = new StringBuilder();
         for (Path f : files) {
             // bytes that are not UTF-8 (a few old fortunes are Latin-1) become U+FFFD rather than failing
-            sb.append(StandardCharsets.UTF_8.newDecoder()
+            sb.append(StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPLACE)
                     .onUnmappableCharacter(CodingErrorAction.REPLACE)
                     .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(f))));
         }
-        if (sb.length() < 2) throw new UsageException(path + ": too little text to train on (" + sb.length() + " characters)");
+        if (sb.length() < 2)
+            throw new UsageException(path + ": too little text to train on (" + sb.length() + " characters)");
         return sb.toString();
     }
 
@@ -104,8 +124,11 @@ final class GptCommand {
         Path data = Path.of(a.string("data", DEFAULT_CORPUS.toString()));
         int batchSize = (int) a.longValue("batch-size", 32, 1), steps = (int) a.longValue("steps", 3000, 1);
         int warmup = (int) a.longValue("warmup", 100, 0), evalEvery = (int) a.longValue("eval-every", 250, 1);
-        int evalBatches = (int) a.longValue("eval-batches", 20, 1), printEvery = (int) a.longValue("print-every", 50, 1);
-        double lr = a.doubleValue("lr", 1e-3), minLr = a.doubleValue("min-lr", lr / 10), weightDecay = a.doubleValue("weight-decay", 0.1);
+        int evalBatches = (int) a.longValue("eval-batches", 20, 1),
+                printEvery = (int) a.longValue("print-every", 50, 1);
+        double lr = a.doubleValue("lr", 1e-3),
+                minLr = a.doubleValue("min-lr", lr / 10),
+                weightDecay = a.doubleValue("weight-decay", 0.1);
         long seed = a.longValue("seed", 1337, Long.MIN_VALUE);
         String ckpt = a.string("checkpoint", null);
         boolean resume = a.flag("resume"), json = a.flag("json");
@@ -114,7 +137,9 @@ final class GptCommand {
 
         String text = corpus(data);
         Map<String, String> saved = resume ? readMetadata(Path.of(ckpt)) : Map.of();
-        CharTokenizer tok = saved.containsKey("vocab") ? CharTokenizer.fromVocabulary(saved.get("vocab")) : CharTokenizer.fromText(text);
+        CharTokenizer tok = saved.containsKey("vocab")
+                ? CharTokenizer.fromVocabulary(saved.get("vocab"))
+                : CharTokenizer.fromText(text);
         int[] ids;
         try {
             ids = tok.encode(text);
@@ -122,36 +147,68 @@ final class GptCommand {
             throw new UsageException("gpt train: " + data + ": " + e.getMessage());
         }
         int split = (int) (ids.length * 0.9);
-        int[] train = java.util.Arrays.copyOfRange(ids, 0, split), val = java.util.Arrays.copyOfRange(ids, split, ids.length);
-        Gpt.Config config = saved.containsKey("config") ? parseConfig(saved.get("config")) : new Gpt.Config(
-                tok.size(), (int) a.longValue("block", 128, 2), (int) a.longValue("layers", 4, 1),
-                (int) a.longValue("heads", 4, 1), (int) a.longValue("embd", 128, 1), a.doubleValue("dropout", 0.1));
+        int[] train = java.util.Arrays.copyOfRange(ids, 0, split),
+                val = java.util.Arrays.copyOfRange(ids, split, ids.length);
+        Gpt.Config config = saved.containsKey("config")
+                ? parseConfig(saved.get("config"))
+                : new Gpt.Config(
+                        tok.size(),
+                        (int) a.longValue("block", 128, 2),
+                        (int) a.longValue("layers", 4, 1),
+                        (int) a.longValue("heads", 4, 1),
+                        (int) a.longValue("embd", 128, 1),
+                        a.doubleValue("dropout", 0.1));
         if (val.length <= config.block() + 1 || train.length <= config.block() + 1)
-            throw new UsageException("gpt train: " + data + " is too short for blocks of " + config.block() + " characters");
+            throw new UsageException(
+                    "gpt train: " + data + " is too short for blocks of " + config.block() + " characters");
 
         Tensor.manualSeed(seed);
         Gpt model = new Gpt(config);
         List<Tensor> decay = new ArrayList<>(), noDecay = new ArrayList<>();
         for (Tensor p : model.parameters()) (p.shape().length >= 2 ? decay : noDecay).add(p);
-        AdamW optimizer = new AdamW(ParamGroups.of(ParamGroup.of(decay), ParamGroup.of(noDecay).weightDecay(0)), lr, 0.9, 0.99, 1e-8, weightDecay, false);
+        AdamW optimizer = new AdamW(
+                ParamGroups.of(ParamGroup.of(decay), ParamGroup.of(noDecay).weightDecay(0)),
+                lr,
+                0.9,
+                0.99,
+                1e-8,
+                weightDecay,
+                false);
         LRScheduler schedule = schedule(optimizer, steps, warmup, minLr);
         long step = 0;
         if (resume) {
             Map<String, String> md = MnistCommand.loadCheckpoint(Path.of(ckpt), model, optimizer);
             step = Long.parseLong(md.getOrDefault("step", "0"));
             // dropout's masks continue from where the stopped run was
-            if (md.containsKey("generator")) Tensor.defaultGenerator().setState(MnistCommand.parseState(md.get("generator")));
+            if (md.containsKey("generator"))
+                Tensor.defaultGenerator().setState(MnistCommand.parseState(md.get("generator")));
             if (!md.getOrDefault("steps", "").equals(Integer.toString(steps)))
-                throw new UsageException("gpt train: " + ckpt + " is from a run of " + md.get("steps") + " steps; resume it with --steps " + md.get("steps"));
+                throw new UsageException("gpt train: " + ckpt + " is from a run of " + md.get("steps")
+                        + " steps; resume it with --steps " + md.get("steps"));
             schedule.loadStateDict(Map.of("last_epoch", Long.toString(Math.min(step, steps - 1))));
             out.printf(Locale.ROOT, "resumed from %s at step %d%n", ckpt, step);
         }
         long params = model.parameters().stream().mapToLong(Tensor::numel).sum();
-        out.printf(Locale.ROOT, "training a GPT (%d layers, %d heads, embd %d, block %d; %.2fM parameters) on %s (%,d characters, "
+        out.printf(
+                Locale.ROOT,
+                "training a GPT (%d layers, %d heads, embd %d, block %d; %.2fM parameters) on %s (%,d characters, "
                         + "vocabulary %d; 90/10 split), batch %d, %d steps, AdamW(lr=%g, weight_decay=%g) with %d warm-up steps and "
                         + "cosine decay to %g, %d thread(s); Ctrl-C stops and saves%n",
-                config.layers(), config.heads(), config.embd(), config.block(), params / 1e6, data, ids.length, tok.size(),
-                batchSize, steps, lr, weightDecay, warmup, minLr, Threads.getNumThreads());
+                config.layers(),
+                config.heads(),
+                config.embd(),
+                config.block(),
+                params / 1e6,
+                data,
+                ids.length,
+                tok.size(),
+                batchSize,
+                steps,
+                lr,
+                weightDecay,
+                warmup,
+                minLr,
+                Threads.getNumThreads());
 
         List<double[]> curve = new ArrayList<>(), valCurve = new ArrayList<>();
         double[] last = {Double.NaN, Double.NaN};
@@ -172,7 +229,9 @@ final class GptCommand {
                     optimizer.zeroGrad();
                     Tensor loss = model.loss(xy[0], xy[1]);
                     lastLoss = loss.item();
-                    if (!Double.isFinite(lastLoss)) throw new UsageException("gpt train: diverged at step " + (step + 1) + " (loss " + lastLoss + "); try a smaller --lr");
+                    if (!Double.isFinite(lastLoss))
+                        throw new UsageException("gpt train: diverged at step " + (step + 1) + " (loss " + lastLoss
+                                + "); try a smaller --lr");
                     loss.backward();
                     ClipGrad.clipGradNorm_(model.parameters(), 1.0);
                     optimizer.step();
@@ -183,7 +242,14 @@ final class GptCommand {
                 curve.add(new double[] {step, lastLoss});
                 if (step % printEvery == 0 || step == 1) {
                     double secs = (System.nanoTime() - t0) / 1e9;
-                    out.printf(Locale.ROOT, "step %d/%d  loss %.4f  lr %.2e  %.0f tokens/s%n", step, steps, lastLoss, optimizer.getLr(), tokens / secs);
+                    out.printf(
+                            Locale.ROOT,
+                            "step %d/%d  loss %.4f  lr %.2e  %.0f tokens/s%n",
+                            step,
+                            steps,
+                            lastLoss,
+                            optimizer.getLr(),
+                            tokens / secs);
                 }
                 if (step % evalEvery == 0 || step == steps) {
                     last = evaluate(model, train, val, batchSize, config.block(), evalBatches, seed);
@@ -201,30 +267,58 @@ final class GptCommand {
             md.put("seed", Long.toString(seed));
             md.put("vocab", tok.vocabulary());
             md.put("config", formatConfig(config));
-            md.put("generator", MnistCommand.formatState(Tensor.defaultGenerator().getState()));
+            md.put(
+                    "generator",
+                    MnistCommand.formatState(Tensor.defaultGenerator().getState()));
             MnistCommand.saveCheckpoint(file, model, optimizer, md);
-            out.printf(Locale.ROOT, "checkpoint written to %s (step %d)%s%n", file, step,
-                    step < steps ? "; continue with --checkpoint " + file + " --resume" : "; sample with: ./vectorgrad gpt sample --checkpoint " + file);
+            out.printf(
+                    Locale.ROOT,
+                    "checkpoint written to %s (step %d)%s%n",
+                    file,
+                    step,
+                    step < steps
+                            ? "; continue with --checkpoint " + file + " --resume"
+                            : "; sample with: ./vectorgrad gpt sample --checkpoint " + file);
         }
         if (interrupted) {
             out.println(exit == 143 ? "terminated (SIGTERM)" : "interrupted");
             return exit;
         }
         if (Double.isNaN(last[1])) last = evaluate(model, train, val, batchSize, config.block(), evalBatches, seed);
-        out.printf(Locale.ROOT, "done: %d steps in %.1f s, %.0f tokens/s; train loss %.4f, val loss %.4f%n", step, seconds,
-                tokens / seconds, last[0], last[1]);
+        out.printf(
+                Locale.ROOT,
+                "done: %d steps in %.1f s, %.0f tokens/s; train loss %.4f, val loss %.4f%n",
+                step,
+                seconds,
+                tokens / seconds,
+                last[0],
+                last[1]);
         out.println("--- a sample (temperature 0.8, top-k 40):");
         out.println(generate(model, tok, "\n", 300, 0.8, 40, seed));
         String plot = a.string("plot", null);
         if (plot != null) {
-            Plots.curves(Path.of(plot), "training loss (moving average)", "cross-entropy (nats per character)",
-                    MnistCommand.column(curve, 0), MnistCommand.column(curve, 1), "validation loss", "cross-entropy",
-                    MnistCommand.column(valCurve, 0), MnistCommand.column(valCurve, 1), false);
+            Plots.curves(
+                    Path.of(plot),
+                    "training loss (moving average)",
+                    "cross-entropy (nats per character)",
+                    MnistCommand.column(curve, 0),
+                    MnistCommand.column(curve, 1),
+                    "validation loss",
+                    "cross-entropy",
+                    MnistCommand.column(valCurve, 0),
+                    MnistCommand.column(valCurve, 1),
+                    false);
             out.println("plot written to " + plot);
         }
         if (json) {
-            out.printf(Locale.ROOT, "{\"train_loss\":%.6f,\"val_loss\":%.6f,\"steps\":%d,\"tokens_per_s\":%.1f,\"seconds\":%.3f}%n",
-                    last[0], last[1], step, tokens / seconds, seconds);
+            out.printf(
+                    Locale.ROOT,
+                    "{\"train_loss\":%.6f,\"val_loss\":%.6f,\"steps\":%d,\"tokens_per_s\":%.1f,\"seconds\":%.3f}%n",
+                    last[0],
+                    last[1],
+                    step,
+                    tokens / seconds,
+                    seconds);
         }
         return 0;
     }
@@ -263,7 +357,8 @@ final class GptCommand {
      * per layer, so each new character costs one position's work; when the block is full, the cache is
      * rebuilt from the last half block.
      */
-    static String generate(Gpt model, CharTokenizer tok, String prompt, int tokens, double temperature, int topK, long seed) {
+    static String generate(
+            Gpt model, CharTokenizer tok, String prompt, int tokens, double temperature, int topK, long seed) {
         model.eval();
         int block = model.config().block();
         int[] start = tok.encode(prompt);
@@ -331,7 +426,8 @@ final class GptCommand {
         MnistCommand.threads(a);
         Map<String, String> md = readMetadata(Path.of(ckpt));
         if (!md.containsKey("vocab") || !md.containsKey("config"))
-            throw new UsageException(ckpt + ": not a checkpoint of gpt train (no vocabulary or config in its metadata)");
+            throw new UsageException(
+                    ckpt + ": not a checkpoint of gpt train (no vocabulary or config in its metadata)");
         CharTokenizer tok = CharTokenizer.fromVocabulary(md.get("vocab"));
         Gpt model = new Gpt(parseConfig(md.get("config")));
         MnistCommand.loadCheckpoint(Path.of(ckpt), model, null);
@@ -349,7 +445,8 @@ final class GptCommand {
         double seconds = (System.nanoTime() - t0) / 1e9;
         out.println(text);
         if (a.flag("json")) {
-            out.printf(Locale.ROOT, "{\"tokens\":%d,\"tokens_per_s\":%.1f,\"seconds\":%.3f}%n", n, n / seconds, seconds);
+            out.printf(
+                    Locale.ROOT, "{\"tokens\":%d,\"tokens_per_s\":%.1f,\"seconds\":%.3f}%n", n, n / seconds, seconds);
         }
         return 0;
     }
@@ -367,8 +464,15 @@ final class GptCommand {
     }
 
     static String formatConfig(Gpt.Config c) {
-        return String.format(Locale.ROOT, "vocab=%d,block=%d,layers=%d,heads=%d,embd=%d,dropout=%s", c.vocab(), c.block(),
-                c.layers(), c.heads(), c.embd(), Double.toString(c.dropout()));
+        return String.format(
+                Locale.ROOT,
+                "vocab=%d,block=%d,layers=%d,heads=%d,embd=%d,dropout=%s",
+                c.vocab(),
+                c.block(),
+                c.layers(),
+                c.heads(),
+                c.embd(),
+                Double.toString(c.dropout()));
     }
 
     static Gpt.Config parseConfig(String s) {
@@ -378,8 +482,13 @@ final class GptCommand {
             if (p.length == 2) m.put(p[0], p[1]);
         }
         try {
-            return new Gpt.Config(Integer.parseInt(m.get("vocab")), Integer.parseInt(m.get("block")), Integer.parseInt(m.get("layers")),
-                    Integer.parseInt(m.get("heads")), Integer.parseInt(m.get("embd")), Double.parseDouble(m.get("dropout")));
+            return new Gpt.Config(
+                    Integer.parseInt(m.get("vocab")),
+                    Integer.parseInt(m.get("block")),
+                    Integer.parseInt(m.get("layers")),
+                    Integer.parseInt(m.get("heads")),
+                    Integer.parseInt(m.get("embd")),
+                    Double.parseDouble(m.get("dropout")));
         } catch (RuntimeException e) {
             throw new UsageException("checkpoint: unreadable model config '" + s + "'");
         }

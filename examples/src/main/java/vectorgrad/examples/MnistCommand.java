@@ -17,13 +17,13 @@ import vectorgrad.autograd.MemoryScope;
 import vectorgrad.autograd.NoGrad;
 import vectorgrad.autograd.Tensor;
 import vectorgrad.autograd.Threads;
+import vectorgrad.nn.Module;
 import vectorgrad.nn.data.DataLoader;
 import vectorgrad.nn.data.Download;
 import vectorgrad.nn.data.Mnist;
 import vectorgrad.nn.data.Sample;
 import vectorgrad.nn.io.Checkpoint;
 import vectorgrad.nn.io.FormatException;
-import vectorgrad.nn.Module;
 import vectorgrad.nn.optim.Adam;
 import vectorgrad.nn.optim.Optimizer;
 import vectorgrad.nn.train.Interruptible;
@@ -35,7 +35,8 @@ public final class MnistCommand {
     private MnistCommand() {}
 
     /** Where Debian's dataset-fashion-mnist package puts the files, and the other default folders. */
-    public static final List<Path> DEFAULT_DATA = List.of(Path.of("data"), Path.of("/usr/share/datasets/fashion-mnist"));
+    public static final List<Path> DEFAULT_DATA =
+            List.of(Path.of("data"), Path.of("/usr/share/datasets/fashion-mnist"));
 
     static final String NO_DATA = "no MNIST data found (looked in ./data and /usr/share/datasets/fashion-mnist); "
             + "install Debian's Fashion-MNIST (apt-get install dataset-fashion-mnist), pass --data DIR with MNIST's IDX files, "

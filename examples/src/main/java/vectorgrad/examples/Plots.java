@@ -94,8 +94,17 @@ public final class Plots {
     /** The MNIST program's training curves: smoothed log-likelihood per step and test accuracy. 1200×500. */
     public static void trainingCurves(Path png, double[] steps, double[] loglik, double[] evalSteps, double[] accuracy)
             throws IOException {
-        curves(png, "training log-likelihood (moving average)", "mean log-likelihood", steps, loglik, "test accuracy",
-                "accuracy", evalSteps, accuracy, true);
+        curves(
+                png,
+                "training log-likelihood (moving average)",
+                "mean log-likelihood",
+                steps,
+                loglik,
+                "test accuracy",
+                "accuracy",
+                evalSteps,
+                accuracy,
+                true);
     }
 
     /**

@@ -34,8 +34,18 @@ final class ResNetCommand {
     private ResNetCommand() {}
 
     static final Set<String> TRAIN_OPTIONS = Set.of(
-            "data", "epochs", "batch-size", "lr", "seed", "threads", "max-steps", "checkpoint", "print-every",
-            "save-every", "plot", "eval-every");
+            "data",
+            "epochs",
+            "batch-size",
+            "lr",
+            "seed",
+            "threads",
+            "max-steps",
+            "checkpoint",
+            "print-every",
+            "save-every",
+            "plot",
+            "eval-every");
     static final Set<String> TRAIN_FLAGS = Set.of("resume", "json", "download");
     static final Set<String> EVAL_OPTIONS = Set.of("data", "checkpoint", "threads", "batch-size");
     static final Set<String> EVAL_FLAGS = Set.of("json");
@@ -75,7 +85,8 @@ final class ResNetCommand {
         // the schedule spans the planned epochs (PyTorch's OneCycleLR(..., epochs, steps_per_epoch)); --max-steps
         // stops early. Its length is part of the run: a resumed run must keep it (checked against the checkpoint)
         long totalSteps = (long) epochs * loader.size();
-        if (totalSteps > Integer.MAX_VALUE) throw new UsageException("resnet train: too many steps (" + totalSteps + ")");
+        if (totalSteps > Integer.MAX_VALUE)
+            throw new UsageException("resnet train: too many steps (" + totalSteps + ")");
         SGD optimizer = new SGD(model.parameters(), maxLr / 25, MOMENTUM, 0, WEIGHT_DECAY, true);
         OneCycleLR schedule = new OneCycleLR(optimizer, maxLr, (int) totalSteps);
         int epoch = 0, batchNext = 0;
@@ -85,7 +96,8 @@ final class ResNetCommand {
             String planned = md.get("total_steps");
             if (planned != null && Long.parseLong(planned) != totalSteps) {
                 throw new UsageException("resnet train: " + ckpt + " is from a run planned for " + planned
-                        + " steps; resume it with the same --epochs and --batch-size (this run plans " + totalSteps + ")");
+                        + " steps; resume it with the same --epochs and --batch-size (this run plans " + totalSteps
+                        + ")");
             }
             epoch = Integer.parseInt(md.getOrDefault("epoch", "0"));
             batchNext = Integer.parseInt(md.getOrDefault("batch", "0"));
@@ -136,7 +148,12 @@ final class ResNetCommand {
                                 MemoryScope s = MemoryScope.open()) {
                             optimizer.zeroGrad();
                             Tensor loss = Functional.crossEntropy(
-                                    model.forward(batch.inputs()), batch.targets(), null, -100, LABEL_SMOOTHING, "mean");
+                                    model.forward(batch.inputs()),
+                                    batch.targets(),
+                                    null,
+                                    -100,
+                                    LABEL_SMOOTHING,
+                                    "mean");
                             lastLoss = loss.item();
                             if (!Double.isFinite(lastLoss)) {
                                 throw new UsageException("resnet train: diverged at step " + (step + 1) + " (loss "
@@ -153,11 +170,17 @@ final class ResNetCommand {
                         if (plot != null) {
                             curve.add(new double[] {step, lastLoss});
                             if (step % evalEvery == 0) {
-                                accuracy.add(new double[] {step, evaluate(model, test, 500, 1000).accuracy()});
+                                accuracy.add(new double[] {
+                                    step, evaluate(model, test, 500, 1000).accuracy()
+                                });
                             }
                         }
                         if (ckpt != null && step % saveEvery == 0 && MnistCommand.parametersFinite(model)) {
-                            save(Path.of(ckpt), model, optimizer, metadata(epoch, batchNext, step, seed, batchSize, totalSteps));
+                            save(
+                                    Path.of(ckpt),
+                                    model,
+                                    optimizer,
+                                    metadata(epoch, batchNext, step, seed, batchSize, totalSteps));
                             lastSaved = step;
                         }
                         if ((step - 1) % printEvery == 0 || step == Math.min(totalSteps, maxSteps)) {
@@ -172,7 +195,9 @@ final class ResNetCommand {
                                             lastLoss,
                                             optimizer.getLr(),
                                             rate,
-                                            duration((Math.min(totalSteps, maxSteps) - step) * batchSize / Math.max(rate, 1e-9))),
+                                            duration((Math.min(totalSteps, maxSteps) - step)
+                                                    * batchSize
+                                                    / Math.max(rate, 1e-9))),
                                     (double) step / Math.min(totalSteps, maxSteps));
                         }
                     }
@@ -185,26 +210,50 @@ final class ResNetCommand {
         if (ckpt != null || interrupted) {
             Path file = Path.of(ckpt != null ? ckpt : "resnet-checkpoint.safetensors");
             if (!MnistCommand.parametersFinite(model)) {
-                throw new UsageException("resnet train: diverged: the parameters hold NaN or infinity after step " + step
-                        + "; " + kept(ckpt, lastSaved));
+                throw new UsageException("resnet train: diverged: the parameters hold NaN or infinity after step "
+                        + step + "; " + kept(ckpt, lastSaved));
             }
             save(file, model, optimizer, metadata(epoch, batchNext, step, seed, batchSize, totalSteps));
-            out.printf(Locale.ROOT, "checkpoint written to %s (step %d); continue with --checkpoint %s --resume%n",
-                    file, step, file);
+            out.printf(
+                    Locale.ROOT,
+                    "checkpoint written to %s (step %d); continue with --checkpoint %s --resume%n",
+                    file,
+                    step,
+                    file);
         }
         if (interrupted) {
             out.println(exitStatus == 143 ? "terminated (SIGTERM)" : "interrupted");
             return exitStatus;
         }
         double rate = images / Math.max(seconds, 1e-9);
-        out.printf(Locale.ROOT, "%s: %d steps (%d images) in %.1f s, %.0f images/s%n", stopped ? "stopped" : "done",
-                stepsThisRun, images, seconds, rate);
+        out.printf(
+                Locale.ROOT,
+                "%s: %d steps (%d images) in %.1f s, %.0f images/s%n",
+                stopped ? "stopped" : "done",
+                stepsThisRun,
+                images,
+                seconds,
+                rate);
         MnistCommand.Evaluation ev = evaluate(model, test, 500, Integer.MAX_VALUE);
-        out.printf(Locale.ROOT, "test accuracy %.4f, mean log-likelihood %.4f (%d images)%n", ev.accuracy(), ev.loglik(), test.size());
+        out.printf(
+                Locale.ROOT,
+                "test accuracy %.4f, mean log-likelihood %.4f (%d images)%n",
+                ev.accuracy(),
+                ev.loglik(),
+                test.size());
         if (plot != null) {
             accuracy.add(new double[] {step, ev.accuracy()});
-            Plots.curves(Path.of(plot), "training loss (moving average)", "cross-entropy (label smoothing 0.1)", column(curve, 0),
-                    column(curve, 1), "test accuracy", "accuracy", column(accuracy, 0), column(accuracy, 1), true);
+            Plots.curves(
+                    Path.of(plot),
+                    "training loss (moving average)",
+                    "cross-entropy (label smoothing 0.1)",
+                    column(curve, 0),
+                    column(curve, 1),
+                    "test accuracy",
+                    "accuracy",
+                    column(accuracy, 0),
+                    column(accuracy, 1),
+                    true);
             out.println("plot written to " + plot);
         }
         if (json) MnistCommand.printRunJson(out, ev, step, rate, seconds);
@@ -215,7 +264,8 @@ final class ResNetCommand {
         return MnistCommand.evaluate(model, model::forward, data, batchSize, limit, null, 0);
     }
 
-    static Map<String, String> metadata(int epoch, int batchNext, long step, long seed, int batchSize, long totalSteps) {
+    static Map<String, String> metadata(
+            int epoch, int batchNext, long step, long seed, int batchSize, long totalSteps) {
         Map<String, String> md = new LinkedHashMap<>(MnistCommand.metadata(epoch, batchNext, step, seed, batchSize));
         md.put("model", "SmallResNet");
         md.put("total_steps", Long.toString(totalSteps));
@@ -234,7 +284,12 @@ final class ResNetCommand {
         MnistCommand.loadCheckpoint(Path.of(ckpt), model, null);
         Mnist test = MnistCommand.load(MnistCommand.dataRoot(a, false, out), false);
         MnistCommand.Evaluation ev = evaluate(model, test, (int) a.longValue("batch-size", 500, 1), Integer.MAX_VALUE);
-        out.printf(Locale.ROOT, "test accuracy %.4f, mean log-likelihood %.4f (%d images)%n", ev.accuracy(), ev.loglik(), test.size());
+        out.printf(
+                Locale.ROOT,
+                "test accuracy %.4f, mean log-likelihood %.4f (%d images)%n",
+                ev.accuracy(),
+                ev.loglik(),
+                test.size());
         double[] per = ev.perClass();
         for (int c = 0; c < per.length; c++) out.printf(Locale.ROOT, "  class %d: %.4f%n", c, per[c]);
         if (a.flag("json")) {

@@ -55,7 +55,10 @@ public final class SmallResNet extends Layer {
             conv2 = conv3x3(out, out, 1);
             bn2 = new BatchNorm2d(out);
             downsample = stride != 1 || in != out
-                    ? new Sequential(new Conv2d(in, out, 1, Conv2d.options().stride(stride).bias(false)), new BatchNorm2d(out))
+                    ? new Sequential(
+                            new Conv2d(
+                                    in, out, 1, Conv2d.options().stride(stride).bias(false)),
+                            new BatchNorm2d(out))
                     : null;
         }
 

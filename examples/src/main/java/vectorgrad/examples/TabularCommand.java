@@ -47,8 +47,22 @@ final class TabularCommand {
     private TabularCommand() {}
 
     static final Set<String> OPTIONS = Set.of(
-            "data", "target", "features", "hidden", "epochs", "batch-size", "lr", "weight-decay", "schedule", "clip",
-            "val-fraction", "patience", "checkpoint", "seed", "threads", "rows");
+            "data",
+            "target",
+            "features",
+            "hidden",
+            "epochs",
+            "batch-size",
+            "lr",
+            "weight-decay",
+            "schedule",
+            "clip",
+            "val-fraction",
+            "patience",
+            "checkpoint",
+            "seed",
+            "threads",
+            "rows");
     static final Set<String> FLAGS = Set.of("classification", "json", "quiet");
 
     /** The built-in task's noise: its variance is the best possible validation mean squared error. */
@@ -67,8 +81,12 @@ final class TabularCommand {
         float[] xs = x.toFloatArray(), e = noise.toFloatArray(), y = new float[rows];
         for (int i = 0; i < rows; i++) {
             int o = 10 * i;
-            double f = Math.sin(Math.PI * xs[o]) + xs[o + 1] * xs[o + 2] + 0.5 * xs[o + 3] * xs[o + 3] - 0.5 * xs[o + 4]
-                    + Math.exp(-2 * xs[o + 5] * xs[o + 5]) + 0.3 * Math.abs(xs[o + 6]);
+            double f = Math.sin(Math.PI * xs[o])
+                    + xs[o + 1] * xs[o + 2]
+                    + 0.5 * xs[o + 3] * xs[o + 3]
+                    - 0.5 * xs[o + 4]
+                    + Math.exp(-2 * xs[o + 5] * xs[o + 5])
+                    + 0.3 * Math.abs(xs[o + 6]);
             y[i] = (float) (f + NOISE_SD * e[i]);
         }
         noise.close();
@@ -86,7 +104,8 @@ final class TabularCommand {
         int patience = (int) a.longValue("patience", 20, 1);
         String schedule = a.string("schedule", "onecycle");
         if (!List.of("onecycle", "cosine", "none").contains(schedule))
-            throw new UsageException("tabular train: --schedule must be onecycle, cosine or none, got '" + schedule + "'");
+            throw new UsageException(
+                    "tabular train: --schedule must be onecycle, cosine or none, got '" + schedule + "'");
         if (!(lr > 0)) throw new UsageException("tabular train: --lr must be > 0, got " + lr);
         if (!(valFraction > 0 && valFraction < 1))
             throw new UsageException("tabular train: --val-fraction must be between 0 and 1, got " + valFraction);
@@ -99,7 +118,9 @@ final class TabularCommand {
         String what;
         List<String> classes = null;
         if (data == null) {
-            if (classification) throw new UsageException("tabular train: the built-in task is a regression; give --data for a classification");
+            if (classification)
+                throw new UsageException(
+                        "tabular train: the built-in task is a regression; give --data for a classification");
             int rows = (int) a.longValue("rows", 10_000, 10);
             table = synthetic(rows, seed);
             what = "the built-in task y = f(x) + N(0, " + NOISE_SD + "²), " + rows + " rows, 10 features";
@@ -125,8 +146,12 @@ final class TabularCommand {
         List<Subset<Sample>> split = Datasets.randomSplit(table, new int[] {n - nVal, nVal}, seed);
         Tensor[] standardised = standardise(table, split.get(0));
         TensorDataset scaled = new TensorDataset(standardised[0], standardised[1]);
-        Subset<Sample> trainSet = new Subset<>(scaled, split.get(0).indices().stream().mapToInt(Integer::intValue).toArray());
-        Subset<Sample> valSet = new Subset<>(scaled, split.get(1).indices().stream().mapToInt(Integer::intValue).toArray());
+        Subset<Sample> trainSet = new Subset<>(
+                scaled,
+                split.get(0).indices().stream().mapToInt(Integer::intValue).toArray());
+        Subset<Sample> valSet = new Subset<>(
+                scaled,
+                split.get(1).indices().stream().mapToInt(Integer::intValue).toArray());
         int inputs = scaled.inputs().shape()[1];
         int outputs = classification ? classes.size() : 1;
 
@@ -136,7 +161,13 @@ final class TabularCommand {
         List<Tensor> weights = new ArrayList<>(), biases = new ArrayList<>();
         model.namedParameters().forEach((name, p) -> (name.endsWith("bias") ? biases : weights).add(p));
         AdamW optimizer = new AdamW(
-                ParamGroups.of(ParamGroup.of(weights), ParamGroup.of(biases).weightDecay(0)), lr, 0.9, 0.999, 1e-8, weightDecay, false);
+                ParamGroups.of(ParamGroup.of(weights), ParamGroup.of(biases).weightDecay(0)),
+                lr,
+                0.9,
+                0.999,
+                1e-8,
+                weightDecay,
+                false);
         DataLoader<Sample> loader = new DataLoader<>(trainSet, batchSize, true, false, seed);
         int total = epochs * loader.size();
         LRScheduler scheduler = switch (schedule) {
@@ -145,10 +176,21 @@ final class TabularCommand {
             default -> null;
         };
         if (!quiet) {
-            out.printf(Locale.ROOT, "training %s%n  on %s%n  %d train / %d validation rows, AdamW(lr=%g, weight_decay=%g), %s, clip %g, "
+            out.printf(
+                    Locale.ROOT,
+                    "training %s%n  on %s%n  %d train / %d validation rows, AdamW(lr=%g, weight_decay=%g), %s, clip %g, "
                             + "batch %d, up to %d epochs (patience %d), %d thread(s)%n",
-                    model.toString().replace("\n", " ").replaceAll(" +", " "), what, n - nVal, nVal, lr, weightDecay,
-                    schedule.equals("none") ? "constant lr" : schedule + " schedule", clip, batchSize, epochs, patience,
+                    model.toString().replace("\n", " ").replaceAll(" +", " "),
+                    what,
+                    n - nVal,
+                    nVal,
+                    lr,
+                    weightDecay,
+                    schedule.equals("none") ? "constant lr" : schedule + " schedule",
+                    clip,
+                    batchSize,
+                    epochs,
+                    patience,
                     Threads.getNumThreads());
         }
 
@@ -187,8 +229,14 @@ final class TabularCommand {
                 Checkpoint.save(best, model, null, md);
             }
             if (!quiet && (epoch % 10 == 0 || improved && epoch < 10)) {
-                out.printf(Locale.ROOT, "epoch %3d  train loss %.5f  validation loss %.5f%s  lr %.2e%n", epoch, lastTrain, val,
-                        improved ? " (best)" : "", optimizer.getLr());
+                out.printf(
+                        Locale.ROOT,
+                        "epoch %3d  train loss %.5f  validation loss %.5f%s  lr %.2e%n",
+                        epoch,
+                        lastTrain,
+                        val,
+                        improved ? " (best)" : "",
+                        optimizer.getLr());
             }
             if (epoch - bestEpoch >= patience) {
                 epoch++;
@@ -201,18 +249,37 @@ final class TabularCommand {
         // ---------------------------------------------------------------- report, from the best checkpoint
         Checkpoint.load(best, model, null);
         double[] val = evaluate(model, valSet, classification);
-        out.printf(Locale.ROOT, "%d epochs, %d steps in %.1f s (%.0f steps/s); best validation loss %.5f at epoch %d, saved to %s%n",
-                epoch, steps, seconds, steps / seconds, val[0], bestEpoch, best);
+        out.printf(
+                Locale.ROOT,
+                "%d epochs, %d steps in %.1f s (%.0f steps/s); best validation loss %.5f at epoch %d, saved to %s%n",
+                epoch,
+                steps,
+                seconds,
+                steps / seconds,
+                val[0],
+                bestEpoch,
+                best);
         if (classification) out.printf(Locale.ROOT, "validation accuracy %.4f%n", val[1]);
         double bestPossible = data == null ? NOISE_SD * NOISE_SD : Double.NaN;
         if (data == null) {
-            out.printf(Locale.ROOT, "the best possible mean squared error is the noise's variance, %.5f: this model's is %.3f× that%n",
-                    bestPossible, val[0] / bestPossible);
+            out.printf(
+                    Locale.ROOT,
+                    "the best possible mean squared error is the noise's variance, %.5f: this model's is %.3f× that%n",
+                    bestPossible,
+                    val[0] / bestPossible);
         }
         if (json) {
-            out.printf(Locale.ROOT, "{\"val_loss\":%.6f,%s\"best_epoch\":%d,\"epochs\":%d,\"steps\":%d,\"steps_per_s\":%.1f,\"seconds\":%.3f%s}%n",
-                    val[0], classification ? String.format(Locale.ROOT, "\"val_accuracy\":%.6f,", val[1]) : "", bestEpoch, epoch, steps,
-                    steps / seconds, seconds, data == null ? String.format(Locale.ROOT, ",\"best_possible\":%.6f", bestPossible) : "");
+            out.printf(
+                    Locale.ROOT,
+                    "{\"val_loss\":%.6f,%s\"best_epoch\":%d,\"epochs\":%d,\"steps\":%d,\"steps_per_s\":%.1f,\"seconds\":%.3f%s}%n",
+                    val[0],
+                    classification ? String.format(Locale.ROOT, "\"val_accuracy\":%.6f,", val[1]) : "",
+                    bestEpoch,
+                    epoch,
+                    steps,
+                    steps / seconds,
+                    seconds,
+                    data == null ? String.format(Locale.ROOT, ",\"best_possible\":%.6f", bestPossible) : "");
         }
         return 0;
     }
@@ -245,7 +312,8 @@ final class TabularCommand {
                     Tensor y = model.forward(b.inputs());
                     sum += loss(y, b.targets(), classification).item() * b.size();
                     if (classification) {
-                        int[] pred = y.argmax(1, false).toIntArray(), truth = b.targets().toIntArray();
+                        int[] pred = y.argmax(1, false).toIntArray(),
+                                truth = b.targets().toIntArray();
                         for (int i = 0; i < pred.length; i++) if (pred[i] == truth[i]) correct++;
                     }
                 }
@@ -276,11 +344,15 @@ final class TabularCommand {
 
     static int[] parseHidden(String s) {
         try {
-            int[] h = Arrays.stream(s.split(",")).map(String::strip).mapToInt(Integer::parseInt).toArray();
+            int[] h = Arrays.stream(s.split(","))
+                    .map(String::strip)
+                    .mapToInt(Integer::parseInt)
+                    .toArray();
             if (h.length == 0 || Arrays.stream(h).anyMatch(v -> v <= 0)) throw new NumberFormatException();
             return h;
         } catch (NumberFormatException e) {
-            throw new UsageException("tabular train: --hidden expects positive layer widths like 64,64, got '" + s + "'");
+            throw new UsageException(
+                    "tabular train: --hidden expects positive layer widths like 64,64, got '" + s + "'");
         }
     }
 }

@@ -17,16 +17,44 @@ import vectorgrad.nn.io.SafeTensors;
 
 /** {@code ./vectorgrad gpt train|sample} on a small text; the key/value cache gives the full forward's logits. */
 class GptCommandTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void trainsAndSamples() throws IOException {
         Path text = dir.resolve("text.txt"), whole = dir.resolve("whole.safetensors");
         StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 200; i++) sb.append("the quick brown fox jumps over the lazy dog ").append(i % 7).append('\n');
+        for (int i = 0; i < 200; i++)
+            sb.append("the quick brown fox jumps over the lazy dog ")
+                    .append(i % 7)
+                    .append('\n');
         Files.writeString(text, sb);
-        String[] common = {"gpt", "train", "--data", text.toString(), "--layers", "1", "--heads", "2", "--embd", "16", "--block", "16",
-            "--batch-size", "4", "--steps", "40", "--warmup", "5", "--eval-every", "20", "--eval-batches", "2", "--lr", "0.01"};
+        String[] common = {
+            "gpt",
+            "train",
+            "--data",
+            text.toString(),
+            "--layers",
+            "1",
+            "--heads",
+            "2",
+            "--embd",
+            "16",
+            "--block",
+            "16",
+            "--batch-size",
+            "4",
+            "--steps",
+            "40",
+            "--warmup",
+            "5",
+            "--eval-every",
+            "20",
+            "--eval-batches",
+            "2",
+            "--lr",
+            "0.01"
+        };
         Cli.Run r = Cli.run(concat(common, "--checkpoint", whole.toString(), "--json"));
         assertEquals(0, r.status(), r.err());
         String json = Cli.lastLine(r.out());
@@ -35,16 +63,42 @@ class GptCommandTest {
         assertTrue(Cli.field(json, "val_loss") < 3.0, json);
         assertTrue(Cli.field(json, "tokens_per_s") > 0, json);
         Map<String, Tensor> ws = SafeTensors.read(whole).tensors();
-        for (String k : new String[] {"wte.weight", "wpe.weight", "h.0.ln_1.weight", "h.0.attn.c_attn.weight", "h.0.mlp.c_proj.bias", "ln_f.bias"})
-            assertTrue(ws.containsKey(k), k + " in " + ws.keySet());
+        for (String k : new String[] {
+            "wte.weight", "wpe.weight", "h.0.ln_1.weight", "h.0.attn.c_attn.weight", "h.0.mlp.c_proj.bias", "ln_f.bias"
+        }) assertTrue(ws.containsKey(k), k + " in " + ws.keySet());
 
-        Cli.Run s = Cli.run("gpt", "sample", "--checkpoint", whole.toString(), "--prompt", "the ", "--tokens", "30", "--seed", "3", "--json");
+        Cli.Run s = Cli.run(
+                "gpt",
+                "sample",
+                "--checkpoint",
+                whole.toString(),
+                "--prompt",
+                "the ",
+                "--tokens",
+                "30",
+                "--seed",
+                "3",
+                "--json");
         assertEquals(0, s.status(), s.err());
         String out = s.out();
         assertTrue(out.startsWith("the "), out);
         assertEquals(30, (long) Cli.field(Cli.lastLine(out), "tokens"));
-        Cli.Run again = Cli.run("gpt", "sample", "--checkpoint", whole.toString(), "--prompt", "the ", "--tokens", "30", "--seed", "3", "--json");
-        assertEquals(out.substring(0, out.lastIndexOf('{')), again.out().substring(0, again.out().lastIndexOf('{')), "same seed, same text");
+        Cli.Run again = Cli.run(
+                "gpt",
+                "sample",
+                "--checkpoint",
+                whole.toString(),
+                "--prompt",
+                "the ",
+                "--tokens",
+                "30",
+                "--seed",
+                "3",
+                "--json");
+        assertEquals(
+                out.substring(0, out.lastIndexOf('{')),
+                again.out().substring(0, again.out().lastIndexOf('{')),
+                "same seed, same text");
 
         Cli.Run bad = Cli.run("gpt", "sample", "--checkpoint", whole.toString(), "--prompt", "Zebra");
         assertEquals(2, bad.status());
@@ -61,10 +115,12 @@ class GptCommandTest {
             float[] full = model.forward(Tensor.ofInts(ids, 1, ids.length)).toFloatArray();
             Gpt.KvCache cache = new Gpt.KvCache(2);
             // a prefix of three at once, then one position at a time
-            float[] prefix = model.logits(model.hidden(Tensor.ofInts(new int[] {1, 5, 2}, 1, 3), cache, 0)).toFloatArray();
+            float[] prefix = model.logits(model.hidden(Tensor.ofInts(new int[] {1, 5, 2}, 1, 3), cache, 0))
+                    .toFloatArray();
             for (int i = 0; i < 3 * 11; i++) assertEquals(full[i], prefix[i], 1e-5f, "prefix logit " + i);
             for (int p = 3; p < ids.length; p++) {
-                float[] step = model.logits(model.hidden(Tensor.ofInts(new int[] {ids[p]}, 1, 1), cache, p)).toFloatArray();
+                float[] step = model.logits(model.hidden(Tensor.ofInts(new int[] {ids[p]}, 1, 1), cache, p))
+                        .toFloatArray();
                 float[] want = java.util.Arrays.copyOfRange(full, p * 11, (p + 1) * 11);
                 assertArrayEquals(want, step, 1e-5f, "position " + p);
             }
@@ -74,22 +130,58 @@ class GptCommandTest {
     /** SIGTERM stops after a step and saves; resumed, the run ends where an uninterrupted one ends (dropout on). */
     @Test
     void sigtermSavesAndResumesTheSameTrajectory() throws Exception {
-        Path text = dir.resolve("text.txt"), whole = dir.resolve("whole.safetensors"), part = dir.resolve("part.safetensors");
+        Path text = dir.resolve("text.txt"),
+                whole = dir.resolve("whole.safetensors"),
+                part = dir.resolve("part.safetensors");
         StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 300; i++) sb.append("pack my box with five dozen liquor jugs ").append(i % 5).append('\n');
+        for (int i = 0; i < 300; i++)
+            sb.append("pack my box with five dozen liquor jugs ").append(i % 5).append('\n');
         Files.writeString(text, sb);
-        String[] train = {"gpt", "train", "--data", text.toString(), "--layers", "1", "--heads", "2", "--embd", "16", "--block", "16",
-            "--batch-size", "4", "--steps", "400", "--warmup", "5", "--eval-every", "1000", "--eval-batches", "1", "--dropout", "0.1",
-            "--print-every", "1", "--checkpoint"};
+        String[] train = {
+            "gpt",
+            "train",
+            "--data",
+            text.toString(),
+            "--layers",
+            "1",
+            "--heads",
+            "2",
+            "--embd",
+            "16",
+            "--block",
+            "16",
+            "--batch-size",
+            "4",
+            "--steps",
+            "400",
+            "--warmup",
+            "5",
+            "--eval-every",
+            "1000",
+            "--eval-batches",
+            "1",
+            "--dropout",
+            "0.1",
+            "--print-every",
+            "1",
+            "--checkpoint"
+        };
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(javaBin, "--add-modules", "jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "-Dvectorgrad.threads=1", "-cp", System.getProperty("java.class.path"),
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(
+                javaBin,
+                "--add-modules",
+                "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED",
+                "-Dvectorgrad.threads=1",
+                "-cp",
+                System.getProperty("java.class.path"),
                 Main.class.getName()));
         cmd.addAll(java.util.List.of(train));
         cmd.add(part.toString());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         StringBuilder out = new StringBuilder();
-        try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        try (var r =
+                new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String l; (l = r.readLine()) != null; ) {
                 out.append(l).append('\n');
                 if (l.startsWith("step 5/")) p.toHandle().destroy(); // SIGTERM
@@ -101,9 +193,11 @@ class GptCommandTest {
         Cli.Run resumed = Cli.run(resume);
         assertEquals(0, resumed.status(), resumed.err());
         assertEquals(0, Cli.run(concat(train, whole.toString())).status());
-        Map<String, Tensor> a = SafeTensors.read(whole).tensors(), b = SafeTensors.read(part).tensors();
+        Map<String, Tensor> a = SafeTensors.read(whole).tensors(),
+                b = SafeTensors.read(part).tensors();
         assertEquals(a.keySet(), b.keySet());
-        for (String k : a.keySet()) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
+        for (String k : a.keySet())
+            assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
     }
 
     private static String[] concat(String[] a, String... b) {

@@ -65,7 +65,8 @@ class GptParityTest {
             float[] got = e.getValue().grad().toFloatArray();
             for (int i = 0; i < want.length; i++) {
                 if (!(Math.abs(want[i] - got[i]) <= 2e-6 + 1e-4 * Math.abs(want[i])))
-                    throw new AssertionError("grad of " + e.getKey() + "[" + i + "]: PyTorch " + want[i] + ", vectorgrad " + got[i]);
+                    throw new AssertionError(
+                            "grad of " + e.getKey() + "[" + i + "]: PyTorch " + want[i] + ", vectorgrad " + got[i]);
             }
         }
     }

@@ -15,7 +15,8 @@ import vectorgrad.nn.io.SafeTensors;
 
 /** {@code ./vectorgrad resnet train|eval} on 64 small synthetic images: JSON, names, resume, eval. */
 class ResNetCommandTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @BeforeEach
     void data() throws IOException {
@@ -32,23 +33,45 @@ class ResNetCommandTest {
         String json = Cli.lastLine(r.out());
         assertEquals(6, (long) Cli.field(json, "steps"));
         assertTrue(Cli.field(json, "test_accuracy") >= 0 && Cli.field(json, "images_per_s") > 0, json);
-        assertEquals(0, Cli.run(concat(common, "--max-steps", "3", "--checkpoint", part.toString())).status());
+        assertEquals(
+                0,
+                Cli.run(concat(common, "--max-steps", "3", "--checkpoint", part.toString()))
+                        .status());
         Cli.Run resumed = Cli.run(concat(common, "--max-steps", "6", "--checkpoint", part.toString(), "--resume"));
         assertEquals(0, resumed.status(), resumed.err());
         assertTrue(resumed.out().contains("resumed from"), resumed.out());
-        Map<String, Tensor> a = SafeTensors.read(whole).tensors(), b = SafeTensors.read(part).tensors();
+        Map<String, Tensor> a = SafeTensors.read(whole).tensors(),
+                b = SafeTensors.read(part).tensors();
         assertEquals(a.keySet(), b.keySet());
-        for (String k : a.keySet()) assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
+        for (String k : a.keySet())
+            assertArrayEquals(a.get(k).toFloatArray(), b.get(k).toFloatArray(), 0f, k);
         // torchvision's names, buffers included
         for (String k : new String[] {
-            "conv1.weight", "bn1.running_var", "layer1.0.conv2.weight", "layer2.0.downsample.0.weight",
-            "layer3.1.bn2.num_batches_tracked", "fc.bias", "optimizer.state.0.momentum_buffer"
+            "conv1.weight",
+            "bn1.running_var",
+            "layer1.0.conv2.weight",
+            "layer2.0.downsample.0.weight",
+            "layer3.1.bn2.num_batches_tracked",
+            "fc.bias",
+            "optimizer.state.0.momentum_buffer"
         }) {
             assertTrue(a.containsKey(k), k + " in " + a.keySet());
         }
 
-        Cli.Run changed = Cli.run("resnet", "train", "--data", d, "--epochs", "3", "--batch-size", "16", "--seed", "5",
-                "--checkpoint", part.toString(), "--resume");
+        Cli.Run changed = Cli.run(
+                "resnet",
+                "train",
+                "--data",
+                d,
+                "--epochs",
+                "3",
+                "--batch-size",
+                "16",
+                "--seed",
+                "5",
+                "--checkpoint",
+                part.toString(),
+                "--resume");
         assertEquals(2, changed.status());
         assertTrue(changed.err().contains("planned for 8 steps"), changed.err());
 

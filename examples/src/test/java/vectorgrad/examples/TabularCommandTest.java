@@ -12,12 +12,14 @@ import vectorgrad.nn.io.SafeTensors;
 
 /** {@code ./vectorgrad tabular train}: the built-in task, a CSV classification, and bad input. */
 class TabularCommandTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void builtInTaskReportsHowCloseItGotAndSavesTheBestModel() throws IOException {
         Path best = dir.resolve("best.safetensors");
-        Cli.Run r = Cli.run("tabular", "train", "--rows", "3000", "--epochs", "30", "--checkpoint", best.toString(), "--json");
+        Cli.Run r = Cli.run(
+                "tabular", "train", "--rows", "3000", "--epochs", "30", "--checkpoint", best.toString(), "--json");
         assertEquals(0, r.status(), r.err());
         String json = Cli.lastLine(r.out());
         double val = Cli.field(json, "val_loss"), bestPossible = Cli.field(json, "best_possible");
@@ -37,11 +39,31 @@ class TabularCommandTest {
         for (int i = 0; i < 600; i++) {
             double x = r.nextDouble(-1, 1), y = r.nextDouble(-1, 1);
             String label = x * x + y * y < 0.3 ? "inner" : x > 0 ? "right" : "left";
-            sb.append(x).append(',').append(y).append(',').append(r.nextDouble()).append(',').append(label).append('\n');
+            sb.append(x)
+                    .append(',')
+                    .append(y)
+                    .append(',')
+                    .append(r.nextDouble())
+                    .append(',')
+                    .append(label)
+                    .append('\n');
         }
         Files.writeString(csv, sb);
-        Cli.Run run = Cli.run("tabular", "train", "--data", csv.toString(), "--target", "label", "--features", "x,y",
-                "--classification", "--epochs", "60", "--checkpoint", dir.resolve("c.safetensors").toString(), "--json");
+        Cli.Run run = Cli.run(
+                "tabular",
+                "train",
+                "--data",
+                csv.toString(),
+                "--target",
+                "label",
+                "--features",
+                "x,y",
+                "--classification",
+                "--epochs",
+                "60",
+                "--checkpoint",
+                dir.resolve("c.safetensors").toString(),
+                "--json");
         assertEquals(0, run.status(), run.err());
         assertTrue(Cli.field(Cli.lastLine(run.out()), "val_accuracy") > 0.85, run.out());
         assertTrue(run.out().contains("3 classes"), run.out());

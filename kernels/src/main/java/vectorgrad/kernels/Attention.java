@@ -43,10 +43,11 @@ public final class Attention {
             int batch, int heads, int t, int s, int d, int dv, boolean causal, float scale, float dropoutP, long seed) {
         public Shape {
             if (batch < 0 || heads <= 0 || batch % heads != 0 || t <= 0 || s <= 0 || d <= 0 || dv <= 0)
-                throw new IllegalArgumentException("attention: bad geometry batch=" + batch + " heads=" + heads + " t=" + t
-                        + " s=" + s + " d=" + d + " dv=" + dv);
+                throw new IllegalArgumentException("attention: bad geometry batch=" + batch + " heads=" + heads + " t="
+                        + t + " s=" + s + " d=" + d + " dv=" + dv);
             if (!(dropoutP >= 0 && dropoutP < 1))
-                throw new IllegalArgumentException("attention: dropout probability has to be in [0, 1), got " + dropoutP);
+                throw new IllegalArgumentException(
+                        "attention: dropout probability has to be in [0, 1), got " + dropoutP);
         }
 
         /** Unpacked: {@code q [batch, t, d]}, {@code k [batch, s, d]}, {@code v [batch, s, dv]}. */
@@ -104,8 +105,16 @@ public final class Attention {
      * made from the scores (and the log-sum-exp stored to {@code lseOut}), otherwise from the stored ones.
      */
     private static void probabilities(
-            Shape sh, int b, int i0, int i1, MemorySegment p, int ld, MemorySegment mask, long maskOff,
-            MemorySegment lse, MemorySegment lseOut) {
+            Shape sh,
+            int b,
+            int i0,
+            int i1,
+            MemorySegment p,
+            int ld,
+            MemorySegment mask,
+            long maskOff,
+            MemorySegment lse,
+            MemorySegment lseOut) {
         for (int i = i0; i < i1; i++) {
             long row = (long) (i - i0) * ld;
             int n = keys(sh, i);
@@ -152,8 +161,14 @@ public final class Attention {
      * {@code mask} may be null; otherwise {@code maskStride} floats apart per problem (0: shared).
      */
     public static void forward(
-            Shape sh, MemorySegment q, MemorySegment k, MemorySegment v, MemorySegment mask, long maskStride,
-            MemorySegment out, MemorySegment lse) {
+            Shape sh,
+            MemorySegment q,
+            MemorySegment k,
+            MemorySegment v,
+            MemorySegment mask,
+            long maskStride,
+            MemorySegment out,
+            MemorySegment lse) {
         int t = sh.t(), s = sh.s(), d = sh.d(), dv = sh.dv();
         check(sh, q, k, v, mask, maskStride);
         Check.floats(out, 0, (long) sh.batch() * t * dv, "attention output");
@@ -182,8 +197,17 @@ public final class Attention {
      * {@code dq = scale·dS·k}, {@code dk = scale·dSᵀ·q}.
      */
     public static void backward(
-            Shape sh, MemorySegment q, MemorySegment k, MemorySegment v, MemorySegment mask, long maskStride,
-            MemorySegment out, MemorySegment lse, MemorySegment dOut, MemorySegment dq, MemorySegment dk,
+            Shape sh,
+            MemorySegment q,
+            MemorySegment k,
+            MemorySegment v,
+            MemorySegment mask,
+            long maskStride,
+            MemorySegment out,
+            MemorySegment lse,
+            MemorySegment dOut,
+            MemorySegment dq,
+            MemorySegment dk,
             MemorySegment dv) {
         int t = sh.t(), s = sh.s(), d = sh.d(), dvn = sh.dv();
         check(sh, q, k, v, mask, maskStride);
@@ -213,12 +237,14 @@ public final class Attention {
                             long row = (long) (i - i0) * s;
                             int nj = keys(sh, i);
                             for (int j = 0; j < nj; j++)
-                                pd.setAtIndex(F, row + j, keep(sh, b, i, j) ? p.getAtIndex(F, row + j) * keepScale : 0f);
+                                pd.setAtIndex(
+                                        F, row + j, keep(sh, b, i, j) ? p.getAtIndex(F, row + j) * keepScale : 0f);
                             if (nj < n) Elementwise.fill(pd, row + nj, n - nj, 0f);
                         }
                     }
                     if (dv != null)
-                        Gemm.sgemm(true, false, n, dvn, rows, 1f, pd, 0, s, dOut, oo + (long) i0 * lv, lv, 1f, dv, vo, lv);
+                        Gemm.sgemm(
+                                true, false, n, dvn, rows, 1f, pd, 0, s, dOut, oo + (long) i0 * lv, lv, 1f, dv, vo, lv);
                     for (int i = i0; i < i1; i++) {
                         rowD[i - i0] = dot(dOut, oo + (long) i * lv, out, oo + (long) i * lv, dvn);
                     }
@@ -231,7 +257,11 @@ public final class Attention {
                             if (V) VectorAttention.gradScoresDropped(p, pd, dp, row, nj, di);
                             else
                                 for (int j = 0; j < nj; j++)
-                                    dp.setAtIndex(F, row + j, pd.getAtIndex(F, row + j) * dp.getAtIndex(F, row + j) - p.getAtIndex(F, row + j) * di);
+                                    dp.setAtIndex(
+                                            F,
+                                            row + j,
+                                            pd.getAtIndex(F, row + j) * dp.getAtIndex(F, row + j)
+                                                    - p.getAtIndex(F, row + j) * di);
                         } else if (V) {
                             VectorAttention.gradScores(p, dp, row, nj, di);
                         } else {
@@ -241,9 +271,41 @@ public final class Attention {
                         if (nj < n) Elementwise.fill(dp, row + nj, n - nj, 0f);
                     }
                     if (dq != null)
-                        Gemm.sgemm(false, false, rows, d, n, sh.scale(), dp, 0, s, k, ko, lq, 0f, dq, qo + (long) i0 * lq, lq);
+                        Gemm.sgemm(
+                                false,
+                                false,
+                                rows,
+                                d,
+                                n,
+                                sh.scale(),
+                                dp,
+                                0,
+                                s,
+                                k,
+                                ko,
+                                lq,
+                                0f,
+                                dq,
+                                qo + (long) i0 * lq,
+                                lq);
                     if (dk != null)
-                        Gemm.sgemm(true, false, n, d, rows, sh.scale(), dp, 0, s, q, qo + (long) i0 * lq, lq, 1f, dk, ko, lq);
+                        Gemm.sgemm(
+                                true,
+                                false,
+                                n,
+                                d,
+                                rows,
+                                sh.scale(),
+                                dp,
+                                0,
+                                s,
+                                q,
+                                qo + (long) i0 * lq,
+                                lq,
+                                1f,
+                                dk,
+                                ko,
+                                lq);
                 }
             }
         });
@@ -256,10 +318,12 @@ public final class Attention {
         return s;
     }
 
-    private static void check(Shape sh, MemorySegment q, MemorySegment k, MemorySegment v, MemorySegment mask, long maskStride) {
+    private static void check(
+            Shape sh, MemorySegment q, MemorySegment k, MemorySegment v, MemorySegment mask, long maskStride) {
         Check.floats(q, 0, (long) sh.batch() * sh.t() * sh.d(), "attention query");
         Check.floats(k, 0, (long) sh.batch() * sh.s() * sh.d(), "attention key");
         Check.floats(v, 0, (long) sh.batch() * sh.s() * sh.dv(), "attention value");
-        if (mask != null) Check.floats(mask, 0, maskStride * Math.max(0, sh.batch() - 1) + (long) sh.t() * sh.s(), "attention mask");
+        if (mask != null)
+            Check.floats(mask, 0, maskStride * Math.max(0, sh.batch() - 1) + (long) sh.t() * sh.s(), "attention mask");
     }
 }

@@ -46,7 +46,8 @@ public final class AvgPool {
 
     /** PyTorch's {@code adaptive_avg_pool2d} windows: {@code [⌊i·in/out⌋, ⌈(i+1)·in/out⌉)}. */
     public static Windows adaptive(int in, int out) {
-        if (out <= 0) throw new IllegalArgumentException("adaptive_avg_pool2d: output size must be positive, got " + out);
+        if (out <= 0)
+            throw new IllegalArgumentException("adaptive_avg_pool2d: output size must be positive, got " + out);
         int[] s = new int[out], e = new int[out], span = new int[out];
         for (int i = 0; i < out; i++) {
             s[i] = (int) ((long) i * in / out);
@@ -71,7 +72,8 @@ public final class AvgPool {
             float div = (float) rows.span()[0] * cols.span()[0];
             int hw = h * w;
             Parallel.forRange(planes, grain(hw), (from, to) -> {
-                for (int p = from; p < to; p++) y.setAtIndex(F, p, (float) BatchNorm.runSum(x, (long) p * hw, hw) / div);
+                for (int p = from; p < to; p++)
+                    y.setAtIndex(F, p, (float) BatchNorm.runSum(x, (long) p * hw, hw) / div);
             });
             return;
         }

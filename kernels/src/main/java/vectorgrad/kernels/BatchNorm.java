@@ -75,8 +75,7 @@ public final class BatchNorm {
                 if (runMean != null) {
                     double unbiased = m > 1 ? q / (m - 1) : Double.NaN;
                     runMean.setAtIndex(F, ch, (1 - momentum) * runMean.getAtIndex(F, ch) + momentum * mean);
-                    runVar.setAtIndex(
-                            F, ch, (float) ((1 - momentum) * runVar.getAtIndex(F, ch) + momentum * unbiased));
+                    runVar.setAtIndex(F, ch, (float) ((1 - momentum) * runVar.getAtIndex(F, ch) + momentum * unbiased));
                 }
                 normalizeChannel(n, c, hw, ch, x, weight, bias, mean, invstd, y);
             }
@@ -202,7 +201,8 @@ public final class BatchNorm {
         return dotDeviationScalar(g, x, off, 0, len, mean);
     }
 
-    static void runCombine(MemorySegment g, MemorySegment x, long off, int len, float a, float bx, float k, MemorySegment out) {
+    static void runCombine(
+            MemorySegment g, MemorySegment x, long off, int len, float a, float bx, float k, MemorySegment out) {
         int from = V && len >= VectorNorm.LANES ? VectorNorm.combine(g, x, off, len, a, bx, k, out) : 0;
         for (int i = from; i < len; i++) {
             out.setAtIndex(F, off + i, g.getAtIndex(F, off + i) * a + x.getAtIndex(F, off + i) * bx + k);

@@ -25,6 +25,7 @@ final class DirectConv3x3 {
     private static final VectorSpecies<Float> S = VectorKernels.S;
     /** Fused multiply-add where it is an instruction, else multiply then add (see {@link Config#FMA}). */
     private static final boolean FMA = Config.FMA;
+
     private static final int L = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;

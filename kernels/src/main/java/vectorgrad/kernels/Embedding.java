@@ -17,8 +17,8 @@ public final class Embedding {
     private static void checkIndices(int[] idx, int num) {
         for (int i = 0; i < idx.length; i++) {
             if (idx[i] < 0 || idx[i] >= num)
-                throw new IndexOutOfBoundsException(
-                        "embedding: index " + idx[i] + " at position " + i + " is out of range for a table of " + num + " rows");
+                throw new IndexOutOfBoundsException("embedding: index " + idx[i] + " at position " + i
+                        + " is out of range for a table of " + num + " rows");
         }
     }
 

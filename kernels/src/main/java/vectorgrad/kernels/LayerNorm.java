@@ -25,7 +25,8 @@ public final class LayerNorm {
         return Math.max(1, (1 << 15) / Math.max(1, d));
     }
 
-    private static void check(int rows, int d, MemorySegment x, MemorySegment y, MemorySegment mean, MemorySegment invstd) {
+    private static void check(
+            int rows, int d, MemorySegment x, MemorySegment y, MemorySegment mean, MemorySegment invstd) {
         if (rows < 0 || d <= 0) throw new IllegalArgumentException("layer_norm: bad geometry rows=" + rows + " d=" + d);
         Check.floats(x, 0, (long) rows * d, "layer_norm input");
         Check.floats(y, 0, (long) rows * d, "layer_norm output");
@@ -115,7 +116,9 @@ public final class LayerNorm {
                     }
                     float a = (float) (-s1 / d * is), bx = (float) (-s2 / d * is * is * is);
                     // dx = is·ĝ + (x - mean)·bx + a
-                    int i = V && d >= VectorNorm.LANES ? VectorNorm.layerNormGrad(dy, x, off, d, weight, is, mu, bx, a, dx) : 0;
+                    int i = V && d >= VectorNorm.LANES
+                            ? VectorNorm.layerNormGrad(dy, x, off, d, weight, is, mu, bx, a, dx)
+                            : 0;
                     for (; i < d; i++) {
                         float gh = dy.getAtIndex(F, off + i) * (weight != null ? weight.getAtIndex(F, i) : 1f);
                         dx.setAtIndex(F, off + i, gh * is + (x.getAtIndex(F, off + i) - mu) * bx + a);
@@ -137,7 +140,15 @@ public final class LayerNorm {
 
     /** {@code partW[at + i] += g·x̂}, {@code partB[at + i] += g} over one row. */
     private static void accumulateRow(
-            MemorySegment x, MemorySegment dy, long off, int d, float mu, float is, float[] partW, float[] partB, int at) {
+            MemorySegment x,
+            MemorySegment dy,
+            long off,
+            int d,
+            float mu,
+            float is,
+            float[] partW,
+            float[] partB,
+            int at) {
         int i = V && d >= VectorNorm.LANES ? VectorNorm.accumulateRow(x, dy, off, d, mu, is, partW, partB, at) : 0;
         for (; i < d; i++) {
             float g = dy.getAtIndex(F, off + i);

@@ -48,7 +48,8 @@ public final class OptimKernels {
             MemorySegment ps = slice(p, lo, len), gs = slice(grad, lo, len), ms = slice(m, lo, len);
             MemorySegment vs = slice(v, lo, len), xs = slice(vmax, lo, len);
             long from = Simd.VECTOR_AVAILABLE
-                    ? VectorOptim.adam(len, ps, gs, ms, vs, xs, w1, beta2, w2, eps, weightDecay, stepSize, biasCorrection2Sqrt)
+                    ? VectorOptim.adam(
+                            len, ps, gs, ms, vs, xs, w1, beta2, w2, eps, weightDecay, stepSize, biasCorrection2Sqrt)
                     : 0;
             adamScalar(from, len, ps, gs, ms, vs, xs, w1, beta2, w2, eps, weightDecay, stepSize, biasCorrection2Sqrt);
         });
@@ -249,7 +250,14 @@ public final class OptimKernels {
     }
 
     static void adagradScalar(
-            long from, long n, MemorySegment p, MemorySegment grad, MemorySegment sum, float clr, float eps, float weightDecay) {
+            long from,
+            long n,
+            MemorySegment p,
+            MemorySegment grad,
+            MemorySegment sum,
+            float clr,
+            float eps,
+            float weightDecay) {
         for (long i = from; i < n; i++) {
             float pi = p.getAtIndex(F, i);
             float g = grad.getAtIndex(F, i);

@@ -37,13 +37,15 @@ final class VectorAttention {
         for (int i = 0; i < upper; i += LANES) {
             load(p, off + i).mul(load(g, off + i).sub(d)).intoMemorySegment(g, (off + i) * Float.BYTES, NO);
         }
-        for (int i = upper; i < n; i++) g.setAtIndex(F, off + i, p.getAtIndex(F, off + i) * (g.getAtIndex(F, off + i) - d));
+        for (int i = upper; i < n; i++)
+            g.setAtIndex(F, off + i, p.getAtIndex(F, off + i) * (g.getAtIndex(F, off + i) - d));
     }
 
     static float dot(MemorySegment a, long ao, MemorySegment b, long bo, int n) {
         int upper = n - n % LANES;
         FloatVector s = FloatVector.zero(S);
-        for (int i = 0; i < upper; i += LANES) s = load(a, ao + i).mul(load(b, bo + i)).add(s);
+        for (int i = 0; i < upper; i += LANES)
+            s = load(a, ao + i).mul(load(b, bo + i)).add(s);
         float t = VectorKernels.sumLanes(s);
         for (int i = upper; i < n; i++) t += a.getAtIndex(F, ao + i) * b.getAtIndex(F, bo + i);
         return t;
@@ -53,16 +55,21 @@ final class VectorAttention {
     static void gradScoresDropped(MemorySegment p, MemorySegment pd, MemorySegment g, long off, int n, float d) {
         int upper = n - n % LANES;
         for (int i = 0; i < upper; i += LANES) {
-            load(pd, off + i).mul(load(g, off + i)).sub(load(p, off + i).mul(d)).intoMemorySegment(g, (off + i) * Float.BYTES, NO);
+            load(pd, off + i)
+                    .mul(load(g, off + i))
+                    .sub(load(p, off + i).mul(d))
+                    .intoMemorySegment(g, (off + i) * Float.BYTES, NO);
         }
         for (int i = upper; i < n; i++)
-            g.setAtIndex(F, off + i, pd.getAtIndex(F, off + i) * g.getAtIndex(F, off + i) - p.getAtIndex(F, off + i) * d);
+            g.setAtIndex(
+                    F, off + i, pd.getAtIndex(F, off + i) * g.getAtIndex(F, off + i) - p.getAtIndex(F, off + i) * d);
     }
 
     /** {@code a[i] ← exp(a[i])} over a row, tail included, by {@link VectorExp} (the same bits compiled or not). */
     static void expInPlace(MemorySegment a, long off, int n) {
         int upper = n - n % LANES;
-        for (int i = 0; i < upper; i += LANES) VectorExp.exp(load(a, off + i)).intoMemorySegment(a, (off + i) * Float.BYTES, NO);
+        for (int i = 0; i < upper; i += LANES)
+            VectorExp.exp(load(a, off + i)).intoMemorySegment(a, (off + i) * Float.BYTES, NO);
         for (int i = upper; i < n; i++) a.setAtIndex(F, off + i, VectorExp.exp(a.getAtIndex(F, off + i)));
     }
 }

@@ -16,6 +16,7 @@ final class VectorConv {
     private static final VectorSpecies<Float> S = VectorKernels.S;
     /** Fused multiply-add where it is an instruction, else multiply then add (see {@link Config#FMA}). */
     private static final boolean FMA = Config.FMA;
+
     private static final int L = S.length();
     /** Output channels of a tile. */
     static final int BLOCK = 4 * L;

@@ -32,15 +32,22 @@ final class VectorExp {
         FloatVector hi = FloatVector.broadcast(S, -LN2_HI), lo = FloatVector.broadcast(S, -LN2_LO);
         FloatVector r = FMA ? k.fma(hi, xc) : k.mul(hi).add(xc);
         r = FMA ? k.fma(lo, r) : k.mul(lo).add(r);
-        FloatVector c5 = FloatVector.broadcast(S, C5), c4 = FloatVector.broadcast(S, C4), c3 = FloatVector.broadcast(S, C3);
-        FloatVector c2 = FloatVector.broadcast(S, C2), one = FloatVector.broadcast(S, 1f), c6 = FloatVector.broadcast(S, C6);
+        FloatVector c5 = FloatVector.broadcast(S, C5),
+                c4 = FloatVector.broadcast(S, C4),
+                c3 = FloatVector.broadcast(S, C3);
+        FloatVector c2 = FloatVector.broadcast(S, C2),
+                one = FloatVector.broadcast(S, 1f),
+                c6 = FloatVector.broadcast(S, C6);
         FloatVector p = FMA ? r.fma(c6, c5) : r.mul(c6).add(c5);
         p = FMA ? p.fma(r, c4) : p.mul(r).add(c4);
         p = FMA ? p.fma(r, c3) : p.mul(r).add(c3);
         p = FMA ? p.fma(r, c2) : p.mul(r).add(c2);
         p = FMA ? p.fma(r, one) : p.mul(r).add(one);
         p = FMA ? p.fma(r, one) : p.mul(r).add(one);
-        FloatVector scale = ((IntVector) k.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector scale = ((IntVector) k.convert(VectorOperators.F2I, 0))
+                .add(127)
+                .lanewise(VectorOperators.LSHL, 23)
+                .reinterpretAsFloats();
         return p.mul(scale)
                 .blend(0f, x.compare(VectorOperators.LT, LOWEST))
                 .blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, HIGHEST))

@@ -12,6 +12,7 @@ final class VectorGemm {
     private static final VectorSpecies<Float> S = VectorKernels.S;
     /** Fused multiply-add where it is an instruction, else multiply then add (see {@link Config#FMA}). */
     private static final boolean FMA = Config.FMA;
+
     private static final int L = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
 
@@ -285,12 +286,24 @@ final class VectorGemm {
         for (int p = 0; p < kc; p++) {
             int a = aOff + p;
             FloatVector b0 = FloatVector.fromArray(S, bp, bOff + p * NR);
-            c0 = FMA ? FloatVector.broadcast(S, ap[a]).fma(b0, c0) : FloatVector.broadcast(S, ap[a]).mul(b0).add(c0);
-            c1 = FMA ? FloatVector.broadcast(S, ap[a + kc]).fma(b0, c1) : FloatVector.broadcast(S, ap[a + kc]).mul(b0).add(c1);
-            c2 = FMA ? FloatVector.broadcast(S, ap[a + 2 * kc]).fma(b0, c2) : FloatVector.broadcast(S, ap[a + 2 * kc]).mul(b0).add(c2);
-            c3 = FMA ? FloatVector.broadcast(S, ap[a + 3 * kc]).fma(b0, c3) : FloatVector.broadcast(S, ap[a + 3 * kc]).mul(b0).add(c3);
-            c4 = FMA ? FloatVector.broadcast(S, ap[a + 4 * kc]).fma(b0, c4) : FloatVector.broadcast(S, ap[a + 4 * kc]).mul(b0).add(c4);
-            c5 = FMA ? FloatVector.broadcast(S, ap[a + 5 * kc]).fma(b0, c5) : FloatVector.broadcast(S, ap[a + 5 * kc]).mul(b0).add(c5);
+            c0 = FMA
+                    ? FloatVector.broadcast(S, ap[a]).fma(b0, c0)
+                    : FloatVector.broadcast(S, ap[a]).mul(b0).add(c0);
+            c1 = FMA
+                    ? FloatVector.broadcast(S, ap[a + kc]).fma(b0, c1)
+                    : FloatVector.broadcast(S, ap[a + kc]).mul(b0).add(c1);
+            c2 = FMA
+                    ? FloatVector.broadcast(S, ap[a + 2 * kc]).fma(b0, c2)
+                    : FloatVector.broadcast(S, ap[a + 2 * kc]).mul(b0).add(c2);
+            c3 = FMA
+                    ? FloatVector.broadcast(S, ap[a + 3 * kc]).fma(b0, c3)
+                    : FloatVector.broadcast(S, ap[a + 3 * kc]).mul(b0).add(c3);
+            c4 = FMA
+                    ? FloatVector.broadcast(S, ap[a + 4 * kc]).fma(b0, c4)
+                    : FloatVector.broadcast(S, ap[a + 4 * kc]).mul(b0).add(c4);
+            c5 = FMA
+                    ? FloatVector.broadcast(S, ap[a + 5 * kc]).fma(b0, c5)
+                    : FloatVector.broadcast(S, ap[a + 5 * kc]).mul(b0).add(c5);
         }
         // through the scratch tile (MR x NR), then C element by element: with masked loads and stores per
         // row written here, C1 gave up on this method ("out of virtual registers") and in some runs it

@@ -136,8 +136,7 @@ final class VectorKernels {
             FloatVector x = load(a, aOff + i);
             // 0 stays 0 and NaN stays NaN: only strictly positive/negative lanes are replaced
             store(
-                    x.blend(one, x.compare(VectorOperators.GT, 0f))
-                            .blend(minusOne, x.compare(VectorOperators.LT, 0f)),
+                    x.blend(one, x.compare(VectorOperators.GT, 0f)).blend(minusOne, x.compare(VectorOperators.LT, 0f)),
                     out,
                     outOff + i);
         }
@@ -160,8 +159,7 @@ final class VectorKernels {
         long i = 0;
         for (; i < upper; i += LANES) {
             FloatVector x = load(a, aOff + i);
-            FloatVector density =
-                    VectorExp.exp(x.mul(x).mul(-0.5f)).mul((float) Elementwise.INV_SQRT_2PI);
+            FloatVector density = VectorExp.exp(x.mul(x).mul(-0.5f)).mul((float) Elementwise.INV_SQRT_2PI);
             FloatVector cdf = phi(x);
             store(FMA ? x.fma(density, cdf) : x.mul(density).add(cdf), out, outOff + i);
         }

@@ -15,6 +15,7 @@ final class VectorNorm {
     private static final VectorSpecies<Float> S = VectorKernels.S;
     /** Fused multiply-add where it is an instruction, else multiply then add (see {@link Config#FMA}). */
     private static final boolean FMA = Config.FMA;
+
     static final int LANES = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
 
@@ -55,7 +56,8 @@ final class VectorNorm {
     }
 
     /** {@code out = g·a + x·bx + k} over whole vectors; returns where the scalar tail starts. */
-    static int combine(MemorySegment g, MemorySegment x, long off, int len, float a, float bx, float k, MemorySegment out) {
+    static int combine(
+            MemorySegment g, MemorySegment x, long off, int len, float a, float bx, float k, MemorySegment out) {
         int upper = len - len % LANES;
         for (int i = 0; i < upper; i += LANES) {
             load(g, off + i)
@@ -71,7 +73,9 @@ final class VectorNorm {
     static int addRow(float[] src, int s, float[] dst, int d, int len) {
         int upper = len - len % LANES;
         for (int i = 0; i < upper; i += LANES) {
-            FloatVector.fromArray(S, dst, d + i).add(FloatVector.fromArray(S, src, s + i)).intoArray(dst, d + i);
+            FloatVector.fromArray(S, dst, d + i)
+                    .add(FloatVector.fromArray(S, src, s + i))
+                    .intoArray(dst, d + i);
         }
         return upper;
     }
@@ -86,7 +90,12 @@ final class VectorNorm {
         int upper = d - d % LANES;
         if (w != null && b != null) {
             for (int i = 0; i < upper; i += LANES)
-                load(x, off + i).sub(mean).mul(is).mul(load(w, i)).add(load(b, i)).intoMemorySegment(y, (off + i) * Float.BYTES, NO);
+                load(x, off + i)
+                        .sub(mean)
+                        .mul(is)
+                        .mul(load(w, i))
+                        .add(load(b, i))
+                        .intoMemorySegment(y, (off + i) * Float.BYTES, NO);
         } else if (w != null) {
             for (int i = 0; i < upper; i += LANES)
                 load(x, off + i).sub(mean).mul(is).mul(load(w, i)).intoMemorySegment(y, (off + i) * Float.BYTES, NO);
@@ -102,17 +111,32 @@ final class VectorNorm {
 
     /** {@code dx = g·w·is + (x - mean)·bx + a} over one row's whole vectors (w may be null); returns the tail's start. */
     static int layerNormGrad(
-            MemorySegment g, MemorySegment x, long off, int d, MemorySegment w, float is, float mean, float bx, float a,
+            MemorySegment g,
+            MemorySegment x,
+            long off,
+            int d,
+            MemorySegment w,
+            float is,
+            float mean,
+            float bx,
+            float a,
             MemorySegment dx) {
         int upper = d - d % LANES;
         if (w != null) {
             for (int i = 0; i < upper; i += LANES) {
-                load(g, off + i).mul(load(w, i)).mul(is).add(load(x, off + i).sub(mean).mul(bx)).add(a)
+                load(g, off + i)
+                        .mul(load(w, i))
+                        .mul(is)
+                        .add(load(x, off + i).sub(mean).mul(bx))
+                        .add(a)
                         .intoMemorySegment(dx, (off + i) * Float.BYTES, NO);
             }
         } else {
             for (int i = 0; i < upper; i += LANES) {
-                load(g, off + i).mul(is).add(load(x, off + i).sub(mean).mul(bx)).add(a)
+                load(g, off + i)
+                        .mul(is)
+                        .add(load(x, off + i).sub(mean).mul(bx))
+                        .add(a)
                         .intoMemorySegment(dx, (off + i) * Float.BYTES, NO);
             }
         }
@@ -143,8 +167,9 @@ final class VectorNorm {
             s = FMA ? gi.fma(wi, s) : gi.mul(wi).add(s);
         }
         float t = 0;
-        for (int i = upper; i < d; i++) t += g.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, off + i)
-                * w.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i);
+        for (int i = upper; i < d; i++)
+            t += g.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, off + i)
+                    * w.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i);
         return VectorKernels.sumLanes(s) + (double) t;
     }
 
@@ -154,7 +179,8 @@ final class VectorNorm {
         int upper = d - d % LANES;
         FloatVector s = FloatVector.zero(S);
         for (int i = 0; i < upper; i += LANES) {
-            FloatVector gi = load(g, off + i).mul(load(w, i)), dev = load(x, off + i).sub(mean);
+            FloatVector gi = load(g, off + i).mul(load(w, i)),
+                    dev = load(x, off + i).sub(mean);
             s = FMA ? gi.fma(dev, s) : gi.mul(dev).add(s);
         }
         float t = 0;

@@ -70,18 +70,24 @@ final class VectorOptim {
             FloatVector pi = FloatVector.fromMemorySegment(S, p, o, NO);
             FloatVector g = FloatVector.fromMemorySegment(S, grad, o, NO);
             if (weightDecay != 0f) g = g.add(pi.mul(weightDecay));
-            FloatVector sq = FloatVector.fromMemorySegment(S, squareAvg, o, NO).mul(alpha).add(g.mul(w).mul(g));
+            FloatVector sq = FloatVector.fromMemorySegment(S, squareAvg, o, NO)
+                    .mul(alpha)
+                    .add(g.mul(w).mul(g));
             sq.intoMemorySegment(squareAvg, o, NO);
             FloatVector avg;
             if (gradAvg != null) {
-                FloatVector ga = FloatVector.fromMemorySegment(S, gradAvg, o, NO).mul(alpha).add(g.mul(w));
+                FloatVector ga = FloatVector.fromMemorySegment(S, gradAvg, o, NO)
+                        .mul(alpha)
+                        .add(g.mul(w));
                 ga.intoMemorySegment(gradAvg, o, NO);
                 avg = sq.sub(ga.mul(ga)).sqrt().add(eps);
             } else {
                 avg = sq.sqrt().add(eps);
             }
             if (momentum != 0f) {
-                FloatVector b = FloatVector.fromMemorySegment(S, buf, o, NO).mul(momentum).add(g.div(avg));
+                FloatVector b = FloatVector.fromMemorySegment(S, buf, o, NO)
+                        .mul(momentum)
+                        .add(g.div(avg));
                 b.intoMemorySegment(buf, o, NO);
                 pi.add(b.mul(negLr)).intoMemorySegment(p, o, NO);
             } else {
@@ -91,7 +97,8 @@ final class VectorOptim {
         return upper;
     }
 
-    static long adagrad(long n, MemorySegment p, MemorySegment grad, MemorySegment sum, float clr, float eps, float weightDecay) {
+    static long adagrad(
+            long n, MemorySegment p, MemorySegment grad, MemorySegment sum, float clr, float eps, float weightDecay) {
         long upper = n - n % L;
         float negClr = -clr;
         for (long i = 0; i < upper; i += L) {

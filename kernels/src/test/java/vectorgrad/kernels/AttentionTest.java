@@ -17,19 +17,26 @@ class AttentionTest {
 
     @Test
     void forwardAndBackwardMatchTheDefinition() {
-        int[][] cases = {{2, 5, 5, 8, 8}, {3, 70, 70, 16, 16}, {1, 131, 131, 20, 12}, {2, 64, 40, 33, 7}, {1, 1, 9, 4, 4}};
+        int[][] cases = {
+            {2, 5, 5, 8, 8}, {3, 70, 70, 16, 16}, {1, 131, 131, 20, 12}, {2, 64, 40, 33, 7}, {1, 1, 9, 4, 4}
+        };
         for (int[] c : cases) {
             for (int variant = 0; variant < 4; variant++) {
                 boolean causal = variant == 1 && c[1] == c[2], masked = variant == 2;
                 float dropout = variant == 3 ? 0.3f : 0f;
-                check(new Attention.Shape(c[0], c[1], c[2], c[3], c[4], causal, (float) (1 / Math.sqrt(c[3])), dropout, 42), masked);
+                check(
+                        new Attention.Shape(
+                                c[0], c[1], c[2], c[3], c[4], causal, (float) (1 / Math.sqrt(c[3])), dropout, 42),
+                        masked);
             }
         }
     }
 
     private void check(Attention.Shape sh, boolean masked) {
         int b = sh.batch(), t = sh.t(), s = sh.s(), d = sh.d(), dv = sh.dv();
-        float[] q = Mem.random(rnd, b * t * d, -1, 1), k = Mem.random(rnd, b * s * d, -1, 1), v = Mem.random(rnd, b * s * dv, -1, 1);
+        float[] q = Mem.random(rnd, b * t * d, -1, 1),
+                k = Mem.random(rnd, b * s * d, -1, 1),
+                v = Mem.random(rnd, b * s * dv, -1, 1);
         float[] g = Mem.random(rnd, b * t * dv, -1, 1);
         float[] mask = null;
         if (masked) {
@@ -42,7 +49,10 @@ class AttentionTest {
         Attention.forward(sh, Mem.of(q), Mem.of(k), Mem.of(v), ms, 0, out, lse);
         MemorySegment dq = Mem.zeros(b * t * d), dk = Mem.zeros(b * s * d), dvv = Mem.zeros(b * s * dv);
         Attention.backward(sh, Mem.of(q), Mem.of(k), Mem.of(v), ms, 0, out, lse, Mem.of(g), dq, dk, dvv);
-        float[] go = Mem.read(out, b * t * dv), gq = Mem.read(dq, b * t * d), gk = Mem.read(dk, b * s * d), gv = Mem.read(dvv, b * s * dv);
+        float[] go = Mem.read(out, b * t * dv),
+                gq = Mem.read(dq, b * t * d),
+                gk = Mem.read(dk, b * s * d),
+                gv = Mem.read(dvv, b * s * dv);
         String at = sh.toString() + (masked ? " masked" : "");
         double keepScale = 1 / (1 - (double) sh.dropoutP());
         for (int bb = 0; bb < b; bb++) {
@@ -61,10 +71,12 @@ class AttentionTest {
                 for (int j = 0; j < n; j++) sum += p[j] = m == Double.NEGATIVE_INFINITY ? 0 : Math.exp(p[j] - m);
                 for (int j = 0; j < n; j++) p[j] = sum == 0 ? 0 : p[j] / sum;
                 double[] pd = new double[s];
-                for (int j = 0; j < n; j++) pd[j] = sh.dropoutP() > 0 ? (Attention.keep(sh, bb, i, j) ? p[j] * keepScale : 0) : p[j];
+                for (int j = 0; j < n; j++)
+                    pd[j] = sh.dropoutP() > 0 ? (Attention.keep(sh, bb, i, j) ? p[j] * keepScale : 0) : p[j];
                 double[] o = new double[dv];
                 for (int j = 0; j < n; j++) for (int x = 0; x < dv; x++) o[x] += pd[j] * v[(bb * s + j) * dv + x];
-                for (int x = 0; x < dv; x++) Mem.assertClose(o[x], go[(bb * t + i) * dv + x], 1e-4, 1e-5, "out " + at + " row " + i);
+                for (int x = 0; x < dv; x++)
+                    Mem.assertClose(o[x], go[(bb * t + i) * dv + x], 1e-4, 1e-5, "out " + at + " row " + i);
                 // backward of this row
                 double dd = 0;
                 for (int x = 0; x < dv; x++) dd += (double) g[(bb * t + i) * dv + x] * o[x];
@@ -80,11 +92,16 @@ class AttentionTest {
                     }
                     for (int x = 0; x < dv; x++) rv[(bb * s + j) * dv + x] += pd[j] * g[(bb * t + i) * dv + x];
                 }
-                for (int x = 0; x < d; x++) Mem.assertClose(dqr[x], gq[(bb * t + i) * d + x], 1e-3, 1e-4, "dq " + at + " row " + i);
+                for (int x = 0; x < d; x++)
+                    Mem.assertClose(dqr[x], gq[(bb * t + i) * d + x], 1e-3, 1e-4, "dq " + at + " row " + i);
             }
             for (int j = 0; j < s; j++) {
-                for (int x = 0; x < d; x++) Mem.assertClose(rk[(bb * s + j) * d + x], gk[(bb * s + j) * d + x], 1e-3, 1e-4, "dk " + at + " key " + j);
-                for (int x = 0; x < dv; x++) Mem.assertClose(rv[(bb * s + j) * dv + x], gv[(bb * s + j) * dv + x], 1e-3, 1e-4, "dv " + at + " key " + j);
+                for (int x = 0; x < d; x++)
+                    Mem.assertClose(
+                            rk[(bb * s + j) * d + x], gk[(bb * s + j) * d + x], 1e-3, 1e-4, "dk " + at + " key " + j);
+                for (int x = 0; x < dv; x++)
+                    Mem.assertClose(
+                            rv[(bb * s + j) * dv + x], gv[(bb * s + j) * dv + x], 1e-3, 1e-4, "dv " + at + " key " + j);
             }
         }
     }
@@ -93,18 +110,27 @@ class AttentionTest {
     void bitsDoNotDependOnThreads() {
         Attention.Shape sh = new Attention.Shape(5, 100, 100, 32, 32, true, 0.2f, 0.1f, 7);
         int n = 5 * 100 * 32;
-        float[] q = Mem.random(rnd, n, -1, 1), k = Mem.random(rnd, n, -1, 1), v = Mem.random(rnd, n, -1, 1), g = Mem.random(rnd, n, -1, 1);
+        float[] q = Mem.random(rnd, n, -1, 1),
+                k = Mem.random(rnd, n, -1, 1),
+                v = Mem.random(rnd, n, -1, 1),
+                g = Mem.random(rnd, n, -1, 1);
         float[][] first = null;
         int before = Parallel.getNumThreads();
         try {
             for (int threads : new int[] {1, 2, 3}) {
                 Parallel.setNumThreads(threads);
-                MemorySegment out = Mem.zeros(n), lse = Mem.zeros(500), dq = Mem.zeros(n), dk = Mem.zeros(n), dv = Mem.zeros(n);
+                MemorySegment out = Mem.zeros(n),
+                        lse = Mem.zeros(500),
+                        dq = Mem.zeros(n),
+                        dk = Mem.zeros(n),
+                        dv = Mem.zeros(n);
                 Attention.forward(sh, Mem.of(q), Mem.of(k), Mem.of(v), null, 0, out, lse);
                 Attention.backward(sh, Mem.of(q), Mem.of(k), Mem.of(v), null, 0, out, lse, Mem.of(g), dq, dk, dv);
                 float[][] got = {Mem.read(out, n), Mem.read(dq, n), Mem.read(dk, n), Mem.read(dv, n)};
                 if (first == null) first = got;
-                else for (int i = 0; i < 4; i++) assertArrayEquals(first[i], got[i], "threads " + threads + " output " + i);
+                else
+                    for (int i = 0; i < 4; i++)
+                        assertArrayEquals(first[i], got[i], "threads " + threads + " output " + i);
             }
         } finally {
             Parallel.setNumThreads(before);
@@ -115,24 +141,40 @@ class AttentionTest {
     @Test
     void headsReadInPlaceMatchHeadsCopiedOut() {
         int bs = 2, h = 3, t = 70, s = 70, d = 8, dv = 8;
-        float[] q = Mem.random(rnd, bs * t * h * d, -1, 1), k = Mem.random(rnd, bs * s * h * d, -1, 1), v = Mem.random(rnd, bs * s * h * dv, -1, 1);
+        float[] q = Mem.random(rnd, bs * t * h * d, -1, 1),
+                k = Mem.random(rnd, bs * s * h * d, -1, 1),
+                v = Mem.random(rnd, bs * s * h * dv, -1, 1);
         float[] g = Mem.random(rnd, bs * t * h * dv, -1, 1);
         Attention.Shape packed = new Attention.Shape(bs * h, h, t, s, d, dv, true, 0.3f, 0.2f, 9);
         Attention.Shape flat = new Attention.Shape(bs * h, 1, t, s, d, dv, true, 0.3f, 0.2f, 9);
-        float[][] fromPacked = run(packed, q, k, v, g), fromFlat = run(flat, heads(q, bs, t, h, d), heads(k, bs, s, h, d), heads(v, bs, s, h, dv), heads(g, bs, t, h, dv));
+        float[][] fromPacked = run(packed, q, k, v, g),
+                fromFlat =
+                        run(
+                                flat,
+                                heads(q, bs, t, h, d),
+                                heads(k, bs, s, h, d),
+                                heads(v, bs, s, h, dv),
+                                heads(g, bs, t, h, dv));
         int[][] dims = {{t, dv}, {t, d}, {s, d}, {s, dv}};
         for (int o = 0; o < 4; o++) {
             float[] want = heads(fromPacked[o], bs, dims[o][0], h, dims[o][1]);
-            for (int i = 0; i < want.length; i++) Mem.assertClose(want[i], fromFlat[o][i], 1e-5, 1e-6, "output " + o + " at " + i);
+            for (int i = 0; i < want.length; i++)
+                Mem.assertClose(want[i], fromFlat[o][i], 1e-5, 1e-6, "output " + o + " at " + i);
         }
     }
 
     /** {out, dq, dk, dv} of one forward and backward. */
     private static float[][] run(Attention.Shape sh, float[] q, float[] k, float[] v, float[] g) {
-        MemorySegment out = Mem.zeros(g.length), lse = Mem.zeros(sh.batch() * sh.t()), dq = Mem.zeros(q.length), dk = Mem.zeros(k.length), dv = Mem.zeros(v.length);
+        MemorySegment out = Mem.zeros(g.length),
+                lse = Mem.zeros(sh.batch() * sh.t()),
+                dq = Mem.zeros(q.length),
+                dk = Mem.zeros(k.length),
+                dv = Mem.zeros(v.length);
         Attention.forward(sh, Mem.of(q), Mem.of(k), Mem.of(v), null, 0, out, lse);
         Attention.backward(sh, Mem.of(q), Mem.of(k), Mem.of(v), null, 0, out, lse, Mem.of(g), dq, dk, dv);
-        return new float[][] {Mem.read(out, g.length), Mem.read(dq, q.length), Mem.read(dk, k.length), Mem.read(dv, v.length)};
+        return new float[][] {
+            Mem.read(out, g.length), Mem.read(dq, q.length), Mem.read(dk, k.length), Mem.read(dv, v.length)
+        };
     }
 
     /** {@code [B, T, H, w]} to {@code [B, H, T, w]}. */
@@ -154,12 +196,17 @@ class AttentionTest {
         x[n - 1] = 0f;
         MemorySegment seg = Mem.of(x);
         if (Simd.VECTOR_AVAILABLE) VectorAttention.expInPlace(seg, 0, n);
-        else for (int i = 0; i < n; i++) seg.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, VectorExp.exp(x[i]));
+        else
+            for (int i = 0; i < n; i++)
+                seg.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, VectorExp.exp(x[i]));
         float[] got = Mem.read(seg, n);
         for (int i = 0; i < n; i++) {
-            org.junit.jupiter.api.Assertions.assertEquals(VectorExp.exp(x[i]), got[i], 0f, "lane and scalar at " + x[i]);
+            org.junit.jupiter.api.Assertions.assertEquals(
+                    VectorExp.exp(x[i]), got[i], 0f, "lane and scalar at " + x[i]);
             double want = x[i] < -87.3f ? 0 : Math.exp(x[i]);
-            org.junit.jupiter.api.Assertions.assertTrue(Math.abs(got[i] - want) <= 3e-7 * want + 1e-38, "exp(" + x[i] + ") = " + got[i] + ", Math.exp " + want);
+            org.junit.jupiter.api.Assertions.assertTrue(
+                    Math.abs(got[i] - want) <= 3e-7 * want + 1e-38,
+                    "exp(" + x[i] + ") = " + got[i] + ", Math.exp " + want);
         }
         org.junit.jupiter.api.Assertions.assertEquals(1f, got[n - 1]);
     }

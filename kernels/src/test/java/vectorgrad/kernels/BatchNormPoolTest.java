@@ -133,7 +133,11 @@ class BatchNormPoolTest {
                             for (boolean inc : new boolean[] {false, true}) {
                                 AvgPool.Windows rows = AvgPool.pooling(h, k, s, p, ceil, inc);
                                 AvgPool.Windows cols = AvgPool.pooling(h + 3, k, s, p, ceil, inc);
-                                checkPool(rows, cols, rnd, "h=" + h + " k=" + k + " s=" + s + " p=" + p + " ceil=" + ceil + " inc=" + inc);
+                                checkPool(
+                                        rows,
+                                        cols,
+                                        rnd,
+                                        "h=" + h + " k=" + k + " s=" + s + " p=" + p + " ceil=" + ceil + " inc=" + inc);
                             }
     }
 
@@ -141,6 +145,10 @@ class BatchNormPoolTest {
     void adaptivePoolingMatchesReference() {
         for (int h : new int[] {1, 5, 7, 28, 35})
             for (int o : new int[] {1, 2, 3, 7})
-                checkPool(AvgPool.adaptive(h, o), AvgPool.adaptive(h + 2, Math.max(1, o - 1)), rnd, "adaptive h=" + h + " o=" + o);
+                checkPool(
+                        AvgPool.adaptive(h, o),
+                        AvgPool.adaptive(h + 2, Math.max(1, o - 1)),
+                        rnd,
+                        "adaptive h=" + h + " o=" + o);
     }
 }

@@ -56,8 +56,11 @@ class EmbeddingTest {
 
     @Test
     void anIndexOutOfRangeIsNamed() {
-        var e = assertThrows(IndexOutOfBoundsException.class,
+        var e = assertThrows(
+                IndexOutOfBoundsException.class,
                 () -> Embedding.gather(new int[] {0, 12}, Mem.zeros(10), 5, 2, Mem.zeros(4)));
-        assertTrue(e.getMessage().contains("index 12 at position 1 is out of range for a table of 5 rows"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("index 12 at position 1 is out of range for a table of 5 rows"),
+                e.getMessage());
     }
 }

@@ -27,8 +27,12 @@ class LayerNormTest {
                 float eps = 1e-5f;
                 LayerNorm.forward(rows, d, Mem.of(x), ws, bs, eps, y, mean, invstd);
                 MemorySegment dx = Mem.zeros(total), dw = Mem.zeros(d), db = Mem.zeros(d);
-                LayerNorm.backward(rows, d, Mem.of(x), ws, mean, invstd, Mem.of(dy), dx, affine ? dw : null, affine ? db : null);
-                float[] gy = Mem.read(y, total), gdx = Mem.read(dx, total), gdw = Mem.read(dw, d), gdb = Mem.read(db, d);
+                LayerNorm.backward(
+                        rows, d, Mem.of(x), ws, mean, invstd, Mem.of(dy), dx, affine ? dw : null, affine ? db : null);
+                float[] gy = Mem.read(y, total),
+                        gdx = Mem.read(dx, total),
+                        gdw = Mem.read(dw, d),
+                        gdb = Mem.read(db, d);
                 double[] sw = new double[d], sb = new double[d];
                 for (int r = 0; r < rows; r++) {
                     double s = 0, q = 0;
@@ -79,7 +83,9 @@ class LayerNormTest {
                 LayerNorm.backward(rows, d, Mem.of(x), Mem.of(w), mean, invstd, Mem.of(dy), dx, dw, db);
                 float[][] got = {Mem.read(y, total), Mem.read(dx, total), Mem.read(dw, d), Mem.read(db, d)};
                 if (first == null) first = got;
-                else for (int k = 0; k < got.length; k++) assertArrayEquals(first[k], got[k], "threads " + t + " output " + k);
+                else
+                    for (int k = 0; k < got.length; k++)
+                        assertArrayEquals(first[k], got[k], "threads " + t + " output " + k);
             }
         } finally {
             Parallel.setNumThreads(before);

@@ -81,10 +81,22 @@ class OptimKernelsTest {
                 boolean centered = variant >= 1;
                 float momentum = variant == 2 ? 0.9f : 0f, wd = variant == 2 ? 0.01f : 0f, alpha = 0.99f, eps = 1e-8f;
                 float[] p = Mem.random(rnd, n, -1, 1), g = Mem.random(rnd, n, -1, 1);
-                float[] sq = Mem.random(rnd, n, 0.5, 1), ga = Mem.random(rnd, n, -0.1, 0.1), buf = Mem.random(rnd, n, -1, 1);
+                float[] sq = Mem.random(rnd, n, 0.5, 1),
+                        ga = Mem.random(rnd, n, -0.1, 0.1),
+                        buf = Mem.random(rnd, n, -1, 1);
                 MemorySegment ps = Mem.of(p), sqs = Mem.of(sq), gas = Mem.of(ga), bs = Mem.of(buf);
                 OptimKernels.rmsprop(
-                        n, ps, Mem.of(g), sqs, centered ? gas : null, momentum != 0 ? bs : null, 0.01f, alpha, eps, wd, momentum);
+                        n,
+                        ps,
+                        Mem.of(g),
+                        sqs,
+                        centered ? gas : null,
+                        momentum != 0 ? bs : null,
+                        0.01f,
+                        alpha,
+                        eps,
+                        wd,
+                        momentum);
                 float[] gotP = Mem.read(ps, n), gotSq = Mem.read(sqs, n);
                 for (int i = 0; i < n; i++) {
                     double gi = g[i] + wd * p[i];
@@ -93,7 +105,8 @@ class OptimKernelsTest {
                     double avg = Math.sqrt(s - a * a) + eps;
                     double d = momentum != 0 ? buf[i] * momentum + gi / avg : gi / avg;
                     Mem.assertClose(s, gotSq[i], 1e-5, 1e-7, "square_avg variant " + variant);
-                    Mem.assertClose(p[i] - 0.01 * d, gotP[i], 1e-5, 1e-6, "rmsprop param variant " + variant + " n=" + n);
+                    Mem.assertClose(
+                            p[i] - 0.01 * d, gotP[i], 1e-5, 1e-6, "rmsprop param variant " + variant + " n=" + n);
                 }
             }
         }

@@ -51,12 +51,14 @@ public final class Functional {
         int[] st = pair("stride", stride), dil = pair("dilation", dilation);
         if (padding.equals("valid")) return NeuralOps.conv2d(x, weight, bias, st, new int[] {0, 0}, dil, groups);
         if (!padding.equals("same"))
-            throw new IllegalArgumentException("Invalid padding string '" + padding + "', should be one of {'valid', 'same'}");
+            throw new IllegalArgumentException(
+                    "Invalid padding string '" + padding + "', should be one of {'valid', 'same'}");
         if (st[0] != 1 || st[1] != 1)
             throw new IllegalArgumentException("padding='same' is not supported for strided convolutions");
         int[] ws = weight.shape();
         if (ws.length != 4)
-            throw new IllegalArgumentException("conv2d: expected 4-D weight [O, C, kh, kw], got " + java.util.Arrays.toString(ws));
+            throw new IllegalArgumentException(
+                    "conv2d: expected 4-D weight [O, C, kh, kw], got " + java.util.Arrays.toString(ws));
         int totalH = dil[0] * (ws[2] - 1), totalW = dil[1] * (ws[3] - 1);
         // an odd total: pad ⌈total/2⌉ on both sides and drop the first output row (column), whose window
         // starts one before PyTorch's
@@ -203,7 +205,8 @@ public final class Functional {
         if (paddingIdx == null) return -1;
         int num = weight.shape()[0];
         if (paddingIdx >= num || paddingIdx < -num)
-            throw new IllegalArgumentException("Padding_idx must be within num_embeddings (" + num + "), got " + paddingIdx);
+            throw new IllegalArgumentException(
+                    "Padding_idx must be within num_embeddings (" + num + "), got " + paddingIdx);
         return paddingIdx < 0 ? paddingIdx + num : paddingIdx;
     }
 

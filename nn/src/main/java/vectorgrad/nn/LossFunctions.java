@@ -22,7 +22,8 @@ final class LossFunctions {
     }
 
     static Tensor smoothL1(Tensor input, Tensor target, String reduction, double beta) {
-        if (beta < 0) throw new IllegalArgumentException("smooth_l1_loss does not support negative values for beta, got " + beta);
+        if (beta < 0)
+            throw new IllegalArgumentException("smooth_l1_loss does not support negative values for beta, got " + beta);
         Tensor d = input.sub(target).abs();
         if (beta == 0) return reduce(d, reduction);
         Tensor quadratic = d.mul(d).mul(0.5 / beta), linear = d.sub(0.5 * beta);
@@ -30,7 +31,9 @@ final class LossFunctions {
     }
 
     static Tensor huber(Tensor input, Tensor target, String reduction, double delta) {
-        if (delta <= 0) throw new IllegalArgumentException("huber_loss does not support non-positive values for delta, got " + delta);
+        if (delta <= 0)
+            throw new IllegalArgumentException(
+                    "huber_loss does not support non-positive values for delta, got " + delta);
         Tensor d = input.sub(target).abs();
         Tensor quadratic = d.mul(d).mul(0.5), linear = d.sub(0.5 * delta).mul(delta);
         return reduce(Tensor.where(d.lt(delta), quadratic, linear), reduction);
@@ -65,8 +68,10 @@ final class LossFunctions {
             throw new IllegalArgumentException("Target size (" + Arrays.toString(target.shape())
                     + ") must be the same as input size (" + Arrays.toString(input.shape()) + ")");
         }
-        Tensor softplusNeg = input.abs().neg().exp().add(1).log().add(input.neg().relu());
-        Tensor coefficient = posWeight == null ? null : posWeight.sub(1).mul(target).add(1);
+        Tensor softplusNeg =
+                input.abs().neg().exp().add(1).log().add(input.neg().relu());
+        Tensor coefficient =
+                posWeight == null ? null : posWeight.sub(1).mul(target).add(1);
         Tensor loss = target.rsub(1).mul(input).add(coefficient == null ? softplusNeg : coefficient.mul(softplusNeg));
         if (weight != null) loss = loss.mul(weight);
         return reduce(loss, reduction);
@@ -82,8 +87,8 @@ final class LossFunctions {
         for (int b = 0; b < t.length; b++) {
             if (t[b] == ignoreIndex) continue;
             if (t[b] < 0 || t[b] >= classes)
-                throw new IllegalArgumentException(op + ": target " + t[b] + " at row " + b + " is out of bounds for "
-                        + classes + " classes");
+                throw new IllegalArgumentException(
+                        op + ": target " + t[b] + " at row " + b + " is out of bounds for " + classes + " classes");
             out[b] = w == null ? 1f : w[t[b]];
         }
         return out;
@@ -140,7 +145,9 @@ final class LossFunctions {
         Tensor nll = nll(logp, target, weight, ignoreIndex, reduction);
         if (labelSmoothing == 0) return nll;
         int classes = input.shape()[1];
-        Tensor smooth = weight == null ? logp.sum(1, false).neg() : logp.mul(weight).sum(1, false).neg();
+        Tensor smooth = weight == null
+                ? logp.sum(1, false).neg()
+                : logp.mul(weight).sum(1, false).neg();
         float[] keep = new float[t.length];
         for (int b = 0; b < t.length; b++) keep[b] = t[b] == ignoreIndex ? 0f : 1f;
         smooth = smooth.mul(Tensor.of(keep, keep.length));

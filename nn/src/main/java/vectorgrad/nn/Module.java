@@ -62,7 +62,8 @@ public abstract class Module {
     protected Tensor registerBuffer(String name, Tensor tensor, boolean persistent) {
         checkName(name);
         if (tensor != null && tensor.requiresGrad())
-            throw new IllegalArgumentException("buffer \"" + name + "\" must not require grad (register it as a Parameter)");
+            throw new IllegalArgumentException(
+                    "buffer \"" + name + "\" must not require grad (register it as a Parameter)");
         buffers.put(name, tensor);
         if (persistent) nonPersistentBuffers.remove(name);
         else nonPersistentBuffers.add(name);

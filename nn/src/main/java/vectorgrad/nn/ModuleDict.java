@@ -26,7 +26,9 @@ public class ModuleDict extends Module {
 
     public Module get(String key) {
         Module m = modules.get(key);
-        if (m == null) throw new IllegalArgumentException("ModuleDict has no key \"" + key + "\" (keys: " + modules.keySet() + ")");
+        if (m == null)
+            throw new IllegalArgumentException(
+                    "ModuleDict has no key \"" + key + "\" (keys: " + modules.keySet() + ")");
         return m;
     }
 

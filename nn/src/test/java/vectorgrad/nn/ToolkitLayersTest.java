@@ -54,7 +54,8 @@ class ToolkitLayersTest {
         c.loadStateDict(SafeTensors.read(f).tensors(), true);
         assertArrayEquals(b.bn.runningMean().toFloatArray(), c.bn.runningMean().toFloatArray());
         assertEquals(1f, c.bn.getBuffer("num_batches_tracked").item());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Block().loadStateDict(Map.of(), true));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new Block().loadStateDict(Map.of(), true));
         assertTrue(e.getMessage().contains("missing key \"bn.running_var\""), e.getMessage());
     }
 
@@ -67,24 +68,33 @@ class ToolkitLayersTest {
         float[] y = bn.forward(x).toFloatArray();
         double mean = 0;
         for (float v : y) mean += v;
-        assertTrue(Math.abs(mean / y.length) < 0.2, "running statistics converged to the batch's: mean " + mean / y.length);
+        assertTrue(
+                Math.abs(mean / y.length) < 0.2,
+                "running statistics converged to the batch's: mean " + mean / y.length);
         assertThrows(IllegalArgumentException.class, () -> bn.forward(Tensor.zeros(3, 2, 2)));
-        assertEquals(
-                "BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)", bn.toString());
+        assertEquals("BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)", bn.toString());
     }
 
     @Test
     void layerShapesAndReprs() {
         Tensor img = Tensor.randn(2, 8, 7, 7);
-        assertArrayEquals(new int[] {2, 8, 1, 1}, new AdaptiveAvgPool2d(1).forward(img).shape());
-        assertArrayEquals(new int[] {8, 4, 4}, new AvgPool2d(3, 2, 1).forward(img.select(0, 0)).shape());
+        assertArrayEquals(
+                new int[] {2, 8, 1, 1}, new AdaptiveAvgPool2d(1).forward(img).shape());
+        assertArrayEquals(
+                new int[] {8, 4, 4},
+                new AvgPool2d(3, 2, 1).forward(img.select(0, 0)).shape());
         assertEquals("AvgPool2d(kernel_size=3, stride=2, padding=1)", new AvgPool2d(3, 2, 1).toString());
         assertEquals("AdaptiveAvgPool2d(output_size=(2, 3))", new AdaptiveAvgPool2d(2, 3).toString());
         assertEquals("GELU(approximate='tanh')", new GELU("tanh").toString());
-        assertArrayEquals(new int[] {2, 5, 3}, new Linear(4, 3).forward(Tensor.zeros(2, 5, 4)).shape());
-        assertArrayEquals(new int[] {3}, new Linear(4, 3).forward(Tensor.zeros(4)).shape());
+        assertArrayEquals(
+                new int[] {2, 5, 3},
+                new Linear(4, 3).forward(Tensor.zeros(2, 5, 4)).shape());
+        assertArrayEquals(
+                new int[] {3}, new Linear(4, 3).forward(Tensor.zeros(4)).shape());
         ModuleDict d = new ModuleDict().put("act", new ReLU()).put("proj", new Linear(2, 2));
-        assertEquals(List.of("proj.weight", "proj.bias"), List.copyOf(d.namedParameters().keySet()));
+        assertEquals(
+                List.of("proj.weight", "proj.bias"),
+                List.copyOf(d.namedParameters().keySet()));
         assertThrows(IllegalArgumentException.class, () -> d.get("missing"));
     }
 }

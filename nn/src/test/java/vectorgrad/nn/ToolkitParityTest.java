@@ -52,7 +52,8 @@ class ToolkitParityTest {
 
     @Test
     void batchNormTrainingEvalAndRunningStatistics() {
-        Object[][] cases = {{"bn2d", new int[] {3, 4, 5, 5}}, {"bn1d", new int[] {6, 3}}, {"bn1d3", new int[] {4, 3, 7}}};
+        Object[][] cases = {{"bn2d", new int[] {3, 4, 5, 5}}, {"bn1d", new int[] {6, 3}}, {"bn1d3", new int[] {4, 3, 7}}
+        };
         for (Object[] c : cases) {
             String name = (String) c[0];
             int[] shape = (int[]) c[1];
@@ -80,7 +81,10 @@ class ToolkitParityTest {
     @Test
     void averagePooling() {
         Tensor x = wave(new int[] {2, 3, 9, 8}, 0.41, 0.2, 1.0);
-        runCase("avgpool.k3s2p1", x, t -> Functional.avgPool2d(t, new int[] {3}, new int[] {2}, new int[] {1}, false, true));
+        runCase(
+                "avgpool.k3s2p1",
+                x,
+                t -> Functional.avgPool2d(t, new int[] {3}, new int[] {2}, new int[] {1}, false, true));
         runCase(
                 "avgpool.k3s2p1.ceil.exclude",
                 x,
@@ -89,7 +93,10 @@ class ToolkitParityTest {
         Tensor y = wave(new int[] {2, 3, 7, 5}, 0.29, 0.6, 1.0);
         runCase("adaptive.3x2", y, t -> Functional.adaptiveAvgPool2d(t, 3, 2));
         runCase("adaptive.1", y, t -> Functional.adaptiveAvgPool2d(t, 1));
-        runCase("adaptive.unbatched", wave(new int[] {3, 7, 5}, 0.29, 0.6, 1.0), t -> Functional.adaptiveAvgPool2d(t, 4));
+        runCase(
+                "adaptive.unbatched",
+                wave(new int[] {3, 7, 5}, 0.29, 0.6, 1.0),
+                t -> Functional.adaptiveAvgPool2d(t, 4));
     }
 
     @Test
@@ -119,11 +126,15 @@ class ToolkitParityTest {
         float[] l = wave(new int[] {5, 4}, 0.47, 0.9, 1.0).toFloatArray();
         for (int i = 0; i < l.length; i++) l[i] = (l[i] > 0 ? 1f : 0f) * 0.9f + 0.05f;
         Tensor labels = Tensor.of(l, 5, 4);
-        Tensor weight = wave(new int[] {4}, 0.5, 0.3, 0.4).add(1), posWeight = wave(new int[] {4}, 0.8, 0.1, 0.5).add(1.5);
+        Tensor weight = wave(new int[] {4}, 0.5, 0.3, 0.4).add(1),
+                posWeight = wave(new int[] {4}, 0.8, 0.1, 0.5).add(1.5);
         Tensor x = wave(new int[] {5, 4}, 0.61, 0.2, 2.0);
         for (String r : new String[] {"mean", "sum", "none"}) {
             runCase("bce." + r, probs, t -> Functional.binaryCrossEntropy(t, labels, weight, r), 1e-5, 1e-5);
-            runCase("bce_logits." + r, x, t -> Functional.binaryCrossEntropyWithLogits(t, labels, weight, posWeight, r));
+            runCase(
+                    "bce_logits." + r,
+                    x,
+                    t -> Functional.binaryCrossEntropyWithLogits(t, labels, weight, posWeight, r));
         }
     }
 
@@ -158,8 +169,12 @@ class ToolkitParityTest {
         runCase("layernorm.affine", wave(new int[] {3, 4, 5}, 0.37, 0.1, 2.0).add(0.5), ln::forward, 1e-4, 1e-5);
         check("layernorm.affine.dweight", ln.weight.grad(), 1e-4, 1e-5);
         check("layernorm.affine.dbias", ln.bias.grad(), 1e-4, 1e-5);
-        runCase("layernorm.plain", wave(new int[] {6, 33}, 0.23, 0.4, 3.0),
-                t -> Functional.layerNorm(t, new int[] {33}, null, null, 1e-3), 1e-4, 1e-5);
+        runCase(
+                "layernorm.plain",
+                wave(new int[] {6, 33}, 0.23, 0.4, 3.0),
+                t -> Functional.layerNorm(t, new int[] {33}, null, null, 1e-3),
+                1e-4,
+                1e-5);
         var emb = new vectorgrad.nn.layers.Embedding(10, 4, 3, Tensor.defaultGenerator());
         try (var ignored = Tensor.noGrad()) {
             emb.weight.copy_(wave(new int[] {10, 4}, 0.61, 0.2, 1.0));
@@ -177,14 +192,21 @@ class ToolkitParityTest {
         Tensor x = wave(new int[] {2, 3, 5, 4}, 0.41, 0.2, 1.0);
         Object[][] cases = {
             {"convt.s2p1op1", new int[] {3, 4, 3, 3}, new int[] {2, 1, 1, 1, 1}},
-            {"convt.d2.groups", new int[] {3, 2, 2, 3}, new int[] {1, 0, 0, 2, 3}}, // stride, pad, output pad, dil, groups
+            {"convt.d2.groups", new int[] {3, 2, 2, 3}, new int[] {1, 0, 0, 2, 3}
+            }, // stride, pad, output pad, dil, groups
         };
         for (Object[] c : cases) {
             String name = (String) c[0];
             int[] ws = (int[]) c[1], g = (int[]) c[2];
             Tensor w = wave(ws, 0.53, 0.7, 0.4).requiresGrad(true);
             Tensor b = wave(new int[] {ws[1] * g[4]}, 0.3, 0.2, 0.5).requiresGrad(true);
-            runCase(name, x, t -> Functional.convTranspose2d(t, w, b, new int[] {g[0]}, new int[] {g[1]}, new int[] {g[2]}, g[4], new int[] {g[3]}), 1e-4, 1e-5);
+            runCase(
+                    name,
+                    x,
+                    t -> Functional.convTranspose2d(
+                            t, w, b, new int[] {g[0]}, new int[] {g[1]}, new int[] {g[2]}, g[4], new int[] {g[3]}),
+                    1e-4,
+                    1e-5);
             check(name + ".dweight", w.grad(), 1e-4, 1e-5);
             check(name + ".dbias", b.grad(), 1e-4, 1e-5);
         }
@@ -194,21 +216,43 @@ class ToolkitParityTest {
             String name = (String) c[0];
             int kh = (int) c[1], kw = (int) c[2], dil = (int) c[3];
             Tensor w = wave(new int[] {5, 3, kh, kw}, 0.47, 0.1, 0.4).requiresGrad(true);
-            runCase(name, x2, t -> Functional.conv2d(t, w, null, new int[] {1}, "same", new int[] {dil}, 1), 1e-4, 1e-5);
+            runCase(
+                    name,
+                    x2,
+                    t -> Functional.conv2d(t, w, null, new int[] {1}, "same", new int[] {dil}, 1),
+                    1e-4,
+                    1e-5);
             check(name + ".dweight", w.grad(), 1e-4, 1e-5);
         }
-        var layer = new vectorgrad.nn.layers.Conv2d(3, 5, 4, vectorgrad.nn.layers.Conv2d.options().padding("same"));
-        assertEquals(java.util.List.of(2, 5, 7, 6), java.util.Arrays.stream(layer.forward(x2).shape()).boxed().toList());
-        var up = new vectorgrad.nn.layers.ConvTranspose2d(3, 8, 3, vectorgrad.nn.layers.ConvTranspose2d.options().stride(2).padding(1).outputPadding(1));
-        assertEquals(java.util.List.of(2, 8, 10, 8), java.util.Arrays.stream(up.forward(x).shape()).boxed().toList());
-        assertEquals("ConvTranspose2d(3, 8, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), output_padding=(1, 1))", up.toString());
-        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> new vectorgrad.nn.layers.Conv2d(3, 5, 3, vectorgrad.nn.layers.Conv2d.options().stride(2).padding("same")));
+        var layer = new vectorgrad.nn.layers.Conv2d(
+                3, 5, 4, vectorgrad.nn.layers.Conv2d.options().padding("same"));
+        assertEquals(
+                java.util.List.of(2, 5, 7, 6),
+                java.util.Arrays.stream(layer.forward(x2).shape()).boxed().toList());
+        var up = new vectorgrad.nn.layers.ConvTranspose2d(
+                3,
+                8,
+                3,
+                vectorgrad.nn.layers.ConvTranspose2d.options()
+                        .stride(2)
+                        .padding(1)
+                        .outputPadding(1));
+        assertEquals(
+                java.util.List.of(2, 8, 10, 8),
+                java.util.Arrays.stream(up.forward(x).shape()).boxed().toList());
+        assertEquals(
+                "ConvTranspose2d(3, 8, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1), output_padding=(1, 1))",
+                up.toString());
+        var e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> new vectorgrad.nn.layers.Conv2d(
+                        3, 5, 3, vectorgrad.nn.layers.Conv2d.options().stride(2).padding("same")));
         assertEquals("padding='same' is not supported for strided convolutions", e.getMessage());
     }
 
     private static void attentionCase(String name, int[][] shapes, Tensor mask, boolean causal) {
-        Tensor q = wave(shapes[0], 0.37, 0.1, 1.0).requiresGrad(true), k = wave(shapes[1], 0.53, 0.4, 1.0).requiresGrad(true),
+        Tensor q = wave(shapes[0], 0.37, 0.1, 1.0).requiresGrad(true),
+                k = wave(shapes[1], 0.53, 0.4, 1.0).requiresGrad(true),
                 v = wave(shapes[2], 0.29, 0.7, 1.0).requiresGrad(true);
         Tensor y = Functional.scaledDotProductAttention(q, k, v, mask, 0, causal);
         y.mul(wave(y.shape(), 0.21, 0.3, 1.0)).sum().backward();
@@ -225,7 +269,8 @@ class ToolkitParityTest {
         attentionCase("sdpa.float_mask", new int[][] {s, s, s}, wave(new int[] {5, 5}, 0.91, 0.3, 2.0), false);
         int[] keep = new int[35];
         for (int i = 0; i < 35; i++) keep[i] = i % 3 != 1 ? 1 : 0;
-        attentionCase("sdpa.bool_mask", new int[][] {{2, 5, 4}, {2, 7, 4}, {2, 7, 6}}, Tensor.ofInts(keep, 5, 7), false);
+        attentionCase(
+                "sdpa.bool_mask", new int[][] {{2, 5, 4}, {2, 7, 4}, {2, 7, 6}}, Tensor.ofInts(keep, 5, 7), false);
 
         var mha = new vectorgrad.nn.layers.MultiheadAttention(8, 2, 0.0, true, true, Tensor.defaultGenerator());
         try (var ignored = Tensor.noGrad()) {
@@ -234,10 +279,16 @@ class ToolkitParityTest {
             mha.out_proj.weight.copy_(wave(new int[] {8, 8}, 0.61, 0.9, 0.4));
             mha.out_proj.bias.copy_(wave(new int[] {8}, 0.33, 0.1, 0.1));
         }
-        runCase("mha.causal", wave(new int[] {2, 5, 8}, 0.37, 0.1, 1.0), t -> mha.forward(t, t, t, null, true), 1e-4, 1e-5);
+        runCase(
+                "mha.causal",
+                wave(new int[] {2, 5, 8}, 0.37, 0.1, 1.0),
+                t -> mha.forward(t, t, t, null, true),
+                1e-4,
+                1e-5);
         check("mha.causal.din_proj_weight", mha.in_proj_weight.grad(), 1e-4, 1e-5);
         check("mha.causal.dout_proj_weight", mha.out_proj.weight.grad(), 1e-4, 1e-5);
-        assertEquals(java.util.List.of("in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"),
+        assertEquals(
+                java.util.List.of("in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"),
                 java.util.List.copyOf(mha.stateDict().keySet()));
     }
 }

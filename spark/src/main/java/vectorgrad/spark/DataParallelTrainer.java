@@ -97,7 +97,13 @@ public final class DataParallelTrainer implements Serializable {
 
     /** The result of {@link #fit}: the end state and how the run went. */
     public record Result(
-            byte[] state, int epoch, int batchNext, long steps, long samples, double lastLoss, double seconds,
+            byte[] state,
+            int epoch,
+            int batchNext,
+            long steps,
+            long samples,
+            double lastLoss,
+            double seconds,
             double allReduceSeconds) {
         /** Loads the end state into {@code model} (and {@code optimizer}, if given); returns the metadata. */
         public Map<String, String> loadInto(Module model, Optimizer optimizer) throws IOException {
@@ -113,6 +119,7 @@ public final class DataParallelTrainer implements Serializable {
     private int printEvery;
     /** Fault injection for the tests: this rank throws after this step, in a stage's first attempt. */
     int failRank = -1;
+
     long failAfterStep = -1;
 
     /**
@@ -162,8 +169,10 @@ public final class DataParallelTrainer implements Serializable {
     public Result fit(Dataset<Row> data, byte[] startState) throws IOException {
         Dataset<Row> df = data.select(inputCol, labelCol);
         StructType schema = df.schema();
-        InputColumn input = InputColumn.of(schema, inputCol, Arrays.stream(task.inputShape()).reduce(1, (a, b) -> a * b));
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext());
+        InputColumn input = InputColumn.of(
+                schema, inputCol, Arrays.stream(task.inputShape()).reduce(1, (a, b) -> a * b));
+        JavaSparkContext jsc =
+                JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext());
         JavaPairRDD<Row, Long> indexed = df.javaRDD().zipWithIndex();
         long n = indexed.count();
         if (n == 0) throw new IllegalArgumentException("no rows to train on");
@@ -185,8 +194,7 @@ public final class DataParallelTrainer implements Serializable {
             int[] position = positions((int) n, epoch);
             Broadcast<int[]> pos = jsc.broadcast(position);
             final int nRows = (int) n, b = batchSize, w = workers;
-            JavaRDD<Example> shards = indexed
-                    .mapToPair(t -> {
+            JavaRDD<Example> shards = indexed.mapToPair(t -> {
                         int p = pos.value()[(int) (long) t._2()];
                         return new Tuple2<>(workerOf(p, nRows, b, w), new Example(p, t._1().get(0), label(t._1())));
                     })
@@ -198,7 +206,8 @@ public final class DataParallelTrainer implements Serializable {
             RDD<EpochResult> results = shards.rdd().barrier().mapPartitions(stage, false, tag);
             // the shuffle after the barrier stage makes it a shuffle-map stage, which Spark runs again when a
             // task fails (spark.stage.maxConsecutiveAttempts); a failed barrier result stage is not retried
-            List<EpochResult> rs = new ArrayList<>(results.toJavaRDD().repartition(1).collect());
+            List<EpochResult> rs =
+                    new ArrayList<>(results.toJavaRDD().repartition(1).collect());
             pos.destroy();
             start.destroy();
             rs.sort(Comparator.comparingInt(EpochResult::rank));
@@ -262,7 +271,8 @@ public final class DataParallelTrainer implements Serializable {
     record Example(int position, Object features, int label) implements Serializable {}
 
     /** One barrier stage: each task trains its replica on its shards from {@code start} to the epoch's end. */
-    static final class Stage extends AbstractFunction1<scala.collection.Iterator<Example>, scala.collection.Iterator<EpochResult>>
+    static final class Stage
+            extends AbstractFunction1<scala.collection.Iterator<Example>, scala.collection.Iterator<EpochResult>>
             implements Serializable {
         private static final long serialVersionUID = 1L;
         private final DataParallelTrainer t;
@@ -271,7 +281,14 @@ public final class DataParallelTrainer implements Serializable {
         private final int n, epoch, firstBatch;
         private final long firstStep;
 
-        Stage(DataParallelTrainer t, Broadcast<byte[]> start, InputColumn input, int n, int epoch, int firstBatch, long firstStep) {
+        Stage(
+                DataParallelTrainer t,
+                Broadcast<byte[]> start,
+                InputColumn input,
+                int n,
+                int epoch,
+                int firstBatch,
+                long firstStep) {
             this.t = t;
             this.start = start;
             this.input = input;
@@ -286,7 +303,8 @@ public final class DataParallelTrainer implements Serializable {
             BarrierTaskContext ctx = BarrierTaskContext.get();
             int rank = ctx.partitionId(), size = ctx.getTaskInfos().length;
             try {
-                return CollectionConverters.asScala(List.of(run(ctx, rank, size, CollectionConverters.asJava(rows))).iterator());
+                return CollectionConverters.asScala(List.of(run(ctx, rank, size, CollectionConverters.asJava(rows)))
+                        .iterator());
             } catch (IOException e) {
                 throw new UncheckedIOException("worker " + rank + " of " + size + ": " + e.getMessage(), e);
             } catch (RuntimeException e) {
@@ -344,8 +362,9 @@ public final class DataParallelTrainer implements Serializable {
                             for (int i = 0; i < b; i++) {
                                 Example e = mine.get(next + i);
                                 String bad = input.read(RowFactory.create(e.features()), x, i * len);
-                                if (bad != null) throw new IllegalArgumentException("the sample at position " + e.position()
-                                        + " of epoch " + epoch + ": " + bad);
+                                if (bad != null)
+                                    throw new IllegalArgumentException("the sample at position " + e.position()
+                                            + " of epoch " + epoch + ": " + bad);
                                 y[i] = e.label();
                             }
                             shape[0] = b;
@@ -383,7 +402,8 @@ public final class DataParallelTrainer implements Serializable {
                     step++;
                     next = end;
                     if (t.printEvery > 0 && rank == 0 && step % t.printEvery == 0)
-                        System.out.printf(Locale.ROOT, "step %d (epoch %d batch %d): loss %.4f%n", step, epoch, batch, lastLoss);
+                        System.out.printf(
+                                Locale.ROOT, "step %d (epoch %d batch %d): loss %.4f%n", step, epoch, batch, lastLoss);
                     if (rank == t.failRank && step == t.failAfterStep && ctx.stageAttemptNumber() == 0)
                         throw new IllegalStateException("injected failure after step " + step);
                 }
@@ -402,8 +422,16 @@ public final class DataParallelTrainer implements Serializable {
                 state = StateBytes.save(rep.model(), rep.optimizer(), md);
                 if (t.checkpoint != null) Checkpoint.save(Path.of(t.checkpoint), rep.model(), rep.optimizer(), md);
             }
-            return new EpochResult(rank, state, endEpoch, endBatch, step, samples, lastLoss,
-                    (System.nanoTime() - t0) / 1e9, reduceNanos / 1e9);
+            return new EpochResult(
+                    rank,
+                    state,
+                    endEpoch,
+                    endBatch,
+                    step,
+                    samples,
+                    lastLoss,
+                    (System.nanoTime() - t0) / 1e9,
+                    reduceNanos / 1e9);
         }
     }
 

@@ -98,9 +98,11 @@ public final class Inference implements Serializable {
                         continue;
                     }
                     switch (handleInvalid) {
-                        case ERROR -> throw new IllegalArgumentException("row " + index + " of partition " + partition
-                                + ": " + bad + " (" + len + " values make one input of shape " + java.util.Arrays.toString(shape)
-                                + "); set handleInvalid to \"keep\" or \"skip\" to go on without such rows");
+                        case ERROR ->
+                            throw new IllegalArgumentException("row " + index + " of partition " + partition
+                                    + ": " + bad + " (" + len + " values make one input of shape "
+                                    + java.util.Arrays.toString(shape)
+                                    + "); set handleInvalid to \"keep\" or \"skip\" to go on without such rows");
                         case KEEP -> {
                             slots.add(r);
                             errors.add(bad);
@@ -170,7 +172,8 @@ public final class Inference implements Serializable {
             java.lang.reflect.Method f = m.getClass().getMethod("forward", Tensor.class);
             return (Tensor) f.invoke(m, x);
         } catch (NoSuchMethodException e) {
-            throw new IllegalArgumentException(m.getClass().getName() + " has no forward(Tensor) method to classify with");
+            throw new IllegalArgumentException(
+                    m.getClass().getName() + " has no forward(Tensor) method to classify with");
         } catch (IllegalAccessException e) {
             throw new IllegalStateException(e);
         } catch (java.lang.reflect.InvocationTargetException e) {

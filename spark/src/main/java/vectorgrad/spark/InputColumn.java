@@ -17,7 +17,12 @@ import org.apache.spark.sql.types.StructType;
  * do), {@code array<float>}, {@code array<double>} or an ML {@code vector} (taken as they are).
  */
 final class InputColumn implements Serializable {
-    enum Kind { BYTES, FLOATS, DOUBLES, VECTOR }
+    enum Kind {
+        BYTES,
+        FLOATS,
+        DOUBLES,
+        VECTOR
+    }
 
     final String name;
     final Kind kind;

@@ -98,11 +98,13 @@ public final class ModelBundle implements Serializable {
         try {
             return (Module) Class.forName(cls).getConstructor().newInstance();
         } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("model class " + cls + " is not on this JVM's class path (add its jar to the job)", e);
+            throw new IllegalStateException(
+                    "model class " + cls + " is not on this JVM's class path (add its jar to the job)", e);
         } catch (NoSuchMethodException | InstantiationException | IllegalAccessException e) {
             throw new IllegalArgumentException("model class " + cls + " needs a public no-argument constructor", e);
         } catch (InvocationTargetException e) {
-            throw new IllegalStateException("model class " + cls + ": its constructor threw " + e.getCause(), e.getCause());
+            throw new IllegalStateException(
+                    "model class " + cls + ": its constructor threw " + e.getCause(), e.getCause());
         }
     }
 }

@@ -64,7 +64,8 @@ public final class ModuleTransformer extends Transformer {
         predictionCol = new Param<>(this, "predictionCol", "the predicted class (double)");
         probabilityCol = new Param<>(this, "probabilityCol", "the class probabilities (vector)");
         errorCol = new Param<>(this, "errorCol", "why a row was not classified (with handleInvalid = keep)");
-        handleInvalid = new Param<>(this, "handleInvalid", "invalid inputs (null, wrong length, NaN): error, keep or skip");
+        handleInvalid =
+                new Param<>(this, "handleInvalid", "invalid inputs (null, wrong length, NaN): error, keep or skip");
         batchSize = new IntParam(this, "batchSize", "rows per forward pass");
         setDefault(inputCol, "features");
         setDefault(predictionCol, "prediction");
@@ -173,9 +174,11 @@ public final class ModuleTransformer extends Transformer {
     public Dataset<Row> transform(Dataset<?> dataset) {
         Dataset<Row> df = dataset.toDF();
         StructType out = transformSchema(df.schema());
-        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext());
+        JavaSparkContext jsc =
+                JavaSparkContext.fromSparkContext(df.sparkSession().sparkContext());
         Broadcast<ModelBundle> b = jsc.broadcast(model);
-        Inference f = new Inference(b, InputColumn.of(df.schema(), $(inputCol), model.inputLength()), mode(), (int) $(batchSize));
+        Inference f = new Inference(
+                b, InputColumn.of(df.schema(), $(inputCol), model.inputLength()), mode(), (int) $(batchSize));
         JavaRDD<Row> rows = df.javaRDD().mapPartitions(f::apply);
         return df.sparkSession().createDataFrame(rows, out);
     }

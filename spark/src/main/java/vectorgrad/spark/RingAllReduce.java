@@ -72,7 +72,8 @@ public final class RingAllReduce implements AutoCloseable {
     /** Connects to the next rank and accepts the previous one; {@code addresses} by rank. */
     public void connect(List<String> addresses) throws IOException {
         if (addresses.size() != size)
-            throw new IllegalArgumentException("ring all-reduce: " + addresses.size() + " addresses for " + size + " ranks");
+            throw new IllegalArgumentException(
+                    "ring all-reduce: " + addresses.size() + " addresses for " + size + " ranks");
         if (size == 1) return;
         String next = addresses.get((rank + 1) % size);
         int colon = next.lastIndexOf(':');
@@ -81,7 +82,8 @@ public final class RingAllReduce implements AutoCloseable {
         // the peer's listening socket exists before any address is shared, so this completes through its
         // backlog even before the peer reaches accept()
         toNext.connect(new InetSocketAddress(next.substring(0, colon), Integer.parseInt(next.substring(colon + 1))));
-        ByteBuffer hello = ByteBuffer.allocate(8).putInt(0x56475249).putInt(rank).flip();
+        ByteBuffer hello =
+                ByteBuffer.allocate(8).putInt(0x56475249).putInt(rank).flip();
         while (hello.hasRemaining()) toNext.write(hello);
         fromPrev = server.accept();
         fromPrev.setOption(StandardSocketOptions.TCP_NODELAY, true);
@@ -149,8 +151,10 @@ public final class RingAllReduce implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("ring all-reduce: interrupted while sending to rank " + (rank + 1) % size, e);
         } catch (ExecutionException e) {
-            throw new IOException("ring all-reduce: rank " + rank + " could not send to rank " + (rank + 1) % size
-                    + ": " + e.getCause().getMessage(), e.getCause());
+            throw new IOException(
+                    "ring all-reduce: rank " + rank + " could not send to rank " + (rank + 1) % size + ": "
+                            + e.getCause().getMessage(),
+                    e.getCause());
         }
     }
 

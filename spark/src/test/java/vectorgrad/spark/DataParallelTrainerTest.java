@@ -51,8 +51,8 @@ class DataParallelTrainerTest {
 
     /** The rows as a DataFrame in their order, cut into partitions of the given sizes. */
     static Dataset<Row> frame(List<Row> rows, int... sizes) {
-        org.apache.spark.api.java.JavaSparkContext jsc =
-                org.apache.spark.api.java.JavaSparkContext.fromSparkContext(LocalSpark.get().sparkContext());
+        org.apache.spark.api.java.JavaSparkContext jsc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(
+                LocalSpark.get().sparkContext());
         org.apache.spark.api.java.JavaRDD<Row> rdd = null;
         int from = 0;
         for (int size : sizes) {
@@ -95,7 +95,10 @@ class DataParallelTrainerTest {
             try (MemoryScope s = MemoryScope.open()) {
                 opt.zeroGrad();
                 masks.beginBatch(step, 0);
-                m.forward(Tensor.of(x, batch, 1, 28, 28), Tensor.ofInts(y, batch)).mean().neg().backward();
+                m.forward(Tensor.of(x, batch, 1, 28, 28), Tensor.ofInts(y, batch))
+                        .mean()
+                        .neg()
+                        .backward();
                 opt.step();
             }
         }
@@ -104,7 +107,8 @@ class DataParallelTrainerTest {
 
     static Map<String, float[]> weights(MnistClassifier m) {
         Map<String, float[]> w = new LinkedHashMap<>();
-        for (Map.Entry<String, Parameter> e : m.namedParameters().entrySet()) w.put(e.getKey(), e.getValue().toFloatArray());
+        for (Map.Entry<String, Parameter> e : m.namedParameters().entrySet())
+            w.put(e.getKey(), e.getValue().toFloatArray());
         return w;
     }
 
@@ -116,7 +120,8 @@ class DataParallelTrainerTest {
     }
 
     static DataParallelTrainer trainer(int workers, int batch, long steps) {
-        return new DataParallelTrainer(new MnistTask(LR, SEED), workers, batch, 1, steps, SEED, false, null, "image", "label");
+        return new DataParallelTrainer(
+                new MnistTask(LR, SEED), workers, batch, 1, steps, SEED, false, null, "image", "label");
     }
 
     @Test
@@ -136,7 +141,9 @@ class DataParallelTrainerTest {
             }
             // Adam moves each weight by up to lr per step (0.1 in 100 steps); the two runs differ only by
             // the order the per-sample gradients are summed in
-            assertTrue(maxDiff < 1e-4, k + ": the two runs differ by " + maxDiff + " (the weights moved up to " + maxMove + ")");
+            assertTrue(
+                    maxDiff < 1e-4,
+                    k + ": the two runs differ by " + maxDiff + " (the weights moved up to " + maxMove + ")");
             assertTrue(maxMove > 1e-2, k + " barely moved: " + maxMove);
         }
     }
@@ -166,7 +173,8 @@ class DataParallelTrainerTest {
         Dataset<Row> one = frame(rows, 320);
         Dataset<Row> skewed = frame(rows, 300, 4, 16);
         assertEquals(3, skewed.javaRDD().getNumPartitions());
-        Map<String, float[]> a = distributed(one, trainer(2, batch, steps)), b = distributed(skewed, trainer(2, batch, steps));
+        Map<String, float[]> a = distributed(one, trainer(2, batch, steps)),
+                b = distributed(skewed, trainer(2, batch, steps));
         for (String k : a.keySet()) assertArrayEquals(a.get(k), b.get(k), k);
     }
 
@@ -184,7 +192,8 @@ class DataParallelTrainerTest {
 
     static String messages(Throwable e) {
         StringBuilder sb = new StringBuilder();
-        for (Throwable t = e; t != null; t = t.getCause()) sb.append(t.getMessage()).append('\n');
+        for (Throwable t = e; t != null; t = t.getCause())
+            sb.append(t.getMessage()).append('\n');
         return sb.toString();
     }
 

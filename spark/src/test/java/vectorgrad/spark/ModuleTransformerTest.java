@@ -64,7 +64,9 @@ class ModuleTransformerTest {
         float[][] expected = direct(m, rows);
         Dataset<Row> df = LocalSpark.get().createDataFrame(rows, SCHEMA).repartition(3);
         for (String col : new String[] {"image", "pixels"}) {
-            ModuleTransformer t = new ModuleTransformer(ModelBundle.of(m, 1, 28, 28)).setInputCol(col).setBatchSize(64);
+            ModuleTransformer t = new ModuleTransformer(ModelBundle.of(m, 1, 28, 28))
+                    .setInputCol(col)
+                    .setBatchSize(64);
             List<Row> out = t.transform(df).collectAsList();
             assertEquals(300, out.size());
             for (Row r : out) {
@@ -91,11 +93,20 @@ class ModuleTransformerTest {
         Dataset<Row> df = LocalSpark.get().createDataFrame(rows, SCHEMA).coalesce(1);
         ModelBundle b = ModelBundle.of(m, 1, 28, 28);
 
-        Exception e = assertThrows(Exception.class,
-                () -> new ModuleTransformer(b).setInputCol("image").transform(df).collectAsList());
-        assertTrue(e.getMessage().contains("row 5 of partition 0: 'image' has 783 values, expected 784"), e.getMessage());
+        Exception e = assertThrows(
+                Exception.class,
+                () -> new ModuleTransformer(b)
+                        .setInputCol("image")
+                        .transform(df)
+                        .collectAsList());
+        assertTrue(
+                e.getMessage().contains("row 5 of partition 0: 'image' has 783 values, expected 784"), e.getMessage());
 
-        List<Row> kept = new ModuleTransformer(b).setInputCol("pixels").setHandleInvalid("keep").transform(df).collectAsList();
+        List<Row> kept = new ModuleTransformer(b)
+                .setInputCol("pixels")
+                .setHandleInvalid("keep")
+                .transform(df)
+                .collectAsList();
         assertEquals(7, kept.size());
         Row five = kept.get(5), six = kept.get(6);
         assertEquals("'pixels' is null", five.getString(five.fieldIndex("error")));
@@ -104,9 +115,16 @@ class ModuleTransformerTest {
         assertNull(kept.get(0).get(kept.get(0).fieldIndex("error")));
 
         // rows 5 (783 bytes) and 6 (null) have no valid image
-        assertEquals(5, new ModuleTransformer(b).setInputCol("image").setHandleInvalid("skip").transform(df).count());
+        assertEquals(
+                5,
+                new ModuleTransformer(b)
+                        .setInputCol("image")
+                        .setHandleInvalid("skip")
+                        .transform(df)
+                        .count());
 
-        IllegalArgumentException wrongColumn = assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException wrongColumn = assertThrows(
+                IllegalArgumentException.class,
                 () -> new ModuleTransformer(b).setInputCol("id").transform(df));
         assertTrue(wrongColumn.getMessage().contains("input column 'id' is int"), wrongColumn.getMessage());
     }

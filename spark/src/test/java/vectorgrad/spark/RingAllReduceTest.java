@@ -70,7 +70,8 @@ class RingAllReduceTest {
                         }
                     }
                 }
-                for (int r = 0; r < n; r++) assertArrayEquals(twice, out[r], "rank " + r + " of " + n + ", " + len + " values");
+                for (int r = 0; r < n; r++)
+                    assertArrayEquals(twice, out[r], "rank " + r + " of " + n + ", " + len + " values");
             }
         }
     }

@@ -23,22 +23,34 @@ public final class AttentionOps {
      * probabilities recomputed from each row's log-sum-exp).
      */
     public static Tensor scaledDotProductAttention(
-            Tensor q, Tensor k, Tensor v, Tensor attnMask, double dropoutP, boolean isCausal, Double scale, Generator gen) {
+            Tensor q,
+            Tensor k,
+            Tensor v,
+            Tensor attnMask,
+            double dropoutP,
+            boolean isCausal,
+            Double scale,
+            Generator gen) {
         for (Tensor t : new Tensor[] {q, k, v}) requireFloat(t, "scaled_dot_product_attention");
         int[] qs = q.shape(), ks = k.shape(), vs = v.shape();
         if (qs.length < 2 || ks.length != qs.length || vs.length != qs.length) {
             throw new IllegalArgumentException("scaled_dot_product_attention: query, key and value must have the same "
-                    + "number of dimensions (2 or more), got " + Shapes.str(qs) + ", " + Shapes.str(ks) + ", " + Shapes.str(vs));
+                    + "number of dimensions (2 or more), got " + Shapes.str(qs) + ", " + Shapes.str(ks) + ", "
+                    + Shapes.str(vs));
         }
         int r = qs.length;
         int[] lead = Arrays.copyOf(qs, r - 2);
-        if (!Arrays.equals(lead, Arrays.copyOf(ks, r - 2)) || !Arrays.equals(lead, Arrays.copyOf(vs, r - 2))
-                || qs[r - 1] != ks[r - 1] || ks[r - 2] != vs[r - 2]) {
-            throw new IllegalArgumentException("scaled_dot_product_attention: shapes do not fit: query " + Shapes.str(qs)
-                    + " [..., T, d], key " + Shapes.str(ks) + " [..., S, d], value " + Shapes.str(vs) + " [..., S, dv]");
+        if (!Arrays.equals(lead, Arrays.copyOf(ks, r - 2))
+                || !Arrays.equals(lead, Arrays.copyOf(vs, r - 2))
+                || qs[r - 1] != ks[r - 1]
+                || ks[r - 2] != vs[r - 2]) {
+            throw new IllegalArgumentException(
+                    "scaled_dot_product_attention: shapes do not fit: query " + Shapes.str(qs) + " [..., T, d], key "
+                            + Shapes.str(ks) + " [..., S, d], value " + Shapes.str(vs) + " [..., S, dv]");
         }
         if (isCausal && attnMask != null)
-            throw new IllegalArgumentException("scaled_dot_product_attention: attn_mask and is_causal cannot both be set");
+            throw new IllegalArgumentException(
+                    "scaled_dot_product_attention: attn_mask and is_causal cannot both be set");
         int batch = (int) Shapes.numel(lead), t = qs[r - 2], s = ks[r - 2], d = qs[r - 1], dv = vs[r - 1];
         float sc = scale != null ? scale.floatValue() : (float) (1 / Math.sqrt(d));
         long seed = dropoutP > 0 ? ((long) gen.nextInt(Integer.MAX_VALUE) << 31) ^ gen.nextInt(Integer.MAX_VALUE) : 0;
@@ -71,13 +83,30 @@ public final class AttentionOps {
      * null, or {@code [T, S]} shared by every head (float32 added, or int32 0/1).
      */
     public static Tensor multiHead(
-            Tensor q, Tensor k, Tensor v, int heads, Tensor attnMask, double dropoutP, boolean isCausal, Double scale, Generator gen) {
+            Tensor q,
+            Tensor k,
+            Tensor v,
+            int heads,
+            Tensor attnMask,
+            double dropoutP,
+            boolean isCausal,
+            Double scale,
+            Generator gen) {
         for (Tensor t : new Tensor[] {q, k, v}) requireFloat(t, "multi_head_attention");
         int[] qs = q.shape(), ks = k.shape(), vs = v.shape();
-        if (qs.length != 3 || ks.length != 3 || vs.length != 3 || qs[0] != ks[0] || ks[0] != vs[0] || ks[1] != vs[1]
-                || qs[2] != ks[2] || heads <= 0 || qs[2] % heads != 0 || vs[2] % heads != 0) {
+        if (qs.length != 3
+                || ks.length != 3
+                || vs.length != 3
+                || qs[0] != ks[0]
+                || ks[0] != vs[0]
+                || ks[1] != vs[1]
+                || qs[2] != ks[2]
+                || heads <= 0
+                || qs[2] % heads != 0
+                || vs[2] % heads != 0) {
             throw new IllegalArgumentException("multi_head_attention: shapes do not fit " + heads + " heads: query "
-                    + Shapes.str(qs) + " [B, T, H·d], key " + Shapes.str(ks) + " [B, S, H·d], value " + Shapes.str(vs) + " [B, S, H·dv]");
+                    + Shapes.str(qs) + " [B, T, H·d], key " + Shapes.str(ks) + " [B, S, H·d], value " + Shapes.str(vs)
+                    + " [B, S, H·dv]");
         }
         if (isCausal && attnMask != null)
             throw new IllegalArgumentException("multi_head_attention: attn_mask and is_causal cannot both be set");
@@ -85,30 +114,44 @@ public final class AttentionOps {
         Tensor mask = null;
         if (attnMask != null) {
             if (!Arrays.equals(attnMask.shape(), new int[] {t, s}))
-                throw new IllegalArgumentException("multi_head_attention: attn_mask of shape " + Shapes.str(attnMask.shape())
-                        + ", expected [" + t + ", " + s + "]");
+                throw new IllegalArgumentException("multi_head_attention: attn_mask of shape "
+                        + Shapes.str(attnMask.shape()) + ", expected [" + t + ", " + s + "]");
             mask = attnMask.dtype() == DType.INT32 ? additive(attnMask) : attnMask.detach();
         }
         int d = qs[2] / heads;
         float sc = scale != null ? scale.floatValue() : (float) (1 / Math.sqrt(d));
         long seed = dropoutP > 0 ? ((long) gen.nextInt(Integer.MAX_VALUE) << 31) ^ gen.nextInt(Integer.MAX_VALUE) : 0;
-        Attention.Shape sh = new Attention.Shape(qs[0] * heads, heads, t, s, d, vs[2] / heads, isCausal, sc, (float) dropoutP, seed);
+        Attention.Shape sh =
+                new Attention.Shape(qs[0] * heads, heads, t, s, d, vs[2] / heads, isCausal, sc, (float) dropoutP, seed);
         return run(sh, q, k, v, mask, 0, new int[] {qs[0], t, vs[2]});
     }
 
-    private static Tensor run(Attention.Shape sh, Tensor q, Tensor k, Tensor v, Tensor mask, long maskStride, int[] outShape) {
+    private static Tensor run(
+            Attention.Shape sh, Tensor q, Tensor k, Tensor v, Tensor mask, long maskStride, int[] outShape) {
         int[] qs = q.shape(), ks = k.shape(), vs = v.shape();
         Tensor out = empty(outShape), lse = empty(new int[] {Math.max(1, sh.batch() * sh.t())});
         Tensor m = mask;
         long mst = maskStride;
-        Attention.forward(sh, segment(q), segment(k), segment(v), m == null ? null : segment(m), mst, segment(out), segment(lse));
+        Attention.forward(
+                sh, segment(q), segment(k), segment(v), m == null ? null : segment(m), mst, segment(out), segment(lse));
         Reference.reachabilityFence(q);
         Reference.reachabilityFence(k);
         Reference.reachabilityFence(v);
         BackwardFn fn = (g, need) -> {
             Tensor dq = need[0] ? empty(qs) : null, dk = need[1] ? empty(ks) : null, dvT = need[2] ? empty(vs) : null;
-            Attention.backward(sh, segment(q), segment(k), segment(v), m == null ? null : segment(m), mst, segment(out),
-                    segment(lse), segment(g), seg(dq), seg(dk), seg(dvT));
+            Attention.backward(
+                    sh,
+                    segment(q),
+                    segment(k),
+                    segment(v),
+                    m == null ? null : segment(m),
+                    mst,
+                    segment(out),
+                    segment(lse),
+                    segment(g),
+                    seg(dq),
+                    seg(dk),
+                    seg(dvT));
             Reference.reachabilityFence(g);
             Reference.reachabilityFence(q);
             Reference.reachabilityFence(k);

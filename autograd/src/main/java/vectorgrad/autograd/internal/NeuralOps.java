@@ -39,7 +39,8 @@ public final class NeuralOps {
         requireFloat(x, "linear");
         int[] xs = x.shape(), ws = weight.shape();
         // [in] and [*, in] as PyTorch takes them: one row, or all leading dimensions as rows
-        if (xs.length == 1 && ws.length == 2) return linear(x.unsqueeze(0), weight, bias).squeeze(0);
+        if (xs.length == 1 && ws.length == 2)
+            return linear(x.unsqueeze(0), weight, bias).squeeze(0);
         if (xs.length > 2 && ws.length == 2) {
             int[] ys = xs.clone();
             ys[ys.length - 1] = ws[0];
@@ -132,7 +133,8 @@ public final class NeuralOps {
         requireFloat(x, "conv2d");
         int[] xs = x.shape(), ws = weight.shape();
         if (xs.length == 3) // unbatched [C, H, W], as PyTorch takes it
-            return conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0);
+        return conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups)
+                    .squeeze(0);
         if (xs.length != 4)
             throw new IllegalArgumentException(
                     "conv2d: expected 3-D [C, H, W] or 4-D [B, C, H, W] input, got " + Shapes.str(xs));
@@ -221,7 +223,8 @@ public final class NeuralOps {
         requireFloat(x, "conv_transpose2d");
         int[] xs = x.shape(), ws = weight.shape();
         if (xs.length == 3)
-            return convTranspose2d(x.unsqueeze(0), weight, bias, stride, padding, outputPadding, groups, dilation).squeeze(0);
+            return convTranspose2d(x.unsqueeze(0), weight, bias, stride, padding, outputPadding, groups, dilation)
+                    .squeeze(0);
         if (xs.length != 4)
             throw new IllegalArgumentException(
                     "conv_transpose2d: expected 3-D [C, H, W] or 4-D [B, C, H, W] input, got " + Shapes.str(xs));
@@ -229,24 +232,30 @@ public final class NeuralOps {
             throw new IllegalArgumentException(
                     "conv_transpose2d: expected 4-D weight [C_in, C_out/groups, kh, kw], got " + Shapes.str(ws));
         if (groups <= 0)
-            throw new IllegalArgumentException("conv_transpose2d: non-positive groups is not supported (groups=" + groups + ")");
+            throw new IllegalArgumentException(
+                    "conv_transpose2d: non-positive groups is not supported (groups=" + groups + ")");
         if (ws[0] != xs[1]) {
-            throw new IllegalArgumentException("conv_transpose2d: weight of size " + Shapes.str(ws) + ", expected input "
-                    + Shapes.str(xs) + " to have " + ws[0] + " channels, but got " + xs[1] + " channels instead");
+            throw new IllegalArgumentException(
+                    "conv_transpose2d: weight of size " + Shapes.str(ws) + ", expected input " + Shapes.str(xs)
+                            + " to have " + ws[0] + " channels, but got " + xs[1] + " channels instead");
         }
         if (ws[0] % groups != 0)
-            throw new IllegalArgumentException("conv_transpose2d: in_channels (" + ws[0] + ") must be divisible by groups (" + groups + ")");
+            throw new IllegalArgumentException(
+                    "conv_transpose2d: in_channels (" + ws[0] + ") must be divisible by groups (" + groups + ")");
         int outC = ws[1] * groups;
         if (bias != null && !Arrays.equals(bias.shape(), new int[] {outC}))
-            throw new IllegalArgumentException(
-                    "conv_transpose2d: bias of shape " + Shapes.str(bias.shape()) + " for " + outC + " output channels");
+            throw new IllegalArgumentException("conv_transpose2d: bias of shape " + Shapes.str(bias.shape()) + " for "
+                    + outC + " output channels");
         for (int i = 0; i < 2; i++) {
             if (outputPadding[i] < 0 || outputPadding[i] >= Math.max(stride[i], dilation[i]))
-                throw new IllegalArgumentException("conv_transpose2d: output padding must be smaller than either stride or dilation, got output_padding="
-                        + Shapes.str(outputPadding) + ", stride=" + Shapes.str(stride) + ", dilation=" + Shapes.str(dilation));
+                throw new IllegalArgumentException(
+                        "conv_transpose2d: output padding must be smaller than either stride or dilation, got output_padding="
+                                + Shapes.str(outputPadding) + ", stride=" + Shapes.str(stride) + ", dilation="
+                                + Shapes.str(dilation));
             if (outputPadding[i] >= stride[i])
-                throw new IllegalArgumentException("conv_transpose2d: output_padding " + outputPadding[i]
-                        + " at least the stride " + stride[i] + " (allowed by PyTorch when below the dilation) is not supported");
+                throw new IllegalArgumentException(
+                        "conv_transpose2d: output_padding " + outputPadding[i] + " at least the stride " + stride[i]
+                                + " (allowed by PyTorch when below the dilation) is not supported");
         }
         int oh = (xs[2] - 1) * stride[0] - 2 * padding[0] + dilation[0] * (ws[2] - 1) + outputPadding[0] + 1;
         int ow = (xs[3] - 1) * stride[1] - 2 * padding[1] + dilation[1] * (ws[3] - 1) + outputPadding[1] + 1;
@@ -255,8 +264,20 @@ public final class NeuralOps {
                     + Shapes.str(xs) + " is too small");
         // the convolution whose input gradient this is: input [B, C_out, oh, ow], output [B, C_in, H, W]
         Conv.Geometry geo = new Conv.Geometry(
-                xs[0], outC, oh, ow, ws[0], ws[2], ws[3], stride[0], stride[1], padding[0], padding[1], dilation[0],
-                dilation[1], groups);
+                xs[0],
+                outC,
+                oh,
+                ow,
+                ws[0],
+                ws[2],
+                ws[3],
+                stride[0],
+                stride[1],
+                padding[0],
+                padding[1],
+                dilation[0],
+                dilation[1],
+                groups);
         Tensor y = empty(new int[] {xs[0], outC, oh, ow});
         Conv.backwardInput(geo, segment(x), segment(weight), segment(y));
         fence(x, weight, bias);
@@ -525,7 +546,8 @@ public final class NeuralOps {
             throw new IllegalArgumentException("embedding: expected an int32 index tensor, got " + input.dtype());
         requireFloat(weight, "embedding");
         if (weight.shape().length != 2)
-            throw new IllegalArgumentException("embedding: weight must be 2-D [num_embeddings, embedding_dim], got " + Shapes.str(weight.shape()));
+            throw new IllegalArgumentException(
+                    "embedding: weight must be 2-D [num_embeddings, embedding_dim], got " + Shapes.str(weight.shape()));
         int num = weight.shape()[0], d = weight.shape()[1];
         int[] idx = input.toIntArray();
         int[] outShape = Arrays.copyOf(input.shape(), input.shape().length + 1);

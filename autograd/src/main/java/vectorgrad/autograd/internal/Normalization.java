@@ -37,7 +37,8 @@ public final class Normalization {
         requireFloat(x, "batch_norm");
         int[] xs = x.shape();
         if (xs.length < 2)
-            throw new IllegalArgumentException("batch_norm: expected 2-D or more input [N, C, ...], got " + Shapes.str(xs));
+            throw new IllegalArgumentException(
+                    "batch_norm: expected 2-D or more input [N, C, ...], got " + Shapes.str(xs));
         int n = xs[0], c = xs[1];
         int plane = 1;
         for (int i = 2; i < xs.length; i++) plane *= xs[i];
@@ -52,7 +53,8 @@ public final class Normalization {
             }
         }
         if ((runningMean == null) != (runningVar == null))
-            throw new IllegalArgumentException("batch_norm: running_mean and running_var must both be given or both null");
+            throw new IllegalArgumentException(
+                    "batch_norm: running_mean and running_var must both be given or both null");
         if (!training && runningMean == null)
             throw new IllegalArgumentException("batch_norm: running_mean and running_var are needed when not training");
         if (training && (long) n * hw <= 1) {
@@ -78,14 +80,23 @@ public final class Normalization {
                     seg(runningVar),
                     m);
         } else {
-            // the statistics are constants here, kept as a snapshot: a later update of the buffers leaves this graph alone
+            // the statistics are constants here, kept as a snapshot: a later update of the buffers leaves this graph
+            // alone
             BatchNorm.evalStatistics(c, segment(runningMean), segment(runningVar), e, segment(mean), segment(invstd));
-            BatchNorm.forwardWithStatistics(n, c, hw, segment(x), seg(weight), seg(bias), segment(mean), segment(invstd), segment(y));
+            BatchNorm.forwardWithStatistics(
+                    n, c, hw, segment(x), seg(weight), seg(bias), segment(mean), segment(invstd), segment(y));
         }
         Reference.reachabilityFence(runningMean);
         Reference.reachabilityFence(runningVar);
-        return recordAffine(y, "batch_norm", x, weight, bias, new int[] {c}, (g, gx, gw, gb) -> BatchNorm.backward(
-                n, c, hw, segment(x), seg(weight), segment(mean), segment(invstd), training, g, gx, gw, gb));
+        return recordAffine(
+                y,
+                "batch_norm",
+                x,
+                weight,
+                bias,
+                new int[] {c},
+                (g, gx, gw, gb) -> BatchNorm.backward(
+                        n, c, hw, segment(x), seg(weight), segment(mean), segment(invstd), training, g, gx, gw, gb));
     }
 
     /**
@@ -98,11 +109,13 @@ public final class Normalization {
         requireFloat(x, "layer_norm");
         int[] xs = x.shape();
         int k = normalizedShape.length;
-        boolean fits = k >= 1 && k <= xs.length
+        boolean fits = k >= 1
+                && k <= xs.length
                 && Arrays.equals(Arrays.copyOfRange(xs, xs.length - k, xs.length), normalizedShape);
         if (!fits) {
             throw new IllegalArgumentException("Given normalized_shape=" + Shapes.str(normalizedShape)
-                    + ", expected input with shape [*, " + Shapes.str(normalizedShape).replaceAll("^\\[|\\]$", "")
+                    + ", expected input with shape [*, "
+                    + Shapes.str(normalizedShape).replaceAll("^\\[|\\]$", "")
                     + "], but got input of size " + Shapes.str(xs));
         }
         for (Object[] p : new Object[][] {{"weight", weight}, {"bias", bias}}) {
@@ -116,9 +129,17 @@ public final class Normalization {
         int rows = (int) (x.numel() / d);
         Tensor y = empty(xs);
         Tensor mean = empty(new int[] {rows}), invstd = empty(new int[] {rows});
-        LayerNorm.forward(rows, d, segment(x), seg(weight), seg(bias), (float) eps, segment(y), segment(mean), segment(invstd));
-        return recordAffine(y, "layer_norm", x, weight, bias, normalizedShape.clone(), (g, gx, gw, gb) -> LayerNorm.backward(
-                rows, d, segment(x), seg(weight), segment(mean), segment(invstd), g, gx, gw, gb));
+        LayerNorm.forward(
+                rows, d, segment(x), seg(weight), seg(bias), (float) eps, segment(y), segment(mean), segment(invstd));
+        return recordAffine(
+                y,
+                "layer_norm",
+                x,
+                weight,
+                bias,
+                normalizedShape.clone(),
+                (g, gx, gw, gb) -> LayerNorm.backward(
+                        rows, d, segment(x), seg(weight), segment(mean), segment(invstd), g, gx, gw, gb));
     }
 
     /** A normalisation's backward kernel: gradients into {@code gx}, {@code gw}, {@code gb} (each may be null). */

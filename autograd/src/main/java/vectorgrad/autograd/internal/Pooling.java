@@ -52,8 +52,8 @@ public final class Pooling {
         requireFloat(x, name);
         int[] xs = x.shape();
         if (xs.length != 3 && xs.length != 4)
-            throw new IllegalArgumentException(name + ": expected 3-D [C, H, W] or 4-D [B, C, H, W] input, got "
-                    + Shapes.str(xs));
+            throw new IllegalArgumentException(
+                    name + ": expected 3-D [C, H, W] or 4-D [B, C, H, W] input, got " + Shapes.str(xs));
         if (xs[xs.length - 1] == 0 || xs[xs.length - 2] == 0)
             throw new IllegalArgumentException(name + ": input " + Shapes.str(xs) + " has an empty plane");
         return xs;

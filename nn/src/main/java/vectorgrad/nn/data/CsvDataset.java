@@ -73,12 +73,15 @@ public final class CsvDataset implements Dataset<Sample>, RowBatches {
         List<String> names = Arrays.stream(header).map(String::strip).toList();
         int t = names.indexOf(target);
         if (t < 0) throw new IllegalArgumentException(file + ": no column \"" + target + "\" (columns: " + names + ")");
-        List<String> chosen = features != null ? List.copyOf(features) : names.stream().filter(n -> !n.equals(target)).toList();
+        List<String> chosen = features != null
+                ? List.copyOf(features)
+                : names.stream().filter(n -> !n.equals(target)).toList();
         int[] cols = new int[chosen.size()];
         for (int i = 0; i < cols.length; i++) {
             cols[i] = names.indexOf(chosen.get(i));
             if (cols[i] < 0)
-                throw new IllegalArgumentException(file + ": no column \"" + chosen.get(i) + "\" (columns: " + names + ")");
+                throw new IllegalArgumentException(
+                        file + ": no column \"" + chosen.get(i) + "\" (columns: " + names + ")");
         }
         if (records.isEmpty()) throw new IllegalArgumentException(file + ": no data rows after the header");
         int n = records.size(), f = cols.length;
@@ -94,8 +97,8 @@ public final class CsvDataset implements Dataset<Sample>, RowBatches {
             for (int r = 0; r < n; r++) {
                 raw[r] = records.get(r)[t].strip();
                 if (raw[r].isEmpty())
-                    throw new IllegalArgumentException(file + " line " + lineNumbers.get(r) + ", column " + (t + 1) + " (\""
-                            + target + "\"): missing value");
+                    throw new IllegalArgumentException(file + " line " + lineNumbers.get(r) + ", column " + (t + 1)
+                            + " (\"" + target + "\"): missing value");
                 integral &= raw[r].matches("-?\\d+");
             }
             int[] y = new int[n];

@@ -37,7 +37,8 @@ public final class Datasets {
     public static <T> List<Subset<T>> randomSplit(Dataset<T> dataset, double[] fractions, long seed) {
         double sum = Arrays.stream(fractions).sum();
         if (Math.abs(sum - 1) > 1e-9 || Arrays.stream(fractions).anyMatch(f -> f < 0 || f > 1))
-            throw new IllegalArgumentException("fractions must be in [0, 1] and sum to 1, got " + Arrays.toString(fractions));
+            throw new IllegalArgumentException(
+                    "fractions must be in [0, 1] and sum to 1, got " + Arrays.toString(fractions));
         int n = dataset.size();
         int[] lengths = new int[fractions.length];
         int given = 0;

@@ -13,7 +13,8 @@ public final class Subset<T> implements Dataset<T>, RowBatches {
     public Subset(Dataset<T> dataset, int[] indices) {
         for (int i : indices)
             if (i < 0 || i >= dataset.size())
-                throw new IndexOutOfBoundsException("Subset index " + i + " out of range for a dataset of " + dataset.size());
+                throw new IndexOutOfBoundsException(
+                        "Subset index " + i + " out of range for a dataset of " + dataset.size());
         this.dataset = dataset;
         this.indices = indices.clone();
     }

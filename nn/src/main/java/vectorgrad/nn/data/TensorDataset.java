@@ -15,8 +15,9 @@ public final class TensorDataset implements Dataset<Sample>, RowBatches {
 
     public TensorDataset(Tensor inputs, Tensor targets) {
         if (inputs.dim() == 0 || targets.dim() == 0 || inputs.size(0) != targets.size(0)) {
-            throw new IllegalArgumentException("Size mismatch between tensors: inputs " + Arrays.toString(inputs.shape())
-                    + " and targets " + Arrays.toString(targets.shape()) + " must have the same first dimension");
+            throw new IllegalArgumentException(
+                    "Size mismatch between tensors: inputs " + Arrays.toString(inputs.shape()) + " and targets "
+                            + Arrays.toString(targets.shape()) + " must have the same first dimension");
         }
         this.inputs = inputs.detach();
         this.targets = targets.detach();

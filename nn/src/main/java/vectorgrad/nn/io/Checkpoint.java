@@ -33,6 +33,7 @@ public final class Checkpoint {
     private static final String GROUPS = OPTIMIZER_PREFIX + "param_groups.";
     /** One group's, as files written before parameter groups hold it. */
     private static final String GROUP = OPTIMIZER_PREFIX + "param_group.";
+
     private static final String FORMAT = "vectorgrad-checkpoint-2";
 
     public static void save(Path file, Module model, Optimizer optimizer, Map<String, String> metadata)

@@ -28,9 +28,11 @@ public abstract class AbstractBatchNorm extends Layer {
     private final Double momentum;
     private final boolean tracking;
 
-    protected AbstractBatchNorm(int numFeatures, double eps, Double momentum, boolean affine, boolean trackRunningStats) {
+    protected AbstractBatchNorm(
+            int numFeatures, double eps, Double momentum, boolean affine, boolean trackRunningStats) {
         if (numFeatures <= 0)
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": num_features must be positive, got " + numFeatures);
+            throw new IllegalArgumentException(
+                    getClass().getSimpleName() + ": num_features must be positive, got " + numFeatures);
         this.numFeatures = numFeatures;
         this.eps = eps;
         this.momentum = momentum;

@@ -17,7 +17,8 @@ public class AdaptiveAvgPool2d extends Layer {
         if (outputSize.length < 1 || outputSize.length > 2)
             throw new IllegalArgumentException("AdaptiveAvgPool2d: output_size is one int or a pair");
         for (int v : outputSize)
-            if (v == 0 || v < -1) throw new IllegalArgumentException("AdaptiveAvgPool2d: output_size must be positive, got " + v);
+            if (v == 0 || v < -1)
+                throw new IllegalArgumentException("AdaptiveAvgPool2d: output_size must be positive, got " + v);
         this.outputSize = outputSize.clone();
     }
 

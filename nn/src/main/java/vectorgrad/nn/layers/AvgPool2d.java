@@ -35,10 +35,11 @@ public class AvgPool2d extends Layer {
         for (int d = 0; d < 2; d++) {
             int k = kernel[Math.min(d, kernel.length - 1)], p = this.padding[Math.min(d, this.padding.length - 1)];
             int s = this.stride[Math.min(d, this.stride.length - 1)];
-            if (k <= 0 || s <= 0) throw new IllegalArgumentException("AvgPool2d: kernel_size and stride must be positive");
+            if (k <= 0 || s <= 0)
+                throw new IllegalArgumentException("AvgPool2d: kernel_size and stride must be positive");
             if (p < 0 || 2 * p > k)
-                throw new IllegalArgumentException("pad should be at most half of effective kernel size, but got pad="
-                        + p + ", kernel_size=" + k);
+                throw new IllegalArgumentException(
+                        "pad should be at most half of effective kernel size, but got pad=" + p + ", kernel_size=" + k);
         }
     }
 

@@ -54,7 +54,8 @@ public class Conv2d extends Layer {
         /** {@code padding="same"} or {@code "valid"}. */
         public Options padding(String mode) {
             if (!mode.equals("same") && !mode.equals("valid"))
-                throw new IllegalArgumentException("Invalid padding string '" + mode + "', should be one of {'valid', 'same'}");
+                throw new IllegalArgumentException(
+                        "Invalid padding string '" + mode + "', should be one of {'valid', 'same'}");
             paddingMode = mode;
             return this;
         }
@@ -117,7 +118,8 @@ public class Conv2d extends Layer {
     @Override
     protected String extraRepr() {
         return inC + ", " + outC + ", kernel_size=" + pairStr(kernel) + ", stride=" + pairStr(stride)
-                + (paddingMode != null ? ", padding=" + paddingMode
+                + (paddingMode != null
+                        ? ", padding=" + paddingMode
                         : padding[0] != 0 || padding[1] != 0 ? ", padding=" + pairStr(padding) : "")
                 + (dilation[0] != 1 || dilation[1] != 1 ? ", dilation=" + pairStr(dilation) : "")
                 + (groups != 1 ? ", groups=" + groups : "")

@@ -79,7 +79,8 @@ abstract class ConvOptions<O extends ConvOptions<O>> {
         }
         positive(layer, "kernel_size", kernelSize);
         if (stride[0] <= 0 || stride[1] <= 0)
-            throw new IllegalArgumentException(layer + ": non-positive stride " + pairStr(stride) + " is not supported");
+            throw new IllegalArgumentException(
+                    layer + ": non-positive stride " + pairStr(stride) + " is not supported");
         if (padding[0] < 0 || padding[1] < 0)
             throw new IllegalArgumentException(layer + ": negative padding " + pairStr(padding) + " is not supported");
         positive(layer, "dilation", dilation);

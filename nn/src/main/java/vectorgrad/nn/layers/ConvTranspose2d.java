@@ -65,8 +65,9 @@ public class ConvTranspose2d extends Layer {
         o.check("ConvTranspose2d", inChannels, outChannels);
         for (int i = 0; i < 2; i++) {
             if (o.outputPadding[i] < 0 || o.outputPadding[i] >= Math.max(o.stride[i], o.dilation[i]))
-                throw new IllegalArgumentException("ConvTranspose2d: output padding must be smaller than either stride or dilation, got output_padding="
-                        + ConvOptions.pairStr(o.outputPadding));
+                throw new IllegalArgumentException(
+                        "ConvTranspose2d: output padding must be smaller than either stride or dilation, got output_padding="
+                                + ConvOptions.pairStr(o.outputPadding));
         }
         this.inC = inChannels;
         this.outC = outChannels;
@@ -97,7 +98,8 @@ public class ConvTranspose2d extends Layer {
     @Override
     protected String extraRepr() {
         String p = ConvOptions.pairStr(padding), op = ConvOptions.pairStr(outputPadding);
-        return inC + ", " + outC + ", kernel_size=" + ConvOptions.pairStr(kernel) + ", stride=" + ConvOptions.pairStr(stride)
+        return inC + ", " + outC + ", kernel_size=" + ConvOptions.pairStr(kernel) + ", stride="
+                + ConvOptions.pairStr(stride)
                 + (padding[0] != 0 || padding[1] != 0 ? ", padding=" + p : "")
                 + (outputPadding[0] != 0 || outputPadding[1] != 0 ? ", output_padding=" + op : "")
                 + (dilation[0] != 1 || dilation[1] != 1 ? ", dilation=" + ConvOptions.pairStr(dilation) : "")

@@ -45,7 +45,9 @@ public class LayerNorm extends Layer {
 
     @Override
     protected String extraRepr() {
-        String shape = Arrays.toString(normalizedShape).replace('[', '(').replace("]", normalizedShape.length == 1 ? ",)" : ")");
+        String shape = Arrays.toString(normalizedShape)
+                .replace('[', '(')
+                .replace("]", normalizedShape.length == 1 ? ",)" : ")");
         return shape + ", eps=" + eps + ", elementwise_affine=" + (weight != null ? "True" : "False");
     }
 }

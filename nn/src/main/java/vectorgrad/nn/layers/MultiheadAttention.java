@@ -23,6 +23,7 @@ public class MultiheadAttention extends Layer {
     public final Parameter in_proj_weight;
     /** Null without bias. */
     public final Parameter in_proj_bias;
+
     public final Linear out_proj;
 
     private final int embedDim, numHeads;
@@ -33,9 +34,11 @@ public class MultiheadAttention extends Layer {
         this(embedDim, numHeads, 0.0, true, false, Tensor.defaultGenerator());
     }
 
-    public MultiheadAttention(int embedDim, int numHeads, double dropout, boolean bias, boolean batchFirst, Generator g) {
+    public MultiheadAttention(
+            int embedDim, int numHeads, double dropout, boolean bias, boolean batchFirst, Generator g) {
         if (embedDim <= 0 || numHeads <= 0 || embedDim % numHeads != 0)
-            throw new IllegalArgumentException("embed_dim (" + embedDim + ") must be divisible by num_heads (" + numHeads + ")");
+            throw new IllegalArgumentException(
+                    "embed_dim (" + embedDim + ") must be divisible by num_heads (" + numHeads + ")");
         if (!(dropout >= 0 && dropout < 1))
             throw new IllegalArgumentException("dropout probability has to be in [0, 1), but got " + dropout);
         this.embedDim = embedDim;
@@ -68,16 +71,24 @@ public class MultiheadAttention extends Layer {
     public Tensor forward(Tensor query, Tensor key, Tensor value, Tensor attnMask, boolean isCausal) {
         boolean unbatched = query.shape().length == 2;
         if (unbatched) {
-            return forward(query.unsqueeze(batchFirst ? 0 : 1), key.unsqueeze(batchFirst ? 0 : 1),
-                    value.unsqueeze(batchFirst ? 0 : 1), attnMask, isCausal).squeeze(batchFirst ? 0 : 1);
+            return forward(
+                            query.unsqueeze(batchFirst ? 0 : 1),
+                            key.unsqueeze(batchFirst ? 0 : 1),
+                            value.unsqueeze(batchFirst ? 0 : 1),
+                            attnMask,
+                            isCausal)
+                    .squeeze(batchFirst ? 0 : 1);
         }
         if (query.shape().length != 3 || query.shape()[2] != embedDim)
-            throw new IllegalArgumentException("MultiheadAttention: expected query of shape " + (batchFirst ? "[B, T, " : "[T, B, ")
-                    + embedDim + "], got " + java.util.Arrays.toString(query.shape()));
-        Tensor q = batchFirst ? query : query.transpose(0, 1), k = batchFirst ? key : key.transpose(0, 1),
+            throw new IllegalArgumentException(
+                    "MultiheadAttention: expected query of shape " + (batchFirst ? "[B, T, " : "[T, B, ") + embedDim
+                            + "], got " + java.util.Arrays.toString(query.shape()));
+        Tensor q = batchFirst ? query : query.transpose(0, 1),
+                k = batchFirst ? key : key.transpose(0, 1),
                 v = batchFirst ? value : value.transpose(0, 1);
         Tensor qp = project(q, 0), kp = project(k, 1), vp = project(v, 2);
-        Tensor joined = Functional.multiHeadScaledDotProductAttention(qp, kp, vp, numHeads, attnMask, isTraining() ? dropout : 0, isCausal);
+        Tensor joined = Functional.multiHeadScaledDotProductAttention(
+                qp, kp, vp, numHeads, attnMask, isTraining() ? dropout : 0, isCausal);
         Tensor out = out_proj.forward(joined);
         return batchFirst ? out : out.transpose(0, 1);
     }

@@ -12,7 +12,6 @@ public class L1Loss extends Loss {
 
     public L1Loss(String reduction) {
         super(reduction);
-
     }
 
     @Override

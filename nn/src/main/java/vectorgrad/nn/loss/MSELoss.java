@@ -12,7 +12,6 @@ public class MSELoss extends Loss {
 
     public MSELoss(String reduction) {
         super(reduction);
-
     }
 
     @Override

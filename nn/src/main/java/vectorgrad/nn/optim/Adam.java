@@ -219,7 +219,8 @@ public sealed class Adam extends Optimizer permits AdamW {
     @Override
     boolean restoresScheduled(String key, String saved) {
         if (!key.equals("betas")) return false;
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(([^,]+), ([^)]+)\\)").matcher(saved);
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("\\(([^,]+), ([^)]+)\\)").matcher(saved);
         if (!m.matches() || !m.group(2).equals(Double.toString(beta2))) return false;
         beta1 = Double.parseDouble(m.group(1));
         return true;

@@ -33,8 +33,18 @@ public final class OneCycleLR extends LRScheduler {
             double divFactor,
             double finalDivFactor,
             boolean threePhase) {
-        this(optimizer, perGroup(optimizer, maxLr), totalSteps, pctStart, annealStrategy, cycleMomentum,
-                baseMomentum, maxMomentum, divFactor, finalDivFactor, threePhase);
+        this(
+                optimizer,
+                perGroup(optimizer, maxLr),
+                totalSteps,
+                pctStart,
+                annealStrategy,
+                cycleMomentum,
+                baseMomentum,
+                maxMomentum,
+                divFactor,
+                finalDivFactor,
+                threePhase);
     }
 
     /** {@code maxLrs}: one per parameter group. */
@@ -52,8 +62,8 @@ public final class OneCycleLR extends LRScheduler {
             boolean threePhase) {
         super(optimizer);
         if (maxLrs.length != optimizer.paramGroups().size()) {
-            throw new IllegalArgumentException("expected " + optimizer.paramGroups().size() + " values for max_lr, got "
-                    + maxLrs.length);
+            throw new IllegalArgumentException(
+                    "expected " + optimizer.paramGroups().size() + " values for max_lr, got " + maxLrs.length);
         }
         this.maxLrs = maxLrs.clone();
         if (totalSteps <= 0)
@@ -101,9 +111,7 @@ public final class OneCycleLR extends LRScheduler {
             double end = phases[i][0];
             if (step <= end || i == phases.length - 1) {
                 double pct = (step - start) / (end - start);
-                return new double[] {
-                    anneal(phases[i][1], phases[i][2], pct), anneal(phases[i][3], phases[i][4], pct)
-                };
+                return new double[] {anneal(phases[i][1], phases[i][2], pct), anneal(phases[i][3], phases[i][4], pct)};
             }
             start = end;
         }
@@ -118,7 +126,7 @@ public final class OneCycleLR extends LRScheduler {
         if (cycleMomentum) optimizer.setCycledMomentum(v[1]);
     }
 
-        @Override
+    @Override
     protected double lrAt(int epoch, int group) {
         return maxLrs[group] * at(epoch)[0];
     }

@@ -33,7 +33,8 @@ public abstract class Optimizer {
     protected Optimizer(Iterable<? extends Tensor> parameters, double lr, double weightDecay) {
         if (!(lr >= 0)) throw new IllegalArgumentException("Invalid learning rate: " + lr);
         nonNegative("weight_decay", weightDecay);
-        List<ParamGroup> given = parameters instanceof ParamGroups pg ? pg.groups() : List.of(ParamGroup.of(parameters));
+        List<ParamGroup> given =
+                parameters instanceof ParamGroups pg ? pg.groups() : List.of(ParamGroup.of(parameters));
         List<Tensor> all = new ArrayList<>();
         List<ParamGroup> resolved = new ArrayList<>();
         Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -80,7 +81,8 @@ public abstract class Optimizer {
     /** The momentum a schedule may cycle (SGD's momentum, Adam's beta1); others have none. */
     double cycledMomentum() {
         throw new IllegalArgumentException(
-                "optimizer must support momentum or beta1 with `cycle_momentum` option enabled (" + getClass().getSimpleName() + " has neither)");
+                "optimizer must support momentum or beta1 with `cycle_momentum` option enabled ("
+                        + getClass().getSimpleName() + " has neither)");
     }
 
     void setCycledMomentum(double momentum) {
@@ -180,7 +182,8 @@ public abstract class Optimizer {
             m.putAll(hyperParameters());
             m.put("weight_decay", Double.toString(g.weightDecay()));
             StringBuilder indices = new StringBuilder("[");
-            for (int i = 0; i < g.params().size(); i++) indices.append(i == 0 ? "" : ", ").append(first + i);
+            for (int i = 0; i < g.params().size(); i++)
+                indices.append(i == 0 ? "" : ", ").append(first + i);
             m.put("params", indices.append(']').toString());
             first += g.params().size();
             groupMaps.add(m);
@@ -207,8 +210,8 @@ public abstract class Optimizer {
                 if (e.getKey().equals("weight_decay")) continue; // a group's own
                 String theirs = group.get(e.getKey());
                 if (theirs == null || theirs.equals(e.getValue()) || restoresScheduled(e.getKey(), theirs)) continue;
-                throw new IllegalArgumentException("loadStateDict: " + e.getKey() + " is " + e.getValue()
-                        + " here but " + theirs + " in the state");
+                throw new IllegalArgumentException("loadStateDict: " + e.getKey() + " is " + e.getValue() + " here but "
+                        + theirs + " in the state");
             }
             String count = group.get("params");
             int size = groups.get(gi).params().size();

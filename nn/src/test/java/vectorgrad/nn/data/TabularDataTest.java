@@ -22,7 +22,8 @@ class TabularDataTest {
 
     @Test
     void tensorDatasetBatchesRowsThroughTheLoader() {
-        TensorDataset d = new TensorDataset(Tensor.arange(20).reshape(10, 2), Tensor.ofInts(new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 10));
+        TensorDataset d = new TensorDataset(
+                Tensor.arange(20).reshape(10, 2), Tensor.ofInts(new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 10));
         DataLoader<Sample> loader = new DataLoader<>(d, 4, false, false, 0);
         var it = loader.iterator(0, 0);
         DataLoader.Batch b = it.next();
@@ -43,8 +44,12 @@ class TabularDataTest {
         Set<Integer> all = new HashSet<>(parts.get(0).indices());
         all.addAll(parts.get(1).indices());
         assertEquals(100, all.size());
-        assertEquals(parts.get(1).indices(), Datasets.randomSplit(d, new int[] {80, 20}, 7).get(1).indices());
-        DataLoader.Batch b = new DataLoader<>(parts.get(1), 5, false, false, 0).iterator(0, 0).next();
+        assertEquals(
+                parts.get(1).indices(),
+                Datasets.randomSplit(d, new int[] {80, 20}, 7).get(1).indices());
+        DataLoader.Batch b = new DataLoader<>(parts.get(1), 5, false, false, 0)
+                .iterator(0, 0)
+                .next();
         assertEquals((float) parts.get(1).indices().get(0), b.inputs().toFloatArray()[0]);
         assertThrows(IllegalArgumentException.class, () -> Datasets.randomSplit(d, new int[] {50, 49}, 1));
     }
@@ -66,7 +71,8 @@ class TabularDataTest {
     void csvErrorsNameFileLineAndColumn() throws Exception {
         Path f = dir.resolve("bad.csv");
         Files.writeString(f, "a,b,y\n1,2,3\n4,x,6\n");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CsvDataset.read(f, "y", null, false));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> CsvDataset.read(f, "y", null, false));
         assertTrue(e.getMessage().contains("bad.csv line 3, column 2 (\"b\"): cannot read \"x\""), e.getMessage());
         Files.writeString(f, "a,b,y\n1,2,3\n4,5\n");
         e = assertThrows(IllegalArgumentException.class, () -> CsvDataset.read(f, "y", null, false));

@@ -58,8 +58,12 @@ class OptimizerParityTest {
         }
         double[] wantLr = G.get(name + ".lr"), wantMom = G.get(name + ".momentum");
         for (int i = 0; i <= total; i++) {
-            assertTrue(Math.abs(wantLr[i] - lr[i]) <= 1e-12 + 1e-9 * Math.abs(wantLr[i]), name + " lr at step " + i + ": PyTorch " + wantLr[i] + ", here " + lr[i]);
-            assertTrue(Math.abs(wantMom[i] - mom[i]) <= 1e-12, name + " momentum at step " + i + ": PyTorch " + wantMom[i] + ", here " + mom[i]);
+            assertTrue(
+                    Math.abs(wantLr[i] - lr[i]) <= 1e-12 + 1e-9 * Math.abs(wantLr[i]),
+                    name + " lr at step " + i + ": PyTorch " + wantLr[i] + ", here " + lr[i]);
+            assertTrue(
+                    Math.abs(wantMom[i] - mom[i]) <= 1e-12,
+                    name + " momentum at step " + i + ": PyTorch " + wantMom[i] + ", here " + mom[i]);
         }
         assertThrows(IllegalStateException.class, s::step, "a step past total_steps");
     }
@@ -99,7 +103,8 @@ class OptimizerParityTest {
 
     /** Two groups, one parameter each (p0's first 4 values and last 3), stepped with a schedule. */
     private static void groupTrajectory(
-            String name, java.util.function.BiFunction<Parameter, Parameter, Optimizer> make,
+            String name,
+            java.util.function.BiFunction<Parameter, Parameter, Optimizer> make,
             Function<Optimizer, LRScheduler> schedule) {
         float[] p0 = new float[7];
         for (int i = 0; i < 7; i++) p0[i] = (float) (0.5 - 0.3 * i);
@@ -120,7 +125,8 @@ class OptimizerParityTest {
             lrs[2 * t + 1] = now[1];
         }
         for (int i = 0; i < 198; i++) {
-            assertTrue(Math.abs(want[i] - lrs[i]) <= 1e-12 + 1e-9 * Math.abs(want[i]),
+            assertTrue(
+                    Math.abs(want[i] - lrs[i]) <= 1e-12 + 1e-9 * Math.abs(want[i]),
                     name + " lr " + i + ": PyTorch " + want[i] + ", here " + lrs[i]);
         }
         float[] both = new float[7];
@@ -134,12 +140,15 @@ class OptimizerParityTest {
         groupTrajectory(
                 "groups.adamw.cosine",
                 (a, b) -> new AdamW(
-                        ParamGroups.of(ParamGroup.of(a).lr(0.01).weightDecay(0.1), ParamGroup.of(b).weightDecay(0)),
+                        ParamGroups.of(
+                                ParamGroup.of(a).lr(0.01).weightDecay(0.1),
+                                ParamGroup.of(b).weightDecay(0)),
                         0.003),
                 o -> new CosineAnnealingLR(o, 100, 1e-4));
         groupTrajectory(
                 "groups.sgd.onecycle",
-                (a, b) -> new SGD(ParamGroups.of(ParamGroup.of(a), ParamGroup.of(b).weightDecay(5e-4)), 0.1, 0.9, 0, 0, true),
+                (a, b) -> new SGD(
+                        ParamGroups.of(ParamGroup.of(a), ParamGroup.of(b).weightDecay(5e-4)), 0.1, 0.9, 0, 0, true),
                 o -> new OneCycleLR(o, new double[] {0.05, 0.2}, 100, 0.3, "cos", true, 0.85, 0.95, 25, 1e4, false));
     }
 
@@ -147,21 +156,28 @@ class OptimizerParityTest {
     void parameterGroupsAreCheckedAndSavedPerGroup() {
         Parameter a = new Parameter(Tensor.zeros(2)), b = new Parameter(Tensor.zeros(3));
         IllegalArgumentException twice = assertThrows(
-                IllegalArgumentException.class, () -> new SGD(ParamGroups.of(ParamGroup.of(a), ParamGroup.of(a, b)), 0.1));
+                IllegalArgumentException.class,
+                () -> new SGD(ParamGroups.of(ParamGroup.of(a), ParamGroup.of(a, b)), 0.1));
         assertTrue(twice.getMessage().contains("more than one parameter group"), twice.getMessage());
-        Adam opt = new Adam(ParamGroups.of(ParamGroup.of(a).lr(0.5), ParamGroup.of(b).weightDecay(0.2)), 0.1);
+        Adam opt = new Adam(
+                ParamGroups.of(ParamGroup.of(a).lr(0.5), ParamGroup.of(b).weightDecay(0.2)), 0.1);
         a.setGrad(Tensor.ones(2));
         b.setGrad(Tensor.ones(3));
         opt.step();
         Optimizer.StateDict d = opt.stateDict();
         org.junit.jupiter.api.Assertions.assertEquals(2, d.paramGroups().size());
-        org.junit.jupiter.api.Assertions.assertEquals("0.5", d.paramGroups().get(0).get("lr"));
-        org.junit.jupiter.api.Assertions.assertEquals("[1]", d.paramGroups().get(1).get("params"));
-        org.junit.jupiter.api.Assertions.assertEquals("0.2", d.paramGroups().get(1).get("weight_decay"));
+        org.junit.jupiter.api.Assertions.assertEquals(
+                "0.5", d.paramGroups().get(0).get("lr"));
+        org.junit.jupiter.api.Assertions.assertEquals(
+                "[1]", d.paramGroups().get(1).get("params"));
+        org.junit.jupiter.api.Assertions.assertEquals(
+                "0.2", d.paramGroups().get(1).get("weight_decay"));
         Adam fresh = new Adam(ParamGroups.of(ParamGroup.of(a), ParamGroup.of(b)), 0.1);
         fresh.loadStateDict(d);
-        org.junit.jupiter.api.Assertions.assertEquals(0.5, fresh.paramGroups().get(0).lr());
-        org.junit.jupiter.api.Assertions.assertEquals(0.2, fresh.paramGroups().get(1).weightDecay());
+        org.junit.jupiter.api.Assertions.assertEquals(
+                0.5, fresh.paramGroups().get(0).lr());
+        org.junit.jupiter.api.Assertions.assertEquals(
+                0.2, fresh.paramGroups().get(1).weightDecay());
         Adam oneGroup = new Adam(List.of(a, b), 0.1);
         IllegalArgumentException count = assertThrows(IllegalArgumentException.class, () -> oneGroup.loadStateDict(d));
         assertTrue(count.getMessage().contains("2 parameter groups"), count.getMessage());

@@ -36,7 +36,8 @@ public final class SparkMain {
             return switch (args[1]) {
                 case "classify" -> SparkMnistCommand.classify(rest, System.out);
                 case "train" -> SparkMnistCommand.train(rest, System.out);
-                default -> throw new UsageException("spark mnist: unknown subcommand '" + args[1] + "' (classify, train)");
+                default ->
+                    throw new UsageException("spark mnist: unknown subcommand '" + args[1] + "' (classify, train)");
             };
         } catch (UsageException | java.io.IOException e) {
             System.err.println("vectorgrad: " + e.getMessage());

@@ -40,7 +40,16 @@ public final class SparkMnistCommand {
     static final Set<String> CLASSIFY_OPTIONS =
             Set.of("checkpoint", "master", "data", "input", "input-col", "output", "batch-size", "handle-invalid");
     static final Set<String> TRAIN_OPTIONS = Set.of(
-            "master", "workers", "batch-size", "epochs", "max-steps", "lr", "seed", "data", "checkpoint", "print-every");
+            "master",
+            "workers",
+            "batch-size",
+            "epochs",
+            "max-steps",
+            "lr",
+            "seed",
+            "data",
+            "checkpoint",
+            "print-every");
 
     /** The images as a DataFrame: {@code index} (int), {@code image} (binary, 784 bytes 0-255), {@code label} (int). */
     public static final StructType IMAGES = DataTypes.createStructType(List.of(
@@ -115,7 +124,9 @@ public final class SparkMnistCommand {
             throw new UsageException(e.getMessage());
         }
         Path root = input == null ? MnistCommand.dataRoot(a, false, out) : null;
-        Mnist test = input == null ? MnistCommand.load(root, false) : null; // read here first: a clear error if it is not there
+        Mnist test = input == null
+                ? MnistCommand.load(root, false)
+                : null; // read here first: a clear error if it is not there
         SparkSession spark = session(a, "vectorgrad spark mnist classify");
         try {
             Dataset<Row> df;
@@ -124,7 +135,8 @@ public final class SparkMnistCommand {
                 if (!Files.exists(Path.of(input))) throw new UsageException(input + ": no such file or folder");
                 df = spark.read().parquet(input);
             } else {
-                df = images(spark, root, false, test.size(), spark.sparkContext().defaultParallelism());
+                df = images(
+                        spark, root, false, test.size(), spark.sparkContext().defaultParallelism());
                 col = "image";
             }
             ModuleTransformer t = new ModuleTransformer(bundle)
@@ -142,23 +154,36 @@ public final class SparkMnistCommand {
             double seconds = (System.nanoTime() - t0) / 1e9;
             Double accuracy = null;
             if (List.of(df.columns()).contains("label")) {
-                accuracy = rows == 0 ? Double.NaN
-                        : result.filter(functions.col("prediction").equalTo(functions.col("label").cast("double")))
+                accuracy = rows == 0
+                        ? Double.NaN
+                        : result.filter(functions
+                                                .col("prediction")
+                                                .equalTo(functions.col("label").cast("double")))
                                         .count()
                                 / (double) rows;
             }
-            out.printf(Locale.ROOT, "classified %d rows in %.1f s (%.0f rows/s) on %s%n", rows, seconds, rows / seconds,
+            out.printf(
+                    Locale.ROOT,
+                    "classified %d rows in %.1f s (%.0f rows/s) on %s%n",
+                    rows,
+                    seconds,
+                    rows / seconds,
                     spark.sparkContext().master());
             if (accuracy != null) out.printf(Locale.ROOT, "accuracy %.4f%n", accuracy);
             String output = a.string("output", null);
             if (output != null) {
                 if (Files.exists(Path.of(output)))
-                    throw new UsageException("spark mnist classify: " + output + " exists; name a new folder for --output");
+                    throw new UsageException(
+                            "spark mnist classify: " + output + " exists; name a new folder for --output");
                 result.write().parquet(output);
-                out.println("predictions written to " + output + " (Parquet: the input's columns, prediction, probability)");
+                out.println("predictions written to " + output
+                        + " (Parquet: the input's columns, prediction, probability)");
             }
             if (a.flag("json"))
-                out.printf(Locale.ROOT, "{\"rows\":%d,\"accuracy\":%s}%n", rows,
+                out.printf(
+                        Locale.ROOT,
+                        "{\"rows\":%d,\"accuracy\":%s}%n",
+                        rows,
                         accuracy == null ? "null" : String.format(Locale.ROOT, "%.6f", accuracy));
             return 0;
         } finally {
@@ -203,23 +228,53 @@ public final class SparkMnistCommand {
         try {
             Dataset<Row> df = images(spark, root, true, train.size(), workers);
             DataParallelTrainer trainer = new DataParallelTrainer(
-                            new MnistTask(lr, seed), workers, batchSize, epochs, maxSteps, seed, a.flag("shuffle"),
-                            ckpt == null ? null : Path.of(ckpt).toAbsolutePath().toString(), "image", "label")
+                            new MnistTask(lr, seed),
+                            workers,
+                            batchSize,
+                            epochs,
+                            maxSteps,
+                            seed,
+                            a.flag("shuffle"),
+                            ckpt == null ? null : Path.of(ckpt).toAbsolutePath().toString(),
+                            "image",
+                            "label")
                     .printEvery((int) a.longValue("print-every", 25, 0));
-            out.printf(Locale.ROOT, "training on %s (%d images) with %d workers on %s, global batch %d, Adam(lr=%g)%n",
-                    train.imageFile().getParent(), train.size(), workers, spark.sparkContext().master(), batchSize, lr);
+            out.printf(
+                    Locale.ROOT,
+                    "training on %s (%d images) with %d workers on %s, global batch %d, Adam(lr=%g)%n",
+                    train.imageFile().getParent(),
+                    train.size(),
+                    workers,
+                    spark.sparkContext().master(),
+                    batchSize,
+                    lr);
             DataParallelTrainer.Result r = trainer.fit(df, start);
             double rate = r.samples() / Math.max(r.seconds(), 1e-9);
-            out.printf(Locale.ROOT, "done: %d steps (%d images) in %.1f s, %.0f images/s; all-reduce %.1f s (%.0f%%)%n",
-                    r.steps(), r.samples(), r.seconds(), rate, r.allReduceSeconds(),
+            out.printf(
+                    Locale.ROOT,
+                    "done: %d steps (%d images) in %.1f s, %.0f images/s; all-reduce %.1f s (%.0f%%)%n",
+                    r.steps(),
+                    r.samples(),
+                    r.seconds(),
+                    rate,
+                    r.allReduceSeconds(),
                     100 * r.allReduceSeconds() / Math.max(r.seconds(), 1e-9));
             r.loadInto(model, optimizer);
             if (ckpt != null)
-                out.printf(Locale.ROOT, "checkpoint written to %s (epoch=%d batch=%d, step %d)%n", ckpt, r.epoch(),
-                        r.batchNext(), r.steps());
+                out.printf(
+                        Locale.ROOT,
+                        "checkpoint written to %s (epoch=%d batch=%d, step %d)%n",
+                        ckpt,
+                        r.epoch(),
+                        r.batchNext(),
+                        r.steps());
             MnistCommand.Evaluation ev = MnistCommand.evaluate(model, test, 500);
-            out.printf(Locale.ROOT, "test accuracy %.4f, mean log-likelihood %.4f (%d images)%n", ev.accuracy(),
-                    ev.loglik(), test.size());
+            out.printf(
+                    Locale.ROOT,
+                    "test accuracy %.4f, mean log-likelihood %.4f (%d images)%n",
+                    ev.accuracy(),
+                    ev.loglik(),
+                    test.size());
             if (a.flag("json")) MnistCommand.printRunJson(out, ev, r.steps(), rate, r.seconds());
             return 0;
         } finally {
@@ -232,7 +287,8 @@ public final class SparkMnistCommand {
         Throwable t = e;
         String best = e.getMessage();
         while (t != null) {
-            if (t instanceof DataParallelTrainer.WorkerException || t instanceof IllegalArgumentException) best = t.getMessage();
+            if (t instanceof DataParallelTrainer.WorkerException || t instanceof IllegalArgumentException)
+                best = t.getMessage();
             t = t.getCause();
         }
         if (best != null && best.contains("most recent failure")) {

@@ -51,12 +51,16 @@ class SparkMnistCommandTest {
         for (String split : new String[] {"train", "t10k"}) {
             int n = split.equals("train") ? train : test;
             ByteArrayOutputStream images = new ByteArrayOutputStream(), labels = new ByteArrayOutputStream();
-            images.writeBytes(new byte[] {0, 0, 8, 3, (byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n, 0, 0, 0, 28, 0, 0, 0, 28});
-            labels.writeBytes(new byte[] {0, 0, 8, 1, (byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});
+            images.writeBytes(new byte[] {
+                0, 0, 8, 3, (byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n, 0, 0, 0, 28, 0, 0, 0, 28
+            });
+            labels.writeBytes(
+                    new byte[] {0, 0, 8, 1, (byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});
             for (int i = 0; i < n; i++) {
                 int label = rnd.nextInt(10);
                 labels.write(label);
-                for (int k = 0; k < 784; k++) images.write(k / 28 / 3 == label ? 150 + rnd.nextInt(100) : rnd.nextInt(60));
+                for (int k = 0; k < 784; k++)
+                    images.write(k / 28 / 3 == label ? 150 + rnd.nextInt(100) : rnd.nextInt(60));
             }
             Files.write(root.resolve(split + "-images-idx3-ubyte"), images.toByteArray());
             Files.write(root.resolve(split + "-labels-idx1-ubyte"), labels.toByteArray());
@@ -77,11 +81,37 @@ class SparkMnistCommandTest {
     @Test
     void trainOnTwoWorkersMatchesMnistTrainWeightByWeightAndClassifyMatchesMnistEval() throws IOException {
         Path one = dir.resolve("one.safetensors"), two = dir.resolve("two.safetensors");
-        Run single = run(false, "mnist", "train", "--data", dir.toString(), "--batch-size", "32", "--max-steps", "15",
-                "--checkpoint", one.toString(), "--json");
+        Run single = run(
+                false,
+                "mnist",
+                "train",
+                "--data",
+                dir.toString(),
+                "--batch-size",
+                "32",
+                "--max-steps",
+                "15",
+                "--checkpoint",
+                one.toString(),
+                "--json");
         assertEquals(0, single.status(), single.err());
-        Run spark = run(true, "mnist", "train", "--master", "local[2]", "--workers", "2", "--data", dir.toString(),
-                "--batch-size", "32", "--max-steps", "15", "--checkpoint", two.toString(), "--json");
+        Run spark = run(
+                true,
+                "mnist",
+                "train",
+                "--master",
+                "local[2]",
+                "--workers",
+                "2",
+                "--data",
+                dir.toString(),
+                "--batch-size",
+                "32",
+                "--max-steps",
+                "15",
+                "--checkpoint",
+                two.toString(),
+                "--json");
         assertEquals(0, spark.status(), spark.err());
         assertTrue(spark.last().startsWith("{\"test_accuracy\":"), spark.out());
         assertTrue(spark.last().contains("\"steps\":15"), spark.last());
@@ -96,8 +126,19 @@ class SparkMnistCommandTest {
         assertEquals("15", md.get("batch"));
 
         Run eval = run(false, "mnist", "eval", "--checkpoint", two.toString(), "--data", dir.toString(), "--json");
-        Run classify = run(true, "mnist", "classify", "--checkpoint", two.toString(), "--data", dir.toString(),
-                "--master", "local[2]", "--json", "--output", dir.resolve("predictions").toString());
+        Run classify = run(
+                true,
+                "mnist",
+                "classify",
+                "--checkpoint",
+                two.toString(),
+                "--data",
+                dir.toString(),
+                "--master",
+                "local[2]",
+                "--json",
+                "--output",
+                dir.resolve("predictions").toString());
         assertEquals(0, classify.status(), classify.err());
         String acc = eval.last().replaceAll(".*\"accuracy\":([0-9.]+).*", "$1");
         assertEquals("{\"rows\":100,\"accuracy\":" + acc + "}", classify.last());
@@ -108,8 +149,11 @@ class SparkMnistCommandTest {
     void badInputIsOneClearLine() throws IOException {
         Run noCkpt = run(true, "mnist", "classify", "--data", dir.toString());
         assertEquals(2, noCkpt.status());
-        assertEquals("vectorgrad: spark mnist classify: --checkpoint FILE is required", noCkpt.err().strip());
-        Run missing = run(true, "mnist", "classify", "--checkpoint", dir.resolve("none").toString(), "--data", dir.toString());
+        assertEquals(
+                "vectorgrad: spark mnist classify: --checkpoint FILE is required",
+                noCkpt.err().strip());
+        Run missing = run(
+                true, "mnist", "classify", "--checkpoint", dir.resolve("none").toString(), "--data", dir.toString());
         assertEquals(2, missing.status());
         assertTrue(missing.err().contains("none: no such checkpoint"), missing.err());
         Run unknown = run(true, "mnist", "train", "--workers", "0");
