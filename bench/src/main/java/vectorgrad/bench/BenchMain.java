@@ -24,9 +24,14 @@ public final class BenchMain {
         if (args.length == 0 || args[0].equals("--help")) {
             System.out.println("usage: vectorgrad bench linreg|gemm|train|layers|toolkit|resnet|gpt [--threads N] [--vector-bits 128|256|512] [--json] [--long]\n"
                     + "       vectorgrad bench train|resnet|gpt --breakdown [--threads N] [--batch 64]   (time per op, forward and backward)\n"
+                    + "       vectorgrad bench infer [--json] [--calls 10000] [--warmup 20000]   (one image per call: first call, p50, p99; a JVM per row)\n"
                     + "       vectorgrad bench soak [--steps 10000] [--every 500] [--batch-size 5] [--json]   (memory over a long run)\n"
                     + "       vectorgrad bench jmh <JMH options>   (e.g. jmh -l to list benchmarks)");
             System.exit(args.length == 0 ? 2 : 0);
+        }
+        if (args[0].equals("infer")) {
+            InferBench.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
         }
         if (args[0].equals("soak")) {
             Soak.main(java.util.Arrays.copyOfRange(args, 1, args.length));
