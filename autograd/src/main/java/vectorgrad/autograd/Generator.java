@@ -20,6 +20,8 @@ public final class Generator {
     private final long keySeed;
     private long step, firstSample;
     private int maskIndex;
+    /** Keyed generators: reseeded for each sample's mask. */
+    private final Rng sampleRng = new Rng(0);
 
     public Generator(long seed) {
         this(seed, false);
@@ -93,8 +95,8 @@ public final class Generator {
         }
         long per = n / rows;
         for (long r = 0; r < rows; r++) {
-            Rng sample = new Rng(Rng.mix(keySeed, step, firstSample + r, maskIndex));
-            sample.fillDropoutMask(seg, r * per, per, p, scale);
+            sampleRng.seed(Rng.mix(keySeed, step, firstSample + r, maskIndex));
+            sampleRng.fillDropoutMask(seg, r * per, per, p, scale);
         }
         maskIndex++;
     }

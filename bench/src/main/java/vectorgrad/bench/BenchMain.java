@@ -22,11 +22,12 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("--help")) {
-            System.out.println("usage: vectorgrad bench linreg|gemm|train|layers|toolkit|resnet|gpt [--threads N] [--vector-bits 128|256|512] [--json] [--long]\n"
-                    + "       vectorgrad bench train|resnet|gpt --breakdown [--threads N] [--batch 64]   (time per op, forward and backward)\n"
-                    + "       vectorgrad bench infer [--json] [--calls 10000] [--warmup 20000]   (one image per call: first call, p50, p99; a JVM per row)\n"
-                    + "       vectorgrad bench soak [--steps 10000] [--every 500] [--batch-size 5] [--json]   (memory over a long run)\n"
-                    + "       vectorgrad bench jmh <JMH options>   (e.g. jmh -l to list benchmarks)");
+            System.out.println(
+                    "usage: vectorgrad bench linreg|gemm|train|layers|toolkit|resnet|gpt [--threads N] [--vector-bits 128|256|512] [--json] [--long]\n"
+                            + "       vectorgrad bench train|resnet|gpt --breakdown [--threads N] [--batch 64]   (time per op, forward and backward)\n"
+                            + "       vectorgrad bench infer [--json] [--calls 10000] [--warmup 20000]   (one image per call: first call, p50, p99; a JVM per row)\n"
+                            + "       vectorgrad bench soak [--steps 10000] [--every 500] [--batch-size 5] [--json]   (memory over a long run)\n"
+                            + "       vectorgrad bench jmh <JMH options>   (e.g. jmh -l to list benchmarks)");
             System.exit(args.length == 0 ? 2 : 0);
         }
         if (args[0].equals("infer")) {
@@ -63,7 +64,8 @@ public final class BenchMain {
                     };
                     String arch = System.getProperty("os.arch");
                     if (!arch.equals("amd64") && !arch.equals("x86_64"))
-                        fail("--vector-bits holds the JVM to a width with -XX:UseAVX, an x86 option; this JVM runs on " + arch);
+                        fail("--vector-bits holds the JVM to a width with -XX:UseAVX, an x86 option; this JVM runs on "
+                                + arch);
                 }
                 case "--batch" -> {
                     if (i + 1 >= args.length) fail("--batch needs a value");
@@ -91,7 +93,8 @@ public final class BenchMain {
             if (bits != 0)
                 fail("--breakdown runs in this JVM: set the width when starting it, JAVA_TOOL_OPTIONS=-XX:UseAVX="
                         + useAvx(bits) + " ./vectorgrad bench ...");
-            if (!List.of("train", "resnet", "gpt").contains(args[0])) fail("--breakdown is for the train, resnet and gpt suites");
+            if (!List.of("train", "resnet", "gpt").contains(args[0]))
+                fail("--breakdown is for the train, resnet and gpt suites");
             Breakdown.run(args[0], threads, batch);
             return;
         }
@@ -103,7 +106,8 @@ public final class BenchMain {
             case "toolkit" -> toolkit(threads, json, longRun);
             case "resnet" -> resnet(threads, json, longRun);
             case "gpt" -> gpt(threads, json, longRun);
-            default -> fail("unknown suite '" + args[0] + "' (suites: linreg, gemm, train, layers, toolkit, resnet, gpt)");
+            default ->
+                fail("unknown suite '" + args[0] + "' (suites: linreg, gemm, train, layers, toolkit, resnet, gpt)");
         }
     }
 
@@ -122,7 +126,9 @@ public final class BenchMain {
 
     /** What kernels the measured JVM runs: this JVM's, or the width the forks were held to. */
     private static String kernels() {
-        return vectorBits == 0 ? Simd.describe() : "Vector API held to " + vectorBits + "-bit (-XX:UseAVX=" + useAvx(vectorBits) + ")";
+        return vectorBits == 0
+                ? Simd.describe()
+                : "Vector API held to " + vectorBits + "-bit (-XX:UseAVX=" + useAvx(vectorBits) + ")";
     }
 
     private static ChainedOptionsBuilder options(String include, int threads, boolean longRun) {
@@ -272,12 +278,27 @@ public final class BenchMain {
         }
         List<String> rows = new ArrayList<>();
         System.out.println();
-        System.out.printf(Locale.ROOT, "toolkit ops, forward+backward, %d thread(s), kernels: %s%n", threads, kernels());
+        System.out.printf(
+                Locale.ROOT, "toolkit ops, forward+backward, %d thread(s), kernels: %s%n", threads, kernels());
         System.out.printf(Locale.ROOT, "%-18s %12s %12s %8s%n", "op", "fused µs", "composed µs", "ratio");
         for (var e : byOp.entrySet()) {
             double[] v = e.getValue();
-            System.out.printf(Locale.ROOT, "%-18s %7.1f ±%4.1f %7.1f ±%4.1f %7.2fx%n", e.getKey(), v[0], v[1], v[2], v[3], v[2] / v[0]);
-            rows.add(String.format(Locale.ROOT, "{\"op\":\"%s\",\"threads\":%d,\"fused_micros\":%.2f,\"composed_micros\":%.2f}", e.getKey(), threads, v[0], v[2]));
+            System.out.printf(
+                    Locale.ROOT,
+                    "%-18s %7.1f ±%4.1f %7.1f ±%4.1f %7.2fx%n",
+                    e.getKey(),
+                    v[0],
+                    v[1],
+                    v[2],
+                    v[3],
+                    v[2] / v[0]);
+            rows.add(String.format(
+                    Locale.ROOT,
+                    "{\"op\":\"%s\",\"threads\":%d,\"fused_micros\":%.2f,\"composed_micros\":%.2f}",
+                    e.getKey(),
+                    threads,
+                    v[0],
+                    v[2]));
         }
         if (json) System.out.println("[" + String.join(",", rows) + "]");
     }
@@ -288,8 +309,11 @@ public final class BenchMain {
         // 20.3 ms in 1-s iterations after 3 s)
         ChainedOptionsBuilder o =
                 options(TrainStepBenchmark.class.getName(), threads, longRun).warmupIterations(8);
-        stepTable(new ArrayList<>(new Runner(o.build()).run()), "MNIST training step (forward, loss, backward, Adam)",
-                threads, json);
+        stepTable(
+                new ArrayList<>(new Runner(o.build()).run()),
+                "MNIST training step (forward, loss, backward, Adam)",
+                threads,
+                json);
     }
 
     /** A training-step suite's table (images/s, ms/step, new native bytes per step) and JSON rows. */
@@ -331,8 +355,11 @@ public final class BenchMain {
                 .warmupTime(TimeValue.seconds(3))
                 .measurementIterations(longRun ? 8 : 4)
                 .measurementTime(TimeValue.seconds(3));
-        stepTable(new ArrayList<>(new Runner(o.build()).run()), "SmallResNet training step (forward, label-smoothed "
-                + "cross-entropy, backward, SGD Nesterov)", threads, json);
+        stepTable(
+                new ArrayList<>(new Runner(o.build()).run()),
+                "SmallResNet training step (forward, label-smoothed " + "cross-entropy, backward, SGD Nesterov)",
+                threads,
+                json);
     }
 
     /** The GPT training step: tokens/s; with --json rows {"batch", "block", "threads", "tokens_per_s"}. */
@@ -344,17 +371,39 @@ public final class BenchMain {
                 .measurementTime(TimeValue.seconds(3));
         List<String> rows = new ArrayList<>();
         System.out.println();
-        System.out.printf(Locale.ROOT, "GPT training step (4 layers, 4 heads, embd 128), %d thread(s), kernels: %s%n", threads, kernels());
-        System.out.printf(Locale.ROOT, "%6s %6s %12s %10s %8s %14s%n", "batch", "block", "tokens/s", "ms/step", "±", "new native B/step");
+        System.out.printf(
+                Locale.ROOT,
+                "GPT training step (4 layers, 4 heads, embd 128), %d thread(s), kernels: %s%n",
+                threads,
+                kernels());
+        System.out.printf(
+                Locale.ROOT,
+                "%6s %6s %12s %10s %8s %14s%n",
+                "batch",
+                "block",
+                "tokens/s",
+                "ms/step",
+                "±",
+                "new native B/step");
         for (RunResult r : new Runner(o.build()).run()) {
-            int batch = Integer.parseInt(r.getParams().getParam("batch")), block = Integer.parseInt(r.getParams().getParam("block"));
-            double ms = r.getPrimaryResult().getScore(), err = r.getPrimaryResult().getScoreError();
+            int batch = Integer.parseInt(r.getParams().getParam("batch")),
+                    block = Integer.parseInt(r.getParams().getParam("block"));
+            double ms = r.getPrimaryResult().getScore(),
+                    err = r.getPrimaryResult().getScoreError();
             double tps = (double) batch * block * 1000.0 / ms;
             var bytes = r.getSecondaryResults().get("nativeBytes");
             var steps = r.getSecondaryResults().get("steps");
-            double perStep = bytes == null || steps == null || steps.getScore() == 0 ? Double.NaN : bytes.getScore() / steps.getScore();
+            double perStep = bytes == null || steps == null || steps.getScore() == 0
+                    ? Double.NaN
+                    : bytes.getScore() / steps.getScore();
             System.out.printf(Locale.ROOT, "%6d %6d %12.0f %10.3f %8.3f %14.1f%n", batch, block, tps, ms, err, perStep);
-            rows.add(String.format(Locale.ROOT, "{\"batch\":%d,\"block\":%d,\"threads\":%d,\"tokens_per_s\":%.1f}", batch, block, threads, tps));
+            rows.add(String.format(
+                    Locale.ROOT,
+                    "{\"batch\":%d,\"block\":%d,\"threads\":%d,\"tokens_per_s\":%.1f}",
+                    batch,
+                    block,
+                    threads,
+                    tps));
         }
         if (json) System.out.println("[" + String.join(",", rows) + "]");
     }

@@ -26,10 +26,12 @@ final class Breakdown {
         vectorgrad.autograd.Threads.setNumThreads(threads);
         Tensor.manualSeed(0);
         boolean resnet = suite.equals("resnet"), gpt = suite.equals("gpt");
-        vectorgrad.nn.Module model = resnet ? new SmallResNet()
+        vectorgrad.nn.Module model = resnet
+                ? new SmallResNet()
                 : gpt ? new Gpt(new Gpt.Config(113, 128, 4, 4, 128, 0.1)) : new MnistClassifier();
         model.train(true);
-        Optimizer opt = resnet ? new SGD(model.parameters(), 0.05, 0.9, 0, 5e-4, true)
+        Optimizer opt = resnet
+                ? new SGD(model.parameters(), 0.05, 0.9, 0, 5e-4, true)
                 : gpt ? new vectorgrad.nn.optim.AdamW(model.parameters(), 1e-3) : new Adam(model.parameters());
         vectorgrad.autograd.Generator g = new vectorgrad.autograd.Generator(1);
         Tensor[] images = new Tensor[16], labels = new Tensor[16];
@@ -62,9 +64,17 @@ final class Breakdown {
             total = System.nanoTime() - t0;
             table = p.table(steps, (double) total / steps);
         }
-        System.out.printf(Locale.ROOT, "%s training step at batch %d, %d thread(s), kernels: %s; %d profiled steps, %.3f ms/step (%.0f %s/s)%n",
-                resnet ? "SmallResNet" : gpt ? "GPT (block 128)" : "MNIST", batch, threads, Simd.describe(), steps, total / 1e6 / steps,
-                (gpt ? 128.0 : 1.0) * batch * 1e9 * steps / total, gpt ? "tokens" : "images");
+        System.out.printf(
+                Locale.ROOT,
+                "%s training step at batch %d, %d thread(s), kernels: %s; %d profiled steps, %.3f ms/step (%.0f %s/s)%n",
+                resnet ? "SmallResNet" : gpt ? "GPT (block 128)" : "MNIST",
+                batch,
+                threads,
+                Simd.describe(),
+                steps,
+                total / 1e6 / steps,
+                (gpt ? 128.0 : 1.0) * batch * 1e9 * steps / total,
+                gpt ? "tokens" : "images");
         System.out.print(table);
     }
 
@@ -74,11 +84,13 @@ final class Breakdown {
         return System.nanoTime() - t0;
     }
 
-    private static void step(vectorgrad.nn.Module model, Optimizer opt, Tensor x, Tensor y, boolean resnet, Profiler p) {
+    private static void step(
+            vectorgrad.nn.Module model, Optimizer opt, Tensor x, Tensor y, boolean resnet, Profiler p) {
         try (MemoryScope s = MemoryScope.open()) {
             if (p != null) p.time("zeroGrad", opt::zeroGrad);
             else opt.zeroGrad();
-            Tensor loss = model instanceof Gpt gm ? gm.loss(x, y)
+            Tensor loss = model instanceof Gpt gm
+                    ? gm.loss(x, y)
                     : resnet
                             ? Functional.crossEntropy(((SmallResNet) model).forward(x), y, null, -100, 0.1, "mean")
                             : ((MnistClassifier) model).forward(x, y).mean().neg();

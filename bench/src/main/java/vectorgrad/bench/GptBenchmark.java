@@ -44,7 +44,14 @@ public class GptBenchmark {
         model.train(true);
         java.util.List<Tensor> decay = new java.util.ArrayList<>(), noDecay = new java.util.ArrayList<>();
         for (Tensor p : model.parameters()) (p.shape().length >= 2 ? decay : noDecay).add(p);
-        optimizer = new AdamW(ParamGroups.of(ParamGroup.of(decay), ParamGroup.of(noDecay).weightDecay(0)), 1e-3, 0.9, 0.99, 1e-8, 0.1, false);
+        optimizer = new AdamW(
+                ParamGroups.of(ParamGroup.of(decay), ParamGroup.of(noDecay).weightDecay(0)),
+                1e-3,
+                0.9,
+                0.99,
+                1e-8,
+                0.1,
+                false);
         vectorgrad.autograd.Generator g = new vectorgrad.autograd.Generator(1);
         x = new Tensor[8];
         y = new Tensor[8];

@@ -59,8 +59,12 @@ final class InferBench {
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--jvm-arg" -> jvmArgs.add(args[++i]);
                 case "--child" -> {
-                    child(Path.of(args[i + 1]), Integer.parseInt(args[i + 2]), Integer.parseInt(args[i + 3]),
-                            Integer.parseInt(args[i + 4]), Integer.parseInt(args[i + 5]));
+                    child(
+                            Path.of(args[i + 1]),
+                            Integer.parseInt(args[i + 2]),
+                            Integer.parseInt(args[i + 3]),
+                            Integer.parseInt(args[i + 4]),
+                            Integer.parseInt(args[i + 5]));
                     return;
                 }
                 default ->
@@ -73,15 +77,25 @@ final class InferBench {
         try {
             Tensor.manualSeed(0);
             Checkpoint.save(weights, new MnistClassifier(), null, null);
-            System.out.printf(Locale.ROOT, "bench infer: one 28x28 image per call, %d warm-up and %d timed calls, a new JVM per row%n",
-                    warmup, calls);
+            System.out.printf(
+                    Locale.ROOT,
+                    "bench infer: one 28x28 image per call, %d warm-up and %d timed calls, a new JVM per row%n",
+                    warmup,
+                    calls);
             System.out.println("threads callers   load ms  first ms   p50 us   p99 us");
             List<Row> rows = new ArrayList<>();
             for (int[] c : CONFIGS) {
                 Row r = fork(weights, c[0], c[1], warmup, calls, jvmArgs);
                 rows.add(r);
-                System.out.printf(Locale.ROOT, "%7d %7d %9.1f %9.1f %8.1f %8.1f%n", r.threads(), r.callers(), r.loadMs(),
-                        r.firstMs(), r.p50Us(), r.p99Us());
+                System.out.printf(
+                        Locale.ROOT,
+                        "%7d %7d %9.1f %9.1f %8.1f %8.1f%n",
+                        r.threads(),
+                        r.callers(),
+                        r.loadMs(),
+                        r.firstMs(),
+                        r.p50Us(),
+                        r.p99Us());
             }
             if (json) {
                 StringBuilder sb = new StringBuilder("[");
@@ -101,18 +115,30 @@ final class InferBench {
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
             if (!a.startsWith("-agentlib") && !a.startsWith("-XX:AOTCache")) cmd.add(a);
         cmd.addAll(extra);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), InferBench.class.getName(), "--child",
-                weights.toString(), Integer.toString(threads), Integer.toString(callers), Integer.toString(warmup),
+        cmd.addAll(List.of(
+                "-cp",
+                System.getProperty("java.class.path"),
+                InferBench.class.getName(),
+                "--child",
+                weights.toString(),
+                Integer.toString(threads),
+                Integer.toString(callers),
+                Integer.toString(warmup),
                 Integer.toString(calls)));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         String last = null;
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader in =
+                new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = in.readLine()) != null; ) last = line;
         }
         if (p.waitFor() != 0 || last == null || !last.startsWith("row "))
             throw new IllegalStateException("bench infer: the child JVM for threads=" + threads + " callers=" + callers
                     + " failed (exit " + p.exitValue() + ")");
-        double[] v = Arrays.stream(last.substring(4).split(" ")).mapToDouble(Double::parseDouble).toArray();
+        double[] v = Arrays.stream(last.substring(4).split(" "))
+                .mapToDouble(Double::parseDouble)
+                .toArray();
         return new Row(threads, callers, v[0], v[1], v[2], v[3]);
     }
 

@@ -40,7 +40,10 @@ public class ToolkitBenchmark {
     public void setup() {
         String[] p = op.split(":");
         if (op.startsWith("attn")) {
-            int b = Integer.parseInt(p[1]), h = Integer.parseInt(p[2]), t = Integer.parseInt(p[3]), d = Integer.parseInt(p[4]);
+            int b = Integer.parseInt(p[1]),
+                    h = Integer.parseInt(p[2]),
+                    t = Integer.parseInt(p[3]),
+                    d = Integer.parseInt(p[4]);
             Generator g = new Generator(1);
             q = Tensor.randn(g, b, h, t, d).requiresGrad(true);
             k = Tensor.randn(g, b, h, t, d).requiresGrad(true);
@@ -64,10 +67,12 @@ public class ToolkitBenchmark {
         boolean fused = impl.equals("fused");
         if (op.startsWith("attn")) {
             if (fused) return Functional.scaledDotProductAttention(q, k, v, null, 0, true);
-            Tensor scores = q.matmul(k.transpose(2, 3)).mul(1 / Math.sqrt(q.size(3))).add(causalMask);
+            Tensor scores =
+                    q.matmul(k.transpose(2, 3)).mul(1 / Math.sqrt(q.size(3))).add(causalMask);
             return Functional.softmax(scores, 3).matmul(v);
         }
-        if (op.startsWith("gap")) return fused ? Functional.adaptiveAvgPool2d(x, 1) : x.mean(3, true).mean(2, true);
+        if (op.startsWith("gap"))
+            return fused ? Functional.adaptiveAvgPool2d(x, 1) : x.mean(3, true).mean(2, true);
         if (fused) return Functional.batchNorm(x, null, null, weight, bias, true, 0.1, 1e-5);
         int c = x.size(1);
         Tensor mean = x.mean(0, true).mean(2, true).mean(3, true);

@@ -284,12 +284,7 @@ public final class MnistCommand {
                 seconds,
                 rate);
         Evaluation ev = evaluate(model, test, 500);
-        out.printf(
-                Locale.ROOT,
-                "test accuracy %.4f, mean log-likelihood %.4f (%d images)%n",
-                ev.accuracy(),
-                ev.loglik(),
-                test.size());
+        printTestResult(out, ev, test.size());
         if (plot != null) {
             accuracy.add(new double[] {step, ev.accuracy()});
             Plots.trainingCurves(
@@ -298,6 +293,16 @@ public final class MnistCommand {
         }
         if (json) printRunJson(out, ev, step, rate, seconds);
         return 0;
+    }
+
+    /** The training programs' line after the test evaluation. */
+    public static void printTestResult(PrintStream out, Evaluation ev, int images) {
+        out.printf(
+                Locale.ROOT,
+                "test accuracy %.4f, mean log-likelihood %.4f (%d images)%n",
+                ev.accuracy(),
+                ev.loglik(),
+                images);
     }
 
     /** A training run's last line with {@code --json}: test accuracy and log-likelihood, steps, speed, time. */

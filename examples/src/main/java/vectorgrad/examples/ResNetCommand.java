@@ -235,12 +235,7 @@ final class ResNetCommand {
                 seconds,
                 rate);
         MnistCommand.Evaluation ev = evaluate(model, test, 500, Integer.MAX_VALUE);
-        out.printf(
-                Locale.ROOT,
-                "test accuracy %.4f, mean log-likelihood %.4f (%d images)%n",
-                ev.accuracy(),
-                ev.loglik(),
-                test.size());
+        MnistCommand.printTestResult(out, ev, test.size());
         if (plot != null) {
             accuracy.add(new double[] {step, ev.accuracy()});
             Plots.curves(
@@ -284,12 +279,7 @@ final class ResNetCommand {
         MnistCommand.loadCheckpoint(Path.of(ckpt), model, null);
         Mnist test = MnistCommand.load(MnistCommand.dataRoot(a, false, out), false);
         MnistCommand.Evaluation ev = evaluate(model, test, (int) a.longValue("batch-size", 500, 1), Integer.MAX_VALUE);
-        out.printf(
-                Locale.ROOT,
-                "test accuracy %.4f, mean log-likelihood %.4f (%d images)%n",
-                ev.accuracy(),
-                ev.loglik(),
-                test.size());
+        MnistCommand.printTestResult(out, ev, test.size());
         double[] per = ev.perClass();
         for (int c = 0; c < per.length; c++) out.printf(Locale.ROOT, "  class %d: %.4f%n", c, per[c]);
         if (a.flag("json")) {

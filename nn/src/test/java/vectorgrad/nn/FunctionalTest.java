@@ -116,4 +116,44 @@ class FunctionalTest {
                 Functional.maxPool2d(x, new int[] {2, 2}, new int[] {2}, new int[] {0}, new int[] {1, 1}, false)
                         .toFloatArray());
     }
+
+    @Test
+    void keyedDropoutMasksDependOnTheSamplesIndexNotOnHowTheBatchIsSplit() {
+        vectorgrad.autograd.Generator whole = vectorgrad.autograd.Generator.keyedBySample(3),
+                halves = vectorgrad.autograd.Generator.keyedBySample(3);
+        Tensor ones = Tensor.ones(6, 4, 5, 5);
+        whole.beginBatch(7, 0);
+        float[] all = Functional.dropout2d(ones, 0.5, true, whole).toFloatArray();
+        float[] second =
+                Functional.dropout(Tensor.ones(6, 50), 0.5, true, whole).toFloatArray();
+        float[] split = new float[all.length], split2 = new float[second.length];
+        for (int first : new int[] {0, 2}) { // samples [0, 2) then [2, 6), as two workers would
+            int n = first == 0 ? 2 : 4;
+            halves.beginBatch(7, first);
+            System.arraycopy(
+                    Functional.dropout2d(Tensor.ones(n, 4, 5, 5), 0.5, true, halves)
+                            .toFloatArray(),
+                    0,
+                    split,
+                    first * 100,
+                    n * 100);
+            System.arraycopy(
+                    Functional.dropout(Tensor.ones(n, 50), 0.5, true, halves).toFloatArray(),
+                    0,
+                    split2,
+                    first * 50,
+                    n * 50);
+        }
+        assertArrayEquals(all, split);
+        assertArrayEquals(second, split2);
+        // another step, or the next mask of the same step, draws other masks
+        whole.beginBatch(7, 0);
+        Functional.dropout2d(ones, 0.5, true, whole);
+        assertTrue(!java.util.Arrays.equals(
+                all, Functional.dropout2d(ones, 0.5, true, whole).toFloatArray()));
+        whole.beginBatch(8, 0);
+        assertTrue(!java.util.Arrays.equals(
+                all, Functional.dropout2d(ones, 0.5, true, whole).toFloatArray()));
+        assertThrows(IllegalStateException.class, () -> new vectorgrad.autograd.Generator(1).beginBatch(0, 0));
+    }
 }

@@ -21,7 +21,6 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.StructType;
 import scala.Tuple2;
 import scala.jdk.javaapi.CollectionConverters;
@@ -177,7 +176,7 @@ public final class DataParallelTrainer implements Serializable {
         long n = indexed.count();
         if (n == 0) throw new IllegalArgumentException("no rows to train on");
         if (n > Integer.MAX_VALUE) throw new IllegalArgumentException(n + " rows: at most " + Integer.MAX_VALUE);
-        Map<String, String> md = metadataOf(startState);
+        Map<String, String> md = StateBytes.metadata(startState);
         int epoch = Integer.parseInt(md.getOrDefault("epoch", "0"));
         int batchNext = Integer.parseInt(md.getOrDefault("batch", "0"));
         long step = Long.parseLong(md.getOrDefault("step", "0"));
@@ -252,19 +251,6 @@ public final class DataParallelTrainer implements Serializable {
     private static int label(Row r) {
         if (r.isNullAt(1)) throw new IllegalArgumentException("a row's label is null");
         return ((Number) r.get(1)).intValue();
-    }
-
-    private static Map<String, String> metadataOf(byte[] state) throws IOException {
-        // the metadata is in the safetensors header: read it with the library's reader
-        Path tmp = java.nio.file.Files.createTempFile("vectorgrad-state", ".safetensors");
-        try {
-            java.nio.file.Files.write(tmp, state);
-            vectorgrad.nn.io.SafeTensors.Contents c = vectorgrad.nn.io.SafeTensors.read(tmp);
-            c.tensors().values().forEach(Tensor::close);
-            return c.metadata();
-        } finally {
-            java.nio.file.Files.deleteIfExists(tmp);
-        }
     }
 
     /** One row on its way to a worker: its position in the epoch's order, its input as stored, its label. */
@@ -346,6 +332,8 @@ public final class DataParallelTrainer implements Serializable {
                 ring.connect(addresses);
                 int next = 0; // first of this task's rows not yet used
                 while (next < mine.size() && mine.get(next).position() < batch * t.batchSize) next++;
+                float[] x = new float[0];
+                int[] y = new int[0];
                 int[] shape = new int[t.task.inputShape().length + 1];
                 System.arraycopy(t.task.inputShape(), 0, shape, 1, shape.length - 1);
                 for (; batch < numBatches && step < t.maxSteps; batch++) {
@@ -357,11 +345,13 @@ public final class DataParallelTrainer implements Serializable {
                     double lossSum = 0;
                     try (MemoryScope s = MemoryScope.open()) {
                         if (b > 0) {
-                            float[] x = new float[b * len];
-                            int[] y = new int[b];
+                            if (x.length < b * len) { // the largest shard so far: reused by the steps after
+                                x = new float[b * len];
+                                y = new int[b];
+                            }
                             for (int i = 0; i < b; i++) {
                                 Example e = mine.get(next + i);
-                                String bad = input.read(RowFactory.create(e.features()), x, i * len);
+                                String bad = input.readValue(e.features(), x, i * len);
                                 if (bad != null)
                                     throw new IllegalArgumentException("the sample at position " + e.position()
                                             + " of epoch " + epoch + ": " + bad);
@@ -370,7 +360,10 @@ public final class DataParallelTrainer implements Serializable {
                             shape[0] = b;
                             if (rep.masks() != null)
                                 rep.masks().beginBatch(step, mine.get(next).position() - batch * t.batchSize);
-                            Tensor loss = t.task.perSampleLoss(rep.model(), Tensor.of(x, shape), Tensor.ofInts(y, b));
+                            Tensor loss = t.task.perSampleLoss(
+                                    rep.model(),
+                                    Tensor.zeros(shape).copyFrom(x, 0),
+                                    Tensor.ofInts(Arrays.copyOf(y, b), b));
                             Tensor sum = loss.sum();
                             lossSum = sum.item();
                             sum.mul(1.0 / bSize).backward();

@@ -148,21 +148,14 @@ public final class Inference implements Serializable {
         int[] full = new int[shape.length + 1];
         full[0] = b;
         System.arraycopy(shape, 0, full, 1, shape.length);
-        float[] in = java.util.Arrays.copyOf(x, b * product(shape));
         try (NoGrad g = Tensor.noGrad();
                 MemoryScope s = MemoryScope.open()) {
-            Tensor logits = forward(m, Tensor.of(in, full));
+            Tensor logits = forward(m, Tensor.zeros(full).copyFrom(x, 0)); // x may be longer: a last, short batch
             if (logits.shape().length != 2 || logits.shape()[0] != b)
                 throw new IllegalStateException("the model's output for a batch of " + b + " inputs has shape "
                         + java.util.Arrays.toString(logits.shape()) + "; expected [" + b + ", classes]");
             return Functional.softmax(logits, 1).toFloatArray();
         }
-    }
-
-    private static int product(int[] s) {
-        int p = 1;
-        for (int v : s) p *= v;
-        return p;
     }
 
     /** The module's forward on a batch: {@code forward(Tensor)} of a layer or a model with that method. */

@@ -57,15 +57,20 @@ final class InputColumn implements Serializable {
      * input (null, wrong length, NaN or infinity), in words that name the column.
      */
     String read(org.apache.spark.sql.Row r, float[] dst, int offset) {
-        if (r.isNullAt(index)) return "'" + name + "' is null";
+        return readValue(r.isNullAt(index) ? null : r.get(index), dst, offset);
+    }
+
+    /** As {@link #read} for the column's value itself (as {@code Row.get} returns it). */
+    String readValue(Object value, float[] dst, int offset) {
+        if (value == null) return "'" + name + "' is null";
         switch (kind) {
             case BYTES -> {
-                byte[] b = (byte[]) r.get(index);
+                byte[] b = (byte[]) value;
                 if (b.length != length) return wrongLength(b.length);
                 for (int i = 0; i < length; i++) dst[offset + i] = (b[i] & 0xFF) / 255f;
             }
             case FLOATS, DOUBLES -> {
-                List<Object> v = r.getList(index);
+                List<?> v = scala.jdk.javaapi.CollectionConverters.asJava((scala.collection.Seq<?>) value);
                 if (v.size() != length) return wrongLength(v.size());
                 for (int i = 0; i < length; i++) {
                     Object o = v.get(i);
@@ -76,7 +81,7 @@ final class InputColumn implements Serializable {
                 }
             }
             case VECTOR -> {
-                Vector v = (Vector) r.get(index);
+                Vector v = (Vector) value;
                 if (v.size() != length) return wrongLength(v.size());
                 for (int i = 0; i < length; i++) {
                     float x = (float) v.apply(i);

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import vectorgrad.nn.Module;
 import vectorgrad.nn.io.Checkpoint;
+import vectorgrad.nn.io.SafeTensors;
 import vectorgrad.nn.optim.Optimizer;
 
 /**
@@ -30,6 +31,19 @@ public final class StateBytes {
         try {
             Files.write(tmp, bytes);
             return Checkpoint.load(tmp, model, optimizer);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** The metadata of a state's bytes (epoch, batch, step, ...), without loading it into a model. */
+    public static Map<String, String> metadata(byte[] bytes) throws IOException {
+        Path tmp = Files.createTempFile("vectorgrad-state", ".safetensors");
+        try {
+            Files.write(tmp, bytes);
+            SafeTensors.Contents c = SafeTensors.read(tmp);
+            c.tensors().values().forEach(vectorgrad.autograd.Tensor::close);
+            return c.metadata();
         } finally {
             Files.deleteIfExists(tmp);
         }

@@ -269,12 +269,7 @@ public final class SparkMnistCommand {
                         r.batchNext(),
                         r.steps());
             MnistCommand.Evaluation ev = MnistCommand.evaluate(model, test, 500);
-            out.printf(
-                    Locale.ROOT,
-                    "test accuracy %.4f, mean log-likelihood %.4f (%d images)%n",
-                    ev.accuracy(),
-                    ev.loglik(),
-                    test.size());
+            MnistCommand.printTestResult(out, ev, test.size());
             if (a.flag("json")) MnistCommand.printRunJson(out, ev, r.steps(), rate, r.seconds());
             return 0;
         } finally {
