@@ -256,6 +256,30 @@ causal = torch.full((5, 5), float("-inf")).triu(1)
 case("mha.causal", wave((2, 5, 8), 0.37, 0.1, 1.0), lambda t: mha(t, t, t, attn_mask=causal, need_weights=False)[0],
      [("in_proj_weight", mha.in_proj_weight), ("out_proj_weight", mha.out_proj.weight)])
 
+# need_weights and key_padding_mask (the explicit path), sequence-first layout, key/value longer than the
+# query; the upstream reaches the output and the weights
+mha2 = torch.nn.MultiheadAttention(8, 2)
+with torch.no_grad():
+    mha2.in_proj_weight.copy_(wave((24, 8), 0.47, 0.3, 0.4))
+    mha2.in_proj_bias.copy_(wave((24,), 0.67, 0.2, 0.1))
+    mha2.out_proj.weight.copy_(wave((8, 8), 0.59, 0.7, 0.4))
+    mha2.out_proj.bias.copy_(wave((8,), 0.31, 0.4, 0.1))
+padding = torch.tensor([[False, False, False, False, True, True], [False, True, False, False, False, False]])
+for name, mask, average in [("mha.weights", wave((5, 6), 0.77, 0.1, 1.0), True),
+                            ("mha.weights.heads.causal", torch.full((5, 6), float("-inf")).triu(1), False)]:
+    for p in mha2.parameters():
+        p.grad = None
+    q = wave((5, 2, 8), 0.37, 0.1, 1.0).requires_grad_(True)
+    kv = wave((6, 2, 8), 0.23, 0.5, 1.0).requires_grad_(True)
+    out, weights = mha2(q, kv, kv, key_padding_mask=padding, need_weights=True, attn_mask=mask,
+                        average_attn_weights=average)
+    (upstream(out) + upstream(weights)).backward()
+    put(name + ".y", out)
+    put(name + ".weights", weights)
+    put(name + ".dquery", q.grad)
+    put(name + ".dkey", kv.grad)
+    put(name + ".din_proj_weight", mha2.in_proj_weight.grad)
+
 with open(OUT + ".tmp", "w") as f:
     f.write("\n".join(lines) + "\n")
 os.replace(OUT + ".tmp", OUT)

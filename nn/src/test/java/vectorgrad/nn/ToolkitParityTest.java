@@ -1,6 +1,7 @@
 package vectorgrad.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -290,5 +291,47 @@ class ToolkitParityTest {
         assertEquals(
                 java.util.List.of("in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"),
                 java.util.List.copyOf(mha.stateDict().keySet()));
+    }
+
+    @Test
+    void multiheadAttentionWeightsAndKeyPaddingMask() {
+        var mha = new vectorgrad.nn.layers.MultiheadAttention(8, 2);
+        try (var ignored = Tensor.noGrad()) {
+            mha.in_proj_weight.copy_(wave(new int[] {24, 8}, 0.47, 0.3, 0.4));
+            mha.in_proj_bias.copy_(wave(new int[] {24}, 0.67, 0.2, 0.1));
+            mha.out_proj.weight.copy_(wave(new int[] {8, 8}, 0.59, 0.7, 0.4));
+            mha.out_proj.bias.copy_(wave(new int[] {8}, 0.31, 0.4, 0.1));
+        }
+        Tensor padding = Tensor.ofInts(new int[] {0, 0, 0, 0, 1, 1, 0, 1, 0, 0, 0, 0}, 2, 6);
+        for (boolean causal : new boolean[] {false, true}) {
+            String name = causal ? "mha.weights.heads.causal" : "mha.weights";
+            mha.zeroGrad();
+            Tensor q = wave(new int[] {5, 2, 8}, 0.37, 0.1, 1.0).requiresGrad(true);
+            Tensor kv = wave(new int[] {6, 2, 8}, 0.23, 0.5, 1.0).requiresGrad(true);
+            Tensor mask = causal ? null : wave(new int[] {5, 6}, 0.77, 0.1, 1.0);
+            var r = mha.forward(q, kv, kv, padding, true, mask, !causal, causal);
+            assertEquals(
+                    java.util.Arrays.toString(causal ? new int[] {2, 2, 5, 6} : new int[] {2, 5, 6}),
+                    java.util.Arrays.toString(r.weights().shape()));
+            r.output()
+                    .mul(wave(r.output().shape(), 0.21, 0.3, 1.0))
+                    .sum()
+                    .add(r.weights().mul(wave(r.weights().shape(), 0.21, 0.3, 1.0)).sum())
+                    .backward();
+            check(name + ".y", r.output(), 1e-4, 1e-5);
+            check(name + ".weights", r.weights(), 1e-4, 1e-5);
+            check(name + ".dquery", q.grad(), 1e-4, 1e-5);
+            check(name + ".dkey", kv.grad(), 1e-4, 1e-5);
+            check(name + ".din_proj_weight", mha.in_proj_weight.grad(), 1e-4, 1e-5);
+        }
+        // without weights or padding mask: the blocked kernel's path, the same output as the explicit one
+        Tensor x = wave(new int[] {5, 2, 8}, 0.37, 0.1, 1.0);
+        float[] fast = mha.forward(x, x, x, null, false, null, true, true).output().toFloatArray();
+        float[] explicit = mha.forward(x, x, x, null, true, null, true, true).output().toFloatArray();
+        for (int i = 0; i < fast.length; i++) assertEquals(explicit[i], fast[i], 1e-5, "element " + i);
+        var bad = assertThrows(
+                IllegalArgumentException.class,
+                () -> mha.forward(x, x, x, Tensor.ofInts(new int[5], 1, 5), false, null, true, false));
+        assertEquals("MultiheadAttention: key_padding_mask should be [2, 5], got [1, 5]", bad.getMessage());
     }
 }
