@@ -48,6 +48,7 @@ final class GptCommand {
             "block",
             "batch-size",
             "steps",
+            "max-steps",
             "lr",
             "min-lr",
             "warmup",
@@ -130,6 +131,9 @@ final class GptCommand {
                 minLr = a.doubleValue("min-lr", lr / 10),
                 weightDecay = a.doubleValue("weight-decay", 0.1);
         long seed = a.longValue("seed", 1337, Long.MIN_VALUE);
+        // stops the run at this step; the learning-rate schedule stays planned for --steps, so a resumed
+        // run continues it exactly
+        long maxSteps = a.longValue("max-steps", Long.MAX_VALUE, 0);
         String ckpt = a.string("checkpoint", null);
         boolean resume = a.flag("resume"), json = a.flag("json");
         if (resume && ckpt == null) throw new UsageException("gpt train: --resume needs --checkpoint FILE");
@@ -216,9 +220,10 @@ final class GptCommand {
         boolean interrupted = false;
         int exit = 0;
         double lastLoss = Double.NaN;
+        long lastEval = -1;
         model.train(true);
         try (Interruptible loop = Interruptible.open()) {
-            while (step < steps) {
+            while (step < steps && step < maxSteps) {
                 if (!loop.next()) {
                     interrupted = loop.wasInterrupted();
                     exit = loop.exitStatus();
@@ -253,6 +258,7 @@ final class GptCommand {
                 }
                 if (step % evalEvery == 0 || step == steps) {
                     last = evaluate(model, train, val, batchSize, config.block(), evalBatches, seed);
+                    lastEval = step;
                     valCurve.add(new double[] {step, last[1]});
                     out.printf(Locale.ROOT, "step %d: train loss %.4f, val loss %.4f%n", step, last[0], last[1]);
                 }
@@ -284,10 +290,11 @@ final class GptCommand {
             out.println(exit == 143 ? "terminated (SIGTERM)" : "interrupted");
             return exit;
         }
-        if (Double.isNaN(last[1])) last = evaluate(model, train, val, batchSize, config.block(), evalBatches, seed);
+        if (lastEval != step) last = evaluate(model, train, val, batchSize, config.block(), evalBatches, seed);
         out.printf(
                 Locale.ROOT,
-                "done: %d steps in %.1f s, %.0f tokens/s; train loss %.4f, val loss %.4f%n",
+                "%s: %d steps in %.1f s, %.0f tokens/s; train loss %.4f, val loss %.4f%n",
+                step < steps ? "stopped" : "done",
                 step,
                 seconds,
                 tokens / seconds,

@@ -35,7 +35,7 @@ public final class Main {
                        [--checkpoint tabular-best.safetensors] [--seed 0] [--threads N] [--quiet] [--json]
               gpt train       a character-level GPT (nanoGPT style) on a text corpus, default Debian's fortunes
                        [--data FILE|DIR] [--layers 4] [--heads 4] [--embd 128] [--block 128] [--batch-size 32]
-                       [--steps 3000] [--lr 0.001] [--min-lr 0.0001] [--warmup 100] [--dropout 0.1] [--weight-decay 0.1]
+                       [--steps 3000] [--max-steps N] [--lr 0.001] [--min-lr 0.0001] [--warmup 100] [--dropout 0.1] [--weight-decay 0.1]
                        [--eval-every 250] [--eval-batches 20] [--print-every 50] [--seed 1337] [--threads N]
                        [--checkpoint FILE] [--resume] [--plot curves.png] [--json]   Ctrl-C or SIGTERM as mnist train
               gpt sample      --checkpoint FILE [--prompt TEXT] [--tokens 500] [--temperature 0.8] [--top-k 40] [--seed 0]

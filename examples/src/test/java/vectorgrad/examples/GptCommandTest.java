@@ -67,6 +67,18 @@ class GptCommandTest {
             "wte.weight", "wpe.weight", "h.0.ln_1.weight", "h.0.attn.c_attn.weight", "h.0.mlp.c_proj.bias", "ln_f.bias"
         }) assertTrue(ws.containsKey(k), k + " in " + ws.keySet());
 
+        // --max-steps stops the planned 40-step run at 20; resumed, it ends where the whole run ended
+        Path part = dir.resolve("part.safetensors");
+        Cli.Run first = Cli.run(concat(common, "--max-steps", "20", "--checkpoint", part.toString(), "--json"));
+        assertEquals(0, first.status(), first.err());
+        assertEquals(20, (long) Cli.field(Cli.lastLine(first.out()), "steps"));
+        assertTrue(first.out().contains("stopped: 20 steps"), first.out());
+        Cli.Run rest = Cli.run(concat(common, "--checkpoint", part.toString(), "--resume"));
+        assertEquals(0, rest.status(), rest.err());
+        Map<String, Tensor> resumed = SafeTensors.read(part).tensors();
+        for (String k : ws.keySet())
+            assertArrayEquals(ws.get(k).toFloatArray(), resumed.get(k).toFloatArray(), 0f, k);
+
         Cli.Run s = Cli.run(
                 "gpt",
                 "sample",
