@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import vectorgrad.autograd.internal.Shapes;
+import vectorgrad.kernels.Selection;
+import vectorgrad.kernels.Selection.Comparison;
 
 /**
  * Joining, slicing, indexing and selecting ops of {@link Tensor}, each forward beside its backward rule.
@@ -397,18 +399,19 @@ final class IndexingOps {
 
     // ------------------------------------------------------------------ where, masked_fill, clamp, comparisons
 
-    /** {@code condition ? a : b} elementwise with broadcasting  |  g to the side chosen, summed to its shape. */
+    /**
+     * {@code condition ? a : b} elementwise with broadcasting (a float32 condition counts where it is
+     * nonzero)  |  g to the side chosen, summed to its shape.
+     */
     static Tensor where(Tensor condition, Tensor a, Tensor b) {
         a.requireFloat("where");
         b.requireFloat("where");
         int[] shape = Shapes.broadcast(Shapes.broadcast(condition.shape, a.shape, "where"), b.shape, "where");
-        int[] cond = broadcastTo(condition, shape).toIntArray();
-        Tensor ea = a.shape.length == shape.length && Arrays.equals(a.shape, shape) ? a : broadcastTo(a, shape);
-        Tensor eb = b.shape.length == shape.length && Arrays.equals(b.shape, shape) ? b : broadcastTo(b, shape);
+        Tensor cond = broadcastTo(condition.dtype == DType.INT32 ? condition : compare(condition, 0, Comparison.NE), shape);
+        Tensor ea = broadcastTo(a, shape), eb = broadcastTo(b, shape);
         Tensor result = new Tensor(shape, DType.FLOAT32);
-        MemorySegment sa = ea.seg(), sb = eb.seg(), out = result.seg();
-        for (int i = 0; i < cond.length; i++)
-            out.setAtIndex(F, i, cond[i] != 0 ? sa.getAtIndex(F, i) : sb.getAtIndex(F, i));
+        long n = result.numel();
+        Selection.where(cond.seg(), ea.seg(), eb.seg(), result.seg(), n);
         Reference.reachabilityFence(ea);
         Reference.reachabilityFence(eb);
         int[] as = a.shape, bs = b.shape;
@@ -417,10 +420,8 @@ final class IndexingOps {
                 "where",
                 (g, need) -> {
                     Tensor ga = null, gb = null;
-                    MemorySegment gseg = g.seg();
-                    if (need[0]) ga = selected(gseg, cond, true, shape).sumTo(as);
-                    if (need[1]) gb = selected(gseg, cond, false, shape).sumTo(bs);
-                    Reference.reachabilityFence(g);
+                    if (need[0]) ga = selected(cond, g, true).sumTo(as);
+                    if (need[1]) gb = selected(cond, g, false).sumTo(bs);
                     return new Tensor[] {ga, gb};
                 },
                 a,
@@ -428,14 +429,15 @@ final class IndexingOps {
     }
 
     /** g where the condition is {@code side}, 0 elsewhere. */
-    private static Tensor selected(MemorySegment g, int[] cond, boolean side, int[] shape) {
-        Tensor out = Tensor.zeros(shape);
-        MemorySegment o = out.seg();
-        for (int i = 0; i < cond.length; i++) if ((cond[i] != 0) == side) o.setAtIndex(F, i, g.getAtIndex(F, i));
+    private static Tensor selected(Tensor cond, Tensor g, boolean side) {
+        Tensor out = new Tensor(g.shape, DType.FLOAT32);
+        Selection.whereGrad(cond.seg(), g.seg(), side, out.seg(), out.numel());
+        Reference.reachabilityFence(cond);
+        Reference.reachabilityFence(g);
         return out;
     }
 
-    /** A contiguous copy of {@code t} broadcast to {@code shape}, any dtype, outside the graph. */
+    /** A contiguous copy of {@code t} broadcast to {@code shape} (or {@code t} itself), any dtype, outside the graph. */
     private static Tensor broadcastTo(Tensor t, int[] shape) {
         if (Arrays.equals(t.shape, shape)) return t;
         Tensor asFloat = t.dtype == DType.FLOAT32 ? t : convert(t, DType.FLOAT32);
@@ -455,23 +457,14 @@ final class IndexingOps {
         float hi = Double.isNaN(max) ? Float.POSITIVE_INFINITY : (float) max;
         long n = self.numel();
         Tensor result = new Tensor(self.shape, DType.FLOAT32);
-        MemorySegment in = self.seg(), out = result.seg();
-        for (long i = 0; i < n; i++) {
-            float v = in.getAtIndex(F, i);
-            // NaN stays NaN; when min > max every element becomes max, as PyTorch
-            out.setAtIndex(F, i, v != v ? v : Math.min(Math.max(v, lo), hi));
-        }
+        Selection.clamp(self.seg(), result.seg(), n, lo, hi);
         Reference.reachabilityFence(self);
         return Tensor.record(
                 result,
                 "clamp",
                 (g, need) -> {
                     Tensor gx = new Tensor(self.shape, DType.FLOAT32);
-                    MemorySegment x = self.seg(), gs = g.seg(), o = gx.seg();
-                    for (long i = 0; i < n; i++) {
-                        float v = x.getAtIndex(F, i);
-                        o.setAtIndex(F, i, v >= lo && v <= hi ? gs.getAtIndex(F, i) : 0f);
-                    }
+                    Selection.clampGrad(self.seg(), g.seg(), gx.seg(), n, lo, hi);
                     Reference.reachabilityFence(g);
                     Reference.reachabilityFence(self);
                     return new Tensor[] {gx};
@@ -479,42 +472,25 @@ final class IndexingOps {
                 self);
     }
 
-    /** The comparisons: int32 tensors of 1 (true) and 0 (false), outside the graph. */
-    enum Comparison {
-        EQ,
-        NE,
-        LT,
-        LE,
-        GT,
-        GE;
-
-        boolean test(float a, float b) {
-            return switch (this) {
-                case EQ -> a == b;
-                case NE -> a != b;
-                case LT -> a < b;
-                case LE -> a <= b;
-                case GT -> a > b;
-                case GE -> a >= b;
-            };
-        }
-    }
-
+    /** The comparisons give int32 tensors of 1 (true) and 0 (false), outside the graph. */
     static Tensor compare(Tensor a, Tensor b, Comparison op) {
-        String name = op.name().toLowerCase();
+        String name = op.name().toLowerCase(java.util.Locale.ROOT);
         int[] shape = Shapes.broadcast(a.shape, b.shape, name);
-        float[] x = broadcastTo(a, shape).toFloatArray(),
-                y = broadcastTo(b, shape).toFloatArray();
-        int[] r = new int[x.length];
-        for (int i = 0; i < r.length; i++) r[i] = op.test(x[i], y[i]) ? 1 : 0;
-        return Tensor.ofInts(r, shape);
+        Tensor x = broadcastTo(a.dtype == DType.FLOAT32 ? a : convert(a, DType.FLOAT32), shape),
+                y = broadcastTo(b.dtype == DType.FLOAT32 ? b : convert(b, DType.FLOAT32), shape);
+        Tensor out = new Tensor(shape, DType.INT32);
+        Selection.compare(op, x.seg(), y.seg(), out.seg(), out.numel());
+        Reference.reachabilityFence(x);
+        Reference.reachabilityFence(y);
+        return out;
     }
 
     static Tensor compare(Tensor a, double s, Comparison op) {
-        float[] x = a.toFloatArray();
-        int[] r = new int[x.length];
-        for (int i = 0; i < r.length; i++) r[i] = op.test(x[i], (float) s) ? 1 : 0;
-        return Tensor.ofInts(r, a.shape);
+        Tensor x = a.dtype == DType.FLOAT32 ? a : convert(a, DType.FLOAT32);
+        Tensor out = new Tensor(a.shape, DType.INT32);
+        Selection.compare(op, x.seg(), (float) s, out.seg(), out.numel());
+        Reference.reachabilityFence(x);
+        return out;
     }
 
     // ------------------------------------------------------------------ dtype
@@ -525,8 +501,8 @@ final class IndexingOps {
         long n = t.numel();
         MemorySegment in = t.seg(), o = out.seg();
         if (t.dtype == dtype) MemorySegment.copy(in, 0, o, 0, n * 4);
-        else if (dtype == DType.FLOAT32) for (long i = 0; i < n; i++) o.setAtIndex(F, i, in.getAtIndex(I, i));
-        else for (long i = 0; i < n; i++) o.setAtIndex(I, i, (int) in.getAtIndex(F, i));
+        else if (dtype == DType.FLOAT32) Selection.intToFloat(in, o, n);
+        else Selection.floatToInt(in, o, n);
         Reference.reachabilityFence(t);
         return out;
     }

@@ -8,6 +8,7 @@ import vectorgrad.autograd.internal.BackwardFn;
 import vectorgrad.autograd.internal.Shapes;
 import vectorgrad.autograd.internal.TensorAccess;
 import vectorgrad.kernels.Elementwise;
+import vectorgrad.kernels.Selection;
 
 /**
  * An n-dimensional float32 (or int32) array in off-heap memory that records the operations made on it,
@@ -730,51 +731,51 @@ public class Tensor implements AutoCloseable {
     // ------------------------------------------------------------------ comparisons: int32 1/0, no gradient
 
     public Tensor eq(Tensor other) {
-        return IndexingOps.compare(this, other, IndexingOps.Comparison.EQ);
+        return IndexingOps.compare(this, other, Selection.Comparison.EQ);
     }
 
     public Tensor ne(Tensor other) {
-        return IndexingOps.compare(this, other, IndexingOps.Comparison.NE);
+        return IndexingOps.compare(this, other, Selection.Comparison.NE);
     }
 
     public Tensor lt(Tensor other) {
-        return IndexingOps.compare(this, other, IndexingOps.Comparison.LT);
+        return IndexingOps.compare(this, other, Selection.Comparison.LT);
     }
 
     public Tensor le(Tensor other) {
-        return IndexingOps.compare(this, other, IndexingOps.Comparison.LE);
+        return IndexingOps.compare(this, other, Selection.Comparison.LE);
     }
 
     public Tensor gt(Tensor other) {
-        return IndexingOps.compare(this, other, IndexingOps.Comparison.GT);
+        return IndexingOps.compare(this, other, Selection.Comparison.GT);
     }
 
     public Tensor ge(Tensor other) {
-        return IndexingOps.compare(this, other, IndexingOps.Comparison.GE);
+        return IndexingOps.compare(this, other, Selection.Comparison.GE);
     }
 
     public Tensor eq(double s) {
-        return IndexingOps.compare(this, s, IndexingOps.Comparison.EQ);
+        return IndexingOps.compare(this, s, Selection.Comparison.EQ);
     }
 
     public Tensor ne(double s) {
-        return IndexingOps.compare(this, s, IndexingOps.Comparison.NE);
+        return IndexingOps.compare(this, s, Selection.Comparison.NE);
     }
 
     public Tensor lt(double s) {
-        return IndexingOps.compare(this, s, IndexingOps.Comparison.LT);
+        return IndexingOps.compare(this, s, Selection.Comparison.LT);
     }
 
     public Tensor le(double s) {
-        return IndexingOps.compare(this, s, IndexingOps.Comparison.LE);
+        return IndexingOps.compare(this, s, Selection.Comparison.LE);
     }
 
     public Tensor gt(double s) {
-        return IndexingOps.compare(this, s, IndexingOps.Comparison.GT);
+        return IndexingOps.compare(this, s, Selection.Comparison.GT);
     }
 
     public Tensor ge(double s) {
-        return IndexingOps.compare(this, s, IndexingOps.Comparison.GE);
+        return IndexingOps.compare(this, s, Selection.Comparison.GE);
     }
 
     /** This tensor in {@code dtype}: itself when it already is; otherwise a copy outside the graph. */
