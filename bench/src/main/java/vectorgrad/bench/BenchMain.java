@@ -23,7 +23,7 @@ public final class BenchMain {
     public static void main(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("--help")) {
             System.out.println(
-                    "usage: vectorgrad bench linreg|gemm|train|layers|toolkit|resnet|gpt [--threads N] [--vector-bits 128|256|512] [--json] [--long]\n"
+                    "usage: vectorgrad bench linreg|gemm|train|layers|toolkit|optim|resnet|gpt [--threads N] [--vector-bits 128|256|512] [--json] [--long]\n"
                             + "       vectorgrad bench train|resnet|gpt --breakdown [--threads N] [--batch 64]   (time per op, forward and backward)\n"
                             + "       vectorgrad bench infer [--json] [--calls 10000] [--warmup 20000]   (one image per call: first call, p50, p99; a JVM per row)\n"
                             + "       vectorgrad bench soak [--steps 10000] [--every 500] [--batch-size 5] [--json]   (memory over a long run)\n"
@@ -104,10 +104,12 @@ public final class BenchMain {
             case "train" -> train(threads, json, longRun);
             case "layers" -> layers(threads, json, longRun);
             case "toolkit" -> toolkit(threads, json, longRun);
+            case "optim" -> optim(threads, json, longRun);
             case "resnet" -> resnet(threads, json, longRun);
             case "gpt" -> gpt(threads, json, longRun);
             default ->
-                fail("unknown suite '" + args[0] + "' (suites: linreg, gemm, train, layers, toolkit, resnet, gpt)");
+                fail("unknown suite '" + args[0]
+                        + "' (suites: linreg, gemm, train, layers, toolkit, optim, resnet, gpt)");
         }
     }
 
@@ -299,6 +301,37 @@ public final class BenchMain {
                     threads,
                     v[0],
                     v[2]));
+        }
+        if (json) System.out.println("[" + String.join(",", rows) + "]");
+    }
+
+    /** Adam's step against a triad and a copy over the same bytes, same run: µs, GB/s and Adam's share of each. */
+    private static void optim(int threads, boolean json, boolean longRun) throws RunnerException {
+        ChainedOptionsBuilder o = options(OptimizerBenchmark.class.getName(), threads, longRun);
+        java.util.Map<String, Double> micros = new java.util.LinkedHashMap<>();
+        for (RunResult r : new Runner(o.build()).run())
+            micros.put(r.getParams().getParam("op"), r.getPrimaryResult().getScore());
+        double adamGbs = OptimizerBenchmark.bytes("adam") / micros.get("adam") / 1e3;
+        System.out.println();
+        System.out.printf(
+                Locale.ROOT,
+                "Adam over the MNIST model's %,d parameters against memory bandwidth, %d thread(s), kernels: %s%n",
+                OptimizerBenchmark.PARAMS,
+                threads,
+                kernels());
+        System.out.printf(Locale.ROOT, "%-6s %10s %8s %12s%n", "op", "µs", "GB/s", "Adam / this");
+        List<String> rows = new ArrayList<>();
+        for (var e : micros.entrySet()) {
+            double gbs = OptimizerBenchmark.bytes(e.getKey()) / e.getValue() / 1e3;
+            System.out.printf(
+                    Locale.ROOT, "%-6s %10.1f %8.1f %11.0f%%%n", e.getKey(), e.getValue(), gbs, 100 * adamGbs / gbs);
+            rows.add(String.format(
+                    Locale.ROOT,
+                    "{\"op\":\"%s\",\"threads\":%d,\"micros\":%.2f,\"gb_per_s\":%.2f}",
+                    e.getKey(),
+                    threads,
+                    e.getValue(),
+                    gbs));
         }
         if (json) System.out.println("[" + String.join(",", rows) + "]");
     }
