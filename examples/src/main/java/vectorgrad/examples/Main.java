@@ -49,16 +49,28 @@ public final class Main {
               fuzz     the long coverage-guided fuzzing run (launcher only)""";
 
     public static void main(String[] args) {
-        // the library warns through System.Logger; on the console one line per warning ("WARNING: ...")
-        // reads better than java.util.logging's default two-line form with a timestamp and class name
+        useConsoleLogFormat();
+        System.exit(run(args));
+    }
+
+    /**
+     * The library warns through System.Logger; on the console one line per warning ("WARNING: ...") reads
+     * better than java.util.logging's default two-line form with a timestamp and class name. A format the
+     * user set is kept.
+     */
+    public static void useConsoleLogFormat() {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null)
             System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%6$s%n");
-        System.exit(run(args));
+    }
+
+    /** No arguments, or a request for help as the first. */
+    public static boolean asksForHelp(String[] args) {
+        return args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help");
     }
 
     /** Runs a command; returns the process exit status. */
     public static int run(String[] args) {
-        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+        if (asksForHelp(args)) {
             System.out.println(USAGE);
             return args.length == 0 ? 2 : 0;
         }

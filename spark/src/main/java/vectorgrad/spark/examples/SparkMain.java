@@ -1,6 +1,7 @@
 package vectorgrad.spark.examples;
 
 import java.util.Arrays;
+import vectorgrad.examples.Main;
 import vectorgrad.examples.UsageException;
 
 /** {@code ./vectorgrad spark ...}: the Spark programs (local mode from the launcher, or spark-submit). */
@@ -18,13 +19,12 @@ public final class SparkMain {
                        synchronous data-parallel training in barrier mode; the checkpoint is mnist train's file""";
 
     public static void main(String[] args) {
-        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null)
-            System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%6$s%n");
+        Main.useConsoleLogFormat();
         System.exit(run(args));
     }
 
     public static int run(String[] args) {
-        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+        if (Main.asksForHelp(args)) {
             System.out.println(USAGE);
             return args.length == 0 ? 2 : 0;
         }
