@@ -150,9 +150,22 @@ public final class Gpt extends Module {
 
         Tensor forward(Tensor x, KvCache cache, int layer) {
             int t = x.shape()[1];
-            // q, k and v from row blocks of c_attn's weight: slicing the [3C, C] weight is cheap, slicing the
-            // [B, T, 3C] product (and adding each slice's gradient back into it) cost 5 % of a step
-            Tensor q = project(x, 0), k = project(x, 1), v = project(x, 2);
+            Tensor q, k, v;
+            if ((long) x.shape()[0] * t >= embd) {
+                // q, k and v from row blocks of c_attn's weight: slicing the [3C, C] weight is cheaper than
+                // slicing the [B, T, 3C] product (and adding each slice's gradient back into it), which
+                // cost 5 % of a training step
+                q = project(x, 0);
+                k = project(x, 1);
+                v = project(x, 2);
+            } else {
+                // fewer positions than channels (sampling, one position a step): slicing the product is the
+                // cheaper copy; the weight's three slices were 40 % of a sampled character's time
+                Tensor qkv = c_attn.forward(x);
+                q = qkv.narrow(2, 0, embd);
+                k = qkv.narrow(2, embd, embd);
+                v = qkv.narrow(2, 2 * embd, embd);
+            }
             boolean causal = true;
             if (cache != null) {
                 if (cache.keys[layer] != null) {
