@@ -2,6 +2,7 @@ package vectorgrad.examples;
 
 import java.util.ArrayList;
 import java.util.List;
+import vectorgrad.autograd.MemoryScope;
 import vectorgrad.autograd.Tensor;
 import vectorgrad.nn.Functional;
 import vectorgrad.nn.Init;
@@ -107,6 +108,28 @@ public final class Gpt extends Module {
         int length() {
             return keys[0] == null ? 0 : keys[0].shape()[1];
         }
+
+        /** Keeps the cached keys and values past {@code scope} (a sampling loop opens one per character). */
+        void keep(MemoryScope scope) {
+            for (int i = 0; i < keys.length; i++) {
+                if (keys[i] != null) scope.keep(keys[i]);
+                if (values[i] != null) scope.keep(values[i]);
+            }
+        }
+
+        /** Releases the cached keys and values. */
+        void close() {
+            for (int i = 0; i < keys.length; i++) put(i, null, null);
+        }
+
+        /** Stores a layer's keys and values, releasing the ones they extend (nothing else refers to them). */
+        void put(int layer, Tensor k, Tensor v) {
+            Tensor oldK = keys[layer], oldV = values[layer];
+            keys[layer] = k;
+            values[layer] = v;
+            if (oldK != null) oldK.close();
+            if (oldV != null) oldV.close();
+        }
     }
 
     /** A pre-norm transformer block: {@code x + attn(ln_1(x))}, then {@code x + mlp(ln_2(x))}. */
@@ -173,8 +196,7 @@ public final class Gpt extends Module {
                     v = Tensor.cat(List.of(cache.values[layer], v), 1);
                     causal = t > 1; // one new query sees every cached key
                 }
-                cache.keys[layer] = k;
-                cache.values[layer] = v;
+                cache.put(layer, k, v);
             }
             Tensor mask = null;
             if (causal && k.shape()[1] != t) {

@@ -376,20 +376,31 @@ final class GptCommand {
         StringBuilder outText = new StringBuilder();
         try (NoGrad g = Tensor.noGrad()) {
             Gpt.KvCache cache = new Gpt.KvCache(model.config().layers());
-            float[] logits = prefill(model, cache, all, block);
+            float[] logits;
+            // one memory scope per character: its temporaries go back to the cache at once instead of waiting
+            // for the GC (without it the key/value concatenations took 0.22 ms a character, under 0.01 with)
+            try (MemoryScope s = MemoryScope.open()) {
+                logits = prefill(model, cache, all, block);
+                cache.keep(s);
+            }
             for (int n = 0; n < tokens; n++) {
                 int next = draw(logits, temperature, topK, r);
                 all.add(next);
                 outText.append(tok.decode(new int[] {next}));
-                if (cache.length() >= block) {
-                    cache = new Gpt.KvCache(model.config().layers());
-                    logits = prefill(model, cache, all.subList(all.size() - block / 2, all.size()), block);
-                } else {
-                    int pos = cache.length();
-                    Tensor h = model.hidden(Tensor.ofInts(new int[] {next}, 1, 1), cache, pos);
-                    logits = model.logits(h).toFloatArray();
+                try (MemoryScope s = MemoryScope.open()) {
+                    if (cache.length() >= block) {
+                        cache.close();
+                        cache = new Gpt.KvCache(model.config().layers());
+                        logits = prefill(model, cache, all.subList(all.size() - block / 2, all.size()), block);
+                    } else {
+                        int pos = cache.length();
+                        Tensor h = model.hidden(Tensor.ofInts(new int[] {next}, 1, 1), cache, pos);
+                        logits = model.logits(h).toFloatArray();
+                    }
+                    cache.keep(s);
                 }
             }
+            cache.close();
         }
         model.train(true);
         return prompt + outText;
