@@ -35,7 +35,9 @@ import java.lang.System.Logger.Level;
  * <tr><td>vectorgrad.gemm.dotMinK / .dotMaxM / .dotKb</td><td>64 / 16 / 2048</td><td>tuning</td>
  *     <td>when x·Wᵀ runs as dot-product tiles (k at least, m at most) and their k block</td></tr>
  * <tr><td>vectorgrad.gemm.parallelMinFlops</td><td>16777216</td><td>tuning</td>
- *     <td>2·m·n·k below which sgemm stays on the calling thread</td></tr>
+ *     <td>2·m·n·k below which sgemm stays on the calling thread (unless its operands reach parallelMinBytes)</td></tr>
+ * <tr><td>vectorgrad.gemm.parallelMinBytes</td><td>2097152</td><td>tuning</td>
+ *     <td>bytes of A, B and C from which sgemm runs on the pool whatever its flops (it streams memory)</td></tr>
  * <tr><td>vectorgrad.gemm.scalarTransposePack</td><td>false</td><td>test</td>
  *     <td>pack transposed panels without the 16x16 register transpose</td></tr>
  * </table>
@@ -72,6 +74,7 @@ public final class Config {
     static final int GEMM_DOT_MAX_M = intProperty("vectorgrad.gemm.dotMaxM", 16, 0);
     static final int GEMM_DOT_KB = intProperty("vectorgrad.gemm.dotKb", 2048, 1);
     static final long GEMM_PARALLEL_MIN_FLOPS = longProperty("vectorgrad.gemm.parallelMinFlops", 1L << 24, 0);
+    static final long GEMM_PARALLEL_MIN_BYTES = longProperty("vectorgrad.gemm.parallelMinBytes", 1L << 21, 0);
     static final boolean GEMM_SCALAR_TRANSPOSE_PACK = Boolean.getBoolean("vectorgrad.gemm.scalarTransposePack");
 
     private static int vectorBits() {
