@@ -16,7 +16,7 @@ public final class Main {
                        [--threads N] [--max-steps N] [--print-every 25] [--checkpoint FILE [--save-every 1000]] [--resume]
                        [--plot curves.png [--eval-every N]] [--detect-anomaly] [--json]
                        Ctrl-C or SIGTERM: finish the step, write the checkpoint, exit 130 (143 for SIGTERM)
-              mnist eval      --checkpoint FILE [--data DIR] [--batch-size 500] [--threads N]
+              mnist eval      --checkpoint FILE [--data DIR] [--batch-size 100] [--threads N]
                        [--plot confusion.png] [--misclassified grid.png [--max-misclassified 24]] [--json]
                        accuracy, per class, confusion matrix
               mnist classify  --checkpoint FILE (--index N [--test] | --image FILE.png) [--data DIR] [--json]

@@ -114,6 +114,9 @@ public final class MnistCommand {
 
     // ------------------------------------------------------------------ train
 
+    /** Images per batch when evaluating (mnist eval's default; a whole mnist eval took 3.84 s in 100s, 4.45 in 500s). */
+    static final int EVAL_BATCH = 100;
+
     static int train(Args a, PrintStream out) throws IOException {
         int epochs = (int) a.longValue("epochs", 1, 1);
         int batchSize = (int) a.longValue("batch-size", 5, 1);
@@ -283,7 +286,9 @@ public final class MnistCommand {
                 images,
                 seconds,
                 rate);
-        Evaluation ev = evaluate(model, test, 500);
+        // batches of 100: in a short run the JIT is still compiling, and smaller batches reach compiled code
+        // sooner (the 10,000-image evaluation after 20 steps took 1.53-1.59 s in 500s, 1.28 in 100s)
+        Evaluation ev = evaluate(model, test, EVAL_BATCH);
         printTestResult(out, ev, test.size());
         if (plot != null) {
             accuracy.add(new double[] {step, ev.accuracy()});
@@ -496,7 +501,7 @@ public final class MnistCommand {
         Mnist test = load(root, false);
         String plot = a.string("plot", null), grid = a.string("misclassified", null);
         List<Plots.Misclassified> wrong = grid != null ? new ArrayList<>() : null;
-        Evaluation ev = evaluate(model, test, (int) a.longValue("batch-size", 500, 1), Integer.MAX_VALUE, wrong, (int)
+        Evaluation ev = evaluate(model, test, (int) a.longValue("batch-size", EVAL_BATCH, 1), Integer.MAX_VALUE, wrong, (int)
                 a.longValue("max-misclassified", 24, 1));
         out.printf(
                 Locale.ROOT,
