@@ -407,7 +407,8 @@ final class IndexingOps {
         a.requireFloat("where");
         b.requireFloat("where");
         int[] shape = Shapes.broadcast(Shapes.broadcast(condition.shape, a.shape, "where"), b.shape, "where");
-        Tensor cond = broadcastTo(condition.dtype == DType.INT32 ? condition : compare(condition, 0, Comparison.NE), shape);
+        Tensor cond =
+                broadcastTo(condition.dtype == DType.INT32 ? condition : compare(condition, 0, Comparison.NE), shape);
         Tensor ea = broadcastTo(a, shape), eb = broadcastTo(b, shape);
         Tensor result = new Tensor(shape, DType.FLOAT32);
         long n = result.numel();

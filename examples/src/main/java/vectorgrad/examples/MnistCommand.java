@@ -501,8 +501,9 @@ public final class MnistCommand {
         Mnist test = load(root, false);
         String plot = a.string("plot", null), grid = a.string("misclassified", null);
         List<Plots.Misclassified> wrong = grid != null ? new ArrayList<>() : null;
-        Evaluation ev = evaluate(model, test, (int) a.longValue("batch-size", EVAL_BATCH, 1), Integer.MAX_VALUE, wrong, (int)
-                a.longValue("max-misclassified", 24, 1));
+        Evaluation ev =
+                evaluate(model, test, (int) a.longValue("batch-size", EVAL_BATCH, 1), Integer.MAX_VALUE, wrong, (int)
+                        a.longValue("max-misclassified", 24, 1));
         out.printf(
                 Locale.ROOT,
                 "accuracy %.4f on %d test images (mean log-likelihood %.4f)%n",

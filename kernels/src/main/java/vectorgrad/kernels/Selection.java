@@ -61,7 +61,8 @@ public final class Selection {
                 (from, len) -> whereScalar(cond, a, b, out, from, from + len));
     }
 
-    static void whereScalar(MemorySegment cond, MemorySegment a, MemorySegment b, MemorySegment out, long from, long to) {
+    static void whereScalar(
+            MemorySegment cond, MemorySegment a, MemorySegment b, MemorySegment out, long from, long to) {
         for (long i = from; i < to; i++)
             out.setAtIndex(F, i, cond.getAtIndex(I, i) != 0 ? a.getAtIndex(F, i) : b.getAtIndex(F, i));
     }
@@ -77,7 +78,8 @@ public final class Selection {
                 (from, len) -> whereGradScalar(cond, g, side, out, from, from + len));
     }
 
-    static void whereGradScalar(MemorySegment cond, MemorySegment g, boolean side, MemorySegment out, long from, long to) {
+    static void whereGradScalar(
+            MemorySegment cond, MemorySegment g, boolean side, MemorySegment out, long from, long to) {
         for (long i = from; i < to; i++)
             out.setAtIndex(F, i, (cond.getAtIndex(I, i) != 0) == side ? g.getAtIndex(F, i) : 0f);
     }

@@ -60,7 +60,8 @@ final class VectorSelection {
         Selection.clampScalar(x, out, upper, from + len, lo, hi);
     }
 
-    static void clampGrad(MemorySegment x, MemorySegment g, MemorySegment out, long from, long len, float lo, float hi) {
+    static void clampGrad(
+            MemorySegment x, MemorySegment g, MemorySegment out, long from, long len, float lo, float hi) {
         long upper = from + len - len % L, i = from;
         for (; i < upper; i += L) {
             FloatVector v = load(x, i);
@@ -76,7 +77,8 @@ final class VectorSelection {
 
     // One loop per operator, each with its operator a constant: C2 intrinsifies a comparison only when it
     // knows the operator, and keeps many loops of one method apart less well (VectorKernels.unary's note).
-    static void compare(Selection.Comparison op, MemorySegment a, MemorySegment b, MemorySegment out, long from, long len) {
+    static void compare(
+            Selection.Comparison op, MemorySegment a, MemorySegment b, MemorySegment out, long from, long len) {
         long upper = from + len - len % L;
         switch (op) {
             case EQ -> compareEq(a, b, out, from, upper);

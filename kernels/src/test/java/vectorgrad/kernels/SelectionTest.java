@@ -27,10 +27,23 @@ class SelectionTest {
     /** Values from a small set so that pairs are often equal, with the special ones among them. */
     private float[] values(int n) {
         float[] pool = {
-            Float.NaN, 0f, -0f, 1f, -1f, 0.5f, -0.5f, 2f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 3e9f, -3e9f, 7.9f
+            Float.NaN,
+            0f,
+            -0f,
+            1f,
+            -1f,
+            0.5f,
+            -0.5f,
+            2f,
+            Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY,
+            3e9f,
+            -3e9f,
+            7.9f
         };
         float[] v = new float[n];
-        for (int i = 0; i < n; i++) v[i] = rnd.nextInt(4) == 0 ? (float) rnd.nextGaussian() : pool[rnd.nextInt(pool.length)];
+        for (int i = 0; i < n; i++)
+            v[i] = rnd.nextInt(4) == 0 ? (float) rnd.nextGaussian() : pool[rnd.nextInt(pool.length)];
         return v;
     }
 
@@ -47,7 +60,8 @@ class SelectionTest {
     }
 
     private static void sameBits(float want, float got, String what) {
-        assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got), what + ": want " + want + ", got " + got);
+        assertEquals(
+                Float.floatToRawIntBits(want), Float.floatToRawIntBits(got), what + ": want " + want + ", got " + got);
     }
 
     @Test

@@ -316,7 +316,9 @@ class ToolkitParityTest {
             r.output()
                     .mul(wave(r.output().shape(), 0.21, 0.3, 1.0))
                     .sum()
-                    .add(r.weights().mul(wave(r.weights().shape(), 0.21, 0.3, 1.0)).sum())
+                    .add(r.weights()
+                            .mul(wave(r.weights().shape(), 0.21, 0.3, 1.0))
+                            .sum())
                     .backward();
             check(name + ".y", r.output(), 1e-4, 1e-5);
             check(name + ".weights", r.weights(), 1e-4, 1e-5);
@@ -326,8 +328,10 @@ class ToolkitParityTest {
         }
         // without weights or padding mask: the blocked kernel's path, the same output as the explicit one
         Tensor x = wave(new int[] {5, 2, 8}, 0.37, 0.1, 1.0);
-        float[] fast = mha.forward(x, x, x, null, false, null, true, true).output().toFloatArray();
-        float[] explicit = mha.forward(x, x, x, null, true, null, true, true).output().toFloatArray();
+        float[] fast =
+                mha.forward(x, x, x, null, false, null, true, true).output().toFloatArray();
+        float[] explicit =
+                mha.forward(x, x, x, null, true, null, true, true).output().toFloatArray();
         for (int i = 0; i < fast.length; i++) assertEquals(explicit[i], fast[i], 1e-5, "element " + i);
         var bad = assertThrows(
                 IllegalArgumentException.class,
