@@ -53,6 +53,7 @@ final class PackedGemm {
     /** Products smaller than this many FLOPs run on the calling thread alone. */
     static final long PARALLEL_MIN_FLOPS = Config.GEMM_PARALLEL_MIN_FLOPS;
 
+    /** Products whose A, B and C together reach this many bytes run on the pool whatever their FLOPs. */
     static final long PARALLEL_MIN_BYTES = Config.GEMM_PARALLEL_MIN_BYTES;
 
     /** C has already been scaled by beta; this adds alpha * op(A) * op(B). */

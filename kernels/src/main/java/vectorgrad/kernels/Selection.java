@@ -101,8 +101,8 @@ public final class Selection {
 
     static void clampScalar(MemorySegment x, MemorySegment out, long from, long to, float lo, float hi) {
         for (long i = from; i < to; i++) {
-            float v = x.getAtIndex(F, i);
-            out.setAtIndex(F, i, v != v ? v : Math.min(Math.max(v, lo), hi));
+            // Math.max and Math.min return NaN for NaN, which is what clamp keeps
+            out.setAtIndex(F, i, Math.min(Math.max(x.getAtIndex(F, i), lo), hi));
         }
     }
 

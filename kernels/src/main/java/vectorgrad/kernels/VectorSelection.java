@@ -53,9 +53,8 @@ final class VectorSelection {
     static void clamp(MemorySegment x, MemorySegment out, long from, long len, float lo, float hi) {
         long upper = from + len - len % L, i = from;
         for (; i < upper; i += L) {
-            FloatVector v = load(x, i);
-            // blend the clamped value where v is a number: NaN stays NaN whatever MAX/MIN do with it
-            v.blend(v.max(lo).min(hi), v.compare(VectorOperators.EQ, v)).intoMemorySegment(out, i * Float.BYTES, NO);
+            // MAX and MIN are Math.max and Math.min lane by lane: NaN stays NaN (SelectionTest's inputs hold NaN)
+            load(x, i).max(lo).min(hi).intoMemorySegment(out, i * Float.BYTES, NO);
         }
         Selection.clampScalar(x, out, upper, from + len, lo, hi);
     }
