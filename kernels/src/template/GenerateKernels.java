@@ -9,8 +9,8 @@ import java.nio.file.Path;
  * <p>Why generated: the Vector API code must be unrolled by hand — a vector passed to a method C2 does not
  * inline is boxed (a micro-kernel written with such helpers ran at 16 GFLOP/s instead of ~200), so every
  * accumulator is a local and every step is written out. The family differs only in the tile's rows, its
- * vectors per row and how the tile reaches C (added to it, or stored over it); the 16x16 transpose differs
- * only in where its rows are loaded from. One function here writes each shape of code.
+ * vectors per row and how the tile reaches C (added to it, or stored over it); the square transposes (16x16,
+ * and 8x8 and 4x4 for narrower vectors) differ only in their size and where their rows are loaded from. One function here writes each shape of code.
  */
 public final class GenerateKernels {
     public static void main(String[] args) throws IOException {
@@ -28,7 +28,8 @@ public final class GenerateKernels {
 
                 /**
                  * The unrolled Vector API code of the GEMM and its packing: register-tile micro-kernels (rows x vectors,
-                 * adding to C or storing over it) and the 16x16 in-register transpose (from a segment or a heap array).
+                 * adding to C or storing over it), the width-generic six-row tile, and the in-register transposes (16x16 from
+                 * a segment or a heap array; 8x8 and 4x4, and any width's 16x16 block, from a heap array).
                  * Each accumulator is a local and each step is written out, because C2 boxes a vector passed to a call it
                  * does not inline. Loaded only when the Vector API is available.
                  */
@@ -76,8 +77,42 @@ public final class GenerateKernels {
                 "/** As above, from a heap array: rows starting at rowOff[j0..] (of which {@code rows} exist), column p0, to bp[dst + q*ld + j]. */",
                 "float[] b, int[] rowOff, int j0, int rows, int p0, float[] bp, int dst, int ld",
                 "FloatVector.fromArray(S, b, rowOff[j0 + %d] + p0)");
+        for (int n : new int[] {8, 4}) {
+            transposeSquare(
+                    s,
+                    n,
+                    "/** As transpose16 from a heap array, " + n + "x" + n + " (valid where vectors hold " + n
+                            + " floats): rows rowOff[j0..] (of which {@code rows} exist), column p0, to bp[dst + q*ld + j]. */",
+                    "float[] b, int[] rowOff, int j0, int rows, int p0, float[] bp, int dst, int ld",
+                    "FloatVector.fromArray(S, b, rowOff[j0 + %d] + p0)");
+        }
+        s.append("""
+
+                    /**
+                     * A 16x16 block from a heap array at any vector width, as {@link #transpose16(float[], int[], int, int,
+                     * int, float[], int, int)} lays it out: one 16x16 transpose of 16-float vectors, four 8x8 of 8-float
+                     * vectors, sixteen 4x4 of 4-float ones (each rows j0 + jj.., columns p0 + ii.. to bp[dst + ii·ld + jj]).
+                     */
+                    static void transposeBlock16(float[] b, int[] rowOff, int j0, int rows, int p0, float[] bp, int dst, int ld) {
+                        if (L == 16) {
+                            transpose16(b, rowOff, j0, rows, p0, bp, dst, ld);
+                        } else if (L == 8 || L == 4) {
+                            for (int jj = 0; jj < 16; jj += L) {
+                                int sub = Math.max(0, Math.min(L, rows - jj));
+                                for (int ii = 0; ii < 16; ii += L) {
+                                    if (L == 8) transpose8(b, rowOff, j0 + jj, sub, p0 + ii, bp, dst + ii * ld + jj, ld);
+                                    else transpose4(b, rowOff, j0 + jj, sub, p0 + ii, bp, dst + ii * ld + jj, ld);
+                                }
+                            }
+                        } else {
+                            for (int q = 0; q < 16; q++)
+                                for (int j = 0; j < 16; j++) bp[dst + q * ld + j] = j < rows ? b[rowOff[j0 + j] + p0 + q] : 0f;
+                        }
+                    }
+                """);
         inputTile(s);
         stridedTile32(s);
+        rowTile(s);
         s.append("}\n");
         String text = s.toString();
         if (!Files.exists(out) || !Files.readString(out).equals(text)) Files.writeString(out, text);
@@ -166,9 +201,14 @@ public final class GenerateKernels {
 
     /** A 16x16 transpose in four stages of two-vector selects; {@code load} is a row's load with %d for its index. */
     static void transpose16(StringBuilder s, String doc, String params, String load) {
+        transposeSquare(s, 16, doc, params, load);
+    }
+
+    /** An n x n transpose (n the vector's lanes) in log2(n) stages of two-vector selects, named transpose{n}. */
+    static void transposeSquare(StringBuilder s, int n, String doc, String params, String load) {
         s.append("\n    ").append(doc).append("\n");
-        s.append("    static void transpose16(").append(params).append(") {\n");
-        for (int i = 0; i < 16; i++) {
+        s.append("    static void transpose").append(n).append("(").append(params).append(") {\n");
+        for (int i = 0; i < n; i++) {
             s.append("        FloatVector v")
                     .append(i)
                     .append(" = ")
@@ -177,8 +217,8 @@ public final class GenerateKernels {
                     .append(String.format(load, i))
                     .append(" : FloatVector.zero(S);\n");
         }
-        for (int b = 8; b >= 1; b /= 2) {
-            for (int i = 0; i < 16; i++) {
+        for (int b = n / 2; b >= 1; b /= 2) {
+            for (int i = 0; i < n; i++) {
                 if ((i & b) != 0) continue;
                 int k = i + b;
                 s.append("        FloatVector t")
@@ -210,7 +250,7 @@ public final class GenerateKernels {
                         .append(";\n");
             }
         }
-        for (int i = 0; i < 16; i++)
+        for (int i = 0; i < n; i++)
             s.append("        v")
                     .append(i)
                     .append(".intoArray(bp, dst + ")
@@ -327,6 +367,66 @@ public final class GenerateKernels {
                     .append(row)
                     .append(" + L);\n");
         }
+        s.append("    }\n");
+    }
+
+    /**
+     * The width-generic product tile: six rows of A, each element {@code a[aOff + r·ars + p·aks]}, by two
+     * vectors of B's row p ({@code b[bOff + p·bks ..]}), stored over C ({@code out[cOff + r·ldc ..]}) or added
+     * to it. Twelve accumulators fit the sixteen registers of AVX2 and SSE; the channel-blocked algorithms
+     * call it in a loop over their 16-, 32- or 64-channel blocks where vectors are narrower than 16 floats.
+     */
+    static void rowTile(StringBuilder s) {
+        s.append("""
+
+                    /**
+                     * {@code out[cOff + r·ldc + j] (+)= Σ_{p<k} a[aOff + r·ars + p·aks] · b[bOff + p·bks + j]} for r < 6, j < 2L:
+                     * six rows by two vectors in twelve accumulators (AVX2's and SSE's sixteen registers hold them), added
+                     * to {@code out} when {@code add}, else stored over it. Any layout of A: rows and steps by strides.
+                     */
+                    static void rowTile(int k, float[] a, int aOff, int ars, int aks, float[] b, int bOff, int bks, float[] out, int cOff, int ldc, boolean add) {
+                        int p0 = aOff, p1 = p0 + ars, p2 = p1 + ars, p3 = p2 + ars, p4 = p3 + ars, p5 = p4 + ars;
+                """);
+        for (int r = 0; r < 6; r++)
+            s.append("        FloatVector c")
+                    .append(r)
+                    .append("0 = FloatVector.zero(S), c")
+                    .append(r)
+                    .append("1 = FloatVector.zero(S);\n");
+        s.append("        for (int p = 0, q = 0, bb = bOff; p < k; p++, q += aks, bb += bks) {\n");
+        s.append("            FloatVector w0 = FloatVector.fromArray(S, b, bb);\n");
+        s.append("            FloatVector w1 = FloatVector.fromArray(S, b, bb + L);\n");
+        for (int r = 0; r < 6; r++) {
+            s.append("            FloatVector a")
+                    .append(r)
+                    .append(" = FloatVector.broadcast(S, a[p")
+                    .append(r)
+                    .append(" + q]);\n");
+            s.append("            ").append(fma("c" + r + "0", "a" + r, "w0", "c" + r + "0")).append(";\n");
+            s.append("            ").append(fma("c" + r + "1", "a" + r, "w1", "c" + r + "1")).append(";\n");
+        }
+        s.append("        }\n");
+        s.append("        // written inline: a vector passed to a call that C2 does not inline is boxed\n");
+        s.append("        int o;\n");
+        for (boolean add : new boolean[] {true, false}) {
+            s.append(add ? "        if (add) {\n" : "        } else {\n");
+            for (int r = 0; r < 6; r++) {
+                for (int j = 0; j < 2; j++) {
+                    s.append("            o = cOff + ")
+                            .append(r == 0 ? "0" : r == 1 ? "ldc" : r + " * ldc")
+                            .append(j == 1 ? " + L" : "")
+                            .append(";\n");
+                    s.append("            c")
+                            .append(r)
+                            .append(j)
+                            .append(
+                                    add
+                                            ? ".add(FloatVector.fromArray(S, out, o)).intoArray(out, o);\n"
+                                            : ".intoArray(out, o);\n");
+                }
+            }
+        }
+        s.append("        }\n");
         s.append("    }\n");
     }
 

@@ -16,7 +16,7 @@ package vectorgrad.kernels;
  * <tr><td>{@link Algorithm#DIRECT_3X3}</td><td>forward, weight gradient</td>
  *     <td>one input channel, 3x3, stride 1, no dilation (an image model's first layer)</td></tr>
  * <tr><td>{@link Algorithm#WINOGRAD}</td><td>all three</td>
- *     <td>3x3, stride 1, no dilation, 16-float vectors; forward: input channels in 16s, output in 32s;
+ *     <td>3x3, stride 1, no dilation, vectors of 4, 8 or 16 floats; forward: input channels in 16s, output in 32s;
  *     input gradient: output in 16s, input in 32s; weight gradient: input in 32s, output in 16s</td></tr>
  * <tr><td>{@link Algorithm#LANES}</td><td>all three</td>
  *     <td>stride 1, a patch of at least {@value #SMALL_PATCH} taps, 16-float vectors; forward and weight
@@ -45,7 +45,11 @@ final class ConvPlan {
         IM2COL_GEMM
     }
 
-    /** Floats in a vector on the machines the channel-blocked algorithms serve (512-bit vectors). */
+    /**
+     * The channel block of the channel-blocked layouts: the lanes of a 512-bit vector, which
+     * {@link LanesConv}'s tiles need; {@link WinogradConv} keeps the layouts at narrower widths and goes
+     * through each block a vector at a time.
+     */
     static final int LANES_16 = 16;
     /** Output channels of a forward or weight-gradient tile: four 16-float vectors. */
     static final int BLOCK = 4 * LANES_16;
@@ -110,9 +114,18 @@ final class ConvPlan {
                 && g.outW() >= Simd.floatLanes();
     }
 
+    /**
+     * Vectors of 4, 8 or 16 floats (128-, 256-, 512-bit): the widths whose lanes divide the layouts' blocks of
+     * 16 channels, and for which {@link MicroKernels#transposeBlock16} has a register transpose.
+     */
+    static boolean blockWidth() {
+        int l = Simd.floatLanes();
+        return l == 4 || l == 8 || l == LANES_16;
+    }
+
     private static boolean winogradShape(Conv.Geometry g) {
         return Simd.VECTOR_AVAILABLE
-                && Simd.floatLanes() == LANES_16
+                && blockWidth()
                 && g.kh() == 3
                 && g.kw() == 3
                 && g.strideH() == 1

@@ -64,7 +64,7 @@ final class LanesConv {
             int blk = o0 / BLOCK, dst = blk * patch * BLOCK + o0 % BLOCK;
             for (int u = 0; u < T; u++) sc.rowOff[u] = (o0 + u) * patch;
             for (int t0 = 0; t0 < full; t0 += T)
-                MicroKernels.transpose16(w, sc.rowOff, 0, T, t0, wt, dst + t0 * BLOCK, BLOCK);
+                MicroKernels.transposeBlock16(w, sc.rowOff, 0, T, t0, wt, dst + t0 * BLOCK, BLOCK);
             for (int t = full; t < patch; t++)
                 for (int u = 0; u < T; u++) wt[dst + t * BLOCK + u] = w[sc.rowOff[u] + t];
         }
@@ -136,7 +136,7 @@ final class LanesConv {
         for (int q0 = 0; q0 < full; q0 += T) {
             for (int u = 0; u < T; u++) rowOff[u] = (q0 + u) * block;
             for (int o0 = 0; o0 < block; o0 += T)
-                MicroKernels.transpose16(tile, rowOff, 0, T, o0, planes, o0 * cols + q0, cols);
+                MicroKernels.transposeBlock16(tile, rowOff, 0, T, o0, planes, o0 * cols + q0, cols);
         }
         for (int q = full; q < cols; q++) for (int o = 0; o < block; o++) planes[o * cols + q] = tile[q * block + o];
         if (cols == ld)
@@ -228,7 +228,7 @@ final class LanesConv {
             for (int t0 = 0; t0 < full; t0 += T) {
                 for (int u = 0; u < T; u++) sc.rowOff[u] = (blk * rows + t0 + u) * BLOCK;
                 for (int o0 = 0; o0 < BLOCK; o0 += T)
-                    MicroKernels.transpose16(sums, sc.rowOff, 0, T, o0, planes, o0 * taps + t0, taps);
+                    MicroKernels.transposeBlock16(sums, sc.rowOff, 0, T, o0, planes, o0 * taps + t0, taps);
             }
             for (int t = full; t < taps; t++)
                 for (int o = 0; o < BLOCK; o++) planes[o * taps + t] = sums[(blk * rows + t) * BLOCK + o];
@@ -381,7 +381,7 @@ final class LanesConv {
                     int x0 = Math.min(x, w - T);
                     for (int u = 0; u < T; u++) sc.rowOff[u] = (at + x0 + u) * HALF;
                     for (int c0 = 0; c0 < HALF; c0 += T)
-                        MicroKernels.transpose16(tile, sc.rowOff, 0, T, c0, planes, c0 * n + row + x0, n);
+                        MicroKernels.transposeBlock16(tile, sc.rowOff, 0, T, c0, planes, c0 * n + row + x0, n);
                 }
             }
             long first = dxOff + (long) (ya - g.padH()) * w;

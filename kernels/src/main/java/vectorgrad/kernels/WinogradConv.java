@@ -40,8 +40,20 @@ import java.util.Arrays;
 final class WinogradConv {
     private WinogradConv() {}
 
-    /** Vector lanes, a block of output channels (forward) and of input channels (input gradient): {@link ConvPlan}'s. */
+    /**
+     * The channel blocks of the layouts, {@link ConvPlan}'s at every width: 16 (transposes), a block of output
+     * channels (forward) and of input channels (input gradient).
+     */
     private static final int T = ConvPlan.LANES_16, BLOCK = ConvPlan.BLOCK, HALF = ConvPlan.HALF;
+    /**
+     * Floats in this machine's vectors: the transforms go this many channels at a time. At 16 the products
+     * run the 6x64 and 12x32 tiles of {@link VectorConv} and {@link MicroKernels}; narrower vectors hold
+     * neither in sixteen registers, so there they run {@link MicroKernels#rowTile} (six rows by two vectors)
+     * over each block.
+     */
+    private static final int LV = VectorKernels.LANES;
+
+    private static final boolean WIDE = LV == T;
     /** Tiles per pass through the transforms (two rows of conv2's 12x12), whole products of six or twelve. */
     private static final int CHUNK_TILES = 24;
 
@@ -106,7 +118,7 @@ final class WinogradConv {
         float[] u = weightHolder(0, 16 * inC * outC);
         for (int blk = 0; blk < outC / block; blk++) {
             for (int c = 0; c < inC; c++) {
-                for (int o0 = 0; o0 < block; o0 += T) {
+                for (int o0 = 0; o0 < block; o0 += LV) {
                     VectorConv.winogradWeight(
                             wt,
                             (blk * patch + c * 9) * block + o0,
@@ -131,7 +143,7 @@ final class WinogradConv {
         float[] u = weightHolder(1, 16 * inC * outC);
         for (int cb = 0; cb < inC / HALF; cb++) {
             for (int o = 0; o < outC; o++) {
-                for (int c0 = 0; c0 < HALF; c0 += T) {
+                for (int c0 = 0; c0 < HALF; c0 += LV) {
                     // tap 8 - k of the filter is tap k of the rotated one
                     VectorConv.winogradWeight(
                             wt,
@@ -219,7 +231,7 @@ final class WinogradConv {
                 // V (again for each block of output channels: it is a small part of the time)
                 for (int t = t0; t < t1; t++) {
                     int d0 = (2 * (t / tw) * ww + 2 * (t % tw)) * inC;
-                    for (int c0 = 0; c0 < inC; c0 += T) {
+                    for (int c0 = 0; c0 < inC; c0 += LV) {
                         VectorConv.winogradInput(xt, d0 + c0, ww * inC, inC, v, (t - t0) * inC + c0, vst);
                     }
                 }
@@ -228,7 +240,15 @@ final class WinogradConv {
                     int vx = xi * vst, ux = uBlk + xi * inC * block;
                     for (int r0 = 0; r0 < full; r0 += per) {
                         int a = vx + r0 * inC;
-                        if (block == BLOCK) {
+                        if (!WIDE) {
+                            // six rows of V (tiles, inC apart) by two vectors of U's block, over the block
+                            int mOff = xi * mst + r0 * block;
+                            for (int r = 0; r < per; r += 6)
+                                for (int o0 = 0; o0 < block; o0 += 2 * LV)
+                                    MicroKernels.rowTile(
+                                            inC, v, a + r * inC, inC, 1, u, ux + o0, block, m, mOff + r * block + o0,
+                                            block, false);
+                        } else if (block == BLOCK) {
                             VectorConv.weightTile(
                                     1,
                                     inC,
@@ -254,7 +274,7 @@ final class WinogradConv {
                 }
                 for (int t = t0; t < t1; t++) {
                     int at = (2 * (t / tw) * wo + 2 * (t % tw)) * block;
-                    for (int o0 = 0; o0 < block; o0 += T) {
+                    for (int o0 = 0; o0 < block; o0 += LV) {
                         VectorConv.winogradOutput(
                                 m, (t - t0) * block + o0, mst, init, bOff + o0, y, at + o0, wo * block, block);
                     }
@@ -327,7 +347,7 @@ final class WinogradConv {
                 // 16 columns at a time, the last block overlapping the one before it
                 for (int k = 0; k < count; k += T) {
                     int k0 = Math.min(k, count - T);
-                    MicroKernels.transpose16(raw, sc.rowOff, 0, T, k0, xt, row + (lo + k0) * inC + c0, inC);
+                    MicroKernels.transposeBlock16(raw, sc.rowOff, 0, T, k0, xt, row + (lo + k0) * inC + c0, inC);
                 }
             }
         }
@@ -401,14 +421,14 @@ final class WinogradConv {
             if ((skip + rows) % 2 != 0) Arrays.fill(gt, (skip + rows) * wg * outC, (skip + rows + 1) * wg * outC, 0f);
             if (withBias) {
                 // from the heap copy: positions x channels, zeros outside the band
-                for (int o0 = 0; o0 < outC; o0 += T)
+                for (int o0 = 0; o0 < outC; o0 += LV)
                     VectorKernels.addColumnSums(gt, (skip * wg) * outC + o0, outC, rows * wg, sums, bias + o0);
             }
             for (int t0 = 0; t0 < nt; t0 += chunk) {
                 int t1 = Math.min(nt, t0 + chunk), k = t1 - t0;
                 for (int t = t0; t < t1; t++) {
                     int ty = t / tw, tx = t % tw, d0 = (2 * ty * ww + 2 * tx) * inC, g0 = (2 * ty * wg + 2 * tx) * outC;
-                    for (int c0 = 0; c0 < inC; c0 += T) {
+                    for (int c0 = 0; c0 < inC; c0 += LV) {
                         // V by blocks of 32 input channels: [cb][ξ][tile][32]
                         VectorConv.winogradInput(
                                 xt,
@@ -419,7 +439,7 @@ final class WinogradConv {
                                 (c0 / HALF) * 16 * vst + (t - t0) * HALF + c0 % HALF,
                                 vst);
                     }
-                    for (int o0 = 0; o0 < outC; o0 += T) {
+                    for (int o0 = 0; o0 < outC; o0 += LV) {
                         VectorConv.winogradGradOut(gt, g0 + o0, wg * outC, outC, z, (t - t0) * outC + o0, zst);
                     }
                 }
@@ -427,7 +447,16 @@ final class WinogradConv {
                     for (int xi = 0; xi < 16; xi++) {
                         int vOff = (cb * 16 + xi) * vst, zOff = xi * zst, dOff = (cb * 16 + xi) * rowsO * HALF;
                         for (int r0 = 0; r0 < rowsO; r0 += GRAD_ROWS) {
-                            MicroKernels.inputTile(k, z, zOff + r0, outC, v, vOff, sums, dOff + r0 * HALF, !first);
+                            if (WIDE) {
+                                MicroKernels.inputTile(k, z, zOff + r0, outC, v, vOff, sums, dOff + r0 * HALF, !first);
+                                continue;
+                            }
+                            // six output channels (Z's columns) by two vectors of V's 32 input channels
+                            for (int r = r0; r < r0 + GRAD_ROWS; r += 6)
+                                for (int c0 = 0; c0 < HALF; c0 += 2 * LV)
+                                    MicroKernels.rowTile(
+                                            k, z, zOff + r, 1, outC, v, vOff + c0, HALF, sums, dOff + r * HALF + c0,
+                                            HALF, !first);
                         }
                     }
                 }
@@ -443,7 +472,7 @@ final class WinogradConv {
         // per output channel, [tap][c] with the channels in lanes, then reordered to W's [c][tap]
         float[] planes = sc.planes = Scratch.grow(sc.planes, 9 * inC + inC * 9);
         for (int o = 0; o < outC; o++) {
-            for (int c0 = 0; c0 < inC; c0 += T) {
+            for (int c0 = 0; c0 < inC; c0 += LV) {
                 int d0 = ((c0 / HALF) * 16 * rowsO + o) * HALF + c0 % HALF;
                 VectorConv.winogradWeightGrad(sums, d0, rowsO * HALF, planes, c0, inC);
             }

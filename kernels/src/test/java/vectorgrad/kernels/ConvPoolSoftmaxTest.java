@@ -99,7 +99,7 @@ class ConvPoolSoftmaxTest {
     }
 
     /**
-     * Winograd (3x3, stride 1, undilated, with 512-bit vectors; the forward for input channels in 16s and
+     * Winograd (3x3, stride 1, undilated, with vectors of 4, 8 or 16 floats; the forward for input channels in 16s and
      * output channels in 32s (64s: six-tile products; else twelve), the input gradient for 32s and 16s, the weight gradient for 32s and 16s):
      * odd output widths and heights (a last tile half outside), rows narrower than a 16-wide transpose,
      * padding beyond the kernel's reach, two blocks of input channels (64) and of output channels (128:
@@ -129,9 +129,9 @@ class ConvPoolSoftmaxTest {
         winograd(new Conv.Geometry(2, 16, 28, 28, 96, 3, 3, 1, 1, 1, 1, 1, 1), true, false, false);
     }
 
-    /** On 512-bit vectors, asserts which passes of g run Winograd (these tests are about it); then checks g. */
+    /** Where Winograd runs, asserts which passes of g run it (these tests are about it); then checks g. */
     private void winograd(Conv.Geometry g, boolean forward, boolean input, boolean weight) {
-        if (Simd.VECTOR_AVAILABLE && Simd.floatLanes() == 16) {
+        if (Simd.VECTOR_AVAILABLE && ConvPlan.blockWidth()) {
             assertEquals(forward, ConvPlan.forward(g) == ConvPlan.Algorithm.WINOGRAD, "forward by Winograd: " + g);
             assertEquals(
                     input, ConvPlan.inputGrad(g) == ConvPlan.Algorithm.WINOGRAD, "input gradient by Winograd: " + g);
@@ -154,7 +154,7 @@ class ConvPoolSoftmaxTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(
                 ConvPlan.forward(one) == ConvPlan.Algorithm.WINOGRAD
                         && ConvPlan.inputGrad(one) == ConvPlan.Algorithm.WINOGRAD,
-                "Winograd needs 512-bit vectors");
+                "Winograd needs vectors of 4, 8 or 16 floats");
         float[] x = Mem.random(rnd, (int) nine.inputSize(), -1, 1), w = Mem.random(rnd, (int) nine.weightSize(), -1, 1);
         float[] dy = Mem.random(rnd, (int) nine.outputSize(), -1, 1);
         MemorySegment out1 = Mem.zeros((int) one.outputSize()), out9 = Mem.zeros((int) nine.outputSize());
