@@ -113,6 +113,7 @@ public final class GenerateKernels {
         inputTile(s);
         stridedTile32(s);
         rowTile(s);
+        streamTile(s);
         s.append("}\n");
         String text = s.toString();
         if (!Files.exists(out) || !Files.readString(out).equals(text)) Files.writeString(out, text);
@@ -424,6 +425,68 @@ public final class GenerateKernels {
                                             ? ".add(FloatVector.fromArray(S, out, o)).intoArray(out, o);\n"
                                             : ".intoArray(out, o);\n");
                 }
+            }
+        }
+        s.append("        }\n");
+        s.append("    }\n");
+    }
+
+    /**
+     * StreamGemm's tile: six rows of a small heap A (rows past {@code rows} zero, alpha applied) by two
+     * vectors of B read straight from its rows in memory, added to C's rows or stored over them.
+     */
+    static void streamTile(StringBuilder s) {
+        s.append("""
+
+                    /**
+                     * {@code C[r][j] (+)= Σ_{p<k} a[aOff + r·lda + p] · B[p][j]} for r < rows (at most six; A has six rows,
+                     * the ones past {@code rows} zero) and j < 2L: B's rows {@code ldb} apart from {@code bOff}, C's {@code ldc}
+                     * apart from {@code cOff} (both in floats); added to C when {@code add}, else stored over it.
+                     */
+                    static void streamTile(int k, float[] a, int aOff, int lda, MemorySegment b, long bOff, int ldb, MemorySegment c, long cOff, int ldc, int rows, boolean add) {
+                        int p0 = aOff, p1 = p0 + lda, p2 = p1 + lda, p3 = p2 + lda, p4 = p3 + lda, p5 = p4 + lda;
+                """);
+        for (int r = 0; r < 6; r++)
+            s.append("        FloatVector c")
+                    .append(r)
+                    .append("0 = FloatVector.zero(S), c")
+                    .append(r)
+                    .append("1 = FloatVector.zero(S);\n");
+        s.append("        long bb = bOff * Float.BYTES, step = (long) ldb * Float.BYTES;\n");
+        s.append("        for (int p = 0; p < k; p++, bb += step) {\n");
+        s.append("            FloatVector w0 = FloatVector.fromMemorySegment(S, b, bb, NO);\n");
+        s.append("            FloatVector w1 = FloatVector.fromMemorySegment(S, b, bb + L * Float.BYTES, NO);\n");
+        for (int r = 0; r < 6; r++) {
+            s.append("            FloatVector a")
+                    .append(r)
+                    .append(" = FloatVector.broadcast(S, a[p")
+                    .append(r)
+                    .append(" + p]);\n");
+            s.append("            ").append(fma("c" + r + "0", "a" + r, "w0", "c" + r + "0")).append(";\n");
+            s.append("            ").append(fma("c" + r + "1", "a" + r, "w1", "c" + r + "1")).append(";\n");
+        }
+        s.append("        }\n");
+        s.append("        // written inline: a vector passed to a call that C2 does not inline is boxed\n");
+        s.append("        long o;\n");
+        for (boolean add : new boolean[] {true, false}) {
+            s.append(add ? "        if (add) {\n" : "        } else {\n");
+            for (int r = 0; r < 6; r++) {
+                String in = r == 0 ? "            " : "                ";
+                if (r > 0) s.append("            if (rows > ").append(r).append(") {\n");
+                for (int j = 0; j < 2; j++) {
+                    s.append(in)
+                            .append("o = (cOff + ")
+                            .append(r == 0 ? "0" : r == 1 ? "ldc" : r + "L * ldc")
+                            .append(j == 1 ? " + L" : "")
+                            .append(") * Float.BYTES;\n");
+                    s.append(in)
+                            .append("c")
+                            .append(r)
+                            .append(j)
+                            .append(add ? ".add(FloatVector.fromMemorySegment(S, c, o, NO))" : "")
+                            .append(".intoMemorySegment(c, o, NO);\n");
+                }
+                if (r > 0) s.append("            }\n");
             }
         }
         s.append("        }\n");

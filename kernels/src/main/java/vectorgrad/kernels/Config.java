@@ -34,6 +34,8 @@ import java.lang.System.Logger.Level;
  *     <td>m·n·k below which sgemm runs the unpacked loops</td></tr>
  * <tr><td>vectorgrad.gemm.dotMinK / .dotMaxM / .dotKb</td><td>64 / 16 / 2048</td><td>tuning</td>
  *     <td>when x·Wᵀ runs as dot-product tiles (k at least, m at most) and their k block</td></tr>
+ * <tr><td>vectorgrad.gemm.streamMaxM / .streamKb</td><td>6 / 16</td><td>tuning</td>
+ *     <td>when A·B runs with B streamed from memory unpacked (m at most; 0 turns it off) and its k block</td></tr>
  * <tr><td>vectorgrad.gemm.parallelMinFlops</td><td>16777216</td><td>tuning</td>
  *     <td>2·m·n·k below which sgemm stays on the calling thread (unless its operands reach parallelMinBytes)</td></tr>
  * <tr><td>vectorgrad.gemm.parallelMinBytes</td><td>2097152</td><td>tuning</td>
@@ -73,6 +75,8 @@ public final class Config {
     static final int GEMM_DOT_MIN_K = intProperty("vectorgrad.gemm.dotMinK", 64, 1);
     static final int GEMM_DOT_MAX_M = intProperty("vectorgrad.gemm.dotMaxM", 16, 0);
     static final int GEMM_DOT_KB = intProperty("vectorgrad.gemm.dotKb", 2048, 1);
+    static final int GEMM_STREAM_MAX_M = Math.min(6, intProperty("vectorgrad.gemm.streamMaxM", 6, 0));
+    static final int GEMM_STREAM_KB = intProperty("vectorgrad.gemm.streamKb", 16, 1);
     static final long GEMM_PARALLEL_MIN_FLOPS = longProperty("vectorgrad.gemm.parallelMinFlops", 1L << 24, 0);
     static final long GEMM_PARALLEL_MIN_BYTES = longProperty("vectorgrad.gemm.parallelMinBytes", 1L << 21, 0);
     static final boolean GEMM_SCALAR_TRANSPOSE_PACK = Boolean.getBoolean("vectorgrad.gemm.scalarTransposePack");

@@ -58,6 +58,13 @@ public final class Gemm {
                 DotGemm.multiply(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
                 return;
             }
+            if (StreamGemm.serves(transA, transB, m, n)) {
+                // few rows of A times B stored k x n (a Linear layer's g·W at a small batch): B streamed once,
+                // unpacked; 5x9216x128 on two threads (JMH) 166 -> 94-100 µs at 512 bits, 312 -> 139-143 at 256
+                if (beta != 0f && beta != 1f) for (int i = 0; i < m; i++) scaleRow(c, cOff + (long) i * ldc, n, beta);
+                StreamGemm.multiply(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta == 0f, c, cOff, ldc);
+                return;
+            }
             // beta = 0: the kernel stores its first block of k into C (no zeroing pass, no reads of C)
             if (beta != 0f) for (int i = 0; i < m; i++) scaleRow(c, cOff + (long) i * ldc, n, beta);
             PackedGemm.multiply(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, beta == 0f);

@@ -194,6 +194,24 @@ class GemmTest {
         }
     }
 
+    /**
+     * A·B with at most six rows (StreamGemm: B streamed, six rows by two vectors a tile): every row count,
+     * columns in whole tiles and with a scalar tail, k inside one block of 32, at its edge and across
+     * blocks (the first block stores over C when beta is 0, later ones add), alpha and beta, padded rows.
+     */
+    @Test
+    void fewRowsTimesB() {
+        for (int m = 1; m <= 6; m++) {
+            for (int n : new int[] {64, 65, 100, 333}) {
+                for (int k : new int[] {1, 31, 32, 33, 100}) {
+                    check(false, false, m, n, k, 1f, 0f, 0);
+                    check(false, false, m, n, k, 0.5f, 1f, 3);
+                    check(false, false, m, n, k, -2f, 0.25f, 1);
+                }
+            }
+        }
+    }
+
     /** The MNIST model's products (Linear(9216,128) forward and both gradients, Linear(128,10)). */
     @Test
     void mnistShapes() {
@@ -209,7 +227,8 @@ class GemmTest {
 
     /**
      * Bit for bit on 1, 2 and 3 threads: C split by rows, by columns (n > m with many panels: Linear's
-     * backward products at batch 64, scaled down but past the parallel threshold) and along k (a small C
+     * backward products at batch 64, scaled down but past the parallel threshold; g·W at batch 5, B
+     * streamed) and along k (a small C
      * with a long k: the forward), alpha != 1, beta = 1.
      */
     @Test
@@ -218,6 +237,7 @@ class GemmTest {
         sameOnOneTwoThreeThreads(false, false, 150, 170, 90, 1f, 0f);
         sameOnOneTwoThreeThreads(false, true, 32, 130, 2100, 0.5f, 1f); // x · Wᵀ
         sameOnOneTwoThreeThreads(false, false, 32, 2100, 130, 1f, 1f); // g · W
+        sameOnOneTwoThreeThreads(false, false, 5, 9216, 130, 0.5f, 1f); // g · W at batch 5: B streamed
         sameOnOneTwoThreeThreads(true, false, 130, 2100, 32, 0.5f, 0f); // gᵀ · x
         sameOnOneTwoThreeThreads(false, true, 24, 64, 8192, 0.5f, 1f); // small C, long k: cut along k
         sameOnOneTwoThreeThreads(true, false, 24, 64, 8192, 1f, 0f);
