@@ -91,12 +91,13 @@ public final class GenerateKernels {
                     /**
                      * A 16x16 block from a heap array at any vector width, as {@link #transpose16(float[], int[], int, int,
                      * int, float[], int, int)} lays it out: one 16x16 transpose of 16-float vectors, four 8x8 of 8-float
-                     * vectors, sixteen 4x4 of 4-float ones (each rows j0 + jj.., columns p0 + ii.. to bp[dst + ii·ld + jj]).
+                     * vectors, sixteen 4x4 of 4-float ones (each rows j0 + jj.., columns p0 + ii.. to bp[dst + ii·ld + jj]);
+                     * one value at a time on x86 held to SSE, where two-vector selects are not instructions (Config.SSE_ONLY).
                      */
                     static void transposeBlock16(float[] b, int[] rowOff, int j0, int rows, int p0, float[] bp, int dst, int ld) {
                         if (L == 16) {
                             transpose16(b, rowOff, j0, rows, p0, bp, dst, ld);
-                        } else if (L == 8 || L == 4) {
+                        } else if ((L == 8 || L == 4) && !Config.SSE_ONLY) {
                             for (int jj = 0; jj < 16; jj += L) {
                                 int sub = Math.max(0, Math.min(L, rows - jj));
                                 for (int ii = 0; ii < 16; ii += L) {

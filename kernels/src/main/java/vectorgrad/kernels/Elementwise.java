@@ -61,13 +61,22 @@ public final class Elementwise {
     public static void unary(Unary op, MemorySegment a, long aOff, MemorySegment out, long outOff, long n) {
         Check.floats(a, aOff, n, "unary " + op + " input");
         Check.floats(out, outOff, n, "unary " + op + " output");
-        if (V && n >= PARALLEL_MIN) {
+        boolean v = V && (Simd.FULL_FLOAT_VECTORS || sseVector(op));
+        if (v && n >= PARALLEL_MIN) {
             inBlocks(n, (from, len) -> VectorKernels.unary(op, a, aOff + from, out, outOff + from, len));
-        } else if (V) {
+        } else if (v) {
             VectorKernels.unary(op, a, aOff, out, outOff, n);
         } else {
             unaryScalar(op, a, aOff, out, outOff, 0, n);
         }
+    }
+
+    /**
+     * The maps whose vector form needs no float compare, min, max or sqrt, so it stays vectorised on x86
+     * held to SSE (the others run their scalar loops there: see {@link Simd#FULL_FLOAT_VECTORS}).
+     */
+    private static boolean sseVector(Unary op) {
+        return op == Unary.NEG || op == Unary.SQUARE || op == Unary.RECIPROCAL || op == Unary.RELU;
     }
 
     /** Elementwise passes at least this long run in blocks on the pool (1 MB of floats). */

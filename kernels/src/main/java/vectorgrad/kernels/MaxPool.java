@@ -91,7 +91,8 @@ public final class MaxPool {
                 && g.dilW() == 1
                 && 2 * oh <= g.h()
                 && 2 * ow <= g.w();
-        int[] corner = fast2x2 && Simd.VECTOR_AVAILABLE ? corners(g, oh, ow) : null;
+        // the vector form gathers and compares: scalar code is faster where those are not instructions
+        int[] corner = fast2x2 && Simd.FULL_FLOAT_VECTORS ? corners(g, oh, ow) : null;
         Parallel.forRange(g.planes(), grain(inPlane), (from, to) -> {
             // one plane at a time through heap arrays: bulk copies in and out, and loops C2 compiles
             // without per-element segment checks (several times faster than reading the segment directly)

@@ -47,7 +47,7 @@ public final class OptimKernels {
         inChunks(n, (lo, len) -> {
             MemorySegment ps = slice(p, lo, len), gs = slice(grad, lo, len), ms = slice(m, lo, len);
             MemorySegment vs = slice(v, lo, len), xs = slice(vmax, lo, len);
-            long from = Simd.VECTOR_AVAILABLE
+            long from = Simd.FULL_FLOAT_VECTORS
                     ? VectorOptim.adam(
                             len, ps, gs, ms, vs, xs, w1, beta2, w2, eps, weightDecay, stepSize, biasCorrection2Sqrt)
                     : 0;
@@ -164,7 +164,7 @@ public final class OptimKernels {
         inChunks(n, (lo, len) -> {
             MemorySegment ps = slice(p, lo, len), gs = slice(grad, lo, len), sq = slice(squareAvg, lo, len);
             MemorySegment ga = slice(gradAvg, lo, len), bs = slice(buf, lo, len);
-            long from = Simd.VECTOR_AVAILABLE
+            long from = Simd.FULL_FLOAT_VECTORS
                     ? VectorOptim.rmsprop(len, ps, gs, sq, ga, bs, lr, alpha, eps, weightDecay, momentum)
                     : 0;
             rmspropScalar(from, len, ps, gs, sq, ga, bs, lr, alpha, eps, weightDecay, momentum);
@@ -225,7 +225,7 @@ public final class OptimKernels {
         Check.floats(sum, 0, n, "adagrad sum");
         inChunks(n, (lo, len) -> {
             MemorySegment ps = slice(p, lo, len), gs = slice(grad, lo, len), ss = slice(sum, lo, len);
-            long from = Simd.VECTOR_AVAILABLE ? VectorOptim.adagrad(len, ps, gs, ss, clr, eps, weightDecay) : 0;
+            long from = Simd.FULL_FLOAT_VECTORS ? VectorOptim.adagrad(len, ps, gs, ss, clr, eps, weightDecay) : 0;
             adagradScalar(from, len, ps, gs, ss, clr, eps, weightDecay);
         });
     }

@@ -32,6 +32,13 @@ public final class Simd {
         return true;
     }
 
+    /**
+     * The Vector API is available and its float compares, min, max, sqrt, masked loads and stores and
+     * two-vector selects are instructions: false on x86 held to SSE ({@code -XX:UseAVX=0}), where the
+     * kernels that need them run their scalar loops instead (see {@code Config.SSE_ONLY}).
+     */
+    public static final boolean FULL_FLOAT_VECTORS = VECTOR_AVAILABLE && !Config.SSE_ONLY;
+
     /** Lanes of a float vector on the active path (1 on the scalar path). */
     public static int floatLanes() {
         return VECTOR_AVAILABLE ? VectorKernels.LANES : 1;

@@ -104,8 +104,35 @@ final class VectorKernels {
         // x > 0 ? x : 0, NaN kept: blend rather than max so NaN inputs stay NaN as in PyTorch
         for (; i < upper; i += LANES) {
             FloatVector x = load(a, aOff + i);
-            store(x.blend(0f, x.compare(VectorOperators.LE, 0f)), out, outOff + i);
+            if (COMPARES) {
+                store(x.blend(0f, x.compare(VectorOperators.LE, 0f)), out, outOff + i);
+            } else {
+                IntVector bits = x.reinterpretAsInts();
+                // NaN: 0x7f800000 - |bits| < 0
+                IntVector nan = bits.and(0x7fffffff).neg().add(0x7f800000).lanewise(VectorOperators.ASHR, 31);
+                store(bits.and(positiveMask(bits).or(nan)).reinterpretAsFloats(), out, outOff + i);
+            }
         }
+    }
+
+    /**
+     * Whether float compares, min, max, sqrt and masked loads and stores are vector instructions: not on x86
+     * without AVX (C2 implements them with AVX only), where ReLU and its gradient take the integer forms below.
+     */
+    private static final boolean COMPARES = Simd.FULL_FLOAT_VECTORS;
+
+    /**
+     * All ones in the lanes whose float (as bits) is greater than zero, from integer arithmetic: the bits
+     * lie in [1, 0x7f800000] (the smallest subnormal to +inf; NaN and anything with the sign bit outside)
+     * exactly when both {@code bits - 1} and {@code 0x7f800000 - bits} are non-negative.
+     */
+    private static IntVector positiveMask(IntVector bits) {
+        return bits.sub(1).or(bits.neg().add(0x7f800000)).lanewise(VectorOperators.ASHR, 31).not();
+    }
+
+    /** {@code y > 0 ? x : 0} by {@link #positiveMask}: ReLU's gradient without a float compare. */
+    private static FloatVector whereGreaterThanZero(FloatVector x, FloatVector y) {
+        return x.reinterpretAsInts().and(positiveMask(y.reinterpretAsInts())).reinterpretAsFloats();
     }
 
     private static void unarySigmoid(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
@@ -299,7 +326,7 @@ final class VectorKernels {
                 case RELU_BACKWARD -> {
                     for (long i = 0; i < upper; i += LANES) {
                         FloatVector x = load(a, ao + i), y = load(b, bo + i);
-                        store(FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f)), out, oo + i);
+                        store(COMPARES ? FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f)) : whereGreaterThanZero(x, y), out, oo + i);
                     }
                 }
             }
@@ -333,7 +360,7 @@ final class VectorKernels {
                 case RELU_BACKWARD -> {
                     for (long i = 0; i < upper; i += LANES) {
                         FloatVector y = load(b, bo + i);
-                        store(FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f)), out, oo + i);
+                        store(COMPARES ? FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f)) : whereGreaterThanZero(x, y), out, oo + i);
                     }
                 }
             }
@@ -367,7 +394,7 @@ final class VectorKernels {
                 case RELU_BACKWARD -> {
                     for (long i = 0; i < upper; i += LANES) {
                         FloatVector x = load(a, ao + i);
-                        store(FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f)), out, oo + i);
+                        store(COMPARES ? FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f)) : whereGreaterThanZero(x, y), out, oo + i);
                     }
                 }
             }

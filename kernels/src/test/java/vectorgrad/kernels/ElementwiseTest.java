@@ -110,6 +110,41 @@ class ElementwiseTest {
         }
     }
 
+    /**
+     * ReLU and its gradient bit for bit against the scalar definition on every class of float (NaN of
+     * either sign, infinities, signed zeros, subnormals, the extremes), in whole vectors and a tail: on x86
+     * held to SSE they run as integer arithmetic on the bits (VectorKernels.positiveMask), elsewhere as a
+     * compare and blend. Checked to fail: the mask's upper bound one above +inf's bits (a NaN kept).
+     */
+    @Test
+    void reluAndItsGradientMatchTheDefinitionOnEveryClassOfFloat() {
+        float[] special = {
+            Float.NaN, Float.intBitsToFloat(0xffc00000), Float.intBitsToFloat(0x7f800001),
+            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE,
+            Float.MIN_NORMAL, -Float.MIN_NORMAL, Float.MAX_VALUE, -Float.MAX_VALUE, 1f, -1f, 0.5f, -2.5f
+        };
+        int n = special.length * special.length + 3;
+        float[] x = new float[n], y = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = special[i % special.length];
+            y[i] = special[(i / special.length) % special.length];
+        }
+        MemorySegment relu = Mem.zeros(n), grad = Mem.zeros(n);
+        Elementwise.unary(Unary.RELU, Mem.of(x), 0, relu, 0, n);
+        Elementwise.binary(
+                Binary.RELU_BACKWARD, new int[] {n}, Mem.of(x), 0, new long[] {1}, Mem.of(y), 0, new long[] {1}, grad, 0);
+        float[] r = Mem.read(relu, n), g = Mem.read(grad, n);
+        for (int i = 0; i < n; i++) {
+            float want = x[i] > 0f ? x[i] : (x[i] == x[i] ? 0f : x[i]);
+            assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(r[i]), "relu(" + x[i] + ") at " + i);
+            float wantG = y[i] > 0f ? x[i] : 0f;
+            assertEquals(
+                    Float.floatToRawIntBits(wantG),
+                    Float.floatToRawIntBits(g[i]),
+                    "relu gradient " + x[i] + " at input " + y[i] + ", index " + i);
+        }
+    }
+
     @Test
     void powAffineAxpyMatchReference() {
         for (int n : Mem.SIZES) {
@@ -445,7 +480,8 @@ class ElementwiseTest {
         for (int i = 0; i < total; i++) assertEquals(x[i] * mask[i / 145], masked[0][i], "broadcast multiply " + i);
         assertArrayEquals(relu[0], relu[1], 0f, "relu backward on 1 and 2 threads");
         MemorySegment whole = Mem.zeros(n);
-        if (Simd.VECTOR_AVAILABLE) VectorKernels.unary(Unary.EXP, Mem.of(a), 0, whole, 0, n);
+        // exp's vector form is the path where vectors have compares (else the scalar loop: Elementwise.sseVector)
+        if (Simd.FULL_FLOAT_VECTORS) VectorKernels.unary(Unary.EXP, Mem.of(a), 0, whole, 0, n);
         else Elementwise.unaryScalar(Unary.EXP, Mem.of(a), 0, whole, 0, 0, n);
         assertArrayEquals(Mem.read(whole, n), exp[0], 0f, "exp in blocks as in one pass");
         for (int i = 0; i < n; i++) assertEquals(b[i] > 0 ? a[i] : 0f, relu[0][i], "relu backward " + i);
