@@ -58,11 +58,12 @@ public final class Gemm {
                 DotGemm.multiply(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
                 return;
             }
-            if (StreamGemm.serves(transA, transB, m, n)) {
-                // few rows of A times B stored k x n (a Linear layer's g·W at a small batch): B streamed once,
-                // unpacked; 5x9216x128 on two threads (JMH) 166 -> 94-100 µs at 512 bits, 312 -> 139-143 at 256
+            if (StreamGemm.serves(transA, transB, m, n, k)) {
+                // few rows of A, or a shallow k, times B stored k x n (a Linear layer's g·W and gᵀ·x at a small
+                // batch): B streamed, unpacked; on two threads (JMH) 5x9216x128 166 -> 94-100 µs at 512 bits,
+                // 312 -> 139-143 at 256; 128x9216x5 TN 139 -> 95 and 228 -> 159
                 if (beta != 0f && beta != 1f) for (int i = 0; i < m; i++) scaleRow(c, cOff + (long) i * ldc, n, beta);
-                StreamGemm.multiply(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta == 0f, c, cOff, ldc);
+                StreamGemm.multiply(transA, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta == 0f, c, cOff, ldc);
                 return;
             }
             // beta = 0: the kernel stores its first block of k into C (no zeroing pass, no reads of C)

@@ -212,6 +212,26 @@ class GemmTest {
         }
     }
 
+    /**
+     * op(A)·B with k at most 16 and any number of rows (StreamGemm over groups of six rows: a weight
+     * gradient gᵀ·x at a small batch): A stored or transposed, rows in whole and partial groups, columns
+     * with a tail, alpha and beta, padded rows.
+     */
+    @Test
+    void shallowProductsOfAnyHeight() {
+        for (boolean ta : new boolean[] {false, true}) {
+            for (int m : new int[] {7, 13, 128}) {
+                for (int n : new int[] {64, 65, 333}) {
+                    for (int k : new int[] {1, 5, 16}) {
+                        check(ta, false, m, n, k, 1f, 0f, 0);
+                        check(ta, false, m, n, k, 0.5f, 1f, 3);
+                        check(ta, false, m, n, k, -2f, 0.25f, 1);
+                    }
+                }
+            }
+        }
+    }
+
     /** The MNIST model's products (Linear(9216,128) forward and both gradients, Linear(128,10)). */
     @Test
     void mnistShapes() {
@@ -238,6 +258,7 @@ class GemmTest {
         sameOnOneTwoThreeThreads(false, true, 32, 130, 2100, 0.5f, 1f); // x · Wᵀ
         sameOnOneTwoThreeThreads(false, false, 32, 2100, 130, 1f, 1f); // g · W
         sameOnOneTwoThreeThreads(false, false, 5, 9216, 130, 0.5f, 1f); // g · W at batch 5: B streamed
+        sameOnOneTwoThreeThreads(true, false, 128, 9216, 5, 1f, 0f); // gᵀ · x at batch 5: B streamed
         sameOnOneTwoThreeThreads(true, false, 130, 2100, 32, 0.5f, 0f); // gᵀ · x
         sameOnOneTwoThreeThreads(false, true, 24, 64, 8192, 0.5f, 1f); // small C, long k: cut along k
         sameOnOneTwoThreeThreads(true, false, 24, 64, 8192, 1f, 0f);
