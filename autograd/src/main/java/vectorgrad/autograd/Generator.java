@@ -96,7 +96,7 @@ public final class Generator {
         long per = n / rows;
         for (long r = 0; r < rows; r++) {
             sampleRng.seed(Rng.mix(keySeed, step, firstSample + r, maskIndex));
-            sampleRng.fillDropoutMask(seg, r * per, per, p, scale);
+            sampleRng.fillDropoutMaskInOrder(seg, r * per, per, p, scale);
         }
         maskIndex++;
     }

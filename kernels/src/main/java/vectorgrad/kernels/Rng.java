@@ -109,12 +109,66 @@ public final class Rng {
         }
     }
 
+    /** Values of a dropout mask drawn from one derived stream; a mask of more than one block fills on the pool. */
+    static final int MASK_BLOCK = 1 << 14;
+
     /**
      * Dropout mask: {@code out[i] = U[0,1) < p ? 0 : scale} (PyTorch keeps each element with probability
-     * 1-p and scales kept ones by 1/(1-p)).
+     * 1-p and scales kept ones by 1/(1-p)). The mask takes one value of this stream and derives a stream per
+     * block of {@value #MASK_BLOCK} values from it and the block's index, each long giving two 24-bit
+     * uniforms: the blocks fill on any thread with the same bits. (Drawn one after another from this
+     * stream, a million values took 2.97 ms on one or two threads; blocked, 1.96 on one and 1.01 on two.
+     * The GPT step's nine dropouts, mask and multiply: 29.6 -> 17.9 ms at batch 64 on two threads.)
      */
     public void fillDropoutMask(MemorySegment out, long off, long n, float p, float scale) {
         Check.floats(out, off, n, "dropout mask");
+        long base = nextLong();
+        int blocks = Math.toIntExact((n + MASK_BLOCK - 1) / MASK_BLOCK);
+        Parallel.RangeBody body = (from, to) -> {
+            Rng r = new Rng(0);
+            for (int b = from; b < to; b++) {
+                r.seed(mix(base, b));
+                long lo = (long) b * MASK_BLOCK;
+                r.maskRun(out, off + lo, Math.min(MASK_BLOCK, n - lo), p, scale);
+            }
+        };
+        if (blocks > 1) Parallel.forRange(blocks, 1, body);
+        else body.run(0, blocks);
+    }
+
+    /**
+     * A dropout mask drawn value by value from this stream (one {@link #nextFloat} each): the masks of a
+     * generator keyed by sample, whose short per-sample streams data-parallel replicas must reproduce.
+     */
+    public void fillDropoutMaskInOrder(MemorySegment out, long off, long n, float p, float scale) {
+        Check.floats(out, off, n, "dropout mask");
         for (long i = 0; i < n; i++) out.setAtIndex(F, off + i, nextFloat() < p ? 0f : scale);
+    }
+
+    /**
+     * {@link #nextLong}'s steps with the state in locals (through the array a million values took 2.36 ms on
+     * one thread, in locals 1.96), two values from each long.
+     */
+    private void maskRun(MemorySegment out, long off, long n, float p, float scale) {
+        long s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+        long i = 0;
+        for (; i + 1 < n; i += 2) {
+            long x = Long.rotateLeft(s1 * 5, 7) * 9;
+            long t = s1 << 17;
+            s2 ^= s0;
+            s3 ^= s1;
+            s1 ^= s2;
+            s0 ^= s3;
+            s2 ^= t;
+            s3 = Long.rotateLeft(s3, 45);
+            float u0 = (x >>> 40) * 0x1.0p-24f, u1 = ((x >>> 8) & 0xFFFFFF) * 0x1.0p-24f;
+            out.setAtIndex(F, off + i, u0 < p ? 0f : scale);
+            out.setAtIndex(F, off + i + 1, u1 < p ? 0f : scale);
+        }
+        s[0] = s0;
+        s[1] = s1;
+        s[2] = s2;
+        s[3] = s3;
+        if (i < n) out.setAtIndex(F, off + i, nextFloat() < p ? 0f : scale);
     }
 }

@@ -21,6 +21,45 @@ class RngTest {
         assertThrows(IllegalArgumentException.class, () -> a.setState(new long[4]));
     }
 
+    /**
+     * A dropout mask of several blocks and an odd tail: the same bits on 1, 2 and 3 threads, only 0 and the
+     * scale, zeros at the rate p (a block or half-long used twice would show), and one value of the stream
+     * taken whatever the length.
+     */
+    @Test
+    void dropoutMaskIsTheSameOnEveryThreadCountAndTakesOneDraw() {
+        int n = 3 * Rng.MASK_BLOCK + 1001;
+        float p = 0.3f, scale = 1 / 0.7f;
+        float[][] masks = new float[3][];
+        int saved = Parallel.getNumThreads();
+        try {
+            for (int t = 1; t <= 3; t++) {
+                Parallel.setNumThreads(t);
+                Rng r = new Rng(9);
+                MemorySegment s = Mem.zeros(n);
+                r.fillDropoutMask(s, 0, n, p, scale);
+                masks[t - 1] = Mem.read(s, n);
+                Rng fresh = new Rng(9);
+                fresh.nextLong();
+                assertEquals(fresh.nextLong(), r.nextLong(), "one draw of the stream per mask");
+            }
+        } finally {
+            Parallel.setNumThreads(saved);
+        }
+        assertArrayEquals(masks[0], masks[1], 0f);
+        assertArrayEquals(masks[0], masks[2], 0f);
+        int zeros = 0;
+        for (float v : masks[0]) {
+            assertTrue(v == 0f || v == scale, "mask value " + v);
+            if (v == 0f) zeros++;
+        }
+        assertEquals(p, zeros / (double) n, 0.01);
+        // the blocks differ from one another (each its own stream)
+        float[] b0 = java.util.Arrays.copyOfRange(masks[0], 0, 1000),
+                b1 = java.util.Arrays.copyOfRange(masks[0], Rng.MASK_BLOCK, Rng.MASK_BLOCK + 1000);
+        assertTrue(!java.util.Arrays.equals(b0, b1), "two blocks drew the same values");
+    }
+
     @Test
     void uniformAndNormalHaveTheirMoments() {
         Rng r = new Rng(1);
