@@ -209,7 +209,11 @@ public final class GenerateKernels {
     /** An n x n transpose (n the vector's lanes) in log2(n) stages of two-vector selects, named transpose{n}. */
     static void transposeSquare(StringBuilder s, int n, String doc, String params, String load) {
         s.append("\n    ").append(doc).append("\n");
-        s.append("    static void transpose").append(n).append("(").append(params).append(") {\n");
+        s.append("    static void transpose")
+                .append(n)
+                .append("(")
+                .append(params)
+                .append(") {\n");
         for (int i = 0; i < n; i++) {
             s.append("        FloatVector v")
                     .append(i)
@@ -404,8 +408,12 @@ public final class GenerateKernels {
                     .append(" = FloatVector.broadcast(S, a[p")
                     .append(r)
                     .append(" + q]);\n");
-            s.append("            ").append(fma("c" + r + "0", "a" + r, "w0", "c" + r + "0")).append(";\n");
-            s.append("            ").append(fma("c" + r + "1", "a" + r, "w1", "c" + r + "1")).append(";\n");
+            s.append("            ")
+                    .append(fma("c" + r + "0", "a" + r, "w0", "c" + r + "0"))
+                    .append(";\n");
+            s.append("            ")
+                    .append(fma("c" + r + "1", "a" + r, "w1", "c" + r + "1"))
+                    .append(";\n");
         }
         s.append("        }\n");
         s.append("        // written inline: a vector passed to a call that C2 does not inline is boxed\n");
@@ -463,8 +471,12 @@ public final class GenerateKernels {
                     .append(" = FloatVector.broadcast(S, a[p")
                     .append(r)
                     .append(" + p]);\n");
-            s.append("            ").append(fma("c" + r + "0", "a" + r, "w0", "c" + r + "0")).append(";\n");
-            s.append("            ").append(fma("c" + r + "1", "a" + r, "w1", "c" + r + "1")).append(";\n");
+            s.append("            ")
+                    .append(fma("c" + r + "0", "a" + r, "w0", "c" + r + "0"))
+                    .append(";\n");
+            s.append("            ")
+                    .append(fma("c" + r + "1", "a" + r, "w1", "c" + r + "1"))
+                    .append(";\n");
         }
         s.append("        }\n");
         s.append("        // written inline: a vector passed to a call that C2 does not inline is boxed\n");

@@ -65,8 +65,7 @@ final class StreamGemm {
         float[] ah = new float[groups * 6 * k];
         for (int r = 0; r < m; r++)
             for (int p = 0; p < k; p++)
-                ah[r * k + p] = alpha
-                        * a.getAtIndex(F, transA ? aOff + (long) p * lda + r : aOff + (long) r * lda + p);
+                ah[r * k + p] = alpha * a.getAtIndex(F, transA ? aOff + (long) p * lda + r : aOff + (long) r * lda + p);
         int blocks = n / WIDTH;
         Parallel.RangeBody body = (from, to) -> {
             for (int p0 = 0; p0 < k; p0 += KB) {

@@ -127,7 +127,10 @@ final class VectorKernels {
      * exactly when both {@code bits - 1} and {@code 0x7f800000 - bits} are non-negative.
      */
     private static IntVector positiveMask(IntVector bits) {
-        return bits.sub(1).or(bits.neg().add(0x7f800000)).lanewise(VectorOperators.ASHR, 31).not();
+        return bits.sub(1)
+                .or(bits.neg().add(0x7f800000))
+                .lanewise(VectorOperators.ASHR, 31)
+                .not();
     }
 
     /** {@code y > 0 ? x : 0} by {@link #positiveMask}: ReLU's gradient without a float compare. */
@@ -326,7 +329,12 @@ final class VectorKernels {
                 case RELU_BACKWARD -> {
                     for (long i = 0; i < upper; i += LANES) {
                         FloatVector x = load(a, ao + i), y = load(b, bo + i);
-                        store(COMPARES ? FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f)) : whereGreaterThanZero(x, y), out, oo + i);
+                        store(
+                                COMPARES
+                                        ? FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f))
+                                        : whereGreaterThanZero(x, y),
+                                out,
+                                oo + i);
                     }
                 }
             }
@@ -360,7 +368,12 @@ final class VectorKernels {
                 case RELU_BACKWARD -> {
                     for (long i = 0; i < upper; i += LANES) {
                         FloatVector y = load(b, bo + i);
-                        store(COMPARES ? FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f)) : whereGreaterThanZero(x, y), out, oo + i);
+                        store(
+                                COMPARES
+                                        ? FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f))
+                                        : whereGreaterThanZero(x, y),
+                                out,
+                                oo + i);
                     }
                 }
             }
@@ -394,7 +407,12 @@ final class VectorKernels {
                 case RELU_BACKWARD -> {
                     for (long i = 0; i < upper; i += LANES) {
                         FloatVector x = load(a, ao + i);
-                        store(COMPARES ? FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f)) : whereGreaterThanZero(x, y), out, oo + i);
+                        store(
+                                COMPARES
+                                        ? FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f))
+                                        : whereGreaterThanZero(x, y),
+                                out,
+                                oo + i);
                     }
                 }
             }

@@ -246,8 +246,18 @@ final class WinogradConv {
                             for (int r = 0; r < per; r += 6)
                                 for (int o0 = 0; o0 < block; o0 += 2 * LV)
                                     MicroKernels.rowTile(
-                                            inC, v, a + r * inC, inC, 1, u, ux + o0, block, m, mOff + r * block + o0,
-                                            block, false);
+                                            inC,
+                                            v,
+                                            a + r * inC,
+                                            inC,
+                                            1,
+                                            u,
+                                            ux + o0,
+                                            block,
+                                            m,
+                                            mOff + r * block + o0,
+                                            block,
+                                            false);
                         } else if (block == BLOCK) {
                             VectorConv.weightTile(
                                     1,
@@ -455,8 +465,18 @@ final class WinogradConv {
                             for (int r = r0; r < r0 + GRAD_ROWS; r += 6)
                                 for (int c0 = 0; c0 < HALF; c0 += 2 * LV)
                                     MicroKernels.rowTile(
-                                            k, z, zOff + r, 1, outC, v, vOff + c0, HALF, sums, dOff + r * HALF + c0,
-                                            HALF, !first);
+                                            k,
+                                            z,
+                                            zOff + r,
+                                            1,
+                                            outC,
+                                            v,
+                                            vOff + c0,
+                                            HALF,
+                                            sums,
+                                            dOff + r * HALF + c0,
+                                            HALF,
+                                            !first);
                         }
                     }
                 }

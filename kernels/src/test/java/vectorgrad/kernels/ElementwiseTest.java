@@ -119,9 +119,23 @@ class ElementwiseTest {
     @Test
     void reluAndItsGradientMatchTheDefinitionOnEveryClassOfFloat() {
         float[] special = {
-            Float.NaN, Float.intBitsToFloat(0xffc00000), Float.intBitsToFloat(0x7f800001),
-            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE,
-            Float.MIN_NORMAL, -Float.MIN_NORMAL, Float.MAX_VALUE, -Float.MAX_VALUE, 1f, -1f, 0.5f, -2.5f
+            Float.NaN,
+            Float.intBitsToFloat(0xffc00000),
+            Float.intBitsToFloat(0x7f800001),
+            Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY,
+            0f,
+            -0f,
+            Float.MIN_VALUE,
+            -Float.MIN_VALUE,
+            Float.MIN_NORMAL,
+            -Float.MIN_NORMAL,
+            Float.MAX_VALUE,
+            -Float.MAX_VALUE,
+            1f,
+            -1f,
+            0.5f,
+            -2.5f
         };
         int n = special.length * special.length + 3;
         float[] x = new float[n], y = new float[n];
@@ -132,7 +146,16 @@ class ElementwiseTest {
         MemorySegment relu = Mem.zeros(n), grad = Mem.zeros(n);
         Elementwise.unary(Unary.RELU, Mem.of(x), 0, relu, 0, n);
         Elementwise.binary(
-                Binary.RELU_BACKWARD, new int[] {n}, Mem.of(x), 0, new long[] {1}, Mem.of(y), 0, new long[] {1}, grad, 0);
+                Binary.RELU_BACKWARD,
+                new int[] {n},
+                Mem.of(x),
+                0,
+                new long[] {1},
+                Mem.of(y),
+                0,
+                new long[] {1},
+                grad,
+                0);
         float[] r = Mem.read(relu, n), g = Mem.read(grad, n);
         for (int i = 0; i < n; i++) {
             float want = x[i] > 0f ? x[i] : (x[i] == x[i] ? 0f : x[i]);
