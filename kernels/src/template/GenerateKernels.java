@@ -267,7 +267,12 @@ public final class GenerateKernels {
 
     /** Twelve rows by two vectors (32 channels at 16 lanes): accumulator declarations. */
     private static void tile12x2Accumulators(StringBuilder s) {
-        for (int r = 0; r < 12; r++) {
+        twoVectorAccumulators(s, 12);
+    }
+
+    /** Accumulators c{r}0, c{r}1 of a tile {@code rows} rows by two vectors, zeroed. */
+    private static void twoVectorAccumulators(StringBuilder s, int rows) {
+        for (int r = 0; r < rows; r++) {
             s.append("        FloatVector c")
                     .append(r)
                     .append("0 = FloatVector.zero(S), c")
@@ -280,7 +285,12 @@ public final class GenerateKernels {
     private static void tile12x2Body(StringBuilder s, java.util.function.IntFunction<String> aIndex) {
         s.append("            FloatVector w0 = FloatVector.fromArray(S, w, b);\n");
         s.append("            FloatVector w1 = FloatVector.fromArray(S, w, b + L);\n");
-        for (int r = 0; r < 12; r++) {
+        broadcastFmas(s, 12, aIndex);
+    }
+
+    /** Each row's broadcast of its element of A ({@code aIndex}) and its two FMAs against w0, w1. */
+    private static void broadcastFmas(StringBuilder s, int rows, java.util.function.IntFunction<String> aIndex) {
+        for (int r = 0; r < rows; r++) {
             s.append("            FloatVector a")
                     .append(r)
                     .append(" = FloatVector.broadcast(S, ")
@@ -393,28 +403,11 @@ public final class GenerateKernels {
                     static void rowTile(int k, float[] a, int aOff, int ars, int aks, float[] b, int bOff, int bks, float[] out, int cOff, int ldc, boolean add) {
                         int p0 = aOff, p1 = p0 + ars, p2 = p1 + ars, p3 = p2 + ars, p4 = p3 + ars, p5 = p4 + ars;
                 """);
-        for (int r = 0; r < 6; r++)
-            s.append("        FloatVector c")
-                    .append(r)
-                    .append("0 = FloatVector.zero(S), c")
-                    .append(r)
-                    .append("1 = FloatVector.zero(S);\n");
+        twoVectorAccumulators(s, 6);
         s.append("        for (int p = 0, q = 0, bb = bOff; p < k; p++, q += aks, bb += bks) {\n");
         s.append("            FloatVector w0 = FloatVector.fromArray(S, b, bb);\n");
         s.append("            FloatVector w1 = FloatVector.fromArray(S, b, bb + L);\n");
-        for (int r = 0; r < 6; r++) {
-            s.append("            FloatVector a")
-                    .append(r)
-                    .append(" = FloatVector.broadcast(S, a[p")
-                    .append(r)
-                    .append(" + q]);\n");
-            s.append("            ")
-                    .append(fma("c" + r + "0", "a" + r, "w0", "c" + r + "0"))
-                    .append(";\n");
-            s.append("            ")
-                    .append(fma("c" + r + "1", "a" + r, "w1", "c" + r + "1"))
-                    .append(";\n");
-        }
+        broadcastFmas(s, 6, r -> "a[p" + r + " + q]");
         s.append("        }\n");
         s.append("        // written inline: a vector passed to a call that C2 does not inline is boxed\n");
         s.append("        int o;\n");
@@ -455,29 +448,12 @@ public final class GenerateKernels {
                     static void streamTile(int k, float[] a, int aOff, int lda, MemorySegment b, long bOff, int ldb, MemorySegment c, long cOff, int ldc, int rows, boolean add) {
                         int p0 = aOff, p1 = p0 + lda, p2 = p1 + lda, p3 = p2 + lda, p4 = p3 + lda, p5 = p4 + lda;
                 """);
-        for (int r = 0; r < 6; r++)
-            s.append("        FloatVector c")
-                    .append(r)
-                    .append("0 = FloatVector.zero(S), c")
-                    .append(r)
-                    .append("1 = FloatVector.zero(S);\n");
+        twoVectorAccumulators(s, 6);
         s.append("        long bb = bOff * Float.BYTES, step = (long) ldb * Float.BYTES;\n");
         s.append("        for (int p = 0; p < k; p++, bb += step) {\n");
         s.append("            FloatVector w0 = FloatVector.fromMemorySegment(S, b, bb, NO);\n");
         s.append("            FloatVector w1 = FloatVector.fromMemorySegment(S, b, bb + L * Float.BYTES, NO);\n");
-        for (int r = 0; r < 6; r++) {
-            s.append("            FloatVector a")
-                    .append(r)
-                    .append(" = FloatVector.broadcast(S, a[p")
-                    .append(r)
-                    .append(" + p]);\n");
-            s.append("            ")
-                    .append(fma("c" + r + "0", "a" + r, "w0", "c" + r + "0"))
-                    .append(";\n");
-            s.append("            ")
-                    .append(fma("c" + r + "1", "a" + r, "w1", "c" + r + "1"))
-                    .append(";\n");
-        }
+        broadcastFmas(s, 6, r -> "a[p" + r + " + p]");
         s.append("        }\n");
         s.append("        // written inline: a vector passed to a call that C2 does not inline is boxed\n");
         s.append("        long o;\n");
