@@ -327,15 +327,24 @@ public final class GenerateKernels {
         s.append("            int a = ch * plane + q0, b = wOff + ch * HALF;\n");
         tile12x2Body(s, r -> "src[a" + (r == 0 ? "" : " + " + r) + "]");
         s.append("        }\n");
+        addOrStore(s, 12, r -> r + " * HALF");
+        s.append("    }\n");
+    }
+
+    /**
+     * The epilogue of a two-vector tile into a heap {@code out}: row r at {@code cOff + rowOffset(r)}, added
+     * when {@code add}, else stored (written inline: a vector passed to a call that C2 does not inline is
+     * boxed).
+     */
+    private static void addOrStore(StringBuilder s, int rows, java.util.function.IntFunction<String> rowOffset) {
         s.append("        // written inline: a vector passed to a call that C2 does not inline is boxed\n");
         s.append("        int o;\n");
         for (boolean add : new boolean[] {true, false}) {
             s.append(add ? "        if (add) {\n" : "        } else {\n");
-            for (int r = 0; r < 12; r++) {
+            for (int r = 0; r < rows; r++) {
                 for (int j = 0; j < 2; j++) {
                     s.append("            o = cOff + ")
-                            .append(r)
-                            .append(" * HALF")
+                            .append(rowOffset.apply(r))
                             .append(j == 1 ? " + L" : "")
                             .append(";\n");
                     s.append("            c")
@@ -349,7 +358,6 @@ public final class GenerateKernels {
             }
         }
         s.append("        }\n");
-        s.append("    }\n");
     }
 
     /** Winograd's input-gradient products: twelve rows of A, each {@code ast} apart, by 32 columns, stored. */
@@ -409,27 +417,7 @@ public final class GenerateKernels {
         s.append("            FloatVector w1 = FloatVector.fromArray(S, b, bb + L);\n");
         broadcastFmas(s, 6, r -> "a[p" + r + " + q]");
         s.append("        }\n");
-        s.append("        // written inline: a vector passed to a call that C2 does not inline is boxed\n");
-        s.append("        int o;\n");
-        for (boolean add : new boolean[] {true, false}) {
-            s.append(add ? "        if (add) {\n" : "        } else {\n");
-            for (int r = 0; r < 6; r++) {
-                for (int j = 0; j < 2; j++) {
-                    s.append("            o = cOff + ")
-                            .append(r == 0 ? "0" : r == 1 ? "ldc" : r + " * ldc")
-                            .append(j == 1 ? " + L" : "")
-                            .append(";\n");
-                    s.append("            c")
-                            .append(r)
-                            .append(j)
-                            .append(
-                                    add
-                                            ? ".add(FloatVector.fromArray(S, out, o)).intoArray(out, o);\n"
-                                            : ".intoArray(out, o);\n");
-                }
-            }
-        }
-        s.append("        }\n");
+        addOrStore(s, 6, r -> r == 0 ? "0" : r == 1 ? "ldc" : r + " * ldc");
         s.append("    }\n");
     }
 
