@@ -133,9 +133,14 @@ final class VectorKernels {
                 .not();
     }
 
-    /** {@code y > 0 ? x : 0} by {@link #positiveMask}: ReLU's gradient without a float compare. */
-    private static FloatVector whereGreaterThanZero(FloatVector x, FloatVector y) {
-        return x.reinterpretAsInts().and(positiveMask(y.reinterpretAsInts())).reinterpretAsFloats();
+    /**
+     * ReLU's gradient {@code y > 0 ? x : 0}: a compare and blend, or without float compares the bits of x
+     * masked by {@link #positiveMask} of y's (small: C2 inlines it into the loops, so no vector is boxed).
+     */
+    private static FloatVector reluGradient(FloatVector x, FloatVector y) {
+        return COMPARES
+                ? FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f))
+                : x.reinterpretAsInts().and(positiveMask(y.reinterpretAsInts())).reinterpretAsFloats();
     }
 
     private static void unarySigmoid(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
@@ -329,12 +334,7 @@ final class VectorKernels {
                 case RELU_BACKWARD -> {
                     for (long i = 0; i < upper; i += LANES) {
                         FloatVector x = load(a, ao + i), y = load(b, bo + i);
-                        store(
-                                COMPARES
-                                        ? FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f))
-                                        : whereGreaterThanZero(x, y),
-                                out,
-                                oo + i);
+                        store(reluGradient(x, y), out, oo + i);
                     }
                 }
             }
@@ -368,12 +368,7 @@ final class VectorKernels {
                 case RELU_BACKWARD -> {
                     for (long i = 0; i < upper; i += LANES) {
                         FloatVector y = load(b, bo + i);
-                        store(
-                                COMPARES
-                                        ? FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f))
-                                        : whereGreaterThanZero(x, y),
-                                out,
-                                oo + i);
+                        store(reluGradient(x, y), out, oo + i);
                     }
                 }
             }
@@ -407,12 +402,7 @@ final class VectorKernels {
                 case RELU_BACKWARD -> {
                     for (long i = 0; i < upper; i += LANES) {
                         FloatVector x = load(a, ao + i);
-                        store(
-                                COMPARES
-                                        ? FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f))
-                                        : whereGreaterThanZero(x, y),
-                                out,
-                                oo + i);
+                        store(reluGradient(x, y), out, oo + i);
                     }
                 }
             }
