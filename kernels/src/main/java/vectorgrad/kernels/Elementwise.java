@@ -66,6 +66,9 @@ public final class Elementwise {
             inBlocks(n, (from, len) -> VectorKernels.unary(op, a, aOff + from, out, outOff + from, len));
         } else if (v) {
             VectorKernels.unary(op, a, aOff, out, outOff, n);
+        } else if (V && n >= PARALLEL_MIN) {
+            // a map without its vector form here (x86 held to SSE): the scalar loop, in blocks on the pool
+            inBlocks(n, (from, len) -> unaryScalar(op, a, aOff, out, outOff, from, from + len));
         } else {
             unaryScalar(op, a, aOff, out, outOff, 0, n);
         }

@@ -34,8 +34,12 @@ public final class Simd {
 
     /**
      * The Vector API is available and its float compares, min, max, sqrt, masked loads and stores and
-     * two-vector selects are instructions: false on x86 held to SSE ({@code -XX:UseAVX=0}), where the
-     * kernels that need them run their scalar loops instead (see {@code Config.SSE_ONLY}).
+     * two-vector selects are instructions: false on x86 held to SSE ({@code -XX:UseAVX=0}, see
+     * {@code Config.SSE_ONLY}). There the training step's kernels that need them run their scalar loops (the
+     * adaptive optimizers, 2x2 max pooling, the exp-family elementwise maps, the convolutions' 4x4
+     * transposes) and ReLU and its gradient use integer arithmetic; the others (attention's softmax,
+     * selection's compares and clamp, max reductions, masked tails) still take the Vector API's Java
+     * fallback, correct but slow.
      */
     public static final boolean FULL_FLOAT_VECTORS = VECTOR_AVAILABLE && !Config.SSE_ONLY;
 

@@ -35,10 +35,19 @@ final class StreamGemm {
      */
     static final int SMALL_K = 16;
 
-    /** Whether op(A)·B (B not transposed) with m rows, n columns and depth k runs here. */
+    /**
+     * Whether op(A)·B (B not transposed) with m rows, n columns and depth k runs here. The threads split C's
+     * columns only, and the columns past the last whole tile go one at a time on the calling thread, so a
+     * shallow product of many rows comes here only when it is wide ({@value #SHALLOW_MIN_TILES} tiles of
+     * columns or more); narrower, the packed path splits its rows.
+     */
     static boolean serves(boolean transA, boolean transB, int m, int n, int k) {
-        return MAX_M > 0 && !transB && n >= 2 * WIDTH && (k <= SMALL_K || (!transA && m <= MAX_M));
+        if (MAX_M <= 0 || transB || n < 2 * WIDTH) return false;
+        return (!transA && m <= MAX_M) || (k <= SMALL_K && n >= SHALLOW_MIN_TILES * WIDTH);
     }
+
+    /** Tiles of columns a shallow product (k at most {@link #SMALL_K}, any m) needs to run here. */
+    static final int SHALLOW_MIN_TILES = 32;
 
     /**
      * The product, C's rows scaled by beta beforehand unless beta is 0 (C then overwritten, not read) or 1.

@@ -228,7 +228,7 @@ final class VectorConv {
     // ---------------------------------------------------------------- Winograd F(2x2, 3x3) transforms
 
     /**
-     * Weight transform {@code U = G·g·Gᵀ} for 16 channels: {@code g[k]} (k = 3i + j) at
+     * Weight transform {@code U = G·g·Gᵀ} for one vector of channels: {@code g[k]} (k = 3i + j) at
      * {@code w[wOff + k·ks]} ({@code ks} may be negative: a filter rotated by 180°), {@code U[ξ]} (ξ = 4i + j)
      * to {@code u[uOff + ξ·ust]}. G's rows are (1, 0, 0),
      * (½, ½, ½), (½, -½, ½), (0, 0, 1).
@@ -272,7 +272,7 @@ final class VectorConv {
     }
 
     /**
-     * Input transform {@code V = Bᵀ·d·B} for 16 channels: the 4x4 patch {@code d[i][j]} at
+     * Input transform {@code V = Bᵀ·d·B} for one vector of channels: the 4x4 patch {@code d[i][j]} at
      * {@code x[d0 + i·rs + j·cs]}, {@code V[ξ]} (ξ = 4i + j) to {@code v[v0 + ξ·vst]}. Bᵀ's rows are
      * (1, 0, -1, 0), (0, 1, 1, 0), (0, -1, 1, 0), (0, 1, 0, -1).
      */
@@ -310,7 +310,7 @@ final class VectorConv {
     }
 
     /**
-     * Output transform {@code Y = Aᵀ·M·A} (+ bias) for 16 channels: {@code M[ξ]} at {@code m[m0 + ξ·mst]},
+     * Output transform {@code Y = Aᵀ·M·A} (+ bias) for one vector of channels: {@code M[ξ]} at {@code m[m0 + ξ·mst]},
      * the 2x2 outputs to {@code y[y0 + i·rs + j·cs]}. Aᵀ's rows are (1, 1, 1, 0), (0, 1, -1, -1).
      */
     static void winogradOutput(float[] m, int m0, int mst, float[] bias, int bOff, float[] y, int y0, int rs, int cs) {
@@ -340,7 +340,7 @@ final class VectorConv {
 
     /**
      * The weight gradient's transform of a 2x2 block of dy, {@code Z = A·dY·Aᵀ} (A's rows (1, 0), (1, 1),
-     * (1, -1), (0, -1)) for 16 channels: {@code dY[a][b]} at {@code g[g0 + a·rs + b·cs]}, {@code Z[ξ]} to
+     * (1, -1), (0, -1)) for one vector of channels: {@code dY[a][b]} at {@code g[g0 + a·rs + b·cs]}, {@code Z[ξ]} to
      * {@code z[z0 + ξ·zst]}. (The forward's {@code Y = Aᵀ·M·A} is linear in M, so dL/dM = A·dY·Aᵀ.)
      */
     static void winogradGradOut(float[] g, int g0, int rs, int cs, float[] z, int z0, int zst) {
@@ -368,7 +368,7 @@ final class VectorConv {
 
     /**
      * The weight gradient from the transformed one, {@code dg = Gᵀ·dU·G} (the forward's {@code U = G·g·Gᵀ}
-     * is linear in g) for 16 channels: {@code dU[ξ]} at {@code du[d0 + ξ·dst]}, {@code dg[k]} (k = 3i + j)
+     * is linear in g) for one vector of channels: {@code dU[ξ]} at {@code du[d0 + ξ·dst]}, {@code dg[k]} (k = 3i + j)
      * to {@code out[o0 + k·ost]}.
      */
     static void winogradWeightGrad(float[] du, int d0, int dst, float[] out, int o0, int ost) {

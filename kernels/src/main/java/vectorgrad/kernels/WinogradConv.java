@@ -12,8 +12,9 @@ import java.util.Arrays;
  * 4x4 transform of a 3x3 filter and {@code V = Bᵀ·d·B} one of the tile's 4x4 input patch. Per tile and
  * channel pair that is 16 multiplications instead of 36: the 16 elementwise products, summed over input
  * channels, are 16 small matrix products ({@code M[ξ] = V[ξ]·U[ξ]}: tiles x inC times inC x outC), run by
- * micro-kernels of {@link VectorConv} (six tiles by 64 channels, or twelve by 32). The transforms are adds
- * and halvings, vectorised over 16 channels.
+ * micro-kernels of {@link VectorConv} and {@link MicroKernels} (six tiles by 64 channels, or twelve by 32, on
+ * 16-float vectors; six by two vectors, over each block, on narrower ones). The transforms are adds and
+ * halvings, vectorised over the channels a vector at a time.
  * <ul>
  *   <li>forward: as above.
  *   <li>input gradient: the same kind of correlation, of dy padded by two with the filters rotated by 180°

@@ -196,19 +196,46 @@ class GemmTest {
 
     /**
      * A·B with at most six rows (StreamGemm: B streamed, six rows by two vectors a tile): every row count,
-     * columns in whole tiles and with a scalar tail, k inside one block of 32, at its edge and across
-     * blocks (the first block stores over C when beta is 0, later ones add), alpha and beta, padded rows.
+     * columns in whole tiles and with a scalar tail, k inside one block of 16, at its edge and across
+     * blocks (the first block stores over C when beta is 0, later ones add), alpha and beta, padded rows:
+     * through sgemm's dispatch, and through StreamGemm directly (sgemm sends products under
+     * {@code PACKED_MIN_WORK} multiply-adds to its unpacked loops).
      */
     @Test
     void fewRowsTimesB() {
         for (int m = 1; m <= 6; m++) {
             for (int n : new int[] {64, 65, 100, 333}) {
-                for (int k : new int[] {1, 31, 32, 33, 100}) {
+                for (int k : new int[] {1, 15, 16, 17, 33, 100}) {
                     check(false, false, m, n, k, 1f, 0f, 0);
                     check(false, false, m, n, k, 0.5f, 1f, 3);
                     check(false, false, m, n, k, -2f, 0.25f, 1);
+                    checkStream(false, m, n, k, 1f, true, 0);
+                    checkStream(false, m, n, k, -0.5f, false, 3);
                 }
             }
+        }
+    }
+
+    /**
+     * StreamGemm called directly (C overwritten, or added to), against the reference: every element of C,
+     * and C's padding between rows untouched. On the vector path only (its tiles are Vector API code).
+     */
+    private void checkStream(boolean ta, int m, int n, int k, float alpha, boolean overwrite, int pad) {
+        if (!Simd.VECTOR_AVAILABLE) return;
+        int lda = (ta ? m : k) + pad, ldb = n + pad, ldc = n + pad;
+        float[] a = Mem.random(rnd, (ta ? k : m) * lda, -1, 1), b = Mem.random(rnd, k * ldb, -1, 1);
+        float[] c = Mem.random(rnd, m * ldc, -1, 1);
+        if (overwrite) for (int i = 0; i < c.length; i += 3) c[i] = Float.NaN;
+        double[] want = reference(ta, false, m, n, k, alpha, a, lda, b, ldb, overwrite ? 0f : 1f, c, ldc);
+        MemorySegment cs = Mem.of(c);
+        StreamGemm.multiply(ta, m, n, k, alpha, Mem.of(a), 0, lda, Mem.of(b), 0, ldb, overwrite, cs, 0, ldc);
+        float[] got = Mem.read(cs, c.length);
+        String what = "StreamGemm ta=" + ta + " m=" + m + " n=" + n + " k=" + k + " overwrite=" + overwrite;
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++)
+                Mem.assertClose(want[i * ldc + j], got[i * ldc + j], 1e-5, 1e-5 * k, what + " at " + i + "," + j);
+            for (int j = n; j < ldc; j++)
+                assertTrue(Float.compare(c[i * ldc + j], got[i * ldc + j]) == 0, what + ": wrote C's padding");
         }
     }
 
@@ -221,11 +248,13 @@ class GemmTest {
     void shallowProductsOfAnyHeight() {
         for (boolean ta : new boolean[] {false, true}) {
             for (int m : new int[] {7, 13, 128}) {
-                for (int n : new int[] {64, 65, 333}) {
+                for (int n : new int[] {64, 65, 333, 1100}) {
                     for (int k : new int[] {1, 5, 16}) {
                         check(ta, false, m, n, k, 1f, 0f, 0);
                         check(ta, false, m, n, k, 0.5f, 1f, 3);
                         check(ta, false, m, n, k, -2f, 0.25f, 1);
+                        checkStream(ta, m, n, k, 1f, true, 0);
+                        checkStream(ta, m, n, k, 0.5f, false, 3);
                     }
                 }
             }
