@@ -32,7 +32,7 @@ import java.lang.System.Logger.Level;
  *     <td>sgemm cache blocks in elements (k depth, rows of A, columns of B); tests shrink them to cross blocks</td></tr>
  * <tr><td>vectorgrad.gemm.packedMin</td><td>32768</td><td>tuning</td>
  *     <td>m·n·k below which sgemm runs the unpacked loops</td></tr>
- * <tr><td>vectorgrad.gemm.dotMinK / .dotMaxM / .dotKb</td><td>64 / 16 / 2048</td><td>tuning</td>
+ * <tr><td>vectorgrad.gemm.dotMinK / .dotMaxM / .dotKb</td><td>64 / 16 / 16384</td><td>tuning</td>
  *     <td>when x·Wᵀ runs as dot-product tiles (k at least, m at most) and their k block</td></tr>
  * <tr><td>vectorgrad.gemm.streamMaxM / .streamKb</td><td>6 / 16</td><td>tuning</td>
  *     <td>when A·B runs with B streamed from memory unpacked (m at most; 0 turns it off) and its k block</td></tr>
@@ -75,7 +75,7 @@ public final class Config {
     static final long GEMM_PACKED_MIN_WORK = longProperty("vectorgrad.gemm.packedMin", 32L * 32 * 32, 0);
     static final int GEMM_DOT_MIN_K = intProperty("vectorgrad.gemm.dotMinK", 64, 1);
     static final int GEMM_DOT_MAX_M = intProperty("vectorgrad.gemm.dotMaxM", 16, 0);
-    static final int GEMM_DOT_KB = intProperty("vectorgrad.gemm.dotKb", 2048, 1);
+    static final int GEMM_DOT_KB = intProperty("vectorgrad.gemm.dotKb", 16384, 1);
     static final int GEMM_STREAM_MAX_M = Math.min(6, intProperty("vectorgrad.gemm.streamMaxM", 6, 0));
     static final int GEMM_STREAM_KB = intProperty("vectorgrad.gemm.streamKb", 16, 1);
     static final long GEMM_PARALLEL_MIN_FLOPS = longProperty("vectorgrad.gemm.parallelMinFlops", 1L << 24, 0);

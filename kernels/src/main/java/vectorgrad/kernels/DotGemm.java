@@ -14,6 +14,12 @@ final class DotGemm {
     private DotGemm() {}
 
     static final int TM = 4, TN = 3;
+    /**
+     * k block: at most 16 rows of A, 16 K floats each, stay in the core's 2 MB L2 while the column tiles pass.
+     * Longer blocks stream each row of B whole: products/s on two threads (JMH, two runs each) at 2048 and
+     * 65536: 5x128x9216 6,935-7,015 (±3,000-6,000 between iterations) against 8,851-9,361, 16x128x9216
+     * 2,417-2,503 against 2,826-2,922, 8x512x4096 2,541-2,662 against 2,873-2,968, 1x128x9216 the same.
+     */
     static final int KB = Config.GEMM_DOT_KB;
 
     static void multiply(
