@@ -77,6 +77,12 @@ public final class GenerateKernels {
                 "/** As above, from a heap array: rows starting at rowOff[j0..] (of which {@code rows} exist), column p0, to bp[dst + q*ld + j]. */",
                 "float[] b, int[] rowOff, int j0, int rows, int p0, float[] bp, int dst, int ld",
                 "FloatVector.fromArray(S, b, rowOff[j0 + %d] + p0)");
+        transposeSquare(
+                s,
+                8,
+                "/** As transpose16 from a segment, 8x8 (valid where vectors hold 8 floats): rows r.. (of which {@code rows} exist) at column p0, to bp[dst + q*ld + j]. */",
+                "MemorySegment b, long r, int ldb, int rows, int p0, float[] bp, int dst, int ld",
+                "FloatVector.fromMemorySegment(S, b, (r + %dL * ldb + p0) * Float.BYTES, NO)");
         for (int n : new int[] {8, 4}) {
             transposeSquare(
                     s,

@@ -407,7 +407,7 @@ final class ImplicitGemmConv {
                     for (int jr = 0; jr < nTaps; jr += NR) {
                         int nr = Math.min(NR, nTaps - jr);
                         for (int j = 0; j < nr; j++) sc.rowOff[j] = tapOff[jr + j] + pc;
-                        if (VectorGemm.TRANSPOSE16) {
+                        if (VectorGemm.TRANSPOSE_REGISTERS) {
                             VectorGemm.packTransposedRows(img, sc.rowOff, nr, kc, sc.bp, 0);
                         } else {
                             // narrower vectors (or the scalar pack asked for): one element at a time

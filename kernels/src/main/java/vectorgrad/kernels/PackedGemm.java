@@ -419,7 +419,7 @@ final class PackedGemm {
     /**
      * {@link #packA} for A stored k x m (op(A)'s row i is stored column i). The panels of one block are
      * together the block transposed, {@code ap[i·kc + p] = A[(pc + p)·lda + ic + i]} (rows past mc zero), so
-     * on 512-bit vectors 16x16 tiles go through the register transpose of the B packing; the edges are
+     * 16x16 tiles (8x8 on 256-bit vectors) go through the register transpose of the B packing; the edges are
      * scalar. (Read down the columns one value at a time, a weight gradient's gᵀ·x at 384x128x4096 ran at
      * 162 GFLOP/s on two threads against OpenBLAS's 242.)
      */
@@ -429,12 +429,16 @@ final class PackedGemm {
         java.util.Arrays.fill(ap, mc * kc, rowsPadded * kc, 0f);
         long origin = aOff + (long) pc * lda + ic;
         int kv = 0, mv = 0;
-        if (VectorGemm.TRANSPOSE16) {
-            kv = kc - kc % 16;
-            mv = mc - mc % 16;
-            for (int p0 = 0; p0 < kv; p0 += 16)
-                for (int i0 = 0; i0 < mv; i0 += 16)
-                    MicroKernels.transpose16(a, origin + (long) p0 * lda, lda, 16, i0, ap, i0 * kc + p0, kc);
+        int t = VectorGemm.TRANSPOSE_BLOCK;
+        if (t > 0) {
+            kv = kc - kc % t;
+            mv = mc - mc % t;
+            for (int p0 = 0; p0 < kv; p0 += t)
+                for (int i0 = 0; i0 < mv; i0 += t) {
+                    long r = origin + (long) p0 * lda;
+                    if (t == 16) MicroKernels.transpose16(a, r, lda, 16, i0, ap, i0 * kc + p0, kc);
+                    else MicroKernels.transpose8(a, r, lda, 8, i0, ap, i0 * kc + p0, kc);
+                }
         }
         // the columns past the tiles, all of k; then the rows of k past the tiles, for the tiles' columns
         for (int i = mv; i < mc; i++)
@@ -456,7 +460,7 @@ final class PackedGemm {
                     MemorySegment.copy(b, F, src * Float.BYTES, bp, dst, nr);
                     for (int j = nr; j < NR; j++) bp[dst + j] = 0f;
                 }
-            } else if (VectorGemm.TRANSPOSE16) {
+            } else if (VectorGemm.TRANSPOSE_REGISTERS) {
                 VectorGemm.packTransposed(b, bOff + (long) (jc + jr) * ldb + pc, ldb, nr, kc, bp, base);
             } else {
                 for (int j = 0; j < NR; j++) {
@@ -483,7 +487,7 @@ final class PackedGemm {
                     System.arraycopy(b, bOff + (pc + p) * ldb + jc + jr, bp, dst, nr);
                     for (int j = nr; j < NR; j++) bp[dst + j] = 0f;
                 }
-            } else if (VectorGemm.TRANSPOSE16) {
+            } else if (VectorGemm.TRANSPOSE_REGISTERS) {
                 VectorGemm.packTransposed(b, bOff + (jc + jr) * ldb + pc, ldb, nr, kc, bp, base, rowOff);
             } else {
                 for (int j = 0; j < NR; j++) {

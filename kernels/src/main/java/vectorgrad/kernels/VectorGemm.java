@@ -59,8 +59,17 @@ final class VectorGemm {
         else MicroKernels.kernel4(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
     }
 
-    /** Whether the transposing pack uses 16x16 register blocks (512-bit vectors). */
-    static final boolean TRANSPOSE16 = L == 16 && !Config.GEMM_SCALAR_TRANSPOSE_PACK;
+    /**
+     * Side of the register-transposed blocks of the transposing packs: 16 on 512-bit vectors, 8 on 256-bit
+     * (AVX2 has the two-vector selects), 0 elsewhere or with -Dvectorgrad.gemm.scalarTransposePack (one
+     * value at a time).
+     */
+    static final int TRANSPOSE_BLOCK =
+            Config.GEMM_SCALAR_TRANSPOSE_PACK || Config.SSE_ONLY ? 0 : L == 16 ? 16 : L == 8 ? 8 : 0;
+    /** Whether the transposing packs use 16x16 register blocks (512-bit vectors). */
+    static final boolean TRANSPOSE16 = TRANSPOSE_BLOCK == 16;
+    /** Whether they use register blocks at all (16x16 or 8x8). */
+    static final boolean TRANSPOSE_REGISTERS = TRANSPOSE_BLOCK > 0;
 
     /**
      * Packs a transposed B panel, {@code bp[base + p*NR + j] = B[row0 + j*ldb + p]} for j < NR (rows at
@@ -70,13 +79,15 @@ final class VectorGemm {
      * panel rows. Columns past the last multiple of 16 go one at a time.
      */
     static void packTransposed(MemorySegment b, long row0, int ldb, int nr, int kc, float[] bp, int base) {
-        int kv = kc - kc % 16;
-        for (int jb = 0; jb < NR; jb += 16) {
-            int rows = Math.max(0, Math.min(16, nr - jb));
+        int t = TRANSPOSE_BLOCK, kv = kc - kc % t;
+        for (int jb = 0; jb < NR; jb += t) {
+            int rows = Math.max(0, Math.min(t, nr - jb));
             long r = row0 + (long) jb * ldb;
-            for (int p0 = 0; p0 < kv; p0 += 16)
-                MicroKernels.transpose16(b, r, ldb, rows, p0, bp, base + p0 * NR + jb, NR);
-            for (int j = 0; j < 16; j++) {
+            for (int p0 = 0; p0 < kv; p0 += t) {
+                if (t == 16) MicroKernels.transpose16(b, r, ldb, rows, p0, bp, base + p0 * NR + jb, NR);
+                else MicroKernels.transpose8(b, r, ldb, rows, p0, bp, base + p0 * NR + jb, NR);
+            }
+            for (int j = 0; j < t; j++) {
                 int jj = jb + j;
                 long src = row0 + (long) jj * ldb;
                 for (int p = kv; p < kc; p++)
@@ -103,12 +114,14 @@ final class VectorGemm {
      * that the implicit convolution reads as its column matrix ({@link ImplicitGemmConv}).
      */
     static void packTransposedRows(float[] b, int[] rowOff, int nr, int kc, float[] bp, int base) {
-        int kv = kc - kc % 16;
-        for (int jb = 0; jb < NR; jb += 16) {
-            int rows = Math.max(0, Math.min(16, nr - jb));
-            for (int p0 = 0; p0 < kv; p0 += 16)
-                MicroKernels.transpose16(b, rowOff, jb, rows, p0, bp, base + p0 * NR + jb, NR);
-            for (int j = 0; j < 16; j++) {
+        int t = TRANSPOSE_BLOCK, kv = kc - kc % t;
+        for (int jb = 0; jb < NR; jb += t) {
+            int rows = Math.max(0, Math.min(t, nr - jb));
+            for (int p0 = 0; p0 < kv; p0 += t) {
+                if (t == 16) MicroKernels.transpose16(b, rowOff, jb, rows, p0, bp, base + p0 * NR + jb, NR);
+                else MicroKernels.transpose8(b, rowOff, jb, rows, p0, bp, base + p0 * NR + jb, NR);
+            }
+            for (int j = 0; j < t; j++) {
                 int jj = jb + j;
                 for (int p = kv; p < kc; p++) bp[base + p * NR + jj] = jj < nr ? b[rowOff[jj] + p] : 0f;
             }
