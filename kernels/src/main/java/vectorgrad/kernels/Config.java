@@ -41,7 +41,7 @@ import java.lang.System.Logger.Level;
  * <tr><td>vectorgrad.gemm.parallelMinBytes</td><td>2097152</td><td>tuning</td>
  *     <td>bytes of A, B and C from which sgemm runs on the pool whatever its flops (it streams memory)</td></tr>
  * <tr><td>vectorgrad.gemm.scalarTransposePack</td><td>false</td><td>test</td>
- *     <td>pack transposed panels without the 16x16 register transpose</td></tr>
+ *     <td>pack transposed panels without the register transposes (16x16, or 8x8 on 256-bit vectors)</td></tr>
  * </table>
  *
  * <p>A value that does not parse is reported once through {@code System.getLogger("vectorgrad")} and the
