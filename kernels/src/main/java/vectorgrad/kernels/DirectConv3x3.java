@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -32,6 +33,22 @@ final class DirectConv3x3 {
 
     /** Lane j picks lane j + k of the pair (v, next): the window k pixels on. */
     private static final FloatVector NEXT1 = next(1), NEXT2 = next(2);
+
+    /**
+     * Whether the two-vector selects and the masked blend are instructions: not on x86 held to SSE, where
+     * the weight gradient loads the shifted windows instead and zeroes the lanes past a row through their
+     * bits (there the selects ran in Java: conv1's weight gradient at batch 64 took 5.5 ms on two threads,
+     * 0.39 ms at 512 bits).
+     */
+    private static final boolean SELECTS = Simd.FULL_FLOAT_VECTORS;
+    /** L lanes of all-ones bits then L of zeros: the bits of the lanes of a row's last block to keep. */
+    private static final int[] KEEP = keepTable();
+
+    private static int[] keepTable() {
+        int[] t = new int[2 * L];
+        java.util.Arrays.fill(t, 0, L, -1);
+        return t;
+    }
 
     private static FloatVector next(int k) {
         float[] idx = new float[L];
@@ -225,22 +242,40 @@ final class DirectConv3x3 {
                 for (int x0 = 0; x0 < ow; x0 += L) {
                     // lanes past the row's end read the next row's gradients: zeroed, so that they count
                     // nothing (an image pixel read past the row is multiplied by that zero)
-                    VectorMask<Float> past = S.indexInRange(x0, ow).not();
+                    VectorMask<Float> past = SELECTS ? S.indexInRange(x0, ow).not() : null;
+                    IntVector keep =
+                            SELECTS ? null : IntVector.fromArray(VectorKernels.SI, KEEP, L - Math.min(L, ow - x0));
                     FloatVector v = FloatVector.fromArray(S, img, x0), vn = FloatVector.fromArray(S, img, x0 + L);
-                    FloatVector p0 = v, p1 = NEXT1.selectFrom(v, vn), p2 = NEXT2.selectFrom(v, vn);
+                    FloatVector p0 = v,
+                            p1 = SELECTS ? NEXT1.selectFrom(v, vn) : FloatVector.fromArray(S, img, x0 + 1),
+                            p2 = SELECTS ? NEXT2.selectFrom(v, vn) : FloatVector.fromArray(S, img, x0 + 2);
                     v = FloatVector.fromArray(S, img, wp + x0);
                     vn = FloatVector.fromArray(S, img, wp + x0 + L);
-                    FloatVector q0 = v, q1 = NEXT1.selectFrom(v, vn), q2 = NEXT2.selectFrom(v, vn);
+                    FloatVector q0 = v,
+                            q1 = SELECTS ? NEXT1.selectFrom(v, vn) : FloatVector.fromArray(S, img, wp + x0 + 1),
+                            q2 = SELECTS ? NEXT2.selectFrom(v, vn) : FloatVector.fromArray(S, img, wp + x0 + 2);
                     for (int y = 0; y < oh; y++) {
                         int s = (y + 2) * wp + x0, gd = y * ow + x0;
                         v = FloatVector.fromArray(S, img, s);
                         vn = FloatVector.fromArray(S, img, s + L);
-                        FloatVector r0 = v, r1 = NEXT1.selectFrom(v, vn), r2 = NEXT2.selectFrom(v, vn);
-                        FloatVector ga =
-                                FloatVector.fromArray(S, gy, oa * pos + gd).blend(0f, past);
-                        FloatVector gb = two
-                                ? FloatVector.fromArray(S, gy, obb * pos + gd).blend(0f, past)
-                                : FloatVector.zero(S);
+                        FloatVector r0 = v,
+                                r1 = SELECTS ? NEXT1.selectFrom(v, vn) : FloatVector.fromArray(S, img, s + 1),
+                                r2 = SELECTS ? NEXT2.selectFrom(v, vn) : FloatVector.fromArray(S, img, s + 2);
+                        FloatVector ga = SELECTS
+                                ? FloatVector.fromArray(S, gy, oa * pos + gd).blend(0f, past)
+                                : FloatVector.fromArray(S, gy, oa * pos + gd)
+                                        .reinterpretAsInts()
+                                        .and(keep)
+                                        .reinterpretAsFloats();
+                        FloatVector gb = !two
+                                ? FloatVector.zero(S)
+                                : SELECTS
+                                        ? FloatVector.fromArray(S, gy, obb * pos + gd)
+                                                .blend(0f, past)
+                                        : FloatVector.fromArray(S, gy, obb * pos + gd)
+                                                .reinterpretAsInts()
+                                                .and(keep)
+                                                .reinterpretAsFloats();
                         a0 = FMA ? ga.fma(p0, a0) : ga.mul(p0).add(a0);
                         a1 = FMA ? ga.fma(p1, a1) : ga.mul(p1).add(a1);
                         a2 = FMA ? ga.fma(p2, a2) : ga.mul(p2).add(a2);
