@@ -271,11 +271,6 @@ public final class GenerateKernels {
         s.append("    }\n");
     }
 
-    /** Twelve rows by two vectors (32 channels at 16 lanes): accumulator declarations. */
-    private static void tile12x2Accumulators(StringBuilder s) {
-        twoVectorAccumulators(s, 12);
-    }
-
     /** Accumulators c{r}0, c{r}1 of a tile {@code rows} rows by two vectors, zeroed. */
     private static void twoVectorAccumulators(StringBuilder s, int rows) {
         for (int r = 0; r < rows; r++) {
@@ -328,7 +323,7 @@ public final class GenerateKernels {
                      */
                     static void inputTile(int k, float[] src, int q0, int plane, float[] w, int wOff, float[] out, int cOff, boolean add) {
                 """);
-        tile12x2Accumulators(s);
+        twoVectorAccumulators(s, 12);
         s.append("        for (int ch = 0; ch < k; ch++) {\n");
         s.append("            int a = ch * plane + q0, b = wOff + ch * HALF;\n");
         tile12x2Body(s, r -> "src[a" + (r == 0 ? "" : " + " + r) + "]");
@@ -379,7 +374,7 @@ public final class GenerateKernels {
                         int p0 = aOff, p1 = p0 + ast, p2 = p1 + ast, p3 = p2 + ast, p4 = p3 + ast, p5 = p4 + ast;
                         int p6 = p5 + ast, p7 = p6 + ast, p8 = p7 + ast, p9 = p8 + ast, p10 = p9 + ast, p11 = p10 + ast;
                 """);
-        tile12x2Accumulators(s);
+        twoVectorAccumulators(s, 12);
         s.append("        for (int o = 0; o < k; o++) {\n");
         s.append("            int b = wOff + o * HALF;\n");
         tile12x2Body(s, r -> "a[p" + r + " + o]");

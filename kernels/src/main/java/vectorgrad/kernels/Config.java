@@ -101,12 +101,18 @@ public final class Config {
             if (v.equals("true") || v.equals("false")) return Boolean.parseBoolean(v);
             ignoring("vectorgrad.fma", v, "true or false");
         }
+        // not HotSpot: assume the instruction exists, as most 64-bit CPUs have it
+        return !"false".equals(hotSpotOption("UseFMA"));
+    }
+
+    /** A HotSpot VM option's value, or null where there is no such option (another JVM, another CPU). */
+    private static String hotSpotOption(String name) {
         try {
             var bean = java.lang.management.ManagementFactory.getPlatformMXBean(
                     com.sun.management.HotSpotDiagnosticMXBean.class);
-            return bean == null || !"false".equals(bean.getVMOption("UseFMA").getValue());
+            return bean == null ? null : bean.getVMOption(name).getValue();
         } catch (RuntimeException | LinkageError e) {
-            return true; // not HotSpot: assume the instruction exists, as most 64-bit CPUs have it
+            return null;
         }
     }
 
@@ -117,13 +123,7 @@ public final class Config {
      * conv2's passes at batch 64 2.1x slower, max pooling's gathers and compares 3.7x slower than scalar code.
      */
     private static boolean sseOnly() {
-        try {
-            var bean = java.lang.management.ManagementFactory.getPlatformMXBean(
-                    com.sun.management.HotSpotDiagnosticMXBean.class);
-            return bean != null && "0".equals(bean.getVMOption("UseAVX").getValue());
-        } catch (RuntimeException | LinkageError e) {
-            return false; // not x86 HotSpot: no such option
-        }
+        return "0".equals(hotSpotOption("UseAVX")); // null off x86 HotSpot: no such option
     }
 
     private static int gemmRows() {

@@ -30,13 +30,20 @@ public final class Rng {
     /** A seed derived from several keys (splitmix64's finaliser after each), for streams keyed by position. */
     public static long mix(long... keys) {
         long h = 0x6A09E667F3BCC909L;
-        for (long k : keys) {
-            long z = (h ^ k) + 0x9E3779B97F4A7C15L;
-            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-            h = z ^ (z >>> 31);
-        }
+        for (long k : keys) h = mixStep(h, k);
         return h;
+    }
+
+    /** {@link #mix} of two keys, without the varargs array (called once per block of a dropout mask). */
+    static long mix2(long k0, long k1) {
+        return mixStep(mixStep(0x6A09E667F3BCC909L, k0), k1);
+    }
+
+    private static long mixStep(long h, long k) {
+        long z = (h ^ k) + 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     public long[] state() {
@@ -127,7 +134,7 @@ public final class Rng {
         Parallel.RangeBody body = (from, to) -> {
             Rng r = new Rng(0);
             for (int b = from; b < to; b++) {
-                r.seed(mix(base, b));
+                r.seed(mix2(base, b));
                 long lo = (long) b * MASK_BLOCK;
                 r.maskRun(out, off + lo, Math.min(MASK_BLOCK, n - lo), p, scale);
             }

@@ -25,6 +25,8 @@ final class StreamGemm {
      * 4,939 at 256.
      */
     private static final int KB = Config.GEMM_STREAM_KB;
+    /** The calling thread's copy of op(A), kept for the next call (the pool's threads only read it). */
+    private static final ThreadScratch.Floats A_COPY = new ThreadScratch.Floats();
     /** Columns of a tile: two vectors. */
     private static final int WIDTH = 2 * VectorKernels.LANES;
 
@@ -71,7 +73,8 @@ final class StreamGemm {
         // op(A) on the heap, rows k long in groups of six (zeros past m), alpha applied: the tile broadcasts
         // from it
         int groups = (m + 5) / 6;
-        float[] ah = new float[groups * 6 * k];
+        float[] ah = A_COPY.get(groups * 6 * k);
+        java.util.Arrays.fill(ah, m * k, groups * 6 * k, 0f);
         for (int r = 0; r < m; r++)
             for (int p = 0; p < k; p++)
                 ah[r * k + p] = alpha * a.getAtIndex(F, transA ? aOff + (long) p * lda + r : aOff + (long) r * lda + p);

@@ -73,10 +73,10 @@ final class VectorGemm {
 
     /**
      * Packs a transposed B panel, {@code bp[base + p*NR + j] = B[row0 + j*ldb + p]} for j < NR (rows at
-     * or past {@code nr} are zero), p < kc: 16x16 blocks are loaded as 16 row vectors, transposed in
-     * registers (four stages of two-vector selects, each swapping the off-diagonal blocks of half the
-     * size: 64 permutes for 256 values) and stored as 16
-     * panel rows. Columns past the last multiple of 16 go one at a time.
+     * or past {@code nr} are zero), p < kc: blocks of {@link #TRANSPOSE_BLOCK} (16 or 8) are loaded as row
+     * vectors, transposed in registers (stages of two-vector selects, each swapping the off-diagonal blocks
+     * of half the size: four stages, 64 permutes, for 16x16) and stored as panel rows. Columns past the
+     * last whole block go one at a time. Only where {@link #TRANSPOSE_REGISTERS}.
      */
     static void packTransposed(MemorySegment b, long row0, int ldb, int nr, int kc, float[] bp, int base) {
         int t = TRANSPOSE_BLOCK, kv = kc - kc % t;

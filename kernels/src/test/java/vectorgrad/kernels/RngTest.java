@@ -54,6 +54,8 @@ class RngTest {
             if (v == 0f) zeros++;
         }
         assertEquals(p, zeros / (double) n, 0.01);
+        for (long[] keys : new long[][] {{0, 0}, {9, 3}, {-1, Long.MIN_VALUE}})
+            assertEquals(Rng.mix(keys[0], keys[1]), Rng.mix2(keys[0], keys[1]), "mix2 is mix of two keys");
         // the blocks differ from one another (each its own stream)
         float[] b0 = java.util.Arrays.copyOfRange(masks[0], 0, 1000),
                 b1 = java.util.Arrays.copyOfRange(masks[0], Rng.MASK_BLOCK, Rng.MASK_BLOCK + 1000);
