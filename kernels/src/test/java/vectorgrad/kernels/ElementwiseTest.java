@@ -86,6 +86,69 @@ class ElementwiseTest {
         }
     }
 
+    /** {@code f(a)·b} in one pass: every map, every size, against the reference times the factor. */
+    @Test
+    void unaryMulIsTheMapTimesTheFactor() {
+        for (Unary op : Unary.values()) {
+            boolean positive = op == Unary.LOG || op == Unary.SQRT;
+            for (int n : Mem.SIZES) {
+                float[] a = Mem.random(rnd, n, positive ? 0.01 : -5, 5);
+                if (op == Unary.RECIPROCAL) for (int i = 0; i < n; i++) if (Math.abs(a[i]) < 0.1f) a[i] = 0.5f;
+                float[] b = Mem.random(rnd, n, -2, 2);
+                MemorySegment out = Mem.zeros(n + 3);
+                Elementwise.unaryMul(op, Mem.of(a), 0, Mem.of(b), 0, out, 3, n);
+                float[] got = Mem.read(out, n + 3);
+                double atol = op.name().startsWith("GELU") || op == Unary.SILU_GRAD ? 2e-6 : 2e-7;
+                for (int i = 0; i < n; i++)
+                    Mem.assertClose(ref(op, a[i]) * b[i], got[3 + i], 5e-6, atol, op + " n=" + n + " i=" + i);
+            }
+        }
+    }
+
+    /**
+     * GELU and its derivative over the tails, where Φ's argument is clamped (|x|/√2 at 10) and its exp
+     * underflows through an integer clamp, and on the special values. Relative tolerance 2.5e-5: z = |x|/√2
+     * rounded to float, then squared, carries a relative error of up to 2e-7, so exp(-z²) one of 2e-7·z²:
+     * 1.3e-5 seen at x = -11.9, 2e-5 at the clamp (the result's magnitude there is 1e-43). Checked to fail: the clamp at 5 instead of 10 (GELU(-∞) came out -∞, not NaN).
+     */
+    @Test
+    void geluOnItsTailsAndSpecialValues() {
+        int n = 4003;
+        float[] a = Mem.random(rnd, n, -15, 15);
+        float[] special = {
+            Float.NaN,
+            Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY,
+            0f,
+            -0f,
+            -13.5f,
+            -14.2f,
+            14.2f,
+            -20f,
+            40f,
+            Float.MAX_VALUE,
+            -Float.MAX_VALUE,
+            Float.MIN_VALUE,
+            -Float.MIN_VALUE
+        };
+        System.arraycopy(special, 0, a, 0, special.length);
+        System.arraycopy(special, 0, a, 2000, special.length);
+        for (Unary op : new Unary[] {Unary.GELU, Unary.GELU_GRAD}) {
+            MemorySegment out = Mem.zeros(n);
+            Elementwise.unary(op, Mem.of(a), 0, out, 0, n);
+            float[] got = Mem.read(out, n);
+            for (int i = 0; i < n; i++) {
+                float scalar = Elementwise.unaryScalar(op, a[i]);
+                if (Float.isNaN(scalar) || Float.isInfinite(a[i])) {
+                    assertEquals(scalar, got[i], op + " at " + a[i]);
+                    continue;
+                }
+                // Φ and φ below 2^-126 are flushed to 0 by the vector path, then multiplied by |x| up to 15
+                Mem.assertClose(ref(op, a[i]), got[i], 2.5e-5, 2e-37, op + " at " + a[i]);
+            }
+        }
+    }
+
     @Test
     void unaryWithOffsets() {
         float[] a = Mem.random(rnd, 50, -1, 1);

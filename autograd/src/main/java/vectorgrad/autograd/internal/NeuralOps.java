@@ -467,11 +467,9 @@ public final class NeuralOps {
                 y,
                 name,
                 (g, need) -> {
-                    Tensor d = empty(x.shape());
-                    Elementwise.unary(df, segment(x), 0, segment(d), 0, x.numel());
-                    Reference.reachabilityFence(x);
-                    Tensor gx = g.mul(d);
-                    d.close();
+                    Tensor gx = empty(x.shape());
+                    Elementwise.unaryMul(df, segment(x), 0, segment(g), 0, segment(gx), 0, x.numel());
+                    fence(x, g, null);
                     return new Tensor[] {gx};
                 },
                 x);
