@@ -7,6 +7,24 @@ final class Check {
     private Check() {}
 
     static void floats(MemorySegment seg, long offset, long count, String name) {
+        if (!fits(seg, offset, count)) fail(seg, offset, count, name);
+    }
+
+    /**
+     * As {@link #floats(MemorySegment, long, long, String)}, the name {@code prefix + subject + suffix}
+     * built only for the error: kernels called thousands of times a step would otherwise concatenate it
+     * on every call.
+     */
+    static void floats(MemorySegment seg, long offset, long count, String prefix, Object subject, String suffix) {
+        if (!fits(seg, offset, count)) fail(seg, offset, count, prefix + subject + suffix);
+    }
+
+    /** Whether floats {@code [offset, offset + count)} are inside the segment. */
+    static boolean fits(MemorySegment seg, long offset, long count) {
+        return offset >= 0 && count >= 0 && offset + count <= seg.byteSize() / Float.BYTES;
+    }
+
+    private static void fail(MemorySegment seg, long offset, long count, String name) {
         if (offset < 0 || count < 0) {
             throw new IllegalArgumentException(
                     name + ": negative offset or length (offset " + offset + ", length " + count + ")");

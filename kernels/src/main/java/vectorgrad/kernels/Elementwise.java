@@ -59,8 +59,8 @@ public final class Elementwise {
     // ---------------------------------------------------------------- unary
 
     public static void unary(Unary op, MemorySegment a, long aOff, MemorySegment out, long outOff, long n) {
-        Check.floats(a, aOff, n, "unary " + op + " input");
-        Check.floats(out, outOff, n, "unary " + op + " output");
+        Check.floats(a, aOff, n, "unary ", op, " input");
+        Check.floats(out, outOff, n, "unary ", op, " output");
         boolean v = V && (Simd.FULL_FLOAT_VECTORS || sseVector(op));
         if (v && n >= PARALLEL_MIN) {
             inBlocks(n, (from, len) -> VectorKernels.unary(op, a, aOff + from, out, outOff + from, len));
@@ -81,9 +81,9 @@ public final class Elementwise {
      */
     public static void unaryMul(
             Unary op, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff, long n) {
-        Check.floats(a, aOff, n, "unaryMul " + op + " input");
-        Check.floats(b, bOff, n, "unaryMul " + op + " factor");
-        Check.floats(out, outOff, n, "unaryMul " + op + " output");
+        Check.floats(a, aOff, n, "unaryMul ", op, " input");
+        Check.floats(b, bOff, n, "unaryMul ", op, " factor");
+        Check.floats(out, outOff, n, "unaryMul ", op, " output");
         boolean v = V && (Simd.FULL_FLOAT_VECTORS || sseVector(op));
         if (v && n >= PARALLEL_MIN) {
             inBlocks(
@@ -315,9 +315,9 @@ public final class Elementwise {
                     + java.util.Arrays.toString(shape));
         }
         long total = Check.product(shape);
-        Check.floats(a, aOff, Check.extent(shape, aStrides), "binary " + op + " a");
-        Check.floats(b, bOff, Check.extent(shape, bStrides), "binary " + op + " b");
-        Check.floats(out, outOff, total, "binary " + op + " output");
+        Check.floats(a, aOff, Check.extent(shape, aStrides), "binary ", op, " a");
+        Check.floats(b, bOff, Check.extent(shape, bStrides), "binary ", op, " b");
+        Check.floats(out, outOff, total, "binary ", op, " output");
         if (total == 0) return;
         if (rank == 0) {
             out.setAtIndex(F, outOff, binaryScalar(op, a.getAtIndex(F, aOff), b.getAtIndex(F, bOff)));

@@ -302,12 +302,23 @@ public final class Gemm {
             long cOff,
             int ldc,
             boolean skipB) {
+        int aCols = transA ? m : k, aRows = transA ? k : m;
+        int bCols = transB ? k : n, bRows = transB ? n : k;
+        // the checks alone first: the message (string concatenation) only for an error
+        boolean ok = m >= 0
+                && n >= 0
+                && k >= 0
+                && lda >= Math.max(1, aCols)
+                && ldb >= Math.max(1, bCols)
+                && ldc >= Math.max(1, n)
+                && (aRows == 0 || aCols == 0 || Check.fits(a, aOff, (long) (aRows - 1) * lda + aCols))
+                && (skipB || bRows == 0 || bCols == 0 || Check.fits(b, bOff, (long) (bRows - 1) * ldb + bCols))
+                && (m == 0 || n == 0 || Check.fits(c, cOff, (long) (m - 1) * ldc + n));
+        if (ok) return;
         String shapes = "op(A) " + dims(m, k) + (transA ? " (A stored " + dims(k, m) + ")" : "")
                 + ", op(B) " + dims(k, n) + (transB ? " (B stored " + dims(n, k) + ")" : "")
                 + ", C " + dims(m, n);
         if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException("sgemm: negative dimension: " + shapes);
-        int aCols = transA ? m : k, aRows = transA ? k : m;
-        int bCols = transB ? k : n, bRows = transB ? n : k;
         if (lda < Math.max(1, aCols))
             throw new IllegalArgumentException("sgemm: lda " + lda + " < row length " + aCols + " of A: " + shapes);
         if (ldb < Math.max(1, bCols))

@@ -16,8 +16,8 @@ public final class Softmax {
     private static void check(int outer, int n, int inner, MemorySegment x, MemorySegment out, String what) {
         if (outer < 0 || n <= 0 || inner <= 0)
             throw new IllegalArgumentException(what + ": bad sizes outer " + outer + ", n " + n + ", inner " + inner);
-        Check.floats(x, 0, (long) outer * n * inner, what + " input");
-        Check.floats(out, 0, (long) outer * n * inner, what + " output");
+        Check.floats(x, 0, (long) outer * n * inner, what, "", " input");
+        Check.floats(out, 0, (long) outer * n * inner, what, "", " output");
     }
 
     /** {@code out = softmax(x)} (or log-softmax with {@code log}) along the middle dimension. */
