@@ -85,13 +85,50 @@ public final class Attention {
         }
     }
 
-    /** Whether dropout keeps probability (b, i, j): a splitmix64 hash of the four, against 1 - p. */
+    /**
+     * Whether dropout keeps probability (b, i, j): a 32-bit hash of the row's key ({@link #rowKey}) and j,
+     * its top 24 bits against p·2^24. Per-row 64-bit mixing and per-entry 32-bit mixing, so the entries
+     * of a row are decided a vector at a time ({@link VectorAttention#dropoutRow}) with integer
+     * multiplies every vector width has.
+     */
     static boolean keep(Shape sh, int b, int i, int j) {
-        long z = sh.seed() + 0x9E3779B97F4A7C15L * (((long) b * sh.t() + i) * sh.s() + j + 1);
+        return keep(rowKey(sh, b, i), j, keepThreshold(sh.dropoutP()));
+    }
+
+    static boolean keep(int rowKey, int j, int threshold) {
+        return (mix32(rowKey + j * GOLDEN32) >>> 8) >= threshold;
+    }
+
+    /** The 32-bit golden ratio: consecutive keys' hash inputs this far apart. */
+    static final int GOLDEN32 = 0x9E3779B9;
+
+    /** Row i of problem b's key: a splitmix64 hash of (seed, b, i), its low 32 bits. */
+    static int rowKey(Shape sh, int b, int i) {
+        long z = sh.seed() + 0x9E3779B97F4A7C15L * ((long) b * sh.t() + i + 1);
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        z ^= z >>> 31;
-        return (z >>> 40) * 0x1.0p-24 >= sh.dropoutP();
+        return (int) (z ^ (z >>> 31));
+    }
+
+    /** murmur3's 32-bit finaliser (a bijection whose every output bit depends on every input bit). */
+    static int mix32(int h) {
+        h = (h ^ (h >>> 16)) * 0x85EBCA6B;
+        h = (h ^ (h >>> 13)) * 0xC2B2AE35;
+        return h ^ (h >>> 16);
+    }
+
+    /** A 24-bit hash at or above this keeps its entry: p·2^24 rounded up. */
+    static int keepThreshold(float p) {
+        return (int) Math.ceil(p * 0x1p24);
+    }
+
+    /** {@code dst[j] = src[j]·1/(1-p)} where row i keeps key j, 0 elsewhere, for j < n. */
+    private static void dropoutRow(
+            Shape sh, int b, int i, MemorySegment src, MemorySegment dst, long row, int n, float keepScale) {
+        int key = rowKey(sh, b, i), threshold = keepThreshold(sh.dropoutP());
+        int j = V ? VectorAttention.dropoutRow(src, dst, row, n, key, threshold, keepScale) : 0;
+        for (; j < n; j++)
+            dst.setAtIndex(F, row + j, keep(key, j, threshold) ? src.getAtIndex(F, row + j) * keepScale : 0f);
     }
 
     /** Keys row i of a block sees: all, or i + 1 when causal. */
@@ -148,12 +185,7 @@ public final class Attention {
     private static void dropout(Shape sh, int b, int i0, int i1, MemorySegment p, int ld) {
         if (sh.dropoutP() == 0f) return;
         float scale = 1f / (1f - sh.dropoutP());
-        for (int i = i0; i < i1; i++) {
-            long row = (long) (i - i0) * ld;
-            for (int j = 0, n = keys(sh, i); j < n; j++) {
-                p.setAtIndex(F, row + j, keep(sh, b, i, j) ? p.getAtIndex(F, row + j) * scale : 0f);
-            }
-        }
+        for (int i = i0; i < i1; i++) dropoutRow(sh, b, i, p, p, (long) (i - i0) * ld, keys(sh, i), scale);
     }
 
     /**
@@ -248,9 +280,7 @@ public final class Attention {
                         for (int i = i0; i < i1; i++) {
                             long row = (long) (i - i0) * s;
                             int nj = keys(sh, i);
-                            for (int j = 0; j < nj; j++)
-                                pd.setAtIndex(
-                                        F, row + j, keep(sh, b, i, j) ? p.getAtIndex(F, row + j) * keepScale : 0f);
+                            dropoutRow(sh, b, i, p, pd, row, nj, keepScale);
                             if (nj < n) Elementwise.fill(pd, row + nj, n - nj, 0f);
                         }
                     }
