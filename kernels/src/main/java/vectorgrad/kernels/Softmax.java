@@ -20,28 +20,57 @@ public final class Softmax {
         Check.floats(out, 0, (long) outer * n * inner, what, "", " output");
     }
 
+    /**
+     * Rows run on the vector path: contiguous ({@code inner} 1), vectors available with float max (not x86
+     * held to SSE). Either way each row is computed by one thread by one path, so results do not depend on
+     * the thread count.
+     */
+    private static boolean vectorRows(int inner) {
+        return inner == 1 && Simd.VECTOR_AVAILABLE && Simd.FULL_FLOAT_VECTORS;
+    }
+
+    /** Rows of n per parallel share: at least 16 K floats, so a share is worth waking a thread for. */
+    private static int grain(int n) {
+        return Math.max(1, (1 << 14) / n);
+    }
+
     /** {@code out = softmax(x)} (or log-softmax with {@code log}) along the middle dimension. */
     public static void forward(int outer, int n, int inner, MemorySegment x, MemorySegment out, boolean log) {
         check(outer, n, inner, x, out, log ? "log_softmax" : "softmax");
-        for (int o = 0; o < outer; o++) {
-            for (int i = 0; i < inner; i++) {
-                long base = (long) o * n * inner + i;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int k = 0; k < n; k++) max = Math.max(max, x.getAtIndex(F, base + (long) k * inner));
-                double sum = 0;
-                for (int k = 0; k < n; k++) sum += Math.exp(x.getAtIndex(F, base + (long) k * inner) - max);
-                if (log) {
-                    float lse = (float) Math.log(sum);
-                    for (int k = 0; k < n; k++)
-                        out.setAtIndex(
-                                F, base + (long) k * inner, x.getAtIndex(F, base + (long) k * inner) - max - lse);
-                } else {
-                    double inv = 1.0 / sum;
-                    for (int k = 0; k < n; k++)
-                        out.setAtIndex(F, base + (long) k * inner, (float) (Math.exp(
-                                        x.getAtIndex(F, base + (long) k * inner) - max)
-                                * inv));
+        if (vectorRows(inner)) {
+            Parallel.forRange(outer, grain(n), (o0, o1) -> {
+                for (int o = o0; o < o1; o++) {
+                    long base = (long) o * n;
+                    float max = VectorAttention.max(x, base, n);
+                    double sum = VectorSoftmax.expSum(x, base, n, max);
+                    if (log) VectorSoftmax.shifted(x, base, n, max + (float) Math.log(sum), out, base);
+                    else VectorSoftmax.expScaled(x, base, n, max, (float) (1 / sum), out, base);
                 }
+            });
+            return;
+        }
+        Parallel.forRange(outer, grain(n * inner), (o0, o1) -> {
+            for (int o = o0; o < o1; o++) forwardScalar(o, n, inner, x, out, log);
+        });
+    }
+
+    private static void forwardScalar(int o, int n, int inner, MemorySegment x, MemorySegment out, boolean log) {
+        for (int i = 0; i < inner; i++) {
+            long base = (long) o * n * inner + i;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int k = 0; k < n; k++) max = Math.max(max, x.getAtIndex(F, base + (long) k * inner));
+            double sum = 0;
+            for (int k = 0; k < n; k++) sum += Math.exp(x.getAtIndex(F, base + (long) k * inner) - max);
+            if (log) {
+                float lse = (float) Math.log(sum);
+                for (int k = 0; k < n; k++)
+                    out.setAtIndex(F, base + (long) k * inner, x.getAtIndex(F, base + (long) k * inner) - max - lse);
+            } else {
+                double inv = 1.0 / sum;
+                for (int k = 0; k < n; k++)
+                    out.setAtIndex(F, base + (long) k * inner, (float) (Math.exp(
+                                    x.getAtIndex(F, base + (long) k * inner) - max)
+                            * inv));
             }
         }
     }
@@ -54,19 +83,35 @@ public final class Softmax {
             int outer, int n, int inner, MemorySegment y, MemorySegment dy, MemorySegment dx, boolean log) {
         check(outer, n, inner, y, dx, log ? "log_softmax backward" : "softmax backward");
         Check.floats(dy, 0, (long) outer * n * inner, "softmax backward grad");
-        for (int o = 0; o < outer; o++) {
-            for (int i = 0; i < inner; i++) {
-                long base = (long) o * n * inner + i;
-                double s = 0;
-                for (int k = 0; k < n; k++) {
-                    long at = base + (long) k * inner;
-                    s += log ? dy.getAtIndex(F, at) : (double) dy.getAtIndex(F, at) * y.getAtIndex(F, at);
+        if (vectorRows(inner)) {
+            Parallel.forRange(outer, grain(n), (o0, o1) -> {
+                for (int o = o0; o < o1; o++) {
+                    long base = (long) o * n;
+                    if (log)
+                        VectorSoftmax.logSoftmaxGrad(y, dy, base, n, (float) VectorSoftmax.dot(dy, null, base, n), dx);
+                    else VectorSoftmax.softmaxGrad(y, dy, base, n, (float) VectorSoftmax.dot(dy, y, base, n), dx);
                 }
-                for (int k = 0; k < n; k++) {
-                    long at = base + (long) k * inner;
-                    float yv = y.getAtIndex(F, at), g = dy.getAtIndex(F, at);
-                    dx.setAtIndex(F, at, log ? (float) (g - Math.exp(yv) * s) : (float) (yv * (g - s)));
-                }
+            });
+            return;
+        }
+        Parallel.forRange(outer, grain(n * inner), (o0, o1) -> {
+            for (int o = o0; o < o1; o++) backwardScalar(o, n, inner, y, dy, dx, log);
+        });
+    }
+
+    private static void backwardScalar(
+            int o, int n, int inner, MemorySegment y, MemorySegment dy, MemorySegment dx, boolean log) {
+        for (int i = 0; i < inner; i++) {
+            long base = (long) o * n * inner + i;
+            double s = 0;
+            for (int k = 0; k < n; k++) {
+                long at = base + (long) k * inner;
+                s += log ? dy.getAtIndex(F, at) : (double) dy.getAtIndex(F, at) * y.getAtIndex(F, at);
+            }
+            for (int k = 0; k < n; k++) {
+                long at = base + (long) k * inner;
+                float yv = y.getAtIndex(F, at), g = dy.getAtIndex(F, at);
+                dx.setAtIndex(F, at, log ? (float) (g - Math.exp(yv) * s) : (float) (yv * (g - s)));
             }
         }
     }
@@ -89,13 +134,26 @@ public final class Softmax {
                 throw new IllegalArgumentException("cross_entropy: target " + t + " at position " + b
                         + " is out of bounds for " + classes + " classes");
             }
-            long base = (long) b * classes;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int k = 0; k < classes; k++) max = Math.max(max, logits.getAtIndex(F, base + k));
-            double sum = 0;
-            for (int k = 0; k < classes; k++) sum += Math.exp(logits.getAtIndex(F, base + k) - max);
-            loss.setAtIndex(F, b, (float) (Math.log(sum) + max - logits.getAtIndex(F, base + t)));
         }
+        boolean vector = vectorRows(1);
+        Parallel.forRange(batch, grain(classes), (b0, b1) -> {
+            for (int b = b0; b < b1; b++) {
+                int t = target.getAtIndex(I, b);
+                long base = (long) b * classes;
+                float max;
+                double sum;
+                if (vector) {
+                    max = VectorAttention.max(logits, base, classes);
+                    sum = VectorSoftmax.expSum(logits, base, classes, max);
+                } else {
+                    max = Float.NEGATIVE_INFINITY;
+                    for (int k = 0; k < classes; k++) max = Math.max(max, logits.getAtIndex(F, base + k));
+                    sum = 0;
+                    for (int k = 0; k < classes; k++) sum += Math.exp(logits.getAtIndex(F, base + k) - max);
+                }
+                loss.setAtIndex(F, b, (float) (Math.log(sum) + max - logits.getAtIndex(F, base + t)));
+            }
+        });
     }
 
     /** {@code dlogits[b, k] = dloss[b]·(softmax(x[b])[k] - [k == target[b]])}. */
@@ -110,19 +168,29 @@ public final class Softmax {
         Check.floats(target, 0, batch, "cross_entropy target");
         Check.floats(dloss, 0, batch, "cross_entropy grad");
         Check.floats(dlogits, 0, (long) batch * classes, "cross_entropy grad input");
-        for (int b = 0; b < batch; b++) {
-            int t = target.getAtIndex(I, b);
-            long base = (long) b * classes;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int k = 0; k < classes; k++) max = Math.max(max, logits.getAtIndex(F, base + k));
-            double sum = 0;
-            for (int k = 0; k < classes; k++) sum += Math.exp(logits.getAtIndex(F, base + k) - max);
-            double inv = 1.0 / sum;
-            float g = dloss.getAtIndex(F, b);
-            for (int k = 0; k < classes; k++) {
-                double p = Math.exp(logits.getAtIndex(F, base + k) - max) * inv;
-                dlogits.setAtIndex(F, base + k, (float) (g * (p - (k == t ? 1 : 0))));
+        boolean vector = vectorRows(1);
+        Parallel.forRange(batch, grain(classes), (b0, b1) -> {
+            for (int b = b0; b < b1; b++) {
+                int t = target.getAtIndex(I, b);
+                long base = (long) b * classes;
+                float g = dloss.getAtIndex(F, b);
+                if (vector) {
+                    float max = VectorAttention.max(logits, base, classes);
+                    double sum = VectorSoftmax.expSum(logits, base, classes, max);
+                    VectorSoftmax.expScaled(logits, base, classes, max, (float) (g / sum), dlogits, base);
+                    dlogits.setAtIndex(F, base + t, dlogits.getAtIndex(F, base + t) - g);
+                    continue;
+                }
+                float max = Float.NEGATIVE_INFINITY;
+                for (int k = 0; k < classes; k++) max = Math.max(max, logits.getAtIndex(F, base + k));
+                double sum = 0;
+                for (int k = 0; k < classes; k++) sum += Math.exp(logits.getAtIndex(F, base + k) - max);
+                double inv = 1.0 / sum;
+                for (int k = 0; k < classes; k++) {
+                    double p = Math.exp(logits.getAtIndex(F, base + k) - max) * inv;
+                    dlogits.setAtIndex(F, base + k, (float) (g * (p - (k == t ? 1 : 0))));
+                }
             }
-        }
+        });
     }
 }

@@ -469,6 +469,94 @@ class ConvPoolSoftmaxTest {
         assertEquals(4, new MaxPool.Geometry(1, 6, 6, 2, 2, 2, 2, 1, 1, 1, 1, false).outH()); // (6 + 2 - 2) / 2 + 1
     }
 
+    /**
+     * Rows of whole vectors and tails (the vector path for contiguous rows, the scalar one for inner > 1):
+     * softmax and log-softmax forward and backward, cross-entropy forward and backward, against double
+     * references; and the same bits on one, two and three threads (rows split across threads).
+     */
+    @Test
+    void softmaxRowsOfEveryLengthAndThreadCount() {
+        int before = Parallel.getNumThreads();
+        try {
+            for (int n : new int[] {1, 7, 16, 33, 113, 300}) {
+                for (int inner : new int[] {1, 2}) {
+                    // enough rows that three threads each get a share (16 K floats a share)
+                    int outer = Math.max(70, 3 * (1 << 14) / n + 1), len = outer * n * inner;
+                    float[] x = Mem.random(rnd, len, -8, 8), dy = Mem.random(rnd, len, -1, 1);
+                    int[] target = new int[outer];
+                    for (int o = 0; o < outer; o++) target[o] = rnd.nextInt(n);
+                    MemorySegment tseg = Mem.zeros(outer);
+                    MemorySegment.copy(target, 0, tseg, ValueLayout.JAVA_INT, 0, outer);
+                    float[][] first = null;
+                    for (int threads : new int[] {1, 2, 3}) {
+                        Parallel.setNumThreads(threads);
+                        MemorySegment sm = Mem.zeros(len),
+                                lsm = Mem.zeros(len),
+                                dsm = Mem.zeros(len),
+                                dlsm = Mem.zeros(len);
+                        Softmax.forward(outer, n, inner, Mem.of(x), sm, false);
+                        Softmax.forward(outer, n, inner, Mem.of(x), lsm, true);
+                        Softmax.backward(outer, n, inner, sm, Mem.of(dy), dsm, false);
+                        Softmax.backward(outer, n, inner, lsm, Mem.of(dy), dlsm, true);
+                        float[][] got = {
+                            Mem.read(sm, len), Mem.read(lsm, len), Mem.read(dsm, len), Mem.read(dlsm, len), null, null
+                        };
+                        if (inner == 1) {
+                            MemorySegment loss = Mem.zeros(outer), grad = Mem.zeros(len);
+                            Softmax.crossEntropy(outer, n, Mem.of(x), tseg, loss);
+                            Softmax.crossEntropyBackward(outer, n, Mem.of(x), tseg, Mem.of(dy), grad);
+                            got[4] = Mem.read(loss, outer);
+                            got[5] = Mem.read(grad, len);
+                        }
+                        if (first == null) first = got;
+                        else
+                            for (int i = 0; i < got.length; i++)
+                                if (got[i] != null)
+                                    assertArrayEquals(first[i], got[i], "n=" + n + " threads=" + threads);
+                    }
+                    for (int o = 0; o < outer; o++)
+                        for (int i = 0; i < inner; i++) {
+                            double max = Double.NEGATIVE_INFINITY, sum = 0, sdy = 0, sdyp = 0;
+                            for (int k = 0; k < n; k++) max = Math.max(max, x[(o * n + k) * inner + i]);
+                            for (int k = 0; k < n; k++) sum += Math.exp(x[(o * n + k) * inner + i] - max);
+                            for (int k = 0; k < n; k++) {
+                                int at = (o * n + k) * inner + i;
+                                sdy += dy[at];
+                                sdyp += dy[at] * Math.exp(x[at] - max) / sum;
+                            }
+                            for (int k = 0; k < n; k++) {
+                                int at = (o * n + k) * inner + i;
+                                double p = Math.exp(x[at] - max) / sum;
+                                String where = "n=" + n + " inner=" + inner + " row " + o + " k=" + k;
+                                Mem.assertClose(p, first[0][at], 1e-5, 1e-7, "softmax " + where);
+                                Mem.assertClose(
+                                        x[at] - max - Math.log(sum), first[1][at], 1e-5, 1e-5, "log_softmax " + where);
+                                Mem.assertClose(p * (dy[at] - sdyp), first[2][at], 1e-4, 1e-6, "softmax grad " + where);
+                                Mem.assertClose(
+                                        dy[at] - p * sdy, first[3][at], 1e-4, 1e-5, "log_softmax grad " + where);
+                                if (inner == 1)
+                                    Mem.assertClose(
+                                            dy[o] * (p - (k == target[o] ? 1 : 0)),
+                                            first[5][at],
+                                            1e-4,
+                                            1e-6,
+                                            "cross_entropy grad " + where);
+                            }
+                            if (inner == 1)
+                                Mem.assertClose(
+                                        max + Math.log(sum) - x[o * n + target[o]],
+                                        first[4][o],
+                                        1e-5,
+                                        1e-5,
+                                        "cross_entropy n=" + n);
+                        }
+                }
+            }
+        } finally {
+            Parallel.setNumThreads(before);
+        }
+    }
+
     @Test
     void softmaxFamilyAndCrossEntropy() {
         for (int inner : new int[] {1, 3}) {
