@@ -19,19 +19,20 @@ final class VectorNorm {
     static final int LANES = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
 
-    private static FloatVector load(MemorySegment m, long i) {
-        return FloatVector.fromMemorySegment(S, m, i * Float.BYTES, NO);
-    }
+    // Loads are written out as FloatVector.fromMemorySegment (offsets in bytes: floats * 4L), not through a
+    // helper: the JDK's vector methods are force-inlined, a helper of ours is not, and where these row
+    // loops were inlined into a large caller (layer norm's backward) C2 ran out of inlining budget, left
+    // the helper a call and boxed the vector it returned (layer norm backward over [4096, 128]: 0.7 ms).
 
     static double sum(MemorySegment a, long off, int len) {
         int upper = len - len % LANES;
         FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
         int i = 0;
         for (; i + 2 * LANES <= upper; i += 2 * LANES) {
-            s0 = s0.add(load(a, off + i));
-            s1 = s1.add(load(a, off + i + LANES));
+            s0 = s0.add(FloatVector.fromMemorySegment(S, a, (off + i) * 4L, NO));
+            s1 = s1.add(FloatVector.fromMemorySegment(S, a, (off + i + LANES) * 4L, NO));
         }
-        for (; i < upper; i += LANES) s0 = s0.add(load(a, off + i));
+        for (; i < upper; i += LANES) s0 = s0.add(FloatVector.fromMemorySegment(S, a, (off + i) * 4L, NO));
         return VectorKernels.sumLanes(s0.add(s1)) + BatchNorm.sumScalar(a, off, upper, len);
     }
 
@@ -39,7 +40,8 @@ final class VectorNorm {
         int upper = len - len % LANES;
         FloatVector s = FloatVector.zero(S);
         for (int i = 0; i < upper; i += LANES) {
-            FloatVector d = load(a, off + i).sub(mean);
+            FloatVector d =
+                    FloatVector.fromMemorySegment(S, a, (off + i) * 4L, NO).sub(mean);
             s = FMA ? d.fma(d, s) : d.mul(d).add(s);
         }
         return VectorKernels.sumLanes(s) + BatchNorm.squaredDeviationScalar(a, off, upper, len, mean);
@@ -49,7 +51,9 @@ final class VectorNorm {
         int upper = len - len % LANES;
         FloatVector s = FloatVector.zero(S);
         for (int i = 0; i < upper; i += LANES) {
-            FloatVector d = load(x, off + i).sub(mean), gi = load(g, off + i);
+            FloatVector
+                    d = FloatVector.fromMemorySegment(S, x, (off + i) * 4L, NO).sub(mean),
+                    gi = FloatVector.fromMemorySegment(S, g, (off + i) * 4L, NO);
             s = FMA ? d.fma(gi, s) : d.mul(gi).add(s);
         }
         return VectorKernels.sumLanes(s) + BatchNorm.dotDeviationScalar(g, x, off, upper, len, mean);
@@ -60,9 +64,9 @@ final class VectorNorm {
             MemorySegment g, MemorySegment x, long off, int len, float a, float bx, float k, MemorySegment out) {
         int upper = len - len % LANES;
         for (int i = 0; i < upper; i += LANES) {
-            load(g, off + i)
+            FloatVector.fromMemorySegment(S, g, (off + i) * 4L, NO)
                     .mul(a)
-                    .add(load(x, off + i).mul(bx))
+                    .add(FloatVector.fromMemorySegment(S, x, (off + i) * 4L, NO).mul(bx))
                     .add(k)
                     .intoMemorySegment(out, (off + i) * Float.BYTES, NO);
         }
@@ -90,21 +94,32 @@ final class VectorNorm {
         int upper = d - d % LANES;
         if (w != null && b != null) {
             for (int i = 0; i < upper; i += LANES)
-                load(x, off + i)
+                FloatVector.fromMemorySegment(S, x, (off + i) * 4L, NO)
                         .sub(mean)
                         .mul(is)
-                        .mul(load(w, i))
-                        .add(load(b, i))
+                        .mul(FloatVector.fromMemorySegment(S, w, (i) * 4L, NO))
+                        .add(FloatVector.fromMemorySegment(S, b, (i) * 4L, NO))
                         .intoMemorySegment(y, (off + i) * Float.BYTES, NO);
         } else if (w != null) {
             for (int i = 0; i < upper; i += LANES)
-                load(x, off + i).sub(mean).mul(is).mul(load(w, i)).intoMemorySegment(y, (off + i) * Float.BYTES, NO);
+                FloatVector.fromMemorySegment(S, x, (off + i) * 4L, NO)
+                        .sub(mean)
+                        .mul(is)
+                        .mul(FloatVector.fromMemorySegment(S, w, (i) * 4L, NO))
+                        .intoMemorySegment(y, (off + i) * Float.BYTES, NO);
         } else if (b != null) {
             for (int i = 0; i < upper; i += LANES)
-                load(x, off + i).sub(mean).mul(is).add(load(b, i)).intoMemorySegment(y, (off + i) * Float.BYTES, NO);
+                FloatVector.fromMemorySegment(S, x, (off + i) * 4L, NO)
+                        .sub(mean)
+                        .mul(is)
+                        .add(FloatVector.fromMemorySegment(S, b, (i) * 4L, NO))
+                        .intoMemorySegment(y, (off + i) * Float.BYTES, NO);
         } else {
             for (int i = 0; i < upper; i += LANES)
-                load(x, off + i).sub(mean).mul(is).intoMemorySegment(y, (off + i) * Float.BYTES, NO);
+                FloatVector.fromMemorySegment(S, x, (off + i) * 4L, NO)
+                        .sub(mean)
+                        .mul(is)
+                        .intoMemorySegment(y, (off + i) * Float.BYTES, NO);
         }
         return upper;
     }
@@ -124,18 +139,22 @@ final class VectorNorm {
         int upper = d - d % LANES;
         if (w != null) {
             for (int i = 0; i < upper; i += LANES) {
-                load(g, off + i)
-                        .mul(load(w, i))
+                FloatVector.fromMemorySegment(S, g, (off + i) * 4L, NO)
+                        .mul(FloatVector.fromMemorySegment(S, w, (i) * 4L, NO))
                         .mul(is)
-                        .add(load(x, off + i).sub(mean).mul(bx))
+                        .add(FloatVector.fromMemorySegment(S, x, (off + i) * 4L, NO)
+                                .sub(mean)
+                                .mul(bx))
                         .add(a)
                         .intoMemorySegment(dx, (off + i) * Float.BYTES, NO);
             }
         } else {
             for (int i = 0; i < upper; i += LANES) {
-                load(g, off + i)
+                FloatVector.fromMemorySegment(S, g, (off + i) * 4L, NO)
                         .mul(is)
-                        .add(load(x, off + i).sub(mean).mul(bx))
+                        .add(FloatVector.fromMemorySegment(S, x, (off + i) * 4L, NO)
+                                .sub(mean)
+                                .mul(bx))
                         .add(a)
                         .intoMemorySegment(dx, (off + i) * Float.BYTES, NO);
             }
@@ -148,8 +167,10 @@ final class VectorNorm {
             MemorySegment x, MemorySegment g, long off, int d, float mean, float is, float[] pw, float[] pb, int at) {
         int upper = d - d % LANES;
         for (int i = 0; i < upper; i += LANES) {
-            FloatVector gi = load(g, off + i);
-            FloatVector xh = load(x, off + i).sub(mean).mul(is);
+            FloatVector gi = FloatVector.fromMemorySegment(S, g, (off + i) * 4L, NO);
+            FloatVector xh = FloatVector.fromMemorySegment(S, x, (off + i) * 4L, NO)
+                    .sub(mean)
+                    .mul(is);
             FloatVector w = FloatVector.fromArray(S, pw, at + i);
             (FMA ? gi.fma(xh, w) : gi.mul(xh).add(w)).intoArray(pw, at + i);
             FloatVector.fromArray(S, pb, at + i).add(gi).intoArray(pb, at + i);
@@ -163,7 +184,8 @@ final class VectorNorm {
         int upper = d - d % LANES;
         FloatVector s = FloatVector.zero(S);
         for (int i = 0; i < upper; i += LANES) {
-            FloatVector gi = load(g, off + i), wi = load(w, i);
+            FloatVector gi = FloatVector.fromMemorySegment(S, g, (off + i) * 4L, NO),
+                    wi = FloatVector.fromMemorySegment(S, w, (i) * 4L, NO);
             s = FMA ? gi.fma(wi, s) : gi.mul(wi).add(s);
         }
         float t = 0;
@@ -179,8 +201,13 @@ final class VectorNorm {
         int upper = d - d % LANES;
         FloatVector s = FloatVector.zero(S);
         for (int i = 0; i < upper; i += LANES) {
-            FloatVector gi = load(g, off + i).mul(load(w, i)),
-                    dev = load(x, off + i).sub(mean);
+            FloatVector
+                    gi =
+                            FloatVector.fromMemorySegment(S, g, (off + i) * 4L, NO)
+                                    .mul(FloatVector.fromMemorySegment(S, w, (i) * 4L, NO)),
+                    dev =
+                            FloatVector.fromMemorySegment(S, x, (off + i) * 4L, NO)
+                                    .sub(mean);
             s = FMA ? gi.fma(dev, s) : gi.mul(dev).add(s);
         }
         float t = 0;
