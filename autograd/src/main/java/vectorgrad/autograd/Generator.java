@@ -101,6 +101,16 @@ public final class Generator {
         maskIndex++;
     }
 
+    /**
+     * One draw from the stream, the seed of a dropout whose mask is a function of it and the element's
+     * index (so its backward regenerates the mask); as many draws as a mask filled by
+     * {@link #fillDropoutMask}. Not for generators keyed by sample, whose masks follow the samples.
+     */
+    synchronized long dropoutSeed() {
+        if (keyed) throw new IllegalStateException("dropoutSeed: a generator keyed by sample draws masks per sample");
+        return rng.nextLong();
+    }
+
     /** A random permutation of {@code [0, n)} (Fisher-Yates). */
     public synchronized int[] randperm(int n) {
         int[] p = new int[n];

@@ -30,4 +30,9 @@ final class InternalAccess implements TensorAccess.Bridge {
     public void fillDropoutMask(Generator g, MemorySegment mask, long n, long rows, float p, float scale) {
         g.fillDropoutMask(mask, n, rows, p, scale);
     }
+
+    @Override
+    public long dropoutSeed(Generator g) {
+        return g.dropoutSeed();
+    }
 }

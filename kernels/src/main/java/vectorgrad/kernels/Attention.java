@@ -86,21 +86,18 @@ public final class Attention {
     }
 
     /**
-     * Whether dropout keeps probability (b, i, j): a 32-bit hash of the row's key ({@link #rowKey}) and j,
-     * its top 24 bits against p·2^24. Per-row 64-bit mixing and per-entry 32-bit mixing, so the entries
-     * of a row are decided a vector at a time ({@link VectorAttention#dropoutRow}) with integer
-     * multiplies every vector width has.
+     * Whether dropout keeps probability (b, i, j): {@link Rng#keeps} of the row's key ({@link #rowKey})
+     * and j, as {@link Rng#dropout} decides a block's elements (a row is a block here). Per-row 64-bit
+     * mixing and per-entry 32-bit mixing, so the entries of a row are decided a vector at a time with
+     * integer multiplies every vector width has.
      */
     static boolean keep(Shape sh, int b, int i, int j) {
         return keep(rowKey(sh, b, i), j, keepThreshold(sh.dropoutP()));
     }
 
     static boolean keep(int rowKey, int j, int threshold) {
-        return (mix32(rowKey + j * GOLDEN32) >>> 8) >= threshold;
+        return Rng.keeps(rowKey, j, threshold);
     }
-
-    /** The 32-bit golden ratio: consecutive keys' hash inputs this far apart. */
-    static final int GOLDEN32 = 0x9E3779B9;
 
     /** Row i of problem b's key: a splitmix64 hash of (seed, b, i), its low 32 bits. */
     static int rowKey(Shape sh, int b, int i) {
@@ -110,23 +107,15 @@ public final class Attention {
         return (int) (z ^ (z >>> 31));
     }
 
-    /** murmur3's 32-bit finaliser (a bijection whose every output bit depends on every input bit). */
-    static int mix32(int h) {
-        h = (h ^ (h >>> 16)) * 0x85EBCA6B;
-        h = (h ^ (h >>> 13)) * 0xC2B2AE35;
-        return h ^ (h >>> 16);
-    }
-
-    /** A 24-bit hash at or above this keeps its entry: p·2^24 rounded up. */
     static int keepThreshold(float p) {
-        return (int) Math.ceil(p * 0x1p24);
+        return Rng.keepThreshold(p);
     }
 
     /** {@code dst[j] = src[j]·1/(1-p)} where row i keeps key j, 0 elsewhere, for j < n. */
     private static void dropoutRow(
             Shape sh, int b, int i, MemorySegment src, MemorySegment dst, long row, int n, float keepScale) {
         int key = rowKey(sh, b, i), threshold = keepThreshold(sh.dropoutP());
-        int j = V ? VectorAttention.dropoutRow(src, dst, row, n, key, threshold, keepScale) : 0;
+        int j = V ? VectorKernels.dropoutRun(src, row, dst, row, n, key, threshold, keepScale) : 0;
         for (; j < n; j++)
             dst.setAtIndex(F, row + j, keep(key, j, threshold) ? src.getAtIndex(F, row + j) * keepScale : 0f);
     }

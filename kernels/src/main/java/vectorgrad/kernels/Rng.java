@@ -144,6 +144,57 @@ public final class Rng {
     }
 
     /**
+     * Dropout applied without a mask in memory: {@code out[i] = x[i]·scale} where element i is kept, 0
+     * elsewhere, the decision a function of ({@code seed}, i) alone ({@link #keeps}), so the backward
+     * regenerates it ({@code x} the upstream gradient) and no mask tensor is written or read. Element i
+     * of block {@code i / MASK_BLOCK} is kept when the 32-bit hash of the block's key and i's place in
+     * it has its top 24 bits at or above {@code p·2^24}; blocks run on the pool, each decided a vector at a
+     * time with integer arithmetic, so the bits do not depend on the thread count or the vector width.
+     * {@code out} may be {@code x}.
+     */
+    public static void dropout(
+            long seed, MemorySegment x, long xOff, MemorySegment out, long outOff, long n, float p, float scale) {
+        Check.floats(x, xOff, n, "dropout input");
+        Check.floats(out, outOff, n, "dropout output");
+        int threshold = keepThreshold(p);
+        int blocks = Math.toIntExact((n + MASK_BLOCK - 1) / MASK_BLOCK);
+        Parallel.RangeBody body = (from, to) -> {
+            for (int b = from; b < to; b++) {
+                long lo = (long) b * MASK_BLOCK;
+                int len = (int) Math.min(MASK_BLOCK, n - lo), key = (int) mix2(seed, b);
+                int j = Simd.VECTOR_AVAILABLE
+                        ? VectorKernels.dropoutRun(x, xOff + lo, out, outOff + lo, len, key, threshold, scale)
+                        : 0;
+                for (; j < len; j++)
+                    out.setAtIndex(
+                            F, outOff + lo + j, keeps(key, j, threshold) ? x.getAtIndex(F, xOff + lo + j) * scale : 0f);
+            }
+        };
+        if (blocks > 1) Parallel.forRange(blocks, 1, body);
+        else body.run(0, blocks);
+    }
+
+    /** Whether {@link #dropout} keeps element i of block b: {@code keeps((int) mix2(seed, b), i - b·MASK_BLOCK, threshold)}. */
+    public static boolean keeps(int key, int j, int threshold) {
+        return (mix32(key + j * GOLDEN32) >>> 8) >= threshold;
+    }
+
+    /** The 32-bit golden ratio: consecutive elements' hash inputs are this far apart. */
+    static final int GOLDEN32 = 0x9E3779B9;
+
+    /** murmur3's 32-bit finaliser (a bijection whose every output bit depends on every input bit). */
+    static int mix32(int h) {
+        h = (h ^ (h >>> 16)) * 0x85EBCA6B;
+        h = (h ^ (h >>> 13)) * 0xC2B2AE35;
+        return h ^ (h >>> 16);
+    }
+
+    /** A 24-bit hash at or above this keeps its element: p·2^24 rounded up (2^24, nothing kept, at p = 1). */
+    public static int keepThreshold(float p) {
+        return (int) Math.ceil(p * 0x1p24);
+    }
+
+    /**
      * A dropout mask drawn value by value from this stream (one {@link #nextFloat} each): the masks of a
      * generator keyed by sample, whose short per-sample streams data-parallel replicas must reproduce.
      */

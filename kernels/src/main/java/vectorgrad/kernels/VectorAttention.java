@@ -3,7 +3,6 @@ package vectorgrad.kernels;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -64,36 +63,6 @@ final class VectorAttention {
         for (int i = upper; i < n; i++)
             g.setAtIndex(
                     F, off + i, pd.getAtIndex(F, off + i) * g.getAtIndex(F, off + i) - p.getAtIndex(F, off + i) * d);
-    }
-
-    /** Lane j holds {@code j·GOLDEN32}: a vector of consecutive keys' hash inputs, less the row's key. */
-    private static final IntVector KEY_STEPS =
-            IntVector.zero(VectorKernels.SI).addIndex(1).mul(Attention.GOLDEN32);
-
-    /**
-     * {@code dst[j] = src[j]·keepScale} where {@link Attention#keep(int, int, int)} keeps j, else 0, for
-     * whole vectors of j below n; returns where the scalar tail starts. The decision is integer arithmetic
-     * (no compare or blend, which C2 leaves to Java on x86 held to SSE): {@code (h >>> 8) - threshold} is
-     * negative exactly where dropped, its sign spread over the lane masks keepScale's bits.
-     */
-    static int dropoutRow(
-            MemorySegment src, MemorySegment dst, long off, int n, int rowKey, int threshold, float keepScale) {
-        int upper = n - n % LANES, scaleBits = Float.floatToRawIntBits(keepScale);
-        for (int j = 0; j < upper; j += LANES) {
-            IntVector h = KEY_STEPS.add(rowKey + j * Attention.GOLDEN32);
-            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16))
-                    .mul(0x85EBCA6B);
-            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 13))
-                    .mul(0xC2B2AE35);
-            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16));
-            IntVector kept = h.lanewise(VectorOperators.LSHR, 8)
-                    .sub(threshold)
-                    .lanewise(VectorOperators.ASHR, 31)
-                    .not();
-            FloatVector factor = kept.and(scaleBits).reinterpretAsFloats();
-            load(src, off + j).mul(factor).intoMemorySegment(dst, (off + j) * Float.BYTES, NO);
-        }
-        return upper;
     }
 
     /** {@code a[i] ← exp(a[i])} over a row, tail included, by {@link VectorExp} (the same bits compiled or not). */

@@ -22,6 +22,51 @@ class RngTest {
     }
 
     /**
+     * Dropout without a mask ({@link Rng#dropout}): every element either 0 or x·scale, decided as
+     * {@link Rng#keeps} says for its block and place (so vector lanes, tails and the scalar path agree), the
+     * same bits on 1, 2 and 3 threads, in place as out of place, kept at the rate 1 - p, and the backward's
+     * call with the same seed drops the same elements. Checked to fail: the lanes' key step one more than
+     * GOLDEN32 (the vector and scalar decisions disagreed).
+     */
+    @Test
+    void dropoutWithoutAMaskIsAFunctionOfSeedAndIndex() {
+        int n = 3 * Rng.MASK_BLOCK + 1001;
+        float p = 0.3f, scale = 1 / (1 - p);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = 1 + (i % 97) * 0.01f;
+        int before = Parallel.getNumThreads();
+        try {
+            float[] first = null;
+            for (int threads : new int[] {1, 2, 3}) {
+                Parallel.setNumThreads(threads);
+                MemorySegment in = Mem.of(x), out = Mem.zeros(n);
+                Rng.dropout(77, in, 0, out, 0, n, p, scale);
+                float[] got = Mem.read(out, n);
+                Rng.dropout(77, in, 0, in, 0, n, p, scale); // in place
+                assertArrayEquals(got, Mem.read(in, n), "in place, threads=" + threads);
+                if (first == null) first = got;
+                else assertArrayEquals(first, got, "threads=" + threads);
+            }
+            int threshold = Rng.keepThreshold(p);
+            long kept = 0;
+            for (int i = 0; i < n; i++) {
+                int b = i / Rng.MASK_BLOCK;
+                boolean keep = Rng.keeps((int) Rng.mix2(77, b), i - b * Rng.MASK_BLOCK, threshold);
+                assertEquals(keep ? x[i] * scale : 0f, first[i], "element " + i);
+                if (keep) kept++;
+            }
+            assertEquals(1 - p, (double) kept / n, 5 * Math.sqrt(p * (1 - p) / n));
+            MemorySegment g = Mem.of(x), gx = Mem.zeros(n), other = Mem.zeros(n);
+            Rng.dropout(77, g, 0, gx, 0, n, p, scale);
+            assertArrayEquals(first, Mem.read(gx, n), "the same seed drops the same elements");
+            Rng.dropout(78, g, 0, other, 0, n, p, scale);
+            assertTrue(!java.util.Arrays.equals(first, Mem.read(other, n)), "another seed, another mask");
+        } finally {
+            Parallel.setNumThreads(before);
+        }
+    }
+
+    /**
      * A dropout mask of several blocks and an odd tail: the same bits on 1, 2 and 3 threads, only 0 and the
      * scale, zeros at the rate p (a block or half-long used twice would show), and one value of the stream
      * taken whatever the length.

@@ -27,6 +27,8 @@ public final class TensorAccess {
         void requireFloat(Tensor t, String op);
 
         void fillDropoutMask(Generator g, MemorySegment mask, long n, long rows, float p, float scale);
+
+        long dropoutSeed(Generator g);
     }
 
     private static Bridge bridge;
@@ -77,5 +79,10 @@ public final class TensorAccess {
     /** Fills {@code mask} with {@code scale} (kept, probability 1 - p) or 0, from {@code g}'s stream. */
     public static void fillDropoutMask(Generator g, MemorySegment mask, long n, long rows, float p, float scale) {
         bridge.fillDropoutMask(g, mask, n, rows, p, scale);
+    }
+
+    /** One draw of {@code g} (not keyed by sample) for a dropout whose mask is a function of it: see {@code Rng.dropout}. */
+    public static long dropoutSeed(Generator g) {
+        return bridge.dropoutSeed(g);
     }
 }
