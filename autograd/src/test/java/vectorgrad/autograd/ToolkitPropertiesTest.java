@@ -168,6 +168,42 @@ class ToolkitPropertiesTest {
                 },
                 x -> vectorgrad.autograd.internal.AttentionOps.multiHead(
                         x[0], x[1], x[2], x[3].toIntArray()[0], null, 0, true, null, Tensor.defaultGenerator()));
+        property(
+                "multi-head self-attention, q, k and v packed in one tensor",
+                r -> {
+                    int h = r.nextInt(1, 4), t = r.nextInt(1, 5), d = r.nextInt(1, 3);
+                    return new Tensor[] {uniform(r, new int[] {2, t, 3 * h * d}, -1, 1), Tensor.ofInts(new int[] {h}, 1)
+                    };
+                },
+                x -> vectorgrad.autograd.internal.AttentionOps.multiHeadPacked(
+                        x[0], x[1].toIntArray()[0], null, 0, true, null, Tensor.defaultGenerator()));
+    }
+
+    /**
+     * The packed op is the unpacked one on its three column blocks: output and gradient, with dropout (the
+     * same generator state draws the same seed), causal or under a mask.
+     */
+    @Test
+    void packedAttentionIsTheUnpackedOneOnItsColumnBlocks() {
+        for (boolean causal : new boolean[] {true, false}) {
+            int b = 2, t = 37, h = 3, d = 8, e = h * d;
+            Generator init = new Generator(5);
+            Tensor qkv = Tensor.uniform(init, -1, 1, b, t, 3 * e), g = Tensor.uniform(init, -1, 1, b, t, e);
+            Tensor mask = causal ? null : Tensor.uniform(init, -1, 0, t, t);
+            Tensor a = qkv.detach().requiresGrad(true);
+            Tensor packed = vectorgrad.autograd.internal.AttentionOps.multiHeadPacked(
+                    a, h, mask, 0.2, causal, null, new Generator(9));
+            packed.backward(g);
+            Tensor q = qkv.narrow(2, 0, e).detach().requiresGrad(true),
+                    k = qkv.narrow(2, e, e).detach().requiresGrad(true),
+                    v = qkv.narrow(2, 2 * e, e).detach().requiresGrad(true);
+            Tensor plain = vectorgrad.autograd.internal.AttentionOps.multiHead(
+                    q, k, v, h, mask, 0.2, causal, null, new Generator(9));
+            plain.backward(g);
+            assertArrayEquals(plain.toFloatArray(), packed.toFloatArray(), 1e-6f, "output, causal=" + causal);
+            Tensor joined = Tensor.cat(java.util.List.of(q.grad(), k.grad(), v.grad()), 2);
+            assertArrayEquals(joined.toFloatArray(), a.grad().toFloatArray(), 1e-6f, "gradient, causal=" + causal);
+        }
     }
 
     @Test

@@ -173,6 +173,13 @@ public final class Gpt extends Module {
 
         Tensor forward(Tensor x, KvCache cache, int layer) {
             int t = x.shape()[1];
+            if (cache == null) {
+                // q, k and v as one product, read in place by the kernel, whose gradient is one tensor: one
+                // product each way instead of three (and no sum of three input gradients)
+                Tensor y = Functional.packedMultiHeadAttention(
+                        c_attn.forward(x), heads, null, isTraining() ? dropout : 0, true);
+                return resid_dropout.forward(c_proj.forward(y));
+            }
             Tensor q, k, v;
             if ((long) x.shape()[0] * t >= embd) {
                 // q, k and v from row blocks of c_attn's weight: slicing the [3C, C] weight is cheaper than

@@ -38,9 +38,23 @@ public final class Attention {
      * tensors are packed as a transformer's projections leave them — {@code q [batch/heads, t, heads·d]},
      * problem {@code b} being head {@code b % heads} of sequence {@code b / heads} — and read in place
      * through row strides, so no head needs to be copied out; with {@code heads} = 1, {@code q [batch, t, d]}.
+     * {@code inputStride} > 0: q, k and v (and their gradients) are rows of that many floats — the columns
+     * of one {@code [batch/heads, t, 3·heads·d]} projection, each segment starting at its own column
+     * (self-attention from one product); 0: {@code heads·d} (q, k) and {@code heads·dv} (v). The output
+     * is always {@code [batch/heads, t, heads·dv]}.
      */
     public record Shape(
-            int batch, int heads, int t, int s, int d, int dv, boolean causal, float scale, float dropoutP, long seed) {
+            int batch,
+            int heads,
+            int t,
+            int s,
+            int d,
+            int dv,
+            boolean causal,
+            float scale,
+            float dropoutP,
+            long seed,
+            int inputStride) {
         public Shape {
             if (batch < 0 || heads <= 0 || batch % heads != 0 || t <= 0 || s <= 0 || d <= 0 || dv <= 0)
                 throw new IllegalArgumentException("attention: bad geometry batch=" + batch + " heads=" + heads + " t="
@@ -48,39 +62,64 @@ public final class Attention {
             if (!(dropoutP >= 0 && dropoutP < 1))
                 throw new IllegalArgumentException(
                         "attention: dropout probability has to be in [0, 1), got " + dropoutP);
+            if (inputStride != 0 && inputStride < heads * Math.max(d, dv))
+                throw new IllegalArgumentException(
+                        "attention: input stride " + inputStride + " below a row of " + heads + " heads");
+        }
+
+        /** Heads in rows of their own width ({@code inputStride} 0). */
+        public Shape(
+                int batch,
+                int heads,
+                int t,
+                int s,
+                int d,
+                int dv,
+                boolean causal,
+                float scale,
+                float dropoutP,
+                long seed) {
+            this(batch, heads, t, s, d, dv, causal, scale, dropoutP, seed, 0);
         }
 
         /** Unpacked: {@code q [batch, t, d]}, {@code k [batch, s, d]}, {@code v [batch, s, dv]}. */
         public Shape(int batch, int t, int s, int d, int dv, boolean causal, float scale, float dropoutP, long seed) {
-            this(batch, 1, t, s, d, dv, causal, scale, dropoutP, seed);
+            this(batch, 1, t, s, d, dv, causal, scale, dropoutP, seed, 0);
         }
 
-        /** Where problem b's first row starts in a tensor of {@code rows} rows of {@code width} per head. */
-        long offset(int b, int rows, int width) {
-            return (long) (b / heads) * rows * heads * width + (long) (b % heads) * width;
+        /** Where problem b's first row starts in a tensor of {@code rows} rows of {@code stride} floats. */
+        long offset(int b, int rows, int width, int stride) {
+            return (long) (b / heads) * rows * stride + (long) (b % heads) * width;
         }
 
         long qOff(int b) {
-            return offset(b, t, d);
+            return offset(b, t, d, ldq());
         }
 
         long kOff(int b) {
-            return offset(b, s, d);
+            return offset(b, s, d, ldq());
         }
 
         long vOff(int b) {
-            return offset(b, s, dv);
+            return offset(b, s, dv, ldv());
         }
 
         long oOff(int b) {
-            return offset(b, t, dv);
+            return offset(b, t, dv, ldo());
         }
 
+        /** Row stride of q and k (and their gradients). */
         int ldq() {
-            return heads * d;
+            return inputStride != 0 ? inputStride : heads * d;
         }
 
+        /** Row stride of v (and its gradient). */
         int ldv() {
+            return inputStride != 0 ? inputStride : heads * dv;
+        }
+
+        /** Row stride of the output and its gradient. */
+        int ldo() {
             return heads * dv;
         }
     }
@@ -208,7 +247,7 @@ public final class Attention {
         Check.floats(lse, 0, (long) sh.batch() * t, "attention log-sum-exp");
         Parallel.forRange(sh.batch(), grain(sh), (b0, b1) -> {
             MemorySegment p = SCORES.get((long) ROWS * s);
-            int lq = sh.ldq(), lv = sh.ldv();
+            int lq = sh.ldq(), lv = sh.ldv(), lo = sh.ldo();
             for (int b = b0; b < b1; b++) {
                 long qo = sh.qOff(b), ko = sh.kOff(b), vo = sh.vOff(b), oo = sh.oOff(b);
                 for (int i0 = 0; i0 < t; i0 += ROWS) {
@@ -216,7 +255,7 @@ public final class Attention {
                     Gemm.sgemm(false, true, rows, n, d, sh.scale(), q, qo + (long) i0 * lq, lq, k, ko, lq, 0f, p, 0, s);
                     probabilities(sh, b, i0, i1, p, s, mask, (long) b * maskStride, null, lse);
                     dropout(sh, b, i0, i1, p, s);
-                    Gemm.sgemm(false, false, rows, dv, n, 1f, p, 0, s, v, vo, lv, 0f, out, oo + (long) i0 * lv, lv);
+                    Gemm.sgemm(false, false, rows, dv, n, 1f, p, 0, s, v, vo, lv, 0f, out, oo + (long) i0 * lo, lo);
                 }
             }
         });
@@ -245,10 +284,13 @@ public final class Attention {
         int t = sh.t(), s = sh.s(), d = sh.d(), dvn = sh.dv();
         check(sh, q, k, v, mask, maskStride);
         Check.floats(dOut, 0, (long) sh.batch() * t * dvn, "attention grad output");
+        if (dq != null) Check.floats(dq, 0, extent(sh, t, d, sh.ldq()), "attention query gradient");
+        if (dk != null) Check.floats(dk, 0, extent(sh, s, d, sh.ldq()), "attention key gradient");
+        if (dv != null) Check.floats(dv, 0, extent(sh, s, dvn, sh.ldv()), "attention value gradient");
         Parallel.forRange(sh.batch(), grain(sh), (b0, b1) -> {
             MemorySegment p = SCORES.get((long) ROWS * s), dp = GRAD_SCORES.get((long) ROWS * s);
             float[] rowD = new float[ROWS];
-            int lq = sh.ldq(), lv = sh.ldv();
+            int lq = sh.ldq(), lv = sh.ldv(), lo = sh.ldo();
             for (int b = b0; b < b1; b++) {
                 long qo = sh.qOff(b), ko = sh.kOff(b), vo = sh.vOff(b), oo = sh.oOff(b);
                 for (int j = 0; j < s; j++) {
@@ -260,7 +302,7 @@ public final class Attention {
                     Gemm.sgemm(false, true, rows, n, d, sh.scale(), q, qo + (long) i0 * lq, lq, k, ko, lq, 0f, p, 0, s);
                     probabilities(sh, b, i0, i1, p, s, mask, (long) b * maskStride, lse, null);
                     // dP̃ = dO·vᵀ
-                    Gemm.sgemm(false, true, rows, n, dvn, 1f, dOut, oo + (long) i0 * lv, lv, v, vo, lv, 0f, dp, 0, s);
+                    Gemm.sgemm(false, true, rows, n, dvn, 1f, dOut, oo + (long) i0 * lo, lo, v, vo, lv, 0f, dp, 0, s);
                     // P̃ = the probabilities after dropout: one keep decision per entry, shared by dV and dS
                     MemorySegment pd = p;
                     if (sh.dropoutP() > 0f) {
@@ -275,9 +317,9 @@ public final class Attention {
                     }
                     if (dv != null)
                         Gemm.sgemm(
-                                true, false, n, dvn, rows, 1f, pd, 0, s, dOut, oo + (long) i0 * lv, lv, 1f, dv, vo, lv);
+                                true, false, n, dvn, rows, 1f, pd, 0, s, dOut, oo + (long) i0 * lo, lo, 1f, dv, vo, lv);
                     for (int i = i0; i < i1; i++) {
-                        rowD[i - i0] = dot(dOut, oo + (long) i * lv, out, oo + (long) i * lv, dvn);
+                        rowD[i - i0] = dot(dOut, oo + (long) i * lo, out, oo + (long) i * lo, dvn);
                     }
                     // dS = P ⊙ (dP - D) with dP = dP̃ ⊙ (P̃ / P): P̃ ⊙ dP̃ - P·D, in dp
                     for (int i = i0; i < i1; i++) {
@@ -351,10 +393,16 @@ public final class Attention {
 
     private static void check(
             Shape sh, MemorySegment q, MemorySegment k, MemorySegment v, MemorySegment mask, long maskStride) {
-        Check.floats(q, 0, (long) sh.batch() * sh.t() * sh.d(), "attention query");
-        Check.floats(k, 0, (long) sh.batch() * sh.s() * sh.d(), "attention key");
-        Check.floats(v, 0, (long) sh.batch() * sh.s() * sh.dv(), "attention value");
+        Check.floats(q, 0, extent(sh, sh.t(), sh.d(), sh.ldq()), "attention query");
+        Check.floats(k, 0, extent(sh, sh.s(), sh.d(), sh.ldq()), "attention key");
+        Check.floats(v, 0, extent(sh, sh.s(), sh.dv(), sh.ldv()), "attention value");
         if (mask != null)
             Check.floats(mask, 0, maskStride * Math.max(0, sh.batch() - 1) + (long) sh.t() * sh.s(), "attention mask");
+    }
+
+    /** Floats a tensor of the problems' {@code rows} rows of {@code width} per head spans at this row stride. */
+    private static long extent(Shape sh, int rows, int width, int stride) {
+        long allRows = (long) (sh.batch() / sh.heads()) * rows;
+        return allRows == 0 ? 0 : (allRows - 1) * stride + (long) sh.heads() * width;
     }
 }

@@ -133,6 +133,18 @@ public final class Functional {
         return AttentionOps.multiHead(q, k, v, numHeads, attnMask, dropoutP, isCausal, null, Tensor.defaultGenerator());
     }
 
+    /**
+     * Multi-head self-attention from one projection: {@code qkv [B, T, 3·H·d]} holds q, k and v side by
+     * side in each row (what {@code linear(x, in_proj_weight, in_proj_bias)} gives) → {@code [B, T, H·d]};
+     * equal to {@link #multiHeadScaledDotProductAttention} on its three column blocks, read in place, with
+     * one {@code [B, T, 3·H·d]} gradient, so the projection's backward is one product.
+     */
+    public static Tensor packedMultiHeadAttention(
+            Tensor qkv, int numHeads, Tensor attnMask, double dropoutP, boolean isCausal) {
+        return AttentionOps.multiHeadPacked(
+                qkv, numHeads, attnMask, dropoutP, isCausal, null, Tensor.defaultGenerator());
+    }
+
     /** {@code F.scaled_dot_product_attention(q, k, v)}: no mask, no dropout. */
     public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v) {
         return scaledDotProductAttention(q, k, v, null, 0, false, null);

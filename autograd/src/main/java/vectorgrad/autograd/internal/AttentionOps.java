@@ -2,6 +2,7 @@ package vectorgrad.autograd.internal;
 
 import static vectorgrad.autograd.internal.TensorAccess.*;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
 import java.util.Arrays;
 import vectorgrad.autograd.DType;
@@ -124,6 +125,67 @@ public final class AttentionOps {
         Attention.Shape sh =
                 new Attention.Shape(qs[0] * heads, heads, t, s, d, vs[2] / heads, isCausal, sc, (float) dropoutP, seed);
         return run(sh, q, k, v, mask, 0, new int[] {qs[0], t, vs[2]});
+    }
+
+    /**
+     * Self-attention from one projection: {@code qkv [B, T, 3·H·d]} holds q, k and v side by side in each
+     * row (as {@code x·W_inᵀ} with PyTorch's {@code in_proj_weight [3·E, E]} leaves them) → {@code [B, T,
+     * H·d]}; what {@link #multiHead} gives on the three column blocks, read in place from the one tensor, and
+     * the gradient is one {@code [B, T, 3·H·d]} tensor, so the projection's backward is one product.
+     * {@code attnMask}: null or {@code [T, T]} (float32 added, or int32 0/1).
+     */
+    public static Tensor multiHeadPacked(
+            Tensor qkv, int heads, Tensor attnMask, double dropoutP, boolean isCausal, Double scale, Generator gen) {
+        requireFloat(qkv, "multi_head_attention");
+        int[] xs = qkv.shape();
+        if (xs.length != 3 || heads <= 0 || xs[2] % (3 * heads) != 0)
+            throw new IllegalArgumentException("multi_head_attention: packed q, k, v of shape " + Shapes.str(xs)
+                    + " do not fit " + heads + " heads: expected [B, T, 3·H·d]");
+        if (isCausal && attnMask != null)
+            throw new IllegalArgumentException("multi_head_attention: attn_mask and is_causal cannot both be set");
+        int b = xs[0], t = xs[1], e = xs[2] / 3, d = e / heads;
+        Tensor mask = null;
+        if (attnMask != null) {
+            if (!Arrays.equals(attnMask.shape(), new int[] {t, t}))
+                throw new IllegalArgumentException("multi_head_attention: attn_mask of shape "
+                        + Shapes.str(attnMask.shape()) + ", expected [" + t + ", " + t + "]");
+            mask = attnMask.dtype() == DType.INT32 ? additive(attnMask) : attnMask.detach();
+        }
+        float sc = scale != null ? scale.floatValue() : (float) (1 / Math.sqrt(d));
+        long seed = dropoutP > 0 ? ((long) gen.nextInt(Integer.MAX_VALUE) << 31) ^ gen.nextInt(Integer.MAX_VALUE) : 0;
+        Attention.Shape sh =
+                new Attention.Shape(b * heads, heads, t, t, d, d, isCausal, sc, (float) dropoutP, seed, 3 * e);
+        long kAt = (long) e * Float.BYTES, vAt = 2L * e * Float.BYTES;
+        Tensor out = empty(new int[] {b, t, e}), lse = empty(new int[] {Math.max(1, b * heads * t)});
+        Tensor m = mask;
+        MemorySegment x = segment(qkv);
+        Attention.forward(
+                sh, x, x.asSlice(kAt), x.asSlice(vAt), m == null ? null : segment(m), 0, segment(out), segment(lse));
+        Reference.reachabilityFence(qkv);
+        BackwardFn fn = (g, need) -> {
+            Tensor dx = empty(xs);
+            MemorySegment gx = segment(dx), in = segment(qkv);
+            Attention.backward(
+                    sh,
+                    in,
+                    in.asSlice(kAt),
+                    in.asSlice(vAt),
+                    m == null ? null : segment(m),
+                    0,
+                    segment(out),
+                    segment(lse),
+                    segment(g),
+                    gx,
+                    gx.asSlice(kAt),
+                    gx.asSlice(vAt));
+            Reference.reachabilityFence(g);
+            Reference.reachabilityFence(qkv);
+            Reference.reachabilityFence(m);
+            Reference.reachabilityFence(out);
+            Reference.reachabilityFence(lse);
+            return new Tensor[] {dx};
+        };
+        return record(out, "multi_head_attention", fn, qkv);
     }
 
     private static Tensor run(

@@ -92,6 +92,12 @@ public class MultiheadAttention extends Layer {
                     .squeeze(batchFirst ? 0 : 1);
         }
         checkQuery(query);
+        if (batchFirst && query == key && key == value) {
+            // self-attention: q, k and v from one product, read in place by the kernel, one gradient back
+            Tensor qkv = Functional.linear(query, in_proj_weight, in_proj_bias);
+            return out_proj.forward(
+                    Functional.packedMultiHeadAttention(qkv, numHeads, attnMask, isTraining() ? dropout : 0, isCausal));
+        }
         Tensor q = batchFirst ? query : query.transpose(0, 1),
                 k = batchFirst ? key : key.transpose(0, 1),
                 v = batchFirst ? value : value.transpose(0, 1);
