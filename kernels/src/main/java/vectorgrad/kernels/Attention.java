@@ -131,11 +131,7 @@ public final class Attention {
      * integer multiplies every vector width has.
      */
     static boolean keep(Shape sh, int b, int i, int j) {
-        return keep(rowKey(sh, b, i), j, keepThreshold(sh.dropoutP()));
-    }
-
-    static boolean keep(int rowKey, int j, int threshold) {
-        return Rng.keeps(rowKey, j, threshold);
+        return Rng.keeps(rowKey(sh, b, i), j, Rng.keepThreshold(sh.dropoutP()));
     }
 
     /** Row i of problem b's key: a splitmix64 hash of (seed, b, i), its low 32 bits. */
@@ -146,17 +142,13 @@ public final class Attention {
         return (int) (z ^ (z >>> 31));
     }
 
-    static int keepThreshold(float p) {
-        return Rng.keepThreshold(p);
-    }
-
     /** {@code dst[j] = src[j]·1/(1-p)} where row i keeps key j, 0 elsewhere, for j < n. */
     private static void dropoutRow(
             Shape sh, int b, int i, MemorySegment src, MemorySegment dst, long row, int n, float keepScale) {
-        int key = rowKey(sh, b, i), threshold = keepThreshold(sh.dropoutP());
-        int j = V ? VectorKernels.dropoutRun(src, row, dst, row, n, key, threshold, keepScale) : 0;
+        int key = rowKey(sh, b, i), threshold = Rng.keepThreshold(sh.dropoutP());
+        int j = V ? VectorRng.dropoutRun(src, row, dst, row, n, key, threshold, keepScale) : 0;
         for (; j < n; j++)
-            dst.setAtIndex(F, row + j, keep(key, j, threshold) ? src.getAtIndex(F, row + j) * keepScale : 0f);
+            dst.setAtIndex(F, row + j, Rng.keeps(key, j, threshold) ? src.getAtIndex(F, row + j) * keepScale : 0f);
     }
 
     /** Keys row i of a block sees: all, or i + 1 when causal. */
@@ -259,6 +251,51 @@ public final class Attention {
                 }
             }
         });
+    }
+
+    /**
+     * {@link #forward} for self-attention from one projection: {@code qkv [batch/heads, t, 3·heads·d]}
+     * holds q, k and v as its column blocks ({@code sh.inputStride()} = 3·heads·d, t = s, d = dv).
+     */
+    public static void forwardPacked(
+            Shape sh, MemorySegment qkv, MemorySegment mask, long maskStride, MemorySegment out, MemorySegment lse) {
+        long block = packedBlock(sh);
+        forward(sh, qkv, qkv.asSlice(block), qkv.asSlice(2 * block), mask, maskStride, out, lse);
+    }
+
+    /** {@link #backward} for {@link #forwardPacked}: the three gradients into the column blocks of {@code dqkv}. */
+    public static void backwardPacked(
+            Shape sh,
+            MemorySegment qkv,
+            MemorySegment mask,
+            long maskStride,
+            MemorySegment out,
+            MemorySegment lse,
+            MemorySegment dOut,
+            MemorySegment dqkv) {
+        long block = packedBlock(sh);
+        backward(
+                sh,
+                qkv,
+                qkv.asSlice(block),
+                qkv.asSlice(2 * block),
+                mask,
+                maskStride,
+                out,
+                lse,
+                dOut,
+                dqkv,
+                dqkv.asSlice(block),
+                dqkv.asSlice(2 * block));
+    }
+
+    /** Bytes from q's columns to k's (and k's to v's) in a packed projection. */
+    private static long packedBlock(Shape sh) {
+        int e = sh.heads() * sh.d();
+        if (sh.t() != sh.s() || sh.d() != sh.dv() || sh.inputStride() != 3 * e)
+            throw new IllegalArgumentException(
+                    "attention: a packed projection needs t = s, d = dv and rows of 3·" + e + " floats, got " + sh);
+        return (long) e * Float.BYTES;
     }
 
     /**

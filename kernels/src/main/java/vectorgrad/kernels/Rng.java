@@ -163,7 +163,7 @@ public final class Rng {
                 long lo = (long) b * MASK_BLOCK;
                 int len = (int) Math.min(MASK_BLOCK, n - lo), key = (int) mix2(seed, b);
                 int j = Simd.VECTOR_AVAILABLE
-                        ? VectorKernels.dropoutRun(x, xOff + lo, out, outOff + lo, len, key, threshold, scale)
+                        ? VectorRng.dropoutRun(x, xOff + lo, out, outOff + lo, len, key, threshold, scale)
                         : 0;
                 for (; j < len; j++)
                     out.setAtIndex(

@@ -64,8 +64,8 @@ final class VectorKernels {
             case SQUARE -> unarySquare(a, aOff, out, outOff, upper);
             case SIGN -> unarySign(a, aOff, out, outOff, upper);
             case RECIPROCAL -> unaryReciprocal(a, aOff, out, outOff, upper);
-            case GELU -> unaryGelu(a, aOff, out, outOff, upper);
-            case GELU_GRAD -> unaryGeluGrad(a, aOff, out, outOff, upper);
+            case GELU -> VectorGelu.forward(a, aOff, out, outOff, upper);
+            case GELU_GRAD -> VectorGelu.derivative(a, aOff, null, 0, out, outOff, upper);
             case GELU_TANH -> unaryGeluTanh(a, aOff, out, outOff, upper);
             case GELU_TANH_GRAD -> unaryGeluTanhGrad(a, aOff, out, outOff, upper);
             case SILU -> unarySilu(a, aOff, out, outOff, upper);
@@ -86,7 +86,7 @@ final class VectorKernels {
             long n) {
         long upper = n - n % LANES;
         if (op == Elementwise.Unary.GELU_GRAD) {
-            geluBackward(a, aOff, b, bOff, out, outOff, upper);
+            VectorGelu.derivative(a, aOff, b, bOff, out, outOff, upper);
         } else {
             // the map, then the product, over a block still in cache
             unary(op, a, aOff, out, outOff, upper);
@@ -94,44 +94,6 @@ final class VectorKernels {
                 store(load(out, outOff + i).mul(load(b, bOff + i)), out, outOff + i);
         }
         Elementwise.unaryMulScalar(op, a, aOff, b, bOff, out, outOff, upper, n);
-    }
-
-    /** Lane j holds {@code j·GOLDEN32}: consecutive elements' hash inputs, less the block's key. */
-    private static final IntVector KEY_STEPS = IntVector.zero(SI).addIndex(1).mul(Rng.GOLDEN32);
-
-    /**
-     * {@code dst[j] = src[j]·keepScale} where {@link Rng#keeps} keeps j, else 0, for whole vectors of j
-     * below n; returns where the scalar tail starts. The decision is integer arithmetic (no compare or
-     * blend, which C2 leaves to Java on x86 held to SSE): {@code (h >>> 8) - threshold} is negative exactly
-     * where dropped, and its sign spread over the lane masks keepScale's bits.
-     */
-    static int dropoutRun(
-            MemorySegment src,
-            long srcOff,
-            MemorySegment dst,
-            long dstOff,
-            int n,
-            int key,
-            int threshold,
-            float keepScale) {
-        int upper = n - n % LANES, scaleBits = Float.floatToRawIntBits(keepScale);
-        for (int j = 0; j < upper; j += LANES) {
-            IntVector h = KEY_STEPS.add(key + j * Rng.GOLDEN32);
-            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16))
-                    .mul(0x85EBCA6B);
-            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 13))
-                    .mul(0xC2B2AE35);
-            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16));
-            IntVector kept = h.lanewise(VectorOperators.LSHR, 8)
-                    .sub(threshold)
-                    .lanewise(VectorOperators.ASHR, 31)
-                    .not();
-            FloatVector factor = kept.and(scaleBits).reinterpretAsFloats();
-            FloatVector.fromMemorySegment(S, src, (srcOff + j) * 4L, NO)
-                    .mul(factor)
-                    .intoMemorySegment(dst, (dstOff + j) * 4L, NO);
-        }
-        return upper;
     }
 
     private static void unaryNeg(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
@@ -242,89 +204,6 @@ final class VectorKernels {
         for (; i < upper; i += LANES) store(ONE.div(load(a, aOff + i)), out, outOff + i);
     }
 
-    private static void unaryGelu(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
-        long i = 0;
-        for (; i < upper; i += LANES) {
-            FloatVector x = load(a, aOff + i);
-            // the store written out, not through store(): with phi and exp inlined the loop reaches C2's
-            // NodeCountInliningCutoff, the helper stays a call and its vector argument is boxed (one 16-float
-            // vector of heap per 16 values: 12.6 MB a call over 2 M floats)
-            x.mul(phi(x, halfAbs(x))).intoMemorySegment(out, (outOff + i) * Float.BYTES, NO);
-        }
-    }
-
-    private static void unaryGeluGrad(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
-        geluDerivative(a, aOff, null, 0, out, outOff, upper);
-    }
-
-    /** {@code g·GELU'(x)} in one pass: the gradient of GELU without the derivative as a tensor of its own. */
-    private static void geluBackward(
-            MemorySegment a, long aOff, MemorySegment g, long gOff, MemorySegment out, long outOff, long upper) {
-        geluDerivative(a, aOff, g, gOff, out, outOff, upper);
-    }
-
-    /** Floats per chunk of {@link #geluDerivative}: its two loops meet in L1. */
-    private static final int GELU_CHUNK = 1024;
-
-    private static final ThreadScratch.Floats GELU_CDF = new ThreadScratch.Floats();
-
-    /**
-     * {@code Φ(x) + x·φ(x)}, times g unless g is null; φ(x) = exp(-z²)/√(2π) with z = |x|/√2 as Φ's (0
-     * past the clamp, as in float). Two loops over each chunk, Φ into a per-thread array then the rest,
-     * each with one exp: one loop with both exps and Φ's polynomial went past C2's inlining budget, left
-     * exp a call and boxed its vectors (1 GB of heap every 0.1 s in a GPT-sized backward). {@code out} may
-     * be {@code a}.
-     */
-    private static void geluDerivative(
-            MemorySegment a, long aOff, MemorySegment g, long gOff, MemorySegment out, long outOff, long upper) {
-        float[] cdf = GELU_CDF.get(GELU_CHUNK);
-        for (long from = 0; from < upper; from += GELU_CHUNK) {
-            int len = (int) Math.min(GELU_CHUNK, upper - from);
-            geluCdf(a, aOff + from, cdf, len);
-            if (g == null) geluDensity(a, aOff + from, cdf, out, outOff + from, len);
-            else geluDensityTimes(a, aOff + from, cdf, g, gOff + from, out, outOff + from, len);
-        }
-    }
-
-    // one loop a method: the three in one method passed C2's NodeCountInliningCutoff, densityTerm stayed a call
-
-    private static void geluCdf(MemorySegment a, long aOff, float[] cdf, int len) {
-        for (int j = 0; j < len; j += LANES) {
-            FloatVector x = load(a, aOff + j);
-            phi(x, halfAbs(x)).intoArray(cdf, j);
-        }
-    }
-
-    private static void geluDensity(MemorySegment a, long aOff, float[] cdf, MemorySegment out, long outOff, int len) {
-        for (int j = 0; j < len; j += LANES) {
-            FloatVector x = load(a, aOff + j);
-            store(densityTerm(x, FloatVector.fromArray(S, cdf, j)), out, outOff + j);
-        }
-    }
-
-    private static void geluDensityTimes(
-            MemorySegment a,
-            long aOff,
-            float[] cdf,
-            MemorySegment g,
-            long gOff,
-            MemorySegment out,
-            long outOff,
-            int len) {
-        for (int j = 0; j < len; j += LANES) {
-            FloatVector x = load(a, aOff + j);
-            FloatVector grad = load(g, gOff + j);
-            store(densityTerm(x, FloatVector.fromArray(S, cdf, j)).mul(grad), out, outOff + j);
-        }
-    }
-
-    /** {@code x·φ(x) + cdf}. */
-    private static FloatVector densityTerm(FloatVector x, FloatVector cdf) {
-        FloatVector z = halfAbs(x);
-        FloatVector density = VectorExp.expBounded(z.mul(z).neg()).mul((float) Elementwise.INV_SQRT_2PI);
-        return FMA ? x.fma(density, cdf) : x.mul(density).add(cdf);
-    }
-
     private static void unaryGeluTanh(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
         long i = 0;
         for (; i < upper; i += LANES) {
@@ -369,32 +248,6 @@ final class VectorKernels {
         }
         Elementwise.powScalar(a, aOff, p, out, outOff, upper, n);
     }
-
-    /**
-     * {@code |x|/√2} clamped at 10 (past it Φ is 0 or 1 in float: erfc(10) = 2e-45), so -z² stays in
-     * {@link VectorExp#expBounded}'s range. The clamp is an integer min of the bits (one instruction; for
-     * non-negative floats integer order is float order); a NaN x becomes z = 10 here and stays NaN through
-     * the products with x that use Φ.
-     */
-    private static FloatVector halfAbs(FloatVector x) {
-        return x.abs().mul(0.70710677f).reinterpretAsInts().min(Z_MAX_BITS).reinterpretAsFloats();
-    }
-
-    private static final int Z_MAX_BITS = Float.floatToRawIntBits(10f);
-
-    /** Φ(x) lane by lane, by the same erfc as {@link Elementwise#phi}; {@code z} is {@link #halfAbs}(x). */
-    private static FloatVector phi(FloatVector x, FloatVector z) {
-        FloatVector t = ONE.div(FMA ? z.fma(HALF, ONE) : z.mul(0.5f).add(1f));
-        FloatVector p = FloatVector.broadcast(S, (float) Elementwise.ERFC_P[9]);
-        for (int i = 8; i >= 0; i--) {
-            FloatVector coefficient = FloatVector.broadcast(S, (float) Elementwise.ERFC_P[i]);
-            p = FMA ? p.fma(t, coefficient) : p.mul(t).add(coefficient);
-        }
-        FloatVector half = t.mul(0.5f).mul(VectorExp.expBounded(p.sub(z.mul(z))));
-        return half.blend(ONE.sub(half), x.compare(VectorOperators.GE, 0f));
-    }
-
-    private static final FloatVector HALF = FloatVector.broadcast(S, 0.5f);
 
     private static FloatVector geluTanh(FloatVector x) {
         return x.mul(x)

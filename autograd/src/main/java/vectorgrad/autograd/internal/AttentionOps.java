@@ -2,7 +2,6 @@ package vectorgrad.autograd.internal;
 
 import static vectorgrad.autograd.internal.TensorAccess.*;
 
-import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
 import java.util.Arrays;
 import vectorgrad.autograd.DType;
@@ -155,29 +154,21 @@ public final class AttentionOps {
         long seed = dropoutP > 0 ? ((long) gen.nextInt(Integer.MAX_VALUE) << 31) ^ gen.nextInt(Integer.MAX_VALUE) : 0;
         Attention.Shape sh =
                 new Attention.Shape(b * heads, heads, t, t, d, d, isCausal, sc, (float) dropoutP, seed, 3 * e);
-        long kAt = (long) e * Float.BYTES, vAt = 2L * e * Float.BYTES;
         Tensor out = empty(new int[] {b, t, e}), lse = empty(new int[] {Math.max(1, b * heads * t)});
         Tensor m = mask;
-        MemorySegment x = segment(qkv);
-        Attention.forward(
-                sh, x, x.asSlice(kAt), x.asSlice(vAt), m == null ? null : segment(m), 0, segment(out), segment(lse));
+        Attention.forwardPacked(sh, segment(qkv), m == null ? null : segment(m), 0, segment(out), segment(lse));
         Reference.reachabilityFence(qkv);
         BackwardFn fn = (g, need) -> {
             Tensor dx = empty(xs);
-            MemorySegment gx = segment(dx), in = segment(qkv);
-            Attention.backward(
+            Attention.backwardPacked(
                     sh,
-                    in,
-                    in.asSlice(kAt),
-                    in.asSlice(vAt),
+                    segment(qkv),
                     m == null ? null : segment(m),
                     0,
                     segment(out),
                     segment(lse),
                     segment(g),
-                    gx,
-                    gx.asSlice(kAt),
-                    gx.asSlice(vAt));
+                    segment(dx));
             Reference.reachabilityFence(g);
             Reference.reachabilityFence(qkv);
             Reference.reachabilityFence(m);

@@ -1,0 +1,130 @@
+package vectorgrad.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API bodies of exact GELU ({@link Elementwise.Unary#GELU}) and its derivative, alone or times
+ * the incoming gradient ({@link Elementwise#unaryMul}): Φ by the same erfc as {@link Elementwise#phi},
+ * its exp by {@link VectorExp#expBounded}. Whole vectors only; the callers run the scalar tail.
+ */
+final class VectorGelu {
+    private VectorGelu() {}
+
+    private static final VectorSpecies<Float> S = VectorKernels.S;
+    private static final int LANES = S.length();
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+    private static final boolean FMA = Config.FMA;
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
+
+    private static FloatVector load(MemorySegment m, long i) {
+        return FloatVector.fromMemorySegment(S, m, i * Float.BYTES, NO);
+    }
+
+    private static void store(FloatVector v, MemorySegment m, long i) {
+        v.intoMemorySegment(m, i * Float.BYTES, NO);
+    }
+
+    /** {@code out = x·Φ(x)} over whole vectors up to {@code upper}. */
+    static void forward(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
+        long i = 0;
+        for (; i < upper; i += LANES) {
+            FloatVector x = load(a, aOff + i);
+            // the store written out, not through store(): with phi and exp inlined the loop reaches C2's
+            // NodeCountInliningCutoff, the helper stays a call and its vector argument is boxed (one 16-float
+            // vector of heap per 16 values: 12.6 MB a call over 2 M floats)
+            x.mul(phi(x, halfAbs(x))).intoMemorySegment(out, (outOff + i) * Float.BYTES, NO);
+        }
+    }
+
+    /** Floats per chunk of {@link #derivative}: its two loops meet in L1. */
+    private static final int GELU_CHUNK = 1024;
+
+    private static final ThreadScratch.Floats GELU_CDF = new ThreadScratch.Floats();
+
+    /**
+     * {@code Φ(x) + x·φ(x)}, times g unless g is null; φ(x) = exp(-z²)/√(2π) with z = |x|/√2 as Φ's (0
+     * past the clamp, as in float). Two loops over each chunk, Φ into a per-thread array then the rest,
+     * each with one exp: one loop with both exps and Φ's polynomial went past C2's inlining budget, left
+     * exp a call and boxed its vectors (1 GB of heap every 0.1 s in a GPT-sized backward). {@code out} may
+     * be {@code a}.
+     */
+    static void derivative(
+            MemorySegment a, long aOff, MemorySegment g, long gOff, MemorySegment out, long outOff, long upper) {
+        float[] cdf = GELU_CDF.get(GELU_CHUNK);
+        for (long from = 0; from < upper; from += GELU_CHUNK) {
+            int len = (int) Math.min(GELU_CHUNK, upper - from);
+            geluCdf(a, aOff + from, cdf, len);
+            if (g == null) geluDensity(a, aOff + from, cdf, out, outOff + from, len);
+            else geluDensityTimes(a, aOff + from, cdf, g, gOff + from, out, outOff + from, len);
+        }
+    }
+
+    // one loop a method: the three in one method passed C2's NodeCountInliningCutoff, densityTerm stayed a call
+
+    private static void geluCdf(MemorySegment a, long aOff, float[] cdf, int len) {
+        for (int j = 0; j < len; j += LANES) {
+            FloatVector x = load(a, aOff + j);
+            phi(x, halfAbs(x)).intoArray(cdf, j);
+        }
+    }
+
+    private static void geluDensity(MemorySegment a, long aOff, float[] cdf, MemorySegment out, long outOff, int len) {
+        for (int j = 0; j < len; j += LANES) {
+            FloatVector x = load(a, aOff + j);
+            store(densityTerm(x, FloatVector.fromArray(S, cdf, j)), out, outOff + j);
+        }
+    }
+
+    private static void geluDensityTimes(
+            MemorySegment a,
+            long aOff,
+            float[] cdf,
+            MemorySegment g,
+            long gOff,
+            MemorySegment out,
+            long outOff,
+            int len) {
+        for (int j = 0; j < len; j += LANES) {
+            FloatVector x = load(a, aOff + j);
+            FloatVector grad = load(g, gOff + j);
+            store(densityTerm(x, FloatVector.fromArray(S, cdf, j)).mul(grad), out, outOff + j);
+        }
+    }
+
+    /** {@code x·φ(x) + cdf}. */
+    private static FloatVector densityTerm(FloatVector x, FloatVector cdf) {
+        FloatVector z = halfAbs(x);
+        FloatVector density = VectorExp.expBounded(z.mul(z).neg()).mul((float) Elementwise.INV_SQRT_2PI);
+        return FMA ? x.fma(density, cdf) : x.mul(density).add(cdf);
+    }
+
+    /**
+     * {@code |x|/√2} clamped at 10 (past it Φ is 0 or 1 in float: erfc(10) = 2e-45), so -z² stays in
+     * {@link VectorExp#expBounded}'s range. The clamp is an integer min of the bits (one instruction; for
+     * non-negative floats integer order is float order); a NaN x becomes z = 10 here and stays NaN through
+     * the products with x that use Φ.
+     */
+    private static FloatVector halfAbs(FloatVector x) {
+        return x.abs().mul(0.70710677f).reinterpretAsInts().min(Z_MAX_BITS).reinterpretAsFloats();
+    }
+
+    private static final int Z_MAX_BITS = Float.floatToRawIntBits(10f);
+
+    /** Φ(x) lane by lane, by the same erfc as {@link Elementwise#phi}; {@code z} is {@link #halfAbs}(x). */
+    private static FloatVector phi(FloatVector x, FloatVector z) {
+        FloatVector t = ONE.div(FMA ? z.fma(HALF, ONE) : z.mul(0.5f).add(1f));
+        FloatVector p = FloatVector.broadcast(S, (float) Elementwise.ERFC_P[9]);
+        for (int i = 8; i >= 0; i--) {
+            FloatVector coefficient = FloatVector.broadcast(S, (float) Elementwise.ERFC_P[i]);
+            p = FMA ? p.fma(t, coefficient) : p.mul(t).add(coefficient);
+        }
+        FloatVector half = t.mul(0.5f).mul(VectorExp.expBounded(p.sub(z.mul(z))));
+        return half.blend(ONE.sub(half), x.compare(VectorOperators.GE, 0f));
+    }
+
+    private static final FloatVector HALF = FloatVector.broadcast(S, 0.5f);
+}
