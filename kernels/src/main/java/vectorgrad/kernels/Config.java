@@ -22,6 +22,9 @@ import java.lang.System.Logger.Level;
  *     <td>256 or 512: hold the kernels to that vector width</td></tr>
  * <tr><td>vectorgrad.fma</td><td>the JVM's {@code UseFMA}</td><td>test</td>
  *     <td>true or false: fused multiply-add instructions in the vector kernels, or a multiply then an add</td></tr>
+ * <tr><td>vectorgrad.coldStart</td><td>true</td><td>user, test</td>
+ *     <td>serve a kernel's small calls with its scalar twin until its vector form is compiled (see
+ *     {@code ColdStart}); the test suites turn it off</td></tr>
  * <tr><td>vectorgrad.conv.noWinograd</td><td>false</td><td>tuning</td>
  *     <td>serve 3x3 stride-1 convolutions by the direct kernels instead of Winograd (for comparisons)</td></tr>
  * <tr><td>vectorgrad.spinMicros</td><td>50</td><td>tuning</td>
@@ -64,6 +67,8 @@ public final class Config {
     static final boolean FMA = fma();
     static final boolean SSE_ONLY = sseOnly();
     static final boolean WINOGRAD = !Boolean.getBoolean("vectorgrad.conv.noWinograd");
+    static final boolean COLD_START = !"false".equals(System.getProperty("vectorgrad.coldStart"));
+
     static final long SPIN_NANOS = longProperty("vectorgrad.spinMicros", 50, 0) * 1000;
 
     /** 4 or 6 when set, 0 for the default by vector width. */

@@ -1,5 +1,6 @@
 package vectorgrad.kernels;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -147,6 +148,17 @@ public final class Conv {
             GroupedConv.forward(g, x, weight, bias, out);
             return;
         }
+        if (alg == ConvPlan.Algorithm.WINOGRAD || alg == ConvPlan.Algorithm.DIRECT_3X3) {
+            boolean winograd = alg == ConvPlan.Algorithm.WINOGRAD;
+            ColdStart.Kernel kernel =
+                    winograd ? ColdStart.Kernel.CONV_WINOGRAD_FORWARD : ColdStart.Kernel.CONV_DIRECT_FORWARD;
+            if (ColdStart.cold(kernel, 2L * g.batch() * g.outC() * g.patch() * g.positions())) {
+                if (winograd) ColdKernels.winogradForward(g, x, weight, bias, out);
+                else ColdKernels.direct3x3Forward(g, x, weight, bias, out);
+                ColdStart.served(kernel, g);
+                return;
+            }
+        }
         int patch = g.patch(), pos = g.positions(), ow = g.outW();
         // work units: (image, band of output rows); see WorkSplit.partsPerImage
         int parts = WorkSplit.partsPerImage(g.batch(), g.outH());
@@ -209,6 +221,16 @@ public final class Conv {
                         pos);
             }
         });
+    }
+
+    /** {@link ColdStart}'s warm-up of a forward with a scalar twin, on zeroed buffers of geometry g. */
+    static ColdStart.Pair warmUp(Geometry g, Arena arena) {
+        MemorySegment x = ColdStart.floats(arena, g.inputSize()),
+                w = ColdStart.floats(arena, g.weightSize()),
+                b = ColdStart.floats(arena, g.outC()),
+                out = ColdStart.floats(arena, g.outputSize());
+        Runnable call = () -> forward(g, x, w, b, out);
+        return new ColdStart.Pair(() -> ColdStart.asCold(call), call);
     }
 
     private static float[] heapCopy(MemorySegment m, long n) {

@@ -1,5 +1,6 @@
 package vectorgrad.kernels;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -53,6 +54,11 @@ public final class Gemm {
         if (Simd.VECTOR_AVAILABLE && (long) m * n * k >= PACKED_MIN_WORK && k > 0 && alpha != 0f) {
             if (transB && !transA && m <= DOT_MAX_M && k >= DOT_MIN_K) {
                 for (int i = 0; i < m; i++) scaleRow(c, cOff + (long) i * ldc, n, beta);
+                if (ColdStart.cold(ColdStart.Kernel.DOT_GEMM, 2L * m * n * k)) {
+                    ColdKernels.dotGemm(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, DotGemm.KB);
+                    ColdStart.served(ColdStart.Kernel.DOT_GEMM, new Call(transA, transB, m, n, k, alpha, beta));
+                    return;
+                }
                 // skinny NT (a Linear layer's x·Wᵀ at small batch): dot-product tiles stream W once, no
                 // packing; measured 86 GFLOP/s at 5x128x9216 where packing gave 26 (OpenBLAS: 28)
                 DotGemm.multiply(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
@@ -72,6 +78,9 @@ public final class Gemm {
             return;
         }
         long work = (long) m * n * Math.max(k, 1);
+        // the unpacked loops' vector forms, or while they are cold their scalar twins (the same bits)
+        boolean cold = Simd.VECTOR_AVAILABLE && k > 0 && ColdStart.cold(ColdStart.Kernel.SMALL_GEMM, 2 * work);
+        boolean vector = Simd.VECTOR_AVAILABLE && !cold;
         int grain = (int) Math.max(1, (1L << 16) / Math.max(1, (long) n * Math.max(k, 1)));
         Parallel.RangeBody rows = (from, to) -> {
             for (int i = from; i < to; i++) {
@@ -85,15 +94,16 @@ public final class Gemm {
                                         ? a.getAtIndex(F, aOff + (long) p * lda + i)
                                         : a.getAtIndex(F, aOff + (long) i * lda + p));
                         long bp = bOff + (long) p * ldb;
-                        if (Simd.VECTOR_AVAILABLE) VectorGemm.axpyRow(n, aip, b, bp, c, ci);
+                        if (vector) VectorGemm.axpyRow(n, aip, b, bp, c, ci);
                         else Elementwise.axpyScalar(n, aip, b, bp, c, ci, 0);
                     }
                 } else if (!transA) {
                     long ai = aOff + (long) i * lda;
                     for (int j = 0; j < n; j++) {
                         long bj = bOff + (long) j * ldb;
-                        float dot =
-                                Simd.VECTOR_AVAILABLE ? VectorGemm.dot(k, a, ai, b, bj) : dotScalar(k, a, ai, b, bj, 0);
+                        float dot = vector
+                                ? VectorGemm.dot(k, a, ai, b, bj)
+                                : cold ? ColdKernels.dot(k, a, ai, b, bj) : dotScalar(k, a, ai, b, bj, 0);
                         c.setAtIndex(F, ci + j, c.getAtIndex(F, ci + j) + alpha * dot);
                     }
                 } else {
@@ -110,6 +120,7 @@ public final class Gemm {
         };
         if (work < (1L << 15)) rows.run(0, m);
         else Parallel.forRange(m, grain, rows);
+        if (cold) ColdStart.served(ColdStart.Kernel.SMALL_GEMM, new Call(transA, transB, m, n, k, alpha, beta));
     }
 
     /**
@@ -255,6 +266,21 @@ public final class Gemm {
         } else if (beta != 1f) {
             for (int j = 0; j < n; j++) c.setAtIndex(F, ci + j, beta * c.getAtIndex(F, ci + j));
         }
+    }
+
+    /** A product's shape and scalars, as {@link ColdStart}'s warm-up repeats it. */
+    record Call(boolean transA, boolean transB, int m, int n, int k, float alpha, float beta) {}
+
+    /** {@link ColdStart}'s warm-up of sgemm's paths with a scalar twin, on zeroed operands of the call's shape. */
+    static ColdStart.Pair warmUp(Call p, Arena arena) {
+        int m = p.m(), n = p.n(), k = p.k();
+        MemorySegment a = ColdStart.floats(arena, (long) m * k),
+                b = ColdStart.floats(arena, (long) k * n),
+                c = ColdStart.floats(arena, (long) m * n);
+        int lda = p.transA() ? m : k, ldb = p.transB() ? k : n;
+        Runnable call =
+                () -> sgemm(p.transA(), p.transB(), m, n, k, p.alpha(), a, 0, lda, b, 0, ldb, p.beta(), c, 0, n);
+        return new ColdStart.Pair(() -> ColdStart.asCold(call), call);
     }
 
     static float dotScalar(int k, MemorySegment a, long ai, MemorySegment b, long bj, int from) {

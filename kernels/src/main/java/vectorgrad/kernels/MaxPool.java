@@ -1,5 +1,6 @@
 package vectorgrad.kernels;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -92,7 +93,14 @@ public final class MaxPool {
                 && 2 * oh <= g.h()
                 && 2 * ow <= g.w();
         // the vector form gathers and compares: scalar code is faster where those are not instructions
-        int[] corner = fast2x2 && Simd.FULL_FLOAT_VECTORS ? corners(g, oh, ow) : null;
+        // (and while the vector form is cold, the scalar loop: the same values and indices)
+        boolean vector = fast2x2
+                && Simd.FULL_FLOAT_VECTORS
+                && !ColdStart.cold(ColdStart.Kernel.MAX_POOL_2X2, (long) g.planes() * inPlane);
+        int[] corner = vector ? corners(g, oh, ow) : null;
+        if (fast2x2 && Simd.FULL_FLOAT_VECTORS && !vector) {
+            ColdStart.served(ColdStart.Kernel.MAX_POOL_2X2, g);
+        }
         Parallel.forRange(g.planes(), grain(inPlane), (from, to) -> {
             // one plane at a time through heap arrays: bulk copies in and out, and loops C2 compiles
             // without per-element segment checks (several times faster than reading the segment directly)
@@ -111,6 +119,16 @@ public final class MaxPool {
                 MemorySegment.copy(ix, 0, indices, I, (long) pl * outPlane * Integer.BYTES, outPlane);
             }
         });
+    }
+
+    /** {@link ColdStart}'s warm-up of the 2x2 vector form, on zeroed buffers of geometry g. */
+    static ColdStart.Pair warmUp(Geometry g, Arena arena) {
+        long in = (long) g.planes() * g.h() * g.w(), out = (long) g.planes() * g.outH() * g.outW();
+        MemorySegment x = ColdStart.floats(arena, in),
+                o = ColdStart.floats(arena, out),
+                ix = ColdStart.floats(arena, out);
+        Runnable call = () -> maxForward(g, x, o, ix);
+        return new ColdStart.Pair(() -> ColdStart.asCold(call), call);
     }
 
     /**

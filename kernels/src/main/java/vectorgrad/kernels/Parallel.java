@@ -166,6 +166,11 @@ public final class Parallel {
         return w;
     }
 
+    /** Every loop the calling thread starts from now on runs whole on it (the kernels' warm-up thread). */
+    static void inlineOnThisThread() {
+        IN_REGION.get()[0] = true;
+    }
+
     /**
      * Runs {@code body} over {@code [0, n)} split into at most {@code getNumThreads()} contiguous chunks
      * of at least {@code grain} items. The caller runs the first chunk itself.

@@ -45,7 +45,22 @@ public final class Simd {
 
     /** Lanes of a float vector on the active path (1 on the scalar path). */
     public static int floatLanes() {
-        return VECTOR_AVAILABLE ? VectorKernels.LANES : 1;
+        return LANES;
+    }
+
+    private static final int LANES = VECTOR_AVAILABLE ? preferredLanes() : 1;
+
+    /**
+     * {@link VectorKernels#LANES} without initialising that class (its species and shuffles take tens of
+     * milliseconds to set up before C2 has compiled anything, which a cold first call should not wait
+     * for): the width {@code -Dvectorgrad.vectorBits} asks for, else the Vector API's preferred shape,
+     * the shape of {@code FloatVector.SPECIES_PREFERRED}.
+     */
+    private static int preferredLanes() {
+        int bits = Config.VECTOR_BITS != 0
+                ? Config.VECTOR_BITS
+                : jdk.incubator.vector.VectorShape.preferredShape().vectorBitSize();
+        return bits / Float.SIZE;
     }
 
     /** A short description for benchmark reports, e.g. "Vector API, 512-bit (16 floats)". */

@@ -27,7 +27,7 @@ public final class Softmax {
      * results do not depend on the thread count.
      */
     private static boolean vectorRows(int inner, int n) {
-        return inner == 1 && Simd.VECTOR_AVAILABLE && Simd.FULL_FLOAT_VECTORS && n >= VectorKernels.LANES;
+        return inner == 1 && Simd.VECTOR_AVAILABLE && Simd.FULL_FLOAT_VECTORS && n >= Simd.floatLanes();
     }
 
     /** Rows of n per parallel share: at least 16 K floats, so a share is worth waking a thread for. */

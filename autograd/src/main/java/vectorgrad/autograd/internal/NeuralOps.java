@@ -515,6 +515,16 @@ public final class NeuralOps {
 
     private static final AtomicBoolean WARNED_2D = new AtomicBoolean();
 
+    private static void warn(String message) {
+        try {
+            // and a moment later: setting up logging while the first call runs slowed it by 4-5 ms on two cores
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        System.getLogger("vectorgrad").log(System.Logger.Level.WARNING, message);
+    }
+
     /**
      * Channel dropout for {@code [B, C, H, W]} (or unbatched {@code [C, H, W]}) input: whole channels are
      * zeroed with probability {@code p}, the rest scaled by 1/(1-p). Given a 2-D input, PyTorch drops
@@ -528,11 +538,11 @@ public final class NeuralOps {
             throw new IllegalArgumentException("dropout2d: expected 2-D, 3-D or 4-D input, got " + Shapes.str(s));
         }
         if (s.length == 2 && WARNED_2D.compareAndSet(false, true)) {
-            System.getLogger("vectorgrad")
-                    .log(
-                            System.Logger.Level.WARNING,
-                            "dropout2d on 2-D input " + Shapes.str(s)
-                                    + " drops single elements, as PyTorch does (PyTorch warns that 2-D input to Dropout2d is deprecated); use Dropout for this");
+            String message = "dropout2d on 2-D input " + Shapes.str(s)
+                    + " drops single elements, as PyTorch does (PyTorch warns that 2-D input to Dropout2d is deprecated); use Dropout for this";
+            // from a thread of its own: the first message a process logs sets up java.util.logging (39 ms
+            // here), which a model's first call, where this warning comes, should not wait for
+            Thread.ofPlatform().daemon().name("vectorgrad-warning").start(() -> warn(message));
         }
         if (!training || p == 0) return x;
         if (s.length == 2) return dropout(x, p, true, gen);

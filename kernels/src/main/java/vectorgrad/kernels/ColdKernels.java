@@ -1,0 +1,268 @@
+package vectorgrad.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The scalar twins {@link ColdStart} serves cold calls with: plain loops C1 compiles at once, which
+ * compute every output with the float operations its vector kernel performs in that output's lane, in
+ * the same order, with the same choice between a fused multiply-add and a multiply then an add
+ * ({@link Config#FMA}). Their results are the vector kernels' bit for bit (ColdStartTest holds them to it
+ * over shapes with every kind of edge), so a program cannot tell which one served a call.
+ *
+ * <p>Operands are copied to heap arrays in bulk first: element by element, a memory segment is read
+ * through a var handle, which is slow until it is compiled — the state these twins exist for.
+ */
+final class ColdKernels {
+    private ColdKernels() {}
+
+    private static final boolean FMA = Config.FMA;
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+
+    private static float[] heap(MemorySegment m, long offFloats, int n) {
+        float[] a = new float[n];
+        MemorySegment.copy(m, F, offFloats * Float.BYTES, a, 0, n);
+        return a;
+    }
+
+    // ---------------------------------------------------------------- Winograd's forward
+
+    /**
+     * {@link WinogradConv}'s forward: {@code out = conv2d(x, weight) + bias} for a 3x3, stride-1, undilated
+     * geometry, by F(2x2, 3x3) tiles starting at the padded output's row and column 0, each output
+     * {@code Aᵀ·[Σ_c U_c ⊙ V_c]·A + bias} with the sum over input channels in order from zero and the
+     * transforms' adds in {@link VectorConv}'s order.
+     */
+    static void winogradForward(
+            Conv.Geometry g, MemorySegment x, MemorySegment weight, MemorySegment bias, MemorySegment out) {
+        int inC = g.inC(), outC = g.outC(), h = g.h(), w = g.w(), plane = h * w;
+        int oh = g.outH(), ow = g.outW(), pos = oh * ow;
+        float[] u = winogradWeights(heap(weight, 0, outC * inC * 9), outC, inC);
+        float[] bs = bias == null ? new float[outC] : heap(bias, 0, outC);
+        float[] v = new float[16 * inC], d = new float[16], m = new float[16], y = new float[outC * pos];
+        for (int b = 0; b < g.batch(); b++) {
+            float[] img = heap(x, (long) b * inC * plane, inC * plane);
+            for (int ty = 0; 2 * ty < oh; ty++) {
+                for (int tx = 0; 2 * tx < ow; tx++) {
+                    int r0 = 2 * ty - g.padH(), c0 = 2 * tx - g.padW();
+                    for (int c = 0; c < inC; c++) {
+                        for (int i = 0; i < 4; i++) {
+                            int iy = r0 + i;
+                            for (int j = 0; j < 4; j++) {
+                                int ix = c0 + j;
+                                d[4 * i + j] =
+                                        iy >= 0 && iy < h && ix >= 0 && ix < w ? img[c * plane + iy * w + ix] : 0f;
+                            }
+                        }
+                        inputTransform(d, v, c, inC);
+                    }
+                    for (int o = 0; o < outC; o++) {
+                        int uo = o * 16 * inC;
+                        for (int xi = 0; xi < 16; xi++) m[xi] = dot(v, xi * inC, u, uo + xi * inC, inC);
+                        outputTransform(m, bs[o], y, o * pos, 2 * ty, 2 * tx, oh, ow);
+                    }
+                }
+            }
+            MemorySegment.copy(y, 0, out, F, (long) b * outC * pos * Float.BYTES, outC * pos);
+        }
+    }
+
+    /** {@code Σ_c a[ai + c]·b[bi + c]}, a chain from zero in order (a product tile's accumulator). */
+    private static float dot(float[] a, int ai, float[] b, int bi, int n) {
+        float acc = 0f;
+        if (FMA) for (int c = 0; c < n; c++) acc = Math.fma(a[ai + c], b[bi + c], acc);
+        else for (int c = 0; c < n; c++) acc = a[ai + c] * b[bi + c] + acc;
+        return acc;
+    }
+
+    /** {@code U = G·g·Gᵀ} of every filter: {@code u[(o·16 + ξ)·inC + c]} ({@link VectorConv#winogradWeight}). */
+    static float[] winogradWeights(float[] wt, int outC, int inC) {
+        float[] u = new float[outC * 16 * inC];
+        for (int o = 0; o < outC; o++) {
+            for (int c = 0; c < inC; c++) {
+                int k = (o * inC + c) * 9, at = o * 16 * inC + c;
+                float g00 = wt[k], g01 = wt[k + 1], g02 = wt[k + 2];
+                float g10 = wt[k + 3], g11 = wt[k + 4], g12 = wt[k + 5];
+                float g20 = wt[k + 6], g21 = wt[k + 7], g22 = wt[k + 8];
+                float s10 = (g00 + g10 + g20) * 0.5f, s11 = (g01 + g11 + g21) * 0.5f, s12 = (g02 + g12 + g22) * 0.5f;
+                float s20 = (g00 - g10 + g20) * 0.5f, s21 = (g01 - g11 + g21) * 0.5f, s22 = (g02 - g12 + g22) * 0.5f;
+                u[at] = g00;
+                u[at + inC] = (g00 + g01 + g02) * 0.5f;
+                u[at + 2 * inC] = (g00 - g01 + g02) * 0.5f;
+                u[at + 3 * inC] = g02;
+                u[at + 4 * inC] = s10;
+                u[at + 5 * inC] = (s10 + s11 + s12) * 0.5f;
+                u[at + 6 * inC] = (s10 - s11 + s12) * 0.5f;
+                u[at + 7 * inC] = s12;
+                u[at + 8 * inC] = s20;
+                u[at + 9 * inC] = (s20 + s21 + s22) * 0.5f;
+                u[at + 10 * inC] = (s20 - s21 + s22) * 0.5f;
+                u[at + 11 * inC] = s22;
+                u[at + 12 * inC] = g20;
+                u[at + 13 * inC] = (g20 + g21 + g22) * 0.5f;
+                u[at + 14 * inC] = (g20 - g21 + g22) * 0.5f;
+                u[at + 15 * inC] = g22;
+            }
+        }
+        return u;
+    }
+
+    /** {@code V = Bᵀ·d·B} of one channel's 4x4 patch {@code d[4i + j]} into {@code v[ξ·inC + c]} ({@link VectorConv#winogradInput}). */
+    private static void inputTransform(float[] d, float[] v, int c, int inC) {
+        float t00 = d[0] - d[8], t01 = d[1] - d[9], t02 = d[2] - d[10], t03 = d[3] - d[11];
+        v[c] = t00 - t02;
+        v[inC + c] = t01 + t02;
+        v[2 * inC + c] = t02 - t01;
+        v[3 * inC + c] = t01 - t03;
+        float t10 = d[4] + d[8], t11 = d[5] + d[9], t12 = d[6] + d[10], t13 = d[7] + d[11];
+        v[4 * inC + c] = t10 - t12;
+        v[5 * inC + c] = t11 + t12;
+        v[6 * inC + c] = t12 - t11;
+        v[7 * inC + c] = t11 - t13;
+        float t20 = d[8] - d[4], t21 = d[9] - d[5], t22 = d[10] - d[6], t23 = d[11] - d[7];
+        v[8 * inC + c] = t20 - t22;
+        v[9 * inC + c] = t21 + t22;
+        v[10 * inC + c] = t22 - t21;
+        v[11 * inC + c] = t21 - t23;
+        float t30 = d[4] - d[12], t31 = d[5] - d[13], t32 = d[6] - d[14], t33 = d[7] - d[15];
+        v[12 * inC + c] = t30 - t32;
+        v[13 * inC + c] = t31 + t32;
+        v[14 * inC + c] = t32 - t31;
+        v[15 * inC + c] = t31 - t33;
+    }
+
+    /** {@code Y = Aᵀ·M·A + bias}, the outputs inside the image ({@link VectorConv#winogradOutput}). */
+    private static void outputTransform(float[] m, float bias, float[] y, int yOff, int oy, int ox, int oh, int ow) {
+        float r00 = m[0] + m[4] + m[8], r01 = m[1] + m[5] + m[9], r02 = m[2] + m[6] + m[10], r03 = m[3] + m[7] + m[11];
+        float r10 = m[4] - m[8] - m[12],
+                r11 = m[5] - m[9] - m[13],
+                r12 = m[6] - m[10] - m[14],
+                r13 = m[7] - m[11] - m[15];
+        boolean right = ox + 1 < ow, below = oy + 1 < oh;
+        y[yOff + oy * ow + ox] = r00 + r01 + r02 + bias;
+        if (right) y[yOff + oy * ow + ox + 1] = r01 - r02 - r03 + bias;
+        if (below) y[yOff + (oy + 1) * ow + ox] = r10 + r11 + r12 + bias;
+        if (right && below) y[yOff + (oy + 1) * ow + ox + 1] = r11 - r12 - r13 + bias;
+    }
+
+    // ---------------------------------------------------------------- the direct 3x3 forward
+
+    /**
+     * {@link DirectConv3x3}'s forward (one input channel, 3x3, stride 1, undilated, any padding): per output
+     * the first five taps chained onto the bias, the last four chained from a product, then their sum.
+     * Computed a tap at a time over a whole output plane: loops long enough for the interpreter to hand
+     * them to C1 within the first call (a loop over one output row has too few iterations to count).
+     */
+    static void direct3x3Forward(
+            Conv.Geometry g, MemorySegment x, MemorySegment weight, MemorySegment bias, MemorySegment out) {
+        int outC = g.outC(), h = g.h(), w = g.w(), ph = g.padH(), pw = g.padW();
+        int wp = w + 2 * pw, oh = g.outH(), ow = g.outW(), pos = oh * ow;
+        float[] wt = heap(weight, 0, outC * 9);
+        float[] bs = bias == null ? new float[outC] : heap(bias, 0, outC);
+        float[] img = new float[(h + 2 * ph) * wp], y = new float[outC * pos], rb = new float[pos];
+        for (int b = 0; b < g.batch(); b++) {
+            float[] src = heap(x, (long) b * h * w, h * w);
+            for (int r = 0; r < h; r++) System.arraycopy(src, r * w, img, (r + ph) * wp + pw, w);
+            for (int o = 0; o < outC; o++) {
+                int k = o * 9, yo = o * pos;
+                java.util.Arrays.fill(y, yo, yo + pos, bs[o]);
+                for (int t = 0; t < 5; t++) tap(img, (t / 3) * wp + t % 3, wp, wt[k + t], y, yo, oh, ow, true);
+                tap(img, wp + 2, wp, wt[k + 5], rb, 0, oh, ow, false);
+                for (int t = 6; t < 9; t++) tap(img, (t / 3) * wp + t % 3, wp, wt[k + t], rb, 0, oh, ow, true);
+                for (int i = 0; i < pos; i++) y[yo + i] = y[yo + i] + rb[i];
+            }
+            MemorySegment.copy(y, 0, out, F, (long) b * outC * pos * Float.BYTES, outC * pos);
+        }
+    }
+
+    /**
+     * One tap over an output plane: {@code acc[p] = img[s(p) + off]·wt + acc[p]} (fused where the vector form
+     * fuses), or with {@code chain} false {@code acc[p] = img[s(p) + off]·wt}; s(p) the output's top-left
+     * input pixel.
+     */
+    private static void tap(
+            float[] img, int off, int wp, float wt, float[] acc, int a0, int oh, int ow, boolean chain) {
+        for (int oy = 0; oy < oh; oy++) {
+            int s = oy * wp + off, a = a0 + oy * ow;
+            if (!chain) for (int ox = 0; ox < ow; ox++) acc[a + ox] = img[s + ox] * wt;
+            else if (FMA) for (int ox = 0; ox < ow; ox++) acc[a + ox] = Math.fma(img[s + ox], wt, acc[a + ox]);
+            else for (int ox = 0; ox < ow; ox++) acc[a + ox] = img[s + ox] * wt + acc[a + ox];
+        }
+    }
+
+    // ---------------------------------------------------------------- elementwise
+
+    /** {@link Elementwise#unaryScalar} over n floats, through a heap block at a time. */
+    static void unary(Elementwise.Unary op, MemorySegment a, long aOff, MemorySegment out, long outOff, long n) {
+        float[] buf = new float[(int) Math.min(n, 1 << 14)];
+        for (long i = 0; i < n; i += buf.length) {
+            int len = (int) Math.min(buf.length, n - i);
+            MemorySegment.copy(a, F, (aOff + i) * Float.BYTES, buf, 0, len);
+            for (int j = 0; j < len; j++) buf[j] = Elementwise.unaryScalar(op, buf[j]);
+            MemorySegment.copy(buf, 0, out, F, (outOff + i) * Float.BYTES, len);
+        }
+    }
+
+    // ---------------------------------------------------------------- dot products
+
+    /**
+     * The vector dot product's sum ({@link VectorGemm#dot}, {@link VectorGemm#dot4x3} and its edges): lane l
+     * of {@code lanes} chains the products at p ≡ l (mod lanes) below the last whole vector, the lanes
+     * are added as {@link VectorKernels#sumLanes}' tree, then the rest of the products summed from zero.
+     */
+    static float laneDot(float[] a, int ai, float[] b, int bi, int len, int lanes, float[] acc) {
+        java.util.Arrays.fill(acc, 0, lanes, 0f);
+        int upper = len - len % lanes;
+        for (int p = 0; p < upper; p += lanes) {
+            int pa = ai + p, pb = bi + p;
+            if (FMA) for (int l = 0; l < lanes; l++) acc[l] = Math.fma(a[pa + l], b[pb + l], acc[l]);
+            else for (int l = 0; l < lanes; l++) acc[l] = a[pa + l] * b[pb + l] + acc[l];
+        }
+        for (int half = lanes / 2; half >= 1; half /= 2) for (int l = 0; l < half; l++) acc[l] = acc[l] + acc[l + half];
+        float tail = 0f;
+        for (int p = upper; p < len; p++) tail += a[ai + p] * b[bi + p];
+        return acc[0] + tail;
+    }
+
+    /** {@link VectorGemm#dot} of k floats at {@code a[ai..]} and {@code b[bj..]}. */
+    static float dot(int k, MemorySegment a, long ai, MemorySegment b, long bj) {
+        int lanes = ColdStart.LANES;
+        return laneDot(heap(a, ai, k), 0, heap(b, bj, k), 0, k, lanes, new float[lanes]);
+    }
+
+    /**
+     * {@code C += alpha·A·Bᵀ} as {@link DotGemm} computes it (C already scaled by beta): each element
+     * adds {@code alpha·dot} once per block of k, blocks in order.
+     */
+    static void dotGemm(
+            int m,
+            int n,
+            int k,
+            float alpha,
+            MemorySegment a,
+            long aOff,
+            int lda,
+            MemorySegment b,
+            long bOff,
+            int ldb,
+            MemorySegment c,
+            long cOff,
+            int ldc,
+            int kBlock) {
+        int lanes = ColdStart.LANES;
+        float[] acc = new float[lanes], rows = new float[m * k], col = new float[k], cr = new float[n];
+        for (int i = 0; i < m; i++) MemorySegment.copy(a, F, (aOff + (long) i * lda) * Float.BYTES, rows, i * k, k);
+        for (int i = 0; i < m; i++) {
+            long ci = cOff + (long) i * ldc;
+            MemorySegment.copy(c, F, ci * Float.BYTES, cr, 0, n);
+            for (int j = 0; j < n; j++) {
+                MemorySegment.copy(b, F, (bOff + (long) j * ldb) * Float.BYTES, col, 0, k);
+                float v = cr[j];
+                for (int p0 = 0; p0 < k; p0 += kBlock)
+                    v = v + alpha * laneDot(rows, i * k + p0, col, p0, Math.min(kBlock, k - p0), lanes, acc);
+                cr[j] = v;
+            }
+            MemorySegment.copy(cr, 0, c, F, ci * Float.BYTES, n);
+        }
+    }
+}

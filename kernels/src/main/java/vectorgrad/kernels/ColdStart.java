@@ -1,0 +1,215 @@
+package vectorgrad.kernels;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+/**
+ * The first calls of a process, before C2 has compiled the vector kernels.
+ *
+ * <p>Until C2 compiles it, Vector API code runs its Java fallback: every operation an object and a loop
+ * over lanes, far slower than a plain loop, which C1 compiles within a millisecond of its first
+ * iterations. The MNIST model's first one-image inference after loading its weights took 338 ms, against
+ * 25 ms for the same arithmetic in scalar loops. So the kernels named by {@link Kernel} have a scalar
+ * twin in {@link ColdKernels} that performs, for every output, the float operations its vector form
+ * performs in that output's lane, in the same order (bit for bit the same results: tested), and calls of up
+ * to {@link #MAX_FLOPS} go to the twin while the kernel is cold. The first cold call of a kernel hands a
+ * warm-up to one background thread ({@code vectorgrad-warmup}), which runs the vector form on zeroed
+ * buffers of that call's shape until it is faster than the twin on the same shape (or for
+ * {@link #WARM_UP_LIMIT_NANOS}); from then on every call takes the vector form. Which form served a call
+ * does not show in its result, so results do not depend on timing either.
+ *
+ * <p>{@code -Dvectorgrad.coldStart=false} turns this off (the test suites do, so that the vector kernels
+ * serve their first calls there too; the twins have tests of their own).
+ */
+final class ColdStart {
+    private ColdStart() {}
+
+    /** The kernels with a scalar twin; each warms up on its own. */
+    enum Kernel {
+        /** {@link DirectConv3x3}'s forward (an image model's first layer). */
+        CONV_DIRECT_FORWARD,
+        /** {@link WinogradConv}'s forward (3x3 stride-1 layers with channels in 16s and 32s). */
+        CONV_WINOGRAD_FORWARD,
+        /** {@link DotGemm}: x·Wᵀ with at most 16 rows (a Linear layer at a small batch). */
+        DOT_GEMM,
+        /** sgemm's unpacked loops below the packing threshold. */
+        SMALL_GEMM,
+        /** 2x2 max pooling's vector form. */
+        MAX_POOL_2X2,
+        /** The elementwise maps whose vector form is exact ({@link Elementwise#exact}: ReLU, negation, ...). */
+        EXACT_MAPS
+    }
+
+    /** Whether cold calls go to the twins: on unless {@code -Dvectorgrad.coldStart=false}, and only with vectors. */
+    static final boolean ENABLED = Config.COLD_START && Simd.VECTOR_AVAILABLE;
+    /** Calls above this many flops take the vector form even when cold: there C2 compiles it within the call. */
+    static final long MAX_FLOPS = 1L << 26;
+    /** A warm-up that never gets the vector form ahead of the twin ends after this long all the same. */
+    static final long WARM_UP_LIMIT_NANOS = 5_000_000_000L;
+
+    /** How long after the first cold call the warm-ups start. */
+    static final long WARM_UP_DELAY_MILLIS = 200;
+
+    private static final int COLD = 0, WARMING = 1, WARM = 2;
+    private static final AtomicIntegerArray STATE = new AtomicIntegerArray(Kernel.values().length);
+    private static final LinkedBlockingQueue<Request> QUEUE = new LinkedBlockingQueue<>();
+    private static volatile Thread warmer;
+    /** Tests: null follows the state; TRUE sends every call to the twins (no warm-up); FALSE none. */
+    private static volatile Boolean forced;
+
+    /** Floats in the vector form's lanes (the twins of the dot products mirror its per-lane sums). */
+    static final int LANES = Simd.floatLanes();
+
+    /** Whether this call of {@code k}, of {@code flops}, goes to the scalar twin. */
+    static boolean cold(Kernel k, long flops) {
+        Boolean f = forced;
+        if (f != null) return f;
+        if (Thread.currentThread() == warmer) return warmerCold;
+        return ENABLED && flops <= MAX_FLOPS && STATE.get(k.ordinal()) != WARM;
+    }
+
+    /** Read and written by the warm-up thread only: whether its calls go to the twins (while timing them). */
+    private static boolean warmerCold;
+
+    /** On the warm-up thread: runs {@code call} with the twins serving it (to time them through the same entry). */
+    static void asCold(Runnable call) {
+        warmerCold = true;
+        try {
+            call.run();
+        } finally {
+            warmerCold = false;
+        }
+    }
+
+    /**
+     * After a cold call of {@code k}: the first one schedules the kernel's warm-up for {@code shape}, the
+     * call's description (a {@link Conv.Geometry}, {@link Gemm.Call}, {@link MaxPool.Geometry} or
+     * {@link Elementwise.MapCall}). The warm-up's code is built on the warm-up thread, so the first call does
+     * not wait for its lambdas to be spun.
+     */
+    static void served(Kernel k, Object shape) {
+        if (forced != null || !STATE.compareAndSet(k.ordinal(), COLD, WARMING)) return;
+        QUEUE.add(new Request(k, shape));
+        startWarmer();
+    }
+
+    private record Request(Kernel kernel, Object shape) {}
+
+    /** A warm-up's two forms of one call on buffers it allocated: the twin, and the vector form. */
+    record Pair(Runnable scalar, Runnable vector) {}
+
+    /** The warm-up of {@code r}: zeroed buffers of its shape in {@code arena}, and the two forms of the call. */
+    private static Pair prepare(Request r, Arena arena) {
+        return switch (r.kernel()) {
+            case CONV_DIRECT_FORWARD, CONV_WINOGRAD_FORWARD -> Conv.warmUp((Conv.Geometry) r.shape(), arena);
+            case DOT_GEMM, SMALL_GEMM -> Gemm.warmUp((Gemm.Call) r.shape(), arena);
+            case MAX_POOL_2X2 -> MaxPool.warmUp((MaxPool.Geometry) r.shape(), arena);
+            case EXACT_MAPS -> Elementwise.warmUp((Elementwise.MapCall) r.shape(), arena);
+        };
+    }
+
+    /** A zeroed native buffer of {@code floats} floats (at least one) in {@code arena}. */
+    static MemorySegment floats(Arena arena, long floats) {
+        return arena.allocate(Math.max(1, floats) * Float.BYTES, 64);
+    }
+
+    private static synchronized void startWarmer() {
+        if (warmer != null) return;
+        Thread t = new Warmer();
+        warmer = t;
+        t.start();
+    }
+
+    /** The warm-up thread (a class of its own rather than a lambda: one fewer to spin in the first call). */
+    private static final class Warmer extends Thread {
+        Warmer() {
+            super("vectorgrad-warmup");
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            drain();
+        }
+    }
+
+    private static void drain() {
+        Parallel.inlineOnThisThread(); // a warm-up must not take the pool from the program
+        try {
+            // the first calls of a program run alone: on two cores a warm-up beside the MNIST model's
+            // first one-image inference made it 157-177 ms instead of 105-110 (the compiler threads take
+            // the rest)
+            Thread.sleep(WARM_UP_DELAY_MILLIS);
+        } catch (InterruptedException e) {
+            return;
+        }
+        while (true) {
+            try {
+                Request r = QUEUE.take();
+                warm(r.kernel(), r);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException | Error e) {
+                // a warm-up that fails leaves its kernel cold, which is correct, only slower
+                System.getLogger("vectorgrad")
+                        .log(
+                                System.Logger.Level.WARNING,
+                                "vectorgrad: a kernel warm-up failed; its scalar twin stays",
+                                e);
+            }
+        }
+    }
+
+    private static void warm(Kernel k, Request request) {
+        if (VectorKernels.LANES != LANES) {
+            // the twins' dot products assumed another width (Simd's reading of it is tested to agree):
+            // no more cold calls of any kernel
+            System.getLogger("vectorgrad")
+                    .log(
+                            System.Logger.Level.WARNING,
+                            "vectorgrad: vector width {0} lanes, expected {1}: scalar twins off",
+                            VectorKernels.LANES,
+                            LANES);
+            for (int i = 0; i < STATE.length(); i++) STATE.set(i, WARM);
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            Pair p = prepare(request, arena);
+            long scalar = Long.MAX_VALUE;
+            for (int i = 0; i < 3; i++) scalar = Math.min(scalar, time(p.scalar()));
+            long end = System.nanoTime() + WARM_UP_LIMIT_NANOS;
+            // at least a few vector calls, then until one is as fast as the twin
+            for (int runs = 1; ; runs++) {
+                long t = time(p.vector());
+                if ((runs >= 3 && t <= scalar) || System.nanoTime() - end > 0) break;
+            }
+        } finally {
+            STATE.set(k.ordinal(), WARM);
+        }
+    }
+
+    private static long time(Runnable r) {
+        long t0 = System.nanoTime();
+        r.run();
+        return System.nanoTime() - t0;
+    }
+
+    // ---------------------------------------------------------------- tests
+
+    /** Tests: {@code true} sends every call of every kernel to its twin, {@code false} none, null restores. */
+    static void force(Boolean cold) {
+        forced = cold;
+    }
+
+    /** Tests: whether {@code k} has finished warming up. */
+    static boolean isWarm(Kernel k) {
+        return STATE.get(k.ordinal()) == WARM;
+    }
+
+    /** Tests: forget every warm-up (a warm-up already running still marks its kernel warm when done). */
+    static void reset() {
+        for (int i = 0; i < STATE.length(); i++) STATE.set(i, COLD);
+    }
+}
