@@ -148,15 +148,18 @@ public final class Anomaly implements AutoCloseable {
         return nan && inf ? "NaN and infinity" : nan ? "NaN" : inf ? "infinity" : null;
     }
 
-    private static final java.util.regex.Pattern INTERNAL = java.util.regex.Pattern.compile(
-            "vectorgrad\\.autograd\\.(Tensor|ElementwiseOps|ReductionOps|MatmulOp|ShapeOps|InternalAccess|Anomaly|Autograd|Node|MemoryScope|NoGrad|internal\\.)\\b");
+    /** Compiled on first use (a report), not when the class loads: a model's first call does not need it. */
+    private static final class Internal {
+        static final java.util.regex.Pattern PATTERN = java.util.regex.Pattern.compile(
+                "vectorgrad\\.autograd\\.(Tensor|ElementwiseOps|ReductionOps|MatmulOp|ShapeOps|InternalAccess|Anomaly|Autograd|Node|MemoryScope|NoGrad|internal\\.)\\b");
+    }
 
     /** The first frame outside vectorgrad's autograd: where the user (or a layer) called the op. */
     private static String userFrame(StackTraceElement[] trace) {
         StackTraceElement layer = null;
         for (StackTraceElement e : trace) {
             String c = e.getClassName();
-            if (INTERNAL.matcher(c).lookingAt() || c.startsWith("java.") || c.startsWith("jdk.")) continue;
+            if (Internal.PATTERN.matcher(c).lookingAt() || c.startsWith("java.") || c.startsWith("jdk.")) continue;
             if (c.startsWith("vectorgrad.nn.")) { // a layer or Functional: remember it, report the caller
                 if (layer == null) layer = e;
                 continue;
