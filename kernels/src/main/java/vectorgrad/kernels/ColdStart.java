@@ -110,7 +110,7 @@ final class ColdStart {
         };
     }
 
-    /** A zeroed native buffer of {@code floats} floats (at least one) in {@code arena}. */
+    /** A zeroed native buffer of {@code floats} floats (at least one) in {@code arena} (an automatic one). */
     static MemorySegment floats(Arena arena, long floats) {
         return arena.allocate(Math.max(1, floats) * Float.BYTES, 64);
     }
@@ -175,8 +175,11 @@ final class ColdStart {
             for (int i = 0; i < STATE.length(); i++) STATE.set(i, WARM);
             return;
         }
-        try (Arena arena = Arena.ofConfined()) {
-            Pair p = prepare(request, arena);
+        try {
+            // an automatic arena, as every tensor's and scratch buffer's: segments of a confined arena going
+            // through the same JDK memory-access code changed its profile, and C2 then recompiled Adam's
+            // vector loop 30 times (profile_predicate traps): the MNIST step at batch 64 took 84 ms, not 21
+            Pair p = prepare(request, Arena.ofAuto());
             long scalar = Long.MAX_VALUE;
             for (int i = 0; i < 3; i++) scalar = Math.min(scalar, time(p.scalar()));
             long end = System.nanoTime() + WARM_UP_LIMIT_NANOS;
