@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * 25 ms for the same arithmetic in scalar loops. So the kernels named by {@link Kernel} have a scalar
  * twin in {@link ColdKernels} that performs, for every output, the float operations its vector form
  * performs in that output's lane, in the same order (bit for bit the same results: tested), and calls of up
- * to {@link #MAX_FLOPS} go to the twin while the kernel is cold. The first cold call of a kernel hands a
+ * to the kernel's {@link Kernel#limit} go to the twin while the kernel is cold. The first cold call of a kernel hands a
  * warm-up to one background thread ({@code vectorgrad-warmup}), which runs the vector form on zeroed
  * buffers of that call's shape until it is faster than the twin on the same shape (or for
  * {@link #WARM_UP_LIMIT_NANOS}); from then on every call takes the vector form. Which form served a call
@@ -26,26 +26,37 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 final class ColdStart {
     private ColdStart() {}
 
-    /** The kernels with a scalar twin; each warms up on its own. */
+    /**
+     * The kernels with a scalar twin, each with the largest call its twin serves (flops for products and
+     * convolutions, elements for pooling and maps); each warms up on its own. The limits take in a model's
+     * one-image inference and leave out a training or evaluation batch: on a large call the vector form
+     * is compiled during the call itself, while a twin stays at scalar speed (with one limit of 2^26 for
+     * all, {@code mnist train --max-steps 20} took 7.0-7.6 s instead of 6.8 and {@code mnist eval} 4.9-5.4 s
+     * instead of 4.2: the first layer, its ReLU and the pooling of batches of 64 and 100 ran as twins).
+     */
     enum Kernel {
-        /** {@link DirectConv3x3}'s forward (an image model's first layer). */
-        CONV_DIRECT_FORWARD,
-        /** {@link WinogradConv}'s forward (3x3 stride-1 layers with channels in 16s and 32s). */
-        CONV_WINOGRAD_FORWARD,
-        /** {@link DotGemm}: x·Wᵀ with at most 16 rows (a Linear layer at a small batch). */
-        DOT_GEMM,
-        /** sgemm's unpacked loops below the packing threshold. */
-        SMALL_GEMM,
-        /** 2x2 max pooling's vector form. */
-        MAX_POOL_2X2,
+        /** {@link DirectConv3x3}'s forward (an image model's first layer): 0.4 MFLOP an MNIST image. */
+        CONV_DIRECT_FORWARD(1L << 22),
+        /** {@link WinogradConv}'s forward (3x3 stride-1 layers with channels in 16s and 32s): 21 MFLOP. */
+        CONV_WINOGRAD_FORWARD(1L << 25),
+        /** {@link DotGemm}: x·Wᵀ with at most 16 rows (a Linear layer at a small batch): 2.4 MFLOP. */
+        DOT_GEMM(1L << 25),
+        /** sgemm's unpacked loops, below the packing threshold (always small). */
+        SMALL_GEMM(Long.MAX_VALUE),
+        /** 2x2 max pooling's vector form: 36,864 elements. */
+        MAX_POOL_2X2(1L << 17),
         /** The elementwise maps whose vector form is exact ({@link Elementwise#exact}: ReLU, negation, ...). */
-        EXACT_MAPS
+        EXACT_MAPS(1L << 17);
+
+        final long limit;
+
+        Kernel(long limit) {
+            this.limit = limit;
+        }
     }
 
     /** Whether cold calls go to the twins: on unless {@code -Dvectorgrad.coldStart=false}, and only with vectors. */
     static final boolean ENABLED = Config.COLD_START && Simd.VECTOR_AVAILABLE;
-    /** Calls above this many flops take the vector form even when cold: there C2 compiles it within the call. */
-    static final long MAX_FLOPS = 1L << 26;
     /** A warm-up that never gets the vector form ahead of the twin ends after this long all the same. */
     static final long WARM_UP_LIMIT_NANOS = 5_000_000_000L;
 
@@ -62,12 +73,12 @@ final class ColdStart {
     /** Floats in the vector form's lanes (the twins of the dot products mirror its per-lane sums). */
     static final int LANES = Simd.floatLanes();
 
-    /** Whether this call of {@code k}, of {@code flops}, goes to the scalar twin. */
-    static boolean cold(Kernel k, long flops) {
+    /** Whether this call of {@code k}, of {@code work} flops or elements, goes to the scalar twin. */
+    static boolean cold(Kernel k, long work) {
         Boolean f = forced;
         if (f != null) return f;
         if (Thread.currentThread() == warmer) return warmerCold;
-        return ENABLED && flops <= MAX_FLOPS && STATE.get(k.ordinal()) != WARM;
+        return ENABLED && work <= k.limit && STATE.get(k.ordinal()) != WARM;
     }
 
     /** Read and written by the warm-up thread only: whether its calls go to the twins (while timing them). */
