@@ -175,16 +175,15 @@ public final class Gpt extends Module {
             int t = x.shape()[1];
             if (cache == null) {
                 // q, k and v as one product, read in place by the kernel, whose gradient is one tensor: one
-                // product each way instead of three (and no sum of three input gradients)
+                // product each way and one input gradient
                 Tensor y = Functional.packedMultiHeadAttention(
                         c_attn.forward(x), heads, null, isTraining() ? dropout : 0, true);
                 return resid_dropout.forward(c_proj.forward(y));
             }
             Tensor q, k, v;
             if ((long) x.shape()[0] * t >= embd) {
-                // q, k and v from row blocks of c_attn's weight: slicing the [3C, C] weight is cheaper than
-                // slicing the [B, T, 3C] product (and adding each slice's gradient back into it), which
-                // cost 5 % of a training step
+                // a prompt's positions (the cache filled many at a time): q, k and v from row blocks of
+                // c_attn's weight, cheaper than copying three slices out of the [B, T, 3C] product
                 q = project(x, 0);
                 k = project(x, 1);
                 v = project(x, 2);
@@ -197,14 +196,12 @@ public final class Gpt extends Module {
                 v = qkv.narrow(2, 2 * embd, embd);
             }
             boolean causal = true;
-            if (cache != null) {
-                if (cache.keys[layer] != null) {
-                    k = Tensor.cat(List.of(cache.keys[layer], k), 1);
-                    v = Tensor.cat(List.of(cache.values[layer], v), 1);
-                    causal = t > 1; // one new query sees every cached key
-                }
-                cache.put(layer, k, v);
+            if (cache.keys[layer] != null) {
+                k = Tensor.cat(List.of(cache.keys[layer], k), 1);
+                v = Tensor.cat(List.of(cache.values[layer], v), 1);
+                causal = t > 1; // one new query sees every cached key
             }
+            cache.put(layer, k, v);
             Tensor mask = null;
             if (causal && k.shape()[1] != t) {
                 // several new queries after a cached prefix: query i sees the prefix and new keys up to i

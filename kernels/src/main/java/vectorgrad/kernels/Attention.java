@@ -145,10 +145,7 @@ public final class Attention {
     /** {@code dst[j] = src[j]·1/(1-p)} where row i keeps key j, 0 elsewhere, for j < n. */
     private static void dropoutRow(
             Shape sh, int b, int i, MemorySegment src, MemorySegment dst, long row, int n, float keepScale) {
-        int key = rowKey(sh, b, i), threshold = Rng.keepThreshold(sh.dropoutP());
-        int j = V ? VectorRng.dropoutRun(src, row, dst, row, n, key, threshold, keepScale) : 0;
-        for (; j < n; j++)
-            dst.setAtIndex(F, row + j, Rng.keeps(key, j, threshold) ? src.getAtIndex(F, row + j) * keepScale : 0f);
+        Rng.dropoutSpan(rowKey(sh, b, i), Rng.keepThreshold(sh.dropoutP()), keepScale, src, row, dst, row, n);
     }
 
     /** Keys row i of a block sees: all, or i + 1 when causal. */

@@ -192,6 +192,17 @@ final class ColdKernels {
 
     // ---------------------------------------------------------------- elementwise
 
+    /**
+     * The maps whose vector form gives {@link Elementwise#unaryScalar}'s bits for every float (NaN, ±0 and
+     * infinities included): no rounding differs and no approximation is involved.
+     */
+    static boolean exact(Elementwise.Unary op) {
+        return switch (op) {
+            case NEG, ABS, RELU, SQUARE, RECIPROCAL -> true;
+            default -> false;
+        };
+    }
+
     /** {@link Elementwise#unaryScalar} over n floats, through a heap block at a time. */
     static void unary(Elementwise.Unary op, MemorySegment a, long aOff, MemorySegment out, long outOff, long n) {
         float[] buf = new float[(int) Math.min(n, 1 << 14)];
@@ -224,15 +235,10 @@ final class ColdKernels {
         return acc[0] + tail;
     }
 
-    /** {@link VectorGemm#dot} of k floats at {@code a[ai..]} and {@code b[bj..]}. */
-    static float dot(int k, MemorySegment a, long ai, MemorySegment b, long bj) {
-        int lanes = ColdStart.LANES;
-        return laneDot(heap(a, ai, k), 0, heap(b, bj, k), 0, k, lanes, new float[lanes]);
-    }
-
     /**
      * {@code C += alpha·A·Bᵀ} as {@link DotGemm} computes it (C already scaled by beta): each element
-     * adds {@code alpha·dot} once per block of k, blocks in order.
+     * adds {@code alpha·dot} once per block of k, blocks in order; with {@code kBlock} at least k, as the
+     * unpacked loops' {@link VectorGemm#dot} does.
      */
     static void dotGemm(
             int m,
@@ -250,19 +256,20 @@ final class ColdKernels {
             int ldc,
             int kBlock) {
         int lanes = ColdStart.LANES;
-        float[] acc = new float[lanes], rows = new float[m * k], col = new float[k], cr = new float[n];
-        for (int i = 0; i < m; i++) MemorySegment.copy(a, F, (aOff + (long) i * lda) * Float.BYTES, rows, i * k, k);
+        float[] acc = new float[lanes], rows = new float[m * k], col = new float[k], cs = new float[m * n];
         for (int i = 0; i < m; i++) {
-            long ci = cOff + (long) i * ldc;
-            MemorySegment.copy(c, F, ci * Float.BYTES, cr, 0, n);
-            for (int j = 0; j < n; j++) {
-                MemorySegment.copy(b, F, (bOff + (long) j * ldb) * Float.BYTES, col, 0, k);
-                float v = cr[j];
+            MemorySegment.copy(a, F, (aOff + (long) i * lda) * Float.BYTES, rows, i * k, k);
+            MemorySegment.copy(c, F, (cOff + (long) i * ldc) * Float.BYTES, cs, i * n, n);
+        }
+        for (int j = 0; j < n; j++) {
+            MemorySegment.copy(b, F, (bOff + (long) j * ldb) * Float.BYTES, col, 0, k);
+            for (int i = 0; i < m; i++) {
+                float v = cs[i * n + j];
                 for (int p0 = 0; p0 < k; p0 += kBlock)
                     v = v + alpha * laneDot(rows, i * k + p0, col, p0, Math.min(kBlock, k - p0), lanes, acc);
-                cr[j] = v;
+                cs[i * n + j] = v;
             }
-            MemorySegment.copy(cr, 0, c, F, ci * Float.BYTES, n);
         }
+        for (int i = 0; i < m; i++) MemorySegment.copy(cs, i * n, c, F, (cOff + (long) i * ldc) * Float.BYTES, n);
     }
 }

@@ -96,9 +96,9 @@ final class ColdStart {
 
     /**
      * After a cold call of {@code k}: the first one schedules the kernel's warm-up for {@code shape}, the
-     * call's description (a {@link Conv.Geometry}, {@link Gemm.Call}, {@link MaxPool.Geometry} or
-     * {@link Elementwise.MapCall}). The warm-up's code is built on the warm-up thread, so the first call does
-     * not wait for its lambdas to be spun.
+     * call's description (a {@link Conv.Geometry}, {@link GemmCall}, {@link MaxPool.Geometry} or
+     * {@link MapCall}). The warm-up's code is built on the warm-up thread, so the first call does not
+     * wait for its lambdas to be spun.
      */
     static void served(Kernel k, Object shape) {
         if (forced != null || !STATE.compareAndSet(k.ordinal(), COLD, WARMING)) return;
@@ -108,22 +108,58 @@ final class ColdStart {
 
     private record Request(Kernel kernel, Object shape) {}
 
-    /** A warm-up's two forms of one call on buffers it allocated: the twin, and the vector form. */
-    record Pair(Runnable scalar, Runnable vector) {}
+    /** A product's shape and scalars, as its warm-up repeats it. */
+    record GemmCall(boolean transA, boolean transB, int m, int n, int k, float alpha, float beta) {}
 
-    /** The warm-up of {@code r}: zeroed buffers of its shape in {@code arena}, and the two forms of the call. */
-    private static Pair prepare(Request r, Arena arena) {
-        return switch (r.kernel()) {
-            case CONV_DIRECT_FORWARD, CONV_WINOGRAD_FORWARD -> Conv.warmUp((Conv.Geometry) r.shape(), arena);
-            case DOT_GEMM, SMALL_GEMM -> Gemm.warmUp((Gemm.Call) r.shape(), arena);
-            case MAX_POOL_2X2 -> MaxPool.warmUp((MaxPool.Geometry) r.shape(), arena);
-            case EXACT_MAPS -> Elementwise.warmUp((Elementwise.MapCall) r.shape(), arena);
+    /** An elementwise map and its length, as its warm-up repeats it. */
+    record MapCall(Elementwise.Unary op, long n) {}
+
+    /** A warm-up's two forms of one call on buffers of its own: the twin, and the vector form. */
+    private record Pair(Runnable scalar, Runnable vector) {}
+
+    /**
+     * The call {@code r} describes, on zeroed buffers of its shape, through the kernel's public entry point:
+     * on the warm-up thread that takes the vector form, and the twin inside {@link #asCold}.
+     */
+    private static Pair prepare(Request r) {
+        Runnable call = switch (r.kernel()) {
+            case CONV_DIRECT_FORWARD, CONV_WINOGRAD_FORWARD -> {
+                Conv.Geometry g = (Conv.Geometry) r.shape();
+                MemorySegment x = floats(g.inputSize()), w = floats(g.weightSize());
+                MemorySegment b = floats(g.outC()), out = floats(g.outputSize());
+                yield () -> Conv.forward(g, x, w, b, out);
+            }
+            case DOT_GEMM, SMALL_GEMM -> {
+                GemmCall p = (GemmCall) r.shape();
+                int m = p.m(), n = p.n(), k = p.k();
+                MemorySegment a = floats((long) m * k), b = floats((long) k * n), c = floats((long) m * n);
+                int lda = p.transA() ? m : k, ldb = p.transB() ? k : n;
+                yield () ->
+                        Gemm.sgemm(p.transA(), p.transB(), m, n, k, p.alpha(), a, 0, lda, b, 0, ldb, p.beta(), c, 0, n);
+            }
+            case MAX_POOL_2X2 -> {
+                MaxPool.Geometry g = (MaxPool.Geometry) r.shape();
+                long in = (long) g.planes() * g.h() * g.w(), out = (long) g.planes() * g.outH() * g.outW();
+                MemorySegment x = floats(in), o = floats(out), ix = floats(out);
+                yield () -> MaxPool.maxForward(g, x, o, ix);
+            }
+            case EXACT_MAPS -> {
+                MapCall p = (MapCall) r.shape();
+                MemorySegment a = floats(p.n()), out = floats(p.n());
+                yield () -> Elementwise.unary(p.op(), a, 0, out, 0, p.n());
+            }
         };
+        return new Pair(() -> asCold(call), call);
     }
 
-    /** A zeroed native buffer of {@code floats} floats (at least one) in {@code arena} (an automatic one). */
-    static MemorySegment floats(Arena arena, long floats) {
-        return arena.allocate(Math.max(1, floats) * Float.BYTES, 64);
+    /**
+     * A zeroed native buffer of {@code floats} floats (at least one), in an automatic arena as every
+     * tensor's and scratch buffer's: segments of a confined arena going through the same JDK memory-access
+     * code changed its profile, and C2 then recompiled Adam's vector loop 30 times (profile_predicate
+     * traps): the MNIST step at batch 64 took 84 ms instead of 21.
+     */
+    private static MemorySegment floats(long floats) {
+        return Arena.ofAuto().allocate(Math.max(1, floats) * Float.BYTES, 64);
     }
 
     private static synchronized void startWarmer() {
@@ -158,22 +194,18 @@ final class ColdStart {
         }
         while (true) {
             try {
-                Request r = QUEUE.take();
-                warm(r.kernel(), r);
+                warm(QUEUE.take());
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException | Error e) {
-                // a warm-up that fails leaves its kernel cold, which is correct, only slower
+                // the kernel is marked warm all the same (its vector form is the one every other call takes)
                 System.getLogger("vectorgrad")
-                        .log(
-                                System.Logger.Level.WARNING,
-                                "vectorgrad: a kernel warm-up failed; its scalar twin stays",
-                                e);
+                        .log(System.Logger.Level.WARNING, "vectorgrad: a kernel warm-up failed", e);
             }
         }
     }
 
-    private static void warm(Kernel k, Request request) {
+    private static void warm(Request request) {
         if (VectorKernels.LANES != LANES) {
             // the twins' dot products assumed another width (Simd's reading of it is tested to agree):
             // no more cold calls of any kernel
@@ -187,10 +219,7 @@ final class ColdStart {
             return;
         }
         try {
-            // an automatic arena, as every tensor's and scratch buffer's: segments of a confined arena going
-            // through the same JDK memory-access code changed its profile, and C2 then recompiled Adam's
-            // vector loop 30 times (profile_predicate traps): the MNIST step at batch 64 took 84 ms, not 21
-            Pair p = prepare(request, Arena.ofAuto());
+            Pair p = prepare(request);
             long scalar = Long.MAX_VALUE;
             for (int i = 0; i < 3; i++) scalar = Math.min(scalar, time(p.scalar()));
             long end = System.nanoTime() + WARM_UP_LIMIT_NANOS;
@@ -200,7 +229,7 @@ final class ColdStart {
                 if ((runs >= 3 && t <= scalar) || System.nanoTime() - end > 0) break;
             }
         } finally {
-            STATE.set(k.ordinal(), WARM);
+            STATE.set(request.kernel().ordinal(), WARM);
         }
     }
 

@@ -1,6 +1,5 @@
 package vectorgrad.kernels;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -221,16 +220,6 @@ public final class Conv {
                         pos);
             }
         });
-    }
-
-    /** {@link ColdStart}'s warm-up of a forward with a scalar twin, on zeroed buffers of geometry g. */
-    static ColdStart.Pair warmUp(Geometry g, Arena arena) {
-        MemorySegment x = ColdStart.floats(arena, g.inputSize()),
-                w = ColdStart.floats(arena, g.weightSize()),
-                b = ColdStart.floats(arena, g.outC()),
-                out = ColdStart.floats(arena, g.outputSize());
-        Runnable call = () -> forward(g, x, w, b, out);
-        return new ColdStart.Pair(() -> ColdStart.asCold(call), call);
     }
 
     private static float[] heapCopy(MemorySegment m, long n) {

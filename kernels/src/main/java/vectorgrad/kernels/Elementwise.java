@@ -1,6 +1,5 @@
 package vectorgrad.kernels;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -63,10 +62,10 @@ public final class Elementwise {
         Check.floats(a, aOff, n, "unary ", op, " input");
         Check.floats(out, outOff, n, "unary ", op, " output");
         boolean v = V && (Simd.FULL_FLOAT_VECTORS || sseVector(op));
-        if (v && exact(op) && ColdStart.cold(ColdStart.Kernel.EXACT_MAPS, n)) {
+        if (v && ColdKernels.exact(op) && ColdStart.cold(ColdStart.Kernel.EXACT_MAPS, n)) {
             // cold: the scalar map, whose results these maps' vector forms equal bit for bit
             ColdKernels.unary(op, a, aOff, out, outOff, n);
-            ColdStart.served(ColdStart.Kernel.EXACT_MAPS, new MapCall(op, n));
+            ColdStart.served(ColdStart.Kernel.EXACT_MAPS, new ColdStart.MapCall(op, n));
             return;
         }
         if (v && n >= PARALLEL_MIN) {
@@ -119,27 +118,6 @@ public final class Elementwise {
             float x = a.getAtIndex(F, aOff + i);
             out.setAtIndex(F, outOff + i, unaryScalar(op, x) * b.getAtIndex(F, bOff + i));
         }
-    }
-
-    /** A map and its length, as {@link ColdStart}'s warm-up repeats it. */
-    record MapCall(Unary op, long n) {}
-
-    /** {@link ColdStart}'s warm-up of an exact map's vector form, on zeroed buffers of the call's length. */
-    static ColdStart.Pair warmUp(MapCall p, Arena arena) {
-        MemorySegment a = ColdStart.floats(arena, p.n()), out = ColdStart.floats(arena, p.n());
-        Runnable call = () -> unary(p.op(), a, 0, out, 0, p.n());
-        return new ColdStart.Pair(() -> ColdStart.asCold(call), call);
-    }
-
-    /**
-     * The maps whose vector form gives {@link #unaryScalar}'s bits for every float (NaN, ±0 and
-     * infinities included): no rounding differs and no approximation is involved.
-     */
-    static boolean exact(Unary op) {
-        return switch (op) {
-            case NEG, ABS, RELU, SQUARE, RECIPROCAL -> true;
-            default -> false;
-        };
     }
 
     /**

@@ -1,6 +1,5 @@
 package vectorgrad.kernels;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -56,7 +55,8 @@ public final class Gemm {
                 for (int i = 0; i < m; i++) scaleRow(c, cOff + (long) i * ldc, n, beta);
                 if (ColdStart.cold(ColdStart.Kernel.DOT_GEMM, 2L * m * n * k)) {
                     ColdKernels.dotGemm(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, DotGemm.KB);
-                    ColdStart.served(ColdStart.Kernel.DOT_GEMM, new Call(transA, transB, m, n, k, alpha, beta));
+                    ColdStart.served(
+                            ColdStart.Kernel.DOT_GEMM, new ColdStart.GemmCall(transA, transB, m, n, k, alpha, beta));
                     return;
                 }
                 // skinny NT (a Linear layer's x·Wᵀ at small batch): dot-product tiles stream W once, no
@@ -81,6 +81,13 @@ public final class Gemm {
         // the unpacked loops' vector forms, or while they are cold their scalar twins (the same bits)
         boolean cold = Simd.VECTOR_AVAILABLE && k > 0 && ColdStart.cold(ColdStart.Kernel.SMALL_GEMM, 2 * work);
         boolean vector = Simd.VECTOR_AVAILABLE && !cold;
+        if (cold && transB && !transA && alpha != 0f) {
+            // NT: the dot products' twin, k in one block as VectorGemm.dot sums it
+            for (int i = 0; i < m; i++) scaleRow(c, cOff + (long) i * ldc, n, beta);
+            ColdKernels.dotGemm(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, k);
+            ColdStart.served(ColdStart.Kernel.SMALL_GEMM, new ColdStart.GemmCall(transA, transB, m, n, k, alpha, beta));
+            return;
+        }
         int grain = (int) Math.max(1, (1L << 16) / Math.max(1, (long) n * Math.max(k, 1)));
         Parallel.RangeBody rows = (from, to) -> {
             for (int i = from; i < to; i++) {
@@ -101,9 +108,7 @@ public final class Gemm {
                     long ai = aOff + (long) i * lda;
                     for (int j = 0; j < n; j++) {
                         long bj = bOff + (long) j * ldb;
-                        float dot = vector
-                                ? VectorGemm.dot(k, a, ai, b, bj)
-                                : cold ? ColdKernels.dot(k, a, ai, b, bj) : dotScalar(k, a, ai, b, bj, 0);
+                        float dot = vector ? VectorGemm.dot(k, a, ai, b, bj) : dotScalar(k, a, ai, b, bj, 0);
                         c.setAtIndex(F, ci + j, c.getAtIndex(F, ci + j) + alpha * dot);
                     }
                 } else {
@@ -120,7 +125,8 @@ public final class Gemm {
         };
         if (work < (1L << 15)) rows.run(0, m);
         else Parallel.forRange(m, grain, rows);
-        if (cold) ColdStart.served(ColdStart.Kernel.SMALL_GEMM, new Call(transA, transB, m, n, k, alpha, beta));
+        if (cold)
+            ColdStart.served(ColdStart.Kernel.SMALL_GEMM, new ColdStart.GemmCall(transA, transB, m, n, k, alpha, beta));
     }
 
     /**
@@ -266,21 +272,6 @@ public final class Gemm {
         } else if (beta != 1f) {
             for (int j = 0; j < n; j++) c.setAtIndex(F, ci + j, beta * c.getAtIndex(F, ci + j));
         }
-    }
-
-    /** A product's shape and scalars, as {@link ColdStart}'s warm-up repeats it. */
-    record Call(boolean transA, boolean transB, int m, int n, int k, float alpha, float beta) {}
-
-    /** {@link ColdStart}'s warm-up of sgemm's paths with a scalar twin, on zeroed operands of the call's shape. */
-    static ColdStart.Pair warmUp(Call p, Arena arena) {
-        int m = p.m(), n = p.n(), k = p.k();
-        MemorySegment a = ColdStart.floats(arena, (long) m * k),
-                b = ColdStart.floats(arena, (long) k * n),
-                c = ColdStart.floats(arena, (long) m * n);
-        int lda = p.transA() ? m : k, ldb = p.transB() ? k : n;
-        Runnable call =
-                () -> sgemm(p.transA(), p.transB(), m, n, k, p.alpha(), a, 0, lda, b, 0, ldb, p.beta(), c, 0, n);
-        return new ColdStart.Pair(() -> ColdStart.asCold(call), call);
     }
 
     static float dotScalar(int k, MemorySegment a, long ai, MemorySegment b, long bj, int from) {

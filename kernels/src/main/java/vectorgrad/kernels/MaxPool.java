@@ -1,6 +1,5 @@
 package vectorgrad.kernels;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -119,16 +118,6 @@ public final class MaxPool {
                 MemorySegment.copy(ix, 0, indices, I, (long) pl * outPlane * Integer.BYTES, outPlane);
             }
         });
-    }
-
-    /** {@link ColdStart}'s warm-up of the 2x2 vector form, on zeroed buffers of geometry g. */
-    static ColdStart.Pair warmUp(Geometry g, Arena arena) {
-        long in = (long) g.planes() * g.h() * g.w(), out = (long) g.planes() * g.outH() * g.outW();
-        MemorySegment x = ColdStart.floats(arena, in),
-                o = ColdStart.floats(arena, out),
-                ix = ColdStart.floats(arena, out);
-        Runnable call = () -> maxForward(g, x, o, ix);
-        return new ColdStart.Pair(() -> ColdStart.asCold(call), call);
     }
 
     /**

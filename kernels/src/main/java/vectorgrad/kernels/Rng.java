@@ -162,16 +162,22 @@ public final class Rng {
             for (int b = from; b < to; b++) {
                 long lo = (long) b * MASK_BLOCK;
                 int len = (int) Math.min(MASK_BLOCK, n - lo), key = (int) mix2(seed, b);
-                int j = Simd.VECTOR_AVAILABLE
-                        ? VectorRng.dropoutRun(x, xOff + lo, out, outOff + lo, len, key, threshold, scale)
-                        : 0;
-                for (; j < len; j++)
-                    out.setAtIndex(
-                            F, outOff + lo + j, keeps(key, j, threshold) ? x.getAtIndex(F, xOff + lo + j) * scale : 0f);
+                dropoutSpan(key, threshold, scale, x, xOff + lo, out, outOff + lo, len);
             }
         };
         if (blocks > 1) Parallel.forRange(blocks, 1, body);
         else body.run(0, blocks);
+    }
+
+    /**
+     * {@code out[j] = x[j]·scale} where {@link #keeps}{@code (key, j, threshold)}, 0 elsewhere, for j &lt; len:
+     * whole vectors, then the tail by the same rule.
+     */
+    static void dropoutSpan(
+            int key, int threshold, float scale, MemorySegment x, long xOff, MemorySegment out, long outOff, int len) {
+        int j = Simd.VECTOR_AVAILABLE ? VectorRng.dropoutRun(x, xOff, out, outOff, len, key, threshold, scale) : 0;
+        for (; j < len; j++)
+            out.setAtIndex(F, outOff + j, keeps(key, j, threshold) ? x.getAtIndex(F, xOff + j) * scale : 0f);
     }
 
     /** Whether {@link #dropout} keeps element i of block b: {@code keeps((int) mix2(seed, b), i - b·MASK_BLOCK, threshold)}. */

@@ -44,7 +44,7 @@ public final class Softmax {
                     long base = (long) o * n;
                     float max = VectorAttention.max(x, base, n);
                     double sum = VectorSoftmax.expSum(x, base, n, max);
-                    if (log) VectorSoftmax.shifted(x, base, n, max + (float) Math.log(sum), out, base);
+                    if (log) Elementwise.affine(x, base, 1f, -(max + (float) Math.log(sum)), out, base, n);
                     else VectorSoftmax.expScaled(x, base, n, max, (float) (1 / sum), out, base);
                 }
             });
@@ -180,8 +180,7 @@ public final class Softmax {
                     double sum = VectorSoftmax.expSum(logits, base, classes, max);
                     VectorSoftmax.expScaled(logits, base, classes, max, (float) (g / sum), dlogits, base);
                     // the target's g·(p_t - 1) as minus the others' sum, not g·p_t - g: when p_t is near 1 the
-                    // difference cancels (relative error 6e-4 at p_t = 0.9999), and a replica holding g at
-                    // another scale (a shard's sum, not the batch's mean) got visibly different gradients
+                    // difference cancels (relative error 6e-4 at p_t = 0.9999)
                     dlogits.setAtIndex(F, base + t, 0f);
                     dlogits.setAtIndex(F, base + t, (float) -VectorSoftmax.dot(dlogits, null, base, classes));
                     continue;

@@ -34,9 +34,6 @@ final class VectorKernels {
         };
     }
 
-    /** Fused multiply-add where it is an instruction, else multiply then add (see {@link Config#FMA}). */
-    private static final boolean FMA = Config.FMA;
-
     private static FloatVector load(MemorySegment m, long i) {
         return FloatVector.fromMemorySegment(S, m, i * Float.BYTES, NO);
     }

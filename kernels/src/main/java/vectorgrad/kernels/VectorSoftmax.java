@@ -9,7 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Vector bodies of {@link Softmax}'s row passes over contiguous rows (the softmax dimension last). Each
  * handles its own tail through {@link VectorExp#exp(float)}, the same function as the lanes', so a row's
- * result does not depend on where its vectors end. Sums run in float lanes, then in double across them.
+ * result does not depend on where its vectors end. Sums run in float lanes, which are added as
+ * {@link VectorKernels#sumLanes}' fixed tree; the tail is added in double.
  */
 final class VectorSoftmax {
     private VectorSoftmax() {}
@@ -44,14 +45,6 @@ final class VectorSoftmax {
         }
         for (int i = upper; i < n; i++)
             out.setAtIndex(F, outOff + i, VectorExp.exp(x.getAtIndex(F, off + i) - shift) * scale);
-    }
-
-    /** {@code out[i] = x[i] - shift}. */
-    static void shifted(MemorySegment x, long off, int n, float shift, MemorySegment out, long outOff) {
-        int upper = n - n % LANES;
-        for (int i = 0; i < upper; i += LANES)
-            load(x, off + i).sub(shift).intoMemorySegment(out, (outOff + i) * Float.BYTES, NO);
-        for (int i = upper; i < n; i++) out.setAtIndex(F, outOff + i, x.getAtIndex(F, off + i) - shift);
     }
 
     /** {@code Σ a[i]·b[i]}, or {@code Σ a[i]} with b null. */

@@ -154,7 +154,7 @@ class ColdStartTest {
             -1e-20f
         };
         for (Elementwise.Unary op : Elementwise.Unary.values()) {
-            if (!Elementwise.exact(op)) continue;
+            if (!ColdKernels.exact(op)) continue;
             for (int n : Mem.SIZES) {
                 float[] x = values(n);
                 for (int i = 0; i < n; i++) if (i % 3 == 0) x[i] = special[i / 3 % special.length];
@@ -168,7 +168,7 @@ class ColdStartTest {
     void aWarmUpEndsWithItsKernelWarm() throws InterruptedException {
         if (!Simd.VECTOR_AVAILABLE) return;
         ColdStart.reset();
-        ColdStart.served(ColdStart.Kernel.EXACT_MAPS, new Elementwise.MapCall(Elementwise.Unary.RELU, 1000));
+        ColdStart.served(ColdStart.Kernel.EXACT_MAPS, new ColdStart.MapCall(Elementwise.Unary.RELU, 1000));
         long end = System.nanoTime() + 30_000_000_000L;
         while (!ColdStart.isWarm(ColdStart.Kernel.EXACT_MAPS) && System.nanoTime() < end) Thread.sleep(10);
         assertTrue(ColdStart.isWarm(ColdStart.Kernel.EXACT_MAPS), "not warm after 30 s");

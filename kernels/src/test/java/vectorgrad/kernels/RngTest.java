@@ -25,8 +25,7 @@ class RngTest {
      * Dropout without a mask ({@link Rng#dropout}): every element either 0 or x·scale, decided as
      * {@link Rng#keeps} says for its block and place (so vector lanes, tails and the scalar path agree), the
      * same bits on 1, 2 and 3 threads, in place as out of place, kept at the rate 1 - p, and the backward's
-     * call with the same seed drops the same elements. Checked to fail: the lanes' key step one more than
-     * GOLDEN32 (the vector and scalar decisions disagreed).
+     * call with the same seed drops the same elements.
      */
     @Test
     void dropoutWithoutAMaskIsAFunctionOfSeedAndIndex() {
