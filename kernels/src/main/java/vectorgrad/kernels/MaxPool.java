@@ -91,15 +91,22 @@ public final class MaxPool {
                 && g.dilW() == 1
                 && 2 * oh <= g.h()
                 && 2 * ow <= g.w();
-        // the vector form gathers and compares: scalar code is faster where those are not instructions
-        // (and while the vector form is cold, the scalar loop: the same values and indices)
+        // the vector forms compare and blend: scalar code is faster where those are not instructions
+        // (and while the vector forms are cold, the scalar loop: the same values and indices)
         boolean vector = fast2x2
                 && Simd.FULL_FLOAT_VECTORS
                 && !ColdStart.cold(ColdStart.Kernel.MAX_POOL_2X2, (long) g.planes() * inPlane);
-        int[] corner = vector ? corners(g, oh, ow) : null;
         if (fast2x2 && Simd.FULL_FLOAT_VECTORS && !vector) {
             ColdStart.served(ColdStart.Kernel.MAX_POOL_2X2, g);
         }
+        if (vector && VectorPool.SELECTS) {
+            Parallel.forRange(g.planes(), grain(inPlane), (from, to) -> {
+                for (int pl = from; pl < to; pl++)
+                    VectorPool.forward(x, (long) pl * inPlane, g.w(), oh, ow, out, indices, (long) pl * outPlane);
+            });
+            return;
+        }
+        int[] corner = vector ? corners(g, oh, ow) : null;
         Parallel.forRange(g.planes(), grain(inPlane), (from, to) -> {
             // one plane at a time through heap arrays: bulk copies in and out, and loops C2 compiles
             // without per-element segment checks (several times faster than reading the segment directly)
@@ -109,8 +116,9 @@ public final class MaxPool {
                 MemorySegment.copy(x, F, (long) pl * inPlane * Float.BYTES, in, 0, inPlane);
                 if (fast2x2) {
                     // every window lies inside the plane (ceil mode can add windows hanging off the edge)
-                    int done = corner != null ? VectorPool.pool2x2(in, g.w(), oh, ow, o, ix, corner) : 0;
-                    pool2x2(in, g.w(), oh, ow, o, ix, done);
+                    int done = corner != null ? VectorPool.gathered(in, g.w(), oh, ow, o, ix, corner) : 0;
+                    if (done == 0) pool2x2(in, g.w(), oh, ow, o, ix);
+                    else pool2x2(in, g.w(), ow, o, ix, done, oh * ow);
                 } else {
                     poolGeneric(g, in, oh, ow, o, ix);
                 }
@@ -121,53 +129,80 @@ public final class MaxPool {
     }
 
     /**
-     * The MNIST model's pooling: 2x2 windows, stride 2, no padding. Written as selects rather than
-     * branches (C2 emits conditional moves): on real activations the comparisons are unpredictable, and
-     * the branchy form spent most of its time in mispredictions. Same order and tie rule as the generic
-     * loop (row by row, strictly greater wins); one well-predicted test sends a window holding a NaN
-     * aside.
+     * 2x2 windows, stride 2, no padding (the MNIST model's pooling), window by window: the scalar twin of
+     * the vector forms while those are cold, and the path where vector compares are not instructions. The
+     * same values and indices as the vector forms.
      */
-    static void pool2x2(float[] in, int w, int oh, int ow, float[] out, int[] idx, int fromWindow) {
-        pool2x2(in, w, oh, ow, out, idx, fromWindow, oh * ow);
-    }
-
-    static void pool2x2(float[] in, int w, int oh, int ow, float[] out, int[] idx, int fromWindow, int toWindow) {
-        for (int win = fromWindow; win < toWindow; win++) {
-            int oy = win / ow, ox = win % ow;
-            int r0 = 2 * oy * w, r1 = r0 + w;
-            {
-                int a = r0 + 2 * ox, b = r1 + 2 * ox;
-                float v0 = in[a], v1 = in[a + 1], v2 = in[b], v3 = in[b + 1];
-                float any = v0 + v1 + v2 + v3;
-                if (any != any) {
-                    // a NaN in the window (or infinities of both signs): the first NaN wins, as the generic loop
-                    int bi = v0 != v0 ? a : v1 != v1 ? a + 1 : v2 != v2 ? b : v3 != v3 ? b + 1 : -1;
-                    if (bi >= 0) {
-                        out[oy * ow + ox] = Float.NaN;
-                        idx[oy * ow + ox] = bi;
-                        continue;
-                    }
-                }
-                boolean c1 = v1 > v0;
-                float best = c1 ? v1 : v0;
-                int bi = c1 ? a + 1 : a;
-                boolean c2 = v2 > best;
-                best = c2 ? v2 : best;
-                bi = c2 ? b : bi;
-                boolean c3 = v3 > best;
-                best = c3 ? v3 : best;
-                bi = c3 ? b + 1 : bi;
-                out[oy * ow + ox] = best;
-                idx[oy * ow + ox] = bi;
+    static void pool2x2(float[] in, int w, int oh, int ow, float[] out, int[] idx) {
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0, win = oy * ow; ox < ow; ox++, win++) {
+                int a = 2 * oy * w + 2 * ox, b = a + w;
+                int bi = argmax2x2(in[a], in[a + 1], in[b], in[b + 1], a, w);
+                out[win] = in[bi];
+                idx[win] = bi;
             }
         }
     }
 
-    /** Top-left corner of every 2x2 window of a plane, in output order (the vector path's gather map). */
+    /** {@link #pool2x2} for windows [from, to) of the plane. */
+    static void pool2x2(float[] in, int w, int ow, float[] out, int[] idx, int from, int to) {
+        for (int win = from; win < to; win++) {
+            int a = 2 * (win / ow) * w + 2 * (win % ow), b = a + w;
+            int bi = argmax2x2(in[a], in[a + 1], in[b], in[b + 1], a, w);
+            out[win] = in[bi];
+            idx[win] = bi;
+        }
+    }
+
+    /** Top-left corner of every 2x2 window of a plane, in output order ({@link VectorPool#gathered}'s map). */
     private static int[] corners(Geometry g, int oh, int ow) {
         int[] c = new int[oh * ow];
         for (int oy = 0; oy < oh; oy++) for (int ox = 0; ox < ow; ox++) c[oy * ow + ox] = 2 * oy * g.w() + 2 * ox;
         return c;
+    }
+
+    /** {@link #pool2x2} for n windows of one row on the segments (first corner at plane index corner). */
+    static void pool2x2(
+            MemorySegment x, long xPlane, int w, int corner, int n, MemorySegment out, MemorySegment idx, long o) {
+        for (int i = 0; i < n; i++) {
+            int a = corner + 2 * i;
+            long at = xPlane + a;
+            int bi = argmax2x2(
+                    x.getAtIndex(F, at),
+                    x.getAtIndex(F, at + 1),
+                    x.getAtIndex(F, at + w),
+                    x.getAtIndex(F, at + w + 1),
+                    a,
+                    w);
+            out.setAtIndex(F, o + i, x.getAtIndex(F, xPlane + bi));
+            idx.setAtIndex(I, o + i, bi);
+        }
+    }
+
+    /**
+     * The index of the maximum of the 2x2 window whose top-left corner is at {@code a} in a plane {@code w}
+     * wide, given its values in row order: the generic loop's rule (row by row, strictly greater wins, the
+     * first NaN wins). Selects rather than branches: on real activations the comparisons are
+     * unpredictable, and the branchy form spent most of its time in mispredictions. (The same comparisons on
+     * integer keys, so that every select is an integer conditional move, were slower: 11.9 against 8.7 ms
+     * for a batch-64 forward of the MNIST model's pooling on one thread.) One well-predicted test sends a
+     * window holding a NaN aside.
+     */
+    static int argmax2x2(float v0, float v1, float v2, float v3, int a, int w) {
+        int b = a + w;
+        float any = v0 + v1 + v2 + v3;
+        if (any != any) {
+            // a NaN in the window (or infinities of both signs): the first NaN wins, as the generic loop
+            int nan = v0 != v0 ? a : v1 != v1 ? a + 1 : v2 != v2 ? b : v3 != v3 ? b + 1 : -1;
+            if (nan >= 0) return nan;
+        }
+        boolean c1 = v1 > v0;
+        float best = c1 ? v1 : v0;
+        int bi = c1 ? a + 1 : a;
+        boolean c2 = v2 > best;
+        best = c2 ? v2 : best;
+        bi = c2 ? b : bi;
+        return v3 > best ? b + 1 : bi;
     }
 
     private static void poolGeneric(Geometry g, float[] in, int oh, int ow, float[] out, int[] idx) {

@@ -1,5 +1,7 @@
 package vectorgrad.kernels;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -7,10 +9,13 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * 2x2/stride-2 max pooling, a vector of windows at a time: the four corners of L windows are gathered
- * (one index map, four offsets), then the scalar rule — row by row, strictly greater wins — runs
- * lane-parallel with compares and blends; a vector of windows holding a NaN goes to the scalar loop. The scalar loop was ~14 ns a window: its
- * comparisons on real activations are unpredictable branches.
+ * 2x2/stride-2 max pooling straight on the NCHW segments, a vector of windows of one output row at a
+ * time: the two input rows are loaded as 2·L contiguous floats each and split into their even and odd
+ * columns (two-vector selects), so a vector holds the top-left, top-right, bottom-left or bottom-right
+ * corners of L windows; the scalar rule — row by row, strictly greater wins — then runs lane-parallel
+ * with compares and blends. A vector of windows holding a NaN takes the scalar rule
+ * ({@link MaxPool#argmax2x2}). Contiguous loads and selects rather than gathers of the corners, and no
+ * copies of the planes to the heap (figures in docs/PERFORMANCE.md, "Max pooling").
  */
 final class VectorPool {
     private VectorPool() {}
@@ -18,9 +23,93 @@ final class VectorPool {
     private static final VectorSpecies<Float> S = VectorKernels.S;
     private static final VectorSpecies<Integer> SI = VectorKernels.SI;
     private static final int L = S.length();
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+    /** Lane i selects 2i (even columns) / 2i + 1 (odd columns) of two vectors' 2·L values. */
+    private static final FloatVector EVEN = FloatVector.fromArray(S, steps(0, 2), 0),
+            ODD = FloatVector.fromArray(S, steps(1, 2), 0);
+    /**
+     * Whether {@link #forward} (two-vector selects) serves: at 16 lanes. With 8 (AVX2) a batch-64 forward
+     * of the MNIST model's pooling took 1.81 ms on one thread against 1.34 for {@link #gathered}; at 16
+     * lanes 0.83 against 1.08.
+     */
+    static final boolean SELECTS = L >= 16;
 
-    /** Pools whole vectors of windows; returns the first window left for the scalar tail. */
-    static int pool2x2(float[] in, int w, int oh, int ow, float[] out, int[] idx, int[] corner) {
+    /** 2i: the column of window i's left corner, relative to the vector's first window. */
+    private static final IntVector TWICE = IntVector.fromArray(SI, ints(steps(0, 2)), 0);
+
+    private static float[] steps(int first, int step) {
+        float[] v = new float[L];
+        for (int i = 0; i < L; i++) v[i] = first + step * i;
+        return v;
+    }
+
+    private static int[] ints(float[] v) {
+        int[] r = new int[v.length];
+        for (int i = 0; i < v.length; i++) r[i] = (int) v[i];
+        return r;
+    }
+
+    /**
+     * One plane: {@code x} from float {@code xPlane}, w columns; out and idx (plane-relative flat indices)
+     * from float {@code oPlane}, oh x ow. Requires 2·oh ≤ h and 2·ow ≤ w.
+     */
+    static void forward(
+            MemorySegment x, long xPlane, int w, int oh, int ow, MemorySegment out, MemorySegment idx, long oPlane) {
+        long floats = x.byteSize() / Float.BYTES;
+        for (int oy = 0; oy < oh; oy++) {
+            for (int ox = 0; ox < ow; ox += L) {
+                int n = Math.min(L, ow - ox), corner = 2 * oy * w + 2 * ox;
+                long o = oPlane + (long) oy * ow + ox;
+                // the loads read 2·L floats of each row: past the row's windows, into the next row or plane
+                // (not used), and at the end of the segment not at all (the scalar rule instead)
+                if (xPlane + corner + w + 2L * L <= floats) windows(x, xPlane, w, corner, n, out, idx, o);
+                else MaxPool.pool2x2(x, xPlane, w, corner, n, out, idx, o);
+            }
+        }
+    }
+
+    /**
+     * The n (≤ L) windows of one row whose first top-left corner is at plane index {@code corner}, into
+     * out and idx at {@code o}; reads 2·L floats of both rows. Unmasked loads and one method per vector
+     * of windows: with masked loads, or the loops inside, C1 ran out of virtual registers compiling the
+     * Vector API's Java code and the method stayed interpreted (57 ms a forward at batch 64 instead of
+     * under 1); split in two, C2 compiled the halves apart and boxed the vectors passed between them.
+     */
+    private static void windows(
+            MemorySegment x, long xPlane, int w, int corner, int n, MemorySegment out, MemorySegment idx, long o) {
+        long top = (xPlane + corner) * Float.BYTES, bottom = top + (long) w * Float.BYTES;
+        FloatVector t0 = FloatVector.fromMemorySegment(S, x, top, NO);
+        FloatVector t1 = FloatVector.fromMemorySegment(S, x, top + (long) L * Float.BYTES, NO);
+        FloatVector b0 = FloatVector.fromMemorySegment(S, x, bottom, NO);
+        FloatVector b1 = FloatVector.fromMemorySegment(S, x, bottom + (long) L * Float.BYTES, NO);
+        FloatVector v0 = EVEN.selectFrom(t0, t1), v1 = ODD.selectFrom(t0, t1);
+        FloatVector v2 = EVEN.selectFrom(b0, b1), v3 = ODD.selectFrom(b0, b1);
+        VectorMask<Float> windows = S.indexInRange(0, n);
+        if (v0.add(v1).add(v2).add(v3).test(VectorOperators.IS_NAN).and(windows).anyTrue()) {
+            // a NaN (or +inf and -inf) somewhere: these windows take the scalar rule
+            MaxPool.pool2x2(x, xPlane, w, corner, n, out, idx, o);
+            return;
+        }
+        IntVector base = TWICE.add(corner);
+        VectorMask<Float> take = v1.compare(VectorOperators.GT, v0);
+        FloatVector best = v0.blend(v1, take);
+        IntVector at = base.blend(base.add(1), take.cast(SI));
+        take = v2.compare(VectorOperators.GT, best);
+        best = best.blend(v2, take);
+        at = at.blend(base.add(w), take.cast(SI));
+        take = v3.compare(VectorOperators.GT, best);
+        best = best.blend(v3, take);
+        at = at.blend(base.add(w + 1), take.cast(SI));
+        best.intoMemorySegment(out, o * Float.BYTES, NO, windows);
+        at.intoMemorySegment(idx, o * Integer.BYTES, NO, windows.cast(SI));
+    }
+
+    /**
+     * The windows of a plane copied to {@code in}, a vector of windows at a time through gathers of their
+     * corners ({@code corner}: each window's top-left corner, in output order); returns the first window
+     * left for the scalar tail.
+     */
+    static int gathered(float[] in, int w, int oh, int ow, float[] out, int[] idx, int[] corner) {
         int windows = oh * ow, upper = windows - windows % L;
         for (int win = 0; win < upper; win += L) {
             FloatVector v0 = FloatVector.fromArray(S, in, 0, corner, win);
@@ -29,7 +118,7 @@ final class VectorPool {
             FloatVector v3 = FloatVector.fromArray(S, in, w + 1, corner, win);
             if (v0.add(v1).add(v2).add(v3).test(VectorOperators.IS_NAN).anyTrue()) {
                 // a NaN (or +inf and -inf) somewhere: these windows take the scalar rule
-                MaxPool.pool2x2(in, w, oh, ow, out, idx, win, win + L);
+                MaxPool.pool2x2(in, w, ow, out, idx, win, win + L);
                 continue;
             }
             IntVector base = IntVector.fromArray(SI, corner, win);

@@ -461,6 +461,50 @@ class ConvPoolSoftmaxTest {
                 }
     }
 
+    /**
+     * The 2x2 pooling's backward (the vector path writes every window's four gradients) against the
+     * definition, a scatter-add into zeros, bit for bit: shapes with a row and a column past the windows,
+     * rows of windows shorter and longer than a vector, gradients of -0 and ties; on 1, 2 and 3 threads.
+     */
+    @Test
+    void pool2x2BackwardIsTheScatterOfItsGradients() {
+        int before = Parallel.getNumThreads();
+        try {
+            int[][] shapes = {{3, 24, 24}, {2, 5, 7}, {1, 2, 3}, {2, 41, 40}, {5, 12, 70}};
+            for (int[] s : shapes) {
+                int planes = s[0], h = s[1], w = s[2];
+                MaxPool.Geometry g = new MaxPool.Geometry(planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, false);
+                int outN = planes * g.outH() * g.outW(), inN = planes * h * w;
+                float[] x = new float[inN];
+                for (int i = 0; i < inN; i++) x[i] = rnd.nextInt(4) - 1; // many ties
+                MemorySegment idx = Mem.zeros(outN);
+                MaxPool.maxForward(g, Mem.of(x), Mem.zeros(outN), idx);
+                int[] at = new int[outN];
+                MemorySegment.copy(idx, ValueLayout.JAVA_INT, 0, at, 0, outN);
+                float[] dy = Mem.random(rnd, outN, -1, 1);
+                for (int i = 0; i < outN; i += 5) dy[i] = -0f;
+                float[] want = new float[inN];
+                for (int o = 0; o < outN; o++) {
+                    int plane = o / (g.outH() * g.outW());
+                    want[plane * h * w + at[o]] += dy[o];
+                }
+                for (int threads = 1; threads <= 3; threads++) {
+                    Parallel.setNumThreads(threads);
+                    MemorySegment dx = Mem.of(Mem.random(rnd, inN, 5, 6)); // overwritten, not added to
+                    MaxPool.maxBackward(g, Mem.of(dy), idx, dx);
+                    float[] got = Mem.read(dx, inN);
+                    for (int i = 0; i < inN; i++)
+                        assertEquals(
+                                Float.floatToRawIntBits(want[i]),
+                                Float.floatToRawIntBits(got[i]),
+                                planes + "x" + h + "x" + w + ", element " + i + ", " + threads + " threads");
+                }
+            }
+        } finally {
+            Parallel.setNumThreads(before);
+        }
+    }
+
     @Test
     void poolOutputSizeFollowsPyTorch() {
         assertEquals(12, new MaxPool.Geometry(1, 24, 24, 2, 2, 2, 2, 0, 0, 1, 1, false).outH());
