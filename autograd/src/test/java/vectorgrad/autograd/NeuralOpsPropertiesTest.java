@@ -61,6 +61,71 @@ class NeuralOpsPropertiesTest {
                 });
     }
 
+    /**
+     * The fused convolution and ReLU: cases drawn until every output is at least 0.02 from the kink (a
+     * 0.01 step of one input, weight or bias moves an output by at most 0.01 here, so no difference
+     * crosses it).
+     */
+    @Test
+    void conv2dRelu() {
+        property(
+                "conv2d+relu",
+                r -> {
+                    for (int attempt = 0; ; attempt++) {
+                        int[] c = convCase(r);
+                        c[0] = 1;
+                        Tensor x = uniform(r, new int[] {c[0], c[1], c[2], c[3]}, -1, 1),
+                                w = uniform(r, new int[] {c[4], c[1], c[5], c[5]}, -1, 1),
+                                b = uniform(r, new int[] {c[4]}, -1, 1);
+                        int[] p = {c[6], c[7], c[8]};
+                        float[] y = NeuralOps.conv2d(x, w, b, pair(p[0]), pair(p[1]), pair(p[2]))
+                                .toFloatArray();
+                        boolean clear = true;
+                        for (float v : y) clear &= Math.abs(v) >= 0.02f;
+                        if (clear || attempt == 500) return new Tensor[] {x, w, b, Tensor.ofInts(p, 3)};
+                    }
+                },
+                x -> {
+                    int[] p = x[3].toIntArray();
+                    return NeuralOps.conv2d(x[0], x[1], x[2], pair(p[0]), pair(p[1]), pair(p[2]), 1, true);
+                });
+    }
+
+    private static int[] pair(int v) {
+        return new int[] {v, v};
+    }
+
+    /** The fused op gives the bits of conv2d then relu, forward and backward, over random geometries. */
+    @Test
+    void conv2dReluIsConvThenRelu() {
+        SplittableRandom r = new SplittableRandom(5);
+        for (int t = 0; t < 40; t++) {
+            int[] c = convCase(r);
+            int groups = r.nextInt(1, 3);
+            Tensor x = uniform(r, new int[] {c[0], groups * c[1], c[2], c[3]}, -1, 1),
+                    w = uniform(r, new int[] {groups * c[4], c[1], c[5], c[5]}, -1, 1),
+                    b = uniform(r, new int[] {groups * c[4]}, -1, 1);
+            Tensor[][] grads = new Tensor[2][];
+            float[][] outs = new float[2][];
+            for (int fused = 0; fused < 2; fused++) {
+                Tensor xi = x.detach().requiresGrad(true),
+                        wi = w.detach().requiresGrad(true),
+                        bi = b.detach().requiresGrad(true);
+                Tensor y = fused == 1
+                        ? NeuralOps.conv2d(xi, wi, bi, pair(c[6]), pair(c[7]), pair(c[8]), groups, true)
+                        : NeuralOps.conv2d(xi, wi, bi, pair(c[6]), pair(c[7]), pair(c[8]), groups)
+                                .relu();
+                outs[fused] = y.toFloatArray();
+                y.mul(uniform(new SplittableRandom(t), y.shape(), -1, 1)).sum().backward();
+                grads[fused] = new Tensor[] {xi.grad(), wi.grad(), bi.grad()};
+            }
+            assertArrayEquals(outs[0], outs[1], 0f, "forward, case " + t);
+            for (int k = 0; k < 3; k++)
+                assertArrayEquals(
+                        grads[0][k].toFloatArray(), grads[1][k].toFloatArray(), 0f, "gradient " + k + ", case " + t);
+        }
+    }
+
     /** Groups of 1-3 channels in and out: each output channel sees its own group's inputs only. */
     @Test
     void groupedConv2d() {

@@ -128,6 +128,8 @@ public final class Conv {
         }
     }
 
+    /** dy masked by a ReLU's output, for the backwards of a fused convolution and ReLU that need it whole. */
+    private static final ThreadScratch.NativeFloats MASKED = new ThreadScratch.NativeFloats();
     /** The weight gradient's per-chunk partial sums (chunks after the first). */
     private static final ThreadScratch.NativeFloats PARTIALS = new ThreadScratch.NativeFloats();
     /** Per-chunk bias sums of the direct kernel's weight gradient. */
@@ -138,6 +140,16 @@ public final class Conv {
     /** {@code out = conv2d(x, weight) + bias}; {@code bias} may be null. */
     public static void forward(
             Geometry g, MemorySegment x, MemorySegment weight, MemorySegment bias, MemorySegment out) {
+        forward(g, x, weight, bias, out, false);
+    }
+
+    /**
+     * {@code out = conv2d(x, weight) + bias}, then {@code relu} in place when asked: each work unit's output
+     * rows right after the unit wrote them, while they are in cache, instead of a pass of its own over the
+     * whole output. The same bits as {@link #forward} followed by {@link Elementwise#unary} RELU.
+     */
+    public static void forward(
+            Geometry g, MemorySegment x, MemorySegment weight, MemorySegment bias, MemorySegment out, boolean relu) {
         Check.floats(x, 0, g.inputSize(), "conv2d input");
         Check.floats(weight, 0, g.weightSize(), "conv2d weight");
         if (bias != null) Check.floats(bias, 0, g.outC(), "conv2d bias");
@@ -145,6 +157,7 @@ public final class Conv {
         ConvPlan.Algorithm alg = ConvPlan.forward(g);
         if (alg == ConvPlan.Algorithm.GROUPED) {
             GroupedConv.forward(g, x, weight, bias, out);
+            if (relu) Elementwise.unary(Elementwise.Unary.RELU, out, 0, out, 0, g.outputSize());
             return;
         }
         if (alg == ConvPlan.Algorithm.WINOGRAD || alg == ConvPlan.Algorithm.DIRECT_3X3) {
@@ -155,6 +168,7 @@ public final class Conv {
                 if (winograd) ColdKernels.winogradForward(g, x, weight, bias, out);
                 else ColdKernels.direct3x3Forward(g, x, weight, bias, out);
                 ColdStart.served(kernel, g);
+                if (relu) Elementwise.unary(Elementwise.Unary.RELU, out, 0, out, 0, g.outputSize());
                 return;
             }
         }
@@ -181,45 +195,57 @@ public final class Conv {
                 long xo = (long) b * g.inC() * g.h() * g.w(), oo = (long) b * g.outC() * pos + p0;
                 if (direct != null) {
                     DirectConv3x3.forward(g, x, xo, direct, biasCopy, out, (long) b * g.outC() * pos, oy0, oy1);
-                    continue;
-                }
-                if (winograd != null) {
+                } else if (winograd != null) {
                     WinogradConv.forward(g, x, xo, winograd, biasCopy, out, (long) b * g.outC() * pos, oy0, oy1);
-                    continue;
-                }
-                if (lanes != null) {
+                } else if (lanes != null) {
                     LanesConv.forward(implicit, x, xo, lanes, biasCopy, out, (long) b * g.outC() * pos, oy0, oy1);
-                    continue;
-                }
-                if (implicit != null) {
+                } else if (implicit != null) {
                     ImplicitGemmConv.forward(implicit, x, xo, weight, biasCopy, out, oo, p0, cols);
-                    continue;
+                } else {
+                    im2colForward(g, x, xo, weight, bias, out, oo, oy0, oy1, sc);
                 }
-                if (bias != null) {
-                    for (int o = 0; o < g.outC(); o++)
-                        Elementwise.fill(out, oo + (long) o * pos, cols, bias.getAtIndex(F, o));
+                if (relu) {
+                    for (int o = 0; o < g.outC(); o++) Elementwise.reluInPlace(out, oo + (long) o * pos, cols);
                 }
-                float[] colArr = sc.col((long) patch * cols);
-                Im2col.im2col(g, x, xo, colArr, sc, 0, g.inC(), oy0, oy1);
-                Gemm.sgemmHeapB(
-                        false,
-                        false,
-                        g.outC(),
-                        cols,
-                        patch,
-                        1f,
-                        weight,
-                        0,
-                        patch,
-                        colArr,
-                        0,
-                        cols,
-                        bias != null ? 1f : 0f,
-                        out,
-                        oo,
-                        pos);
             }
         });
+    }
+
+    /** Output rows [oy0, oy1) of one image by im2col and sgemm ({@code oo}: the rows' first output). */
+    private static void im2colForward(
+            Geometry g,
+            MemorySegment x,
+            long xo,
+            MemorySegment weight,
+            MemorySegment bias,
+            MemorySegment out,
+            long oo,
+            int oy0,
+            int oy1,
+            Im2col.Scratch sc) {
+        int patch = g.patch(), pos = g.positions(), cols = (oy1 - oy0) * g.outW();
+        if (bias != null) {
+            for (int o = 0; o < g.outC(); o++) Elementwise.fill(out, oo + (long) o * pos, cols, bias.getAtIndex(F, o));
+        }
+        float[] colArr = sc.col((long) patch * cols);
+        Im2col.im2col(g, x, xo, colArr, sc, 0, g.inC(), oy0, oy1);
+        Gemm.sgemmHeapB(
+                false,
+                false,
+                g.outC(),
+                cols,
+                patch,
+                1f,
+                weight,
+                0,
+                patch,
+                colArr,
+                0,
+                cols,
+                bias != null ? 1f : 0f,
+                out,
+                oo,
+                pos);
     }
 
     private static float[] heapCopy(MemorySegment m, long n) {
@@ -436,6 +462,50 @@ public final class Conv {
      */
     public static void backwardWeight(
             Geometry g, MemorySegment x, MemorySegment dy, MemorySegment dWeight, MemorySegment dBias) {
+        backwardWeight(g, x, dy, null, dWeight, dBias);
+    }
+
+    /**
+     * The gradients of {@code out = relu(conv2d(x, weight) + bias)} ({@link #forward} with relu) for
+     * upstream gradient {@code dy}, given that output {@code reluOut}: the convolution's gradients at
+     * {@code dy·(reluOut > 0)}. Any of dx, dWeight may be null (not wanted); dBias only with dWeight. The
+     * direct 3x3 weight gradient masks dy as it copies it; otherwise the masked dy goes through a buffer of
+     * the calling thread's, kept for the next call (the size of dy).
+     */
+    public static void backwardRelu(
+            Geometry g,
+            MemorySegment x,
+            MemorySegment dy,
+            MemorySegment reluOut,
+            MemorySegment weight,
+            MemorySegment dx,
+            MemorySegment dWeight,
+            MemorySegment dBias) {
+        Check.floats(reluOut, 0, g.outputSize(), "conv2d relu output");
+        if (dWeight == null && dBias != null)
+            throw new IllegalArgumentException("conv2d backward: a bias gradient needs the weight gradient");
+        if (dx == null && dWeight != null && ConvPlan.weightGrad(g) == ConvPlan.Algorithm.DIRECT_3X3) {
+            backwardWeight(g, x, dy, reluOut, dWeight, dBias);
+            return;
+        }
+        Check.floats(dy, 0, g.outputSize(), "conv2d grad output");
+        MemorySegment masked = MASKED.get(g.outputSize());
+        int[] shape = {Math.toIntExact(g.outputSize())};
+        long[] flat = {1};
+        Elementwise.binary(Elementwise.Binary.RELU_BACKWARD, shape, dy, 0, flat, reluOut, 0, flat, masked, 0);
+        if (dx != null && dWeight != null) backward(g, x, masked, weight, dx, dWeight, dBias);
+        else if (dWeight != null) backwardWeight(g, x, masked, dWeight, dBias);
+        else if (dx != null) backwardInput(g, masked, weight, dx);
+    }
+
+    /** {@link #backwardWeight}, with dy masked by {@code reluOut} when that is not null (direct 3x3 only). */
+    private static void backwardWeight(
+            Geometry g,
+            MemorySegment x,
+            MemorySegment dy,
+            MemorySegment reluOut,
+            MemorySegment dWeight,
+            MemorySegment dBias) {
         Check.floats(x, 0, g.inputSize(), "conv2d input");
         Check.floats(dy, 0, g.outputSize(), "conv2d grad output");
         Check.floats(dWeight, 0, g.weightSize(), "conv2d grad weight");
@@ -482,7 +552,7 @@ public final class Conv {
                 int b0 = WorkSplit.bound(g.batch(), chunk, chunks), b1 = WorkSplit.bound(g.batch(), chunk + 1, chunks);
                 if (direct) {
                     DirectConv3x3.backwardWeight(
-                            g, x, dy, b0, b1, o0, o1, acc, accOff, biasParts, chunk * g.outC() + o0);
+                            g, x, dy, reluOut, b0, b1, o0, o1, acc, accOff, biasParts, chunk * g.outC() + o0);
                     continue;
                 }
                 if (implicit != null) {

@@ -184,12 +184,15 @@ final class DirectConv3x3 {
      * Σ_b Σ_p dy[b][o][p] · x[b][p + tap t]} (overwritten; rows 9 apart from {@code accOff}). Per image
      * and channel pair, 18 vector sums (2 channels x 9 taps) run over the positions in registers; they
      * are kept across images in a small array and reduced once, in a fixed order. When {@code bias} is not
-     * null, {@code bias[biasOff + o - o0]} is added the sum of dy's channel o over these images.
+     * null, {@code bias[biasOff + o - o0]} is added the sum of dy's channel o over these images. When
+     * {@code reluOut} is not null (the layer's output went through a ReLU, whose output it is), dy is taken
+     * as zero where reluOut is not positive: the ReLU's backward applied to the heap copy of dy.
      */
     static void backwardWeight(
             Conv.Geometry g,
             MemorySegment x,
             MemorySegment dy,
+            MemorySegment reluOut,
             int b0,
             int b1,
             int o0,
@@ -209,6 +212,8 @@ final class DirectConv3x3 {
             // the channels' gradients, with L floats after them for the last block's loads
             float[] gy = sc.dy(rows * pos + L);
             MemorySegment.copy(dy, F, ((long) b * outC + o0) * pos * Float.BYTES, gy, 0, rows * pos);
+            if (reluOut != null)
+                VectorKernels.reluGradientInPlace(gy, 0, reluOut, ((long) b * outC + o0) * pos, rows * pos);
             if (bias != null) {
                 // the bias gradient from the copy while it is in cache (a pass of its own over dy, 5.5 MB
                 // for the first layer at batch 64, took ~80 µs of ~375 on one thread, plain timing loop)

@@ -81,6 +81,15 @@ public final class Elementwise {
     }
 
     /**
+     * ReLU in place over a short run on the calling thread (no pool, no cold-start routing): the
+     * epilogue of a fused operation inside its own work unit. The same bits as {@link #unary} RELU.
+     */
+    static void reluInPlace(MemorySegment m, long off, long n) {
+        if (V && (Simd.FULL_FLOAT_VECTORS || sseVector(Unary.RELU))) VectorKernels.unary(Unary.RELU, m, off, m, off, n);
+        else unaryScalar(Unary.RELU, m, off, m, off, 0, n);
+    }
+
+    /**
      * {@code out[i] = f(a[i])·b[i]}: a map's derivative times the incoming gradient in one pass (for
      * {@link Unary#GELU_GRAD} fused lane by lane; for the other maps, the map then the product over a block
      * still in cache), without the derivative as a tensor of its own.

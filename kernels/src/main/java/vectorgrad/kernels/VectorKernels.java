@@ -156,6 +156,18 @@ final class VectorKernels {
      * ReLU's gradient {@code y > 0 ? x : 0}: a compare and blend, or without float compares the bits of x
      * masked by {@link #positiveMask} of y's (small: C2 inlines it into the loops, so no vector is boxed).
      */
+    /** {@code g[i] = y[i] > 0 ? g[i] : 0} over n values: a ReLU's gradient applied to a heap copy of dy. */
+    static void reluGradientInPlace(float[] g, int off, MemorySegment y, long yOff, int n) {
+        int upper = n - n % LANES;
+        for (int i = 0; i < upper; i += LANES) {
+            FloatVector v = FloatVector.fromArray(S, g, off + i);
+            reluGradient(v, load(y, yOff + i)).intoArray(g, off + i);
+        }
+        for (int i = upper; i < n; i++)
+            g[off + i] = Elementwise.binaryScalar(
+                    Elementwise.Binary.RELU_BACKWARD, g[off + i], y.getAtIndex(Elementwise.F, yOff + i));
+    }
+
     private static FloatVector reluGradient(FloatVector x, FloatVector y) {
         return COMPARES
                 ? FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f))

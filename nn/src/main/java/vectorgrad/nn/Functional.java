@@ -42,6 +42,25 @@ public final class Functional {
     }
 
     /**
+     * {@code F.relu(F.conv2d(x, weight, bias, stride, padding, dilation, groups))} as one op (what
+     * {@link Sequential} runs for a {@code Conv2d} followed by a {@code ReLU}): the same values, with the
+     * ReLU applied to each part of the output as the convolution writes it and no pre-activation tensor
+     * kept for the backward.
+     */
+    public static Tensor conv2dRelu(
+            Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        return NeuralOps.conv2d(
+                x,
+                weight,
+                bias,
+                pair("stride", stride),
+                pair("padding", padding),
+                pair("dilation", dilation),
+                groups,
+                true);
+    }
+
+    /**
      * {@code F.conv2d(x, weight, bias, stride, padding="same" | "valid", dilation, groups)}: "valid" is no
      * padding; "same" pads so the output has the input's size (stride 1 only), the odd one of an odd total
      * on the bottom and right, as PyTorch does.

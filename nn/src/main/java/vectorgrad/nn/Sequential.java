@@ -2,6 +2,8 @@ package vectorgrad.nn;
 
 import java.util.List;
 import vectorgrad.autograd.Tensor;
+import vectorgrad.nn.layers.Conv2d;
+import vectorgrad.nn.layers.ReLU;
 
 /**
  * Layers applied one after the other, as {@code nn.Sequential}; children are named "0", "1", ..., so a
@@ -15,9 +17,23 @@ public class Sequential extends Layer {
         for (int i = 0; i < layers.length; i++) registerModule(Integer.toString(i), layers[i]);
     }
 
+    /**
+     * Each layer's forward in turn; a {@link Conv2d} followed by a {@link ReLU} (those classes exactly, not
+     * subclasses, whose forward may differ) runs as one op, {@link Conv2d#forwardRelu}: the same values.
+     */
     @Override
     public Tensor forward(Tensor x) {
-        for (Layer l : layers) x = l.forward(x);
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            if (i + 1 < layers.size()
+                    && l.getClass() == Conv2d.class
+                    && layers.get(i + 1).getClass() == ReLU.class) {
+                x = ((Conv2d) l).forwardRelu(x);
+                i++;
+            } else {
+                x = l.forward(x);
+            }
+        }
         return x;
     }
 

@@ -35,6 +35,43 @@ class LayersTest {
         final Sequential f = seedModel();
     }
 
+    /**
+     * A Conv2d followed by a ReLU runs fused in a Sequential: the same output and gradients as the layers
+     * one after the other; a ReLU subclass (whose forward may differ) is not fused.
+     */
+    @Test
+    void sequentialFusesAConvolutionAndItsReluWithTheSameResults() {
+        Sequential f = new Sequential(new Conv2d(3, 8, 3, 1), new ReLU(), new Conv2d(8, 4, 3, 1), new ReLU());
+        Tensor x = Tensor.randn(2, 3, 9, 9);
+        float[][] outs = new float[2][];
+        float[][][] grads = new float[2][][];
+        for (int fused = 0; fused < 2; fused++) {
+            f.zeroGrad();
+            Tensor h = x;
+            if (fused == 1) h = f.forward(h);
+            else for (int i = 0; i < f.size(); i++) h = f.get(i).forward(h);
+            outs[fused] = h.toFloatArray();
+            h.sum().backward();
+            List<Parameter> ps = f.parameters();
+            grads[fused] = new float[ps.size()][];
+            for (int k = 0; k < ps.size(); k++)
+                grads[fused][k] = ps.get(k).grad().toFloatArray();
+        }
+        assertArrayEquals(outs[0], outs[1], 0f);
+        for (int k = 0; k < grads[0].length; k++) assertArrayEquals(grads[0][k], grads[1][k], 0f, "parameter " + k);
+
+        Sequential negated = new Sequential(new Conv2d(1, 2, 3, 1), new ReLU() {
+            @Override
+            public Tensor forward(Tensor t) {
+                return t.neg().relu();
+            }
+        });
+        // with zero input the convolution gives its bias: the subclass's forward (relu of the negation) ran
+        float[] bias = ((Conv2d) negated.get(0)).bias.toFloatArray();
+        float[] got = negated.forward(Tensor.zeros(1, 1, 5, 5)).toFloatArray();
+        for (int c = 0; c < 2; c++) assertEquals(Math.max(0f, -bias[c]), got[c * 9], 0f, "channel " + c);
+    }
+
     @Test
     void shapesFollowTheTextbooksComments() {
         Sequential f = seedModel();

@@ -319,86 +319,98 @@ public final class DataParallelTrainer implements Serializable {
             double lastLoss = Double.NaN;
             int numBatches = (n + t.batchSize - 1) / t.batchSize;
             try (RingAllReduce ring = RingAllReduce.bind(rank, size, host)) {
-                // the stage's one allGather: addresses, and each task's row count (all must be here)
-                String[] all = ctx.allGather(ring.address() + " " + mine.size());
-                List<String> addresses = new ArrayList<>();
-                long rowsSeen = 0;
-                for (String s : all) {
-                    String[] parts = s.split(" ");
-                    addresses.add(parts[0]);
-                    rowsSeen += Long.parseLong(parts[1]);
-                }
-                if (rowsSeen != n) throw new IllegalStateException("the workers hold " + rowsSeen + " rows of " + n);
-                ring.connect(addresses);
-                int next = 0; // first of this task's rows not yet used
-                while (next < mine.size() && mine.get(next).position() < batch * t.batchSize) next++;
-                float[] x = new float[0];
-                int[] y = new int[0];
-                int[] shape = new int[t.task.inputShape().length + 1];
-                System.arraycopy(t.task.inputShape(), 0, shape, 1, shape.length - 1);
-                for (; batch < numBatches && step < t.maxSteps; batch++) {
-                    int bSize = Math.min(t.batchSize, n - batch * t.batchSize);
-                    int end = next;
-                    while (end < mine.size() && mine.get(end).position() < (batch + 1) * t.batchSize) end++;
-                    int b = end - next;
-                    rep.optimizer().zeroGrad();
-                    double lossSum = 0;
-                    try (MemoryScope s = MemoryScope.open()) {
-                        if (b > 0) {
-                            if (x.length < b * len) { // the largest shard so far: reused by the steps after
-                                x = new float[b * len];
-                                y = new int[b];
-                            }
-                            for (int i = 0; i < b; i++) {
-                                Example e = mine.get(next + i);
-                                String bad = input.readValue(e.features(), x, i * len);
-                                if (bad != null)
-                                    throw new IllegalArgumentException("the sample at position " + e.position()
-                                            + " of epoch " + epoch + ": " + bad);
-                                y[i] = e.label();
-                            }
-                            shape[0] = b;
-                            if (rep.masks() != null)
-                                rep.masks().beginBatch(step, mine.get(next).position() - batch * t.batchSize);
-                            Tensor loss = t.task.perSampleLoss(
-                                    rep.model(),
-                                    Tensor.zeros(shape).copyFrom(x, 0),
-                                    Tensor.ofInts(Arrays.copyOf(y, b), b));
-                            Tensor sum = loss.sum();
-                            lossSum = sum.item();
-                            sum.mul(1.0 / bSize).backward();
-                        }
-                        int off = 0;
-                        for (Parameter p : params) {
-                            int k = (int) p.numel();
-                            Tensor g = p.grad();
-                            if (g == null) Arrays.fill(flat, off, off + k, 0f);
-                            else g.copyTo(flat, off);
-                            off += k;
-                        }
-                        flat[total] = (float) lossSum;
-                        long r0 = System.nanoTime();
-                        ring.allReduce(flat);
-                        reduceNanos += System.nanoTime() - r0;
-                        off = 0;
-                        for (Parameter p : params) {
-                            Tensor g = p.grad();
-                            // a worker whose shard was empty has no gradient yet: one that outlives this scope
-                            if (g == null) p.setGrad(g = s.keep(Tensor.zeros(p.shape())));
-                            g.copyFrom(flat, off);
-                            off += (int) p.numel();
-                        }
+                try {
+                    // the stage's one allGather: addresses, and each task's row count (all must be here)
+                    String[] all = ctx.allGather(ring.address() + " " + mine.size());
+                    List<String> addresses = new ArrayList<>();
+                    long rowsSeen = 0;
+                    for (String s : all) {
+                        String[] parts = s.split(" ");
+                        addresses.add(parts[0]);
+                        rowsSeen += Long.parseLong(parts[1]);
                     }
-                    rep.optimizer().step();
-                    lastLoss = flat[total] / bSize;
-                    samples += b;
-                    step++;
-                    next = end;
-                    if (t.printEvery > 0 && rank == 0 && step % t.printEvery == 0)
-                        System.out.printf(
-                                Locale.ROOT, "step %d (epoch %d batch %d): loss %.4f%n", step, epoch, batch, lastLoss);
-                    if (rank == t.failRank && step == t.failAfterStep && ctx.stageAttemptNumber() == 0)
-                        throw new IllegalStateException("injected failure after step " + step);
+                    if (rowsSeen != n)
+                        throw new IllegalStateException("the workers hold " + rowsSeen + " rows of " + n);
+                    ring.connect(addresses);
+                    int next = 0; // first of this task's rows not yet used
+                    while (next < mine.size() && mine.get(next).position() < batch * t.batchSize) next++;
+                    float[] x = new float[0];
+                    int[] y = new int[0];
+                    int[] shape = new int[t.task.inputShape().length + 1];
+                    System.arraycopy(t.task.inputShape(), 0, shape, 1, shape.length - 1);
+                    for (; batch < numBatches && step < t.maxSteps; batch++) {
+                        int bSize = Math.min(t.batchSize, n - batch * t.batchSize);
+                        int end = next;
+                        while (end < mine.size() && mine.get(end).position() < (batch + 1) * t.batchSize) end++;
+                        int b = end - next;
+                        rep.optimizer().zeroGrad();
+                        double lossSum = 0;
+                        try (MemoryScope s = MemoryScope.open()) {
+                            if (b > 0) {
+                                if (x.length < b * len) { // the largest shard so far: reused by the steps after
+                                    x = new float[b * len];
+                                    y = new int[b];
+                                }
+                                for (int i = 0; i < b; i++) {
+                                    Example e = mine.get(next + i);
+                                    String bad = input.readValue(e.features(), x, i * len);
+                                    if (bad != null)
+                                        throw new IllegalArgumentException("the sample at position " + e.position()
+                                                + " of epoch " + epoch + ": " + bad);
+                                    y[i] = e.label();
+                                }
+                                shape[0] = b;
+                                if (rep.masks() != null)
+                                    rep.masks().beginBatch(step, mine.get(next).position() - batch * t.batchSize);
+                                Tensor loss = t.task.perSampleLoss(
+                                        rep.model(),
+                                        Tensor.zeros(shape).copyFrom(x, 0),
+                                        Tensor.ofInts(Arrays.copyOf(y, b), b));
+                                Tensor sum = loss.sum();
+                                lossSum = sum.item();
+                                sum.mul(1.0 / bSize).backward();
+                            }
+                            int off = 0;
+                            for (Parameter p : params) {
+                                int k = (int) p.numel();
+                                Tensor g = p.grad();
+                                if (g == null) Arrays.fill(flat, off, off + k, 0f);
+                                else g.copyTo(flat, off);
+                                off += k;
+                            }
+                            flat[total] = (float) lossSum;
+                            long r0 = System.nanoTime();
+                            ring.allReduce(flat);
+                            reduceNanos += System.nanoTime() - r0;
+                            off = 0;
+                            for (Parameter p : params) {
+                                Tensor g = p.grad();
+                                // a worker whose shard was empty has no gradient yet: one that outlives this scope
+                                if (g == null) p.setGrad(g = s.keep(Tensor.zeros(p.shape())));
+                                g.copyFrom(flat, off);
+                                off += (int) p.numel();
+                            }
+                        }
+                        rep.optimizer().step();
+                        lastLoss = flat[total] / bSize;
+                        samples += b;
+                        step++;
+                        next = end;
+                        if (t.printEvery > 0 && rank == 0 && step % t.printEvery == 0)
+                            System.out.printf(
+                                    Locale.ROOT,
+                                    "step %d (epoch %d batch %d): loss %.4f%n",
+                                    step,
+                                    epoch,
+                                    batch,
+                                    lastLoss);
+                        if (rank == t.failRank && step == t.failAfterStep && ctx.stageAttemptNumber() == 0)
+                            throw new IllegalStateException("injected failure after step " + step);
+                    }
+                } catch (RuntimeException e) {
+                    // the next rank is waiting on this one: it fails with this message, not a closed connection
+                    ring.abort("worker " + rank + " of " + size + " (epoch " + epoch + "): " + e);
+                    throw e;
                 }
             }
             int endEpoch = batch >= numBatches ? epoch + 1 : epoch;

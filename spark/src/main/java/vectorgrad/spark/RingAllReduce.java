@@ -26,7 +26,12 @@ import java.util.concurrent.Future;
  * <p>Use: {@link #bind} on each rank, exchange {@link #address()}es (Spark's
  * {@code BarrierTaskContext.allGather}), {@link #connect}, then {@link #allReduce} as often as needed. A
  * peer that dies closes its sockets, and the others' next call fails naming it; an interrupted thread
- * (Spark killing a barrier task) closes the channels and fails too.
+ * (Spark killing a barrier task) closes the channels and fails too. A rank that fails on its own (a bad
+ * sample) first {@link #abort}s with its message, which the next rank's call fails with: whichever
+ * task's failure Spark reports, it carries the cause.
+ *
+ * <p>Each chunk goes as its length in floats (an int) then the floats; a length of -1 is an abort: a
+ * message's length in bytes, then the message in UTF-8.
  */
 public final class RingAllReduce implements AutoCloseable {
     private final int rank, size;
@@ -35,7 +40,9 @@ public final class RingAllReduce implements AutoCloseable {
     private SocketChannel toNext, fromPrev;
     private final ExecutorService sender;
     private ByteBuffer sendBuf, recvBuf;
+    private final ByteBuffer header = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
     private float[] scratch;
+    private static final int ABORT = -1;
 
     private RingAllReduce(int rank, int size, String host, ServerSocketChannel server) {
         this.rank = rank;
@@ -103,8 +110,8 @@ public final class RingAllReduce implements AutoCloseable {
         if (size == 1) return;
         int n = buf.length;
         int maxChunk = (n + size - 1) / size;
-        if (sendBuf == null || sendBuf.capacity() < maxChunk * 4) {
-            sendBuf = ByteBuffer.allocateDirect(maxChunk * 4).order(ByteOrder.LITTLE_ENDIAN);
+        if (sendBuf == null || sendBuf.capacity() < 4 + maxChunk * 4) {
+            sendBuf = ByteBuffer.allocateDirect(4 + maxChunk * 4).order(ByteOrder.LITTLE_ENDIAN);
             recvBuf = ByteBuffer.allocateDirect(maxChunk * 4).order(ByteOrder.LITTLE_ENDIAN);
             scratch = new float[maxChunk];
         }
@@ -136,12 +143,24 @@ public final class RingAllReduce implements AutoCloseable {
         int sFrom = start(sendChunk, n), sLen = start(sendChunk + 1, n) - sFrom;
         int rLen = start(recvChunk + 1, n) - start(recvChunk, n);
         sendBuf.clear();
-        sendBuf.asFloatBuffer().put(buf, sFrom, sLen);
-        sendBuf.limit(sLen * 4);
+        sendBuf.putInt(0, sLen);
+        sendBuf.position(4)
+                .slice()
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .asFloatBuffer()
+                .put(buf, sFrom, sLen);
+        sendBuf.position(0).limit(4 + sLen * 4);
         Future<?> sent = sender.submit(() -> {
             while (sendBuf.hasRemaining()) toNext.write(sendBuf);
             return null;
         });
+        header.clear();
+        readFully(fromPrev, header, prev);
+        int len = header.getInt(0);
+        if (len == ABORT) throw aborted(prev);
+        if (len != rLen)
+            throw new IOException("ring all-reduce: rank " + rank + " expected a chunk of " + rLen
+                    + " floats from rank " + prev + ", got " + len);
         recvBuf.clear().limit(rLen * 4);
         readFully(fromPrev, recvBuf, prev);
         recvBuf.flip();
@@ -155,6 +174,37 @@ public final class RingAllReduce implements AutoCloseable {
                     "ring all-reduce: rank " + rank + " could not send to rank " + (rank + 1) % size + ": "
                             + e.getCause().getMessage(),
                     e.getCause());
+        }
+    }
+
+    /** The previous rank's abort: its message, read after the -1. */
+    private IOException aborted(int prev) throws IOException {
+        header.clear();
+        readFully(fromPrev, header, prev);
+        int n = header.getInt(0);
+        if (n < 0 || n > (1 << 20)) return new IOException("ring all-reduce: rank " + prev + " aborted");
+        ByteBuffer msg = ByteBuffer.allocate(n);
+        readFully(fromPrev, msg, prev);
+        return new IOException("ring all-reduce: rank " + prev + " failed: "
+                + new String(msg.array(), java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Tells the next rank that this one failed with {@code message} (best effort: a peer already gone is
+     * ignored), so that its next {@link #allReduce} fails with the message instead of a closed connection.
+     * Call before {@link #close}; the ring is unusable after.
+     */
+    public void abort(String message) {
+        if (toNext == null) return;
+        if (sender != null) sender.shutdownNow();
+        byte[] m = message.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (m.length > (1 << 20)) m = java.util.Arrays.copyOf(m, 1 << 20);
+        ByteBuffer b = ByteBuffer.allocate(8 + m.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(ABORT).putInt(m.length).put(m).flip();
+        try {
+            while (b.hasRemaining()) toNext.write(b);
+        } catch (IOException gone) {
+            // the next rank has failed or left already: it needs no message
         }
     }
 

@@ -96,4 +96,27 @@ class RingAllReduceTest {
             pool.shutdownNow();
         }
     }
+
+    /** A rank that fails on its own aborts with its message: the next rank's call fails with that message. */
+    @Test
+    void anAbortCarriesItsMessage() throws Exception {
+        RingAllReduce a = RingAllReduce.bind(0, 2, "127.0.0.1"), b = RingAllReduce.bind(1, 2, "127.0.0.1");
+        List<String> addresses = List.of(a.address(), b.address());
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> fb = pool.submit(() -> {
+                b.connect(addresses);
+                b.abort("worker 1 of 2 (epoch 0): no class 12");
+                b.close();
+                return null;
+            });
+            a.connect(addresses);
+            fb.get();
+            IOException e = assertThrows(IOException.class, () -> a.allReduce(new float[1000]));
+            assertTrue(e.getMessage().contains("rank 1 failed: worker 1 of 2 (epoch 0): no class 12"), e.getMessage());
+        } finally {
+            a.close();
+            pool.shutdownNow();
+        }
+    }
 }

@@ -2,6 +2,7 @@ package vectorgrad.autograd.internal;
 
 import static vectorgrad.autograd.internal.TensorAccess.*;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.ref.Reference;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -130,10 +131,29 @@ public final class NeuralOps {
      */
     public static Tensor conv2d(
             Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
-        requireFloat(x, "conv2d");
+        return conv2d(x, weight, bias, stride, padding, dilation, groups, false);
+    }
+
+    /**
+     * {@code relu(conv2d(...))} as one op when {@code relu}: the ReLU runs over each part of the output as
+     * the convolution writes it, no pre-activation tensor is kept, and the backward masks g by the output
+     * {@code y > 0} (in the first layer's weight gradient, as it reads g)  |  the convolution's gradients at
+     * g·(y > 0). The same values as the two ops.
+     */
+    public static Tensor conv2d(
+            Tensor x,
+            Tensor weight,
+            Tensor bias,
+            int[] stride,
+            int[] padding,
+            int[] dilation,
+            int groups,
+            boolean relu) {
+        String name = relu ? "conv2d+relu" : "conv2d";
+        requireFloat(x, name);
         int[] xs = x.shape(), ws = weight.shape();
         if (xs.length == 3) // unbatched [C, H, W], as PyTorch takes it
-        return conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups)
+        return conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups, relu)
                     .squeeze(0);
         if (xs.length != 4)
             throw new IllegalArgumentException(
@@ -171,7 +191,7 @@ public final class NeuralOps {
                 dilation[1],
                 groups);
         Tensor y = empty(new int[] {xs[0], ws[0], geo.outH(), geo.outW()});
-        Conv.forward(geo, segment(x), segment(weight), bias == null ? null : segment(bias), segment(y));
+        Conv.forward(geo, segment(x), segment(weight), bias == null ? null : segment(bias), segment(y), relu);
         fence(x, weight, bias);
         BackwardFn fn = (g, need) -> {
             Tensor gx = need[0] ? empty(xs) : null, gw = null, gb = null;
@@ -179,29 +199,28 @@ public final class NeuralOps {
             if (need[1] || wantBias) {
                 gw = empty(ws);
                 if (wantBias) gb = empty(new int[] {ws[0]});
-                // both passes in one call when both are needed (at small batches their work then shares a trip to the
-                // pool)
-                if (gx != null)
-                    Conv.backward(
-                            geo,
-                            segment(x),
-                            segment(g),
-                            segment(weight),
-                            segment(gx),
-                            segment(gw),
-                            wantBias ? segment(gb) : null);
-                else Conv.backwardWeight(geo, segment(x), segment(g), segment(gw), wantBias ? segment(gb) : null);
-                if (!need[1]) {
-                    gw.close();
-                    gw = null;
-                }
+            }
+            MemorySegment sgx = gx != null ? segment(gx) : null, sgw = gw != null ? segment(gw) : null;
+            MemorySegment sgb = gb != null ? segment(gb) : null;
+            if (relu && (sgx != null || sgw != null)) {
+                Conv.backwardRelu(geo, segment(x), segment(g), segment(y), segment(weight), sgx, sgw, sgb);
+            } else if (gw != null) {
+                // both passes in one call when both are needed (at small batches their work then shares a trip to
+                // the pool)
+                if (gx != null) Conv.backward(geo, segment(x), segment(g), segment(weight), sgx, sgw, sgb);
+                else Conv.backwardWeight(geo, segment(x), segment(g), sgw, sgb);
             } else if (gx != null) {
-                Conv.backwardInput(geo, segment(g), segment(weight), segment(gx));
+                Conv.backwardInput(geo, segment(g), segment(weight), sgx);
+            }
+            if (gw != null && !need[1]) {
+                gw.close();
+                gw = null;
             }
             fence(g, x, weight);
+            Reference.reachabilityFence(y);
             return new Tensor[] {gx, gw, gb};
         };
-        return bias != null ? record(y, "conv2d", fn, x, weight, bias) : record(y, "conv2d", fn, x, weight);
+        return bias != null ? record(y, name, fn, x, weight, bias) : record(y, name, fn, x, weight);
     }
 
     /**

@@ -115,6 +115,15 @@ public class Conv2d extends Layer {
         return Functional.conv2d(x, weight, bias, stride, padding, dilation, groups);
     }
 
+    /**
+     * {@code relu(forward(x))} as one op ({@link Functional#conv2dRelu}): what {@link vectorgrad.nn.Sequential}
+     * runs for this layer followed by a {@link ReLU}. With a padding mode the two ops run one after the other.
+     */
+    public Tensor forwardRelu(Tensor x) {
+        if (paddingMode != null) return forward(x).relu();
+        return Functional.conv2dRelu(x, weight, bias, stride, padding, dilation, groups);
+    }
+
     @Override
     protected String extraRepr() {
         return inC + ", " + outC + ", kernel_size=" + pairStr(kernel) + ", stride=" + pairStr(stride)
