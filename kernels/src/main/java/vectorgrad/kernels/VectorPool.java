@@ -107,7 +107,9 @@ final class VectorPool {
     /**
      * The windows of a plane copied to {@code in}, a vector of windows at a time through gathers of their
      * corners ({@code corner}: each window's top-left corner, in output order); returns the first window
-     * left for the scalar tail.
+     * left for the scalar tail. The compare-and-blend chain is written out here and in {@link #windows}:
+     * in a method of its own taking the four vectors, C2 compiled it apart and boxed them (a batch-5
+     * forward took 4 ms instead of 60 µs).
      */
     static int gathered(float[] in, int w, int oh, int ow, float[] out, int[] idx, int[] corner) {
         int windows = oh * ow, upper = windows - windows % L;

@@ -76,47 +76,45 @@ class RingAllReduceTest {
         }
     }
 
-    @Test
-    void aPeerThatGoesAwayIsNamed() throws Exception {
+    /** What rank 1 does after connecting, before rank 0's first call. */
+    interface Rank1 {
+        void after(RingAllReduce ring) throws IOException;
+    }
+
+    /** Connects a ring of two, lets rank 1 do {@code then}, and returns rank 0's failure in allReduce. */
+    private static IOException rank0Failure(Rank1 then) throws Exception {
         RingAllReduce a = RingAllReduce.bind(0, 2, "127.0.0.1"), b = RingAllReduce.bind(1, 2, "127.0.0.1");
         List<String> addresses = List.of(a.address(), b.address());
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             Future<?> fb = pool.submit(() -> {
                 b.connect(addresses);
-                b.close(); // rank 1 dies after connecting
+                then.after(b);
                 return null;
             });
             a.connect(addresses);
             fb.get();
-            IOException e = assertThrows(IOException.class, () -> a.allReduce(new float[1000]));
-            assertTrue(e.getMessage().contains("rank 1"), e.getMessage());
+            return assertThrows(IOException.class, () -> a.allReduce(new float[1000]));
         } finally {
             a.close();
+            b.close();
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void aPeerThatGoesAwayIsNamed() throws Exception {
+        IOException e = rank0Failure(RingAllReduce::close); // rank 1 dies after connecting
+        assertTrue(e.getMessage().contains("rank 1"), e.getMessage());
     }
 
     /** A rank that fails on its own aborts with its message: the next rank's call fails with that message. */
     @Test
     void anAbortCarriesItsMessage() throws Exception {
-        RingAllReduce a = RingAllReduce.bind(0, 2, "127.0.0.1"), b = RingAllReduce.bind(1, 2, "127.0.0.1");
-        List<String> addresses = List.of(a.address(), b.address());
-        ExecutorService pool = Executors.newSingleThreadExecutor();
-        try {
-            Future<?> fb = pool.submit(() -> {
-                b.connect(addresses);
-                b.abort("worker 1 of 2 (epoch 0): no class 12");
-                b.close();
-                return null;
-            });
-            a.connect(addresses);
-            fb.get();
-            IOException e = assertThrows(IOException.class, () -> a.allReduce(new float[1000]));
-            assertTrue(e.getMessage().contains("rank 1 failed: worker 1 of 2 (epoch 0): no class 12"), e.getMessage());
-        } finally {
-            a.close();
-            pool.shutdownNow();
-        }
+        IOException e = rank0Failure(b -> {
+            b.abort("worker 1 of 2 (epoch 0): no class 12");
+            b.close();
+        });
+        assertTrue(e.getMessage().contains("rank 1 failed: worker 1 of 2 (epoch 0): no class 12"), e.getMessage());
     }
 }
