@@ -172,7 +172,7 @@ public final class Conv {
                 return;
             }
         }
-        int patch = g.patch(), pos = g.positions(), ow = g.outW();
+        int pos = g.positions(), ow = g.outW();
         // work units: (image, band of output rows); see WorkSplit.partsPerImage
         int parts = WorkSplit.partsPerImage(g.batch(), g.outH());
         float[] winograd = alg == ConvPlan.Algorithm.WINOGRAD ? WinogradConv.weights(g, weight) : null;
@@ -468,9 +468,10 @@ public final class Conv {
     /**
      * The gradients of {@code out = relu(conv2d(x, weight) + bias)} ({@link #forward} with relu) for
      * upstream gradient {@code dy}, given that output {@code reluOut}: the convolution's gradients at
-     * {@code dy·(reluOut > 0)}. Any of dx, dWeight may be null (not wanted); dBias only with dWeight. The
-     * direct 3x3 weight gradient masks dy as it copies it; otherwise the masked dy goes through a buffer of
-     * the calling thread's, kept for the next call (the size of dy).
+     * {@code dy·(reluOut > 0)}. Any of dx, dWeight may be null (not wanted); dBias only with dWeight. When
+     * only the weight gradient is wanted and its algorithm is the direct 3x3, that kernel masks dy as it
+     * copies it; otherwise the masked dy goes through a buffer of the calling thread's, kept for the next
+     * call (the size of dy).
      */
     public static void backwardRelu(
             Geometry g,

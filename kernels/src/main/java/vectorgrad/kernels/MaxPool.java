@@ -183,10 +183,8 @@ public final class MaxPool {
      * The index of the maximum of the 2x2 window whose top-left corner is at {@code a} in a plane {@code w}
      * wide, given its values in row order: the generic loop's rule (row by row, strictly greater wins, the
      * first NaN wins). Selects rather than branches: on real activations the comparisons are
-     * unpredictable, and the branchy form spent most of its time in mispredictions. (The same comparisons on
-     * integer keys, so that every select is an integer conditional move, were slower: 11.9 against 8.7 ms
-     * for a batch-64 forward of the MNIST model's pooling on one thread.) One well-predicted test sends a
-     * window holding a NaN aside.
+     * unpredictable, and the branchy form spent most of its time in mispredictions. One well-predicted
+     * test sends a window holding a NaN aside.
      */
     static int argmax2x2(float v0, float v1, float v2, float v3, int a, int w) {
         int b = a + w;

@@ -152,10 +152,6 @@ final class VectorKernels {
                 .not();
     }
 
-    /**
-     * ReLU's gradient {@code y > 0 ? x : 0}: a compare and blend, or without float compares the bits of x
-     * masked by {@link #positiveMask} of y's (small: C2 inlines it into the loops, so no vector is boxed).
-     */
     /** {@code g[i] = y[i] > 0 ? g[i] : 0} over n values: a ReLU's gradient applied to a heap copy of dy. */
     static void reluGradientInPlace(float[] g, int off, MemorySegment y, long yOff, int n) {
         int upper = n - n % LANES;
@@ -168,6 +164,10 @@ final class VectorKernels {
                     Elementwise.Binary.RELU_BACKWARD, g[off + i], y.getAtIndex(Elementwise.F, yOff + i));
     }
 
+    /**
+     * ReLU's gradient {@code y > 0 ? x : 0}: a compare and blend, or without float compares the bits of x
+     * masked by {@link #positiveMask} of y's (small: C2 inlines it into the loops, so no vector is boxed).
+     */
     private static FloatVector reluGradient(FloatVector x, FloatVector y) {
         return COMPARES
                 ? FloatVector.zero(S).blend(x, y.compare(VectorOperators.GT, 0f))

@@ -28,9 +28,8 @@ final class VectorPool {
     private static final FloatVector EVEN = FloatVector.fromArray(S, steps(0, 2), 0),
             ODD = FloatVector.fromArray(S, steps(1, 2), 0);
     /**
-     * Whether {@link #forward} (two-vector selects) serves: at 16 lanes. With 8 (AVX2) a batch-64 forward
-     * of the MNIST model's pooling took 1.81 ms on one thread against 1.34 for {@link #gathered}; at 16
-     * lanes 0.83 against 1.08.
+     * Whether {@link #forward} (two-vector selects) serves: at 16 lanes; at 8 (AVX2) the selects cost more
+     * than {@link #gathered}'s gathers (figures in docs/PERFORMANCE.md).
      */
     static final boolean SELECTS = L >= 16;
 
@@ -70,10 +69,9 @@ final class VectorPool {
 
     /**
      * The n (≤ L) windows of one row whose first top-left corner is at plane index {@code corner}, into
-     * out and idx at {@code o}; reads 2·L floats of both rows. Unmasked loads and one method per vector
-     * of windows: with masked loads, or the loops inside, C1 ran out of virtual registers compiling the
-     * Vector API's Java code and the method stayed interpreted (57 ms a forward at batch 64 instead of
-     * under 1); split in two, C2 compiled the halves apart and boxed the vectors passed between them.
+     * out and idx at {@code o}; reads 2·L floats of both rows. Unmasked loads and one method per vector of
+     * windows keep it within what C1 can compile: with masked loads or the loops inside, C1 ran out of
+     * virtual registers, C2 never compiled the method and a batch-64 forward took 57 ms instead of 0.8.
      */
     private static void windows(
             MemorySegment x, long xPlane, int w, int corner, int n, MemorySegment out, MemorySegment idx, long o) {

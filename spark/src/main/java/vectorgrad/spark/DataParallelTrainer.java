@@ -407,7 +407,7 @@ public final class DataParallelTrainer implements Serializable {
                         if (rank == t.failRank && step == t.failAfterStep && ctx.stageAttemptNumber() == 0)
                             throw new IllegalStateException("injected failure after step " + step);
                     }
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
                     // the next rank is waiting on this one: it fails with this message, not a closed connection
                     ring.abort("worker " + rank + " of " + size + " (epoch " + epoch + "): " + e);
                     throw e;

@@ -7,11 +7,14 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Sums a float buffer across {@code size} ranks over TCP, arranged in a ring (rank r sends to r+1 and
@@ -27,8 +30,8 @@ import java.util.concurrent.Future;
  * {@code BarrierTaskContext.allGather}), {@link #connect}, then {@link #allReduce} as often as needed. A
  * peer that dies closes its sockets, and the others' next call fails naming it; an interrupted thread
  * (Spark killing a barrier task) closes the channels and fails too. A rank that fails on its own (a bad
- * sample) first {@link #abort}s with its message, which the next rank's call fails with: whichever
- * task's failure Spark reports, it carries the cause.
+ * sample) first {@link #abort}s with its message, which the next rank's call fails with and passes on
+ * around the ring: whichever task's failure Spark reports, it carries the cause.
  *
  * <p>Each chunk goes as its length in floats (an int) then the floats; a length of -1 is an abort: a
  * message's length in bytes, then the message in UTF-8.
@@ -157,7 +160,19 @@ public final class RingAllReduce implements AutoCloseable {
         header.clear();
         readFully(fromPrev, header, prev);
         int len = header.getInt(0);
-        if (len == ABORT) throw aborted(prev);
+        if (len == ABORT) {
+            String m = abortMessage(prev);
+            // pass it on once this rank's own chunk is out (an abort frame amid a chunk would garble it)
+            try {
+                sent.get(1, TimeUnit.SECONDS);
+                abort(m);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException notSent) {
+                // the next rank hears of the failure as a closed connection
+            }
+            throw new IOException("ring all-reduce: " + m);
+        }
         if (len != rLen)
             throw new IOException("ring all-reduce: rank " + rank + " expected a chunk of " + rLen
                     + " floats from rank " + prev + ", got " + len);
@@ -177,33 +192,39 @@ public final class RingAllReduce implements AutoCloseable {
         }
     }
 
-    /** The previous rank's abort: its message, read after the -1. */
-    private IOException aborted(int prev) throws IOException {
+    /** The previous rank's abort message, read after the -1, naming the rank that failed first. */
+    private String abortMessage(int prev) throws IOException {
         header.clear();
         readFully(fromPrev, header, prev);
         int n = header.getInt(0);
-        if (n < 0 || n > (1 << 20)) return new IOException("ring all-reduce: rank " + prev + " aborted");
+        if (n < 0 || n > MAX_MESSAGE_BYTES) return "rank " + prev + " aborted";
         ByteBuffer msg = ByteBuffer.allocate(n);
         readFully(fromPrev, msg, prev);
-        return new IOException("ring all-reduce: rank " + prev + " failed: "
-                + new String(msg.array(), java.nio.charset.StandardCharsets.UTF_8));
+        String m = new String(msg.array(), StandardCharsets.UTF_8);
+        return m.startsWith("rank ") ? m : "rank " + prev + " failed: " + m;
     }
 
+    /** An abort's message is cut to this many characters: at most 4 KB, which a socket's buffer takes without a reader. */
+    private static final int MAX_MESSAGE_CHARS = 1000;
+
+    private static final int MAX_MESSAGE_BYTES = 4 * MAX_MESSAGE_CHARS;
+
     /**
-     * Tells the next rank that this one failed with {@code message} (best effort: a peer already gone is
-     * ignored), so that its next {@link #allReduce} fails with the message instead of a closed connection.
-     * Call before {@link #close}; the ring is unusable after.
+     * Tells the next rank that this one failed with {@code message} (best effort: a peer not connected or
+     * already gone is skipped), so that its next {@link #allReduce} fails with the message instead of a
+     * closed connection. Call between calls of allReduce, not during one, then {@link #close}; the ring is
+     * unusable after.
      */
     public void abort(String message) {
-        if (toNext == null) return;
+        if (toNext == null || !toNext.isConnected()) return;
         if (sender != null) sender.shutdownNow();
-        byte[] m = message.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        if (m.length > (1 << 20)) m = java.util.Arrays.copyOf(m, 1 << 20);
+        String cut = message.length() > MAX_MESSAGE_CHARS ? message.substring(0, MAX_MESSAGE_CHARS) : message;
+        byte[] m = cut.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(8 + m.length).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(ABORT).putInt(m.length).put(m).flip();
         try {
             while (b.hasRemaining()) toNext.write(b);
-        } catch (IOException gone) {
+        } catch (IOException | RuntimeException gone) {
             // the next rank has failed or left already: it needs no message
         }
     }

@@ -117,4 +117,38 @@ class RingAllReduceTest {
         });
         assertTrue(e.getMessage().contains("rank 1 failed: worker 1 of 2 (epoch 0): no class 12"), e.getMessage());
     }
+
+    /** In a ring of three, the abort of rank 1 reaches rank 2 and, passed on, rank 0. */
+    @Test
+    void anAbortGoesAroundTheRing() throws Exception {
+        RingAllReduce[] r = new RingAllReduce[3];
+        List<String> addresses = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            r[i] = RingAllReduce.bind(i, 3, "127.0.0.1");
+            addresses.add(r[i].address());
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<?>> connected = new ArrayList<>();
+            for (RingAllReduce ring : r)
+                connected.add(pool.submit(() -> {
+                    ring.connect(addresses);
+                    return null;
+                }));
+            for (Future<?> f : connected) f.get();
+            r[1].abort("worker 1 of 3 (epoch 0): boom");
+            r[1].close();
+            Future<IOException> at0 =
+                    pool.submit(() -> assertThrows(IOException.class, () -> r[0].allReduce(new float[999])));
+            Future<IOException> at2 =
+                    pool.submit(() -> assertThrows(IOException.class, () -> r[2].allReduce(new float[999])));
+            for (Future<IOException> f : List.of(at0, at2)) {
+                String m = f.get().getMessage();
+                assertTrue(m.contains("rank 1 failed: worker 1 of 3 (epoch 0): boom"), m);
+            }
+        } finally {
+            for (RingAllReduce ring : r) ring.close();
+            pool.shutdownNow();
+        }
+    }
 }

@@ -137,8 +137,8 @@ public final class NeuralOps {
     /**
      * {@code relu(conv2d(...))} as one op when {@code relu}: the ReLU runs over each part of the output as
      * the convolution writes it, no pre-activation tensor is kept, and the backward masks g by the output
-     * {@code y > 0} (in the first layer's weight gradient, as it reads g)  |  the convolution's gradients at
-     * g·(y > 0). The same values as the two ops.
+     * {@code y > 0} (see {@link Conv#backwardRelu})  |  the convolution's gradients at g·(y > 0). The same
+     * values as the two ops.
      */
     public static Tensor conv2d(
             Tensor x,

@@ -117,10 +117,11 @@ public class Conv2d extends Layer {
 
     /**
      * {@code relu(forward(x))} as one op ({@link Functional#conv2dRelu}): what {@link vectorgrad.nn.Sequential}
-     * runs for this layer followed by a {@link ReLU}. With a padding mode the two ops run one after the other.
+     * runs for this layer followed by a {@link ReLU}. With a padding mode, or in a subclass (whose forward
+     * may differ), the two ops run one after the other.
      */
     public Tensor forwardRelu(Tensor x) {
-        if (paddingMode != null) return forward(x).relu();
+        if (paddingMode != null || getClass() != Conv2d.class) return forward(x).relu();
         return Functional.conv2dRelu(x, weight, bias, stride, padding, dilation, groups);
     }
 
