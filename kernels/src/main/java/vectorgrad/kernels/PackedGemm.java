@@ -452,7 +452,9 @@ final class PackedGemm {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int base = (jr / NR) * kc * NR;
-            if (!transB) {
+            if (!transB && nr == NR && Simd.VECTOR_AVAILABLE) {
+                VectorGemm.packRows(b, bOff + (long) pc * ldb + jc + jr, ldb, kc, bp, base);
+            } else if (!transB) {
                 // stored k x n: the NR values of one p are contiguous
                 for (int p = 0; p < kc; p++) {
                     long src = bOff + (long) (pc + p) * ldb + jc + jr;

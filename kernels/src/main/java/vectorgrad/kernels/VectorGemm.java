@@ -72,6 +72,21 @@ final class VectorGemm {
     static final boolean TRANSPOSE_REGISTERS = TRANSPOSE_BLOCK > 0;
 
     /**
+     * Packs a whole B panel stored k x n: {@code bp[base + p*NR + j] = B[src + p*ldb + j]} for j < NR, p < kc,
+     * three vectors a row. (One MemorySegment.copy per 48-float row was ~20 % of a 64x9216x128 product:
+     * a copy's fixed cost dwarfs a row this short.)
+     */
+    static void packRows(MemorySegment b, long src, int ldb, int kc, float[] bp, int base) {
+        for (int p = 0; p < kc; p++) {
+            long o = (src + (long) p * ldb) * Float.BYTES;
+            int d = base + p * NR;
+            FloatVector.fromMemorySegment(S, b, o, NO).intoArray(bp, d);
+            FloatVector.fromMemorySegment(S, b, o + (long) L * Float.BYTES, NO).intoArray(bp, d + L);
+            FloatVector.fromMemorySegment(S, b, o + 2L * L * Float.BYTES, NO).intoArray(bp, d + 2 * L);
+        }
+    }
+
+    /**
      * Packs a transposed B panel, {@code bp[base + p*NR + j] = B[row0 + j*ldb + p]} for j < NR (rows at
      * or past {@code nr} are zero), p < kc: blocks of {@link #TRANSPOSE_BLOCK} (16 or 8) are loaded as row
      * vectors, transposed in registers (stages of two-vector selects, each swapping the off-diagonal blocks
