@@ -73,8 +73,8 @@ final class VectorGemm {
 
     /**
      * Packs a whole B panel stored k x n: {@code bp[base + p*NR + j] = B[src + p*ldb + j]} for j < NR, p < kc,
-     * three vectors a row. (One MemorySegment.copy per 48-float row was ~20 % of a 64x9216x128 product:
-     * a copy's fixed cost dwarfs a row this short.)
+     * three vectors a row: a MemorySegment.copy per 48-float row costs ~20 % of a 64x9216x128 product (a
+     * copy's fixed cost dwarfs a row this short).
      */
     static void packRows(MemorySegment b, long src, int ldb, int kc, float[] bp, int base) {
         for (int p = 0; p < kc; p++) {
