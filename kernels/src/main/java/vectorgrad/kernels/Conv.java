@@ -2,7 +2,6 @@ package vectorgrad.kernels;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 
 /**
  * 2-D convolution on NCHW float32 memory (PyTorch's {@code conv2d}: cross-correlation, weight
@@ -134,8 +133,6 @@ public final class Conv {
     private static final ThreadScratch.NativeFloats PARTIALS = new ThreadScratch.NativeFloats();
     /** Per-chunk bias sums of the direct kernel's weight gradient. */
     private static final ThreadScratch.Floats BIAS_PARTS = new ThreadScratch.Floats();
-    /** The lanes and Winograd weight gradients' partial sums, one slot per work unit. */
-    private static final ThreadScratch.FloatSlots HEAP_SLOTS = new ThreadScratch.FloatSlots();
 
     /** {@code out = conv2d(x, weight) + bias}; {@code bias} may be null. */
     public static void forward(
@@ -265,83 +262,6 @@ public final class Conv {
         else Parallel.forRange(units, 1, body);
     }
 
-    /** The input gradient's work units for the lanes or Winograd algorithm: (image, band of the padded input's rows). */
-    private static final class InputGradUnits {
-        final Geometry g;
-        final MemorySegment dy, dx;
-        final LanesConv.InputShape is;
-        /** The weight as the algorithm reads it (packed for lanes, transformed for Winograd). */
-        final float[] wt;
-
-        final boolean winograd;
-        final int bands, units;
-
-        InputGradUnits(Geometry g, MemorySegment dy, MemorySegment weight, MemorySegment dx) {
-            this.g = g;
-            this.dy = dy;
-            this.dx = dx;
-            is = LanesConv.inputShape(g);
-            winograd = ConvPlan.inputGrad(g) == ConvPlan.Algorithm.WINOGRAD;
-            wt = winograd ? WinogradConv.inputWeights(g, weight) : LanesConv.inputWeight(g, weight);
-            bands = WorkSplit.partsPerImage(g.batch(), is.hp());
-            units = g.batch() * bands;
-        }
-
-        void unit(int u) {
-            int b = u / bands, part = u % bands, hp = is.hp();
-            long dyOff = (long) b * g.outC() * g.positions(), dxOff = (long) b * g.inC() * g.h() * g.w();
-            int y0 = WorkSplit.bound(hp, part, bands), y1 = WorkSplit.bound(hp, part + 1, bands);
-            if (winograd) WinogradConv.backwardInput(g, dy, dyOff, wt, dx, dxOff, y0, y1);
-            else LanesConv.backwardInput(is, dy, dyOff, wt, dx, dxOff, y0, y1);
-        }
-    }
-
-    /**
-     * The weight gradient's work units for the lanes or Winograd algorithm: (chunk of images, band of output rows), each summing into its
-     * own slot (a heap array of the calling thread's); {@link #finish} adds the slots in unit order and
-     * makes dW of the sum once.
-     */
-    private static final class WeightGradUnits {
-        final Geometry g;
-        final MemorySegment x, dy;
-        final boolean withBias, winograd;
-        final ImplicitGemmConv.Shape sh;
-        final int chunks, bands, units, slot;
-        final float[][] slots;
-
-        WeightGradUnits(Geometry g, MemorySegment x, MemorySegment dy, boolean withBias) {
-            this.g = g;
-            this.x = x;
-            this.dy = dy;
-            this.withBias = withBias;
-            winograd = ConvPlan.weightGrad(g) == ConvPlan.Algorithm.WINOGRAD;
-            sh = winograd ? null : ImplicitGemmConv.shape(g);
-            // fixed chunks (not one per thread) so the summation order is the same for any thread count
-            chunks = WorkSplit.chunks(g.batch());
-            bands = WorkSplit.partsPerImage(chunks, g.outH());
-            units = chunks * bands;
-            slot = winograd ? WinogradConv.sumsSize(g) : LanesConv.sumsSize(g);
-            slots = HEAP_SLOTS.get(Math.max(1, units), slot);
-            if (units == 0) Arrays.fill(slots[0], 0, slot, 0f);
-        }
-
-        void unit(int u) {
-            int chunk = u / bands, band = u % bands;
-            int b0 = WorkSplit.bound(g.batch(), chunk, chunks), b1 = WorkSplit.bound(g.batch(), chunk + 1, chunks);
-            int y0 = WorkSplit.bound(g.outH(), band, bands), y1 = WorkSplit.bound(g.outH(), band + 1, bands);
-            if (winograd) WinogradConv.backwardWeight(g, x, dy, b0, b1, y0, y1, slots[u], withBias);
-            else LanesConv.backwardWeight(sh, x, dy, b0, b1, y0, y1, slots[u], withBias);
-        }
-
-        void finish(MemorySegment dWeight, MemorySegment dBias) {
-            // on this thread: units - 1 adds of one slot (37K floats for conv2 by Winograd), less than waking the pool
-            // costs
-            for (int u = 1; u < units; u++) VectorKernels.addRun(slots[u], 0, slots[0], 0, slot);
-            if (winograd) WinogradConv.toWeight(g, slots[0], dWeight, dBias);
-            else LanesConv.toWeight(g, slots[0], dWeight, dBias);
-        }
-    }
-
     /**
      * Both gradients, {@link #backwardInput} and {@link #backwardWeight} (dBias may be null), with the same
      * results; where both run the lanes or Winograd kernels with as many units of each (conv2 at batches up to 8), their
@@ -367,8 +287,8 @@ public final class Conv {
         Check.floats(dx, 0, g.inputSize(), "conv2d grad input");
         Check.floats(dWeight, 0, g.weightSize(), "conv2d grad weight");
         if (dBias != null) Check.floats(dBias, 0, g.outC(), "conv2d grad bias");
-        InputGradUnits li = new InputGradUnits(g, dy, weight, dx);
-        WeightGradUnits lw = new WeightGradUnits(g, x, dy, dBias != null);
+        ConvUnits.InputGrad li = new ConvUnits.InputGrad(g, dy, weight, dx);
+        ConvUnits.WeightGrad lw = new ConvUnits.WeightGrad(g, x, dy, dBias != null);
         if (li.units == lw.units) {
             // as many units of each, of about the same work (for conv2: an image, or a band of one): pairs of them
             run(g, 2 * li.units, (from, to) -> {
@@ -402,7 +322,7 @@ public final class Conv {
         }
         int patch = g.patch(), pos = g.positions(), kk = g.kh() * g.kw();
         if (ConvPlan.laneUnits(alg)) {
-            InputGradUnits li = new InputGradUnits(g, dy, weight, dx);
+            ConvUnits.InputGrad li = new ConvUnits.InputGrad(g, dy, weight, dx);
             run(g, li.units, (from, to) -> {
                 for (int u = from; u < to; u++) li.unit(u);
             });
@@ -521,7 +441,7 @@ public final class Conv {
         // Fixed chunks (not one per thread) so the summation order is the same for any thread count.
         int chunks = WorkSplit.chunks(g.batch());
         if (ConvPlan.laneUnits(alg)) {
-            WeightGradUnits lw = new WeightGradUnits(g, x, dy, dBias != null);
+            ConvUnits.WeightGrad lw = new ConvUnits.WeightGrad(g, x, dy, dBias != null);
             run(g, lw.units, (from, to) -> {
                 for (int u = from; u < to; u++) lw.unit(u);
             });

@@ -462,9 +462,10 @@ class ConvPoolSoftmaxTest {
     }
 
     /**
-     * The 2x2 pooling's backward (the vector path writes every window's four gradients) against the
-     * definition, a scatter-add into zeros, bit for bit: shapes with a row and a column past the windows,
-     * rows of windows shorter and longer than a vector, gradients of -0 and ties; on 1, 2 and 3 threads.
+     * The 2x2 pooling's backward against the definition, a scatter-add into zeros, bit for bit, over
+     * indices from the forward (whichever form served it): shapes with a row and a column past the
+     * windows, rows of windows shorter and longer than a vector, gradients of -0 and ties, dx overwritten;
+     * on 1, 2 and 3 threads.
      */
     @Test
     void pool2x2BackwardIsTheScatterOfItsGradients() {
