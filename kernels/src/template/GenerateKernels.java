@@ -61,12 +61,16 @@ public final class GenerateKernels {
                         return FloatVector.fromArray(S, idx, 0);
                     }
                 """);
-        tile(s, 6, 3, false);
-        tile(s, 6, 3, true);
-        tile(s, 4, 3, false);
-        tile(s, 4, 3, true);
-        tile(s, 6, 2, false);
-        tile(s, 6, 2, true);
+        tile(s, 6, 3, 3, false);
+        tile(s, 6, 3, 3, true);
+        tile(s, 4, 3, 3, false);
+        tile(s, 4, 3, 3, true);
+        tile(s, 6, 2, 3, false);
+        tile(s, 6, 2, 3, true);
+        tile(s, 6, 2, 2, false);
+        tile(s, 6, 2, 2, true);
+        tile(s, 4, 2, 2, false);
+        tile(s, 4, 2, 2, true);
         transpose16(
                 s,
                 "/** One 16x16 block: rows r.. (of which {@code rows} exist) at column p0, to bp[dst + q*ld + j]. */",
@@ -127,21 +131,29 @@ public final class GenerateKernels {
     }
 
     /** The name of a tile's kernel, as the drivers call it: kernel6, kernel6Store, kernel4, kernel6Two, ... */
-    static String tileName(int rows, int vectors, boolean store) {
-        return "kernel" + rows + (vectors == 2 ? "Two" : "") + (store ? "Store" : "");
+    /**
+     * kernel6, kernel4: the whole row of a three-vector panel; kernel6Two: its first two vectors;
+     * kernel6Narrow, kernel4Narrow: the whole row of a two-vector panel.
+     */
+    static String tileName(int rows, int vectors, int panel, boolean store) {
+        String cols = panel == 2 ? "Narrow" : vectors == 2 ? "Two" : "";
+        return "kernel" + rows + cols + (store ? "Store" : "");
     }
 
-    /** C[rows x vectors·L] (+)= alpha * Ap(kc x rows) * Bp(kc x 3L), accumulators in locals. */
-    static void tile(StringBuilder s, int rows, int vectors, boolean store) {
+    /**
+     * C[rows x vectors·L] (+)= alpha * Ap(kc x rows) * Bp(kc x panel·L), accumulators in locals. Panels are
+     * three vectors wide on 512-bit vectors and two below (the register budget: VectorGemm.NV).
+     */
+    static void tile(StringBuilder s, int rows, int vectors, int panel, boolean store) {
         String doc = store
-                ? "C[" + rows + " x " + vectors + "L] = alpha * Ap(kc x " + rows
-                        + ") * Bp: C is not read (beta = 0, first block of k)."
+                ? "C[" + rows + " x " + vectors + "L] = alpha * Ap(kc x " + rows + ") * Bp(kc x " + panel
+                        + "L): C is not read (beta = 0, first block of k)."
                 : "C[" + rows + " x " + vectors + "L] += alpha * Ap(kc x " + rows
-                        + ") * Bp(kc x 3L), panels packed by PackedGemm"
-                        + (vectors < 3 ? " (the first " + vectors + " vectors of each row)." : ".");
+                        + ") * Bp(kc x " + panel + "L), panels packed by PackedGemm"
+                        + (vectors < panel ? " (the first " + vectors + " vectors of each row)." : ".");
         s.append("\n    /** ").append(doc).append(" */\n");
         s.append("    static void ")
-                .append(tileName(rows, vectors, store))
+                .append(tileName(rows, vectors, panel, store))
                 .append(
                         "(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {\n");
         for (int i = 0; i < rows; i++) {
@@ -151,7 +163,7 @@ public final class GenerateKernels {
             s.append(";\n");
         }
         s.append("        for (int p = 0; p < kc; p++) {\n");
-        s.append("            int a = aOff + p, b = bOff + p * 3 * L;\n");
+        s.append("            int a = aOff + p, b = bOff + p * " + panel + " * L;\n");
         for (int j = 0; j < vectors; j++) {
             s.append("            FloatVector b")
                     .append(j)

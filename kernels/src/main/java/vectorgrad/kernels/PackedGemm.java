@@ -32,6 +32,9 @@ final class PackedGemm {
 
     static final int MR = VectorGemm.MR;
     static final int NR = VectorGemm.NR;
+    /** Floats in a vector. */
+    private static final int L = NR / VectorGemm.NV;
+
     static final int KC = Config.GEMM_KC;
     static final int MC = roundUp(Config.GEMM_MC, MR);
     static final int NC = roundUp(Config.GEMM_NC, NR);
@@ -374,9 +377,9 @@ final class PackedGemm {
             else VectorGemm.kernel(kc, ap, aPanel, bp, bPanel, c, cTile, ldc, alpha);
         } else if (mr == 4 && nr == NR && MR == 6) {
             VectorGemm.kernelFourRows(kc, ap, aPanel, bp, bPanel, c, cTile, ldc, alpha, store);
-        } else if (mr == 6 && nr == 2 * NR / 3 && MR == 6) {
+        } else if (mr == 6 && VectorGemm.NV == 3 && nr == 2 * L && MR == 6) {
             VectorGemm.kernelTwoVectors(kc, ap, aPanel, bp, bPanel, c, cTile, ldc, alpha, store);
-        } else if (nr <= NR / 3 && MR == 6) {
+        } else if (nr <= L && MR == 6) {
             // a narrow C (Linear(128, 10)): one vector of columns, rows past mr computed, not written
             VectorGemm.kernelOneVector(kc, ap, aPanel, bp, bPanel, c, cTile, ldc, alpha, store, mr, nr, scratch);
         } else {

@@ -40,14 +40,20 @@ final class VectorGemm {
     }
 
     /**
-     * Rows of the micro-tile: 6 on 512-bit vectors (18 accumulators of 32 registers), 4 on 256-bit (12 of
-     * AVX2's 16); -Dvectorgrad.gemm.mr=4|6 overrides. Measured here on AVX-512 both reach ~200-220 GFLOP/s on one core at
-     * 512-2048. An 8-row tile (24 accumulators) was as fast when C2 compiled it, but C1 cannot ("out of
-     * virtual registers"), so until C2 did, or after a deoptimisation, it ran interpreted at ~1 GFLOP/s.
+     * Vectors in a row of a packed B panel: 3 on 512-bit vectors, 2 below. With {@link #MR} the tile is
+     * 6 x 3 on 512 bits (18 accumulators of 32 registers) and 4 x 2 below (8 of AVX2's and SSE's 16).
+     * C2 loads every broadcast of A before the first multiply-add, so a tile needs rows + vectors +
+     * accumulators registers or it spills accumulators through the stack on every step of k. Measured on one
+     * AMD Zen 3 core (a kernel-only loop, kc 256): 4 x 3 (12 + 3 + 4 = 19 registers) 25 GFLOP/s, 6 x 2
+     * (12 + 2 + 6 = 20) 38-43 with ParallelGC and SerialGC but 86-96 with G1 (the registers C2 spilled
+     * differed), 4 x 2 (8 + 2 + 4 = 14) 83-89 with all three, about the core's peak.
      */
+    static final int NV = L >= 16 ? 3 : 2;
+
+    /** Rows of the micro-tile: 6 on 512-bit vectors, else 4; -Dvectorgrad.gemm.mr=4|6 overrides (tuning). */
     static final int MR = Config.GEMM_MR != 0 ? Config.GEMM_MR : L >= 16 ? 6 : 4;
-    /** Columns of the micro-tile: three vectors. */
-    static final int NR = 3 * L;
+    /** Columns of the micro-tile: {@link #NV} vectors. */
+    static final int NR = NV * L;
 
     /**
      * The micro-kernel. The packed panels are heap arrays, not segments: measured here, the same loop runs
@@ -55,8 +61,13 @@ final class VectorGemm {
      */
     static void kernel(
             int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {
-        if (MR == 6) MicroKernels.kernel6(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
-        else MicroKernels.kernel4(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+        if (NV == 3) {
+            if (MR == 6) MicroKernels.kernel6(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+            else MicroKernels.kernel4(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+        } else {
+            if (MR == 6) MicroKernels.kernel6Narrow(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+            else MicroKernels.kernel4Narrow(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+        }
     }
 
     /**
@@ -73,7 +84,7 @@ final class VectorGemm {
 
     /**
      * Packs a whole B panel stored k x n: {@code bp[base + p*NR + j] = B[src + p*ldb + j]} for j < NR, p < kc,
-     * three vectors a row: a MemorySegment.copy per 48-float row costs ~20 % of a 64x9216x128 product (a
+     * a vector at a time: a MemorySegment.copy per 48-float row costs ~20 % of a 64x9216x128 product (a
      * copy's fixed cost dwarfs a row this short).
      */
     static void packRows(MemorySegment b, long src, int ldb, int kc, float[] bp, int base) {
@@ -82,7 +93,9 @@ final class VectorGemm {
             int d = base + p * NR;
             FloatVector.fromMemorySegment(S, b, o, NO).intoArray(bp, d);
             FloatVector.fromMemorySegment(S, b, o + (long) L * Float.BYTES, NO).intoArray(bp, d + L);
-            FloatVector.fromMemorySegment(S, b, o + 2L * L * Float.BYTES, NO).intoArray(bp, d + 2 * L);
+            if (NV == 3)
+                FloatVector.fromMemorySegment(S, b, o + 2L * L * Float.BYTES, NO)
+                        .intoArray(bp, d + 2 * L);
         }
     }
 
@@ -163,8 +176,13 @@ final class VectorGemm {
      */
     static void kernelStore(
             int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {
-        if (MR == 6) MicroKernels.kernel6Store(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
-        else MicroKernels.kernel4Store(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+        if (NV == 3) {
+            if (MR == 6) MicroKernels.kernel6Store(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+            else MicroKernels.kernel4Store(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+        } else {
+            if (MR == 6) MicroKernels.kernel6NarrowStore(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+            else MicroKernels.kernel4NarrowStore(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+        }
     }
 
     /** The 4-row kernel on panels packed MR (6) rows apart: rows 4 and 5 of the panel are not read. */
@@ -179,8 +197,13 @@ final class VectorGemm {
             int ldc,
             float alpha,
             boolean store) {
-        if (store) MicroKernels.kernel4Store(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
-        else MicroKernels.kernel4(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+        if (NV == 3) {
+            if (store) MicroKernels.kernel4Store(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+            else MicroKernels.kernel4(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+        } else {
+            if (store) MicroKernels.kernel4NarrowStore(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+            else MicroKernels.kernel4Narrow(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+        }
     }
 
     /**
