@@ -5,15 +5,15 @@ import java.lang.foreign.MemorySegment;
 /**
  * {@code C += alpha·A·Bᵀ} for row-major A {@code [m, k]} and B {@code [n, k]} (the NT case: a Linear
  * layer's {@code x·Wᵀ}, a convolution's {@code dy·colᵀ}) as tiles of dot products: both operands are
- * read along their rows, contiguous, so nothing is transposed or packed. Each 4x3 tile keeps 12
- * vector accumulators over a block of k and reduces them once per block (no reduceLanes in the inner
- * loop). k is blocked so a tile's rows stay in L1/L2; threads take disjoint ranges of C's columns,
+ * read along their rows, contiguous, so nothing is transposed or packed. Each 4x3 tile (2x3 below 512
+ * bits: {@link VectorGemm#dot2x3}) keeps its vector accumulators over a block of k and reduces them once per
+ * block (no reduceLanes in the inner loop). k is blocked so a tile's rows stay in L1/L2; threads take disjoint ranges of C's columns,
  * and every element is summed in the same order whatever the thread count.
  */
 final class DotGemm {
     private DotGemm() {}
 
-    static final int TM = 4, TN = 3;
+    static final int TM = VectorKernels.LANES >= 16 ? 4 : 2, TN = 3;
     /**
      * k block: at most 16 rows of A, 16 K floats each, stay in the core's 2 MB L2 while the column tiles pass.
      * Longer blocks stream each row of B whole: products/s on two threads (JMH, two runs each) at 2048 and
@@ -69,7 +69,8 @@ final class DotGemm {
                             bj = bOff + (long) j * ldb + p0,
                             ci = cOff + (long) i * ldc + j;
                     if (mr == TM && nr == TN) {
-                        VectorGemm.dot4x3(a, ai, lda, b, bj, ldb, len, c, ci, ldc, alpha);
+                        if (TM == 4) VectorGemm.dot4x3(a, ai, lda, b, bj, ldb, len, c, ci, ldc, alpha);
+                        else VectorGemm.dot2x3(a, ai, lda, b, bj, ldb, len, c, ci, ldc, alpha);
                     } else {
                         // edges: rows one at a time, columns in threes then singly
                         for (int r = 0; r < mr; r++) {

@@ -500,6 +500,48 @@ final class VectorGemm {
                                 + tail(a, ai + (long) 3 * lda, b, bj + (long) 2 * ldb, upper, len)));
     }
 
+    /**
+     * C[2x3 tile] += alpha · A[i0.., p0:p1]·B[j0.., p0:p1]ᵀ: the tile below 512 bits, where the 4x3 tile's
+     * 12 accumulators and 7 loaded vectors do not fit 16 registers (C2 spilled accumulators through the
+     * stack on every step).
+     */
+    static void dot2x3(
+            MemorySegment a,
+            long ai,
+            int lda,
+            MemorySegment b,
+            long bj,
+            int ldb,
+            int len,
+            MemorySegment c,
+            long ci,
+            int ldc,
+            float alpha) {
+        FloatVector s00 = FloatVector.zero(S), s01 = FloatVector.zero(S), s02 = FloatVector.zero(S);
+        FloatVector s10 = FloatVector.zero(S), s11 = FloatVector.zero(S), s12 = FloatVector.zero(S);
+        int upper = len - len % L;
+        for (int p = 0; p < upper; p += L) {
+            FloatVector a0 = FloatVector.fromMemorySegment(S, a, (ai + p) * Float.BYTES, NO);
+            FloatVector a1 = FloatVector.fromMemorySegment(S, a, (ai + (long) lda + p) * Float.BYTES, NO);
+            FloatVector b0 = FloatVector.fromMemorySegment(S, b, (bj + p) * Float.BYTES, NO);
+            s00 = FMA ? a0.fma(b0, s00) : a0.mul(b0).add(s00);
+            s10 = FMA ? a1.fma(b0, s10) : a1.mul(b0).add(s10);
+            FloatVector b1 = FloatVector.fromMemorySegment(S, b, (bj + (long) ldb + p) * Float.BYTES, NO);
+            s01 = FMA ? a0.fma(b1, s01) : a0.mul(b1).add(s01);
+            s11 = FMA ? a1.fma(b1, s11) : a1.mul(b1).add(s11);
+            FloatVector b2 = FloatVector.fromMemorySegment(S, b, (bj + 2L * ldb + p) * Float.BYTES, NO);
+            s02 = FMA ? a0.fma(b2, s02) : a0.mul(b2).add(s02);
+            s12 = FMA ? a1.fma(b2, s12) : a1.mul(b2).add(s12);
+        }
+        long a1 = ai + lda, b1 = bj + ldb, b2 = bj + 2L * ldb, c1 = ci + ldc;
+        add(c, ci, alpha * (VectorKernels.sumLanes(s00) + tail(a, ai, b, bj, upper, len)));
+        add(c, ci + 1, alpha * (VectorKernels.sumLanes(s01) + tail(a, ai, b, b1, upper, len)));
+        add(c, ci + 2, alpha * (VectorKernels.sumLanes(s02) + tail(a, ai, b, b2, upper, len)));
+        add(c, c1, alpha * (VectorKernels.sumLanes(s10) + tail(a, a1, b, bj, upper, len)));
+        add(c, c1 + 1, alpha * (VectorKernels.sumLanes(s11) + tail(a, a1, b, b1, upper, len)));
+        add(c, c1 + 2, alpha * (VectorKernels.sumLanes(s12) + tail(a, a1, b, b2, upper, len)));
+    }
+
     /** C[1x3 tile] += alpha · A[i0.., p0:p1]·B[j0.., p0:p1]ᵀ, rows contiguous along p (dot products). */
     static void dot1x3(
             MemorySegment a,
