@@ -24,6 +24,8 @@ public final class GenerateKernels {
                 import java.lang.foreign.MemorySegment;
                 import java.nio.ByteOrder;
                 import jdk.incubator.vector.FloatVector;
+                import jdk.incubator.vector.VectorMask;
+                import jdk.incubator.vector.VectorShuffle;
                 import jdk.incubator.vector.VectorSpecies;
 
                 /**
@@ -51,6 +53,25 @@ public final class GenerateKernels {
                      */
                     private static final FloatVector X8 = sel(8, true), X4 = sel(4, true), X2 = sel(2, true), X1 = sel(1, true);
                     private static final FloatVector Y8 = sel(8, false), Y4 = sel(4, false), Y2 = sel(2, false), Y1 = sel(1, false);
+
+                    /**
+                     * The 8x8 transposes' single-vector permutes and blends: Rb swaps lanes l and l ^ b, Mb holds
+                     * the lanes with bit b set (defined at every width; used where vectors hold 8 floats).
+                     */
+                    private static final VectorShuffle<Float> R4 = swap(4), R2 = swap(2), R1 = swap(1);
+                    private static final VectorMask<Float> M4 = upper(4), M2 = upper(2), M1 = upper(1);
+
+                    private static VectorShuffle<Float> swap(int b) {
+                        int[] idx = new int[L];
+                        for (int l = 0; l < L; l++) idx[l] = (l ^ b) < L ? l ^ b : l;
+                        return VectorShuffle.fromArray(S, idx, 0);
+                    }
+
+                    private static VectorMask<Float> upper(int b) {
+                        boolean[] bits = new boolean[L];
+                        for (int l = 0; l < L; l++) bits[l] = (l & b) != 0;
+                        return VectorMask.fromArray(S, bits, 0);
+                    }
 
                     private static FloatVector sel(int b, boolean upper) {
                         float[] idx = new float[L];
@@ -245,6 +266,43 @@ public final class GenerateKernels {
             for (int i = 0; i < n; i++) {
                 if ((i & b) != 0) continue;
                 int k = i + b;
+                if (n == 8) {
+                    // AVX2 has no two-vector permute: a select of two vectors compiled to two permutes, a
+                    // blend and the index conversions; one permute each and a blend is 1.4x faster
+                    // (2.0-2.7 against 1.4-1.8 floats/ns for 8x8 blocks from L1 on a Zen 3 core)
+                    s.append("        FloatVector t")
+                            .append(i)
+                            .append('_')
+                            .append(b)
+                            .append(" = v")
+                            .append(i)
+                            .append(".blend(v")
+                            .append(k)
+                            .append(".rearrange(R")
+                            .append(b)
+                            .append("), M")
+                            .append(b)
+                            .append(");\n");
+                    s.append("        v")
+                            .append(k)
+                            .append(" = v")
+                            .append(i)
+                            .append(".rearrange(R")
+                            .append(b)
+                            .append(").blend(v")
+                            .append(k)
+                            .append(", M")
+                            .append(b)
+                            .append(");\n");
+                    s.append("        v")
+                            .append(i)
+                            .append(" = t")
+                            .append(i)
+                            .append('_')
+                            .append(b)
+                            .append(";\n");
+                    continue;
+                }
                 s.append("        FloatVector t")
                         .append(i)
                         .append('_')
