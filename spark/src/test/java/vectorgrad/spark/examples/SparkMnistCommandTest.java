@@ -116,10 +116,22 @@ class SparkMnistCommandTest {
         assertTrue(spark.last().startsWith("{\"test_accuracy\":"), spark.out());
         assertTrue(spark.last().contains("\"steps\":15"), spark.last());
 
+        // the workers' gradients are summed in another order than one process sums the batch, so weights
+        // differ in their last bits; Adam divides each gradient by its running RMS, and a weight whose
+        // gradients are at rounding level moves by up to lr a step in a direction that rounding decides
+        // (seen on 256-bit vectors: one weight of fc1's 1,179,648 6.1e-5 apart, all others within 3.4e-6).
+        // So: all but one in 100,000 weights within 2e-5, every weight within 2e-4 (a fifth of lr)
         Map<String, Parameter> a = weights(one), b = weights(two);
         for (String k : a.keySet()) {
             float[] x = a.get(k).toFloatArray(), y = b.get(k).toFloatArray();
-            for (int i = 0; i < x.length; i++) assertEquals(x[i], y[i], 2e-5, k + "[" + i + "]");
+            int loose = 0;
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(x[i], y[i], 2e-4, k + "[" + i + "]");
+                if (Math.abs(x[i] - y[i]) > 2e-5) loose++;
+            }
+            assertTrue(
+                    loose <= x.length / 100_000,
+                    k + ": " + loose + " of " + x.length + " weights more than 2e-5 apart");
         }
         Map<String, String> md = Checkpoint.load(two, new MnistClassifier(), null);
         assertEquals("15", md.get("step"));
