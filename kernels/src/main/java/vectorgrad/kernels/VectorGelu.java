@@ -117,14 +117,53 @@ final class VectorGelu {
     /** Φ(x) lane by lane, by the same erfc as {@link Elementwise#phi}; {@code z} is {@link #halfAbs}(x). */
     private static FloatVector phi(FloatVector x, FloatVector z) {
         FloatVector t = ONE.div(FMA ? z.fma(HALF, ONE) : z.mul(0.5f).add(1f));
-        FloatVector p = FloatVector.broadcast(S, (float) Elementwise.ERFC_P[9]);
-        for (int i = 8; i >= 0; i--) {
-            FloatVector coefficient = FloatVector.broadcast(S, (float) Elementwise.ERFC_P[i]);
-            p = FMA ? p.fma(t, coefficient) : p.mul(t).add(coefficient);
-        }
+        FloatVector p = FMA ? erfcPolyFused(t) : erfcPolyUnfused(t);
         FloatVector half = t.mul(0.5f).mul(VectorExp.expBounded(p.sub(z.mul(z))));
         return half.blend(ONE.sub(half), x.compare(VectorOperators.GE, 0f));
     }
 
     private static final FloatVector HALF = FloatVector.broadcast(S, 0.5f);
+
+    /** erfc's polynomial in t by Horner's rule, one fused multiply-add a coefficient. */
+    private static FloatVector erfcPolyFused(FloatVector t) {
+        FloatVector p = FloatVector.broadcast(S, P9);
+        p = p.fma(t, FloatVector.broadcast(S, P8));
+        p = p.fma(t, FloatVector.broadcast(S, P7));
+        p = p.fma(t, FloatVector.broadcast(S, P6));
+        p = p.fma(t, FloatVector.broadcast(S, P5));
+        p = p.fma(t, FloatVector.broadcast(S, P4));
+        p = p.fma(t, FloatVector.broadcast(S, P3));
+        p = p.fma(t, FloatVector.broadcast(S, P2));
+        p = p.fma(t, FloatVector.broadcast(S, P1));
+        return p.fma(t, FloatVector.broadcast(S, P0));
+    }
+
+    /** As {@link #erfcPolyFused}, multiply then add (where FMA is not an instruction). */
+    private static FloatVector erfcPolyUnfused(FloatVector t) {
+        FloatVector p = FloatVector.broadcast(S, P9);
+        p = p.mul(t).add(P8);
+        p = p.mul(t).add(P7);
+        p = p.mul(t).add(P6);
+        p = p.mul(t).add(P5);
+        p = p.mul(t).add(P4);
+        p = p.mul(t).add(P3);
+        p = p.mul(t).add(P2);
+        p = p.mul(t).add(P1);
+        return p.mul(t).add(P0);
+    }
+
+    /**
+     * erfc's coefficients in float, as static final fields: C2 folds them into constants. Read from the
+     * double array in the loop, each was a load and a conversion to float per vector.
+     */
+    private static final float P0 = (float) Elementwise.ERFC_P[0],
+            P1 = (float) Elementwise.ERFC_P[1],
+            P2 = (float) Elementwise.ERFC_P[2],
+            P3 = (float) Elementwise.ERFC_P[3],
+            P4 = (float) Elementwise.ERFC_P[4],
+            P5 = (float) Elementwise.ERFC_P[5],
+            P6 = (float) Elementwise.ERFC_P[6],
+            P7 = (float) Elementwise.ERFC_P[7],
+            P8 = (float) Elementwise.ERFC_P[8],
+            P9 = (float) Elementwise.ERFC_P[9];
 }
