@@ -42,11 +42,10 @@ final class VectorGemm {
     /**
      * Vectors in a row of a packed B panel: 3 on 512-bit vectors, 2 below. With {@link #MR} the tile is
      * 6 x 3 on 512 bits (18 accumulators of 32 registers) and 4 x 2 below (8 of AVX2's and SSE's 16).
-     * C2 loads every broadcast of A before the first multiply-add, so a tile needs rows + vectors +
-     * accumulators registers or it spills accumulators through the stack on every step of k. Measured on one
-     * AMD Zen 3 core (a kernel-only loop, kc 256): 4 x 3 (12 + 3 + 4 = 19 registers) 25 GFLOP/s, 6 x 2
-     * (12 + 2 + 6 = 20) 38-43 with ParallelGC and SerialGC but 86-96 with G1 (the registers C2 spilled
-     * differed), 4 x 2 (8 + 2 + 4 = 14) 83-89 with all three, about the core's peak.
+     * C2 loads every broadcast of A and vector of B of a step before its first multiply-add, so a tile
+     * needs rows + vectors + accumulators registers, or it spills accumulators through the stack on every
+     * step of k: 4 x 3 at 256 bits (19 registers) ran at 25 GFLOP/s on a Zen 3 core where 4 x 2 (14)
+     * runs at 82-90 (docs/PERFORMANCE.md, "AVX2 on an AMD EPYC").
      */
     static final int NV = L >= 16 ? 3 : 2;
 
