@@ -28,15 +28,40 @@ final class VectorGelu {
         v.intoMemorySegment(m, i * Float.BYTES, NO);
     }
 
-    /** {@code out = x·Φ(x)} over whole vectors up to {@code upper}. */
+    /**
+     * {@code out = x·Φ(x)} over whole vectors up to {@code upper}, in chunks of two passes: t and the
+     * exponent of Φ's erfc into a per-thread array, then the exp, Φ and the product.
+     */
     static void forward(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
-        long i = 0;
-        for (; i < upper; i += LANES) {
-            FloatVector x = load(a, aOff + i);
-            // the store written out, not through store(): with phi and exp inlined the loop reaches C2's
-            // NodeCountInliningCutoff, the helper stays a call and its vector argument is boxed (one 16-float
-            // vector of heap per 16 values: 12.6 MB a call over 2 M floats)
-            x.mul(phi(x, halfAbs(x))).intoMemorySegment(out, (outOff + i) * Float.BYTES, NO);
+        float[] te = GELU_TE.get(2 * GELU_CHUNK);
+        for (long from = 0; from < upper; from += GELU_CHUNK) {
+            int len = (int) Math.min(GELU_CHUNK, upper - from);
+            erfcArguments(a, aOff + from, te, len);
+            geluFromArguments(a, aOff + from, te, out, outOff + from, len);
+        }
+    }
+
+    private static final ThreadScratch.Floats GELU_TE = new ThreadScratch.Floats();
+
+    /** {@code te[j] = t}, {@code te[GELU_CHUNK + j] = p(t) - z²}: Φ's erfc before its exp. */
+    private static void erfcArguments(MemorySegment a, long aOff, float[] te, int len) {
+        for (int j = 0; j < len; j += LANES) {
+            FloatVector z = halfAbs(load(a, aOff + j));
+            FloatVector t = ONE.div(FMA ? z.fma(HALF, ONE) : z.mul(0.5f).add(1f));
+            t.intoArray(te, j);
+            (FMA ? erfcPolyFused(t) : erfcPolyUnfused(t)).sub(z.mul(z)).intoArray(te, GELU_CHUNK + j);
+        }
+    }
+
+    /** {@code out = x·Φ(x)} from {@link #erfcArguments}. */
+    private static void geluFromArguments(
+            MemorySegment a, long aOff, float[] te, MemorySegment out, long outOff, int len) {
+        for (int j = 0; j < len; j += LANES) {
+            FloatVector x = load(a, aOff + j);
+            FloatVector t = FloatVector.fromArray(S, te, j);
+            FloatVector half = t.mul(0.5f).mul(VectorExp.expBounded(FloatVector.fromArray(S, te, GELU_CHUNK + j)));
+            FloatVector cdf = half.blend(ONE.sub(half), x.compare(VectorOperators.GE, 0f));
+            x.mul(cdf).intoMemorySegment(out, (outOff + j) * Float.BYTES, NO);
         }
     }
 
@@ -114,7 +139,10 @@ final class VectorGelu {
 
     private static final int Z_MAX_BITS = Float.floatToRawIntBits(10f);
 
-    /** Φ(x) lane by lane, by the same erfc as {@link Elementwise#phi}; {@code z} is {@link #halfAbs}(x). */
+    /**
+     * Φ(x) lane by lane, by the same erfc as {@link Elementwise#phi}; {@code z} is {@link #halfAbs}(x). The
+     * derivative's first pass; the forward splits it in two ({@link #erfcArguments}).
+     */
     private static FloatVector phi(FloatVector x, FloatVector z) {
         FloatVector t = ONE.div(FMA ? z.fma(HALF, ONE) : z.mul(0.5f).add(1f));
         FloatVector p = FMA ? erfcPolyFused(t) : erfcPolyUnfused(t);
