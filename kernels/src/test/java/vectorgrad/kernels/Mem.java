@@ -33,9 +33,9 @@ final class Mem {
         return v;
     }
 
-    /** Sizes that hit every tail of 8- and 16-lane vectors and a few multi-vector lengths. */
+    /** Sizes that hit every tail of 8- and 16-lane vectors, a few multi-vector lengths, and two chunks of 1,024 (GELU). */
     static final int[] SIZES = {
-        0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 100, 127, 255, 257, 1000, 1027
+        0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 64, 65, 100, 127, 255, 257, 1000, 1027, 2100
     };
 
     static void assertClose(double expected, double actual, double rtol, double atol, String what) {
