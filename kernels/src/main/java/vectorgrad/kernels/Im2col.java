@@ -62,8 +62,9 @@ final class Im2col {
             for (int i = 0; i < g.kh(); i++) {
                 for (int j = 0; j < g.kw(); j++) {
                     int row = (((c - c0) * g.kh() + i) * g.kw() + j) * cols;
-                    int ix0 = -g.padW() + j * g.dilW();
-                    boolean contiguous = g.strideW() == 1 && ix0 >= 0 && ix0 + ow <= g.w();
+                    int ix0 = -g.padW() + j * g.dilW(), sw = g.strideW();
+                    boolean contiguous = sw == 1 && ix0 >= 0 && ix0 + ow <= g.w();
+                    int oxa = firstInside(ix0, sw, ow), oxb = endInside(ix0, sw, ow, g.w());
                     for (int oy = oy0; oy < oy1; oy++) {
                         int iy = oy * g.strideH() - g.padH() + i * g.dilH();
                         int dst = row + (oy - oy0) * ow;
@@ -74,11 +75,11 @@ final class Im2col {
                                 VectorKernels.copyRun(img, plane + iy * g.w() + ix0, col, dst, ow);
                             else System.arraycopy(img, plane + iy * g.w() + ix0, col, dst, ow);
                         } else {
-                            int src = plane + iy * g.w();
-                            for (int ox = 0; ox < ow; ox++) {
-                                int ix = ox * g.strideW() + ix0;
-                                col[dst + ox] = ix >= 0 && ix < g.w() ? img[src + ix] : 0f;
-                            }
+                            // the columns inside the image in one loop without bounds tests, zeros either side
+                            int src = plane + iy * g.w() + ix0;
+                            java.util.Arrays.fill(col, dst, dst + oxa, 0f);
+                            for (int ox = oxa; ox < oxb; ox++) col[dst + ox] = img[src + ox * sw];
+                            java.util.Arrays.fill(col, dst + Math.max(oxa, oxb), dst + ow, 0f);
                         }
                     }
                 }
@@ -96,7 +97,8 @@ final class Im2col {
             for (int i = 0; i < g.kh(); i++) {
                 for (int j = 0; j < g.kw(); j++) {
                     int row = (((c - c0) * g.kh() + i) * g.kw() + j) * pos;
-                    int ix0 = -g.padW() + j * g.dilW();
+                    int ix0 = -g.padW() + j * g.dilW(), sw = g.strideW();
+                    int oxa = firstInside(ix0, sw, ow), oxb = endInside(ix0, sw, ow, g.w());
                     for (int oy = 0; oy < oh; oy++) {
                         int iy = oy * g.strideH() - g.padH() + i * g.dilH();
                         if (iy < 0 || iy >= g.h()) continue;
@@ -107,15 +109,23 @@ final class Im2col {
                             if (Simd.VECTOR_AVAILABLE) VectorKernels.addRun(col, src, img, d0, ow);
                             else for (int ox = 0; ox < ow; ox++) img[d0 + ox] += col[src + ox];
                         } else {
-                            for (int ox = 0; ox < ow; ox++) {
-                                int ix = ox * g.strideW() + ix0;
-                                if (ix >= 0 && ix < g.w()) img[dst + ix] += col[src + ox];
-                            }
+                            int d0 = dst + ix0;
+                            for (int ox = oxa; ox < oxb; ox++) img[d0 + ox * sw] += col[src + ox];
                         }
                     }
                 }
             }
         }
         MemorySegment.copy(img, 0, dx, F, (dxOff + (long) c0 * hw) * Float.BYTES, (c1 - c0) * hw);
+    }
+
+    /** The first output column whose input column {@code ox·stride + ix0} is not left of the image. */
+    static int firstInside(int ix0, int stride, int ow) {
+        return ix0 >= 0 ? 0 : Math.min(ow, (-ix0 + stride - 1) / stride);
+    }
+
+    /** One past the last output column whose input column {@code ox·stride + ix0} is left of {@code w}. */
+    static int endInside(int ix0, int stride, int ow, int w) {
+        return ix0 >= w ? 0 : Math.min(ow, (w - 1 - ix0) / stride + 1);
     }
 }

@@ -6,7 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
- * The convolution's three products for stride 1 with no column matrix (an implicit GEMM): the packing
+ * The convolution's three products with no column matrix (an implicit GEMM): the packing
  * routines read the image and the upstream gradient straight into the micro-kernel's panels, so im2col's
  * matrix (nine times the image for a 3x3 kernel) is never written, nor col2im's scatter of short rows
  * done: on conv2 of the MNIST model those two passes were about a fifth of the layer's time
@@ -18,6 +18,15 @@ import java.util.Arrays;
  * tap. The columns ox ≥ OW of that numbering are junk; the upstream gradient is widened with zeros there,
  * so they add nothing. (A junk column multiplies a real pixel or weight by zero: an infinite value there
  * would make NaN where the im2col path gives ±∞; such a step has diverged either way.)
+ *
+ * <p><b>Strides.</b> With stride (sh, sw) the padded image is first split into its sh·sw phases, phase
+ * (py, px) holding the pixels at rows ≡ py (mod sh) and columns ≡ px (mod sw), each a plane of Hq x Wq
+ * (the padded size divided by the stride, rounded up). Output (oy, ox) reads tap (i, j) at padded
+ * (oy·sh + i·dh, ox·sw + j·dw): in phase (i·dh mod sh, j·dw mod sw), at (oy + ⌊i·dh/sh⌋, ox + ⌊j·dw/sw⌋) —
+ * again one contiguous window per tap over positions numbered with the phase width as the row pitch. So
+ * every pass below runs unchanged on the phase image (for stride 1 it is the padded image), and a strided
+ * layer (a ResNet's downsampling 3x3 and 1x1 convolutions) packs contiguous runs instead of im2col's
+ * element-by-element strided copies.
  * <ul>
  *   <li>forward: {@code out = W · col} over the normal positions, B panels gathered from the image;
  *   <li>input gradient: {@code Wᵀ · dy} over wide positions, tap by tap, the micro-kernel adding each
@@ -87,21 +96,32 @@ final class ImplicitGemmConv {
     private static final ThreadScratch.Floats TRANSPOSED = new ThreadScratch.Floats();
 
     /**
-     * What every pass needs of the geometry, computed once per call: padded width and plane, wide
-     * positions, and each tap's offset in the padded image (integer divisions per packed row were a
-     * tenth of the packing time).
+     * What every pass needs of the geometry, computed once per call: the row pitch of the (phase) image
+     * {@code wp} (the padded width for stride 1, a phase's width Wq otherwise), a phase's rows {@code hq},
+     * a channel's floats {@code plane} (all its phases), wide positions, and each tap's offset in the image
+     * (integer divisions per packed row were a tenth of the packing time).
      */
-    record Shape(Conv.Geometry g, int oh, int ow, int wp, int plane, int nw, int[] tapOff) {}
+    record Shape(Conv.Geometry g, int oh, int ow, int wp, int hq, int plane, int nw, int[] tapOff) {
+        boolean strided() {
+            return g.strideH() > 1 || g.strideW() > 1;
+        }
+    }
 
     static Shape shape(Conv.Geometry g) {
-        int oh = g.outH(), ow = g.outW(), wp = g.w() + 2 * g.padW(), plane = (g.h() + 2 * g.padH()) * wp;
+        int sh = g.strideH(), sw = g.strideW();
+        int hq = (g.h() + 2 * g.padH() + sh - 1) / sh, wq = (g.w() + 2 * g.padW() + sw - 1) / sw;
+        int oh = g.outH(), ow = g.outW(), phase = hq * wq, plane = sh * sw * phase;
         int[] tapOff = new int[g.patch()];
         for (int c = 0, t = 0; c < g.inC(); c++) {
             for (int i = 0; i < g.kh(); i++) {
-                for (int j = 0; j < g.kw(); j++) tapOff[t++] = c * plane + i * g.dilH() * wp + j * g.dilW();
+                int dy = i * g.dilH();
+                for (int j = 0; j < g.kw(); j++) {
+                    int dx = j * g.dilW();
+                    tapOff[t++] = c * plane + ((dy % sh) * sw + dx % sw) * phase + dy / sh * wq + dx / sw;
+                }
             }
         }
-        return new Shape(g, oh, ow, wp, plane, (oh - 1) * wp + ow, tapOff);
+        return new Shape(g, oh, ow, wq, hq, plane, (oh - 1) * wq + ow, tapOff);
     }
 
     /** Rows of A packed per block: as many as fit A_BLOCK, a multiple of MR. */
@@ -113,10 +133,11 @@ final class ImplicitGemmConv {
      * Rows [r0, r1) of the zero-padded image {@code xOff}, all channels, in this thread's scratch image laid
      * out as the whole padded image (the other rows hold anything; valid until the next call on this thread;
      * at least 64 floats of slack past its end, for reads that run over). A band of work copies only the
-     * rows it reads: at batch 5 each image is cut in two.
+     * rows it reads: at batch 5 each image is cut in two. Stride 1 only (LanesConv's).
      */
     static float[] paddedRows(Shape sh, MemorySegment x, long xOff, int r0, int r1) {
         Conv.Geometry g = sh.g();
+        if (sh.strided()) throw new IllegalStateException("paddedRows: stride 1 only, not " + g);
         Scratch sc = SCRATCH.get();
         int hp = g.h() + 2 * g.padH();
         if (r0 == 0 && r1 == hp) return padded(sh, x, xOff, 0, g.inC(), sc);
@@ -146,11 +167,31 @@ final class ImplicitGemmConv {
         return img;
     }
 
-    /** Channels [c0, c1) of image {@code xOff}, zero-padded, into the scratch image. */
+    /** Channels [c0, c1) of image {@code xOff}, zero-padded (and split into phases when strided), into the scratch image. */
     private static float[] padded(Shape sh, MemorySegment x, long xOff, int c0, int c1, Scratch sc) {
         Conv.Geometry g = sh.g();
         int h = g.h(), w = g.w(), hw = h * w, wp = sh.wp(), plane = sh.plane(), n = (c1 - c0) * plane;
         float[] img = sc.img(n);
+        if (sh.strided()) {
+            float[] raw = sc.grad((c1 - c0) * hw);
+            MemorySegment.copy(x, F, (xOff + (long) c0 * hw) * Float.BYTES, raw, 0, (c1 - c0) * hw);
+            Arrays.fill(img, 0, n, 0f);
+            for (int c = 0; c < c1 - c0; c++) {
+                for (int y = 0; y < h; y++) {
+                    int row = phaseRow(sh, c, y), src = c * hw + y * w;
+                    if (g.strideW() == 2) {
+                        VectorConv.deinterleave(
+                                raw, src, w, img, row + phaseColumn(sh, 0), img, row + phaseColumn(sh, 1));
+                        continue;
+                    }
+                    for (int x0 = 0; x0 < g.strideW(); x0++) {
+                        int d = row + phaseColumn(sh, x0);
+                        for (int xx = x0, k = 0; xx < w; xx += g.strideW(), k++) img[d + k] = raw[src + xx];
+                    }
+                }
+            }
+            return img;
+        }
         if (g.padH() == 0 && g.padW() == 0) {
             MemorySegment.copy(x, F, (xOff + (long) c0 * hw) * Float.BYTES, img, 0, n);
             return img;
@@ -312,7 +353,7 @@ final class ImplicitGemmConv {
                 plane = sh.plane();
         int h = g.h(), w = g.w(), hw = h * w, wp = sh.wp();
         float[] wide = widened(sh, dy, dyOff, k, sc);
-        boolean direct = g.padH() == 0 && g.padW() == 0;
+        boolean direct = g.padH() == 0 && g.padW() == 0 && !sh.strided();
         MemorySegment target = direct ? dx : sc.paddedGrad((long) ch * plane);
         long base = direct ? dxOff + (long) c0 * hw : 0;
         Elementwise.fill(target, base, (long) ch * plane, 0f);
@@ -352,7 +393,9 @@ final class ImplicitGemmConv {
                 }
             }
         }
-        if (!direct) {
+        if (sh.strided()) {
+            unphase(sh, target, ch, dx, dxOff + (long) c0 * hw, sc);
+        } else if (!direct) {
             for (int c = 0; c < ch; c++) {
                 for (int y = 0; y < h; y++) {
                     MemorySegment.copy(
@@ -364,6 +407,46 @@ final class ImplicitGemmConv {
                 }
             }
         }
+    }
+
+    /** Where input row y of channel c starts in the phase image: its phase of rows, at column 0 of phase column 0. */
+    private static int phaseRow(Shape sh, int c, int y) {
+        Conv.Geometry g = sh.g();
+        int py = y + g.padH();
+        return c * sh.plane() + (py % g.strideH()) * g.strideW() * sh.hq() * sh.wp() + py / g.strideH() * sh.wp();
+    }
+
+    /** Offset in a phase row of input column x0 (x0 < stride; columns x0 + k·stride follow it). */
+    private static int phaseColumn(Shape sh, int x0) {
+        Conv.Geometry g = sh.g();
+        int px = x0 + g.padW();
+        return (px % g.strideW()) * sh.hq() * sh.wp() + px / g.strideW();
+    }
+
+    /**
+     * The inverse of {@link #padded}'s phase split for {@code ch} channels: the gradient of the phase image
+     * in {@code target} (at 0), cropped of its padding, into {@code dx} planes from {@code dxOff}.
+     */
+    private static void unphase(Shape sh, MemorySegment target, int ch, MemorySegment dx, long dxOff, Scratch sc) {
+        Conv.Geometry g = sh.g();
+        int h = g.h(), w = g.w(), hw = h * w, wp = sh.wp(), plane = sh.plane(), s = g.strideW();
+        float[] phases = sc.grad(ch * plane), out = sc.wide(ch * hw);
+        MemorySegment.copy(target, F, 0, phases, 0, ch * plane);
+        for (int c = 0; c < ch; c++) {
+            for (int y = 0; y < h; y++) {
+                int row = phaseRow(sh, c, y), dst = c * hw + y * w;
+                if (s == 2) {
+                    VectorConv.interleave(
+                            phases, row + phaseColumn(sh, 0), phases, row + phaseColumn(sh, 1), w, out, dst);
+                    continue;
+                }
+                for (int x0 = 0; x0 < s; x0++) {
+                    int d = row + phaseColumn(sh, x0);
+                    for (int xx = x0, k = 0; xx < w; xx += s, k++) out[dst + xx] = phases[d + k];
+                }
+            }
+        }
+        MemorySegment.copy(out, 0, dx, F, dxOff * Float.BYTES, ch * hw);
     }
 
     /**
@@ -384,7 +467,7 @@ final class ImplicitGemmConv {
             MemorySegment acc,
             long accOff) {
         Conv.Geometry g = sh.g();
-        if (VectorGemm.TRANSPOSE16 && MR == 6 && g.kw() == 3 && g.dilW() == 1) {
+        if (VectorGemm.TRANSPOSE16 && MR == 6 && g.kw() == 3 && g.dilW() == 1 && !sh.strided()) {
             backwardWeightShifted(sh, x, dy, b0, b1, c0, c1, o0, o1, acc, accOff);
             return;
         }

@@ -1,6 +1,7 @@
 package vectorgrad.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -408,5 +409,53 @@ final class VectorConv {
         t20.add(h2).intoArray(out, o0 + 6 * ost);
         t21.sub(t22).mul(half).intoArray(out, o0 + 7 * ost);
         h2.add(t23).intoArray(out, o0 + 8 * ost);
+    }
+
+    // ---------------------------------------------------------------- stride-2 phases (ImplicitGemmConv)
+
+    /** Lane i takes lane 2i of the pair (a, b): the even lanes of a then of b (indices past L are b's). */
+    private static final VectorShuffle<Float> EVENS = VectorShuffle.fromOp(S, i -> 2 * i);
+    /** Lane i takes lane 2i + 1 of the pair (a, b). */
+    private static final VectorShuffle<Float> ODDS = VectorShuffle.fromOp(S, i -> 2 * i + 1);
+    /** Lane i takes a's lane i/2 (i even) or b's (i odd): the pair's first halves interleaved. */
+    private static final VectorShuffle<Float> ZIP_LOW = VectorShuffle.fromOp(S, i -> i / 2 + (i % 2) * L);
+    /** The pair's second halves interleaved. */
+    private static final VectorShuffle<Float> ZIP_HIGH = VectorShuffle.fromOp(S, i -> L / 2 + i / 2 + (i % 2) * L);
+
+    /**
+     * {@code even[e + k] = src[s + 2k]} and {@code odd[o + k] = src[s + 2k + 1]} for the n floats of
+     * {@code src} from s (a stride-2 convolution's image row split into its two column phases).
+     */
+    static void deinterleave(float[] src, int s, int n, float[] even, int e, float[] odd, int o) {
+        int i = 0;
+        for (; i + 2 * L <= n; i += 2 * L) {
+            FloatVector a = FloatVector.fromArray(S, src, s + i), b = FloatVector.fromArray(S, src, s + i + L);
+            a.rearrange(EVENS, b).intoArray(even, e + i / 2);
+            a.rearrange(ODDS, b).intoArray(odd, o + i / 2);
+        }
+        if (i < n) {
+            // the tail in one masked step (a 14-float row has no whole step of 16 at 8 lanes): the
+            // floats past the run in even and odd are another phase's padding and stay untouched
+            FloatVector a = FloatVector.fromArray(S, src, s + i, S.indexInRange(i, n)),
+                    b = FloatVector.fromArray(S, src, s + i + L, S.indexInRange(i + L, n));
+            a.rearrange(EVENS, b).intoArray(even, e + i / 2, S.indexInRange(0, (n - i + 1) / 2));
+            a.rearrange(ODDS, b).intoArray(odd, o + i / 2, S.indexInRange(0, (n - i) / 2));
+        }
+    }
+
+    /** The inverse of {@link #deinterleave}: {@code dst[d + 2k] = even[e + k]}, {@code dst[d + 2k + 1] = odd[o + k]}, n floats. */
+    static void interleave(float[] even, int e, float[] odd, int o, int n, float[] dst, int d) {
+        int i = 0;
+        for (; i + 2 * L <= n; i += 2 * L) {
+            FloatVector a = FloatVector.fromArray(S, even, e + i / 2), b = FloatVector.fromArray(S, odd, o + i / 2);
+            a.rearrange(ZIP_LOW, b).intoArray(dst, d + i);
+            a.rearrange(ZIP_HIGH, b).intoArray(dst, d + i + L);
+        }
+        if (i < n) {
+            FloatVector a = FloatVector.fromArray(S, even, e + i / 2, S.indexInRange(0, (n - i + 1) / 2)),
+                    b = FloatVector.fromArray(S, odd, o + i / 2, S.indexInRange(0, (n - i) / 2));
+            a.rearrange(ZIP_LOW, b).intoArray(dst, d + i, S.indexInRange(i, n));
+            a.rearrange(ZIP_HIGH, b).intoArray(dst, d + i + L, S.indexInRange(i + L, n));
+        }
     }
 }

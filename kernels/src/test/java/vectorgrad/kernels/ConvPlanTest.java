@@ -74,7 +74,13 @@ class ConvPlanTest {
                     p(LANES, LANES, LANES),
                     p(IMPLICIT_GEMM, IMPLICIT_GEMM, IMPLICIT_GEMM),
                     IM2COL),
-            new Case("strided 3x3", geo(2, 32, 12, 12, 64, 3, 2, 1, 1, 1), IM2COL, IM2COL, IM2COL),
+            new Case(
+                    "strided 3x3 (phases)",
+                    geo(2, 32, 12, 12, 64, 3, 2, 1, 1, 1),
+                    p(IMPLICIT_GEMM, IMPLICIT_GEMM, IMPLICIT_GEMM),
+                    p(IMPLICIT_GEMM, IMPLICIT_GEMM, IMPLICIT_GEMM),
+                    IM2COL),
+            new Case("strided 1x1 (one phase of four)", geo(2, 32, 12, 12, 64, 1, 2, 0, 1, 1), IM2COL, IM2COL, IM2COL),
             new Case(
                     "1x1, 64 in",
                     geo(2, 64, 7, 7, 128, 1, 1, 0, 1, 1),

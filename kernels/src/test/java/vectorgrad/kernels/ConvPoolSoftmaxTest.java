@@ -72,6 +72,28 @@ class ConvPoolSoftmaxTest {
     }
 
     /**
+     * Strided layers with 32 taps or more and a window at least the stride: the implicit GEMM over the image's
+     * phases. Strides 2 and 3, unequal strides, padding on either side, dilation, kh != kw, rows narrower and
+     * wider than two vectors (the stride-2 split's vector steps and masked tails), output channels that leave
+     * short micro-tiles, a ResNet's downsampling shapes.
+     */
+    @Test
+    void stridedImplicitConvolutionMatchesTheDefinition() {
+        for (int t = 0; t < 30; t++) {
+            int sh = rnd.nextInt(1, 4), sw = rnd.nextInt(2, 4), kh = rnd.nextInt(sh, 5), kw = rnd.nextInt(sw, 5);
+            int dh = rnd.nextInt(1, 3), dw = rnd.nextInt(1, 3);
+            int least = (32 + kh * kw - 1) / (kh * kw), inC = rnd.nextInt(least, least + 4);
+            int h = rnd.nextInt(dh * (kh - 1) + 1, 16), w = rnd.nextInt(dw * (kw - 1) + 1, 40);
+            int outC = t % 5 == 0 ? 64 : rnd.nextInt(1, 14);
+            checkAgainstDefinition(new Conv.Geometry(
+                    rnd.nextInt(1, 6), inC, h, w, outC, kh, kw, sh, sw, rnd.nextInt(0, 3), rnd.nextInt(0, 3), dh, dw));
+        }
+        checkAgainstDefinition(new Conv.Geometry(2, 32, 28, 28, 64, 3, 3, 2, 2, 1, 1, 1, 1));
+        checkAgainstDefinition(new Conv.Geometry(3, 64, 14, 14, 128, 3, 3, 2, 2, 1, 1, 1, 1));
+        checkAgainstDefinition(new Conv.Geometry(2, 16, 17, 33, 24, 3, 3, 2, 2, 1, 1, 1, 1));
+    }
+
+    /**
      * Channels in vector lanes (LanesConv, with 512-bit vectors; with narrower ones these geometries take
      * the other paths): forward and weight gradient for output channels in blocks of 64, input gradient for
      * input channels in blocks of 32. Rows that leave a short last tile (11 = 6 + 5 wide, 12-wide dy tiles
