@@ -144,7 +144,7 @@ public final class GenerateKernels {
                 """);
         inputTile(s);
         stridedTile32(s);
-        rowTile(s);
+        for (int rows = 1; rows <= 6; rows++) rowTile(s, rows);
         streamTile(s);
         s.append("}\n");
         String text = s.toString();
@@ -416,29 +416,32 @@ public final class GenerateKernels {
     }
 
     /**
-     * The width-generic product tile: six rows of A, each element {@code a[aOff + r·ars + p·aks]}, by two
-     * vectors of B's row p ({@code b[bOff + p·bks ..]}), stored over C ({@code out[cOff + r·ldc ..]}) or added
-     * to it. Twelve accumulators fit the sixteen registers of AVX2 and SSE; the channel-blocked algorithms
-     * call it in a loop over their 16-, 32- or 64-channel blocks where vectors are narrower than 16 floats.
+     * The width-generic product tiles, {@code rowTile1} to {@code rowTile6}: {@code rows} rows of A, each
+     * element {@code a[aOff + r·ars + p·aks]}, by two vectors of B's row p ({@code b[bOff + p·bks ..]}), stored
+     * over C ({@code out[cOff + r·ldc ..]}) or added to it. Six rows' twelve accumulators fit the sixteen
+     * registers of AVX2 and SSE; the channel-blocked algorithms call them in a loop over their 16-, 32- or
+     * 64-channel blocks where vectors are narrower than 16 floats, the shorter ones for the rows left over.
      */
-    static void rowTile(StringBuilder s) {
-        s.append("""
+    static void rowTile(StringBuilder s, int rows) {
+        s.append(String.format("""
 
                     /**
-                     * {@code out[cOff + r·ldc + j] (+)= Σ_{p<k} a[aOff + r·ars + p·aks] · b[bOff + p·bks + j]} for r < 6, j < 2L:
-                     * six rows by two vectors in twelve accumulators (AVX2's and SSE's sixteen registers hold them), added
-                     * to {@code out} when {@code add}, else stored over it. Any layout of A: rows and steps by strides.
+                     * {@code out[cOff + r·ldc + j] (+)= Σ_{p<k} a[aOff + r·ars + p·aks] · b[bOff + p·bks + j]} for r < %d, j < 2L,
+                     * added to {@code out} when {@code add}, else stored over it. Any layout of A: rows and steps by strides.
                      */
-                    static void rowTile(int k, float[] a, int aOff, int ars, int aks, float[] b, int bOff, int bks, float[] out, int cOff, int ldc, boolean add) {
-                        int p0 = aOff, p1 = p0 + ars, p2 = p1 + ars, p3 = p2 + ars, p4 = p3 + ars, p5 = p4 + ars;
-                """);
-        twoVectorAccumulators(s, 6);
+                    static void rowTile%d(int k, float[] a, int aOff, int ars, int aks, float[] b, int bOff, int bks, float[] out, int cOff, int ldc, boolean add) {
+                """, rows, rows));
+        s.append("        int p0 = aOff");
+        for (int r = 1; r < rows; r++)
+            s.append(", p").append(r).append(" = p").append(r - 1).append(" + ars");
+        s.append(";\n");
+        twoVectorAccumulators(s, rows);
         s.append("        for (int p = 0, q = 0, bb = bOff; p < k; p++, q += aks, bb += bks) {\n");
         s.append("            FloatVector w0 = FloatVector.fromArray(S, b, bb);\n");
         s.append("            FloatVector w1 = FloatVector.fromArray(S, b, bb + L);\n");
-        broadcastFmas(s, 6, r -> "a[p" + r + " + q]");
+        broadcastFmas(s, rows, r -> "a[p" + r + " + q]");
         s.append("        }\n");
-        addOrStore(s, 6, r -> r == 0 ? "0" : r == 1 ? "ldc" : r + " * ldc");
+        addOrStore(s, rows, r -> r == 0 ? "0" : r == 1 ? "ldc" : r + " * ldc");
         s.append("    }\n");
     }
 

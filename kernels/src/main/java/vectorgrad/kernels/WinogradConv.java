@@ -49,8 +49,8 @@ final class WinogradConv {
     /**
      * Floats in this machine's vectors: the transforms go this many channels at a time. At 16 the products
      * run the 6x64 and 12x32 tiles of {@link VectorConv} and {@link MicroKernels}; narrower vectors hold
-     * neither in sixteen registers, so there they run {@link MicroKernels#rowTile} (six rows by two vectors)
-     * over each block.
+     * neither in sixteen registers, so there they run {@link MicroKernels#rowTile6} (six rows by two vectors;
+     * the rows left over by a shorter one) over each block.
      */
     private static final int LV = VectorKernels.LANES;
 
@@ -65,8 +65,13 @@ final class WinogradConv {
      * into {@code outC} channels in blocks of {@code block} (64: six tiles a product; 32: twelve).
      */
     private record Pass(int inC, int h, int w, int padH, int padW, int outC, int block) {
+        /**
+         * Tiles a product takes: the wide tiles' six or twelve rows; below 16 lanes six (rowTile6's), whatever
+         * the block, so that a 7x7 image's 16 tiles are 18 rows of products, not 24 (the 128-channel input
+         * gradient of a ResNet's last stage, batch 64, one thread: see docs/PERFORMANCE.md).
+         */
         int rowsPerProduct() {
-            return block == BLOCK ? 6 : 12;
+            return WIDE && block == HALF ? 12 : 6;
         }
     }
 
@@ -242,11 +247,13 @@ final class WinogradConv {
                     for (int r0 = 0; r0 < full; r0 += per) {
                         int a = vx + r0 * inC;
                         if (!WIDE) {
-                            // six rows of V (tiles, inC apart) by two vectors of U's block, over the block
+                            // six rows of V (tiles, inC apart) by two vectors of U's block, over the block;
+                            // the last product's rows past the chunk's tiles are not computed
                             int mOff = xi * mst + r0 * block;
-                            for (int r = 0; r < per; r += 6)
+                            for (int r = 0; r < Math.min(per, t1 - t0 - r0); r += 6)
                                 for (int o0 = 0; o0 < block; o0 += 2 * LV)
-                                    MicroKernels.rowTile(
+                                    narrowTile(
+                                            Math.min(6, t1 - t0 - r0 - r),
                                             inC,
                                             v,
                                             a + r * inC,
@@ -307,6 +314,31 @@ final class WinogradConv {
                     out,
                     outOff + (long) blk * block * plane + (long) (oy0 - cy) * storeW,
                     plane);
+        }
+    }
+
+    /** {@code MicroKernels.rowTile1} to {@code rowTile6}: {@code rows} rows by two vectors. */
+    private static void narrowTile(
+            int rows,
+            int k,
+            float[] a,
+            int aOff,
+            int ars,
+            int aks,
+            float[] b,
+            int bOff,
+            int bks,
+            float[] out,
+            int cOff,
+            int ldc,
+            boolean add) {
+        switch (rows) {
+            case 6 -> MicroKernels.rowTile6(k, a, aOff, ars, aks, b, bOff, bks, out, cOff, ldc, add);
+            case 5 -> MicroKernels.rowTile5(k, a, aOff, ars, aks, b, bOff, bks, out, cOff, ldc, add);
+            case 4 -> MicroKernels.rowTile4(k, a, aOff, ars, aks, b, bOff, bks, out, cOff, ldc, add);
+            case 3 -> MicroKernels.rowTile3(k, a, aOff, ars, aks, b, bOff, bks, out, cOff, ldc, add);
+            case 2 -> MicroKernels.rowTile2(k, a, aOff, ars, aks, b, bOff, bks, out, cOff, ldc, add);
+            default -> MicroKernels.rowTile1(k, a, aOff, ars, aks, b, bOff, bks, out, cOff, ldc, add);
         }
     }
 
@@ -462,10 +494,12 @@ final class WinogradConv {
                                 MicroKernels.inputTile(k, z, zOff + r0, outC, v, vOff, sums, dOff + r0 * HALF, !first);
                                 continue;
                             }
-                            // six output channels (Z's columns) by two vectors of V's 32 input channels
-                            for (int r = r0; r < r0 + GRAD_ROWS; r += 6)
+                            // six output channels (Z's columns) by two vectors of V's 32 input channels; the
+                            // rows past the last channel are not computed
+                            for (int r = r0; r < Math.min(r0 + GRAD_ROWS, outC); r += 6)
                                 for (int c0 = 0; c0 < HALF; c0 += 2 * LV)
-                                    MicroKernels.rowTile(
+                                    narrowTile(
+                                            Math.min(6, outC - r),
                                             k,
                                             z,
                                             zOff + r,

@@ -149,6 +149,8 @@ class ConvPoolSoftmaxTest {
         winograd(new Conv.Geometry(3, 32, 9, 11, 32, 3, 3, 1, 1, 1, 1, 1, 1), true, true, true);
         winograd(new Conv.Geometry(5, 64, 7, 7, 48, 3, 3, 1, 1, 1, 1, 1, 1), false, true, true);
         winograd(new Conv.Geometry(2, 16, 28, 28, 96, 3, 3, 1, 1, 1, 1, 1, 1), true, false, false);
+        // a ResNet's last stage: 16 tiles an image, short last products
+        winograd(new Conv.Geometry(2, 128, 7, 7, 128, 3, 3, 1, 1, 1, 1, 1, 1), true, true, true);
     }
 
     /** Where Winograd runs, asserts which passes of g run it (these tests are about it); then checks g. */
