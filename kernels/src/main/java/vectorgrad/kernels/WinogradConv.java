@@ -445,17 +445,20 @@ final class WinogradConv {
         // one tiling); rows of the tiles outside [y0, y1) count as zero gradient
         int top = y0 - y0 % 2, skip = y0 - top, rows = y1 - y0;
         int tw = (ow + 1) / 2, tr = (y1 - top + 1) / 2, nt = tr * tw, ww = 2 * tw + 2, wg = 2 * tw;
-        int chunk = Math.min(GRAD_CHUNK, nt), bias = 16 * rowsO * inC;
+        // a chunk of tiles runs on across images: a 7x7 image has 16 tiles, a 14x14 one 49 (a product of 48
+        // and one of a single tile, per image, when chunks stopped at the image's end)
+        int chunk = Math.min(GRAD_CHUNK, nt * (b1 - b0)), bias = 16 * rowsO * inC;
         Pass px = new Pass(inC, g.h(), g.w(), g.padH(), g.padW(), outC, BLOCK),
                 pg = new Pass(outC, g.outH(), ow, 0, 0, inC, BLOCK);
         float[] xt = sc.xt = Scratch.grow(sc.xt, (2 * tr + 2) * ww * inC);
         float[] gt = sc.gt = Scratch.grow(sc.gt, 2 * tr * wg * outC);
         int vst = chunk * HALF + SKEW, zst = chunk * outC + SKEW;
         float[] v = sc.v = Scratch.grow(sc.v, 16 * vst * (inC / HALF));
-        // a product's last rows past the output channels read on into the next tile's (slack past the end)
+        // a wide product's last rows past the output channels read on into the next tile's (slack past the end)
         float[] z = sc.z = Scratch.grow(sc.z, 16 * zst + GRAD_ROWS);
         Arrays.fill(sums, bias, bias + outC, 0f);
         boolean first = true;
+        int filled = 0;
         for (int b = b0; b < b1; b++) {
             long xOff = (long) b * inC * g.h() * g.w(), dyOff = (long) b * outC * g.positions();
             transposeBand(px, x, xOff, top, 2 * tr + 2, 0, ww, xt, sc);
@@ -467,55 +470,58 @@ final class WinogradConv {
                 for (int o0 = 0; o0 < outC; o0 += LV)
                     VectorKernels.addColumnSums(gt, (skip * wg) * outC + o0, outC, rows * wg, sums, bias + o0);
             }
-            for (int t0 = 0; t0 < nt; t0 += chunk) {
-                int t1 = Math.min(nt, t0 + chunk), k = t1 - t0;
-                for (int t = t0; t < t1; t++) {
-                    int ty = t / tw, tx = t % tw, d0 = (2 * ty * ww + 2 * tx) * inC, g0 = (2 * ty * wg + 2 * tx) * outC;
-                    for (int c0 = 0; c0 < inC; c0 += LV) {
-                        // V by blocks of 32 input channels: [cb][ξ][tile][32]
-                        VectorConv.winogradInput(
-                                xt,
-                                d0 + c0,
-                                ww * inC,
-                                inC,
-                                v,
-                                (c0 / HALF) * 16 * vst + (t - t0) * HALF + c0 % HALF,
-                                vst);
-                    }
-                    for (int o0 = 0; o0 < outC; o0 += LV) {
-                        VectorConv.winogradGradOut(gt, g0 + o0, wg * outC, outC, z, (t - t0) * outC + o0, zst);
-                    }
+            for (int t = 0; t < nt; t++) {
+                int ty = t / tw, tx = t % tw, d0 = (2 * ty * ww + 2 * tx) * inC, g0 = (2 * ty * wg + 2 * tx) * outC;
+                for (int c0 = 0; c0 < inC; c0 += LV) {
+                    // V by blocks of 32 input channels: [cb][ξ][tile][32]
+                    VectorConv.winogradInput(
+                            xt, d0 + c0, ww * inC, inC, v, (c0 / HALF) * 16 * vst + filled * HALF + c0 % HALF, vst);
                 }
-                for (int cb = 0; cb < inC / HALF; cb++) {
-                    for (int xi = 0; xi < 16; xi++) {
-                        int vOff = (cb * 16 + xi) * vst, zOff = xi * zst, dOff = (cb * 16 + xi) * rowsO * HALF;
-                        for (int r0 = 0; r0 < rowsO; r0 += GRAD_ROWS) {
-                            if (WIDE) {
-                                MicroKernels.inputTile(k, z, zOff + r0, outC, v, vOff, sums, dOff + r0 * HALF, !first);
-                                continue;
-                            }
-                            // six output channels (Z's columns) by two vectors of V's 32 input channels; the
-                            // rows past the last channel are not computed
-                            for (int r = r0; r < Math.min(r0 + GRAD_ROWS, outC); r += 6)
-                                for (int c0 = 0; c0 < HALF; c0 += 2 * LV)
-                                    narrowTile(
-                                            Math.min(6, outC - r),
-                                            k,
-                                            z,
-                                            zOff + r,
-                                            1,
-                                            outC,
-                                            v,
-                                            vOff + c0,
-                                            HALF,
-                                            sums,
-                                            dOff + r * HALF + c0,
-                                            HALF,
-                                            !first);
-                        }
-                    }
+                for (int o0 = 0; o0 < outC; o0 += LV) {
+                    VectorConv.winogradGradOut(gt, g0 + o0, wg * outC, outC, z, filled * outC + o0, zst);
                 }
-                first = false;
+                if (++filled == chunk) {
+                    gradProducts(filled, inC, outC, rowsO, v, vst, z, zst, sums, !first);
+                    first = false;
+                    filled = 0;
+                }
+            }
+        }
+        if (filled > 0) gradProducts(filled, inC, outC, rowsO, v, vst, z, zst, sums, !first);
+    }
+
+    /** {@code sums (+)= Σ_{k tiles} Zᵀ·V} for each ξ and block of 32 input channels (see {@link #backwardWeight}). */
+    private static void gradProducts(
+            int k, int inC, int outC, int rowsO, float[] v, int vst, float[] z, int zst, float[] sums, boolean add) {
+        for (int cb = 0; cb < inC / HALF; cb++) {
+            for (int xi = 0; xi < 16; xi++) {
+                int vOff = (cb * 16 + xi) * vst, zOff = xi * zst, dOff = (cb * 16 + xi) * rowsO * HALF;
+                for (int r0 = 0; r0 < rowsO; r0 += GRAD_ROWS) {
+                    if (WIDE) {
+                        // twelve rows whatever outC: rows past it read on into the next tile's Z (or the
+                        // slack past the end) and land in sums' rows past outC, which toWeight skips
+                        MicroKernels.inputTile(k, z, zOff + r0, outC, v, vOff, sums, dOff + r0 * HALF, add);
+                        continue;
+                    }
+                    // six output channels (Z's columns) by two vectors of V's 32 input channels; the rows past
+                    // the last channel are not computed
+                    for (int r = r0; r < Math.min(r0 + GRAD_ROWS, outC); r += 6)
+                        for (int c0 = 0; c0 < HALF; c0 += 2 * LV)
+                            narrowTile(
+                                    Math.min(6, outC - r),
+                                    k,
+                                    z,
+                                    zOff + r,
+                                    1,
+                                    outC,
+                                    v,
+                                    vOff + c0,
+                                    HALF,
+                                    sums,
+                                    dOff + r * HALF + c0,
+                                    HALF,
+                                    add);
+                }
             }
         }
     }
