@@ -275,17 +275,22 @@ final class LanesConv {
      * for tap t = i·kw + j; made by the calling thread once per call.
      */
     static float[] inputWeight(Conv.Geometry g, MemorySegment weight) {
+        return inputWeight(g, weight, HALF);
+    }
+
+    /** {@link #inputWeight(Conv.Geometry, MemorySegment)} in blocks of {@code block} input channels (a divisor of inC). */
+    static float[] inputWeight(Conv.Geometry g, MemorySegment weight, int block) {
         int kk = g.kh() * g.kw(), inC = g.inC(), outC = g.outC(), n = inC * outC * kk;
         float[] wt = INPUT_WEIGHT.get(n);
         Scratch sc = SCRATCH.get();
         float[] w = sc.raw = Scratch.grow(sc.raw, n);
         MemorySegment.copy(weight, F, 0, w, 0, n);
         // in the order of wt, written once each and in sequence (W's reads are kk floats apart)
-        for (int cb = 0, d = 0; cb < inC / HALF; cb++) {
+        for (int cb = 0, d = 0; cb < inC / block; cb++) {
             for (int t = 0; t < kk; t++) {
                 for (int o = 0; o < outC; o++) {
-                    int from = (o * inC + cb * HALF) * kk + t;
-                    for (int c = 0; c < HALF; c++) wt[d++] = w[from + c * kk];
+                    int from = (o * inC + cb * block) * kk + t;
+                    for (int c = 0; c < block; c++) wt[d++] = w[from + c * kk];
                 }
             }
         }

@@ -58,6 +58,7 @@ final class WinogradConv {
     /** Tiles per pass through the transforms (two rows of conv2's 12x12), whole products of six or twelve. */
     private static final int CHUNK_TILES = 24;
 
+    /** The bias of a pass without one: as many zeros as the widest block (a narrow pass's block is all its channels). */
     private static final float[] ZEROS = new float[BLOCK];
 
     /**
@@ -82,7 +83,7 @@ final class WinogradConv {
                 y = new float[0],
                 raw = new float[0],
                 planes = new float[0];
-        float[] gt = new float[0], z = new float[0];
+        float[] gt = new float[0], z = new float[0], zeros = new float[0];
         final int[] rowOff = new int[T];
 
         static float[] grow(float[] a, int n) {
@@ -98,9 +99,19 @@ final class WinogradConv {
         return WEIGHTS[slot].get(n);
     }
 
-    /** The forward's block of output channels: 64 (six tiles a product) when they come in 64s, else 32 (twelve). */
+    /**
+     * The forward's block of output channels: at 16 lanes 64 (six tiles a product) when they come in 64s,
+     * else 32 (twelve); narrower, all of them, so that each chunk's input transform V is made once, not once
+     * a block (the narrow tiles go through any block two vectors at a time).
+     */
     static int forwardBlock(int outC) {
+        if (!WIDE) return outC;
         return outC % BLOCK == 0 ? BLOCK : HALF;
+    }
+
+    /** The input gradient's block of (input) channels: 32 at 16 lanes (twelve tiles a product), else all of them. */
+    static int inputBlock(int inC) {
+        return WIDE ? HALF : inC;
     }
 
     /**
@@ -114,10 +125,12 @@ final class WinogradConv {
         if (block == BLOCK) {
             wt = LanesConv.packedWeight(g, weight);
         } else {
-            // wt[(blk·patch + tap)·32 + o % 32] = W[o][tap]: a few thousand values, once per call
-            float[] w = new float[patch * outC];
+            // wt[(blk·patch + tap)·B + o % B] = W[o][tap], once per call, in the calling thread's scratch (free
+            // until its work units start)
+            Scratch sc = SCRATCH.get();
+            float[] w = sc.raw = Scratch.grow(sc.raw, patch * outC);
             MemorySegment.copy(weight, ValueLayout.JAVA_FLOAT, 0, w, 0, patch * outC);
-            wt = new float[patch * outC];
+            wt = sc.planes = Scratch.grow(sc.planes, patch * outC);
             for (int o = 0; o < outC; o++)
                 for (int t = 0; t < patch; t++) wt[((o / block) * patch + t) * block + o % block] = w[o * patch + t];
         }
@@ -140,24 +153,25 @@ final class WinogradConv {
 
     /**
      * The input gradient's: the filters rotated by 180° with their channels swapped (the input gradient
-     * is a correlation of dy, padded by two, with them), {@code u[((cb·16 + ξ)·O + o)·32 + c] = U[ξ] of
-     * rot(W[o][cb·32 + c])}, from {@link LanesConv#inputWeight} (taps x O x 32 channels).
+     * is a correlation of dy, padded by two, with them), {@code u[((cb·16 + ξ)·O + o)·B + c] = U[ξ] of
+     * rot(W[o][cb·B + c])} for blocks of B = {@link #inputBlock} channels, from {@link LanesConv#inputWeight}
+     * (taps x O x B channels).
      */
     static float[] inputWeights(Conv.Geometry g, MemorySegment weight) {
-        int inC = g.inC(), outC = g.outC();
-        float[] wt = LanesConv.inputWeight(g, weight);
+        int inC = g.inC(), outC = g.outC(), block = inputBlock(inC);
+        float[] wt = LanesConv.inputWeight(g, weight, block);
         float[] u = weightHolder(1, 16 * inC * outC);
-        for (int cb = 0; cb < inC / HALF; cb++) {
+        for (int cb = 0; cb < inC / block; cb++) {
             for (int o = 0; o < outC; o++) {
-                for (int c0 = 0; c0 < HALF; c0 += LV) {
+                for (int c0 = 0; c0 < block; c0 += LV) {
                     // tap 8 - k of the filter is tap k of the rotated one
                     VectorConv.winogradWeight(
                             wt,
-                            ((cb * 9 + 8) * outC + o) * HALF + c0,
-                            -outC * HALF,
+                            ((cb * 9 + 8) * outC + o) * block + c0,
+                            -outC * block,
                             u,
-                            ((cb * 16) * outC + o) * HALF + c0,
-                            outC * HALF);
+                            ((cb * 16) * outC + o) * block + c0,
+                            outC * block);
                 }
             }
         }
@@ -191,7 +205,7 @@ final class WinogradConv {
             Conv.Geometry g, MemorySegment dy, long dyOff, float[] u, MemorySegment dx, long dxOff, int y0, int y1) {
         int ya = Math.max(y0, g.padH()), yb = Math.min(y1, g.padH() + g.h());
         if (ya >= yb) return;
-        Pass p = new Pass(g.outC(), g.outH(), g.outW(), 2, 2, g.inC(), HALF);
+        Pass p = new Pass(g.outC(), g.outH(), g.outW(), 2, 2, g.inC(), inputBlock(g.inC()));
         run(p, dy, dyOff, u, null, dx, dxOff, g.h() * g.w(), g.w(), g.padH(), g.padW(), ya, yb);
     }
 
@@ -229,7 +243,7 @@ final class WinogradConv {
         // outputs as positions x block, rows 2·tw wide (and an odd last row) until compacted below
         float[] y = sc.y = Scratch.grow(sc.y, 2 * tr * wo * block);
         for (int blk = 0; blk < p.outC() / block; blk++) {
-            float[] init = bias != null ? bias : ZEROS;
+            float[] init = bias != null ? bias : block <= BLOCK ? ZEROS : (sc.zeros = Scratch.grow(sc.zeros, block));
             int bOff = bias != null ? blk * block : 0, uBlk = blk * 16 * inC * block;
             // tiles in row-major order, a chunk at a time (across rows of tiles: no product half empty)
             for (int t0 = 0; t0 < nt; t0 += chunk) {
