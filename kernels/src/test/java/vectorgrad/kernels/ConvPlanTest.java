@@ -36,6 +36,7 @@ class ConvPlanTest {
     }
 
     private static final ConvPlan.Algorithm[] IM2COL = p(IM2COL_GEMM, IM2COL_GEMM, IM2COL_GEMM);
+    private static final ConvPlan.Algorithm[] IMPLICIT = p(IMPLICIT_GEMM, IMPLICIT_GEMM, IMPLICIT_GEMM);
 
     private static final List<Case> CASES = List.of(
             new Case(
@@ -68,32 +69,12 @@ class ConvPlanTest {
                     p(WINOGRAD, WINOGRAD, WINOGRAD),
                     p(WINOGRAD, WINOGRAD, WINOGRAD),
                     IM2COL),
-            new Case(
-                    "dilated 3x3",
-                    geo(2, 32, 12, 12, 64, 3, 1, 1, 2, 1),
-                    p(LANES, LANES, LANES),
-                    p(IMPLICIT_GEMM, IMPLICIT_GEMM, IMPLICIT_GEMM),
-                    IM2COL),
-            new Case(
-                    "strided 3x3 (phases)",
-                    geo(2, 32, 12, 12, 64, 3, 2, 1, 1, 1),
-                    p(IMPLICIT_GEMM, IMPLICIT_GEMM, IMPLICIT_GEMM),
-                    p(IMPLICIT_GEMM, IMPLICIT_GEMM, IMPLICIT_GEMM),
-                    IM2COL),
+            new Case("dilated 3x3", geo(2, 32, 12, 12, 64, 3, 1, 1, 2, 1), p(LANES, LANES, LANES), IMPLICIT, IM2COL),
+            new Case("strided 3x3 (phases)", geo(2, 32, 12, 12, 64, 3, 2, 1, 1, 1), IMPLICIT, IMPLICIT, IM2COL),
             new Case("strided 1x1 (one phase of four)", geo(2, 32, 12, 12, 64, 1, 2, 0, 1, 1), IM2COL, IM2COL, IM2COL),
-            new Case(
-                    "1x1, 64 in",
-                    geo(2, 64, 7, 7, 128, 1, 1, 0, 1, 1),
-                    p(LANES, LANES, LANES),
-                    p(IMPLICIT_GEMM, IMPLICIT_GEMM, IMPLICIT_GEMM),
-                    IM2COL),
+            new Case("1x1, 64 in", geo(2, 64, 7, 7, 128, 1, 1, 0, 1, 1), p(LANES, LANES, LANES), IMPLICIT, IM2COL),
             new Case("1x1, 8 in (small patch)", geo(2, 8, 7, 7, 64, 1, 1, 0, 1, 1), IM2COL, IM2COL, IM2COL),
-            new Case(
-                    "5x5, 3 in, 20 out",
-                    geo(2, 3, 16, 16, 20, 5, 1, 2, 1, 1),
-                    p(IMPLICIT_GEMM, IMPLICIT_GEMM, IMPLICIT_GEMM),
-                    p(IMPLICIT_GEMM, IMPLICIT_GEMM, IMPLICIT_GEMM),
-                    IM2COL),
+            new Case("5x5, 3 in, 20 out", geo(2, 3, 16, 16, 20, 5, 1, 2, 1, 1), IMPLICIT, IMPLICIT, IM2COL),
             new Case(
                     "grouped",
                     geo(2, 32, 9, 9, 64, 3, 1, 1, 1, 4),
