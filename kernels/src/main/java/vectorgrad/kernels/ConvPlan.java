@@ -104,11 +104,10 @@ final class ConvPlan {
 
     /**
      * A vector machine and a patch wide enough for packed panels: the implicit GEMM's shapes. A strided
-     * layer qualifies when its window is at least its stride, so that every phase of the image is read: a
-     * ResNet's stride-2 3x3 layer (32 to 64 channels, 28x28, batch 64, one thread) took 12.7 / 14.2 / 11.8 ms
-     * (forward, input gradient, weight gradient) by im2col + sgemm, whose strided copies go element by
-     * element, and 10.7 / 10.5 / 9.4 ms this way; its 1x1 stride-2 shortcut, which reads one phase of four,
-     * 1.8 / 2.0 / 1.5 ms by im2col and 2.9 / 3.3 / 2.7 ms this way.
+     * layer qualifies when its window is at least its stride: then the phases it reads are most of the
+     * phase image it splits the input into, and its passes beat im2col's strided copies (a ResNet's
+     * stride-2 3x3 layers, 12-29 % faster); a 1x1 stride-2 shortcut reads one phase of four, and was slower
+     * that way than by im2col (docs/PERFORMANCE.md, "The ResNet's convolutions at 256 bits").
      */
     static boolean implicitShaped(Conv.Geometry g) {
         return Simd.VECTOR_AVAILABLE
