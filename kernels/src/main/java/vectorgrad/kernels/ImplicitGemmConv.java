@@ -25,8 +25,8 @@ import java.util.Arrays;
  * (oy·sh + i·dh, ox·sw + j·dw): in phase (i·dh mod sh, j·dw mod sw), at (oy + ⌊i·dh/sh⌋, ox + ⌊j·dw/sw⌋) —
  * again one contiguous window per tap over positions numbered with the phase width as the row pitch. So
  * every pass below runs unchanged on the phase image (for stride 1 it is the padded image), and a strided
- * layer (a ResNet's downsampling 3x3 and 1x1 convolutions) packs contiguous runs instead of im2col's
- * element-by-element strided copies.
+ * layer (a ResNet's downsampling 3x3 convolutions; {@link ConvPlan#implicitShaped} says which) packs
+ * contiguous runs instead of im2col's strided copies.
  * <ul>
  *   <li>forward: {@code out = W · col} over the normal positions, B panels gathered from the image;
  *   <li>input gradient: {@code Wᵀ · dy} over wide positions, tap by tap, the micro-kernel adding each

@@ -72,6 +72,38 @@ class ConvPoolSoftmaxTest {
     }
 
     /**
+     * The stride-2 phase split and join against their scalar definition, every length up to past four
+     * vectors (whole steps and masked tails), at offsets; the floats past each run stay untouched (they are
+     * another phase's padding in the phase image).
+     */
+    @Test
+    void stride2SplitAndJoinMatchTheirDefinition() {
+        if (!Simd.VECTOR_AVAILABLE) return; // vector code only: the scalar machine never takes the implicit path
+        for (int n = 0; n <= 4 * Simd.floatLanes() + 3; n++) {
+            float[] src = Mem.random(rnd, n + 7, -1, 1);
+            float[] even = new float[n + 9], odd = new float[n + 9];
+            java.util.Arrays.fill(even, 42f);
+            java.util.Arrays.fill(odd, 43f);
+            VectorConv.deinterleave(src, 3, n, even, 2, odd, 1);
+            for (int k = 0; k < even.length; k++) {
+                float want = k >= 2 && k - 2 < (n + 1) / 2 ? src[3 + 2 * (k - 2)] : 42f;
+                assertEquals(want, even[k], "deinterleave even, n = " + n + ", k = " + k);
+            }
+            for (int k = 0; k < odd.length; k++) {
+                float want = k >= 1 && k - 1 < n / 2 ? src[3 + 2 * (k - 1) + 1] : 43f;
+                assertEquals(want, odd[k], "deinterleave odd, n = " + n + ", k = " + k);
+            }
+            float[] dst = new float[n + 9];
+            java.util.Arrays.fill(dst, 44f);
+            VectorConv.interleave(even, 2, odd, 1, n, dst, 4);
+            for (int k = 0; k < dst.length; k++) {
+                float want = k >= 4 && k - 4 < n ? src[3 + k - 4] : 44f;
+                assertEquals(want, dst[k], "interleave, n = " + n + ", k = " + k);
+            }
+        }
+    }
+
+    /**
      * Strided layers with 32 taps or more and a window at least the stride: the implicit GEMM over the image's
      * phases. Strides 2 and 3, unequal strides, padding on either side, dilation, kh != kw, rows narrower and
      * wider than two vectors (the stride-2 split's vector steps and masked tails), output channels that leave
