@@ -29,37 +29,49 @@ final class ColdKernels {
 
     /**
      * {@link WinogradConv}'s forward: {@code out = conv2d(x, weight) + bias} for a 3x3, stride-1, undilated
-     * geometry, by F(2x2, 3x3) tiles starting at the padded output's row and column 0, each output
-     * {@code Aᵀ·[Σ_c U_c ⊙ V_c]·A + bias} with the sum over input channels in order from zero and the
-     * transforms' adds in {@link VectorConv}'s order.
+     * geometry, by the tiles {@link ConvPlan#winogradTile} chooses (F(2x2, 3x3) or F(4x4, 3x3)) starting at
+     * the padded output's row and column 0, each output {@code Aᵀ·[Σ_c U_c ⊙ V_c]·A + bias} with the sum over
+     * input channels in order from zero and the transforms' operations in {@link VectorConv}'s and
+     * {@link Winograd4x4}'s order.
      */
     static void winogradForward(
             Conv.Geometry g, MemorySegment x, MemorySegment weight, MemorySegment bias, MemorySegment out) {
         int inC = g.inC(), outC = g.outC(), h = g.h(), w = g.w(), plane = h * w;
         int oh = g.outH(), ow = g.outW(), pos = oh * ow;
-        float[] u = winogradWeights(heap(weight, 0, outC * inC * 9), outC, inC);
+        int tile = ConvPlan.winogradTile(oh, ow), n = tile + 2, pts = n * n;
+        float[] wt = heap(weight, 0, outC * inC * 9);
+        float[] u = tile == 2 ? winogradWeights(wt, outC, inC) : winograd4Weights(wt, outC, inC);
         float[] bs = bias == null ? new float[outC] : heap(bias, 0, outC);
-        float[] v = new float[16 * inC], d = new float[16], m = new float[16], y = new float[outC * pos];
+        float[] v = new float[pts * inC], d = new float[pts], m = new float[pts], y = new float[outC * pos];
+        float[] tmp = new float[36], yt = new float[16];
         for (int b = 0; b < g.batch(); b++) {
             float[] img = heap(x, (long) b * inC * plane, inC * plane);
-            for (int ty = 0; 2 * ty < oh; ty++) {
-                for (int tx = 0; 2 * tx < ow; tx++) {
-                    int r0 = 2 * ty - g.padH(), c0 = 2 * tx - g.padW();
+            for (int ty = 0; tile * ty < oh; ty++) {
+                for (int tx = 0; tile * tx < ow; tx++) {
+                    int r0 = tile * ty - g.padH(), c0 = tile * tx - g.padW();
                     for (int c = 0; c < inC; c++) {
-                        for (int i = 0; i < 4; i++) {
+                        for (int i = 0; i < n; i++) {
                             int iy = r0 + i;
-                            for (int j = 0; j < 4; j++) {
+                            for (int j = 0; j < n; j++) {
                                 int ix = c0 + j;
-                                d[4 * i + j] =
+                                d[n * i + j] =
                                         iy >= 0 && iy < h && ix >= 0 && ix < w ? img[c * plane + iy * w + ix] : 0f;
                             }
                         }
-                        inputTransform(d, v, c, inC);
+                        if (tile == 2) inputTransform(d, v, c, inC);
+                        else Winograd4x4.inputScalar(d, v, c, inC, tmp);
                     }
                     for (int o = 0; o < outC; o++) {
-                        int uo = o * 16 * inC;
-                        for (int xi = 0; xi < 16; xi++) m[xi] = dot(v, xi * inC, u, uo + xi * inC, inC);
-                        outputTransform(m, bs[o], y, o * pos, 2 * ty, 2 * tx, oh, ow);
+                        int uo = o * pts * inC;
+                        for (int xi = 0; xi < pts; xi++) m[xi] = dot(v, xi * inC, u, uo + xi * inC, inC);
+                        if (tile == 2) {
+                            outputTransform(m, bs[o], y, o * pos, 2 * ty, 2 * tx, oh, ow);
+                            continue;
+                        }
+                        Winograd4x4.outputScalar(m, bs[o], yt, tmp);
+                        for (int i = 0; i < 4 && 4 * ty + i < oh; i++)
+                            for (int j = 0; j < 4 && 4 * tx + j < ow; j++)
+                                y[o * pos + (4 * ty + i) * ow + 4 * tx + j] = yt[4 * i + j];
                     }
                 }
             }
@@ -104,6 +116,15 @@ final class ColdKernels {
                 u[at + 15 * inC] = g22;
             }
         }
+        return u;
+    }
+
+    /** F(4x4, 3x3)'s {@code U = G·g·Gᵀ} of every filter: {@code u[(o·36 + ξ)·inC + c]} ({@link Winograd4x4#weight}). */
+    static float[] winograd4Weights(float[] wt, int outC, int inC) {
+        float[] u = new float[outC * 36 * inC], tmp = new float[18];
+        for (int o = 0; o < outC; o++)
+            for (int c = 0; c < inC; c++)
+                Winograd4x4.weightScalar(wt, (o * inC + c) * 9, u, o * 36 * inC + c, inC, tmp);
         return u;
     }
 

@@ -67,6 +67,9 @@ public final class Config {
     static final boolean FMA = fma();
     static final boolean SSE_ONLY = sseOnly();
     static final boolean WINOGRAD = !Boolean.getBoolean("vectorgrad.conv.noWinograd");
+    /** 2 or 4 when set (Winograd's output tile for every layer), 0 for {@link ConvPlan#winogradTile}'s choice. */
+    static final int WINOGRAD_TILE = winogradTile();
+
     static final boolean COLD_START = !"false".equals(System.getProperty("vectorgrad.coldStart"));
 
     static final long SPIN_NANOS = longProperty("vectorgrad.spinMicros", 50, 0) * 1000;
@@ -129,6 +132,14 @@ public final class Config {
      */
     private static boolean sseOnly() {
         return "0".equals(hotSpotOption("UseAVX")); // null off x86 HotSpot: no such option
+    }
+
+    private static int winogradTile() {
+        String v = System.getProperty("vectorgrad.conv.winogradTile");
+        if (v == null) return 0;
+        if (v.equals("2") || v.equals("4")) return Integer.parseInt(v);
+        ignoring("vectorgrad.conv.winogradTile", v, "2 or 4");
+        return 0;
     }
 
     private static int gemmRows() {

@@ -92,6 +92,18 @@ final class ConvPlan {
         return Algorithm.IM2COL_GEMM;
     }
 
+    /**
+     * Winograd's output tile for a pass whose output planes are h x w: 4 (F(4x4, 3x3), 36 products for 16
+     * outputs) where its products, the whole tiles' count, are at most three quarters of F(2x2, 3x3)'s
+     * (16 for 4 outputs), else 2. A plane of 14x14 takes 16 tiles of 4x4 (covering 16x16) against 49 of
+     * 2x2: 576 products against 784.
+     */
+    static int winogradTile(int h, int w) {
+        if (Config.WINOGRAD_TILE != 0) return Config.WINOGRAD_TILE;
+        long f4 = 36L * ((h + 3) / 4) * ((w + 3) / 4), f2 = 16L * ((h + 1) / 2) * ((w + 1) / 2);
+        return 4 * f4 <= 3 * f2 ? 4 : 2;
+    }
+
     /** Whether an algorithm runs its passes as the channels-in-lanes work units (Winograd or lanes). */
     static boolean laneUnits(Algorithm a) {
         return a == Algorithm.WINOGRAD || a == Algorithm.LANES;

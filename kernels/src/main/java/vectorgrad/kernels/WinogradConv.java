@@ -65,7 +65,12 @@ final class WinogradConv {
      * One correlation of a 3x3 filter over an input of {@code inC} planes h x w, zero-padded by (padH, padW),
      * into {@code outC} channels in blocks of {@code block} (64: six tiles a product; 32: twelve).
      */
-    private record Pass(int inC, int h, int w, int padH, int padW, int outC, int block) {
+    private record Pass(int inC, int h, int w, int padH, int padW, int outC, int block, int tile) {
+        /** Transformed values per tile: 16 for F(2x2, 3x3), 36 for F(4x4, 3x3). */
+        int points() {
+            return WinogradConv.points(tile);
+        }
+
         /**
          * Tiles a product takes: the wide tiles' six or twelve rows; below 16 lanes six (rowTile6's), whatever
          * the block, so that a 7x7 image's 16 tiles are 18 rows of products, not 24 (the 128-channel input
@@ -74,6 +79,11 @@ final class WinogradConv {
         int rowsPerProduct() {
             return WIDE && block == HALF ? 12 : 6;
         }
+    }
+
+    /** Transformed values per tile of {@code tile} x {@code tile} outputs. */
+    static int points(int tile) {
+        return (tile + 2) * (tile + 2);
     }
 
     private static final class Scratch {
@@ -85,6 +95,7 @@ final class WinogradConv {
                 planes = new float[0];
         float[] gt = new float[0], z = new float[0], zeros = new float[0];
         final int[] rowOff = new int[T];
+        final float[] tmp = new float[Winograd4x4.TMP];
 
         static float[] grow(float[] a, int n) {
             return a.length < n ? new float[n] : a;
@@ -121,6 +132,7 @@ final class WinogradConv {
      */
     static float[] weights(Conv.Geometry g, MemorySegment weight) {
         int inC = g.inC(), outC = g.outC(), patch = g.patch(), block = forwardBlock(outC);
+        int tile = ConvPlan.winogradTile(g.outH(), g.outW()), pts = points(tile);
         float[] wt;
         if (block == BLOCK) {
             wt = LanesConv.packedWeight(g, weight);
@@ -134,17 +146,13 @@ final class WinogradConv {
             for (int o = 0; o < outC; o++)
                 for (int t = 0; t < patch; t++) wt[((o / block) * patch + t) * block + o % block] = w[o * patch + t];
         }
-        float[] u = weightHolder(0, 16 * inC * outC);
+        float[] u = weightHolder(0, pts * inC * outC), tmp = SCRATCH.get().tmp;
         for (int blk = 0; blk < outC / block; blk++) {
             for (int c = 0; c < inC; c++) {
                 for (int o0 = 0; o0 < block; o0 += LV) {
-                    VectorConv.winogradWeight(
-                            wt,
-                            (blk * patch + c * 9) * block + o0,
-                            block,
-                            u,
-                            ((blk * 16) * inC + c) * block + o0,
-                            inC * block);
+                    int from = (blk * patch + c * 9) * block + o0, to = ((blk * pts) * inC + c) * block + o0;
+                    if (tile == 2) VectorConv.winogradWeight(wt, from, block, u, to, inC * block);
+                    else Winograd4x4.weight(wt, from, block, u, to, inC * block, tmp);
                 }
             }
         }
@@ -159,19 +167,16 @@ final class WinogradConv {
      */
     static float[] inputWeights(Conv.Geometry g, MemorySegment weight) {
         int inC = g.inC(), outC = g.outC(), block = inputBlock(inC);
+        int tile = ConvPlan.winogradTile(g.h(), g.w()), pts = points(tile);
         float[] wt = LanesConv.inputWeight(g, weight, block);
-        float[] u = weightHolder(1, 16 * inC * outC);
+        float[] u = weightHolder(1, pts * inC * outC), tmp = SCRATCH.get().tmp;
         for (int cb = 0; cb < inC / block; cb++) {
             for (int o = 0; o < outC; o++) {
                 for (int c0 = 0; c0 < block; c0 += LV) {
                     // tap 8 - k of the filter is tap k of the rotated one
-                    VectorConv.winogradWeight(
-                            wt,
-                            ((cb * 9 + 8) * outC + o) * block + c0,
-                            -outC * block,
-                            u,
-                            ((cb * 16) * outC + o) * block + c0,
-                            outC * block);
+                    int from = ((cb * 9 + 8) * outC + o) * block + c0, to = ((cb * pts) * outC + o) * block + c0;
+                    if (tile == 2) VectorConv.winogradWeight(wt, from, -outC * block, u, to, outC * block);
+                    else Winograd4x4.weight(wt, from, -outC * block, u, to, outC * block, tmp);
                 }
             }
         }
@@ -192,7 +197,15 @@ final class WinogradConv {
             long outOff,
             int oy0,
             int oy1) {
-        Pass p = new Pass(g.inC(), g.h(), g.w(), g.padH(), g.padW(), g.outC(), forwardBlock(g.outC()));
+        Pass p = new Pass(
+                g.inC(),
+                g.h(),
+                g.w(),
+                g.padH(),
+                g.padW(),
+                g.outC(),
+                forwardBlock(g.outC()),
+                ConvPlan.winogradTile(g.outH(), g.outW()));
         run(p, x, xOff, u, bias, out, outOff, g.positions(), g.outW(), 0, 0, oy0, oy1);
     }
 
@@ -205,7 +218,8 @@ final class WinogradConv {
             Conv.Geometry g, MemorySegment dy, long dyOff, float[] u, MemorySegment dx, long dxOff, int y0, int y1) {
         int ya = Math.max(y0, g.padH()), yb = Math.min(y1, g.padH() + g.h());
         if (ya >= yb) return;
-        Pass p = new Pass(g.outC(), g.outH(), g.outW(), 2, 2, g.inC(), inputBlock(g.inC()));
+        Pass p = new Pass(
+                g.outC(), g.outH(), g.outW(), 2, 2, g.inC(), inputBlock(g.inC()), ConvPlan.winogradTile(g.h(), g.w()));
         run(p, dy, dyOff, u, null, dx, dxOff, g.h() * g.w(), g.w(), g.padH(), g.padW(), ya, yb);
     }
 
@@ -229,34 +243,37 @@ final class WinogradConv {
             int oy0,
             int oy1) {
         Scratch sc = SCRATCH.get();
-        int inC = p.inC(), block = p.block(), per = p.rowsPerProduct();
-        // tiles from an even row (the band's first row may be a tile's second: computed, not stored)
-        int top = oy0 - (oy0 - cy) % 2, skip = oy0 - top;
-        int tw = (storeW + 1) / 2, tr = (oy1 - top + 1) / 2, ww = 2 * tw + 2, wo = 2 * tw;
-        float[] xt = sc.xt = Scratch.grow(sc.xt, (2 * tr + 2) * ww * inC);
-        transposeBand(p, x, xOff, top, 2 * tr + 2, cx, ww, xt, sc);
-        int nt = tr * tw, chunk = Math.min(CHUNK_TILES, (nt + per - 1) / per * per);
+        int inC = p.inC(), block = p.block(), per = p.rowsPerProduct(), mt = p.tile(), pts = p.points();
+        // tiles from a row a multiple of the tile from cy (the band's first row may be inside a tile: computed,
+        // not stored)
+        int top = oy0 - (oy0 - cy) % mt, skip = oy0 - top;
+        int tw = (storeW + mt - 1) / mt, tr = (oy1 - top + mt - 1) / mt, ww = mt * tw + 2, wo = mt * tw;
+        float[] xt = sc.xt = Scratch.grow(sc.xt, (mt * tr + 2) * ww * inC);
+        transposeBand(p, x, xOff, top, mt * tr + 2, cx, ww, xt, sc);
+        int nt = tr * tw, chunk = Math.min(mt == 2 ? CHUNK_TILES : CHUNK_TILES / 2, (nt + per - 1) / per * per);
         int vst = chunk * inC, mst = chunk * block;
-        float[] v = sc.v = Scratch.grow(sc.v, 16 * vst);
-        float[] m = sc.m = Scratch.grow(sc.m, 16 * mst);
+        float[] v = sc.v = Scratch.grow(sc.v, pts * vst);
+        float[] m = sc.m = Scratch.grow(sc.m, pts * mst);
         int rows = oy1 - oy0, cols = rows * storeW;
-        // outputs as positions x block, rows 2·tw wide (and an odd last row) until compacted below
-        float[] y = sc.y = Scratch.grow(sc.y, 2 * tr * wo * block);
+        // outputs as positions x block, rows mt·tw wide (and a short last row of tiles) until compacted below
+        float[] y = sc.y = Scratch.grow(sc.y, mt * tr * wo * block);
         for (int blk = 0; blk < p.outC() / block; blk++) {
             float[] init = bias != null ? bias : block <= BLOCK ? ZEROS : (sc.zeros = Scratch.grow(sc.zeros, block));
-            int bOff = bias != null ? blk * block : 0, uBlk = blk * 16 * inC * block;
+            int bOff = bias != null ? blk * block : 0, uBlk = blk * pts * inC * block;
             // tiles in row-major order, a chunk at a time (across rows of tiles: no product half empty)
             for (int t0 = 0; t0 < nt; t0 += chunk) {
                 int t1 = Math.min(nt, t0 + chunk), full = (t1 - t0 + per - 1) / per * per;
                 // V (again for each block of output channels: it is a small part of the time)
                 for (int t = t0; t < t1; t++) {
-                    int d0 = (2 * (t / tw) * ww + 2 * (t % tw)) * inC;
+                    int d0 = (mt * (t / tw) * ww + mt * (t % tw)) * inC;
                     for (int c0 = 0; c0 < inC; c0 += LV) {
-                        VectorConv.winogradInput(xt, d0 + c0, ww * inC, inC, v, (t - t0) * inC + c0, vst);
+                        int to = (t - t0) * inC + c0;
+                        if (mt == 2) VectorConv.winogradInput(xt, d0 + c0, ww * inC, inC, v, to, vst);
+                        else Winograd4x4.input(xt, d0 + c0, ww * inC, inC, v, to, vst, sc.tmp);
                     }
                 }
-                // the 16 products; rows past the last tile read stale V and are not used
-                for (int xi = 0; xi < 16; xi++) {
+                // the 16 or 36 products; rows past the last tile read stale V and are not used
+                for (int xi = 0; xi < pts; xi++) {
                     int vx = xi * vst, ux = uBlk + xi * inC * block;
                     for (int r0 = 0; r0 < full; r0 += per) {
                         int a = vx + r0 * inC;
@@ -305,15 +322,18 @@ final class WinogradConv {
                     }
                 }
                 for (int t = t0; t < t1; t++) {
-                    int at = (2 * (t / tw) * wo + 2 * (t % tw)) * block;
+                    int at = (mt * (t / tw) * wo + mt * (t % tw)) * block;
                     for (int o0 = 0; o0 < block; o0 += LV) {
-                        VectorConv.winogradOutput(
-                                m, (t - t0) * block + o0, mst, init, bOff + o0, y, at + o0, wo * block, block);
+                        int from = (t - t0) * block + o0;
+                        if (mt == 2)
+                            VectorConv.winogradOutput(m, from, mst, init, bOff + o0, y, at + o0, wo * block, block);
+                        else Winograd4x4.output(m, from, mst, init, bOff + o0, y, at + o0, wo * block, block, sc.tmp);
                     }
                 }
             }
             if (wo != storeW || skip > 0) {
-                // an odd width or a band from a tile's second row: rows of storeW positions from the band's
+                // a width not a multiple of the tile or a band from inside a tile: rows of storeW positions from the
+                // band's
                 // first, in place (each row moves to a lower index)
                 for (int r = 0; r < rows; r++)
                     System.arraycopy(y, (r + skip) * wo * block, y, r * storeW * block, storeW * block);
@@ -433,7 +453,16 @@ final class WinogradConv {
      * rounded up to whole products of twelve), then the bias gradient.
      */
     static int sumsSize(Conv.Geometry g) {
-        return 16 * gradRows(g) * g.inC() + g.outC();
+        return gradPoints(g) * gradRows(g) * g.inC() + g.outC();
+    }
+
+    /** The weight gradient's tiles: the forward's. */
+    private static int gradTile(Conv.Geometry g) {
+        return ConvPlan.winogradTile(g.outH(), g.outW());
+    }
+
+    private static int gradPoints(Conv.Geometry g) {
+        return points(gradTile(g));
     }
 
     /**
@@ -454,62 +483,75 @@ final class WinogradConv {
             float[] sums,
             boolean withBias) {
         Scratch sc = SCRATCH.get();
-        int inC = g.inC(), outC = g.outC(), ow = g.outW(), rowsO = gradRows(g);
-        // tiles from an even row, as the forward's (the sums' bits depend on the units anyway: this only keeps
-        // one tiling); rows of the tiles outside [y0, y1) count as zero gradient
-        int top = y0 - y0 % 2, skip = y0 - top, rows = y1 - y0;
-        int tw = (ow + 1) / 2, tr = (y1 - top + 1) / 2, nt = tr * tw, ww = 2 * tw + 2, wg = 2 * tw;
+        int inC = g.inC(), outC = g.outC(), ow = g.outW(), rowsO = gradRows(g), mt = gradTile(g), pts = points(mt);
+        // tiles from a multiple of the tile, as the forward's (the sums' bits depend on the units anyway: this
+        // only keeps one tiling); rows of the tiles outside [y0, y1) count as zero gradient
+        int top = y0 - y0 % mt, skip = y0 - top, rows = y1 - y0;
+        int tw = (ow + mt - 1) / mt, tr = (y1 - top + mt - 1) / mt, nt = tr * tw, ww = mt * tw + 2, wg = mt * tw;
         // a chunk of tiles runs on across images: a 7x7 image has 16 tiles, a 14x14 one 49 (a product of 48
         // and one of a single tile, per image, when chunks stopped at the image's end)
-        int chunk = Math.min(GRAD_CHUNK, nt * (b1 - b0)), bias = 16 * rowsO * inC;
-        Pass px = new Pass(inC, g.h(), g.w(), g.padH(), g.padW(), outC, BLOCK),
-                pg = new Pass(outC, g.outH(), ow, 0, 0, inC, BLOCK);
-        float[] xt = sc.xt = Scratch.grow(sc.xt, (2 * tr + 2) * ww * inC);
-        float[] gt = sc.gt = Scratch.grow(sc.gt, 2 * tr * wg * outC);
+        int chunk = Math.min(mt == 2 ? GRAD_CHUNK : GRAD_CHUNK / 2, nt * (b1 - b0)), bias = pts * rowsO * inC;
+        Pass px = new Pass(inC, g.h(), g.w(), g.padH(), g.padW(), outC, BLOCK, mt),
+                pg = new Pass(outC, g.outH(), ow, 0, 0, inC, BLOCK, mt);
+        float[] xt = sc.xt = Scratch.grow(sc.xt, (mt * tr + 2) * ww * inC);
+        float[] gt = sc.gt = Scratch.grow(sc.gt, mt * tr * wg * outC);
         int vst = chunk * HALF + SKEW, zst = chunk * outC + SKEW;
-        float[] v = sc.v = Scratch.grow(sc.v, 16 * vst * (inC / HALF));
+        float[] v = sc.v = Scratch.grow(sc.v, pts * vst * (inC / HALF));
         // a wide product's last rows past the output channels read on into the next tile's (slack past the end)
-        float[] z = sc.z = Scratch.grow(sc.z, 16 * zst + GRAD_ROWS);
+        float[] z = sc.z = Scratch.grow(sc.z, pts * zst + GRAD_ROWS);
         Arrays.fill(sums, bias, bias + outC, 0f);
         boolean first = true;
         int filled = 0;
         for (int b = b0; b < b1; b++) {
             long xOff = (long) b * inC * g.h() * g.w(), dyOff = (long) b * outC * g.positions();
-            transposeBand(px, x, xOff, top, 2 * tr + 2, 0, ww, xt, sc);
+            transposeBand(px, x, xOff, top, mt * tr + 2, 0, ww, xt, sc);
             transposeBand(pg, dy, dyOff, top, skip + rows, 0, wg, gt, sc);
-            if (skip > 0) Arrays.fill(gt, 0, wg * outC, 0f); // row y0 - 1: another band's
-            if ((skip + rows) % 2 != 0) Arrays.fill(gt, (skip + rows) * wg * outC, (skip + rows + 1) * wg * outC, 0f);
+            if (skip > 0) Arrays.fill(gt, 0, skip * wg * outC, 0f); // rows before y0: another band's
+            Arrays.fill(gt, (skip + rows) * wg * outC, mt * tr * wg * outC, 0f); // the last tiles' rows past y1
             if (withBias) {
                 // from the heap copy: positions x channels, zeros outside the band
                 for (int o0 = 0; o0 < outC; o0 += LV)
                     VectorKernels.addColumnSums(gt, (skip * wg) * outC + o0, outC, rows * wg, sums, bias + o0);
             }
             for (int t = 0; t < nt; t++) {
-                int ty = t / tw, tx = t % tw, d0 = (2 * ty * ww + 2 * tx) * inC, g0 = (2 * ty * wg + 2 * tx) * outC;
+                int ty = t / tw, tx = t % tw, d0 = (mt * ty * ww + mt * tx) * inC, g0 = (mt * ty * wg + mt * tx) * outC;
                 for (int c0 = 0; c0 < inC; c0 += LV) {
                     // V by blocks of 32 input channels: [cb][ξ][tile][32]
-                    VectorConv.winogradInput(
-                            xt, d0 + c0, ww * inC, inC, v, (c0 / HALF) * 16 * vst + filled * HALF + c0 % HALF, vst);
+                    int to = (c0 / HALF) * pts * vst + filled * HALF + c0 % HALF;
+                    if (mt == 2) VectorConv.winogradInput(xt, d0 + c0, ww * inC, inC, v, to, vst);
+                    else Winograd4x4.input(xt, d0 + c0, ww * inC, inC, v, to, vst, sc.tmp);
                 }
                 for (int o0 = 0; o0 < outC; o0 += LV) {
-                    VectorConv.winogradGradOut(gt, g0 + o0, wg * outC, outC, z, filled * outC + o0, zst);
+                    int to = filled * outC + o0;
+                    if (mt == 2) VectorConv.winogradGradOut(gt, g0 + o0, wg * outC, outC, z, to, zst);
+                    else Winograd4x4.gradOut(gt, g0 + o0, wg * outC, outC, z, to, zst, sc.tmp);
                 }
                 if (++filled == chunk) {
-                    gradProducts(filled, inC, outC, rowsO, v, vst, z, zst, sums, !first);
+                    gradProducts(filled, pts, inC, outC, rowsO, v, vst, z, zst, sums, !first);
                     first = false;
                     filled = 0;
                 }
             }
         }
-        if (filled > 0) gradProducts(filled, inC, outC, rowsO, v, vst, z, zst, sums, !first);
+        if (filled > 0) gradProducts(filled, pts, inC, outC, rowsO, v, vst, z, zst, sums, !first);
     }
 
     /** {@code sums (+)= Σ_{k tiles} Zᵀ·V} for each ξ and block of 32 input channels (see {@link #backwardWeight}). */
     private static void gradProducts(
-            int k, int inC, int outC, int rowsO, float[] v, int vst, float[] z, int zst, float[] sums, boolean add) {
+            int k,
+            int pts,
+            int inC,
+            int outC,
+            int rowsO,
+            float[] v,
+            int vst,
+            float[] z,
+            int zst,
+            float[] sums,
+            boolean add) {
         for (int cb = 0; cb < inC / HALF; cb++) {
-            for (int xi = 0; xi < 16; xi++) {
-                int vOff = (cb * 16 + xi) * vst, zOff = xi * zst, dOff = (cb * 16 + xi) * rowsO * HALF;
+            for (int xi = 0; xi < pts; xi++) {
+                int vOff = (cb * pts + xi) * vst, zOff = xi * zst, dOff = (cb * pts + xi) * rowsO * HALF;
                 for (int r0 = 0; r0 < rowsO; r0 += GRAD_ROWS) {
                     if (WIDE) {
                         // twelve rows whatever outC: rows past it read on into the next tile's Z (or the
@@ -543,18 +585,19 @@ final class WinogradConv {
     /** dW (and dBias, when not null) from sums laid out as {@link #sumsSize} says: {@code dW = Gᵀ·dU·G}. */
     static void toWeight(Conv.Geometry g, float[] sums, MemorySegment dWeight, MemorySegment dBias) {
         Scratch sc = SCRATCH.get();
-        int inC = g.inC(), outC = g.outC(), rowsO = gradRows(g);
+        int inC = g.inC(), outC = g.outC(), rowsO = gradRows(g), mt = gradTile(g), pts = points(mt);
         // per output channel, [tap][c] with the channels in lanes, then reordered to W's [c][tap]
         float[] planes = sc.planes = Scratch.grow(sc.planes, 9 * inC + inC * 9);
         for (int o = 0; o < outC; o++) {
             for (int c0 = 0; c0 < inC; c0 += LV) {
-                int d0 = ((c0 / HALF) * 16 * rowsO + o) * HALF + c0 % HALF;
-                VectorConv.winogradWeightGrad(sums, d0, rowsO * HALF, planes, c0, inC);
+                int d0 = ((c0 / HALF) * pts * rowsO + o) * HALF + c0 % HALF;
+                if (mt == 2) VectorConv.winogradWeightGrad(sums, d0, rowsO * HALF, planes, c0, inC);
+                else Winograd4x4.weightGrad(sums, d0, rowsO * HALF, planes, c0, inC, sc.tmp);
             }
             for (int c = 0; c < inC; c++) for (int k = 0; k < 9; k++) planes[9 * inC + c * 9 + k] = planes[k * inC + c];
             MemorySegment.copy(
                     planes, 9 * inC, dWeight, ValueLayout.JAVA_FLOAT, (long) o * inC * 9 * Float.BYTES, inC * 9);
         }
-        if (dBias != null) MemorySegment.copy(sums, 16 * rowsO * inC, dBias, ValueLayout.JAVA_FLOAT, 0, outC);
+        if (dBias != null) MemorySegment.copy(sums, pts * rowsO * inC, dBias, ValueLayout.JAVA_FLOAT, 0, outC);
     }
 }
