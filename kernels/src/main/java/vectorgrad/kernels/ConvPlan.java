@@ -104,6 +104,17 @@ final class ConvPlan {
         return 4 * f4 <= 3 * f2 ? 4 : 2;
     }
 
+    /**
+     * Winograd's output tile for the weight gradient: 2 unless {@code -Dvectorgrad.conv.winogradTile=4}. Its
+     * sums over every tile of the batch run in the transformed domain, where F(4x4, 3x3)'s larger
+     * coefficients cost precision: 1.1e-5 of the result's RMS against F(2x2, 3x3)'s 1.2e-6 (conv2, batch
+     * 16), for 8-25 % of the pass's time (docs/PERFORMANCE.md). Adam turns that rounding into visible
+     * differences: two data-parallel workers drifted 1.3e-3 from one process in 100 steps (1e-4 with F(2x2)).
+     */
+    static int winogradGradTile() {
+        return Config.WINOGRAD_TILE == 4 ? 4 : 2;
+    }
+
     /** Whether an algorithm runs its passes as the channels-in-lanes work units (Winograd or lanes). */
     static boolean laneUnits(Algorithm a) {
         return a == Algorithm.WINOGRAD || a == Algorithm.LANES;

@@ -456,9 +456,9 @@ final class WinogradConv {
         return gradPoints(g) * gradRows(g) * g.inC() + g.outC();
     }
 
-    /** The weight gradient's tiles: the forward's. */
+    /** The weight gradient's tiles: {@link ConvPlan#winogradGradTile}. */
     private static int gradTile(Conv.Geometry g) {
-        return ConvPlan.winogradTile(g.outH(), g.outW());
+        return ConvPlan.winogradGradTile();
     }
 
     private static int gradPoints(Conv.Geometry g) {
