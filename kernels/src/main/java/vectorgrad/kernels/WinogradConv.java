@@ -5,27 +5,30 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
- * 3x3, stride-1, undilated convolutions by Winograd's minimal filtering F(2x2, 3x3) (Lavin and Gray,
- * 2015), with channels in vector lanes: all three passes of the MNIST model's conv2.
+ * 3x3, stride-1, undilated convolutions by Winograd's minimal filtering (Lavin and Gray, 2015), F(2x2, 3x3)
+ * or F(4x4, 3x3), with channels in vector lanes: all three passes of the MNIST model's conv2 and the
+ * ResNet's stride-1 layers.
  *
- * <p>Each 2x2 block of outputs (a tile) is {@code Aᵀ·[Σ_c U_c ⊙ V_c]·A}, where {@code U = G·g·Gᵀ} is a
- * 4x4 transform of a 3x3 filter and {@code V = Bᵀ·d·B} one of the tile's 4x4 input patch. Per tile and
- * channel pair that is 16 multiplications instead of 36: the 16 elementwise products, summed over input
- * channels, are 16 small matrix products ({@code M[ξ] = V[ξ]·U[ξ]}: tiles x inC times inC x outC), run by
- * micro-kernels of {@link VectorConv} and {@link MicroKernels} (six tiles by 64 channels, or twelve by 32, on
- * 16-float vectors; six by two vectors, over each block, on narrower ones). The transforms are adds and
- * halvings, vectorised over the channels a vector at a time.
+ * <p>Each m x m block of outputs (a tile, m = 2 or 4) is {@code Aᵀ·[Σ_c U_c ⊙ V_c]·A}, where
+ * {@code U = G·g·Gᵀ} is an n x n transform of a 3x3 filter and {@code V = Bᵀ·d·B} one of the tile's n x n
+ * input patch (n = m + 2). Per tile and channel pair that is n² multiplications instead of 9m²: 16 for 36
+ * (F(2x2, 3x3)), 36 for 144 (F(4x4, 3x3), {@link Winograd4x4}). The n² elementwise products, summed over
+ * input channels, are n² small matrix products ({@code M[ξ] = V[ξ]·U[ξ]}: tiles x inC times inC x outC), run
+ * by micro-kernels of {@link VectorConv} and {@link MicroKernels} (six tiles by 64 channels, or twelve by 32,
+ * on 16-float vectors; six by two vectors, over each block, on narrower ones). The transforms are adds and
+ * multiplications by constants, vectorised over the channels a vector at a time.
  * <ul>
- *   <li>forward: as above.
+ *   <li>forward: as above, with the tile {@link ConvPlan#winogradTile} picks for the output planes.
  *   <li>input gradient: the same kind of correlation, of dy padded by two with the filters rotated by 180°
- *       and their channels swapped (a 26x26 gradient from 24x24: 13x13 tiles, 52 % of the multiplications
- *       of LanesConv's tap-by-tap sum, which skips the padding's zeros).
+ *       and their channels swapped, with the tile picked for the input planes (MNIST's 26x26 gradient from
+ *       24x24: 7x7 tiles of 4x4, 65 % of F(2x2)'s 13x13 tiles' products).
  *   <li>weight gradient: the forward is linear in U and in M, so {@code dU[ξ] = Σ_tiles Z[ξ]ᵀ·V[ξ]} with
- *       {@code Z = A·dY·Aᵀ} (a tile's 2x2 block of dy transformed), and {@code dW = Gᵀ·dU·G}; the sums over
- *       tiles are 16 products of k = tiles.
+ *       {@code Z = A·dY·Aᵀ} (a tile's block of dy transformed), and {@code dW = Gᵀ·dU·G}; the sums over
+ *       tiles are n² products of k = tiles. F(2x2, 3x3) unless asked otherwise ({@link ConvPlan#winogradGradTile}).
  * </ul>
- * Rounding differs from a direct sum (the transforms add up to four values before the products): within
- * the tests' tolerances of the definition (1e-5, growing with the square root of the products summed).
+ * Rounding differs from a direct sum (the transforms combine up to six values before the products): for
+ * F(2x2, 3x3) by 1-2e-6 of the result's RMS, like the direct sums; for F(4x4, 3x3) up to 3.5e-5 of it
+ * (measured on uniform random data, 288 to 1,152 products a sum; docs/PERFORMANCE.md).
  *
  * <p>Layouts (heap scratch of the calling thread): the band's padded input as positions x channels
  * ({@code xt[(row·ww + col)·C + c]}), {@code V[ξ][tile][c]}, {@code M[ξ][tile][block]} per block of output
@@ -33,10 +36,11 @@ import java.util.Arrays;
  * dozen at a time so that V and M (or Z) stay in the core's L2.
  *
  * <p>Each call computes one work unit of {@link Conv} (an image, or a band of its rows; for the weight
- * gradient a chunk of images and a band of rows) on the calling thread. Tiles start at even rows of the
- * image whatever the band, so the forward and input gradient of an image do not depend on how it was
- * cut (nor on the batch); the weight gradient's sums go in unit order, and the units depend on the
- * batch and the geometry only, so no result depends on the thread count.
+ * gradient a chunk of images and a band of rows) on the calling thread. Tiles start at multiples of m rows
+ * into the image whatever the band, and m depends on the plane's size only, so the forward and input
+ * gradient of an image do not depend on how it was cut (nor on the batch); the weight gradient's sums go
+ * in unit order, and the units depend on the batch and the geometry only, so no result depends on the
+ * thread count.
  */
 final class WinogradConv {
     private WinogradConv() {}
