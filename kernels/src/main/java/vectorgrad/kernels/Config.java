@@ -62,20 +62,20 @@ public final class Config {
 
     static final boolean SCALAR = Boolean.getBoolean("vectorgrad.scalar");
     /** 256 or 512 when set, 0 for the platform's preferred width. */
-    static final int VECTOR_BITS = vectorBits();
+    static final int VECTOR_BITS = choice("vectorgrad.vectorBits", 256, 512);
 
     static final boolean FMA = fma();
     static final boolean SSE_ONLY = sseOnly();
     static final boolean WINOGRAD = !Boolean.getBoolean("vectorgrad.conv.noWinograd");
     /** 2 or 4 when set (Winograd's output tile for every layer), 0 for {@link ConvPlan#winogradTile}'s choice. */
-    static final int WINOGRAD_TILE = winogradTile();
+    static final int WINOGRAD_TILE = choice("vectorgrad.conv.winogradTile", 2, 4);
 
     static final boolean COLD_START = !"false".equals(System.getProperty("vectorgrad.coldStart"));
 
     static final long SPIN_NANOS = longProperty("vectorgrad.spinMicros", 50, 0) * 1000;
 
     /** 4 or 6 when set, 0 for the default by vector width. */
-    static final int GEMM_MR = gemmRows();
+    static final int GEMM_MR = choice("vectorgrad.gemm.mr", 4, 6);
 
     static final int GEMM_KC = intProperty("vectorgrad.gemm.kc", 256, 1);
     static final int GEMM_MC = intProperty("vectorgrad.gemm.mc", 96, 1);
@@ -89,14 +89,6 @@ public final class Config {
     static final long GEMM_PARALLEL_MIN_FLOPS = longProperty("vectorgrad.gemm.parallelMinFlops", 1L << 24, 0);
     static final long GEMM_PARALLEL_MIN_BYTES = longProperty("vectorgrad.gemm.parallelMinBytes", 1L << 21, 0);
     static final boolean GEMM_SCALAR_TRANSPOSE_PACK = Boolean.getBoolean("vectorgrad.gemm.scalarTransposePack");
-
-    private static int vectorBits() {
-        String v = System.getProperty("vectorgrad.vectorBits");
-        if (v == null) return 0;
-        if (v.equals("256") || v.equals("512")) return Integer.parseInt(v);
-        ignoring("vectorgrad.vectorBits", v, "256 or 512");
-        return 0;
-    }
 
     /**
      * Whether {@code FloatVector.fma} compiles to an instruction: HotSpot's {@code UseFMA}, which is off
@@ -134,19 +126,16 @@ public final class Config {
         return "0".equals(hotSpotOption("UseAVX")); // null off x86 HotSpot: no such option
     }
 
-    private static int winogradTile() {
-        String v = System.getProperty("vectorgrad.conv.winogradTile");
+    /** The property's value when it is one of {@code allowed}, else 0 (unset, or ignored with a warning). */
+    private static int choice(String name, int... allowed) {
+        String v = System.getProperty(name);
         if (v == null) return 0;
-        if (v.equals("2") || v.equals("4")) return Integer.parseInt(v);
-        ignoring("vectorgrad.conv.winogradTile", v, "2 or 4");
-        return 0;
-    }
-
-    private static int gemmRows() {
-        String v = System.getProperty("vectorgrad.gemm.mr");
-        if (v == null) return 0;
-        if (v.equals("4") || v.equals("6")) return Integer.parseInt(v);
-        ignoring("vectorgrad.gemm.mr", v, "4 or 6");
+        StringBuilder wanted = new StringBuilder();
+        for (int a : allowed) {
+            if (v.trim().equals(Integer.toString(a))) return a;
+            wanted.append(wanted.isEmpty() ? "" : " or ").append(a);
+        }
+        ignoring(name, v, wanted.toString());
         return 0;
     }
 
