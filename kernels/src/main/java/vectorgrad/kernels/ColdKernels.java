@@ -59,7 +59,7 @@ final class ColdKernels {
                             }
                         }
                         if (tile == 2) inputTransform(d, v, c, inC);
-                        else Winograd4x4.inputScalar(d, v, c, inC, tmp);
+                        else winograd4Input(d, v, c, inC, tmp);
                     }
                     for (int o = 0; o < outC; o++) {
                         int uo = o * pts * inC;
@@ -68,7 +68,7 @@ final class ColdKernels {
                             outputTransform(m, bs[o], y, o * pos, 2 * ty, 2 * tx, oh, ow);
                             continue;
                         }
-                        Winograd4x4.outputScalar(m, bs[o], yt, tmp);
+                        winograd4Output(m, bs[o], yt, tmp);
                         for (int i = 0; i < 4 && 4 * ty + i < oh; i++)
                             for (int j = 0; j < 4 && 4 * tx + j < ow; j++)
                                 y[o * pos + (4 * ty + i) * ow + 4 * tx + j] = yt[4 * i + j];
@@ -123,8 +123,7 @@ final class ColdKernels {
     static float[] winograd4Weights(float[] wt, int outC, int inC) {
         float[] u = new float[outC * 36 * inC], tmp = new float[18];
         for (int o = 0; o < outC; o++)
-            for (int c = 0; c < inC; c++)
-                Winograd4x4.weightScalar(wt, (o * inC + c) * 9, u, o * 36 * inC + c, inC, tmp);
+            for (int c = 0; c < inC; c++) winograd4Weight(wt, (o * inC + c) * 9, u, o * 36 * inC + c, inC, tmp);
         return u;
     }
 
@@ -164,6 +163,64 @@ final class ColdKernels {
         if (right) y[yOff + oy * ow + ox + 1] = r01 - r02 - r03 + bias;
         if (below) y[yOff + (oy + 1) * ow + ox] = r10 + r11 + r12 + bias;
         if (right && below) y[yOff + (oy + 1) * ow + ox + 1] = r11 - r12 - r13 + bias;
+    }
+
+    // ---------------------------------------------------------------- F(4x4, 3x3)'s transforms, scalar
+
+    /** {@link Winograd4x4#input} for one channel: {@code d[6i + j]} to {@code v[v0 + ξ·vst]}; {@code tmp} of 36. */
+    private static void winograd4Input(float[] d, float[] v, int v0, int vst, float[] tmp) {
+        for (int i = 0; i < 6; i++) btScalar(d, 6 * i, 1, tmp, 6 * i, 1);
+        for (int j = 0; j < 6; j++) btScalar(tmp, j, 6, v, v0 + j * vst, 6 * vst);
+    }
+
+    /** {@link Winograd4x4#output} for one channel: {@code M[ξ] = m[ξ]} to {@code y[4i + j]}; {@code tmp} of 24. */
+    private static void winograd4Output(float[] m, float bias, float[] y, float[] tmp) {
+        for (int i = 0; i < 6; i++) {
+            int s = 6 * i, d = 4 * i;
+            float x0 = m[s], x1 = m[s + 1], x2 = m[s + 2], x3 = m[s + 3], x4 = m[s + 4], x5 = m[s + 5];
+            float p = x1 + x2, q = x1 - x2, r = x3 + x4, t = x3 - x4;
+            tmp[d] = p + x0 + r;
+            tmp[d + 1] = q + t * 2f;
+            tmp[d + 2] = p + r * 4f;
+            tmp[d + 3] = q + t * 8f + x5;
+        }
+        for (int j = 0; j < 4; j++) {
+            float x0 = tmp[j], x1 = tmp[j + 4], x2 = tmp[j + 8], x3 = tmp[j + 12], x4 = tmp[j + 16], x5 = tmp[j + 20];
+            float p = x1 + x2, q = x1 - x2, r = x3 + x4, t = x3 - x4;
+            y[j] = p + x0 + r + bias;
+            y[4 + j] = q + t * 2f + bias;
+            y[8 + j] = p + r * 4f + bias;
+            y[12 + j] = q + t * 8f + x5 + bias;
+        }
+    }
+
+    /** {@link Winograd4x4#weight} for one filter: {@code g[k]} at {@code w[wOff + k]} to {@code u[uOff + ξ·ust]}; {@code tmp} of 18. */
+    private static void winograd4Weight(float[] w, int wOff, float[] u, int uOff, int ust, float[] tmp) {
+        for (int i = 0; i < 3; i++) gScalar(w, wOff + 3 * i, 1, tmp, 6 * i, 1);
+        for (int j = 0; j < 6; j++) gScalar(tmp, j, 6, u, uOff + j * ust, 6 * ust);
+    }
+
+    private static void btScalar(float[] s, int s0, int ss, float[] d, int d0, int ds) {
+        float x0 = s[s0], x1 = s[s0 + ss], x2 = s[s0 + 2 * ss], x3 = s[s0 + 3 * ss], x4 = s[s0 + 4 * ss];
+        float x5 = s[s0 + 5 * ss];
+        float p = x4 - x2 * 4f, q = x3 - x1 * 4f, r = x4 - x2, t = (x3 - x1) * 2f;
+        d[d0] = x0 * 4f - x2 * 5f + x4;
+        d[d0 + ds] = p + q;
+        d[d0 + 2 * ds] = p - q;
+        d[d0 + 3 * ds] = r + t;
+        d[d0 + 4 * ds] = r - t;
+        d[d0 + 5 * ds] = x1 * 4f - x3 * 5f + x5;
+    }
+
+    private static void gScalar(float[] s, int s0, int ss, float[] d, int d0, int ds) {
+        float x0 = s[s0], x1 = s[s0 + ss], x2 = s[s0 + 2 * ss];
+        float p = x0 + x2, q = x0 * Winograd4x4.TWENTY_FOURTH + x2 * Winograd4x4.SIXTH, r = x1 * Winograd4x4.TWELFTH;
+        d[d0] = x0 * 0.25f;
+        d[d0 + ds] = (p + x1) * -Winograd4x4.SIXTH;
+        d[d0 + 2 * ds] = (p - x1) * -Winograd4x4.SIXTH;
+        d[d0 + 3 * ds] = q + r;
+        d[d0 + 4 * ds] = q - r;
+        d[d0 + 5 * ds] = x2;
     }
 
     // ---------------------------------------------------------------- the direct 3x3 forward

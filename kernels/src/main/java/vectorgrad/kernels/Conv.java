@@ -9,7 +9,8 @@ import java.lang.foreign.ValueLayout;
  *
  * <p>Method: one-channel 3x3 convolutions (an image model's first layer) directly ({@link DirectConv3x3});
  * 3x3, stride-1, undilated ones with 512-bit vectors, input channels in 32s and output channels in 64s
- * (16s for some passes) by Winograd's F(2x2, 3x3) ({@link WinogradConv}: 16 multiplications for every 36;
+ * (16s for some passes) by Winograd's F(2x2, 3x3) or F(4x4, 3x3) ({@link WinogradConv}: 16 multiplications for
+ * every 36, or 36 for every 144;
  * off with {@code -Dvectorgrad.conv.noWinograd=true}, for comparisons); for stride 1 and patches of 32
  * taps or more, with 512-bit vectors, channels in vector lanes read straight from the image
  * ({@link LanesConv}: forward and weight gradient for output channels in blocks of 64, input gradient for
@@ -173,6 +174,8 @@ public final class Conv {
         // work units: (image, band of output rows); see WorkSplit.partsPerImage
         int parts = WorkSplit.partsPerImage(g.batch(), g.outH());
         float[] winograd = alg == ConvPlan.Algorithm.WINOGRAD ? WinogradConv.weights(g, weight) : null;
+        // Winograd's bands at whole tiles (a band's first tile would otherwise be computed by two units)
+        int tile = winograd != null ? ConvPlan.winogradTile(g.outH(), g.outW()) : 1;
         // the lanes kernels read the implicit GEMM's shape too
         ImplicitGemmConv.Shape implicit = alg == ConvPlan.Algorithm.LANES || alg == ConvPlan.Algorithm.IMPLICIT_GEMM
                 ? ImplicitGemmConv.shape(g)
@@ -187,7 +190,9 @@ public final class Conv {
             Im2col.Scratch sc = Im2col.scratch();
             for (int u = from; u < to; u++) {
                 int b = u / parts, part = u % parts;
-                int oy0 = WorkSplit.bound(g.outH(), part, parts), oy1 = WorkSplit.bound(g.outH(), part + 1, parts);
+                int oy0 = WorkSplit.alignedBound(g.outH(), part, parts, 0, tile),
+                        oy1 = WorkSplit.alignedBound(g.outH(), part + 1, parts, 0, tile);
+                if (oy0 == oy1) continue;
                 int p0 = oy0 * ow, cols = (oy1 - oy0) * ow;
                 long xo = (long) b * g.inC() * g.h() * g.w(), oo = (long) b * g.outC() * pos + p0;
                 if (direct != null) {

@@ -36,7 +36,7 @@ final class ConvPlan {
         GROUPED,
         /** {@link DirectConv3x3}: one input channel, 3x3 taps summed directly. */
         DIRECT_3X3,
-        /** {@link WinogradConv}: F(2x2, 3x3), 16 multiplications for every 36. */
+        /** {@link WinogradConv}: F(2x2, 3x3) or F(4x4, 3x3), 16 multiplications for every 36 or 36 for every 144. */
         WINOGRAD,
         /** {@link LanesConv}: channels in vector lanes, the image broadcast in place. */
         LANES,
@@ -95,7 +95,7 @@ final class ConvPlan {
     /**
      * Winograd's output tile for a pass whose output planes are h x w: 4 (F(4x4, 3x3), 36 products for 16
      * outputs) where its products, the whole tiles' count, are at most three quarters of F(2x2, 3x3)'s
-     * (16 for 4 outputs), else 2. A plane of 14x14 takes 16 tiles of 4x4 (covering 16x16) against 49 of
+     * (16 for 4 outputs), else 2: square planes of 3, 4, 7, 8 and 11 and up take 4, of 5, 6, 9 and 10 take 2. A plane of 14x14 takes 16 tiles of 4x4 (covering 16x16) against 49 of
      * 2x2: 576 products against 784.
      */
     static int winogradTile(int h, int w) {

@@ -23,6 +23,9 @@ final class ConvUnits {
         final float[] wt;
 
         final boolean winograd;
+        /** Winograd's tile rows (its bands start at whole tiles from the padding's end), else 1. */
+        final int tile;
+
         final int bands, units;
 
         InputGrad(Conv.Geometry g, MemorySegment dy, MemorySegment weight, MemorySegment dx) {
@@ -32,6 +35,7 @@ final class ConvUnits {
             is = LanesConv.inputShape(g);
             winograd = ConvPlan.inputGrad(g) == ConvPlan.Algorithm.WINOGRAD;
             wt = winograd ? WinogradConv.inputWeights(g, weight) : LanesConv.inputWeight(g, weight);
+            tile = winograd ? ConvPlan.winogradTile(g.h(), g.w()) : 1;
             bands = WorkSplit.partsPerImage(g.batch(), is.hp());
             units = g.batch() * bands;
         }
@@ -39,7 +43,8 @@ final class ConvUnits {
         void unit(int u) {
             int b = u / bands, part = u % bands, hp = is.hp();
             long dyOff = (long) b * g.outC() * g.positions(), dxOff = (long) b * g.inC() * g.h() * g.w();
-            int y0 = WorkSplit.bound(hp, part, bands), y1 = WorkSplit.bound(hp, part + 1, bands);
+            int y0 = WorkSplit.alignedBound(hp, part, bands, g.padH(), tile),
+                    y1 = WorkSplit.alignedBound(hp, part + 1, bands, g.padH(), tile);
             if (winograd) WinogradConv.backwardInput(g, dy, dyOff, wt, dx, dxOff, y0, y1);
             else LanesConv.backwardInput(is, dy, dyOff, wt, dx, dxOff, y0, y1);
         }
@@ -77,7 +82,13 @@ final class ConvUnits {
         void unit(int u) {
             int chunk = u / bands, band = u % bands;
             int b0 = WorkSplit.bound(g.batch(), chunk, chunks), b1 = WorkSplit.bound(g.batch(), chunk + 1, chunks);
-            int y0 = WorkSplit.bound(g.outH(), band, bands), y1 = WorkSplit.bound(g.outH(), band + 1, bands);
+            int tile = winograd ? ConvPlan.winogradGradTile() : 1;
+            int y0 = WorkSplit.alignedBound(g.outH(), band, bands, 0, tile),
+                    y1 = WorkSplit.alignedBound(g.outH(), band + 1, bands, 0, tile);
+            if (y0 == y1) {
+                Arrays.fill(slots[u], 0, slot, 0f); // an empty band: nothing to add
+                return;
+            }
             if (winograd) WinogradConv.backwardWeight(g, x, dy, b0, b1, y0, y1, slots[u], withBias);
             else LanesConv.backwardWeight(sh, x, dy, b0, b1, y0, y1, slots[u], withBias);
         }

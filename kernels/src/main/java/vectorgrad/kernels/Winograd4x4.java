@@ -19,13 +19,12 @@ import jdk.incubator.vector.VectorSpecies;
  *        [0  2 -1 -2  1  0]       [1/24 -1/12  1/6  ]
  *        [0  4  0 -5  0  1]       [ 0      0     1  ]
  * </pre>
- * use multiplies and adds, never a fused multiply-add, in an order that the scalar forms at the end
+ * use multiplies and adds, never a fused multiply-add, in an order that {@link ColdKernels}' scalar forms
  * repeat (the cold-start twin's results are the vector form's bit for bit).
  *
- * <p>The rounding is larger than F(2x2, 3x3)'s (the transforms' coefficients reach 8 and 1/24): on random
- * data the largest error against the double-precision definition is a few times 1e-6 of the output's
- * scale at 288 products a sum, still within the tests' tolerance of the definition (see
- * docs/PERFORMANCE.md for the measured figures).
+ * <p>The rounding is larger than F(2x2, 3x3)'s (the transforms' coefficients reach 8 and 1/24): on uniform
+ * random data the largest error against the double-precision definition is 1.8-3.5e-5 of the result's RMS
+ * (F(2x2, 3x3): 1-2e-6; docs/PERFORMANCE.md).
  */
 final class Winograd4x4 {
     private Winograd4x4() {}
@@ -38,7 +37,8 @@ final class Winograd4x4 {
     /** Floats of the per-thread scratch the 2-D transforms take. */
     static final int TMP = POINTS * L;
 
-    private static final float SIXTH = 1f / 6f, TWELFTH = 1f / 12f, TWENTY_FOURTH = 1f / 24f;
+    /** Constants of G (compile-time constants: {@link ColdKernels} reads them without loading this class). */
+    static final float SIXTH = 1f / 6f, TWELFTH = 1f / 12f, TWENTY_FOURTH = 1f / 24f;
 
     // ---------------------------------------------------------------- 2-D transforms, one vector of channels
 
@@ -168,63 +168,5 @@ final class Winograd4x4 {
         x0.mul(0.25f).sub(p.mul(SIXTH)).add(r.mul(TWENTY_FOURTH)).intoArray(d, d0);
         t.mul(TWELFTH).sub(q.mul(SIXTH)).intoArray(d, d0 + ds);
         r.mul(SIXTH).sub(p.mul(SIXTH)).add(x5).intoArray(d, d0 + 2 * ds);
-    }
-
-    // ---------------------------------------------------------------- scalar forms (the cold-start twin's)
-
-    /** {@link #input} for one channel: {@code d[6i + j]} to {@code v[v0 + ξ·vst]}; {@code tmp} of 36. */
-    static void inputScalar(float[] d, float[] v, int v0, int vst, float[] tmp) {
-        for (int i = 0; i < 6; i++) btScalar(d, 6 * i, 1, tmp, 6 * i, 1);
-        for (int j = 0; j < 6; j++) btScalar(tmp, j, 6, v, v0 + j * vst, 6 * vst);
-    }
-
-    /** {@link #output} for one channel: {@code M[ξ] = m[ξ]} to {@code y[4i + j]}; {@code tmp} of 24. */
-    static void outputScalar(float[] m, float bias, float[] y, float[] tmp) {
-        for (int i = 0; i < 6; i++) {
-            int s = 6 * i, d = 4 * i;
-            float x0 = m[s], x1 = m[s + 1], x2 = m[s + 2], x3 = m[s + 3], x4 = m[s + 4], x5 = m[s + 5];
-            float p = x1 + x2, q = x1 - x2, r = x3 + x4, t = x3 - x4;
-            tmp[d] = p + x0 + r;
-            tmp[d + 1] = q + t * 2f;
-            tmp[d + 2] = p + r * 4f;
-            tmp[d + 3] = q + t * 8f + x5;
-        }
-        for (int j = 0; j < 4; j++) {
-            float x0 = tmp[j], x1 = tmp[j + 4], x2 = tmp[j + 8], x3 = tmp[j + 12], x4 = tmp[j + 16], x5 = tmp[j + 20];
-            float p = x1 + x2, q = x1 - x2, r = x3 + x4, t = x3 - x4;
-            y[j] = p + x0 + r + bias;
-            y[4 + j] = q + t * 2f + bias;
-            y[8 + j] = p + r * 4f + bias;
-            y[12 + j] = q + t * 8f + x5 + bias;
-        }
-    }
-
-    /** {@link #weight} for one filter: {@code g[k]} at {@code w[wOff + k]} to {@code u[uOff + ξ·ust]}; {@code tmp} of 18. */
-    static void weightScalar(float[] w, int wOff, float[] u, int uOff, int ust, float[] tmp) {
-        for (int i = 0; i < 3; i++) gScalar(w, wOff + 3 * i, 1, tmp, 6 * i, 1);
-        for (int j = 0; j < 6; j++) gScalar(tmp, j, 6, u, uOff + j * ust, 6 * ust);
-    }
-
-    private static void btScalar(float[] s, int s0, int ss, float[] d, int d0, int ds) {
-        float x0 = s[s0], x1 = s[s0 + ss], x2 = s[s0 + 2 * ss], x3 = s[s0 + 3 * ss], x4 = s[s0 + 4 * ss];
-        float x5 = s[s0 + 5 * ss];
-        float p = x4 - x2 * 4f, q = x3 - x1 * 4f, r = x4 - x2, t = (x3 - x1) * 2f;
-        d[d0] = x0 * 4f - x2 * 5f + x4;
-        d[d0 + ds] = p + q;
-        d[d0 + 2 * ds] = p - q;
-        d[d0 + 3 * ds] = r + t;
-        d[d0 + 4 * ds] = r - t;
-        d[d0 + 5 * ds] = x1 * 4f - x3 * 5f + x5;
-    }
-
-    private static void gScalar(float[] s, int s0, int ss, float[] d, int d0, int ds) {
-        float x0 = s[s0], x1 = s[s0 + ss], x2 = s[s0 + 2 * ss];
-        float p = x0 + x2, q = x0 * TWENTY_FOURTH + x2 * SIXTH, r = x1 * TWELFTH;
-        d[d0] = x0 * 0.25f;
-        d[d0 + ds] = (p + x1) * -SIXTH;
-        d[d0 + 2 * ds] = (p - x1) * -SIXTH;
-        d[d0 + 3 * ds] = q + r;
-        d[d0 + 4 * ds] = q - r;
-        d[d0 + 5 * ds] = x2;
     }
 }

@@ -26,7 +26,7 @@ import java.util.Arrays;
  *       {@code Z = A·dY·Aᵀ} (a tile's block of dy transformed), and {@code dW = Gᵀ·dU·G}; the sums over
  *       tiles are n² products of k = tiles. F(2x2, 3x3) unless asked otherwise ({@link ConvPlan#winogradGradTile}).
  * </ul>
- * Rounding differs from a direct sum (the transforms combine up to six values before the products): for
+ * Rounding differs from a direct sum (the transforms combine up to 16 or 36 values before the products): for
  * F(2x2, 3x3) by 1-2e-6 of the result's RMS, like the direct sums; for F(4x4, 3x3) up to 3.5e-5 of it
  * (measured on uniform random data, 288 to 1,152 products a sum; docs/PERFORMANCE.md).
  *
@@ -59,7 +59,10 @@ final class WinogradConv {
     private static final int LV = VectorKernels.LANES;
 
     private static final boolean WIDE = LV == T;
-    /** Tiles per pass through the transforms (two rows of conv2's 12x12), whole products of six or twelve. */
+    /**
+     * Tiles per pass through the transforms for F(2x2, 3x3) (two rows of conv2's 12x12), whole products of six or
+     * twelve; half as many for F(4x4, 3x3), whose 36 points a tile take 2.25 times the room.
+     */
     private static final int CHUNK_TILES = 24;
 
     /** The bias of a pass without one: as many zeros as the widest block (a narrow pass's block is all its channels). */
@@ -77,7 +80,7 @@ final class WinogradConv {
 
         /**
          * Tiles a product takes: the wide tiles' six or twelve rows; below 16 lanes six (rowTile6's), whatever
-         * the block, so that a 7x7 image's 16 tiles are 18 rows of products, not 24 (the 128-channel input
+         * the block, so that a 7x7 image's 16 tiles of 2x2 are 18 rows of products, not 24 (the 128-channel input
          * gradient of a ResNet's last stage, batch 64, one thread: see docs/PERFORMANCE.md).
          */
         int rowsPerProduct() {
@@ -130,7 +133,8 @@ final class WinogradConv {
     }
 
     /**
-     * The forward's transformed weights, {@code u[((blk·16 + ξ)·C + c)·B + o] = U[ξ] of W[blk·B + o][c]} for
+     * The forward's transformed weights, {@code u[((blk·P + ξ)·C + c)·B + o] = U[ξ] of W[blk·B + o][c]} (P points a
+     * tile: 16 or 36) for
      * blocks of B = {@link #forwardBlock} output channels, made by the calling thread once per call from the
      * weights packed as taps x B channels ({@link LanesConv#packedWeight} for B = 64).
      */
@@ -165,7 +169,7 @@ final class WinogradConv {
 
     /**
      * The input gradient's: the filters rotated by 180° with their channels swapped (the input gradient
-     * is a correlation of dy, padded by two, with them), {@code u[((cb·16 + ξ)·O + o)·B + c] = U[ξ] of
+     * is a correlation of dy, padded by two, with them), {@code u[((cb·P + ξ)·O + o)·B + c] = U[ξ] of
      * rot(W[o][cb·B + c])} for blocks of B = {@link #inputBlock} channels, from {@link LanesConv#inputWeight}
      * (taps x O x B channels).
      */
@@ -216,7 +220,7 @@ final class WinogradConv {
     /**
      * Rows [y0, y1) of image b's padded-input gradient, cropped into dx (overwritten there): the correlation
      * of dy (at {@code dyOff}), padded by two, with {@link #inputWeights}; {@code dxOff} at the image's first
-     * value. The tiles start at an even number of rows below the input's first (see {@link #run}).
+     * value. The tiles start at a multiple of the tile's rows below the input's first (see {@link #run}).
      */
     static void backwardInput(
             Conv.Geometry g, MemorySegment dy, long dyOff, float[] u, MemorySegment dx, long dxOff, int y0, int y1) {
@@ -230,7 +234,7 @@ final class WinogradConv {
     /**
      * Rows [oy0, oy1) and columns [cx, cx + storeW) of the correlation's output: channel o at (oy, ox) to
      * {@code out[outOff + o·plane + (oy - cy)·storeW + ox - cx]}. Tiles start at column cx and at a row an
-     * even number of rows from cy.
+     * multiple of the tile's rows from cy.
      */
     private static void run(
             Pass p,
@@ -439,8 +443,8 @@ final class WinogradConv {
     /** Tiles per pass of the weight gradient: the products sum over tiles, so a longer k pays off. */
     private static final int GRAD_CHUNK = 48;
     /**
-     * Floats added to the stride between the 16 transformed matrices of the weight gradient: at exactly
-     * 48 tiles x 64 channels (12 KiB) apart, the transforms' 16 stores a call alias in the L1 (4 KiB
+     * Floats added to the stride between the transformed matrices of the weight gradient: at exactly
+     * 48 tiles x 64 channels (12 KiB) apart, F(2x2, 3x3)'s 16 stores a call alias in the L1 (4 KiB
      * apart) and the weight gradient took 6.7 ms instead of 5.0 (conv2, batch 64, one thread, plain
      * timing loop). The forward's and input gradient's strides showed no such difference.
      */
@@ -457,21 +461,12 @@ final class WinogradConv {
      * rounded up to whole products of twelve), then the bias gradient.
      */
     static int sumsSize(Conv.Geometry g) {
-        return gradPoints(g) * gradRows(g) * g.inC() + g.outC();
-    }
-
-    /** The weight gradient's tiles: {@link ConvPlan#winogradGradTile}. */
-    private static int gradTile(Conv.Geometry g) {
-        return ConvPlan.winogradGradTile();
-    }
-
-    private static int gradPoints(Conv.Geometry g) {
-        return points(gradTile(g));
+        return points(ConvPlan.winogradGradTile()) * gradRows(g) * g.inC() + g.outC();
     }
 
     /**
      * {@code dU[ξ][o][c] = Σ_tiles Z[ξ][tile][o] · V[ξ][tile][c]} and the bias gradient for images [b0, b1)
-     * and output rows [y0, y1) (b1 > b0, y1 > y0: every unit of Conv's; tiles from an even row, their rows
+     * and output rows [y0, y1) (b1 > b0, y1 > y0: every unit of Conv's; tiles from a multiple of the tile, their rows
      * outside [y0, y1) counting as zero gradient), into {@code sums} as {@link #sumsSize} lays them out
      * (overwritten; the bias only when {@code withBias}). {@code Z = A·dY·Aᵀ}
      * is the gradient of a tile's M (the forward's output transform is linear); {@link #toWeight} makes dW.
@@ -487,12 +482,13 @@ final class WinogradConv {
             float[] sums,
             boolean withBias) {
         Scratch sc = SCRATCH.get();
-        int inC = g.inC(), outC = g.outC(), ow = g.outW(), rowsO = gradRows(g), mt = gradTile(g), pts = points(mt);
+        int inC = g.inC(), outC = g.outC(), ow = g.outW(), rowsO = gradRows(g), mt = ConvPlan.winogradGradTile();
+        int pts = points(mt);
         // tiles from a multiple of the tile, as the forward's (the sums' bits depend on the units anyway: this
         // only keeps one tiling); rows of the tiles outside [y0, y1) count as zero gradient
         int top = y0 - y0 % mt, skip = y0 - top, rows = y1 - y0;
         int tw = (ow + mt - 1) / mt, tr = (y1 - top + mt - 1) / mt, nt = tr * tw, ww = mt * tw + 2, wg = mt * tw;
-        // a chunk of tiles runs on across images: a 7x7 image has 16 tiles, a 14x14 one 49 (a product of 48
+        // a chunk of tiles runs on across images: a 7x7 image has 16 tiles of 2x2, a 14x14 one 49 (a product of 48
         // and one of a single tile, per image, when chunks stopped at the image's end)
         int chunk = Math.min(mt == 2 ? GRAD_CHUNK : GRAD_CHUNK / 2, nt * (b1 - b0)), bias = pts * rowsO * inC;
         Pass px = new Pass(inC, g.h(), g.w(), g.padH(), g.padW(), outC, BLOCK, mt),
@@ -589,13 +585,13 @@ final class WinogradConv {
     /** dW (and dBias, when not null) from sums laid out as {@link #sumsSize} says: {@code dW = Gᵀ·dU·G}. */
     static void toWeight(Conv.Geometry g, float[] sums, MemorySegment dWeight, MemorySegment dBias) {
         Scratch sc = SCRATCH.get();
-        int inC = g.inC(), outC = g.outC(), rowsO = gradRows(g), mt = gradTile(g), pts = points(mt);
+        int inC = g.inC(), outC = g.outC(), rowsO = gradRows(g), pts = points(ConvPlan.winogradGradTile());
         // per output channel, [tap][c] with the channels in lanes, then reordered to W's [c][tap]
         float[] planes = sc.planes = Scratch.grow(sc.planes, 9 * inC + inC * 9);
         for (int o = 0; o < outC; o++) {
             for (int c0 = 0; c0 < inC; c0 += LV) {
                 int d0 = ((c0 / HALF) * pts * rowsO + o) * HALF + c0 % HALF;
-                if (mt == 2) VectorConv.winogradWeightGrad(sums, d0, rowsO * HALF, planes, c0, inC);
+                if (pts == 16) VectorConv.winogradWeightGrad(sums, d0, rowsO * HALF, planes, c0, inC);
                 else Winograd4x4.weightGrad(sums, d0, rowsO * HALF, planes, c0, inC, sc.tmp);
             }
             for (int c = 0; c < inC; c++) for (int k = 0; k < 9; k++) planes[9 * inC + c * 9 + k] = planes[k * inC + c];

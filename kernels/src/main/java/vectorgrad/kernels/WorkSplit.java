@@ -20,6 +20,18 @@ final class WorkSplit {
     }
 
     /**
+     * {@link #bound} moved to the nearest row {@code origin + k·multiple} inside {@code [0, total]}, the ends
+     * kept: the cut of a pass whose tiles of {@code multiple} rows start there (Winograd's), so that no two
+     * parts compute the same tile. A part may come out empty.
+     */
+    static int alignedBound(int total, int i, int parts, int origin, int multiple) {
+        int b = bound(total, i, parts);
+        if (b == 0 || b == total || multiple == 1) return b;
+        int k = origin + Math.floorDiv(b - origin + multiple / 2, multiple) * multiple;
+        return Math.max(0, Math.min(total, k));
+    }
+
+    /**
      * How many parts each image's work is cut into. With few images the pool's threads would get
      * unequal shares (5 images on 2 threads: 3 and 2), so small batches are cut finer, into at least
      * {@link #MIN_UNITS} units; {@code extent} (rows, channels) bounds the cut.

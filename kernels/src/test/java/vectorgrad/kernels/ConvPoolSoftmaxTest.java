@@ -158,9 +158,11 @@ class ConvPoolSoftmaxTest {
      * odd output widths and heights (a last tile half outside), rows narrower than a 16-wide transpose,
      * padding beyond the kernel's reach, two blocks of input channels (64) and of output channels (128:
      * the weight gradient's products then have junk rows), 16 output channels (input gradient only),
-     * images cut into bands (batches under 8) of odd heights and at odd rows (tiles then start a row
-     * above the band), several chunks of tiles in one unit (conv2's 26x26: 24 + 24 + ... forward tiles;
-     * batch 8 at 16x30: 120 weight-gradient tiles, 48 + 48 + 24, over one image a unit). Checked to fail:
+     * images cut into bands (batches under 8) at whole tiles, several chunks of tiles in one unit (conv2's
+     * 24x24 output: 12 + 12 + 12 forward tiles of 4x4; batch 8 at 16x30: 120 weight-gradient tiles of 2x2,
+     * 48 + 48 + 24, over one image a unit); F(4x4, 3x3) for the forward and input gradient of most of
+     * these planes, F(2x2, 3x3) for the others (9x9, 5x42 and 9x13 outputs, and everywhere in the winograd-2x2
+     * test run). Checked to fail:
      * a sign flipped in the output transform, a chunk of tile rows skipped (forward); the filters not
      * rotated, a column window shifted by one (input gradient); a sign flipped in dy's transform, an odd
      * band's extra row not zeroed (weight gradient: caught by the thread-count test below).
@@ -181,7 +183,7 @@ class ConvPoolSoftmaxTest {
         winograd(new Conv.Geometry(3, 32, 9, 11, 32, 3, 3, 1, 1, 1, 1, 1, 1), true, true, true);
         winograd(new Conv.Geometry(5, 64, 7, 7, 48, 3, 3, 1, 1, 1, 1, 1, 1), false, true, true);
         winograd(new Conv.Geometry(2, 16, 28, 28, 96, 3, 3, 1, 1, 1, 1, 1, 1), true, false, false);
-        // a ResNet's last stage: 16 tiles an image, short last products
+        // a ResNet's last stage: 4 tiles of 4x4 an image (16 of 2x2), short last products
         winograd(new Conv.Geometry(2, 128, 7, 7, 128, 3, 3, 1, 1, 1, 1, 1, 1), true, true, true);
     }
 
@@ -199,13 +201,18 @@ class ConvPoolSoftmaxTest {
 
     /**
      * An image's Winograd forward and input gradient do not depend on how its rows were cut into bands:
-     * image 0 alone (cut into 8 bands, some starting at odd rows) gives the same bits as in a batch of
-     * 9 (one band).
+     * image 0 alone (cut into bands) gives the same bits as in a batch of 9 (one band) — for a 10x13 plane
+     * (F(2x2, 3x3) by default) and a 12x13 one (F(4x4, 3x3)).
      */
     @Test
     void winogradResultsDoNotDependOnTheBatch() {
-        Conv.Geometry one = new Conv.Geometry(1, 32, 10, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1),
-                nine = new Conv.Geometry(9, 32, 10, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1);
+        winogradBatchIndependence(10);
+        winogradBatchIndependence(12);
+    }
+
+    private void winogradBatchIndependence(int h) {
+        Conv.Geometry one = new Conv.Geometry(1, 32, h, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1),
+                nine = new Conv.Geometry(9, 32, h, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1);
         // a promise of Winograd's only (the other paths' bands may round differently)
         org.junit.jupiter.api.Assumptions.assumeTrue(
                 ConvPlan.forward(one) == ConvPlan.Algorithm.WINOGRAD
@@ -382,9 +389,12 @@ class ConvPoolSoftmaxTest {
     void convolutionResultDoesNotDependOnThreadCount() {
         // batch 9: the backward passes' units differ in number (9 images, 8 chunks), so Conv.backward takes a trip for
         // each
+        // 10x13 planes: F(2x2, 3x3) by default; 12x13: F(4x4, 3x3) for the forward and input gradient
         for (int batch : new int[] {9, 5, 2, 1})
-            sameOnOneTwoThreeThreads(
-                    new Conv.Geometry(batch, 32, 10, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1), "winograd, batch " + batch);
+            for (int h : new int[] {10, 12})
+                sameOnOneTwoThreeThreads(
+                        new Conv.Geometry(batch, 32, h, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1),
+                        "winograd " + h + "x13, batch " + batch);
         for (int batch : new int[] {9, 3})
             sameOnOneTwoThreeThreads(
                     new Conv.Geometry(batch, 32, 10, 13, 64, 3, 3, 1, 1, 1, 1, 2, 1),
