@@ -233,8 +233,8 @@ final class WinogradConv {
 
     /**
      * Rows [oy0, oy1) and columns [cx, cx + storeW) of the correlation's output: channel o at (oy, ox) to
-     * {@code out[outOff + o·plane + (oy - cy)·storeW + ox - cx]}. Tiles start at column cx and at a row an
-     * multiple of the tile's rows from cy.
+     * {@code out[outOff + o·plane + (oy - cy)·storeW + ox - cx]}. Tiles start at column cx and at row oy0,
+     * which must be a multiple of the tile's rows from cy (the bands of {@link WorkSplit#alignedBound}).
      */
     private static void run(
             Pass p,
@@ -252,12 +252,10 @@ final class WinogradConv {
             int oy1) {
         Scratch sc = SCRATCH.get();
         int inC = p.inC(), block = p.block(), per = p.rowsPerProduct(), mt = p.tile(), pts = p.points();
-        // tiles from a row a multiple of the tile from cy (the band's first row may be inside a tile: computed,
-        // not stored)
-        int top = oy0 - (oy0 - cy) % mt, skip = oy0 - top;
-        int tw = (storeW + mt - 1) / mt, tr = (oy1 - top + mt - 1) / mt, ww = mt * tw + 2, wo = mt * tw;
+        if ((oy0 - cy) % mt != 0) throw new IllegalArgumentException(bandError(oy0, cy, mt));
+        int tw = (storeW + mt - 1) / mt, tr = (oy1 - oy0 + mt - 1) / mt, ww = mt * tw + 2, wo = mt * tw;
         float[] xt = sc.xt = Scratch.grow(sc.xt, (mt * tr + 2) * ww * inC);
-        transposeBand(p, x, xOff, top, mt * tr + 2, cx, ww, xt, sc);
+        transposeBand(p, x, xOff, oy0, mt * tr + 2, cx, ww, xt, sc);
         int nt = tr * tw, chunk = Math.min(mt == 2 ? CHUNK_TILES : CHUNK_TILES / 2, (nt + per - 1) / per * per);
         int vst = chunk * inC, mst = chunk * block;
         float[] v = sc.v = Scratch.grow(sc.v, pts * vst);
@@ -339,12 +337,11 @@ final class WinogradConv {
                     }
                 }
             }
-            if (wo != storeW || skip > 0) {
-                // a width not a multiple of the tile or a band from inside a tile: rows of storeW positions from the
-                // band's
-                // first, in place (each row moves to a lower index)
+            if (wo != storeW) {
+                // a width not a multiple of the tile: rows of storeW positions, in place (each row moves to a
+                // lower index)
                 for (int r = 0; r < rows; r++)
-                    System.arraycopy(y, (r + skip) * wo * block, y, r * storeW * block, storeW * block);
+                    System.arraycopy(y, r * wo * block, y, r * storeW * block, storeW * block);
             }
             sc.planes = Scratch.grow(sc.planes, block * cols);
             LanesConv.toPlanes(
@@ -357,6 +354,10 @@ final class WinogradConv {
                     outOff + (long) blk * block * plane + (long) (oy0 - cy) * storeW,
                     plane);
         }
+    }
+
+    private static String bandError(int row, int origin, int tile) {
+        return "Winograd band from row " + row + ": not a whole number of " + tile + "-row tiles from row " + origin;
     }
 
     /** {@code MicroKernels.rowTile1} to {@code rowTile6}: {@code rows} rows by two vectors. */
@@ -484,10 +485,11 @@ final class WinogradConv {
         Scratch sc = SCRATCH.get();
         int inC = g.inC(), outC = g.outC(), ow = g.outW(), rowsO = gradRows(g), mt = ConvPlan.winogradGradTile();
         int pts = points(mt);
-        // tiles from a multiple of the tile, as the forward's (the sums' bits depend on the units anyway: this
-        // only keeps one tiling); rows of the tiles outside [y0, y1) count as zero gradient
-        int top = y0 - y0 % mt, skip = y0 - top, rows = y1 - y0;
-        int tw = (ow + mt - 1) / mt, tr = (y1 - top + mt - 1) / mt, nt = tr * tw, ww = mt * tw + 2, wg = mt * tw;
+        // tiles from row y0, a multiple of the tile as the forward's; the last tiles' rows past y1 count as zero
+        // gradient
+        if (y0 % mt != 0) throw new IllegalArgumentException(bandError(y0, 0, mt));
+        int rows = y1 - y0;
+        int tw = (ow + mt - 1) / mt, tr = (rows + mt - 1) / mt, nt = tr * tw, ww = mt * tw + 2, wg = mt * tw;
         // a chunk of tiles runs on across images: a 7x7 image has 16 tiles of 2x2, a 14x14 one 49 (a product of 48
         // and one of a single tile, per image, when chunks stopped at the image's end)
         int chunk = Math.min(mt == 2 ? GRAD_CHUNK : GRAD_CHUNK / 2, nt * (b1 - b0)), bias = pts * rowsO * inC;
@@ -504,14 +506,13 @@ final class WinogradConv {
         int filled = 0;
         for (int b = b0; b < b1; b++) {
             long xOff = (long) b * inC * g.h() * g.w(), dyOff = (long) b * outC * g.positions();
-            transposeBand(px, x, xOff, top, mt * tr + 2, 0, ww, xt, sc);
-            transposeBand(pg, dy, dyOff, top, skip + rows, 0, wg, gt, sc);
-            if (skip > 0) Arrays.fill(gt, 0, skip * wg * outC, 0f); // rows before y0: another band's
-            Arrays.fill(gt, (skip + rows) * wg * outC, mt * tr * wg * outC, 0f); // the last tiles' rows past y1
+            transposeBand(px, x, xOff, y0, mt * tr + 2, 0, ww, xt, sc);
+            transposeBand(pg, dy, dyOff, y0, rows, 0, wg, gt, sc);
+            Arrays.fill(gt, rows * wg * outC, mt * tr * wg * outC, 0f); // the last tiles' rows past y1
             if (withBias) {
                 // from the heap copy: positions x channels, zeros outside the band
                 for (int o0 = 0; o0 < outC; o0 += LV)
-                    VectorKernels.addColumnSums(gt, (skip * wg) * outC + o0, outC, rows * wg, sums, bias + o0);
+                    VectorKernels.addColumnSums(gt, o0, outC, rows * wg, sums, bias + o0);
             }
             for (int t = 0; t < nt; t++) {
                 int ty = t / tw, tx = t % tw, d0 = (mt * ty * ww + mt * tx) * inC, g0 = (mt * ty * wg + mt * tx) * outC;
