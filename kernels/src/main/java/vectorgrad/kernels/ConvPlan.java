@@ -105,14 +105,17 @@ final class ConvPlan {
     }
 
     /**
-     * Winograd's output tile for the weight gradient: 2 unless {@code -Dvectorgrad.conv.winogradTile=4}. Its
-     * sums over every tile of the batch run in the transformed domain, where F(4x4, 3x3)'s larger
-     * coefficients cost precision: 1.1e-5 of the result's RMS against F(2x2, 3x3)'s 1.2e-6 (conv2, batch
-     * 16), for 8-25 % of the pass's time (docs/PERFORMANCE.md). Adam turns that rounding into visible
-     * differences: two data-parallel workers drifted 1.3e-3 from one process in 100 steps (1e-4 with F(2x2)).
+     * Winograd's output tile for the weight gradient, whose tiles cover the output plane: as the forward's
+     * ({@link #winogradTile}). Its sums over every tile of the batch run in the transformed domain, where
+     * F(4x4, 3x3)'s larger coefficients cost precision: 1.1e-5 of the result's RMS against F(2x2, 3x3)'s
+     * 1.2e-6 (conv2, batch 16), for 8-25 % less time in the pass and 7-13 % off the MNIST training step
+     * (docs/PERFORMANCE.md). Results still do not depend on the thread count or on the batch's cut into
+     * work units; they do depend on how a batch is split between data-parallel workers, and Adam turns
+     * that rounding into visible differences (two workers drifted 1.3e-3 from one process in 100 steps,
+     * under 1e-4 with F(2x2)). {@code -Dvectorgrad.conv.winogradTile=2} keeps F(2x2) for every pass.
      */
-    static int winogradGradTile() {
-        return Config.WINOGRAD_TILE == 4 ? 4 : 2;
+    static int winogradGradTile(Conv.Geometry g) {
+        return winogradTile(g.outH(), g.outW());
     }
 
     /** Whether an algorithm runs its passes as the channels-in-lanes work units (Winograd or lanes). */

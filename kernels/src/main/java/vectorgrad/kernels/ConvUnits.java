@@ -82,7 +82,7 @@ final class ConvUnits {
         void unit(int u) {
             int chunk = u / bands, band = u % bands;
             int b0 = WorkSplit.bound(g.batch(), chunk, chunks), b1 = WorkSplit.bound(g.batch(), chunk + 1, chunks);
-            int tile = winograd ? ConvPlan.winogradGradTile() : 1;
+            int tile = winograd ? ConvPlan.winogradGradTile(g) : 1;
             int y0 = WorkSplit.alignedBound(g.outH(), band, bands, 0, tile),
                     y1 = WorkSplit.alignedBound(g.outH(), band + 1, bands, 0, tile);
             if (y0 == y1) {

@@ -24,7 +24,7 @@ import java.util.Arrays;
  *       24x24: 7x7 tiles of 4x4, 65 % of F(2x2)'s 13x13 tiles' products).
  *   <li>weight gradient: the forward is linear in U and in M, so {@code dU[ξ] = Σ_tiles Z[ξ]ᵀ·V[ξ]} with
  *       {@code Z = A·dY·Aᵀ} (a tile's block of dy transformed), and {@code dW = Gᵀ·dU·G}; the sums over
- *       tiles are n² products of k = tiles. F(2x2, 3x3) unless asked otherwise ({@link ConvPlan#winogradGradTile}).
+ *       tiles are n² products of k = tiles, with the tile {@link ConvPlan#winogradGradTile} picks for the output planes.
  * </ul>
  * Rounding differs from a direct sum (the transforms combine up to 16 or 36 values before the products): for
  * F(2x2, 3x3) by 1-2e-6 of the result's RMS, like the direct sums; for F(4x4, 3x3) up to 3.5e-5 of it
@@ -462,7 +462,7 @@ final class WinogradConv {
      * rounded up to whole products of twelve), then the bias gradient.
      */
     static int sumsSize(Conv.Geometry g) {
-        return points(ConvPlan.winogradGradTile()) * gradRows(g) * g.inC() + g.outC();
+        return points(ConvPlan.winogradGradTile(g)) * gradRows(g) * g.inC() + g.outC();
     }
 
     /**
@@ -483,7 +483,7 @@ final class WinogradConv {
             float[] sums,
             boolean withBias) {
         Scratch sc = SCRATCH.get();
-        int inC = g.inC(), outC = g.outC(), ow = g.outW(), rowsO = gradRows(g), mt = ConvPlan.winogradGradTile();
+        int inC = g.inC(), outC = g.outC(), ow = g.outW(), rowsO = gradRows(g), mt = ConvPlan.winogradGradTile(g);
         int pts = points(mt);
         // tiles from row y0, a multiple of the tile as the forward's; the last tiles' rows past y1 count as zero
         // gradient
@@ -586,7 +586,7 @@ final class WinogradConv {
     /** dW (and dBias, when not null) from sums laid out as {@link #sumsSize} says: {@code dW = Gᵀ·dU·G}. */
     static void toWeight(Conv.Geometry g, float[] sums, MemorySegment dWeight, MemorySegment dBias) {
         Scratch sc = SCRATCH.get();
-        int inC = g.inC(), outC = g.outC(), rowsO = gradRows(g), pts = points(ConvPlan.winogradGradTile());
+        int inC = g.inC(), outC = g.outC(), rowsO = gradRows(g), pts = points(ConvPlan.winogradGradTile(g));
         // per output channel, [tap][c] with the channels in lanes, then reordered to W's [c][tap]
         float[] planes = sc.planes = Scratch.grow(sc.planes, 9 * inC + inC * 9);
         for (int o = 0; o < outC; o++) {

@@ -362,7 +362,7 @@ class ConvPoolSoftmaxTest {
         float[] gx = Mem.read(dx, x.length), gw = Mem.read(dw, wt.length), gb = Mem.read(db, g.outC());
         if (ConvPlan.inputGrad(g) == ConvPlan.Algorithm.WINOGRAD && ConvPlan.winogradTile(h, w) == 4)
             atolIn = Math.max(atolIn, F4_TOLERANCE * rms(wantDx));
-        double atolW = ConvPlan.weightGrad(g) == ConvPlan.Algorithm.WINOGRAD && ConvPlan.winogradGradTile() == 4
+        double atolW = ConvPlan.weightGrad(g) == ConvPlan.Algorithm.WINOGRAD && ConvPlan.winogradGradTile(g) == 4
                 ? Math.max(1e-4, F4_TOLERANCE * rms(wantDw))
                 : 1e-4;
         for (int i = 0; i < x.length; i++) Mem.assertClose(wantDx[i], gx[i], 1e-5, atolIn, "conv dx " + g);
