@@ -28,8 +28,8 @@ import java.lang.System.Logger.Level;
  * <tr><td>vectorgrad.conv.noWinograd</td><td>false</td><td>tuning</td>
  *     <td>serve 3x3 stride-1 convolutions by the direct kernels instead of Winograd (for comparisons)</td></tr>
  * <tr><td>vectorgrad.conv.winogradTile</td><td>unset</td><td>tuning, test</td>
- *     <td>2 or 4: Winograd's output tile for every pass, the weight gradient's too (unset: F(4x4, 3x3) for
- *     the forward and input gradient of large enough planes, F(2x2, 3x3) for the weight gradient)</td></tr>
+ *     <td>2 or 4: Winograd's output tile for every pass (unset: F(4x4, 3x3) for each pass whose planes are
+ *     large enough, see ConvPlan.winogradTile)</td></tr>
  * <tr><td>vectorgrad.spinMicros</td><td>50</td><td>tuning</td>
  *     <td>how long an idle kernel thread spins before it parks</td></tr>
  * <tr><td>vectorgrad.gemm.mr</td><td>6 on 16 lanes, else 4</td><td>tuning</td>

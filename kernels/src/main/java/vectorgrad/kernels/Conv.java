@@ -186,10 +186,12 @@ public final class Conv {
         float[] biasCopy = (direct != null || implicit != null || winograd != null) && bias != null
                 ? heapCopy(bias, g.outC())
                 : null;
-        run(g, g.batch() * parts, (from, to) -> {
+        // Winograd's units may hold a few whole images (WinogradConv.imagesPerUnit; then parts is 1)
+        int group = winograd != null ? WinogradConv.forwardImagesPerUnit(g) : 1;
+        run(g, (g.batch() + group - 1) / group * parts, (from, to) -> {
             Im2col.Scratch sc = Im2col.scratch();
             for (int u = from; u < to; u++) {
-                int b = u / parts, part = u % parts;
+                int b = u / parts * group, part = u % parts, images = Math.min(group, g.batch() - b);
                 int oy0 = WorkSplit.alignedBound(g.outH(), part, parts, 0, tile),
                         oy1 = WorkSplit.alignedBound(g.outH(), part + 1, parts, 0, tile);
                 if (oy0 == oy1) continue;
@@ -198,7 +200,8 @@ public final class Conv {
                 if (direct != null) {
                     DirectConv3x3.forward(g, x, xo, direct, biasCopy, out, (long) b * g.outC() * pos, oy0, oy1);
                 } else if (winograd != null) {
-                    WinogradConv.forward(g, x, xo, winograd, biasCopy, out, (long) b * g.outC() * pos, oy0, oy1);
+                    WinogradConv.forward(
+                            g, x, xo, winograd, biasCopy, out, (long) b * g.outC() * pos, oy0, oy1, images);
                 } else if (lanes != null) {
                     LanesConv.forward(implicit, x, xo, lanes, biasCopy, out, (long) b * g.outC() * pos, oy0, oy1);
                 } else if (implicit != null) {

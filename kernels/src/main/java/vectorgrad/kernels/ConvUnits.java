@@ -26,6 +26,9 @@ final class ConvUnits {
         /** Winograd's tile rows (its bands start at whole tiles from the padding's end), else 1. */
         final int tile;
 
+        /** Images a unit takes (Winograd's {@link WinogradConv#inputImagesPerUnit}, else 1; bands only at 1). */
+        final int group;
+
         final int bands, units;
 
         InputGrad(Conv.Geometry g, MemorySegment dy, MemorySegment weight, MemorySegment dx) {
@@ -36,16 +39,17 @@ final class ConvUnits {
             winograd = ConvPlan.inputGrad(g) == ConvPlan.Algorithm.WINOGRAD;
             wt = winograd ? WinogradConv.inputWeights(g, weight) : LanesConv.inputWeight(g, weight);
             tile = winograd ? ConvPlan.winogradTile(g.h(), g.w()) : 1;
+            group = winograd ? WinogradConv.inputImagesPerUnit(g) : 1;
             bands = WorkSplit.partsPerImage(g.batch(), is.hp());
-            units = g.batch() * bands;
+            units = (g.batch() + group - 1) / group * bands;
         }
 
         void unit(int u) {
-            int b = u / bands, part = u % bands, hp = is.hp();
+            int b = u / bands * group, part = u % bands, hp = is.hp(), images = Math.min(group, g.batch() - b);
             long dyOff = (long) b * g.outC() * g.positions(), dxOff = (long) b * g.inC() * g.h() * g.w();
             int y0 = WorkSplit.alignedBound(hp, part, bands, g.padH(), tile),
                     y1 = WorkSplit.alignedBound(hp, part + 1, bands, g.padH(), tile);
-            if (winograd) WinogradConv.backwardInput(g, dy, dyOff, wt, dx, dxOff, y0, y1);
+            if (winograd) WinogradConv.backwardInput(g, dy, dyOff, wt, dx, dxOff, y0, y1, images);
             else LanesConv.backwardInput(is, dy, dyOff, wt, dx, dxOff, y0, y1);
         }
     }

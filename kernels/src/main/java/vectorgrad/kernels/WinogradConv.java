@@ -204,7 +204,8 @@ final class WinogradConv {
             MemorySegment out,
             long outOff,
             int oy0,
-            int oy1) {
+            int oy1,
+            int images) {
         Pass p = new Pass(
                 g.inC(),
                 g.h(),
@@ -214,7 +215,23 @@ final class WinogradConv {
                 g.outC(),
                 forwardBlock(g.outC()),
                 ConvPlan.winogradTile(g.outH(), g.outW()));
-        run(p, x, xOff, u, bias, out, outOff, g.positions(), g.outW(), 0, 0, oy0, oy1);
+        run(
+                p,
+                x,
+                xOff,
+                (long) g.inC() * g.h() * g.w(),
+                u,
+                bias,
+                out,
+                outOff,
+                (long) g.outC() * g.positions(),
+                images,
+                g.positions(),
+                g.outW(),
+                0,
+                0,
+                oy0,
+                oy1);
     }
 
     /**
@@ -223,12 +240,36 @@ final class WinogradConv {
      * value. The tiles start at a multiple of the tile's rows below the input's first (see {@link #run}).
      */
     static void backwardInput(
-            Conv.Geometry g, MemorySegment dy, long dyOff, float[] u, MemorySegment dx, long dxOff, int y0, int y1) {
+            Conv.Geometry g,
+            MemorySegment dy,
+            long dyOff,
+            float[] u,
+            MemorySegment dx,
+            long dxOff,
+            int y0,
+            int y1,
+            int images) {
         int ya = Math.max(y0, g.padH()), yb = Math.min(y1, g.padH() + g.h());
         if (ya >= yb) return;
         Pass p = new Pass(
                 g.outC(), g.outH(), g.outW(), 2, 2, g.inC(), inputBlock(g.inC()), ConvPlan.winogradTile(g.h(), g.w()));
-        run(p, dy, dyOff, u, null, dx, dxOff, g.h() * g.w(), g.w(), g.padH(), g.padW(), ya, yb);
+        run(
+                p,
+                dy,
+                dyOff,
+                (long) g.outC() * g.positions(),
+                u,
+                null,
+                dx,
+                dxOff,
+                (long) g.inC() * g.h() * g.w(),
+                images,
+                g.h() * g.w(),
+                g.w(),
+                g.padH(),
+                g.padW(),
+                ya,
+                yb);
     }
 
     /**
@@ -240,10 +281,13 @@ final class WinogradConv {
             Pass p,
             MemorySegment x,
             long xOff,
+            long xStride,
             float[] u,
             float[] bias,
             MemorySegment out,
             long outOff,
+            long outStride,
+            int images,
             int plane,
             int storeW,
             int cy,
@@ -254,24 +298,28 @@ final class WinogradConv {
         int inC = p.inC(), block = p.block(), per = p.rowsPerProduct(), mt = p.tile(), pts = p.points();
         if ((oy0 - cy) % mt != 0) throw new IllegalArgumentException(bandError(oy0, cy, mt));
         int tw = (storeW + mt - 1) / mt, tr = (oy1 - oy0 + mt - 1) / mt, ww = mt * tw + 2, wo = mt * tw;
-        float[] xt = sc.xt = Scratch.grow(sc.xt, (mt * tr + 2) * ww * inC);
-        transposeBand(p, x, xOff, oy0, mt * tr + 2, cx, ww, xt, sc);
-        int nt = tr * tw, chunk = Math.min(mt == 2 ? CHUNK_TILES : CHUNK_TILES / 2, (nt + per - 1) / per * per);
+        // the images' bands one after another; tile t is tile t % nt of image t / nt
+        int imageXt = (mt * tr + 2) * ww * inC, nt = tr * tw, tiles = images * nt;
+        float[] xt = sc.xt = Scratch.grow(sc.xt, images * imageXt);
+        for (int i = 0; i < images; i++)
+            transposeBand(p, x, xOff + i * xStride, oy0, mt * tr + 2, cx, ww, xt, i * imageXt, sc);
+        int chunk = Math.min(chunkTiles(mt), (tiles + per - 1) / per * per);
         int vst = chunk * inC, mst = chunk * block;
         float[] v = sc.v = Scratch.grow(sc.v, pts * vst);
         float[] m = sc.m = Scratch.grow(sc.m, pts * mst);
         int rows = oy1 - oy0, cols = rows * storeW;
         // outputs as positions x block, rows mt·tw wide (and a short last row of tiles) until compacted below
-        float[] y = sc.y = Scratch.grow(sc.y, mt * tr * wo * block);
+        int imageY = mt * tr * wo * block;
+        float[] y = sc.y = Scratch.grow(sc.y, images * imageY);
         for (int blk = 0; blk < p.outC() / block; blk++) {
             float[] init = bias != null ? bias : block <= BLOCK ? ZEROS : (sc.zeros = Scratch.grow(sc.zeros, block));
             int bOff = bias != null ? blk * block : 0, uBlk = blk * pts * inC * block;
             // tiles in row-major order, a chunk at a time (across rows of tiles: no product half empty)
-            for (int t0 = 0; t0 < nt; t0 += chunk) {
-                int t1 = Math.min(nt, t0 + chunk), full = (t1 - t0 + per - 1) / per * per;
+            for (int t0 = 0; t0 < tiles; t0 += chunk) {
+                int t1 = Math.min(tiles, t0 + chunk), full = (t1 - t0 + per - 1) / per * per;
                 // V (again for each block of output channels: it is a small part of the time)
                 for (int t = t0; t < t1; t++) {
-                    int d0 = (mt * (t / tw) * ww + mt * (t % tw)) * inC;
+                    int lt = t % nt, d0 = (t / nt) * imageXt + (mt * (lt / tw) * ww + mt * (lt % tw)) * inC;
                     for (int c0 = 0; c0 < inC; c0 += LV) {
                         int to = (t - t0) * inC + c0;
                         if (mt == 2) VectorConv.winogradInput(xt, d0 + c0, ww * inC, inC, v, to, vst);
@@ -328,7 +376,7 @@ final class WinogradConv {
                     }
                 }
                 for (int t = t0; t < t1; t++) {
-                    int at = (mt * (t / tw) * wo + mt * (t % tw)) * block;
+                    int lt = t % nt, at = (t / nt) * imageY + (mt * (lt / tw) * wo + mt * (lt % tw)) * block;
                     for (int o0 = 0; o0 < block; o0 += LV) {
                         int from = (t - t0) * block + o0;
                         if (mt == 2)
@@ -337,23 +385,77 @@ final class WinogradConv {
                     }
                 }
             }
-            if (wo != storeW) {
-                // a width not a multiple of the tile: rows of storeW positions, in place (each row moves to a
-                // lower index)
-                for (int r = 0; r < rows; r++)
-                    System.arraycopy(y, r * wo * block, y, r * storeW * block, storeW * block);
-            }
             sc.planes = Scratch.grow(sc.planes, block * cols);
-            LanesConv.toPlanes(
-                    y,
-                    cols,
-                    block,
-                    sc.planes,
-                    sc.rowOff,
-                    out,
-                    outOff + (long) blk * block * plane + (long) (oy0 - cy) * storeW,
-                    plane);
+            for (int i = 0; i < images; i++) {
+                int from = i * imageY;
+                if (wo != storeW) {
+                    // a width not a multiple of the tile: rows of storeW positions, in place (each row moves to
+                    // a lower index)
+                    for (int r = 0; r < rows; r++)
+                        System.arraycopy(y, from + r * wo * block, y, from + r * storeW * block, storeW * block);
+                }
+                // toPlanes reads from y's start: image i's outputs move there (image 0's are stored by then;
+                // imageY is at least cols·block, so the two ranges do not overlap)
+                if (i > 0) System.arraycopy(y, from, y, 0, cols * block);
+                LanesConv.toPlanes(
+                        y,
+                        cols,
+                        block,
+                        sc.planes,
+                        sc.rowOff,
+                        out,
+                        outOff + i * outStride + (long) blk * block * plane + (long) (oy0 - cy) * storeW,
+                        plane);
+            }
         }
+    }
+
+    /** Tiles a chunk of {@link #run} takes through the transforms and products. */
+    private static int chunkTiles(int tile) {
+        return tile == 2 ? CHUNK_TILES : CHUNK_TILES / 2;
+    }
+
+    /**
+     * Images a work unit of the forward or input gradient takes, for a pass over planes of {@code h x w}
+     * outputs into {@code block}-channel blocks from {@code inC} channels: 1, or where an image has fewer
+     * tiles than a chunk and the chunk's products stream a transformed weight block too large for the L2
+     * (over 256 KiB), the 2 or 3 that need the fewest chunks an image, so each pass over U serves more
+     * tiles. A 7x7 image (the ResNet's last stage) has 4 tiles of 4x4: alone, its one chunk read U (2.4 MB
+     * for 128 channels) for products of four rows. (Grouping the 14x14 layer's images, 16 tiles each, in
+     * threes was slower in a plain timing loop: its scratch outgrew the L2.) Whole images only, never with
+     * bands: batches of at least this many times {@link WorkSplit#MIN_UNITS}. The tiles of a chunk are
+     * independent rows of its products, so the bits do not depend on the grouping.
+     */
+    static int imagesPerUnit(int batch, int h, int w, int inC, int block, int tile) {
+        long uBytes = 4L * points(tile) * inC * block;
+        int nt = ((h + tile - 1) / tile) * ((w + tile - 1) / tile), chunk = chunkTiles(tile), best = 1;
+        if (uBytes <= 256 * 1024 || nt >= chunk) return 1;
+        double fewest = Math.ceil((double) nt / chunk);
+        for (int group = 2; group <= 3; group++) {
+            double perImage = Math.ceil((double) group * nt / chunk) / group;
+            if (perImage < fewest && batch >= group * WorkSplit.MIN_UNITS) {
+                fewest = perImage;
+                best = group;
+            }
+        }
+        return best;
+    }
+
+    /** {@link #imagesPerUnit} for the forward of {@code g}. */
+    static int forwardImagesPerUnit(Conv.Geometry g) {
+        return imagesPerUnit(
+                g.batch(),
+                g.outH(),
+                g.outW(),
+                g.inC(),
+                forwardBlock(g.outC()),
+                ConvPlan.winogradTile(g.outH(), g.outW()));
+    }
+
+    /** {@link #imagesPerUnit} for the input gradient of {@code g} (its outputs are the input's planes). */
+    static int inputImagesPerUnit(Conv.Geometry g) {
+        return imagesPerUnit(
+                g.batch(), g.h(), g.w(), g.outC(), inputBlock(g.inC()), ConvPlan.winogradTile(g.h(), g.w()));
     }
 
     private static String bandError(int row, int origin, int tile) {
@@ -393,7 +495,7 @@ final class WinogradConv {
      * 5.2-5.4 ms with the copy, plain timing loop).
      */
     private static void transposeBand(
-            Pass p, MemorySegment x, long xOff, int r0, int n, int cx, int ww, float[] xt, Scratch sc) {
+            Pass p, MemorySegment x, long xOff, int r0, int n, int cx, int ww, float[] xt, int xtOff, Scratch sc) {
         int inC = p.inC(), h = p.h(), w = p.w(), hw = h * w;
         int i0 = Math.max(0, r0 - p.padH()), i1 = Math.min(h, r0 + n - p.padH()), rows = Math.max(0, i1 - i0);
         float[] raw = sc.raw = Scratch.grow(sc.raw, inC * rows * w);
@@ -416,7 +518,7 @@ final class WinogradConv {
                 ix0 = lo + cx - p.padW(),
                 count = Math.max(0, hi - lo);
         for (int r = 0; r < n; r++) {
-            int iy = r0 + r - p.padH(), row = r * ww * inC;
+            int iy = r0 + r - p.padH(), row = xtOff + r * ww * inC;
             if (iy < 0 || iy >= h || count == 0) {
                 Arrays.fill(xt, row, row + ww * inC, 0f);
                 continue;
@@ -506,8 +608,8 @@ final class WinogradConv {
         int filled = 0;
         for (int b = b0; b < b1; b++) {
             long xOff = (long) b * inC * g.h() * g.w(), dyOff = (long) b * outC * g.positions();
-            transposeBand(px, x, xOff, y0, mt * tr + 2, 0, ww, xt, sc);
-            transposeBand(pg, dy, dyOff, y0, rows, 0, wg, gt, sc);
+            transposeBand(px, x, xOff, y0, mt * tr + 2, 0, ww, xt, 0, sc);
+            transposeBand(pg, dy, dyOff, y0, rows, 0, wg, gt, 0, sc);
             Arrays.fill(gt, rows * wg * outC, mt * tr * wg * outC, 0f); // the last tiles' rows past y1
             if (withBias) {
                 // from the heap copy: positions x channels, zeros outside the band

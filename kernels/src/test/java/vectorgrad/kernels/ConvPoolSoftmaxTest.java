@@ -237,6 +237,47 @@ class ConvPoolSoftmaxTest {
     }
 
     /**
+     * Winograd's forward and input gradient over units of several images (7x7 planes of 96 channels, where
+     * each image has fewer tiles than a chunk; {@link WinogradConv#imagesPerUnit}): each image gives the
+     * bits it gives alone, the last, shorter group's too (26 images: eight groups of three and one of two),
+     * and the results match the definition.
+     */
+    @Test
+    void winogradUnitsOfSeveralImagesGiveEachImagesBits() {
+        Conv.Geometry g = new Conv.Geometry(26, 96, 7, 7, 96, 3, 3, 1, 1, 1, 1, 1, 1),
+                one = new Conv.Geometry(1, 96, 7, 7, 96, 3, 3, 1, 1, 1, 1, 1, 1);
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                ConvPlan.forward(g) == ConvPlan.Algorithm.WINOGRAD
+                        && ConvPlan.inputGrad(g) == ConvPlan.Algorithm.WINOGRAD,
+                "Winograd needs vectors of 4, 8 or 16 floats");
+        assertTrue(WinogradConv.forwardImagesPerUnit(g) > 1, "the forward's units hold several images");
+        assertTrue(WinogradConv.inputImagesPerUnit(g) > 1, "the input gradient's units hold several images");
+        float[] x = Mem.random(rnd, (int) g.inputSize(), -1, 1), w = Mem.random(rnd, (int) g.weightSize(), -1, 1);
+        float[] dy = Mem.random(rnd, (int) g.outputSize(), -1, 1);
+        MemorySegment out = Mem.zeros((int) g.outputSize()), dx = Mem.zeros((int) g.inputSize());
+        Conv.forward(g, Mem.of(x), Mem.of(w), null, out);
+        Conv.backwardInput(g, Mem.of(dy), Mem.of(w), dx);
+        float[] outAll = Mem.read(out, (int) g.outputSize()), dxAll = Mem.read(dx, (int) g.inputSize());
+        int in = (int) one.inputSize(), o = (int) one.outputSize();
+        for (int b : new int[] {0, 1, 2, 3, 23, 24, 25}) {
+            MemorySegment out1 = Mem.zeros(o), dx1 = Mem.zeros(in);
+            Conv.forward(one, Mem.of(java.util.Arrays.copyOfRange(x, b * in, (b + 1) * in)), Mem.of(w), null, out1);
+            Conv.backwardInput(one, Mem.of(java.util.Arrays.copyOfRange(dy, b * o, (b + 1) * o)), Mem.of(w), dx1);
+            assertArrayEquals(
+                    Mem.read(out1, o),
+                    java.util.Arrays.copyOfRange(outAll, b * o, (b + 1) * o),
+                    0f,
+                    "forward, image " + b);
+            assertArrayEquals(
+                    Mem.read(dx1, in),
+                    java.util.Arrays.copyOfRange(dxAll, b * in, (b + 1) * in),
+                    0f,
+                    "input gradient, image " + b);
+        }
+        checkAgainstDefinition(g);
+    }
+
+    /**
      * The lanes (dilated) and Winograd paths without a bias: the forward as with a zero bias, the weight
      * gradient as with one. (Winograd's forward adds a zero vector for no bias: there the forward half
      * only checks that nothing throws; its weight-gradient half is a real check.)
