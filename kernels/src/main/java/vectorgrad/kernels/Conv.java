@@ -210,7 +210,10 @@ public final class Conv {
                     im2colForward(g, x, xo, weight, bias, out, oo, oy0, oy1, sc);
                 }
                 if (relu) {
-                    for (int o = 0; o < g.outC(); o++) Elementwise.reluInPlace(out, oo + (long) o * pos, cols);
+                    // every image of the unit (Winograd's units may hold several)
+                    for (int i = 0; i < images; i++)
+                        for (int o = 0; o < g.outC(); o++)
+                            Elementwise.reluInPlace(out, oo + ((long) i * g.outC() + o) * pos, cols);
                 }
             }
         });
@@ -272,7 +275,7 @@ public final class Conv {
 
     /**
      * Both gradients, {@link #backwardInput} and {@link #backwardWeight} (dBias may be null), with the same
-     * results; where both run the lanes or Winograd kernels with as many units of each (conv2 at batches up to 8), their
+     * results; where both run the lanes or Winograd kernels with as many units of each (conv2 at batches up to 8; grouped 7x7 images at 16 and 24), their
      * work units share one trip to the pool, in pairs — at batch 5 on two threads a pass is ten units (of
      * ~40-50 µs each in a plain timing loop), and every trip ends with one thread waiting for the other.
      */

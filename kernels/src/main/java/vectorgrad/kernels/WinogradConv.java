@@ -418,10 +418,10 @@ final class WinogradConv {
     /**
      * Images a work unit of the forward or input gradient takes, for a pass over planes of {@code h x w}
      * outputs into {@code block}-channel blocks from {@code inC} channels: 1, or where an image has fewer
-     * tiles than a chunk and the chunk's products stream a transformed weight block too large for the L2
-     * (over 256 KiB), the 2 or 3 that need the fewest chunks an image, so each pass over U serves more
+     * tiles than a chunk and the chunk's products stream a block of transformed weights (one block of
+     * output channels' U) too large for the L2 (over 256 KiB), the 2 or 3 that need the fewest chunks an image, so each pass over U serves more
      * tiles. A 7x7 image (the ResNet's last stage) has 4 tiles of 4x4: alone, its one chunk read U (2.4 MB
-     * for 128 channels) for products of four rows. (Grouping the 14x14 layer's images, 16 tiles each, in
+     * for 128 channels in one block, below 16 lanes) for products of four rows. (Grouping the 14x14 layer's images, 16 tiles each, in
      * threes was slower in a plain timing loop: its scratch outgrew the L2.) Whole images only, never with
      * bands: batches of at least this many times {@link WorkSplit#MIN_UNITS}. The tiles of a chunk are
      * independent rows of its products, so the bits do not depend on the grouping.

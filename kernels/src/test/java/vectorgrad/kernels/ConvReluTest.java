@@ -32,6 +32,7 @@ class ConvReluTest {
             {1, 1, 9, 40, 3, 3, 1, 1, 1},
             {2, 32, 10, 12, 64, 3, 1, 0, 1}, // Winograd
             {2, 16, 7, 9, 32, 3, 1, 1, 1},
+            {26, 160, 7, 7, 160, 3, 1, 1, 1}, // Winograd, three images a unit (WinogradConv.imagesPerUnit)
             {2, 24, 8, 8, 48, 1, 1, 0, 1}, // 1x1: lanes or implicit GEMM
             {2, 8, 9, 9, 16, 5, 1, 2, 1},
             {2, 3, 11, 11, 8, 3, 2, 1, 1}, // strided: im2col
