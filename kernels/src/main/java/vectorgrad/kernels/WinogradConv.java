@@ -206,15 +206,7 @@ final class WinogradConv {
             int oy0,
             int oy1,
             int images) {
-        Pass p = new Pass(
-                g.inC(),
-                g.h(),
-                g.w(),
-                g.padH(),
-                g.padW(),
-                g.outC(),
-                forwardBlock(g.outC()),
-                ConvPlan.winogradTile(g.outH(), g.outW()));
+        Pass p = forwardPass(g);
         run(
                 p,
                 x,
@@ -443,11 +435,19 @@ final class WinogradConv {
 
     /** {@link #imagesPerUnit} for the forward of {@code g}. */
     static int forwardImagesPerUnit(Conv.Geometry g) {
-        return imagesPerUnit(
-                g.batch(),
-                g.outH(),
-                g.outW(),
+        Pass p = forwardPass(g);
+        return imagesPerUnit(g.batch(), g.outH(), g.outW(), p.inC(), p.block(), p.tile());
+    }
+
+    /** The forward of {@code g} as a correlation pass. */
+    private static Pass forwardPass(Conv.Geometry g) {
+        return new Pass(
                 g.inC(),
+                g.h(),
+                g.w(),
+                g.padH(),
+                g.padW(),
+                g.outC(),
                 forwardBlock(g.outC()),
                 ConvPlan.winogradTile(g.outH(), g.outW()));
     }
