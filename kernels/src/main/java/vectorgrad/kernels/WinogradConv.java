@@ -295,8 +295,8 @@ final class WinogradConv {
         float[] xt = sc.xt = Scratch.grow(sc.xt, images * imageXt);
         for (int i = 0; i < images; i++)
             transposeBand(p, x, xOff + i * xStride, oy0, mt * tr + 2, cx, ww, xt, i * imageXt, sc);
-        int chunk = Math.min(chunkTiles(mt), (tiles + per - 1) / per * per);
-        int vst = chunk * inC, mst = chunk * block;
+        int chunk = Math.min(chunkTiles(mt, tiles, per), (tiles + per - 1) / per * per);
+        int vst = chunk * inC + SKEW, mst = chunk * block + SKEW;
         float[] v = sc.v = Scratch.grow(sc.v, pts * vst);
         float[] m = sc.m = Scratch.grow(sc.m, pts * mst);
         int rows = oy1 - oy0, cols = rows * storeW;
@@ -402,9 +402,21 @@ final class WinogradConv {
         }
     }
 
-    /** Tiles a chunk of {@link #run} takes through the transforms and products. */
+    /** Tiles a chunk of {@link #run} takes through the transforms and products, for any number of tiles. */
     private static int chunkTiles(int tile) {
         return tile == 2 ? CHUNK_TILES : CHUNK_TILES / 2;
+    }
+
+    /**
+     * Tiles a chunk of {@link #run} takes when the unit has {@code tiles} and a product {@code per} rows: with
+     * F(4x4, 3x3) and six-row products, up to eighteen when that takes all of them. A 14x14 image has 16 tiles of
+     * 4x4: in chunks of twelve and four, each of its passes streamed all of U (590 KB for 64 channels, more than
+     * the L2) twice, the second time for products of four rows; in one chunk, once (the ResNet's 14x14 layer,
+     * batch 64, one thread: forward 7.9-8.0 → 7.2-7.5 ms, input gradient 7.8-7.9 → 7.3-7.5, a plain timing loop).
+     */
+    private static int chunkTiles(int tile, int tiles, int per) {
+        if (tile == 4 && per == 6 && tiles <= 18) return 18;
+        return chunkTiles(tile);
     }
 
     /**
@@ -546,10 +558,11 @@ final class WinogradConv {
     /** Tiles per pass of the weight gradient: the products sum over tiles, so a longer k pays off. */
     private static final int GRAD_CHUNK = 48;
     /**
-     * Floats added to the stride between the transformed matrices of the weight gradient: at exactly
-     * 48 tiles x 64 channels (12 KiB) apart, F(2x2, 3x3)'s 16 stores a call alias in the L1 (4 KiB
-     * apart) and the weight gradient took 6.7 ms instead of 5.0 (conv2, batch 64, one thread, plain
-     * timing loop). The forward's and input gradient's strides showed no such difference.
+     * Floats added to the stride between the transformed matrices (V, M, Z): at exactly 48 tiles x 64
+     * channels (12 KiB) apart, F(2x2, 3x3)'s 16 stores a call alias in the L1 (4 KiB apart) and the weight
+     * gradient took 6.7 ms instead of 5.0 (conv2, batch 64, one thread, plain timing loop); the forward of
+     * the 14x14 layer in chunks of 16 tiles (16 x 64 channels, 4 KiB apart) 8.5-9.1 ms against 7.3-7.4 in
+     * chunks of 18.
      */
     private static final int SKEW = 16;
     /** Rows (output channels) of a weight-gradient product: twelve, as {@link MicroKernels#inputTile}. */

@@ -185,6 +185,8 @@ class ConvPoolSoftmaxTest {
         winograd(new Conv.Geometry(2, 16, 28, 28, 96, 3, 3, 1, 1, 1, 1, 1, 1), true, false, false);
         // a ResNet's last stage: 4 tiles of 4x4 an image (16 of 2x2), short last products
         winograd(new Conv.Geometry(2, 128, 7, 7, 128, 3, 3, 1, 1, 1, 1, 1, 1), true, true, true);
+        // its middle stage: 16 tiles of 4x4 an image, one chunk of eighteen rows below 16 lanes
+        winograd(new Conv.Geometry(2, 64, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1), true, true, true);
     }
 
     /** Where Winograd runs, asserts which passes of g run it (these tests are about it); then checks g. */
@@ -202,12 +204,14 @@ class ConvPoolSoftmaxTest {
     /**
      * An image's Winograd forward and input gradient do not depend on how its rows were cut into bands:
      * image 0 alone (cut into bands) gives the same bits as in a batch of 9 (one band) — for a 10x13 plane
-     * (F(2x2, 3x3) by default) and a 12x13 one (F(4x4, 3x3)).
+     * (F(2x2, 3x3) by default), a 12x13 one (F(4x4, 3x3)) and a 14x13 one (F(4x4), 16 tiles an image: one
+     * chunk of eighteen rows for a whole image, shorter chunks for its bands, below 16 lanes).
      */
     @Test
     void winogradResultsDoNotDependOnTheBatch() {
         winogradBatchIndependence(10);
         winogradBatchIndependence(12);
+        winogradBatchIndependence(14);
     }
 
     private void winogradBatchIndependence(int h) {
