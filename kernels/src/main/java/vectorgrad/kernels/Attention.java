@@ -155,8 +155,9 @@ public final class Attention {
 
     /**
      * The probabilities of rows [i0, i1) of problem b into {@code p} (row stride {@code ld}, columns up to
-     * each row's key count; zeros past it), from the scores already there; with {@code lse} null they are
-     * made from the scores (and the log-sum-exp stored to {@code lseOut}), otherwise from the stored ones.
+     * each row's key count; zeros past it up to {@code width}, the block's key count, which is all the
+     * products after read), from the scores already there; with {@code lse} null they are made from the
+     * scores (and the log-sum-exp stored to {@code lseOut}), otherwise from the stored ones.
      */
     private static void probabilities(
             Shape sh,
@@ -165,6 +166,7 @@ public final class Attention {
             int i1,
             MemorySegment p,
             int ld,
+            int width,
             MemorySegment mask,
             long maskOff,
             MemorySegment lse,
@@ -182,19 +184,25 @@ public final class Attention {
             }
             if (m == Float.NEGATIVE_INFINITY) {
                 // every key removed: no weights (PyTorch's NaN is of no use to a caller)
-                Elementwise.fill(p, row, ld, 0f);
+                Elementwise.fill(p, row, width, 0f);
                 if (lseOut != null) lseOut.setAtIndex(F, (long) b * sh.t() + i, Float.NEGATIVE_INFINITY);
                 continue;
             }
-            Elementwise.affine(p, row, 1f, -m, p, row, n);
-            if (V) VectorAttention.expInPlace(p, row, n);
-            else for (int j = 0; j < n; j++) p.setAtIndex(F, row + j, VectorExp.exp(p.getAtIndex(F, row + j)));
+            double sum = 0;
+            if (V && lse == null) {
+                sum = VectorAttention.expShiftedSum(p, row, n, m);
+            } else if (V) {
+                VectorAttention.expShifted(p, row, n, m);
+            } else {
+                Elementwise.affine(p, row, 1f, -m, p, row, n);
+                for (int j = 0; j < n; j++) p.setAtIndex(F, row + j, VectorExp.exp(p.getAtIndex(F, row + j)));
+                if (lse == null) sum = BatchNorm.runSum(p, row, n);
+            }
             if (lse == null) {
-                double sum = BatchNorm.runSum(p, row, n);
                 Elementwise.affine(p, row, (float) (1 / sum), 0f, p, row, n);
                 lseOut.setAtIndex(F, (long) b * sh.t() + i, (float) (m + Math.log(sum)));
             }
-            if (n < ld) Elementwise.fill(p, row + n, ld - n, 0f);
+            if (n < width) Elementwise.fill(p, row + n, width - n, 0f);
         }
     }
 
@@ -242,7 +250,7 @@ public final class Attention {
                 for (int i0 = 0; i0 < t; i0 += ROWS) {
                     int i1 = Math.min(t, i0 + ROWS), rows = i1 - i0, n = keys(sh, i1 - 1);
                     Gemm.sgemm(false, true, rows, n, d, sh.scale(), q, qo + (long) i0 * lq, lq, k, ko, lq, 0f, p, 0, s);
-                    probabilities(sh, b, i0, i1, p, s, mask, (long) b * maskStride, null, lse);
+                    probabilities(sh, b, i0, i1, p, s, n, mask, (long) b * maskStride, null, lse);
                     dropout(sh, b, i0, i1, p, s);
                     Gemm.sgemm(false, false, rows, dv, n, 1f, p, 0, s, v, vo, lv, 0f, out, oo + (long) i0 * lo, lo);
                 }
@@ -334,7 +342,7 @@ public final class Attention {
                 for (int i0 = 0; i0 < t; i0 += ROWS) {
                     int i1 = Math.min(t, i0 + ROWS), rows = i1 - i0, n = keys(sh, i1 - 1);
                     Gemm.sgemm(false, true, rows, n, d, sh.scale(), q, qo + (long) i0 * lq, lq, k, ko, lq, 0f, p, 0, s);
-                    probabilities(sh, b, i0, i1, p, s, mask, (long) b * maskStride, lse, null);
+                    probabilities(sh, b, i0, i1, p, s, n, mask, (long) b * maskStride, lse, null);
                     // dP̃ = dO·vᵀ
                     Gemm.sgemm(false, true, rows, n, dvn, 1f, dOut, oo + (long) i0 * lo, lo, v, vo, lv, 0f, dp, 0, s);
                     // P̃ = the probabilities after dropout: one keep decision per entry, shared by dV and dS

@@ -224,7 +224,7 @@ class AttentionTest {
         for (int i = 0; i < n; i++) x[i] = i == 0 ? Float.NEGATIVE_INFINITY : -90f * i / (n - 1) + (i % 3) * 1e-3f;
         x[n - 1] = 0f;
         MemorySegment seg = Mem.of(x);
-        if (Simd.VECTOR_AVAILABLE) VectorAttention.expInPlace(seg, 0, n);
+        if (Simd.VECTOR_AVAILABLE) VectorAttention.expShifted(seg, 0, n, 0f);
         else
             for (int i = 0; i < n; i++)
                 seg.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, VectorExp.exp(x[i]));
@@ -238,5 +238,29 @@ class AttentionTest {
                     "exp(" + x[i] + ") = " + got[i] + ", Math.exp " + want);
         }
         org.junit.jupiter.api.Assertions.assertEquals(1f, got[n - 1]);
+    }
+
+    /**
+     * A softmax row's one pass ({@link VectorAttention#expShiftedSum}: exp(x - m) in place and the row's sum)
+     * gives the bits of the three it replaces (the shift, exp, {@link BatchNorm#runSum}), for rows with and
+     * without a tail and with an odd or even count of vectors.
+     */
+    @Test
+    void softmaxRowInOnePassGivesTheBitsOfItsThreePasses() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.VECTOR_AVAILABLE, "the one-pass row is a vector body");
+        for (int n : new int[] {1, 3, 7, 8, 9, 16, 17, 24, 33, 64, 100, 128, 131}) {
+            float[] x = Mem.random(rnd, n, -20, 5);
+            float m = 4.25f;
+            MemorySegment one = Mem.of(x), three = Mem.of(x);
+            double sum = VectorAttention.expShiftedSum(one, 0, n, m);
+            Elementwise.affine(three, 0, 1f, -m, three, 0, n);
+            for (int i = 0; i < n; i++)
+                three.setAtIndex(
+                        java.lang.foreign.ValueLayout.JAVA_FLOAT,
+                        i,
+                        VectorExp.exp(three.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i)));
+            assertArrayEquals(Mem.read(three, n), Mem.read(one, n), "exp(x - m), n = " + n);
+            org.junit.jupiter.api.Assertions.assertEquals(BatchNorm.runSum(three, 0, n), sum, 0.0, "sum, n = " + n);
+        }
     }
 }
