@@ -61,7 +61,8 @@ final class WinogradConv {
     private static final boolean WIDE = LV == T;
     /**
      * Tiles per pass through the transforms for F(2x2, 3x3) (two rows of conv2's 12x12), whole products of six or
-     * twelve; half as many for F(4x4, 3x3), whose 36 points a tile take 2.25 times the room.
+     * twelve; half as many for F(4x4, 3x3), whose 36 points a tile take 2.25 times the room, but up to eighteen
+     * where that takes all of a unit's tiles ({@link #chunkTiles(int, int, int)}).
      */
     private static final int CHUNK_TILES = 24;
 
@@ -428,7 +429,10 @@ final class WinogradConv {
      * for 128 channels in one block, below 16 lanes) for products of four rows. (Grouping the 14x14 layer's images, 16 tiles each, in
      * threes was slower in a plain timing loop: its scratch outgrew the L2.) Whole images only, never with
      * bands: batches of at least this many times {@link WorkSplit#MIN_UNITS}. The tiles of a chunk are
-     * independent rows of its products, so the bits do not depend on the grouping.
+     * independent rows of its products, so the bits do not depend on the grouping. Groups are counted in
+     * chunks of twelve tiles; counted in {@link #chunkTiles(int, int, int)}'s (four 7x7 images, sixteen tiles,
+     * one chunk) the 128-channel layer was no faster than with three (forward 6.7-7.0 against 7.0-7.2 ms,
+     * input gradient 6.5-6.8 against 6.4-6.9; batch 64, one thread, plain timing loop).
      */
     static int imagesPerUnit(int batch, int h, int w, int inC, int block, int tile) {
         long uBytes = 4L * points(tile) * inC * block;
@@ -560,9 +564,9 @@ final class WinogradConv {
     /**
      * Floats added to the stride between the transformed matrices (V, M, Z): at exactly 48 tiles x 64
      * channels (12 KiB) apart, F(2x2, 3x3)'s 16 stores a call alias in the L1 (4 KiB apart) and the weight
-     * gradient took 6.7 ms instead of 5.0 (conv2, batch 64, one thread, plain timing loop); the forward of
-     * the 14x14 layer in chunks of 16 tiles (16 x 64 channels, 4 KiB apart) 8.5-9.1 ms against 7.3-7.4 in
-     * chunks of 18.
+     * gradient took 6.7 ms instead of 5.0 (conv2, batch 64, one thread, plain timing loop); without it, the
+     * forward of the 14x14 layer in chunks of 16 tiles (16 x 64 channels, 4 KiB apart) took 8.5-9.1 ms against
+     * 7.3-7.4 in chunks of 18. With it no chunk size puts the matrices a multiple of 4 KiB apart.
      */
     private static final int SKEW = 16;
     /** Rows (output channels) of a weight-gradient product: twelve, as {@link MicroKernels#inputTile}. */

@@ -158,9 +158,9 @@ class ConvPoolSoftmaxTest {
      * odd output widths and heights (a last tile half outside), rows narrower than a 16-wide transpose,
      * padding beyond the kernel's reach, two blocks of input channels (64) and of output channels (128:
      * the weight gradient's products then have junk rows), 16 output channels (input gradient only),
-     * images cut into bands (batches under 8) at whole tiles, several chunks of tiles in one unit (conv2's
-     * 24x24 output: 12 + 12 + 12 forward tiles of 4x4; batch 8 at 16x30: 120 weight-gradient tiles of 2x2,
-     * 48 + 48 + 24, over one image a unit); F(4x4, 3x3) for the forward and input gradient of most of
+     * images cut into bands (batches under 8) at whole tiles, several chunks of tiles in one unit (batch 8 at
+     * 16x30: 32 tiles of 4x4, 12 + 12 + 8 forward and 24 + 8 weight-gradient tiles; with F(2x2) 120 weight-gradient
+     * tiles, 48 + 48 + 24, over one image a unit), one chunk of eighteen rows for a 14x14 image's 16 tiles; F(4x4, 3x3) for the forward and input gradient of most of
      * these planes, F(2x2, 3x3) for the others (9x9, 5x42 and 9x13 outputs, and everywhere in the winograd-2x2
      * test run). Checked to fail:
      * a sign flipped in the output transform, a chunk of tile rows skipped (forward); the filters not
@@ -185,8 +185,9 @@ class ConvPoolSoftmaxTest {
         winograd(new Conv.Geometry(2, 16, 28, 28, 96, 3, 3, 1, 1, 1, 1, 1, 1), true, false, false);
         // a ResNet's last stage: 4 tiles of 4x4 an image (16 of 2x2), short last products
         winograd(new Conv.Geometry(2, 128, 7, 7, 128, 3, 3, 1, 1, 1, 1, 1, 1), true, true, true);
-        // its middle stage: 16 tiles of 4x4 an image, one chunk of eighteen rows below 16 lanes
-        winograd(new Conv.Geometry(2, 64, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1), true, true, true);
+        // its middle stage: 16 tiles of 4x4 an image, batch 8 so that a unit is a whole image: the forward in one
+        // chunk of eighteen rows (the input gradient too, below 16 lanes)
+        winograd(new Conv.Geometry(8, 64, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1), true, true, true);
     }
 
     /** Where Winograd runs, asserts which passes of g run it (these tests are about it); then checks g. */
@@ -204,8 +205,9 @@ class ConvPoolSoftmaxTest {
     /**
      * An image's Winograd forward and input gradient do not depend on how its rows were cut into bands:
      * image 0 alone (cut into bands) gives the same bits as in a batch of 9 (one band) — for a 10x13 plane
-     * (F(2x2, 3x3) by default), a 12x13 one (F(4x4, 3x3)) and a 14x13 one (F(4x4), 16 tiles an image: one
-     * chunk of eighteen rows for a whole image, shorter chunks for its bands, below 16 lanes).
+     * (F(2x2, 3x3) by default), a 12x13 one (F(4x4, 3x3)) and a 14x13 one (F(4x4), 16 tiles an image: a
+     * whole image in one chunk of eighteen rows, its bands in chunks of six; for the input gradient below 16
+     * lanes, whose wide products are twelve rows).
      */
     @Test
     void winogradResultsDoNotDependOnTheBatch() {
