@@ -195,7 +195,7 @@ public final class Attention {
                 VectorAttention.expShifted(p, row, n, m);
             } else {
                 Elementwise.affine(p, row, 1f, -m, p, row, n);
-                for (int j = 0; j < n; j++) p.setAtIndex(F, row + j, VectorExp.exp(p.getAtIndex(F, row + j)));
+                for (int j = 0; j < n; j++) p.setAtIndex(F, row + j, ScalarExp.exp(p.getAtIndex(F, row + j)));
                 if (lse == null) sum = BatchNorm.runSum(p, row, n);
             }
             if (lse == null) {

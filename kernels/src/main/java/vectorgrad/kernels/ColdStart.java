@@ -46,7 +46,13 @@ final class ColdStart {
         /** 2x2 max pooling's vector form: 36,864 elements. */
         MAX_POOL_2X2(1L << 17),
         /** The elementwise maps whose vector form is exact ({@link Elementwise#exact}: ReLU, negation, ...). */
-        EXACT_MAPS(1L << 17);
+        EXACT_MAPS(1L << 17),
+        /**
+         * Softmax and log-softmax rows of at least a vector ({@link Softmax#forward}): a classifier's 10 logits
+         * at 8 lanes or fewer. Served by the vector form, the MNIST model's first one-image inference spent 55 of
+         * its 200 ms there (8 lanes; at 16 lanes such a row runs the scalar path).
+         */
+        SOFTMAX_ROWS(1L << 17);
 
         final long limit;
 
@@ -96,8 +102,8 @@ final class ColdStart {
 
     /**
      * After a cold call of {@code k}: the first one schedules the kernel's warm-up for {@code shape}, the
-     * call's description (a {@link Conv.Geometry}, {@link GemmCall}, {@link MaxPool.Geometry} or
-     * {@link MapCall}). The warm-up's code is built on the warm-up thread, so the first call does not
+     * call's description (a {@link Conv.Geometry}, {@link GemmCall}, {@link MaxPool.Geometry}, {@link MapCall}
+     * or {@link SoftmaxCall}). The warm-up's code is built on the warm-up thread, so the first call does not
      * wait for its lambdas to be spun.
      */
     static void served(Kernel k, Object shape) {
@@ -113,6 +119,9 @@ final class ColdStart {
 
     /** An elementwise map and its length, as its warm-up repeats it. */
     record MapCall(Elementwise.Unary op, long n) {}
+
+    /** Softmax rows (log-softmax with {@code log}), as their warm-up repeats them. */
+    record SoftmaxCall(int rows, int n, boolean log) {}
 
     /** A warm-up's two forms of one call on buffers of its own: the twin, and the vector form. */
     private record Pair(Runnable scalar, Runnable vector) {}
@@ -147,6 +156,12 @@ final class ColdStart {
                 MapCall p = (MapCall) r.shape();
                 MemorySegment a = floats(p.n()), out = floats(p.n());
                 yield () -> Elementwise.unary(p.op(), a, 0, out, 0, p.n());
+            }
+            case SOFTMAX_ROWS -> {
+                SoftmaxCall p = (SoftmaxCall) r.shape();
+                long n = (long) p.rows() * p.n();
+                MemorySegment x = floats(n), out = floats(n);
+                yield () -> Softmax.forward(p.rows(), p.n(), 1, x, out, p.log());
             }
         };
         return new Pair(() -> asCold(call), call);

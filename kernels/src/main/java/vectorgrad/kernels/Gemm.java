@@ -54,7 +54,9 @@ public final class Gemm {
             if (transB && !transA && m <= DOT_MAX_M && k >= DOT_MIN_K) {
                 for (int i = 0; i < m; i++) scaleRow(c, cOff + (long) i * ldc, n, beta);
                 if (ColdStart.cold(ColdStart.Kernel.DOT_GEMM, 2L * m * n * k)) {
-                    ColdKernels.dotGemm(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, DotGemm.KB);
+                    // DotGemm's block from Config: reading DotGemm.KB would initialise DotGemm, and with it the
+                    // vector classes (35 ms of class loading inside a first one-image inference)
+                    ColdKernels.dotGemm(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, Config.GEMM_DOT_KB);
                     ColdStart.served(
                             ColdStart.Kernel.DOT_GEMM, new ColdStart.GemmCall(transA, transB, m, n, k, alpha, beta));
                     return;

@@ -38,6 +38,11 @@ public final class Softmax {
     /** {@code out = softmax(x)} (or log-softmax with {@code log}) along the middle dimension. */
     public static void forward(int outer, int n, int inner, MemorySegment x, MemorySegment out, boolean log) {
         check(outer, n, inner, x, out, log ? "log_softmax" : "softmax");
+        if (vectorRows(inner, n) && ColdStart.cold(ColdStart.Kernel.SOFTMAX_ROWS, (long) outer * n)) {
+            for (int o = 0; o < outer; o++) ColdKernels.softmaxRow(x, out, (long) o * n, n, log);
+            ColdStart.served(ColdStart.Kernel.SOFTMAX_ROWS, new ColdStart.SoftmaxCall(outer, n, log));
+            return;
+        }
         if (vectorRows(inner, n)) {
             Parallel.forRange(outer, grain(n), (o0, o1) -> {
                 for (int o = o0; o < o1; o++) {

@@ -12,20 +12,21 @@ import jdk.incubator.vector.VectorSpecies;
  * depend on when a run reached a kernel (caught by attention's thread-count test and by a GPT resumed
  * from a checkpoint ending a hair away from an uninterrupted run). {@code 2^k·p(r)}, {@code r = x - k·ln 2}
  * in [-ln2/2, ln2/2], p of degree 6: relative error under 3e-7; 0 below -87.3, +∞ above 88.7, NaN kept.
- * {@link #exp(float)} is the same function for one value.
+ * {@link ScalarExp#exp} is the same function for one value (in a class of its own, which loads no vector class).
  */
 final class VectorExp {
     private VectorExp() {}
 
     private static final VectorSpecies<Float> S = VectorKernels.S;
     private static final boolean FMA = Config.FMA;
-    private static final float LOG2E = 1.44269504f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
-    private static final float C2 = 0.5f, C3 = 1.6666666e-1f, C4 = 4.1666668e-2f, C5 = 8.333334e-3f, C6 = 1.3888889e-3f;
-    /** 1.5·2^23: adding and subtracting it rounds a float of magnitude below 2^22 to the nearest integer. */
-    private static final float ROUND = 12582912f;
-    /** Below this exp is taken as 0 (under float's normal range); above HIGHEST, +∞. */
-    static final float LOWEST = -87.3f, HIGHEST = 88.7f;
-
+    private static final float LOG2E = ScalarExp.LOG2E, LN2_HI = ScalarExp.LN2_HI, LN2_LO = ScalarExp.LN2_LO;
+    private static final float C2 = ScalarExp.C2,
+            C3 = ScalarExp.C3,
+            C4 = ScalarExp.C4,
+            C5 = ScalarExp.C5,
+            C6 = ScalarExp.C6;
+    private static final float ROUND = ScalarExp.ROUND;
+    static final float LOWEST = ScalarExp.LOWEST, HIGHEST = ScalarExp.HIGHEST;
     private static final FloatVector NEG_LN2_HI = FloatVector.broadcast(S, -LN2_HI),
             NEG_LN2_LO = FloatVector.broadcast(S, -LN2_LO),
             V_C4 = FloatVector.broadcast(S, C4),
@@ -130,19 +131,8 @@ final class VectorExp {
                 .blend(x, x.test(VectorOperators.IS_NAN));
     }
 
+    /** {@link ScalarExp#exp}: the same function for one value. */
     static float exp(float x) {
-        if (Float.isNaN(x)) return x;
-        if (x < LOWEST) return 0f;
-        if (x > HIGHEST) return Float.POSITIVE_INFINITY;
-        float k = x * LOG2E + ROUND - ROUND;
-        float r = FMA ? Math.fma(k, -LN2_HI, x) : k * -LN2_HI + x;
-        r = FMA ? Math.fma(k, -LN2_LO, r) : k * -LN2_LO + r;
-        float p = FMA ? Math.fma(r, C6, C5) : r * C6 + C5;
-        p = FMA ? Math.fma(p, r, C4) : p * r + C4;
-        p = FMA ? Math.fma(p, r, C3) : p * r + C3;
-        p = FMA ? Math.fma(p, r, C2) : p * r + C2;
-        p = FMA ? Math.fma(p, r, 1f) : p * r + 1f;
-        p = FMA ? Math.fma(p, r, 1f) : p * r + 1f;
-        return p * Float.intBitsToFloat(((int) k + 127) << 23);
+        return ScalarExp.exp(x);
     }
 }

@@ -173,6 +173,29 @@ class ColdStartTest {
         }
     }
 
+    /**
+     * Softmax and log-softmax rows (a classifier's ten logits, rows of whole vectors, rows with tails),
+     * twin against vector form bit for bit, with large logits, ties, zeros of both signs and a row whose every
+     * logit is -∞.
+     */
+    @Test
+    void softmaxRowsMatchTheirVectorForm() {
+        for (int n : new int[] {4, 8, 10, 16, 17, 33, 100, 131}) {
+            int rows = 16;
+            // rows of moderate logits (whose sums round differently in another order), one of activation-like
+            // values, one with a large logit, one with every logit -∞
+            float[] x = Mem.random(rnd, rows * n, -3, 3);
+            System.arraycopy(values(n), 0, x, n, n);
+            x[2 * n + 1] = 80f;
+            java.util.Arrays.fill(x, 3 * n, 4 * n, Float.NEGATIVE_INFINITY);
+            MemorySegment in = Mem.of(x);
+            for (boolean log : new boolean[] {false, true})
+                assertSameBits(
+                        bothWays(rows * n, out -> Softmax.forward(rows, n, 1, in, out, log)),
+                        (log ? "log_softmax" : "softmax") + " rows of " + n);
+        }
+    }
+
     @Test
     void aWarmUpEndsWithItsKernelWarm() throws InterruptedException {
         if (!Simd.VECTOR_AVAILABLE) return;
