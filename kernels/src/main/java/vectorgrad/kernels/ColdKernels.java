@@ -295,30 +295,36 @@ final class ColdKernels {
     // ---------------------------------------------------------------- softmax rows
 
     /**
-     * One row of {@link Softmax#forward}'s vector path ({@code out} may be {@code x}): the row's maximum (order
-     * does not change a maximum), exp(x - max) summed lane by lane as {@link VectorSoftmax#expSum} does (lane
-     * l takes the elements at l modulo the lanes below the last whole vector, the lanes added as
-     * {@link VectorKernels#sumLanes}' tree, then the rest added in double), and the row written as
-     * {@link VectorSoftmax#expScaled} or, for log-softmax, {@link Elementwise#affine} writes it.
+     * {@code rows} rows of n of {@link Softmax#forward}'s vector path ({@code out} may be {@code x}), each: the
+     * row's maximum (order does not change a maximum), exp(x - max) summed lane by lane as
+     * {@link VectorSoftmax#expSum} does (lane l takes the elements at l modulo the lanes below the last whole
+     * vector, the lanes added as {@link VectorKernels#sumLanes}' tree, then the rest added in double), and the
+     * row written as {@link VectorSoftmax#expScaled} or, for log-softmax, {@link Elementwise#affine} writes it.
      */
-    static void softmaxRow(MemorySegment x, MemorySegment out, long off, int n, boolean log) {
+    static void softmaxRows(MemorySegment x, MemorySegment out, int rows, int n, boolean log) {
         int lanes = ColdStart.LANES, upper = n - n % lanes;
-        float[] row = heap(x, off, n), acc = new float[lanes];
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) max = Math.max(max, row[i]);
-        for (int i = 0; i < upper; i += lanes)
-            for (int l = 0; l < lanes; l++) acc[l] = acc[l] + ScalarExp.exp(row[i + l] - max);
-        for (int half = lanes / 2; half >= 1; half /= 2) for (int l = 0; l < half; l++) acc[l] = acc[l] + acc[l + half];
-        double sum = acc[0];
-        for (int i = upper; i < n; i++) sum += ScalarExp.exp(row[i] - max);
-        if (log) {
-            float shift = -(max + (float) Math.log(sum));
-            for (int i = 0; i < n; i++) row[i] = row[i] * 1f + shift;
-        } else {
-            float scale = (float) (1 / sum);
-            for (int i = 0; i < n; i++) row[i] = ScalarExp.exp(row[i] - max) * scale;
+        float[] row = new float[n], acc = new float[lanes];
+        for (int o = 0; o < rows; o++) {
+            long off = (long) o * n;
+            MemorySegment.copy(x, F, off * Float.BYTES, row, 0, n);
+            float max = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < n; i++) max = Math.max(max, row[i]);
+            java.util.Arrays.fill(acc, 0f);
+            for (int i = 0; i < upper; i += lanes)
+                for (int l = 0; l < lanes; l++) acc[l] = acc[l] + ScalarExp.exp(row[i + l] - max);
+            for (int half = lanes / 2; half >= 1; half /= 2)
+                for (int l = 0; l < half; l++) acc[l] = acc[l] + acc[l + half];
+            double sum = acc[0];
+            for (int i = upper; i < n; i++) sum += ScalarExp.exp(row[i] - max);
+            if (log) {
+                float shift = -(max + (float) Math.log(sum));
+                for (int i = 0; i < n; i++) row[i] = row[i] * 1f + shift;
+            } else {
+                float scale = (float) (1 / sum);
+                for (int i = 0; i < n; i++) row[i] = ScalarExp.exp(row[i] - max) * scale;
+            }
+            MemorySegment.copy(row, 0, out, F, off * Float.BYTES, n);
         }
-        MemorySegment.copy(row, 0, out, F, off * Float.BYTES, n);
     }
 
     // ---------------------------------------------------------------- dot products

@@ -39,7 +39,7 @@ public final class Softmax {
     public static void forward(int outer, int n, int inner, MemorySegment x, MemorySegment out, boolean log) {
         check(outer, n, inner, x, out, log ? "log_softmax" : "softmax");
         if (vectorRows(inner, n) && ColdStart.cold(ColdStart.Kernel.SOFTMAX_ROWS, (long) outer * n)) {
-            for (int o = 0; o < outer; o++) ColdKernels.softmaxRow(x, out, (long) o * n, n, log);
+            ColdKernels.softmaxRows(x, out, outer, n, log);
             ColdStart.served(ColdStart.Kernel.SOFTMAX_ROWS, new ColdStart.SoftmaxCall(outer, n, log));
             return;
         }

@@ -74,7 +74,7 @@ final class VectorAttention {
         int upper = n - n % LANES;
         for (int i = 0; i < upper; i += LANES)
             VectorExp.exp(load(a, off + i).sub(m)).intoMemorySegment(a, (off + i) * Float.BYTES, NO);
-        for (int i = upper; i < n; i++) a.setAtIndex(F, off + i, VectorExp.exp(a.getAtIndex(F, off + i) - m));
+        for (int i = upper; i < n; i++) a.setAtIndex(F, off + i, ScalarExp.exp(a.getAtIndex(F, off + i) - m));
     }
 
     /**
@@ -96,7 +96,7 @@ final class VectorAttention {
         }
         float tail = 0f;
         for (int j = upper; j < n; j++) {
-            float e = VectorExp.exp(a.getAtIndex(F, off + j) - m);
+            float e = ScalarExp.exp(a.getAtIndex(F, off + j) - m);
             a.setAtIndex(F, off + j, e);
             tail += e;
         }

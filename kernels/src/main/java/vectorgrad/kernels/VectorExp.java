@@ -1,5 +1,17 @@
 package vectorgrad.kernels;
 
+import static vectorgrad.kernels.ScalarExp.C2;
+import static vectorgrad.kernels.ScalarExp.C3;
+import static vectorgrad.kernels.ScalarExp.C4;
+import static vectorgrad.kernels.ScalarExp.C5;
+import static vectorgrad.kernels.ScalarExp.C6;
+import static vectorgrad.kernels.ScalarExp.HIGHEST;
+import static vectorgrad.kernels.ScalarExp.LN2_HI;
+import static vectorgrad.kernels.ScalarExp.LN2_LO;
+import static vectorgrad.kernels.ScalarExp.LOG2E;
+import static vectorgrad.kernels.ScalarExp.LOWEST;
+import static vectorgrad.kernels.ScalarExp.ROUND;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -19,14 +31,6 @@ final class VectorExp {
 
     private static final VectorSpecies<Float> S = VectorKernels.S;
     private static final boolean FMA = Config.FMA;
-    private static final float LOG2E = ScalarExp.LOG2E, LN2_HI = ScalarExp.LN2_HI, LN2_LO = ScalarExp.LN2_LO;
-    private static final float C2 = ScalarExp.C2,
-            C3 = ScalarExp.C3,
-            C4 = ScalarExp.C4,
-            C5 = ScalarExp.C5,
-            C6 = ScalarExp.C6;
-    private static final float ROUND = ScalarExp.ROUND;
-    static final float LOWEST = ScalarExp.LOWEST, HIGHEST = ScalarExp.HIGHEST;
     private static final FloatVector NEG_LN2_HI = FloatVector.broadcast(S, -LN2_HI),
             NEG_LN2_LO = FloatVector.broadcast(S, -LN2_LO),
             V_C4 = FloatVector.broadcast(S, C4),
@@ -129,10 +133,5 @@ final class VectorExp {
                 .blend(0f, x.compare(VectorOperators.LT, LOWEST))
                 .blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, HIGHEST))
                 .blend(x, x.test(VectorOperators.IS_NAN));
-    }
-
-    /** {@link ScalarExp#exp}: the same function for one value. */
-    static float exp(float x) {
-        return ScalarExp.exp(x);
     }
 }

@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector bodies of {@link Softmax}'s row passes over contiguous rows (the softmax dimension last). Each
- * handles its own tail through {@link VectorExp#exp(float)}, the same function as the lanes', so a row's
+ * handles its own tail through {@link ScalarExp#exp}, the same function as the lanes', so a row's
  * result does not depend on where its vectors end. Sums run in float lanes, which are added as
  * {@link VectorKernels#sumLanes}' fixed tree; the tail is added in double.
  */
@@ -31,7 +31,7 @@ final class VectorSoftmax {
         for (int i = 0; i < upper; i += LANES)
             acc = acc.add(VectorExp.exp(load(x, off + i).sub(shift)));
         double sum = VectorKernels.sumLanes(acc);
-        for (int i = upper; i < n; i++) sum += VectorExp.exp(x.getAtIndex(F, off + i) - shift);
+        for (int i = upper; i < n; i++) sum += ScalarExp.exp(x.getAtIndex(F, off + i) - shift);
         return sum;
     }
 
@@ -44,7 +44,7 @@ final class VectorSoftmax {
                     .intoMemorySegment(out, (outOff + i) * Float.BYTES, NO);
         }
         for (int i = upper; i < n; i++)
-            out.setAtIndex(F, outOff + i, VectorExp.exp(x.getAtIndex(F, off + i) - shift) * scale);
+            out.setAtIndex(F, outOff + i, ScalarExp.exp(x.getAtIndex(F, off + i) - shift) * scale);
     }
 
     /** {@code Σ a[i]·b[i]}, or {@code Σ a[i]} with b null. */
@@ -78,6 +78,6 @@ final class VectorSoftmax {
                     .intoMemorySegment(dx, (off + i) * Float.BYTES, NO);
         }
         for (int i = upper; i < n; i++)
-            dx.setAtIndex(F, off + i, dy.getAtIndex(F, off + i) - VectorExp.exp(y.getAtIndex(F, off + i)) * s);
+            dx.setAtIndex(F, off + i, dy.getAtIndex(F, off + i) - ScalarExp.exp(y.getAtIndex(F, off + i)) * s);
     }
 }

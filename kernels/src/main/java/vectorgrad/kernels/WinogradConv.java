@@ -244,8 +244,7 @@ final class WinogradConv {
             int images) {
         int ya = Math.max(y0, g.padH()), yb = Math.min(y1, g.padH() + g.h());
         if (ya >= yb) return;
-        Pass p = new Pass(
-                g.outC(), g.outH(), g.outW(), 2, 2, g.inC(), inputBlock(g.inC()), ConvPlan.winogradTile(g.h(), g.w()));
+        Pass p = inputPass(g);
         run(
                 p,
                 dy,
@@ -470,8 +469,17 @@ final class WinogradConv {
 
     /** {@link #imagesPerUnit} for the input gradient of {@code g} (its outputs are the input's planes). */
     static int inputImagesPerUnit(Conv.Geometry g) {
-        return imagesPerUnit(
-                g.batch(), g.h(), g.w(), g.outC(), inputBlock(g.inC()), ConvPlan.winogradTile(g.h(), g.w()));
+        Pass p = inputPass(g);
+        return imagesPerUnit(g.batch(), g.h(), g.w(), p.inC(), p.block(), p.tile());
+    }
+
+    /**
+     * The input gradient of {@code g} as a correlation pass: dy (outC planes of the output's size, padded by
+     * 2) with the rotated filters into the input's channels, tiled over the input's planes.
+     */
+    private static Pass inputPass(Conv.Geometry g) {
+        return new Pass(
+                g.outC(), g.outH(), g.outW(), 2, 2, g.inC(), inputBlock(g.inC()), ConvPlan.winogradTile(g.h(), g.w()));
     }
 
     private static String bandError(int row, int origin, int tile) {
