@@ -20,6 +20,12 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * {@link #WARM_UP_LIMIT_NANOS}); from then on every call takes the vector form. Which form served a call
  * does not show in its result, so results do not depend on timing either.
  *
+ * <p>The twins are themselves interpreted until C1 compiles them: served so, the MNIST model's first
+ * one-image inference spent most of its 66-76 ms in twins running interpreted. So that thread starts
+ * when the kernels are first used ({@link #begin}, from the thread pool's initialisation: a program's
+ * model is built and its weights read after that) and first runs every twin on small shapes until C1
+ * has compiled it ({@link #warmTwins}), while the program loads; a cold call then finds its twin compiled.
+ *
  * <p>{@code -Dvectorgrad.coldStart=false} turns this off (the test suites do, so that the vector kernels
  * serve their first calls there too; the twins have tests of their own).
  */
@@ -79,6 +85,14 @@ final class ColdStart {
     /** Floats in the vector form's lanes (the twins of the dot products mirror its per-lane sums). */
     static final int LANES = Simd.floatLanes();
 
+    /**
+     * Starts the warm-up thread, which first runs every twin until it is compiled ({@link #warmTwins});
+     * called when the kernels are first used. Nothing when cold calls are off.
+     */
+    static void begin() {
+        if (ENABLED && forced == null) startWarmer();
+    }
+
     /** Whether this call of {@code k}, of {@code work} flops or elements, goes to the scalar twin. */
     static boolean cold(Kernel k, long work) {
         Boolean f = forced;
@@ -107,7 +121,9 @@ final class ColdStart {
      * wait for its lambdas to be spun.
      */
     static void served(Kernel k, Object shape) {
-        if (forced != null || !STATE.compareAndSet(k.ordinal(), COLD, WARMING)) return;
+        if (forced != null || Thread.currentThread() == warmer || !STATE.compareAndSet(k.ordinal(), COLD, WARMING))
+            return;
+        if (firstColdNanos == 0) firstColdNanos = System.nanoTime();
         QUEUE.add(new Request(k, shape));
         startWarmer();
     }
@@ -200,16 +216,20 @@ final class ColdStart {
     private static void drain() {
         Parallel.inlineOnThisThread(); // a warm-up must not take the pool from the program
         try {
-            // the first calls of a program run alone: on two cores a warm-up beside the MNIST model's
-            // first one-image inference made it 157-177 ms instead of 105-110 (the compiler threads take
-            // the rest)
-            Thread.sleep(WARM_UP_DELAY_MILLIS);
-        } catch (InterruptedException e) {
-            return;
+            warmTwins();
+        } catch (RuntimeException | Error e) {
+            System.getLogger("vectorgrad")
+                    .log(System.Logger.Level.WARNING, "vectorgrad: the scalar twins' warm-up failed", e);
         }
         while (true) {
             try {
-                warm(QUEUE.take());
+                Request r = QUEUE.take();
+                // the first calls of a program run alone: on two cores a warm-up beside the MNIST model's
+                // first one-image inference made it 157-177 ms instead of 105-110 (the compiler threads
+                // take the rest)
+                long wait = firstColdNanos + WARM_UP_DELAY_MILLIS * 1_000_000L - System.nanoTime();
+                if (wait > 0) Thread.sleep(wait / 1_000_000L, (int) (wait % 1_000_000L));
+                warm(r);
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException | Error e) {
@@ -218,6 +238,88 @@ final class ColdStart {
                         .log(System.Logger.Level.WARNING, "vectorgrad: a kernel warm-up failed", e);
             }
         }
+    }
+
+    /** When the first cold call was served (0 before it). */
+    private static volatile long firstColdNanos;
+
+    /**
+     * Calls of each of a twin's two shapes in {@link #warmTwins}: past C1's thresholds (a method with loops
+     * is compiled after 100-200 calls). With 60, the first one-image inference took 43-67 ms (the compiled
+     * twins not always there in time); with 120, 31-46.
+     */
+    static final int TWIN_WARM_UP_CALLS = 120;
+
+    /**
+     * Runs every twin {@link #TWIN_WARM_UP_CALLS} times on small shapes, in the order of an image
+     * classifier's layers: the interpreter counts the calls and loops and C1 compiles the twins, so that
+     * a program's first calls, which come later, run compiled code. The twins are called directly (the
+     * entry points' checks and plans are the program's own first calls' business): through them, with the
+     * smallest shapes the plans send to a twin, this took 140-190 ms of the second core and slowed the
+     * loading of the weights beside it by half. The shapes take the branches the model's calls take
+     * (padding and none, F(2x2) and F(4x4) tiles, a k longer than a dot product's block of lanes, softmax
+     * and log-softmax), so that code compiled from their profile does not meet an untaken branch.
+     */
+    static void warmTwins() {
+        Runnable[] calls = {
+            convCall(new Conv.Geometry(1, 1, 6, 6, 2, 3, 3, 1, 1, 0, 0, 1, 1), false),
+            convCall(new Conv.Geometry(1, 1, 5, 5, 2, 3, 3, 1, 1, 1, 1, 1, 1), false),
+            mapCall(Elementwise.Unary.RELU, 40),
+            convCall(new Conv.Geometry(1, 2, 4, 4, 2, 3, 3, 1, 1, 1, 1, 1, 1), true),
+            convCall(new Conv.Geometry(1, 2, 2, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1), true),
+            poolCall(new MaxPool.Geometry(2, 4, 4, 2, 2, 2, 2, 0, 0, 1, 1, false)),
+            gemmCall(1, 2, 2 * LANES + 3),
+            gemmCall(2, 3, LANES - 1),
+            softmaxCall(2, LANES + 2, false),
+            softmaxCall(2, LANES + 2, true),
+        };
+        warmerCold = true;
+        try {
+            for (int c = 0; c < calls.length; c += 2) {
+                // a pair of shapes of one kernel alternate (the last call alone)
+                Runnable a = calls[c], b = c + 1 < calls.length ? calls[c + 1] : calls[c];
+                long t0 = System.nanoTime();
+                for (int i = 0; i < TWIN_WARM_UP_CALLS; i++) {
+                    a.run();
+                    b.run();
+                }
+                if (Boolean.getBoolean("dbgTwins"))
+                    System.err.printf("twins %d: %.1f ms%n", c, (System.nanoTime() - t0) / 1e6);
+            }
+        } finally {
+            warmerCold = false;
+        }
+    }
+
+    /** The Winograd twin when {@code winograd}, else the direct one. */
+    private static Runnable convCall(Conv.Geometry g, boolean winograd) {
+        MemorySegment x = floats(g.inputSize()), w = floats(g.weightSize());
+        MemorySegment b = floats(g.outC()), out = floats(g.outputSize());
+        return winograd
+                ? () -> ColdKernels.winogradForward(g, x, w, b, out)
+                : () -> ColdKernels.direct3x3Forward(g, x, w, b, out);
+    }
+
+    private static Runnable mapCall(Elementwise.Unary op, int n) {
+        MemorySegment a = floats(n), out = floats(n);
+        return () -> ColdKernels.unary(op, a, 0, out, 0, n);
+    }
+
+    private static Runnable gemmCall(int m, int n, int k) {
+        MemorySegment a = floats((long) m * k), b = floats((long) n * k), c = floats((long) m * n);
+        return () -> ColdKernels.dotGemm(m, n, k, 1f, a, 0, k, b, 0, k, c, 0, n, k);
+    }
+
+    /** Through the entry point: the twin is the entry point's scalar loop. */
+    private static Runnable poolCall(MaxPool.Geometry g) {
+        long in = (long) g.planes() * g.h() * g.w(), out = (long) g.planes() * g.outH() * g.outW();
+        MemorySegment x = floats(in), o = floats(out), ix = floats(out);
+        return () -> MaxPool.maxForward(g, x, o, ix);
+    }
+
+    private static Runnable softmaxCall(int rows, int n, boolean log) {
+        MemorySegment x = floats((long) rows * n), out = floats((long) rows * n);
+        return () -> ColdKernels.softmaxRows(x, out, rows, n, log);
     }
 
     private static void warm(Request request) {
@@ -264,6 +366,11 @@ final class ColdStart {
     /** Tests: whether {@code k} has finished warming up. */
     static boolean isWarm(Kernel k) {
         return STATE.get(k.ordinal()) == WARM;
+    }
+
+    /** Tests: whether no warm-up of {@code k} has been scheduled. */
+    static boolean isCold(Kernel k) {
+        return STATE.get(k.ordinal()) == COLD;
     }
 
     /** Tests: forget every warm-up (a warm-up already running still marks its kernel warm when done). */

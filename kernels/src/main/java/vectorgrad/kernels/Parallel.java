@@ -44,6 +44,11 @@ public final class Parallel {
     /** Workers 1, 2, ... (index 0 is the caller); grown under the class lock, read without it. */
     private static volatile Worker[] workers = new Worker[0];
 
+    static {
+        // the kernels' first use: the scalar twins' warm-up starts now, while the program builds its model
+        ColdStart.begin();
+    }
+
     private static int initialThreads() {
         return Config.THREADS > 0 ? Config.THREADS : Runtime.getRuntime().availableProcessors();
     }

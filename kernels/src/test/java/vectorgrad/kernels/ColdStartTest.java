@@ -207,6 +207,16 @@ class ColdStartTest {
     }
 
     @Test
+    void theTwinsWarmUpRunsEveryTwinAndSchedulesNothing() {
+        if (!Simd.VECTOR_AVAILABLE) return;
+        ColdStart.reset();
+        ColdStart.force(true); // the pooling goes through its entry point: to its twin, as on the warm-up thread
+        ColdStart.warmTwins();
+        ColdStart.force(null);
+        for (ColdStart.Kernel k : ColdStart.Kernel.values()) assertTrue(ColdStart.isCold(k), k.name());
+    }
+
+    @Test
     void twinOfTheDotProductSumsLanesAsTheVectorFormDoes() {
         // laneDot against VectorGemm.dot directly, every tail length
         if (!Simd.VECTOR_AVAILABLE) return;
