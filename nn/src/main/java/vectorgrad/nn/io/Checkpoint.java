@@ -74,7 +74,9 @@ public final class Checkpoint {
      * it (the same optimizer class, parameters in the same order). Returns the file's metadata.
      */
     public static Map<String, String> load(Path file, Module model, Optimizer optimizer) throws IOException {
-        SafeTensors.Contents c = SafeTensors.read(file);
+        // without an optimizer to restore, its state is not read
+        SafeTensors.Contents c =
+                SafeTensors.read(file, optimizer != null ? name -> true : name -> !name.startsWith(OPTIMIZER_PREFIX));
         try {
             Map<String, Tensor> weights = new LinkedHashMap<>();
             c.tensors().forEach((k, v) -> {

@@ -38,7 +38,17 @@ public final class SafeTensors {
 
     private static final long MAX_HEADER = 100L << 20;
 
+    /** Every tensor of {@code file} and its metadata. */
     public static Contents read(Path file) throws IOException {
+        return read(file, name -> true);
+    }
+
+    /**
+     * The tensors of {@code file} whose names {@code wanted} accepts, and the metadata: the whole header is
+     * checked as by {@link #read(Path)}, the other tensors' data is not read (a checkpoint's optimizer
+     * state, twice its model's size with Adam, when only the model is loaded).
+     */
+    public static Contents read(Path file, java.util.function.Predicate<String> wanted) throws IOException {
         long length;
         try {
             length = Files.size(file);
@@ -157,6 +167,7 @@ public final class SafeTensors {
             }
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             for (Entry e : entries) {
+                if (!wanted.test(e.name())) continue;
                 ByteBuffer buf =
                         ByteBuffer.allocate((int) (e.end() - e.begin())).order(ByteOrder.LITTLE_ENDIAN);
                 readFully(ch, buf, dataStart + e.begin(), file);

@@ -50,6 +50,27 @@ class SafeTensorsTest {
         assertEquals(0, (8 + headerLen) % 8, "data starts 8-byte aligned, as the reference writer does");
     }
 
+    @Test
+    void readsOnlyTheTensorsAskedForAndChecksTheWholeHeader() throws IOException {
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        t.put("w", Tensor.of(new float[] {1, 2, 3}, 3));
+        t.put("optimizer.state.0.exp_avg", Tensor.of(new float[] {4, 5, 6}, 3));
+        t.put("b", Tensor.of(new float[] {7}, 1));
+        Path f = dir.resolve("part.safetensors");
+        SafeTensors.write(f, t, Map.of("k", "v"));
+        SafeTensors.Contents c = SafeTensors.read(f, name -> !name.startsWith("optimizer."));
+        assertEquals(List.of("w", "b"), List.copyOf(c.tensors().keySet()));
+        assertArrayEquals(new float[] {7}, c.tensors().get("b").toFloatArray());
+        assertEquals("v", c.metadata().get("k"));
+        // a tensor left unread is still checked against the file
+        FormatException e = assertThrows(
+                FormatException.class,
+                () -> SafeTensors.read(
+                        raw("skipped", "{\"x\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", new byte[4]),
+                        name -> false));
+        assertTrue(e.getMessage().contains("outside"), e.getMessage());
+    }
+
     private Path raw(String name, String header, byte[] data) throws IOException {
         byte[] h = header.getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(8 + h.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
