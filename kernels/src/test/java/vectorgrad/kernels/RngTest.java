@@ -107,6 +107,27 @@ class RngTest {
     }
 
     @Test
+    void fillsDrawTheStreamInOrderAcrossTheirBlocks() {
+        int n = 3 * 4096 + 7; // past the heap block, and odd: the normal fill's last pair is cut
+        Rng a = new Rng(5), b = new Rng(5);
+        MemorySegment s = Mem.zeros(n + 2);
+        a.fillUniform(s, 1, n, -1f, 3f);
+        float[] u = Mem.read(s, n + 2);
+        assertEquals(0f, u[0]);
+        assertEquals(0f, u[n + 1]);
+        for (int i = 0; i < n; i++) assertEquals(-1f + 4f * b.nextFloat(), u[i + 1], "uniform " + i);
+        a.fillNormal(s, 1, n, 2f, 0.5f);
+        float[] z = Mem.read(s, n + 2);
+        for (int i = 0; i < n; i += 2) {
+            double u1 = 1.0 - b.nextDouble(), u2 = b.nextDouble(), r = Math.sqrt(-2.0 * Math.log(u1));
+            assertEquals((float) (2f + 0.5f * r * Math.cos(2 * Math.PI * u2)), z[i + 1], "normal " + i);
+            if (i + 1 < n) assertEquals((float) (2f + 0.5f * r * Math.sin(2 * Math.PI * u2)), z[i + 2], "normal " + i);
+        }
+        assertEquals(0f, z[n + 1]);
+        assertEquals(a.nextLong(), b.nextLong(), "the fills took as many values as the loops");
+    }
+
+    @Test
     void uniformAndNormalHaveTheirMoments() {
         Rng r = new Rng(1);
         int n = 200_001; // odd: the normal fill's last pair is cut
