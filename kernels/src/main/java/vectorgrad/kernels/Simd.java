@@ -16,17 +16,19 @@ public final class Simd {
     public static final boolean VECTOR_AVAILABLE = detect();
 
     private static boolean detect() {
-        System.Logger log = System.getLogger("vectorgrad");
+        // the logger only when there is something to say (setting up java.util.logging: ~10 ms of a start)
         if (Config.SCALAR) {
-            log.log(System.Logger.Level.INFO, "scalar kernels forced by -Dvectorgrad.scalar=true");
+            System.getLogger("vectorgrad")
+                    .log(System.Logger.Level.INFO, "scalar kernels forced by -Dvectorgrad.scalar=true");
             return false;
         }
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-            log.log(
-                    System.Logger.Level.WARNING,
-                    "module jdk.incubator.vector is not available, so vectorgrad runs its scalar "
-                            + "kernels, many times slower: on the class path start java with --add-modules jdk.incubator.vector "
-                            + "(on the module path vectorgrad.kernels requires it and no flag is needed)");
+            System.getLogger("vectorgrad")
+                    .log(
+                            System.Logger.Level.WARNING,
+                            "module jdk.incubator.vector is not available, so vectorgrad runs its scalar "
+                                    + "kernels, many times slower: on the class path start java with --add-modules jdk.incubator.vector "
+                                    + "(on the module path vectorgrad.kernels requires it and no flag is needed)");
             return false;
         }
         return true;
