@@ -216,6 +216,33 @@ class ConvPoolSoftmaxTest {
         winogradBatchIndependence(14);
     }
 
+    /**
+     * A call of one image reuses the weights' transform while the weights are unchanged (WinogradConv's
+     * weight cache): weights changed in place, at the same address, give the new weights' result, the same
+     * bits as those weights at another address (a transform of their own).
+     */
+    @Test
+    void winogradSeesWeightsChangedInPlace() {
+        Conv.Geometry g = new Conv.Geometry(1, 32, 12, 12, 64, 3, 3, 1, 1, 1, 1, 1, 1);
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                ConvPlan.forward(g) == ConvPlan.Algorithm.WINOGRAD, "Winograd needs vectors of 4, 8 or 16 floats");
+        int n = (int) g.outputSize();
+        float[] x = Mem.random(rnd, (int) g.inputSize(), -1, 1);
+        float[] w1 = Mem.random(rnd, (int) g.weightSize(), -1, 1), w2 = w1.clone();
+        w2[w2.length - 1] += 0.5f; // one tap of the last filter: a difference the compare must reach
+        MemorySegment xs = Mem.of(x), w = Mem.of(w1), out = Mem.zeros(n), fresh = Mem.zeros(n);
+        Conv.forward(g, xs, w, null, out);
+        float[] first = Mem.read(out, n);
+        Conv.forward(g, xs, w, null, out);
+        assertArrayEquals(first, Mem.read(out, n), 0f, "the same weights again");
+        MemorySegment.copy(w2, 0, w, ValueLayout.JAVA_FLOAT, 0, w2.length);
+        Conv.forward(g, xs, w, null, out);
+        Conv.forward(g, xs, Mem.of(w2), null, fresh);
+        float[] changed = Mem.read(out, n);
+        assertArrayEquals(Mem.read(fresh, n), changed, 0f, "weights changed in place");
+        assertTrue(!java.util.Arrays.equals(first, changed), "the change shows in the output");
+    }
+
     private void winogradBatchIndependence(int h) {
         Conv.Geometry one = new Conv.Geometry(1, 32, h, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1),
                 nine = new Conv.Geometry(9, 32, h, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1);
