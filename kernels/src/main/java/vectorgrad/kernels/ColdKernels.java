@@ -44,39 +44,65 @@ final class ColdKernels {
         float[] bs = bias == null ? new float[outC] : heap(bias, 0, outC);
         float[] v = new float[pts * inC], d = new float[pts], m = new float[pts], y = new float[outC * pos];
         float[] tmp = new float[36], yt = new float[16];
+        // the loops' bodies are methods called once a channel or an output channel of a tile: the
+        // interpreter hands a method to C1 after a count of calls (scaled up while C1's queue is long, as
+        // at a program's start), so work in these few loops would stay interpreted through a first call
         for (int b = 0; b < g.batch(); b++) {
             float[] img = heap(x, (long) b * inC * plane, inC * plane);
             for (int ty = 0; tile * ty < oh; ty++) {
                 for (int tx = 0; tile * tx < ow; tx++) {
                     int r0 = tile * ty - g.padH(), c0 = tile * tx - g.padW();
                     for (int c = 0; c < inC; c++) {
-                        for (int i = 0; i < n; i++) {
-                            int iy = r0 + i;
-                            for (int j = 0; j < n; j++) {
-                                int ix = c0 + j;
-                                d[n * i + j] =
-                                        iy >= 0 && iy < h && ix >= 0 && ix < w ? img[c * plane + iy * w + ix] : 0f;
-                            }
-                        }
+                        patch(img, c * plane, h, w, r0, c0, n, d);
                         if (tile == 2) inputTransform(d, v, c, inC);
                         else winograd4Input(d, v, c, inC, tmp);
                     }
-                    for (int o = 0; o < outC; o++) {
-                        int uo = o * pts * inC;
-                        for (int xi = 0; xi < pts; xi++) m[xi] = dot(v, xi * inC, u, uo + xi * inC, inC);
-                        if (tile == 2) {
-                            outputTransform(m, bs[o], y, o * pos, 2 * ty, 2 * tx, oh, ow);
-                            continue;
-                        }
-                        winograd4Output(m, bs[o], yt, tmp);
-                        for (int i = 0; i < 4 && 4 * ty + i < oh; i++)
-                            for (int j = 0; j < 4 && 4 * tx + j < ow; j++)
-                                y[o * pos + (4 * ty + i) * ow + 4 * tx + j] = yt[4 * i + j];
-                    }
+                    for (int o = 0; o < outC; o++)
+                        tileOutput(v, u, o, pts, inC, m, bs[o], tile, y, o * pos, ty, tx, oh, ow, yt, tmp);
                 }
             }
             MemorySegment.copy(y, 0, out, F, (long) b * outC * pos * Float.BYTES, outC * pos);
         }
+    }
+
+    /** The n x n patch of a plane at {@code img[at]} (h x w) with its top-left at (r0, c0), zeros outside. */
+    private static void patch(float[] img, int at, int h, int w, int r0, int c0, int n, float[] d) {
+        for (int i = 0; i < n; i++) {
+            int iy = r0 + i;
+            for (int j = 0; j < n; j++) {
+                int ix = c0 + j;
+                d[n * i + j] = iy >= 0 && iy < h && ix >= 0 && ix < w ? img[at + iy * w + ix] : 0f;
+            }
+        }
+    }
+
+    /** Output channel o of tile (ty, tx): the products over the channels at each point, then Aᵀ·M·A + bias. */
+    private static void tileOutput(
+            float[] v,
+            float[] u,
+            int o,
+            int pts,
+            int inC,
+            float[] m,
+            float bias,
+            int tile,
+            float[] y,
+            int yOff,
+            int ty,
+            int tx,
+            int oh,
+            int ow,
+            float[] yt,
+            float[] tmp) {
+        int uo = o * pts * inC;
+        for (int xi = 0; xi < pts; xi++) m[xi] = dot(v, xi * inC, u, uo + xi * inC, inC);
+        if (tile == 2) {
+            outputTransform(m, bias, y, yOff, 2 * ty, 2 * tx, oh, ow);
+            return;
+        }
+        winograd4Output(m, bias, yt, tmp);
+        for (int i = 0; i < 4 && 4 * ty + i < oh; i++)
+            for (int j = 0; j < 4 && 4 * tx + j < ow; j++) y[yOff + (4 * ty + i) * ow + 4 * tx + j] = yt[4 * i + j];
     }
 
     /** {@code Σ_c a[ai + c]·b[bi + c]}, a chain from zero in order (a product tile's accumulator). */
@@ -247,10 +273,15 @@ final class ColdKernels {
                 for (int t = 0; t < 5; t++) tap(img, (t / 3) * wp + t % 3, wp, wt[k + t], y, yo, oh, ow, true);
                 tap(img, wp + 2, wp, wt[k + 5], rb, 0, oh, ow, false);
                 for (int t = 6; t < 9; t++) tap(img, (t / 3) * wp + t % 3, wp, wt[k + t], rb, 0, oh, ow, true);
-                for (int i = 0; i < pos; i++) y[yo + i] = y[yo + i] + rb[i];
+                add(y, yo, rb, pos);
             }
             MemorySegment.copy(y, 0, out, F, (long) b * outC * pos * Float.BYTES, outC * pos);
         }
+    }
+
+    /** {@code y[yo + i] += rb[i]} for i &lt; n (a method of its own: see {@link #winogradForward}). */
+    private static void add(float[] y, int yo, float[] rb, int n) {
+        for (int i = 0; i < n; i++) y[yo + i] = y[yo + i] + rb[i];
     }
 
     /**
@@ -287,9 +318,16 @@ final class ColdKernels {
         for (long i = 0; i < n; i += buf.length) {
             int len = (int) Math.min(buf.length, n - i);
             MemorySegment.copy(a, F, (aOff + i) * Float.BYTES, buf, 0, len);
-            for (int j = 0; j < len; j++) buf[j] = Elementwise.unaryScalar(op, buf[j]);
+            // in runs of 256 through a method of its own (see winogradForward)
+            for (int j = 0; j < len; j += MAP_RUN) map(op, buf, j, Math.min(len, j + MAP_RUN));
             MemorySegment.copy(buf, 0, out, F, (outOff + i) * Float.BYTES, len);
         }
+    }
+
+    private static final int MAP_RUN = 256;
+
+    private static void map(Elementwise.Unary op, float[] buf, int from, int to) {
+        for (int j = from; j < to; j++) buf[j] = Elementwise.unaryScalar(op, buf[j]);
     }
 
     // ---------------------------------------------------------------- softmax rows

@@ -253,7 +253,10 @@ final class ColdStart {
     /**
      * Runs every twin {@link #TWIN_WARM_UP_CALLS} times on small shapes, in the order of an image
      * classifier's layers: the interpreter counts the calls and loops and C1 compiles the twins, so that
-     * a program's first calls, which come later, run compiled code. The twins are called directly (the
+     * a program's first calls, which come later, run compiled code. (While C1's queue is long, as at a
+     * program's start, it raises the count a method needs: the twins keep their work in small methods
+     * that a call runs many times — a channel, an output channel of a tile, a tap — and the shapes here
+     * have several channels for the same reason.) The twins are called directly (the
      * entry points' checks and plans are the program's own first calls' business): through them, with the
      * smallest shapes the plans send to a twin, this took 140-190 ms of the second core and slowed the
      * loading of the weights beside it by half. The shapes take the branches the model's calls take
@@ -262,11 +265,11 @@ final class ColdStart {
      */
     static void warmTwins() {
         Runnable[] calls = {
-            convCall(new Conv.Geometry(1, 1, 6, 6, 2, 3, 3, 1, 1, 0, 0, 1, 1), false),
-            convCall(new Conv.Geometry(1, 1, 5, 5, 2, 3, 3, 1, 1, 1, 1, 1, 1), false),
-            mapCall(Elementwise.Unary.RELU, 40),
-            convCall(new Conv.Geometry(1, 2, 4, 4, 2, 3, 3, 1, 1, 1, 1, 1, 1), true),
-            convCall(new Conv.Geometry(1, 2, 2, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1), true),
+            convCall(new Conv.Geometry(1, 1, 6, 6, 4, 3, 3, 1, 1, 0, 0, 1, 1), false),
+            convCall(new Conv.Geometry(1, 1, 5, 5, 4, 3, 3, 1, 1, 1, 1, 1, 1), false),
+            mapCall(Elementwise.Unary.RELU, 1000),
+            convCall(new Conv.Geometry(1, 4, 4, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1), true),
+            convCall(new Conv.Geometry(1, 4, 2, 2, 4, 3, 3, 1, 1, 1, 1, 1, 1), true),
             poolCall(new MaxPool.Geometry(2, 4, 4, 2, 2, 2, 2, 0, 0, 1, 1, false)),
             gemmCall(1, 2, 2 * LANES + 3),
             gemmCall(2, 3, LANES - 1),
@@ -278,13 +281,10 @@ final class ColdStart {
             for (int c = 0; c < calls.length; c += 2) {
                 // a pair of shapes of one kernel alternate (the last call alone)
                 Runnable a = calls[c], b = c + 1 < calls.length ? calls[c + 1] : calls[c];
-                long t0 = System.nanoTime();
                 for (int i = 0; i < TWIN_WARM_UP_CALLS; i++) {
                     a.run();
                     b.run();
                 }
-                if (Boolean.getBoolean("dbgTwins"))
-                    System.err.printf("twins %d: %.1f ms%n", c, (System.nanoTime() - t0) / 1e6);
             }
         } finally {
             warmerCold = false;
