@@ -197,8 +197,11 @@ public final class Conv {
                 if (oy0 == oy1) continue;
                 int p0 = oy0 * ow, cols = (oy1 - oy0) * ow;
                 long xo = (long) b * g.inC() * g.h() * g.w(), oo = (long) b * g.outC() * pos + p0;
+                // the direct kernel applies the ReLU as it stores (where vector compares are instructions)
+                boolean fusedRelu = relu && direct != null && Simd.FULL_FLOAT_VECTORS;
                 if (direct != null) {
-                    DirectConv3x3.forward(g, x, xo, direct, biasCopy, out, (long) b * g.outC() * pos, oy0, oy1);
+                    DirectConv3x3.forward(
+                            g, x, xo, direct, biasCopy, out, (long) b * g.outC() * pos, oy0, oy1, fusedRelu);
                 } else if (winograd != null) {
                     WinogradConv.forward(
                             g, x, xo, winograd, biasCopy, out, (long) b * g.outC() * pos, oy0, oy1, images);
@@ -209,7 +212,7 @@ public final class Conv {
                 } else {
                     im2colForward(g, x, xo, weight, bias, out, oo, oy0, oy1, sc);
                 }
-                if (relu) {
+                if (relu && !fusedRelu) {
                     // every image of the unit (Winograd's units may hold several)
                     for (int i = 0; i < images; i++)
                         for (int o = 0; o < g.outC(); o++)

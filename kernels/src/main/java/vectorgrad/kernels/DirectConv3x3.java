@@ -7,6 +7,7 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -105,7 +106,8 @@ final class DirectConv3x3 {
             MemorySegment out,
             long outOff,
             int oy0,
-            int oy1) {
+            int oy1,
+            boolean relu) {
         Scratch sc = SCRATCH.get();
         float[] img = padded(g, x, xOff, sc);
         int outC = g.outC(), ow = g.outW(), wp = g.w() + 2 * g.padW(), pos = g.outH() * ow;
@@ -158,6 +160,7 @@ final class DirectConv3x3 {
                     r0b = FMA ? v7.fma(w7, r0b) : v7.mul(w7).add(r0b);
                     r0b = FMA ? v8.fma(w8, r0b) : v8.mul(w8).add(r0b);
                     r0 = r0.add(r0b);
+                    if (relu) r0 = r0.blend(0f, r0.compare(VectorOperators.LE, 0f)); // NaN kept, as unaryRelu
                     long d = (long) y * ow + x0;
                     r0.intoMemorySegment(out, (row0 + d) * Float.BYTES, NO);
                     if (two) {
@@ -171,6 +174,7 @@ final class DirectConv3x3 {
                         r1b = FMA ? v7.fma(u7, r1b) : v7.mul(u7).add(r1b);
                         r1b = FMA ? v8.fma(u8, r1b) : v8.mul(u8).add(r1b);
                         r1 = r1.add(r1b);
+                        if (relu) r1 = r1.blend(0f, r1.compare(VectorOperators.LE, 0f));
                         r1.intoMemorySegment(out, (row1 + d) * Float.BYTES, NO);
                     }
                     if (x0 + L >= ow) break;
