@@ -42,6 +42,16 @@ final class DirectConv3x3 {
      * 0.39 ms at 512 bits).
      */
     private static final boolean SELECTS = Simd.FULL_FLOAT_VECTORS;
+    /**
+     * Whether a pass takes output channels two at a time, sharing the image's loads: its loops hold 29
+     * vectors (18 weights or sums, 9 windows, 2 of the channels' own), which AVX-512's 32 registers take
+     * and AVX2's 16 do not. Below 16 lanes one channel at a time: spilled to the stack, the two-channel
+     * loops ran slower (forward 0.72 ms, weight gradient 1.29 ms, conv1 at batch 64, one thread, plain
+     * timing loop) and C2 took 1.1 s to compile the weight gradient's loop, 2.3 s for this class in a
+     * 20-step training run — longer than the run's 20 steps.
+     */
+    static final boolean PAIRS = L >= 16;
+
     /** L lanes of all-ones bits then L of zeros: the bits of the lanes of a row's last block to keep. */
     private static final int[] KEEP = keepTable();
 
@@ -110,6 +120,10 @@ final class DirectConv3x3 {
             boolean relu) {
         Scratch sc = SCRATCH.get();
         float[] img = padded(g, x, xOff, sc);
+        if (!PAIRS) {
+            forwardOne(g, img, w, bias, out, outOff, oy0, oy1, relu);
+            return;
+        }
         int outC = g.outC(), ow = g.outW(), wp = g.w() + 2 * g.padW(), pos = g.outH() * ow;
         for (int o = 0; o < outC; o += 2) {
             boolean two = o + 1 < outC;
@@ -183,6 +197,62 @@ final class DirectConv3x3 {
         }
     }
 
+    /** {@link #forward} one output channel at a time (below 16 lanes, {@link #PAIRS}): the same operations a lane. */
+    private static void forwardOne(
+            Conv.Geometry g,
+            float[] img,
+            float[] w,
+            float[] bias,
+            MemorySegment out,
+            long outOff,
+            int oy0,
+            int oy1,
+            boolean relu) {
+        int outC = g.outC(), ow = g.outW(), wp = g.w() + 2 * g.padW(), pos = g.outH() * ow;
+        for (int o = 0; o < outC; o++) {
+            int a = o * 9;
+            FloatVector w0 = FloatVector.broadcast(S, w[a]),
+                    w1 = FloatVector.broadcast(S, w[a + 1]),
+                    w2 = FloatVector.broadcast(S, w[a + 2]);
+            FloatVector w3 = FloatVector.broadcast(S, w[a + 3]),
+                    w4 = FloatVector.broadcast(S, w[a + 4]),
+                    w5 = FloatVector.broadcast(S, w[a + 5]);
+            FloatVector w6 = FloatVector.broadcast(S, w[a + 6]),
+                    w7 = FloatVector.broadcast(S, w[a + 7]),
+                    w8 = FloatVector.broadcast(S, w[a + 8]);
+            FloatVector bias0 = FloatVector.broadcast(S, bias == null ? 0f : bias[o]);
+            long row0 = outOff + (long) o * pos;
+            for (int y = oy0; y < oy1; y++) {
+                for (int x0 = 0; ; x0 += L) {
+                    if (x0 + L > ow) x0 = ow - L;
+                    int s = y * wp + x0;
+                    // the taps loaded as they are used: 12 vectors live, within AVX2's 16 registers
+                    FloatVector r0 = FMA
+                            ? FloatVector.fromArray(S, img, s).fma(w0, bias0)
+                            : FloatVector.fromArray(S, img, s).mul(w0).add(bias0);
+                    r0 = tap(img, s + 1, w1, r0);
+                    r0 = tap(img, s + 2, w2, r0);
+                    r0 = tap(img, s + wp, w3, r0);
+                    r0 = tap(img, s + wp + 1, w4, r0);
+                    FloatVector r0b = FloatVector.fromArray(S, img, s + wp + 2).mul(w5);
+                    r0b = tap(img, s + 2 * wp, w6, r0b);
+                    r0b = tap(img, s + 2 * wp + 1, w7, r0b);
+                    r0b = tap(img, s + 2 * wp + 2, w8, r0b);
+                    r0 = r0.add(r0b);
+                    if (relu) r0 = r0.blend(0f, r0.compare(VectorOperators.LE, 0f));
+                    r0.intoMemorySegment(out, (row0 + (long) y * ow + x0) * Float.BYTES, NO);
+                    if (x0 + L >= ow) break;
+                }
+            }
+        }
+    }
+
+    /** {@code img[s..]·w + acc}, fused where {@link #FMA}. */
+    private static FloatVector tap(float[] img, int s, FloatVector w, FloatVector acc) {
+        FloatVector v = FloatVector.fromArray(S, img, s);
+        return FMA ? v.fma(w, acc) : v.mul(w).add(acc);
+    }
+
     /**
      * The weight gradient of output channels [o0, o1) summed over images [b0, b1): {@code acc[o][t] =
      * Σ_b Σ_p dy[b][o][p] · x[b][p + tap t]} (overwritten; rows 9 apart from {@code accOff}). Per image
@@ -222,6 +292,11 @@ final class DirectConv3x3 {
                 // the bias gradient from the copy while it is in cache (a pass of its own over dy, 5.5 MB
                 // for the first layer at batch 64, took ~80 µs of ~375 on one thread, plain timing loop)
                 for (int r = 0; r < rows; r++) bias[biasOff + r] += VectorKernels.sum(gy, r * pos, pos);
+            }
+            if (!PAIRS) {
+                for (int r = 0; r < rows; r++)
+                    weightOne(img, gy, r * pos, ow, oh, wp, sums, ((r / 2) * 18 + (r % 2) * 9) * L);
+                continue;
             }
             for (int pr = 0; pr < pairs; pr++) {
                 int oa = 2 * pr, obb = Math.min(oa + 1, rows - 1), base = pr * 18 * L;
@@ -338,5 +413,55 @@ final class DirectConv3x3 {
                 acc.setAtIndex(F, accOff + (long) (o - o0) * 9 + t, v);
             }
         }
+    }
+
+    /**
+     * One output channel's nine sums of {@link #backwardWeight} over one image ({@code gy[g0..]} its
+     * gradient, {@code sums[base..]} the sums, tap by tap): below 16 lanes ({@link #PAIRS}), with the nine
+     * windows loaded at each row rather than carried down the image, so that 12 vectors are live. The same
+     * operations a lane as the two-channel loop.
+     */
+    private static void weightOne(float[] img, float[] gy, int g0, int ow, int oh, int wp, float[] sums, int base) {
+        FloatVector a0 = FloatVector.fromArray(S, sums, base),
+                a1 = FloatVector.fromArray(S, sums, base + L),
+                a2 = FloatVector.fromArray(S, sums, base + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, sums, base + 3 * L),
+                a4 = FloatVector.fromArray(S, sums, base + 4 * L),
+                a5 = FloatVector.fromArray(S, sums, base + 5 * L);
+        FloatVector a6 = FloatVector.fromArray(S, sums, base + 6 * L),
+                a7 = FloatVector.fromArray(S, sums, base + 7 * L),
+                a8 = FloatVector.fromArray(S, sums, base + 8 * L);
+        for (int x0 = 0; x0 < ow; x0 += L) {
+            // lanes past the row's end read the next row's gradients: zeroed (see backwardWeight)
+            VectorMask<Float> past = SELECTS ? S.indexInRange(x0, ow).not() : null;
+            IntVector keep = SELECTS ? null : IntVector.fromArray(VectorKernels.SI, KEEP, L - Math.min(L, ow - x0));
+            for (int y = 0; y < oh; y++) {
+                int s = y * wp + x0, gd = g0 + y * ow + x0;
+                FloatVector ga = SELECTS
+                        ? FloatVector.fromArray(S, gy, gd).blend(0f, past)
+                        : FloatVector.fromArray(S, gy, gd)
+                                .reinterpretAsInts()
+                                .and(keep)
+                                .reinterpretAsFloats();
+                a0 = tap(img, s, ga, a0);
+                a1 = tap(img, s + 1, ga, a1);
+                a2 = tap(img, s + 2, ga, a2);
+                a3 = tap(img, s + wp, ga, a3);
+                a4 = tap(img, s + wp + 1, ga, a4);
+                a5 = tap(img, s + wp + 2, ga, a5);
+                a6 = tap(img, s + 2 * wp, ga, a6);
+                a7 = tap(img, s + 2 * wp + 1, ga, a7);
+                a8 = tap(img, s + 2 * wp + 2, ga, a8);
+            }
+        }
+        a0.intoArray(sums, base);
+        a1.intoArray(sums, base + L);
+        a2.intoArray(sums, base + 2 * L);
+        a3.intoArray(sums, base + 3 * L);
+        a4.intoArray(sums, base + 4 * L);
+        a5.intoArray(sums, base + 5 * L);
+        a6.intoArray(sums, base + 6 * L);
+        a7.intoArray(sums, base + 7 * L);
+        a8.intoArray(sums, base + 8 * L);
     }
 }
