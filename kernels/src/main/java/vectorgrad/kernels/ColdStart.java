@@ -21,10 +21,12 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * does not show in its result, so results do not depend on timing either.
  *
  * <p>The twins are themselves interpreted until C1 compiles them: served so, the MNIST model's first
- * one-image inference spent most of its 66-76 ms in twins running interpreted. So that thread starts
- * when the kernels are first used ({@link #begin}, from the thread pool's initialisation: a program's
- * model is built and its weights read after that) and first runs every twin on small shapes until C1
- * has compiled it ({@link #warmTwins}), while the program loads; a cold call then finds its twin compiled.
+ * one-image inference spent most of its 66-100 ms in twins running interpreted. So that thread starts
+ * when the kernels are first used ({@link #begin}, from the initialisation of the thread pool, the random
+ * generator and the elementwise kernels: setting the thread count, initialising a model's parameters or
+ * creating a tensor from values comes first in a program) and first runs every twin on small shapes until
+ * C1 has compiled it ({@link #warmTwins}), while the program builds its model and loads its weights; a
+ * cold call then finds its twin compiled.
  *
  * <p>{@code -Dvectorgrad.coldStart=false} turns this off (the test suites do, so that the vector kernels
  * serve their first calls there too; the twins have tests of their own).
@@ -244,11 +246,11 @@ final class ColdStart {
     private static volatile long firstColdNanos;
 
     /**
-     * Calls of each of a twin's two shapes in {@link #warmTwins}: past C1's thresholds (a method with loops
-     * is compiled after 100-200 calls). With 60, the first one-image inference took 43-67 ms (the compiled
-     * twins not always there in time); with 120, 31-46.
+     * Calls of each twin in {@link #warmTwins}, its shapes in turn: past C1's thresholds (a method with
+     * loops is compiled after 100-200 calls, more while C1's queue is long). With 120, the first one-image
+     * inference took 43-67 ms (the compiled twins not always there in time); with 240, 31-46.
      */
-    static final int TWIN_WARM_UP_CALLS = 120;
+    static final int TWIN_WARM_UP_CALLS = 240;
 
     /**
      * Runs every twin {@link #TWIN_WARM_UP_CALLS} times on small shapes, in the order of an image
@@ -264,28 +266,25 @@ final class ColdStart {
      * and log-softmax), so that code compiled from their profile does not meet an untaken branch.
      */
     static void warmTwins() {
-        Runnable[] calls = {
-            convCall(new Conv.Geometry(1, 1, 6, 6, 4, 3, 3, 1, 1, 0, 0, 1, 1), false),
-            convCall(new Conv.Geometry(1, 1, 5, 5, 4, 3, 3, 1, 1, 1, 1, 1, 1), false),
-            mapCall(Elementwise.Unary.RELU, 1000),
-            convCall(new Conv.Geometry(1, 4, 4, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1), true),
-            convCall(new Conv.Geometry(1, 4, 2, 2, 4, 3, 3, 1, 1, 1, 1, 1, 1), true),
-            poolCall(new MaxPool.Geometry(2, 4, 4, 2, 2, 2, 2, 0, 0, 1, 1, false)),
-            gemmCall(1, 2, 2 * LANES + 3),
-            gemmCall(2, 3, LANES - 1),
-            softmaxCall(2, LANES + 2, false),
-            softmaxCall(2, LANES + 2, true),
+        // each kernel's shapes in turn, the kernels in the order of an image classifier's layers
+        Runnable[][] kernels = {
+            {
+                convCall(new Conv.Geometry(1, 1, 6, 6, 4, 3, 3, 1, 1, 0, 0, 1, 1), false),
+                convCall(new Conv.Geometry(1, 1, 5, 5, 4, 3, 3, 1, 1, 1, 1, 1, 1), false)
+            },
+            {mapCall(Elementwise.Unary.RELU, 1000)},
+            {
+                convCall(new Conv.Geometry(1, 4, 4, 4, 4, 3, 3, 1, 1, 1, 1, 1, 1), true),
+                convCall(new Conv.Geometry(1, 4, 2, 2, 4, 3, 3, 1, 1, 1, 1, 1, 1), true)
+            },
+            {poolCall(new MaxPool.Geometry(2, 4, 4, 2, 2, 2, 2, 0, 0, 1, 1, false))},
+            {gemmCall(1, 2, 2 * LANES + 3), gemmCall(2, 3, LANES - 1)},
+            {softmaxCall(2, LANES + 2, false), softmaxCall(2, LANES + 2, true)},
         };
         warmerCold = true;
         try {
-            for (int c = 0; c < calls.length; c += 2) {
-                // a pair of shapes of one kernel alternate (the last call alone)
-                Runnable a = calls[c], b = c + 1 < calls.length ? calls[c + 1] : calls[c];
-                for (int i = 0; i < TWIN_WARM_UP_CALLS; i++) {
-                    a.run();
-                    b.run();
-                }
-            }
+            for (Runnable[] shapes : kernels)
+                for (int i = 0; i < TWIN_WARM_UP_CALLS; i++) shapes[i % shapes.length].run();
         } finally {
             warmerCold = false;
         }
@@ -366,11 +365,6 @@ final class ColdStart {
     /** Tests: whether {@code k} has finished warming up. */
     static boolean isWarm(Kernel k) {
         return STATE.get(k.ordinal()) == WARM;
-    }
-
-    /** Tests: whether no warm-up of {@code k} has been scheduled. */
-    static boolean isCold(Kernel k) {
-        return STATE.get(k.ordinal()) == COLD;
     }
 
     /** Tests: forget every warm-up (a warm-up already running still marks its kernel warm when done). */

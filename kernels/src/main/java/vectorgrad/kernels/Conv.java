@@ -188,6 +188,8 @@ public final class Conv {
                 : null;
         // Winograd's units may hold a few whole images (WinogradConv.imagesPerUnit; then parts is 1)
         int group = winograd != null ? WinogradConv.forwardImagesPerUnit(g) : 1;
+        // the direct kernel applies the ReLU as it stores (where vector compares are instructions)
+        boolean fusedRelu = relu && direct != null && Simd.FULL_FLOAT_VECTORS;
         run(g, (g.batch() + group - 1) / group * parts, (from, to) -> {
             Im2col.Scratch sc = Im2col.scratch();
             for (int u = from; u < to; u++) {
@@ -197,8 +199,6 @@ public final class Conv {
                 if (oy0 == oy1) continue;
                 int p0 = oy0 * ow, cols = (oy1 - oy0) * ow;
                 long xo = (long) b * g.inC() * g.h() * g.w(), oo = (long) b * g.outC() * pos + p0;
-                // the direct kernel applies the ReLU as it stores (where vector compares are instructions)
-                boolean fusedRelu = relu && direct != null && Simd.FULL_FLOAT_VECTORS;
                 if (direct != null) {
                     DirectConv3x3.forward(
                             g, x, xo, direct, biasCopy, out, (long) b * g.outC() * pos, oy0, oy1, fusedRelu);

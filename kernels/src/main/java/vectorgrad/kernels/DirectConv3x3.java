@@ -45,10 +45,11 @@ final class DirectConv3x3 {
     /**
      * Whether a pass takes output channels two at a time, sharing the image's loads: its loops hold 29
      * vectors (18 weights or sums, 9 windows, 2 of the channels' own), which AVX-512's 32 registers take
-     * and AVX2's 16 do not. Below 16 lanes one channel at a time: spilled to the stack, the two-channel
-     * loops ran slower (forward 0.72 ms, weight gradient 1.29 ms, conv1 at batch 64, one thread, plain
-     * timing loop) and C2 took 1.1 s to compile the weight gradient's loop, 2.3 s for this class in a
-     * 20-step training run — longer than the run's 20 steps.
+     * and AVX2's 16 do not. Below 16 lanes one channel at a time: there the two-channel loops spilled to
+     * the stack, and C2 took 2.1 s to compile this class in a 20-step MNIST training run (the weight
+     * gradient's on-stack-replacement compile alone 1.06 s), against 0.7 s for the one-channel loops; the
+     * passes ran about as fast either way (conv1 at batch 64, one thread: forward 0.73 against 0.79-0.94
+     * ms, weight gradient 1.21-1.25 against 1.09 ms).
      */
     static final boolean PAIRS = L >= 16;
 
@@ -118,12 +119,22 @@ final class DirectConv3x3 {
             int oy0,
             int oy1,
             boolean relu) {
-        Scratch sc = SCRATCH.get();
-        float[] img = padded(g, x, xOff, sc);
-        if (!PAIRS) {
-            forwardOne(g, img, w, bias, out, outOff, oy0, oy1, relu);
-            return;
-        }
+        float[] img = padded(g, x, xOff, SCRATCH.get());
+        if (PAIRS) forwardPairs(g, img, w, bias, out, outOff, oy0, oy1, relu);
+        else forwardOne(g, img, w, bias, out, outOff, oy0, oy1, relu);
+    }
+
+    /** {@link #forward} two output channels at a time (16 lanes, {@link #PAIRS}), on the padded image. */
+    static void forwardPairs(
+            Conv.Geometry g,
+            float[] img,
+            float[] w,
+            float[] bias,
+            MemorySegment out,
+            long outOff,
+            int oy0,
+            int oy1,
+            boolean relu) {
         int outC = g.outC(), ow = g.outW(), wp = g.w() + 2 * g.padW(), pos = g.outH() * ow;
         for (int o = 0; o < outC; o += 2) {
             boolean two = o + 1 < outC;
@@ -198,7 +209,7 @@ final class DirectConv3x3 {
     }
 
     /** {@link #forward} one output channel at a time (below 16 lanes, {@link #PAIRS}): the same operations a lane. */
-    private static void forwardOne(
+    static void forwardOne(
             Conv.Geometry g,
             float[] img,
             float[] w,
@@ -299,111 +310,8 @@ final class DirectConv3x3 {
                 continue;
             }
             for (int pr = 0; pr < pairs; pr++) {
-                int oa = 2 * pr, obb = Math.min(oa + 1, rows - 1), base = pr * 18 * L;
-                boolean two = oa + 1 < rows;
-                FloatVector a0 = FloatVector.fromArray(S, sums, base),
-                        a1 = FloatVector.fromArray(S, sums, base + L),
-                        a2 = FloatVector.fromArray(S, sums, base + 2 * L);
-                FloatVector a3 = FloatVector.fromArray(S, sums, base + 3 * L),
-                        a4 = FloatVector.fromArray(S, sums, base + 4 * L),
-                        a5 = FloatVector.fromArray(S, sums, base + 5 * L);
-                FloatVector a6 = FloatVector.fromArray(S, sums, base + 6 * L),
-                        a7 = FloatVector.fromArray(S, sums, base + 7 * L),
-                        a8 = FloatVector.fromArray(S, sums, base + 8 * L);
-                FloatVector c0 = FloatVector.fromArray(S, sums, base + 9 * L),
-                        c1 = FloatVector.fromArray(S, sums, base + 10 * L),
-                        c2 = FloatVector.fromArray(S, sums, base + 11 * L);
-                FloatVector c3 = FloatVector.fromArray(S, sums, base + 12 * L),
-                        c4 = FloatVector.fromArray(S, sums, base + 13 * L),
-                        c5 = FloatVector.fromArray(S, sums, base + 14 * L);
-                FloatVector c6 = FloatVector.fromArray(S, sums, base + 15 * L),
-                        c7 = FloatVector.fromArray(S, sums, base + 16 * L),
-                        c8 = FloatVector.fromArray(S, sums, base + 17 * L);
-                // a block of L positions at a time, down the image: each image row is loaded once (two
-                // loads, and the windows one and two pixels on by two-vector permutes) and serves the
-                // three output rows it touches. (Nine shifted loads per block, most across a cache
-                // line, make this loop load-bound: 830 µs instead of 272 for 64 images.)
-                for (int x0 = 0; x0 < ow; x0 += L) {
-                    // lanes past the row's end read the next row's gradients: zeroed, so that they count
-                    // nothing (an image pixel read past the row is multiplied by that zero)
-                    VectorMask<Float> past = SELECTS ? S.indexInRange(x0, ow).not() : null;
-                    IntVector keep =
-                            SELECTS ? null : IntVector.fromArray(VectorKernels.SI, KEEP, L - Math.min(L, ow - x0));
-                    FloatVector v = FloatVector.fromArray(S, img, x0), vn = FloatVector.fromArray(S, img, x0 + L);
-                    FloatVector p0 = v,
-                            p1 = SELECTS ? NEXT1.selectFrom(v, vn) : FloatVector.fromArray(S, img, x0 + 1),
-                            p2 = SELECTS ? NEXT2.selectFrom(v, vn) : FloatVector.fromArray(S, img, x0 + 2);
-                    v = FloatVector.fromArray(S, img, wp + x0);
-                    vn = FloatVector.fromArray(S, img, wp + x0 + L);
-                    FloatVector q0 = v,
-                            q1 = SELECTS ? NEXT1.selectFrom(v, vn) : FloatVector.fromArray(S, img, wp + x0 + 1),
-                            q2 = SELECTS ? NEXT2.selectFrom(v, vn) : FloatVector.fromArray(S, img, wp + x0 + 2);
-                    for (int y = 0; y < oh; y++) {
-                        int s = (y + 2) * wp + x0, gd = y * ow + x0;
-                        v = FloatVector.fromArray(S, img, s);
-                        vn = FloatVector.fromArray(S, img, s + L);
-                        FloatVector r0 = v,
-                                r1 = SELECTS ? NEXT1.selectFrom(v, vn) : FloatVector.fromArray(S, img, s + 1),
-                                r2 = SELECTS ? NEXT2.selectFrom(v, vn) : FloatVector.fromArray(S, img, s + 2);
-                        FloatVector ga = SELECTS
-                                ? FloatVector.fromArray(S, gy, oa * pos + gd).blend(0f, past)
-                                : FloatVector.fromArray(S, gy, oa * pos + gd)
-                                        .reinterpretAsInts()
-                                        .and(keep)
-                                        .reinterpretAsFloats();
-                        FloatVector gb = !two
-                                ? FloatVector.zero(S)
-                                : SELECTS
-                                        ? FloatVector.fromArray(S, gy, obb * pos + gd)
-                                                .blend(0f, past)
-                                        : FloatVector.fromArray(S, gy, obb * pos + gd)
-                                                .reinterpretAsInts()
-                                                .and(keep)
-                                                .reinterpretAsFloats();
-                        a0 = FMA ? ga.fma(p0, a0) : ga.mul(p0).add(a0);
-                        a1 = FMA ? ga.fma(p1, a1) : ga.mul(p1).add(a1);
-                        a2 = FMA ? ga.fma(p2, a2) : ga.mul(p2).add(a2);
-                        a3 = FMA ? ga.fma(q0, a3) : ga.mul(q0).add(a3);
-                        a4 = FMA ? ga.fma(q1, a4) : ga.mul(q1).add(a4);
-                        a5 = FMA ? ga.fma(q2, a5) : ga.mul(q2).add(a5);
-                        a6 = FMA ? ga.fma(r0, a6) : ga.mul(r0).add(a6);
-                        a7 = FMA ? ga.fma(r1, a7) : ga.mul(r1).add(a7);
-                        a8 = FMA ? ga.fma(r2, a8) : ga.mul(r2).add(a8);
-                        c0 = FMA ? gb.fma(p0, c0) : gb.mul(p0).add(c0);
-                        c1 = FMA ? gb.fma(p1, c1) : gb.mul(p1).add(c1);
-                        c2 = FMA ? gb.fma(p2, c2) : gb.mul(p2).add(c2);
-                        c3 = FMA ? gb.fma(q0, c3) : gb.mul(q0).add(c3);
-                        c4 = FMA ? gb.fma(q1, c4) : gb.mul(q1).add(c4);
-                        c5 = FMA ? gb.fma(q2, c5) : gb.mul(q2).add(c5);
-                        c6 = FMA ? gb.fma(r0, c6) : gb.mul(r0).add(c6);
-                        c7 = FMA ? gb.fma(r1, c7) : gb.mul(r1).add(c7);
-                        c8 = FMA ? gb.fma(r2, c8) : gb.mul(r2).add(c8);
-                        p0 = q0;
-                        p1 = q1;
-                        p2 = q2;
-                        q0 = r0;
-                        q1 = r1;
-                        q2 = r2;
-                    }
-                }
-                a0.intoArray(sums, base);
-                a1.intoArray(sums, base + L);
-                a2.intoArray(sums, base + 2 * L);
-                a3.intoArray(sums, base + 3 * L);
-                a4.intoArray(sums, base + 4 * L);
-                a5.intoArray(sums, base + 5 * L);
-                a6.intoArray(sums, base + 6 * L);
-                a7.intoArray(sums, base + 7 * L);
-                a8.intoArray(sums, base + 8 * L);
-                c0.intoArray(sums, base + 9 * L);
-                c1.intoArray(sums, base + 10 * L);
-                c2.intoArray(sums, base + 11 * L);
-                c3.intoArray(sums, base + 12 * L);
-                c4.intoArray(sums, base + 13 * L);
-                c5.intoArray(sums, base + 14 * L);
-                c6.intoArray(sums, base + 15 * L);
-                c7.intoArray(sums, base + 16 * L);
-                c8.intoArray(sums, base + 17 * L);
+                int oa = 2 * pr, obb = Math.min(oa + 1, rows - 1);
+                weightPair(img, gy, oa * pos, obb * pos, oa + 1 < rows, ow, oh, wp, sums, pr * 18 * L);
             }
         }
         for (int o = o0; o < o1; o++) {
@@ -416,12 +324,123 @@ final class DirectConv3x3 {
     }
 
     /**
+     * Two output channels' eighteen sums of {@link #backwardWeight} over one image (16 lanes, {@link
+     * #PAIRS}): {@code gy[ga0..]} and {@code gy[gb0..]} their gradients ({@code two} false: one channel, the
+     * second sums take zeros), {@code sums[base..]} the sums, tap by tap, the first channel's nine then the
+     * second's.
+     */
+    static void weightPair(
+            float[] img, float[] gy, int ga0, int gb0, boolean two, int ow, int oh, int wp, float[] sums, int base) {
+        FloatVector a0 = FloatVector.fromArray(S, sums, base),
+                a1 = FloatVector.fromArray(S, sums, base + L),
+                a2 = FloatVector.fromArray(S, sums, base + 2 * L);
+        FloatVector a3 = FloatVector.fromArray(S, sums, base + 3 * L),
+                a4 = FloatVector.fromArray(S, sums, base + 4 * L),
+                a5 = FloatVector.fromArray(S, sums, base + 5 * L);
+        FloatVector a6 = FloatVector.fromArray(S, sums, base + 6 * L),
+                a7 = FloatVector.fromArray(S, sums, base + 7 * L),
+                a8 = FloatVector.fromArray(S, sums, base + 8 * L);
+        FloatVector c0 = FloatVector.fromArray(S, sums, base + 9 * L),
+                c1 = FloatVector.fromArray(S, sums, base + 10 * L),
+                c2 = FloatVector.fromArray(S, sums, base + 11 * L);
+        FloatVector c3 = FloatVector.fromArray(S, sums, base + 12 * L),
+                c4 = FloatVector.fromArray(S, sums, base + 13 * L),
+                c5 = FloatVector.fromArray(S, sums, base + 14 * L);
+        FloatVector c6 = FloatVector.fromArray(S, sums, base + 15 * L),
+                c7 = FloatVector.fromArray(S, sums, base + 16 * L),
+                c8 = FloatVector.fromArray(S, sums, base + 17 * L);
+        // a block of L positions at a time, down the image: each image row is loaded once (two
+        // loads, and the windows one and two pixels on by two-vector permutes) and serves the
+        // three output rows it touches. (Nine shifted loads per block, most across a cache
+        // line, make this loop load-bound: 830 µs instead of 272 for 64 images.)
+        for (int x0 = 0; x0 < ow; x0 += L) {
+            // lanes past the row's end read the next row's gradients: zeroed, so that they count
+            // nothing (an image pixel read past the row is multiplied by that zero)
+            VectorMask<Float> past = SELECTS ? S.indexInRange(x0, ow).not() : null;
+            IntVector keep = SELECTS ? null : IntVector.fromArray(VectorKernels.SI, KEEP, L - Math.min(L, ow - x0));
+            FloatVector v = FloatVector.fromArray(S, img, x0), vn = FloatVector.fromArray(S, img, x0 + L);
+            FloatVector p0 = v,
+                    p1 = SELECTS ? NEXT1.selectFrom(v, vn) : FloatVector.fromArray(S, img, x0 + 1),
+                    p2 = SELECTS ? NEXT2.selectFrom(v, vn) : FloatVector.fromArray(S, img, x0 + 2);
+            v = FloatVector.fromArray(S, img, wp + x0);
+            vn = FloatVector.fromArray(S, img, wp + x0 + L);
+            FloatVector q0 = v,
+                    q1 = SELECTS ? NEXT1.selectFrom(v, vn) : FloatVector.fromArray(S, img, wp + x0 + 1),
+                    q2 = SELECTS ? NEXT2.selectFrom(v, vn) : FloatVector.fromArray(S, img, wp + x0 + 2);
+            for (int y = 0; y < oh; y++) {
+                int s = (y + 2) * wp + x0, gd = y * ow + x0;
+                v = FloatVector.fromArray(S, img, s);
+                vn = FloatVector.fromArray(S, img, s + L);
+                FloatVector r0 = v,
+                        r1 = SELECTS ? NEXT1.selectFrom(v, vn) : FloatVector.fromArray(S, img, s + 1),
+                        r2 = SELECTS ? NEXT2.selectFrom(v, vn) : FloatVector.fromArray(S, img, s + 2);
+                FloatVector ga = SELECTS
+                        ? FloatVector.fromArray(S, gy, ga0 + gd).blend(0f, past)
+                        : FloatVector.fromArray(S, gy, ga0 + gd)
+                                .reinterpretAsInts()
+                                .and(keep)
+                                .reinterpretAsFloats();
+                FloatVector gb = !two
+                        ? FloatVector.zero(S)
+                        : SELECTS
+                                ? FloatVector.fromArray(S, gy, gb0 + gd).blend(0f, past)
+                                : FloatVector.fromArray(S, gy, gb0 + gd)
+                                        .reinterpretAsInts()
+                                        .and(keep)
+                                        .reinterpretAsFloats();
+                a0 = FMA ? ga.fma(p0, a0) : ga.mul(p0).add(a0);
+                a1 = FMA ? ga.fma(p1, a1) : ga.mul(p1).add(a1);
+                a2 = FMA ? ga.fma(p2, a2) : ga.mul(p2).add(a2);
+                a3 = FMA ? ga.fma(q0, a3) : ga.mul(q0).add(a3);
+                a4 = FMA ? ga.fma(q1, a4) : ga.mul(q1).add(a4);
+                a5 = FMA ? ga.fma(q2, a5) : ga.mul(q2).add(a5);
+                a6 = FMA ? ga.fma(r0, a6) : ga.mul(r0).add(a6);
+                a7 = FMA ? ga.fma(r1, a7) : ga.mul(r1).add(a7);
+                a8 = FMA ? ga.fma(r2, a8) : ga.mul(r2).add(a8);
+                c0 = FMA ? gb.fma(p0, c0) : gb.mul(p0).add(c0);
+                c1 = FMA ? gb.fma(p1, c1) : gb.mul(p1).add(c1);
+                c2 = FMA ? gb.fma(p2, c2) : gb.mul(p2).add(c2);
+                c3 = FMA ? gb.fma(q0, c3) : gb.mul(q0).add(c3);
+                c4 = FMA ? gb.fma(q1, c4) : gb.mul(q1).add(c4);
+                c5 = FMA ? gb.fma(q2, c5) : gb.mul(q2).add(c5);
+                c6 = FMA ? gb.fma(r0, c6) : gb.mul(r0).add(c6);
+                c7 = FMA ? gb.fma(r1, c7) : gb.mul(r1).add(c7);
+                c8 = FMA ? gb.fma(r2, c8) : gb.mul(r2).add(c8);
+                p0 = q0;
+                p1 = q1;
+                p2 = q2;
+                q0 = r0;
+                q1 = r1;
+                q2 = r2;
+            }
+        }
+        a0.intoArray(sums, base);
+        a1.intoArray(sums, base + L);
+        a2.intoArray(sums, base + 2 * L);
+        a3.intoArray(sums, base + 3 * L);
+        a4.intoArray(sums, base + 4 * L);
+        a5.intoArray(sums, base + 5 * L);
+        a6.intoArray(sums, base + 6 * L);
+        a7.intoArray(sums, base + 7 * L);
+        a8.intoArray(sums, base + 8 * L);
+        c0.intoArray(sums, base + 9 * L);
+        c1.intoArray(sums, base + 10 * L);
+        c2.intoArray(sums, base + 11 * L);
+        c3.intoArray(sums, base + 12 * L);
+        c4.intoArray(sums, base + 13 * L);
+        c5.intoArray(sums, base + 14 * L);
+        c6.intoArray(sums, base + 15 * L);
+        c7.intoArray(sums, base + 16 * L);
+        c8.intoArray(sums, base + 17 * L);
+    }
+
+    /**
      * One output channel's nine sums of {@link #backwardWeight} over one image ({@code gy[g0..]} its
      * gradient, {@code sums[base..]} the sums, tap by tap): below 16 lanes ({@link #PAIRS}), with the nine
      * windows loaded at each row rather than carried down the image, so that 12 vectors are live. The same
      * operations a lane as the two-channel loop.
      */
-    private static void weightOne(float[] img, float[] gy, int g0, int ow, int oh, int wp, float[] sums, int base) {
+    static void weightOne(float[] img, float[] gy, int g0, int ow, int oh, int wp, float[] sums, int base) {
         FloatVector a0 = FloatVector.fromArray(S, sums, base),
                 a1 = FloatVector.fromArray(S, sums, base + L),
                 a2 = FloatVector.fromArray(S, sums, base + 2 * L);

@@ -16,6 +16,10 @@ import java.lang.foreign.ValueLayout;
 public final class Elementwise {
     private Elementwise() {}
 
+    static {
+        ColdStart.begin(); // tensors filled or copied: the kernels' first use (see ColdStart)
+    }
+
     static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     static final boolean V = Simd.VECTOR_AVAILABLE;
 

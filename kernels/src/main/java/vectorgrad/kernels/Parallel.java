@@ -45,8 +45,7 @@ public final class Parallel {
     private static volatile Worker[] workers = new Worker[0];
 
     static {
-        // the kernels' first use: the scalar twins' warm-up starts now, while the program builds its model
-        ColdStart.begin();
+        ColdStart.begin(); // the kernels' first use (see ColdStart)
     }
 
     private static int initialThreads() {

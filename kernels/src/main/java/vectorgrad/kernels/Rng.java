@@ -10,6 +10,10 @@ import java.lang.foreign.ValueLayout;
  * Not thread-safe: callers that share one synchronise (the tensor library's generator does).
  */
 public final class Rng {
+    static {
+        ColdStart.begin(); // a model's initialisation: the kernels' first use (see ColdStart)
+    }
+
     private final long[] s = new long[4];
 
     public Rng(long seed) {
@@ -102,8 +106,8 @@ public final class Rng {
         Check.floats(out, off, n, "uniform fill");
         float span = high - low;
         // through a heap block: element by element, a segment is written through a var handle, which the
-        // interpreter runs slowly; a model's initialisation runs here before anything is compiled (the
-        // MNIST model's 1.2 M weights took 63-89 ms)
+        // interpreter runs slowly; a model's initialisation runs here before anything is compiled (building
+        // the MNIST model took 56-62 ms that way, 45-46 through the block)
         float[] buf = new float[(int) Math.min(n, FILL_BLOCK)];
         for (long i = 0; i < n; i += buf.length) {
             int len = (int) Math.min(buf.length, n - i);

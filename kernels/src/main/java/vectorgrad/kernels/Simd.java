@@ -16,7 +16,7 @@ public final class Simd {
     public static final boolean VECTOR_AVAILABLE = detect();
 
     private static boolean detect() {
-        // the logger only when there is something to say (setting up java.util.logging: ~10 ms of a start)
+        // the logger only when there is something to say (see Config.ignoring)
         if (Config.SCALAR) {
             System.getLogger("vectorgrad")
                     .log(System.Logger.Level.INFO, "scalar kernels forced by -Dvectorgrad.scalar=true");

@@ -180,19 +180,22 @@ final class WinogradConv {
 
     /**
      * A thread's transformed forward weights of its last few layers, for calls of a few images: there the
-     * transform is a large part of the call (an MNIST image's conv2, 32 to 64 channels: 35 of the 200 µs)
-     * and an application's inference calls it again and again on the same weights. An entry is used when
-     * the weights are the ones it was made from, compared in full (a vectorised compare of their bytes, 3-4
-     * µs for conv2's 73 KB against the transform's 35), so changes made in place, by an optimizer or by
-     * loading new weights, are seen. Larger batches (training) transform once a call, as before.
+     * transform is a large part of the call (`perf` of the MNIST model's one-image inference, one thread:
+     * 10 % of the call, about 35 µs) and an application's inference calls it again and again on the same
+     * weights. An entry is used when the weights are the ones it was made from, compared in full (a
+     * vectorised compare of their bytes: conv2's 73 KB), so changes made in place, by an optimizer or by
+     * loading new weights, are seen. Larger batches (training) transform once a call. The entries live as
+     * long as their thread: at most {@link #ENTRIES} layers of at most {@link #MAX_FLOATS} transformed
+     * floats each, with a copy of their weights (a quarter of that for F(4x4)): up to 20 MB a thread that
+     * runs several large layers at small batches, 0.4 MB for the MNIST model.
      */
-    private static final class WeightCache {
+    static final class WeightCache {
         /** Images a call at most, to use the cache. */
         static final int MAX_BATCH = 4;
         /** Transformed floats of one layer at most (4 MB): a 128-to-128-channel layer's F(4x4) weights are 2.4 MB. */
         static final int MAX_FLOATS = 1 << 20;
 
-        private static final int ENTRIES = 4;
+        static final int ENTRIES = 4;
 
         /** The weights at {@code address} ({@code raw}, a copy) and their transform {@code u}. */
         private record Entry(long address, int inC, int outC, int tile, float[] raw, float[] u) {}

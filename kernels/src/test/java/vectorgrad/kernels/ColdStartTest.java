@@ -206,14 +206,19 @@ class ColdStartTest {
         assertTrue(ColdStart.isWarm(ColdStart.Kernel.EXACT_MAPS), "not warm after 30 s");
     }
 
+    /**
+     * The twins' warm-up runs every twin on its shapes without failing (on the warm-up thread a failure is
+     * only logged). Whether C1 then has them compiled is not something a test can see.
+     */
     @Test
-    void theTwinsWarmUpRunsEveryTwinAndSchedulesNothing() {
+    void theTwinsWarmUpRunsEveryTwin() {
         if (!Simd.VECTOR_AVAILABLE) return;
-        ColdStart.reset();
         ColdStart.force(true); // the pooling goes through its entry point: to its twin, as on the warm-up thread
-        ColdStart.warmTwins();
-        ColdStart.force(null);
-        for (ColdStart.Kernel k : ColdStart.Kernel.values()) assertTrue(ColdStart.isCold(k), k.name());
+        try {
+            ColdStart.warmTwins();
+        } finally {
+            ColdStart.force(null);
+        }
     }
 
     @Test

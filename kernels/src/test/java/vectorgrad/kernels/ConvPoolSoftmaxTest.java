@@ -241,6 +241,18 @@ class ConvPoolSoftmaxTest {
         float[] changed = Mem.read(out, n);
         assertArrayEquals(Mem.read(fresh, n), changed, 0f, "weights changed in place");
         assertTrue(!java.util.Arrays.equals(first, changed), "the change shows in the output");
+        // more layers than the cache holds, in turn twice: each gives its own result both times
+        int layers = WinogradConv.WeightCache.ENTRIES + 2;
+        MemorySegment[] ws = new MemorySegment[layers];
+        float[][] outs = new float[layers][];
+        for (int round = 0; round < 2; round++) {
+            for (int l = 0; l < layers; l++) {
+                if (round == 0) ws[l] = Mem.of(Mem.random(rnd, (int) g.weightSize(), -1, 1));
+                Conv.forward(g, xs, ws[l], null, out);
+                if (round == 0) outs[l] = Mem.read(out, n);
+                else assertArrayEquals(outs[l], Mem.read(out, n), 0f, "layer " + l + " again");
+            }
+        }
     }
 
     private void winogradBatchIndependence(int h) {

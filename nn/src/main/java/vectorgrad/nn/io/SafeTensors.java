@@ -46,7 +46,8 @@ public final class SafeTensors {
     /**
      * The tensors of {@code file} whose names {@code wanted} accepts, and the metadata: the whole header is
      * checked as by {@link #read(Path)}, the other tensors' data is not read (a checkpoint's optimizer
-     * state, twice its model's size with Adam, when only the model is loaded).
+     * state, twice its model's size with Adam, when only the model is loaded), so neither are their values
+     * checked (an I64 value outside int32's range fails only a tensor that is read).
      */
     public static Contents read(Path file, java.util.function.Predicate<String> wanted) throws IOException {
         long length;
