@@ -14,9 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
  * A direct 3x3 convolution of one-channel images — the first layer of an image model, as the MNIST
  * model's {@code Conv2d(1, 32, 3)} — forward and weight gradient; stride 1, dilation 1, any padding.
  * im2col + GEMM suits it badly: nine taps make a product with k = 9, so the micro-kernel stores a whole
- * tile every nine steps. Here output positions lie in the vector lanes: the nine shifted image vectors
- * of a block of positions are loaded once and used by two output channels whose 18 weights stay in
- * registers. The last block of a row overlaps the one before (forward: the same values are written
+ * tile every nine steps. Here output positions lie in the vector lanes: at 16 lanes the nine shifted
+ * image vectors of a block of positions are loaded once and used by two output channels whose 18 weights
+ * stay in registers; with fewer lanes (AVX2's 16 registers) one channel at a time ({@link #PAIRS}). With
+ * {@code relu}, the forward applies the ReLU as it stores. The last block of a row overlaps the one before (forward: the same values are written
  * twice) or has its lanes past the row zeroed (weight gradient: nothing may count twice; a pixel read
  * past the row is multiplied by zero — an infinite one would give NaN where the definition gives ±∞, in a
  * step that has diverged either way).
@@ -105,8 +106,9 @@ final class DirectConv3x3 {
     }
 
     /**
-     * Output rows [oy0, oy1) of image b, all channels: {@code out = conv(x, w) + bias}. {@code w} is the
-     * weight as a heap array ([O, 9]), {@code bias} null for none; {@code outOff} is image b's output.
+     * Output rows [oy0, oy1) of image b, all channels: {@code out = conv(x, w) + bias}, then the ReLU when
+     * {@code relu} (only where vector compares are instructions: {@link Simd#FULL_FLOAT_VECTORS}). {@code w}
+     * is the weight as a heap array ([O, 9]), {@code bias} null for none; {@code outOff} is image b's output.
      */
     static void forward(
             Conv.Geometry g,

@@ -136,8 +136,9 @@ final class WinogradConv {
     /**
      * The forward's transformed weights, {@code u[((blk·P + ξ)·C + c)·B + o] = U[ξ] of W[blk·B + o][c]} (P points a
      * tile: 16 or 36) for
-     * blocks of B = {@link #forwardBlock} output channels, made by the calling thread once per call from the
-     * weights packed as taps x B channels ({@link LanesConv#packedWeight} for B = 64).
+     * blocks of B = {@link #forwardBlock} output channels, made by the calling thread from the weights packed
+     * as taps x B channels ({@link LanesConv#packedWeight} for B = 64): once per call, or for a call of a few
+     * images taken from the thread's {@link WeightCache} while the weights are unchanged.
      */
     static float[] weights(Conv.Geometry g, MemorySegment weight) {
         int n = points(ConvPlan.winogradTile(g.outH(), g.outW())) * g.inC() * g.outC();
