@@ -8,8 +8,19 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Vector API bodies of exact GELU ({@link Elementwise.Unary#GELU}) and its derivative, alone or times
- * the incoming gradient ({@link Elementwise#unaryMul}): Φ by the same erfc as {@link Elementwise#phi},
- * its exp by {@link VectorExp#expBounded}. Whole vectors only; the callers run the scalar tail.
+ * the incoming gradient ({@link Elementwise#unaryMul}). Whole vectors only; the callers run the scalar tail.
+ *
+ * <p>Φ(x) for z = |x|/√2 is ½·erfc(z) or 1 - ½·erfc(z), with erfc(z) = t·Q(t)·exp(-z²), t = 1/(1 + z/2)
+ * and Q a polynomial of degree 8 fitted to erfc(z)·exp(z²)/t (relative error 1.7e-7 in float;
+ * {@code kernels/src/template/gelu_polynomial.py} made it and prints its error). One exp a value, by
+ * {@link VectorExp#expBounded}, and the derivative's density φ(x) = exp(-z²)/√(2π) shares it. The scalar
+ * form ({@link Elementwise#phi}, Numerical Recipes' erfc in double) differs in the last bits.
+ *
+ * <p>Each pass is one loop over a chunk of {@value #CHUNK} floats in a method of its own (an int-counted
+ * loop). Written as erfc(z) = t·exp(P(t) - z²), the derivative needed a second exp for φ, and one loop
+ * with both went past C2's inlining budget, left exp a call and boxed its vectors (1 GB of heap every 0.1 s
+ * in a GPT-sized backward); split into two loops through a per-thread array it took 3.1-3.2 ns a value
+ * here (AVX2, one thread), this one loop 2.6 (docs/PERFORMANCE.md).
  */
 final class VectorGelu {
     private VectorGelu() {}
@@ -17,114 +28,74 @@ final class VectorGelu {
     private static final VectorSpecies<Float> S = VectorKernels.S;
     private static final int LANES = S.length();
     private static final ByteOrder NO = ByteOrder.nativeOrder();
-    private static final boolean FMA = Config.FMA;
     private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
+    private static final FloatVector HALF = FloatVector.broadcast(S, 0.5f);
+    private static final float INV_SQRT_2PI = (float) Elementwise.INV_SQRT_2PI;
+    private static final boolean FMA = Config.FMA;
+    /** Floats a chunk: the passes' loops count ints. */
+    private static final int CHUNK = 1024;
 
     private static FloatVector load(MemorySegment m, long i) {
         return FloatVector.fromMemorySegment(S, m, i * Float.BYTES, NO);
     }
 
-    private static void store(FloatVector v, MemorySegment m, long i) {
-        v.intoMemorySegment(m, i * Float.BYTES, NO);
-    }
-
-    /**
-     * {@code out = x·Φ(x)} over whole vectors up to {@code upper}, in chunks of two passes: t and the
-     * exponent of Φ's erfc into a per-thread array, then the exp, Φ and the product.
-     */
+    /** {@code out = x·Φ(x)} over whole vectors up to {@code upper}. */
     static void forward(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
-        float[] te = GELU_TE.get(2 * GELU_CHUNK);
-        for (long from = 0; from < upper; from += GELU_CHUNK) {
-            int len = (int) Math.min(GELU_CHUNK, upper - from);
-            erfcArguments(a, aOff + from, te, len);
-            geluFromArguments(a, aOff + from, te, out, outOff + from, len);
-        }
+        for (long from = 0; from < upper; from += CHUNK)
+            forwardChunk(a, aOff + from, out, outOff + from, (int) Math.min(CHUNK, upper - from));
     }
 
-    private static final ThreadScratch.Floats GELU_TE = new ThreadScratch.Floats();
-
-    /** {@code te[j] = t}, {@code te[GELU_CHUNK + j] = p(t) - z²}: Φ's erfc before its exp. */
-    private static void erfcArguments(MemorySegment a, long aOff, float[] te, int len) {
-        for (int j = 0; j < len; j += LANES) {
-            FloatVector z = halfAbs(load(a, aOff + j));
-            FloatVector t = ONE.div(FMA ? z.fma(HALF, ONE) : z.mul(0.5f).add(1f));
-            t.intoArray(te, j);
-            (FMA ? erfcPolyFused(t) : erfcPolyUnfused(t)).sub(z.mul(z)).intoArray(te, GELU_CHUNK + j);
-        }
-    }
-
-    /** {@code out = x·Φ(x)} from {@link #erfcArguments}. */
-    private static void geluFromArguments(
-            MemorySegment a, long aOff, float[] te, MemorySegment out, long outOff, int len) {
+    private static void forwardChunk(MemorySegment a, long aOff, MemorySegment out, long outOff, int len) {
         for (int j = 0; j < len; j += LANES) {
             FloatVector x = load(a, aOff + j);
-            FloatVector t = FloatVector.fromArray(S, te, j);
-            FloatVector half = t.mul(0.5f).mul(VectorExp.expBounded(FloatVector.fromArray(S, te, GELU_CHUNK + j)));
-            FloatVector cdf = half.blend(ONE.sub(half), x.compare(VectorOperators.GE, 0f));
+            FloatVector z = halfAbs(x);
+            FloatVector cdf = phi(x, z, VectorExp.expBounded(z.mul(z).neg()));
             x.mul(cdf).intoMemorySegment(out, (outOff + j) * Float.BYTES, NO);
         }
     }
 
-    /** Floats per chunk of {@link #derivative}: its two loops meet in L1. */
-    private static final int GELU_CHUNK = 1024;
-
-    private static final ThreadScratch.Floats GELU_CDF = new ThreadScratch.Floats();
-
     /**
-     * {@code Φ(x) + x·φ(x)}, times g unless g is null; φ(x) = exp(-z²)/√(2π) with z = |x|/√2 as Φ's (0
-     * past the clamp, as in float). Two loops over each chunk, Φ into a per-thread array then the rest,
-     * each with one exp: one loop with both exps and Φ's polynomial went past C2's inlining budget, left
-     * exp a call and boxed its vectors (1 GB of heap every 0.1 s in a GPT-sized backward). {@code out} may
-     * be {@code a}.
+     * {@code Φ(x) + x·φ(x)}, times g unless g is null, over whole vectors up to {@code upper}; φ(x) is 0
+     * past the clamp of z, as in float. {@code out} may be {@code a}.
      */
     static void derivative(
             MemorySegment a, long aOff, MemorySegment g, long gOff, MemorySegment out, long outOff, long upper) {
-        float[] cdf = GELU_CDF.get(GELU_CHUNK);
-        for (long from = 0; from < upper; from += GELU_CHUNK) {
-            int len = (int) Math.min(GELU_CHUNK, upper - from);
-            geluCdf(a, aOff + from, cdf, len);
-            if (g == null) geluDensity(a, aOff + from, cdf, out, outOff + from, len);
-            else geluDensityTimes(a, aOff + from, cdf, g, gOff + from, out, outOff + from, len);
+        for (long from = 0; from < upper; from += CHUNK) {
+            int len = (int) Math.min(CHUNK, upper - from);
+            if (g == null) derivativeChunk(a, aOff + from, out, outOff + from, len);
+            else derivativeTimesChunk(a, aOff + from, g, gOff + from, out, outOff + from, len);
         }
     }
 
-    // one loop a method: the three in one method passed C2's NodeCountInliningCutoff, densityTerm stayed a call
-
-    private static void geluCdf(MemorySegment a, long aOff, float[] cdf, int len) {
+    private static void derivativeChunk(MemorySegment a, long aOff, MemorySegment out, long outOff, int len) {
         for (int j = 0; j < len; j += LANES) {
             FloatVector x = load(a, aOff + j);
-            phi(x, halfAbs(x)).intoArray(cdf, j);
+            FloatVector z = halfAbs(x);
+            FloatVector e = VectorExp.expBounded(z.mul(z).neg());
+            FloatVector cdf = phi(x, z, e), density = e.mul(INV_SQRT_2PI);
+            (FMA ? x.fma(density, cdf) : x.mul(density).add(cdf))
+                    .intoMemorySegment(out, (outOff + j) * Float.BYTES, NO);
         }
     }
 
-    private static void geluDensity(MemorySegment a, long aOff, float[] cdf, MemorySegment out, long outOff, int len) {
+    private static void derivativeTimesChunk(
+            MemorySegment a, long aOff, MemorySegment g, long gOff, MemorySegment out, long outOff, int len) {
         for (int j = 0; j < len; j += LANES) {
-            FloatVector x = load(a, aOff + j);
-            store(densityTerm(x, FloatVector.fromArray(S, cdf, j)), out, outOff + j);
+            FloatVector x = load(a, aOff + j), grad = load(g, gOff + j);
+            FloatVector z = halfAbs(x);
+            FloatVector e = VectorExp.expBounded(z.mul(z).neg());
+            FloatVector cdf = phi(x, z, e), density = e.mul(INV_SQRT_2PI);
+            (FMA ? x.fma(density, cdf) : x.mul(density).add(cdf))
+                    .mul(grad)
+                    .intoMemorySegment(out, (outOff + j) * Float.BYTES, NO);
         }
     }
 
-    private static void geluDensityTimes(
-            MemorySegment a,
-            long aOff,
-            float[] cdf,
-            MemorySegment g,
-            long gOff,
-            MemorySegment out,
-            long outOff,
-            int len) {
-        for (int j = 0; j < len; j += LANES) {
-            FloatVector x = load(a, aOff + j);
-            FloatVector grad = load(g, gOff + j);
-            store(densityTerm(x, FloatVector.fromArray(S, cdf, j)).mul(grad), out, outOff + j);
-        }
-    }
-
-    /** {@code x·φ(x) + cdf}. */
-    private static FloatVector densityTerm(FloatVector x, FloatVector cdf) {
-        FloatVector z = halfAbs(x);
-        FloatVector density = VectorExp.expBounded(z.mul(z).neg()).mul((float) Elementwise.INV_SQRT_2PI);
-        return FMA ? x.fma(density, cdf) : x.mul(density).add(cdf);
+    /** Φ(x) lane by lane from z = {@link #halfAbs}(x) and e = exp(-z²). */
+    private static FloatVector phi(FloatVector x, FloatVector z, FloatVector e) {
+        FloatVector t = ONE.div(FMA ? z.fma(HALF, ONE) : z.mul(0.5f).add(1f));
+        FloatVector half = t.mul(0.5f).mul(FMA ? qFused(t) : qUnfused(t)).mul(e);
+        return half.blend(ONE.sub(half), x.compare(VectorOperators.GE, 0f));
     }
 
     /**
@@ -139,59 +110,40 @@ final class VectorGelu {
 
     private static final int Z_MAX_BITS = Float.floatToRawIntBits(10f);
 
-    /**
-     * Φ(x) lane by lane, by the same erfc as {@link Elementwise#phi}; {@code z} is {@link #halfAbs}(x). The
-     * derivative's first pass; the forward splits it in two ({@link #erfcArguments}).
-     */
-    private static FloatVector phi(FloatVector x, FloatVector z) {
-        FloatVector t = ONE.div(FMA ? z.fma(HALF, ONE) : z.mul(0.5f).add(1f));
-        FloatVector p = FMA ? erfcPolyFused(t) : erfcPolyUnfused(t);
-        FloatVector half = t.mul(0.5f).mul(VectorExp.expBounded(p.sub(z.mul(z))));
-        return half.blend(ONE.sub(half), x.compare(VectorOperators.GE, 0f));
+    /** Q(t) by Horner's rule, one fused multiply-add a coefficient (degree 8: see the class comment). */
+    private static FloatVector qFused(FloatVector t) {
+        FloatVector p = FloatVector.broadcast(S, Q8);
+        p = p.fma(t, FloatVector.broadcast(S, Q7));
+        p = p.fma(t, FloatVector.broadcast(S, Q6));
+        p = p.fma(t, FloatVector.broadcast(S, Q5));
+        p = p.fma(t, FloatVector.broadcast(S, Q4));
+        p = p.fma(t, FloatVector.broadcast(S, Q3));
+        p = p.fma(t, FloatVector.broadcast(S, Q2));
+        p = p.fma(t, FloatVector.broadcast(S, Q1));
+        return p.fma(t, FloatVector.broadcast(S, Q0));
     }
 
-    private static final FloatVector HALF = FloatVector.broadcast(S, 0.5f);
-
-    /** erfc's polynomial in t by Horner's rule, one fused multiply-add a coefficient. */
-    private static FloatVector erfcPolyFused(FloatVector t) {
-        FloatVector p = FloatVector.broadcast(S, P9);
-        p = p.fma(t, FloatVector.broadcast(S, P8));
-        p = p.fma(t, FloatVector.broadcast(S, P7));
-        p = p.fma(t, FloatVector.broadcast(S, P6));
-        p = p.fma(t, FloatVector.broadcast(S, P5));
-        p = p.fma(t, FloatVector.broadcast(S, P4));
-        p = p.fma(t, FloatVector.broadcast(S, P3));
-        p = p.fma(t, FloatVector.broadcast(S, P2));
-        p = p.fma(t, FloatVector.broadcast(S, P1));
-        return p.fma(t, FloatVector.broadcast(S, P0));
+    /** As {@link #qFused}, multiply then add (where FMA is not an instruction). */
+    private static FloatVector qUnfused(FloatVector t) {
+        FloatVector p = FloatVector.broadcast(S, Q8);
+        p = p.mul(t).add(Q7);
+        p = p.mul(t).add(Q6);
+        p = p.mul(t).add(Q5);
+        p = p.mul(t).add(Q4);
+        p = p.mul(t).add(Q3);
+        p = p.mul(t).add(Q2);
+        p = p.mul(t).add(Q1);
+        return p.mul(t).add(Q0);
     }
 
-    /** As {@link #erfcPolyFused}, multiply then add (where FMA is not an instruction). */
-    private static FloatVector erfcPolyUnfused(FloatVector t) {
-        FloatVector p = FloatVector.broadcast(S, P9);
-        p = p.mul(t).add(P8);
-        p = p.mul(t).add(P7);
-        p = p.mul(t).add(P6);
-        p = p.mul(t).add(P5);
-        p = p.mul(t).add(P4);
-        p = p.mul(t).add(P3);
-        p = p.mul(t).add(P2);
-        p = p.mul(t).add(P1);
-        return p.mul(t).add(P0);
-    }
-
-    /**
-     * erfc's coefficients in float, as static final fields: C2 folds them into constants. Read from the
-     * double array in the loop, each was a load and a conversion to float per vector.
-     */
-    private static final float P0 = (float) Elementwise.ERFC_P[0],
-            P1 = (float) Elementwise.ERFC_P[1],
-            P2 = (float) Elementwise.ERFC_P[2],
-            P3 = (float) Elementwise.ERFC_P[3],
-            P4 = (float) Elementwise.ERFC_P[4],
-            P5 = (float) Elementwise.ERFC_P[5],
-            P6 = (float) Elementwise.ERFC_P[6],
-            P7 = (float) Elementwise.ERFC_P[7],
-            P8 = (float) Elementwise.ERFC_P[8],
-            P9 = (float) Elementwise.ERFC_P[9];
+    /** Q's coefficients, from {@code kernels/src/template/gelu_polynomial.py}; static finals C2 folds into constants. */
+    private static final float Q0 = 0.28208640217781067f,
+            Q1 = 0.28237536549568176f,
+            Q2 = 0.24310317635536194f,
+            Q3 = 0.2026902586221695f,
+            Q4 = -0.026636410504579544f,
+            Q5 = 0.27808696031570435f,
+            Q6 = -0.48722103238105774f,
+            Q7 = 0.2845870852470398f,
+            Q8 = -0.059071846306324005f;
 }
