@@ -36,7 +36,10 @@ public final class Elementwise {
         SQUARE,
         RECIPROCAL,
         SIGN,
-        /** Exact GELU, {@code x·Φ(x)}, Φ from an erfc of relative error below 1.2e-7. */
+        /**
+         * Exact GELU, {@code x·Φ(x)}, Φ from an erfc of relative error below 2e-7 ({@link Elementwise#phi} here,
+         * {@link VectorGelu}'s fit in the vector form).
+         */
         GELU,
         /** d/dx of {@link #GELU}: {@code Φ(x) + x·φ(x)}. */
         GELU_GRAD,
