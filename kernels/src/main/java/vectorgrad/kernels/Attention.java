@@ -6,13 +6,16 @@ import java.lang.foreign.ValueLayout;
 /**
  * Scaled dot-product attention, {@code out = dropout(softmax(scale·q·kᵀ + mask)) · v}, over {@code batch}
  * independent problems (batch x heads) of {@code q [t, d]}, {@code k [s, d]}, {@code v [s, dv]} (packed or
- * head-interleaved: {@link Shape}), computed
- * in blocks of {@link #ROWS} query rows: a block's scores {@code [ROWS, s]} are made by sgemm, turned into
- * probabilities in place and multiplied by v, and only each row's log-sum-exp is kept — the backward
- * recomputes the probabilities block by block from it, so no {@code [t, s]} matrix outlives a block.
+ * head-interleaved: {@link Shape}), computed in blocks of {@link #ROWS} query rows: a block's scores
+ * {@code [ROWS, s]} are made, turned into probabilities in place and multiplied by v, and only each row's
+ * log-sum-exp is kept — the backward recomputes the probabilities block by block from it, so no
+ * {@code [t, s]} matrix outlives a block.
  *
- * <p>Causal attention (query i sees keys j ≤ i, PyTorch's {@code is_causal}) stops each block's scores at
- * its last row's key, skipping the masked upper half of the products; the block's own triangle is masked.
+ * <p>A problem's operands are copied to the heap once (q times the scale, kᵀ and vᵀ transposed there), and
+ * the products run on them unpacked, six rows at a time ({@link VectorGemm#rowTile}): no packing per
+ * product, and causal attention (query i sees keys j ≤ i, PyTorch's {@code is_causal}) stops each six rows'
+ * scores, and the key gradients' sums, at their last key, so about half the scores of a long sequence are
+ * made, not three quarters as with whole blocks. The masked entries of a six-row tile are zeros.
  * An additive {@code mask} ({@code [t, s]} per problem, or one shared: {@code maskStride} 0) is added to
  * the scores; -∞ removes a key. A row with every key removed gives zeros (PyTorch gives NaN there).
  * Dropout keeps each probability with chance {@code 1 - p} (scaled by {@code 1/(1-p)}), the decision a hash
@@ -29,9 +32,33 @@ public final class Attention {
     /** Query rows per block. */
     static final int ROWS = 64;
 
-    private static final ThreadScratch.NativeFloats SCORES = new ThreadScratch.NativeFloats(),
-            GRAD_SCORES = new ThreadScratch.NativeFloats(),
-            DROPPED = new ThreadScratch.NativeFloats();
+    /** Rows a product tile takes ({@code MicroKernels.rowTile6}'s): the causal products' step. */
+    private static final int TILE_ROWS = 6;
+    /** Columns of a product tile: two vectors; without vectors the scalar loop's 8. */
+    private static final int TILE_COLS = V ? 2 * Simd.floatLanes() : 8;
+
+    /** {@code n} rounded up to whole product tiles. */
+    private static int padded(int n) {
+        return (n + TILE_COLS - 1) / TILE_COLS * TILE_COLS;
+    }
+
+    /**
+     * A thread's heap copies of one problem's operands (rows padded with zeros to whole tiles), a block's
+     * scores, and the key and value gradients' sums.
+     */
+    private static final class Scratch {
+        float[] q = new float[0], kT = new float[0], k = new float[0], v = new float[0], vT = new float[0];
+        float[] dOut = new float[0], p = new float[0], dp = new float[0], pd = new float[0], rows = new float[0];
+        float[] dkSum = new float[0], dvSum = new float[0];
+        int[] rowOff = new int[0];
+        final float[] rowD = new float[ROWS];
+
+        static float[] grow(float[] a, int n) {
+            return a.length >= n ? a : new float[n];
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /**
      * The problems' geometry and options, checked once. {@code batch} problems; with {@code heads} > 1 the
@@ -143,8 +170,7 @@ public final class Attention {
     }
 
     /** {@code dst[j] = src[j]·1/(1-p)} where row i keeps key j, 0 elsewhere, for j < n. */
-    private static void dropoutRow(
-            Shape sh, int b, int i, MemorySegment src, MemorySegment dst, long row, int n, float keepScale) {
+    private static void dropoutRow(Shape sh, int b, int i, float[] src, float[] dst, int row, int n, float keepScale) {
         Rng.dropoutSpan(rowKey(sh, b, i), Rng.keepThreshold(sh.dropoutP()), keepScale, src, row, dst, row, n);
     }
 
@@ -164,7 +190,7 @@ public final class Attention {
             int b,
             int i0,
             int i1,
-            MemorySegment p,
+            float[] p,
             int ld,
             int width,
             MemorySegment mask,
@@ -172,19 +198,23 @@ public final class Attention {
             MemorySegment lse,
             MemorySegment lseOut) {
         for (int i = i0; i < i1; i++) {
-            long row = (long) (i - i0) * ld;
+            int row = (i - i0) * ld;
             int n = keys(sh, i);
-            if (mask != null) Elementwise.axpy(n, 1f, mask, maskOff + (long) i * sh.s(), p, row);
+            if (mask != null) {
+                long at = maskOff + (long) i * sh.s();
+                if (V) VectorAttention.addRow(mask, at, p, row, n);
+                else for (int j = 0; j < n; j++) p[row + j] += mask.getAtIndex(F, at + j);
+            }
             float m;
             if (lse == null) {
                 m = V ? VectorAttention.max(p, row, n) : Float.NEGATIVE_INFINITY;
-                if (!V) for (int j = 0; j < n; j++) m = Math.max(m, p.getAtIndex(F, row + j));
+                if (!V) for (int j = 0; j < n; j++) m = Math.max(m, p[row + j]);
             } else {
                 m = lse.getAtIndex(F, (long) b * sh.t() + i);
             }
             if (m == Float.NEGATIVE_INFINITY) {
                 // every key removed: no weights (PyTorch's NaN is of no use to a caller)
-                Elementwise.fill(p, row, width, 0f);
+                java.util.Arrays.fill(p, row, row + width, 0f);
                 if (lseOut != null) lseOut.setAtIndex(F, (long) b * sh.t() + i, Float.NEGATIVE_INFINITY);
                 continue;
             }
@@ -194,23 +224,28 @@ public final class Attention {
             } else if (V) {
                 VectorAttention.expShifted(p, row, n, m);
             } else {
-                Elementwise.affine(p, row, 1f, -m, p, row, n);
-                for (int j = 0; j < n; j++) p.setAtIndex(F, row + j, ScalarExp.exp(p.getAtIndex(F, row + j)));
-                if (lse == null) sum = BatchNorm.runSum(p, row, n);
+                float tail = 0f; // runSum's order without vectors: one float sum
+                for (int j = 0; j < n; j++) {
+                    p[row + j] = ScalarExp.exp(p[row + j] - m);
+                    tail += p[row + j];
+                }
+                sum = tail;
             }
             if (lse == null) {
-                Elementwise.affine(p, row, (float) (1 / sum), 0f, p, row, n);
+                float f = (float) (1 / sum);
+                if (V) VectorAttention.scale(p, row, n, f);
+                else for (int j = 0; j < n; j++) p[row + j] *= f;
                 lseOut.setAtIndex(F, (long) b * sh.t() + i, (float) (m + Math.log(sum)));
             }
-            if (n < width) Elementwise.fill(p, row + n, width - n, 0f);
+            if (n < width) java.util.Arrays.fill(p, row + n, row + width, 0f);
         }
     }
 
     /** Applies dropout to rows [i0, i1) of p (in place: zero or scaled by 1/(1-p)). */
-    private static void dropout(Shape sh, int b, int i0, int i1, MemorySegment p, int ld) {
+    private static void dropout(Shape sh, int b, int i0, int i1, float[] p, int ld) {
         if (sh.dropoutP() == 0f) return;
         float scale = 1f / (1f - sh.dropoutP());
-        for (int i = i0; i < i1; i++) dropoutRow(sh, b, i, p, p, (long) (i - i0) * ld, keys(sh, i), scale);
+        for (int i = i0; i < i1; i++) dropoutRow(sh, b, i, p, p, (i - i0) * ld, keys(sh, i), scale);
     }
 
     /**
@@ -242,20 +277,154 @@ public final class Attention {
         check(sh, q, k, v, mask, maskStride);
         Check.floats(out, 0, (long) sh.batch() * t * dv, "attention output");
         Check.floats(lse, 0, (long) sh.batch() * t, "attention log-sum-exp");
+        int dP = padded(d), dvP = padded(dv), sP = padded(s);
         Parallel.forRange(sh.batch(), grain(sh), (b0, b1) -> {
-            MemorySegment p = SCORES.get((long) ROWS * s);
-            int lq = sh.ldq(), lv = sh.ldv(), lo = sh.ldo();
+            Scratch sc = SCRATCH.get();
+            sc.q = Scratch.grow(sc.q, t * dP);
+            sc.kT = Scratch.grow(sc.kT, d * sP);
+            sc.v = Scratch.grow(sc.v, s * dvP);
+            sc.rows = Scratch.grow(sc.rows, Math.max(s * dP, ROWS * dvP));
+            sc.p = Scratch.grow(sc.p, ROWS * sP);
             for (int b = b0; b < b1; b++) {
-                long qo = sh.qOff(b), ko = sh.kOff(b), vo = sh.vOff(b), oo = sh.oOff(b);
+                rowsIn(q, sh.qOff(b), sh.ldq(), t, d, sh.scale(), sc.q, dP);
+                transposedIn(k, sh.kOff(b), sh.ldq(), s, d, sc, dP, sc.kT, sP);
+                rowsIn(v, sh.vOff(b), sh.ldv(), s, dv, 1f, sc.v, dvP);
                 for (int i0 = 0; i0 < t; i0 += ROWS) {
-                    int i1 = Math.min(t, i0 + ROWS), rows = i1 - i0, n = keys(sh, i1 - 1);
-                    Gemm.sgemm(false, true, rows, n, d, sh.scale(), q, qo + (long) i0 * lq, lq, k, ko, lq, 0f, p, 0, s);
-                    probabilities(sh, b, i0, i1, p, s, n, mask, (long) b * maskStride, null, lse);
-                    dropout(sh, b, i0, i1, p, s);
-                    Gemm.sgemm(false, false, rows, dv, n, 1f, p, 0, s, v, vo, lv, 0f, out, oo + (long) i0 * lo, lo);
+                    int i1 = Math.min(t, i0 + ROWS);
+                    scores(sh, sc.q, dP, d, sc.kT, sP, i0, i1, sc.p);
+                    probabilities(sh, b, i0, i1, sc.p, sP, keys(sh, i1 - 1), mask, (long) b * maskStride, null, lse);
+                    dropout(sh, b, i0, i1, sc.p, sP);
+                    // out = P·v, six rows at a time over their keys
+                    for (int r0 = i0; r0 < i1; r0 += TILE_ROWS) {
+                        int r1 = Math.min(i1, r0 + TILE_ROWS);
+                        product(
+                                r1 - r0,
+                                dvP,
+                                keys(sh, r1 - 1),
+                                sc.p,
+                                (r0 - i0) * sP,
+                                sP,
+                                1,
+                                sc.v,
+                                0,
+                                dvP,
+                                sc.rows,
+                                (r0 - i0) * dvP,
+                                dvP,
+                                false);
+                    }
+                    rowsOut(sc.rows, dvP, i1 - i0, dv, out, sh.oOff(b) + (long) i0 * sh.ldo(), sh.ldo());
                 }
             }
         });
+    }
+
+    /** Scores of rows [i0, i1) into p (row stride sP), six rows at a time up to their last row's keys. */
+    private static void scores(Shape sh, float[] q, int dP, int d, float[] kT, int sP, int i0, int i1, float[] p) {
+        for (int r0 = i0; r0 < i1; r0 += TILE_ROWS) {
+            int r1 = Math.min(i1, r0 + TILE_ROWS);
+            product(r1 - r0, padded(keys(sh, r1 - 1)), d, q, r0 * dP, dP, 1, kT, 0, sP, p, (r0 - i0) * sP, sP, false);
+        }
+    }
+
+    /**
+     * {@code c[r·ldc + j] (+)= Σ_{p<k} a[aOff + r·ars + p·aks] · b[bOff + p·bks + j]} for r < rows and
+     * j < cols (whole tiles), added when {@code add}, else stored over c.
+     */
+    private static void product(
+            int rows,
+            int cols,
+            int k,
+            float[] a,
+            int aOff,
+            int ars,
+            int aks,
+            float[] b,
+            int bOff,
+            int bks,
+            float[] c,
+            int cOff,
+            int ldc,
+            boolean add) {
+        for (int r = 0; r < rows; r += TILE_ROWS) {
+            int n = Math.min(TILE_ROWS, rows - r);
+            for (int j = 0; j < cols; j += TILE_COLS) {
+                int ao = aOff + r * ars, co = cOff + r * ldc + j;
+                if (V) VectorGemm.rowTile(n, k, a, ao, ars, aks, b, bOff + j, bks, c, co, ldc, add);
+                else scalarTile(n, k, a, ao, ars, aks, b, bOff + j, bks, c, co, ldc, add);
+            }
+        }
+    }
+
+    /** {@link #product}'s tile without vectors: rows x {@link #TILE_COLS}, in rowTile's order of sums. */
+    private static void scalarTile(
+            int rows,
+            int k,
+            float[] a,
+            int aOff,
+            int ars,
+            int aks,
+            float[] b,
+            int bOff,
+            int bks,
+            float[] c,
+            int cOff,
+            int ldc,
+            boolean add) {
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < TILE_COLS; j++) {
+                float sum = 0f;
+                for (int p = 0; p < k; p++) sum += a[aOff + r * ars + p * aks] * b[bOff + p * bks + j];
+                int o = cOff + r * ldc + j;
+                c[o] = add ? c[o] + sum : sum;
+            }
+    }
+
+    /** Rows of {@code width} floats (row stride {@code ld}) times {@code scale} into dst's rows of ldDst, zero past width. */
+    private static void rowsIn(
+            MemorySegment src, long off, int ld, int rows, int width, float scale, float[] dst, int ldDst) {
+        for (int r = 0; r < rows; r++) {
+            long at = off + (long) r * ld;
+            int to = r * ldDst;
+            if (V) VectorAttention.rowIn(src, at, scale, dst, to, width);
+            else for (int c = 0; c < width; c++) dst[to + c] = src.getAtIndex(F, at + c) * scale;
+            if (width < ldDst) java.util.Arrays.fill(dst, to + width, to + ldDst, 0f);
+        }
+    }
+
+    /**
+     * The transpose of {@code rows} rows of {@code width} floats into {@code dst [width, ldDst]}, zero past
+     * {@code rows} in each of its rows; {@code tmp} holds the rows on the way ({@code rows x ldTmp}), and
+     * whole 16x16 blocks go through the register transposes ({@link MicroKernels#transposeBlock16}).
+     */
+    private static void transposedIn(
+            MemorySegment src, long off, int ld, int rows, int width, Scratch sc, int ldTmp, float[] dst, int ldDst) {
+        float[] tmp = sc.rows;
+        rowsIn(src, off, ld, rows, width, 1f, tmp, ldTmp);
+        int fullRows = V ? rows - rows % 16 : 0, fullCols = V ? width - width % 16 : 0;
+        if (fullRows > 0 && fullCols > 0) {
+            int[] rowOff = sc.rowOff = sc.rowOff.length >= fullRows ? sc.rowOff : new int[fullRows];
+            for (int j = 0; j < fullRows; j++) rowOff[j] = j * ldTmp;
+            for (int j0 = 0; j0 < fullRows; j0 += 16)
+                for (int c0 = 0; c0 < fullCols; c0 += 16)
+                    MicroKernels.transposeBlock16(tmp, rowOff, j0, 16, c0, dst, c0 * ldDst + j0, ldDst);
+        } else {
+            fullCols = 0;
+        }
+        for (int c = 0; c < width; c++) {
+            int to = c * ldDst;
+            for (int r = c < fullCols ? fullRows : 0; r < rows; r++) dst[to + r] = tmp[r * ldTmp + c];
+            java.util.Arrays.fill(dst, to + rows, to + ldDst, 0f);
+        }
+    }
+
+    /** Rows of {@code width} floats from src (row stride ldSrc) to the tensor's rows (stride ld). */
+    private static void rowsOut(float[] src, int ldSrc, int rows, int width, MemorySegment dst, long off, int ld) {
+        for (int r = 0; r < rows; r++) {
+            long at = off + (long) r * ld;
+            if (V) VectorAttention.rowOut(src, r * ldSrc, dst, at, width);
+            else for (int c = 0; c < width; c++) dst.setAtIndex(F, at + c, src[r * ldSrc + c]);
+        }
     }
 
     /**
@@ -329,101 +498,142 @@ public final class Attention {
         if (dq != null) Check.floats(dq, 0, extent(sh, t, d, sh.ldq()), "attention query gradient");
         if (dk != null) Check.floats(dk, 0, extent(sh, s, d, sh.ldq()), "attention key gradient");
         if (dv != null) Check.floats(dv, 0, extent(sh, s, dvn, sh.ldv()), "attention value gradient");
+        int dP = padded(d), dvP = padded(dvn), sP = padded(s);
         Parallel.forRange(sh.batch(), grain(sh), (b0, b1) -> {
-            MemorySegment p = SCORES.get((long) ROWS * s), dp = GRAD_SCORES.get((long) ROWS * s);
-            float[] rowD = new float[ROWS];
-            int lq = sh.ldq(), lv = sh.ldv(), lo = sh.ldo();
+            Scratch sc = SCRATCH.get();
+            sc.q = Scratch.grow(sc.q, t * dP);
+            sc.kT = Scratch.grow(sc.kT, d * sP);
+            sc.k = Scratch.grow(sc.k, s * dP);
+            sc.vT = Scratch.grow(sc.vT, dvn * sP);
+            sc.dOut = Scratch.grow(sc.dOut, t * dvP);
+            sc.rows = Scratch.grow(sc.rows, Math.max(s * Math.max(dP, dvP), ROWS * dP));
+            sc.p = Scratch.grow(sc.p, ROWS * sP);
+            sc.dp = Scratch.grow(sc.dp, ROWS * sP);
+            sc.dkSum = Scratch.grow(sc.dkSum, s * dP);
+            sc.dvSum = Scratch.grow(sc.dvSum, s * dvP);
+            boolean dropped = sh.dropoutP() > 0f;
+            if (dropped) sc.pd = Scratch.grow(sc.pd, ROWS * sP);
+            float[] rowD = sc.rowD;
+            int lo = sh.ldo();
             for (int b = b0; b < b1; b++) {
                 long qo = sh.qOff(b), ko = sh.kOff(b), vo = sh.vOff(b), oo = sh.oOff(b);
-                for (int j = 0; j < s; j++) {
-                    if (dk != null) Elementwise.fill(dk, ko + (long) j * lq, d, 0f);
-                    if (dv != null) Elementwise.fill(dv, vo + (long) j * lv, dvn, 0f);
-                }
+                rowsIn(q, qo, sh.ldq(), t, d, sh.scale(), sc.q, dP);
+                rowsIn(k, ko, sh.ldq(), s, d, sh.scale(), sc.k, dP);
+                transposedIn(k, ko, sh.ldq(), s, d, sc, dP, sc.kT, sP);
+                transposedIn(v, vo, sh.ldv(), s, dvn, sc, dvP, sc.vT, sP);
+                rowsIn(dOut, oo, lo, t, dvn, 1f, sc.dOut, dvP);
+                java.util.Arrays.fill(sc.dkSum, 0, s * dP, 0f);
+                java.util.Arrays.fill(sc.dvSum, 0, s * dvP, 0f);
                 for (int i0 = 0; i0 < t; i0 += ROWS) {
-                    int i1 = Math.min(t, i0 + ROWS), rows = i1 - i0, n = keys(sh, i1 - 1);
-                    Gemm.sgemm(false, true, rows, n, d, sh.scale(), q, qo + (long) i0 * lq, lq, k, ko, lq, 0f, p, 0, s);
-                    probabilities(sh, b, i0, i1, p, s, n, mask, (long) b * maskStride, lse, null);
-                    // dP̃ = dO·vᵀ
-                    Gemm.sgemm(false, true, rows, n, dvn, 1f, dOut, oo + (long) i0 * lo, lo, v, vo, lv, 0f, dp, 0, s);
+                    int i1 = Math.min(t, i0 + ROWS), n = keys(sh, i1 - 1);
+                    float[] p = sc.p, dp = sc.dp;
+                    scores(sh, sc.q, dP, d, sc.kT, sP, i0, i1, p);
+                    probabilities(sh, b, i0, i1, p, sP, n, mask, (long) b * maskStride, lse, null);
+                    // dP̃ = dO·vᵀ, six rows at a time over their keys
+                    for (int r0 = i0; r0 < i1; r0 += TILE_ROWS) {
+                        int r1 = Math.min(i1, r0 + TILE_ROWS);
+                        product(
+                                r1 - r0,
+                                padded(keys(sh, r1 - 1)),
+                                dvn,
+                                sc.dOut,
+                                r0 * dvP,
+                                dvP,
+                                1,
+                                sc.vT,
+                                0,
+                                sP,
+                                dp,
+                                (r0 - i0) * sP,
+                                sP,
+                                false);
+                    }
                     // P̃ = the probabilities after dropout: one keep decision per entry, shared by dV and dS
-                    MemorySegment pd = p;
-                    if (sh.dropoutP() > 0f) {
-                        pd = DROPPED.get((long) ROWS * s);
+                    float[] pd = p;
+                    if (dropped) {
+                        pd = sc.pd;
                         float keepScale = 1f / (1f - sh.dropoutP());
                         for (int i = i0; i < i1; i++) {
-                            long row = (long) (i - i0) * s;
-                            int nj = keys(sh, i);
+                            int row = (i - i0) * sP, nj = keys(sh, i);
                             dropoutRow(sh, b, i, p, pd, row, nj, keepScale);
-                            if (nj < n) Elementwise.fill(pd, row + nj, n - nj, 0f);
+                            if (nj < n) java.util.Arrays.fill(pd, row + nj, row + n, 0f);
                         }
                     }
-                    if (dv != null)
-                        Gemm.sgemm(
-                                true, false, n, dvn, rows, 1f, pd, 0, s, dOut, oo + (long) i0 * lo, lo, 1f, dv, vo, lv);
-                    for (int i = i0; i < i1; i++) {
+                    // dV += P̃ᵀ·dO: keys six at a time, over the rows that see them
+                    if (dv != null) keySums(sh, pd, sP, i0, i1, n, sc.dOut, dvP, sc.dvSum);
+                    for (int i = i0; i < i1; i++)
                         rowD[i - i0] = dot(dOut, oo + (long) i * lo, out, oo + (long) i * lo, dvn);
-                    }
                     // dS = P ⊙ (dP - D) with dP = dP̃ ⊙ (P̃ / P): P̃ ⊙ dP̃ - P·D, in dp
                     for (int i = i0; i < i1; i++) {
-                        long row = (long) (i - i0) * s;
-                        int nj = keys(sh, i);
+                        int row = (i - i0) * sP, nj = keys(sh, i);
                         float di = rowD[i - i0];
                         if (pd != p) {
                             if (V) VectorAttention.gradScoresDropped(p, pd, dp, row, nj, di);
-                            else
-                                for (int j = 0; j < nj; j++)
-                                    dp.setAtIndex(
-                                            F,
-                                            row + j,
-                                            pd.getAtIndex(F, row + j) * dp.getAtIndex(F, row + j)
-                                                    - p.getAtIndex(F, row + j) * di);
+                            else for (int j = row; j < row + nj; j++) dp[j] = pd[j] * dp[j] - p[j] * di;
                         } else if (V) {
                             VectorAttention.gradScores(p, dp, row, nj, di);
                         } else {
-                            for (int j = 0; j < nj; j++)
-                                dp.setAtIndex(F, row + j, p.getAtIndex(F, row + j) * (dp.getAtIndex(F, row + j) - di));
+                            for (int j = row; j < row + nj; j++) dp[j] = p[j] * (dp[j] - di);
                         }
-                        if (nj < n) Elementwise.fill(dp, row + nj, n - nj, 0f);
+                        if (nj < n) java.util.Arrays.fill(dp, row + nj, row + n, 0f);
                     }
-                    if (dq != null)
-                        Gemm.sgemm(
-                                false,
-                                false,
-                                rows,
-                                d,
-                                n,
-                                sh.scale(),
-                                dp,
-                                0,
-                                s,
-                                k,
-                                ko,
-                                lq,
-                                0f,
-                                dq,
-                                qo + (long) i0 * lq,
-                                lq);
-                    if (dk != null)
-                        Gemm.sgemm(
-                                true,
-                                false,
-                                n,
-                                d,
-                                rows,
-                                sh.scale(),
-                                dp,
-                                0,
-                                s,
-                                q,
-                                qo + (long) i0 * lq,
-                                lq,
-                                1f,
-                                dk,
-                                ko,
-                                lq);
+                    if (dq != null) {
+                        // dq = dS·(scale·k), six rows at a time over their keys
+                        for (int r0 = i0; r0 < i1; r0 += TILE_ROWS) {
+                            int r1 = Math.min(i1, r0 + TILE_ROWS);
+                            product(
+                                    r1 - r0,
+                                    dP,
+                                    keys(sh, r1 - 1),
+                                    dp,
+                                    (r0 - i0) * sP,
+                                    sP,
+                                    1,
+                                    sc.k,
+                                    0,
+                                    dP,
+                                    sc.rows,
+                                    (r0 - i0) * dP,
+                                    dP,
+                                    false);
+                        }
+                        rowsOut(sc.rows, dP, i1 - i0, d, dq, qo + (long) i0 * sh.ldq(), sh.ldq());
+                    }
+                    // dk += dSᵀ·(scale·q)
+                    if (dk != null) keySums(sh, dp, sP, i0, i1, n, sc.q, dP, sc.dkSum);
                 }
+                if (dk != null) rowsOut(sc.dkSum, dP, s, d, dk, ko, sh.ldq());
+                if (dv != null) rowsOut(sc.dvSum, dvP, s, dvn, dv, vo, sh.ldv());
             }
         });
+    }
+
+    /**
+     * {@code sums[j] += Σ_i w[i][j]·x[i]} for the block's keys j < n and rows i in [i0, i1): w the block's
+     * rows ({@code ld} apart, zero past each row's keys), x the problem's rows ({@code ldx} floats, row i at
+     * {@code i·ldx}). Keys six at a time; with a causal mask a key's sum starts at the first row that sees
+     * it (the rows above are zeros there).
+     */
+    private static void keySums(Shape sh, float[] w, int ld, int i0, int i1, int n, float[] x, int ldx, float[] sums) {
+        for (int j0 = 0; j0 < n; j0 += TILE_ROWS) {
+            int from = sh.causal() ? Math.max(i0, j0) : i0;
+            if (from >= i1) break;
+            product(
+                    Math.min(TILE_ROWS, n - j0),
+                    ldx,
+                    i1 - from,
+                    w,
+                    (from - i0) * ld + j0,
+                    1,
+                    ld,
+                    x,
+                    from * ldx,
+                    ldx,
+                    sums,
+                    j0 * ldx,
+                    ldx,
+                    true);
+        }
     }
 
     private static float dot(MemorySegment a, long ao, MemorySegment b, long bo, int n) {

@@ -200,6 +200,13 @@ public final class Rng {
             out.setAtIndex(F, outOff + j, keeps(key, j, threshold) ? x.getAtIndex(F, xOff + j) * scale : 0f);
     }
 
+    /** {@link #dropoutSpan} over heap rows. */
+    static void dropoutSpan(
+            int key, int threshold, float scale, float[] x, int xOff, float[] out, int outOff, int len) {
+        int j = Simd.VECTOR_AVAILABLE ? VectorRng.dropoutRun(x, xOff, out, outOff, len, key, threshold, scale) : 0;
+        for (; j < len; j++) out[outOff + j] = keeps(key, j, threshold) ? x[xOff + j] * scale : 0f;
+    }
+
     /** Whether {@link #dropout} keeps element i of block b: {@code keeps((int) mix2(seed, b), i - b·MASK_BLOCK, threshold)}. */
     public static boolean keeps(int key, int j, int threshold) {
         return (mix32(key + j * GOLDEN32) >>> 8) >= threshold;

@@ -31,14 +31,27 @@ final class VectorAttention {
         return m;
     }
 
-    /** {@code p[i] ← p[i]·(g[i] - d)}, into g. */
-    static void gradScores(MemorySegment p, MemorySegment g, long off, int n, float d) {
+    /** {@code max(a[off..off+n))} over a heap row. */
+    static float max(float[] a, int off, int n) {
         int upper = n - n % LANES;
-        for (int i = 0; i < upper; i += LANES) {
-            load(p, off + i).mul(load(g, off + i).sub(d)).intoMemorySegment(g, (off + i) * Float.BYTES, NO);
+        float m = Float.NEGATIVE_INFINITY;
+        if (upper > 0) {
+            FloatVector v = FloatVector.fromArray(S, a, off);
+            for (int i = LANES; i < upper; i += LANES) v = v.max(FloatVector.fromArray(S, a, off + i));
+            m = v.reduceLanes(VectorOperators.MAX);
         }
-        for (int i = upper; i < n; i++)
-            g.setAtIndex(F, off + i, p.getAtIndex(F, off + i) * (g.getAtIndex(F, off + i) - d));
+        for (int i = upper; i < n; i++) m = Math.max(m, a[off + i]);
+        return m;
+    }
+
+    /** {@code p[i] ← p[i]·(g[i] - d)}, into g. */
+    static void gradScores(float[] p, float[] g, int off, int n, float d) {
+        int upper = n - n % LANES;
+        for (int i = off; i < off + upper; i += LANES)
+            FloatVector.fromArray(S, p, i)
+                    .mul(FloatVector.fromArray(S, g, i).sub(d))
+                    .intoArray(g, i);
+        for (int i = off + upper; i < off + n; i++) g[i] = p[i] * (g[i] - d);
     }
 
     static float dot(MemorySegment a, long ao, MemorySegment b, long bo, int n) {
@@ -52,54 +65,82 @@ final class VectorAttention {
     }
 
     /** {@code g[i] ← pd[i]·g[i] - p[i]·d} (the scores' gradient under dropout). */
-    static void gradScoresDropped(MemorySegment p, MemorySegment pd, MemorySegment g, long off, int n, float d) {
+    static void gradScoresDropped(float[] p, float[] pd, float[] g, int off, int n, float d) {
         int upper = n - n % LANES;
-        for (int i = 0; i < upper; i += LANES) {
-            load(pd, off + i)
-                    .mul(load(g, off + i))
-                    .sub(load(p, off + i).mul(d))
-                    .intoMemorySegment(g, (off + i) * Float.BYTES, NO);
+        for (int i = off; i < off + upper; i += LANES) {
+            FloatVector.fromArray(S, pd, i)
+                    .mul(FloatVector.fromArray(S, g, i))
+                    .sub(FloatVector.fromArray(S, p, i).mul(d))
+                    .intoArray(g, i);
         }
-        for (int i = upper; i < n; i++)
-            g.setAtIndex(
-                    F, off + i, pd.getAtIndex(F, off + i) * g.getAtIndex(F, off + i) - p.getAtIndex(F, off + i) * d);
+        for (int i = off + upper; i < off + n; i++) g[i] = pd[i] * g[i] - p[i] * d;
     }
 
     /**
      * {@code a[i] ← exp(a[i] - m)} over a row, tail included, by {@link VectorExp} (the same bits compiled or
-     * not; the bits of a shift by {@link Elementwise#affine} and then exp, in one pass over the row instead of
-     * two).
+     * not, and as {@link ScalarExp#exp} in the tail).
      */
-    static void expShifted(MemorySegment a, long off, int n, float m) {
+    static void expShifted(float[] a, int off, int n, float m) {
         int upper = n - n % LANES;
-        for (int i = 0; i < upper; i += LANES)
-            VectorExp.exp(load(a, off + i).sub(m)).intoMemorySegment(a, (off + i) * Float.BYTES, NO);
-        for (int i = upper; i < n; i++) a.setAtIndex(F, off + i, ScalarExp.exp(a.getAtIndex(F, off + i) - m));
+        for (int i = off; i < off + upper; i += LANES)
+            VectorExp.exp(FloatVector.fromArray(S, a, i).sub(m)).intoArray(a, i);
+        for (int i = off + upper; i < off + n; i++) a[i] = ScalarExp.exp(a[i] - m);
     }
 
     /**
      * {@link #expShifted}, returning the row's sum in {@link BatchNorm#runSum}'s order (two vector
-     * accumulators, then the tail in float): the forward's softmax row in one pass instead of three.
+     * accumulators, then the tail in float): the softmax row's shift, exp and sum in one pass.
      */
-    static double expShiftedSum(MemorySegment a, long off, int n, float m) {
+    static double expShiftedSum(float[] a, int off, int n, float m) {
         int upper = n - n % LANES;
         // the vectors go to two sums in turn, as runSum's unrolled loop adds them (which is which at the end
         // does not matter: their sum commutes); one exp in the loop: with two C2 did not inline both and the
         // forward took 18 ms instead of 9 (batch 128 of T 128, d 32, one thread)
         FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
-        for (int i = 0; i < upper; i += LANES) {
-            FloatVector e = VectorExp.exp(load(a, off + i).sub(m));
-            e.intoMemorySegment(a, (off + i) * Float.BYTES, NO);
+        for (int i = off; i < off + upper; i += LANES) {
+            FloatVector e = VectorExp.exp(FloatVector.fromArray(S, a, i).sub(m));
+            e.intoArray(a, i);
             FloatVector t = s0.add(e);
             s0 = s1;
             s1 = t;
         }
         float tail = 0f;
-        for (int j = upper; j < n; j++) {
-            float e = ScalarExp.exp(a.getAtIndex(F, off + j) - m);
-            a.setAtIndex(F, off + j, e);
+        for (int j = off + upper; j < off + n; j++) {
+            float e = ScalarExp.exp(a[j] - m);
+            a[j] = e;
             tail += e;
         }
         return VectorKernels.sumLanes(s0.add(s1)) + (double) tail;
+    }
+
+    /** {@code a[i] ← a[i]·f} over a row. */
+    static void scale(float[] a, int off, int n, float f) {
+        int upper = n - n % LANES;
+        for (int i = off; i < off + upper; i += LANES)
+            FloatVector.fromArray(S, a, i).mul(f).intoArray(a, i);
+        for (int i = off + upper; i < off + n; i++) a[i] *= f;
+    }
+
+    /** {@code p[i] ← p[i] + mask[i]}: an additive mask's row onto the scores. */
+    static void addRow(MemorySegment mask, long maskOff, float[] p, int off, int n) {
+        int upper = n - n % LANES;
+        for (int i = 0; i < upper; i += LANES)
+            FloatVector.fromArray(S, p, off + i).add(load(mask, maskOff + i)).intoArray(p, off + i);
+        for (int i = upper; i < n; i++) p[off + i] += mask.getAtIndex(F, maskOff + i);
+    }
+
+    /** {@code dst[dOff + i] = src[off + i]·scale} for i < n: a row of an operand onto the heap. */
+    static void rowIn(MemorySegment src, long off, float scale, float[] dst, int dOff, int n) {
+        int upper = n - n % LANES;
+        for (int i = 0; i < upper; i += LANES) load(src, off + i).mul(scale).intoArray(dst, dOff + i);
+        for (int i = upper; i < n; i++) dst[dOff + i] = src.getAtIndex(F, off + i) * scale;
+    }
+
+    /** {@code dst[off + i] = src[sOff + i]} for i < n: a row of a result back to its tensor. */
+    static void rowOut(float[] src, int sOff, MemorySegment dst, long off, int n) {
+        int upper = n - n % LANES;
+        for (int i = 0; i < upper; i += LANES)
+            FloatVector.fromArray(S, src, sOff + i).intoMemorySegment(dst, (off + i) * Float.BYTES, NO);
+        for (int i = upper; i < n; i++) dst.setAtIndex(F, off + i, src[sOff + i]);
     }
 }

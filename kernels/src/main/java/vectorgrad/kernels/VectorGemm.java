@@ -612,4 +612,33 @@ final class VectorGemm {
                         * (VectorKernels.sumLanes(s00)
                                 + tail(a, ai + (long) 0 * lda, b, bj + (long) 0 * ldb, upper, len)));
     }
+
+    /**
+     * {@code MicroKernels.rowTile1} to {@code rowTile6}: {@code rows} (1 to 6) rows of A, element (r, p) at
+     * {@code a[aOff + r·ars + p·aks]}, times two vectors of B's rows ({@code bks} apart), stored over
+     * {@code out} or added to it: products of unpacked heap operands (Winograd's, attention's).
+     */
+    static void rowTile(
+            int rows,
+            int k,
+            float[] a,
+            int aOff,
+            int ars,
+            int aks,
+            float[] b,
+            int bOff,
+            int bks,
+            float[] out,
+            int cOff,
+            int ldc,
+            boolean add) {
+        switch (rows) {
+            case 6 -> MicroKernels.rowTile6(k, a, aOff, ars, aks, b, bOff, bks, out, cOff, ldc, add);
+            case 5 -> MicroKernels.rowTile5(k, a, aOff, ars, aks, b, bOff, bks, out, cOff, ldc, add);
+            case 4 -> MicroKernels.rowTile4(k, a, aOff, ars, aks, b, bOff, bks, out, cOff, ldc, add);
+            case 3 -> MicroKernels.rowTile3(k, a, aOff, ars, aks, b, bOff, bks, out, cOff, ldc, add);
+            case 2 -> MicroKernels.rowTile2(k, a, aOff, ars, aks, b, bOff, bks, out, cOff, ldc, add);
+            default -> MicroKernels.rowTile1(k, a, aOff, ars, aks, b, bOff, bks, out, cOff, ldc, add);
+        }
+    }
 }

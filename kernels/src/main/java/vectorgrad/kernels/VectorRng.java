@@ -36,21 +36,37 @@ final class VectorRng {
             float keepScale) {
         int upper = n - n % LANES, scaleBits = Float.floatToRawIntBits(keepScale);
         for (int j = 0; j < upper; j += LANES) {
-            IntVector h = KEY_STEPS.add(key + j * Rng.GOLDEN32);
-            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16))
-                    .mul(0x85EBCA6B);
-            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 13))
-                    .mul(0xC2B2AE35);
-            h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16));
-            IntVector kept = h.lanewise(VectorOperators.LSHR, 8)
-                    .sub(threshold)
-                    .lanewise(VectorOperators.ASHR, 31)
-                    .not();
-            FloatVector factor = kept.and(scaleBits).reinterpretAsFloats();
             FloatVector.fromMemorySegment(S, src, (srcOff + j) * 4L, NO)
-                    .mul(factor)
+                    .mul(factors(key + j * Rng.GOLDEN32, threshold, scaleBits))
                     .intoMemorySegment(dst, (dstOff + j) * 4L, NO);
         }
         return upper;
+    }
+
+    /** {@link #dropoutRun} over heap rows (attention's probabilities). */
+    static int dropoutRun(
+            float[] src, int srcOff, float[] dst, int dstOff, int n, int key, int threshold, float keepScale) {
+        int upper = n - n % LANES, scaleBits = Float.floatToRawIntBits(keepScale);
+        for (int j = 0; j < upper; j += LANES) {
+            FloatVector.fromArray(S, src, srcOff + j)
+                    .mul(factors(key + j * Rng.GOLDEN32, threshold, scaleBits))
+                    .intoArray(dst, dstOff + j);
+        }
+        return upper;
+    }
+
+    /** keepScale in the lanes whose hash of {@code base + lane·GOLDEN32} keeps them, 0 in the others. */
+    private static FloatVector factors(int base, int threshold, int scaleBits) {
+        IntVector h = KEY_STEPS.add(base);
+        h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16))
+                .mul(0x85EBCA6B);
+        h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 13))
+                .mul(0xC2B2AE35);
+        h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16));
+        IntVector kept = h.lanewise(VectorOperators.LSHR, 8)
+                .sub(threshold)
+                .lanewise(VectorOperators.ASHR, 31)
+                .not();
+        return kept.and(scaleBits).reinterpretAsFloats();
     }
 }

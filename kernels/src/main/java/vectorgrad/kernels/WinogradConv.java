@@ -390,7 +390,7 @@ final class WinogradConv {
                             int mOff = xi * mst + r0 * block;
                             for (int r = 0; r < Math.min(per, t1 - t0 - r0); r += 6)
                                 for (int o0 = 0; o0 < block; o0 += 2 * LV)
-                                    narrowTile(
+                                    VectorGemm.rowTile(
                                             Math.min(6, t1 - t0 - r0 - r),
                                             inC,
                                             v,
@@ -545,31 +545,6 @@ final class WinogradConv {
 
     private static String bandError(int row, int origin, int tile) {
         return "Winograd band from row " + row + ": not a whole number of " + tile + "-row tiles from row " + origin;
-    }
-
-    /** {@code MicroKernels.rowTile1} to {@code rowTile6}: {@code rows} rows by two vectors. */
-    private static void narrowTile(
-            int rows,
-            int k,
-            float[] a,
-            int aOff,
-            int ars,
-            int aks,
-            float[] b,
-            int bOff,
-            int bks,
-            float[] out,
-            int cOff,
-            int ldc,
-            boolean add) {
-        switch (rows) {
-            case 6 -> MicroKernels.rowTile6(k, a, aOff, ars, aks, b, bOff, bks, out, cOff, ldc, add);
-            case 5 -> MicroKernels.rowTile5(k, a, aOff, ars, aks, b, bOff, bks, out, cOff, ldc, add);
-            case 4 -> MicroKernels.rowTile4(k, a, aOff, ars, aks, b, bOff, bks, out, cOff, ldc, add);
-            case 3 -> MicroKernels.rowTile3(k, a, aOff, ars, aks, b, bOff, bks, out, cOff, ldc, add);
-            case 2 -> MicroKernels.rowTile2(k, a, aOff, ars, aks, b, bOff, bks, out, cOff, ldc, add);
-            default -> MicroKernels.rowTile1(k, a, aOff, ars, aks, b, bOff, bks, out, cOff, ldc, add);
-        }
     }
 
     /**
@@ -752,7 +727,7 @@ final class WinogradConv {
                     // the last channel are not computed
                     for (int r = r0; r < Math.min(r0 + GRAD_ROWS, outC); r += 6)
                         for (int c0 = 0; c0 < HALF; c0 += 2 * LV)
-                            narrowTile(
+                            VectorGemm.rowTile(
                                     Math.min(6, outC - r),
                                     k,
                                     z,

@@ -223,12 +223,9 @@ class AttentionTest {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) x[i] = i == 0 ? Float.NEGATIVE_INFINITY : -90f * i / (n - 1) + (i % 3) * 1e-3f;
         x[n - 1] = 0f;
-        MemorySegment seg = Mem.of(x);
-        if (Simd.VECTOR_AVAILABLE) VectorAttention.expShifted(seg, 0, n, 0f);
-        else
-            for (int i = 0; i < n; i++)
-                seg.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, ScalarExp.exp(x[i]));
-        float[] got = Mem.read(seg, n);
+        float[] got = x.clone();
+        if (Simd.VECTOR_AVAILABLE) VectorAttention.expShifted(got, 0, n, 0f);
+        else for (int i = 0; i < n; i++) got[i] = ScalarExp.exp(x[i]);
         for (int i = 0; i < n; i++) {
             org.junit.jupiter.api.Assertions.assertEquals(
                     ScalarExp.exp(x[i]), got[i], 0f, "lane and scalar at " + x[i]);
@@ -251,7 +248,8 @@ class AttentionTest {
         for (int n : new int[] {1, 3, 7, 8, 9, 16, 17, 24, 33, 64, 100, 128, 131}) {
             float[] x = Mem.random(rnd, n, -20, 5);
             float m = 4.25f;
-            MemorySegment one = Mem.of(x), three = Mem.of(x);
+            float[] one = x.clone();
+            MemorySegment three = Mem.of(x);
             double sum = VectorAttention.expShiftedSum(one, 0, n, m);
             Elementwise.affine(three, 0, 1f, -m, three, 0, n);
             for (int i = 0; i < n; i++)
@@ -259,7 +257,7 @@ class AttentionTest {
                         java.lang.foreign.ValueLayout.JAVA_FLOAT,
                         i,
                         ScalarExp.exp(three.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i)));
-            assertArrayEquals(Mem.read(three, n), Mem.read(one, n), "exp(x - m), n = " + n);
+            assertArrayEquals(Mem.read(three, n), one, "exp(x - m), n = " + n);
             org.junit.jupiter.api.Assertions.assertEquals(BatchNorm.runSum(three, 0, n), sum, 0.0, "sum, n = " + n);
         }
     }
