@@ -11,9 +11,9 @@ import java.lang.foreign.ValueLayout;
  * log-sum-exp is kept — the backward recomputes the probabilities block by block from it, so no
  * {@code [t, s]} matrix outlives a block.
  *
- * <p>A problem's operands are copied to the heap once (q times the scale, kᵀ and vᵀ transposed there), and
- * the products run on them unpacked, six rows at a time ({@link VectorGemm#rowTile}): no packing per
- * product, and causal attention (query i sees keys j ≤ i, PyTorch's {@code is_causal}) stops each six rows'
+ * <p>A problem's operands are copied to the heap once (q times the scale, v; for the backward also k times
+ * the scale, dOut, and vᵀ; kᵀ for both, transposed there), and the products run on them unpacked, six rows
+ * at a time ({@link VectorGemm#rowTile}): no packing per product, and causal attention (query i sees keys j ≤ i, PyTorch's {@code is_causal}) stops each six rows'
  * scores, and the key gradients' sums, at their last key, so about half the scores of a long sequence are
  * made, not three quarters as with whole blocks. The masked entries of a six-row tile are zeros.
  * An additive {@code mask} ({@code [t, s]} per problem, or one shared: {@code maskStride} 0) is added to
@@ -36,6 +36,17 @@ public final class Attention {
     private static final int TILE_ROWS = 6;
     /** Columns of a product tile: two vectors; without vectors the scalar loop's 8. */
     private static final int TILE_COLS = V ? 2 * Simd.floatLanes() : 8;
+
+    /**
+     * A problem's heap copies are arrays: each of {@code t} or {@code s} rows of {@code d} or {@code dv}
+     * (padded), or {@link #ROWS} rows of {@code s}, must stay below 2^31 floats.
+     */
+    private static void checkScratch(Shape sh) {
+        long rows = Math.max(Math.max(sh.t(), sh.s()), ROWS), width = Math.max(Math.max(sh.d(), sh.dv()), sh.s());
+        if (rows * (width + TILE_COLS) >= Integer.MAX_VALUE)
+            throw new IllegalArgumentException("attention: a problem of t=" + sh.t() + ", s=" + sh.s() + ", d=" + sh.d()
+                    + ", dv=" + sh.dv() + " needs heap copies of more than 2^31 floats");
+    }
 
     /** {@code n} rounded up to whole product tiles. */
     private static int padded(int n) {
@@ -278,6 +289,7 @@ public final class Attention {
         Check.floats(out, 0, (long) sh.batch() * t * dv, "attention output");
         Check.floats(lse, 0, (long) sh.batch() * t, "attention log-sum-exp");
         int dP = padded(d), dvP = padded(dv), sP = padded(s);
+        checkScratch(sh);
         Parallel.forRange(sh.batch(), grain(sh), (b0, b1) -> {
             Scratch sc = SCRATCH.get();
             sc.q = Scratch.grow(sc.q, t * dP);
@@ -499,6 +511,7 @@ public final class Attention {
         if (dk != null) Check.floats(dk, 0, extent(sh, s, d, sh.ldq()), "attention key gradient");
         if (dv != null) Check.floats(dv, 0, extent(sh, s, dvn, sh.ldv()), "attention value gradient");
         int dP = padded(d), dvP = padded(dvn), sP = padded(s);
+        checkScratch(sh);
         Parallel.forRange(sh.batch(), grain(sh), (b0, b1) -> {
             Scratch sc = SCRATCH.get();
             sc.q = Scratch.grow(sc.q, t * dP);
@@ -509,8 +522,8 @@ public final class Attention {
             sc.rows = Scratch.grow(sc.rows, Math.max(s * Math.max(dP, dvP), ROWS * dP));
             sc.p = Scratch.grow(sc.p, ROWS * sP);
             sc.dp = Scratch.grow(sc.dp, ROWS * sP);
-            sc.dkSum = Scratch.grow(sc.dkSum, s * dP);
-            sc.dvSum = Scratch.grow(sc.dvSum, s * dvP);
+            if (dk != null) sc.dkSum = Scratch.grow(sc.dkSum, s * dP);
+            if (dv != null) sc.dvSum = Scratch.grow(sc.dvSum, s * dvP);
             boolean dropped = sh.dropoutP() > 0f;
             if (dropped) sc.pd = Scratch.grow(sc.pd, ROWS * sP);
             float[] rowD = sc.rowD;
@@ -522,8 +535,8 @@ public final class Attention {
                 transposedIn(k, ko, sh.ldq(), s, d, sc, dP, sc.kT, sP);
                 transposedIn(v, vo, sh.ldv(), s, dvn, sc, dvP, sc.vT, sP);
                 rowsIn(dOut, oo, lo, t, dvn, 1f, sc.dOut, dvP);
-                java.util.Arrays.fill(sc.dkSum, 0, s * dP, 0f);
-                java.util.Arrays.fill(sc.dvSum, 0, s * dvP, 0f);
+                if (dk != null) java.util.Arrays.fill(sc.dkSum, 0, s * dP, 0f);
+                if (dv != null) java.util.Arrays.fill(sc.dvSum, 0, s * dvP, 0f);
                 for (int i0 = 0; i0 < t; i0 += ROWS) {
                     int i1 = Math.min(t, i0 + ROWS), n = keys(sh, i1 - 1);
                     float[] p = sc.p, dp = sc.dp;

@@ -37,8 +37,8 @@ public final class Elementwise {
         RECIPROCAL,
         SIGN,
         /**
-         * Exact GELU, {@code x·Φ(x)}, Φ from an erfc of relative error below 2e-7 ({@link Elementwise#phi} here,
-         * {@link VectorGelu}'s fit in the vector form).
+         * Exact GELU, {@code x·Φ(x)}, Φ from an erfc of relative error of a few 1e-7 in float
+         * ({@link Elementwise#phi} here, {@link VectorGelu}'s fit in the vector form).
          */
         GELU,
         /** d/dx of {@link #GELU}: {@code Φ(x) + x·φ(x)}. */

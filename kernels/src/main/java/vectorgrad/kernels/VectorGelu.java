@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
  * the incoming gradient ({@link Elementwise#unaryMul}). Whole vectors only; the callers run the scalar tail.
  *
  * <p>Φ(x) for z = |x|/√2 is ½·erfc(z) or 1 - ½·erfc(z), with erfc(z) = t·Q(t)·exp(-z²), t = 1/(1 + z/2)
- * and Q a polynomial of degree 8 fitted to erfc(z)·exp(z²)/t (relative error 1.7e-7 in float;
+ * and Q a polynomial of degree 8 fitted to erfc(z)·exp(z²)/t (relative error 1.7e-7 evaluated in float;
  * {@code kernels/src/template/gelu_polynomial.py} made it and prints its error). One exp a value, by
  * {@link VectorExp#expBounded}, and the derivative's density φ(x) = exp(-z²)/√(2π) shares it. The scalar
  * form ({@link Elementwise#phi}, Numerical Recipes' erfc in double) differs in the last bits.
