@@ -299,13 +299,26 @@ public final class Attention {
             sc.p = Scratch.grow(sc.p, ROWS * sP);
             for (int b = b0; b < b1; b++) {
                 rowsIn(q, sh.qOff(b), sh.ldq(), t, d, sh.scale(), sc.q, dP);
-                transposedIn(k, sh.kOff(b), sh.ldq(), s, d, sc, dP, sc.kT, sP);
-                rowsIn(v, sh.vOff(b), sh.ldv(), s, dv, 1f, sc.v, dvP);
+                if (!fewRows(sh)) {
+                    transposedIn(k, sh.kOff(b), sh.ldq(), s, d, sc, dP, sc.kT, sP);
+                    rowsIn(v, sh.vOff(b), sh.ldv(), s, dv, 1f, sc.v, dvP);
+                }
                 for (int i0 = 0; i0 < t; i0 += ROWS) {
                     int i1 = Math.min(t, i0 + ROWS);
-                    scores(sh, sc.q, dP, d, sc.kT, sP, i0, i1, sc.p);
+                    scores(sh, sc.q, dP, d, k, sh.kOff(b), sc.kT, sP, i0, i1, sc.p);
                     probabilities(sh, b, i0, i1, sc.p, sP, keys(sh, i1 - 1), mask, (long) b * maskStride, null, lse);
                     dropout(sh, b, i0, i1, sc.p, sP);
+                    if (fewRows(sh)) {
+                        // out = P·v, key by key from v in place
+                        for (int i = i0; i < i1; i++) {
+                            int row = (i - i0) * sP, o = (i - i0) * dvP;
+                            java.util.Arrays.fill(sc.rows, o, o + dv, 0f);
+                            for (int j = 0; j < keys(sh, i); j++)
+                                axpy(sc.p[row + j], v, sh.vOff(b) + (long) j * sh.ldv(), sc.rows, o, dv);
+                        }
+                        rowsOut(sc.rows, dvP, i1 - i0, dv, out, sh.oOff(b) + (long) i0 * sh.ldo(), sh.ldo());
+                        continue;
+                    }
                     // out = P·v, six rows at a time over their keys
                     for (int r0 = i0; r0 < i1; r0 += TILE_ROWS) {
                         int r1 = Math.min(i1, r0 + TILE_ROWS);
@@ -331,8 +344,36 @@ public final class Attention {
         });
     }
 
+    /**
+     * Whether a problem has fewer query rows than a tile ({@link #TILE_ROWS}): sampling a GPT with a key and
+     * value cache asks one row at a time, and copying and transposing the cached k and v for it would cost
+     * more than the row's products. Its scores are then dot products with k's rows and its output a sum of
+     * v's rows, read in place; the backward makes the scores the same way, so they have the forward's bits.
+     */
+    private static boolean fewRows(Shape sh) {
+        return sh.t() < TILE_ROWS;
+    }
+
     /** Scores of rows [i0, i1) into p (row stride sP), six rows at a time up to their last row's keys. */
-    private static void scores(Shape sh, float[] q, int dP, int d, float[] kT, int sP, int i0, int i1, float[] p) {
+    private static void scores(
+            Shape sh,
+            float[] q,
+            int dP,
+            int d,
+            MemorySegment k,
+            long ko,
+            float[] kT,
+            int sP,
+            int i0,
+            int i1,
+            float[] p) {
+        if (fewRows(sh)) {
+            // key by key from k in place (a dot product along d), for the forward and the backward alike
+            for (int i = i0; i < i1; i++)
+                for (int j = 0, n = keys(sh, i); j < n; j++)
+                    p[(i - i0) * sP + j] = dot(q, i * dP, k, ko + (long) j * sh.ldq(), d);
+            return;
+        }
         for (int r0 = i0; r0 < i1; r0 += TILE_ROWS) {
             int r1 = Math.min(i1, r0 + TILE_ROWS);
             product(r1 - r0, padded(keys(sh, r1 - 1)), d, q, r0 * dP, dP, 1, kT, 0, sP, p, (r0 - i0) * sP, sP, false);
@@ -540,7 +581,7 @@ public final class Attention {
                 for (int i0 = 0; i0 < t; i0 += ROWS) {
                     int i1 = Math.min(t, i0 + ROWS), n = keys(sh, i1 - 1);
                     float[] p = sc.p, dp = sc.dp;
-                    scores(sh, sc.q, dP, d, sc.kT, sP, i0, i1, p);
+                    scores(sh, sc.q, dP, d, k, ko, sc.kT, sP, i0, i1, p);
                     probabilities(sh, b, i0, i1, p, sP, n, mask, (long) b * maskStride, lse, null);
                     // dP̃ = dO·vᵀ, six rows at a time over their keys
                     for (int r0 = i0; r0 < i1; r0 += TILE_ROWS) {
@@ -647,6 +688,19 @@ public final class Attention {
                     ldx,
                     true);
         }
+    }
+
+    private static float dot(float[] a, int ao, MemorySegment b, long bo, int n) {
+        if (V) return VectorAttention.dot(a, ao, b, bo, n);
+        float s = 0;
+        for (int i = 0; i < n; i++) s += a[ao + i] * b.getAtIndex(F, bo + i);
+        return s;
+    }
+
+    /** {@code y[yo + i] += alpha·x[xo + i]} for i < n. */
+    private static void axpy(float alpha, MemorySegment x, long xo, float[] y, int yo, int n) {
+        if (V) VectorAttention.axpy(alpha, x, xo, y, yo, n);
+        else for (int i = 0; i < n; i++) y[yo + i] += alpha * x.getAtIndex(F, xo + i);
     }
 
     private static float dot(MemorySegment a, long ao, MemorySegment b, long bo, int n) {

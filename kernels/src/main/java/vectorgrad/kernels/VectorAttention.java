@@ -64,6 +64,24 @@ final class VectorAttention {
         return t;
     }
 
+    static float dot(float[] a, int ao, MemorySegment b, long bo, int n) {
+        int upper = n - n % LANES;
+        FloatVector s = FloatVector.zero(S);
+        for (int i = 0; i < upper; i += LANES)
+            s = FloatVector.fromArray(S, a, ao + i).mul(load(b, bo + i)).add(s);
+        float t = VectorKernels.sumLanes(s);
+        for (int i = upper; i < n; i++) t += a[ao + i] * b.getAtIndex(F, bo + i);
+        return t;
+    }
+
+    /** {@code y[yo + i] += alpha·x[xo + i]} for i < n. */
+    static void axpy(float alpha, MemorySegment x, long xo, float[] y, int yo, int n) {
+        int upper = n - n % LANES;
+        for (int i = 0; i < upper; i += LANES)
+            load(x, xo + i).mul(alpha).add(FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
+        for (int i = upper; i < n; i++) y[yo + i] += alpha * x.getAtIndex(F, xo + i);
+    }
+
     /** {@code g[i] ← pd[i]·g[i] - p[i]·d} (the scores' gradient under dropout). */
     static void gradScoresDropped(float[] p, float[] pd, float[] g, int off, int n, float d) {
         int upper = n - n % LANES;
