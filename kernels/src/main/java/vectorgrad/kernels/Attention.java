@@ -320,24 +320,7 @@ public final class Attention {
                         continue;
                     }
                     // out = P·v, six rows at a time over their keys
-                    for (int r0 = i0; r0 < i1; r0 += TILE_ROWS) {
-                        int r1 = Math.min(i1, r0 + TILE_ROWS);
-                        product(
-                                r1 - r0,
-                                dvP,
-                                keys(sh, r1 - 1),
-                                sc.p,
-                                (r0 - i0) * sP,
-                                sP,
-                                1,
-                                sc.v,
-                                0,
-                                dvP,
-                                sc.rows,
-                                (r0 - i0) * dvP,
-                                dvP,
-                                false);
-                    }
+                    timesRows(sh, sc.p, sP, i0, i1, sc.v, dvP, sc.rows);
                     rowsOut(sc.rows, dvP, i1 - i0, dv, out, sh.oOff(b) + (long) i0 * sh.ldo(), sh.ldo());
                 }
             }
@@ -381,6 +364,31 @@ public final class Attention {
     }
 
     /**
+     * {@code out = w·x} for the block's rows [i0, i1): w's rows {@code ld} apart (zero past each row's keys),
+     * x the problem's rows of {@code width} floats (whole tiles) by key; six rows at a time over their keys.
+     */
+    private static void timesRows(Shape sh, float[] w, int ld, int i0, int i1, float[] x, int width, float[] out) {
+        for (int r0 = i0; r0 < i1; r0 += TILE_ROWS) {
+            int r1 = Math.min(i1, r0 + TILE_ROWS);
+            product(
+                    r1 - r0,
+                    width,
+                    keys(sh, r1 - 1),
+                    w,
+                    (r0 - i0) * ld,
+                    ld,
+                    1,
+                    x,
+                    0,
+                    width,
+                    out,
+                    (r0 - i0) * width,
+                    width,
+                    false);
+        }
+    }
+
+    /**
      * {@code c[r·ldc + j] (+)= Σ_{p<k} a[aOff + r·ars + p·aks] · b[bOff + p·bks + j]} for r < rows and
      * j < cols (whole tiles), added when {@code add}, else stored over c.
      */
@@ -403,34 +411,20 @@ public final class Attention {
             int n = Math.min(TILE_ROWS, rows - r);
             for (int j = 0; j < cols; j += TILE_COLS) {
                 int ao = aOff + r * ars, co = cOff + r * ldc + j;
-                if (V) VectorGemm.rowTile(n, k, a, ao, ars, aks, b, bOff + j, bks, c, co, ldc, add);
-                else scalarTile(n, k, a, ao, ars, aks, b, bOff + j, bks, c, co, ldc, add);
+                if (V) {
+                    VectorGemm.rowTile(n, k, a, ao, ars, aks, b, bOff + j, bks, c, co, ldc, add);
+                    continue;
+                }
+                // without vectors: the tile's sums one at a time, over p in the tile's order
+                for (int rr = 0; rr < n; rr++)
+                    for (int jj = 0; jj < TILE_COLS; jj++) {
+                        float sum = 0f;
+                        for (int p = 0; p < k; p++) sum += a[ao + rr * ars + p * aks] * b[bOff + j + p * bks + jj];
+                        int o = co + rr * ldc + jj;
+                        c[o] = add ? c[o] + sum : sum;
+                    }
             }
         }
-    }
-
-    /** {@link #product}'s tile without vectors: rows x {@link #TILE_COLS}, in rowTile's order of sums. */
-    private static void scalarTile(
-            int rows,
-            int k,
-            float[] a,
-            int aOff,
-            int ars,
-            int aks,
-            float[] b,
-            int bOff,
-            int bks,
-            float[] c,
-            int cOff,
-            int ldc,
-            boolean add) {
-        for (int r = 0; r < rows; r++)
-            for (int j = 0; j < TILE_COLS; j++) {
-                float sum = 0f;
-                for (int p = 0; p < k; p++) sum += a[aOff + r * ars + p * aks] * b[bOff + p * bks + j];
-                int o = cOff + r * ldc + j;
-                c[o] = add ? c[o] + sum : sum;
-            }
     }
 
     /** Rows of {@code width} floats (row stride {@code ld}) times {@code scale} into dst's rows of ldDst, zero past width. */
@@ -633,24 +627,7 @@ public final class Attention {
                     }
                     if (dq != null) {
                         // dq = dS·(scale·k), six rows at a time over their keys
-                        for (int r0 = i0; r0 < i1; r0 += TILE_ROWS) {
-                            int r1 = Math.min(i1, r0 + TILE_ROWS);
-                            product(
-                                    r1 - r0,
-                                    dP,
-                                    keys(sh, r1 - 1),
-                                    dp,
-                                    (r0 - i0) * sP,
-                                    sP,
-                                    1,
-                                    sc.k,
-                                    0,
-                                    dP,
-                                    sc.rows,
-                                    (r0 - i0) * dP,
-                                    dP,
-                                    false);
-                        }
+                        timesRows(sh, dp, sP, i0, i1, sc.k, dP, sc.rows);
                         rowsOut(sc.rows, dP, i1 - i0, d, dq, qo + (long) i0 * sh.ldq(), sh.ldq());
                     }
                     // dk += dSᵀ·(scale·q)
