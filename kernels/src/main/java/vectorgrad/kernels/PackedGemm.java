@@ -288,6 +288,7 @@ final class PackedGemm {
             boolean overwrite) {
         if (i1 <= i0 || j1 <= j0) return;
         Buffers buf = BUFFERS.get();
+        boolean kMajor = transA && VectorGemm.K_MAJOR_A;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
@@ -300,8 +301,9 @@ final class PackedGemm {
                     else packB(transB, b, bOff, ldb, pc, kc, jc, nc, buf.b);
                 }
                 for (int ic = i0; ic < i1; ic += MC) {
-                    int mc = Math.min(MC, i1 - ic);
-                    packA(transA, a, aOff, lda, ic, mc, pc, kc, buf.a);
+                    int mc = Math.min(MC, i1 - ic), ast = (mc + MR - 1) / MR * MR;
+                    if (kMajor) packKMajorA(a, aOff, lda, ic, mc, pc, kc, buf.a, ast);
+                    else packA(transA, a, aOff, lda, ic, mc, pc, kc, buf.a);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         int bPanel = (jr / NR) * kc * NR;
@@ -317,6 +319,24 @@ final class PackedGemm {
                             long cTile = cOff + (long) (ic + ir) * ldc + jc + jr;
                             // beta = 0: the first block of k stores into C instead of adding, so C is not
                             // zeroed in a pass of its own, nor read (VectorGemm.kernelStore)
+                            if (kMajor) {
+                                tileKMajor(
+                                        kc,
+                                        buf.a,
+                                        ir,
+                                        ast,
+                                        buf.b,
+                                        bPanel,
+                                        mr,
+                                        nr,
+                                        c,
+                                        cTile,
+                                        ldc,
+                                        alpha,
+                                        overwrite && pc == 0,
+                                        buf.tile);
+                                continue;
+                            }
                             tile(
                                     kc,
                                     buf.a,
@@ -335,6 +355,50 @@ final class PackedGemm {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * {@link #tile} for a k-major A block (element (i, p) at {@code ap[aOff + p·ast + i]}, rows past the block
+     * zero up to {@code ast}): whole tiles straight to C, edge tiles through {@code scratch}.
+     */
+    private static void tileKMajor(
+            int kc,
+            float[] ap,
+            int aOff,
+            int ast,
+            float[] bp,
+            int bPanel,
+            int mr,
+            int nr,
+            MemorySegment c,
+            long cTile,
+            int ldc,
+            float alpha,
+            boolean store,
+            MemorySegment scratch) {
+        if (mr == MR && nr == NR) {
+            VectorGemm.kernelKMajor(kc, ap, aOff, ast, bp, bPanel, c, cTile, ldc, alpha, store);
+            return;
+        }
+        scratch.fill((byte) 0);
+        VectorGemm.kernelKMajor(kc, ap, aOff, ast, bp, bPanel, scratch, 0, NR, alpha, false);
+        for (int r = 0; r < mr; r++) {
+            if (store) VectorKernels.fill(c, cTile + (long) r * ldc, nr, 0f);
+            VectorKernels.axpy(nr, 1f, scratch, (long) r * NR, c, cTile + (long) r * ldc);
+        }
+    }
+
+    /**
+     * op(A)[ic:ic+mc, pc:pc+kc] for A stored k x m, k-major ({@link VectorGemm#K_MAJOR_A}): element (i, p) at
+     * {@code ap[p·ast + i]}, one copy of mc floats a row of k, zeros past mc up to ast (rows an edge tile
+     * computes and does not write).
+     */
+    private static void packKMajorA(
+            MemorySegment a, long aOff, int lda, int ic, int mc, int pc, int kc, float[] ap, int ast) {
+        for (int p = 0; p < kc; p++) {
+            MemorySegment.copy(a, F, (aOff + (long) (pc + p) * lda + ic) * Float.BYTES, ap, p * ast, mc);
+            if (mc < ast) java.util.Arrays.fill(ap, p * ast + mc, (p + 1) * ast, 0f);
         }
     }
 

@@ -184,6 +184,32 @@ final class VectorGemm {
         }
     }
 
+    /**
+     * Whether a transposed A (stored k x m: a weight gradient's gᵀ) is packed k-major, a copy of its rows,
+     * for {@link #kernelKMajor}: where the tile is 4 x 2 vectors (below 512 bits, MR 4). Its row-major panels
+     * take a transpose of A (15 % of 512x128x4096 TN's time by `perf`); with the copy, 512x128x4096,
+     * 128x512x4096 and 384x128x4096 TN ran at 69-74 GFLOP/s against 57-68 (one thread, plain loop, four
+     * runs; docs/PERFORMANCE.md).
+     */
+    static final boolean K_MAJOR_A = NV == 2 && MR == 4;
+
+    /** {@link #kernel} (or {@link #kernelStore} when {@code store}) for a k-major A ({@link #K_MAJOR_A}). */
+    static void kernelKMajor(
+            int kc,
+            float[] ap,
+            int aOff,
+            int ast,
+            float[] bp,
+            int bOff,
+            MemorySegment c,
+            long cOff,
+            int ldc,
+            float alpha,
+            boolean store) {
+        if (store) MicroKernels.kernel4NarrowStoreKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
+        else MicroKernels.kernel4NarrowKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
+    }
+
     /** The 4-row kernel on panels packed MR (6) rows apart: rows 4 and 5 of the panel are not read. */
     static void kernelFourRows(
             int kc,
