@@ -383,6 +383,12 @@ final class PackedGemm {
         }
         scratch.fill((byte) 0);
         VectorGemm.kernelKMajor(kc, ap, aOff, ast, bp, bPanel, scratch, 0, NR, alpha, false);
+        addEdge(scratch, mr, nr, c, cTile, ldc, store);
+    }
+
+    /** The valid {@code mr x nr} part of an edge tile computed whole into {@code scratch}, added to C (or stored). */
+    private static void addEdge(
+            MemorySegment scratch, int mr, int nr, MemorySegment c, long cTile, int ldc, boolean store) {
         for (int r = 0; r < mr; r++) {
             if (store) VectorKernels.fill(c, cTile + (long) r * ldc, nr, 0f);
             VectorKernels.axpy(nr, 1f, scratch, (long) r * NR, c, cTile + (long) r * ldc);
@@ -449,11 +455,7 @@ final class PackedGemm {
         } else {
             scratch.fill((byte) 0);
             VectorGemm.kernel(kc, ap, aPanel, bp, bPanel, scratch, 0, NR, alpha);
-            // add the valid part of the scratch tile, a row at a time with vector adds
-            for (int r = 0; r < mr; r++) {
-                if (store) VectorKernels.fill(c, cTile + (long) r * ldc, nr, 0f);
-                VectorKernels.axpy(nr, 1f, scratch, (long) r * NR, c, cTile + (long) r * ldc);
-            }
+            addEdge(scratch, mr, nr, c, cTile, ldc, store);
         }
     }
 
