@@ -302,7 +302,7 @@ public final class Attention {
     }
 
     /**
-     * Whether a problem has fewer query rows than a tile ({@link #TILE_ROWS}): sampling a GPT with a key and
+     * Whether a problem has fewer query rows than a tile ({@link AttentionHeap#TILE_ROWS}): sampling a GPT with a key and
      * value cache asks one row at a time, and copying and transposing the cached k and v for it would cost
      * more than the row's products. Its scores are then dot products with k's rows and its output a sum of
      * v's rows, read in place; the backward makes the scores the same way, so they have the forward's bits.
