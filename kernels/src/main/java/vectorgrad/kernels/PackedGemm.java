@@ -77,12 +77,14 @@ final class PackedGemm {
             long cOff,
             int ldc,
             boolean overwrite) {
-        multiply(transA, transB, m, n, k, alpha, a, aOff, lda, b, null, bOff, ldb, c, cOff, ldc, overwrite);
+        multiply(transA, transB, m, n, k, alpha, a, aOff, lda, b, null, bOff, ldb, c, cOff, ldc, overwrite, null);
     }
 
     /**
      * As above with B either a segment or, when {@code bArr} is not null, a heap array (the convolution's
      * column matrix, built on the heap): packing reads it directly, with no copy to native memory first.
+     * With {@code bias} (n floats, or null; only with alpha = 1 and A not transposed) C starts as that row in
+     * every row instead of its contents, {@code overwrite} then ignored (see {@link Gemm#sgemmBias}).
      */
     static void multiply(
             boolean transA,
@@ -101,9 +103,10 @@ final class PackedGemm {
             MemorySegment c,
             long cOff,
             int ldc,
-            boolean overwrite) {
+            boolean overwrite,
+            MemorySegment bias) {
         if (bArr == null && (long) m * n <= SLICED_MAX_C && k >= SLICED_MIN_K && 2L * m * n * k >= PARALLEL_MIN_FLOPS) {
-            sliced(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, overwrite);
+            sliced(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, overwrite, bias);
             return;
         }
         int threads = Parallel.getNumThreads();
@@ -115,7 +118,7 @@ final class PackedGemm {
         // (Linear(9216,128)'s backward at batch 5, 11.8 MFLOP over 4.9 MB: g·W 350 µs and gᵀ·x 312 µs on
         // one thread)
         if (threads <= 1 || (flops < PARALLEL_MIN_FLOPS && bytes < PARALLEL_MIN_BYTES)) {
-            nest(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bArr, bOff, ldb, c, cOff, ldc, overwrite);
+            nest(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bArr, bOff, ldb, c, cOff, ldc, overwrite, bias);
         } else if (n > m && colPanels >= 4 * threads) {
             // B is the larger operand and wide (Linear's g·W and gᵀ·x at batch 64, N = 9216: W or x is
             // megabytes): split its columns, so each thread reads and packs only its share of B instead of
@@ -143,7 +146,8 @@ final class PackedGemm {
                             c,
                             cOff,
                             ldc,
-                            overwrite));
+                            overwrite,
+                            bias));
         } else if (rowPanels >= 2 * threads || rowPanels >= colPanels) {
             Parallel.forRange(
                     rowPanels,
@@ -167,7 +171,8 @@ final class PackedGemm {
                             c,
                             cOff,
                             ldc,
-                            overwrite));
+                            overwrite,
+                            bias));
         } else {
             Parallel.forRange(
                     colPanels,
@@ -191,7 +196,8 @@ final class PackedGemm {
                             c,
                             cOff,
                             ldc,
-                            overwrite));
+                            overwrite,
+                            bias));
         }
     }
 
@@ -224,7 +230,8 @@ final class PackedGemm {
             MemorySegment c,
             long cOff,
             int ldc,
-            boolean overwrite) {
+            boolean overwrite,
+            MemorySegment bias) {
         long cSize = (long) m * n;
         MemorySegment sums = SLICE_SUMS.get((SLICES - 1) * cSize);
         Parallel.forRange(SLICES, 1, (from, to) -> {
@@ -234,7 +241,7 @@ final class PackedGemm {
                 if (s == 0) {
                     nest(
                             transA, transB, 0, m, 0, n, k1 - k0, alpha, a, aOff + as, lda, b, null, bOff + bs, ldb, c,
-                            cOff, ldc, overwrite);
+                            cOff, ldc, overwrite, bias);
                 } else {
                     nest(
                             transA,
@@ -255,7 +262,8 @@ final class PackedGemm {
                             sums,
                             (s - 1) * cSize,
                             n,
-                            true);
+                            true,
+                            null);
                 }
             }
         });
@@ -285,7 +293,8 @@ final class PackedGemm {
             MemorySegment c,
             long cOff,
             int ldc,
-            boolean overwrite) {
+            boolean overwrite,
+            MemorySegment bias) {
         if (i1 <= i0 || j1 <= j0) return;
         Buffers buf = BUFFERS.get();
         boolean kMajor = transA && VectorGemm.K_MAJOR_A;
@@ -317,40 +326,20 @@ final class PackedGemm {
                             mr = tileRows(mc - ir);
                             int aPanel = ir * kc;
                             long cTile = cOff + (long) (ic + ir) * ldc + jc + jr;
+                            // with a bias row the first block of k is stored, then the bias added while the
+                            // tile is in L1 (Gemm.sgemmBias)
+                            boolean addBias = bias != null && pc == 0;
+                            boolean store = (overwrite || bias != null) && pc == 0;
                             // beta = 0: the first block of k stores into C instead of adding, so C is not
                             // zeroed in a pass of its own, nor read (VectorGemm.kernelStore)
                             if (kMajor) {
                                 tileKMajor(
-                                        kc,
-                                        buf.a,
-                                        ir,
-                                        ast,
-                                        buf.b,
-                                        bPanel,
-                                        mr,
-                                        nr,
-                                        c,
-                                        cTile,
-                                        ldc,
-                                        alpha,
-                                        overwrite && pc == 0,
+                                        kc, buf.a, ir, ast, buf.b, bPanel, mr, nr, c, cTile, ldc, alpha, store,
                                         buf.tile);
                                 continue;
                             }
-                            tile(
-                                    kc,
-                                    buf.a,
-                                    aPanel,
-                                    buf.b,
-                                    bPanel,
-                                    mr,
-                                    nr,
-                                    c,
-                                    cTile,
-                                    ldc,
-                                    alpha,
-                                    overwrite && pc == 0,
-                                    buf.tile);
+                            tile(kc, buf.a, aPanel, buf.b, bPanel, mr, nr, c, cTile, ldc, alpha, store, buf.tile);
+                            if (addBias) VectorGemm.addRows(bias, jc + jr, mr, nr, c, cTile, ldc);
                         }
                     }
                 }

@@ -1,6 +1,7 @@
 package vectorgrad.kernels;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -26,6 +27,28 @@ final class VectorGemm {
             FloatVector.fromMemorySegment(S, c, cb, NO).add(vb.mul(vs)).intoMemorySegment(c, cb, NO);
         }
         Elementwise.axpyScalar(n, s, b, bp, c, ci, upper);
+    }
+
+    /**
+     * {@code rows} rows of C, {@code ldc} apart from {@code ci}, plus {@code row[col..col+n)}: a bias row added
+     * to a tile just stored, while it is in L1 ({@link PackedGemm}).
+     */
+    static void addRows(MemorySegment row, long col, int rows, int n, MemorySegment c, long ci, int ldc) {
+        int upper = n - n % L;
+        for (int j = 0; j < upper; j += L) {
+            FloatVector v = FloatVector.fromMemorySegment(S, row, (col + j) * Float.BYTES, NO);
+            for (int r = 0; r < rows; r++) {
+                long at = (ci + (long) r * ldc + j) * Float.BYTES;
+                FloatVector.fromMemorySegment(S, c, at, NO).add(v).intoMemorySegment(c, at, NO);
+            }
+        }
+        for (int j = upper; j < n; j++) {
+            float x = row.getAtIndex(ValueLayout.JAVA_FLOAT, col + j);
+            for (int r = 0; r < rows; r++) {
+                long at = ci + (long) r * ldc + j;
+                c.setAtIndex(ValueLayout.JAVA_FLOAT, at, c.getAtIndex(ValueLayout.JAVA_FLOAT, at) + x);
+            }
+        }
     }
 
     static float dot(int k, MemorySegment a, long ai, MemorySegment b, long bj) {

@@ -315,6 +315,73 @@ class GemmTest {
         }
     }
 
+    /**
+     * C = op(A)·op(B) + bias row: the same bits as C filled with the bias and sgemm with beta = 1, on every
+     * path (packed with whole and edge tiles and two blocks of k, cut along k, dot-product, streamed, the
+     * unpacked loops) and on one, two and three threads; C's old contents (NaN here) are not read.
+     */
+    @Test
+    void biasRowGivesTheBitsOfBetaOneOverAFilledC() {
+        int[][] shapes = {
+            {0, 1, 128, 512, 128},
+            {0, 1, 130, 70, 300},
+            {0, 1, 37, 19, 600},
+            {0, 1, 24, 64, 8192},
+            {0, 1, 5, 128, 9216},
+            {0, 0, 5, 300, 130},
+            {1, 0, 70, 50, 300},
+            {0, 0, 170, 150, 90},
+            {0, 1, 3, 4, 5}
+        };
+        int saved = Parallel.getNumThreads();
+        try {
+            for (int[] sh : shapes) {
+                for (float alpha : new float[] {1f, 0.5f}) biasCase(sh[0] == 1, sh[1] == 1, sh[2], sh[3], sh[4], alpha);
+            }
+        } finally {
+            Parallel.setNumThreads(saved);
+        }
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> Gemm.sgemmBias(
+                        false,
+                        true,
+                        2,
+                        3,
+                        4,
+                        1f,
+                        Mem.zeros(8),
+                        0,
+                        4,
+                        Mem.zeros(12),
+                        0,
+                        4,
+                        Mem.zeros(2),
+                        0,
+                        Mem.zeros(6),
+                        0,
+                        3));
+        assertTrue(e.getMessage().startsWith("sgemm bias: needs floats [0, 3)"), e.getMessage());
+    }
+
+    private void biasCase(boolean ta, boolean tb, int m, int n, int k, float alpha) {
+        float[] a = Mem.random(rnd, m * k, -1, 1), b = Mem.random(rnd, k * n, -1, 1);
+        float[] bias = Mem.random(rnd, n + 3, -1, 1), filled = new float[m * n], nan = new float[m * n];
+        for (int i = 0; i < m; i++) System.arraycopy(bias, 3, filled, i * n, n);
+        java.util.Arrays.fill(nan, Float.NaN);
+        int lda = ta ? m : k, ldb = tb ? k : n;
+        MemorySegment expected = Mem.of(filled);
+        Gemm.sgemm(ta, tb, m, n, k, alpha, Mem.of(a), 0, lda, Mem.of(b), 0, ldb, 1f, expected, 0, n);
+        for (int threads = 1; threads <= 3; threads++) {
+            Parallel.setNumThreads(threads);
+            MemorySegment c = Mem.of(nan);
+            Gemm.sgemmBias(ta, tb, m, n, k, alpha, Mem.of(a), 0, lda, Mem.of(b), 0, ldb, Mem.of(bias), 3, c, 0, n);
+            String what = (ta ? "T" : "N") + (tb ? "T" : "N") + " " + m + "x" + n + "x" + k + ", alpha " + alpha + ", "
+                    + threads + " threads";
+            assertArrayEquals(Mem.read(expected, m * n), Mem.read(c, m * n), 0f, what);
+        }
+    }
+
     @Test
     void mismatchedSizesNameEveryShape() {
         MemorySegment a = Mem.zeros(10), b = Mem.zeros(10), c = Mem.zeros(10);
