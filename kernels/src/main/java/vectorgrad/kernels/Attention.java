@@ -168,7 +168,9 @@ public final class Attention {
      * The probabilities of rows [i0, i1) of problem b into {@code p} (row stride {@code ld}, columns up to
      * each row's key count; zeros past it up to {@code width}, the block's key count, which is all the
      * products after read), from the scores already there; with {@code lse} null they are made from the
-     * scores (and the log-sum-exp stored to {@code lseOut}), otherwise from the stored ones.
+     * scores (and the log-sum-exp stored to {@code lseOut}), otherwise from the stored ones. Made from the
+     * scores, a row is left as exp(s - max) and its 1/Σ goes to {@code rowScale} (the forward scales the
+     * row's output, dv floats, instead of its n probabilities).
      */
     private static void probabilities(
             Shape sh,
@@ -181,7 +183,8 @@ public final class Attention {
             MemorySegment mask,
             long maskOff,
             MemorySegment lse,
-            MemorySegment lseOut) {
+            MemorySegment lseOut,
+            float[] rowScale) {
         for (int i = i0; i < i1; i++) {
             int row = (i - i0) * ld;
             int n = keys(sh, i);
@@ -201,6 +204,7 @@ public final class Attention {
                 // every key removed: no weights (PyTorch's NaN is of no use to a caller)
                 java.util.Arrays.fill(p, row, row + width, 0f);
                 if (lseOut != null) lseOut.setAtIndex(F, (long) b * sh.t() + i, Float.NEGATIVE_INFINITY);
+                if (rowScale != null) rowScale[i - i0] = 0f;
                 continue;
             }
             double sum = 0;
@@ -217,9 +221,7 @@ public final class Attention {
                 sum = tail;
             }
             if (lse == null) {
-                float f = (float) (1 / sum);
-                if (V) VectorAttention.scale(p, row, n, f);
-                else for (int j = 0; j < n; j++) p[row + j] *= f;
+                rowScale[i - i0] = (float) (1 / sum);
                 lseOut.setAtIndex(F, (long) b * sh.t() + i, (float) (m + Math.log(sum)));
             }
             if (n < width) java.util.Arrays.fill(p, row + n, row + width, 0f);
@@ -280,7 +282,19 @@ public final class Attention {
                 for (int i0 = 0; i0 < t; i0 += ROWS) {
                     int i1 = Math.min(t, i0 + ROWS);
                     scores(sh, sc.q, dP, d, k, sh.kOff(b), sc.kT, sP, i0, i1, sc.p);
-                    probabilities(sh, b, i0, i1, sc.p, sP, keys(sh, i1 - 1), mask, (long) b * maskStride, null, lse);
+                    probabilities(
+                            sh,
+                            b,
+                            i0,
+                            i1,
+                            sc.p,
+                            sP,
+                            keys(sh, i1 - 1),
+                            mask,
+                            (long) b * maskStride,
+                            null,
+                            lse,
+                            sc.rowScale);
                     dropout(sh, b, i0, i1, sc.p, sP);
                     if (fewRows(sh)) {
                         // out = P·v, key by key from v in place
@@ -290,12 +304,21 @@ public final class Attention {
                             for (int j = 0; j < keys(sh, i); j++)
                                 axpy(sc.p[row + j], v, sh.vOff(b) + (long) j * sh.ldv(), sc.rows, o, dv);
                         }
-                        rowsOut(sc.rows, dvP, i1 - i0, dv, out, sh.oOff(b) + (long) i0 * sh.ldo(), sh.ldo());
+                        rowsOutScaled(
+                                sc.rows,
+                                dvP,
+                                i1 - i0,
+                                dv,
+                                sc.rowScale,
+                                out,
+                                sh.oOff(b) + (long) i0 * sh.ldo(),
+                                sh.ldo());
                         continue;
                     }
-                    // out = P·v, six rows at a time over their keys
+                    // out = P·v, six rows at a time over their keys, each row then times its 1/Σ
                     timesRows(sh, sc.p, sP, i0, i1, sc.v, dvP, sc.rows);
-                    rowsOut(sc.rows, dvP, i1 - i0, dv, out, sh.oOff(b) + (long) i0 * sh.ldo(), sh.ldo());
+                    rowsOutScaled(
+                            sc.rows, dvP, i1 - i0, dv, sc.rowScale, out, sh.oOff(b) + (long) i0 * sh.ldo(), sh.ldo());
                 }
             }
         });
@@ -439,7 +462,7 @@ public final class Attention {
                     int i1 = Math.min(t, i0 + ROWS), n = keys(sh, i1 - 1);
                     float[] p = sc.p, dp = sc.dp;
                     scores(sh, sc.q, dP, d, k, ko, sc.kT, sP, i0, i1, p);
-                    probabilities(sh, b, i0, i1, p, sP, n, mask, (long) b * maskStride, lse, null);
+                    probabilities(sh, b, i0, i1, p, sP, n, mask, (long) b * maskStride, lse, null, null);
                     // dP̃ = dO·vᵀ, six rows at a time over their keys
                     for (int r0 = i0; r0 < i1; r0 += TILE_ROWS) {
                         int r1 = Math.min(i1, r0 + TILE_ROWS);

@@ -34,6 +34,8 @@ final class AttentionHeap {
         float[] dkSum = new float[0], dvSum = new float[0];
         int[] rowOff = new int[0];
         final float[] rowD = new float[Attention.ROWS];
+        /** The forward's 1/Σ exp of a block's rows, applied to their output rows instead of to p. */
+        final float[] rowScale = new float[Attention.ROWS];
 
         static float[] grow(float[] a, int n) {
             return a.length >= n ? a : new float[n];
@@ -143,6 +145,16 @@ final class AttentionHeap {
     }
 
     /** Rows of {@code width} floats from src (row stride ldSrc) to the tensor's rows (stride ld). */
+    /** {@link #rowsOut}, row r times {@code scale[r]}. */
+    static void rowsOutScaled(
+            float[] src, int ldSrc, int rows, int width, float[] scale, MemorySegment dst, long off, int ld) {
+        for (int r = 0; r < rows; r++) {
+            long at = off + (long) r * ld;
+            if (V) VectorAttention.rowOutScaled(src, r * ldSrc, scale[r], dst, at, width);
+            else for (int c = 0; c < width; c++) dst.setAtIndex(F, at + c, src[r * ldSrc + c] * scale[r]);
+        }
+    }
+
     static void rowsOut(float[] src, int ldSrc, int rows, int width, MemorySegment dst, long off, int ld) {
         for (int r = 0; r < rows; r++) {
             long at = off + (long) r * ld;

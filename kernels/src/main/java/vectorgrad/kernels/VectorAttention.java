@@ -95,48 +95,49 @@ final class VectorAttention {
     }
 
     /**
-     * {@code a[i] ← exp(a[i] - m)} over a row, tail included, by {@link VectorExp} (the same bits compiled or
-     * not, and as {@link ScalarExp#exp} in the tail).
+     * {@code a[i] ← exp(a[i] - m)} over a row, m at least every a[i] (the row's maximum or log-sum-exp), by
+     * {@link VectorExp#expNonPositive} (the same bits compiled or not). The last vector is whole: it reads
+     * and writes the row's padding (rows are {@link AttentionHeap#padded} wide), zeros past n, in place of a
+     * scalar tail (a causal row ends mid-vector; its tail in {@link ScalarExp} was 2 % of attention at T = 128).
      */
     static void expShifted(float[] a, int off, int n, float m) {
-        int upper = n - n % LANES;
-        for (int i = off; i < off + upper; i += LANES)
-            VectorExp.exp(FloatVector.fromArray(S, a, i).sub(m)).intoArray(a, i);
-        for (int i = off + upper; i < off + n; i++) a[i] = ScalarExp.exp(a[i] - m);
+        for (int i = off, end = off + n; i < end; i += LANES) {
+            FloatVector e =
+                    VectorExp.expNonPositive(FloatVector.fromArray(S, a, i).sub(m));
+            ZERO.blend(e, IOTA.compare(VectorOperators.LT, end - i)).intoArray(a, i);
+        }
     }
 
     /**
      * {@link #expShifted}, returning the row's sum in {@link BatchNorm#runSum}'s order (two vector
-     * accumulators, then the tail in float): the softmax row's shift, exp and sum in one pass.
+     * accumulators, the last vector's lanes past n as zeros): the softmax row's shift, exp and sum in one pass.
      */
     static double expShiftedSum(float[] a, int off, int n, float m) {
-        int upper = n - n % LANES;
         // the vectors go to two sums in turn, as runSum's unrolled loop adds them (which is which at the end
         // does not matter: their sum commutes); one exp in the loop: with two C2 did not inline both and the
         // forward took 18 ms instead of 9 (batch 128 of T 128, d 32, one thread)
         FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
-        for (int i = off; i < off + upper; i += LANES) {
-            FloatVector e = VectorExp.exp(FloatVector.fromArray(S, a, i).sub(m));
+        for (int i = off, end = off + n; i < end; i += LANES) {
+            FloatVector e =
+                    VectorExp.expNonPositive(FloatVector.fromArray(S, a, i).sub(m));
+            e = ZERO.blend(e, IOTA.compare(VectorOperators.LT, end - i));
             e.intoArray(a, i);
             FloatVector t = s0.add(e);
             s0 = s1;
             s1 = t;
         }
-        float tail = 0f;
-        for (int j = off + upper; j < off + n; j++) {
-            float e = ScalarExp.exp(a[j] - m);
-            a[j] = e;
-            tail += e;
-        }
-        return VectorKernels.sumLanes(s0.add(s1)) + (double) tail;
+        return VectorKernels.sumLanes(s0.add(s1));
     }
 
-    /** {@code a[i] ← a[i]·f} over a row. */
-    static void scale(float[] a, int off, int n, float f) {
-        int upper = n - n % LANES;
-        for (int i = off; i < off + upper; i += LANES)
-            FloatVector.fromArray(S, a, i).mul(f).intoArray(a, i);
-        for (int i = off + upper; i < off + n; i++) a[i] *= f;
+    private static final FloatVector ZERO = FloatVector.zero(S);
+
+    /** Lane l holds l: compared with the floats left in a row, the lanes that lie inside it. */
+    private static final FloatVector IOTA = FloatVector.fromArray(S, iota(), 0);
+
+    private static float[] iota() {
+        float[] v = new float[LANES];
+        for (int i = 0; i < LANES; i++) v[i] = i;
+        return v;
     }
 
     /** {@code p[i] ← p[i] + mask[i]}: an additive mask's row onto the scores. */
@@ -155,6 +156,14 @@ final class VectorAttention {
     }
 
     /** {@code dst[off + i] = src[sOff + i]} for i < n: a row of a result back to its tensor. */
+    /** {@code dst[off + i] = src[sOff + i]·f} for i in [0, n). */
+    static void rowOutScaled(float[] src, int sOff, float f, MemorySegment dst, long off, int n) {
+        int upper = n - n % LANES;
+        for (int i = 0; i < upper; i += LANES)
+            FloatVector.fromArray(S, src, sOff + i).mul(f).intoMemorySegment(dst, (off + i) * Float.BYTES, NO);
+        for (int i = upper; i < n; i++) dst.setAtIndex(F, off + i, src[sOff + i] * f);
+    }
+
     static void rowOut(float[] src, int sOff, MemorySegment dst, long off, int n) {
         int upper = n - n % LANES;
         for (int i = 0; i < upper; i += LANES)
