@@ -440,18 +440,13 @@ final class WinogradConv {
             }
             sc.planes = Scratch.grow(sc.planes, block * cols);
             for (int i = 0; i < images; i++) {
-                int from = i * imageY;
-                if (wo != storeW) {
-                    // a width not a multiple of the tile: rows of storeW positions, in place (each row moves to
-                    // a lower index)
-                    for (int r = 0; r < rows; r++)
-                        System.arraycopy(y, from + r * wo * block, y, from + r * storeW * block, storeW * block);
-                }
-                // toPlanes reads from y's start: image i's outputs move there (image 0's are stored by then;
-                // imageY is at least cols·block, so the two ranges do not overlap)
-                if (i > 0) System.arraycopy(y, from, y, 0, cols * block);
+                // image i's rows of storeW positions, wo apart from i·imageY (a width not a multiple of the tile
+                // leaves the rest of each row unstored), straight to the output planes
                 LanesConv.toPlanes(
                         y,
+                        i * imageY,
+                        storeW,
+                        wo,
                         cols,
                         block,
                         sc.planes,
