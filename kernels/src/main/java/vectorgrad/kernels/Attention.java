@@ -9,9 +9,9 @@ import java.lang.foreign.ValueLayout;
  * Scaled dot-product attention, {@code out = dropout(softmax(scale·q·kᵀ + mask)) · v}, over {@code batch}
  * independent problems (batch x heads) of {@code q [t, d]}, {@code k [s, d]}, {@code v [s, dv]} (packed or
  * head-interleaved: {@link Shape}), computed in blocks of {@link #ROWS} query rows: a block's scores
- * {@code [ROWS, s]} are made, turned into probabilities in place and multiplied by v, and only each row's
- * log-sum-exp is kept — the backward recomputes the probabilities block by block from it, so no
- * {@code [t, s]} matrix outlives a block.
+ * {@code [ROWS, s]} are made, turned into exp(s - max) in place and multiplied by v, each output row then
+ * times its 1/Σ, and only each row's log-sum-exp is kept — the backward recomputes the probabilities block
+ * by block from it, so no {@code [t, s]} matrix outlives a block.
  *
  * <p>A problem's operands are copied to the heap once (q times the scale, v; for the backward also k times
  * the scale, dOut, and vᵀ; kᵀ for both, transposed there), and the products run on them unpacked, six rows
@@ -297,7 +297,7 @@ public final class Attention {
                             sc.rowScale);
                     dropout(sh, b, i0, i1, sc.p, sP);
                     if (fewRows(sh)) {
-                        // out = P·v, key by key from v in place
+                        // out = exp(s - max)·v, key by key from v in place, each row then times its 1/Σ
                         for (int i = i0; i < i1; i++) {
                             int row = (i - i0) * sP, o = (i - i0) * dvP;
                             java.util.Arrays.fill(sc.rows, o, o + dv, 0f);
@@ -410,7 +410,8 @@ public final class Attention {
      * {@code dq}, {@code dk}, {@code dv} (overwritten; any may be null). With {@code P} the probabilities
      * (after dropout: {@code P̃}), {@code dV = P̃ᵀ·dO}, {@code dP̃ = dO·vᵀ}, {@code dS = P ⊙ (dP - D)} with
      * {@code D_i = dO_i · out_i} and {@code dP} the dropout's gradient of {@code dP̃};
-     * {@code dq = scale·dS·k}, {@code dk = scale·dSᵀ·q}.
+     * {@code dq = scale·dS·k}, {@code dk = scale·dSᵀ·q}. {@code lse} must be the forward's as it wrote it:
+     * the probabilities are remade as exp(s - lse), which the row passes take to be at most 1.
      */
     public static void backward(
             Shape sh,

@@ -144,7 +144,6 @@ final class AttentionHeap {
         }
     }
 
-    /** Rows of {@code width} floats from src (row stride ldSrc) to the tensor's rows (stride ld). */
     /** {@link #rowsOut}, row r times {@code scale[r]}. */
     static void rowsOutScaled(
             float[] src, int ldSrc, int rows, int width, float[] scale, MemorySegment dst, long off, int ld) {
@@ -155,6 +154,7 @@ final class AttentionHeap {
         }
     }
 
+    /** Rows of {@code width} floats from src (row stride ldSrc) to the tensor's rows (stride ld). */
     static void rowsOut(float[] src, int ldSrc, int rows, int width, MemorySegment dst, long off, int ld) {
         for (int r = 0; r < rows; r++) {
             long at = off + (long) r * ld;

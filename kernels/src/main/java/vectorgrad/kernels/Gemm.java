@@ -134,8 +134,8 @@ public final class Gemm {
     /**
      * {@code C = alpha·op(A)·op(B) + bias}, {@code bias} a row of n floats from {@code biasOff} added to every
      * row of C (a Linear layer's {@code x·Wᵀ + b}); C's contents are not read. The same bits as filling C
-     * with the bias and calling {@link #sgemm} with beta = 1, which is what the unpacked paths, A transposed
-     * and alpha ≠ 1 do. The packed path with alpha = 1 stores each tile's first block of k and adds the bias
+     * with the bias and calling {@link #sgemm} with beta = 1, which is what the unpacked paths and alpha ≠ 1
+     * do. The packed path with alpha = 1 stores each tile's first block of k and adds the bias
      * to it while it is in L1: no pass over all of C first, and no reading it back (x·Wᵀ + b at
      * 8192x512x128, one thread: 14.1-14.2 → 13.5-13.6 ms; beta = 0 alone 13.0-13.1; docs/PERFORMANCE.md).
      * fma(acc, 1, b) and acc + b round alike, so the bits are those of beta = 1 (tested).
@@ -165,7 +165,6 @@ public final class Gemm {
                 && (long) m * n * k >= PACKED_MIN_WORK
                 && k > 0
                 && alpha == 1f
-                && !transA
                 && !(transB && !transA && m <= DOT_MAX_M && k >= DOT_MIN_K)
                 && !StreamGemm.serves(transA, transB, m, n, k);
         if (!packed) {

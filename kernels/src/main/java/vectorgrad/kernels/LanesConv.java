@@ -139,7 +139,7 @@ final class LanesConv {
      * As above with the tile's positions in rows: position q at {@code tileOff + (q / width · stride + q % width)
      * · block}, rows of {@code width} positions {@code stride} apart (Winograd's outputs, whose rows are whole
      * tiles wide and whose images follow each other): read in place, where copying them together first cost
-     * 2-4 % of a SmallResNet step.
+     * about 2 % of a SmallResNet step.
      */
     static void toPlanes(
             float[] tile,

@@ -83,7 +83,7 @@ final class PackedGemm {
     /**
      * As above with B either a segment or, when {@code bArr} is not null, a heap array (the convolution's
      * column matrix, built on the heap): packing reads it directly, with no copy to native memory first.
-     * With {@code bias} (n floats, or null; only with alpha = 1 and A not transposed) C starts as that row in
+     * With {@code bias} (n floats, or null; only with alpha = 1) C starts as that row in
      * every row instead of its contents, {@code overwrite} then ignored (see {@link Gemm#sgemmBias}).
      */
     static void multiply(
@@ -332,13 +332,11 @@ final class PackedGemm {
                             boolean store = (overwrite || bias != null) && pc == 0;
                             // beta = 0: the first block of k stores into C instead of adding, so C is not
                             // zeroed in a pass of its own, nor read (VectorGemm.kernelStore)
-                            if (kMajor) {
+                            if (kMajor)
                                 tileKMajor(
                                         kc, buf.a, ir, ast, buf.b, bPanel, mr, nr, c, cTile, ldc, alpha, store,
                                         buf.tile);
-                                continue;
-                            }
-                            tile(kc, buf.a, aPanel, buf.b, bPanel, mr, nr, c, cTile, ldc, alpha, store, buf.tile);
+                            else tile(kc, buf.a, aPanel, buf.b, bPanel, mr, nr, c, cTile, ldc, alpha, store, buf.tile);
                             if (addBias) VectorGemm.addRows(bias, jc + jr, mr, nr, c, cTile, ldc);
                         }
                     }

@@ -6,7 +6,10 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Vector bodies of {@link Attention}'s row passes; each handles its own scalar tail. */
+/**
+ * Vector bodies of {@link Attention}'s row passes; each handles its own scalar tail, except the exp rows
+ * ({@link #expShifted}, {@link #expShiftedSum}), which take their padded last vector whole and masked.
+ */
 final class VectorAttention {
     private VectorAttention() {}
 
@@ -99,12 +102,13 @@ final class VectorAttention {
      * {@link VectorExp#expNonPositive} (the same bits compiled or not). The last vector is whole: it reads
      * and writes the row's padding (rows are {@link AttentionHeap#padded} wide), zeros past n, in place of a
      * scalar tail (a causal row ends mid-vector; its tail in {@link ScalarExp} was 2 % of attention at T = 128).
+     * Below -87.3, where {@link ScalarExp#exp} (the scalar path's) gives 0, these give values under 2^-125.
      */
     static void expShifted(float[] a, int off, int n, float m) {
         for (int i = off, end = off + n; i < end; i += LANES) {
             FloatVector e =
                     VectorExp.expNonPositive(FloatVector.fromArray(S, a, i).sub(m));
-            ZERO.blend(e, IOTA.compare(VectorOperators.LT, end - i)).intoArray(a, i);
+            ZERO.blend(e, IOTA.compare(VectorOperators.LT, (float) (end - i))).intoArray(a, i);
         }
     }
 
@@ -120,7 +124,7 @@ final class VectorAttention {
         for (int i = off, end = off + n; i < end; i += LANES) {
             FloatVector e =
                     VectorExp.expNonPositive(FloatVector.fromArray(S, a, i).sub(m));
-            e = ZERO.blend(e, IOTA.compare(VectorOperators.LT, end - i));
+            e = ZERO.blend(e, IOTA.compare(VectorOperators.LT, (float) (end - i)));
             e.intoArray(a, i);
             FloatVector t = s0.add(e);
             s0 = s1;
@@ -155,7 +159,6 @@ final class VectorAttention {
         for (int i = upper; i < n; i++) dst[dOff + i] = src.getAtIndex(F, off + i) * scale;
     }
 
-    /** {@code dst[off + i] = src[sOff + i]} for i < n: a row of a result back to its tensor. */
     /** {@code dst[off + i] = src[sOff + i]·f} for i in [0, n). */
     static void rowOutScaled(float[] src, int sOff, float f, MemorySegment dst, long off, int n) {
         int upper = n - n % LANES;
@@ -164,6 +167,7 @@ final class VectorAttention {
         for (int i = upper; i < n; i++) dst.setAtIndex(F, off + i, src[sOff + i] * f);
     }
 
+    /** {@code dst[off + i] = src[sOff + i]} for i < n: a row of a result back to its tensor. */
     static void rowOut(float[] src, int sOff, MemorySegment dst, long off, int n) {
         int upper = n - n % LANES;
         for (int i = 0; i < upper; i += LANES)

@@ -121,7 +121,7 @@ final class VectorExp {
      * (one instruction: for non-negative floats integer order is float order) and negated, in place of
      * exp's float max and min with Java's NaN rules and its two range blends; only the NaN blend is left.
      * A positive argument gives exp(-x): callers pass x ≤ 0 only. Attention at T = 128 (32 x 4 heads,
-     * d 32, causal, one thread), forward and backward: 14.8-15.2 → 14.1-14.7 ms with the rows' masked
+     * d 32, causal, one thread), forward and backward: 14.8-15.2 → 14.1-14.4 ms with the rows' masked
      * last vectors (docs/PERFORMANCE.md).
      */
     static FloatVector expNonPositive(FloatVector x) {

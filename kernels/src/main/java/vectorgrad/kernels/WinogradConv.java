@@ -361,7 +361,8 @@ final class WinogradConv {
         float[] v = sc.v = Scratch.grow(sc.v, pts * vst);
         float[] m = sc.m = Scratch.grow(sc.m, pts * mst);
         int rows = oy1 - oy0, cols = rows * storeW;
-        // outputs as positions x block, rows mt·tw wide (and a short last row of tiles) until compacted below
+        // outputs as positions x block, rows wo = mt·tw wide (and a short last row of tiles); toPlanes reads the
+        // first storeW of each row in place
         int imageY = mt * tr * wo * block;
         float[] y = sc.y = Scratch.grow(sc.y, images * imageY);
         for (int blk = 0; blk < p.outC() / block; blk++) {

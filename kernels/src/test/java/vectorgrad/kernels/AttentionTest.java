@@ -242,7 +242,7 @@ class AttentionTest {
      * padding past the row is zero afterwards.
      */
     @Test
-    void ownExpIsAccurateAndTheSameInVectorAndScalarForm() {
+    void rowExpHasTheScalarExpsBitsAboveItsUnderflowAndIsAccurate() {
         int n = 4003;
         float[] x = new float[n];
         for (int i = 0; i < n; i++) x[i] = i == 0 ? Float.NEGATIVE_INFINITY : -90f * i / (n - 1) + (i % 3) * 1e-3f;
