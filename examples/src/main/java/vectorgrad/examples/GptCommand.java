@@ -406,13 +406,20 @@ final class GptCommand {
         return prompt + outText;
     }
 
-    /** Runs the context (its last block) through the model, filling the cache; returns the last position's logits. */
+    /**
+     * Runs the context (its last block) through the model one position at a time, filling the cache;
+     * returns the last position's logits. One position a step rather than all at once: a step runs the
+     * code every sampled character runs, compiled already or soon, where all positions at once take
+     * products and attention paths of their own that the JIT must compile first, at a cost above the
+     * work in a short run (500 characters, one thread: the cache's six rebuilds from 64 positions took
+     * 942 ms at once; docs/PERFORMANCE.md).
+     */
     private static float[] prefill(Gpt model, Gpt.KvCache cache, List<Integer> context, int block) {
         List<Integer> c = context.size() > block ? context.subList(context.size() - block, context.size()) : context;
-        int[] ids = c.stream().mapToInt(Integer::intValue).toArray();
-        Tensor h = model.hidden(Tensor.ofInts(ids, 1, ids.length), cache, 0);
-        Tensor lastRow = h.narrow(1, ids.length - 1, 1);
-        return model.logits(lastRow).toFloatArray();
+        Tensor h = null;
+        for (int pos = 0; pos < c.size(); pos++)
+            h = model.hidden(Tensor.ofInts(new int[] {c.get(pos)}, 1, 1), cache, pos);
+        return model.logits(h).toFloatArray();
     }
 
     static int draw(float[] logits, double temperature, int topK, SplittableRandom r) {
