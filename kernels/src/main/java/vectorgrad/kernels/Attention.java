@@ -165,14 +165,14 @@ public final class Attention {
     }
 
     /**
-     * The probabilities of rows [i0, i1) of problem b into {@code p} (row stride {@code ld}, columns up to
-     * each row's key count; zeros past it up to {@code width}, the block's key count, which is all the
-     * products after read), from the scores already there; with {@code lse} null they are made from the
-     * scores (and the log-sum-exp stored to {@code lseOut}), otherwise from the stored ones. Made from the
-     * scores, a row is left as exp(s - max) and its 1/Σ goes to {@code rowScale} (the forward scales the
-     * row's output, dv floats, instead of its n probabilities).
+     * The forward's probabilities of rows [i0, i1) of problem b, from the scores in {@code p} (row stride
+     * {@code ld}, columns up to each row's key count; zeros past it up to {@code width}, the block's key
+     * count, which is all the products after read): each row is left as exp(s - max), its 1/Σ goes to
+     * {@code rowScale} (the forward scales the row's output, dv floats, instead of its n probabilities) and
+     * its log-sum-exp to {@code lseOut}; {@code lanes} holds a row's sum on the way. The backward's rows come
+     * from {@link #probabilitiesFromLse}.
      */
-    private static void probabilities(
+    private static void probabilitiesFromScores(
             Shape sh,
             int b,
             int i0,
@@ -182,36 +182,25 @@ public final class Attention {
             int width,
             MemorySegment mask,
             long maskOff,
-            MemorySegment lse,
             MemorySegment lseOut,
-            float[] rowScale) {
+            float[] rowScale,
+            float[] lanes) {
         for (int i = i0; i < i1; i++) {
             int row = (i - i0) * ld;
             int n = keys(sh, i);
-            if (mask != null) {
-                long at = maskOff + (long) i * sh.s();
-                if (V) VectorAttention.addRow(mask, at, p, row, n);
-                else for (int j = 0; j < n; j++) p[row + j] += mask.getAtIndex(F, at + j);
-            }
-            float m;
-            if (lse == null) {
-                m = V ? VectorAttention.max(p, row, n) : Float.NEGATIVE_INFINITY;
-                if (!V) for (int j = 0; j < n; j++) m = Math.max(m, p[row + j]);
-            } else {
-                m = lse.getAtIndex(F, (long) b * sh.t() + i);
-            }
+            if (mask != null) addMaskRow(sh, i, p, row, n, mask, maskOff);
+            float m = V ? VectorAttention.max(p, row, n) : Float.NEGATIVE_INFINITY;
+            if (!V) for (int j = 0; j < n; j++) m = Math.max(m, p[row + j]);
             if (m == Float.NEGATIVE_INFINITY) {
                 // every key removed: no weights (PyTorch's NaN is of no use to a caller)
                 java.util.Arrays.fill(p, row, row + width, 0f);
-                if (lseOut != null) lseOut.setAtIndex(F, (long) b * sh.t() + i, Float.NEGATIVE_INFINITY);
-                if (rowScale != null) rowScale[i - i0] = 0f;
+                lseOut.setAtIndex(F, (long) b * sh.t() + i, Float.NEGATIVE_INFINITY);
+                rowScale[i - i0] = 0f;
                 continue;
             }
-            double sum = 0;
-            if (V && lse == null) {
-                sum = VectorAttention.expShiftedSum(p, row, n, m);
-            } else if (V) {
-                VectorAttention.expShifted(p, row, n, m);
+            double sum;
+            if (V) {
+                sum = VectorAttention.expShiftedSum(p, row, n, m, lanes);
             } else {
                 float tail = 0f; // runSum's order without vectors: one float sum
                 for (int j = 0; j < n; j++) {
@@ -220,12 +209,50 @@ public final class Attention {
                 }
                 sum = tail;
             }
-            if (lse == null) {
-                rowScale[i - i0] = (float) (1 / sum);
-                lseOut.setAtIndex(F, (long) b * sh.t() + i, (float) (m + Math.log(sum)));
+            rowScale[i - i0] = (float) (1 / sum);
+            lseOut.setAtIndex(F, (long) b * sh.t() + i, (float) (m + Math.log(sum)));
+            if (n < width) java.util.Arrays.fill(p, row + n, row + width, 0f);
+        }
+    }
+
+    /**
+     * The backward's probabilities of rows [i0, i1) of problem b: exp(s - lse) from the scores in {@code p}
+     * and the forward's log-sum-exps, laid out as {@link #probabilitiesFromScores} lays them out.
+     */
+    private static void probabilitiesFromLse(
+            Shape sh,
+            int b,
+            int i0,
+            int i1,
+            float[] p,
+            int ld,
+            int width,
+            MemorySegment mask,
+            long maskOff,
+            MemorySegment lse) {
+        for (int i = i0; i < i1; i++) {
+            int row = (i - i0) * ld;
+            int n = keys(sh, i);
+            if (mask != null) addMaskRow(sh, i, p, row, n, mask, maskOff);
+            float m = lse.getAtIndex(F, (long) b * sh.t() + i);
+            if (m == Float.NEGATIVE_INFINITY) {
+                java.util.Arrays.fill(p, row, row + width, 0f);
+                continue;
+            }
+            if (V) {
+                VectorAttention.expShifted(p, row, n, m);
+            } else {
+                for (int j = 0; j < n; j++) p[row + j] = ScalarExp.exp(p[row + j] - m);
             }
             if (n < width) java.util.Arrays.fill(p, row + n, row + width, 0f);
         }
+    }
+
+    /** Row i of an additive mask onto the scores of its n keys at {@code p[row..]}. */
+    private static void addMaskRow(Shape sh, int i, float[] p, int row, int n, MemorySegment mask, long maskOff) {
+        long at = maskOff + (long) i * sh.s();
+        if (V) VectorAttention.addRow(mask, at, p, row, n);
+        else for (int j = 0; j < n; j++) p[row + j] += mask.getAtIndex(F, at + j);
     }
 
     /** Applies dropout to rows [i0, i1) of p (in place: zero or scaled by 1/(1-p)). */
@@ -282,7 +309,7 @@ public final class Attention {
                 for (int i0 = 0; i0 < t; i0 += ROWS) {
                     int i1 = Math.min(t, i0 + ROWS);
                     scores(sh, sc.q, dP, d, k, sh.kOff(b), sc.kT, sP, i0, i1, sc.p);
-                    probabilities(
+                    probabilitiesFromScores(
                             sh,
                             b,
                             i0,
@@ -292,9 +319,9 @@ public final class Attention {
                             keys(sh, i1 - 1),
                             mask,
                             (long) b * maskStride,
-                            null,
                             lse,
-                            sc.rowScale);
+                            sc.rowScale,
+                            sc.lanes);
                     dropout(sh, b, i0, i1, sc.p, sP);
                     if (fewRows(sh)) {
                         // out = exp(s - max)·v, key by key from v in place, each row then times its 1/Σ
@@ -463,7 +490,7 @@ public final class Attention {
                     int i1 = Math.min(t, i0 + ROWS), n = keys(sh, i1 - 1);
                     float[] p = sc.p, dp = sc.dp;
                     scores(sh, sc.q, dP, d, k, ko, sc.kT, sP, i0, i1, p);
-                    probabilities(sh, b, i0, i1, p, sP, n, mask, (long) b * maskStride, lse, null, null);
+                    probabilitiesFromLse(sh, b, i0, i1, p, sP, n, mask, (long) b * maskStride, lse);
                     // dP̃ = dO·vᵀ, six rows at a time over their keys
                     for (int r0 = i0; r0 < i1; r0 += TILE_ROWS) {
                         int r1 = Math.min(i1, r0 + TILE_ROWS);

@@ -115,8 +115,9 @@ final class VectorAttention {
     /**
      * {@link #expShifted}, returning the row's sum in {@link BatchNorm#runSum}'s order (two vector
      * accumulators, the last vector's lanes past n as zeros): the softmax row's shift, exp and sum in one pass.
+     * {@code lanes} (at least a vector's floats) holds the accumulators' lanes at the end.
      */
-    static double expShiftedSum(float[] a, int off, int n, float m) {
+    static double expShiftedSum(float[] a, int off, int n, float m, float[] lanes) {
         // the vectors go to two sums in turn, as runSum's unrolled loop adds them (which is which at the end
         // does not matter: their sum commutes); one exp in the loop: with two C2 did not inline both and the
         // forward took 18 ms instead of 9 (batch 128 of T 128, d 32, one thread)
@@ -130,7 +131,11 @@ final class VectorAttention {
             s0 = s1;
             s1 = t;
         }
-        return VectorKernels.sumLanes(s0.add(s1));
+        // the lanes summed through the heap, not by passing the vector to sumLanes: inlined into its caller
+        // (Attention.probabilitiesFromScores), this method leaves C2 no node budget to inline sumLanes, and a
+        // vector passed to a call is boxed (2 MB of garbage a forward at T = 128, batch 32 x 4 heads)
+        s0.add(s1).intoArray(lanes, 0);
+        return VectorKernels.sumLanes(lanes);
     }
 
     private static final FloatVector ZERO = FloatVector.zero(S);
