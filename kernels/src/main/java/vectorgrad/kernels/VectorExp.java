@@ -123,6 +123,11 @@ final class VectorExp {
      * A positive argument gives exp(-x): callers pass x ≤ 0 only. Attention at T = 128 (32 x 4 heads,
      * d 32, causal, one thread), forward and backward: 14.8-15.2 → 14.1-14.4 ms with the rows' masked
      * last vectors (docs/PERFORMANCE.md).
+     *
+     * <p>One method with {@link #expBounded}'s polynomial and {@link #powerOfTwo} written out (the FMA
+     * branch is a constant): in the GPT step's attention backward, inlined into the block loop, C2's node
+     * budget ran out at the call to powerOfTwo, which then took and returned its vectors as objects: 58 MB
+     * of heap a step, nearly all of it there.
      */
     static FloatVector expNonPositive(FloatVector x) {
         FloatVector xc = x.abs()
@@ -130,7 +135,33 @@ final class VectorExp {
                 .min(CLAMP_BITS)
                 .reinterpretAsFloats()
                 .neg();
-        return expBounded(xc).blend(x, x.test(VectorOperators.IS_NAN));
+        FloatVector k = xc.mul(LOG2E).add(ROUND).sub(ROUND);
+        FloatVector p;
+        if (FMA) {
+            FloatVector r = k.fma(NEG_LN2_HI, xc);
+            r = k.fma(NEG_LN2_LO, r);
+            p = r.fma(C6, C5);
+            p = p.fma(r, V_C4);
+            p = p.fma(r, V_C3);
+            p = p.fma(r, V_C2);
+            p = p.fma(r, V_ONE);
+            p = p.fma(r, V_ONE);
+        } else {
+            FloatVector r = k.mul(NEG_LN2_HI).add(xc);
+            r = k.mul(NEG_LN2_LO).add(r);
+            p = r.mul(C6).add(C5);
+            p = p.mul(r).add(V_C4);
+            p = p.mul(r).add(V_C3);
+            p = p.mul(r).add(V_C2);
+            p = p.mul(r).add(V_ONE);
+            p = p.mul(r).add(V_ONE);
+        }
+        FloatVector twoToK = ((IntVector) k.convert(VectorOperators.F2I, 0))
+                .max(-127)
+                .add(127)
+                .lanewise(VectorOperators.LSHL, 23)
+                .reinterpretAsFloats();
+        return p.mul(twoToK).blend(x, x.test(VectorOperators.IS_NAN));
     }
 
     /** 104: past it exp is 0 in float, and -104·log2(e) rounds to -150, which {@link #powerOfTwo} takes to 0. */
