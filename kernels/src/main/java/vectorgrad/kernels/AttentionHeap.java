@@ -36,8 +36,8 @@ final class AttentionHeap {
         final float[] rowD = new float[Attention.ROWS];
         /** The forward's 1/Σ exp of a block's rows, applied to their output rows instead of to p. */
         final float[] rowScale = new float[Attention.ROWS];
-        /** A row's sum on its way out of the vector accumulators: the widest species' floats. */
-        final float[] lanes = new float[16];
+        /** A row's sum on its way out of the vector accumulators: a vector's floats. */
+        final float[] lanes = new float[Simd.floatLanes()];
 
         static float[] grow(float[] a, int n) {
             return a.length >= n ? a : new float[n];

@@ -288,7 +288,7 @@ class AttentionTest {
             float[] shifted = padded(x);
             for (int i = 0; i < n; i++) shifted[i] = ScalarExp.exp(x[i] - m);
             MemorySegment three = Mem.of(shifted);
-            double sum = VectorAttention.expShiftedSum(one, 0, n, m, new float[16]);
+            double sum = VectorAttention.expShiftedSum(one, 0, n, m, new float[Simd.floatLanes()]);
             assertArrayEquals(shifted, one, "exp(x - m) and zeros past it, n = " + n);
             org.junit.jupiter.api.Assertions.assertEquals(
                     BatchNorm.runSum(three, 0, shifted.length), sum, 0.0, "sum, n = " + n);
