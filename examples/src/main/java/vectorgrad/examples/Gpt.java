@@ -182,8 +182,9 @@ public final class Gpt extends Module {
             }
             Tensor q, k, v;
             if ((long) x.shape()[0] * t >= embd) {
-                // a prompt's positions (the cache filled many at a time): q, k and v from row blocks of
-                // c_attn's weight, cheaper than copying three slices out of the [B, T, 3C] product
+                // many positions at once after a cache (a caller filling it with a whole prompt; gpt sample
+                // runs one position a step): q, k and v from row blocks of c_attn's weight, cheaper than
+                // copying three slices out of the [B, T, 3C] product
                 q = project(x, 0);
                 k = project(x, 1);
                 v = project(x, 2);
