@@ -31,6 +31,13 @@ public final class Attention {
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     private static final boolean V = Simd.VECTOR_AVAILABLE;
+    /**
+     * Whether the softmax rows take their vector passes: their max, NaN test and masked last vector are
+     * float compares and maxima, which on x86 held to SSE C2 leaves to the Vector API's Java fallback (the
+     * GPT step at {@code -XX:UseAVX=0} allocated 1.27 GB of heap a step there); the scalar loops serve them
+     * at that width.
+     */
+    private static final boolean ROW_VECTORS = Simd.FULL_FLOAT_VECTORS;
     /** Query rows per block. */
     static final int ROWS = 64;
 
@@ -189,8 +196,8 @@ public final class Attention {
             int row = (i - i0) * ld;
             int n = keys(sh, i);
             if (mask != null) addMaskRow(sh, i, p, row, n, mask, maskOff);
-            float m = V ? VectorAttention.max(p, row, n) : Float.NEGATIVE_INFINITY;
-            if (!V) for (int j = 0; j < n; j++) m = Math.max(m, p[row + j]);
+            float m = ROW_VECTORS ? VectorAttention.max(p, row, n) : Float.NEGATIVE_INFINITY;
+            if (!ROW_VECTORS) for (int j = 0; j < n; j++) m = Math.max(m, p[row + j]);
             if (m == Float.NEGATIVE_INFINITY) {
                 // every key removed: no weights (PyTorch's NaN is of no use to a caller)
                 java.util.Arrays.fill(p, row, row + width, 0f);
@@ -199,7 +206,7 @@ public final class Attention {
                 continue;
             }
             double sum;
-            if (V) {
+            if (ROW_VECTORS) {
                 sum = VectorAttention.expShiftedSum(p, row, n, m, lanes);
             } else {
                 float tail = 0f; // runSum's order without vectors: one float sum
@@ -239,7 +246,7 @@ public final class Attention {
                 java.util.Arrays.fill(p, row, row + width, 0f);
                 continue;
             }
-            if (V) {
+            if (ROW_VECTORS) {
                 VectorAttention.expShifted(p, row, n, m);
             } else {
                 for (int j = 0; j < n; j++) p[row + j] = ScalarExp.exp(p[row + j] - m);

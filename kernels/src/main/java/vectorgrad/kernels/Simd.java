@@ -39,8 +39,8 @@ public final class Simd {
      * two-vector selects are instructions: false on x86 held to SSE ({@code -XX:UseAVX=0}, see
      * {@code Config.SSE_ONLY}). There the training step's kernels that need them run their scalar loops (the
      * adaptive optimizers, 2x2 max pooling, the exp-family elementwise maps, the convolutions' 4x4
-     * transposes) and ReLU and its gradient use integer arithmetic; the others (attention's softmax,
-     * selection's compares and clamp, max reductions, masked tails) still take the Vector API's Java
+     * transposes, attention's softmax rows) and ReLU and its gradient use integer arithmetic; the others
+     * (selection's compares and clamp, max reductions, masked tails) still take the Vector API's Java
      * fallback, correct but slow.
      */
     public static final boolean FULL_FLOAT_VECTORS = VECTOR_AVAILABLE && !Config.SSE_ONLY;
