@@ -126,8 +126,8 @@ final class VectorExp {
      *
      * <p>One method with {@link #expBounded}'s polynomial and {@link #powerOfTwo} written out (the FMA
      * branch is a constant): in the GPT step's attention backward, inlined into the block loop, C2's node
-     * budget ran out at the call to powerOfTwo, which then took and returned its vectors as objects: 58 MB
-     * of heap a step, nearly all of it there.
+     * budget ran out at the call to powerOfTwo, which then took and returned its vectors as objects (the step
+     * allocated 58 MB of heap; 1.44 MB with this method).
      */
     static FloatVector expNonPositive(FloatVector x) {
         FloatVector xc = x.abs()
