@@ -176,8 +176,10 @@ public final class Attention {
      * {@code ld}, columns up to each row's key count; zeros past it up to {@code width}, the block's key
      * count, which is all the products after read): each row is left as exp(s - max), its 1/Σ goes to
      * {@code rowScale} (the forward scales the row's output, dv floats, instead of its n probabilities) and
-     * its log-sum-exp to {@code lseOut}; {@code lanes} holds a row's sum on the way. The backward's rows come
-     * from {@link #probabilitiesFromLse}.
+     * its log-sum-exp to {@code lseOut}. The rows go through each step together — all maxima, all exps,
+     * all sums, all logs — so one row's chain of dependent steps (max, exp, sum, log) overlaps the next
+     * row's instead of waiting on it; {@code rowMax} and {@code lanes} (a vector's floats a row) carry them
+     * from step to step. The backward's rows come from {@link #probabilitiesFromLse}.
      */
     private static void probabilitiesFromScores(
             Shape sh,
@@ -191,6 +193,7 @@ public final class Attention {
             long maskOff,
             MemorySegment lseOut,
             float[] rowScale,
+            float[] rowMax,
             float[] lanes) {
         for (int i = i0; i < i1; i++) {
             int row = (i - i0) * ld;
@@ -198,27 +201,42 @@ public final class Attention {
             if (mask != null) addMaskRow(sh, i, p, row, n, mask, maskOff);
             float m = ROW_VECTORS ? VectorAttention.max(p, row, n) : Float.NEGATIVE_INFINITY;
             if (!ROW_VECTORS) for (int j = 0; j < n; j++) m = Math.max(m, p[row + j]);
+            rowMax[i - i0] = m;
+        }
+        int lanesPerRow = Simd.floatLanes();
+        for (int i = i0; i < i1; i++) {
+            int row = (i - i0) * ld;
+            int n = keys(sh, i);
+            float m = rowMax[i - i0];
             if (m == Float.NEGATIVE_INFINITY) {
                 // every key removed: no weights (PyTorch's NaN is of no use to a caller)
                 java.util.Arrays.fill(p, row, row + width, 0f);
-                lseOut.setAtIndex(F, (long) b * sh.t() + i, Float.NEGATIVE_INFINITY);
+                continue;
+            }
+            if (ROW_VECTORS) {
+                VectorAttention.expShiftedLanes(p, row, n, m, lanes, (i - i0) * lanesPerRow);
+            } else {
+                float sum = 0f; // runSum's order without vectors: one float sum
+                for (int j = 0; j < n; j++) {
+                    p[row + j] = ScalarExp.exp(p[row + j] - m);
+                    sum += p[row + j];
+                }
+                lanes[(i - i0) * lanesPerRow] = sum;
+            }
+            if (n < width) java.util.Arrays.fill(p, row + n, row + width, 0f);
+        }
+        for (int i = i0; i < i1; i++) {
+            float m = rowMax[i - i0];
+            long at = (long) b * sh.t() + i;
+            if (m == Float.NEGATIVE_INFINITY) {
+                lseOut.setAtIndex(F, at, Float.NEGATIVE_INFINITY);
                 rowScale[i - i0] = 0f;
                 continue;
             }
-            double sum;
-            if (ROW_VECTORS) {
-                sum = VectorAttention.expShiftedSum(p, row, n, m, lanes);
-            } else {
-                float tail = 0f; // runSum's order without vectors: one float sum
-                for (int j = 0; j < n; j++) {
-                    p[row + j] = ScalarExp.exp(p[row + j] - m);
-                    tail += p[row + j];
-                }
-                sum = tail;
-            }
+            int lo = (i - i0) * lanesPerRow;
+            double sum = ROW_VECTORS ? VectorKernels.sumLanes(lanes, lo) : lanes[lo];
             rowScale[i - i0] = (float) (1 / sum);
-            lseOut.setAtIndex(F, (long) b * sh.t() + i, (float) (m + Math.log(sum)));
-            if (n < width) java.util.Arrays.fill(p, row + n, row + width, 0f);
+            lseOut.setAtIndex(F, at, (float) (m + Math.log(sum)));
         }
     }
 
@@ -328,6 +346,7 @@ public final class Attention {
                             (long) b * maskStride,
                             lse,
                             sc.rowScale,
+                            sc.rowMax,
                             sc.lanes);
                     dropout(sh, b, i0, i1, sc.p, sP);
                     if (fewRows(sh)) {
@@ -410,7 +429,6 @@ public final class Attention {
             MemorySegment qkv,
             MemorySegment mask,
             long maskStride,
-            MemorySegment out,
             MemorySegment lse,
             MemorySegment dOut,
             MemorySegment dqkv) {
@@ -422,7 +440,6 @@ public final class Attention {
                 qkv.asSlice(2 * block),
                 mask,
                 maskStride,
-                out,
                 lse,
                 dOut,
                 dqkv,
@@ -440,10 +457,10 @@ public final class Attention {
     }
 
     /**
-     * Backward, from the forward's {@code out} and {@code lse} and the upstream gradient {@code dOut}:
+     * Backward, from the forward's {@code lse} and the upstream gradient {@code dOut}:
      * {@code dq}, {@code dk}, {@code dv} (overwritten; any may be null). With {@code P} the probabilities
      * (after dropout: {@code P̃}), {@code dV = P̃ᵀ·dO}, {@code dP̃ = dO·vᵀ}, {@code dS = P ⊙ (dP - D)} with
-     * {@code D_i = dO_i · out_i} and {@code dP} the dropout's gradient of {@code dP̃};
+     * {@code D_i = dO_i · out_i = Σ_j P̃_ij·dP̃_ij} and {@code dP} the dropout's gradient of {@code dP̃};
      * {@code dq = scale·dS·k}, {@code dk = scale·dSᵀ·q}. {@code lse} must be the forward's as it wrote it:
      * the probabilities are remade as exp(s - lse), which the row passes take to be at most 1.
      */
@@ -454,7 +471,6 @@ public final class Attention {
             MemorySegment v,
             MemorySegment mask,
             long maskStride,
-            MemorySegment out,
             MemorySegment lse,
             MemorySegment dOut,
             MemorySegment dq,
@@ -487,8 +503,9 @@ public final class Attention {
             for (int b = b0; b < b1; b++) {
                 long qo = sh.qOff(b), ko = sh.kOff(b), vo = sh.vOff(b), oo = sh.oOff(b);
                 rowsIn(q, qo, sh.ldq(), t, d, sh.scale(), sc.q, dP);
-                rowsIn(k, ko, sh.ldq(), s, d, sh.scale(), sc.k, dP);
-                transposedIn(k, ko, sh.ldq(), s, d, sc, dP, sc.kT, sP);
+                // k read once: kᵀ for the scores from its heap copy, dq's scale applied on the way out
+                rowsIn(k, ko, sh.ldq(), s, d, 1f, sc.k, dP);
+                transposed(sc.k, dP, s, d, sc, sc.kT, sP);
                 transposedIn(v, vo, sh.ldv(), s, dvn, sc, dvP, sc.vT, sP);
                 rowsIn(dOut, oo, lo, t, dvn, 1f, sc.dOut, dvP);
                 if (dk != null) java.util.Arrays.fill(sc.dkSum, 0, s * dP, 0f);
@@ -530,8 +547,13 @@ public final class Attention {
                     }
                     // dV += P̃ᵀ·dO: keys six at a time, over the rows that see them
                     if (dv != null) keySums(sh, pd, sP, i0, i1, n, sc.dOut, dvP, sc.dvSum);
-                    for (int i = i0; i < i1; i++)
-                        rowD[i - i0] = dot(dOut, oo + (long) i * lo, out, oo + (long) i * lo, dvn);
+                    // D_i = dO_i·out_i = Σ_j P̃_ij·dP̃_ij (out_i = Σ_j P̃_ij·v_j), from the block's rows in cache
+                    // rather than the output's rows from memory; every row's sum before any row's dS, so the
+                    // rows' reductions overlap
+                    for (int i = i0; i < i1; i++) {
+                        int row = (i - i0) * sP;
+                        rowD[i - i0] = dot(pd, dp, row, keys(sh, i));
+                    }
                     // dS = P ⊙ (dP - D) with dP = dP̃ ⊙ (P̃ / P): P̃ ⊙ dP̃ - P·D, in dp
                     for (int i = i0; i < i1; i++) {
                         int row = (i - i0) * sP, nj = keys(sh, i);
@@ -547,9 +569,9 @@ public final class Attention {
                         if (nj < n) java.util.Arrays.fill(dp, row + nj, row + n, 0f);
                     }
                     if (dq != null) {
-                        // dq = dS·(scale·k), six rows at a time over their keys
+                        // dq = scale·(dS·k), six rows at a time over their keys
                         timesRows(sh, dp, sP, i0, i1, sc.k, dP, sc.rows);
-                        rowsOut(sc.rows, dP, i1 - i0, d, dq, qo + (long) i0 * sh.ldq(), sh.ldq());
+                        rowsOut(sc.rows, dP, i1 - i0, d, sh.scale(), dq, qo + (long) i0 * sh.ldq(), sh.ldq());
                     }
                     // dk += dSᵀ·(scale·q)
                     if (dk != null) keySums(sh, dp, sP, i0, i1, n, sc.q, dP, sc.dkSum);
@@ -560,10 +582,11 @@ public final class Attention {
         });
     }
 
-    private static float dot(MemorySegment a, long ao, MemorySegment b, long bo, int n) {
-        if (V) return VectorAttention.dot(a, ao, b, bo, n);
+    /** {@code Σ_{j<n} a[off + j]·b[off + j]}. */
+    private static float dot(float[] a, float[] b, int off, int n) {
+        if (V) return VectorAttention.dot(a, b, off, n);
         float s = 0;
-        for (int i = 0; i < n; i++) s += a.getAtIndex(F, ao + i) * b.getAtIndex(F, bo + i);
+        for (int j = off; j < off + n; j++) s += a[j] * b[j];
         return s;
     }
 

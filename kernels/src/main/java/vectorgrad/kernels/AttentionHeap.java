@@ -36,8 +36,10 @@ final class AttentionHeap {
         final float[] rowD = new float[Attention.ROWS];
         /** The forward's 1/Σ exp of a block's rows, applied to their output rows instead of to p. */
         final float[] rowScale = new float[Attention.ROWS];
-        /** A row's sum on its way out of the vector accumulators: a vector's floats. */
-        final float[] lanes = new float[Simd.floatLanes()];
+        /** The forward's maxima of a block's rows. */
+        final float[] rowMax = new float[Attention.ROWS];
+        /** A block's row sums on their way out of the vector accumulators: a vector's floats a row. */
+        final float[] lanes = new float[Attention.ROWS * Simd.floatLanes()];
 
         static float[] grow(float[] a, int n) {
             return a.length >= n ? a : new float[n];
@@ -122,26 +124,33 @@ final class AttentionHeap {
 
     /**
      * The transpose of {@code rows} rows of {@code width} floats into {@code dst [width, ldDst]}, zero past
-     * {@code rows} in each of its rows; {@code tmp} holds the rows on the way ({@code rows x ldTmp}), and
-     * whole 16x16 blocks go through the register transposes ({@link MicroKernels#transposeBlock16}).
+     * {@code rows} in each of its rows; the rows go through the heap on the way ({@link Scratch#rows}).
      */
     static void transposedIn(
             MemorySegment src, long off, int ld, int rows, int width, Scratch sc, int ldTmp, float[] dst, int ldDst) {
-        float[] tmp = sc.rows;
-        rowsIn(src, off, ld, rows, width, 1f, tmp, ldTmp);
+        rowsIn(src, off, ld, rows, width, 1f, sc.rows, ldTmp);
+        transposed(sc.rows, ldTmp, rows, width, sc, dst, ldDst);
+    }
+
+    /**
+     * The transpose of {@code rows} rows of {@code width} floats at {@code src} (row stride {@code ldSrc})
+     * into {@code dst [width, ldDst]}, zero past {@code rows} in each of its rows; whole 16x16 blocks go
+     * through the register transposes ({@link MicroKernels#transposeBlock16}).
+     */
+    static void transposed(float[] src, int ldSrc, int rows, int width, Scratch sc, float[] dst, int ldDst) {
         int fullRows = V ? rows - rows % 16 : 0, fullCols = V ? width - width % 16 : 0;
         if (fullRows > 0 && fullCols > 0) {
             int[] rowOff = sc.rowOff = sc.rowOff.length >= fullRows ? sc.rowOff : new int[fullRows];
-            for (int j = 0; j < fullRows; j++) rowOff[j] = j * ldTmp;
+            for (int j = 0; j < fullRows; j++) rowOff[j] = j * ldSrc;
             for (int j0 = 0; j0 < fullRows; j0 += 16)
                 for (int c0 = 0; c0 < fullCols; c0 += 16)
-                    MicroKernels.transposeBlock16(tmp, rowOff, j0, 16, c0, dst, c0 * ldDst + j0, ldDst);
+                    MicroKernels.transposeBlock16(src, rowOff, j0, 16, c0, dst, c0 * ldDst + j0, ldDst);
         } else {
             fullCols = 0;
         }
         for (int c = 0; c < width; c++) {
             int to = c * ldDst;
-            for (int r = c < fullCols ? fullRows : 0; r < rows; r++) dst[to + r] = tmp[r * ldTmp + c];
+            for (int r = c < fullCols ? fullRows : 0; r < rows; r++) dst[to + r] = src[r * ldSrc + c];
             java.util.Arrays.fill(dst, to + rows, to + ldDst, 0f);
         }
     }
@@ -162,6 +171,15 @@ final class AttentionHeap {
             long at = off + (long) r * ld;
             if (V) VectorAttention.rowOut(src, r * ldSrc, dst, at, width);
             else for (int c = 0; c < width; c++) dst.setAtIndex(F, at + c, src[r * ldSrc + c]);
+        }
+    }
+
+    /** {@link #rowsOut}, each float times {@code scale}. */
+    static void rowsOut(float[] src, int ldSrc, int rows, int width, float scale, MemorySegment dst, long off, int ld) {
+        for (int r = 0; r < rows; r++) {
+            long at = off + (long) r * ld;
+            if (V) VectorAttention.rowOutScaled(src, r * ldSrc, scale, dst, at, width);
+            else for (int c = 0; c < width; c++) dst.setAtIndex(F, at + c, src[r * ldSrc + c] * scale);
         }
     }
 

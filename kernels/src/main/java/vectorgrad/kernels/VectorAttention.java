@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector bodies of {@link Attention}'s row passes; each handles its own scalar tail, except the exp rows
- * ({@link #expShifted}, {@link #expShiftedSum}), which take their padded last vector whole and masked.
+ * ({@link #expShifted}, {@link #expShiftedLanes}), which take their padded last vector whole and masked.
  */
 final class VectorAttention {
     private VectorAttention() {}
@@ -57,13 +57,16 @@ final class VectorAttention {
         for (int i = off + upper; i < off + n; i++) g[i] = p[i] * (g[i] - d);
     }
 
-    static float dot(MemorySegment a, long ao, MemorySegment b, long bo, int n) {
+    /** {@code Σ_{j<n} a[off + j]·b[off + j]}: the vectors' products summed lane-wise, then the lanes, then the tail. */
+    static float dot(float[] a, float[] b, int off, int n) {
         int upper = n - n % LANES;
         FloatVector s = FloatVector.zero(S);
-        for (int i = 0; i < upper; i += LANES)
-            s = load(a, ao + i).mul(load(b, bo + i)).add(s);
+        for (int i = off; i < off + upper; i += LANES)
+            s = FloatVector.fromArray(S, a, i)
+                    .mul(FloatVector.fromArray(S, b, i))
+                    .add(s);
         float t = VectorKernels.sumLanes(s);
-        for (int i = upper; i < n; i++) t += a.getAtIndex(F, ao + i) * b.getAtIndex(F, bo + i);
+        for (int i = off + upper; i < off + n; i++) t += a[i] * b[i];
         return t;
     }
 
@@ -113,11 +116,12 @@ final class VectorAttention {
     }
 
     /**
-     * {@link #expShifted}, returning the row's sum in {@link BatchNorm#runSum}'s order (two vector
-     * accumulators, the last vector's lanes past n as zeros): the softmax row's shift, exp and sum in one pass.
-     * {@code lanes} (at least a vector's floats) holds the accumulators' lanes at the end.
+     * {@link #expShifted}, leaving the row's vector sum at {@code lanes[lanesOff..]} (a vector's floats) for
+     * {@link VectorKernels#sumLanes(float[], int)}: together they give the row's sum in
+     * {@link BatchNorm#runSum}'s order (two vector accumulators, the last vector's lanes past n as zeros).
+     * The softmax row's shift, exp and sum in one pass.
      */
-    static double expShiftedSum(float[] a, int off, int n, float m, float[] lanes) {
+    static void expShiftedLanes(float[] a, int off, int n, float m, float[] lanes, int lanesOff) {
         // the vectors go to two sums in turn, as runSum's unrolled loop adds them (which is which at the end
         // does not matter: their sum commutes); one exp in the loop: with two C2 did not inline both and the
         // forward took 18 ms instead of 9 (batch 128 of T 128, d 32, one thread)
@@ -131,11 +135,10 @@ final class VectorAttention {
             s0 = s1;
             s1 = t;
         }
-        // the lanes summed through the heap, not by passing the vector to sumLanes: inlined into its caller
-        // (Attention.probabilitiesFromScores), this method leaves C2 no node budget to inline sumLanes, and a
-        // vector passed to a call is boxed (2 MB of garbage a forward at T = 128, batch 32 x 4 heads)
-        s0.add(s1).intoArray(lanes, 0);
-        return VectorKernels.sumLanes(lanes);
+        // the lanes leave through the heap, not as a vector passed to sumLanes: inlined into its caller
+        // (Attention.probabilitiesFromScores), this method leaves C2 no node budget to inline a further call,
+        // and a vector passed to a call is boxed (2 MB of garbage a forward at T = 128, batch 32 x 4 heads)
+        s0.add(s1).intoArray(lanes, lanesOff);
     }
 
     private static final FloatVector ZERO = FloatVector.zero(S);

@@ -425,14 +425,14 @@ final class VectorKernels {
     }
 
     /**
-     * {@link #sumLanes(FloatVector)} of a vector stored to {@code lanes}: lane l adds lane l + h for h = LANES/2,
-     * ..., 1 (the same additions in the same order, so the same bits), in place; for a caller that cannot pass
-     * the vector without boxing it.
+     * {@link #sumLanes(FloatVector)} of a vector stored to {@code lanes[off..off + LANES)}: lane l adds lane
+     * l + h for h = LANES/2, ..., 1 (the same additions in the same order, so the same bits), in place; for a
+     * caller that cannot pass the vector without boxing it.
      */
-    static float sumLanes(float[] lanes) {
+    static float sumLanes(float[] lanes, int off) {
         for (int half = LANES / 2; half >= 1; half /= 2)
-            for (int l = 0; l < half; l++) lanes[l] = lanes[l] + lanes[l + half];
-        return lanes[0];
+            for (int l = off; l < off + half; l++) lanes[l] = lanes[l] + lanes[l + half];
+        return lanes[off];
     }
 
     /** FOLDh moves lane i + h onto lane i (the upper lanes' results are never read). */

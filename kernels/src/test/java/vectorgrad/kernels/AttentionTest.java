@@ -56,7 +56,7 @@ class AttentionTest {
         MemorySegment ms = mask == null ? null : Mem.of(mask);
         Attention.forward(sh, Mem.of(q), Mem.of(k), Mem.of(v), ms, 0, out, lse);
         MemorySegment dq = Mem.zeros(b * t * d), dk = Mem.zeros(b * s * d), dvv = Mem.zeros(b * s * dv);
-        Attention.backward(sh, Mem.of(q), Mem.of(k), Mem.of(v), ms, 0, out, lse, Mem.of(g), dq, dk, dvv);
+        Attention.backward(sh, Mem.of(q), Mem.of(k), Mem.of(v), ms, 0, lse, Mem.of(g), dq, dk, dvv);
         float[] go = Mem.read(out, b * t * dv),
                 gq = Mem.read(dq, b * t * d),
                 gk = Mem.read(dk, b * s * d),
@@ -64,8 +64,8 @@ class AttentionTest {
         String at = sh.toString() + (masked ? " masked" : "");
         // a gradient not asked for is skipped: the others come out the same, bit for bit
         MemorySegment dvOnly = Mem.zeros(b * s * dv), dqOnly = Mem.zeros(b * t * d);
-        Attention.backward(sh, Mem.of(q), Mem.of(k), Mem.of(v), ms, 0, out, lse, Mem.of(g), null, null, dvOnly);
-        Attention.backward(sh, Mem.of(q), Mem.of(k), Mem.of(v), ms, 0, out, lse, Mem.of(g), dqOnly, null, null);
+        Attention.backward(sh, Mem.of(q), Mem.of(k), Mem.of(v), ms, 0, lse, Mem.of(g), null, null, dvOnly);
+        Attention.backward(sh, Mem.of(q), Mem.of(k), Mem.of(v), ms, 0, lse, Mem.of(g), dqOnly, null, null);
         assertArrayEquals(gv, Mem.read(dvOnly, b * s * dv), "dv alone " + at);
         assertArrayEquals(gq, Mem.read(dqOnly, b * t * d), "dq alone " + at);
         double keepScale = 1 / (1 - (double) sh.dropoutP());
@@ -139,7 +139,7 @@ class AttentionTest {
                         dk = Mem.zeros(n),
                         dv = Mem.zeros(n);
                 Attention.forward(sh, Mem.of(q), Mem.of(k), Mem.of(v), null, 0, out, lse);
-                Attention.backward(sh, Mem.of(q), Mem.of(k), Mem.of(v), null, 0, out, lse, Mem.of(g), dq, dk, dv);
+                Attention.backward(sh, Mem.of(q), Mem.of(k), Mem.of(v), null, 0, lse, Mem.of(g), dq, dk, dv);
                 float[][] got = {Mem.read(out, n), Mem.read(dq, n), Mem.read(dk, n), Mem.read(dv, n)};
                 if (first == null) first = got;
                 else
@@ -185,7 +185,7 @@ class AttentionTest {
                 dk = Mem.zeros(k.length),
                 dv = Mem.zeros(v.length);
         Attention.forward(sh, Mem.of(q), Mem.of(k), Mem.of(v), null, 0, out, lse);
-        Attention.backward(sh, Mem.of(q), Mem.of(k), Mem.of(v), null, 0, out, lse, Mem.of(g), dq, dk, dv);
+        Attention.backward(sh, Mem.of(q), Mem.of(k), Mem.of(v), null, 0, lse, Mem.of(g), dq, dk, dv);
         return new float[][] {
             Mem.read(out, g.length), Mem.read(dq, q.length), Mem.read(dk, k.length), Mem.read(dv, v.length)
         };
@@ -272,7 +272,8 @@ class AttentionTest {
     }
 
     /**
-     * A softmax row's one pass ({@link VectorAttention#expShiftedSum}: exp(x - m) in place and the row's sum)
+     * A softmax row's one pass ({@link VectorAttention#expShiftedLanes}: exp(x - m) in place and the row's
+     * vector sum, then {@link VectorKernels#sumLanes(float[], int)})
      * gives the bits of the three it replaces (the shift, exp, {@link BatchNorm#runSum} over the row padded
      * with zeros to whole vectors), for rows with and without a partial last vector and with an odd or even
      * count of vectors; the padding is zero afterwards.
@@ -288,7 +289,9 @@ class AttentionTest {
             float[] shifted = padded(x);
             for (int i = 0; i < n; i++) shifted[i] = ScalarExp.exp(x[i] - m);
             MemorySegment three = Mem.of(shifted);
-            double sum = VectorAttention.expShiftedSum(one, 0, n, m, new float[Simd.floatLanes()]);
+            float[] lanes = new float[3 * Simd.floatLanes()];
+            VectorAttention.expShiftedLanes(one, 0, n, m, lanes, Simd.floatLanes());
+            double sum = VectorKernels.sumLanes(lanes, Simd.floatLanes());
             assertArrayEquals(shifted, one, "exp(x - m) and zeros past it, n = " + n);
             org.junit.jupiter.api.Assertions.assertEquals(
                     BatchNorm.runSum(three, 0, shifted.length), sum, 0.0, "sum, n = " + n);

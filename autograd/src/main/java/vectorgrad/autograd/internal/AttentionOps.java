@@ -161,18 +161,10 @@ public final class AttentionOps {
         BackwardFn fn = (g, need) -> {
             Tensor dx = empty(xs);
             Attention.backwardPacked(
-                    sh,
-                    segment(qkv),
-                    m == null ? null : segment(m),
-                    0,
-                    segment(out),
-                    segment(lse),
-                    segment(g),
-                    segment(dx));
+                    sh, segment(qkv), m == null ? null : segment(m), 0, segment(lse), segment(g), segment(dx));
             Reference.reachabilityFence(g);
             Reference.reachabilityFence(qkv);
             Reference.reachabilityFence(m);
-            Reference.reachabilityFence(out);
             Reference.reachabilityFence(lse);
             return new Tensor[] {dx};
         };
@@ -199,7 +191,6 @@ public final class AttentionOps {
                     segment(v),
                     m == null ? null : segment(m),
                     mst,
-                    segment(out),
                     segment(lse),
                     segment(g),
                     seg(dq),
@@ -210,7 +201,6 @@ public final class AttentionOps {
             Reference.reachabilityFence(k);
             Reference.reachabilityFence(v);
             Reference.reachabilityFence(m);
-            Reference.reachabilityFence(out);
             Reference.reachabilityFence(lse);
             return new Tensor[] {dq, dk, dvT};
         };
