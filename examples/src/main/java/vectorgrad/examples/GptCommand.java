@@ -445,6 +445,36 @@ final class GptCommand {
         return v - 1;
     }
 
+    /**
+     * Generations shorter than this many tokens run the scalar kernels (see {@link #prefersScalarKernels}).
+     * One thread, this model (4 layers of 128, block 128), an AMD EPYC Zen 4, seconds scalar against
+     * vector: 1,000 tokens 1.38 against 2.34, 2,000 tokens 2.12 against 2.30, 3,000 tokens 2.72 against
+     * 2.64 (docs/PERFORMANCE.md).
+     */
+    static final int VECTOR_KERNELS_FROM_TOKENS = 3000;
+
+    /**
+     * Whether {@code args} (a whole command line) sample fewer than {@link #VECTOR_KERNELS_FROM_TOKENS}
+     * tokens and leave {@code vectorgrad.scalar} unset: then the process should run the scalar kernels.
+     * Sampling steps one position at a time, a few hundred thousand multiply-adds each; the vector
+     * kernels do one in about a quarter of the scalar time once C2 has compiled them, but compiling them
+     * takes the first second and more of a run (their code runs interpreted, then profiled, meanwhile),
+     * so a short text is done sooner without them. An explicit {@code -Dvectorgrad.scalar=true|false}
+     * wins. The kernels are chosen once per JVM, so this is for a process's entry point, before any
+     * kernel runs.
+     */
+    static boolean prefersScalarKernels(String[] args) {
+        if (args.length < 2 || !args[0].equals("gpt") || !args[1].equals("sample")) return false;
+        if (System.getProperty("vectorgrad.scalar") != null) return false;
+        try {
+            Args a = new Args(
+                    "gpt sample", java.util.Arrays.copyOfRange(args, 2, args.length), SAMPLE_OPTIONS, SAMPLE_FLAGS);
+            return a.longValue("tokens", 500, 1) < VECTOR_KERNELS_FROM_TOKENS;
+        } catch (UsageException e) {
+            return false; // the command reports it
+        }
+    }
+
     static int sample(Args a, PrintStream out) throws IOException {
         String ckpt = a.string("checkpoint", null);
         if (ckpt == null) throw new UsageException("gpt sample: --checkpoint FILE is required");

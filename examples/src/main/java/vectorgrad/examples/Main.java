@@ -39,7 +39,8 @@ public final class Main {
                        [--eval-every 250] [--eval-batches 20] [--print-every 50] [--seed 1337] [--threads N]
                        [--checkpoint FILE] [--resume] [--plot curves.png] [--json]   Ctrl-C or SIGTERM as mnist train
               gpt sample      --checkpoint FILE [--prompt TEXT] [--tokens 500] [--temperature 0.8] [--top-k 40] [--seed 0]
-                       [--threads N] [--json]   generates with a key/value cache
+                       [--threads N] [--json]   generates with a key/value cache; below 3,000 tokens on the
+                       scalar kernels, done before the vector ones would compile (-Dvectorgrad.scalar=false: vectors)
               test     run the test suite (launcher only)
               install  install the library jars in the local Maven repository (launcher only)
               samples  build and run samples/ against the installed jars (launcher only)
@@ -50,6 +51,8 @@ public final class Main {
 
     public static void main(String[] args) {
         useConsoleLogFormat();
+        // before any kernel class loads: the choice is read once per JVM
+        if (GptCommand.prefersScalarKernels(args)) System.setProperty("vectorgrad.scalar", "true");
         System.exit(run(args));
     }
 

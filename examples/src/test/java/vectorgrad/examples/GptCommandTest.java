@@ -217,4 +217,20 @@ class GptCommandTest {
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
+
+    /** Short samples choose the scalar kernels, long ones and other commands do not; bad arguments are left to the command. */
+    @Test
+    void shortSamplesChooseTheScalarKernels() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                System.getProperty("vectorgrad.scalar") == null, "an explicit vectorgrad.scalar wins");
+        assertTrue(GptCommand.prefersScalarKernels(new String[] {"gpt", "sample", "--checkpoint", "g.safetensors"}));
+        assertTrue(GptCommand.prefersScalarKernels(
+                new String[] {"gpt", "sample", "--checkpoint", "g.safetensors", "--tokens", "2999"}));
+        org.junit.jupiter.api.Assertions.assertFalse(GptCommand.prefersScalarKernels(
+                new String[] {"gpt", "sample", "--checkpoint", "g.safetensors", "--tokens", "3000"}));
+        org.junit.jupiter.api.Assertions.assertFalse(GptCommand.prefersScalarKernels(new String[] {"gpt", "train"}));
+        org.junit.jupiter.api.Assertions.assertFalse(
+                GptCommand.prefersScalarKernels(new String[] {"gpt", "sample", "--tokens", "many"}));
+        org.junit.jupiter.api.Assertions.assertFalse(GptCommand.prefersScalarKernels(new String[] {"mnist", "train"}));
+    }
 }

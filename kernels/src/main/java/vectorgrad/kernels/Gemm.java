@@ -108,7 +108,15 @@ public final class Gemm {
                     }
                 } else if (!transA) {
                     long ai = aOff + (long) i * lda;
-                    for (int j = 0; j < n; j++) {
+                    int j = 0;
+                    // without vectors four outputs at a time: four independent sums instead of one chain of
+                    // dependent adds, each still over p in order (dotScalar's bits): sampling 6,000 characters
+                    // of a GPT with the scalar kernels (its one-position steps are mostly these products) took
+                    // 5.6 s instead of 10.5
+                    if (!vector)
+                        for (; j + 4 <= n; j += 4)
+                            dotScalar4(k, alpha, a, ai, b, bOff + (long) j * ldb, ldb, c, ci + j);
+                    for (; j < n; j++) {
                         long bj = bOff + (long) j * ldb;
                         float dot = vector ? VectorGemm.dot(k, a, ai, b, bj) : dotScalar(k, a, ai, b, bj, 0);
                         c.setAtIndex(F, ci + j, c.getAtIndex(F, ci + j) + alpha * dot);
@@ -322,6 +330,27 @@ public final class Gemm {
         } else if (beta != 1f) {
             for (int j = 0; j < n; j++) c.setAtIndex(F, ci + j, beta * c.getAtIndex(F, ci + j));
         }
+    }
+
+    /**
+     * {@code c[ci + q] += alpha·Σ_p a[ai + p]·b[bj + q·ldb + p]} for q < 4: four of {@link #dotScalar}'s sums
+     * side by side, the same bits.
+     */
+    static void dotScalar4(
+            int k, float alpha, MemorySegment a, long ai, MemorySegment b, long bj, int ldb, MemorySegment c, long ci) {
+        long b1 = bj + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        for (int p = 0; p < k; p++) {
+            float x = a.getAtIndex(F, ai + p);
+            s0 += x * b.getAtIndex(F, bj + p);
+            s1 += x * b.getAtIndex(F, b1 + p);
+            s2 += x * b.getAtIndex(F, b2 + p);
+            s3 += x * b.getAtIndex(F, b3 + p);
+        }
+        c.setAtIndex(F, ci, c.getAtIndex(F, ci) + alpha * s0);
+        c.setAtIndex(F, ci + 1, c.getAtIndex(F, ci + 1) + alpha * s1);
+        c.setAtIndex(F, ci + 2, c.getAtIndex(F, ci + 2) + alpha * s2);
+        c.setAtIndex(F, ci + 3, c.getAtIndex(F, ci + 3) + alpha * s3);
     }
 
     static float dotScalar(int k, MemorySegment a, long ai, MemorySegment b, long bj, int from) {

@@ -8,7 +8,7 @@ package vectorgrad.kernels;
  * and says so once on stderr rather than being silently slow.
  *
  * <p>System properties: {@code -Dvectorgrad.scalar=true} forces the scalar path (for tests and
- * benchmarks); {@code -Dvectorgrad.vectorBits=256|512} picks the vector width (default: the CPU's preferred).
+ * benchmarks, and short runs where compiling the vector kernels costs more than they save: {@code gpt sample}); {@code -Dvectorgrad.vectorBits=256|512} picks the vector width (default: the CPU's preferred).
  */
 public final class Simd {
     private Simd() {}
@@ -18,8 +18,7 @@ public final class Simd {
     private static boolean detect() {
         // the logger only when there is something to say (see Config.ignoring)
         if (Config.SCALAR) {
-            System.getLogger("vectorgrad")
-                    .log(System.Logger.Level.INFO, "scalar kernels forced by -Dvectorgrad.scalar=true");
+            System.getLogger("vectorgrad").log(System.Logger.Level.INFO, "scalar kernels (vectorgrad.scalar=true)");
             return false;
         }
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {

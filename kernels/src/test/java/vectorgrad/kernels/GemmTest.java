@@ -397,4 +397,21 @@ class GemmTest {
                 IllegalArgumentException.class,
                 () -> Gemm.sgemm(false, false, 2, 2, 3, 1f, a, 0, 2, b, 0, 2, 0f, c, 0, 2));
     }
+
+    /** The scalar NT path's four sums side by side give {@link Gemm#dotScalar}'s bits for each, at any k. */
+    @Test
+    void fourScalarDotsGiveTheBitsOfOne() {
+        for (int k : new int[] {1, 3, 16, 37, 128}) {
+            int ldb = k + 3;
+            float[] a = Mem.random(rnd, k, -1, 1), b = Mem.random(rnd, 4 * ldb, -1, 1), c = Mem.random(rnd, 4, -1, 1);
+            MemorySegment as = Mem.of(a), bs = Mem.of(b), cs = Mem.of(c);
+            Gemm.dotScalar4(k, 0.75f, as, 0, bs, 0, ldb, cs, 0);
+            float[] got = Mem.read(cs, 4);
+            for (int q = 0; q < 4; q++)
+                org.junit.jupiter.api.Assertions.assertEquals(
+                        Float.floatToRawIntBits(c[q] + 0.75f * Gemm.dotScalar(k, as, 0, bs, (long) q * ldb, 0)),
+                        Float.floatToRawIntBits(got[q]),
+                        "output " + q + ", k = " + k);
+        }
+    }
 }
