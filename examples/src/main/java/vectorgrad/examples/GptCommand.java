@@ -446,22 +446,36 @@ final class GptCommand {
     }
 
     /**
-     * Generations shorter than this many tokens run the scalar kernels (see {@link #prefersScalarKernels}).
-     * One thread, this model (4 layers of 128, block 128), an AMD EPYC Zen 4, seconds scalar against
-     * vector: 1,000 tokens 1.38 against 2.34, 2,000 tokens 2.12 against 2.30, 3,000 tokens 2.72 against
-     * 2.64 (docs/PERFORMANCE.md).
+     * Multiply-adds of a whole generation below which it runs the scalar kernels (see
+     * {@link #prefersScalarKernels}): 3,000 tokens of the default model on the fortunes (113 characters),
+     * 931,968 a token. That model, one thread, an AMD EPYC Zen 4, seconds scalar against vector: 1,000
+     * tokens 1.38 against 2.34, 2,000 tokens 2.12 against 2.30, 3,000 tokens 2.72 against 2.64
+     * (docs/PERFORMANCE.md).
      */
-    static final int VECTOR_KERNELS_FROM_TOKENS = 3000;
+    static final double SCALAR_KERNELS_BELOW_MULTIPLY_ADDS =
+            3000.0 * multiplyAddsPerToken(new Gpt.Config(113, 128, 4, 4, 128, 0.1));
 
     /**
-     * Whether {@code args} (a whole command line) sample fewer than {@link #VECTOR_KERNELS_FROM_TOKENS}
-     * tokens and leave {@code vectorgrad.scalar} unset: then the process should run the scalar kernels.
-     * Sampling steps one position at a time, a few hundred thousand multiply-adds each; the vector
-     * kernels do one in about a quarter of the scalar time once C2 has compiled them, but compiling them
-     * takes the first second and more of a run (their code runs interpreted, then profiled, meanwhile),
-     * so a short text is done sooner without them. An explicit {@code -Dvectorgrad.scalar=true|false}
-     * wins. The kernels are chosen once per JVM, so this is for a process's entry point, before any
-     * kernel runs.
+     * A sampled token's multiply-adds in the model's matrices: per layer q, k, v, the projection and the
+     * MLP (12·embd²) and attention over at most a block of keys (the scores and their weighted sum,
+     * 2·block·embd), then the output head.
+     */
+    static long multiplyAddsPerToken(Gpt.Config c) {
+        long e = c.embd();
+        return c.layers() * (12 * e * e + 2L * c.block() * e) + c.vocab() * e;
+    }
+
+    /**
+     * Whether {@code args} (a whole command line) is a {@code gpt sample} whose generation is under
+     * {@link #SCALAR_KERNELS_BELOW_MULTIPLY_ADDS} (tokens times {@link #multiplyAddsPerToken} of the
+     * checkpoint's model, read from its header) and leaves {@code vectorgrad.scalar} unset: then the process
+     * should run the scalar kernels. Sampling steps one position at a time; once C2 has compiled them the
+     * vector kernels do a step in about a quarter of the scalar time, but compiling them takes the first
+     * second and more of a run (their code runs interpreted, then profiled, meanwhile), so a short text is
+     * done sooner without them. An explicit {@code -Dvectorgrad.scalar=true|false} wins. The kernels' sums
+     * differ in order, so the same seed can draw differently on either side of the threshold (a longer
+     * text need not extend a shorter one's). The kernels are chosen once per JVM: this is for a process's
+     * entry point, before any kernel runs, and reads the checkpoint's header with plain I/O.
      */
     static boolean prefersScalarKernels(String[] args) {
         if (args.length < 2 || !args[0].equals("gpt") || !args[1].equals("sample")) return false;
@@ -469,9 +483,36 @@ final class GptCommand {
         try {
             Args a = new Args(
                     "gpt sample", java.util.Arrays.copyOfRange(args, 2, args.length), SAMPLE_OPTIONS, SAMPLE_FLAGS);
-            return a.longValue("tokens", 500, 1) < VECTOR_KERNELS_FROM_TOKENS;
+            String ckpt = a.string("checkpoint", null);
+            if (ckpt == null) return false;
+            Gpt.Config c = configInHeader(Path.of(ckpt));
+            return c != null
+                    && (double) a.longValue("tokens", 500, 1) * multiplyAddsPerToken(c)
+                            < SCALAR_KERNELS_BELOW_MULTIPLY_ADDS;
         } catch (UsageException e) {
             return false; // the command reports it
+        }
+    }
+
+    /**
+     * The model config in a safetensors checkpoint's header (its 8-byte length, then JSON whose
+     * {@code __metadata__} holds {@code "config"}), or null where there is none to read; the command itself
+     * reports a bad checkpoint.
+     */
+    static Gpt.Config configInHeader(Path file) {
+        try (var in = Files.newInputStream(file)) {
+            byte[] len = in.readNBytes(8);
+            if (len.length < 8) return null;
+            long n = java.nio.ByteBuffer.wrap(len)
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .getLong();
+            if (n <= 0 || n > (1 << 24)) return null;
+            String header = new String(in.readNBytes((int) n), StandardCharsets.UTF_8);
+            var m = java.util.regex.Pattern.compile("\"config\"\\s*:\\s*\"([^\"]*)\"")
+                    .matcher(header);
+            return m.find() ? parseConfig(m.group(1)) : null;
+        } catch (IOException | UsageException e) {
+            return null;
         }
     }
 

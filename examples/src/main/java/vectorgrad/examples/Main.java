@@ -39,8 +39,9 @@ public final class Main {
                        [--eval-every 250] [--eval-batches 20] [--print-every 50] [--seed 1337] [--threads N]
                        [--checkpoint FILE] [--resume] [--plot curves.png] [--json]   Ctrl-C or SIGTERM as mnist train
               gpt sample      --checkpoint FILE [--prompt TEXT] [--tokens 500] [--temperature 0.8] [--top-k 40] [--seed 0]
-                       [--threads N] [--json]   generates with a key/value cache; below 3,000 tokens on the
-                       scalar kernels, done before the vector ones would compile (-Dvectorgrad.scalar=false: vectors)
+                       [--threads N] [--json]   generates with a key/value cache; a short text (3,000 tokens of
+                       the default model) on the scalar kernels, done before the vector ones would compile
+                       (JDK_JAVA_OPTIONS=-Dvectorgrad.scalar=false keeps the vectors)
               test     run the test suite (launcher only)
               install  install the library jars in the local Maven repository (launcher only)
               samples  build and run samples/ against the installed jars (launcher only)

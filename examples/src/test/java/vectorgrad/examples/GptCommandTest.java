@@ -218,19 +218,43 @@ class GptCommandTest {
         return out;
     }
 
-    /** Short samples choose the scalar kernels, long ones and other commands do not; bad arguments are left to the command. */
+    /**
+     * A short sample (tokens times the checkpoint model's multiply-adds a token, read from its header)
+     * chooses the scalar kernels; a long one, a larger model, other commands, no readable checkpoint and
+     * bad arguments (left to the command) do not.
+     */
     @Test
-    void shortSamplesChooseTheScalarKernels() {
+    void shortSamplesChooseTheScalarKernels() throws IOException {
         org.junit.jupiter.api.Assumptions.assumeTrue(
                 System.getProperty("vectorgrad.scalar") == null, "an explicit vectorgrad.scalar wins");
-        assertTrue(GptCommand.prefersScalarKernels(new String[] {"gpt", "sample", "--checkpoint", "g.safetensors"}));
-        assertTrue(GptCommand.prefersScalarKernels(
-                new String[] {"gpt", "sample", "--checkpoint", "g.safetensors", "--tokens", "2999"}));
-        org.junit.jupiter.api.Assertions.assertFalse(GptCommand.prefersScalarKernels(
-                new String[] {"gpt", "sample", "--checkpoint", "g.safetensors", "--tokens", "3000"}));
-        org.junit.jupiter.api.Assertions.assertFalse(GptCommand.prefersScalarKernels(new String[] {"gpt", "train"}));
+        Path small = header("vocab=113,block=128,layers=4,heads=4,embd=128,dropout=0.1");
+        Path large = header("vocab=113,block=256,layers=8,heads=6,embd=384,dropout=0.1");
+        assertEquals(931_968, GptCommand.multiplyAddsPerToken(GptCommand.configInHeader(small)));
+        assertTrue(scalar("gpt", "sample", "--checkpoint", small.toString()));
+        assertTrue(scalar("gpt", "sample", "--checkpoint", small.toString(), "--tokens", "2999"));
         org.junit.jupiter.api.Assertions.assertFalse(
-                GptCommand.prefersScalarKernels(new String[] {"gpt", "sample", "--tokens", "many"}));
-        org.junit.jupiter.api.Assertions.assertFalse(GptCommand.prefersScalarKernels(new String[] {"mnist", "train"}));
+                scalar("gpt", "sample", "--checkpoint", small.toString(), "--tokens", "3000"));
+        org.junit.jupiter.api.Assertions.assertFalse(scalar("gpt", "sample", "--checkpoint", large.toString()));
+        org.junit.jupiter.api.Assertions.assertFalse(scalar(
+                "gpt", "sample", "--checkpoint", dir.resolve("none.safetensors").toString()));
+        org.junit.jupiter.api.Assertions.assertFalse(scalar("gpt", "train"));
+        org.junit.jupiter.api.Assertions.assertFalse(
+                scalar("gpt", "sample", "--checkpoint", small.toString(), "--tokens", "many"));
+        org.junit.jupiter.api.Assertions.assertFalse(scalar("mnist", "train"));
+    }
+
+    private static boolean scalar(String... args) {
+        return GptCommand.prefersScalarKernels(args);
+    }
+
+    /** A safetensors file with no tensors whose metadata holds {@code config}. */
+    private Path header(String config) throws IOException {
+        byte[] json = ("{\"__metadata__\":{\"config\":\"" + config + "\",\"vocab\":\"abc\"}}")
+                .getBytes(StandardCharsets.UTF_8);
+        var buf = java.nio.ByteBuffer.allocate(8 + json.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        buf.putLong(json.length).put(json);
+        Path f = dir.resolve(config.hashCode() + ".safetensors");
+        Files.write(f, buf.array());
+        return f;
     }
 }

@@ -13,8 +13,8 @@ import java.lang.foreign.ValueLayout;
  * times its 1/Σ, and only each row's log-sum-exp is kept — the backward recomputes the probabilities block
  * by block from it, so no {@code [t, s]} matrix outlives a block.
  *
- * <p>A problem's operands are copied to the heap once (q times the scale, v; for the backward also k times
- * the scale, dOut, and vᵀ; kᵀ for both, transposed there), and the products run on them unpacked, six rows
+ * <p>A problem's operands are copied to the heap once (q times the scale, v; for the backward also k, dq's
+ * scale applied as it is written out, dOut, and vᵀ; kᵀ for both, transposed there), and the products run on them unpacked, six rows
  * at a time ({@link VectorGemm#rowTile}): no packing per product, and causal attention (query i sees keys j ≤ i, PyTorch's {@code is_causal}) stops each six rows'
  * scores, and the key gradients' sums, at their last key, so about half the scores of a long sequence are
  * made, not three quarters as with whole blocks. The masked entries of a six-row tile are zeros.
@@ -176,9 +176,9 @@ public final class Attention {
      * {@code ld}, columns up to each row's key count; zeros past it up to {@code width}, the block's key
      * count, which is all the products after read): each row is left as exp(s - max), its 1/Σ goes to
      * {@code rowScale} (the forward scales the row's output, dv floats, instead of its n probabilities) and
-     * its log-sum-exp to {@code lseOut}. The rows go through each step together — all maxima, all exps,
-     * all sums, all logs — so one row's chain of dependent steps (max, exp, sum, log) overlaps the next
-     * row's instead of waiting on it; {@code rowMax} and {@code lanes} (a vector's floats a row) carry them
+     * its log-sum-exp to {@code lseOut}. The rows go through each step together — all maxima, then all
+     * exps with their vector sums, then each row's lanes folded, its log and 1/Σ — so one row's chain of
+     * dependent steps (max, exp, sum, log) overlaps the next row's instead of waiting on it; {@code rowMax} and {@code lanes} (a vector's floats a row) carry them
      * from step to step. The backward's rows come from {@link #probabilitiesFromLse}.
      */
     private static void probabilitiesFromScores(
@@ -491,7 +491,7 @@ public final class Attention {
             sc.k = Scratch.grow(sc.k, s * dP);
             sc.vT = Scratch.grow(sc.vT, dvn * sP);
             sc.dOut = Scratch.grow(sc.dOut, t * dvP);
-            sc.rows = Scratch.grow(sc.rows, Math.max(s * Math.max(dP, dvP), ROWS * dP));
+            sc.rows = Scratch.grow(sc.rows, Math.max(s * dvP, ROWS * dP));
             sc.p = Scratch.grow(sc.p, ROWS * sP);
             sc.dp = Scratch.grow(sc.dp, ROWS * sP);
             if (dk != null) sc.dkSum = Scratch.grow(sc.dkSum, s * dP);
@@ -571,7 +571,7 @@ public final class Attention {
                     if (dq != null) {
                         // dq = scale·(dS·k), six rows at a time over their keys
                         timesRows(sh, dp, sP, i0, i1, sc.k, dP, sc.rows);
-                        rowsOut(sc.rows, dP, i1 - i0, d, sh.scale(), dq, qo + (long) i0 * sh.ldq(), sh.ldq());
+                        rowsOutTimes(sc.rows, dP, i1 - i0, d, sh.scale(), dq, qo + (long) i0 * sh.ldq(), sh.ldq());
                     }
                     // dk += dSᵀ·(scale·q)
                     if (dk != null) keySums(sh, dp, sP, i0, i1, n, sc.q, dP, sc.dkSum);

@@ -175,7 +175,8 @@ final class AttentionHeap {
     }
 
     /** {@link #rowsOut}, each float times {@code scale}. */
-    static void rowsOut(float[] src, int ldSrc, int rows, int width, float scale, MemorySegment dst, long off, int ld) {
+    static void rowsOutTimes(
+            float[] src, int ldSrc, int rows, int width, float scale, MemorySegment dst, long off, int ld) {
         for (int r = 0; r < rows; r++) {
             long at = off + (long) r * ld;
             if (V) VectorAttention.rowOutScaled(src, r * ldSrc, scale, dst, at, width);

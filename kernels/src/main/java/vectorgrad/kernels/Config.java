@@ -16,8 +16,9 @@ import java.lang.System.Logger.Level;
  *     <td>native bytes held by live (handed-out, not yet released) tensors above which an allocation that
  *     finds no cached block first asks for a collection, so unclosed tensors the program dropped are
  *     reclaimed before the cache grows</td></tr>
- * <tr><td>vectorgrad.scalar</td><td>false</td><td>test</td>
- *     <td>run the scalar kernels even where the Vector API is present</td></tr>
+ * <tr><td>vectorgrad.scalar</td><td>false</td><td>user, test</td>
+ *     <td>run the scalar kernels even where the Vector API is present; {@code gpt sample} sets it for a short
+ *     generation when unset (it ends before the vector kernels would be compiled)</td></tr>
  * <tr><td>vectorgrad.vectorBits</td><td>the preferred width</td><td>test</td>
  *     <td>256 or 512: hold the kernels to that vector width</td></tr>
  * <tr><td>vectorgrad.fma</td><td>the JVM's {@code UseFMA}</td><td>test</td>

@@ -8,7 +8,9 @@ package vectorgrad.kernels;
  * and says so once on stderr rather than being silently slow.
  *
  * <p>System properties: {@code -Dvectorgrad.scalar=true} forces the scalar path (for tests and
- * benchmarks, and short runs where compiling the vector kernels costs more than they save: {@code gpt sample}); {@code -Dvectorgrad.vectorBits=256|512} picks the vector width (default: the CPU's preferred).
+ * benchmarks, and for short runs where compiling the vector kernels costs more than they save: a short
+ * {@code gpt sample} sets it); {@code -Dvectorgrad.vectorBits=256|512} picks the vector width (default:
+ * the CPU's preferred).
  */
 public final class Simd {
     private Simd() {}
@@ -17,10 +19,7 @@ public final class Simd {
 
     private static boolean detect() {
         // the logger only when there is something to say (see Config.ignoring)
-        if (Config.SCALAR) {
-            System.getLogger("vectorgrad").log(System.Logger.Level.INFO, "scalar kernels (vectorgrad.scalar=true)");
-            return false;
-        }
+        if (Config.SCALAR) return false; // asked for: nothing to say
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
             System.getLogger("vectorgrad")
                     .log(
