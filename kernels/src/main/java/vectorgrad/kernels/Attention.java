@@ -14,9 +14,10 @@ import java.lang.foreign.ValueLayout;
  * by block from it, so no {@code [t, s]} matrix outlives a block.
  *
  * <p>A problem's operands are copied to the heap once (q times the scale, v; for the backward also k, dq's
- * scale applied as it is written out, dOut, and vᵀ; kᵀ for both, transposed there), and the products run on them unpacked, six rows
- * at a time ({@link VectorGemm#rowTile}): no packing per product, and causal attention (query i sees keys j ≤ i, PyTorch's {@code is_causal}) stops each six rows'
- * scores, and the key gradients' sums, at their last key, so about half the scores of a long sequence are
+ * scale applied as it is written out, dOut, and vᵀ; kᵀ for both, transposed there), and the products run
+ * on them unpacked, six rows at a time ({@link VectorGemm#rowTile}): no packing per product, and causal
+ * attention (query i sees keys j ≤ i, PyTorch's {@code is_causal}) stops each six rows' scores, and the
+ * key gradients' sums, at their last key, so about half the scores of a long sequence are
  * made, not three quarters as with whole blocks. The masked entries of a six-row tile are zeros.
  * An additive {@code mask} ({@code [t, s]} per problem, or one shared: {@code maskStride} 0) is added to
  * the scores; -∞ removes a key. A row with every key removed gives zeros (PyTorch gives NaN there).
@@ -31,13 +32,6 @@ public final class Attention {
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     private static final boolean V = Simd.VECTOR_AVAILABLE;
-    /**
-     * Whether the softmax rows take their vector passes: their max, NaN test and masked last vector are
-     * float compares and maxima, which on x86 held to SSE C2 leaves to the Vector API's Java fallback (the
-     * GPT step at {@code -XX:UseAVX=0} allocated 1.27 GB of heap a step there); the scalar loops serve them
-     * at that width.
-     */
-    private static final boolean ROW_VECTORS = Simd.FULL_FLOAT_VECTORS;
     /** Query rows per block. */
     static final int ROWS = 64;
 
@@ -171,115 +165,6 @@ public final class Attention {
         return sh.causal() ? Math.min(sh.s(), i + 1) : sh.s();
     }
 
-    /**
-     * The forward's probabilities of rows [i0, i1) of problem b, from the scores in {@code p} (row stride
-     * {@code ld}, columns up to each row's key count; zeros past it up to {@code width}, the block's key
-     * count, which is all the products after read): each row is left as exp(s - max), its 1/Σ goes to
-     * {@code rowScale} (the forward scales the row's output, dv floats, instead of its n probabilities) and
-     * its log-sum-exp to {@code lseOut}. The rows go through each step together — all maxima, then all
-     * exps with their vector sums, then each row's lanes folded, its log and 1/Σ — so one row's chain of
-     * dependent steps (max, exp, sum, log) overlaps the next row's instead of waiting on it; {@code rowMax} and {@code lanes} (a vector's floats a row) carry them
-     * from step to step. The backward's rows come from {@link #probabilitiesFromLse}.
-     */
-    private static void probabilitiesFromScores(
-            Shape sh,
-            int b,
-            int i0,
-            int i1,
-            float[] p,
-            int ld,
-            int width,
-            MemorySegment mask,
-            long maskOff,
-            MemorySegment lseOut,
-            float[] rowScale,
-            float[] rowMax,
-            float[] lanes) {
-        for (int i = i0; i < i1; i++) {
-            int row = (i - i0) * ld;
-            int n = keys(sh, i);
-            if (mask != null) addMaskRow(sh, i, p, row, n, mask, maskOff);
-            float m = ROW_VECTORS ? VectorAttention.max(p, row, n) : Float.NEGATIVE_INFINITY;
-            if (!ROW_VECTORS) for (int j = 0; j < n; j++) m = Math.max(m, p[row + j]);
-            rowMax[i - i0] = m;
-        }
-        int lanesPerRow = Simd.floatLanes();
-        for (int i = i0; i < i1; i++) {
-            int row = (i - i0) * ld;
-            int n = keys(sh, i);
-            float m = rowMax[i - i0];
-            if (m == Float.NEGATIVE_INFINITY) {
-                // every key removed: no weights (PyTorch's NaN is of no use to a caller)
-                java.util.Arrays.fill(p, row, row + width, 0f);
-                continue;
-            }
-            if (ROW_VECTORS) {
-                VectorAttention.expShiftedLanes(p, row, n, m, lanes, (i - i0) * lanesPerRow);
-            } else {
-                float sum = 0f; // runSum's order without vectors: one float sum
-                for (int j = 0; j < n; j++) {
-                    p[row + j] = ScalarExp.exp(p[row + j] - m);
-                    sum += p[row + j];
-                }
-                lanes[(i - i0) * lanesPerRow] = sum;
-            }
-            if (n < width) java.util.Arrays.fill(p, row + n, row + width, 0f);
-        }
-        for (int i = i0; i < i1; i++) {
-            float m = rowMax[i - i0];
-            long at = (long) b * sh.t() + i;
-            if (m == Float.NEGATIVE_INFINITY) {
-                lseOut.setAtIndex(F, at, Float.NEGATIVE_INFINITY);
-                rowScale[i - i0] = 0f;
-                continue;
-            }
-            int lo = (i - i0) * lanesPerRow;
-            double sum = ROW_VECTORS ? VectorKernels.sumLanes(lanes, lo) : lanes[lo];
-            rowScale[i - i0] = (float) (1 / sum);
-            lseOut.setAtIndex(F, at, (float) (m + Math.log(sum)));
-        }
-    }
-
-    /**
-     * The backward's probabilities of rows [i0, i1) of problem b: exp(s - lse) from the scores in {@code p}
-     * and the forward's log-sum-exps, laid out as {@link #probabilitiesFromScores} lays them out.
-     */
-    private static void probabilitiesFromLse(
-            Shape sh,
-            int b,
-            int i0,
-            int i1,
-            float[] p,
-            int ld,
-            int width,
-            MemorySegment mask,
-            long maskOff,
-            MemorySegment lse) {
-        for (int i = i0; i < i1; i++) {
-            int row = (i - i0) * ld;
-            int n = keys(sh, i);
-            if (mask != null) addMaskRow(sh, i, p, row, n, mask, maskOff);
-            float m = lse.getAtIndex(F, (long) b * sh.t() + i);
-            if (m == Float.NEGATIVE_INFINITY) {
-                java.util.Arrays.fill(p, row, row + width, 0f);
-                continue;
-            }
-            if (ROW_VECTORS) {
-                VectorAttention.expShifted(p, row, n, m);
-            } else {
-                for (int j = 0; j < n; j++) p[row + j] = ScalarExp.exp(p[row + j] - m);
-            }
-            if (n < width) java.util.Arrays.fill(p, row + n, row + width, 0f);
-        }
-    }
-
-    /** Row i of an additive mask onto the scores of its n keys at {@code p[row..]}. */
-    private static void addMaskRow(Shape sh, int i, float[] p, int row, int n, MemorySegment mask, long maskOff) {
-        long at = maskOff + (long) i * sh.s();
-        if (V) VectorAttention.addRow(mask, at, p, row, n);
-        else for (int j = 0; j < n; j++) p[row + j] += mask.getAtIndex(F, at + j);
-    }
-
     /** Applies dropout to rows [i0, i1) of p (in place: zero or scaled by 1/(1-p)). */
     private static void dropout(Shape sh, int b, int i0, int i1, float[] p, int ld) {
         if (sh.dropoutP() == 0f) return;
@@ -334,20 +219,8 @@ public final class Attention {
                 for (int i0 = 0; i0 < t; i0 += ROWS) {
                     int i1 = Math.min(t, i0 + ROWS);
                     scores(sh, sc.q, dP, d, k, sh.kOff(b), sc.kT, sP, i0, i1, sc.p);
-                    probabilitiesFromScores(
-                            sh,
-                            b,
-                            i0,
-                            i1,
-                            sc.p,
-                            sP,
-                            keys(sh, i1 - 1),
-                            mask,
-                            (long) b * maskStride,
-                            lse,
-                            sc.rowScale,
-                            sc.rowMax,
-                            sc.lanes);
+                    AttentionRows.fromScores(
+                            sh, b, i0, i1, sc.p, sP, keys(sh, i1 - 1), mask, (long) b * maskStride, lse, sc);
                     dropout(sh, b, i0, i1, sc.p, sP);
                     if (fewRows(sh)) {
                         // out = exp(s - max)·v, key by key from v in place, each row then times its 1/Σ
@@ -514,7 +387,7 @@ public final class Attention {
                     int i1 = Math.min(t, i0 + ROWS), n = keys(sh, i1 - 1);
                     float[] p = sc.p, dp = sc.dp;
                     scores(sh, sc.q, dP, d, k, ko, sc.kT, sP, i0, i1, p);
-                    probabilitiesFromLse(sh, b, i0, i1, p, sP, n, mask, (long) b * maskStride, lse);
+                    AttentionRows.fromLse(sh, b, i0, i1, p, sP, n, mask, (long) b * maskStride, lse);
                     // dP̃ = dO·vᵀ, six rows at a time over their keys
                     for (int r0 = i0; r0 < i1; r0 += TILE_ROWS) {
                         int r1 = Math.min(i1, r0 + TILE_ROWS);

@@ -136,7 +136,7 @@ final class VectorAttention {
             s1 = t;
         }
         // the lanes leave through the heap, not as a vector passed to sumLanes: inlined into its caller
-        // (Attention.probabilitiesFromScores), this method leaves C2 no node budget to inline a further call,
+        // (AttentionRows.fromScores), this method leaves C2 no node budget to inline a further call,
         // and a vector passed to a call is boxed (2 MB of garbage a forward at T = 128, batch 32 x 4 heads)
         s0.add(s1).intoArray(lanes, lanesOff);
     }
