@@ -94,6 +94,12 @@ public final class GenerateKernels {
         tile(s, 4, 2, 2, true);
         tile(s, 4, 2, 2, false, true);
         tile(s, 4, 2, 2, true, true);
+        // the stores with a bias row (Linear's x·Wᵀ + b): the tiles PackedGemm.tileBias takes
+        tileBias(s, 6, 3, 3);
+        tileBias(s, 4, 3, 3);
+        tileBias(s, 6, 2, 3);
+        tileBias(s, 6, 2, 2);
+        tileBias(s, 4, 2, 2);
         transpose16(
                 s,
                 "/** One 16x16 block: rows r.. (of which {@code rows} exist) at column p0, to bp[dst + q*ld + j]. */",
@@ -258,6 +264,52 @@ public final class GenerateKernels {
                             .append(")).intoMemorySegment(c, o, NO);\n");
             }
         }
+        s.append("    }\n");
+    }
+
+    /**
+     * {@code C[rows x vectors·L] = Ap·Bp + bias[col..]}: the store of {@link #tile}'s first block of k with
+     * alpha 1, each stored vector plus its column's bias vector, so that a bias row costs no second pass over
+     * the tile. (Added after the store, the bias made a second load and store of every vector of C while its
+     * first stores waited on their lines: 9 % of a GPT training step's samples under `perf`, in the pass and
+     * its copies.) The bits are those of the store then the add: {@code acc·1 + b} is {@code acc + b}.
+     */
+    static void tileBias(StringBuilder s, int rows, int vectors, int panel) {
+        String name = tileName(rows, vectors, panel, true) + "Bias";
+        s.append("\n    /** C[" + rows + " x " + vectors + "L] = Ap(kc x " + rows + ") * Bp(kc x " + panel
+                + "L) + bias[col ..): C is not read (the first block of k of a product with a bias row). */\n");
+        s.append(
+                "    static void " + name
+                        + "(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment bias, long col, MemorySegment c, long cOff, int ldc) {\n");
+        for (int i = 0; i < rows; i++) {
+            s.append("        FloatVector ");
+            for (int j = 0; j < vectors; j++)
+                s.append(j > 0 ? ", " : "").append("c").append(i).append(j).append(" = FloatVector.zero(S)");
+            s.append(";\n");
+        }
+        s.append("        for (int p = 0; p < kc; p++) {\n");
+        s.append("            int a = aOff + p, b = bOff + p * " + panel + " * L;\n");
+        for (int j = 0; j < vectors; j++)
+            s.append("            FloatVector b" + j + " = FloatVector.fromArray(S, bp, b"
+                    + (j == 0 ? "" : j == 1 ? " + L" : " + " + j + " * L") + ");\n");
+        for (int i = 0; i < rows; i++) {
+            s.append("            FloatVector a" + i + " = FloatVector.broadcast(S, ap[a"
+                    + (i == 0 ? "" : " + " + i + " * kc") + "]);\n");
+            for (int j = 0; j < vectors; j++)
+                s.append("            ")
+                        .append(fma("c" + i + j, "a" + i, "b" + j, "c" + i + j))
+                        .append(";\n");
+        }
+        s.append("        }\n");
+        for (int j = 0; j < vectors; j++)
+            s.append("        FloatVector v" + j + " = FloatVector.fromMemorySegment(S, bias, (col + " + j
+                    + "L * L) * Float.BYTES, NO);\n");
+        s.append("        long o;\n");
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < vectors; j++) {
+                s.append("        o = (cOff + " + i + "L * ldc + " + j + "L * L) * Float.BYTES;\n");
+                s.append("        c" + i + j + ".add(v" + j + ").intoMemorySegment(c, o, NO);\n");
+            }
         s.append("    }\n");
     }
 

@@ -326,9 +326,14 @@ final class PackedGemm {
                             mr = tileRows(mc - ir);
                             int aPanel = ir * kc;
                             long cTile = cOff + (long) (ic + ir) * ldc + jc + jr;
-                            // with a bias row the first block of k is stored, then the bias added while the
-                            // tile is in L1 (Gemm.sgemmBias)
+                            // with a bias row (alpha 1: Gemm.sgemmBias) the first block of k stores each vector
+                            // with its bias added; the other edge tiles are stored, then the bias added in L1
                             boolean addBias = bias != null && pc == 0;
+                            if (addBias && !kMajor && VectorGemm.storesBias(mr, nr)) {
+                                VectorGemm.kernelStoreBias(
+                                        mr, nr, kc, buf.a, aPanel, buf.b, bPanel, bias, jc + jr, c, cTile, ldc);
+                                continue;
+                            }
                             boolean store = (overwrite || bias != null) && pc == 0;
                             // beta = 0: the first block of k stores into C instead of adding, so C is not
                             // zeroed in a pass of its own, nor read (VectorGemm.kernelStore)

@@ -208,6 +208,42 @@ final class VectorGemm {
     }
 
     /**
+     * Whether {@link #kernelStoreBias} has a kernel for an {@code mr x nr} tile: the tiles {@link
+     * PackedGemm#tile} writes straight to C (whole tiles, the 6-row kernel's 4-row edge, the 32-column edge of a
+     * three-vector panel).
+     */
+    static boolean storesBias(int mr, int nr) {
+        return nr == NR && (mr == MR || (mr == 4 && MR == 6)) || (mr == 6 && MR == 6 && NV == 3 && nr == 2 * L);
+    }
+
+    /**
+     * {@code C[mr x nr] = Ap·Bp + bias[col..col+nr)} for a tile {@link #storesBias} accepts, alpha 1: the first
+     * block of k of a product with a bias row, each vector stored once with its bias added.
+     */
+    static void kernelStoreBias(
+            int mr,
+            int nr,
+            int kc,
+            float[] ap,
+            int aOff,
+            float[] bp,
+            int bOff,
+            MemorySegment bias,
+            long col,
+            MemorySegment c,
+            long cOff,
+            int ldc) {
+        if (nr < NR) MicroKernels.kernel6TwoStoreBias(kc, ap, aOff, bp, bOff, bias, col, c, cOff, ldc);
+        else if (NV == 3) {
+            if (mr == 6) MicroKernels.kernel6StoreBias(kc, ap, aOff, bp, bOff, bias, col, c, cOff, ldc);
+            else MicroKernels.kernel4StoreBias(kc, ap, aOff, bp, bOff, bias, col, c, cOff, ldc);
+        } else {
+            if (mr == 6) MicroKernels.kernel6NarrowStoreBias(kc, ap, aOff, bp, bOff, bias, col, c, cOff, ldc);
+            else MicroKernels.kernel4NarrowStoreBias(kc, ap, aOff, bp, bOff, bias, col, c, cOff, ldc);
+        }
+    }
+
+    /**
      * Whether a transposed A (stored k x m: a weight gradient's gᵀ) is packed k-major, a copy of its rows,
      * for {@link #kernelKMajor}: where the tile is 4 x 2 vectors (below 512 bits, MR 4). Its row-major panels
      * take a transpose of A (15 % of 512x128x4096 TN's time by `perf`); with the copy, 512x128x4096,
