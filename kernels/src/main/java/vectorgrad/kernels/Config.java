@@ -82,6 +82,7 @@ public final class Config {
     static final int GEMM_KC = intProperty("vectorgrad.gemm.kc", 256, 1);
     static final int GEMM_MC = intProperty("vectorgrad.gemm.mc", 96, 1);
     static final int GEMM_NC = intProperty("vectorgrad.gemm.nc", 1536, 1);
+    static final long GEMM_C_RESIDENT_MAX_BYTES = longProperty("vectorgrad.gemm.cResidentBytes", 512 * 1024, 0);
     static final long GEMM_PACKED_MIN_WORK = longProperty("vectorgrad.gemm.packedMin", 32L * 32 * 32, 0);
     static final int GEMM_DOT_MIN_K = intProperty("vectorgrad.gemm.dotMinK", 64, 1);
     static final int GEMM_DOT_MAX_M = intProperty("vectorgrad.gemm.dotMaxM", 16, 0);

@@ -46,7 +46,7 @@ final class PackedGemm {
     /** Per-thread packing buffers (heap arrays: see VectorGemm.kernel), allocated once per thread. */
     private static final class Buffers {
         final float[] a = new float[MC * KC];
-        final float[] b = new float[KC * NC];
+        final float[] b = new float[Math.max(KC * NC, B_ALL_K_MAX_FLOATS)];
         final int[] rowOff = new int[NR];
         final MemorySegment tile = Arena.ofAuto().allocate((long) MR * NR * Float.BYTES, 64);
     }
@@ -273,7 +273,23 @@ final class PackedGemm {
         }
     }
 
-    /** The loop nest over C[i0:i1, j0:j1]. */
+    /**
+     * C's bytes above which a product with more than one block of k takes its blocks of k inside each block of
+     * rows ({@link #nest}): a C this large does not stay in L2 (1 MiB a core) from one block of k to the next.
+     */
+    static final long C_RESIDENT_MAX_BYTES = Config.GEMM_C_RESIDENT_MAX_BYTES;
+
+    /** B's packed floats (all of k, one block of columns) up to which it is packed once for that order: half of L2. */
+    static final int B_ALL_K_MAX_FLOATS = 128 * 1024;
+
+    /**
+     * The loop nest over C[i0:i1, j0:j1]. With one block of k, or a C that stays in L2, BLIS's order: each
+     * block of k of B packed once, then every block of rows. A taller C with a short k and a narrow B (x·Wᵀ
+     * of Linear(512, 128), 4096x128x512, and its input gradient) instead packs B for all of k up front and
+     * runs each block of rows through every block of k while that block of C is in L2: with C's 2 MB read
+     * back from L3 for the second block of k, 4096x128x512 NN ran at 78 GFLOP/s, 4096x128x256 at 89 (one
+     * thread). Each element of C sees the same blocks of k in the same order either way: the same bits.
+     */
     private static void nest(
             boolean transA,
             boolean transB,
@@ -299,53 +315,123 @@ final class PackedGemm {
         Buffers buf = BUFFERS.get();
         boolean kMajor = transA && VectorGemm.K_MAJOR_A;
         for (int jc = j0; jc < j1; jc += NC) {
-            int nc = Math.min(NC, j1 - jc);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
+            int nc = Math.min(NC, j1 - jc), ncPadded = roundUp(nc, NR);
+            boolean kInner = k > KC
+                    && (long) (i1 - i0) * nc * Float.BYTES > C_RESIDENT_MAX_BYTES
+                    && (long) k * ncPadded <= B_ALL_K_MAX_FLOATS;
+            if (kInner) {
+                // B's blocks of k side by side, block pc at pc·ncPadded
+                for (int pc = 0; pc < k; pc += KC) {
+                    int kc = Math.min(KC, k - pc);
+                    if (bArr != null)
+                        packB(transB, bArr, (int) bOff, ldb, pc, kc, jc, nc, buf.b, pc * ncPadded, buf.rowOff);
+                    else packB(transB, b, bOff, ldb, pc, kc, jc, nc, buf.b, pc * ncPadded);
+                }
+            }
+            // one call site of block for both orders: with two, the products with one block of k ran 2-3 % slower
+            // (4096x384x128 NT and 4096x512x128 NN, one thread, paired with the build before)
+            for (int from = 0; from < k; from += kInner ? k : KC) {
+                int to = kInner ? k : Math.min(k, from + KC);
                 // one block of rows (a short A, as x·Wᵀ at batch 64): each B panel is used once, so pack
                 // it just before its use, into one slot that stays in L1, instead of all panels up front
-                boolean lazy = i1 - i0 <= MC;
-                if (!lazy) {
-                    if (bArr != null) packB(transB, bArr, (int) bOff, ldb, pc, kc, jc, nc, buf.b, buf.rowOff);
-                    else packB(transB, b, bOff, ldb, pc, kc, jc, nc, buf.b);
+                boolean lazy = !kInner && i1 - i0 <= MC;
+                if (!kInner && !lazy) {
+                    if (bArr != null)
+                        packB(transB, bArr, (int) bOff, ldb, from, to - from, jc, nc, buf.b, 0, buf.rowOff);
+                    else packB(transB, b, bOff, ldb, from, to - from, jc, nc, buf.b, 0);
                 }
-                for (int ic = i0; ic < i1; ic += MC) {
-                    int mc = Math.min(MC, i1 - ic), ast = (mc + MR - 1) / MR * MR;
-                    if (kMajor) packKMajorA(a, aOff, lda, ic, mc, pc, kc, buf.a, ast);
-                    else packA(transA, a, aOff, lda, ic, mc, pc, kc, buf.a);
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        int nr = Math.min(NR, nc - jr);
-                        int bPanel = (jr / NR) * kc * NR;
-                        if (lazy) {
-                            if (bArr != null)
-                                packB(transB, bArr, (int) bOff, ldb, pc, kc, jc + jr, nr, buf.b, buf.rowOff);
-                            else packB(transB, b, bOff, ldb, pc, kc, jc + jr, nr, buf.b);
-                            bPanel = 0;
-                        }
-                        for (int ir = 0, mr; ir < mc; ir += mr) {
-                            mr = tileRows(mc - ir);
-                            int aPanel = ir * kc;
-                            long cTile = cOff + (long) (ic + ir) * ldc + jc + jr;
-                            // with a bias row (alpha 1: Gemm.sgemmBias) the first block of k stores each vector
-                            // with its bias added; the other edge tiles are stored, then the bias added in L1
-                            boolean addBias = bias != null && pc == 0;
-                            if (addBias && !kMajor && VectorGemm.storesBias(mr, nr)) {
-                                VectorGemm.kernelStoreBias(
-                                        mr, nr, kc, buf.a, aPanel, buf.b, bPanel, bias, jc + jr, c, cTile, ldc);
-                                continue;
-                            }
-                            boolean store = (overwrite || bias != null) && pc == 0;
-                            // beta = 0: the first block of k stores into C instead of adding, so C is not
-                            // zeroed in a pass of its own, nor read (VectorGemm.kernelStore)
-                            if (kMajor)
-                                tileKMajor(
-                                        kc, buf.a, ir, ast, buf.b, bPanel, mr, nr, c, cTile, ldc, alpha, store,
-                                        buf.tile);
-                            else tile(kc, buf.a, aPanel, buf.b, bPanel, mr, nr, c, cTile, ldc, alpha, store, buf.tile);
-                            if (addBias) VectorGemm.addRows(bias, jc + jr, mr, nr, c, cTile, ldc);
-                        }
-                    }
+                for (int ic = i0; ic < i1; ic += MC)
+                    for (int pc = from; pc < to; pc += KC)
+                        block(
+                                transA,
+                                kMajor,
+                                ic,
+                                Math.min(MC, i1 - ic),
+                                pc,
+                                Math.min(KC, k - pc),
+                                jc,
+                                nc,
+                                kInner ? pc * ncPadded : 0,
+                                lazy,
+                                alpha,
+                                a,
+                                aOff,
+                                lda,
+                                b,
+                                bArr,
+                                bOff,
+                                ldb,
+                                transB,
+                                c,
+                                cOff,
+                                ldc,
+                                overwrite,
+                                bias,
+                                buf);
+            }
+        }
+    }
+
+    /**
+     * One block of rows of A (rows ic..ic+mc, k pc..pc+kc) packed, times the packed B panels at {@code bBase}
+     * of {@code buf.b} (or, {@code lazy}, each panel packed just before its use), into C's columns
+     * jc..jc+nc: {@code store} on the first block of k where C is overwritten or starts as the bias row.
+     */
+    private static void block(
+            boolean transA,
+            boolean kMajor,
+            int ic,
+            int mc,
+            int pc,
+            int kc,
+            int jc,
+            int nc,
+            int bBase,
+            boolean lazy,
+            float alpha,
+            MemorySegment a,
+            long aOff,
+            int lda,
+            MemorySegment b,
+            float[] bArr,
+            long bOff,
+            int ldb,
+            boolean transB,
+            MemorySegment c,
+            long cOff,
+            int ldc,
+            boolean overwrite,
+            MemorySegment bias,
+            Buffers buf) {
+        int ast = (mc + MR - 1) / MR * MR;
+        if (kMajor) packKMajorA(a, aOff, lda, ic, mc, pc, kc, buf.a, ast);
+        else packA(transA, a, aOff, lda, ic, mc, pc, kc, buf.a);
+        // with a bias row (alpha 1: Gemm.sgemmBias) the first block of k stores each vector with its bias added;
+        // the other edge tiles are stored, then the bias added in L1
+        boolean addBias = bias != null && pc == 0;
+        // beta = 0: the first block of k stores into C instead of adding, so C is not zeroed in a pass of its
+        // own, nor read (VectorGemm.kernelStore)
+        boolean store = (overwrite || bias != null) && pc == 0;
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int bPanel = bBase + (jr / NR) * kc * NR;
+            if (lazy) {
+                if (bArr != null) packB(transB, bArr, (int) bOff, ldb, pc, kc, jc + jr, nr, buf.b, 0, buf.rowOff);
+                else packB(transB, b, bOff, ldb, pc, kc, jc + jr, nr, buf.b, 0);
+                bPanel = 0;
+            }
+            for (int ir = 0, mr; ir < mc; ir += mr) {
+                mr = tileRows(mc - ir);
+                int aPanel = ir * kc;
+                long cTile = cOff + (long) (ic + ir) * ldc + jc + jr;
+                if (addBias && !kMajor && VectorGemm.storesBias(mr, nr)) {
+                    VectorGemm.kernelStoreBias(mr, nr, kc, buf.a, aPanel, buf.b, bPanel, bias, jc + jr, c, cTile, ldc);
+                    continue;
                 }
+                if (kMajor)
+                    tileKMajor(kc, buf.a, ir, ast, buf.b, bPanel, mr, nr, c, cTile, ldc, alpha, store, buf.tile);
+                else tile(kc, buf.a, aPanel, buf.b, bPanel, mr, nr, c, cTile, ldc, alpha, store, buf.tile);
+                if (addBias) VectorGemm.addRows(bias, jc + jr, mr, nr, c, cTile, ldc);
             }
         }
     }
@@ -508,11 +594,12 @@ final class PackedGemm {
             for (int i = 0; i < mv; i++) ap[i * kc + p] = a.getAtIndex(F, origin + (long) p * lda + i);
     }
 
+    /** op(B)[pc:pc+kc, jc:jc+nc] into NR-wide panels from {@code bp[at]}: panel q at at + q·kc·NR, row p of it at p·NR. */
     private static void packB(
-            boolean transB, MemorySegment b, long bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp) {
+            boolean transB, MemorySegment b, long bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp, int at) {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
-            int base = (jr / NR) * kc * NR;
+            int base = at + (jr / NR) * kc * NR;
             if (!transB && nr == NR && Simd.VECTOR_AVAILABLE) {
                 VectorGemm.packRows(b, bOff + (long) pc * ldb + jc + jr, ldb, kc, bp, base);
             } else if (!transB) {
@@ -540,10 +627,20 @@ final class PackedGemm {
 
     /** packB from a heap array (same layout as the segment version). */
     private static void packB(
-            boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp, int[] rowOff) {
+            boolean transB,
+            float[] b,
+            int bOff,
+            int ldb,
+            int pc,
+            int kc,
+            int jc,
+            int nc,
+            float[] bp,
+            int at,
+            int[] rowOff) {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
-            int base = (jr / NR) * kc * NR;
+            int base = at + (jr / NR) * kc * NR;
             if (!transB) {
                 for (int p = 0; p < kc; p++) {
                     int dst = base + p * NR;
