@@ -94,6 +94,12 @@ public final class GenerateKernels {
         tile(s, 4, 2, 2, true);
         tile(s, 4, 2, 2, false, true);
         tile(s, 4, 2, 2, true, true);
+        tile(s, 6, 3, 3, false, true);
+        tile(s, 6, 3, 3, true, true);
+        tile(s, 4, 3, 3, false, true);
+        tile(s, 4, 3, 3, true, true);
+        tile(s, 6, 2, 3, false, true);
+        tile(s, 6, 2, 3, true, true);
         // the stores with a bias row (Linear's x·Wᵀ + b): the tiles PackedGemm.tileBias takes
         tileBias(s, 6, 3, 3);
         tileBias(s, 4, 3, 3);

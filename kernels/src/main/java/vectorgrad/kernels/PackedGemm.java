@@ -438,7 +438,8 @@ final class PackedGemm {
 
     /**
      * {@link #tile} for a k-major A block (element (i, p) at {@code ap[aOff + p·ast + i]}, rows past the block
-     * zero up to {@code ast}): whole tiles straight to C, edge tiles through {@code scratch}.
+     * zero up to {@code ast}): whole tiles, the 6-row kernel's 4-row edge and a three-vector panel's 32-column
+     * edge straight to C, other edge tiles through {@code scratch}.
      */
     private static void tileKMajor(
             int kc,
@@ -457,6 +458,14 @@ final class PackedGemm {
             MemorySegment scratch) {
         if (mr == MR && nr == NR) {
             VectorGemm.kernelKMajor(kc, ap, aOff, ast, bp, bPanel, c, cTile, ldc, alpha, store);
+            return;
+        }
+        if (MR == 6 && VectorGemm.NV == 3 && mr == 4 && nr == NR) {
+            VectorGemm.kernelFourRowsKMajor(kc, ap, aOff, ast, bp, bPanel, c, cTile, ldc, alpha, store);
+            return;
+        }
+        if (MR == 6 && VectorGemm.NV == 3 && mr == 6 && nr == 2 * L) {
+            VectorGemm.kernelTwoVectorsKMajor(kc, ap, aOff, ast, bp, bPanel, c, cTile, ldc, alpha, store);
             return;
         }
         scratch.fill((byte) 0);

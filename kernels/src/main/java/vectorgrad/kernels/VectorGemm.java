@@ -245,14 +245,15 @@ final class VectorGemm {
 
     /**
      * Whether a transposed A (stored k x m: a weight gradient's gᵀ) is packed k-major, a copy of its rows,
-     * for {@link #kernelKMajor}: where the tile is 4 x 2 vectors (below 512 bits, MR 4). Its row-major panels
-     * take a transpose of A (15 % of 512x128x4096 TN's time by `perf`); with the copy, 512x128x4096,
-     * 128x512x4096 and 384x128x4096 TN ran at 69-74 GFLOP/s against 57-68 (one thread, plain loop, four
-     * runs; docs/PERFORMANCE.md).
+     * for {@link #kernelKMajor}: with the 6 x 3-vector tile (512-bit vectors) and the 4 x 2-vector tile (below
+     * 512 bits, MR 4); off with {@code -Dvectorgrad.gemm.kMajorA=false}. Row-major panels take a transpose of
+     * A: 15 % of 512x128x4096 TN's time by `perf` at 256 bits, 14 % at 512 (16x16 register transposes). With
+     * the copy at 256 bits, 512x128x4096, 128x512x4096 and 384x128x4096 TN ran at 69-74 GFLOP/s against 57-68
+     * (one thread, plain loop, four runs; docs/PERFORMANCE.md).
      */
-    static final boolean K_MAJOR_A = NV == 2 && MR == 4;
+    static final boolean K_MAJOR_A = Config.GEMM_K_MAJOR_A && ((NV == 2 && MR == 4) || (NV == 3 && MR == 6));
 
-    /** {@link #kernel} (or {@link #kernelStore} when {@code store}) for a k-major A ({@link #K_MAJOR_A}). */
+    /** {@link #kernel} (or {@link #kernelStore} when {@code store}) for a k-major A ({@link #K_MAJOR_A}): a whole tile. */
     static void kernelKMajor(
             int kc,
             float[] ap,
@@ -265,8 +266,47 @@ final class VectorGemm {
             int ldc,
             float alpha,
             boolean store) {
-        if (store) MicroKernels.kernel4NarrowStoreKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
-        else MicroKernels.kernel4NarrowKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
+        if (NV == 3) {
+            if (store) MicroKernels.kernel6StoreKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
+            else MicroKernels.kernel6KMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
+        } else {
+            if (store) MicroKernels.kernel4NarrowStoreKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
+            else MicroKernels.kernel4NarrowKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
+        }
+    }
+
+    /** {@link #kernelFourRows} for a k-major A: four rows of a 6 x 3-vector tile. */
+    static void kernelFourRowsKMajor(
+            int kc,
+            float[] ap,
+            int aOff,
+            int ast,
+            float[] bp,
+            int bOff,
+            MemorySegment c,
+            long cOff,
+            int ldc,
+            float alpha,
+            boolean store) {
+        if (store) MicroKernels.kernel4StoreKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
+        else MicroKernels.kernel4KMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
+    }
+
+    /** {@link #kernelTwoVectors} for a k-major A: the first two vectors of a 6 x 3-vector tile. */
+    static void kernelTwoVectorsKMajor(
+            int kc,
+            float[] ap,
+            int aOff,
+            int ast,
+            float[] bp,
+            int bOff,
+            MemorySegment c,
+            long cOff,
+            int ldc,
+            float alpha,
+            boolean store) {
+        if (store) MicroKernels.kernel6TwoStoreKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
+        else MicroKernels.kernel6TwoKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
     }
 
     /** The 4-row kernel on panels packed MR (6) rows apart: rows 4 and 5 of the panel are not read. */
