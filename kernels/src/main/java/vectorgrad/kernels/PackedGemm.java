@@ -490,7 +490,7 @@ final class PackedGemm {
     private static void packKMajorA(
             MemorySegment a, long aOff, int lda, int ic, int mc, int pc, int kc, float[] ap, int ast) {
         for (int p = 0; p < kc; p++) {
-            MemorySegment.copy(a, F, (aOff + (long) (pc + p) * lda + ic) * Float.BYTES, ap, p * ast, mc);
+            VectorGemm.copyRow(a, aOff + (long) (pc + p) * lda + ic, ap, p * ast, mc);
             if (mc < ast) java.util.Arrays.fill(ap, p * ast + mc, (p + 1) * ast, 0f);
         }
     }
@@ -566,7 +566,7 @@ final class PackedGemm {
                 if (r >= mr) {
                     java.util.Arrays.fill(ap, dst, dst + kc, 0f);
                 } else {
-                    MemorySegment.copy(a, F, (aOff + (long) (ic + ir + r) * lda + pc) * Float.BYTES, ap, dst, kc);
+                    VectorGemm.copyRow(a, aOff + (long) (ic + ir + r) * lda + pc, ap, dst, kc);
                 }
             }
         }
