@@ -19,6 +19,11 @@ import java.util.concurrent.locks.LockSupport;
  * ran 1.77x one thread's speed with a ForkJoinPool, 1.87x with these workers). They do not spin when there are more
  * threads than processors. One loop runs on the pool at a time; a loop started while another thread's
  * loop has the pool runs whole on its own thread (same results: see above).
+ *
+ * <p>A loop's chunks are fixed by its size and thread count; the caller runs the first, and every thread
+ * then claims the others from a counter, so a chunk whose worker has not woken yet (parked, or its core
+ * taken by another process) is run by whoever is free instead of waited for. Which thread runs a chunk
+ * does not change its result.
  */
 public final class Parallel {
     private Parallel() {}
@@ -66,7 +71,11 @@ public final class Parallel {
     private static final class Loop {
         final RangeBody body;
         final int n, chunks;
+        /** The next chunk to claim (chunk 0 is the caller's). */
+        final AtomicInteger next = new AtomicInteger(1);
+        /** Chunks not finished yet. */
         final AtomicInteger pending;
+
         final Thread caller = Thread.currentThread();
         final long id;
         volatile Throwable failure;
@@ -76,16 +85,31 @@ public final class Parallel {
             this.body = body;
             this.n = n;
             this.chunks = chunks;
-            this.pending = new AtomicInteger(chunks - 1);
+            this.pending = new AtomicInteger(chunks);
         }
 
         void run(int chunk) {
             body.run(WorkSplit.bound(n, chunk, chunks), WorkSplit.bound(n, chunk + 1, chunks));
         }
+
+        /**
+         * Claims and runs chunks until none is left (after a failure the rest are claimed, not run); the
+         * last chunk to finish wakes the caller.
+         */
+        void claimAndRun() {
+            for (int c; (c = next.getAndIncrement()) < chunks; ) {
+                try {
+                    if (failure == null) run(c);
+                } catch (Throwable t) {
+                    failure = t;
+                } finally {
+                    if (pending.decrementAndGet() == 0 && Thread.currentThread() != caller) LockSupport.unpark(caller);
+                }
+            }
+        }
     }
 
     private static final class Worker extends Thread {
-        final int index;
         /** The generation when the worker was made: a loop posted before its thread first runs is still new to it. */
         private final long born;
 
@@ -93,7 +117,6 @@ public final class Parallel {
 
         Worker(int index, long born) {
             super("vectorgrad-kernel-" + index);
-            this.index = index;
             this.born = born;
             setDaemon(true);
         }
@@ -110,14 +133,7 @@ public final class Parallel {
                 Loop loop = current;
                 if (loop == null || loop.id == last) continue;
                 last = loop.id;
-                if (index >= loop.chunks) continue;
-                try {
-                    loop.run(index);
-                } catch (Throwable t) {
-                    loop.failure = t;
-                } finally {
-                    if (loop.pending.decrementAndGet() == 0) LockSupport.unpark(loop.caller);
-                }
+                loop.claimAndRun();
             }
         }
 
@@ -177,7 +193,8 @@ public final class Parallel {
 
     /**
      * Runs {@code body} over {@code [0, n)} split into at most {@code getNumThreads()} contiguous chunks
-     * of at least {@code grain} items. The caller runs the first chunk itself.
+     * of at least {@code grain} items. The caller runs the first chunk itself, then any no worker has
+     * claimed.
      */
     public static void forRange(int n, int grain, RangeBody body) {
         int threads = Math.min(numThreads, Math.max(1, n / Math.max(1, grain)));
@@ -203,6 +220,12 @@ public final class Parallel {
                 loop.run(0);
             } catch (Throwable t) {
                 mine = t;
+                loop.failure = t;
+            } finally {
+                loop.pending.decrementAndGet();
+            }
+            try {
+                loop.claimAndRun();
             } finally {
                 inRegion[0] = false;
             }
