@@ -143,9 +143,9 @@ public final class Gemm {
      * {@code C = alpha·op(A)·op(B) + bias}, {@code bias} a row of n floats from {@code biasOff} added to every
      * row of C (a Linear layer's {@code x·Wᵀ + b}); C's contents are not read. The same bits as filling C
      * with the bias and calling {@link #sgemm} with beta = 1, which is what the unpacked paths and alpha ≠ 1
-     * do. The packed path with alpha = 1 stores each tile's first block of k and adds the bias
-     * to it while it is in L1: no pass over all of C first, and no reading it back (x·Wᵀ + b at
-     * 8192x512x128, one thread: 14.1-14.2 → 13.5-13.6 ms; beta = 0 alone 13.0-13.1; docs/PERFORMANCE.md).
+     * do. The packed path with alpha = 1 adds the bias as it stores each tile's first block of k (whole
+     * tiles and the edges the micro-kernels write directly: VectorGemm.storesBias; other edge tiles get it
+     * added right after their store, in L1): no pass over all of C first, and no reading it back.
      * fma(acc, 1, b) and acc + b round alike, so the bits are those of beta = 1 (tested).
      */
     public static void sgemmBias(

@@ -15,7 +15,9 @@ import java.lang.foreign.ValueLayout;
  *          for ir in MC step MR:        micro-kernel: C[MR x NR] += alpha * Ap * Bp
  * </pre>
  *
- * Packing reads either storage order, so one micro-kernel serves every transpose case. Panels are
+ * A C too large for L2 with several blocks of k runs the pc loop inside the ic loop instead, B packed for
+ * all of k first ({@link #nest}). Packing reads either storage order, so one micro-kernel serves every
+ * transpose case. Panels are
  * zero-padded to whole MR/NR tiles; an edge tile is computed whole into a scratch tile and only its
  * valid part is added to C. Threads take disjoint row ranges of C (or column ranges, when C has few rows
  * or B is the wider operand) and run the whole nest on them with their own packing buffers: every element
@@ -274,8 +276,10 @@ final class PackedGemm {
     }
 
     /**
-     * C's bytes above which a product with more than one block of k takes its blocks of k inside each block of
-     * rows ({@link #nest}): a C this large does not stay in L2 (1 MiB a core) from one block of k to the next.
+     * The bytes of a thread's C (its rows times one block of columns) above which a product with more than
+     * one block of k, whose B for all of k fits {@link #B_ALL_K_MAX_FLOATS}, takes its blocks of k inside
+     * each block of rows ({@link #nest}): a C this large does not stay in L2 (1 MiB a core) from one block of
+     * k to the next.
      */
     static final long C_RESIDENT_MAX_BYTES = Config.GEMM_C_RESIDENT_MAX_BYTES;
 
@@ -285,7 +289,7 @@ final class PackedGemm {
     /**
      * The loop nest over C[i0:i1, j0:j1]. With one block of k, or a C that stays in L2, BLIS's order: each
      * block of k of B packed once, then every block of rows. A taller C with a short k and a narrow B (x·Wᵀ
-     * of Linear(512, 128), 4096x128x512, and its input gradient) instead packs B for all of k up front and
+     * of Linear(512, 128), 4096x128x512 NT, and the input gradient of Linear(128, 512), 4096x128x512 NN) instead packs B for all of k up front and
      * runs each block of rows through every block of k while that block of C is in L2: with C's 2 MB read
      * back from L3 for the second block of k, 4096x128x512 NN ran at 78 GFLOP/s, 4096x128x256 at 89 (one
      * thread). Each element of C sees the same blocks of k in the same order either way: the same bits.
