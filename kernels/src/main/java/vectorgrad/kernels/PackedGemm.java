@@ -460,20 +460,14 @@ final class PackedGemm {
             float alpha,
             boolean store,
             MemorySegment scratch) {
-        if (mr == MR && nr == NR) {
-            VectorGemm.kernelKMajor(kc, ap, aOff, ast, bp, bPanel, c, cTile, ldc, alpha, store);
-            return;
-        }
-        if (MR == 6 && VectorGemm.NV == 3 && mr == 4 && nr == NR) {
-            VectorGemm.kernelFourRowsKMajor(kc, ap, aOff, ast, bp, bPanel, c, cTile, ldc, alpha, store);
-            return;
-        }
-        if (MR == 6 && VectorGemm.NV == 3 && mr == 6 && nr == 2 * L) {
-            VectorGemm.kernelTwoVectorsKMajor(kc, ap, aOff, ast, bp, bPanel, c, cTile, ldc, alpha, store);
+        boolean direct = mr == MR && nr == NR
+                || (MR == 6 && VectorGemm.NV == 3 && ((mr == 4 && nr == NR) || (mr == 6 && nr == 2 * L)));
+        if (direct) {
+            VectorGemm.kernelKMajor(mr, nr, kc, ap, aOff, ast, bp, bPanel, c, cTile, ldc, alpha, store);
             return;
         }
         scratch.fill((byte) 0);
-        VectorGemm.kernelKMajor(kc, ap, aOff, ast, bp, bPanel, scratch, 0, NR, alpha, false);
+        VectorGemm.kernelKMajor(MR, NR, kc, ap, aOff, ast, bp, bPanel, scratch, 0, NR, alpha, false);
         addEdge(scratch, mr, nr, c, cTile, ldc, store);
     }
 

@@ -265,8 +265,14 @@ final class VectorGemm {
      */
     static final boolean K_MAJOR_A = Config.GEMM_K_MAJOR_A && ((NV == 2 && MR == 4) || (NV == 3 && MR == 6));
 
-    /** {@link #kernel} (or {@link #kernelStore} when {@code store}) for a k-major A ({@link #K_MAJOR_A}): a whole tile. */
+    /**
+     * {@link #kernel} (or {@link #kernelStore} when {@code store}) for a k-major A ({@link #K_MAJOR_A}): a whole
+     * tile, or with the 6 x 3-vector tile its first four rows ({@code mr} 4) or its first two vectors ({@code
+     * nr} 2L), as {@link #kernelFourRows} and {@link #kernelTwoVectors}.
+     */
     static void kernelKMajor(
+            int mr,
+            int nr,
             int kc,
             float[] ap,
             int aOff,
@@ -279,46 +285,18 @@ final class VectorGemm {
             float alpha,
             boolean store) {
         if (NV == 3) {
-            if (store) MicroKernels.kernel6StoreKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
+            if (mr == 4) {
+                if (store) MicroKernels.kernel4StoreKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
+                else MicroKernels.kernel4KMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
+            } else if (nr < NR) {
+                if (store) MicroKernels.kernel6TwoStoreKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
+                else MicroKernels.kernel6TwoKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
+            } else if (store) MicroKernels.kernel6StoreKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
             else MicroKernels.kernel6KMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
         } else {
             if (store) MicroKernels.kernel4NarrowStoreKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
             else MicroKernels.kernel4NarrowKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
         }
-    }
-
-    /** {@link #kernelFourRows} for a k-major A: four rows of a 6 x 3-vector tile. */
-    static void kernelFourRowsKMajor(
-            int kc,
-            float[] ap,
-            int aOff,
-            int ast,
-            float[] bp,
-            int bOff,
-            MemorySegment c,
-            long cOff,
-            int ldc,
-            float alpha,
-            boolean store) {
-        if (store) MicroKernels.kernel4StoreKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
-        else MicroKernels.kernel4KMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
-    }
-
-    /** {@link #kernelTwoVectors} for a k-major A: the first two vectors of a 6 x 3-vector tile. */
-    static void kernelTwoVectorsKMajor(
-            int kc,
-            float[] ap,
-            int aOff,
-            int ast,
-            float[] bp,
-            int bOff,
-            MemorySegment c,
-            long cOff,
-            int ldc,
-            float alpha,
-            boolean store) {
-        if (store) MicroKernels.kernel6TwoStoreKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
-        else MicroKernels.kernel6TwoKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
     }
 
     /** The 4-row kernel on panels packed MR (6) rows apart: rows 4 and 5 of the panel are not read. */
