@@ -165,9 +165,8 @@ public final class GenerateKernels {
         if (!Files.exists(out) || !Files.readString(out).equals(text)) Files.writeString(out, text);
     }
 
-    /** The name of a tile's kernel, as the drivers call it: kernel6, kernel6Store, kernel4, kernel6Two, ... */
     /**
-     * kernel6, kernel4: the whole row of a three-vector panel; kernel6Two: its first two vectors;
+     * The name of a tile's kernel, as the drivers call it. kernel6, kernel4: the whole row of a three-vector panel; kernel6Two: its first two vectors;
      * kernel6Narrow, kernel4Narrow: the whole row of a two-vector panel.
      */
     static String tileName(int rows, int vectors, int panel, boolean store) {
@@ -182,8 +181,6 @@ public final class GenerateKernels {
     /**
      * C[rows x vectors·L] (+)= alpha * Ap(kc x rows) * Bp(kc x panel·L), accumulators in locals. Panels are
      * three vectors wide on 512-bit vectors and two below (the register budget: VectorGemm.NV).
-     */
-    /**
      * {@code kMajor}: a variant whose A block is stored k-major, element (i, p) at {@code ap[aOff + p·ast + i]}
      * (op(A) stored k x m, as a weight gradient's gᵀ: its packing is a copy of rows, where the row-major
      * panels take a transpose); named with a {@code KMajor} suffix.
@@ -204,39 +201,7 @@ public final class GenerateKernels {
                         kMajor
                                 ? "(int kc, float[] ap, int aOff, int ast, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {\n"
                                 : "(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {\n");
-        for (int i = 0; i < rows; i++) {
-            s.append("        FloatVector ");
-            for (int j = 0; j < vectors; j++)
-                s.append(j > 0 ? ", " : "").append("c").append(i).append(j).append(" = FloatVector.zero(S)");
-            s.append(";\n");
-        }
-        if (kMajor) {
-            // a and b as induction variables of their own, as rowTile's: with a = aOff + p·ast in the loop the
-            // kernel ran at 40 GFLOP/s where the row-major one runs 80 (512x128x4096 TN, one thread)
-            s.append("        for (int p = 0, a = aOff, b = bOff; p < kc; p++, a += ast, b += " + panel + " * L) {\n");
-        } else {
-            s.append("        for (int p = 0; p < kc; p++) {\n");
-            s.append("            int a = aOff + p, b = bOff + p * " + panel + " * L;\n");
-        }
-        for (int j = 0; j < vectors; j++) {
-            s.append("            FloatVector b")
-                    .append(j)
-                    .append(" = FloatVector.fromArray(S, bp, b")
-                    .append(j == 0 ? "" : j == 1 ? " + L" : " + " + j + " * L")
-                    .append(");\n");
-        }
-        for (int i = 0; i < rows; i++) {
-            s.append("            FloatVector a")
-                    .append(i)
-                    .append(" = FloatVector.broadcast(S, ap[a")
-                    .append(i == 0 ? "" : kMajor ? " + " + i : " + " + i + " * kc")
-                    .append("]);\n");
-            for (int j = 0; j < vectors; j++) {
-                String c = "c" + i + j, a = "a" + i, b = "b" + j;
-                s.append("            ").append(fma(c, a, b, c)).append(";\n");
-            }
-        }
-        s.append("        }\n");
+        accumulate(s, rows, vectors, panel, kMajor);
         s.append(
                 store
                         ? "        // C = alpha * tile (C is not read), written inline: a vector passed to a call that is not inlined would be boxed\n"
@@ -274,11 +239,51 @@ public final class GenerateKernels {
     }
 
     /**
+     * The accumulators {@code c<i><j>} of a {@code rows x vectors} tile, zeroed, and the loop over k that adds
+     * {@code Ap·Bp} into them: the part every tile kernel shares before its epilogue.
+     */
+    static void accumulate(StringBuilder s, int rows, int vectors, int panel, boolean kMajor) {
+        for (int i = 0; i < rows; i++) {
+            s.append("        FloatVector ");
+            for (int j = 0; j < vectors; j++)
+                s.append(j > 0 ? ", " : "").append("c").append(i).append(j).append(" = FloatVector.zero(S)");
+            s.append(";\n");
+        }
+        if (kMajor) {
+            // a and b as induction variables of their own, as rowTile's: with a = aOff + p·ast in the loop the
+            // kernel ran at 40 GFLOP/s where the row-major one runs 80 (512x128x4096 TN, one thread)
+            s.append("        for (int p = 0, a = aOff, b = bOff; p < kc; p++, a += ast, b += " + panel + " * L) {\n");
+        } else {
+            s.append("        for (int p = 0; p < kc; p++) {\n");
+            s.append("            int a = aOff + p, b = bOff + p * " + panel + " * L;\n");
+        }
+        for (int j = 0; j < vectors; j++) {
+            s.append("            FloatVector b")
+                    .append(j)
+                    .append(" = FloatVector.fromArray(S, bp, b")
+                    .append(j == 0 ? "" : j == 1 ? " + L" : " + " + j + " * L")
+                    .append(");\n");
+        }
+        for (int i = 0; i < rows; i++) {
+            s.append("            FloatVector a")
+                    .append(i)
+                    .append(" = FloatVector.broadcast(S, ap[a")
+                    .append(i == 0 ? "" : kMajor ? " + " + i : " + " + i + " * kc")
+                    .append("]);\n");
+            for (int j = 0; j < vectors; j++) {
+                String c = "c" + i + j, a = "a" + i, b = "b" + j;
+                s.append("            ").append(fma(c, a, b, c)).append(";\n");
+            }
+        }
+        s.append("        }\n");
+    }
+
+    /**
      * {@code C[rows x vectors·L] = Ap·Bp + bias[col..]}: the store of {@link #tile}'s first block of k with
      * alpha 1, each stored vector plus its column's bias vector, so that a bias row costs no second pass over
-     * the tile. (Added after the store, the bias made a second load and store of every vector of C while its
-     * first stores waited on their lines: 9 % of a GPT training step's samples under `perf`, in the pass and
-     * its copies.) The bits are those of the store then the add: {@code acc·1 + b} is {@code acc + b}.
+     * the tile. (Added after the store, the bias is a second load and store of every vector of C while its
+     * first stores wait on their lines: 9 % of a GPT training step's samples under `perf`, in that pass and
+     * the copies beside it.) The bits are those of the store then the add: {@code acc·1 + b} is {@code acc + b}.
      */
     static void tileBias(StringBuilder s, int rows, int vectors, int panel) {
         String name = tileName(rows, vectors, panel, true) + "Bias";
@@ -287,26 +292,7 @@ public final class GenerateKernels {
         s.append(
                 "    static void " + name
                         + "(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment bias, long col, MemorySegment c, long cOff, int ldc) {\n");
-        for (int i = 0; i < rows; i++) {
-            s.append("        FloatVector ");
-            for (int j = 0; j < vectors; j++)
-                s.append(j > 0 ? ", " : "").append("c").append(i).append(j).append(" = FloatVector.zero(S)");
-            s.append(";\n");
-        }
-        s.append("        for (int p = 0; p < kc; p++) {\n");
-        s.append("            int a = aOff + p, b = bOff + p * " + panel + " * L;\n");
-        for (int j = 0; j < vectors; j++)
-            s.append("            FloatVector b" + j + " = FloatVector.fromArray(S, bp, b"
-                    + (j == 0 ? "" : j == 1 ? " + L" : " + " + j + " * L") + ");\n");
-        for (int i = 0; i < rows; i++) {
-            s.append("            FloatVector a" + i + " = FloatVector.broadcast(S, ap[a"
-                    + (i == 0 ? "" : " + " + i + " * kc") + "]);\n");
-            for (int j = 0; j < vectors; j++)
-                s.append("            ")
-                        .append(fma("c" + i + j, "a" + i, "b" + j, "c" + i + j))
-                        .append(";\n");
-        }
-        s.append("        }\n");
+        accumulate(s, rows, vectors, panel, false);
         for (int j = 0; j < vectors; j++)
             s.append("        FloatVector v" + j + " = FloatVector.fromMemorySegment(S, bias, (col + " + j
                     + "L * L) * Float.BYTES, NO);\n");
