@@ -11,6 +11,10 @@
  *   $JAVA_HOME/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
  *       -XX:+UseParallelGC -Xmn128m -Dvectorgrad.threads=1 bench/scripts/PairedAttention.java /tmp/a /tmp/b 128 600
  *
+ * A fifth argument {@code unpacked} times q, k, v as separate {@code [B·H, T, d]} tensors instead (the layout of
+ * {@code ToolkitBenchmark}'s attention and of {@code toolkit_torch.py}); {@code -Ddropout=0.1} times dropout inside
+ * attention, as in the GPT's training step (0 by default).
+ *
  * Either build's backward may take the forward's output (builds before 96f0cce) or not.
  */
 import java.lang.foreign.*;
@@ -18,14 +22,25 @@ import java.lang.reflect.*;
 import java.net.*;
 import java.nio.file.*;
 public class PairedAttention {
+    /** The dropout probability inside attention ({@code -Ddropout=0.1}: the GPT's training step); 0 by default. */
+    static final float DROPOUT = Float.parseFloat(System.getProperty("dropout", "0"));
     static final class Impl {
-        final Method fwd, bwd; final Object sh; final boolean oldSig;
-        Impl(String dir, int B, int H, int T, int D) throws Exception {
+        final Method fwd, bwd; final Object sh; final boolean oldSig, unpacked;
+        Impl(String dir, int B, int H, int T, int D, boolean unpacked) throws Exception {
+            this.unpacked = unpacked;
             ClassLoader cl = new URLClassLoader(new URL[] {Path.of(dir).toUri().toURL()}, PairedAttention.class.getClassLoader().getParent());
             Class<?> a = Class.forName("vectorgrad.kernels.Attention", true, cl);
             Class<?> s = Class.forName("vectorgrad.kernels.Attention$Shape", true, cl);
+            if (unpacked) {
+                sh = s.getConstructor(int.class, int.class, int.class, int.class, int.class, boolean.class, float.class, float.class, long.class)
+                        .newInstance(B * H, T, T, D, D, true, (float) (1 / Math.sqrt(D)), DROPOUT, 1L);
+                fwd = a.getMethod("forward", s, MemorySegment.class, MemorySegment.class, MemorySegment.class, MemorySegment.class, long.class, MemorySegment.class, MemorySegment.class);
+                bwd = a.getMethod("backward", s, MemorySegment.class, MemorySegment.class, MemorySegment.class, MemorySegment.class, long.class, MemorySegment.class, MemorySegment.class, MemorySegment.class, MemorySegment.class, MemorySegment.class);
+                oldSig = false;
+                return;
+            }
             sh = s.getConstructor(int.class, int.class, int.class, int.class, int.class, int.class, boolean.class, float.class, float.class, long.class, int.class)
-                    .newInstance(B * H, H, T, T, D, D, true, (float) (1 / Math.sqrt(D)), 0f, 0L, 3 * H * D);
+                    .newInstance(B * H, H, T, T, D, D, true, (float) (1 / Math.sqrt(D)), DROPOUT, 1L, 3 * H * D);
             fwd = a.getMethod("forwardPacked", s, MemorySegment.class, MemorySegment.class, long.class, MemorySegment.class, MemorySegment.class);
             Method m = null; boolean old = false;
             for (Method x : a.getMethods()) if (x.getName().equals("backwardPacked")) { m = x; old = x.getParameterCount() == 8; }
@@ -33,6 +48,13 @@ public class PairedAttention {
         }
         long[] run(MemorySegment qkv, MemorySegment out, MemorySegment lse, MemorySegment dOut, MemorySegment dqkv) throws Exception {
             long t0 = System.nanoTime();
+            if (unpacked) {
+                long e = qkv.byteSize() / 3; // q, k, v (and their gradients) one after another
+                fwd.invoke(null, sh, qkv, qkv.asSlice(e, e), qkv.asSlice(2 * e, e), null, 0L, out, lse);
+                long t1 = System.nanoTime();
+                bwd.invoke(null, sh, qkv, qkv.asSlice(e, e), qkv.asSlice(2 * e, e), null, 0L, lse, dOut, dqkv, dqkv.asSlice(e, e), dqkv.asSlice(2 * e, e));
+                return new long[] {t1 - t0, System.nanoTime() - t1};
+            }
             fwd.invoke(null, sh, qkv, null, 0L, out, lse);
             long t1 = System.nanoTime();
             if (oldSig) bwd.invoke(null, sh, qkv, null, 0L, out, lse, dOut, dqkv);
@@ -50,7 +72,8 @@ public class PairedAttention {
         java.util.Random r = new java.util.Random(1);
         for (long i = 0; i < qkv.byteSize() / 4; i++) qkv.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextGaussian());
         for (long i = 0; i < dOut.byteSize() / 4; i++) dOut.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) r.nextGaussian());
-        Impl x = new Impl(a[0], B, H, T, D), y = new Impl(a[1], B, H, T, D);
+        boolean unpacked = a.length > 4 && a[4].equals("unpacked");
+        Impl x = new Impl(a[0], B, H, T, D, unpacked), y = new Impl(a[1], B, H, T, D, unpacked);
         int m = N - N / 2;
         long[][] tx = new long[2][m], ty = new long[2][m];
         double[] ratio = new double[m];

@@ -28,7 +28,8 @@ final class AttentionRows {
      * count, which is all the products after read): each row is left as exp(s - max), its 1/Σ goes to the
      * scratch's {@code rowScale} (the forward scales the row's output, dv floats, instead of its n
      * probabilities) and its log-sum-exp to {@code lseOut}. The rows go through each step together — all
-     * maxima, then all exps with their vector sums, then each row's lanes folded, its log and 1/Σ — so one
+     * maxima, then all exps with their vector sums, then every row's lanes folded side by side
+     * ({@link VectorAttention#rowSums}), then each row's log and 1/Σ — so one
      * row's chain of dependent steps (max, exp, sum, log) overlaps the next row's instead of waiting on it;
      * the scratch's {@code rowMax} and {@code lanes} (a vector's floats a row) carry them from step to step.
      * The backward's rows come from {@link #fromLse}.
@@ -50,7 +51,7 @@ final class AttentionRows {
             int row = (i - i0) * ld;
             int n = Attention.keys(sh, i);
             if (mask != null) addMaskRow(sh, i, p, row, n, mask, maskOff);
-            float m = ROW_VECTORS ? VectorAttention.max(p, row, n) : Float.NEGATIVE_INFINITY;
+            float m = ROW_VECTORS ? VectorAttention.maxPadded(p, row, n) : Float.NEGATIVE_INFINITY;
             if (!ROW_VECTORS) for (int j = 0; j < n; j++) m = Math.max(m, p[row + j]);
             rowMax[i - i0] = m;
         }
@@ -62,6 +63,7 @@ final class AttentionRows {
             if (m == Float.NEGATIVE_INFINITY) {
                 // every key removed: no weights (PyTorch's NaN is of no use to a caller)
                 java.util.Arrays.fill(p, row, row + width, 0f);
+                java.util.Arrays.fill(lanes, (i - i0) * lanesPerRow, (i - i0 + 1) * lanesPerRow, 0f);
                 continue;
             }
             if (ROW_VECTORS) {
@@ -76,6 +78,10 @@ final class AttentionRows {
             }
             if (n < width) java.util.Arrays.fill(p, row + n, row + width, 0f);
         }
+        // every row's lanes summed (sumLanes' tree, rows side by side in vectors), then 1/Σ and log-sum-exp
+        float[] rowSum = sc.rowSum;
+        if (ROW_VECTORS) VectorAttention.rowSums(lanes, i1 - i0, rowSum);
+        else for (int r = 0; r < i1 - i0; r++) rowSum[r] = lanes[r * lanesPerRow];
         for (int i = i0; i < i1; i++) {
             float m = rowMax[i - i0];
             long at = (long) b * sh.t() + i;
@@ -84,9 +90,8 @@ final class AttentionRows {
                 rowScale[i - i0] = 0f;
                 continue;
             }
-            int lo = (i - i0) * lanesPerRow;
-            double sum = ROW_VECTORS ? VectorKernels.sumLanes(lanes, lo) : lanes[lo];
-            rowScale[i - i0] = (float) (1 / sum);
+            float sum = rowSum[i - i0];
+            rowScale[i - i0] = 1f / sum; // the float of 1/(double) sum: a double quotient rounds to float exactly
             lseOut.setAtIndex(F, at, (float) (m + Math.log(sum)));
         }
     }

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -34,40 +35,54 @@ final class VectorAttention {
         return m;
     }
 
-    /** {@code max(a[off..off+n))} over a heap row. */
-    static float max(float[] a, int off, int n) {
-        int upper = n - n % LANES;
-        float m = Float.NEGATIVE_INFINITY;
-        if (upper > 0) {
-            FloatVector v = FloatVector.fromArray(S, a, off);
-            for (int i = LANES; i < upper; i += LANES) v = v.max(FloatVector.fromArray(S, a, off + i));
-            m = v.reduceLanes(VectorOperators.MAX);
-        }
-        for (int i = upper; i < n; i++) m = Math.max(m, a[off + i]);
-        return m;
+    /**
+     * {@code max(a[off..off+n))} over a padded heap row ({@link AttentionHeap#padded}: readable up to the
+     * next whole vector): the last vector is read whole, its lanes past n taken as -∞, in place of a scalar
+     * tail (a causal row ends anywhere in a vector: on average half a vector of {@code Math.max} calls a row).
+     * n must be at least 1.
+     */
+    static float maxPadded(float[] a, int off, int n) {
+        // the last vector first, so that no vector variable starts as a constant: a phi of the -∞ constant
+        // and a loaded vector left the loop's vectors boxed (6 MB of heap a forward at T = 128, 32 x 4 heads)
+        int last = off + (n - 1) / LANES * LANES;
+        FloatVector v = NEG_INF.blend(
+                FloatVector.fromArray(S, a, last), IOTA.compare(VectorOperators.LT, (float) (off + n - last)));
+        for (int i = off; i < last; i += LANES) v = v.max(FloatVector.fromArray(S, a, i));
+        return v.reduceLanes(VectorOperators.MAX);
     }
 
-    /** {@code p[i] ← p[i]·(g[i] - d)}, into g. */
+    /**
+     * {@code g[i] ← p[i]·(g[i] - d)} for i < n and 0 from n to the next whole vector, over padded rows (n at
+     * least 1): the last vector written whole (the callers zero the row past n anyway).
+     */
     static void gradScores(float[] p, float[] g, int off, int n, float d) {
-        int upper = n - n % LANES;
-        for (int i = off; i < off + upper; i += LANES)
+        int last = off + (n - 1) / LANES * LANES;
+        for (int i = off; i < last; i += LANES)
             FloatVector.fromArray(S, p, i)
                     .mul(FloatVector.fromArray(S, g, i).sub(d))
                     .intoArray(g, i);
-        for (int i = off + upper; i < off + n; i++) g[i] = p[i] * (g[i] - d);
+        ZERO.blend(
+                        FloatVector.fromArray(S, p, last)
+                                .mul(FloatVector.fromArray(S, g, last).sub(d)),
+                        IOTA.compare(VectorOperators.LT, (float) (off + n - last)))
+                .intoArray(g, last);
     }
 
-    /** {@code Σ_{j<n} a[off + j]·b[off + j]}: the vectors' products summed lane-wise, then the lanes, then the tail. */
-    static float dot(float[] a, float[] b, int off, int n) {
-        int upper = n - n % LANES;
-        FloatVector s = FloatVector.zero(S);
-        for (int i = off; i < off + upper; i += LANES)
-            s = FloatVector.fromArray(S, a, i)
-                    .mul(FloatVector.fromArray(S, b, i))
-                    .add(s);
-        float t = VectorKernels.sumLanes(s);
-        for (int i = off + upper; i < off + n; i++) t += a[i] * b[i];
-        return t;
+    /**
+     * The vector of {@code Σ_{j<n} a[off + j]·b[off + j]} over a padded row (n at least 1), to
+     * {@code lanes[lanesOff..]} for {@link #rowSums}: the vectors' products summed lane-wise, the last
+     * (partial) vector's first, with its products past n taken as 0. The lanes leave through the heap: a
+     * vector passed to a reduction that C2 does not inline into the attention backward's block loop is
+     * boxed (1.5 MB of heap a backward at T = 128, 32 x 4 heads).
+     */
+    static void dotLanes(float[] a, float[] b, int off, int n, float[] lanes, int lanesOff) {
+        int last = off + (n - 1) / LANES * LANES;
+        FloatVector s = ZERO.blend(
+                FloatVector.fromArray(S, a, last).mul(FloatVector.fromArray(S, b, last)),
+                IOTA.compare(VectorOperators.LT, (float) (off + n - last)));
+        for (int i = off; i < last; i += LANES)
+            s = s.add(FloatVector.fromArray(S, a, i).mul(FloatVector.fromArray(S, b, i)));
+        s.intoArray(lanes, lanesOff);
     }
 
     static float dot(float[] a, int ao, MemorySegment b, long bo, int n) {
@@ -88,16 +103,23 @@ final class VectorAttention {
         for (int i = upper; i < n; i++) y[yo + i] += alpha * x.getAtIndex(F, xo + i);
     }
 
-    /** {@code g[i] ← pd[i]·g[i] - p[i]·d} (the scores' gradient under dropout). */
+    /**
+     * {@code g[i] ← pd[i]·g[i] - p[i]·d} (the scores' gradient under dropout) for i < n and 0 from n to the
+     * next whole vector, over padded rows (n at least 1), as {@link #gradScores}.
+     */
     static void gradScoresDropped(float[] p, float[] pd, float[] g, int off, int n, float d) {
-        int upper = n - n % LANES;
-        for (int i = off; i < off + upper; i += LANES) {
+        int last = off + (n - 1) / LANES * LANES;
+        for (int i = off; i < last; i += LANES)
             FloatVector.fromArray(S, pd, i)
                     .mul(FloatVector.fromArray(S, g, i))
                     .sub(FloatVector.fromArray(S, p, i).mul(d))
                     .intoArray(g, i);
-        }
-        for (int i = off + upper; i < off + n; i++) g[i] = pd[i] * g[i] - p[i] * d;
+        ZERO.blend(
+                        FloatVector.fromArray(S, pd, last)
+                                .mul(FloatVector.fromArray(S, g, last))
+                                .sub(FloatVector.fromArray(S, p, last).mul(d)),
+                        IOTA.compare(VectorOperators.LT, (float) (off + n - last)))
+                .intoArray(g, last);
     }
 
     /**
@@ -141,7 +163,64 @@ final class VectorAttention {
         s0.add(s1).intoArray(lanes, lanesOff);
     }
 
+    /**
+     * {@code sums[r] = }{@link VectorKernels#sumLanes(float[], int) sumLanes}{@code (lanes, r·LANES)} for
+     * r < rows (the same additions in the same order, so the same bits), {@code LANES} rows at a time by
+     * vectors: each level of sumLanes' tree (lane l plus lane l + h) is one add of two vectors, each
+     * holding the low and the high h lanes of a row from a pair of vectors ({@code rearrange} of two) —
+     * log2(LANES) levels for LANES rows, where the scalar tree took LANES - 1 dependent loads, adds and
+     * stores a row. {@code lanes} is used as scratch; rows up to the next multiple of LANES are read
+     * (whatever they hold) and their sums written, so both arrays must reach that far.
+     */
+    static void rowSums(float[] lanes, int rows, float[] sums) {
+        for (int r0 = 0; r0 < rows; r0 += LANES) {
+            int base = r0 * LANES;
+            // level h: vectors 2i and 2i+1 (rows of 2h lanes each) folded into vector i (rows of h lanes)
+            // (LANES is a constant: the untaken levels fold away)
+            int count = foldPairs(lanes, base, LANES, LOW1, HIGH1);
+            if (LANES >= 4) count = foldPairs(lanes, base, count, LOW2, HIGH2);
+            if (LANES >= 8) count = foldPairs(lanes, base, count, LOW3, HIGH3);
+            if (LANES >= 16) foldPairs(lanes, base, count, LOW4, HIGH4);
+            FloatVector.fromArray(S, lanes, base).intoArray(sums, r0);
+        }
+    }
+
+    /** One level of {@link #rowSums}' tree over {@code count} vectors at {@code buf[base..]}; returns count / 2. */
+    private static int foldPairs(float[] buf, int base, int count, VectorShuffle<Float> lo, VectorShuffle<Float> hi) {
+        for (int i = 0; i < count / 2; i++) {
+            FloatVector a = FloatVector.fromArray(S, buf, base + 2 * i * LANES),
+                    b = FloatVector.fromArray(S, buf, base + (2 * i + 1) * LANES);
+            a.rearrange(lo, b).add(a.rearrange(hi, b)).intoArray(buf, base + i * LANES);
+        }
+        return count / 2;
+    }
+
+    /**
+     * The two halves a level of {@link #rowSums} adds: of rows of 2h lanes (the first vector's rows, then
+     * the second's), lane e of each row's low half (high half: {@code high}) to lane {@code row·h + e} of
+     * the result. Indexes from LANES on select the second vector (rearrange's exceptional lanes).
+     */
+    private static VectorShuffle<Float> fold(int h, boolean high) {
+        int rowsPerVector = LANES / (2 * h);
+        return VectorShuffle.fromOp(S, o -> {
+            int row = o / h, e = o % h;
+            int from = row < rowsPerVector ? 0 : LANES, slot = row % rowsPerVector;
+            return from + slot * 2 * h + (high ? h : 0) + e;
+        });
+    }
+
+    /** Level n of the tree folds rows of LANES / 2^(n-1) lanes in half (an untaken level: any valid shuffle). */
+    private static final VectorShuffle<Float> LOW1 = fold(Math.max(1, LANES / 2), false),
+            HIGH1 = fold(Math.max(1, LANES / 2), true),
+            LOW2 = fold(Math.max(1, LANES / 4), false),
+            HIGH2 = fold(Math.max(1, LANES / 4), true),
+            LOW3 = fold(Math.max(1, LANES / 8), false),
+            HIGH3 = fold(Math.max(1, LANES / 8), true),
+            LOW4 = fold(Math.max(1, LANES / 16), false),
+            HIGH4 = fold(Math.max(1, LANES / 16), true);
+
     private static final FloatVector ZERO = FloatVector.zero(S);
+    private static final FloatVector NEG_INF = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
 
     /** Lane l holds l: compared with the floats left in a row, the lanes that lie inside it. */
     private static final FloatVector IOTA = FloatVector.fromArray(S, iota(), 0);

@@ -297,4 +297,69 @@ class AttentionTest {
                     BatchNorm.runSum(three, 0, shifted.length), sum, 0.0, "sum, n = " + n);
         }
     }
+
+    /**
+     * {@link VectorAttention#rowSums} (rows side by side in vectors) gives {@link VectorKernels#sumLanes(float[],
+     * int)}'s bits for every row, for block heights that are and are not whole vectors of rows.
+     */
+    @Test
+    void rowSumsGiveTheScalarTreesBits() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.FULL_FLOAT_VECTORS, "the rows' vector body");
+        int lanesPerRow = Simd.floatLanes();
+        for (int rows : new int[] {1, 5, lanesPerRow, lanesPerRow + 3, 64}) {
+            int padded = (rows + lanesPerRow - 1) / lanesPerRow * lanesPerRow;
+            float[] lanes = Mem.random(rnd, padded * lanesPerRow, -3, 3);
+            float[] tree = lanes.clone(), sums = new float[padded];
+            VectorAttention.rowSums(lanes, rows, sums);
+            for (int r = 0; r < rows; r++)
+                org.junit.jupiter.api.Assertions.assertEquals(
+                        VectorKernels.sumLanes(tree, r * lanesPerRow), sums[r], 0f, "row " + r + " of " + rows);
+        }
+    }
+
+    /**
+     * The padded rows' passes read their last vector whole: what lies past n (NaN here) changes nothing —
+     * {@link VectorAttention#maxPadded} against Math.max, {@link VectorAttention#dotLanes} against a double
+     * sum, {@link VectorAttention#gradScores} and {@link VectorAttention#gradScoresDropped} against their
+     * formulas with zeros to the vector's end.
+     */
+    @Test
+    void paddedRowPassesIgnoreWhatLiesPastTheRow() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.FULL_FLOAT_VECTORS, "the rows' vector bodies");
+        int lanesPerRow = Simd.floatLanes();
+        for (int n : new int[] {1, 3, lanesPerRow - 1, lanesPerRow, lanesPerRow + 1, 2 * lanesPerRow + 5, 100}) {
+            int width = (n + 2 * lanesPerRow - 1) / (2 * lanesPerRow) * 2 * lanesPerRow;
+            float[] a = new float[width + 3], b = new float[width + 3];
+            java.util.Arrays.fill(a, Float.NaN);
+            java.util.Arrays.fill(b, Float.NaN);
+            float max = Float.NEGATIVE_INFINITY;
+            double dot = 0;
+            for (int j = 0; j < n; j++) {
+                a[3 + j] = rnd.nextFloat() * 8 - 6;
+                b[3 + j] = rnd.nextFloat() * 2 - 1;
+                max = Math.max(max, a[3 + j]);
+                dot += (double) a[3 + j] * b[3 + j];
+            }
+            org.junit.jupiter.api.Assertions.assertEquals(max, VectorAttention.maxPadded(a, 3, n), 0f, "max, n = " + n);
+            float[] lanes = new float[Simd.floatLanes()];
+            VectorAttention.dotLanes(a, b, 3, n, lanes, 0);
+            org.junit.jupiter.api.Assertions.assertEquals(
+                    dot, VectorKernels.sumLanes(lanes, 0), 1e-5 * n, "dot, n = " + n);
+            float[] g = b.clone();
+            VectorAttention.gradScores(a, g, 3, n, 0.25f);
+            for (int j = 0; j < n; j++)
+                org.junit.jupiter.api.Assertions.assertEquals(
+                        a[3 + j] * (b[3 + j] - 0.25f), g[3 + j], 0f, "dS, j = " + j);
+            for (int j = n; j < (n + lanesPerRow - 1) / lanesPerRow * lanesPerRow; j++)
+                org.junit.jupiter.api.Assertions.assertEquals(0f, g[3 + j], "dS past the row, j = " + j);
+            float[] kept = a.clone(), gd = b.clone();
+            for (int j = 0; j < n; j++) kept[3 + j] = j % 3 == 0 ? 0f : a[3 + j] * 1.25f;
+            VectorAttention.gradScoresDropped(a, kept, gd, 3, n, 0.25f);
+            for (int j = 0; j < n; j++)
+                org.junit.jupiter.api.Assertions.assertEquals(
+                        kept[3 + j] * b[3 + j] - a[3 + j] * 0.25f, gd[3 + j], 0f, "dS with dropout, j = " + j);
+            for (int j = n; j < (n + lanesPerRow - 1) / lanesPerRow * lanesPerRow; j++)
+                org.junit.jupiter.api.Assertions.assertEquals(0f, gd[3 + j], "dS with dropout past the row, j = " + j);
+        }
+    }
 }
