@@ -35,7 +35,7 @@ import java.lang.System.Logger.Level;
  *     <td>how long an idle kernel thread spins before it parks</td></tr>
  * <tr><td>vectorgrad.gemm.mr</td><td>6 on 16 lanes, else 4</td><td>tuning</td>
  *     <td>rows of the sgemm micro-tile (4 or 6)</td></tr>
- * <tr><td>vectorgrad.gemm.kc / .mc / .nc</td><td>256 / 96 / 1536</td><td>tuning, test</td>
+ * <tr><td>vectorgrad.gemm.kc / .mc / .nc</td><td>512 on 16 lanes, else 256 / 96 / 1536</td><td>tuning, test</td>
  *     <td>sgemm cache blocks in elements (k depth, rows of A, columns of B); tests shrink them to cross blocks</td></tr>
  * <tr><td>vectorgrad.gemm.packedMin</td><td>32768</td><td>tuning</td>
  *     <td>m·n·k below which sgemm runs the unpacked loops</td></tr>
@@ -79,7 +79,9 @@ public final class Config {
     /** 4 or 6 when set, 0 for the default by vector width. */
     static final int GEMM_MR = choice("vectorgrad.gemm.mr", 4, 6);
 
-    static final int GEMM_KC = intProperty("vectorgrad.gemm.kc", 256, 1);
+    /** The sgemm k block when set, 0 for the default by vector width ({@code PackedGemm.KC}). */
+    static final int GEMM_KC = intProperty("vectorgrad.gemm.kc", 0, 1);
+
     static final int GEMM_MC = intProperty("vectorgrad.gemm.mc", 96, 1);
     static final int GEMM_NC = intProperty("vectorgrad.gemm.nc", 1536, 1);
     static final long GEMM_C_RESIDENT_MAX_BYTES = longProperty("vectorgrad.gemm.cResidentBytes", 512 * 1024, 0);

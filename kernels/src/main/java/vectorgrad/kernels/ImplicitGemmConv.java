@@ -43,7 +43,9 @@ final class ImplicitGemmConv {
     private ImplicitGemmConv() {}
 
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
-    private static final int MR = VectorGemm.MR, NR = VectorGemm.NR, KC = PackedGemm.KC;
+    private static final int MR = VectorGemm.MR, NR = VectorGemm.NR;
+    /** The k block (sgemm's at 256 bits; {@code -Dvectorgrad.gemm.kc} sets both). */
+    private static final int KC = Config.GEMM_KC != 0 ? Config.GEMM_KC : 256;
     /** Floats of A packed at a time (an L2-resident block). */
     private static final int A_BLOCK = 48 * 1024;
 

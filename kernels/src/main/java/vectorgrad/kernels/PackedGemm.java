@@ -37,7 +37,14 @@ final class PackedGemm {
     /** Floats in a vector. */
     private static final int L = NR / VectorGemm.NV;
 
-    static final int KC = Config.GEMM_KC;
+    /**
+     * The k block: 512 on 16 lanes, 256 below. At 512 bits a 6x3 panel of B at k 512 (96 KB) is past Zen 4's
+     * 32-KB L1, but fewer passes over C won: the GPT's products with k 384 and 512 became one block (4096 x
+     * 128 x 512 NT and 4096 x 128 x 384 NN about 5 % faster, paired both ways; k 4096 about 3 %), 1024³ 92-96
+     * → 99-101 GFLOP/s (one thread, docs/PERFORMANCE.md). At 256 bits 512 was slower (Zen 3).
+     */
+    static final int KC = Config.GEMM_KC != 0 ? Config.GEMM_KC : L >= 16 ? 512 : 256;
+
     static final int MC = roundUp(Config.GEMM_MC, MR);
     static final int NC = roundUp(Config.GEMM_NC, NR);
 
