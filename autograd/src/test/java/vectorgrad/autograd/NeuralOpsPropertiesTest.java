@@ -30,6 +30,78 @@ class NeuralOpsPropertiesTest {
                 x -> NeuralOps.linear(x[0], x[1], x[2]));
     }
 
+    @Test
+    void mlp() {
+        property(
+                "mlp",
+                r -> {
+                    int b = r.nextInt(1, 4), in = r.nextInt(1, 6), hidden = r.nextInt(1, 7), out = r.nextInt(1, 5);
+                    return new Tensor[] {
+                        uniform(r, new int[] {b, in}, -1, 1),
+                        uniform(r, new int[] {hidden, in}, -1, 1),
+                        uniform(r, new int[] {hidden}, -1, 1),
+                        uniform(r, new int[] {out, hidden}, -1, 1),
+                        uniform(r, new int[] {out}, -1, 1)
+                    };
+                },
+                x -> NeuralOps.mlp(x[0], x[1], x[2], x[3], x[4]));
+    }
+
+    /**
+     * The fused MLP gives the bits of linear, gelu and linear written out, forward and every gradient, where
+     * the hidden rows are whole vectors (64 floats) and the products are large enough to be packed (with
+     * and without biases, [B, T, in] input, one and two threads); the absent biases get no gradient.
+     */
+    @Test
+    void mlpGivesTheBitsOfItsThreeOps() {
+        int saved = Threads.getNumThreads();
+        try {
+            for (int threads = 1; threads <= 2; threads++) {
+                Threads.setNumThreads(threads);
+                for (boolean biases : new boolean[] {true, false}) {
+                    SplittableRandom r = new SplittableRandom(7 + threads);
+                    Tensor x = uniform(r, new int[] {3, 40, 24}, -2, 2),
+                            w1 = uniform(r, new int[] {64, 24}, -1, 1),
+                            b1 = biases ? uniform(r, new int[] {64}, -1, 1) : null,
+                            w2 = uniform(r, new int[] {20, 64}, -1, 1),
+                            b2 = biases ? uniform(r, new int[] {20}, -1, 1) : null,
+                            up = uniform(r, new int[] {3, 40, 20}, -1, 1);
+                    Tensor[] params = biases ? new Tensor[] {x, w1, b1, w2, b2} : new Tensor[] {x, w1, w2};
+                    float[][] fused = mlpRun(params, () -> NeuralOps.mlp(x, w1, b1, w2, b2), up);
+                    float[][] composed = mlpRun(
+                            params,
+                            () -> NeuralOps.linear(NeuralOps.gelu(NeuralOps.linear(x, w1, b1), "none"), w2, b2),
+                            up);
+                    for (int i = 0; i < fused.length; i++)
+                        assertArrayEquals(
+                                composed[i],
+                                fused[i],
+                                0f,
+                                "output or gradient " + i + ", biases " + biases + ", " + threads + " threads");
+                }
+            }
+        } finally {
+            Threads.setNumThreads(saved);
+        }
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> NeuralOps.mlp(Tensor.zeros(2, 5), Tensor.zeros(8, 5), null, Tensor.zeros(3, 7), null));
+    }
+
+    /** The output and each parameter's gradient after one backward of {@code up}. */
+    private static float[][] mlpRun(Tensor[] params, java.util.function.Supplier<Tensor> f, Tensor up) {
+        for (Tensor p : params) {
+            p.requiresGrad(true);
+            p.setGrad(null);
+        }
+        Tensor y = f.get();
+        y.backward(up);
+        float[][] out = new float[params.length + 1][];
+        out[0] = y.toFloatArray();
+        for (int i = 0; i < params.length; i++) out[i + 1] = params[i].grad().toFloatArray();
+        return out;
+    }
+
     /** A random convolution geometry: {b, c, h, w, o, k, stride, pad, dil}. */
     private static int[] convCase(SplittableRandom r) {
         int k = r.nextInt(1, 4), d = r.nextInt(1, 3), p = r.nextInt(0, 2), s = r.nextInt(1, 3);

@@ -232,7 +232,8 @@ public final class Gpt extends Module {
 
         @Override
         public Tensor forward(Tensor x) {
-            return dropout.forward(c_proj.forward(Functional.gelu(c_fc.forward(x))));
+            // c_proj(gelu(c_fc(x))) as one op: GELU and its derivative applied in the products' row blocks
+            return dropout.forward(Functional.mlp(x, c_fc.weight, c_fc.bias, c_proj.weight, c_proj.bias));
         }
     }
 }

@@ -92,8 +92,24 @@ public final class Elementwise {
      * epilogue of a fused operation inside its own work unit. The same bits as {@link #unary} RELU.
      */
     static void reluInPlace(MemorySegment m, long off, long n) {
-        if (V && (Simd.FULL_FLOAT_VECTORS || sseVector(Unary.RELU))) VectorKernels.unary(Unary.RELU, m, off, m, off, n);
-        else unaryScalar(Unary.RELU, m, off, m, off, 0, n);
+        unaryLocal(Unary.RELU, m, off, m, off, n);
+    }
+
+    /**
+     * {@link #unary} over a short run on the calling thread (no pool, no cold-start routing), for an epilogue
+     * inside a work unit of its own; the bits of {@link #unary}'s vector or scalar form, whichever it takes.
+     */
+    static void unaryLocal(Unary op, MemorySegment a, long aOff, MemorySegment out, long outOff, long n) {
+        if (V && (Simd.FULL_FLOAT_VECTORS || sseVector(op))) VectorKernels.unary(op, a, aOff, out, outOff, n);
+        else unaryScalar(op, a, aOff, out, outOff, 0, n);
+    }
+
+    /** {@link #unaryMul} on the calling thread, as {@link #unaryLocal}. */
+    static void unaryMulLocal(
+            Unary op, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff, long n) {
+        if (V && (Simd.FULL_FLOAT_VECTORS || sseVector(op)))
+            VectorKernels.unaryMul(op, a, aOff, b, bOff, out, outOff, n);
+        else unaryMulScalar(op, a, aOff, b, bOff, out, outOff, 0, n);
     }
 
     /**

@@ -140,6 +140,80 @@ public final class Gemm {
     }
 
     /**
+     * {@link #sgemm}, then {@code epilogue} over C's rows: on the packed path with beta = 0 each block of rows as
+     * soon as it is final, while it is in cache, where a thread's work covers whole rows; on the others after
+     * the product.
+     */
+    public static void sgemm(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            MemorySegment a,
+            long aOff,
+            int lda,
+            MemorySegment b,
+            long bOff,
+            int ldb,
+            float beta,
+            MemorySegment c,
+            long cOff,
+            int ldc,
+            RowEpilogue epilogue) {
+        if (epilogue == null
+                || beta != 0f
+                || !Simd.VECTOR_AVAILABLE
+                || (long) m * n * k < PACKED_MIN_WORK
+                || k == 0
+                || alpha == 0f
+                || (transB && !transA && m <= DOT_MAX_M && k >= DOT_MIN_K)
+                || StreamGemm.serves(transA, transB, m, n, k)) {
+            sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            if (epilogue != null) {
+                epilogue.check(m, n);
+                epilogue.applyAll(c, cOff, ldc, m, n);
+            }
+            return;
+        }
+        validate(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        epilogue.check(m, n);
+        if (m == 0 || n == 0) return;
+        PackedGemm.multiply(
+                transA, transB, m, n, k, alpha, a, aOff, lda, b, null, bOff, ldb, c, cOff, ldc, true, null, epilogue);
+    }
+
+    /**
+     * What a product does with C's rows once they are final: {@code times} false, {@code other = op(C)} (a
+     * layer's activation written beside its input); {@code times} true, {@code C = op(other)·C} (an
+     * activation's derivative at its input times the gradient that reaches it). {@code other} holds C's
+     * rows' counterparts, {@code ldOther} floats apart from {@code otherOff}. Row by row, each row's whole
+     * vectors then its scalar tail, so the bits do not depend on where a block of rows starts (nor on the
+     * thread count).
+     */
+    public record RowEpilogue(Elementwise.Unary op, boolean times, MemorySegment other, long otherOff, int ldOther) {
+        void check(int m, int n) {
+            if (m > 0 && n > 0) Check.floats(other, otherOff, (long) (m - 1) * ldOther + n, "sgemm epilogue's matrix");
+        }
+
+        /** Rows [r0, r1), columns [j0, j1) of C. */
+        void apply(MemorySegment c, long cOff, int ldc, int j0, int j1, int r0, int r1) {
+            for (int r = r0; r < r1; r++) {
+                long ci = cOff + (long) r * ldc + j0, oi = otherOff + (long) r * ldOther + j0;
+                if (times) Elementwise.unaryMulLocal(op, other, oi, c, ci, c, ci, j1 - j0);
+                else Elementwise.unaryLocal(op, c, ci, other, oi, j1 - j0);
+            }
+        }
+
+        /** Every row of an m x n C, on the pool. */
+        void applyAll(MemorySegment c, long cOff, int ldc, int m, int n) {
+            Parallel.forRange(
+                    m, Math.max(1, (1 << 14) / Math.max(1, n)), (r0, r1) -> apply(c, cOff, ldc, 0, n, r0, r1));
+        }
+    }
+
+    /**
      * {@code C = alpha·op(A)·op(B) + bias}, {@code bias} a row of n floats from {@code biasOff} added to every
      * row of C (a Linear layer's {@code x·Wᵀ + b}); C's contents are not read. The same bits as filling C
      * with the bias and calling {@link #sgemm} with beta = 1, which is what the unpacked paths and alpha ≠ 1
@@ -166,7 +240,34 @@ public final class Gemm {
             MemorySegment c,
             long cOff,
             int ldc) {
+        sgemmBias(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, bias, biasOff, c, cOff, ldc, null);
+    }
+
+    /**
+     * {@link #sgemmBias}, then {@code epilogue} (or null) over C's rows: on the packed path each block of rows as
+     * soon as it is final, while it is in cache, where a thread's work covers whole rows.
+     */
+    public static void sgemmBias(
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            float alpha,
+            MemorySegment a,
+            long aOff,
+            int lda,
+            MemorySegment b,
+            long bOff,
+            int ldb,
+            MemorySegment bias,
+            long biasOff,
+            MemorySegment c,
+            long cOff,
+            int ldc,
+            RowEpilogue epilogue) {
         validate(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        if (epilogue != null) epilogue.check(m, n);
         Check.floats(bias, biasOff, n, "sgemm bias");
         if (m == 0 || n == 0) return;
         boolean packed = Simd.VECTOR_AVAILABLE
@@ -180,10 +281,12 @@ public final class Gemm {
                 MemorySegment.copy(
                         bias, biasOff * Float.BYTES, c, (cOff + (long) i * ldc) * Float.BYTES, n * (long) Float.BYTES);
             sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, 1f, c, cOff, ldc);
+            if (epilogue != null) epilogue.applyAll(c, cOff, ldc, m, n);
             return;
         }
         MemorySegment row = bias.asSlice(biasOff * Float.BYTES, (long) n * Float.BYTES);
-        PackedGemm.multiply(transA, transB, m, n, k, alpha, a, aOff, lda, b, null, bOff, ldb, c, cOff, ldc, false, row);
+        PackedGemm.multiply(
+                transA, transB, m, n, k, alpha, a, aOff, lda, b, null, bOff, ldb, c, cOff, ldc, false, row, epilogue);
     }
 
     /**
@@ -253,7 +356,7 @@ public final class Gemm {
                 true);
         if (beta != 0f) for (int i = 0; i < m; i++) scaleRow(c, cOff + (long) i * ldc, n, beta);
         PackedGemm.multiply(
-                transA, transB, m, n, k, alpha, a, aOff, lda, null, b, bOff, ldb, c, cOff, ldc, beta == 0f, null);
+                transA, transB, m, n, k, alpha, a, aOff, lda, null, b, bOff, ldb, c, cOff, ldc, beta == 0f, null, null);
     }
 
     /**

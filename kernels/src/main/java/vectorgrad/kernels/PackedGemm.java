@@ -86,14 +86,16 @@ final class PackedGemm {
             long cOff,
             int ldc,
             boolean overwrite) {
-        multiply(transA, transB, m, n, k, alpha, a, aOff, lda, b, null, bOff, ldb, c, cOff, ldc, overwrite, null);
+        multiply(transA, transB, m, n, k, alpha, a, aOff, lda, b, null, bOff, ldb, c, cOff, ldc, overwrite, null, null);
     }
 
     /**
      * As above with B either a segment or, when {@code bArr} is not null, a heap array (the convolution's
      * column matrix, built on the heap): packing reads it directly, with no copy to native memory first.
      * With {@code bias} (n floats, or null; only with alpha = 1) C starts as that row in
-     * every row instead of its contents, {@code overwrite} then ignored (see {@link Gemm#sgemmBias}).
+     * every row instead of its contents, {@code overwrite} then ignored (see {@link Gemm#sgemmBias}). With
+     * {@code epilogue} (or null) each block of C's rows, once final, goes through it while still in cache where
+     * a thread's work covers whole rows; otherwise all rows go through it after the product.
      */
     static void multiply(
             boolean transA,
@@ -113,9 +115,11 @@ final class PackedGemm {
             long cOff,
             int ldc,
             boolean overwrite,
-            MemorySegment bias) {
+            MemorySegment bias,
+            Gemm.RowEpilogue epilogue) {
         if (bArr == null && (long) m * n <= SLICED_MAX_C && k >= SLICED_MIN_K && 2L * m * n * k >= PARALLEL_MIN_FLOPS) {
             sliced(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, overwrite, bias);
+            if (epilogue != null) epilogue.applyAll(c, cOff, ldc, m, n);
             return;
         }
         int threads = Parallel.getNumThreads();
@@ -127,7 +131,9 @@ final class PackedGemm {
         // (Linear(9216,128)'s backward at batch 5, 11.8 MFLOP over 4.9 MB: g·W 350 µs and gᵀ·x 312 µs on
         // one thread)
         if (threads <= 1 || (flops < PARALLEL_MIN_FLOPS && bytes < PARALLEL_MIN_BYTES)) {
-            nest(transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bArr, bOff, ldb, c, cOff, ldc, overwrite, bias);
+            nest(
+                    transA, transB, 0, m, 0, n, k, alpha, a, aOff, lda, b, bArr, bOff, ldb, c, cOff, ldc, overwrite,
+                    bias, epilogue);
         } else if (n > m && colPanels >= 4 * threads) {
             // B is the larger operand and wide (Linear's g·W and gᵀ·x at batch 64, N = 9216: W or x is
             // megabytes): split its columns, so each thread reads and packs only its share of B instead of
@@ -156,7 +162,9 @@ final class PackedGemm {
                             cOff,
                             ldc,
                             overwrite,
-                            bias));
+                            bias,
+                            null));
+            if (epilogue != null) epilogue.applyAll(c, cOff, ldc, m, n);
         } else if (rowPanels >= 2 * threads || rowPanels >= colPanels) {
             Parallel.forRange(
                     rowPanels,
@@ -181,7 +189,8 @@ final class PackedGemm {
                             cOff,
                             ldc,
                             overwrite,
-                            bias));
+                            bias,
+                            epilogue));
         } else {
             Parallel.forRange(
                     colPanels,
@@ -206,7 +215,9 @@ final class PackedGemm {
                             cOff,
                             ldc,
                             overwrite,
-                            bias));
+                            bias,
+                            null));
+            if (epilogue != null) epilogue.applyAll(c, cOff, ldc, m, n);
         }
     }
 
@@ -250,7 +261,7 @@ final class PackedGemm {
                 if (s == 0) {
                     nest(
                             transA, transB, 0, m, 0, n, k1 - k0, alpha, a, aOff + as, lda, b, null, bOff + bs, ldb, c,
-                            cOff, ldc, overwrite, bias);
+                            cOff, ldc, overwrite, bias, null);
                 } else {
                     nest(
                             transA,
@@ -272,6 +283,7 @@ final class PackedGemm {
                             (s - 1) * cSize,
                             n,
                             true,
+                            null,
                             null);
                 }
             }
@@ -299,7 +311,9 @@ final class PackedGemm {
      * of Linear(512, 128), 4096x128x512 NT, and the input gradient of Linear(128, 512), 4096x128x512 NN) instead packs B for all of k up front and
      * runs each block of rows through every block of k while that block of C is in L2: with C's 2 MB read
      * back from L3 for the second block of k, 4096x128x512 NN ran at 78 GFLOP/s, 4096x128x256 at 89 (one
-     * thread). Each element of C sees the same blocks of k in the same order either way: the same bits.
+     * thread). Each element of C sees the same blocks of k in the same order either way: the same bits. With
+     * {@code epilogue} (the nest then covers whole rows of C) each block of rows goes through it as soon as it
+     * is final — in the last block of columns and the last pass over k — while it is still in L2.
      */
     private static void nest(
             boolean transA,
@@ -321,7 +335,8 @@ final class PackedGemm {
             long cOff,
             int ldc,
             boolean overwrite,
-            MemorySegment bias) {
+            MemorySegment bias,
+            Gemm.RowEpilogue epilogue) {
         if (i1 <= i0 || j1 <= j0) return;
         Buffers buf = BUFFERS.get();
         boolean kMajor = transA && VectorGemm.K_MAJOR_A;
@@ -351,7 +366,8 @@ final class PackedGemm {
                         packB(transB, bArr, (int) bOff, ldb, from, to - from, jc, nc, buf.b, 0, buf.rowOff);
                     else packB(transB, b, bOff, ldb, from, to - from, jc, nc, buf.b, 0);
                 }
-                for (int ic = i0; ic < i1; ic += MC)
+                boolean rowsFinal = epilogue != null && jc + NC >= j1 && to == k;
+                for (int ic = i0; ic < i1; ic += MC) {
                     for (int pc = from; pc < to; pc += KC)
                         block(
                                 transA,
@@ -379,6 +395,8 @@ final class PackedGemm {
                                 overwrite,
                                 bias,
                                 buf);
+                    if (rowsFinal) epilogue.apply(c, cOff, ldc, j0, j1, ic, Math.min(i1, ic + MC));
+                }
             }
         }
     }

@@ -365,6 +365,66 @@ class GemmTest {
         assertTrue(e.getMessage().startsWith("sgemm bias: needs floats [0, 3)"), e.getMessage());
     }
 
+    /**
+     * A row epilogue gives the bits of the product followed by the map row by row (GELU into a second matrix,
+     * or GELU's derivative at a second matrix times C), on every path — packed with rows split between
+     * threads, with columns split, with several blocks of k, cut along k, dot-product, streamed, the unpacked
+     * loops — with and without a bias row, rows whose length is not whole vectors, and one, two and three
+     * threads.
+     */
+    @Test
+    void rowEpilogueGivesTheBitsOfTheProductThenTheMapRowByRow() {
+        int[][] shapes = {
+            {0, 1, 300, 512, 128},
+            {0, 0, 300, 130, 90},
+            {0, 0, 32, 2100, 130},
+            {0, 1, 130, 70, 1300},
+            {0, 1, 24, 64, 8192},
+            {0, 1, 5, 128, 9216},
+            {0, 0, 5, 300, 130},
+            {1, 0, 70, 50, 300},
+            {0, 1, 3, 4, 5}
+        };
+        int saved = Parallel.getNumThreads();
+        try {
+            for (int[] sh : shapes)
+                for (boolean times : new boolean[] {false, true})
+                    for (boolean withBias : new boolean[] {false, true})
+                        epilogueCase(sh[0] == 1, sh[1] == 1, sh[2], sh[3], sh[4], times, withBias);
+        } finally {
+            Parallel.setNumThreads(saved);
+        }
+    }
+
+    private void epilogueCase(boolean ta, boolean tb, int m, int n, int k, boolean times, boolean withBias) {
+        float[] a = Mem.random(rnd, m * k, -1, 1), b = Mem.random(rnd, k * n, -1, 1), bias = Mem.random(rnd, n, -1, 1);
+        int ld = n + 3, lda = ta ? m : k, ldb = tb ? k : n;
+        float[] other0 = Mem.random(rnd, 2 + m * ld, -3, 3);
+        Elementwise.Unary op = times ? Elementwise.Unary.GELU_GRAD : Elementwise.Unary.GELU;
+        MemorySegment expected = Mem.zeros(m * n), expectedOther = Mem.of(other0);
+        if (withBias)
+            Gemm.sgemmBias(ta, tb, m, n, k, 1f, Mem.of(a), 0, lda, Mem.of(b), 0, ldb, Mem.of(bias), 0, expected, 0, n);
+        else Gemm.sgemm(ta, tb, m, n, k, 1f, Mem.of(a), 0, lda, Mem.of(b), 0, ldb, 0f, expected, 0, n);
+        for (int r = 0; r < m; r++) {
+            if (times)
+                Elementwise.unaryMul(
+                        op, expectedOther, 2 + (long) r * ld, expected, (long) r * n, expected, (long) r * n, n);
+            else Elementwise.unary(op, expected, (long) r * n, expectedOther, 2 + (long) r * ld, n);
+        }
+        for (int threads = 1; threads <= 3; threads++) {
+            Parallel.setNumThreads(threads);
+            MemorySegment c = Mem.zeros(m * n), other = Mem.of(other0);
+            Gemm.RowEpilogue e = new Gemm.RowEpilogue(op, times, other, 2, ld);
+            if (withBias)
+                Gemm.sgemmBias(ta, tb, m, n, k, 1f, Mem.of(a), 0, lda, Mem.of(b), 0, ldb, Mem.of(bias), 0, c, 0, n, e);
+            else Gemm.sgemm(ta, tb, m, n, k, 1f, Mem.of(a), 0, lda, Mem.of(b), 0, ldb, 0f, c, 0, n, e);
+            String what = (ta ? "T" : "N") + (tb ? "T" : "N") + " " + m + "x" + n + "x" + k
+                    + (times ? ", times " : ", into ") + op + (withBias ? ", bias" : "") + ", " + threads + " threads";
+            assertArrayEquals(Mem.read(expected, m * n), Mem.read(c, m * n), 0f, what);
+            assertArrayEquals(Mem.read(expectedOther, other0.length), Mem.read(other, other0.length), 0f, what);
+        }
+    }
+
     private void biasCase(boolean ta, boolean tb, int m, int n, int k, float alpha) {
         float[] a = Mem.random(rnd, m * k, -1, 1), b = Mem.random(rnd, k * n, -1, 1);
         float[] bias = Mem.random(rnd, n + 3, -1, 1), filled = new float[m * n], nan = new float[m * n];

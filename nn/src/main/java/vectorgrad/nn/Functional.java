@@ -25,6 +25,16 @@ public final class Functional {
         return NeuralOps.linear(x, weight, bias);
     }
 
+    /**
+     * {@code linear(gelu(linear(x, w1, b1)), w2, b2)} (exact GELU) as one op, for a transformer block's MLP:
+     * {@code x [*, in]}, {@code w1 [hidden, in]}, {@code w2 [out, hidden]}, biases or null. The values of
+     * the three ops written out; GELU and its derivative are applied to the hidden layer's rows as the
+     * products make them, while they are in cache, instead of in passes of their own.
+     */
+    public static Tensor mlp(Tensor x, Tensor w1, Tensor b1, Tensor w2, Tensor b2) {
+        return NeuralOps.mlp(x, w1, b1, w2, b2);
+    }
+
     /** {@code F.conv2d(x, weight, bias)}: stride 1, no padding. */
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias) {
         return conv2d(x, weight, bias, new int[] {1}, new int[] {0}, new int[] {1}, 1);
