@@ -49,8 +49,9 @@ class NeuralOpsPropertiesTest {
 
     /**
      * The fused MLP gives the bits of linear, gelu and linear written out, forward and every gradient, where
-     * the hidden rows are whole vectors (64 floats) and the products are large enough to be packed (with
-     * and without biases, [B, T, in] input, one and two threads); the absent biases get no gradient.
+     * the hidden rows are whole vectors (256 floats) and the products large enough to be packed and, on two
+     * threads, split by rows (2^24 flops: sgemm's threshold), with and without biases, [B, T, in] input; the
+     * absent biases get no gradient.
      */
     @Test
     void mlpGivesTheBitsOfItsThreeOps() {
@@ -60,12 +61,12 @@ class NeuralOpsPropertiesTest {
                 Threads.setNumThreads(threads);
                 for (boolean biases : new boolean[] {true, false}) {
                     SplittableRandom r = new SplittableRandom(7 + threads);
-                    Tensor x = uniform(r, new int[] {3, 40, 24}, -2, 2),
-                            w1 = uniform(r, new int[] {64, 24}, -1, 1),
-                            b1 = biases ? uniform(r, new int[] {64}, -1, 1) : null,
-                            w2 = uniform(r, new int[] {20, 64}, -1, 1),
-                            b2 = biases ? uniform(r, new int[] {20}, -1, 1) : null,
-                            up = uniform(r, new int[] {3, 40, 20}, -1, 1);
+                    Tensor x = uniform(r, new int[] {4, 128, 64}, -2, 2),
+                            w1 = uniform(r, new int[] {256, 64}, -1, 1),
+                            b1 = biases ? uniform(r, new int[] {256}, -1, 1) : null,
+                            w2 = uniform(r, new int[] {64, 256}, -1, 1),
+                            b2 = biases ? uniform(r, new int[] {64}, -1, 1) : null,
+                            up = uniform(r, new int[] {4, 128, 64}, -1, 1);
                     Tensor[] params = biases ? new Tensor[] {x, w1, b1, w2, b2} : new Tensor[] {x, w1, w2};
                     float[][] fused = mlpRun(params, () -> NeuralOps.mlp(x, w1, b1, w2, b2), up);
                     float[][] composed = mlpRun(

@@ -170,11 +170,9 @@ public final class Gemm {
                 || alpha == 0f
                 || (transB && !transA && m <= DOT_MAX_M && k >= DOT_MIN_K)
                 || StreamGemm.serves(transA, transB, m, n, k)) {
+            if (epilogue != null) epilogue.check(m, n);
             sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-            if (epilogue != null) {
-                epilogue.check(m, n);
-                epilogue.applyAll(c, cOff, ldc, m, n);
-            }
+            if (epilogue != null) epilogue.applyAll(c, cOff, ldc, m, n);
             return;
         }
         validate(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
@@ -193,6 +191,11 @@ public final class Gemm {
      * thread count).
      */
     public record RowEpilogue(Elementwise.Unary op, boolean times, MemorySegment other, long otherOff, int ldOther) {
+        public RowEpilogue {
+            java.util.Objects.requireNonNull(op, "sgemm epilogue's map");
+            java.util.Objects.requireNonNull(other, "sgemm epilogue's matrix");
+        }
+
         void check(int m, int n) {
             if (m > 0 && n > 0) Check.floats(other, otherOff, (long) (m - 1) * ldOther + n, "sgemm epilogue's matrix");
         }

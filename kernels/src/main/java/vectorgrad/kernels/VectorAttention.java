@@ -8,8 +8,9 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector bodies of {@link Attention}'s row passes; each handles its own scalar tail, except the exp rows
- * ({@link #expShifted}, {@link #expShiftedLanes}), which take their padded last vector whole and masked.
+ * Vector bodies of {@link Attention}'s row passes. Those over the heap's padded rows (the exp rows, the
+ * maximum, the backward's D and dS) take their last vector whole and masked past the row instead of a
+ * scalar tail; the others handle their own scalar tail.
  */
 final class VectorAttention {
     private VectorAttention() {}

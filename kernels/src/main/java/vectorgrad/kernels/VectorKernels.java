@@ -85,13 +85,23 @@ final class VectorKernels {
         if (op == Elementwise.Unary.GELU_GRAD) {
             VectorGelu.derivative(a, aOff, b, bOff, out, outOff, upper);
         } else {
-            // the map, then the product, over a block still in cache
-            unary(op, a, aOff, out, outOff, upper);
-            for (long i = 0; i < upper; i += LANES)
-                store(load(out, outOff + i).mul(load(b, bOff + i)), out, outOff + i);
+            // the map into a per-thread block in cache, then the product: out may be b (a row epilogue's
+            // C = op(other)·C), which the map must not overwrite before it is read
+            MemorySegment t = MAP_BLOCK.get(MAP_BLOCK_FLOATS);
+            for (long from = 0; from < upper; from += MAP_BLOCK_FLOATS) {
+                long len = Math.min(MAP_BLOCK_FLOATS, upper - from);
+                unary(op, a, aOff + from, t, 0, len);
+                for (long i = 0; i < len; i += LANES)
+                    store(load(t, i).mul(load(b, bOff + from + i)), out, outOff + from + i);
+            }
         }
         Elementwise.unaryMulScalar(op, a, aOff, b, bOff, out, outOff, upper, n);
     }
+
+    /** {@link #unaryMul}'s block of mapped values: whole vectors, small enough to stay in L1. */
+    private static final int MAP_BLOCK_FLOATS = 1024;
+
+    private static final ThreadScratch.NativeFloats MAP_BLOCK = new ThreadScratch.NativeFloats();
 
     private static void unaryNeg(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
         long i = 0;

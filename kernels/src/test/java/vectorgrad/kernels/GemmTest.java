@@ -390,25 +390,46 @@ class GemmTest {
             for (int[] sh : shapes)
                 for (boolean times : new boolean[] {false, true})
                     for (boolean withBias : new boolean[] {false, true})
-                        epilogueCase(sh[0] == 1, sh[1] == 1, sh[2], sh[3], sh[4], times, withBias);
+                        epilogueCase(
+                                sh[0] == 1,
+                                sh[1] == 1,
+                                sh[2],
+                                sh[3],
+                                sh[4],
+                                times,
+                                withBias,
+                                times ? Elementwise.Unary.GELU_GRAD : Elementwise.Unary.GELU);
+            // a map whose derivative times C is not computed lane by lane in one pass (SiLU's): C is both the
+            // factor and the output
+            for (boolean times : new boolean[] {false, true})
+                epilogueCase(
+                        false,
+                        true,
+                        300,
+                        520,
+                        128,
+                        times,
+                        true,
+                        times ? Elementwise.Unary.SILU_GRAD : Elementwise.Unary.SILU);
         } finally {
             Parallel.setNumThreads(saved);
         }
     }
 
-    private void epilogueCase(boolean ta, boolean tb, int m, int n, int k, boolean times, boolean withBias) {
+    private void epilogueCase(
+            boolean ta, boolean tb, int m, int n, int k, boolean times, boolean withBias, Elementwise.Unary op) {
         float[] a = Mem.random(rnd, m * k, -1, 1), b = Mem.random(rnd, k * n, -1, 1), bias = Mem.random(rnd, n, -1, 1);
         int ld = n + 3, lda = ta ? m : k, ldb = tb ? k : n;
         float[] other0 = Mem.random(rnd, 2 + m * ld, -3, 3);
-        Elementwise.Unary op = times ? Elementwise.Unary.GELU_GRAD : Elementwise.Unary.GELU;
         MemorySegment expected = Mem.zeros(m * n), expectedOther = Mem.of(other0);
         if (withBias)
             Gemm.sgemmBias(ta, tb, m, n, k, 1f, Mem.of(a), 0, lda, Mem.of(b), 0, ldb, Mem.of(bias), 0, expected, 0, n);
         else Gemm.sgemm(ta, tb, m, n, k, 1f, Mem.of(a), 0, lda, Mem.of(b), 0, ldb, 0f, expected, 0, n);
+        MemorySegment product = Mem.of(Mem.read(expected, m * n));
         for (int r = 0; r < m; r++) {
             if (times)
                 Elementwise.unaryMul(
-                        op, expectedOther, 2 + (long) r * ld, expected, (long) r * n, expected, (long) r * n, n);
+                        op, expectedOther, 2 + (long) r * ld, product, (long) r * n, expected, (long) r * n, n);
             else Elementwise.unary(op, expected, (long) r * n, expectedOther, 2 + (long) r * ld, n);
         }
         for (int threads = 1; threads <= 3; threads++) {
