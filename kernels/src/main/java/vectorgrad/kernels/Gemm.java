@@ -162,14 +162,7 @@ public final class Gemm {
             long cOff,
             int ldc,
             RowEpilogue epilogue) {
-        if (epilogue == null
-                || beta != 0f
-                || !Simd.VECTOR_AVAILABLE
-                || (long) m * n * k < PACKED_MIN_WORK
-                || k == 0
-                || alpha == 0f
-                || (transB && !transA && m <= DOT_MAX_M && k >= DOT_MIN_K)
-                || StreamGemm.serves(transA, transB, m, n, k)) {
+        if (epilogue == null || beta != 0f || alpha == 0f || !packs(transA, transB, m, n, k)) {
             if (epilogue != null) epilogue.check(m, n);
             sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             if (epilogue != null) epilogue.applyAll(c, cOff, ldc, m, n);
@@ -180,6 +173,15 @@ public final class Gemm {
         if (m == 0 || n == 0) return;
         PackedGemm.multiply(
                 transA, transB, m, n, k, alpha, a, aOff, lda, b, null, bOff, ldb, c, cOff, ldc, true, null, epilogue);
+    }
+
+    /** Whether {@link #sgemm} takes the packed path for this shape (alpha ≠ 0): not the dot-product or streamed ones. */
+    private static boolean packs(boolean transA, boolean transB, int m, int n, int k) {
+        return Simd.VECTOR_AVAILABLE
+                && (long) m * n * k >= PACKED_MIN_WORK
+                && k > 0
+                && !(transB && !transA && m <= DOT_MAX_M && k >= DOT_MIN_K)
+                && !StreamGemm.serves(transA, transB, m, n, k);
     }
 
     /**
@@ -273,12 +275,7 @@ public final class Gemm {
         if (epilogue != null) epilogue.check(m, n);
         Check.floats(bias, biasOff, n, "sgemm bias");
         if (m == 0 || n == 0) return;
-        boolean packed = Simd.VECTOR_AVAILABLE
-                && (long) m * n * k >= PACKED_MIN_WORK
-                && k > 0
-                && alpha == 1f
-                && !(transB && !transA && m <= DOT_MAX_M && k >= DOT_MIN_K)
-                && !StreamGemm.serves(transA, transB, m, n, k);
+        boolean packed = alpha == 1f && packs(transA, transB, m, n, k);
         if (!packed) {
             for (int i = 0; i < m; i++)
                 MemorySegment.copy(

@@ -154,82 +154,8 @@ public final class NeuralOps {
                 a = empty(new int[] {rows, hidden}),
                 y = empty(new int[] {rows, out});
         Gemm.RowEpilogue gelu = new Gemm.RowEpilogue(Elementwise.Unary.GELU, false, segment(a), 0, hidden);
-        if (b1 != null)
-            Gemm.sgemmBias(
-                    false,
-                    true,
-                    rows,
-                    hidden,
-                    in,
-                    1f,
-                    segment(x),
-                    0,
-                    in,
-                    segment(w1),
-                    0,
-                    in,
-                    segment(b1),
-                    0,
-                    segment(h),
-                    0,
-                    hidden,
-                    gelu);
-        else
-            Gemm.sgemm(
-                    false,
-                    true,
-                    rows,
-                    hidden,
-                    in,
-                    1f,
-                    segment(x),
-                    0,
-                    in,
-                    segment(w1),
-                    0,
-                    in,
-                    0f,
-                    segment(h),
-                    0,
-                    hidden,
-                    gelu);
-        if (b2 != null)
-            Gemm.sgemmBias(
-                    false,
-                    true,
-                    rows,
-                    out,
-                    hidden,
-                    1f,
-                    segment(a),
-                    0,
-                    hidden,
-                    segment(w2),
-                    0,
-                    hidden,
-                    segment(b2),
-                    0,
-                    segment(y),
-                    0,
-                    out);
-        else
-            Gemm.sgemm(
-                    false,
-                    true,
-                    rows,
-                    out,
-                    hidden,
-                    1f,
-                    segment(a),
-                    0,
-                    hidden,
-                    segment(w2),
-                    0,
-                    hidden,
-                    0f,
-                    segment(y),
-                    0,
-                    out);
+        rowsTimesWeight(x, rows, in, w1, b1, h, hidden, gelu);
+        rowsTimesWeight(a, rows, hidden, w2, b2, y, out, null);
         fence(x, w1, b1);
         fence(w2, b2, null);
         // the inputs in order, without the absent biases; the gradients come back in the same order
@@ -329,6 +255,50 @@ public final class NeuralOps {
             return grads;
         };
         return record(y, "mlp", fn, inputs);
+    }
+
+    /** {@code y = x·Wᵀ + b} (b may be null) for x of {@code rows} rows of {@code in}, then {@code epilogue} (or null). */
+    private static void rowsTimesWeight(
+            Tensor x, int rows, int in, Tensor w, Tensor b, Tensor y, int out, Gemm.RowEpilogue epilogue) {
+        if (b != null)
+            Gemm.sgemmBias(
+                    false,
+                    true,
+                    rows,
+                    out,
+                    in,
+                    1f,
+                    segment(x),
+                    0,
+                    in,
+                    segment(w),
+                    0,
+                    in,
+                    segment(b),
+                    0,
+                    segment(y),
+                    0,
+                    out,
+                    epilogue);
+        else
+            Gemm.sgemm(
+                    false,
+                    true,
+                    rows,
+                    out,
+                    in,
+                    1f,
+                    segment(x),
+                    0,
+                    in,
+                    segment(w),
+                    0,
+                    in,
+                    0f,
+                    segment(y),
+                    0,
+                    out,
+                    epilogue);
     }
 
     // ------------------------------------------------------------------ conv2d
