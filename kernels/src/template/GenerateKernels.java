@@ -100,7 +100,7 @@ public final class GenerateKernels {
         tile(s, 4, 3, 3, true, true);
         tile(s, 6, 2, 3, false, true);
         tile(s, 6, 2, 3, true, true);
-        // the stores with a bias row (Linear's x·Wᵀ + b): the tiles VectorGemm.storesBias accepts
+        // the stores with a bias row (Linear's x·Wᵀ + b): the tiles VectorGemm.writesDirect accepts
         tileBias(s, 6, 3, 3);
         tileBias(s, 4, 3, 3);
         tileBias(s, 6, 2, 3);

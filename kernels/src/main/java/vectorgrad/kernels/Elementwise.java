@@ -75,16 +75,10 @@ public final class Elementwise {
             ColdStart.served(ColdStart.Kernel.EXACT_MAPS, new ColdStart.MapCall(op, n));
             return;
         }
-        if (v && n >= PARALLEL_MIN) {
-            inBlocks(n, (from, len) -> VectorKernels.unary(op, a, aOff + from, out, outOff + from, len));
-        } else if (v) {
-            VectorKernels.unary(op, a, aOff, out, outOff, n);
-        } else if (V && n >= PARALLEL_MIN) {
-            // a map without its vector form here (x86 held to SSE): the scalar loop, in blocks on the pool
-            inBlocks(n, (from, len) -> unaryScalar(op, a, aOff, out, outOff, from, from + len));
-        } else {
-            unaryScalar(op, a, aOff, out, outOff, 0, n);
-        }
+        // in blocks on the pool, each the vector loop or, for a map without its vector form here (x86 held to
+        // SSE), the scalar one
+        if (V && n >= PARALLEL_MIN) inBlocks(n, (from, len) -> unaryLocal(op, a, aOff + from, out, outOff + from, len));
+        else unaryLocal(op, a, aOff, out, outOff, n);
     }
 
     /**
@@ -122,18 +116,9 @@ public final class Elementwise {
         Check.floats(a, aOff, n, "unaryMul ", op, " input");
         Check.floats(b, bOff, n, "unaryMul ", op, " factor");
         Check.floats(out, outOff, n, "unaryMul ", op, " output");
-        boolean v = V && (Simd.FULL_FLOAT_VECTORS || sseVector(op));
-        if (v && n >= PARALLEL_MIN) {
-            inBlocks(
-                    n,
-                    (from, len) -> VectorKernels.unaryMul(op, a, aOff + from, b, bOff + from, out, outOff + from, len));
-        } else if (v) {
-            VectorKernels.unaryMul(op, a, aOff, b, bOff, out, outOff, n);
-        } else if (V && n >= PARALLEL_MIN) {
-            inBlocks(n, (from, len) -> unaryMulScalar(op, a, aOff, b, bOff, out, outOff, from, from + len));
-        } else {
-            unaryMulScalar(op, a, aOff, b, bOff, out, outOff, 0, n);
-        }
+        if (V && n >= PARALLEL_MIN)
+            inBlocks(n, (from, len) -> unaryMulLocal(op, a, aOff + from, b, bOff + from, out, outOff + from, len));
+        else unaryMulLocal(op, a, aOff, b, bOff, out, outOff, n);
     }
 
     static void unaryMulScalar(

@@ -223,7 +223,7 @@ public final class Gemm {
      * row of C (a Linear layer's {@code x·Wᵀ + b}); C's contents are not read. The same bits as filling C
      * with the bias and calling {@link #sgemm} with beta = 1, which is what the unpacked paths and alpha ≠ 1
      * do. The packed path with alpha = 1 adds the bias as it stores each tile's first block of k (whole
-     * tiles and the edges the micro-kernels write directly: VectorGemm.storesBias; other edge tiles get it
+     * tiles and the edges the micro-kernels write directly: VectorGemm.writesDirect; other edge tiles get it
      * added right after their store, in L1): no pass over all of C first, and no reading it back.
      * fma(acc, 1, b) and acc + b round alike, so the bits are those of beta = 1 (tested).
      */

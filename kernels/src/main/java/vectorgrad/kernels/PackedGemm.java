@@ -453,7 +453,7 @@ final class PackedGemm {
                 mr = tileRows(mc - ir);
                 int aPanel = ir * kc;
                 long cTile = cOff + (long) (ic + ir) * ldc + jc + jr;
-                if (addBias && !kMajor && VectorGemm.storesBias(mr, nr)) {
+                if (addBias && !kMajor && VectorGemm.writesDirect(mr, nr)) {
                     VectorGemm.kernelStoreBias(mr, nr, kc, buf.a, aPanel, buf.b, bPanel, bias, jc + jr, c, cTile, ldc);
                     continue;
                 }
@@ -485,9 +485,7 @@ final class PackedGemm {
             float alpha,
             boolean store,
             MemorySegment scratch) {
-        boolean direct = mr == MR && nr == NR
-                || (MR == 6 && VectorGemm.NV == 3 && ((mr == 4 && nr == NR) || (mr == 6 && nr == 2 * L)));
-        if (direct) {
+        if (VectorGemm.writesDirect(mr, nr)) {
             VectorGemm.kernelKMajor(mr, nr, kc, ap, aOff, ast, bp, bPanel, c, cTile, ldc, alpha, store);
             return;
         }

@@ -140,8 +140,9 @@ final class VectorAttention {
 
     /**
      * {@link #expShifted}, leaving the row's vector sum at {@code lanes[lanesOff..]} (a vector's floats) for
-     * {@link VectorKernels#sumLanes(float[], int)}: together they give the row's sum in
-     * {@link BatchNorm#runSum}'s order (two vector accumulators, the last vector's lanes past n as zeros).
+     * {@link #rowSums}: together they give the row's sum in {@link BatchNorm#runSum}'s order (two vector
+     * accumulators, the last vector's lanes past n as zeros, then {@link VectorKernels#sumLanes(FloatVector)}'s
+     * tree).
      * The softmax row's shift, exp and sum in one pass.
      */
     static void expShiftedLanes(float[] a, int off, int n, float m, float[] lanes, int lanesOff) {
@@ -158,14 +159,14 @@ final class VectorAttention {
             s0 = s1;
             s1 = t;
         }
-        // the lanes leave through the heap, not as a vector passed to sumLanes: inlined into its caller
+        // the lanes leave through the heap, not as a vector passed to a reduction: inlined into its caller
         // (AttentionRows.fromScores), this method leaves C2 no node budget to inline a further call,
         // and a vector passed to a call is boxed (2 MB of garbage a forward at T = 128, batch 32 x 4 heads)
         s0.add(s1).intoArray(lanes, lanesOff);
     }
 
     /**
-     * {@code sums[r] = }{@link VectorKernels#sumLanes(float[], int) sumLanes}{@code (lanes, r·LANES)} for
+     * {@code sums[r] = }{@link VectorKernels#sumLanes(FloatVector) sumLanes}{@code (lanes[r·LANES..])} for
      * r < rows (the same additions in the same order, so the same bits), {@code LANES} rows at a time by
      * vectors: each level of sumLanes' tree (lane l plus lane l + h) is one add of two vectors, each
      * holding the low and the high h lanes of a row from a pair of vectors ({@code rearrange} of two) —

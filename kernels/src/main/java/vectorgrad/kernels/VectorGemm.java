@@ -220,16 +220,16 @@ final class VectorGemm {
     }
 
     /**
-     * Whether {@link #kernelStoreBias} has a kernel for an {@code mr x nr} tile: the tiles {@link
-     * PackedGemm#tile} writes straight to C (whole tiles, the 6-row kernel's 4-row edge, the 32-column edge of a
-     * three-vector panel).
+     * Whether an {@code mr x nr} tile is written straight to C rather than through a scratch tile: whole
+     * tiles, the 6-row kernel's 4-row edge, the 32-column edge of a three-vector panel. {@link
+     * #kernelStoreBias} and {@link #kernelKMajor} have kernels for exactly these.
      */
-    static boolean storesBias(int mr, int nr) {
+    static boolean writesDirect(int mr, int nr) {
         return nr == NR && (mr == MR || (mr == 4 && MR == 6)) || (mr == 6 && MR == 6 && NV == 3 && nr == 2 * L);
     }
 
     /**
-     * {@code C[mr x nr] = Ap·Bp + bias[col..col+nr)} for a tile {@link #storesBias} accepts, alpha 1: the first
+     * {@code C[mr x nr] = Ap·Bp + bias[col..col+nr)} for a tile {@link #writesDirect} accepts, alpha 1: the first
      * block of k of a product with a bias row, each vector stored once with its bias added.
      */
     static void kernelStoreBias(

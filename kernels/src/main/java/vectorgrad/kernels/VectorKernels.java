@@ -434,17 +434,6 @@ final class VectorKernels {
         return t.lane(0);
     }
 
-    /**
-     * {@link #sumLanes(FloatVector)} of a vector stored to {@code lanes[off..off + LANES)}: lane l adds lane
-     * l + h for h = LANES/2, ..., 1 (the same additions in the same order, so the same bits), in place; for a
-     * caller that cannot pass the vector without boxing it.
-     */
-    static float sumLanes(float[] lanes, int off) {
-        for (int half = LANES / 2; half >= 1; half /= 2)
-            for (int l = off; l < off + half; l++) lanes[l] = lanes[l] + lanes[l + half];
-        return lanes[off];
-    }
-
     /** FOLDh moves lane i + h onto lane i (the upper lanes' results are never read). */
     private static final VectorShuffle<Float> FOLD8 = fold(8), FOLD4 = fold(4), FOLD2 = fold(2), FOLD1 = fold(1);
 

@@ -273,7 +273,7 @@ class AttentionTest {
 
     /**
      * A softmax row's one pass ({@link VectorAttention#expShiftedLanes}: exp(x - m) in place and the row's
-     * vector sum, then {@link VectorKernels#sumLanes(float[], int)})
+     * vector sum, then {@link #laneTree})
      * gives the bits of the three it replaces (the shift, exp, {@link BatchNorm#runSum} over the row padded
      * with zeros to whole vectors), for rows with and without a partial last vector and with an odd or even
      * count of vectors; the padding is zero afterwards.
@@ -291,7 +291,7 @@ class AttentionTest {
             MemorySegment three = Mem.of(shifted);
             float[] lanes = new float[3 * Simd.floatLanes()];
             VectorAttention.expShiftedLanes(one, 0, n, m, lanes, Simd.floatLanes());
-            double sum = VectorKernels.sumLanes(lanes, Simd.floatLanes());
+            double sum = laneTree(lanes, Simd.floatLanes());
             assertArrayEquals(shifted, one, "exp(x - m) and zeros past it, n = " + n);
             org.junit.jupiter.api.Assertions.assertEquals(
                     BatchNorm.runSum(three, 0, shifted.length), sum, 0.0, "sum, n = " + n);
@@ -299,8 +299,7 @@ class AttentionTest {
     }
 
     /**
-     * {@link VectorAttention#rowSums} (rows side by side in vectors) gives {@link VectorKernels#sumLanes(float[],
-     * int)}'s bits for every row, for block heights that are and are not whole vectors of rows.
+     * {@link VectorAttention#rowSums} (rows side by side in vectors) gives {@link #laneTree}'s bits for every row, for block heights that are and are not whole vectors of rows.
      */
     @Test
     void rowSumsGiveTheScalarTreesBits() {
@@ -313,7 +312,7 @@ class AttentionTest {
             VectorAttention.rowSums(lanes, rows, sums);
             for (int r = 0; r < rows; r++)
                 org.junit.jupiter.api.Assertions.assertEquals(
-                        VectorKernels.sumLanes(tree, r * lanesPerRow), sums[r], 0f, "row " + r + " of " + rows);
+                        laneTree(tree, r * lanesPerRow), sums[r], 0f, "row " + r + " of " + rows);
         }
     }
 
@@ -343,8 +342,7 @@ class AttentionTest {
             org.junit.jupiter.api.Assertions.assertEquals(max, VectorAttention.maxPadded(a, 3, n), 0f, "max, n = " + n);
             float[] lanes = new float[Simd.floatLanes()];
             VectorAttention.dotLanes(a, b, 3, n, lanes, 0);
-            org.junit.jupiter.api.Assertions.assertEquals(
-                    dot, VectorKernels.sumLanes(lanes, 0), 1e-5 * n, "dot, n = " + n);
+            org.junit.jupiter.api.Assertions.assertEquals(dot, laneTree(lanes, 0), 1e-5 * n, "dot, n = " + n);
             float[] g = b.clone();
             VectorAttention.gradScores(a, g, 3, n, 0.25f);
             for (int j = 0; j < n; j++)
@@ -361,5 +359,15 @@ class AttentionTest {
             for (int j = n; j < (n + lanesPerRow - 1) / lanesPerRow * lanesPerRow; j++)
                 org.junit.jupiter.api.Assertions.assertEquals(0f, gd[3 + j], "dS with dropout past the row, j = " + j);
         }
+    }
+
+    /**
+     * {@link VectorKernels#sumLanes(FloatVector)}'s tree over a vector's floats at {@code lanes[off..]}, one
+     * float at a time: lane l plus lane l + h for h = LANES/2, ..., 1 (in place).
+     */
+    private static float laneTree(float[] lanes, int off) {
+        for (int half = Simd.floatLanes() / 2; half >= 1; half /= 2)
+            for (int l = off; l < off + half; l++) lanes[l] = lanes[l] + lanes[l + half];
+        return lanes[off];
     }
 }
