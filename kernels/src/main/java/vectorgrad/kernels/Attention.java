@@ -223,6 +223,7 @@ public final class Attention {
             sc.rows = Scratch.grow(sc.rows, Math.max(s * dP, ROWS * dvP));
             sc.p = Scratch.grow(sc.p, ROWS * sP);
             for (int b = b0; b < b1; b++) {
+                if (!fewRows(sh)) warm(sh, b, b0, b1, sc, q, k, v, null);
                 rowsIn(q, sh.qOff(b), sh.ldq(), t, d, sh.scale(), sc.q, dP);
                 if (!fewRows(sh)) {
                     transposedIn(k, sh.kOff(b), sh.ldq(), s, d, sc, dP, sc.kT, sP);
@@ -387,6 +388,7 @@ public final class Attention {
             int lo = sh.ldo();
             for (int b = b0; b < b1; b++) {
                 long qo = sh.qOff(b), ko = sh.kOff(b), vo = sh.vOff(b), oo = sh.oOff(b);
+                warm(sh, b, b0, b1, sc, q, k, v, dOut);
                 rowsIn(q, qo, sh.ldq(), t, d, sh.scale(), sc.q, dP);
                 // k read once: kᵀ for the scores from its heap copy, dq's scale applied on the way out
                 rowsIn(k, ko, sh.ldq(), s, d, 1f, sc.k, dP);
@@ -474,6 +476,33 @@ public final class Attention {
                 if (dv != null) rowsOut(sc.dvSum, dvP, s, dvn, dv, vo, sh.ldv());
             }
         });
+    }
+
+    /**
+     * At the first of a sequence's heads in a thread's range [b0, b1): reads the sequence's rows of q, k, v
+     * (and dOut) for the heads the range holds in address order ({@link AttentionHeap#touch}), so that the
+     * heads' copies, 128 bytes a row each for d = 32, find them in cache. The GPT's packed attention
+     * (T = 128, 32 x 4 heads, dropout 0.1, one thread), forward + backward: 0.89 of the time without it
+     * (paired, both orders); reading the outputs' rows ahead as well made it 3 % slower.
+     */
+    private static void warm(
+            Shape sh,
+            int b,
+            int b0,
+            int b1,
+            Scratch sc,
+            MemorySegment q,
+            MemorySegment k,
+            MemorySegment v,
+            MemorySegment dOut) {
+        int heads = sh.heads();
+        if (heads == 1 || (b != b0 && b % heads != 0)) return;
+        int n = Math.min(b1 - b, heads - b % heads);
+        int x = touch(q, sh.qOff(b), sh.t(), sh.ldq(), n * sh.d());
+        x ^= touch(k, sh.kOff(b), sh.s(), sh.ldq(), n * sh.d());
+        x ^= touch(v, sh.vOff(b), sh.s(), sh.ldv(), n * sh.dv());
+        if (dOut != null) x ^= touch(dOut, sh.oOff(b), sh.t(), sh.ldo(), n * sh.dv());
+        sc.touched ^= x;
     }
 
     private static void check(

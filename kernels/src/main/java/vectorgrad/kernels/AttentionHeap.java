@@ -33,6 +33,9 @@ final class AttentionHeap {
         float[] dOut = new float[0], p = new float[0], dp = new float[0], pd = new float[0], rows = new float[0];
         float[] dkSum = new float[0], dvSum = new float[0];
         int[] rowOff = new int[0];
+        /** Where {@link #touch}'s xor goes. */
+        int touched;
+
         final float[] rowD = new float[Attention.ROWS];
         /** The forward's 1/Σ exp of a block's rows, applied to their output rows instead of to p. */
         final float[] rowScale = new float[Attention.ROWS];
@@ -213,6 +216,22 @@ final class AttentionHeap {
                     ldx,
                     true);
         }
+    }
+
+    /**
+     * Reads one int of every 64-byte line of {@code rows} rows of {@code width} floats (row stride {@code ld})
+     * and returns their xor, so that the reads are not dropped: a pass in address order over a sequence's
+     * rows before its heads are copied one at a time. The copies of one head read 128 bytes of every row of a
+     * packed projection (rows of 3·heads·d floats), a stride the hardware prefetchers follow poorly.
+     */
+    static int touch(MemorySegment m, long off, int rows, int ld, int width) {
+        int x = 0;
+        for (int r = 0; r < rows; r++) {
+            long at = off + (long) r * ld;
+            for (int c = 0; c < width; c += 16) x ^= m.getAtIndex(ValueLayout.JAVA_INT, at + c);
+            x ^= m.getAtIndex(ValueLayout.JAVA_INT, at + width - 1);
+        }
+        return x;
     }
 
     static float dot(float[] a, int ao, MemorySegment b, long bo, int n) {
