@@ -441,7 +441,7 @@ public final class Attention {
                         // each row's vector of products, then every row's lanes summed side by side
                         for (int i = i0; i < i1; i++)
                             VectorAttention.dotLanes(pd, dp, (i - i0) * sP, keys(sh, i), sc.lanes, (i - i0) * LANES);
-                        VectorAttention.rowSums(sc.lanes, i1 - i0, rowD);
+                        VectorKernels.rowSums(sc.lanes, i1 - i0, rowD);
                     } else {
                         for (int i = i0; i < i1; i++) {
                             int row = (i - i0) * sP;

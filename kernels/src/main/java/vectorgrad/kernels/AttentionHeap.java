@@ -39,7 +39,7 @@ final class AttentionHeap {
         final float[] rowD = new float[Attention.ROWS];
         /** The forward's 1/Σ exp of a block's rows, applied to their output rows instead of to p. */
         final float[] rowScale = new float[Attention.ROWS];
-        /** The forward's Σ exp of a block's rows, padded to whole vectors of rows ({@link VectorAttention#rowSums}). */
+        /** The forward's Σ exp of a block's rows, padded to whole vectors of rows ({@link VectorKernels#rowSums}). */
         final float[] rowSum = new float[Attention.ROWS];
         /** The forward's maxima of a block's rows. */
         final float[] rowMax = new float[Attention.ROWS];

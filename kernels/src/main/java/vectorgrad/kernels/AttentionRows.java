@@ -29,7 +29,7 @@ final class AttentionRows {
      * scratch's {@code rowScale} (the forward scales the row's output, dv floats, instead of its n
      * probabilities) and its log-sum-exp to {@code lseOut}. The rows go through each step together — all
      * maxima, then all exps with their vector sums, then every row's lanes folded side by side
-     * ({@link VectorAttention#rowSums}), then each row's log and 1/Σ — so one
+     * ({@link VectorKernels#rowSums}), then each row's log and 1/Σ — so one
      * row's chain of dependent steps (max, exp, sum, log) overlaps the next row's instead of waiting on it;
      * the scratch's {@code rowMax} and {@code lanes} (a vector's floats a row) carry them from step to step.
      * The backward's rows come from {@link #fromLse}.
@@ -80,7 +80,7 @@ final class AttentionRows {
         }
         // every row's lanes summed (sumLanes' tree, rows side by side in vectors), then 1/Σ and log-sum-exp
         float[] rowSum = sc.rowSum;
-        if (ROW_VECTORS) VectorAttention.rowSums(lanes, i1 - i0, rowSum);
+        if (ROW_VECTORS) VectorKernels.rowSums(lanes, i1 - i0, rowSum);
         else for (int r = 0; r < i1 - i0; r++) rowSum[r] = lanes[r * lanesPerRow];
         for (int i = i0; i < i1; i++) {
             float m = rowMax[i - i0];

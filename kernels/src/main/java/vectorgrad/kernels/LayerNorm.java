@@ -52,6 +52,11 @@ public final class LayerNorm {
         if (weight != null) Check.floats(weight, 0, d, "layer_norm weight");
         if (bias != null) Check.floats(bias, 0, d, "layer_norm bias");
         Parallel.forRange(rows, grain(d), (from, to) -> {
+            if (ROWS_TOGETHER && d % G == 0) {
+                for (int r0 = from; r0 < to; r0 += G)
+                    forwardRows(r0, Math.min(G, to - r0), d, x, weight, bias, eps, y, mean, invstd);
+                return;
+            }
             for (int r = from; r < to; r++) {
                 long off = (long) r * d;
                 float mu = (float) (BatchNorm.runSum(x, off, d) / d);
@@ -69,6 +74,55 @@ public final class LayerNorm {
             }
         });
     }
+
+    /**
+     * {@link #forward} of rows [r0, r0 + n), n at most {@link #G}, each step for all rows before the next (the
+     * rows' sums folded side by side by {@link VectorKernels#rowSums}), so that one row's chain of dependent
+     * steps (sum, fold, mean, squared deviations, fold, square root) overlaps the others': the same
+     * additions in the same order as a row at a time, so the same bits. [4096, 128] on one thread, 100 calls: 308 → 221 µs a call with the rows in L3, 319 → 292 from memory. (The backward's passes so grouped were no faster from L3 and 40 % slower from memory.)
+     */
+    private static void forwardRows(
+            int r0,
+            int n,
+            int d,
+            MemorySegment x,
+            MemorySegment weight,
+            MemorySegment bias,
+            float eps,
+            MemorySegment y,
+            MemorySegment mean,
+            MemorySegment invstd) {
+        Rows sc = ROWS.get();
+        float[] lanes = sc.lanes, sums = sc.sums, mu = sc.mu;
+        for (int r = 0; r < n; r++) VectorNorm.sumLanesOf(x, (long) (r0 + r) * d, d, lanes, r * G);
+        VectorKernels.rowSums(lanes, n, sums);
+        for (int r = 0; r < n; r++) mu[r] = (float) ((double) sums[r] / d);
+        for (int r = 0; r < n; r++) VectorNorm.squaredDeviationLanesOf(x, (long) (r0 + r) * d, d, mu[r], lanes, r * G);
+        VectorKernels.rowSums(lanes, n, sums);
+        for (int r = 0; r < n; r++) {
+            long off = (long) (r0 + r) * d;
+            double var = (double) sums[r] / d;
+            float is = (float) (1 / Math.sqrt(var + eps));
+            mean.setAtIndex(F, r0 + r, mu[r]);
+            invstd.setAtIndex(F, r0 + r, is);
+            VectorNorm.normalizeRow(x, off, d, mu[r], is, weight, bias, y);
+        }
+    }
+
+    /**
+     * Whether rows go through the vector passes {@link #G} at a time (rows of whole vectors only): the
+     * lane folds need every vector operation compiled ({@link Simd#FULL_FLOAT_VECTORS}).
+     */
+    private static final boolean ROWS_TOGETHER = V && Simd.FULL_FLOAT_VECTORS;
+    /** Rows a group: a vector's lanes, one row's partial sums a vector ({@link VectorKernels#rowSums}). */
+    private static final int G = Simd.floatLanes();
+
+    /** A thread's row vectors and sums for the grouped passes. */
+    private static final class Rows {
+        final float[] lanes = new float[G * G], sums = new float[G], mu = new float[G];
+    }
+
+    private static final ThreadLocal<Rows> ROWS = ThreadLocal.withInitial(Rows::new);
 
     /**
      * Backward: with {@code x̂ = (x - mean)·invstd} and {@code ĝ = g·w}, {@code dx = invstd·(ĝ - mean(ĝ) -

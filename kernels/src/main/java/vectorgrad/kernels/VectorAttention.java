@@ -4,7 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -71,7 +70,7 @@ final class VectorAttention {
 
     /**
      * The vector of {@code Σ_{j<n} a[off + j]·b[off + j]} over a padded row (n at least 1), to
-     * {@code lanes[lanesOff..]} for {@link #rowSums}: the vectors' products summed lane-wise, the last
+     * {@code lanes[lanesOff..]} for {@link VectorKernels#rowSums}: the vectors' products summed lane-wise, the last
      * (partial) vector's first, with its products past n taken as 0. The lanes leave through the heap: a
      * vector passed to a reduction that C2 does not inline into the attention backward's block loop is
      * boxed (1.5 MB of heap a backward at T = 128, 32 x 4 heads).
@@ -140,7 +139,7 @@ final class VectorAttention {
 
     /**
      * {@link #expShifted}, leaving the row's vector sum at {@code lanes[lanesOff..]} (a vector's floats) for
-     * {@link #rowSums}: together they give the row's sum in {@link BatchNorm#runSum}'s order (two vector
+     * {@link VectorKernels#rowSums}: together they give the row's sum in {@link BatchNorm#runSum}'s order (two vector
      * accumulators, the last vector's lanes past n as zeros, then {@link VectorKernels#sumLanes(FloatVector)}'s
      * tree).
      * The softmax row's shift, exp and sum in one pass.
@@ -164,62 +163,6 @@ final class VectorAttention {
         // and a vector passed to a call is boxed (2 MB of garbage a forward at T = 128, batch 32 x 4 heads)
         s0.add(s1).intoArray(lanes, lanesOff);
     }
-
-    /**
-     * {@code sums[r] = }{@link VectorKernels#sumLanes(FloatVector) sumLanes}{@code (lanes[r·LANES..])} for
-     * r < rows (the same additions in the same order, so the same bits), {@code LANES} rows at a time by
-     * vectors: each level of sumLanes' tree (lane l plus lane l + h) is one add of two vectors, each
-     * holding the low and the high h lanes of a row from a pair of vectors ({@code rearrange} of two) —
-     * log2(LANES) levels for LANES rows, where the scalar tree took LANES - 1 dependent loads, adds and
-     * stores a row. {@code lanes} is used as scratch; rows up to the next multiple of LANES are read
-     * (whatever they hold) and their sums written, so both arrays must reach that far.
-     */
-    static void rowSums(float[] lanes, int rows, float[] sums) {
-        for (int r0 = 0; r0 < rows; r0 += LANES) {
-            int base = r0 * LANES;
-            // level h: vectors 2i and 2i+1 (rows of 2h lanes each) folded into vector i (rows of h lanes)
-            // (LANES is a constant: the untaken levels fold away)
-            int count = foldPairs(lanes, base, LANES, LOW1, HIGH1);
-            if (LANES >= 4) count = foldPairs(lanes, base, count, LOW2, HIGH2);
-            if (LANES >= 8) count = foldPairs(lanes, base, count, LOW3, HIGH3);
-            if (LANES >= 16) foldPairs(lanes, base, count, LOW4, HIGH4);
-            FloatVector.fromArray(S, lanes, base).intoArray(sums, r0);
-        }
-    }
-
-    /** One level of {@link #rowSums}' tree over {@code count} vectors at {@code buf[base..]}; returns count / 2. */
-    private static int foldPairs(float[] buf, int base, int count, VectorShuffle<Float> lo, VectorShuffle<Float> hi) {
-        for (int i = 0; i < count / 2; i++) {
-            FloatVector a = FloatVector.fromArray(S, buf, base + 2 * i * LANES),
-                    b = FloatVector.fromArray(S, buf, base + (2 * i + 1) * LANES);
-            a.rearrange(lo, b).add(a.rearrange(hi, b)).intoArray(buf, base + i * LANES);
-        }
-        return count / 2;
-    }
-
-    /**
-     * The two halves a level of {@link #rowSums} adds: of rows of 2h lanes (the first vector's rows, then
-     * the second's), lane e of each row's low half (high half: {@code high}) to lane {@code row·h + e} of
-     * the result. Indexes from LANES on select the second vector (rearrange's exceptional lanes).
-     */
-    private static VectorShuffle<Float> fold(int h, boolean high) {
-        int rowsPerVector = LANES / (2 * h);
-        return VectorShuffle.fromOp(S, o -> {
-            int row = o / h, e = o % h;
-            int from = row < rowsPerVector ? 0 : LANES, slot = row % rowsPerVector;
-            return from + slot * 2 * h + (high ? h : 0) + e;
-        });
-    }
-
-    /** Level n of the tree folds rows of LANES / 2^(n-1) lanes in half (an untaken level: any valid shuffle). */
-    private static final VectorShuffle<Float> LOW1 = fold(Math.max(1, LANES / 2), false),
-            HIGH1 = fold(Math.max(1, LANES / 2), true),
-            LOW2 = fold(Math.max(1, LANES / 4), false),
-            HIGH2 = fold(Math.max(1, LANES / 4), true),
-            LOW3 = fold(Math.max(1, LANES / 8), false),
-            HIGH3 = fold(Math.max(1, LANES / 8), true),
-            LOW4 = fold(Math.max(1, LANES / 16), false),
-            HIGH4 = fold(Math.max(1, LANES / 16), true);
 
     private static final FloatVector ZERO = FloatVector.zero(S);
     private static final FloatVector NEG_INF = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);

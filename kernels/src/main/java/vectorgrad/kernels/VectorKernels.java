@@ -434,6 +434,62 @@ final class VectorKernels {
         return t.lane(0);
     }
 
+    /**
+     * {@code sums[r] = }{@link #sumLanes(FloatVector) sumLanes}{@code (lanes[r·LANES..])} for
+     * r < rows (the same additions in the same order, so the same bits), {@code LANES} rows at a time by
+     * vectors: each level of sumLanes' tree (lane l plus lane l + h) is one add of two vectors, each
+     * holding the low and the high h lanes of a row from a pair of vectors ({@code rearrange} of two) —
+     * log2(LANES) levels for LANES rows, where the scalar tree took LANES - 1 dependent loads, adds and
+     * stores a row. {@code lanes} is used as scratch; rows up to the next multiple of LANES are read
+     * (whatever they hold) and their sums written, so both arrays must reach that far.
+     */
+    static void rowSums(float[] lanes, int rows, float[] sums) {
+        for (int r0 = 0; r0 < rows; r0 += LANES) {
+            int base = r0 * LANES;
+            // level h: vectors 2i and 2i+1 (rows of 2h lanes each) folded into vector i (rows of h lanes)
+            // (LANES is a constant: the untaken levels fold away)
+            int count = foldPairs(lanes, base, LANES, LOW1, HIGH1);
+            if (LANES >= 4) count = foldPairs(lanes, base, count, LOW2, HIGH2);
+            if (LANES >= 8) count = foldPairs(lanes, base, count, LOW3, HIGH3);
+            if (LANES >= 16) foldPairs(lanes, base, count, LOW4, HIGH4);
+            FloatVector.fromArray(S, lanes, base).intoArray(sums, r0);
+        }
+    }
+
+    /** One level of {@link #rowSums}' tree over {@code count} vectors at {@code buf[base..]}; returns count / 2. */
+    private static int foldPairs(float[] buf, int base, int count, VectorShuffle<Float> lo, VectorShuffle<Float> hi) {
+        for (int i = 0; i < count / 2; i++) {
+            FloatVector a = FloatVector.fromArray(S, buf, base + 2 * i * LANES),
+                    b = FloatVector.fromArray(S, buf, base + (2 * i + 1) * LANES);
+            a.rearrange(lo, b).add(a.rearrange(hi, b)).intoArray(buf, base + i * LANES);
+        }
+        return count / 2;
+    }
+
+    /**
+     * The two halves a level of {@link #rowSums} adds: of rows of 2h lanes (the first vector's rows, then
+     * the second's), lane e of each row's low half (high half: {@code high}) to lane {@code row·h + e} of
+     * the result. Indexes from LANES on select the second vector (rearrange's exceptional lanes).
+     */
+    private static VectorShuffle<Float> fold(int h, boolean high) {
+        int rowsPerVector = LANES / (2 * h);
+        return VectorShuffle.fromOp(S, o -> {
+            int row = o / h, e = o % h;
+            int from = row < rowsPerVector ? 0 : LANES, slot = row % rowsPerVector;
+            return from + slot * 2 * h + (high ? h : 0) + e;
+        });
+    }
+
+    /** Level n of the tree folds rows of LANES / 2^(n-1) lanes in half (an untaken level: any valid shuffle). */
+    private static final VectorShuffle<Float> LOW1 = fold(Math.max(1, LANES / 2), false),
+            HIGH1 = fold(Math.max(1, LANES / 2), true),
+            LOW2 = fold(Math.max(1, LANES / 4), false),
+            HIGH2 = fold(Math.max(1, LANES / 4), true),
+            LOW3 = fold(Math.max(1, LANES / 8), false),
+            HIGH3 = fold(Math.max(1, LANES / 8), true),
+            LOW4 = fold(Math.max(1, LANES / 16), false),
+            HIGH4 = fold(Math.max(1, LANES / 16), true);
+
     /** FOLDh moves lane i + h onto lane i (the upper lanes' results are never read). */
     private static final VectorShuffle<Float> FOLD8 = fold(8), FOLD4 = fold(4), FOLD2 = fold(2), FOLD1 = fold(1);
 

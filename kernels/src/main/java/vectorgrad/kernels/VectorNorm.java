@@ -36,6 +36,36 @@ final class VectorNorm {
         return VectorKernels.sumLanes(s0.add(s1)) + BatchNorm.sumScalar(a, off, upper, len);
     }
 
+    /*
+     * The row sums below leave a row's vector of partial sums at lanes[at..] (a vector's floats) instead of
+     * folding it, for VectorKernels.rowSums to fold many rows side by side; each gives the bits of the
+     * method it is named after (the same accumulators in the same order) for rows of whole vectors.
+     * Each is a method of its own, one loop: a vector assigned in a branch is boxed by C2.
+     */
+
+    /** {@link #sum}'s vector for a row of whole vectors. */
+    static void sumLanesOf(MemorySegment a, long off, int len, float[] lanes, int at) {
+        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S);
+        int i = 0;
+        for (; i + 2 * LANES <= len; i += 2 * LANES) {
+            s0 = s0.add(FloatVector.fromMemorySegment(S, a, (off + i) * 4L, NO));
+            s1 = s1.add(FloatVector.fromMemorySegment(S, a, (off + i + LANES) * 4L, NO));
+        }
+        for (; i < len; i += LANES) s0 = s0.add(FloatVector.fromMemorySegment(S, a, (off + i) * 4L, NO));
+        s0.add(s1).intoArray(lanes, at);
+    }
+
+    /** {@link #squaredDeviation}'s vector for a row of whole vectors. */
+    static void squaredDeviationLanesOf(MemorySegment a, long off, int len, float mean, float[] lanes, int at) {
+        FloatVector s = FloatVector.zero(S);
+        for (int i = 0; i < len; i += LANES) {
+            FloatVector d =
+                    FloatVector.fromMemorySegment(S, a, (off + i) * 4L, NO).sub(mean);
+            s = FMA ? d.fma(d, s) : d.mul(d).add(s);
+        }
+        s.intoArray(lanes, at);
+    }
+
     static double squaredDeviation(MemorySegment a, long off, int len, float mean) {
         int upper = len - len % LANES;
         FloatVector s = FloatVector.zero(S);

@@ -299,7 +299,7 @@ class AttentionTest {
     }
 
     /**
-     * {@link VectorAttention#rowSums} (rows side by side in vectors) gives {@link #laneTree}'s bits for every row, for block heights that are and are not whole vectors of rows.
+     * {@link VectorKernels#rowSums} (rows side by side in vectors) gives {@link #laneTree}'s bits for every row, for block heights that are and are not whole vectors of rows.
      */
     @Test
     void rowSumsGiveTheScalarTreesBits() {
@@ -309,7 +309,7 @@ class AttentionTest {
             int padded = (rows + lanesPerRow - 1) / lanesPerRow * lanesPerRow;
             float[] lanes = Mem.random(rnd, padded * lanesPerRow, -3, 3);
             float[] tree = lanes.clone(), sums = new float[padded];
-            VectorAttention.rowSums(lanes, rows, sums);
+            VectorKernels.rowSums(lanes, rows, sums);
             for (int r = 0; r < rows; r++)
                 org.junit.jupiter.api.Assertions.assertEquals(
                         laneTree(tree, r * lanesPerRow), sums[r], 0f, "row " + r + " of " + rows);

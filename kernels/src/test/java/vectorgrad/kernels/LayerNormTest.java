@@ -13,7 +13,10 @@ import org.junit.jupiter.api.Test;
  */
 class LayerNormTest {
     private final SplittableRandom rnd = new SplittableRandom(11);
-    private static final int[][] GEOMETRIES = {{3, 1}, {4, 3}, {5, 17}, {70, 35}, {2, 69}, {33, 200}};
+    /** The last three are rows of whole vectors at every width, which go through the rows-together forward. */
+    private static final int[][] GEOMETRIES = {
+        {3, 1}, {4, 3}, {5, 17}, {70, 35}, {2, 69}, {33, 200}, {37, 128}, {20, 16}, {3, 64}
+    };
 
     @Test
     void forwardAndBackwardMatchReference() {
@@ -69,7 +72,13 @@ class LayerNormTest {
 
     @Test
     void bitsDoNotDependOnThreads() {
-        int rows = 257, d = 67, total = rows * d;
+        // rows with a tail, and rows of whole vectors in ranges that split groups differently per thread count
+        bitsDoNotDependOnThreads(257, 67);
+        bitsDoNotDependOnThreads(1100, 32);
+    }
+
+    private void bitsDoNotDependOnThreads(int rows, int d) {
+        int total = rows * d;
         float[] x = Mem.random(rnd, total, -2, 3), dy = Mem.random(rnd, total, -1, 1);
         float[] w = Mem.random(rnd, d, 0.5, 1.5), b = Mem.random(rnd, d, -1, 1);
         float[][] first = null;
@@ -85,7 +94,7 @@ class LayerNormTest {
                 if (first == null) first = got;
                 else
                     for (int k = 0; k < got.length; k++)
-                        assertArrayEquals(first[k], got[k], "threads " + t + " output " + k);
+                        assertArrayEquals(first[k], got[k], "d " + d + " threads " + t + " output " + k);
             }
         } finally {
             Parallel.setNumThreads(before);
