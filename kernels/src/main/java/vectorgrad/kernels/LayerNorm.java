@@ -123,6 +123,8 @@ public final class LayerNorm {
     }
 
     private static final ThreadLocal<Rows> ROWS = ThreadLocal.withInitial(Rows::new);
+    /** A thread's two row sums from {@link VectorNorm#layerNormRowSums}. */
+    private static final ThreadLocal<float[]> SUMS = ThreadLocal.withInitial(() -> new float[2]);
 
     /**
      * Backward: with {@code x̂ = (x - mean)·invstd} and {@code ĝ = g·w}, {@code dx = invstd·(ĝ - mean(ĝ) -
@@ -151,22 +153,30 @@ public final class LayerNorm {
                 for (int r = c * CHUNK; r < r1; r++) {
                     long off = (long) r * d;
                     float mu = mean.getAtIndex(F, r), is = invstd.getAtIndex(F, r);
-                    if (params) accumulateRow(x, dy, off, d, mu, is, partW, partB, c * d);
-                    if (dx == null) continue;
                     // s1 = Σ ĝ, s2 = Σ ĝ·(x - mean)
                     double s1, s2;
-                    if (V && d >= VectorNorm.LANES) {
-                        s1 = VectorNorm.weightedSum(dy, weight, off, d);
-                        s2 = VectorNorm.weightedDotDeviation(dy, weight, x, off, d, mu);
+                    if (dx != null && params && weight != null && V && d % VectorNorm.LANES == 0) {
+                        // the weight gradients' sums and s1, s2 in one pass over the row
+                        float[] sums = SUMS.get();
+                        VectorNorm.layerNormRowSums(dy, weight, x, off, d, mu, is, partW, partB, c * d, sums);
+                        s1 = sums[0];
+                        s2 = sums[1];
                     } else {
-                        float t1 = 0, t2 = 0;
-                        for (int i = 0; i < d; i++) {
-                            float gh = dy.getAtIndex(F, off + i) * (weight != null ? weight.getAtIndex(F, i) : 1f);
-                            t1 += gh;
-                            t2 += gh * (x.getAtIndex(F, off + i) - mu);
+                        if (params) accumulateRow(x, dy, off, d, mu, is, partW, partB, c * d);
+                        if (dx == null) continue;
+                        if (V && d >= VectorNorm.LANES) {
+                            s1 = VectorNorm.weightedSum(dy, weight, off, d);
+                            s2 = VectorNorm.weightedDotDeviation(dy, weight, x, off, d, mu);
+                        } else {
+                            float t1 = 0, t2 = 0;
+                            for (int i = 0; i < d; i++) {
+                                float gh = dy.getAtIndex(F, off + i) * (weight != null ? weight.getAtIndex(F, i) : 1f);
+                                t1 += gh;
+                                t2 += gh * (x.getAtIndex(F, off + i) - mu);
+                            }
+                            s1 = t1;
+                            s2 = t2;
                         }
-                        s1 = t1;
-                        s2 = t2;
                     }
                     float a = (float) (-s1 / d * is), bx = (float) (-s2 / d * is * is * is);
                     // dx = is·ĝ + (x - mean)·bx + a

@@ -66,6 +66,42 @@ final class VectorNorm {
         s.intoArray(lanes, at);
     }
 
+    /**
+     * One pass over a row of whole vectors for the layer norm backward: {@link #accumulateRow}'s updates of
+     * pw and pb, and {@link #weightedSum} and {@link #weightedDotDeviation} (w not null) to {@code sums[0]}
+     * and {@code sums[1]} — each with its own accumulators in its own order, so the bits of the three passes
+     * it replaces, reading g, w and x once instead of three times.
+     */
+    static void layerNormRowSums(
+            MemorySegment g,
+            MemorySegment w,
+            MemorySegment x,
+            long off,
+            int d,
+            float mean,
+            float is,
+            float[] pw,
+            float[] pb,
+            int at,
+            float[] sums) {
+        FloatVector s1 = FloatVector.zero(S), s2 = FloatVector.zero(S);
+        for (int i = 0; i < d; i += LANES) {
+            FloatVector gi = FloatVector.fromMemorySegment(S, g, (off + i) * 4L, NO),
+                    wi = FloatVector.fromMemorySegment(S, w, (i) * 4L, NO),
+                    dev =
+                            FloatVector.fromMemorySegment(S, x, (off + i) * 4L, NO)
+                                    .sub(mean);
+            FloatVector xh = dev.mul(is), pwi = FloatVector.fromArray(S, pw, at + i);
+            (FMA ? gi.fma(xh, pwi) : gi.mul(xh).add(pwi)).intoArray(pw, at + i);
+            FloatVector.fromArray(S, pb, at + i).add(gi).intoArray(pb, at + i);
+            s1 = FMA ? gi.fma(wi, s1) : gi.mul(wi).add(s1);
+            FloatVector gw = gi.mul(wi);
+            s2 = FMA ? gw.fma(dev, s2) : gw.mul(dev).add(s2);
+        }
+        sums[0] = VectorKernels.sumLanes(s1);
+        sums[1] = VectorKernels.sumLanes(s2);
+    }
+
     static double squaredDeviation(MemorySegment a, long off, int len, float mean) {
         int upper = len - len % LANES;
         FloatVector s = FloatVector.zero(S);
