@@ -98,6 +98,40 @@ public final class Elementwise {
         else unaryScalar(op, a, aOff, out, outOff, 0, n);
     }
 
+    /**
+     * The map that is {@code op}'s derivative: {@link Unary#GELU_GRAD} for {@link Unary#GELU}, likewise for
+     * GELU's tanh form and SiLU; an error for the others.
+     */
+    public static Unary derivative(Unary op) {
+        return switch (op) {
+            case GELU -> Unary.GELU_GRAD;
+            case GELU_TANH -> Unary.GELU_TANH_GRAD;
+            case SILU -> Unary.SILU_GRAD;
+            default -> throw new IllegalArgumentException("no derivative map for " + op);
+        };
+    }
+
+    /**
+     * {@code out = f(a)} and then, in place, {@code a = f'(a)} ({@link #derivative}), on the calling thread:
+     * the bits of {@link #unaryLocal} of each; GELU's vector form makes both from one exp, Φ and φ a value.
+     */
+    static void unaryWithDerivativeLocal(Unary op, MemorySegment a, long aOff, MemorySegment out, long outOff, long n) {
+        Unary d = derivative(op);
+        if (op == Unary.GELU && V && (Simd.FULL_FLOAT_VECTORS || (sseVector(op) && sseVector(d)))) {
+            VectorKernels.geluWithDerivative(a, aOff, out, outOff, n);
+            return;
+        }
+        unaryLocal(op, a, aOff, out, outOff, n);
+        unaryLocal(d, a, aOff, a, aOff, n);
+    }
+
+    /** {@code out = a·b} over n floats on the calling thread. */
+    static void mulLocal(
+            MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff, int n) {
+        if (V) VectorKernels.binaryRun(Binary.MUL, a, aOff, 1, b, bOff, 1, out, outOff, n);
+        else binaryRunScalar(Binary.MUL, a, aOff, 1, b, bOff, 1, out, outOff, 0, n);
+    }
+
     /** {@link #unaryMul} on the calling thread, as {@link #unaryLocal}. */
     static void unaryMulLocal(
             Unary op, MemorySegment a, long aOff, MemorySegment b, long bOff, MemorySegment out, long outOff, long n) {

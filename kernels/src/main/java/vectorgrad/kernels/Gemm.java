@@ -185,17 +185,37 @@ public final class Gemm {
     }
 
     /**
-     * What a product does with C's rows once they are final: {@code times} false, {@code other = op(C)} (a
-     * layer's activation written beside its input); {@code times} true, {@code C = op(other)·C} (an
-     * activation's derivative at its input times the gradient that reaches it). {@code other} holds C's
-     * rows' counterparts, {@code ldOther} floats apart from {@code otherOff}. Row by row, each row's whole
-     * vectors then its scalar tail, so the bits do not depend on where a block of rows starts (nor on the
-     * thread count).
+     * What a product does with C's rows once they are final ({@link Kind}); {@code other} holds C's rows'
+     * counterparts, {@code ldOther} floats apart from {@code otherOff}. Row by row, each row's whole vectors
+     * then its scalar tail, so the bits do not depend on where a block of rows starts (nor on the thread count).
      */
-    public record RowEpilogue(Elementwise.Unary op, boolean times, MemorySegment other, long otherOff, int ldOther) {
+    public record RowEpilogue(Kind kind, Elementwise.Unary op, MemorySegment other, long otherOff, int ldOther) {
+        /** What the epilogue writes. */
+        public enum Kind {
+            /** {@code other = op(C)}: a layer's activation written beside its input. */
+            MAP,
+            /**
+             * {@code other = op(C)}, then in place {@code C = op'(C)} ({@link Elementwise#derivative}): the
+             * activation, and its derivative at its input where the input was, for a backward that needs
+             * nothing else of the input.
+             */
+            MAP_AND_DERIVATIVE,
+            /** {@code C = op(other)·C}: an activation's derivative at its input times the gradient that reaches it. */
+            TIMES_MAP,
+            /** {@code C = other·C} ({@code op} null): a derivative kept by MAP_AND_DERIVATIVE times the gradient. */
+            TIMES
+        }
+
         public RowEpilogue {
-            java.util.Objects.requireNonNull(op, "sgemm epilogue's map");
+            java.util.Objects.requireNonNull(kind, "sgemm epilogue's kind");
             java.util.Objects.requireNonNull(other, "sgemm epilogue's matrix");
+            if (kind != Kind.TIMES) java.util.Objects.requireNonNull(op, "sgemm epilogue's map");
+            if (kind == Kind.MAP_AND_DERIVATIVE) Elementwise.derivative(op);
+        }
+
+        /** {@link Kind#MAP} ({@code times} false) or {@link Kind#TIMES_MAP} ({@code times} true). */
+        public RowEpilogue(Elementwise.Unary op, boolean times, MemorySegment other, long otherOff, int ldOther) {
+            this(times ? Kind.TIMES_MAP : Kind.MAP, op, other, otherOff, ldOther);
         }
 
         void check(int m, int n) {
@@ -206,8 +226,13 @@ public final class Gemm {
         void apply(MemorySegment c, long cOff, int ldc, int j0, int j1, int r0, int r1) {
             for (int r = r0; r < r1; r++) {
                 long ci = cOff + (long) r * ldc + j0, oi = otherOff + (long) r * ldOther + j0;
-                if (times) Elementwise.unaryMulLocal(op, other, oi, c, ci, c, ci, j1 - j0);
-                else Elementwise.unaryLocal(op, c, ci, other, oi, j1 - j0);
+                int n = j1 - j0;
+                switch (kind) {
+                    case MAP -> Elementwise.unaryLocal(op, c, ci, other, oi, n);
+                    case MAP_AND_DERIVATIVE -> Elementwise.unaryWithDerivativeLocal(op, c, ci, other, oi, n);
+                    case TIMES_MAP -> Elementwise.unaryMulLocal(op, other, oi, c, ci, c, ci, n);
+                    case TIMES -> Elementwise.mulLocal(other, oi, c, ci, c, ci, n);
+                }
             }
         }
 

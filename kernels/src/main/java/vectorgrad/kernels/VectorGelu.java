@@ -55,6 +55,27 @@ final class VectorGelu {
     }
 
     /**
+     * {@code out = x·Φ(x)} and, in place of x, {@code a = Φ(x) + x·φ(x)}, over whole vectors up to {@code upper}:
+     * {@link #forward}'s and {@link #derivative}'s bits from one exp, Φ and φ a value, for a backward that needs
+     * GELU's derivative at its input and nothing else of it.
+     */
+    static void forwardAndDerivative(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
+        for (long from = 0; from < upper; from += CHUNK)
+            forwardAndDerivativeChunk(a, aOff + from, out, outOff + from, (int) Math.min(CHUNK, upper - from));
+    }
+
+    private static void forwardAndDerivativeChunk(MemorySegment a, long aOff, MemorySegment out, long outOff, int len) {
+        for (int j = 0; j < len; j += LANES) {
+            FloatVector x = load(a, aOff + j);
+            FloatVector z = halfAbs(x);
+            FloatVector e = VectorExp.expBounded(z.mul(z).neg());
+            FloatVector cdf = phi(x, z, e), density = e.mul(INV_SQRT_2PI);
+            x.mul(cdf).intoMemorySegment(out, (outOff + j) * Float.BYTES, NO);
+            (FMA ? x.fma(density, cdf) : x.mul(density).add(cdf)).intoMemorySegment(a, (aOff + j) * Float.BYTES, NO);
+        }
+    }
+
+    /**
      * {@code Φ(x) + x·φ(x)}, times g unless g is null, over whole vectors up to {@code upper}; φ(x) is 0
      * past the clamp of z, as in float. {@code out} may be {@code a}.
      */

@@ -71,6 +71,14 @@ final class VectorKernels {
         Elementwise.unaryScalar(op, a, aOff, out, outOff, upper, n);
     }
 
+    /** {@code out = gelu(a)} and {@code a = gelu'(a)} (see {@link Elementwise#unaryWithDerivativeLocal}). */
+    static void geluWithDerivative(MemorySegment a, long aOff, MemorySegment out, long outOff, long n) {
+        long upper = n - n % LANES;
+        VectorGelu.forwardAndDerivative(a, aOff, out, outOff, upper);
+        Elementwise.unaryScalar(Elementwise.Unary.GELU, a, aOff, out, outOff, upper, n);
+        Elementwise.unaryScalar(Elementwise.Unary.GELU_GRAD, a, aOff, a, aOff, upper, n);
+    }
+
     /** {@code out = f(a)·b}: a map's derivative times the incoming gradient (see {@link Elementwise#unaryMul}). */
     static void unaryMul(
             Elementwise.Unary op,

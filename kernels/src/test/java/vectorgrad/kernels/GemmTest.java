@@ -367,7 +367,8 @@ class GemmTest {
 
     /**
      * A row epilogue gives the bits of the product followed by the map row by row (GELU into a second matrix,
-     * or GELU's derivative at a second matrix times C), on every path — packed with rows split between
+     * or GELU's derivative at a second matrix times C, or GELU with its derivative in place of C, or a second
+     * matrix times C), on every path — packed with rows split between
      * threads, with columns split, with several blocks of k, cut along k, dot-product, streamed, the unpacked
      * loops — with and without a bias row, rows whose length is not whole vectors, and one, two and three
      * threads.
@@ -388,36 +389,47 @@ class GemmTest {
         int saved = Parallel.getNumThreads();
         try {
             for (int[] sh : shapes)
-                for (boolean times : new boolean[] {false, true})
+                for (Gemm.RowEpilogue.Kind kind : Gemm.RowEpilogue.Kind.values())
                     for (boolean withBias : new boolean[] {false, true})
-                        epilogueCase(
-                                sh[0] == 1,
-                                sh[1] == 1,
-                                sh[2],
-                                sh[3],
-                                sh[4],
-                                times,
-                                withBias,
-                                times ? Elementwise.Unary.GELU_GRAD : Elementwise.Unary.GELU);
-            // a map whose derivative times C is not computed lane by lane in one pass (SiLU's): C is both the
-            // factor and the output
-            for (boolean times : new boolean[] {false, true})
-                epilogueCase(
-                        false,
-                        true,
-                        300,
-                        520,
-                        128,
-                        times,
-                        true,
-                        times ? Elementwise.Unary.SILU_GRAD : Elementwise.Unary.SILU);
+                        epilogueCase(sh[0] == 1, sh[1] == 1, sh[2], sh[3], sh[4], kind, withBias, geluMap(kind));
+            // a map whose derivative is not computed lane by lane with it (SiLU's): C is both the factor and the
+            // output, or both the map's input and its derivative's output
+            for (Gemm.RowEpilogue.Kind kind : Gemm.RowEpilogue.Kind.values())
+                if (kind != Gemm.RowEpilogue.Kind.TIMES)
+                    epilogueCase(
+                            false,
+                            true,
+                            300,
+                            520,
+                            128,
+                            kind,
+                            true,
+                            kind == Gemm.RowEpilogue.Kind.TIMES_MAP
+                                    ? Elementwise.Unary.SILU_GRAD
+                                    : Elementwise.Unary.SILU);
         } finally {
             Parallel.setNumThreads(saved);
         }
     }
 
+    /** The GELU map each kind of epilogue takes in a transformer's MLP (none for TIMES). */
+    private static Elementwise.Unary geluMap(Gemm.RowEpilogue.Kind kind) {
+        return switch (kind) {
+            case MAP, MAP_AND_DERIVATIVE -> Elementwise.Unary.GELU;
+            case TIMES_MAP -> Elementwise.Unary.GELU_GRAD;
+            case TIMES -> null;
+        };
+    }
+
     private void epilogueCase(
-            boolean ta, boolean tb, int m, int n, int k, boolean times, boolean withBias, Elementwise.Unary op) {
+            boolean ta,
+            boolean tb,
+            int m,
+            int n,
+            int k,
+            Gemm.RowEpilogue.Kind kind,
+            boolean withBias,
+            Elementwise.Unary op) {
         float[] a = Mem.random(rnd, m * k, -1, 1), b = Mem.random(rnd, k * n, -1, 1), bias = Mem.random(rnd, n, -1, 1);
         int ld = n + 3, lda = ta ? m : k, ldb = tb ? k : n;
         float[] other0 = Mem.random(rnd, 2 + m * ld, -3, 3);
@@ -427,20 +439,33 @@ class GemmTest {
         else Gemm.sgemm(ta, tb, m, n, k, 1f, Mem.of(a), 0, lda, Mem.of(b), 0, ldb, 0f, expected, 0, n);
         MemorySegment product = Mem.of(Mem.read(expected, m * n));
         for (int r = 0; r < m; r++) {
-            if (times)
-                Elementwise.unaryMul(
-                        op, expectedOther, 2 + (long) r * ld, product, (long) r * n, expected, (long) r * n, n);
-            else Elementwise.unary(op, expected, (long) r * n, expectedOther, 2 + (long) r * ld, n);
+            long o = 2 + (long) r * ld, c = (long) r * n;
+            switch (kind) {
+                case MAP -> Elementwise.unary(op, expected, c, expectedOther, o, n);
+                case MAP_AND_DERIVATIVE -> {
+                    Elementwise.unary(op, expected, c, expectedOther, o, n);
+                    Elementwise.unary(Elementwise.derivative(op), product, c, expected, c, n);
+                }
+                case TIMES_MAP -> Elementwise.unaryMul(op, expectedOther, o, product, c, expected, c, n);
+                case TIMES -> {
+                    for (int j = 0; j < n; j++)
+                        expected.setAtIndex(
+                                java.lang.foreign.ValueLayout.JAVA_FLOAT,
+                                c + j,
+                                expectedOther.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, o + j)
+                                        * product.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, c + j));
+                }
+            }
         }
         for (int threads = 1; threads <= 3; threads++) {
             Parallel.setNumThreads(threads);
             MemorySegment c = Mem.zeros(m * n), other = Mem.of(other0);
-            Gemm.RowEpilogue e = new Gemm.RowEpilogue(op, times, other, 2, ld);
+            Gemm.RowEpilogue e = new Gemm.RowEpilogue(kind, op, other, 2, ld);
             if (withBias)
                 Gemm.sgemmBias(ta, tb, m, n, k, 1f, Mem.of(a), 0, lda, Mem.of(b), 0, ldb, Mem.of(bias), 0, c, 0, n, e);
             else Gemm.sgemm(ta, tb, m, n, k, 1f, Mem.of(a), 0, lda, Mem.of(b), 0, ldb, 0f, c, 0, n, e);
-            String what = (ta ? "T" : "N") + (tb ? "T" : "N") + " " + m + "x" + n + "x" + k
-                    + (times ? ", times " : ", into ") + op + (withBias ? ", bias" : "") + ", " + threads + " threads";
+            String what = (ta ? "T" : "N") + (tb ? "T" : "N") + " " + m + "x" + n + "x" + k + ", " + kind + " " + op
+                    + (withBias ? ", bias" : "") + ", " + threads + " threads";
             assertArrayEquals(Mem.read(expected, m * n), Mem.read(c, m * n), 0f, what);
             assertArrayEquals(Mem.read(expectedOther, other0.length), Mem.read(other, other0.length), 0f, what);
         }

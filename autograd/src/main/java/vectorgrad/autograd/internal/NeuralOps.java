@@ -121,10 +121,11 @@ public final class NeuralOps {
      * ({@code x [*, in]}, {@code w1 [hidden, in]}, {@code w2 [out, hidden]}, biases {@code [hidden]} and
      * {@code [out]} or null). The values of the three ops (the same bits where a row of the hidden layer is
      * whole vectors); GELU is applied to each block of the first product's rows as the product finishes
-     * it, and its derivative to each block of the hidden gradient's rows likewise, while the block is in
+     * it, together with its derivative gelu'(h) when a graph is recorded (one exp, Φ and φ a value for both),
+     * and the derivative multiplies each block of the hidden gradient's rows likewise, while the block is in
      * cache ({@link Gemm.RowEpilogue}), instead of in passes of their own over the {@code [rows, hidden]}
      * activations.  |  dW2 = gᵀ·a, db2 = Σ g, dh = (g·W2) ⊙ gelu'(h), dW1 = dhᵀ·x, db1 = Σ dh, dx = dh·W1,
-     * with h = x·W1ᵀ + b1 and a = gelu(h) kept from the forward.
+     * with h = x·W1ᵀ + b1, a = gelu(h) and gelu'(h) kept from the forward (h itself is not).
      */
     public static Tensor mlp(Tensor x, Tensor w1, Tensor b1, Tensor w2, Tensor b2) {
         requireFloat(x, "mlp");
@@ -150,10 +151,22 @@ public final class NeuralOps {
             return mlp(rows, w1, b1, w2, b2).reshape(ys);
         }
         int rows = xs[0], in = xs[1], hidden = w1s[0], out = w2s[0];
+        // h = x·W1ᵀ + b1, a = gelu(h); for a graph, h is overwritten by gelu'(h), all the backward needs of it
         Tensor h = empty(new int[] {rows, hidden}),
                 a = empty(new int[] {rows, hidden}),
                 y = empty(new int[] {rows, out});
-        Gemm.RowEpilogue gelu = new Gemm.RowEpilogue(Elementwise.Unary.GELU, false, segment(a), 0, hidden);
+        boolean graph = Tensor.isGradEnabled()
+                && (x.requiresGrad()
+                        || w1.requiresGrad()
+                        || w2.requiresGrad()
+                        || (b1 != null && b1.requiresGrad())
+                        || (b2 != null && b2.requiresGrad()));
+        Gemm.RowEpilogue gelu = new Gemm.RowEpilogue(
+                graph ? Gemm.RowEpilogue.Kind.MAP_AND_DERIVATIVE : Gemm.RowEpilogue.Kind.MAP,
+                Elementwise.Unary.GELU,
+                segment(a),
+                0,
+                hidden);
         rowsTimesWeight(x, rows, in, w1, b1, h, hidden, gelu);
         rowsTimesWeight(a, rows, hidden, w2, b2, y, out, null);
         fence(x, w1, b1);
@@ -187,7 +200,8 @@ public final class NeuralOps {
             }
             if (iB2 >= 0 && need[iB2]) grads[iB2] = g.sum(0, false);
             if (need[0] || need[iW1] || (iB1 >= 0 && need[iB1])) {
-                // dh = (g·W2) ⊙ gelu'(h), each block of rows times the derivative as the product finishes it
+                // dh = (g·W2) ⊙ gelu'(h), each block of rows times the derivative (kept in h) as the product
+                // finishes it
                 Tensor dh = empty(new int[] {rows, hidden});
                 Gemm.sgemm(
                         false,
@@ -206,7 +220,7 @@ public final class NeuralOps {
                         segment(dh),
                         0,
                         hidden,
-                        new Gemm.RowEpilogue(Elementwise.Unary.GELU_GRAD, true, segment(h), 0, hidden));
+                        new Gemm.RowEpilogue(Gemm.RowEpilogue.Kind.TIMES, null, segment(h), 0, hidden));
                 if (need[0]) {
                     grads[0] = empty(xs);
                     Gemm.sgemm(
