@@ -43,6 +43,7 @@ public final class GenerateKernels {
                     private static final boolean FMA = Config.FMA;
                     private static final int L = S.length();
                     private static final ByteOrder NO = ByteOrder.nativeOrder();
+                    private static final java.lang.foreign.ValueLayout.OfFloat F = java.lang.foreign.ValueLayout.JAVA_FLOAT;
                     /** Two vectors: the channels of an input-gradient tile. */
                     private static final int HALF = 2 * L;
 
@@ -100,6 +101,11 @@ public final class GenerateKernels {
         tile(s, 4, 3, 3, true, true);
         tile(s, 6, 2, 3, false, true);
         tile(s, 6, 2, 3, true, true);
+        // A read in place from its segment (row-major A, one block of k): the six-row tiles that store
+        tileDirect(s, 6, 3, 3, false);
+        tileDirect(s, 6, 2, 3, false);
+        tileDirect(s, 6, 3, 3, true);
+        tileDirect(s, 6, 2, 3, true);
         // the stores with a bias row (Linear's x·Wᵀ + b): the tiles VectorGemm.writesDirect accepts
         tileBias(s, 6, 3, 3);
         tileBias(s, 4, 3, 3);
@@ -243,6 +249,14 @@ public final class GenerateKernels {
      * {@code Ap·Bp} into them: the part every tile kernel shares before its epilogue.
      */
     static void accumulate(StringBuilder s, int rows, int vectors, int panel, boolean kMajor) {
+        accumulate(s, rows, vectors, panel, kMajor, false);
+    }
+
+    /**
+     * {@link #accumulate}; {@code direct}: A read in place, row-major, element (i, p) at
+     * {@code am[aOff + i·lda + p]} (a segment), instead of from a packed panel.
+     */
+    static void accumulate(StringBuilder s, int rows, int vectors, int panel, boolean kMajor, boolean direct) {
         for (int i = 0; i < rows; i++) {
             s.append("        FloatVector ");
             for (int j = 0; j < vectors; j++)
@@ -253,6 +267,10 @@ public final class GenerateKernels {
             // a and b as induction variables of their own, as rowTile's: with a = aOff + p·ast in the loop the
             // kernel ran at 40 GFLOP/s where the row-major one runs 80 (512x128x4096 TN, one thread)
             s.append("        for (int p = 0, a = aOff, b = bOff; p < kc; p++, a += ast, b += " + panel + " * L) {\n");
+        } else if (direct) {
+            s.append("        for (int p = 0; p < kc; p++) {\n");
+            s.append("            long a = aOff + p;\n");
+            s.append("            int b = bOff + p * " + panel + " * L;\n");
         } else {
             s.append("        for (int p = 0; p < kc; p++) {\n");
             s.append("            int a = aOff + p, b = bOff + p * " + panel + " * L;\n");
@@ -265,17 +283,54 @@ public final class GenerateKernels {
                     .append(");\n");
         }
         for (int i = 0; i < rows; i++) {
-            s.append("            FloatVector a")
-                    .append(i)
-                    .append(" = FloatVector.broadcast(S, ap[a")
-                    .append(i == 0 ? "" : kMajor ? " + " + i : " + " + i + " * kc")
-                    .append("]);\n");
+            if (direct)
+                s.append("            FloatVector a" + i + " = FloatVector.broadcast(S, am.getAtIndex(F, a"
+                        + (i == 0 ? "" : " + " + i + " * lda") + "));\n");
+            else
+                s.append("            FloatVector a")
+                        .append(i)
+                        .append(" = FloatVector.broadcast(S, ap[a")
+                        .append(i == 0 ? "" : kMajor ? " + " + i : " + " + i + " * kc")
+                        .append("]);\n");
             for (int j = 0; j < vectors; j++) {
                 String c = "c" + i + j, a = "a" + i, b = "b" + j;
                 s.append("            ").append(fma(c, a, b, c)).append(";\n");
             }
         }
         s.append("        }\n");
+    }
+
+    /**
+     * The storing tile ({@code bias} false: {@code C = alpha·A·Bp}; true: {@code C = A·Bp + bias[col..]}, alpha
+     * 1) with A read in place from its segment, row-major with row stride {@code lda}, instead of from a packed
+     * panel: for a product whose k is one block, the A panel would be a copy of these rows (packing it was
+     * 7.5 % of 4096x128x512 NN by `perf`). The same operations in the same order as the packed kernel, so the
+     * same bits. Named with a {@code Direct} suffix.
+     */
+    static void tileDirect(StringBuilder s, int rows, int vectors, int panel, boolean bias) {
+        String name = tileName(rows, vectors, panel, true) + (bias ? "Bias" : "") + "Direct";
+        s.append("\n    /** C[" + rows + " x " + vectors + "L] = " + (bias ? "" : "alpha * ") + "A(" + rows
+                + " rows of kc at am[aOff + i·lda]) * Bp(kc x " + panel + "L)" + (bias ? " + bias[col ..)" : "")
+                + ": C is not read. */\n");
+        s.append("    static void " + name + "(int kc, MemorySegment am, long aOff, long lda, float[] bp, int bOff, "
+                + (bias
+                        ? "MemorySegment bias, long col, MemorySegment c, long cOff, int ldc) {\n"
+                        : "MemorySegment c, long cOff, int ldc, float alpha) {\n"));
+        accumulate(s, rows, vectors, panel, false, true);
+        s.append("        // written inline: a vector passed to a call that is not inlined would be boxed\n");
+        if (bias)
+            for (int j = 0; j < vectors; j++)
+                s.append("        FloatVector v" + j + " = FloatVector.fromMemorySegment(S, bias, (col + " + j
+                        + "L * L) * Float.BYTES, NO);\n");
+        else s.append("        FloatVector va = FloatVector.broadcast(S, alpha);\n");
+        s.append("        long o;\n");
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < vectors; j++) {
+                s.append("        o = (cOff + " + i + "L * ldc + " + j + "L * L) * Float.BYTES;\n");
+                s.append("        c" + i + j + (bias ? ".add(v" + j + ")" : ".mul(va)")
+                        + ".intoMemorySegment(c, o, NO);\n");
+            }
+        s.append("    }\n");
     }
 
     /**

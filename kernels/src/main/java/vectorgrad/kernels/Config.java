@@ -94,6 +94,7 @@ public final class Config {
     static final long GEMM_PARALLEL_MIN_FLOPS = longProperty("vectorgrad.gemm.parallelMinFlops", 1L << 24, 0);
     static final long GEMM_PARALLEL_MIN_BYTES = longProperty("vectorgrad.gemm.parallelMinBytes", 1L << 21, 0);
     static final boolean GEMM_K_MAJOR_A = Boolean.parseBoolean(System.getProperty("vectorgrad.gemm.kMajorA", "true"));
+    static final boolean GEMM_DIRECT_A = Boolean.parseBoolean(System.getProperty("vectorgrad.gemm.directA", "true"));
     static final boolean GEMM_SCALAR_TRANSPOSE_PACK = Boolean.getBoolean("vectorgrad.gemm.scalarTransposePack");
 
     /**

@@ -46,6 +46,15 @@ final class PackedGemm {
     static final int KC = Config.GEMM_KC != 0 ? Config.GEMM_KC : L >= 16 ? 512 : 256;
 
     static final int MC = roundUp(Config.GEMM_MC, MR);
+
+    /**
+     * The shortest block of k whose A is read in place ({@link VectorGemm#readsDirect}) rather than packed. Paired
+     * against packing (one thread): k 512 and 384 with n 128 (4096x128x512 NT and NN, 4096x128x384 NN) 0.94-0.98
+     * of the time; k 128 with n 384 and 512 1.04-1.15 (the kernel itself slower by `perf`, reading the segment,
+     * where the packed copy costs the same a row whatever k).
+     */
+    static final int DIRECT_MIN_K = 256;
+
     static final int NC = roundUp(Config.GEMM_NC, NR);
 
     private static int roundUp(int v, int m) {
@@ -433,14 +442,24 @@ final class PackedGemm {
             MemorySegment bias,
             Buffers buf) {
         int ast = (mc + MR - 1) / MR * MR;
-        if (kMajor) packKMajorA(a, aOff, lda, ic, mc, pc, kc, buf.a, ast);
-        else packA(transA, a, aOff, lda, ic, mc, pc, kc, buf.a);
         // with a bias row (alpha 1: Gemm.sgemmBias) the first block of k stores each vector with its bias added;
         // the other edge tiles are stored, then the bias added in L1
         boolean addBias = bias != null && pc == 0;
         // beta = 0: the first block of k stores into C instead of adding, so C is not zeroed in a pass of its
         // own, nor read (VectorGemm.kernelStore)
         boolean store = (overwrite || bias != null) && pc == 0;
+        // a row-major A read in place by the storing kernels, when every tile of the block has one and k is
+        // long enough (DIRECT_MIN_K): no packing
+        boolean direct = store
+                && kc >= DIRECT_MIN_K
+                && !transA
+                && !kMajor
+                && mc % MR == 0
+                && VectorGemm.readsDirect(MR, NR)
+                && VectorGemm.readsDirect(MR, nc % NR == 0 ? NR : nc % NR);
+        if (kMajor) packKMajorA(a, aOff, lda, ic, mc, pc, kc, buf.a, ast);
+        else if (!direct) packA(transA, a, aOff, lda, ic, mc, pc, kc, buf.a);
+
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int bPanel = bBase + (jr / NR) * kc * NR;
@@ -453,6 +472,14 @@ final class PackedGemm {
                 mr = tileRows(mc - ir);
                 int aPanel = ir * kc;
                 long cTile = cOff + (long) (ic + ir) * ldc + jc + jr;
+                if (direct) {
+                    long aRow = aOff + (long) (ic + ir) * lda + pc;
+                    if (addBias)
+                        VectorGemm.kernelStoreBiasDirect(
+                                nr, kc, a, aRow, lda, buf.b, bPanel, bias, jc + jr, c, cTile, ldc);
+                    else VectorGemm.kernelStoreDirect(nr, kc, a, aRow, lda, buf.b, bPanel, c, cTile, ldc, alpha);
+                    continue;
+                }
                 if (addBias && !kMajor && VectorGemm.writesDirect(mr, nr)) {
                     VectorGemm.kernelStoreBias(mr, nr, kc, buf.a, aPanel, buf.b, bPanel, bias, jc + jr, c, cTile, ldc);
                     continue;

@@ -229,6 +229,58 @@ final class VectorGemm {
     }
 
     /**
+     * Whether the storing six-row tiles read a row-major A in place ({@link #kernelStoreDirect}) rather than
+     * from a packed panel: with the 6 x 3-vector tile (512-bit vectors); off with
+     * {@code -Dvectorgrad.gemm.directA=false}. Where a product's k is one block, packing A is a copy of its
+     * rows into a buffer the kernel then reads; read in place, the kernel runs at the same speed from cache
+     * (108-111 against 111 GFLOP/s, kc 128 and 512, one thread) and the copy is gone.
+     */
+    static final boolean DIRECT_A = Config.GEMM_DIRECT_A && NV == 3 && MR == 6;
+
+    /** Whether {@link #kernelStoreDirect} serves an {@code mr x nr} tile: six rows of 48 or 32 columns. */
+    static boolean readsDirect(int mr, int nr) {
+        return DIRECT_A && mr == 6 && (nr == NR || nr == 2 * L);
+    }
+
+    /**
+     * {@code C[6 x nr] = alpha·A·Bp} (C not read), A's six rows read in place: {@code a[aOff + i·lda + p]}.
+     * The bits of {@link #kernelStore} on the same rows packed.
+     */
+    static void kernelStoreDirect(
+            int nr,
+            int kc,
+            MemorySegment a,
+            long aOff,
+            long lda,
+            float[] bp,
+            int bOff,
+            MemorySegment c,
+            long cOff,
+            int ldc,
+            float alpha) {
+        if (nr == NR) MicroKernels.kernel6StoreDirect(kc, a, aOff, lda, bp, bOff, c, cOff, ldc, alpha);
+        else MicroKernels.kernel6TwoStoreDirect(kc, a, aOff, lda, bp, bOff, c, cOff, ldc, alpha);
+    }
+
+    /** {@link #kernelStoreBias} with A's six rows read in place, as {@link #kernelStoreDirect}. */
+    static void kernelStoreBiasDirect(
+            int nr,
+            int kc,
+            MemorySegment a,
+            long aOff,
+            long lda,
+            float[] bp,
+            int bOff,
+            MemorySegment bias,
+            long col,
+            MemorySegment c,
+            long cOff,
+            int ldc) {
+        if (nr == NR) MicroKernels.kernel6StoreBiasDirect(kc, a, aOff, lda, bp, bOff, bias, col, c, cOff, ldc);
+        else MicroKernels.kernel6TwoStoreBiasDirect(kc, a, aOff, lda, bp, bOff, bias, col, c, cOff, ldc);
+    }
+
+    /**
      * {@code C[mr x nr] = Ap·Bp + bias[col..col+nr)} for a tile {@link #writesDirect} accepts, alpha 1: the first
      * block of k of a product with a bias row, each vector stored once with its bias added.
      */

@@ -176,6 +176,84 @@ class GemmTest {
     }
 
     /**
+     * A row-major A read in place by the storing kernels (one block of k of at least PackedGemm.DIRECT_MIN_K,
+     * tiles of six rows and 48 or 32 columns; otherwise packed, block by block) gives the bits of the same A
+     * stored transposed, which is always packed: with and without a bias row, B either way, blocks of rows
+     * that do and do not allow it (m = 200 ends in a block of 8), one to three threads.
+     */
+    @Test
+    void aReadInPlaceGivesThePackedBits() {
+        int[][] shapes = {{204, 128, 300}, {96, 80, 512}, {200, 144, 384}, {18, 32, 256}, {204, 113, 300}};
+        int saved = Parallel.getNumThreads();
+        try {
+            for (int[] sh : shapes)
+                for (boolean tb : new boolean[] {false, true})
+                    for (boolean withBias : new boolean[] {false, true}) {
+                        int m = sh[0], n = sh[1], k = sh[2];
+                        float[] a = Mem.random(rnd, m * k, -1, 1), b = Mem.random(rnd, k * n, -1, 1);
+                        float[] bias = Mem.random(rnd, n, -1, 1), aT = new float[k * m];
+                        for (int i = 0; i < m; i++) for (int p = 0; p < k; p++) aT[p * m + i] = a[i * k + p];
+                        int ldb = tb ? k : n;
+                        for (int threads = 1; threads <= 3; threads++) {
+                            Parallel.setNumThreads(threads);
+                            MemorySegment direct = Mem.zeros(m * n), packed = Mem.zeros(m * n);
+                            if (withBias) {
+                                Gemm.sgemmBias(
+                                        false,
+                                        tb,
+                                        m,
+                                        n,
+                                        k,
+                                        1f,
+                                        Mem.of(a),
+                                        0,
+                                        k,
+                                        Mem.of(b),
+                                        0,
+                                        ldb,
+                                        Mem.of(bias),
+                                        0,
+                                        direct,
+                                        0,
+                                        n);
+                                Gemm.sgemmBias(
+                                        true,
+                                        tb,
+                                        m,
+                                        n,
+                                        k,
+                                        1f,
+                                        Mem.of(aT),
+                                        0,
+                                        m,
+                                        Mem.of(b),
+                                        0,
+                                        ldb,
+                                        Mem.of(bias),
+                                        0,
+                                        packed,
+                                        0,
+                                        n);
+                            } else {
+                                Gemm.sgemm(
+                                        false, tb, m, n, k, 0.5f, Mem.of(a), 0, k, Mem.of(b), 0, ldb, 0f, direct, 0, n);
+                                Gemm.sgemm(
+                                        true, tb, m, n, k, 0.5f, Mem.of(aT), 0, m, Mem.of(b), 0, ldb, 0f, packed, 0, n);
+                            }
+                            assertArrayEquals(
+                                    Mem.read(packed, m * n),
+                                    Mem.read(direct, m * n),
+                                    0f,
+                                    "N" + (tb ? "T" : "N") + " " + m + "x" + n + "x" + k + (withBias ? ", bias" : "")
+                                            + ", " + threads + " threads");
+                        }
+                    }
+        } finally {
+            Parallel.setNumThreads(saved);
+        }
+    }
+
+    /**
      * C one vector wide or less (the one-vector kernel, masked stores): N = 1, 10, 15, 16, 17 (16 + 1:
      * a full panel's edge of one column) with M leaving 1-5 rows in the last tile, one and two blocks of
      * k, every transpose case, beta 0 and 1 (C read under the mask, and the columns past N untouched).
