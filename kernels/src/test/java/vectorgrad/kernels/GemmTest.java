@@ -176,30 +176,50 @@ class GemmTest {
     }
 
     /**
-     * A row-major A read in place by the storing kernels (one block of k of at least PackedGemm.DIRECT_MIN_K,
-     * tiles of six rows and 48 or 32 columns; otherwise packed, block by block) gives the bits of the same A
-     * stored transposed, which is always packed: with and without a bias row, B either way, blocks of rows
-     * that do and do not allow it (m = 200 ends in a block of 8), one to three threads.
+     * A row-major A read in place by the storing kernels (blocks of k from PackedGemm.DIRECT_MIN_K, six-row
+     * tiles of 48 or 32 columns, otherwise packed block by block) gives the packed kernels' bits, which every
+     * transpose case has, here written out as a scalar loop: each block of k of an
+     * element summed by fused multiply-adds in order (multiply, then add, where FMA is not an instruction),
+     * the first block's sum times alpha stored (plus the bias), the others' added as {@code sum·alpha + C}.
+     * Every transpose case, k of one and of several blocks (the last one short), with and without a bias, blocks
+     * of rows that do and do not allow it (m = 200 ends in a block of 8), one to three threads.
      */
     @Test
-    void aReadInPlaceGivesThePackedBits() {
-        int[][] shapes = {{204, 128, 300}, {96, 80, 512}, {200, 144, 384}, {18, 32, 256}, {204, 113, 300}};
+    void aReadInPlaceGivesTheKernelsBits() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.VECTOR_AVAILABLE, "the packed kernels' arithmetic");
+        int[][] shapes = {{204, 128, 300}, {96, 80, 512}, {200, 144, 1100}, {18, 32, 256}, {204, 113, 300}};
         int saved = Parallel.getNumThreads();
         try {
             for (int[] sh : shapes)
-                for (boolean tb : new boolean[] {false, true})
+                for (int t = 0; t < 4; t++)
                     for (boolean withBias : new boolean[] {false, true}) {
+                        boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
                         int m = sh[0], n = sh[1], k = sh[2];
+                        float alpha = withBias ? 1f : 0.5f;
                         float[] a = Mem.random(rnd, m * k, -1, 1), b = Mem.random(rnd, k * n, -1, 1);
-                        float[] bias = Mem.random(rnd, n, -1, 1), aT = new float[k * m];
-                        for (int i = 0; i < m; i++) for (int p = 0; p < k; p++) aT[p * m + i] = a[i * k + p];
-                        int ldb = tb ? k : n;
+                        float[] bias = Mem.random(rnd, n, -1, 1), want = new float[m * n];
+                        for (int i = 0; i < m; i++)
+                            for (int j = 0; j < n; j++) {
+                                float c = 0;
+                                for (int p0 = 0; p0 < k; p0 += PackedGemm.KC) {
+                                    float sum = 0;
+                                    for (int p = p0; p < Math.min(k, p0 + PackedGemm.KC); p++) {
+                                        float x = ta ? a[p * m + i] : a[i * k + p],
+                                                y = tb ? b[j * k + p] : b[p * n + j];
+                                        sum = Config.FMA ? Math.fma(x, y, sum) : x * y + sum;
+                                    }
+                                    if (p0 == 0) c = withBias ? sum + bias[j] : sum * alpha;
+                                    else c = Config.FMA ? Math.fma(sum, alpha, c) : sum * alpha + c;
+                                }
+                                want[i * n + j] = c;
+                            }
+                        int lda = ta ? m : k, ldb = tb ? k : n;
                         for (int threads = 1; threads <= 3; threads++) {
                             Parallel.setNumThreads(threads);
-                            MemorySegment direct = Mem.zeros(m * n), packed = Mem.zeros(m * n);
-                            if (withBias) {
+                            MemorySegment got = Mem.zeros(m * n);
+                            if (withBias)
                                 Gemm.sgemmBias(
-                                        false,
+                                        ta,
                                         tb,
                                         m,
                                         n,
@@ -207,45 +227,23 @@ class GemmTest {
                                         1f,
                                         Mem.of(a),
                                         0,
-                                        k,
+                                        lda,
                                         Mem.of(b),
                                         0,
                                         ldb,
                                         Mem.of(bias),
                                         0,
-                                        direct,
+                                        got,
                                         0,
                                         n);
-                                Gemm.sgemmBias(
-                                        true,
-                                        tb,
-                                        m,
-                                        n,
-                                        k,
-                                        1f,
-                                        Mem.of(aT),
-                                        0,
-                                        m,
-                                        Mem.of(b),
-                                        0,
-                                        ldb,
-                                        Mem.of(bias),
-                                        0,
-                                        packed,
-                                        0,
-                                        n);
-                            } else {
-                                Gemm.sgemm(
-                                        false, tb, m, n, k, 0.5f, Mem.of(a), 0, k, Mem.of(b), 0, ldb, 0f, direct, 0, n);
-                                Gemm.sgemm(
-                                        true, tb, m, n, k, 0.5f, Mem.of(aT), 0, m, Mem.of(b), 0, ldb, 0f, packed, 0, n);
-                            }
+                            else
+                                Gemm.sgemm(ta, tb, m, n, k, alpha, Mem.of(a), 0, lda, Mem.of(b), 0, ldb, 0f, got, 0, n);
                             assertArrayEquals(
-                                    Mem.read(packed, m * n),
-                                    Mem.read(direct, m * n),
+                                    want,
+                                    Mem.read(got, m * n),
                                     0f,
-                                    "N" + (tb ? "T" : "N") + " " + m + "x" + n + "x" + k + (withBias ? ", bias" : "")
-                                            + ", " + threads + " threads");
+                                    (ta ? "T" : "N") + (tb ? "T" : "N") + " " + m + "x" + n + "x" + k
+                                            + (withBias ? ", bias" : "") + ", " + threads + " threads");
                         }
                     }
         } finally {
