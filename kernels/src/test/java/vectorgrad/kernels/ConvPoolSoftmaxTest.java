@@ -718,7 +718,14 @@ class ConvPoolSoftmaxTest {
                         Softmax.backward(outer, n, inner, sm, Mem.of(dy), dsm, false);
                         Softmax.backward(outer, n, inner, lsm, Mem.of(dy), dlsm, true);
                         float[][] got = {
-                            Mem.read(sm, len), Mem.read(lsm, len), Mem.read(dsm, len), Mem.read(dlsm, len), null, null
+                            Mem.read(sm, len),
+                            Mem.read(lsm, len),
+                            Mem.read(dsm, len),
+                            Mem.read(dlsm, len),
+                            null,
+                            null,
+                            null,
+                            null
                         };
                         if (inner == 1) {
                             MemorySegment loss = Mem.zeros(outer), grad = Mem.zeros(len);
@@ -726,6 +733,12 @@ class ConvPoolSoftmaxTest {
                             Softmax.crossEntropyBackward(outer, n, Mem.of(x), tseg, Mem.of(dy), grad);
                             got[4] = Mem.read(loss, outer);
                             got[5] = Mem.read(grad, len);
+                            // the same from the forward's log-sum-exps
+                            MemorySegment loss2 = Mem.zeros(outer), lse = Mem.zeros(outer), grad2 = Mem.zeros(len);
+                            Softmax.crossEntropy(outer, n, Mem.of(x), tseg, loss2, lse);
+                            Softmax.crossEntropyBackward(outer, n, Mem.of(x), tseg, lse, Mem.of(dy), grad2);
+                            got[6] = Mem.read(loss2, outer);
+                            got[7] = Mem.read(grad2, len);
                         }
                         if (first == null) first = got;
                         else
@@ -754,20 +767,22 @@ class ConvPoolSoftmaxTest {
                                 Mem.assertClose(
                                         dy[at] - p * sdy, first[3][at], 1e-4, 1e-5, "log_softmax grad " + where);
                                 if (inner == 1)
-                                    Mem.assertClose(
-                                            dy[o] * (p - (k == target[o] ? 1 : 0)),
-                                            first[5][at],
-                                            1e-4,
-                                            1e-6,
-                                            "cross_entropy grad " + where);
+                                    for (int form : new int[] {5, 7})
+                                        Mem.assertClose(
+                                                dy[o] * (p - (k == target[o] ? 1 : 0)),
+                                                first[form][at],
+                                                1e-4,
+                                                1e-6,
+                                                "cross_entropy grad " + (form == 7 ? "(from lse) " : "") + where);
                             }
                             if (inner == 1)
-                                Mem.assertClose(
-                                        max + Math.log(sum) - x[o * n + target[o]],
-                                        first[4][o],
-                                        1e-5,
-                                        1e-5,
-                                        "cross_entropy n=" + n);
+                                for (int form : new int[] {4, 6})
+                                    Mem.assertClose(
+                                            max + Math.log(sum) - x[o * n + target[o]],
+                                            first[form][o],
+                                            1e-5,
+                                            1e-5,
+                                            "cross_entropy n=" + n);
                         }
                 }
             }

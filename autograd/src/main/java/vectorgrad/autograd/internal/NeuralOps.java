@@ -623,8 +623,9 @@ public final class NeuralOps {
                     + Shapes.str(ls) + ", got " + Shapes.str(ts));
         }
         int batch = ls[0], classes = ls[1];
-        Tensor perItem = empty(new int[] {batch});
-        Softmax.crossEntropy(batch, classes, segment(logits), segment(target), segment(perItem));
+        // each row's log-sum-exp kept for the backward, which then makes the probabilities in one pass
+        Tensor perItem = empty(new int[] {batch}), lse = empty(new int[] {batch});
+        Softmax.crossEntropy(batch, classes, segment(logits), segment(target), segment(perItem), segment(lse));
         fence(logits, target, null);
         Tensor loss = record(
                 perItem,
@@ -632,8 +633,9 @@ public final class NeuralOps {
                 (g, need) -> {
                     Tensor gx = empty(ls);
                     Softmax.crossEntropyBackward(
-                            batch, classes, segment(logits), segment(target), segment(g), segment(gx));
+                            batch, classes, segment(logits), segment(target), segment(lse), segment(g), segment(gx));
                     fence(g, logits, target);
+                    fence(lse, null, null);
                     return new Tensor[] {gx};
                 },
                 logits);
