@@ -1,7 +1,7 @@
 /*
  * Two builds of the layer norm kernel timed in one JVM: each build's kernel classes loaded by a class loader of
  * their own, forward and backward of [4096, 128] (the GPT step's layer norms: 32 x 128 tokens of 128) run by the
- * two in turn every iteration over {@code -Dcopies=N} sets of tensors (1: in L3; 8: 64 MB, from memory), so a
+ * two in turn every iteration over {@code -Dcopies=N} sets of tensors (1, the default: in L3; 8: 64 MB, from memory), so a
  * noisy neighbour slows both alike; prints each build's medians over the second half of the iterations and the
  * median of the per-iteration ratios B/A.
  *
@@ -16,7 +16,7 @@ import java.net.*;
 import java.nio.file.*;
 public class PairedLayerNorm {
     public static void main(String[] a) throws Exception {
-        int rows = 4096, d = 128, N = Integer.parseInt(a[2]), copies = Integer.getInteger("copies", 4);
+        int rows = 4096, d = 128, N = Integer.parseInt(a[2]), copies = Integer.getInteger("copies", 1);
         Method[] fw = new Method[2], bw = new Method[2];
         for (int k = 0; k < 2; k++) {
             ClassLoader cl = new URLClassLoader(new URL[] {Path.of(a[k]).toUri().toURL()}, PairedLayerNorm.class.getClassLoader().getParent());

@@ -101,7 +101,7 @@ public final class GenerateKernels {
         tile(s, 4, 3, 3, true, true);
         tile(s, 6, 2, 3, false, true);
         tile(s, 6, 2, 3, true, true);
-        // A read in place from its segment (row-major A, one block of k): the six-row tiles that store
+        // A read in place from its segment (a row-major A's first block of k): the six-row tiles that store
         tileDirect(s, 6, 3, 3, false);
         tileDirect(s, 6, 2, 3, false);
         tileDirect(s, 6, 3, 3, true);
@@ -303,9 +303,9 @@ public final class GenerateKernels {
     /**
      * The storing tile ({@code bias} false: {@code C = alpha·A·Bp}; true: {@code C = A·Bp + bias[col..]}, alpha
      * 1) with A read in place from its segment, row-major with row stride {@code lda}, instead of from a packed
-     * panel: for a product whose k is one block, the A panel would be a copy of these rows (packing it was
-     * 7.5 % of 4096x128x512 NN by `perf`). The same operations in the same order as the packed kernel, so the
-     * same bits. Named with a {@code Direct} suffix.
+     * panel: for the first block of k, the A panel would be a copy of these rows (packing it was 7.5 % of
+     * 4096x128x512 NN by `perf`). The same operations in the same order as the packed kernel, so the same bits
+     * (keep the two in step: GemmTest compares them). Named with a {@code Direct} suffix.
      */
     static void tileDirect(StringBuilder s, int rows, int vectors, int panel, boolean bias) {
         String name = tileName(rows, vectors, panel, true) + (bias ? "Bias" : "") + "Direct";

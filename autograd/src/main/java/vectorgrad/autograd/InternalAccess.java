@@ -22,6 +22,11 @@ final class InternalAccess implements TensorAccess.Bridge {
     }
 
     @Override
+    public boolean records(Tensor... inputs) {
+        return Tensor.records(inputs);
+    }
+
+    @Override
     public void requireFloat(Tensor t, String op) {
         t.requireFloat(op);
     }

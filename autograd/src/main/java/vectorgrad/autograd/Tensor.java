@@ -447,14 +447,18 @@ public class Tensor implements AutoCloseable {
     static Tensor record(Tensor out, String op, BackwardFn backward, Tensor... inputs) {
         if (Profiler.enabled) Profiler.forward(op, inputs);
         if (Anomaly.isEnabled()) Anomaly.checkForward(out, op, inputs);
-        if (!NoGrad.gradEnabled()) return out;
-        boolean any = false;
-        for (Tensor t : inputs) any |= t.requiresGrad;
-        if (!any) return out;
+        if (!records(inputs)) return out;
         out.requiresGrad = true;
         out.gradFn = new Node(op, inputs, backward);
         if (Anomaly.isEnabled()) out.gradFn.createdAt = Anomaly.captureCreation();
         return out;
+    }
+
+    /** Whether {@link #record} records an op of these inputs: grad mode on and an input requiring grad. */
+    static boolean records(Tensor... inputs) {
+        if (!NoGrad.gradEnabled()) return false;
+        for (Tensor t : inputs) if (t.requiresGrad) return true;
+        return false;
     }
 
     // ------------------------------------------------------------------ elementwise: forward | backward

@@ -485,6 +485,9 @@ public final class Attention {
      * (T = 128, 32 x 4 heads, dropout 0.1, one thread), forward + backward: 0.89 of the time without it
      * (paired, both orders); reading the outputs' rows ahead as well made it 3 % slower.
      */
+    /** The most {@link #warm} reads ahead: half of a 1-MB L2. */
+    private static final long WARM_MAX_BYTES = 512 * 1024;
+
     private static void warm(
             Shape sh,
             int b,
@@ -498,6 +501,8 @@ public final class Attention {
         int heads = sh.heads();
         if (heads == 1 || (b != b0 && b % heads != 0)) return;
         int n = Math.min(b1 - b, heads - b % heads);
+        // only while what it reads stays in L2 until the heads' copies use it (T = 128: 4 x 64 KB)
+        if (4L * Math.max(sh.t(), sh.s()) * n * Math.max(sh.d(), sh.dv()) * Float.BYTES > WARM_MAX_BYTES) return;
         int x = touch(q, sh.qOff(b), sh.t(), sh.ldq(), n * sh.d());
         x ^= touch(k, sh.kOff(b), sh.s(), sh.ldq(), n * sh.d());
         x ^= touch(v, sh.vOff(b), sh.s(), sh.ldv(), n * sh.dv());

@@ -117,7 +117,7 @@ public final class Elementwise {
      */
     static void unaryWithDerivativeLocal(Unary op, MemorySegment a, long aOff, MemorySegment out, long outOff, long n) {
         Unary d = derivative(op);
-        if (op == Unary.GELU && V && (Simd.FULL_FLOAT_VECTORS || (sseVector(op) && sseVector(d)))) {
+        if (op == Unary.GELU && V && Simd.FULL_FLOAT_VECTORS) {
             VectorKernels.geluWithDerivative(a, aOff, out, outOff, n);
             return;
         }

@@ -197,7 +197,7 @@ public final class Gemm {
             /**
              * {@code other = op(C)}, then in place {@code C = op'(C)} ({@link Elementwise#derivative}): the
              * activation, and its derivative at its input where the input was, for a backward that needs
-             * nothing else of the input.
+             * nothing else of the input. {@code other} must not overlap C.
              */
             MAP_AND_DERIVATIVE,
             /** {@code C = op(other)·C}: an activation's derivative at its input times the gradient that reaches it. */
@@ -210,12 +210,10 @@ public final class Gemm {
             java.util.Objects.requireNonNull(kind, "sgemm epilogue's kind");
             java.util.Objects.requireNonNull(other, "sgemm epilogue's matrix");
             if (kind != Kind.TIMES) java.util.Objects.requireNonNull(op, "sgemm epilogue's map");
+            else if (op != null)
+                throw new IllegalArgumentException(
+                        "sgemm epilogue: TIMES multiplies by the matrix as it is, got map " + op);
             if (kind == Kind.MAP_AND_DERIVATIVE) Elementwise.derivative(op);
-        }
-
-        /** {@link Kind#MAP} ({@code times} false) or {@link Kind#TIMES_MAP} ({@code times} true). */
-        public RowEpilogue(Elementwise.Unary op, boolean times, MemorySegment other, long otherOff, int ldOther) {
-            this(times ? Kind.TIMES_MAP : Kind.MAP, op, other, otherOff, ldOther);
         }
 
         void check(int m, int n) {

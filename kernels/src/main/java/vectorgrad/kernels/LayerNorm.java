@@ -79,7 +79,9 @@ public final class LayerNorm {
      * {@link #forward} of rows [r0, r0 + n), n at most {@link #G}, each step for all rows before the next (the
      * rows' sums folded side by side by {@link VectorKernels#rowSums}), so that one row's chain of dependent
      * steps (sum, fold, mean, squared deviations, fold, square root) overlaps the others': the same
-     * additions in the same order as a row at a time, so the same bits. [4096, 128] on one thread, 100 calls: 308 → 221 µs a call with the rows in L3, 319 → 292 from memory. (The backward's passes so grouped were no faster from L3 and 40 % slower from memory.)
+     * additions in the same order as a row at a time, so the same bits. [4096, 128] on one thread, paired
+     * against the row-at-a-time form (bench/scripts/PairedLayerNorm.java): 0.92 of its time in L3, 0.85 from
+     * memory. (The backward's passes grouped so were no faster from L3 and 40 % slower from memory.)
      */
     private static void forwardRows(
             int r0,
@@ -148,6 +150,7 @@ public final class LayerNorm {
         int chunks = (rows + CHUNK - 1) / CHUNK;
         float[] partW = params ? new float[chunks * d] : null, partB = params ? new float[chunks * d] : null;
         Parallel.forRange(chunks, Math.max(1, grain(d) / CHUNK), (from, to) -> {
+            float[] sums = SUMS.get();
             for (int c = from; c < to; c++) {
                 int r1 = Math.min(rows, (c + 1) * CHUNK);
                 for (int r = c * CHUNK; r < r1; r++) {
@@ -157,7 +160,6 @@ public final class LayerNorm {
                     double s1, s2;
                     if (dx != null && params && weight != null && V && d % VectorNorm.LANES == 0) {
                         // the weight gradients' sums and s1, s2 in one pass over the row
-                        float[] sums = SUMS.get();
                         VectorNorm.layerNormRowSums(dy, weight, x, off, d, mu, is, partW, partB, c * d, sums);
                         s1 = sums[0];
                         s2 = sums[1];

@@ -10,7 +10,7 @@ import java.lang.foreign.ValueLayout;
  * <pre>
  *  for jc in N step NC:                 B block of NC columns
  *    for pc in K step KC:               pack op(B)[pc:pc+KC, jc:jc+NC] into NR-wide panels
- *      for ic in M step MC:             pack op(A)[ic:ic+MC, pc:pc+KC] into MR-tall panels
+ *      for ic in M step MC:             pack op(A)[ic:ic+MC, pc:pc+KC] into MR-tall panels (or read A in place)
  *        for jr in NC step NR:          one B micro-panel (KC x NR), reused across ir from L1
  *          for ir in MC step MR:        micro-kernel: C[MR x NR] += alpha * Ap * Bp
  * </pre>
@@ -48,7 +48,8 @@ final class PackedGemm {
     static final int MC = roundUp(Config.GEMM_MC, MR);
 
     /**
-     * The shortest block of k whose A is read in place ({@link VectorGemm#readsDirect}) rather than packed. Paired
+     * The shortest block of k whose A is read in place ({@link VectorGemm#readsDirect}) rather than packed: a
+     * row-major A's first block of k, the one whose tiles store (later blocks add, from packed panels). Paired
      * against packing (one thread): k 512 and 384 with n 128 (4096x128x512 NT and NN, 4096x128x384 NN) 0.94-0.98
      * of the time; k 128 with n 384 and 512 1.04-1.15 (the kernel itself slower by `perf`, reading the segment,
      * where the packed copy costs the same a row whatever k).
@@ -448,12 +449,11 @@ final class PackedGemm {
         // beta = 0: the first block of k stores into C instead of adding, so C is not zeroed in a pass of its
         // own, nor read (VectorGemm.kernelStore)
         boolean store = (overwrite || bias != null) && pc == 0;
-        // a row-major A read in place by the storing kernels, when every tile of the block has one and k is
-        // long enough (DIRECT_MIN_K): no packing
+        // a row-major A read in place by the storing kernels (the first block of k, C not read), when every tile
+        // of the block has one and the block of k is long enough (DIRECT_MIN_K): no packing
         boolean direct = store
                 && kc >= DIRECT_MIN_K
                 && !transA
-                && !kMajor
                 && mc % MR == 0
                 && VectorGemm.readsDirect(MR, NR)
                 && VectorGemm.readsDirect(MR, nc % NR == 0 ? NR : nc % NR);

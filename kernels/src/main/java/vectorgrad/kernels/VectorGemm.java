@@ -231,9 +231,9 @@ final class VectorGemm {
     /**
      * Whether the storing six-row tiles read a row-major A in place ({@link #kernelStoreDirect}) rather than
      * from a packed panel: with the 6 x 3-vector tile (512-bit vectors); off with
-     * {@code -Dvectorgrad.gemm.directA=false}. Where a product's k is one block, packing A is a copy of its
-     * rows into a buffer the kernel then reads; read in place, the kernel runs at the same speed from cache
-     * (108-111 against 111 GFLOP/s, kc 128 and 512, one thread) and the copy is gone.
+     * {@code -Dvectorgrad.gemm.directA=false}. For the first block of k (the tiles that store), packing A is a
+     * copy of its rows into a buffer the kernel then reads; read in place, the kernel runs at the same speed
+     * from cache (108-111 against 111 GFLOP/s, kc 128 and 512, one thread) and the copy is gone.
      */
     static final boolean DIRECT_A = Config.GEMM_DIRECT_A && NV == 3 && MR == 6;
 

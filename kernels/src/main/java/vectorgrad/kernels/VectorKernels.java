@@ -452,51 +452,65 @@ final class VectorKernels {
      * (whatever they hold) and their sums written, so both arrays must reach that far.
      */
     static void rowSums(float[] lanes, int rows, float[] sums) {
-        for (int r0 = 0; r0 < rows; r0 += LANES) {
-            int base = r0 * LANES;
-            // level h: vectors 2i and 2i+1 (rows of 2h lanes each) folded into vector i (rows of h lanes)
-            // (LANES is a constant: the untaken levels fold away)
-            int count = foldPairs(lanes, base, LANES, LOW1, HIGH1);
-            if (LANES >= 4) count = foldPairs(lanes, base, count, LOW2, HIGH2);
-            if (LANES >= 8) count = foldPairs(lanes, base, count, LOW3, HIGH3);
-            if (LANES >= 16) foldPairs(lanes, base, count, LOW4, HIGH4);
-            FloatVector.fromArray(S, lanes, base).intoArray(sums, r0);
-        }
-    }
-
-    /** One level of {@link #rowSums}' tree over {@code count} vectors at {@code buf[base..]}; returns count / 2. */
-    private static int foldPairs(float[] buf, int base, int count, VectorShuffle<Float> lo, VectorShuffle<Float> hi) {
-        for (int i = 0; i < count / 2; i++) {
-            FloatVector a = FloatVector.fromArray(S, buf, base + 2 * i * LANES),
-                    b = FloatVector.fromArray(S, buf, base + (2 * i + 1) * LANES);
-            a.rearrange(lo, b).add(a.rearrange(hi, b)).intoArray(buf, base + i * LANES);
-        }
-        return count / 2;
+        RowSums.rowSums(lanes, rows, sums);
     }
 
     /**
-     * The two halves a level of {@link #rowSums} adds: of rows of 2h lanes (the first vector's rows, then
-     * the second's), lane e of each row's low half (high half: {@code high}) to lane {@code row·h + e} of
-     * the result. Indexes from LANES on select the second vector (rearrange's exceptional lanes).
+     * {@link #rowSums}' body and shuffles, in a class of their own so that the shuffles are built at its first
+     * use (building shuffles costs tens of ms before C2 has compiled them, see Simd), not by every vector
+     * kernel's first call.
      */
-    private static VectorShuffle<Float> fold(int h, boolean high) {
-        int rowsPerVector = LANES / (2 * h);
-        return VectorShuffle.fromOp(S, o -> {
-            int row = o / h, e = o % h;
-            int from = row < rowsPerVector ? 0 : LANES, slot = row % rowsPerVector;
-            return from + slot * 2 * h + (high ? h : 0) + e;
-        });
-    }
+    private static final class RowSums {
+        private RowSums() {}
 
-    /** Level n of the tree folds rows of LANES / 2^(n-1) lanes in half (an untaken level: any valid shuffle). */
-    private static final VectorShuffle<Float> LOW1 = fold(Math.max(1, LANES / 2), false),
-            HIGH1 = fold(Math.max(1, LANES / 2), true),
-            LOW2 = fold(Math.max(1, LANES / 4), false),
-            HIGH2 = fold(Math.max(1, LANES / 4), true),
-            LOW3 = fold(Math.max(1, LANES / 8), false),
-            HIGH3 = fold(Math.max(1, LANES / 8), true),
-            LOW4 = fold(Math.max(1, LANES / 16), false),
-            HIGH4 = fold(Math.max(1, LANES / 16), true);
+        static void rowSums(float[] lanes, int rows, float[] sums) {
+            for (int r0 = 0; r0 < rows; r0 += LANES) {
+                int base = r0 * LANES;
+                // level h: vectors 2i and 2i+1 (rows of 2h lanes each) folded into vector i (rows of h lanes)
+                // (LANES is a constant: the untaken levels fold away)
+                int count = foldPairs(lanes, base, LANES, LOW1, HIGH1);
+                if (LANES >= 4) count = foldPairs(lanes, base, count, LOW2, HIGH2);
+                if (LANES >= 8) count = foldPairs(lanes, base, count, LOW3, HIGH3);
+                if (LANES >= 16) foldPairs(lanes, base, count, LOW4, HIGH4);
+                FloatVector.fromArray(S, lanes, base).intoArray(sums, r0);
+            }
+        }
+
+        /** One level of {@link #rowSums}' tree over {@code count} vectors at {@code buf[base..]}; returns count / 2. */
+        private static int foldPairs(
+                float[] buf, int base, int count, VectorShuffle<Float> lo, VectorShuffle<Float> hi) {
+            for (int i = 0; i < count / 2; i++) {
+                FloatVector a = FloatVector.fromArray(S, buf, base + 2 * i * LANES),
+                        b = FloatVector.fromArray(S, buf, base + (2 * i + 1) * LANES);
+                a.rearrange(lo, b).add(a.rearrange(hi, b)).intoArray(buf, base + i * LANES);
+            }
+            return count / 2;
+        }
+
+        /**
+         * The two halves a level of {@link #rowSums} adds: of rows of 2h lanes (the first vector's rows, then
+         * the second's), lane e of each row's low half (high half: {@code high}) to lane {@code row·h + e} of
+         * the result. Indexes from LANES on select the second vector (rearrange's exceptional lanes).
+         */
+        private static VectorShuffle<Float> fold(int h, boolean high) {
+            int rowsPerVector = LANES / (2 * h);
+            return VectorShuffle.fromOp(S, o -> {
+                int row = o / h, e = o % h;
+                int from = row < rowsPerVector ? 0 : LANES, slot = row % rowsPerVector;
+                return from + slot * 2 * h + (high ? h : 0) + e;
+            });
+        }
+
+        /** Level n of the tree folds rows of LANES / 2^(n-1) lanes in half (an untaken level: any valid shuffle). */
+        private static final VectorShuffle<Float> LOW1 = fold(Math.max(1, LANES / 2), false),
+                HIGH1 = fold(Math.max(1, LANES / 2), true),
+                LOW2 = fold(Math.max(1, LANES / 4), false),
+                HIGH2 = fold(Math.max(1, LANES / 4), true),
+                LOW3 = fold(Math.max(1, LANES / 8), false),
+                HIGH3 = fold(Math.max(1, LANES / 8), true),
+                LOW4 = fold(Math.max(1, LANES / 16), false),
+                HIGH4 = fold(Math.max(1, LANES / 16), true);
+    }
 
     /** FOLDh moves lane i + h onto lane i (the upper lanes' results are never read). */
     private static final VectorShuffle<Float> FOLD8 = fold(8), FOLD4 = fold(4), FOLD2 = fold(2), FOLD1 = fold(1);

@@ -39,8 +39,9 @@ final class VectorNorm {
     /*
      * The row sums below leave a row's vector of partial sums at lanes[at..] (a vector's floats) instead of
      * folding it, for VectorKernels.rowSums to fold many rows side by side; each gives the bits of the
-     * method it is named after (the same accumulators in the same order) for rows of whole vectors.
-     * Each is a method of its own, one loop: a vector assigned in a branch is boxed by C2.
+     * method it is named after (the same accumulators in the same order) for rows of whole vectors: keep each
+     * in step with it (LayerNormTest compares their bits). Each is a method of its own, one loop: a vector
+     * assigned in a branch is boxed by C2.
      */
 
     /** {@link #sum}'s vector for a row of whole vectors. */
@@ -70,7 +71,8 @@ final class VectorNorm {
      * One pass over a row of whole vectors for the layer norm backward: {@link #accumulateRow}'s updates of
      * pw and pb, and {@link #weightedSum} and {@link #weightedDotDeviation} (w not null) to {@code sums[0]}
      * and {@code sums[1]} — each with its own accumulators in its own order, so the bits of the three passes
-     * it replaces, reading g, w and x once instead of three times.
+     * it replaces (keep them in step: LayerNormTest compares their bits), reading g, w and x once instead of
+     * three times.
      */
     static void layerNormRowSums(
             MemorySegment g,

@@ -177,6 +177,36 @@ class AttentionTest {
         }
     }
 
+    /**
+     * Heads read in place from one projection ({@code [B, T, 3·H·d]}, the GPT's layout) give the same bits on
+     * one, two and three threads, whose ranges of problems start inside a sequence's heads (each range reads its
+     * first sequence's rows ahead of the copies, {@code Attention.warm}).
+     */
+    @Test
+    void packedHeadsBitsDoNotDependOnThreads() {
+        int bs = 3, h = 4, t = 40, d = 8, e = h * d;
+        float[] qkv = Mem.random(rnd, bs * t * 3 * e, -1, 1), g = Mem.random(rnd, bs * t * e, -1, 1);
+        Attention.Shape sh = new Attention.Shape(bs * h, h, t, t, d, d, true, 0.35f, 0.1f, 5, 3 * e);
+        int before = Parallel.getNumThreads();
+        float[][] first = null;
+        try {
+            for (int threads = 1; threads <= 3; threads++) {
+                Parallel.setNumThreads(threads);
+                MemorySegment out = Mem.zeros(g.length), lse = Mem.zeros(bs * h * t), dqkv = Mem.zeros(qkv.length);
+                Attention.forwardPacked(sh, Mem.of(qkv), null, 0, out, lse);
+                Attention.backwardPacked(sh, Mem.of(qkv), null, 0, lse, Mem.of(g), dqkv);
+                float[][] got = {Mem.read(out, g.length), Mem.read(dqkv, qkv.length)};
+                if (first == null) first = got;
+                else
+                    for (int o = 0; o < got.length; o++)
+                        org.junit.jupiter.api.Assertions.assertArrayEquals(
+                                first[o], got[o], "output " + o + ", " + threads + " threads");
+            }
+        } finally {
+            Parallel.setNumThreads(before);
+        }
+    }
+
     /** {out, dq, dk, dv} of one forward and backward. */
     private static float[][] run(Attention.Shape sh, float[] q, float[] k, float[] v, float[] g) {
         MemorySegment out = Mem.zeros(g.length),

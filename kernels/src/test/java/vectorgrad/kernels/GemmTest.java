@@ -182,7 +182,9 @@ class GemmTest {
      * element summed by fused multiply-adds in order (multiply, then add, where FMA is not an instruction),
      * the first block's sum times alpha stored (plus the bias), the others' added as {@code sum·alpha + C}.
      * Every transpose case, k of one and of several blocks (the last one short), with and without a bias, blocks
-     * of rows that do and do not allow it (m = 200 ends in a block of 8), one to three threads.
+     * of rows that do and do not allow it (m = 200 ends in a block of 8; n = 113 ends in a 17-column panel, so
+     * that shape is always packed), one to three threads. The kernels read A in place at 512 bits with the
+     * default blocks (the suite's first execution); the other executions check the packed arithmetic alone.
      */
     @Test
     void aReadInPlaceGivesTheKernelsBits() {

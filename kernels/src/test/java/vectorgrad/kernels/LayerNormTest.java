@@ -70,6 +70,62 @@ class LayerNormTest {
         }
     }
 
+    /**
+     * Rows of whole vectors go through the forward sixteen at a time and the affine backward's sums in one pass;
+     * both give the bits of the row-at-a-time passes they replace, written out here from the per-row pieces
+     * (rows not a whole number of groups, two widths, one and two threads).
+     */
+    @Test
+    void groupedRowsGiveTheBitsOfARowAtATime() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.VECTOR_AVAILABLE, "the vector passes");
+        int before = Parallel.getNumThreads();
+        try {
+            for (int d : new int[] {64, 128})
+                for (int threads : new int[] {1, 2}) {
+                    Parallel.setNumThreads(threads);
+                    int rows = 37, total = rows * d;
+                    float eps = 1e-5f;
+                    MemorySegment x = Mem.of(Mem.random(rnd, total, -2, 3)), dy = Mem.of(Mem.random(rnd, total, -1, 1));
+                    MemorySegment w = Mem.of(Mem.random(rnd, d, 0.5, 1.5)), b = Mem.of(Mem.random(rnd, d, -1, 1));
+                    MemorySegment y = Mem.zeros(total), mean = Mem.zeros(rows), invstd = Mem.zeros(rows);
+                    LayerNorm.forward(rows, d, x, w, b, eps, y, mean, invstd);
+                    MemorySegment dx = Mem.zeros(total), dw = Mem.zeros(d), db = Mem.zeros(d);
+                    LayerNorm.backward(rows, d, x, w, mean, invstd, dy, dx, dw, db);
+                    MemorySegment yRef = Mem.zeros(total), dxRef = Mem.zeros(total);
+                    float[] mu = new float[rows], is = new float[rows];
+                    int chunks = (rows + LayerNorm.CHUNK - 1) / LayerNorm.CHUNK;
+                    float[] partW = new float[chunks * d], partB = new float[chunks * d];
+                    for (int r = 0; r < rows; r++) {
+                        long off = (long) r * d;
+                        mu[r] = (float) (BatchNorm.runSum(x, off, d) / d);
+                        double var = BatchNorm.runSquaredDeviation(x, off, d, mu[r]) / d;
+                        is[r] = (float) (1 / Math.sqrt(var + eps));
+                        VectorNorm.normalizeRow(x, off, d, mu[r], is[r], w, b, yRef);
+                        VectorNorm.accumulateRow(x, dy, off, d, mu[r], is[r], partW, partB, r / LayerNorm.CHUNK * d);
+                        double s1 = VectorNorm.weightedSum(dy, w, off, d),
+                                s2 = VectorNorm.weightedDotDeviation(dy, w, x, off, d, mu[r]);
+                        float a = (float) (-s1 / d * is[r]), bx = (float) (-s2 / d * is[r] * is[r] * is[r]);
+                        VectorNorm.layerNormGrad(dy, x, off, d, w, is[r], mu[r], bx, a, dxRef);
+                    }
+                    float[] dwRef = new float[d], dbRef = new float[d];
+                    for (int i = 0; i < d; i++)
+                        for (int c = 0; c < chunks; c++) {
+                            dwRef[i] += partW[c * d + i];
+                            dbRef[i] += partB[c * d + i];
+                        }
+                    String at = "d " + d + ", " + threads + " threads: ";
+                    assertArrayEquals(mu, Mem.read(mean, rows), 0f, at + "mean");
+                    assertArrayEquals(is, Mem.read(invstd, rows), 0f, at + "invstd");
+                    assertArrayEquals(Mem.read(yRef, total), Mem.read(y, total), 0f, at + "y");
+                    assertArrayEquals(Mem.read(dxRef, total), Mem.read(dx, total), 0f, at + "dx");
+                    assertArrayEquals(dwRef, Mem.read(dw, d), 0f, at + "dweight");
+                    assertArrayEquals(dbRef, Mem.read(db, d), 0f, at + "dbias");
+                }
+        } finally {
+            Parallel.setNumThreads(before);
+        }
+    }
+
     @Test
     void bitsDoNotDependOnThreads() {
         // rows with a tail, and rows of whole vectors in ranges that split groups differently per thread count

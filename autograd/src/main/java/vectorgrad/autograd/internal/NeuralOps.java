@@ -155,12 +155,12 @@ public final class NeuralOps {
         Tensor h = empty(new int[] {rows, hidden}),
                 a = empty(new int[] {rows, hidden}),
                 y = empty(new int[] {rows, out});
-        boolean graph = Tensor.isGradEnabled()
-                && (x.requiresGrad()
-                        || w1.requiresGrad()
-                        || w2.requiresGrad()
-                        || (b1 != null && b1.requiresGrad())
-                        || (b2 != null && b2.requiresGrad()));
+        // the inputs in order, without the absent biases; the gradients come back in the same order
+        Tensor[] inputs = Arrays.stream(new Tensor[] {x, w1, b1, w2, b2})
+                .filter(t -> t != null)
+                .toArray(Tensor[]::new);
+        // the derivative is kept exactly when record will record the op and its backward will read it
+        boolean graph = records(inputs);
         Gemm.RowEpilogue gelu = new Gemm.RowEpilogue(
                 graph ? Gemm.RowEpilogue.Kind.MAP_AND_DERIVATIVE : Gemm.RowEpilogue.Kind.MAP,
                 Elementwise.Unary.GELU,
@@ -171,10 +171,6 @@ public final class NeuralOps {
         rowsTimesWeight(a, rows, hidden, w2, b2, y, out, null);
         fence(x, w1, b1);
         fence(w2, b2, null);
-        // the inputs in order, without the absent biases; the gradients come back in the same order
-        Tensor[] inputs = Arrays.stream(new Tensor[] {x, w1, b1, w2, b2})
-                .filter(t -> t != null)
-                .toArray(Tensor[]::new);
         int iW1 = 1, iB1 = b1 != null ? 2 : -1, iW2 = b1 != null ? 3 : 2, iB2 = b2 != null ? iW2 + 1 : -1;
         BackwardFn fn = (g, need) -> {
             Tensor[] grads = new Tensor[inputs.length];

@@ -24,6 +24,8 @@ public final class TensorAccess {
 
         Tensor record(Tensor out, String op, BackwardFn backward, Tensor... inputs);
 
+        boolean records(Tensor... inputs);
+
         void requireFloat(Tensor t, String op);
 
         void fillDropoutMask(Generator g, MemorySegment mask, long n, long rows, float p, float scale);
@@ -69,6 +71,14 @@ public final class TensorAccess {
     /** Records {@code out = op(inputs)} with its backward rule when grad mode is on and an input requires grad. */
     public static Tensor record(Tensor out, String op, BackwardFn backward, Tensor... inputs) {
         return bridge.record(out, op, backward, inputs);
+    }
+
+    /**
+     * Whether {@link #record} will record an op of these inputs (grad mode on, an input requiring grad): for an
+     * op whose forward keeps something only its backward needs.
+     */
+    public static boolean records(Tensor... inputs) {
+        return bridge.records(inputs);
     }
 
     /** Throws an {@link IllegalArgumentException} naming {@code op} unless {@code t} is float32. */
