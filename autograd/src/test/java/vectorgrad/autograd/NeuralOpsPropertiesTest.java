@@ -11,6 +11,7 @@ import static vectorgrad.autograd.GradCheck.uniform;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import vectorgrad.autograd.internal.MlpOp;
 import vectorgrad.autograd.internal.NeuralOps;
 
 /** Gradient properties of the neural-network ops, and their shape errors. */
@@ -44,7 +45,7 @@ class NeuralOpsPropertiesTest {
                         uniform(r, new int[] {out}, -1, 1)
                     };
                 },
-                x -> NeuralOps.mlp(x[0], x[1], x[2], x[3], x[4]));
+                x -> MlpOp.mlp(x[0], x[1], x[2], x[3], x[4]));
     }
 
     /**
@@ -68,7 +69,7 @@ class NeuralOpsPropertiesTest {
                             b2 = biases ? uniform(r, new int[] {64}, -1, 1) : null,
                             up = uniform(r, new int[] {4, 128, 64}, -1, 1);
                     Tensor[] params = biases ? new Tensor[] {x, w1, b1, w2, b2} : new Tensor[] {x, w1, w2};
-                    float[][] fused = mlpRun(params, () -> NeuralOps.mlp(x, w1, b1, w2, b2), up);
+                    float[][] fused = mlpRun(params, () -> MlpOp.mlp(x, w1, b1, w2, b2), up);
                     float[][] composed = mlpRun(
                             params,
                             () -> NeuralOps.linear(NeuralOps.gelu(NeuralOps.linear(x, w1, b1), "none"), w2, b2),
@@ -86,7 +87,7 @@ class NeuralOpsPropertiesTest {
         }
         assertThrows(
                 IllegalArgumentException.class,
-                () -> NeuralOps.mlp(Tensor.zeros(2, 5), Tensor.zeros(8, 5), null, Tensor.zeros(3, 7), null));
+                () -> MlpOp.mlp(Tensor.zeros(2, 5), Tensor.zeros(8, 5), null, Tensor.zeros(3, 7), null));
     }
 
     /** The output and each parameter's gradient after one backward of {@code up}. */

@@ -3,6 +3,7 @@ package vectorgrad.nn;
 import vectorgrad.autograd.Generator;
 import vectorgrad.autograd.Tensor;
 import vectorgrad.autograd.internal.AttentionOps;
+import vectorgrad.autograd.internal.MlpOp;
 import vectorgrad.autograd.internal.NeuralOps;
 import vectorgrad.autograd.internal.Normalization;
 import vectorgrad.autograd.internal.Pooling;
@@ -32,7 +33,7 @@ public final class Functional {
      * products make them, while they are in cache, instead of in passes of their own.
      */
     public static Tensor mlp(Tensor x, Tensor w1, Tensor b1, Tensor w2, Tensor b2) {
-        return NeuralOps.mlp(x, w1, b1, w2, b2);
+        return MlpOp.mlp(x, w1, b1, w2, b2);
     }
 
     /** {@code F.conv2d(x, weight, bias)}: stride 1, no padding. */
