@@ -152,8 +152,10 @@ public final class BenchMain {
     /**
      * The forked JVMs' flags: the Vector API module, native access, the collector, the thread count and, with
      * {@code --vector-bits}, the width. One list, passed once: JMH's {@code jvmArgsAppend} replaces what an
-     * earlier call gave, so a second call for the width dropped the Vector API module and the forks ran the
-     * scalar kernels (about 45 images/s for the MNIST step).
+     * earlier call gave. The forks start with this JVM's own flags and then these; with the width appended by a
+     * second call, a bench jar started without {@code --add-modules jdk.incubator.vector} ({@code java -jar
+     * vectorgrad-bench.jar train --vector-bits 256}; {@code ./vectorgrad bench} passes it) forked JVMs
+     * without the Vector API, on the scalar kernels: 34–47 images/s for the MNIST step.
      */
     static String[] forkArgs(int threads, int bits) {
         List<String> args = new java.util.ArrayList<>(List.of(
