@@ -126,11 +126,14 @@ public final class BenchMain {
         return bits == 512 ? 3 : bits == 256 ? 2 : 0;
     }
 
-    /** What kernels the measured JVM runs: this JVM's, or the width the forks were held to. */
+    /**
+     * What kernels the measured JVMs run: the forks always have the Vector API ({@link #forkArgs}); at this
+     * JVM's width, or the width they were held to. A bench jar started without the Vector API module cannot
+     * tell the machine's width, and says so.
+     */
     private static String kernels() {
-        return vectorBits == 0
-                ? Simd.describe()
-                : "Vector API held to " + vectorBits + "-bit (-XX:UseAVX=" + useAvx(vectorBits) + ")";
+        if (vectorBits != 0) return "Vector API held to " + vectorBits + "-bit (-XX:UseAVX=" + useAvx(vectorBits) + ")";
+        return Simd.VECTOR_AVAILABLE ? Simd.describe() : "Vector API at the machine's width";
     }
 
     private static ChainedOptionsBuilder options(String include, int threads, boolean longRun) {
