@@ -107,13 +107,16 @@ final class InferBench {
         }
     }
 
-    /** Runs one configuration in a new JVM with this JVM's flags and class path; reads its result line. */
+    /**
+     * Runs one configuration in a new JVM with this JVM's flags and class path; reads its result line. The
+     * child always gets the Vector API module and native access: a bench jar started without them (`java
+     * -jar vectorgrad-bench.jar infer`) measured the scalar kernels (p50 about 3 ms on two threads).
+     */
     static Row fork(Path weights, int threads, int callers, int warmup, int calls, List<String> extra)
             throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
-            if (!a.startsWith("-agentlib") && !a.startsWith("-XX:AOTCache")) cmd.add(a);
+        cmd.addAll(childFlags(ManagementFactory.getRuntimeMXBean().getInputArguments()));
         cmd.addAll(extra);
         cmd.addAll(List.of(
                 "-cp",
@@ -140,6 +143,25 @@ final class InferBench {
                 .mapToDouble(Double::parseDouble)
                 .toArray();
         return new Row(threads, callers, v[0], v[1], v[2], v[3]);
+    }
+
+    /**
+     * The child JVM's flags: this JVM's (less an agent and an AOT cache of its own), with the Vector API
+     * module and native access added where they are missing.
+     */
+    static List<String> childFlags(List<String> parent) {
+        List<String> flags = new ArrayList<>();
+        boolean vector = false, nativeAccess = false;
+        for (int i = 0; i < parent.size(); i++) {
+            String a = parent.get(i);
+            if (a.startsWith("-agentlib") || a.startsWith("-XX:AOTCache")) continue;
+            vector |= a.contains("jdk.incubator.vector");
+            nativeAccess |= a.startsWith("--enable-native-access");
+            flags.add(a);
+        }
+        if (!vector) flags.addAll(List.of("--add-modules", "jdk.incubator.vector"));
+        if (!nativeAccess) flags.add("--enable-native-access=ALL-UNNAMED");
+        return flags;
     }
 
     /** The child: load, first call, warm-up, then the timed calls on each caller. */
