@@ -478,6 +478,9 @@ public final class Attention {
         });
     }
 
+    /** The most {@link #warm} reads ahead: half of a 1-MB L2. */
+    private static final long WARM_MAX_BYTES = 512 * 1024;
+
     /**
      * At the first of a sequence's heads in a thread's range [b0, b1): reads the sequence's rows of q, k, v
      * (and dOut) for the heads the range holds in address order ({@link AttentionHeap#touch}), so that the
@@ -485,9 +488,6 @@ public final class Attention {
      * (T = 128, 32 x 4 heads, dropout 0.1, one thread), forward + backward: 0.89 of the time without it
      * (paired, both orders); reading the outputs' rows ahead as well made it 3 % slower.
      */
-    /** The most {@link #warm} reads ahead: half of a 1-MB L2. */
-    private static final long WARM_MAX_BYTES = 512 * 1024;
-
     private static void warm(
             Shape sh,
             int b,

@@ -248,7 +248,8 @@ public final class Gemm {
      * do. The packed path with alpha = 1 adds the bias as it stores each tile's first block of k (whole
      * tiles and the edges the micro-kernels write directly: VectorGemm.writesDirect; other edge tiles get it
      * added right after their store, in L1): no pass over all of C first, and no reading it back.
-     * fma(acc, 1, b) and acc + b round alike, so the bits are those of beta = 1 (tested).
+     * fma(acc, 1, b) and acc + b round alike, so the bits are those of beta = 1 (tested). A null {@code bias}
+     * adds nothing: {@link #sgemm} with beta = 0.
      */
     public static void sgemmBias(
             boolean transA,
@@ -294,6 +295,10 @@ public final class Gemm {
             long cOff,
             int ldc,
             RowEpilogue epilogue) {
+        if (bias == null) {
+            sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, 0f, c, cOff, ldc, epilogue);
+            return;
+        }
         validate(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
         if (epilogue != null) epilogue.check(m, n);
         Check.floats(bias, biasOff, n, "sgemm bias");

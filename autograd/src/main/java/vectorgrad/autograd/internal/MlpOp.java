@@ -167,48 +167,31 @@ public final class MlpOp {
         return record(y, "mlp", fn, inputs);
     }
 
-    /** {@code y = x·Wᵀ + b} (b may be null) for x of {@code rows} rows of {@code in}, then {@code epilogue} (or null). */
-    private static void rowsTimesWeight(
+    /**
+     * {@code y = x·Wᵀ + b} (b may be null) for x of {@code rows} rows of {@code in} and W {@code [out, in]},
+     * then {@code epilogue} (or null) over y's rows: Linear's forward and the fused MLP's two products.
+     */
+    static void rowsTimesWeight(
             Tensor x, int rows, int in, Tensor w, Tensor b, Tensor y, int out, Gemm.RowEpilogue epilogue) {
-        if (b != null)
-            Gemm.sgemmBias(
-                    false,
-                    true,
-                    rows,
-                    out,
-                    in,
-                    1f,
-                    segment(x),
-                    0,
-                    in,
-                    segment(w),
-                    0,
-                    in,
-                    segment(b),
-                    0,
-                    segment(y),
-                    0,
-                    out,
-                    epilogue);
-        else
-            Gemm.sgemm(
-                    false,
-                    true,
-                    rows,
-                    out,
-                    in,
-                    1f,
-                    segment(x),
-                    0,
-                    in,
-                    segment(w),
-                    0,
-                    in,
-                    0f,
-                    segment(y),
-                    0,
-                    out,
-                    epilogue);
+        Gemm.sgemmBias(
+                false,
+                true,
+                rows,
+                out,
+                in,
+                1f,
+                segment(x),
+                0,
+                in,
+                segment(w),
+                0,
+                in,
+                b != null ? segment(b) : null,
+                0,
+                segment(y),
+                0,
+                out,
+                epilogue);
     }
 
     private static void fence(Object a, Object b, Object c) {

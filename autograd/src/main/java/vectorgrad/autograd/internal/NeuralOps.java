@@ -58,29 +58,7 @@ public final class NeuralOps {
         }
         int batch = xs[0], in = xs[1], out = ws[0];
         Tensor y = empty(new int[] {batch, out});
-        if (bias != null) {
-            Gemm.sgemmBias(
-                    false,
-                    true,
-                    batch,
-                    out,
-                    in,
-                    1f,
-                    segment(x),
-                    0,
-                    in,
-                    segment(weight),
-                    0,
-                    in,
-                    segment(bias),
-                    0,
-                    segment(y),
-                    0,
-                    out);
-        } else {
-            Gemm.sgemm(
-                    false, true, batch, out, in, 1f, segment(x), 0, in, segment(weight), 0, in, 0f, segment(y), 0, out);
-        }
+        MlpOp.rowsTimesWeight(x, batch, in, weight, bias, y, out, null);
         fence(x, weight, bias);
         BackwardFn fn = (g, need) -> {
             Tensor gx = null, gw = null, gb = null;
