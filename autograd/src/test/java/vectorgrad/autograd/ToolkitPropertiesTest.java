@@ -56,6 +56,75 @@ class ToolkitPropertiesTest {
                 });
     }
 
+    /**
+     * Batch norm with its ReLU fused, training and eval: inputs drawn again until every output is at least
+     * 0.05 from zero, where the ReLU bends (a 0.01 step of one input moves an output by less than that here).
+     */
+    @Test
+    void batchNormRelu() {
+        for (boolean training : new boolean[] {true, false}) {
+            property(
+                    "batch_norm+relu " + (training ? "training" : "eval"),
+                    r -> {
+                        for (int attempt = 0; ; attempt++) {
+                            int n = r.nextInt(4, 6), c = r.nextInt(1, 4);
+                            int[] s = r.nextBoolean()
+                                    ? new int[] {n, c}
+                                    : new int[] {n, c, r.nextInt(1, 4), r.nextInt(1, 4)};
+                            Tensor[] x = {
+                                uniform(r, s, -2, 2),
+                                uniform(r, new int[] {c}, 0.5, 1.5),
+                                uniform(r, new int[] {c}, -1, 1)
+                            };
+                            boolean clear = true;
+                            for (float v : batchNorm(x, training, false).toFloatArray()) clear &= Math.abs(v) >= 0.05f;
+                            if (clear || attempt == 500) return x;
+                        }
+                    },
+                    x -> batchNorm(x, training, true));
+        }
+    }
+
+    private static Tensor batchNorm(Tensor[] x, boolean training, boolean relu) {
+        int c = x[1].shape()[0];
+        Tensor rm = training ? null : Tensor.full(0.3f, c), rv = training ? null : Tensor.full(1.7f, c);
+        return Normalization.batchNorm(x[0], rm, rv, x[1], x[2], training, 0.1, 1e-5, relu);
+    }
+
+    /**
+     * The fused op gives the bits of batch norm then relu, forward and every gradient, also when the input's
+     * gradient is not wanted (the kernel still gets a buffer for the masked gradient).
+     */
+    @Test
+    void batchNormReluIsBatchNormThenRelu() {
+        SplittableRandom r = new SplittableRandom(11);
+        for (int t = 0; t < 20; t++) {
+            int c = r.nextInt(1, 5);
+            int[] s = {r.nextInt(2, 6), c, r.nextInt(1, 9), r.nextInt(1, 9)};
+            Tensor x = uniform(r, s, -2, 2),
+                    w = uniform(r, new int[] {c}, 0.5, 1.5),
+                    b = uniform(r, new int[] {c}, -1, 1);
+            Tensor up = uniform(r, s, -1, 1);
+            boolean training = t % 2 == 0, inputGrad = t % 4 < 2;
+            float[][] outs = new float[2][];
+            Tensor[][] grads = new Tensor[2][];
+            for (int fused = 0; fused < 2; fused++) {
+                Tensor xi = x.detach().requiresGrad(inputGrad), wi = w.detach().requiresGrad(true);
+                Tensor bi = b.detach().requiresGrad(true);
+                Tensor y = fused == 1
+                        ? batchNorm(new Tensor[] {xi, wi, bi}, training, true)
+                        : batchNorm(new Tensor[] {xi, wi, bi}, training, false).relu();
+                outs[fused] = y.toFloatArray();
+                y.mul(up).sum().backward();
+                grads[fused] = new Tensor[] {inputGrad ? xi.grad() : null, wi.grad(), bi.grad()};
+            }
+            assertArrayEquals(outs[0], outs[1], 0f, "forward, case " + t);
+            for (int k = inputGrad ? 0 : 1; k < 3; k++)
+                assertArrayEquals(
+                        grads[0][k].toFloatArray(), grads[1][k].toFloatArray(), 0f, "gradient " + k + ", case " + t);
+        }
+    }
+
     @Test
     void layerNormEmbeddingAndTransposedConvolution() {
         property(

@@ -13,7 +13,8 @@ import vectorgrad.nn.layers.Linear;
  * A small ResNet for 28×28 grey images: a stem ({@code Conv2d(1, 32, 3, padding=1, bias=False)},
  * {@code BatchNorm2d}, ReLU), three stages of two {@link BasicBlock}s with 32, 64 and 128 channels (the
  * first block of stages 2 and 3 at stride 2: 28 → 14 → 7), {@code AdaptiveAvgPool2d(1)}, {@code Flatten},
- * {@code Linear(128, 10)}. Input {@code [B, 1, 28, 28]}, output logits {@code [B, 10]}. PyTorch's default
+ * {@code Linear(128, 10)}. Input {@code [B, 1, 28, 28]}, output logits {@code [B, 10]}. Each batch norm
+ * followed by a ReLU runs as one op ({@code forwardRelu}: the same values as the two). PyTorch's default
  * initialisation, and torchvision's names ({@code conv1}, {@code bn1}, {@code layer2.0.downsample.1.running_mean},
  * {@code fc.weight}), so the state dict loads into torchvision-style code.
  */
@@ -29,7 +30,7 @@ public final class SmallResNet extends Layer {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor h = bn1.forward(conv1.forward(x)).relu();
+        Tensor h = bn1.forwardRelu(conv1.forward(x));
         h = layer3.forward(layer2.forward(layer1.forward(h)));
         return fc.forward(flatten.forward(avgpool.forward(h)));
     }
@@ -64,7 +65,7 @@ public final class SmallResNet extends Layer {
 
         @Override
         public Tensor forward(Tensor x) {
-            Tensor h = bn1.forward(conv1.forward(x)).relu();
+            Tensor h = bn1.forwardRelu(conv1.forward(x));
             h = bn2.forward(conv2.forward(h));
             Tensor shortcut = downsample != null ? downsample.forward(x) : x;
             return h.add(shortcut).relu();

@@ -58,7 +58,8 @@ public final class BatchNorm {
             MemorySegment saveInvstd,
             MemorySegment runMean,
             MemorySegment runVar,
-            float momentum) {
+            float momentum,
+            boolean relu) {
         checkForward(n, c, hw, x, y, saveMean, saveInvstd);
         long m = (long) n * hw;
         Parallel.forRange(c, grain(m), (from, to) -> {
@@ -77,12 +78,15 @@ public final class BatchNorm {
                     runMean.setAtIndex(F, ch, (1 - momentum) * runMean.getAtIndex(F, ch) + momentum * mean);
                     runVar.setAtIndex(F, ch, (float) ((1 - momentum) * runVar.getAtIndex(F, ch) + momentum * unbiased));
                 }
-                normalizeChannel(n, c, hw, ch, x, weight, bias, mean, invstd, y);
+                normalizeChannel(n, c, hw, ch, x, weight, bias, mean, invstd, relu, y);
             }
         });
     }
 
-    /** {@code y = (x - mean)·invstd·w + b} over one channel, as one affine map {@code x·a + shift} per plane. */
+    /**
+     * {@code y = (x - mean)·invstd·w + b} over one channel, as one affine map {@code x·a + shift} per plane
+     * ({@link #scale}, {@link #shift}), then the ReLU when {@code relu}.
+     */
     private static void normalizeChannel(
             int n,
             int c,
@@ -93,13 +97,24 @@ public final class BatchNorm {
             MemorySegment bias,
             float mean,
             float invstd,
+            boolean relu,
             MemorySegment y) {
-        float a = weight != null ? weight.getAtIndex(F, ch) * invstd : invstd;
-        float shift = (bias != null ? bias.getAtIndex(F, ch) : 0f) - mean * a;
+        float a = scale(weight, ch, invstd), shift = shift(bias, ch, mean, a);
         for (int b = 0; b < n; b++) {
             long off = ((long) b * c + ch) * hw;
-            Elementwise.affine(x, off, a, shift, y, off, hw);
+            if (relu) Elementwise.affineRelu(x, off, a, shift, y, off, hw);
+            else Elementwise.affine(x, off, a, shift, y, off, hw);
         }
+    }
+
+    /** The factor of channel ch's affine map: {@code invstd·w}. */
+    private static float scale(MemorySegment weight, int ch, float invstd) {
+        return weight != null ? weight.getAtIndex(F, ch) * invstd : invstd;
+    }
+
+    /** The constant of channel ch's affine map: {@code b - mean·a}. */
+    private static float shift(MemorySegment bias, int ch, float mean, float a) {
+        return (bias != null ? bias.getAtIndex(F, ch) : 0f) - mean * a;
     }
 
     /**
@@ -120,7 +135,7 @@ public final class BatchNorm {
 
     /**
      * Forward with given statistics (evaluation: from {@link #evalStatistics}):
-     * {@code y = (x - mean)·invstd·w + b}.
+     * {@code y = (x - mean)·invstd·w + b}, then the ReLU when {@code relu}.
      */
     public static void forwardWithStatistics(
             int n,
@@ -131,11 +146,14 @@ public final class BatchNorm {
             MemorySegment bias,
             MemorySegment mean,
             MemorySegment invstd,
+            boolean relu,
             MemorySegment y) {
         checkForward(n, c, hw, x, y, mean, invstd);
         Parallel.forRange(c, grain((long) n * hw), (from, to) -> {
-            for (int ch = from; ch < to; ch++)
-                normalizeChannel(n, c, hw, ch, x, weight, bias, mean.getAtIndex(F, ch), invstd.getAtIndex(F, ch), y);
+            for (int ch = from; ch < to; ch++) {
+                float mu = mean.getAtIndex(F, ch), is = invstd.getAtIndex(F, ch);
+                normalizeChannel(n, c, hw, ch, x, weight, bias, mu, is, relu, y);
+            }
         });
     }
 
@@ -143,7 +161,12 @@ public final class BatchNorm {
      * Backward. With {@code batchStats} the mean and invstd are the batch's (training): {@code dx =
      * w·invstd·(g - Σg/M - x̂·Σ(g·x̂)/M)}; otherwise they are constants (evaluation): {@code dx =
      * g·w·invstd}. Always {@code dweight = Σ g·x̂}, {@code dbias = Σ g}. Any of dx, dweight, dbias may be
-     * null.
+     * null, but for {@code relu}.
+     *
+     * <p>With {@code relu} the forward's output went through a ReLU and {@code dy} is the gradient of the
+     * ReLU's output: g is dy where the normalised output ({@code x·a + shift}, recomputed with the forward's
+     * bits) is positive, zero elsewhere, written into dx first (a channel's planes stay in the cache for the
+     * passes that follow). The same bits as the ReLU's backward followed by this one.
      */
     public static void backward(
             int n,
@@ -151,34 +174,47 @@ public final class BatchNorm {
             int hw,
             MemorySegment x,
             MemorySegment weight,
+            MemorySegment bias,
             MemorySegment mean,
             MemorySegment invstd,
             boolean batchStats,
+            boolean relu,
             MemorySegment dy,
             MemorySegment dx,
             MemorySegment dweight,
             MemorySegment dbias) {
         check(n, c, hw, x, "batch_norm input");
         check(n, c, hw, dy, "batch_norm grad output");
+        if (relu && dx == null)
+            throw new IllegalArgumentException(
+                    "batch_norm with relu: the input gradient is needed to hold the masked one");
+        if (dx != null) check(n, c, hw, dx, "batch_norm grad input");
         long m = (long) n * hw;
         Parallel.forRange(c, grain(m), (from, to) -> {
             for (int ch = from; ch < to; ch++) {
                 float mu = mean.getAtIndex(F, ch), is = invstd.getAtIndex(F, ch);
+                MemorySegment g = dy;
+                if (relu) {
+                    float ay = scale(weight, ch, is), sy = shift(bias, ch, mu, ay);
+                    for (int b = 0; b < n; b++)
+                        Elementwise.reluGradientOfAffine(dy, x, ((long) b * c + ch) * hw, ay, sy, dx, hw);
+                    g = dx;
+                }
                 double sg = 0, sgx = 0;
                 for (int b = 0; b < n; b++) {
                     long off = ((long) b * c + ch) * hw;
-                    sg += runSum(dy, off, hw);
-                    sgx += runDotDeviation(dy, x, off, hw, mu);
+                    sg += runSum(g, off, hw);
+                    sgx += runDotDeviation(g, x, off, hw, mu);
                 }
                 if (dbias != null) dbias.setAtIndex(F, ch, (float) sg);
                 if (dweight != null) dweight.setAtIndex(F, ch, (float) (sgx * is));
                 if (dx == null) continue;
-                float a = weight != null ? weight.getAtIndex(F, ch) * is : is;
+                float a = scale(weight, ch, is);
                 float bx = batchStats ? (float) (-a * (double) is * is * sgx / m) : 0f;
                 float k = batchStats ? (float) (-a * sg / m - bx * (double) mu) : 0f;
                 for (int b = 0; b < n; b++) {
                     long off = ((long) b * c + ch) * hw;
-                    runCombine(dy, x, off, hw, a, bx, k, dx);
+                    runCombine(g, x, off, hw, a, bx, k, dx);
                 }
             }
         });

@@ -320,6 +320,50 @@ public final class Elementwise {
         }
     }
 
+    /** {@code out = relu(a·scale + shift)}: {@link #affine} then {@link Unary#RELU} in one pass, the same bits. */
+    public static void affineRelu(
+            MemorySegment a, long aOff, float scale, float shift, MemorySegment out, long outOff, long n) {
+        Check.floats(a, aOff, n, "affine input");
+        Check.floats(out, outOff, n, "affine output");
+        if (V) VectorKernels.affineRelu(a, aOff, scale, shift, out, outOff, n);
+        else affineReluScalar(a, aOff, scale, shift, out, outOff, 0, n);
+    }
+
+    static void affineReluScalar(
+            MemorySegment a, long aOff, float scale, float shift, MemorySegment out, long outOff, long from, long n) {
+        for (long i = from; i < n; i++) {
+            out.setAtIndex(F, outOff + i, unaryScalar(Unary.RELU, a.getAtIndex(F, aOff + i) * scale + shift));
+        }
+    }
+
+    /**
+     * {@code out = a·scale + shift > 0 ? g : 0} over {@code [off, off + n)} of each: {@link Binary#RELU_BACKWARD}
+     * of the gradient g through a ReLU of {@link #affine}'s output, that output recomputed from a with its bits.
+     */
+    public static void reluGradientOfAffine(
+            MemorySegment g, MemorySegment a, long off, float scale, float shift, MemorySegment out, long n) {
+        Check.floats(g, off, n, "relu gradient");
+        Check.floats(a, off, n, "affine input");
+        Check.floats(out, off, n, "relu gradient output");
+        if (V) VectorKernels.reluGradientOfAffine(g, a, off, scale, shift, out, n);
+        else reluGradientOfAffineScalar(g, a, off, scale, shift, out, 0, n);
+    }
+
+    static void reluGradientOfAffineScalar(
+            MemorySegment g,
+            MemorySegment a,
+            long off,
+            float scale,
+            float shift,
+            MemorySegment out,
+            long from,
+            long n) {
+        for (long i = from; i < n; i++) {
+            float y = a.getAtIndex(F, off + i) * scale + shift;
+            out.setAtIndex(F, off + i, binaryScalar(Binary.RELU_BACKWARD, g.getAtIndex(F, off + i), y));
+        }
+    }
+
     /** {@code y[i] += alpha * x[i]}. */
     public static void axpy(long n, float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff) {
         Check.floats(x, xOff, n, "axpy x");

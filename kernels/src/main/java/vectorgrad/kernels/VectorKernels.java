@@ -137,19 +137,20 @@ final class VectorKernels {
     }
 
     private static void unaryRelu(MemorySegment a, long aOff, MemorySegment out, long outOff, long upper) {
-        long i = 0;
-        // x > 0 ? x : 0, NaN kept: blend rather than max so NaN inputs stay NaN as in PyTorch
-        for (; i < upper; i += LANES) {
-            FloatVector x = load(a, aOff + i);
-            if (COMPARES) {
-                store(x.blend(0f, x.compare(VectorOperators.LE, 0f)), out, outOff + i);
-            } else {
-                IntVector bits = x.reinterpretAsInts();
-                // NaN: 0x7f800000 - |bits| < 0
-                IntVector nan = bits.and(0x7fffffff).neg().add(0x7f800000).lanewise(VectorOperators.ASHR, 31);
-                store(bits.and(positiveMask(bits).or(nan)).reinterpretAsFloats(), out, outOff + i);
-            }
-        }
+        for (long i = 0; i < upper; i += LANES) store(relu(load(a, aOff + i)), out, outOff + i);
+    }
+
+    /**
+     * {@code x > 0 ? x : 0}, NaN kept (a blend rather than max, so NaN inputs stay NaN as in PyTorch); without
+     * float compares, the bits of x masked by {@link #positiveMask} or NaN's (small: C2 inlines it, as
+     * {@link #reluGradient}).
+     */
+    private static FloatVector relu(FloatVector x) {
+        if (COMPARES) return x.blend(0f, x.compare(VectorOperators.LE, 0f));
+        IntVector bits = x.reinterpretAsInts();
+        // NaN: 0x7f800000 - |bits| < 0
+        IntVector nan = bits.and(0x7fffffff).neg().add(0x7f800000).lanewise(VectorOperators.ASHR, 31);
+        return bits.and(positiveMask(bits).or(nan)).reinterpretAsFloats();
     }
 
     /**
@@ -291,6 +292,29 @@ final class VectorKernels {
             store(load(a, aOff + i).mul(scale).add(shift), out, outOff + i);
         }
         Elementwise.affineScalar(a, aOff, scale, shift, out, outOff, upper, n);
+    }
+
+    /** {@link #affine} then ReLU in one pass: the same bits as the two. */
+    static void affineRelu(
+            MemorySegment a, long aOff, float scale, float shift, MemorySegment out, long outOff, long n) {
+        long upper = n - n % LANES;
+        for (long i = 0; i < upper; i += LANES) {
+            store(relu(load(a, aOff + i).mul(scale).add(shift)), out, outOff + i);
+        }
+        Elementwise.affineReluScalar(a, aOff, scale, shift, out, outOff, upper, n);
+    }
+
+    /**
+     * {@code out = a·scale + shift > 0 ? g : 0}: the gradient through a ReLU of {@link #affine}'s output,
+     * recomputed with its bits.
+     */
+    static void reluGradientOfAffine(
+            MemorySegment g, MemorySegment a, long off, float scale, float shift, MemorySegment out, long n) {
+        long upper = n - n % LANES;
+        for (long i = 0; i < upper; i += LANES) {
+            store(reluGradient(load(g, off + i), load(a, off + i).mul(scale).add(shift)), out, off + i);
+        }
+        Elementwise.reluGradientOfAffineScalar(g, a, off, scale, shift, out, upper, n);
     }
 
     static void axpy(long n, float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff) {

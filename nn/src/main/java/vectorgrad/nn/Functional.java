@@ -215,6 +215,25 @@ public final class Functional {
     }
 
     /**
+     * {@code F.relu(F.batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps))} as one
+     * op (what {@link Sequential} runs for a {@code BatchNorm1d} or {@code BatchNorm2d} followed by a
+     * {@code ReLU}): the same values and gradients, bit for bit, with each channel normalised and rectified
+     * in one pass and its gradient masked inside the batch-norm backward, so neither op's output makes a trip
+     * through memory of its own.
+     */
+    public static Tensor batchNormRelu(
+            Tensor x,
+            Tensor runningMean,
+            Tensor runningVar,
+            Tensor weight,
+            Tensor bias,
+            boolean training,
+            double momentum,
+            double eps) {
+        return Normalization.batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps, true);
+    }
+
+    /**
      * {@code F.layer_norm(x, normalized_shape, weight, bias, eps)}: each slab over the last dimensions
      * ({@code normalizedShape}) normalised by its mean and biased variance, then {@code ·weight + bias}
      * element-wise (either may be null).

@@ -2,6 +2,9 @@ package vectorgrad.nn;
 
 import java.util.List;
 import vectorgrad.autograd.Tensor;
+import vectorgrad.nn.layers.AbstractBatchNorm;
+import vectorgrad.nn.layers.BatchNorm1d;
+import vectorgrad.nn.layers.BatchNorm2d;
 import vectorgrad.nn.layers.Conv2d;
 import vectorgrad.nn.layers.ReLU;
 
@@ -18,17 +21,20 @@ public class Sequential extends Layer {
     }
 
     /**
-     * Each layer's forward in turn; a {@link Conv2d} followed by a {@link ReLU} (those classes exactly, not
-     * subclasses, whose forward may differ) runs as one op, {@link Conv2d#forwardRelu}: the same values.
+     * Each layer's forward in turn; a {@link Conv2d}, {@link BatchNorm1d} or {@link BatchNorm2d} followed by a
+     * {@link ReLU} (those classes exactly, not subclasses, whose forward may differ) runs as one op,
+     * {@link Conv2d#forwardRelu} or {@link AbstractBatchNorm#forwardRelu}: the same values.
      */
     @Override
     public Tensor forward(Tensor x) {
         for (int i = 0; i < layers.size(); i++) {
             Layer l = layers.get(i);
-            if (i + 1 < layers.size()
-                    && l.getClass() == Conv2d.class
-                    && layers.get(i + 1).getClass() == ReLU.class) {
+            boolean reluNext = i + 1 < layers.size() && layers.get(i + 1).getClass() == ReLU.class;
+            if (reluNext && l.getClass() == Conv2d.class) {
                 x = ((Conv2d) l).forwardRelu(x);
+                i++;
+            } else if (reluNext && (l.getClass() == BatchNorm1d.class || l.getClass() == BatchNorm2d.class)) {
+                x = ((AbstractBatchNorm) l).forwardRelu(x);
                 i++;
             } else {
                 x = l.forward(x);

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import vectorgrad.autograd.Tensor;
+import vectorgrad.nn.layers.AbstractBatchNorm;
+import vectorgrad.nn.layers.BatchNorm1d;
+import vectorgrad.nn.layers.BatchNorm2d;
 import vectorgrad.nn.layers.Conv2d;
 import vectorgrad.nn.layers.Dropout2d;
 import vectorgrad.nn.layers.Flatten;
@@ -70,6 +73,46 @@ class LayersTest {
         float[] bias = ((Conv2d) negated.get(0)).bias.toFloatArray();
         float[] got = negated.forward(Tensor.zeros(1, 1, 5, 5)).toFloatArray();
         for (int c = 0; c < 2; c++) assertEquals(Math.max(0f, -bias[c]), got[c * 9], 0f, "channel " + c);
+    }
+
+    /**
+     * A BatchNorm2d or BatchNorm1d followed by a ReLU runs fused in a Sequential: the same outputs, gradients
+     * and running statistics as the layers one after the other, in training and in eval mode.
+     */
+    @Test
+    void sequentialFusesABatchNormAndItsReluWithTheSameResults() {
+        Sequential conv = new Sequential(new Conv2d(3, 8, 3, 1), new BatchNorm2d(8), new ReLU());
+        Sequential mlp = new Sequential(new Linear(6, 5), new BatchNorm1d(5), new ReLU(), new Linear(5, 2));
+        Tensor[] inputs = {Tensor.randn(4, 3, 9, 9), Tensor.randn(7, 6)};
+        Sequential[] models = {conv, mlp};
+        for (int m = 0; m < 2; m++) {
+            Sequential f = models[m];
+            AbstractBatchNorm bn = (AbstractBatchNorm) f.get(1);
+            for (boolean training : new boolean[] {true, false}) {
+                f.train(training);
+                float[][] outs = new float[2][], stats = new float[2][];
+                float[][][] grads = new float[2][][];
+                for (int fused = 0; fused < 2; fused++) {
+                    if (training) bn.resetRunningStats();
+                    f.zeroGrad();
+                    Tensor h = inputs[m];
+                    if (fused == 1) h = f.forward(h);
+                    else for (int i = 0; i < f.size(); i++) h = f.get(i).forward(h);
+                    outs[fused] = h.toFloatArray();
+                    stats[fused] = bn.runningVar().toFloatArray();
+                    h.sum().backward();
+                    List<Parameter> ps = f.parameters();
+                    grads[fused] = new float[ps.size()][];
+                    for (int k = 0; k < ps.size(); k++)
+                        grads[fused][k] = ps.get(k).grad().toFloatArray();
+                }
+                String at = "model " + m + ", training " + training;
+                assertArrayEquals(outs[0], outs[1], 0f, at);
+                assertArrayEquals(stats[0], stats[1], 0f, at + ": running_var");
+                for (int k = 0; k < grads[0].length; k++)
+                    assertArrayEquals(grads[0][k], grads[1][k], 0f, at + ": parameter " + k);
+            }
+        }
     }
 
     @Test

@@ -34,6 +34,25 @@ public final class Normalization {
             boolean training,
             double momentum,
             double eps) {
+        return batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps, false);
+    }
+
+    /**
+     * {@link #batchNorm} followed by {@code relu} as one op when {@code relu}: each channel normalised and
+     * rectified in one pass, and no pre-activation tensor kept (the backward recomputes where it was
+     * positive from x); the same values and gradients, bit for bit, as the two ops  |  g masked where the
+     * normalised output was not positive, then the batch-norm rule.
+     */
+    public static Tensor batchNorm(
+            Tensor x,
+            Tensor runningMean,
+            Tensor runningVar,
+            Tensor weight,
+            Tensor bias,
+            boolean training,
+            double momentum,
+            double eps,
+            boolean relu) {
         requireFloat(x, "batch_norm");
         int[] xs = x.shape();
         if (xs.length < 2)
@@ -78,25 +97,40 @@ public final class Normalization {
                     segment(invstd),
                     seg(runningMean),
                     seg(runningVar),
-                    m);
+                    m,
+                    relu);
         } else {
             // the statistics are constants here, kept as a snapshot: a later update of the buffers leaves this graph
             // alone
             BatchNorm.evalStatistics(c, segment(runningMean), segment(runningVar), e, segment(mean), segment(invstd));
             BatchNorm.forwardWithStatistics(
-                    n, c, hw, segment(x), seg(weight), seg(bias), segment(mean), segment(invstd), segment(y));
+                    n, c, hw, segment(x), seg(weight), seg(bias), segment(mean), segment(invstd), relu, segment(y));
         }
         Reference.reachabilityFence(runningMean);
         Reference.reachabilityFence(runningVar);
         return recordAffine(
                 y,
-                "batch_norm",
+                relu ? "batch_norm+relu" : "batch_norm",
                 x,
                 weight,
                 bias,
                 new int[] {c},
+                relu,
                 (g, gx, gw, gb) -> BatchNorm.backward(
-                        n, c, hw, segment(x), seg(weight), segment(mean), segment(invstd), training, g, gx, gw, gb));
+                        n,
+                        c,
+                        hw,
+                        segment(x),
+                        seg(weight),
+                        seg(bias),
+                        segment(mean),
+                        segment(invstd),
+                        training,
+                        relu,
+                        g,
+                        gx,
+                        gw,
+                        gb));
     }
 
     /**
@@ -138,6 +172,7 @@ public final class Normalization {
                 weight,
                 bias,
                 normalizedShape.clone(),
+                false,
                 (g, gx, gw, gb) -> LayerNorm.backward(
                         rows, d, segment(x), seg(weight), segment(mean), segment(invstd), g, gx, gw, gb));
     }
@@ -149,10 +184,19 @@ public final class Normalization {
 
     /**
      * Records {@code y}, computed from {@code x} and the optional {@code weight} and {@code bias} (of shape
-     * {@code paramShape}), with a backward that asks {@code kernel} for the gradients that are needed.
+     * {@code paramShape}), with a backward that asks {@code kernel} for the gradients that are needed; with
+     * {@code scratchGx} the kernel gets an input gradient even when x's is not needed (it holds the masked
+     * gradient of a fused ReLU), released after it.
      */
     private static Tensor recordAffine(
-            Tensor y, String op, Tensor x, Tensor weight, Tensor bias, int[] paramShape, AffineBackward kernel) {
+            Tensor y,
+            String op,
+            Tensor x,
+            Tensor weight,
+            Tensor bias,
+            int[] paramShape,
+            boolean scratchGx,
+            AffineBackward kernel) {
         List<Tensor> inputs = new ArrayList<>(List.of(x));
         if (weight != null) inputs.add(weight);
         if (bias != null) inputs.add(bias);
@@ -160,10 +204,14 @@ public final class Normalization {
         int[] xs = x.shape();
         BackwardFn fn = (g, need) -> {
             Tensor[] out = new Tensor[inputs.size()];
-            Tensor gx = need[0] ? empty(xs) : null;
+            Tensor gx = need[0] || scratchGx ? empty(xs) : null;
             Tensor gw = wi >= 0 && need[wi] ? empty(paramShape) : null;
             Tensor gb = bi >= 0 && need[bi] ? empty(paramShape) : null;
             kernel.run(segment(g), seg(gx), seg(gw), seg(gb));
+            if (!need[0] && gx != null) {
+                gx.close();
+                gx = null;
+            }
             Reference.reachabilityFence(g);
             Reference.reachabilityFence(x);
             Reference.reachabilityFence(weight);

@@ -51,6 +51,21 @@ public abstract class AbstractBatchNorm extends Layer {
 
     @Override
     public Tensor forward(Tensor x) {
+        return apply(x, false);
+    }
+
+    /**
+     * {@code relu(forward(x))} as one op ({@link Functional#batchNormRelu}): what {@link vectorgrad.nn.Sequential}
+     * runs for this layer followed by a {@link ReLU}. In a subclass other than {@link BatchNorm1d} and
+     * {@link BatchNorm2d} (whose forward may differ) the two ops run one after the other.
+     */
+    public Tensor forwardRelu(Tensor x) {
+        if (getClass() != BatchNorm1d.class && getClass() != BatchNorm2d.class)
+            return forward(x).relu();
+        return apply(x, true);
+    }
+
+    private Tensor apply(Tensor x, boolean relu) {
         checkInputDim(x);
         if (x.size(1) != numFeatures) {
             throw new IllegalArgumentException(getClass().getSimpleName() + "(" + numFeatures
@@ -68,7 +83,9 @@ public abstract class AbstractBatchNorm extends Layer {
         boolean useBatch = isTraining() || !tracking;
         Tensor rm = !isTraining() || tracking ? runningMean() : null;
         Tensor rv = !isTraining() || tracking ? runningVar() : null;
-        return Functional.batchNorm(x, rm, rv, weight, bias, useBatch, factor, eps);
+        return relu
+                ? Functional.batchNormRelu(x, rm, rv, weight, bias, useBatch, factor, eps)
+                : Functional.batchNorm(x, rm, rv, weight, bias, useBatch, factor, eps);
     }
 
     /** The running mean buffer (null when not tracking). */
