@@ -57,32 +57,49 @@ class ToolkitPropertiesTest {
     }
 
     /**
-     * Batch norm with its ReLU fused, training and eval: inputs drawn again until every output is at least
-     * 0.05 from zero, where the ReLU bends (a 0.01 step of one input moves an output by less than that here).
+     * Batch norm with its ReLU fused, and with a residual added before the ReLU, training and eval: inputs
+     * drawn again until every input of the ReLU is at least 0.05 from zero, where it bends (a 0.01 step of
+     * one input moves one by less than that here).
      */
     @Test
     void batchNormRelu() {
-        for (boolean training : new boolean[] {true, false}) {
+        for (int variant = 0; variant < 4; variant++) {
+            boolean training = variant % 2 == 0, residual = variant >= 2;
             property(
-                    "batch_norm+relu " + (training ? "training" : "eval"),
+                    "batch_norm+" + (residual ? "add+" : "") + "relu " + (training ? "training" : "eval"),
                     r -> {
                         for (int attempt = 0; ; attempt++) {
                             int n = r.nextInt(4, 6), c = r.nextInt(1, 4);
                             int[] s = r.nextBoolean()
                                     ? new int[] {n, c}
                                     : new int[] {n, c, r.nextInt(1, 4), r.nextInt(1, 4)};
-                            Tensor[] x = {
-                                uniform(r, s, -2, 2),
-                                uniform(r, new int[] {c}, 0.5, 1.5),
-                                uniform(r, new int[] {c}, -1, 1)
-                            };
+                            Tensor x = uniform(r, s, -2, 2), w = uniform(r, new int[] {c}, 0.5, 1.5);
+                            Tensor b = uniform(r, new int[] {c}, -1, 1);
+                            Tensor[] in =
+                                    residual ? new Tensor[] {x, w, b, uniform(r, s, -1, 1)} : new Tensor[] {x, w, b};
                             boolean clear = true;
-                            for (float v : batchNorm(x, training, false).toFloatArray()) clear &= Math.abs(v) >= 0.05f;
-                            if (clear || attempt == 500) return x;
+                            Tensor pre = batchNorm(in, training, false);
+                            if (residual) pre = pre.add(in[3]);
+                            for (float v : pre.toFloatArray()) clear &= Math.abs(v) >= 0.05f;
+                            if (clear || attempt == 500) return in;
                         }
                     },
-                    x -> batchNorm(x, training, true));
+                    x -> fused(x, training));
         }
+    }
+
+    /** Batch norm of x[0] with weight x[1] and bias x[2], plus x[3] when given, then relu, as separate ops. */
+    private static Tensor unfused(Tensor[] x, boolean training) {
+        Tensor y = batchNorm(x, training, false);
+        return (x.length > 3 ? y.add(x[3]) : y).relu();
+    }
+
+    /** {@link #unfused} as one op. */
+    private static Tensor fused(Tensor[] x, boolean training) {
+        if (x.length == 3) return batchNorm(x, training, true);
+        int c = x[1].shape()[0];
+        Tensor rm = training ? null : Tensor.full(0.3f, c), rv = training ? null : Tensor.full(1.7f, c);
+        return Normalization.batchNormAddRelu(x[0], x[3], rm, rv, x[1], x[2], training, 0.1, 1e-5);
     }
 
     private static Tensor batchNorm(Tensor[] x, boolean training, boolean relu) {
@@ -92,37 +109,48 @@ class ToolkitPropertiesTest {
     }
 
     /**
-     * The fused op gives the bits of batch norm then relu, forward and every gradient, also when the input's
-     * gradient is not wanted (the kernel still gets a buffer for the masked gradient).
+     * The fused ops give the bits of batch norm (plus a residual) then relu, forward and every gradient, also
+     * when the input's or the residual's gradient is not wanted (the kernel still gets a buffer for the
+     * masked gradient).
      */
     @Test
     void batchNormReluIsBatchNormThenRelu() {
         SplittableRandom r = new SplittableRandom(11);
-        for (int t = 0; t < 20; t++) {
+        for (int t = 0; t < 32; t++) {
             int c = r.nextInt(1, 5);
             int[] s = {r.nextInt(2, 6), c, r.nextInt(1, 9), r.nextInt(1, 9)};
             Tensor x = uniform(r, s, -2, 2),
                     w = uniform(r, new int[] {c}, 0.5, 1.5),
                     b = uniform(r, new int[] {c}, -1, 1);
-            Tensor up = uniform(r, s, -1, 1);
-            boolean training = t % 2 == 0, inputGrad = t % 4 < 2;
+            Tensor res = uniform(r, s, -1, 1), up = uniform(r, s, -1, 1);
+            boolean training = t % 2 == 0, inputGrad = t % 4 < 2, residual = t % 8 >= 4, residualGrad = t % 16 < 8;
             float[][] outs = new float[2][];
             Tensor[][] grads = new Tensor[2][];
             for (int fused = 0; fused < 2; fused++) {
                 Tensor xi = x.detach().requiresGrad(inputGrad), wi = w.detach().requiresGrad(true);
-                Tensor bi = b.detach().requiresGrad(true);
-                Tensor y = fused == 1
-                        ? batchNorm(new Tensor[] {xi, wi, bi}, training, true)
-                        : batchNorm(new Tensor[] {xi, wi, bi}, training, false).relu();
+                Tensor bi = b.detach().requiresGrad(true), ri = res.detach().requiresGrad(residualGrad);
+                Tensor[] in = residual ? new Tensor[] {xi, wi, bi, ri} : new Tensor[] {xi, wi, bi};
+                Tensor y = fused == 1 ? fused(in, training) : unfused(in, training);
                 outs[fused] = y.toFloatArray();
                 y.mul(up).sum().backward();
-                grads[fused] = new Tensor[] {inputGrad ? xi.grad() : null, wi.grad(), bi.grad()};
+                grads[fused] = new Tensor[] {
+                    inputGrad ? xi.grad() : null, wi.grad(), bi.grad(), residual && residualGrad ? ri.grad() : null
+                };
             }
             assertArrayEquals(outs[0], outs[1], 0f, "forward, case " + t);
-            for (int k = inputGrad ? 0 : 1; k < 3; k++)
+            for (int k = 0; k < 4; k++) {
+                if (grads[0][k] == null) continue;
                 assertArrayEquals(
                         grads[0][k].toFloatArray(), grads[1][k].toFloatArray(), 0f, "gradient " + k + ", case " + t);
+            }
         }
+        Tensor x = Tensor.zeros(2, 3, 4);
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> Normalization.batchNormAddRelu(
+                        x, Tensor.zeros(2, 3, 5), null, null, null, null, true, 0.1, 1e-5));
+        assertTrue(
+                e.getMessage().contains("residual of shape [2, 3, 5] does not match input [2, 3, 4]"), e.getMessage());
     }
 
     @Test

@@ -14,7 +14,8 @@ import vectorgrad.nn.layers.Linear;
  * {@code BatchNorm2d}, ReLU), three stages of two {@link BasicBlock}s with 32, 64 and 128 channels (the
  * first block of stages 2 and 3 at stride 2: 28 → 14 → 7), {@code AdaptiveAvgPool2d(1)}, {@code Flatten},
  * {@code Linear(128, 10)}. Input {@code [B, 1, 28, 28]}, output logits {@code [B, 10]}. Each batch norm
- * followed by a ReLU runs as one op ({@code forwardRelu}: the same values as the two). PyTorch's default
+ * followed by a ReLU runs as one op, and so does a block's last batch norm with the shortcut's add and the
+ * ReLU ({@code forwardRelu}, {@code forwardAddRelu}: the same values as the separate ops). PyTorch's default
  * initialisation, and torchvision's names ({@code conv1}, {@code bn1}, {@code layer2.0.downsample.1.running_mean},
  * {@code fc.weight}), so the state dict loads into torchvision-style code.
  */
@@ -65,10 +66,9 @@ public final class SmallResNet extends Layer {
 
         @Override
         public Tensor forward(Tensor x) {
-            Tensor h = bn1.forwardRelu(conv1.forward(x));
-            h = bn2.forward(conv2.forward(h));
+            Tensor h = conv2.forward(bn1.forwardRelu(conv1.forward(x)));
             Tensor shortcut = downsample != null ? downsample.forward(x) : x;
-            return h.add(shortcut).relu();
+            return bn2.forwardAddRelu(h, shortcut);
         }
     }
 }

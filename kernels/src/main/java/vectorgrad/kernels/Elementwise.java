@@ -364,6 +364,68 @@ public final class Elementwise {
         }
     }
 
+    /**
+     * {@code out = relu(a·scale + shift + r)} over {@code [off, off + n)} of each: {@link #affine}, an add of r
+     * and {@link Unary#RELU} in one pass, the same bits (a residual block's batch norm, shortcut and ReLU).
+     */
+    public static void affineAddRelu(
+            MemorySegment a, MemorySegment r, long off, float scale, float shift, MemorySegment out, long n) {
+        Check.floats(a, off, n, "affine input");
+        Check.floats(r, off, n, "residual");
+        Check.floats(out, off, n, "affine output");
+        if (V) VectorKernels.affineAddRelu(a, r, off, scale, shift, out, n);
+        else affineAddReluScalar(a, r, off, scale, shift, out, 0, n);
+    }
+
+    static void affineAddReluScalar(
+            MemorySegment a,
+            MemorySegment r,
+            long off,
+            float scale,
+            float shift,
+            MemorySegment out,
+            long from,
+            long n) {
+        for (long i = from; i < n; i++) {
+            float y = a.getAtIndex(F, off + i) * scale + shift + r.getAtIndex(F, off + i);
+            out.setAtIndex(F, off + i, unaryScalar(Unary.RELU, y));
+        }
+    }
+
+    /** {@link #reluGradientOfAffine} through {@link #affineAddRelu}: {@code out = a·scale + shift + r > 0 ? g : 0}. */
+    public static void reluGradientOfAffineAdd(
+            MemorySegment g,
+            MemorySegment a,
+            MemorySegment r,
+            long off,
+            float scale,
+            float shift,
+            MemorySegment out,
+            long n) {
+        Check.floats(g, off, n, "relu gradient");
+        Check.floats(a, off, n, "affine input");
+        Check.floats(r, off, n, "residual");
+        Check.floats(out, off, n, "relu gradient output");
+        if (V) VectorKernels.reluGradientOfAffineAdd(g, a, r, off, scale, shift, out, n);
+        else reluGradientOfAffineAddScalar(g, a, r, off, scale, shift, out, 0, n);
+    }
+
+    static void reluGradientOfAffineAddScalar(
+            MemorySegment g,
+            MemorySegment a,
+            MemorySegment r,
+            long off,
+            float scale,
+            float shift,
+            MemorySegment out,
+            long from,
+            long n) {
+        for (long i = from; i < n; i++) {
+            float y = a.getAtIndex(F, off + i) * scale + shift + r.getAtIndex(F, off + i);
+            out.setAtIndex(F, off + i, binaryScalar(Binary.RELU_BACKWARD, g.getAtIndex(F, off + i), y));
+        }
+    }
+
     /** {@code y[i] += alpha * x[i]}. */
     public static void axpy(long n, float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff) {
         Check.floats(x, xOff, n, "axpy x");

@@ -317,6 +317,34 @@ final class VectorKernels {
         Elementwise.reluGradientOfAffineScalar(g, a, off, scale, shift, out, upper, n);
     }
 
+    /** {@code out = relu(a·scale + shift + r)}: {@link #affine}, an add of r, then ReLU in one pass, the same bits. */
+    static void affineAddRelu(
+            MemorySegment a, MemorySegment r, long off, float scale, float shift, MemorySegment out, long n) {
+        long upper = n - n % LANES;
+        for (long i = 0; i < upper; i += LANES) {
+            store(relu(load(a, off + i).mul(scale).add(shift).add(load(r, off + i))), out, off + i);
+        }
+        Elementwise.affineAddReluScalar(a, r, off, scale, shift, out, upper, n);
+    }
+
+    /** {@code out = a·scale + shift + r > 0 ? g : 0}: {@link #reluGradientOfAffine} with the add of r. */
+    static void reluGradientOfAffineAdd(
+            MemorySegment g,
+            MemorySegment a,
+            MemorySegment r,
+            long off,
+            float scale,
+            float shift,
+            MemorySegment out,
+            long n) {
+        long upper = n - n % LANES;
+        for (long i = 0; i < upper; i += LANES) {
+            FloatVector y = load(a, off + i).mul(scale).add(shift).add(load(r, off + i));
+            store(reluGradient(load(g, off + i), y), out, off + i);
+        }
+        Elementwise.reluGradientOfAffineAddScalar(g, a, r, off, scale, shift, out, upper, n);
+    }
+
     static void axpy(long n, float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff) {
         long upper = n - n % LANES;
         for (long i = 0; i < upper; i += LANES) {

@@ -13,7 +13,10 @@ import org.junit.jupiter.api.Test;
  */
 class BatchNormPoolTest {
     private final SplittableRandom rnd = new SplittableRandom(7);
-    private static final int[][] GEOMETRIES = {{4, 3, 1}, {2, 5, 3}, {3, 2, 17}, {2, 4, 35}, {5, 3, 69}, {1, 2, 200}};
+    /** [n, c, hw]; the last takes blocks of 40 channels and then 10 (BatchNorm.channelBlock), the one before one at a time. */
+    private static final int[][] GEOMETRIES = {
+        {4, 3, 1}, {2, 5, 3}, {3, 2, 17}, {2, 4, 35}, {5, 3, 69}, {1, 2, 200}, {2, 3, 40000}, {4, 50, 400}
+    };
 
     @Test
     void batchNormTrainingForwardAndBackwardMatchReference() {
@@ -27,10 +30,25 @@ class BatchNormPoolTest {
             MemorySegment runMean = Mem.of(rm), runVar = Mem.of(rv);
             float eps = 1e-5f, mom = 0.1f;
             BatchNorm.forwardTraining(
-                    n, c, hw, Mem.of(x), Mem.of(w), Mem.of(b), eps, y, mean, invstd, runMean, runVar, mom, false);
+                    n, c, hw, Mem.of(x), Mem.of(w), Mem.of(b), eps, y, mean, invstd, runMean, runVar, mom, false, null);
             MemorySegment dx = Mem.zeros(total), dw = Mem.zeros(c), db = Mem.zeros(c);
             BatchNorm.backward(
-                    n, c, hw, Mem.of(x), Mem.of(w), Mem.of(b), mean, invstd, true, false, Mem.of(dy), dx, dw, db);
+                    n,
+                    c,
+                    hw,
+                    Mem.of(x),
+                    Mem.of(w),
+                    Mem.of(b),
+                    mean,
+                    invstd,
+                    true,
+                    false,
+                    null,
+                    Mem.of(dy),
+                    dx,
+                    dw,
+                    db,
+                    null);
             float[] gy = Mem.read(y, total), gdx = Mem.read(dx, total), gdw = Mem.read(dw, c), gdb = Mem.read(db, c);
             float[] grm = Mem.read(runMean, c), grv = Mem.read(runVar, c);
             for (int ch = 0; ch < c; ch++) {
@@ -66,63 +84,96 @@ class BatchNormPoolTest {
     }
 
     /**
-     * Batch norm with its ReLU fused gives the bits of batch norm then ReLU (the relu kernel, and ReLU's
-     * gradient masking dy by the relu output before the batch-norm backward): training and evaluation, with
-     * and without an affine map, planes with and without a scalar tail, a channel mostly below zero.
+     * Batch norm with its ReLU fused, and with a residual's add before the ReLU, gives the bits of the
+     * separate kernels (affine, add, relu; ReLU's gradient masking dy by the relu output, the masked gradient
+     * being the residual's, before the batch-norm backward): training and evaluation, with and without an
+     * affine map, planes with and without a scalar tail, a channel mostly below zero.
      */
     @Test
     void batchNormReluHasTheBitsOfBatchNormThenRelu() {
         for (int[] g : new int[][] {{4, 3, 37}, {2, 5, 64}, {3, 2, 1}, {8, 16, 49}}) {
             int n = g[0], c = g[1], hw = g[2], total = n * c * hw;
-            for (boolean affine : new boolean[] {true, false}) {
+            for (int variant = 0; variant < 4; variant++) {
+                boolean affine = variant % 2 == 0, residual = variant >= 2;
                 float[] x = Mem.random(rnd, total, -2, 3), dy = Mem.random(rnd, total, -1, 1);
+                float[] r = Mem.random(rnd, total, -1, 1);
                 float[] w = Mem.random(rnd, c, 0.5, 1.5), b = Mem.random(rnd, c, -1, 1);
                 float[] rm = Mem.random(rnd, c, -1, 1), rv = Mem.random(rnd, c, 0.5, 2);
                 b[0] = -3; // most of channel 0 rectified
                 MemorySegment ws = affine ? Mem.of(w) : null, bs = affine ? Mem.of(b) : null;
+                MemorySegment rs = residual ? Mem.of(r) : null;
                 for (boolean training : new boolean[] {true, false}) {
-                    String at = "n=" + n + " c=" + c + " hw=" + hw + " affine=" + affine + " training=" + training;
+                    String at = "n=" + n + " c=" + c + " hw=" + hw + " affine=" + affine + " residual=" + residual
+                            + " training=" + training;
                     float[][] runs = new float[2][];
                     for (int fused = 0; fused < 2; fused++) {
                         MemorySegment y = Mem.zeros(total), mean = Mem.zeros(c), invstd = Mem.zeros(c);
+                        MemorySegment fusedResidual = fused == 1 ? rs : null;
                         if (training) {
                             BatchNorm.forwardTraining(
-                                    n, c, hw, Mem.of(x), ws, bs, 1e-5f, y, mean, invstd, null, null, 0.1f, fused == 1);
+                                    n,
+                                    c,
+                                    hw,
+                                    Mem.of(x),
+                                    ws,
+                                    bs,
+                                    1e-5f,
+                                    y,
+                                    mean,
+                                    invstd,
+                                    null,
+                                    null,
+                                    0.1f,
+                                    fused == 1,
+                                    fusedResidual);
                         } else {
                             BatchNorm.evalStatistics(c, Mem.of(rm), Mem.of(rv), 1e-5f, mean, invstd);
-                            BatchNorm.forwardWithStatistics(n, c, hw, Mem.of(x), ws, bs, mean, invstd, fused == 1, y);
+                            BatchNorm.forwardWithStatistics(
+                                    n, c, hw, Mem.of(x), ws, bs, mean, invstd, fused == 1, fusedResidual, y);
                         }
-                        MemorySegment gy = Mem.of(dy);
+                        MemorySegment gy = Mem.of(dy), dr = Mem.zeros(total);
                         if (fused == 0) {
+                            int[] shape = {total};
+                            long[] one = {1};
+                            if (residual)
+                                Elementwise.binary(Elementwise.Binary.ADD, shape, y, 0, one, rs, 0, one, y, 0);
                             Elementwise.unary(Elementwise.Unary.RELU, y, 0, y, 0, total);
                             MemorySegment masked = Mem.zeros(total);
                             Elementwise.binary(
-                                    Elementwise.Binary.RELU_BACKWARD,
-                                    new int[] {total},
-                                    gy,
-                                    0,
-                                    new long[] {1},
-                                    y,
-                                    0,
-                                    new long[] {1},
-                                    masked,
-                                    0);
+                                    Elementwise.Binary.RELU_BACKWARD, shape, gy, 0, one, y, 0, one, masked, 0);
                             gy = masked;
+                            if (residual) MemorySegment.copy(masked, 0, dr, 0, total * 4L);
                         }
                         MemorySegment dx = Mem.zeros(total), dw = Mem.zeros(c), db = Mem.zeros(c);
                         BatchNorm.backward(
-                                n, c, hw, Mem.of(x), ws, bs, mean, invstd, training, fused == 1, gy, dx, dw, db);
-                        float[] all = new float[2 * total + 2 * c];
+                                n,
+                                c,
+                                hw,
+                                Mem.of(x),
+                                ws,
+                                bs,
+                                mean,
+                                invstd,
+                                training,
+                                fused == 1,
+                                fusedResidual,
+                                gy,
+                                dx,
+                                dw,
+                                db,
+                                fused == 1 ? dr : null);
+                        float[] all = new float[3 * total + 2 * c];
                         System.arraycopy(Mem.read(y, total), 0, all, 0, total);
                         System.arraycopy(Mem.read(dx, total), 0, all, total, total);
-                        System.arraycopy(Mem.read(dw, c), 0, all, 2 * total, c);
-                        System.arraycopy(Mem.read(db, c), 0, all, 2 * total + c, c);
+                        System.arraycopy(Mem.read(dr, total), 0, all, 2 * total, total);
+                        System.arraycopy(Mem.read(dw, c), 0, all, 3 * total, c);
+                        System.arraycopy(Mem.read(db, c), 0, all, 3 * total + c, c);
                         runs[fused] = all;
                     }
                     for (int k = 0; k < runs[0].length; k++) {
                         if (Float.floatToRawIntBits(runs[0][k]) != Float.floatToRawIntBits(runs[1][k]))
-                            throw new AssertionError(at + ": value " + k + " of [y, dx, dw, db]: unfused " + runs[0][k]
-                                    + ", fused " + runs[1][k]);
+                            throw new AssertionError(at + ": value " + k + " of [y, dx, dresidual, dw, db]: unfused "
+                                    + runs[0][k] + ", fused " + runs[1][k]);
                     }
                 }
             }
@@ -130,12 +181,20 @@ class BatchNormPoolTest {
     }
 
     @Test
-    void batchNormReluNeedsTheInputGradient() {
+    void batchNormReluNeedsAHomeForTheMaskedGradientAndAResidualNeedsTheRelu() {
         MemorySegment x = Mem.zeros(8), s = Mem.zeros(1);
         var e = org.junit.jupiter.api.Assertions.assertThrows(
                 IllegalArgumentException.class,
-                () -> BatchNorm.backward(2, 1, 4, x, null, null, s, s, true, true, x, null, null, null));
-        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("relu"), e.getMessage());
+                () -> BatchNorm.backward(2, 1, 4, x, null, null, s, s, true, true, null, x, null, null, null, null));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("input gradient"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> BatchNorm.backward(2, 1, 4, x, null, null, s, s, true, true, x, x, x, null, null, null));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("residual's gradient"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> BatchNorm.forwardWithStatistics(2, 1, 4, x, null, null, s, s, false, x, Mem.zeros(8)));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("only before a ReLU"), e.getMessage());
     }
 
     @Test
@@ -144,7 +203,7 @@ class BatchNormPoolTest {
         float[] x = Mem.random(rnd, total, -2, 2), rm = Mem.random(rnd, c, -1, 1), rv = Mem.random(rnd, c, 0.5, 2);
         MemorySegment y = Mem.zeros(total), mean = Mem.zeros(c), invstd = Mem.zeros(c);
         BatchNorm.evalStatistics(c, Mem.of(rm), Mem.of(rv), 1e-5f, mean, invstd);
-        BatchNorm.forwardWithStatistics(n, c, hw, Mem.of(x), null, null, mean, invstd, false, y);
+        BatchNorm.forwardWithStatistics(n, c, hw, Mem.of(x), null, null, mean, invstd, false, null, y);
         float[] got = Mem.read(y, total);
         for (int k = 0; k < total; k++) {
             int ch = (k / hw) % c;
@@ -163,9 +222,24 @@ class BatchNormPoolTest {
                 Parallel.setNumThreads(t);
                 MemorySegment y = Mem.zeros(total), mean = Mem.zeros(c), invstd = Mem.zeros(c), dx = Mem.zeros(total);
                 BatchNorm.forwardTraining(
-                        n, c, hw, Mem.of(x), null, null, 1e-5f, y, mean, invstd, null, null, 0.1f, false);
+                        n, c, hw, Mem.of(x), null, null, 1e-5f, y, mean, invstd, null, null, 0.1f, false, null);
                 BatchNorm.backward(
-                        n, c, hw, Mem.of(x), null, null, mean, invstd, true, false, Mem.of(dy), dx, null, null);
+                        n,
+                        c,
+                        hw,
+                        Mem.of(x),
+                        null,
+                        null,
+                        mean,
+                        invstd,
+                        true,
+                        false,
+                        null,
+                        Mem.of(dy),
+                        dx,
+                        null,
+                        null,
+                        null);
                 float[] both = new float[2 * total];
                 System.arraycopy(Mem.read(y, total), 0, both, 0, total);
                 System.arraycopy(Mem.read(dx, total), 0, both, total, total);

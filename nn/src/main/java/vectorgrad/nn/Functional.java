@@ -234,6 +234,26 @@ public final class Functional {
     }
 
     /**
+     * {@code F.relu(F.batch_norm(x, running_mean, running_var, weight, bias, training, momentum, eps) + residual)}
+     * as one op, {@code residual} of x's shape: the end of a ResNet's residual block (its second batch norm,
+     * the shortcut and the ReLU after the sum) in one pass over memory, with the same values and gradients,
+     * bit for bit, as the three ops.
+     */
+    public static Tensor batchNormAddRelu(
+            Tensor x,
+            Tensor residual,
+            Tensor runningMean,
+            Tensor runningVar,
+            Tensor weight,
+            Tensor bias,
+            boolean training,
+            double momentum,
+            double eps) {
+        return Normalization.batchNormAddRelu(
+                x, residual, runningMean, runningVar, weight, bias, training, momentum, eps);
+    }
+
+    /**
      * {@code F.layer_norm(x, normalized_shape, weight, bias, eps)}: each slab over the last dimensions
      * ({@code normalizedShape}) normalised by its mean and biased variance, then {@code ·weight + bias}
      * element-wise (either may be null).

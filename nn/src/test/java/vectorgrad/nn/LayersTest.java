@@ -115,6 +115,28 @@ class LayersTest {
         }
     }
 
+    /** A batch norm's forwardAddRelu gives the values and gradients of its forward, the add and relu. */
+    @Test
+    void batchNormForwardAddReluIsTheThreeOps() {
+        BatchNorm2d bn = new BatchNorm2d(4);
+        Tensor x = Tensor.randn(3, 4, 5, 5), res = Tensor.randn(3, 4, 5, 5);
+        float[][] outs = new float[2][], grads = new float[2][], resGrads = new float[2][];
+        for (int fused = 0; fused < 2; fused++) {
+            bn.zeroGrad();
+            Tensor xi = x.detach().requiresGrad(true), ri = res.detach().requiresGrad(true);
+            Tensor y = fused == 1
+                    ? bn.forwardAddRelu(xi, ri)
+                    : bn.forward(xi).add(ri).relu();
+            outs[fused] = y.toFloatArray();
+            y.sum().backward();
+            grads[fused] = xi.grad().toFloatArray();
+            resGrads[fused] = ri.grad().toFloatArray();
+        }
+        assertArrayEquals(outs[0], outs[1], 0f);
+        assertArrayEquals(grads[0], grads[1], 0f);
+        assertArrayEquals(resGrads[0], resGrads[1], 0f);
+    }
+
     @Test
     void shapesFollowTheTextbooksComments() {
         Sequential f = seedModel();

@@ -53,8 +53,48 @@ public final class Normalization {
             double momentum,
             double eps,
             boolean relu) {
-        requireFloat(x, "batch_norm");
+        return normalize(x, null, runningMean, runningVar, weight, bias, training, momentum, eps, relu);
+    }
+
+    /**
+     * {@code relu(batch_norm(x, ...) + residual)} as one op: a residual block's last batch norm, its shortcut
+     * (of x's shape) and its ReLU in one pass, the same values and gradients, bit for bit, as the three ops  |
+     * g masked where the sum was not positive is the residual's gradient, and the batch-norm rule's input.
+     */
+    public static Tensor batchNormAddRelu(
+            Tensor x,
+            Tensor residual,
+            Tensor runningMean,
+            Tensor runningVar,
+            Tensor weight,
+            Tensor bias,
+            boolean training,
+            double momentum,
+            double eps) {
+        if (residual == null) throw new IllegalArgumentException("batch_norm_add_relu: the residual is null");
+        return normalize(x, residual, runningMean, runningVar, weight, bias, training, momentum, eps, true);
+    }
+
+    private static Tensor normalize(
+            Tensor x,
+            Tensor residual,
+            Tensor runningMean,
+            Tensor runningVar,
+            Tensor weight,
+            Tensor bias,
+            boolean training,
+            double momentum,
+            double eps,
+            boolean relu) {
+        String name = residual != null ? "batch_norm+add+relu" : relu ? "batch_norm+relu" : "batch_norm";
+        requireFloat(x, name);
         int[] xs = x.shape();
+        if (residual != null) {
+            requireFloat(residual, name);
+            if (!Arrays.equals(residual.shape(), xs))
+                throw new IllegalArgumentException(name + ": residual of shape " + Shapes.str(residual.shape())
+                        + " does not match input " + Shapes.str(xs));
+        }
         if (xs.length < 2)
             throw new IllegalArgumentException(
                     "batch_norm: expected 2-D or more input [N, C, ...], got " + Shapes.str(xs));
@@ -98,25 +138,38 @@ public final class Normalization {
                     seg(runningMean),
                     seg(runningVar),
                     m,
-                    relu);
+                    relu,
+                    seg(residual));
         } else {
             // the statistics are constants here, kept as a snapshot: a later update of the buffers leaves this graph
             // alone
             BatchNorm.evalStatistics(c, segment(runningMean), segment(runningVar), e, segment(mean), segment(invstd));
             BatchNorm.forwardWithStatistics(
-                    n, c, hw, segment(x), seg(weight), seg(bias), segment(mean), segment(invstd), relu, segment(y));
+                    n,
+                    c,
+                    hw,
+                    segment(x),
+                    seg(weight),
+                    seg(bias),
+                    segment(mean),
+                    segment(invstd),
+                    relu,
+                    seg(residual),
+                    segment(y));
         }
         Reference.reachabilityFence(runningMean);
         Reference.reachabilityFence(runningVar);
+        Reference.reachabilityFence(residual);
         return recordAffine(
                 y,
-                relu ? "batch_norm+relu" : "batch_norm",
+                name,
                 x,
                 weight,
                 bias,
+                residual,
                 new int[] {c},
-                relu,
-                (g, gx, gw, gb) -> BatchNorm.backward(
+                relu && residual == null,
+                (g, gx, gw, gb, gr) -> BatchNorm.backward(
                         n,
                         c,
                         hw,
@@ -127,10 +180,12 @@ public final class Normalization {
                         segment(invstd),
                         training,
                         relu,
+                        seg(residual),
                         g,
                         gx,
                         gw,
-                        gb));
+                        gb,
+                        gr));
     }
 
     /**
@@ -171,22 +226,27 @@ public final class Normalization {
                 x,
                 weight,
                 bias,
+                null,
                 normalizedShape.clone(),
                 false,
-                (g, gx, gw, gb) -> LayerNorm.backward(
+                (g, gx, gw, gb, gr) -> LayerNorm.backward(
                         rows, d, segment(x), seg(weight), segment(mean), segment(invstd), g, gx, gw, gb));
     }
 
-    /** A normalisation's backward kernel: gradients into {@code gx}, {@code gw}, {@code gb} (each may be null). */
+    /**
+     * A normalisation's backward kernel: gradients into {@code gx}, {@code gw}, {@code gb} and the residual's
+     * {@code gr} (each may be null).
+     */
     private interface AffineBackward {
-        void run(MemorySegment g, MemorySegment gx, MemorySegment gw, MemorySegment gb);
+        void run(MemorySegment g, MemorySegment gx, MemorySegment gw, MemorySegment gb, MemorySegment gr);
     }
 
     /**
      * Records {@code y}, computed from {@code x} and the optional {@code weight} and {@code bias} (of shape
-     * {@code paramShape}), with a backward that asks {@code kernel} for the gradients that are needed; with
-     * {@code scratchGx} the kernel gets an input gradient even when x's is not needed (it holds the masked
-     * gradient of a fused ReLU), released after it.
+     * {@code paramShape}) and the optional {@code residual} (x's shape), with a backward that asks
+     * {@code kernel} for the gradients that are needed; with {@code scratchGx} the kernel gets an input
+     * gradient even when x's is not needed (it holds the masked gradient of a fused ReLU), released after
+     * it, and likewise always a residual's gradient (with a residual, that holds it).
      */
     private static Tensor recordAffine(
             Tensor y,
@@ -194,6 +254,7 @@ public final class Normalization {
             Tensor x,
             Tensor weight,
             Tensor bias,
+            Tensor residual,
             int[] paramShape,
             boolean scratchGx,
             AffineBackward kernel) {
@@ -201,23 +262,32 @@ public final class Normalization {
         if (weight != null) inputs.add(weight);
         if (bias != null) inputs.add(bias);
         int wi = weight != null ? 1 : -1, bi = bias != null ? inputs.size() - 1 : -1;
+        if (residual != null) inputs.add(residual);
+        int ri = residual != null ? inputs.size() - 1 : -1;
         int[] xs = x.shape();
         BackwardFn fn = (g, need) -> {
             Tensor[] out = new Tensor[inputs.size()];
             Tensor gx = need[0] || scratchGx ? empty(xs) : null;
             Tensor gw = wi >= 0 && need[wi] ? empty(paramShape) : null;
             Tensor gb = bi >= 0 && need[bi] ? empty(paramShape) : null;
-            kernel.run(segment(g), seg(gx), seg(gw), seg(gb));
+            Tensor gr = ri >= 0 ? empty(xs) : null;
+            kernel.run(segment(g), seg(gx), seg(gw), seg(gb), seg(gr));
             if (!need[0] && gx != null) {
                 gx.close();
                 gx = null;
             }
+            if (ri >= 0 && !need[ri]) {
+                gr.close();
+                gr = null;
+            }
             Reference.reachabilityFence(g);
             Reference.reachabilityFence(x);
             Reference.reachabilityFence(weight);
+            Reference.reachabilityFence(residual);
             out[0] = gx;
             if (wi >= 0) out[wi] = gw;
             if (bi >= 0) out[bi] = gb;
+            if (ri >= 0) out[ri] = gr;
             return out;
         };
         Tensor result = record(y, op, fn, inputs.toArray(Tensor[]::new));

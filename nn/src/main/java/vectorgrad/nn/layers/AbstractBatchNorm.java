@@ -51,7 +51,7 @@ public abstract class AbstractBatchNorm extends Layer {
 
     @Override
     public Tensor forward(Tensor x) {
-        return apply(x, false);
+        return apply(x, false, null);
     }
 
     /**
@@ -60,12 +60,26 @@ public abstract class AbstractBatchNorm extends Layer {
      * {@link BatchNorm2d} (whose forward may differ) the two ops run one after the other.
      */
     public Tensor forwardRelu(Tensor x) {
-        if (getClass() != BatchNorm1d.class && getClass() != BatchNorm2d.class)
-            return forward(x).relu();
-        return apply(x, true);
+        if (!fusable()) return forward(x).relu();
+        return apply(x, true, null);
     }
 
-    private Tensor apply(Tensor x, boolean relu) {
+    /**
+     * {@code relu(forward(x) + residual)} as one op ({@link Functional#batchNormAddRelu}; residual of x's
+     * shape): a residual block's last batch norm, shortcut and ReLU. In a subclass other than
+     * {@link BatchNorm1d} and {@link BatchNorm2d} the three ops run one after the other.
+     */
+    public Tensor forwardAddRelu(Tensor x, Tensor residual) {
+        if (!fusable()) return forward(x).add(residual).relu();
+        return apply(x, true, residual);
+    }
+
+    /** Whether this layer's forward is the one the fused ops compute: not a subclass's, which may differ. */
+    private boolean fusable() {
+        return getClass() == BatchNorm1d.class || getClass() == BatchNorm2d.class;
+    }
+
+    private Tensor apply(Tensor x, boolean relu, Tensor residual) {
         checkInputDim(x);
         if (x.size(1) != numFeatures) {
             throw new IllegalArgumentException(getClass().getSimpleName() + "(" + numFeatures
@@ -83,6 +97,8 @@ public abstract class AbstractBatchNorm extends Layer {
         boolean useBatch = isTraining() || !tracking;
         Tensor rm = !isTraining() || tracking ? runningMean() : null;
         Tensor rv = !isTraining() || tracking ? runningVar() : null;
+        if (residual != null)
+            return Functional.batchNormAddRelu(x, residual, rm, rv, weight, bias, useBatch, factor, eps);
         return relu
                 ? Functional.batchNormRelu(x, rm, rv, weight, bias, useBatch, factor, eps)
                 : Functional.batchNorm(x, rm, rv, weight, bias, useBatch, factor, eps);
