@@ -99,16 +99,20 @@ public final class BatchNorm {
         });
     }
 
-    /** Floats of the channels a block of {@link #channelBlock} holds at the most: 256 KB, a part of the L2. */
-    private static final int BLOCK_FLOATS = 1 << 16;
+    /**
+     * Floats of the channels a block of {@link #channelBlock} holds at the most: 8 MB, a quarter of the L3 of
+     * the machines measured, so a block's later passes find it there.
+     */
+    private static final int BLOCK_FLOATS = 1 << 21;
 
     /**
-     * Channels the passes go through together, image by image: as many as keep their values within
-     * {@link #BLOCK_FLOATS} (so the later passes find them in the cache), at least one. A channel's planes lie
-     * c·hw apart: with small planes, one channel at a time read a plane of 196 floats (the ResNet's 7x7 layers)
-     * every 25 KB, and its batch norms took 3-4 times as long a value as those of 28x28 planes; a block's planes
-     * of one image lie next to each other. Each channel's sums still go image by image, so the bits do not
-     * depend on the block.
+     * Channels the passes go through together, image by image: as many as {@link #BLOCK_FLOATS} holds, at
+     * least one. A channel's planes lie c·hw apart, and read one channel at a time (a plane of 49 floats every
+     * 25 KB in the ResNet's last stage) its batch norms took 3-4 times as long a value as those of 28x28
+     * planes; a block's planes of one image lie next to each other, so a pass reads memory in order. Blocks
+     * kept within 256 KB, 1 MB and 4 MB (the L2, then more) were slower than within 16 MB, the ResNet's every
+     * layer in one block (its step's batch norms 43.0-43.4, 34.3-38.6, 37.1-38.9 and 30.3-31.1 ms, one thread,
+     * docs/PERFORMANCE.md). Each channel's sums still go image by image, so the block does not change the bits.
      */
     private static int channelBlock(int n, int hw) {
         return (int) Math.max(1, BLOCK_FLOATS / ((long) n * hw));

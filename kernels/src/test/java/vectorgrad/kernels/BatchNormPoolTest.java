@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
  */
 class BatchNormPoolTest {
     private final SplittableRandom rnd = new SplittableRandom(7);
-    /** [n, c, hw]; the last takes blocks of 40 channels and then 10 (BatchNorm.channelBlock), the one before one at a time. */
+    /** [n, c, hw]; the one before last takes blocks of 2, 2 and 1 channels (BatchNorm.channelBlock), the last one of all 50. */
     private static final int[][] GEOMETRIES = {
-        {4, 3, 1}, {2, 5, 3}, {3, 2, 17}, {2, 4, 35}, {5, 3, 69}, {1, 2, 200}, {2, 3, 40000}, {4, 50, 400}
+        {4, 3, 1}, {2, 5, 3}, {3, 2, 17}, {2, 4, 35}, {5, 3, 69}, {1, 2, 200}, {25, 5, 40000}, {4, 50, 400}
     };
 
     @Test
