@@ -147,8 +147,7 @@ public final class BatchNorm {
             for (int ch = c0; ch < c1; ch++) {
                 float a = scale(weight, ch, invstd[ch - c0]), shift = shift(bias, ch, mean[ch - c0], a);
                 long off = ((long) b * c + ch) * hw;
-                if (residual != null) Elementwise.affineAddRelu(x, residual, off, a, shift, y, hw);
-                else if (relu) Elementwise.affineRelu(x, off, a, shift, y, off, hw);
+                if (relu) Elementwise.affineRelu(x, residual, off, a, shift, y, hw);
                 else Elementwise.affine(x, off, a, shift, y, off, hw);
             }
         }
@@ -273,9 +272,7 @@ public final class BatchNorm {
                     for (int ch = c0; ch < c1; ch++) {
                         int i = ch - c0;
                         long off = ((long) b * c + ch) * hw;
-                        if (residual != null)
-                            Elementwise.reluGradientOfAffineAdd(dy, x, residual, off, ay[i], sy[i], masked, hw);
-                        else if (relu) Elementwise.reluGradientOfAffine(dy, x, off, ay[i], sy[i], masked, hw);
+                        if (relu) Elementwise.reluGradientOfAffine(dy, x, residual, off, ay[i], sy[i], masked, hw);
                         sg[i] += runSum(g, off, hw);
                         sgx[i] += runDotDeviation(g, x, off, hw, mu[i]);
                     }

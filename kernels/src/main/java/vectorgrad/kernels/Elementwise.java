@@ -320,38 +320,61 @@ public final class Elementwise {
         }
     }
 
-    /** {@code out = relu(a·scale + shift)}: {@link #affine} then {@link Unary#RELU} in one pass, the same bits. */
+    /**
+     * {@code out = relu(a·scale + shift + r)} over {@code [off, off + n)} of each, r (a residual) added when
+     * not null: {@link #affine}, the add and {@link Unary#RELU} in one pass, the same bits as the three
+     * (a batch norm and its ReLU; a residual block's last batch norm, shortcut and ReLU).
+     */
     public static void affineRelu(
-            MemorySegment a, long aOff, float scale, float shift, MemorySegment out, long outOff, long n) {
-        Check.floats(a, aOff, n, "affine input");
-        Check.floats(out, outOff, n, "affine output");
-        if (V) VectorKernels.affineRelu(a, aOff, scale, shift, out, outOff, n);
-        else affineReluScalar(a, aOff, scale, shift, out, outOff, 0, n);
+            MemorySegment a, MemorySegment r, long off, float scale, float shift, MemorySegment out, long n) {
+        Check.floats(a, off, n, "affine input");
+        if (r != null) Check.floats(r, off, n, "residual");
+        Check.floats(out, off, n, "affine output");
+        if (!V) affineReluScalar(a, r, off, scale, shift, out, 0, n);
+        else if (r == null) VectorKernels.affineRelu(a, off, scale, shift, out, n);
+        else VectorKernels.affineAddRelu(a, r, off, scale, shift, out, n);
     }
 
     static void affineReluScalar(
-            MemorySegment a, long aOff, float scale, float shift, MemorySegment out, long outOff, long from, long n) {
-        for (long i = from; i < n; i++) {
-            out.setAtIndex(F, outOff + i, unaryScalar(Unary.RELU, a.getAtIndex(F, aOff + i) * scale + shift));
-        }
+            MemorySegment a,
+            MemorySegment r,
+            long off,
+            float scale,
+            float shift,
+            MemorySegment out,
+            long from,
+            long n) {
+        for (long i = from; i < n; i++)
+            out.setAtIndex(F, off + i, unaryScalar(Unary.RELU, affineAt(a, r, off + i, scale, shift)));
     }
 
     /**
-     * {@code out = a·scale + shift > 0 ? g : 0} over {@code [off, off + n)} of each: {@link Binary#RELU_BACKWARD}
-     * of the gradient g through a ReLU of {@link #affine}'s output, that output recomputed from a with its bits.
+     * {@code out = a·scale + shift + r > 0 ? g : 0} over {@code [off, off + n)} of each (r may be null):
+     * {@link Binary#RELU_BACKWARD} of the gradient g through {@link #affineRelu}, the ReLU's input recomputed
+     * with its bits.
      */
     public static void reluGradientOfAffine(
-            MemorySegment g, MemorySegment a, long off, float scale, float shift, MemorySegment out, long n) {
+            MemorySegment g,
+            MemorySegment a,
+            MemorySegment r,
+            long off,
+            float scale,
+            float shift,
+            MemorySegment out,
+            long n) {
         Check.floats(g, off, n, "relu gradient");
         Check.floats(a, off, n, "affine input");
+        if (r != null) Check.floats(r, off, n, "residual");
         Check.floats(out, off, n, "relu gradient output");
-        if (V) VectorKernels.reluGradientOfAffine(g, a, off, scale, shift, out, n);
-        else reluGradientOfAffineScalar(g, a, off, scale, shift, out, 0, n);
+        if (!V) reluGradientOfAffineScalar(g, a, r, off, scale, shift, out, 0, n);
+        else if (r == null) VectorKernels.reluGradientOfAffine(g, a, off, scale, shift, out, n);
+        else VectorKernels.reluGradientOfAffineAdd(g, a, r, off, scale, shift, out, n);
     }
 
     static void reluGradientOfAffineScalar(
             MemorySegment g,
             MemorySegment a,
+            MemorySegment r,
             long off,
             float scale,
             float shift,
@@ -359,71 +382,15 @@ public final class Elementwise {
             long from,
             long n) {
         for (long i = from; i < n; i++) {
-            float y = a.getAtIndex(F, off + i) * scale + shift;
+            float y = affineAt(a, r, off + i, scale, shift);
             out.setAtIndex(F, off + i, binaryScalar(Binary.RELU_BACKWARD, g.getAtIndex(F, off + i), y));
         }
     }
 
-    /**
-     * {@code out = relu(a·scale + shift + r)} over {@code [off, off + n)} of each: {@link #affine}, an add of r
-     * and {@link Unary#RELU} in one pass, the same bits (a residual block's batch norm, shortcut and ReLU).
-     */
-    public static void affineAddRelu(
-            MemorySegment a, MemorySegment r, long off, float scale, float shift, MemorySegment out, long n) {
-        Check.floats(a, off, n, "affine input");
-        Check.floats(r, off, n, "residual");
-        Check.floats(out, off, n, "affine output");
-        if (V) VectorKernels.affineAddRelu(a, r, off, scale, shift, out, n);
-        else affineAddReluScalar(a, r, off, scale, shift, out, 0, n);
-    }
-
-    static void affineAddReluScalar(
-            MemorySegment a,
-            MemorySegment r,
-            long off,
-            float scale,
-            float shift,
-            MemorySegment out,
-            long from,
-            long n) {
-        for (long i = from; i < n; i++) {
-            float y = a.getAtIndex(F, off + i) * scale + shift + r.getAtIndex(F, off + i);
-            out.setAtIndex(F, off + i, unaryScalar(Unary.RELU, y));
-        }
-    }
-
-    /** {@link #reluGradientOfAffine} through {@link #affineAddRelu}: {@code out = a·scale + shift + r > 0 ? g : 0}. */
-    public static void reluGradientOfAffineAdd(
-            MemorySegment g,
-            MemorySegment a,
-            MemorySegment r,
-            long off,
-            float scale,
-            float shift,
-            MemorySegment out,
-            long n) {
-        Check.floats(g, off, n, "relu gradient");
-        Check.floats(a, off, n, "affine input");
-        Check.floats(r, off, n, "residual");
-        Check.floats(out, off, n, "relu gradient output");
-        if (V) VectorKernels.reluGradientOfAffineAdd(g, a, r, off, scale, shift, out, n);
-        else reluGradientOfAffineAddScalar(g, a, r, off, scale, shift, out, 0, n);
-    }
-
-    static void reluGradientOfAffineAddScalar(
-            MemorySegment g,
-            MemorySegment a,
-            MemorySegment r,
-            long off,
-            float scale,
-            float shift,
-            MemorySegment out,
-            long from,
-            long n) {
-        for (long i = from; i < n; i++) {
-            float y = a.getAtIndex(F, off + i) * scale + shift + r.getAtIndex(F, off + i);
-            out.setAtIndex(F, off + i, binaryScalar(Binary.RELU_BACKWARD, g.getAtIndex(F, off + i), y));
-        }
+    /** {@code a·scale + shift}, plus r when r is not null, at index i: the vector loops' order of operations. */
+    private static float affineAt(MemorySegment a, MemorySegment r, long i, float scale, float shift) {
+        float y = a.getAtIndex(F, i) * scale + shift;
+        return r == null ? y : y + r.getAtIndex(F, i);
     }
 
     /** {@code y[i] += alpha * x[i]}. */

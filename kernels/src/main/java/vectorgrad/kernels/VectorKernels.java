@@ -295,13 +295,12 @@ final class VectorKernels {
     }
 
     /** {@link #affine} then ReLU in one pass: the same bits as the two. */
-    static void affineRelu(
-            MemorySegment a, long aOff, float scale, float shift, MemorySegment out, long outOff, long n) {
+    static void affineRelu(MemorySegment a, long off, float scale, float shift, MemorySegment out, long n) {
         long upper = n - n % LANES;
         for (long i = 0; i < upper; i += LANES) {
-            store(relu(load(a, aOff + i).mul(scale).add(shift)), out, outOff + i);
+            store(relu(load(a, off + i).mul(scale).add(shift)), out, off + i);
         }
-        Elementwise.affineReluScalar(a, aOff, scale, shift, out, outOff, upper, n);
+        Elementwise.affineReluScalar(a, null, off, scale, shift, out, upper, n);
     }
 
     /**
@@ -314,7 +313,7 @@ final class VectorKernels {
         for (long i = 0; i < upper; i += LANES) {
             store(reluGradient(load(g, off + i), load(a, off + i).mul(scale).add(shift)), out, off + i);
         }
-        Elementwise.reluGradientOfAffineScalar(g, a, off, scale, shift, out, upper, n);
+        Elementwise.reluGradientOfAffineScalar(g, a, null, off, scale, shift, out, upper, n);
     }
 
     /** {@code out = relu(a·scale + shift + r)}: {@link #affine}, an add of r, then ReLU in one pass, the same bits. */
@@ -324,7 +323,7 @@ final class VectorKernels {
         for (long i = 0; i < upper; i += LANES) {
             store(relu(load(a, off + i).mul(scale).add(shift).add(load(r, off + i))), out, off + i);
         }
-        Elementwise.affineAddReluScalar(a, r, off, scale, shift, out, upper, n);
+        Elementwise.affineReluScalar(a, r, off, scale, shift, out, upper, n);
     }
 
     /** {@code out = a·scale + shift + r > 0 ? g : 0}: {@link #reluGradientOfAffine} with the add of r. */
@@ -342,7 +341,7 @@ final class VectorKernels {
             FloatVector y = load(a, off + i).mul(scale).add(shift).add(load(r, off + i));
             store(reluGradient(load(g, off + i), y), out, off + i);
         }
-        Elementwise.reluGradientOfAffineAddScalar(g, a, r, off, scale, shift, out, upper, n);
+        Elementwise.reluGradientOfAffineScalar(g, a, r, off, scale, shift, out, upper, n);
     }
 
     static void axpy(long n, float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff) {
