@@ -81,7 +81,9 @@ class ToolkitPropertiesTest {
                             Tensor pre = batchNorm(in, training, false);
                             if (residual) pre = pre.add(in[3]);
                             for (float v : pre.toFloatArray()) clear &= Math.abs(v) >= 0.05f;
-                            if (clear || attempt == 500) return in;
+                            if (clear) return in;
+                            if (attempt == 500)
+                                throw new AssertionError("no inputs with every ReLU input 0.05 from zero in 500 draws");
                         }
                     },
                     x -> fused(x, training));

@@ -67,10 +67,11 @@ public final class BatchNorm {
         checkForward(n, c, hw, x, y, saveMean, saveInvstd);
         checkResidual(n, c, hw, relu, residual);
         long m = (long) n * hw;
-        int block = channelBlock(n, hw);
+        int block = channelBlock(n, hw, c);
         Parallel.forRange(c, grain(m), (from, to) -> {
-            double[] s = new double[block], q = new double[block];
-            float[] mean = new float[block], invstd = new float[block];
+            int k = Math.min(block, to - from);
+            double[] s = new double[k], q = new double[k];
+            float[] mean = new float[k], invstd = new float[k];
             for (int c0 = from; c0 < to; c0 += block) {
                 int c1 = Math.min(to, c0 + block);
                 Arrays.fill(s, 0);
@@ -101,21 +102,20 @@ public final class BatchNorm {
 
     /**
      * Floats of the channels a block of {@link #channelBlock} holds at the most: 8 MB, a quarter of the L3 of
-     * the machines measured, so a block's later passes find it there.
+     * the machines measured, so a block's later passes find it there (block sizes measured in
+     * docs/PERFORMANCE.md).
      */
     private static final int BLOCK_FLOATS = 1 << 21;
 
     /**
-     * Channels the passes go through together, image by image: as many as {@link #BLOCK_FLOATS} holds, at
-     * least one. A channel's planes lie c·hw apart, and read one channel at a time (a plane of 49 floats every
-     * 25 KB in the ResNet's last stage) its batch norms took 3-4 times as long a value as those of 28x28
-     * planes; a block's planes of one image lie next to each other, so a pass reads memory in order. Blocks
-     * kept within 256 KB, 1 MB and 4 MB (the L2, then more) were slower than within 16 MB, the ResNet's every
-     * layer in one block (its step's batch norms 43.0-43.4, 34.3-38.6, 37.1-38.9 and 30.3-31.1 ms, one thread,
-     * docs/PERFORMANCE.md). Each channel's sums still go image by image, so the block does not change the bits.
+     * Channels the passes go through together, image by image: as many of {@code channels} as
+     * {@link #BLOCK_FLOATS} holds, at least one. A channel's planes lie c·hw apart; a block's planes of one image
+     * lie next to each other, so a pass reads memory in order (one channel at a time read a plane of 49 floats
+     * every 25 KB in the ResNet's last stage). Each channel's sums still go image by image, so the block does
+     * not change the bits.
      */
-    private static int channelBlock(int n, int hw) {
-        return (int) Math.max(1, BLOCK_FLOATS / ((long) n * hw));
+    private static int channelBlock(int n, int hw, int channels) {
+        return (int) Math.max(1, Math.min(channels, BLOCK_FLOATS / Math.max(1L, (long) n * hw)));
     }
 
     private static void checkResidual(int n, int c, int hw, boolean relu, MemorySegment residual) {
@@ -198,9 +198,10 @@ public final class BatchNorm {
             MemorySegment y) {
         checkForward(n, c, hw, x, y, mean, invstd);
         checkResidual(n, c, hw, relu, residual);
-        int block = channelBlock(n, hw);
+        int block = channelBlock(n, hw, c);
         Parallel.forRange(c, grain((long) n * hw), (from, to) -> {
-            float[] mu = new float[block], is = new float[block];
+            int k = Math.min(block, to - from);
+            float[] mu = new float[k], is = new float[k];
             for (int c0 = from; c0 < to; c0 += block) {
                 int c1 = Math.min(to, c0 + block);
                 for (int ch = c0; ch < c1; ch++) {
@@ -216,7 +217,8 @@ public final class BatchNorm {
      * Backward. With {@code batchStats} the mean and invstd are the batch's (training): {@code dx =
      * w·invstd·(g - Σg/M - x̂·Σ(g·x̂)/M)}; otherwise they are constants (evaluation): {@code dx =
      * g·w·invstd}. Always {@code dweight = Σ g·x̂}, {@code dbias = Σ g}. Any of dx, dweight, dbias may be
-     * null, but for {@code relu}.
+     * null, but dx with {@code relu} and no residual (it holds the masked gradient), and {@code dResidual}
+     * must be given with a residual.
      *
      * <p>With {@code relu} the forward's output went through a ReLU and {@code dy} is the gradient of the
      * ReLU's output: g is dy where the normalised output ({@code x·a + shift}, plus the residual when there is
@@ -252,11 +254,12 @@ public final class BatchNorm {
         if (masked != null) check(n, c, hw, masked, "batch_norm masked gradient");
         long m = (long) n * hw;
         MemorySegment g = relu ? masked : dy;
-        int block = channelBlock(n, hw);
+        int block = channelBlock(n, hw, c);
         Parallel.forRange(c, grain(m), (from, to) -> {
-            float[] mu = new float[block], is = new float[block], ay = new float[block], sy = new float[block];
-            float[] bx = new float[block], k = new float[block];
-            double[] sg = new double[block], sgx = new double[block];
+            int len = Math.min(block, to - from);
+            float[] mu = new float[len], is = new float[len], ay = new float[len], sy = new float[len];
+            float[] bx = new float[len], k = new float[len];
+            double[] sg = new double[len], sgx = new double[len];
             for (int c0 = from; c0 < to; c0 += block) {
                 int c1 = Math.min(to, c0 + block);
                 for (int ch = c0; ch < c1; ch++) {

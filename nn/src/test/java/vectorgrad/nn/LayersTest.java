@@ -3,6 +3,7 @@ package vectorgrad.nn;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -99,6 +100,7 @@ class LayersTest {
                     if (fused == 1) h = f.forward(h);
                     else for (int i = 0; i < f.size(); i++) h = f.get(i).forward(h);
                     outs[fused] = h.toFloatArray();
+                    if (m == 0) assertEquals(fused == 1 ? "batch_norm+relu" : "relu", h.gradFnName());
                     stats[fused] = bn.runningVar().toFloatArray();
                     h.sum().backward();
                     List<Parameter> ps = f.parameters();
@@ -115,26 +117,48 @@ class LayersTest {
         }
     }
 
-    /** A batch norm's forwardAddRelu gives the values and gradients of its forward, the add and relu. */
+    /**
+     * A batch norm's forwardAddRelu gives the values and gradients of its forward, the add and relu, in
+     * training and eval mode, for BatchNorm2d and BatchNorm1d; a null or mismatched residual is refused
+     * before the layer counts a batch.
+     */
     @Test
     void batchNormForwardAddReluIsTheThreeOps() {
-        BatchNorm2d bn = new BatchNorm2d(4);
-        Tensor x = Tensor.randn(3, 4, 5, 5), res = Tensor.randn(3, 4, 5, 5);
-        float[][] outs = new float[2][], grads = new float[2][], resGrads = new float[2][];
-        for (int fused = 0; fused < 2; fused++) {
-            bn.zeroGrad();
-            Tensor xi = x.detach().requiresGrad(true), ri = res.detach().requiresGrad(true);
-            Tensor y = fused == 1
-                    ? bn.forwardAddRelu(xi, ri)
-                    : bn.forward(xi).add(ri).relu();
-            outs[fused] = y.toFloatArray();
-            y.sum().backward();
-            grads[fused] = xi.grad().toFloatArray();
-            resGrads[fused] = ri.grad().toFloatArray();
+        AbstractBatchNorm[] layers = {new BatchNorm2d(4), new BatchNorm1d(4)};
+        int[][] shapes = {{3, 4, 5, 5}, {6, 4}};
+        for (int l = 0; l < 2; l++) {
+            AbstractBatchNorm bn = layers[l];
+            Tensor x = Tensor.randn(shapes[l]), res = Tensor.randn(shapes[l]);
+            for (boolean training : new boolean[] {true, false}) {
+                bn.train(training);
+                float[][] outs = new float[2][], grads = new float[2][], resGrads = new float[2][];
+                for (int fused = 0; fused < 2; fused++) {
+                    bn.zeroGrad();
+                    Tensor xi = x.detach().requiresGrad(true), ri = res.detach().requiresGrad(true);
+                    Tensor y = fused == 1
+                            ? bn.forwardAddRelu(xi, ri)
+                            : bn.forward(xi).add(ri).relu();
+                    if (fused == 1) assertEquals("batch_norm+add+relu", y.gradFnName());
+                    outs[fused] = y.toFloatArray();
+                    y.sum().backward();
+                    grads[fused] = xi.grad().toFloatArray();
+                    resGrads[fused] = ri.grad().toFloatArray();
+                }
+                String at = bn.getClass().getSimpleName() + ", training " + training;
+                assertArrayEquals(outs[0], outs[1], 0f, at);
+                assertArrayEquals(grads[0], grads[1], 0f, at);
+                assertArrayEquals(resGrads[0], resGrads[1], 0f, at);
+            }
+            bn.train(true);
+            float counted = bn.getBuffer("num_batches_tracked").item();
+            Tensor xs = Tensor.randn(shapes[l]);
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> bn.forwardAddRelu(xs, null));
+            assertTrue(e.getMessage().contains("residual is null"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> bn.forwardAddRelu(xs, Tensor.randn(2, 4)));
+            assertTrue(e.getMessage().contains("does not match input"), e.getMessage());
+            assertEquals(counted, bn.getBuffer("num_batches_tracked").item(), 0f, "no batch counted");
         }
-        assertArrayEquals(outs[0], outs[1], 0f);
-        assertArrayEquals(grads[0], grads[1], 0f);
-        assertArrayEquals(resGrads[0], resGrads[1], 0f);
     }
 
     @Test

@@ -60,6 +60,8 @@ public final class Normalization {
      * {@code relu(batch_norm(x, ...) + residual)} as one op: a residual block's last batch norm, its shortcut
      * (of x's shape) and its ReLU in one pass, the same values and gradients, bit for bit, as the three ops  |
      * g masked where the sum was not positive is the residual's gradient, and the batch-norm rule's input.
+     * The backward recomputes the sum from x, the bias and the residual: like the other ops' saved inputs,
+     * they must not be changed in place between the forward and the backward.
      */
     public static Tensor batchNormAddRelu(
             Tensor x,
@@ -71,7 +73,7 @@ public final class Normalization {
             boolean training,
             double momentum,
             double eps) {
-        if (residual == null) throw new IllegalArgumentException("batch_norm_add_relu: the residual is null");
+        if (residual == null) throw new IllegalArgumentException("batch_norm+add+relu: the residual is null");
         return normalize(x, residual, runningMean, runningVar, weight, bias, training, momentum, eps, true);
     }
 
@@ -283,6 +285,7 @@ public final class Normalization {
             Reference.reachabilityFence(g);
             Reference.reachabilityFence(x);
             Reference.reachabilityFence(weight);
+            Reference.reachabilityFence(bias);
             Reference.reachabilityFence(residual);
             out[0] = gx;
             if (wi >= 0) out[wi] = gw;

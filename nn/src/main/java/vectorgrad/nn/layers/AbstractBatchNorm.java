@@ -70,6 +70,12 @@ public abstract class AbstractBatchNorm extends Layer {
      * {@link BatchNorm1d} and {@link BatchNorm2d} the three ops run one after the other.
      */
     public Tensor forwardAddRelu(Tensor x, Tensor residual) {
+        if (residual == null) throw new IllegalArgumentException(getClass().getSimpleName() + ": the residual is null");
+        if (!java.util.Arrays.equals(residual.shape(), x.shape())) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": residual of shape "
+                    + java.util.Arrays.toString(residual.shape()) + " does not match input "
+                    + java.util.Arrays.toString(x.shape()));
+        }
         if (!fusable()) return forward(x).add(residual).relu();
         return apply(x, true, residual);
     }
