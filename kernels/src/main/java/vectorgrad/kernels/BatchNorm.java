@@ -71,7 +71,7 @@ public final class BatchNorm {
         Parallel.forRange(c, grain(m), (from, to) -> {
             int k = Math.min(block, to - from);
             double[] s = new double[k], q = new double[k];
-            float[] mean = new float[k], invstd = new float[k];
+            float[] mean = new float[k], a = new float[k], shift = new float[k];
             for (int c0 = from; c0 < to; c0 += block) {
                 int c1 = Math.min(to, c0 + block);
                 Arrays.fill(s, 0);
@@ -84,9 +84,11 @@ public final class BatchNorm {
                         q[ch - c0] += runSquaredDeviation(x, ((long) b * c + ch) * hw, hw, mean[ch - c0]);
                 for (int ch = c0; ch < c1; ch++) {
                     double var = q[ch - c0] / m;
-                    invstd[ch - c0] = (float) (1 / Math.sqrt(var + eps));
+                    float invstd = (float) (1 / Math.sqrt(var + eps));
                     saveMean.setAtIndex(F, ch, mean[ch - c0]);
-                    saveInvstd.setAtIndex(F, ch, invstd[ch - c0]);
+                    saveInvstd.setAtIndex(F, ch, invstd);
+                    a[ch - c0] = scale(weight, ch, invstd);
+                    shift[ch - c0] = shift(bias, ch, mean[ch - c0], a[ch - c0]);
                     if (runMean != null) {
                         double unbiased = m > 1 ? q[ch - c0] / (m - 1) : Double.NaN;
                         runMean.setAtIndex(
@@ -95,7 +97,7 @@ public final class BatchNorm {
                                 F, ch, (float) ((1 - momentum) * runVar.getAtIndex(F, ch) + momentum * unbiased));
                     }
                 }
-                normalizeChannels(n, c, hw, c0, c1, x, weight, bias, mean, invstd, relu, residual, y);
+                normalizeChannels(n, c, hw, c0, c1, x, a, shift, relu, residual, y);
             }
         });
     }
@@ -125,9 +127,9 @@ public final class BatchNorm {
     }
 
     /**
-     * {@code y = (x - mean)·invstd·w + b} over channels [c0, c1) (their statistics at {@code mean[ch - c0]},
-     * {@code invstd[ch - c0]}), image by image, as one affine map {@code x·a + shift} per plane ({@link #scale},
-     * {@link #shift}), then the residual's add and the ReLU when {@code relu}.
+     * {@code y = (x - mean)·invstd·w + b} over channels [c0, c1), image by image, as one affine map
+     * {@code x·a + shift} per plane ({@code a[ch - c0]}, {@code shift[ch - c0]}: {@link #scale}, {@link #shift}),
+     * then the residual's add and the ReLU when {@code relu}.
      */
     private static void normalizeChannels(
             int n,
@@ -136,19 +138,16 @@ public final class BatchNorm {
             int c0,
             int c1,
             MemorySegment x,
-            MemorySegment weight,
-            MemorySegment bias,
-            float[] mean,
-            float[] invstd,
+            float[] a,
+            float[] shift,
             boolean relu,
             MemorySegment residual,
             MemorySegment y) {
         for (int b = 0; b < n; b++) {
             for (int ch = c0; ch < c1; ch++) {
-                float a = scale(weight, ch, invstd[ch - c0]), shift = shift(bias, ch, mean[ch - c0], a);
                 long off = ((long) b * c + ch) * hw;
-                if (relu) Elementwise.affineRelu(x, residual, off, a, shift, y, hw);
-                else Elementwise.affine(x, off, a, shift, y, off, hw);
+                if (relu) Elementwise.affineRelu(x, residual, off, a[ch - c0], shift[ch - c0], y, hw);
+                else Elementwise.affine(x, off, a[ch - c0], shift[ch - c0], y, off, hw);
             }
         }
     }
@@ -201,14 +200,14 @@ public final class BatchNorm {
         int block = channelBlock(n, hw, c);
         Parallel.forRange(c, grain((long) n * hw), (from, to) -> {
             int k = Math.min(block, to - from);
-            float[] mu = new float[k], is = new float[k];
+            float[] a = new float[k], shift = new float[k];
             for (int c0 = from; c0 < to; c0 += block) {
                 int c1 = Math.min(to, c0 + block);
                 for (int ch = c0; ch < c1; ch++) {
-                    mu[ch - c0] = mean.getAtIndex(F, ch);
-                    is[ch - c0] = invstd.getAtIndex(F, ch);
+                    a[ch - c0] = scale(weight, ch, invstd.getAtIndex(F, ch));
+                    shift[ch - c0] = shift(bias, ch, mean.getAtIndex(F, ch), a[ch - c0]);
                 }
-                normalizeChannels(n, c, hw, c0, c1, x, weight, bias, mu, is, relu, residual, y);
+                normalizeChannels(n, c, hw, c0, c1, x, a, shift, relu, residual, y);
             }
         });
     }
