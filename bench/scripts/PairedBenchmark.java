@@ -21,11 +21,11 @@ import java.nio.file.*;
 import java.util.*;
 
 public class PairedBenchmark {
-    record Build(Object state, Method call, String[] props) {
+    record Build(Object state, Method call, Object[] args, String[] props) {
         void run() throws Exception {
             for (String kv : props) System.setProperty(kv.split("=", 2)[0], kv.split("=", 2)[1]);
             try {
-                call.invoke(state);
+                call.invoke(state, args);
             } finally {
                 for (String kv : props) System.clearProperty(kv.split("=", 2)[0]);
             }
@@ -47,10 +47,25 @@ public class PairedBenchmark {
                 Class<?> t = f.getType();
                 f.set(o, t == int.class ? (Object) Integer.parseInt(p[1]) : t == boolean.class ? (Object) Boolean.parseBoolean(p[1]) : p[1]);
             }
-        for (Method m : c.getMethods())
+        setUp(o);
+        Method call = Arrays.stream(c.getMethods())
+                .filter(m -> m.getName().equals(method))
+                .findFirst()
+                .orElseThrow(() -> new NoSuchMethodException(cls + "." + method));
+        // a benchmark method's parameters are JMH state objects of their own: made and set up the same way
+        Object[] args = new Object[call.getParameterCount()];
+        for (int i = 0; i < args.length; i++) {
+            args[i] = call.getParameterTypes()[i].getConstructor().newInstance();
+            setUp(args[i]);
+        }
+        return new Build(o, call, args, props);
+    }
+
+    /** Calls the object's JMH setup methods that take no arguments. */
+    static void setUp(Object o) throws Exception {
+        for (Method m : o.getClass().getMethods())
             for (var an : m.getAnnotations())
                 if (an.annotationType().getSimpleName().equals("Setup") && m.getParameterCount() == 0) m.invoke(o);
-        return new Build(o, c.getMethod(method), props);
     }
 
     static double median(double[] v) {

@@ -72,6 +72,12 @@ public final class Config {
     /** 2 or 4 when set (Winograd's output tile for every layer), 0 for {@link ConvPlan#winogradTile}'s choice. */
     static final int WINOGRAD_TILE = choice("vectorgrad.conv.winogradTile", 2, 4);
 
+    /**
+     * Whether the implicit GEMM's forward takes several small images a product (ImplicitGemmConv.forward;
+     * {@code -Dvectorgrad.conv.imageGroups=false}: one image each, the same bits).
+     */
+    static final boolean IMPLICIT_IMAGE_GROUPS = !"false".equals(System.getProperty("vectorgrad.conv.imageGroups"));
+
     static final boolean COLD_START = !"false".equals(System.getProperty("vectorgrad.coldStart"));
 
     static final long SPIN_NANOS = longProperty("vectorgrad.spinMicros", 50, 0) * 1000;

@@ -186,8 +186,11 @@ public final class Conv {
         float[] biasCopy = (direct != null || implicit != null || winograd != null) && bias != null
                 ? heapCopy(bias, g.outC())
                 : null;
-        // Winograd's units may hold a few whole images (WinogradConv.imagesPerUnit; then parts is 1)
-        int group = winograd != null ? WinogradConv.forwardImagesPerUnit(g) : 1;
+        // Winograd's and the implicit GEMM's units may hold a few whole images (WinogradConv.imagesPerUnit,
+        // ImplicitGemmConv.forwardImagesPerUnit; then parts is 1)
+        int group = winograd != null
+                ? WinogradConv.forwardImagesPerUnit(g)
+                : alg == ConvPlan.Algorithm.IMPLICIT_GEMM ? ImplicitGemmConv.forwardImagesPerUnit(g) : 1;
         // the direct kernel applies the ReLU as it stores (where vector compares are instructions)
         boolean fusedRelu = relu && direct != null && Simd.FULL_FLOAT_VECTORS;
         run(g, (g.batch() + group - 1) / group * parts, (from, to) -> {
@@ -208,7 +211,7 @@ public final class Conv {
                 } else if (lanes != null) {
                     LanesConv.forward(implicit, x, xo, lanes, biasCopy, out, (long) b * g.outC() * pos, oy0, oy1);
                 } else if (implicit != null) {
-                    ImplicitGemmConv.forward(implicit, x, xo, weight, biasCopy, out, oo, p0, cols);
+                    ImplicitGemmConv.forward(implicit, x, xo, weight, biasCopy, out, oo, p0, cols, images);
                 } else {
                     im2colForward(g, x, xo, weight, bias, out, oo, oy0, oy1, sc);
                 }

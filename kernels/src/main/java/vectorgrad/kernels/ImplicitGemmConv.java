@@ -81,6 +81,20 @@ final class ImplicitGemmConv {
         }
 
         MemorySegment sums = Arena.ofAuto().allocate(64, 64);
+        float[] images = new float[0];
+        MemorySegment columns = Arena.ofAuto().allocate(64, 64);
+
+        /** Room for several padded images side by side (the forward's image groups). */
+        float[] images(int n) {
+            if (images.length < n + SPILL) images = new float[n + SPILL];
+            return images;
+        }
+
+        /** The scratch block of C of a forward product over several images. */
+        MemorySegment columns(long n) {
+            if (columns.byteSize() < n * Float.BYTES) columns = Arena.ofAuto().allocate(n * Float.BYTES, 64);
+            return columns;
+        }
 
         MemorySegment sums(long n) {
             if (sums.byteSize() < n * Float.BYTES) sums = Arena.ofAuto().allocate(n * Float.BYTES, 64);
@@ -171,16 +185,23 @@ final class ImplicitGemmConv {
 
     /** Channels [c0, c1) of image {@code xOff}, zero-padded (and split into phases when strided), into the scratch image. */
     private static float[] padded(Shape sh, MemorySegment x, long xOff, int c0, int c1, Scratch sc) {
+        float[] img = sc.img((c1 - c0) * sh.plane());
+        paddedInto(sh, x, xOff, c0, c1, img, 0, sc);
+        return img;
+    }
+
+    /** {@link #padded} into {@code img} from {@code at} (sc.grad is the staging buffer). */
+    private static void paddedInto(
+            Shape sh, MemorySegment x, long xOff, int c0, int c1, float[] img, int at, Scratch sc) {
         Conv.Geometry g = sh.g();
         int h = g.h(), w = g.w(), hw = h * w, wp = sh.wp(), plane = sh.plane(), n = (c1 - c0) * plane;
-        float[] img = sc.img(n);
         if (sh.strided()) {
             float[] raw = sc.grad((c1 - c0) * hw);
             MemorySegment.copy(x, F, (xOff + (long) c0 * hw) * Float.BYTES, raw, 0, (c1 - c0) * hw);
-            Arrays.fill(img, 0, n, 0f);
+            Arrays.fill(img, at, at + n, 0f);
             for (int c = 0; c < c1 - c0; c++) {
                 for (int y = 0; y < h; y++) {
-                    int row = phaseRow(sh, c, y), src = c * hw + y * w;
+                    int row = at + phaseRow(sh, c, y), src = c * hw + y * w;
                     if (g.strideW() == 2) {
                         VectorConv.deinterleave(
                                 raw, src, w, img, row + phaseColumn(sh, 0), img, row + phaseColumn(sh, 1));
@@ -192,21 +213,20 @@ final class ImplicitGemmConv {
                     }
                 }
             }
-            return img;
+            return;
         }
         if (g.padH() == 0 && g.padW() == 0) {
-            MemorySegment.copy(x, F, (xOff + (long) c0 * hw) * Float.BYTES, img, 0, n);
-            return img;
+            MemorySegment.copy(x, F, (xOff + (long) c0 * hw) * Float.BYTES, img, at, n);
+            return;
         }
         // one bulk copy to the heap, then rows into place (per-row segment copies cost more: see Conv.Scratch)
         float[] raw = sc.grad((c1 - c0) * hw);
         MemorySegment.copy(x, F, (xOff + (long) c0 * hw) * Float.BYTES, raw, 0, (c1 - c0) * hw);
-        Arrays.fill(img, 0, n, 0f);
+        Arrays.fill(img, at, at + n, 0f);
         for (int c = 0; c < c1 - c0; c++) {
             for (int y = 0; y < h; y++)
-                System.arraycopy(raw, c * hw + y * w, img, c * plane + (y + g.padH()) * wp + g.padW(), w);
+                System.arraycopy(raw, c * hw + y * w, img, at + c * plane + (y + g.padH()) * wp + g.padW(), w);
         }
-        return img;
     }
 
     /** Rows [o0, o1) of image b's upstream gradient at wide positions (zeros in the junk columns). */
@@ -228,8 +248,14 @@ final class ImplicitGemmConv {
 
     /**
      * {@code out[b][o][p0 .. p0+cols) = Σ_t W[o][t] · col[t][p] + bias[o]} for one image (at {@code xOff})
-     * and a band of output positions; {@code bias} (a heap copy) may be null. The bias is one more step
-     * of k — a column of A, a row of ones in B — so the output is written once, never filled first.
+     * and a band of output positions, or for {@code images} whole images side by side ({@link
+     * #forwardImagesPerUnit}: then p0 is 0 and cols the plane); {@code bias} (a heap copy) may be null. The
+     * bias is one more step of k — a column of A, a row of ones in B — so the output is written once, never
+     * filled first. Several images make one product whose columns run on from one image's positions into the
+     * next: a 7x7 plane alone is 49 columns, three whole tiles of 16 and an edge tile computed whole for one
+     * column (four of 48 at 512 bits: 64 or 96 columns computed for 49), eight planes are 392, and A is packed
+     * once for the eight. That product's tiles go to a scratch block of C, copied to each image's planes after.
+     * Each output is the same sum over the same blocks of k in the same order either way: the same bits.
      * Packing B from the image is 1.2-1.5 ms of conv2's ~7.3 ms forward at batch 64 on one thread (JMH,
      * with the packing skipped for a measurement). Tried and dropped: reading B in place over wide
      * positions (a tap's window is contiguous there) — the micro-kernel's unaligned loads from the
@@ -244,15 +270,28 @@ final class ImplicitGemmConv {
             MemorySegment out,
             long outOff,
             int p0,
-            int cols) {
+            int cols,
+            int images) {
         Conv.Geometry g = sh.g();
         Scratch sc = SCRATCH.get();
-        float[] img = padded(sh, x, xOff, 0, g.inC(), sc);
         int m = g.outC(),
                 patch = g.patch(),
                 k = patch + (bias != null ? 1 : 0),
                 pos = g.positions(),
-                blocks = (k + KC - 1) / KC;
+                blocks = (k + KC - 1) / KC,
+                image = g.inC() * sh.plane();
+        float[] img;
+        if (images == 1) {
+            img = padded(sh, x, xOff, 0, g.inC(), sc);
+        } else {
+            img = sc.images(images * image);
+            for (int i = 0; i < images; i++)
+                paddedInto(sh, x, xOff + (long) i * g.inC() * g.h() * g.w(), 0, g.inC(), img, i * image, sc);
+        }
+        // the product's columns and where its tiles go: the output itself, or the scratch block of C
+        int n = images == 1 ? cols : images * pos, ldc = images == 1 ? pos : n;
+        MemorySegment c = images == 1 ? out : sc.columns((long) m * n);
+        long cOff = images == 1 ? outOff : 0;
         for (int blk = 0; blk < blocks; blk++) {
             int pc = k * blk / blocks, kc = k * (blk + 1) / blocks - pc, mb = rowBlock(m, kc);
             int taps = Math.min(kc, patch - pc);
@@ -267,9 +306,9 @@ final class ImplicitGemmConv {
                         Arrays.fill(sc.ap, dst, dst + kc, 0f);
                     }
                 }
-                for (int jr = 0; jr < cols; jr += NR) {
-                    int nr = Math.min(NR, cols - jr);
-                    packColumns(sh, img, pc, taps, p0 + jr, nr, sc);
+                for (int jr = 0; jr < n; jr += NR) {
+                    int nr = Math.min(NR, n - jr);
+                    packColumns(sh, img, image, pc, taps, (images == 1 ? p0 : 0) + jr, nr, sc);
                     if (taps < kc) {
                         Arrays.fill(sc.bp, taps * NR, taps * NR + nr, 1f);
                         Arrays.fill(sc.bp, taps * NR + nr, taps * NR + NR, 0f);
@@ -284,9 +323,9 @@ final class ImplicitGemmConv {
                                 0,
                                 mr,
                                 nr,
-                                out,
-                                outOff + (long) (ic + ir) * pos + jr,
-                                pos,
+                                c,
+                                cOff + (long) (ic + ir) * ldc + jr,
+                                ldc,
                                 1f,
                                 blk == 0,
                                 sc.tile);
@@ -294,17 +333,42 @@ final class ImplicitGemmConv {
                 }
             }
         }
+        if (images > 1)
+            for (int i = 0; i < images; i++)
+                for (int o = 0; o < m; o++)
+                    MemorySegment.copy(
+                            c,
+                            ((long) o * n + (long) i * pos) * Float.BYTES,
+                            out,
+                            (outOff + ((long) i * m + o) * pos) * Float.BYTES,
+                            (long) pos * Float.BYTES);
+    }
+
+    /** Output positions a forward product should hold at the least: past this an edge tile is a small share. */
+    private static final int FORWARD_COLUMNS = 384;
+
+    /**
+     * Whole images a forward work unit takes ({@link #forward}): enough that their planes make {@value
+     * #FORWARD_COLUMNS} columns, but no fewer than {@link WorkSplit#MIN_UNITS} units for the batch (so
+     * batches under 16 keep one image, or a band of one, a unit). A function of the geometry only.
+     */
+    static int forwardImagesPerUnit(Conv.Geometry g) {
+        if (!Config.IMPLICIT_IMAGE_GROUPS) return 1;
+        int want = (FORWARD_COLUMNS + g.positions() - 1) / g.positions();
+        return Math.max(1, Math.min(want, g.batch() / WorkSplit.MIN_UNITS));
     }
 
     /**
      * One B panel of the forward product, {@code bp[p·NR + j] = col[pc + p][q0 + j]}, gathered from the
-     * image: the panel's columns fall into runs along output rows, the same runs for every tap.
+     * images ({@code image} floats apart in {@code img}; column q is position q mod the plane of image q / the
+     * plane): the panel's columns fall into runs along output rows, the same runs for every tap.
      */
-    private static void packColumns(Shape sh, float[] img, int pc, int kc, int q0, int nr, Scratch sc) {
-        int ow = sh.ow(), wp = sh.wp(), runs = 0;
-        for (int q = q0, oy = q0 / ow, ox = q0 - oy * ow; q < q0 + nr; oy++, ox = 0) {
+    private static void packColumns(Shape sh, float[] img, int image, int pc, int kc, int q0, int nr, Scratch sc) {
+        int ow = sh.ow(), wp = sh.wp(), pos = sh.oh() * ow, runs = 0;
+        for (int q = q0; q < q0 + nr; ) {
+            int i = q / pos, p = q - i * pos, oy = p / ow, ox = p - oy * ow;
             int run = Math.min(ow - ox, q0 + nr - q);
-            sc.runSrc[runs] = oy * wp + ox;
+            sc.runSrc[runs] = i * image + oy * wp + ox;
             sc.runDst[runs] = q - q0;
             sc.runLen[runs++] = run;
             q += run;

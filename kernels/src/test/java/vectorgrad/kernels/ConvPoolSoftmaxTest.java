@@ -126,6 +126,61 @@ class ConvPoolSoftmaxTest {
     }
 
     /**
+     * The implicit GEMM's forward over several whole images a product (batches of 16 and more, small planes:
+     * ImplicitGemmConv.forwardImagesPerUnit) gives each image the bits it gets alone: strided and stride-1
+     * layers, with and without a bias, a batch whose last unit is short, products whose columns end inside an
+     * image and tiles that straddle two; and the definition within float rounding. (Without the Vector API
+     * these layers take im2col and sgemm.)
+     */
+    @Test
+    void implicitImageGroupsGiveEachImageItsOwnBits() {
+        Conv.Geometry[] shapes = {
+            new Conv.Geometry(19, 16, 14, 14, 24, 3, 3, 2, 2, 1, 1, 1, 1), // 7x7 planes, two images a unit, one left
+            new Conv.Geometry(40, 8, 9, 9, 10, 3, 3, 2, 2, 1, 1, 1, 1), // 5x5 planes, five a unit
+            new Conv.Geometry(16, 2, 6, 7, 24, 5, 5, 1, 1, 2, 2, 1, 1), // stride 1, 6x7 planes
+            new Conv.Geometry(17, 64, 14, 14, 16, 3, 3, 2, 2, 1, 1, 1, 1), // a ResNet's downsampling, 17 images
+        };
+        if (!Simd.VECTOR_AVAILABLE) return; // the implicit GEMM is a vector path
+        for (Conv.Geometry g : shapes) {
+            assertEquals(ConvPlan.Algorithm.IMPLICIT_GEMM, ConvPlan.forward(g), g.toString());
+            if (Config.IMPLICIT_IMAGE_GROUPS)
+                assertTrue(ImplicitGemmConv.forwardImagesPerUnit(g) > 1, "no image groups for " + g);
+            Conv.Geometry one = new Conv.Geometry(
+                    1,
+                    g.inC(),
+                    g.h(),
+                    g.w(),
+                    g.outC(),
+                    g.kh(),
+                    g.kw(),
+                    g.strideH(),
+                    g.strideW(),
+                    g.padH(),
+                    g.padW(),
+                    g.dilH(),
+                    g.dilW());
+            int in = (int) one.inputSize(), outN = (int) one.outputSize();
+            float[] x = Mem.random(rnd, (int) g.inputSize(), -1, 1), wt = Mem.random(rnd, (int) g.weightSize(), -1, 1);
+            float[] bias = Mem.random(rnd, g.outC(), -1, 1);
+            for (boolean withBias : new boolean[] {true, false}) {
+                MemorySegment out = Mem.zeros((int) g.outputSize());
+                Conv.forward(g, Mem.of(x), Mem.of(wt), withBias ? Mem.of(bias) : null, out);
+                float[] all = Mem.read(out, (int) g.outputSize());
+                for (int b = 0; b < g.batch(); b++) {
+                    float[] xb = java.util.Arrays.copyOfRange(x, b * in, (b + 1) * in);
+                    MemorySegment ob = Mem.zeros(outN);
+                    Conv.forward(one, Mem.of(xb), Mem.of(wt), withBias ? Mem.of(bias) : null, ob);
+                    assertArrayEquals(
+                            Mem.read(ob, outN),
+                            java.util.Arrays.copyOfRange(all, b * outN, (b + 1) * outN),
+                            "image " + b + " of " + g + (withBias ? ", bias" : ", no bias"));
+                }
+            }
+        }
+        checkAgainstDefinition(shapes[0]);
+    }
+
+    /**
      * Channels in vector lanes (LanesConv, with 512-bit vectors; with narrower ones these geometries take
      * the other paths): forward and weight gradient for output channels in blocks of 64, input gradient for
      * input channels in blocks of 32. Rows that leave a short last tile (11 = 6 + 5 wide, 12-wide dy tiles
