@@ -253,7 +253,7 @@ final class ImplicitGemmConv {
      * bias is one more step of k — a column of A, a row of ones in B — so the output is written once, never
      * filled first. Several images make one product whose columns run on from one image's positions into the
      * next: a 7x7 plane alone is 49 columns, three whole tiles of 16 and an edge tile computed whole for one
-     * column (four of 48 at 512 bits: 64 or 96 columns computed for 49), eight planes are 392, and A is packed
+     * column (at 512 bits a 48-column tile and a 16-column one), eight planes are 392, and A is packed
      * once for the eight. That product's tiles go to a scratch block of C, copied to each image's planes after.
      * Each output is the same sum over the same blocks of k in the same order either way: the same bits.
      * Packing B from the image is 1.2-1.5 ms of conv2's ~7.3 ms forward at batch 64 on one thread (JMH,
