@@ -11,7 +11,8 @@
  *       OLD/bench/target/vectorgrad-bench.jar bench/target/vectorgrad-bench.jar \
  *       ConvLayersBenchmark fwdBwd layer=s1_32,batch=64 20 60
  *
- * Arguments: jarA jarB class method params W N, params as name=value[,name=value...] or -. A jar may be
+ * Arguments: jarA jarB class method params W N, params as name=value[,name=value...] or - (a @Param not
+ * given takes the first value its annotation lists). A jar may be
  * followed by @key=value[,key=value...]: system properties set around each of that build's calls (for
  * settings the code reads at every call; one jar against itself then compares two settings).
  */
@@ -40,13 +41,25 @@ public class PairedBenchmark {
                 new URL[] {Path.of(jar).toUri().toURL()}, ClassLoader.getPlatformClassLoader());
         Class<?> c = Class.forName("vectorgrad.bench." + cls, true, cl);
         Object o = c.getConstructor().newInstance();
+        // every @Param field at its first listed value, then the command line's
+        Map<String, String> values = new LinkedHashMap<>();
+        for (Field f : c.getFields())
+            for (var an : f.getAnnotations())
+                if (an.annotationType().getSimpleName().equals("Param")) {
+                    String[] listed = (String[]) an.annotationType().getMethod("value").invoke(an);
+                    if (listed.length > 0) values.put(f.getName(), listed[0]);
+                }
         if (!params.equals("-"))
             for (String kv : params.split(",")) {
                 String[] p = kv.split("=", 2);
-                Field f = c.getField(p[0]);
-                Class<?> t = f.getType();
-                f.set(o, t == int.class ? (Object) Integer.parseInt(p[1]) : t == boolean.class ? (Object) Boolean.parseBoolean(p[1]) : p[1]);
+                values.put(p[0], p[1]);
             }
+        for (var e : values.entrySet()) {
+            Field f = c.getField(e.getKey());
+            Class<?> t = f.getType();
+            String v = e.getValue();
+            f.set(o, t == int.class ? (Object) Integer.parseInt(v) : t == boolean.class ? (Object) Boolean.parseBoolean(v) : v);
+        }
         setUp(o);
         Method call = Arrays.stream(c.getMethods())
                 .filter(m -> m.getName().equals(method))

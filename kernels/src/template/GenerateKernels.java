@@ -101,6 +101,9 @@ public final class GenerateKernels {
         tile(s, 4, 3, 3, true, true);
         tile(s, 6, 2, 3, false, true);
         tile(s, 6, 2, 3, true, true);
+        // a k-major A packed in panels of four rows, k-major within the panel (below 16 lanes)
+        tilePanel(s, 4, 2, 2, false);
+        tilePanel(s, 4, 2, 2, true);
         // A read in place from its segment (a row-major A's first block of k): the six-row tiles that store
         tileDirect(s, 6, 3, 3, false);
         tileDirect(s, 6, 2, 3, false);
@@ -192,6 +195,21 @@ public final class GenerateKernels {
      * panels take a transpose); named with a {@code KMajor} suffix.
      */
     static void tile(StringBuilder s, int rows, int vectors, int panel, boolean store, boolean kMajor) {
+        tile(s, rows, vectors, panel, store, kMajor, false);
+    }
+
+    /**
+     * {@link #tile} for an A packed in panels of {@code rows} rows, k-major within the panel: element (i, p)
+     * at {@code ap[aOff + p·rows + i]}, the packed layout of a k-major A below 16 lanes (PackedGemm). Its
+     * index steps by a constant, so C2 drops the range checks the {@code KMajor} kernels' stride {@code ast}
+     * keeps (at 256 bits alone in L1: 97-98 GFLOP/s against 79). Named with a {@code Panel} suffix.
+     */
+    static void tilePanel(StringBuilder s, int rows, int vectors, int panel, boolean store) {
+        tile(s, rows, vectors, panel, store, false, true);
+    }
+
+    private static void tile(
+            StringBuilder s, int rows, int vectors, int panel, boolean store, boolean kMajor, boolean panelMajor) {
         String doc = store
                 ? "C[" + rows + " x " + vectors + "L] = alpha * Ap(kc x " + rows + ") * Bp(kc x " + panel
                         + "L): C is not read (beta = 0, first block of k)."
@@ -199,15 +217,16 @@ public final class GenerateKernels {
                         + ") * Bp(kc x " + panel + "L), panels packed by PackedGemm"
                         + (vectors < panel ? " (the first " + vectors + " vectors of each row)." : ".");
         if (kMajor) doc += " A k-major: element (i, p) at ap[aOff + p·ast + i].";
+        if (panelMajor) doc += " A in a panel: element (i, p) at ap[aOff + p·" + rows + " + i].";
         s.append("\n    /** ").append(doc).append(" */\n");
         s.append("    static void ")
                 .append(tileName(rows, vectors, panel, store))
-                .append(kMajor ? "KMajor" : "")
+                .append(kMajor ? "KMajor" : panelMajor ? "Panel" : "")
                 .append(
                         kMajor
                                 ? "(int kc, float[] ap, int aOff, int ast, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {\n"
                                 : "(int kc, float[] ap, int aOff, float[] bp, int bOff, MemorySegment c, long cOff, int ldc, float alpha) {\n");
-        accumulate(s, rows, vectors, panel, kMajor);
+        accumulate(s, rows, vectors, panel, kMajor, false, panelMajor);
         s.append(
                 store
                         ? "        // C = alpha * tile (C is not read), written inline: a vector passed to a call that is not inlined would be boxed\n"
@@ -257,6 +276,12 @@ public final class GenerateKernels {
      * {@code am[aOff + i·lda + p]} (a segment), instead of from a packed panel.
      */
     static void accumulate(StringBuilder s, int rows, int vectors, int panel, boolean kMajor, boolean direct) {
+        accumulate(s, rows, vectors, panel, kMajor, direct, false);
+    }
+
+    /** {@link #accumulate}; {@code panelMajor}: A in a panel of {@code rows} rows, k-major, at {@code ap[aOff + p·rows + i]}. */
+    static void accumulate(
+            StringBuilder s, int rows, int vectors, int panel, boolean kMajor, boolean direct, boolean panelMajor) {
         for (int i = 0; i < rows; i++) {
             s.append("        FloatVector ");
             for (int j = 0; j < vectors; j++)
@@ -267,6 +292,9 @@ public final class GenerateKernels {
             // a and b as induction variables of their own, as rowTile's: with a = aOff + p·ast in the loop the
             // kernel ran at 40 GFLOP/s where the row-major one runs 80 (512x128x4096 TN, one thread)
             s.append("        for (int p = 0, a = aOff, b = bOff; p < kc; p++, a += ast, b += " + panel + " * L) {\n");
+        } else if (panelMajor) {
+            s.append("        for (int p = 0; p < kc; p++) {\n");
+            s.append("            int a = aOff + p * " + rows + ", b = bOff + p * " + panel + " * L;\n");
         } else if (direct) {
             s.append("        for (int p = 0; p < kc; p++) {\n");
             s.append("            long a = aOff + p;\n");
@@ -290,7 +318,7 @@ public final class GenerateKernels {
                 s.append("            FloatVector a")
                         .append(i)
                         .append(" = FloatVector.broadcast(S, ap[a")
-                        .append(i == 0 ? "" : kMajor ? " + " + i : " + " + i + " * kc")
+                        .append(i == 0 ? "" : kMajor || panelMajor ? " + " + i : " + " + i + " * kc")
                         .append("]);\n");
             for (int j = 0; j < vectors; j++) {
                 String c = "c" + i + j, a = "a" + i, b = "b" + j;

@@ -100,6 +100,10 @@ public final class Config {
     static final long GEMM_PARALLEL_MIN_FLOPS = longProperty("vectorgrad.gemm.parallelMinFlops", 1L << 24, 0);
     static final long GEMM_PARALLEL_MIN_BYTES = longProperty("vectorgrad.gemm.parallelMinBytes", 1L << 21, 0);
     static final boolean GEMM_K_MAJOR_A = Boolean.parseBoolean(System.getProperty("vectorgrad.gemm.kMajorA", "true"));
+    /** Whether a k-major A is packed in panels of four rows below 16 lanes (VectorGemm.K_MAJOR_PANELS). */
+    static final boolean GEMM_K_MAJOR_PANELS =
+            Boolean.parseBoolean(System.getProperty("vectorgrad.gemm.kMajorPanels", "true"));
+
     static final boolean GEMM_DIRECT_A = Boolean.parseBoolean(System.getProperty("vectorgrad.gemm.directA", "true"));
     static final boolean GEMM_SCALAR_TRANSPOSE_PACK = Boolean.getBoolean("vectorgrad.gemm.scalarTransposePack");
 

@@ -485,7 +485,21 @@ final class PackedGemm {
                     continue;
                 }
                 if (kMajor)
-                    tileKMajor(kc, buf.a, ir, ast, buf.b, bPanel, mr, nr, c, cTile, ldc, alpha, store, buf.tile);
+                    tileKMajor(
+                            kc,
+                            buf.a,
+                            VectorGemm.K_MAJOR_PANELS ? ir * kc : ir,
+                            ast,
+                            buf.b,
+                            bPanel,
+                            mr,
+                            nr,
+                            c,
+                            cTile,
+                            ldc,
+                            alpha,
+                            store,
+                            buf.tile);
                 else tile(kc, buf.a, aPanel, buf.b, bPanel, mr, nr, c, cTile, ldc, alpha, store, buf.tile);
                 if (addBias) VectorGemm.addRows(bias, jc + jr, mr, nr, c, cTile, ldc);
             }
@@ -533,10 +547,21 @@ final class PackedGemm {
     /**
      * op(A)[ic:ic+mc, pc:pc+kc] for A stored k x m, k-major ({@link VectorGemm#K_MAJOR_A}): element (i, p) at
      * {@code ap[p·ast + i]}, one copy of mc floats a row of k, zeros past mc up to ast (rows an edge tile
-     * computes and does not write).
+     * computes and does not write); or, in panels ({@link VectorGemm#K_MAJOR_PANELS}), at
+     * {@code ap[(i / MR)·MR·kc + p·MR + i % MR]}, the row's floats four at a time into the panels.
      */
     private static void packKMajorA(
             MemorySegment a, long aOff, int lda, int ic, int mc, int pc, int kc, float[] ap, int ast) {
+        if (VectorGemm.K_MAJOR_PANELS) {
+            // panels of MR rows (ast = mc rounded up to MR), k-major within each: element (i, p) at
+            // (i / MR)·MR·kc + p·MR + i % MR, rows past mc zero
+            for (int p = 0; p < kc; p++) {
+                long src = aOff + (long) (pc + p) * lda + ic;
+                VectorGemm.copyPanels(a, src, mc, ap, p * MR, MR * kc);
+                for (int i = mc; i < ast; i++) ap[(i / MR) * MR * kc + p * MR + i % MR] = 0f;
+            }
+            return;
+        }
         for (int p = 0; p < kc; p++) {
             VectorGemm.copyRow(a, aOff + (long) (pc + p) * lda + ic, ap, p * ast, mc);
             if (mc < ast) java.util.Arrays.fill(ap, p * ast + mc, (p + 1) * ast, 0f);

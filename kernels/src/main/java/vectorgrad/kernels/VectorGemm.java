@@ -116,6 +116,22 @@ final class VectorGemm {
         for (int j = upper; j < n; j++) dst[at + j] = a.getAtIndex(ValueLayout.JAVA_FLOAT, from + j);
     }
 
+    /** Four floats: a row of a k-major A panel ({@link #K_MAJOR_PANELS}, MR 4). */
+    private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128;
+
+    /**
+     * {@code n} floats of a row at {@code from}, four at a time to {@code dst[at + g·stride ..]} for the g-th
+     * four: one step of k of every panel of a k-major A ({@link #K_MAJOR_PANELS}).
+     */
+    static void copyPanels(MemorySegment a, long from, int n, float[] dst, int at, int stride) {
+        int groups = n / 4;
+        for (int g = 0; g < groups; g++)
+            FloatVector.fromMemorySegment(S4, a, (from + 4L * g) * Float.BYTES, NO)
+                    .intoArray(dst, at + g * stride);
+        for (int i = groups * 4; i < n; i++)
+            dst[at + (i / 4) * stride + i % 4] = a.getAtIndex(ValueLayout.JAVA_FLOAT, from + i);
+    }
+
     /**
      * Packs a whole B panel stored k x n: {@code bp[base + p*NR + j] = B[src + p*ldb + j]} for j < NR, p < kc,
      * a vector at a time: a MemorySegment.copy per 48-float row costs ~20 % of a 64x9216x128 product (a
@@ -318,6 +334,17 @@ final class VectorGemm {
     static final boolean K_MAJOR_A = Config.GEMM_K_MAJOR_A && ((NV == 2 && MR == 4) || (NV == 3 && MR == 6));
 
     /**
+     * Whether the k-major A is packed in panels of MR rows, k-major within each (element (i, p) of the block
+     * at {@code ap[(i / MR)·MR·kc + p·MR + i % MR]}), for the {@code Panel} kernels: below 16 lanes (the
+     * 4 x 2-vector tile, tiles at every fourth row). Their index steps by a constant where the row-stride
+     * form's steps by {@code ast}, which C2 cannot drop the range checks of: at 256 bits, operands in L1,
+     * 97-98 GFLOP/s against 79; 512x128x4096 and 384x128x4096 TN 0.938 and 0.950 of the time (Zen 3, one
+     * thread, paired; docs/PERFORMANCE.md). The same operations in the same order: the same bits. Off with
+     * {@code -Dvectorgrad.gemm.kMajorPanels=false}; 512 bits keeps the row-stride layout (not measured there).
+     */
+    static final boolean K_MAJOR_PANELS = K_MAJOR_A && NV == 2 && Config.GEMM_K_MAJOR_PANELS;
+
+    /**
      * {@link #kernel} (or {@link #kernelStore} when {@code store}) for a k-major A ({@link #K_MAJOR_A}): a whole
      * tile, or with the 6 x 3-vector tile its first four rows ({@code mr} 4) or its first two vectors ({@code
      * nr} 2L), as {@link #kernelFourRows} and {@link #kernelTwoVectors}.
@@ -345,6 +372,9 @@ final class VectorGemm {
                 else MicroKernels.kernel6TwoKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
             } else if (store) MicroKernels.kernel6StoreKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
             else MicroKernels.kernel6KMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
+        } else if (K_MAJOR_PANELS) {
+            if (store) MicroKernels.kernel4NarrowStorePanel(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
+            else MicroKernels.kernel4NarrowPanel(kc, ap, aOff, bp, bOff, c, cOff, ldc, alpha);
         } else {
             if (store) MicroKernels.kernel4NarrowStoreKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
             else MicroKernels.kernel4NarrowKMajor(kc, ap, aOff, ast, bp, bOff, c, cOff, ldc, alpha);
