@@ -14,7 +14,8 @@
  * Arguments: jarA jarB class method params W N, params as name=value[,name=value...] or - (a @Param not
  * given takes the first value its annotation lists). A jar may be
  * followed by @key=value[,key=value...]: system properties set around each of that build's calls (for
- * settings the code reads at every call; one jar against itself then compares two settings).
+ * settings the code reads at every call; one jar against itself then compares two settings. A setting read
+ * by a static initialiser is not one of them: the class may be initialised outside the calls).
  */
 import java.lang.reflect.*;
 import java.net.*;

@@ -32,23 +32,7 @@ class BatchNormPoolTest {
             BatchNorm.forwardTraining(
                     n, c, hw, Mem.of(x), Mem.of(w), Mem.of(b), eps, y, mean, invstd, runMean, runVar, mom, false, null);
             MemorySegment dx = Mem.zeros(total), dw = Mem.zeros(c), db = Mem.zeros(c);
-            BatchNorm.backward(
-                    n,
-                    c,
-                    hw,
-                    Mem.of(x),
-                    Mem.of(w),
-                    Mem.of(b),
-                    mean,
-                    invstd,
-                    true,
-                    false,
-                    null,
-                    Mem.of(dy),
-                    dx,
-                    dw,
-                    db,
-                    null);
+            backwardTraining(n, c, hw, x, w, b, mean, invstd, false, null, dy, dx, dw, db, null);
             float[] gy = Mem.read(y, total), gdx = Mem.read(dx, total), gdw = Mem.read(dw, c), gdb = Mem.read(db, c);
             float[] grm = Mem.read(runMean, c), grv = Mem.read(runVar, c);
             for (int ch = 0; ch < c; ch++) {
@@ -166,13 +150,7 @@ class BatchNormPoolTest {
                                 dw,
                                 db,
                                 fused == 1 ? dr : null);
-                        float[] all = new float[3 * total + 2 * c];
-                        System.arraycopy(Mem.read(y, total), 0, all, 0, total);
-                        System.arraycopy(Mem.read(dx, total), 0, all, total, total);
-                        System.arraycopy(Mem.read(dr, total), 0, all, 2 * total, total);
-                        System.arraycopy(Mem.read(dw, c), 0, all, 3 * total, c);
-                        System.arraycopy(Mem.read(db, c), 0, all, 3 * total + c, c);
-                        runs[fused] = all;
+                        runs[fused] = outputs(total, c, y, dx, dr, dw, db);
                     }
                     for (int k = 0; k < runs[0].length; k++) {
                         if (Float.floatToRawIntBits(runs[0][k]) != Float.floatToRawIntBits(runs[1][k]))
@@ -236,30 +214,8 @@ class BatchNormPoolTest {
                     BatchNorm.forwardTraining(
                             n, c, hw, Mem.of(x), Mem.of(w), Mem.of(b), 1e-5f, y, mean, invstd, null, null, 0.1f, relu,
                             residual);
-                    BatchNorm.backward(
-                            n,
-                            c,
-                            hw,
-                            Mem.of(x),
-                            Mem.of(w),
-                            Mem.of(b),
-                            mean,
-                            invstd,
-                            true,
-                            relu,
-                            residual,
-                            Mem.of(dy),
-                            dx,
-                            dw,
-                            db,
-                            dr);
-                    float[] all = new float[3 * total + 2 * c];
-                    System.arraycopy(Mem.read(y, total), 0, all, 0, total);
-                    System.arraycopy(Mem.read(dx, total), 0, all, total, total);
-                    System.arraycopy(Mem.read(dr, total), 0, all, 2 * total, total);
-                    System.arraycopy(Mem.read(dw, c), 0, all, 3 * total, c);
-                    System.arraycopy(Mem.read(db, c), 0, all, 3 * total + c, c);
-                    out[t - 1] = all;
+                    backwardTraining(n, c, hw, x, w, b, mean, invstd, relu, residual, dy, dx, dw, db, dr);
+                    out[t - 1] = outputs(total, c, y, dx, dr, dw, db);
                 }
             } finally {
                 Parallel.setNumThreads(before);
@@ -323,5 +279,37 @@ class BatchNormPoolTest {
                         AvgPool.adaptive(h + 2, Math.max(1, o - 1)),
                         rnd,
                         "adaptive h=" + h + " o=" + o);
+    }
+
+    /** {@link BatchNorm#backward} with the batch's statistics (training), x, w, b and dy given as arrays. */
+    private static void backwardTraining(
+            int n,
+            int c,
+            int hw,
+            float[] x,
+            float[] w,
+            float[] b,
+            MemorySegment mean,
+            MemorySegment invstd,
+            boolean relu,
+            MemorySegment residual,
+            float[] dy,
+            MemorySegment dx,
+            MemorySegment dw,
+            MemorySegment db,
+            MemorySegment dr) {
+        MemorySegment xs = Mem.of(x), ws = Mem.of(w), bs = Mem.of(b), g = Mem.of(dy);
+        BatchNorm.backward(n, c, hw, xs, ws, bs, mean, invstd, true, relu, residual, g, dx, dw, db, dr);
+    }
+    /** A batch norm pass's outputs in one array, to compare two passes bit for bit: y, dx, dResidual, dw, db. */
+    private static float[] outputs(
+            int total, int c, MemorySegment y, MemorySegment dx, MemorySegment dr, MemorySegment dw, MemorySegment db) {
+        float[] all = new float[3 * total + 2 * c];
+        System.arraycopy(Mem.read(y, total), 0, all, 0, total);
+        System.arraycopy(Mem.read(dx, total), 0, all, total, total);
+        System.arraycopy(Mem.read(dr, total), 0, all, 2 * total, total);
+        System.arraycopy(Mem.read(dw, c), 0, all, 3 * total, c);
+        System.arraycopy(Mem.read(db, c), 0, all, 3 * total + c, c);
+        return all;
     }
 }
