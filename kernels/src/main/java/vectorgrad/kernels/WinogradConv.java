@@ -602,6 +602,14 @@ final class WinogradConv {
     /** Tiles per pass of the weight gradient: the products sum over tiles, so a longer k pays off. */
     private static final int GRAD_CHUNK = 48;
     /**
+     * Tiles per pass of an F(4x4, 3x3) weight gradient below 16 lanes. Each pass adds its products into the unit's
+     * sums (36 points x output x input channels: 2.4 MB for the ResNet's 128-channel layer, past the L2), so fewer,
+     * longer passes stream them fewer times: a unit's time, batch 64 on one thread (plain timing loop, best of
+     * 400), in chunks of 24 / 64 tiles: 128 channels on 7x7 7.11-7.16 / 6.20-6.34 ms, 64 on 14x14 8.32-8.33 /
+     * 7.66-7.67, 32 on 28x28 7.82 / 7.47. At 16 lanes, not measured, half of {@link #GRAD_CHUNK}.
+     */
+    private static final int GRAD_CHUNK_4X4 = 64;
+    /**
      * Floats added to the stride between the transformed matrices (V, M, Z): at exactly 48 tiles x 64
      * channels (12 KiB) apart, F(2x2, 3x3)'s 16 stores a call alias in the L1 (4 KiB apart) and the weight
      * gradient took 6.7 ms instead of 5.0 (conv2, batch 64, one thread, plain timing loop); without it, the
@@ -651,7 +659,8 @@ final class WinogradConv {
         int tw = (ow + mt - 1) / mt, tr = (rows + mt - 1) / mt, nt = tr * tw, ww = mt * tw + 2, wg = mt * tw;
         // a chunk of tiles runs on across images: a 7x7 image has 16 tiles of 2x2, a 14x14 one 49 (a product of 48
         // and one of a single tile, per image, when chunks stopped at the image's end)
-        int chunk = Math.min(mt == 2 ? GRAD_CHUNK : GRAD_CHUNK / 2, nt * (b1 - b0)), bias = pts * rowsO * inC;
+        int chunk = Math.min(mt == 2 ? GRAD_CHUNK : WIDE ? GRAD_CHUNK / 2 : GRAD_CHUNK_4X4, nt * (b1 - b0)),
+                bias = pts * rowsO * inC;
         Pass px = new Pass(inC, g.h(), g.w(), g.padH(), g.padW(), outC, BLOCK, mt),
                 pg = new Pass(outC, g.outH(), ow, 0, 0, inC, BLOCK, mt);
         float[] xt = sc.xt = Scratch.grow(sc.xt, (mt * tr + 2) * ww * inC);
@@ -742,13 +751,13 @@ final class WinogradConv {
         }
     }
 
-    /** dW (and dBias, when not null) from sums laid out as {@link #sumsSize} says: {@code dW = Gᵀ·dU·G}. */
-    static void toWeight(Conv.Geometry g, float[] sums, MemorySegment dWeight, MemorySegment dBias) {
+    /** dW's rows of output channels [o0, o1) from sums laid out as {@link #sumsSize} says: {@code dW = Gᵀ·dU·G}. */
+    static void toWeight(Conv.Geometry g, float[] sums, int o0, int o1, MemorySegment dWeight) {
         Scratch sc = SCRATCH.get();
-        int inC = g.inC(), outC = g.outC(), rowsO = gradRows(g), pts = points(ConvPlan.winogradGradTile(g));
+        int inC = g.inC(), rowsO = gradRows(g), pts = points(ConvPlan.winogradGradTile(g));
         // per output channel, [tap][c] with the channels in lanes, then reordered to W's [c][tap]
         float[] planes = sc.planes = Scratch.grow(sc.planes, 9 * inC + inC * 9);
-        for (int o = 0; o < outC; o++) {
+        for (int o = o0; o < o1; o++) {
             for (int c0 = 0; c0 < inC; c0 += LV) {
                 int d0 = ((c0 / HALF) * pts * rowsO + o) * HALF + c0 % HALF;
                 if (pts == 16) VectorConv.winogradWeightGrad(sums, d0, rowsO * HALF, planes, c0, inC);
@@ -758,6 +767,12 @@ final class WinogradConv {
             MemorySegment.copy(
                     planes, 9 * inC, dWeight, ValueLayout.JAVA_FLOAT, (long) o * inC * 9 * Float.BYTES, inC * 9);
         }
-        if (dBias != null) MemorySegment.copy(sums, pts * rowsO * inC, dBias, ValueLayout.JAVA_FLOAT, 0, outC);
+    }
+
+    /** dBias from sums laid out as {@link #sumsSize} says; nothing when {@code dBias} is null. */
+    static void toBias(Conv.Geometry g, float[] sums, MemorySegment dBias) {
+        int pts = points(ConvPlan.winogradGradTile(g));
+        if (dBias != null)
+            MemorySegment.copy(sums, pts * gradRows(g) * g.inC(), dBias, ValueLayout.JAVA_FLOAT, 0, g.outC());
     }
 }

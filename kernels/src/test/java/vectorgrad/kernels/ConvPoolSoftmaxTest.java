@@ -536,6 +536,8 @@ class ConvPoolSoftmaxTest {
                 sameOnOneTwoThreeThreads(
                         new Conv.Geometry(batch, 32, h, 13, 64, 3, 3, 1, 1, 1, 1, 1, 1),
                         "winograd " + h + "x13, batch " + batch);
+        // the ResNet's last stage, F(4x4, 3x3): eight weight-gradient slots of 608K floats, added on the pool
+        sameOnOneTwoThreeThreads(new Conv.Geometry(8, 128, 7, 7, 128, 3, 3, 1, 1, 1, 1, 1, 1), "winograd 7x7, batch 8");
         for (int batch : new int[] {9, 3})
             sameOnOneTwoThreeThreads(
                     new Conv.Geometry(batch, 32, 10, 13, 64, 3, 3, 1, 1, 1, 1, 2, 1),
