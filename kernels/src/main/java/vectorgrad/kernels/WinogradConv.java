@@ -605,8 +605,9 @@ final class WinogradConv {
      * Tiles per pass of an F(4x4, 3x3) weight gradient below 16 lanes. Each pass adds its products into the unit's
      * sums (36 points x output x input channels: 2.4 MB for the ResNet's 128-channel layer, past the L2), so fewer,
      * longer passes stream them fewer times: a unit's time, batch 64 on one thread (plain timing loop, best of
-     * 400), in chunks of 24 / 64 tiles: 128 channels on 7x7 7.11-7.16 / 6.20-6.34 ms, 64 on 14x14 8.32-8.33 /
-     * 7.66-7.67, 32 on 28x28 7.82 / 7.47. At 16 lanes, not measured, half of {@link #GRAD_CHUNK}.
+     * 400, several runs), in chunks of 24 / 64 tiles: 128 channels on 7x7 7.11-7.23 / 6.20-6.61 ms, 64 on 14x14
+     * 8.32-8.58 / 7.35-7.90, 32 on 28x28 7.67-7.82 / 7.13-7.59. At 16 lanes, not measured, half of
+     * {@link #GRAD_CHUNK}.
      */
     private static final int GRAD_CHUNK_4X4 = 64;
     /**
