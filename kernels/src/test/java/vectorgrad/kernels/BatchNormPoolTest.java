@@ -301,6 +301,7 @@ class BatchNormPoolTest {
         MemorySegment xs = Mem.of(x), ws = Mem.of(w), bs = Mem.of(b), g = Mem.of(dy);
         BatchNorm.backward(n, c, hw, xs, ws, bs, mean, invstd, true, relu, residual, g, dx, dw, db, dr);
     }
+
     /** A batch norm pass's outputs in one array, to compare two passes bit for bit: y, dx, dResidual, dw, db. */
     private static float[] outputs(
             int total, int c, MemorySegment y, MemorySegment dx, MemorySegment dr, MemorySegment dw, MemorySegment db) {
