@@ -118,7 +118,7 @@ final class ColdStart {
 
     /**
      * After a cold call of {@code k}: the first one schedules the kernel's warm-up for {@code shape}, the
-     * call's description (a {@link Conv.Geometry}, {@link GemmCall}, {@link MaxPool.Geometry}, {@link MapCall}
+     * call's description (a {@link Conv.Geometry}, {@link GemmCall}, {@link PoolCall}, {@link MapCall}
      * or {@link SoftmaxCall}). The warm-up's code is built on the warm-up thread, so the first call does not
      * wait for its lambdas to be spun.
      */
@@ -137,6 +137,9 @@ final class ColdStart {
 
     /** An elementwise map and its length, as its warm-up repeats it. */
     record MapCall(Elementwise.Unary op, long n) {}
+
+    /** A 2x2 max pooling, with its indices or without, as its warm-up repeats it. */
+    record PoolCall(MaxPool.Geometry geometry, boolean indices) {}
 
     /** Softmax rows (log-softmax with {@code log}), as their warm-up repeats them. */
     record SoftmaxCall(int rows, int n, boolean log) {}
@@ -165,9 +168,10 @@ final class ColdStart {
                         Gemm.sgemm(p.transA(), p.transB(), m, n, k, p.alpha(), a, 0, lda, b, 0, ldb, p.beta(), c, 0, n);
             }
             case MAX_POOL_2X2 -> {
-                MaxPool.Geometry g = (MaxPool.Geometry) r.shape();
+                PoolCall p = (PoolCall) r.shape();
+                MaxPool.Geometry g = p.geometry();
                 long in = (long) g.planes() * g.h() * g.w(), out = (long) g.planes() * g.outH() * g.outW();
-                MemorySegment x = floats(in), o = floats(out), ix = floats(out);
+                MemorySegment x = floats(in), o = floats(out), ix = p.indices() ? floats(out) : null;
                 yield () -> MaxPool.maxForward(g, x, o, ix);
             }
             case EXACT_MAPS -> {

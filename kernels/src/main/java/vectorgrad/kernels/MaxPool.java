@@ -75,12 +75,17 @@ public final class MaxPool {
         return Math.max(8, (1 << 18) / Math.max(1, inPlane));
     }
 
+    /**
+     * {@code out} = each window's maximum, and {@code indices} (int32, or null) its flat index in the input
+     * plane for the backward. Without indices (a forward that records no graph) 2x2 windows at stride 2 take
+     * {@link VectorPool#forwardValues}, which reads the planes in place; the values are the same bits either way.
+     */
     public static void maxForward(Geometry g, MemorySegment x, MemorySegment out, MemorySegment indices) {
         int oh = g.outH(), ow = g.outW();
         int outPlane = oh * ow, inPlane = g.h() * g.w();
         Check.floats(x, 0, (long) g.planes() * inPlane, "max_pool2d input");
         Check.floats(out, 0, (long) g.planes() * outPlane, "max_pool2d output");
-        Check.floats(indices, 0, (long) g.planes() * outPlane, "max_pool2d indices");
+        if (indices != null) Check.floats(indices, 0, (long) g.planes() * outPlane, "max_pool2d indices");
         boolean fast2x2 = g.kh() == 2
                 && g.kw() == 2
                 && g.strideH() == 2
@@ -91,13 +96,21 @@ public final class MaxPool {
                 && g.dilW() == 1
                 && 2 * oh <= g.h()
                 && 2 * ow <= g.w();
+        boolean values = indices == null;
         // the vector forms compare and blend: scalar code is faster where those are not instructions
         // (and while the vector forms are cold, the scalar loop: the same values and indices)
         boolean vector = fast2x2
                 && Simd.FULL_FLOAT_VECTORS
                 && !ColdStart.cold(ColdStart.Kernel.MAX_POOL_2X2, (long) g.planes() * inPlane);
         if (fast2x2 && Simd.FULL_FLOAT_VECTORS && !vector) {
-            ColdStart.served(ColdStart.Kernel.MAX_POOL_2X2, g);
+            ColdStart.served(ColdStart.Kernel.MAX_POOL_2X2, new ColdStart.PoolCall(g, !values));
+        }
+        if (vector && values) {
+            Parallel.forRange(g.planes(), grain(inPlane), (from, to) -> {
+                for (int pl = from; pl < to; pl++)
+                    VectorPool.forwardValues(x, (long) pl * inPlane, g.w(), oh, ow, out, (long) pl * outPlane);
+            });
+            return;
         }
         if (vector && VectorPool.SELECTS) {
             Parallel.forRange(g.planes(), grain(inPlane), (from, to) -> {
@@ -123,7 +136,8 @@ public final class MaxPool {
                     poolGeneric(g, in, oh, ow, o, ix);
                 }
                 MemorySegment.copy(o, 0, out, F, (long) pl * outPlane * Float.BYTES, outPlane);
-                MemorySegment.copy(ix, 0, indices, I, (long) pl * outPlane * Integer.BYTES, outPlane);
+                if (indices != null)
+                    MemorySegment.copy(ix, 0, indices, I, (long) pl * outPlane * Integer.BYTES, outPlane);
             }
         });
     }
@@ -176,6 +190,22 @@ public final class MaxPool {
                     w);
             out.setAtIndex(F, o + i, x.getAtIndex(F, xPlane + bi));
             idx.setAtIndex(I, o + i, bi);
+        }
+    }
+
+    /** {@link #pool2x2} on the segments without the indices ({@link VectorPool#forwardValues}'s windows with a NaN). */
+    static void pool2x2Values(MemorySegment x, long xPlane, int w, int corner, int n, MemorySegment out, long o) {
+        for (int i = 0; i < n; i++) {
+            int a = corner + 2 * i;
+            long at = xPlane + a;
+            int bi = argmax2x2(
+                    x.getAtIndex(F, at),
+                    x.getAtIndex(F, at + 1),
+                    x.getAtIndex(F, at + w),
+                    x.getAtIndex(F, at + w + 1),
+                    a,
+                    w);
+            out.setAtIndex(F, o + i, x.getAtIndex(F, xPlane + bi));
         }
     }
 

@@ -139,6 +139,7 @@ class ColdStartTest {
             assertSameBits(values, what);
             float[][] indices = bothWays(n, idx -> MaxPool.maxForward(g, in, Mem.zeros(n), idx));
             assertSameBits(indices, what + "'s indices");
+            assertSameBits(bothWays(n, out -> MaxPool.maxForward(g, in, out, null)), what + " without indices");
         }
     }
 

@@ -693,6 +693,47 @@ class ConvPoolSoftmaxTest {
     }
 
     /**
+     * The 2x2 pooling without indices (a forward that records no graph) gives the bits of the pooling with
+     * them: ties of +0 and -0 in every order (the first in row order wins), NaN and infinities of both
+     * signs, rows of windows shorter and longer than a vector, a row and a column past the windows, the
+     * segment's last rows (read by the scalar rule); on 1, 2 and 3 threads.
+     */
+    @Test
+    void pool2x2WithoutIndicesGivesTheSameValues() {
+        int before = Parallel.getNumThreads();
+        try {
+            int[][] shapes = {{3, 24, 24}, {2, 5, 7}, {1, 2, 3}, {2, 41, 40}, {5, 12, 70}, {64, 24, 24}, {1, 2, 34}};
+            float[] pool = {0f, -0f, 1f, -1f};
+            for (int[] s : shapes) {
+                int planes = s[0], h = s[1], w = s[2];
+                MaxPool.Geometry g = new MaxPool.Geometry(planes, h, w, 2, 2, 2, 2, 0, 0, 1, 1, false);
+                int outN = planes * g.outH() * g.outW(), inN = planes * h * w;
+                float[] x = new float[inN];
+                for (int i = 0; i < inN; i++) x[i] = pool[rnd.nextInt(pool.length)];
+                for (int i = 0; i < inN / 50; i++) {
+                    x[rnd.nextInt(inN)] = Float.NaN;
+                    x[rnd.nextInt(inN)] = Float.POSITIVE_INFINITY;
+                    x[rnd.nextInt(inN)] = Float.NEGATIVE_INFINITY;
+                }
+                MemorySegment in = Mem.of(x), want = Mem.zeros(outN);
+                MaxPool.maxForward(g, in, want, Mem.zeros(outN));
+                for (int threads = 1; threads <= 3; threads++) {
+                    Parallel.setNumThreads(threads);
+                    MemorySegment got = Mem.of(Mem.random(rnd, outN, 5, 6));
+                    MaxPool.maxForward(g, in, got, null);
+                    for (int o = 0; o < outN; o++)
+                        assertEquals(
+                                Float.floatToRawIntBits(want.getAtIndex(ValueLayout.JAVA_FLOAT, o)),
+                                Float.floatToRawIntBits(got.getAtIndex(ValueLayout.JAVA_FLOAT, o)),
+                                planes + "x" + h + "x" + w + ", window " + o + ", " + threads + " threads");
+                }
+            }
+        } finally {
+            Parallel.setNumThreads(before);
+        }
+    }
+
+    /**
      * The 2x2 pooling's backward against the definition, a scatter-add into zeros, bit for bit, over
      * indices from the forward (whichever form served it): shapes with a row and a column past the
      * windows, rows of windows shorter and longer than a vector, gradients of -0 and ties, dx overwritten;

@@ -330,8 +330,9 @@ public final class NeuralOps {
         ys[ys.length - 2] = geo.outH();
         ys[ys.length - 1] = geo.outW();
         Tensor y = empty(ys);
-        Tensor idx = empty(ys, DType.INT32);
-        MaxPool.maxForward(geo, segment(x), segment(y), segment(idx));
+        // the argmax positions only for a backward: without a graph the maxima alone (read in place, faster)
+        Tensor idx = records(x) ? empty(ys, DType.INT32) : null;
+        MaxPool.maxForward(geo, segment(x), segment(y), idx != null ? segment(idx) : null);
         fence(x, null, null);
         return record(
                 y,
