@@ -394,6 +394,40 @@ class GemmTest {
     }
 
     /**
+     * One row of A against Bᵀ (a Linear layer's x·Wᵀ for one input: the dot-product path's tiles of one row by
+     * six columns) gives, element by element, the bits that row gets as the first of three (tiles of two or four
+     * rows by three columns) and is within the definition's rounding: column counts not a multiple of six or
+     * three, k with and without a scalar tail, C added to with alpha ≠ 1; one, two and three threads.
+     */
+    @Test
+    void oneRowTimesBTransposedGivesTheBitsOfARowAmongOthers() {
+        int saved = Parallel.getNumThreads();
+        try {
+            for (int n : new int[] {1, 5, 6, 7, 12, 13, 17, 128})
+                for (int k : new int[] {64, 67, 300, 9216}) {
+                    float[] a = Mem.random(rnd, 3 * k, -1, 1), b = Mem.random(rnd, n * k, -1, 1);
+                    float[] c = Mem.random(rnd, 3 * n, -1, 1);
+                    MemorySegment three = Mem.of(c);
+                    Gemm.sgemm(false, true, 3, n, k, 0.75f, Mem.of(a), 0, k, Mem.of(b), 0, k, 1f, three, 0, n);
+                    float[] want = Mem.read(three, n);
+                    double[] ref = reference(false, true, 1, n, k, 0.75f, a, k, b, k, 1f, c, n);
+                    for (int threads = 1; threads <= 3; threads++) {
+                        Parallel.setNumThreads(threads);
+                        MemorySegment one = Mem.of(java.util.Arrays.copyOf(c, n));
+                        Gemm.sgemm(false, true, 1, n, k, 0.75f, Mem.of(a), 0, k, Mem.of(b), 0, k, 1f, one, 0, n);
+                        float[] got = Mem.read(one, n);
+                        String what = "1x" + n + "x" + k + ", " + threads + " threads";
+                        assertArrayEquals(want, got, 0f, what);
+                        for (int j = 0; j < n; j++)
+                            assertTrue(Math.abs(got[j] - ref[j]) <= 1e-5 * Math.sqrt(k), what + ", column " + j);
+                    }
+                }
+        } finally {
+            Parallel.setNumThreads(saved);
+        }
+    }
+
+    /**
      * C = op(A)·op(B) + bias row: the same bits as C filled with the bias and sgemm with beta = 1, on every
      * path (packed with whole and edge tiles and two blocks of k, cut along k, dot-product, streamed, the
      * unpacked loops) and on one, two and three threads; C's old contents (NaN here) are not read.
