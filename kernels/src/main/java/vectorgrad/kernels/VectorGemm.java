@@ -741,9 +741,9 @@ final class VectorGemm {
     /**
      * C[1x6 tile] += alpha · A[i0.., p0:p1]·B[j0.., p0:p1]ᵀ: a single row of A (a Linear layer's x·Wᵀ for one
      * input) against six rows of B, each element summed as in the other tiles (the same bits). Six chains of
-     * fused multiply-adds instead of {@link #dot1x3}'s three: there each step waits for the last one's
-     * result, and Linear(9216, 128) for one row read its 4.7 MB of weights at that pace (82 µs, 57 GB/s, one
-     * thread, Zen 3).
+     * fused multiply-adds instead of {@link #dot1x3}'s three, where each step waits for the last one's result:
+     * Linear(9216, 128) for one row, best of 2 s, 41.7 → 35.4 µs on two threads, 71.4-71.9 → 67.4-68.2 on one
+     * (there it streams its 4.7 MB of weights at the 66-70 GB/s one core reads; Zen 3, AVX2).
      */
     static void dot1x6(
             MemorySegment a,
