@@ -193,7 +193,7 @@ public final class MaxPool {
         }
     }
 
-    /** {@link #pool2x2} on the segments without the indices ({@link VectorPool#forwardValues}'s windows with a NaN). */
+    /** {@link #pool2x2} on the segments without the indices: the planes {@link VectorPool#forwardValues} leaves to the scalar rule. */
     static void pool2x2Values(MemorySegment x, long xPlane, int w, int corner, int n, MemorySegment out, long o) {
         for (int i = 0; i < n; i++) {
             int a = corner + 2 * i;

@@ -119,47 +119,42 @@ final class VectorPool {
      * and the two vectors' even lanes are packed into one. Windows with a NaN take the scalar rule.
      */
     static void forwardValues(MemorySegment x, long xPlane, int w, int oh, int ow, MemorySegment out, long oPlane) {
-        if (ow >= L) {
-            // a NaN (or +inf and -inf) in the plane: all of it again by the scalar rule
-            if (planeValues(x, xPlane, w, oh, ow, out, oPlane))
-                for (int oy = 0; oy < oh; oy++)
-                    MaxPool.pool2x2Values(x, xPlane, w, 2 * oy * w, ow, out, oPlane + (long) oy * ow);
-            return;
-        }
-        long floats = x.byteSize() / Float.BYTES;
-        for (int oy = 0; oy < oh; oy++) {
-            int corner = 2 * oy * w;
-            long o = oPlane + (long) oy * ow;
-            // the loads read 2·L floats of each row: past the row's windows, into the next row or plane
-            // (not used), and at the end of the segment not at all (the scalar rule instead)
-            if (xPlane + corner + w + 2L * L <= floats) windowValues(x, xPlane, w, corner, ow, out, o);
-            else MaxPool.pool2x2Values(x, xPlane, w, corner, ow, out, o);
-        }
+        // windows left unwritten (a NaN, or a short row's loads past the segment's end): the plane by the scalar rule
+        if (planeValues(x, xPlane, w, oh, ow, out, oPlane))
+            for (int oy = 0; oy < oh; oy++)
+                MaxPool.pool2x2Values(x, xPlane, w, 2 * oy * w, ow, out, oPlane + (long) oy * ow);
     }
 
     /**
-     * A plane whose rows have ow ≥ L windows, in whole vectors, the last one of a row ending at its last window
-     * (overlapping the one before it, with the same values there): every load within the row's 2·ow ≤ w
-     * floats. The loops and their body in one method: with a call a vector of windows or a row, the MNIST model's
-     * pooling (64 planes of 12 x 12 windows) took 14.3 µs, in one method 12.5 (one thread, AVX2; with the indices
-     * 23.2). Returns whether a vector of windows held a NaN (or +inf and -inf): those windows are
-     * left unwritten.
+     * {@link #forwardValues} in whole vectors. Rows of ow ≥ L windows: the last vector of a row ends at its last
+     * window (overlapping the one before it, with the same values there), so every load stays within the row's
+     * 2·ow ≤ w floats. Shorter rows: one vector, its loads reading past the row's windows into the next row or
+     * plane (not used), and a masked store. The loops and their body in one method: with a call a vector of
+     * windows or a row, the MNIST model's pooling (64 planes of 12 x 12 windows) took 14.3 µs, in one method
+     * 12.5 (one thread, AVX2; with the indices 23.2). Returns whether it left windows unwritten: a vector of
+     * windows holding a NaN (or +inf and -inf), or a short row whose loads would pass the segment's end.
      */
     private static boolean planeValues(
             MemorySegment x, long xPlane, int w, int oh, int ow, MemorySegment out, long oPlane) {
-        boolean nan = false;
+        long floats = x.byteSize() / Float.BYTES;
+        boolean whole = ow >= L, redo = false;
         for (int oy = 0; oy < oh; oy++) {
             int corner = 2 * oy * w;
             long o = oPlane + (long) oy * ow;
             for (int ox = 0; ox < ow; ox += L) {
-                int at = Math.min(ox, ow - L);
-                long top = (xPlane + corner + 2L * at) * Float.BYTES, bottom = top + (long) w * Float.BYTES;
+                int at = whole ? Math.min(ox, ow - L) : 0;
+                long first = xPlane + corner + 2L * at;
+                if (!whole && first + w + 2L * L > floats) {
+                    redo = true;
+                    continue;
+                }
+                long top = first * Float.BYTES, bottom = top + (long) w * Float.BYTES;
                 FloatVector t0 = FloatVector.fromMemorySegment(S, x, top, NO);
                 FloatVector t1 = FloatVector.fromMemorySegment(S, x, top + (long) L * Float.BYTES, NO);
                 FloatVector b0 = FloatVector.fromMemorySegment(S, x, bottom, NO);
                 FloatVector b1 = FloatVector.fromMemorySegment(S, x, bottom + (long) L * Float.BYTES, NO);
                 if (t0.add(b0).add(t1.add(b1)).test(VectorOperators.IS_NAN).anyTrue()) {
-                    nan = true;
+                    redo = true;
                     continue;
                 }
                 FloatVector s = t0.rearrange(PAIRS);
@@ -172,43 +167,12 @@ final class VectorPool {
                 s = b1.rearrange(PAIRS);
                 FloatVector bottom1 = b1.blend(s, s.compare(VectorOperators.GT, b1));
                 FloatVector best1 = top1.blend(bottom1, bottom1.compare(VectorOperators.GT, top1));
-                best1.rearrange(EVENS)
-                        .blend(best0.rearrange(EVENS), LOW)
-                        .intoMemorySegment(out, (o + at) * Float.BYTES, NO);
+                FloatVector best = best1.rearrange(EVENS).blend(best0.rearrange(EVENS), LOW);
+                if (whole) best.intoMemorySegment(out, (o + at) * Float.BYTES, NO);
+                else best.intoMemorySegment(out, o * Float.BYTES, NO, S.indexInRange(0, ow));
             }
         }
-        return nan;
-    }
-
-    /**
-     * {@link #forwardValues}'s n (< L) windows of a short row from plane index {@code corner}, into out at
-     * {@code o}: {@link #planeValues}'s arithmetic with a masked store.
-     */
-    private static void windowValues(
-            MemorySegment x, long xPlane, int w, int corner, int n, MemorySegment out, long o) {
-        long top = (xPlane + corner) * Float.BYTES, bottom = top + (long) w * Float.BYTES;
-        FloatVector t0 = FloatVector.fromMemorySegment(S, x, top, NO);
-        FloatVector t1 = FloatVector.fromMemorySegment(S, x, top + (long) L * Float.BYTES, NO);
-        FloatVector b0 = FloatVector.fromMemorySegment(S, x, bottom, NO);
-        FloatVector b1 = FloatVector.fromMemorySegment(S, x, bottom + (long) L * Float.BYTES, NO);
-        if (t0.add(b0).add(t1.add(b1)).test(VectorOperators.IS_NAN).anyTrue()) {
-            // a NaN (or +inf and -inf) among these rows' floats: the scalar rule
-            MaxPool.pool2x2Values(x, xPlane, w, corner, n, out, o);
-            return;
-        }
-        FloatVector s = t0.rearrange(PAIRS);
-        FloatVector top0 = t0.blend(s, s.compare(VectorOperators.GT, t0));
-        s = b0.rearrange(PAIRS);
-        FloatVector bottom0 = b0.blend(s, s.compare(VectorOperators.GT, b0));
-        FloatVector best0 = top0.blend(bottom0, bottom0.compare(VectorOperators.GT, top0));
-        s = t1.rearrange(PAIRS);
-        FloatVector top1 = t1.blend(s, s.compare(VectorOperators.GT, t1));
-        s = b1.rearrange(PAIRS);
-        FloatVector bottom1 = b1.blend(s, s.compare(VectorOperators.GT, b1));
-        FloatVector best1 = top1.blend(bottom1, bottom1.compare(VectorOperators.GT, top1));
-        FloatVector best = best1.rearrange(EVENS).blend(best0.rearrange(EVENS), LOW);
-        if (n == L) best.intoMemorySegment(out, o * Float.BYTES, NO);
-        else best.intoMemorySegment(out, o * Float.BYTES, NO, S.indexInRange(0, n));
+        return redo;
     }
 
     /**
