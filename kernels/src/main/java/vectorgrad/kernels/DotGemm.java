@@ -61,22 +61,6 @@ final class DotGemm {
             int ldc) {
         for (int p0 = 0; p0 < k; p0 += KB) {
             int len = Math.min(KB, k - p0);
-            if (m == 1) {
-                // one row: columns in sixes (twice the independent sums of a 1x3 tile), then threes and ones
-                int j = j0;
-                for (; j + 2 * TN <= j1; j += 2 * TN)
-                    VectorGemm.dot1x6(a, aOff + p0, b, bOff + (long) j * ldb + p0, ldb, len, c, cOff + j, alpha);
-                for (; j < j1; j += TN) {
-                    int nr = Math.min(TN, j1 - j);
-                    long bj = bOff + (long) j * ldb + p0;
-                    if (nr == TN) VectorGemm.dot1x3(a, aOff + p0, lda, b, bj, ldb, len, c, cOff + j, 0, alpha);
-                    else
-                        for (int q = 0; q < nr; q++)
-                            VectorGemm.dot1x1(
-                                    a, aOff + p0, lda, b, bj + (long) q * ldb, ldb, len, c, cOff + j + q, 0, alpha);
-                }
-                continue;
-            }
             for (int j = j0; j < j1; j += TN) {
                 int nr = Math.min(TN, j1 - j);
                 for (int i = 0; i < m; i += TM) {

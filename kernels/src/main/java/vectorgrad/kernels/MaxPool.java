@@ -175,7 +175,10 @@ public final class MaxPool {
         return c;
     }
 
-    /** {@link #pool2x2} for n windows of one row on the segments (first corner at plane index corner). */
+    /**
+     * {@link #pool2x2} for n windows of one row on the segments (first corner at plane index corner); without
+     * the indices when {@code idx} is null (the windows {@link VectorPool#forwardValues} leaves to the scalar rule).
+     */
     static void pool2x2(
             MemorySegment x, long xPlane, int w, int corner, int n, MemorySegment out, MemorySegment idx, long o) {
         for (int i = 0; i < n; i++) {
@@ -189,23 +192,7 @@ public final class MaxPool {
                     a,
                     w);
             out.setAtIndex(F, o + i, x.getAtIndex(F, xPlane + bi));
-            idx.setAtIndex(I, o + i, bi);
-        }
-    }
-
-    /** {@link #pool2x2} on the segments without the indices: the planes {@link VectorPool#forwardValues} leaves to the scalar rule. */
-    static void pool2x2Values(MemorySegment x, long xPlane, int w, int corner, int n, MemorySegment out, long o) {
-        for (int i = 0; i < n; i++) {
-            int a = corner + 2 * i;
-            long at = xPlane + a;
-            int bi = argmax2x2(
-                    x.getAtIndex(F, at),
-                    x.getAtIndex(F, at + 1),
-                    x.getAtIndex(F, at + w),
-                    x.getAtIndex(F, at + w + 1),
-                    a,
-                    w);
-            out.setAtIndex(F, o + i, x.getAtIndex(F, xPlane + bi));
+            if (idx != null) idx.setAtIndex(I, o + i, bi);
         }
     }
 

@@ -738,50 +738,6 @@ final class VectorGemm {
         add(c, c1 + 2, alpha * (VectorKernels.sumLanes(s12) + tail(a, a1, b, b2, upper, len)));
     }
 
-    /**
-     * C[1x6 tile] += alpha · A[i0.., p0:p1]·B[j0.., p0:p1]ᵀ: a single row of A (a Linear layer's x·Wᵀ for one
-     * input) against six rows of B, each element summed as in the other tiles (the same bits). Six chains of
-     * fused multiply-adds instead of {@link #dot1x3}'s three, where each step waits for the last one's result:
-     * Linear(9216, 128) for one row, best of 2 s, 41.7 → 35.4 µs on two threads, 71.4-71.9 → 67.4-68.2 on one
-     * (there it streams its 4.7 MB of weights at the 66-70 GB/s one core reads; Zen 3, AVX2).
-     */
-    static void dot1x6(
-            MemorySegment a,
-            long ai,
-            MemorySegment b,
-            long bj,
-            int ldb,
-            int len,
-            MemorySegment c,
-            long ci,
-            float alpha) {
-        FloatVector s0 = FloatVector.zero(S), s1 = FloatVector.zero(S), s2 = FloatVector.zero(S);
-        FloatVector s3 = FloatVector.zero(S), s4 = FloatVector.zero(S), s5 = FloatVector.zero(S);
-        int upper = len - len % L;
-        long b1 = bj + ldb, b2 = bj + 2L * ldb, b3 = bj + 3L * ldb, b4 = bj + 4L * ldb, b5 = bj + 5L * ldb;
-        for (int p = 0; p < upper; p += L) {
-            FloatVector a0 = FloatVector.fromMemorySegment(S, a, (ai + p) * Float.BYTES, NO);
-            FloatVector v0 = FloatVector.fromMemorySegment(S, b, (bj + p) * Float.BYTES, NO);
-            s0 = FMA ? a0.fma(v0, s0) : a0.mul(v0).add(s0);
-            FloatVector v1 = FloatVector.fromMemorySegment(S, b, (b1 + p) * Float.BYTES, NO);
-            s1 = FMA ? a0.fma(v1, s1) : a0.mul(v1).add(s1);
-            FloatVector v2 = FloatVector.fromMemorySegment(S, b, (b2 + p) * Float.BYTES, NO);
-            s2 = FMA ? a0.fma(v2, s2) : a0.mul(v2).add(s2);
-            FloatVector v3 = FloatVector.fromMemorySegment(S, b, (b3 + p) * Float.BYTES, NO);
-            s3 = FMA ? a0.fma(v3, s3) : a0.mul(v3).add(s3);
-            FloatVector v4 = FloatVector.fromMemorySegment(S, b, (b4 + p) * Float.BYTES, NO);
-            s4 = FMA ? a0.fma(v4, s4) : a0.mul(v4).add(s4);
-            FloatVector v5 = FloatVector.fromMemorySegment(S, b, (b5 + p) * Float.BYTES, NO);
-            s5 = FMA ? a0.fma(v5, s5) : a0.mul(v5).add(s5);
-        }
-        add(c, ci, alpha * (VectorKernels.sumLanes(s0) + tail(a, ai, b, bj, upper, len)));
-        add(c, ci + 1, alpha * (VectorKernels.sumLanes(s1) + tail(a, ai, b, b1, upper, len)));
-        add(c, ci + 2, alpha * (VectorKernels.sumLanes(s2) + tail(a, ai, b, b2, upper, len)));
-        add(c, ci + 3, alpha * (VectorKernels.sumLanes(s3) + tail(a, ai, b, b3, upper, len)));
-        add(c, ci + 4, alpha * (VectorKernels.sumLanes(s4) + tail(a, ai, b, b4, upper, len)));
-        add(c, ci + 5, alpha * (VectorKernels.sumLanes(s5) + tail(a, ai, b, b5, upper, len)));
-    }
-
     /** C[1x3 tile] += alpha · A[i0.., p0:p1]·B[j0.., p0:p1]ᵀ, rows contiguous along p (dot products). */
     static void dot1x3(
             MemorySegment a,

@@ -122,7 +122,7 @@ final class VectorPool {
         // windows left unwritten (a NaN, or a short row's loads past the segment's end): the plane by the scalar rule
         if (planeValues(x, xPlane, w, oh, ow, out, oPlane))
             for (int oy = 0; oy < oh; oy++)
-                MaxPool.pool2x2Values(x, xPlane, w, 2 * oy * w, ow, out, oPlane + (long) oy * ow);
+                MaxPool.pool2x2(x, xPlane, w, 2 * oy * w, ow, out, null, oPlane + (long) oy * ow);
     }
 
     /**
