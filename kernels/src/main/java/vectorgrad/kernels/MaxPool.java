@@ -6,7 +6,8 @@ import java.lang.foreign.ValueLayout;
 /**
  * 2-D max pooling on NCHW memory, as PyTorch's {@code max_pool2d}: kernel, stride, padding (implicit
  * -inf), dilation, ceil mode. The forward keeps, for every output, the flat index {@code iy·W + ix} of
- * its maximum within the input plane (first one on ties; a NaN wins), which the backward uses.
+ * its maximum within the input plane (first one on ties; a NaN wins), which the backward uses, or, asked for
+ * no indices (a forward that records no graph), the maxima alone.
  */
 public final class MaxPool {
     private MaxPool() {}
