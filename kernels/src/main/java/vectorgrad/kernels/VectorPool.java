@@ -138,6 +138,7 @@ final class VectorPool {
             MemorySegment x, long xPlane, int w, int oh, int ow, MemorySegment out, long oPlane) {
         long floats = x.byteSize() / Float.BYTES;
         boolean whole = ow >= L, redo = false;
+        VectorMask<Float> shortRow = whole ? null : S.indexInRange(0, ow);
         for (int oy = 0; oy < oh; oy++) {
             int corner = 2 * oy * w;
             long o = oPlane + (long) oy * ow;
@@ -169,7 +170,7 @@ final class VectorPool {
                 FloatVector best1 = top1.blend(bottom1, bottom1.compare(VectorOperators.GT, top1));
                 FloatVector best = best1.rearrange(EVENS).blend(best0.rearrange(EVENS), LOW);
                 if (whole) best.intoMemorySegment(out, (o + at) * Float.BYTES, NO);
-                else best.intoMemorySegment(out, o * Float.BYTES, NO, S.indexInRange(0, ow));
+                else best.intoMemorySegment(out, o * Float.BYTES, NO, shortRow);
             }
         }
         return redo;

@@ -394,10 +394,10 @@ class GemmTest {
     }
 
     /**
-     * One row of A against Bᵀ (a Linear layer's x·Wᵀ for one input: the dot-product path's tiles of one row by
-     * six columns) gives, element by element, the bits that row gets as the first of three (tiles of two or four
-     * rows by three columns) and is within the definition's rounding: column counts not a multiple of six or
-     * three, k with and without a scalar tail, C added to with alpha ≠ 1; one, two and three threads.
+     * One row of A against Bᵀ (a Linear layer's x·Wᵀ for one input: the dot-product path's edge tiles of one row
+     * by three columns and by one) gives, element by element, the bits that row gets as the first of three (tiles
+     * of two or four rows by three columns) and is within the definition's rounding: column counts not a multiple
+     * of three, k with and without a scalar tail, C added to with alpha ≠ 1; one, two and three threads.
      */
     @Test
     void oneRowTimesBTransposedGivesTheBitsOfARowAmongOthers() {
